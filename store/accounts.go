@@ -1,0 +1,61 @@
+// Accounts and the SSH keys that identify them.
+package store
+
+import (
+	"context"
+	"time"
+)
+
+type Accounts interface {
+	// AccountCreate makes an account with its first key. A key already in
+	// use answers ErrConflict.
+	AccountCreate(ctx context.Context, p *AccountCreateParams) (Account, error)
+	AccountGetByID(ctx context.Context, id int64) (Account, error)
+	// AccountGetByFingerprint finds the account a key belongs to.
+	AccountGetByFingerprint(ctx context.Context, fingerprint string) (Account, error)
+	AccountList(ctx context.Context) ([]Account, error)
+	AccountUpdate(ctx context.Context, p *AccountUpdateParams) (Account, error)
+	AccountSetDisabled(ctx context.Context, id int64, disabled bool) error
+	AccountSetAdmin(ctx context.Context, id int64, admin bool) error
+
+	KeyList(ctx context.Context, accountID int64) ([]Key, error)
+	KeyAdd(ctx context.Context, p *KeyAddParams) (Key, error)
+	// KeyRemove refuses (ErrLastKey) to remove an account's only key.
+	KeyRemove(ctx context.Context, p *KeyRemoveParams) error
+	KeyTouch(ctx context.Context, fingerprint string, at time.Time) error
+}
+
+type AccountCreateParams struct {
+	Name        string
+	Email       string
+	IsAdmin     bool
+	Fingerprint string
+	PublicKey   string
+	Comment     string
+	Now         time.Time
+}
+
+// AccountUpdateParams changes the fields that are not nil.
+type AccountUpdateParams struct {
+	ID             int64
+	Name           *string
+	Email          *string
+	TelegramChatID *string
+	NotifyEmail    *bool
+	NotifyTelegram *bool
+	NotifyDigest   *bool
+	Now            time.Time
+}
+
+type KeyAddParams struct {
+	AccountID   int64
+	Fingerprint string
+	PublicKey   string
+	Comment     string
+	Now         time.Time
+}
+
+type KeyRemoveParams struct {
+	AccountID int64
+	KeyID     int64
+}

@@ -1,0 +1,5 @@
+// Low-stock alerts and their notification deliveries.
+package store
+
+type Alerts interface {
+}

@@ -1,0 +1,152 @@
+// Listings, products and offerings, with the stock state that tells a
+// seller's pending edit from what Etsy last said.
+package store
+
+import (
+	"context"
+	"time"
+)
+
+type Catalogue interface {
+	// SyncListingsWrite writes one page of listings as Etsy returned them,
+	// idempotently: an unchanged row is not rewritten and gets no new
+	// version. Pending edits are never overwritten. Cursor fields commit in
+	// the same transaction as the page.
+	SyncListingsWrite(ctx context.Context, p *SyncListingsWriteParams) (SyncWriteResult, error)
+	// SyncListingsMarkGone marks the store's listings whose Etsy ids are not
+	// in seen as gone from Etsy, and those in seen as present again (a full
+	// sync calls it once every page is written). Nothing is deleted: a
+	// listing can come back, and its history stays.
+	SyncListingsMarkGone(ctx context.Context, storeID int64, seen []int64) (int, error)
+
+	// InventoryList returns every row of a store the account is a member of.
+	InventoryList(ctx context.Context, p *InventoryListParams) ([]InventoryRow, error)
+	InventoryGet(ctx context.Context, accountID, offeringID int64) (InventoryRow, error)
+	// InventoryGetByID is for the server's own work (push worker).
+	InventoryGetByID(ctx context.Context, offeringID int64) (InventoryRow, error)
+
+	// StockEdit sets the quantities a seller wants, all or nothing, records
+	// each in the audit trail and runs OnCommit in the same transaction so a
+	// push job is durable exactly when the edit is. An edit made from a
+	// version that is no longer current fails with *StaleError.
+	StockEdit(ctx context.Context, p *StockEditParams) ([]InventoryRow, error)
+	// PushDone records that Etsy accepted the desired quantity of
+	// DesiredVersion. A newer edit made meanwhile stays pending.
+	PushDone(ctx context.Context, p *PushDoneParams) (InventoryRow, error)
+	// PushFailed records Etsy's refusal of DesiredVersion.
+	PushFailed(ctx context.Context, p *PushFailedParams) error
+	// PushPendingList lists offerings with edits not yet on Etsy.
+	PushPendingList(ctx context.Context, storeID int64) ([]InventoryRow, error)
+
+	StockEventList(ctx context.Context, p *StockEventListParams) ([]StockEvent, error)
+	// ThresholdSet overrides the low-stock threshold of a listing or of one
+	// offering (nil clears the override).
+	ThresholdSet(ctx context.Context, p *ThresholdSetParams) error
+}
+
+// ListingSnapshot is a listing as Etsy describes it, with its inventory.
+type ListingSnapshot struct {
+	EtsyListingID int64
+	Title         string
+	State         string
+	URL           string
+	Quantity      int
+	UpdatedAt     time.Time
+	// Products is nil when the inventory was not fetched with the listing;
+	// then only the listing's own fields are written.
+	Products []ProductSnapshot
+}
+
+type ProductSnapshot struct {
+	// Key identifies the product across Etsy's writes, which reissue
+	// product and offering ids: the SKU when unique, else the property
+	// values.
+	Key            string
+	EtsyProductID  int64
+	SKU            string
+	Variation      string
+	PropertyValues string // JSON, kept to rebuild Etsy's inventory body
+	EtsyOfferingID int64
+	Quantity       int
+	Price          Money
+	Enabled        bool
+	ReadinessID    int64
+}
+
+type SyncListingsWriteParams struct {
+	StoreID  int64
+	Listings []ListingSnapshot
+	Now      time.Time
+	Cursor   *StoreSetSyncStateParams
+	// OnCommit runs in the page's transaction (e.g. to enqueue alert checks).
+	OnCommit func(ctx context.Context, tx Tx, res SyncWriteResult) error
+}
+
+// StockChange is one offering whose Etsy quantity moved.
+type StockChange struct {
+	OfferingID int64
+	Before     int
+	After      int
+}
+
+type SyncWriteResult struct {
+	ListingsChanged  int
+	OfferingsChanged int
+	StockChanges     []StockChange
+}
+
+type InventoryListParams struct {
+	AccountID int64
+	StoreID   int64
+}
+
+type StockEditParams struct {
+	AccountID int64
+	StoreID   int64
+	Source    Source
+	Note      string
+	Edits     []StockEditItem
+	Now       time.Time
+	OnCommit  func(ctx context.Context, tx Tx, rows []InventoryRow) error
+}
+
+type StockEditItem struct {
+	OfferingID int64
+	// Version the editor saw; 0 skips the check (commands that say
+	// "set to N whatever it is now").
+	Version  int64
+	Quantity int
+}
+
+type PushDoneParams struct {
+	OfferingID     int64
+	DesiredVersion int64
+	// Pushed is the quantity written to Etsy, Etsy the quantity Etsy holds
+	// after the write (normally the same).
+	Pushed int
+	Etsy   int
+	Note   string
+	Now    time.Time
+}
+
+type PushFailedParams struct {
+	OfferingID     int64
+	DesiredVersion int64
+	Message        string
+	Now            time.Time
+}
+
+type StockEventListParams struct {
+	AccountID  int64
+	StoreID    int64
+	OfferingID int64 // 0: the whole store
+	Limit      int
+}
+
+type ThresholdSetParams struct {
+	AccountID  int64
+	StoreID    int64
+	ListingID  int64 // set for a listing-wide override
+	OfferingID int64 // or for one offering
+	Threshold  *int
+}

@@ -1,0 +1,146 @@
+// Package postgres is the production store on PostgreSQL through pgx/v5,
+// for one server or several sharing a database.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/stockroom/stockroom/migrations"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlstore"
+)
+
+// DB is the PostgreSQL store.
+type DB struct {
+	*sqlstore.Store
+	pool *pgxpool.Pool
+}
+
+// Open connects to url and migrates the database.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := Migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &DB{Store: sqlstore.New(&driver{pool: pool}), pool: pool}, nil
+}
+
+// Migrate applies the schema through a database/sql view of the pool.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	return migrations.Up(ctx, db, migrations.Postgres)
+}
+
+// Pool returns the connection pool (River and LISTEN/NOTIFY use it).
+func (d *DB) Pool() *pgxpool.Pool { return d.pool }
+
+type driver struct{ pool *pgxpool.Pool }
+
+func (d *driver) Name() string                   { return "postgres" }
+func (d *driver) Close() error                   { d.pool.Close(); return nil }
+func (d *driver) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
+
+type pgConn interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+func execOn(ctx context.Context, c pgConn, q string, args []any) (int64, error) {
+	tag, err := c.Exec(ctx, q, args...)
+	return tag.RowsAffected(), err
+}
+
+func queryOn(ctx context.Context, c pgConn, q string, args []any) (sqlstore.Rows, error) {
+	rows, err := c.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+func (d *driver) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return execOn(ctx, d.pool, q, args)
+}
+func (d *driver) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	return queryOn(ctx, d.pool, q, args)
+}
+func (d *driver) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	return d.pool.QueryRow(ctx, q, args...)
+}
+
+func (d *driver) InTx(ctx context.Context, fn func(tx sqlstore.Tx) error) error {
+	return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return fn(&txn{tx: tx}) })
+}
+
+// ExecBatch pipelines the statements: one round trip for a whole page of
+// updates instead of one per row.
+func (d *driver) ExecBatch(ctx context.Context, q sqlstore.Querier, stmts []sqlstore.Statement) error {
+	if len(stmts) == 0 {
+		return nil
+	}
+	var c pgConn = d.pool
+	if t, ok := q.(*txn); ok {
+		c = t.tx
+	}
+	b := &pgx.Batch{}
+	for _, s := range stmts {
+		b.Queue(s.SQL, s.Args...)
+	}
+	return c.SendBatch(ctx, b).Close()
+}
+
+func (d *driver) MapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w", store.ErrNotFound)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505", "40001", "40P01": // unique violation, serialization failure, deadlock
+			return fmt.Errorf("%w: %v", store.ErrConflict, err)
+		case "23503": // foreign key violation
+			return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+		case "23514": // check violation
+			return fmt.Errorf("%w: %v", store.ErrInvalid, err)
+		}
+	}
+	return err
+}
+
+type txn struct{ tx pgx.Tx }
+
+func (t *txn) Driver() any { return t.tx }
+func (t *txn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return execOn(ctx, t.tx, q, args)
+}
+func (t *txn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	return queryOn(ctx, t.tx, q, args)
+}
+func (t *txn) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	return t.tx.QueryRow(ctx, q, args...)
+}

@@ -1,0 +1,162 @@
+// Package sqlite is the embedded store: one file in the data directory,
+// through modernc.org/sqlite so the binary needs no cgo.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/stockroom/stockroom/migrations"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlstore"
+)
+
+// DB is the SQLite store.
+type DB struct {
+	*sqlstore.Store
+	db *sql.DB
+}
+
+// Open opens (creating if needed) the database file at path and migrates it.
+func Open(ctx context.Context, path string) (*DB, error) {
+	db, err := OpenRaw(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrations.Up(ctx, db, migrations.SQLite); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &DB{Store: sqlstore.New(&driver{db: db}), db: db}, nil
+}
+
+// OpenRaw opens the file with Stockroom's settings and no migration:
+// WAL so readers never wait for the writer, a busy timeout so writers queue
+// instead of failing, foreign keys on, and IMMEDIATE transactions so a
+// transaction that reads then writes cannot deadlock on the upgrade.
+func OpenRaw(path string) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// SQL returns the database handle (River's riversqlite driver uses it).
+func (d *DB) SQL() *sql.DB { return d.db }
+
+type driver struct{ db *sql.DB }
+
+func (d *driver) Name() string                   { return "sqlite" }
+func (d *driver) Close() error                   { return d.db.Close() }
+func (d *driver) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
+
+func (d *driver) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return execOn(ctx, d.db, q, args)
+}
+func (d *driver) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	return queryOn(ctx, d.db, q, args)
+}
+func (d *driver) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	return d.db.QueryRowContext(ctx, q, args...)
+}
+
+func (d *driver) InTx(ctx context.Context, fn func(tx sqlstore.Tx) error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(&txn{tx: tx}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// ExecBatch runs the statements one by one: SQLite is in process, so there
+// is no round trip to save.
+func (d *driver) ExecBatch(ctx context.Context, q sqlstore.Querier, stmts []sqlstore.Statement) error {
+	for _, s := range stmts {
+		if _, err := q.Exec(ctx, s.SQL, s.Args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *driver) MapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w", store.ErrNotFound)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", store.ErrConflict, err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+		case sqlite3.SQLITE_CONSTRAINT_CHECK:
+			return fmt.Errorf("%w: %v", store.ErrInvalid, err)
+		}
+	}
+	return err
+}
+
+type txn struct{ tx *sql.Tx }
+
+func (t *txn) Driver() any { return t.tx }
+func (t *txn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return execOn(ctx, t.tx, q, args)
+}
+func (t *txn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	return queryOn(ctx, t.tx, q, args)
+}
+func (t *txn) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	return t.tx.QueryRowContext(ctx, q, args...)
+}
+
+type conn interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func execOn(ctx context.Context, c conn, q string, args []any) (int64, error) {
+	res, err := c.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func queryOn(ctx context.Context, c conn, q string, args []any) (sqlstore.Rows, error) {
+	rows, err := c.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+// sqlRows drops the error of Close, which Err already reports.
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }

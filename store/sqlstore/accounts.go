@@ -1,0 +1,156 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+const accountCols = `id, name, email, is_admin, disabled, telegram_chat_id, notify_email, notify_telegram, notify_digest, created_at`
+
+func scanAccount(r Row) (store.Account, error) {
+	var a store.Account
+	var created int64
+	err := r.Scan(&a.ID, &a.Name, &a.Email, &a.IsAdmin, &a.Disabled, &a.TelegramChatID,
+		&a.NotifyEmail, &a.NotifyTelegram, &a.NotifyDigest, &created)
+	a.CreatedAt = fromMS(created)
+	return a, err
+}
+
+func (s *Store) AccountCreate(ctx context.Context, p *store.AccountCreateParams) (store.Account, error) {
+	t := ms(now(p.Now))
+	var a store.Account
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		var err error
+		a, err = scanAccount(tx.QueryRow(ctx, `INSERT INTO accounts (name, email, is_admin, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $4) RETURNING `+accountCols, p.Name, p.Email, p.IsAdmin, t))
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO account_keys (account_id, fingerprint, public_key, comment, created_at)
+			VALUES ($1, $2, $3, $4, $5)`, a.ID, p.Fingerprint, p.PublicKey, p.Comment, t)
+		return err
+	})
+	return a, s.err("account create", err)
+}
+
+func (s *Store) AccountGetByID(ctx context.Context, id int64) (store.Account, error) {
+	a, err := scanAccount(s.d.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1`, id))
+	return a, s.err("account get", err)
+}
+
+func (s *Store) AccountGetByFingerprint(ctx context.Context, fp string) (store.Account, error) {
+	a, err := scanAccount(s.d.QueryRow(ctx, `SELECT a.id, a.name, a.email, a.is_admin, a.disabled, a.telegram_chat_id,
+		a.notify_email, a.notify_telegram, a.notify_digest, a.created_at
+		FROM accounts a JOIN account_keys k ON k.account_id = a.id WHERE k.fingerprint = $1`, fp))
+	return a, s.err("account get by key", err)
+}
+
+func (s *Store) AccountList(ctx context.Context) ([]store.Account, error) {
+	rows, err := s.d.Query(ctx, `SELECT `+accountCols+` FROM accounts ORDER BY id`)
+	if err != nil {
+		return nil, s.err("account list", err)
+	}
+	defer rows.Close()
+	var out []store.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, s.err("account list", err)
+		}
+		out = append(out, a)
+	}
+	return out, s.err("account list", rows.Err())
+}
+
+func (s *Store) AccountUpdate(ctx context.Context, p *store.AccountUpdateParams) (store.Account, error) {
+	a, err := scanAccount(s.d.QueryRow(ctx, `UPDATE accounts SET
+		name = COALESCE($2, name),
+		email = COALESCE($3, email),
+		telegram_chat_id = COALESCE($4, telegram_chat_id),
+		notify_email = COALESCE($5, notify_email),
+		notify_telegram = COALESCE($6, notify_telegram),
+		notify_digest = COALESCE($7, notify_digest),
+		updated_at = $8
+		WHERE id = $1 RETURNING `+accountCols,
+		p.ID, p.Name, p.Email, p.TelegramChatID, p.NotifyEmail, p.NotifyTelegram, p.NotifyDigest, ms(now(p.Now))))
+	return a, s.err("account update", err)
+}
+
+func (s *Store) AccountSetDisabled(ctx context.Context, id int64, disabled bool) error {
+	return s.execOne(ctx, "account disable", `UPDATE accounts SET disabled = $2 WHERE id = $1`, id, disabled)
+}
+
+func (s *Store) AccountSetAdmin(ctx context.Context, id int64, admin bool) error {
+	return s.execOne(ctx, "account admin", `UPDATE accounts SET is_admin = $2 WHERE id = $1`, id, admin)
+}
+
+// execOne runs an update that must touch exactly one row.
+func (s *Store) execOne(ctx context.Context, op, q string, args ...any) error {
+	n, err := s.d.Exec(ctx, q, args...)
+	if err != nil {
+		return s.err(op, err)
+	}
+	if n == 0 {
+		return s.err(op, store.ErrNotFound)
+	}
+	return nil
+}
+
+const keyCols = `id, account_id, fingerprint, public_key, comment, created_at, last_used_at`
+
+func scanKey(r Row) (store.Key, error) {
+	var k store.Key
+	var created, used int64
+	err := r.Scan(&k.ID, &k.AccountID, &k.Fingerprint, &k.PublicKey, &k.Comment, &created, &used)
+	k.CreatedAt, k.LastUsedAt = fromMS(created), fromMS(used)
+	return k, err
+}
+
+func (s *Store) KeyList(ctx context.Context, accountID int64) ([]store.Key, error) {
+	rows, err := s.d.Query(ctx, `SELECT `+keyCols+` FROM account_keys WHERE account_id = $1 ORDER BY id`, accountID)
+	if err != nil {
+		return nil, s.err("key list", err)
+	}
+	defer rows.Close()
+	var out []store.Key
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, s.err("key list", err)
+		}
+		out = append(out, k)
+	}
+	return out, s.err("key list", rows.Err())
+}
+
+func (s *Store) KeyAdd(ctx context.Context, p *store.KeyAddParams) (store.Key, error) {
+	k, err := scanKey(s.d.QueryRow(ctx, `INSERT INTO account_keys (account_id, fingerprint, public_key, comment, created_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING `+keyCols, p.AccountID, p.Fingerprint, p.PublicKey, p.Comment, ms(now(p.Now))))
+	return k, s.err("key add", err)
+}
+
+func (s *Store) KeyRemove(ctx context.Context, p *store.KeyRemoveParams) error {
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM account_keys WHERE account_id = $1`, p.AccountID).Scan(&n); err != nil {
+			return err
+		}
+		var owner int64
+		if err := tx.QueryRow(ctx, `SELECT account_id FROM account_keys WHERE id = $1 AND account_id = $2`, p.KeyID, p.AccountID).Scan(&owner); err != nil {
+			return err
+		}
+		if n <= 1 {
+			return store.ErrLastKey
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM account_keys WHERE id = $1 AND account_id = $2`, p.KeyID, p.AccountID)
+		return err
+	})
+	return s.err("key remove", err)
+}
+
+func (s *Store) KeyTouch(ctx context.Context, fp string, at time.Time) error {
+	_, err := s.d.Exec(ctx, `UPDATE account_keys SET last_used_at = $2 WHERE fingerprint = $1`, fp, ms(at))
+	return s.err("key touch", err)
+}

@@ -1,0 +1,527 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+// chunk is the most rows one multi-row INSERT carries: well under both
+// databases' parameter limits, large enough to keep round trips few.
+const chunk = 200
+
+type existingListing struct {
+	id        int64
+	title     string
+	state     string
+	url       string
+	quantity  int
+	updatedAt int64
+	gone      bool
+}
+
+type existingProduct struct {
+	id, listingID       int64
+	key, sku, variation string
+	props               string
+	etsyProductID       int64
+	gone                bool
+	offeringID          int64
+	etsyOfferingID      int64
+	quantity            int
+	price               store.Money
+	enabled             bool
+	readiness           int64
+	version             int64
+}
+
+func (s *Store) SyncListingsWrite(ctx context.Context, p *store.SyncListingsWriteParams) (store.SyncWriteResult, error) {
+	var res store.SyncWriteResult
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		var err error
+		if res, err = s.writeListings(ctx, tx, p); err != nil {
+			return err
+		}
+		if p.Cursor != nil {
+			c := *p.Cursor
+			c.StoreID = p.StoreID
+			if err := setSyncState(ctx, tx, &c); err != nil {
+				return err
+			}
+		}
+		if p.OnCommit != nil {
+			return p.OnCommit(ctx, txAdapter{tx}, res)
+		}
+		return nil
+	})
+	return res, s.err("sync listings write", err)
+}
+
+func (s *Store) writeListings(ctx context.Context, tx Tx, p *store.SyncListingsWriteParams) (store.SyncWriteResult, error) {
+	var res store.SyncWriteResult
+	if len(p.Listings) == 0 {
+		return res, nil
+	}
+	t := ms(now(p.Now))
+	ids := make([]any, 0, len(p.Listings))
+	for _, l := range p.Listings {
+		ids = append(ids, l.EtsyListingID)
+	}
+	existing := make(map[int64]existingListing, len(ids))
+	byEtsy := make(map[int64]int64, len(ids)) // etsy listing id -> our id
+	rows, err := tx.Query(ctx, `SELECT id, etsy_listing_id, title, state, url, quantity, etsy_updated_at, gone
+		FROM listings WHERE store_id = $1 AND etsy_listing_id IN `+placeholders(2, len(ids)), append([]any{p.StoreID}, ids...)...)
+	if err != nil {
+		return res, err
+	}
+	for rows.Next() {
+		var e existingListing
+		var etsyID int64
+		if err := rows.Scan(&e.id, &etsyID, &e.title, &e.state, &e.url, &e.quantity, &e.updatedAt, &e.gone); err != nil {
+			rows.Close()
+			return res, err
+		}
+		existing[etsyID] = e
+		byEtsy[etsyID] = e.id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, err
+	}
+
+	var inserts []store.ListingSnapshot
+	var updates []Statement
+	for _, l := range p.Listings {
+		e, ok := existing[l.EtsyListingID]
+		if !ok {
+			inserts = append(inserts, l)
+			continue
+		}
+		if e.title != l.Title || e.state != l.State || e.url != l.URL || e.quantity != l.Quantity ||
+			e.updatedAt != ms(l.UpdatedAt) || e.gone {
+			updates = append(updates, Statement{`UPDATE listings SET title = $2, state = $3, url = $4, quantity = $5,
+				etsy_updated_at = $6, gone = $7, synced_at = $8 WHERE id = $1`,
+				[]any{e.id, l.Title, l.State, l.URL, l.Quantity, ms(l.UpdatedAt), false, t}})
+		}
+	}
+	res.ListingsChanged = len(inserts) + len(updates)
+	for start := 0; start < len(inserts); start += chunk {
+		part := inserts[start:min(start+chunk, len(inserts))]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO listings (store_id, etsy_listing_id, title, state, url, quantity, etsy_updated_at, synced_at) VALUES `)
+		args := make([]any, 0, len(part)*8)
+		for i, l := range part {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(placeholders(len(args)+1, 8))
+			args = append(args, p.StoreID, l.EtsyListingID, l.Title, l.State, l.URL, l.Quantity, ms(l.UpdatedAt), t)
+		}
+		sb.WriteString(` RETURNING id, etsy_listing_id`)
+		if err := collectIDs(ctx, tx, sb.String(), args, func(id, key int64) { byEtsy[key] = id }); err != nil {
+			return res, err
+		}
+	}
+	if err := s.d.ExecBatch(ctx, tx, updates); err != nil {
+		return res, err
+	}
+	if err := s.writeProducts(ctx, tx, p, byEtsy, t, &res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func collectIDs(ctx context.Context, q Querier, sql string, args []any, fn func(id, key int64)) error {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, key int64
+		if err := rows.Scan(&id, &key); err != nil {
+			return err
+		}
+		fn(id, key)
+	}
+	return rows.Err()
+}
+
+func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsWriteParams, byEtsy map[int64]int64, t int64, res *store.SyncWriteResult) error {
+	listingIDs := make([]any, 0, len(p.Listings))
+	for _, l := range p.Listings {
+		if l.Products != nil {
+			listingIDs = append(listingIDs, byEtsy[l.EtsyListingID])
+		}
+	}
+	if len(listingIDs) == 0 {
+		return nil
+	}
+	existing := make(map[int64]map[string]existingProduct, len(listingIDs))
+	rows, err := tx.Query(ctx, `SELECT p.id, p.listing_id, p.product_key, p.sku, p.variation, p.property_values, p.etsy_product_id, p.gone,
+			o.id, o.etsy_offering_id, o.quantity, o.price_amount, o.price_divisor, o.currency, o.is_enabled, o.readiness_state_id, o.version
+		FROM products p JOIN offerings o ON o.product_id = p.id WHERE p.listing_id IN `+placeholders(1, len(listingIDs)), listingIDs...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var e existingProduct
+		if err := rows.Scan(&e.id, &e.listingID, &e.key, &e.sku, &e.variation, &e.props, &e.etsyProductID, &e.gone,
+			&e.offeringID, &e.etsyOfferingID, &e.quantity, &e.price.Amount, &e.price.Divisor, &e.price.Currency,
+			&e.enabled, &e.readiness, &e.version); err != nil {
+			rows.Close()
+			return err
+		}
+		if existing[e.listingID] == nil {
+			existing[e.listingID] = map[string]existingProduct{}
+		}
+		existing[e.listingID][e.key] = e
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	type newProduct struct {
+		listingID int64
+		snap      store.ProductSnapshot
+	}
+	var inserts []newProduct
+	var stmts []Statement
+	for _, l := range p.Listings {
+		if l.Products == nil {
+			continue
+		}
+		lid := byEtsy[l.EtsyListingID]
+		have := existing[lid]
+		seen := make(map[string]bool, len(l.Products))
+		for _, ps := range l.Products {
+			if seen[ps.Key] {
+				return fmt.Errorf("listing %d: two products share the key %q", l.EtsyListingID, ps.Key)
+			}
+			seen[ps.Key] = true
+			e, ok := have[ps.Key]
+			if !ok {
+				inserts = append(inserts, newProduct{lid, ps})
+				continue
+			}
+			if e.sku != ps.SKU || e.variation != ps.Variation || e.props != ps.PropertyValues || e.etsyProductID != ps.EtsyProductID || e.gone {
+				stmts = append(stmts, Statement{`UPDATE products SET sku = $2, variation = $3, property_values = $4,
+					etsy_product_id = $5, gone = $6 WHERE id = $1`, []any{e.id, ps.SKU, ps.Variation, ps.PropertyValues, ps.EtsyProductID, false}})
+			}
+			if e.etsyOfferingID != ps.EtsyOfferingID || e.quantity != ps.Quantity || e.price != ps.Price ||
+				e.enabled != ps.Enabled || e.readiness != ps.ReadinessID {
+				// The version check lets a concurrent push or edit win over
+				// this older picture of Etsy; the next sync catches up.
+				stmts = append(stmts, Statement{`UPDATE offerings SET etsy_offering_id = $3, quantity = $4, price_amount = $5,
+					price_divisor = $6, currency = $7, is_enabled = $8, readiness_state_id = $9, version = version + 1, updated_at = $10
+					WHERE id = $1 AND version = $2`, []any{e.offeringID, e.version, ps.EtsyOfferingID, ps.Quantity, ps.Price.Amount,
+					ps.Price.Divisor, ps.Price.Currency, ps.Enabled, ps.ReadinessID, t}})
+				res.OfferingsChanged++
+				if e.quantity != ps.Quantity {
+					res.StockChanges = append(res.StockChanges, store.StockChange{OfferingID: e.offeringID, Before: e.quantity, After: ps.Quantity})
+					stmts = append(stmts, Statement{`INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, created_at)
+						VALUES ($1, $2, 'sync', $3, $4, $5)`, []any{p.StoreID, e.offeringID, e.quantity, ps.Quantity, t}})
+				}
+			}
+		}
+		for key, e := range have {
+			if !seen[key] && !e.gone {
+				stmts = append(stmts, Statement{`UPDATE products SET gone = $2 WHERE id = $1`, []any{e.id, true}})
+			}
+		}
+	}
+	if err := s.d.ExecBatch(ctx, tx, stmts); err != nil {
+		return err
+	}
+
+	for start := 0; start < len(inserts); start += chunk {
+		part := inserts[start:min(start+chunk, len(inserts))]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO products (store_id, listing_id, product_key, sku, variation, property_values, etsy_product_id) VALUES `)
+		args := make([]any, 0, len(part)*7)
+		for i, np := range part {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(placeholders(len(args)+1, 7))
+			args = append(args, p.StoreID, np.listingID, np.snap.Key, np.snap.SKU, np.snap.Variation, np.snap.PropertyValues, np.snap.EtsyProductID)
+		}
+		sb.WriteString(` RETURNING id, listing_id, product_key`)
+		productIDs := make(map[[2]string]int64, len(part))
+		prow, err := tx.Query(ctx, sb.String(), args...)
+		if err != nil {
+			return err
+		}
+		for prow.Next() {
+			var id, lid int64
+			var key string
+			if err := prow.Scan(&id, &lid, &key); err != nil {
+				prow.Close()
+				return err
+			}
+			productIDs[[2]string{fmt.Sprint(lid), key}] = id
+		}
+		prow.Close()
+		if err := prow.Err(); err != nil {
+			return err
+		}
+
+		sb.Reset()
+		sb.WriteString(`INSERT INTO offerings (store_id, product_id, etsy_offering_id, quantity, price_amount, price_divisor, currency,
+			is_enabled, readiness_state_id, updated_at) VALUES `)
+		args = args[:0]
+		for i, np := range part {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			pid, ok := productIDs[[2]string{fmt.Sprint(np.listingID), np.snap.Key}]
+			if !ok {
+				return errors.New("product insert returned no id")
+			}
+			sb.WriteString(placeholders(len(args)+1, 10))
+			args = append(args, p.StoreID, pid, np.snap.EtsyOfferingID, np.snap.Quantity, np.snap.Price.Amount, np.snap.Price.Divisor,
+				np.snap.Price.Currency, np.snap.Enabled, np.snap.ReadinessID, t)
+		}
+		if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
+			return err
+		}
+		res.OfferingsChanged += len(part)
+	}
+	return nil
+}
+
+func (s *Store) SyncListingsMarkGone(ctx context.Context, storeID int64, seen []int64) (int, error) {
+	seenSet := make(map[int64]bool, len(seen))
+	for _, id := range seen {
+		seenSet[id] = true
+	}
+	var changed int
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, etsy_listing_id, gone FROM listings WHERE store_id = $1`, storeID)
+		if err != nil {
+			return err
+		}
+		var stmts []Statement
+		for rows.Next() {
+			var id, etsyID int64
+			var gone bool
+			if err := rows.Scan(&id, &etsyID, &gone); err != nil {
+				rows.Close()
+				return err
+			}
+			if gone == seenSet[etsyID] {
+				stmts = append(stmts, Statement{`UPDATE listings SET gone = $2 WHERE id = $1`, []any{id, !gone}})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		changed = len(stmts)
+		return s.d.ExecBatch(ctx, tx, stmts)
+	})
+	return changed, s.err("sync listings mark gone", err)
+}
+
+const rowCols = `o.id, p.id, l.id, o.store_id, l.etsy_listing_id, p.etsy_product_id, o.etsy_offering_id, l.title, l.state, l.url,
+	p.product_key, p.sku, p.variation, o.quantity, o.desired_quantity, o.base_quantity, o.price_amount, o.price_divisor, o.currency,
+	o.is_enabled, o.readiness_state_id, o.version, o.desired_version, o.pushed_version, o.push_status, o.push_error, o.pushed_at,
+	COALESCE(o.low_stock_threshold, l.low_stock_threshold, s.low_stock_default), l.gone, p.gone, o.updated_at`
+
+const rowFrom = ` FROM offerings o JOIN products p ON p.id = o.product_id JOIN listings l ON l.id = p.listing_id
+	JOIN stores s ON s.id = o.store_id`
+
+func scanRow(r Row) (store.InventoryRow, error) {
+	var x store.InventoryRow
+	var pushedAt, updated int64
+	var lgone, pgone bool
+	err := r.Scan(&x.OfferingID, &x.ProductID, &x.ListingID, &x.StoreID, &x.EtsyListingID, &x.EtsyProductID, &x.EtsyOfferingID,
+		&x.Title, &x.ListingState, &x.URL, &x.ProductKey, &x.SKU, &x.Variation, &x.Quantity, &x.DesiredQuantity, &x.BaseQuantity,
+		&x.Price.Amount, &x.Price.Divisor, &x.Price.Currency, &x.Enabled, &x.ReadinessID, &x.Version, &x.DesiredVersion,
+		&x.PushedVersion, &x.PushStatus, &x.PushError, &pushedAt, &x.Threshold, &lgone, &pgone, &updated)
+	x.PushedAt, x.UpdatedAt = fromMS(pushedAt), fromMS(updated)
+	x.Gone = lgone || pgone
+	return x, err
+}
+
+func (s *Store) queryRows(ctx context.Context, q Querier, op, sql string, args ...any) ([]store.InventoryRow, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, s.err(op, err)
+	}
+	defer rows.Close()
+	var out []store.InventoryRow
+	for rows.Next() {
+		x, err := scanRow(rows)
+		if err != nil {
+			return nil, s.err(op, err)
+		}
+		out = append(out, x)
+	}
+	return out, s.err(op, rows.Err())
+}
+
+func (s *Store) InventoryList(ctx context.Context, p *store.InventoryListParams) ([]store.InventoryRow, error) {
+	return s.queryRows(ctx, s.d, "inventory list", `SELECT `+rowCols+rowFrom+`
+		JOIN memberships m ON m.store_id = o.store_id AND m.account_id = $1
+		WHERE o.store_id = $2 ORDER BY l.title, l.etsy_listing_id, p.variation, o.id`, p.AccountID, p.StoreID)
+}
+
+func (s *Store) InventoryGet(ctx context.Context, accountID, offeringID int64) (store.InventoryRow, error) {
+	x, err := scanRow(s.d.QueryRow(ctx, `SELECT `+rowCols+rowFrom+`
+		JOIN memberships m ON m.store_id = o.store_id AND m.account_id = $1 WHERE o.id = $2`, accountID, offeringID))
+	return x, s.err("inventory get", err)
+}
+
+func (s *Store) InventoryGetByID(ctx context.Context, offeringID int64) (store.InventoryRow, error) {
+	x, err := scanRow(s.d.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, offeringID))
+	return x, s.err("inventory get", err)
+}
+
+func (s *Store) StockEdit(ctx context.Context, p *store.StockEditParams) ([]store.InventoryRow, error) {
+	t := ms(now(p.Now))
+	var out []store.InventoryRow
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		var role store.Role
+		if err := tx.QueryRow(ctx, `SELECT role FROM memberships WHERE account_id = $1 AND store_id = $2`,
+			p.AccountID, p.StoreID).Scan(&role); err != nil {
+			return err
+		}
+		if !role.CanEdit() {
+			return store.ErrForbidden
+		}
+		out = make([]store.InventoryRow, 0, len(p.Edits))
+		for _, e := range p.Edits {
+			if e.Quantity < 0 || e.Quantity > 999 {
+				return fmt.Errorf("quantity %d is outside 0..999: %w", e.Quantity, store.ErrInvalid)
+			}
+			cur, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1 AND o.store_id = $2`, e.OfferingID, p.StoreID))
+			if err != nil {
+				return err
+			}
+			if e.Version != 0 && cur.Version != e.Version {
+				return &store.StaleError{Current: cur}
+			}
+			if cur.Shown() == e.Quantity && (cur.Pending() || cur.PushStatus != store.PushFailed) {
+				out = append(out, cur)
+				continue
+			}
+			// A new edit keeps the base of an edit still waiting for Etsy:
+			// the push applies the seller's total change to Etsy's count.
+			n, err := tx.Exec(ctx, `UPDATE offerings SET desired_quantity = $3,
+					base_quantity = CASE WHEN desired_version > pushed_version THEN base_quantity ELSE quantity END,
+					desired_version = desired_version + 1, version = version + 1, push_status = 'pending', push_error = '', updated_at = $4
+				WHERE id = $1 AND version = $2`, e.OfferingID, cur.Version, e.Quantity, t)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				now, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, e.OfferingID))
+				if err != nil {
+					return err
+				}
+				return &store.StaleError{Current: now}
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO stock_events (store_id, offering_id, account_id, source, before_qty, after_qty, note, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, p.StoreID, e.OfferingID, p.AccountID, p.Source, cur.Shown(), e.Quantity, p.Note, t); err != nil {
+				return err
+			}
+			row, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, e.OfferingID))
+			if err != nil {
+				return err
+			}
+			out = append(out, row)
+		}
+		if p.OnCommit != nil {
+			return p.OnCommit(ctx, txAdapter{tx}, out)
+		}
+		return nil
+	})
+	var stale *store.StaleError
+	if errors.As(err, &stale) {
+		return nil, err
+	}
+	return out, s.err("stock edit", err)
+}
+
+func (s *Store) PushDone(ctx context.Context, p *store.PushDoneParams) (store.InventoryRow, error) {
+	t := ms(now(p.Now))
+	var row store.InventoryRow
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		cur, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, p.OfferingID))
+		if err != nil {
+			return err
+		}
+		if cur.PushedVersion >= p.DesiredVersion {
+			row = cur // already recorded: a retried job after a crash
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE offerings SET pushed_version = $2, base_quantity = $3, quantity = $4,
+				push_status = CASE WHEN desired_version <= $2 THEN 'pushed' ELSE 'pending' END,
+				push_error = '', pushed_at = $5, version = version + 1, updated_at = $5
+			WHERE id = $1`, p.OfferingID, p.DesiredVersion, p.Pushed, p.Etsy, t); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, note, created_at)
+			VALUES ($1, $2, 'push', $3, $4, $5, $6)`, cur.StoreID, p.OfferingID, cur.Quantity, p.Etsy, p.Note, t); err != nil {
+			return err
+		}
+		row, err = scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, p.OfferingID))
+		return err
+	})
+	return row, s.err("push done", err)
+}
+
+func (s *Store) PushFailed(ctx context.Context, p *store.PushFailedParams) error {
+	// The refused edit stops being pending, so the row shows Etsy's
+	// quantity again, with the reason beside it.
+	_, err := s.d.Exec(ctx, `UPDATE offerings SET pushed_version = desired_version, push_status = 'failed', push_error = $3,
+		version = version + 1, updated_at = $4 WHERE id = $1 AND desired_version = $2 AND pushed_version < $2`,
+		p.OfferingID, p.DesiredVersion, p.Message, ms(now(p.Now)))
+	return s.err("push failed", err)
+}
+
+func (s *Store) PushPendingList(ctx context.Context, storeID int64) ([]store.InventoryRow, error) {
+	return s.queryRows(ctx, s.d, "push pending", `SELECT `+rowCols+rowFrom+`
+		WHERE o.store_id = $1 AND o.desired_version > o.pushed_version ORDER BY o.updated_at, o.id`, storeID)
+}
+
+func (s *Store) StockEventList(ctx context.Context, p *store.StockEventListParams) ([]store.StockEvent, error) {
+	q := `SELECT e.id, e.store_id, e.offering_id, COALESCE(e.account_id, 0), e.source, e.before_qty, e.after_qty, e.note, e.created_at
+		FROM stock_events e JOIN memberships m ON m.store_id = e.store_id AND m.account_id = $1
+		WHERE e.store_id = $2 AND ($3 = 0 OR e.offering_id = $3) ORDER BY e.created_at DESC, e.id DESC LIMIT $4`
+	rows, err := s.d.Query(ctx, q, p.AccountID, p.StoreID, p.OfferingID, limit(p.Limit, 200))
+	if err != nil {
+		return nil, s.err("stock events", err)
+	}
+	defer rows.Close()
+	var out []store.StockEvent
+	for rows.Next() {
+		var e store.StockEvent
+		var at int64
+		if err := rows.Scan(&e.ID, &e.StoreID, &e.OfferingID, &e.AccountID, &e.Source, &e.Before, &e.After, &e.Note, &at); err != nil {
+			return nil, s.err("stock events", err)
+		}
+		e.CreatedAt = fromMS(at)
+		out = append(out, e)
+	}
+	return out, s.err("stock events", rows.Err())
+}
+
+func (s *Store) ThresholdSet(ctx context.Context, p *store.ThresholdSetParams) error {
+	member := ` AND EXISTS (SELECT 1 FROM memberships m WHERE m.store_id = $2 AND m.account_id = $4 AND m.role IN ('owner', 'manager'))`
+	switch {
+	case p.OfferingID != 0:
+		return s.execOne(ctx, "threshold set", `UPDATE offerings SET low_stock_threshold = $3, version = version + 1
+			WHERE id = $1 AND store_id = $2`+member, p.OfferingID, p.StoreID, p.Threshold, p.AccountID)
+	case p.ListingID != 0:
+		return s.execOne(ctx, "threshold set", `UPDATE listings SET low_stock_threshold = $3
+			WHERE id = $1 AND store_id = $2`+member, p.ListingID, p.StoreID, p.Threshold, p.AccountID)
+	default:
+		return s.err("threshold set", fmt.Errorf("a listing or an offering is required: %w", store.ErrInvalid))
+	}
+}

@@ -1,0 +1,57 @@
+// Package sqlstore implements store.DB once, in SQL that SQLite and
+// PostgreSQL both accept ($N placeholders, ON CONFLICT, RETURNING, epoch
+// millisecond times). The database specifics (connections, transactions,
+// batching, error codes) sit behind Driver, implemented by store/sqlite and
+// store/postgres.
+package sqlstore
+
+import (
+	"context"
+)
+
+// Querier runs statements on a connection pool or inside a transaction.
+type Querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (int64, error)
+	Query(ctx context.Context, sql string, args ...any) (Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) Row
+}
+
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// Tx is a Querier inside a transaction. Driver returns pgx.Tx or *sql.Tx so
+// River can insert jobs in the same transaction.
+type Tx interface {
+	Querier
+	Driver() any
+}
+
+// Statement is one statement of a batch.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// Driver is what a database must provide.
+type Driver interface {
+	Querier
+	// InTx runs fn in a transaction, committing when it returns nil.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// ExecBatch runs statements in order; PostgreSQL pipelines them in one
+	// round trip.
+	ExecBatch(ctx context.Context, q Querier, stmts []Statement) error
+	// MapError turns driver errors into the store's sentinels; it is the
+	// only place driver error codes are read.
+	MapError(err error) error
+	Ping(ctx context.Context) error
+	Name() string
+	Close() error
+}

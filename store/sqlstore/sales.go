@@ -1,0 +1,138 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+func (s *Store) SyncReceiptsWrite(ctx context.Context, p *store.SyncReceiptsWriteParams) (int, error) {
+	var changed int
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		if len(p.Receipts) > 0 {
+			ids := make([]any, 0, len(p.Receipts))
+			for _, r := range p.Receipts {
+				ids = append(ids, r.EtsyReceiptID)
+			}
+			seen := make(map[int64]int64, len(ids)) // etsy id -> etsy updated ms
+			rows, err := tx.Query(ctx, `SELECT etsy_receipt_id, etsy_updated_at FROM receipts WHERE store_id = $1 AND etsy_receipt_id IN `+
+				placeholders(2, len(ids)), append([]any{p.StoreID}, ids...)...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id, up int64
+				if err := rows.Scan(&id, &up); err != nil {
+					rows.Close()
+					return err
+				}
+				seen[id] = up
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, r := range p.Receipts {
+				if up, ok := seen[r.EtsyReceiptID]; ok && up == ms(r.UpdatedAt) {
+					continue // unchanged: an idempotent re-read of the page
+				}
+				changed++
+				var id int64
+				if err := tx.QueryRow(ctx, `INSERT INTO receipts (store_id, etsy_receipt_id, status, buyer_name, message, is_paid, is_shipped,
+						total_amount, total_divisor, currency, etsy_created_at, etsy_updated_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+					ON CONFLICT (store_id, etsy_receipt_id) DO UPDATE SET status = excluded.status, buyer_name = excluded.buyer_name,
+						message = excluded.message, is_paid = excluded.is_paid, is_shipped = excluded.is_shipped,
+						total_amount = excluded.total_amount, total_divisor = excluded.total_divisor, currency = excluded.currency,
+						etsy_updated_at = excluded.etsy_updated_at
+					RETURNING id`, p.StoreID, r.EtsyReceiptID, r.Status, r.BuyerName, r.Message, r.IsPaid, r.IsShipped,
+					r.Total.Amount, r.Total.Divisor, r.Total.Currency, ms(r.CreatedAt), ms(r.UpdatedAt)).Scan(&id); err != nil {
+					return err
+				}
+				if len(r.Items) == 0 {
+					continue
+				}
+				var sb strings.Builder
+				sb.WriteString(`INSERT INTO receipt_items (store_id, receipt_id, etsy_transaction_id, etsy_listing_id, etsy_product_id, sku,
+					title, variation, quantity, price_amount, price_divisor) VALUES `)
+				args := make([]any, 0, len(r.Items)*11)
+				for i, it := range r.Items {
+					if i > 0 {
+						sb.WriteByte(',')
+					}
+					sb.WriteString(placeholders(len(args)+1, 11))
+					args = append(args, p.StoreID, id, it.EtsyTransactionID, it.EtsyListingID, it.EtsyProductID, it.SKU, it.Title,
+						it.Variation, it.Quantity, it.Price.Amount, it.Price.Divisor)
+				}
+				sb.WriteString(` ON CONFLICT (store_id, etsy_transaction_id) DO UPDATE SET quantity = excluded.quantity,
+					sku = excluded.sku, title = excluded.title, variation = excluded.variation`)
+				if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
+					return err
+				}
+			}
+		}
+		if p.Cursor != nil {
+			c := *p.Cursor
+			c.StoreID = p.StoreID
+			return setSyncState(ctx, tx, &c)
+		}
+		return nil
+	})
+	return changed, s.err("sync receipts write", err)
+}
+
+func (s *Store) ReceiptList(ctx context.Context, p *store.ReceiptListParams) ([]store.Receipt, error) {
+	until := ms(p.Until)
+	if until == 0 {
+		until = 1<<62 - 1
+	}
+	rows, err := s.d.Query(ctx, `SELECT r.id, r.store_id, r.etsy_receipt_id, r.status, r.buyer_name, r.message, r.is_paid, r.is_shipped,
+			r.total_amount, r.total_divisor, r.currency, r.etsy_created_at, r.etsy_updated_at
+		FROM receipts r JOIN memberships m ON m.store_id = r.store_id AND m.account_id = $1
+		WHERE r.store_id = $2 AND r.etsy_created_at >= $3 AND r.etsy_created_at < $4 AND ($5 = '' OR r.status = $5)
+		ORDER BY r.etsy_created_at DESC, r.id DESC LIMIT $6`, p.AccountID, p.StoreID, ms(p.Since), until, p.Status, limit(p.Limit, 500))
+	if err != nil {
+		return nil, s.err("receipt list", err)
+	}
+	var out []store.Receipt
+	index := map[int64]int{}
+	for rows.Next() {
+		var r store.Receipt
+		var created, updated int64
+		if err := rows.Scan(&r.ID, &r.StoreID, &r.EtsyReceiptID, &r.Status, &r.BuyerName, &r.Message, &r.IsPaid, &r.IsShipped,
+			&r.Total.Amount, &r.Total.Divisor, &r.Total.Currency, &created, &updated); err != nil {
+			rows.Close()
+			return nil, s.err("receipt list", err)
+		}
+		r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
+		index[r.ID] = len(out)
+		out = append(out, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, s.err("receipt list", err)
+	}
+	ids := make([]any, 0, len(out))
+	for _, r := range out {
+		ids = append(ids, r.ID)
+	}
+	items, err := s.d.Query(ctx, `SELECT receipt_id, etsy_transaction_id, etsy_listing_id, etsy_product_id, sku, title, variation, quantity,
+		price_amount, price_divisor FROM receipt_items WHERE receipt_id IN `+placeholders(1, len(ids))+` ORDER BY id`, ids...)
+	if err != nil {
+		return nil, s.err("receipt list", err)
+	}
+	defer items.Close()
+	for items.Next() {
+		var rid int64
+		var it store.ReceiptItem
+		if err := items.Scan(&rid, &it.EtsyTransactionID, &it.EtsyListingID, &it.EtsyProductID, &it.SKU, &it.Title, &it.Variation,
+			&it.Quantity, &it.Price.Amount, &it.Price.Divisor); err != nil {
+			return nil, s.err("receipt list", err)
+		}
+		r := &out[index[rid]]
+		it.Price.Currency = r.Total.Currency
+		r.Items = append(r.Items, it)
+	}
+	return out, s.err("receipt list", items.Err())
+}

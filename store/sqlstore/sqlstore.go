@@ -1,0 +1,80 @@
+package sqlstore
+
+import (
+	"errors"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+// Store implements store.DB on a Driver.
+type Store struct {
+	d Driver
+}
+
+var _ store.DB = (*Store)(nil)
+
+// New wraps a driver.
+func New(d Driver) *Store { return &Store{d: d} }
+
+func (s *Store) Ping(ctx context.Context) error { return s.d.Ping(ctx) }
+func (s *Store) Dialect() string                { return s.d.Name() }
+func (s *Store) Close() error                   { return s.d.Close() }
+
+// Driver exposes the underlying driver (River and the live-update hub need
+// the database handle).
+func (s *Store) Driver() Driver { return s.d }
+
+// err maps a driver error once, adding the operation for context.
+func (s *Store) err(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", op, s.d.MapError(err))
+}
+
+type txAdapter struct{ tx Tx }
+
+func (t txAdapter) Driver() any { return t.tx.Driver() }
+
+// ms stores times as epoch milliseconds; the zero time is 0.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func now(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}
+
+// placeholders returns "$from, $from+1, ..., $from+n-1" wrapped in parens.
+func placeholders(from, n int) string {
+	b := make([]byte, 0, n*4+2)
+	b = append(b, '(')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '$')
+		b = fmt.Appendf(b, "%d", from+i)
+	}
+	return string(append(b, ')'))
+}
+
+func (s *Store) isNotFound(err error) bool {
+	return errors.Is(s.d.MapError(err), store.ErrNotFound)
+}

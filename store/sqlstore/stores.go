@@ -1,0 +1,218 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+const storeCols = `s.id, s.etsy_shop_id, s.etsy_user_id, s.name, s.currency, s.status, s.is_sandbox, s.token_expires_at,
+	s.sync_interval_sec, s.zero_policy, s.low_stock_default, s.receipts_cursor, s.last_sync_at, s.last_full_sync_at,
+	s.last_error, s.created_at`
+
+func scanStore(r Row, extra ...any) (store.Store, error) {
+	var st store.Store
+	var expires, cursor, lastSync, lastFull, created int64
+	var interval int
+	dest := append([]any{&st.ID, &st.EtsyShopID, &st.EtsyUserID, &st.Name, &st.Currency, &st.Status, &st.IsSandbox,
+		&expires, &interval, &st.ZeroPolicy, &st.LowStockDefault, &cursor, &lastSync, &lastFull, &st.LastError, &created}, extra...)
+	err := r.Scan(dest...)
+	st.TokenExpiresAt = fromMS(expires)
+	st.SyncInterval = time.Duration(interval) * time.Second
+	st.ReceiptsCursor = fromMS(cursor)
+	st.LastSyncAt, st.LastFullSyncAt, st.CreatedAt = fromMS(lastSync), fromMS(lastFull), fromMS(created)
+	return st, err
+}
+
+func (s *Store) StoreConnect(ctx context.Context, p *store.StoreConnectParams) (store.Store, error) {
+	var st store.Store
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		var err error
+		st, err = s.storeConnect(ctx, tx, p)
+		return err
+	})
+	return st, s.err("store connect", err)
+}
+
+// storeConnect is shared with the OAuth completion, which runs it inside its
+// own transaction.
+func (s *Store) storeConnect(ctx context.Context, tx Tx, p *store.StoreConnectParams) (store.Store, error) {
+	t := ms(now(p.Now))
+	var owner int64
+	err := tx.QueryRow(ctx, `SELECT m.account_id FROM memberships m JOIN stores s ON s.id = m.store_id
+		WHERE s.etsy_shop_id = $1 AND m.role = 'owner'`, p.EtsyShopID).Scan(&owner)
+	switch {
+	case err == nil && owner != p.AccountID:
+		return store.Store{}, store.ErrShopLinked
+	case err != nil && !s.isNotFound(err):
+		return store.Store{}, err
+	}
+	st, err := scanStore(tx.QueryRow(ctx, `INSERT INTO stores AS s (etsy_shop_id, etsy_user_id, name, currency, status, is_sandbox,
+			access_token, refresh_token, token_expires_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, 'connected', $5, $6, $7, $8, $9, $9)
+		ON CONFLICT (etsy_shop_id) DO UPDATE SET etsy_user_id = excluded.etsy_user_id, name = excluded.name,
+			currency = excluded.currency, status = 'connected', access_token = excluded.access_token,
+			refresh_token = excluded.refresh_token, token_expires_at = excluded.token_expires_at,
+			last_error = '', updated_at = excluded.updated_at
+		RETURNING `+storeCols,
+		p.EtsyShopID, p.EtsyUserID, p.Name, p.Currency, p.IsSandbox, p.AccessToken, p.RefreshToken, ms(p.TokenExpiresAt), t))
+	if err != nil {
+		return st, err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO memberships (account_id, store_id, role, created_at) VALUES ($1, $2, 'owner', $3)
+		ON CONFLICT (account_id, store_id) DO UPDATE SET role = 'owner'`, p.AccountID, st.ID, t)
+	return st, err
+}
+
+func (s *Store) StoreListForAccount(ctx context.Context, accountID int64) ([]store.MemberStore, error) {
+	rows, err := s.d.Query(ctx, `SELECT `+storeCols+`, m.role FROM stores s JOIN memberships m ON m.store_id = s.id
+		WHERE m.account_id = $1 ORDER BY s.name, s.id`, accountID)
+	if err != nil {
+		return nil, s.err("store list", err)
+	}
+	defer rows.Close()
+	var out []store.MemberStore
+	for rows.Next() {
+		var ms store.MemberStore
+		ms.Store, err = scanStore(rows, &ms.Role)
+		if err != nil {
+			return nil, s.err("store list", err)
+		}
+		out = append(out, ms)
+	}
+	return out, s.err("store list", rows.Err())
+}
+
+func (s *Store) StoreGetForAccount(ctx context.Context, accountID, storeID int64) (store.MemberStore, error) {
+	var m store.MemberStore
+	var err error
+	m.Store, err = scanStore(s.d.QueryRow(ctx, `SELECT `+storeCols+`, m.role FROM stores s JOIN memberships m ON m.store_id = s.id
+		WHERE m.account_id = $1 AND s.id = $2`, accountID, storeID), &m.Role)
+	return m, s.err("store get", err)
+}
+
+func (s *Store) StoreGet(ctx context.Context, storeID int64) (store.Store, error) {
+	st, err := scanStore(s.d.QueryRow(ctx, `SELECT `+storeCols+` FROM stores s WHERE s.id = $1`, storeID))
+	return st, s.err("store get", err)
+}
+
+func (s *Store) StoreList(ctx context.Context) ([]store.Store, error) {
+	rows, err := s.d.Query(ctx, `SELECT `+storeCols+` FROM stores s ORDER BY s.id`)
+	if err != nil {
+		return nil, s.err("store list", err)
+	}
+	defer rows.Close()
+	var out []store.Store
+	for rows.Next() {
+		st, err := scanStore(rows)
+		if err != nil {
+			return nil, s.err("store list", err)
+		}
+		out = append(out, st)
+	}
+	return out, s.err("store list", rows.Err())
+}
+
+func (s *Store) StoreSetStatus(ctx context.Context, p *store.StoreSetStatusParams) error {
+	return s.execOne(ctx, "store status", `UPDATE stores SET status = $2, last_error = $3, updated_at = $4 WHERE id = $1`,
+		p.StoreID, p.Status, p.LastError, ms(now(p.Now)))
+}
+
+func (s *Store) StoreUpdateSettings(ctx context.Context, p *store.StoreUpdateSettingsParams) (store.Store, error) {
+	var interval *int64
+	if p.SyncInterval != nil {
+		v := int64(*p.SyncInterval / time.Second)
+		interval = &v
+	}
+	st, err := scanStore(s.d.QueryRow(ctx, `UPDATE stores AS s SET
+			zero_policy = COALESCE($3, zero_policy),
+			low_stock_default = COALESCE($4, low_stock_default),
+			sync_interval_sec = COALESCE($5, sync_interval_sec),
+			updated_at = $6
+		WHERE s.id = $2 AND EXISTS (SELECT 1 FROM memberships m WHERE m.store_id = s.id AND m.account_id = $1)
+		RETURNING `+storeCols, p.AccountID, p.StoreID, (*string)(p.ZeroPolicy), p.LowStockDefault, interval, ms(now(p.Now))))
+	return st, s.err("store settings", err)
+}
+
+func (s *Store) StoreSetSyncState(ctx context.Context, p *store.StoreSetSyncStateParams) error {
+	return s.err("store sync state", setSyncState(ctx, s.d, p))
+}
+
+func setSyncState(ctx context.Context, q Querier, p *store.StoreSetSyncStateParams) error {
+	opt := func(t *time.Time) *int64 {
+		if t == nil {
+			return nil
+		}
+		v := ms(*t)
+		return &v
+	}
+	_, err := q.Exec(ctx, `UPDATE stores SET
+		receipts_cursor = COALESCE($2, receipts_cursor),
+		last_sync_at = COALESCE($3, last_sync_at),
+		last_full_sync_at = COALESCE($4, last_full_sync_at),
+		last_error = COALESCE($5, last_error)
+		WHERE id = $1`, p.StoreID, opt(p.ReceiptsCursor), opt(p.LastSyncAt), opt(p.LastFullSyncAt), p.LastError)
+	return err
+}
+
+func (s *Store) StoreTokensGet(ctx context.Context, storeID int64) (store.StoreTokens, error) {
+	var t store.StoreTokens
+	var exp int64
+	err := s.d.QueryRow(ctx, `SELECT id, etsy_shop_id, status, access_token, refresh_token, token_expires_at FROM stores WHERE id = $1`,
+		storeID).Scan(&t.StoreID, &t.EtsyShopID, &t.Status, &t.AccessToken, &t.RefreshToken, &exp)
+	t.ExpiresAt = fromMS(exp)
+	return t, s.err("store tokens", err)
+}
+
+func (s *Store) StoreTokensSave(ctx context.Context, p *store.StoreTokensSaveParams) error {
+	t := ms(now(p.Now))
+	if p.LeaseOwner == "" {
+		return s.execOne(ctx, "store tokens save", `UPDATE stores SET access_token = $2, refresh_token = $3, token_expires_at = $4, updated_at = $5
+			WHERE id = $1`, p.StoreID, p.AccessToken, p.RefreshToken, ms(p.ExpiresAt), t)
+	}
+	n, err := s.d.Exec(ctx, `UPDATE stores SET access_token = $2, refresh_token = $3, token_expires_at = $4, updated_at = $5
+		WHERE id = $1 AND token_lease_owner = $6 AND token_lease_until > $5`, p.StoreID, p.AccessToken, p.RefreshToken, ms(p.ExpiresAt), t, p.LeaseOwner)
+	if err != nil {
+		return s.err("store tokens save", err)
+	}
+	if n == 0 {
+		return s.err("store tokens save", store.ErrConflict)
+	}
+	return nil
+}
+
+func (s *Store) StoreTokenLeaseAcquire(ctx context.Context, p *store.LeaseParams) (bool, error) {
+	n, err := s.d.Exec(ctx, `UPDATE stores SET token_lease_owner = $2, token_lease_until = $4
+		WHERE id = $1 AND (token_lease_owner = $2 OR token_lease_until <= $3)`, p.StoreID, p.Owner, ms(p.Now), ms(p.Until))
+	return n == 1, s.err("store token lease", err)
+}
+
+func (s *Store) StoreTokenLeaseRelease(ctx context.Context, storeID int64, owner string) error {
+	_, err := s.d.Exec(ctx, `UPDATE stores SET token_lease_owner = '', token_lease_until = 0 WHERE id = $1 AND token_lease_owner = $2`, storeID, owner)
+	return s.err("store token lease release", err)
+}
+
+func (s *Store) MembershipAdd(ctx context.Context, p *store.MembershipAddParams) error {
+	_, err := s.d.Exec(ctx, `INSERT INTO memberships (account_id, store_id, role, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (account_id, store_id) DO UPDATE SET role = excluded.role`, p.AccountID, p.StoreID, p.Role, ms(now(p.Now)))
+	return s.err("membership add", err)
+}
+
+func (s *Store) MembershipList(ctx context.Context, storeID int64) ([]store.Membership, error) {
+	rows, err := s.d.Query(ctx, `SELECT m.account_id, m.store_id, m.role, a.name, a.email FROM memberships m
+		JOIN accounts a ON a.id = m.account_id WHERE m.store_id = $1 ORDER BY m.account_id`, storeID)
+	if err != nil {
+		return nil, s.err("membership list", err)
+	}
+	defer rows.Close()
+	var out []store.Membership
+	for rows.Next() {
+		var m store.Membership
+		if err := rows.Scan(&m.AccountID, &m.StoreID, &m.Role, &m.Name, &m.Email); err != nil {
+			return nil, s.err("membership list", err)
+		}
+		out = append(out, m)
+	}
+	return out, s.err("membership list", rows.Err())
+}

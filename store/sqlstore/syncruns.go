@@ -1,0 +1,65 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+const runCols = `r.id, r.store_id, r.kind, r.trigger, r.result, r.started_at, r.finished_at, r.listings_changed,
+	r.receipts_changed, r.api_calls, r.error`
+
+func scanRun(r Row) (store.SyncRun, error) {
+	var x store.SyncRun
+	var started, finished int64
+	err := r.Scan(&x.ID, &x.StoreID, &x.Kind, &x.Trigger, &x.Result, &started, &finished, &x.ListingsChanged,
+		&x.ReceiptsChanged, &x.APICalls, &x.Error)
+	x.StartedAt, x.FinishedAt = fromMS(started), fromMS(finished)
+	return x, err
+}
+
+func (s *Store) SyncRunStart(ctx context.Context, p *store.SyncRunStartParams) (store.SyncRun, error) {
+	r, err := scanRun(s.d.QueryRow(ctx, `INSERT INTO sync_runs AS r (store_id, kind, trigger, started_at) VALUES ($1, $2, $3, $4)
+		RETURNING `+runCols, p.StoreID, p.Kind, p.Trigger, ms(now(p.Now))))
+	return r, s.err("sync run start", err)
+}
+
+func (s *Store) SyncRunFinish(ctx context.Context, p *store.SyncRunFinishParams) (store.SyncRun, error) {
+	r, err := scanRun(s.d.QueryRow(ctx, `UPDATE sync_runs AS r SET result = $2, listings_changed = $3, receipts_changed = $4,
+		api_calls = $5, error = $6, finished_at = $7 WHERE r.id = $1 RETURNING `+runCols,
+		p.ID, p.Result, p.ListingsChanged, p.ReceiptsChanged, p.APICalls, p.Error, ms(now(p.Now))))
+	return r, s.err("sync run finish", err)
+}
+
+func (s *Store) SyncRunList(ctx context.Context, p *store.SyncRunListParams) ([]store.SyncRun, error) {
+	return s.listRuns(ctx, `SELECT `+runCols+` FROM sync_runs r JOIN memberships m ON m.store_id = r.store_id
+		WHERE m.account_id = $1 AND r.store_id = $2 ORDER BY r.started_at DESC, r.id DESC LIMIT $3`, p.AccountID, p.StoreID, limit(p.Limit, 100))
+}
+
+func (s *Store) SyncRunListAll(ctx context.Context, n int) ([]store.SyncRun, error) {
+	return s.listRuns(ctx, `SELECT `+runCols+` FROM sync_runs r ORDER BY r.started_at DESC, r.id DESC LIMIT $1`, limit(n, 100))
+}
+
+func (s *Store) listRuns(ctx context.Context, q string, args ...any) ([]store.SyncRun, error) {
+	rows, err := s.d.Query(ctx, q, args...)
+	if err != nil {
+		return nil, s.err("sync run list", err)
+	}
+	defer rows.Close()
+	var out []store.SyncRun
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, s.err("sync run list", err)
+		}
+		out = append(out, r)
+	}
+	return out, s.err("sync run list", rows.Err())
+}
+
+func limit(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
+}

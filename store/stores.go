@@ -1,0 +1,109 @@
+// Connected Etsy shops, their members and their sealed tokens.
+package store
+
+import (
+	"context"
+	"time"
+)
+
+type Stores interface {
+	// StoreConnect saves a shop and makes the account its owner, or renews the
+	// tokens of a shop the account already owns. A shop owned by another
+	// account answers ErrShopLinked.
+	StoreConnect(ctx context.Context, p *StoreConnectParams) (Store, error)
+	// StoreListForAccount lists the stores an account is a member of.
+	StoreListForAccount(ctx context.Context, accountID int64) ([]MemberStore, error)
+	// StoreGetForAccount answers ErrNotFound unless the account is a member.
+	StoreGetForAccount(ctx context.Context, accountID, storeID int64) (MemberStore, error)
+	// StoreGet and StoreList are for the server's own work (sync, admin).
+	StoreGet(ctx context.Context, storeID int64) (Store, error)
+	StoreList(ctx context.Context) ([]Store, error)
+	StoreSetStatus(ctx context.Context, p *StoreSetStatusParams) error
+	StoreUpdateSettings(ctx context.Context, p *StoreUpdateSettingsParams) (Store, error)
+	StoreSetSyncState(ctx context.Context, p *StoreSetSyncStateParams) error
+
+	StoreTokensGet(ctx context.Context, storeID int64) (StoreTokens, error)
+	// StoreTokensSave replaces the sealed tokens. With LeaseOwner set it only
+	// writes while that owner holds the refresh lease (ErrConflict otherwise).
+	StoreTokensSave(ctx context.Context, p *StoreTokensSaveParams) error
+	// StoreTokenLeaseAcquire takes the store's refresh lease until Until, if
+	// it is free or expired. It never holds a database lock across a call to
+	// Etsy: the lease is a row.
+	StoreTokenLeaseAcquire(ctx context.Context, p *LeaseParams) (bool, error)
+	StoreTokenLeaseRelease(ctx context.Context, storeID int64, owner string) error
+
+	MembershipAdd(ctx context.Context, p *MembershipAddParams) error
+	MembershipList(ctx context.Context, storeID int64) ([]Membership, error)
+}
+
+type Membership struct {
+	AccountID int64
+	StoreID   int64
+	Role      Role
+	Name      string
+	Email     string
+}
+
+type StoreConnectParams struct {
+	AccountID      int64
+	EtsyShopID     int64
+	EtsyUserID     int64
+	Name           string
+	Currency       string
+	IsSandbox      bool
+	AccessToken    []byte
+	RefreshToken   []byte
+	TokenExpiresAt time.Time
+	Now            time.Time
+}
+
+type StoreSetStatusParams struct {
+	StoreID   int64
+	Status    StoreStatus
+	LastError string
+	Now       time.Time
+}
+
+// StoreUpdateSettingsParams changes the fields that are not nil, for an
+// account that is a member of the store.
+type StoreUpdateSettingsParams struct {
+	AccountID       int64
+	StoreID         int64
+	ZeroPolicy      *ZeroPolicy
+	LowStockDefault *int
+	SyncInterval    *time.Duration
+	Now             time.Time
+}
+
+// StoreSetSyncStateParams changes the fields that are not nil.
+type StoreSetSyncStateParams struct {
+	StoreID        int64
+	ReceiptsCursor *time.Time
+	LastSyncAt     *time.Time
+	LastFullSyncAt *time.Time
+	LastError      *string
+}
+
+type StoreTokensSaveParams struct {
+	StoreID      int64
+	AccessToken  []byte
+	RefreshToken []byte
+	ExpiresAt    time.Time
+	LeaseOwner   string
+	Now          time.Time
+}
+
+type LeaseParams struct {
+	StoreID int64
+	Name    string
+	Owner   string
+	Now     time.Time
+	Until   time.Time
+}
+
+type MembershipAddParams struct {
+	AccountID int64
+	StoreID   int64
+	Role      Role
+	Now       time.Time
+}
