@@ -43,7 +43,13 @@ func Line(s string, width int) string {
 	if width < 1 {
 		return ""
 	}
-	return ansi.Truncate(Clean(s), width, Ellipsis)
+	s = Clean(s)
+	// No grapheme is wider in cells than in UTF-8 bytes (wide characters
+	// take three or four), so short strings skip the width calculation.
+	if len(s) <= width {
+		return s
+	}
+	return ansi.Truncate(s, width, Ellipsis)
 }
 
 // Multiline cleans text whose line breaks matter, such as a buyer's message
