@@ -181,6 +181,9 @@ func (c *Client) Calls(key string) int64 { return c.limits.calls(key) }
 // TokenSource gives the access token of one shop. Refresh must obtain a new
 // access token (usually through Client.Refresh) and persist the rotated
 // refresh token before returning: Etsy's refresh tokens are single use.
+// Concurrent calls of one shop may all see a 401 at once, so Refresh must be
+// safe for concurrent use and should hand out a token another caller just
+// obtained rather than spend the refresh token again.
 type TokenSource interface {
 	AccessToken(ctx context.Context) (string, error)
 	Refresh(ctx context.Context) (string, error)
@@ -354,7 +357,7 @@ func parseErrorBody(data []byte) (code, description string) {
 	if len(text) > 200 {
 		text = text[:200]
 	}
-	return text, ""
+	return strings.ToValidUTF8(text, ""), ""
 }
 
 func joinMessage(code, description string) string {

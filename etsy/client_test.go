@@ -519,14 +519,26 @@ func TestRealClockPacing(t *testing.T) {
 	}
 	shop := c.Shop("store", &fakeTokens{access: "1.a"})
 	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
 	for range 4 {
-		if _, err := shop.GetMe(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		wg.Go(func() {
+			if _, err := shop.GetMe(context.Background()); err != nil {
+				errs <- err
+			}
+		})
 	}
-	// Four calls at the cautious 5/s take at least three gaps of 200ms.
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// Four concurrent calls at the cautious 5/s need three gaps of 200ms.
 	if elapsed := time.Since(start); elapsed < 550*time.Millisecond {
 		t.Errorf("4 calls took %v, want >= 600ms at 5/s", elapsed)
+	}
+	if n := c.Calls("store"); n != 4 {
+		t.Errorf("Calls = %d", n)
 	}
 }
 

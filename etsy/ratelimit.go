@@ -40,6 +40,7 @@ type keyState struct {
 	perSecond      int
 	perDay         int
 	remainingToday int
+	dayKnown       bool // remainingToday came from a header
 	known          bool
 	updatedAt      time.Time
 	next           time.Time // earliest start of the next call
@@ -81,7 +82,7 @@ func (l *limiter) reserve(key string) (time.Duration, error) {
 	if now.Before(st.blockedUntil) {
 		return 0, &RateLimitError{RetryAfter: st.blockedUntil.Sub(now), Daily: st.blockedDaily}
 	}
-	if st.known && st.perDay > 0 && st.remainingToday <= 0 {
+	if st.dayKnown && st.remainingToday <= 0 {
 		probeAt := st.updatedAt.Add(dailyProbeInterval)
 		if now.Before(probeAt) {
 			return 0, &RateLimitError{RetryAfter: probeAt.Sub(now), Daily: true, Message: "daily budget spent"}
@@ -105,7 +106,7 @@ func (l *limiter) reserve(key string) (time.Duration, error) {
 	if l.appRate > 0 {
 		l.appNext = slot.Add(time.Duration(float64(time.Second) / l.appRate))
 	}
-	if st.known && st.remainingToday > 0 {
+	if st.dayKnown && st.remainingToday > 0 {
 		// Counted now so that concurrent calls do not all spend the last unit;
 		// the next response's header corrects the figure.
 		st.remainingToday--
@@ -142,6 +143,7 @@ func (l *limiter) observe(key string, h http.Header) {
 	}
 	if okRT {
 		st.remainingToday = remainingToday
+		st.dayKnown = true
 	}
 	if okRS && remainingSecond <= 0 {
 		// Etsy's second is spent: whatever our pacing thinks, wait it out.
@@ -164,6 +166,7 @@ func (l *limiter) block(key string, retryAfter time.Duration, daily bool) {
 	}
 	if daily {
 		st.remainingToday = 0
+		st.dayKnown = true
 		st.updatedAt = now
 	}
 }
