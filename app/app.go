@@ -1,0 +1,152 @@
+// Package app is Stockroom's application layer: every action a seller or an
+// admin can take — sign up, manage keys, connect a shop, read inventory,
+// edit stock, import a CSV, ask for a sync — as one method that the TUI and
+// the SSH commands both call. The acting account and its role are checked
+// here, once; the TUI and the commands never reach into the store or the
+// Etsy client themselves.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/stockroom/stockroom/etsy"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+)
+
+// Errors callers show to people. Store errors (store.ErrNotFound, a
+// *store.StaleError) pass through wrapped.
+var (
+	ErrUnknownKey   = errors.New("this SSH key has no Stockroom account")
+	ErrSignupClosed = errors.New("sign-up is closed on this server: ask an admin to add your key")
+	ErrDisabled     = errors.New("this account is disabled")
+	ErrViewer       = errors.New("viewers can read this store but not change it")
+	ErrNotAdmin     = errors.New("only admins can do that")
+	ErrNoStore      = errors.New("no store connected yet: connect your Etsy shop first")
+)
+
+// QuantityError is a quantity Etsy would refuse.
+type QuantityError struct{ Quantity int }
+
+func (e *QuantityError) Error() string {
+	return fmt.Sprintf("quantity %d is out of range: Etsy accepts 0 to 999", e.Quantity)
+}
+
+// AmbiguousStoreError lists the stores to choose from.
+type AmbiguousStoreError struct{ Choices []store.MemberStore }
+
+func (e *AmbiguousStoreError) Error() string {
+	s := "several stores: choose one with --store:"
+	for _, c := range e.Choices {
+		s += fmt.Sprintf(" %d (%s)", c.ID, c.Name)
+	}
+	return s
+}
+
+// Jobs enqueues durable work (River).
+type Jobs interface {
+	// EnqueuePushTx inserts a push job in the store transaction of the edit.
+	EnqueuePushTx(ctx context.Context, tx store.Tx, storeID, offeringID int64) error
+	EnqueueSync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) error
+}
+
+// Connector runs the Etsy OAuth connect flow.
+type Connector interface {
+	Start(ctx context.Context, accountID int64, keyFingerprint string) (authURL, state string, err error)
+	Wait(ctx context.Context, state string) (store.Store, error)
+}
+
+// Budgets reads what is known of each store's Etsy rate limits.
+type Budgets interface {
+	Budget(key string) etsy.Budget
+}
+
+// Config holds the Service's dependencies.
+type Config struct {
+	Store   store.DB
+	Jobs    Jobs
+	Hub     *hub.Hub
+	Connect Connector
+	Budgets Budgets
+	// Demo says the server talks to its built-in Etsy sandbox.
+	Demo bool
+	// SignupOpen lets unknown keys create accounts.
+	SignupOpen bool
+	// AdminFingerprints are the keys named admin in the configuration.
+	AdminFingerprints map[string]bool
+	Logger            *slog.Logger
+	Now               func() time.Time
+}
+
+// Service is the application layer. It is safe for concurrent use.
+type Service struct {
+	db      store.DB
+	jobs    Jobs
+	hub     *hub.Hub
+	connect Connector
+	budgets Budgets
+	demo    bool
+	signup  bool
+	admins  map[string]bool
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Hub == nil {
+		cfg.Hub = hub.New()
+	}
+	return &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets,
+		demo: cfg.Demo, signup: cfg.SignupOpen, admins: cfg.AdminFingerprints, log: cfg.Logger, now: cfg.Now}
+}
+
+// Actor is who acts: the account behind the SSH key that authenticated,
+// resolved after the handshake.
+type Actor struct {
+	Account     store.Account
+	Fingerprint string
+}
+
+// Demo tells whether the server runs on its Etsy sandbox.
+func (s *Service) Demo() bool { return s.demo }
+
+// SignupOpen tells whether unknown keys may create accounts.
+func (s *Service) SignupOpen() bool { return s.signup }
+
+// Hub returns the live-update hub, for subscriptions.
+func (s *Service) Hub() *hub.Hub { return s.hub }
+
+// BudgetKey is the Etsy rate-limit key of a store: limits are counted per
+// OAuth token, that is per shop.
+func BudgetKey(storeID int64) string { return strconv.FormatInt(storeID, 10) }
+
+// member loads a store the actor belongs to.
+func (s *Service) member(ctx context.Context, a Actor, storeID int64) (store.MemberStore, error) {
+	if a.Account.Disabled {
+		return store.MemberStore{}, ErrDisabled
+	}
+	return s.db.StoreGetForAccount(ctx, a.Account.ID, storeID)
+}
+
+// editor loads a store the actor may change.
+func (s *Service) editor(ctx context.Context, a Actor, storeID int64) (store.MemberStore, error) {
+	m, err := s.member(ctx, a, storeID)
+	if err != nil {
+		return m, err
+	}
+	if !m.Role.CanEdit() {
+		return m, ErrViewer
+	}
+	return m, nil
+}

@@ -1,0 +1,158 @@
+// Inventory and stock edits.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+)
+
+// Inventory returns every row (listing × variation) of one of the actor's
+// stores.
+func (s *Service) Inventory(ctx context.Context, a Actor, storeID int64) ([]store.InventoryRow, error) {
+	if _, err := s.member(ctx, a, storeID); err != nil {
+		return nil, err
+	}
+	return s.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: storeID})
+}
+
+// Row returns one inventory row of the actor's stores.
+func (s *Service) Row(ctx context.Context, a Actor, offeringID int64) (store.InventoryRow, error) {
+	return s.db.InventoryGet(ctx, a.Account.ID, offeringID)
+}
+
+// StockParams is one edit of one or more rows, applied all or nothing.
+type StockParams struct {
+	StoreID int64
+	Source  store.Source
+	Note    string
+	Edits   []store.StockEditItem
+}
+
+// CheckQuantity refuses what Etsy would refuse.
+func CheckQuantity(q int) error {
+	if q < 0 || q > 999 {
+		return &QuantityError{Quantity: q}
+	}
+	return nil
+}
+
+// SetStock records the quantities a seller wants and queues their push to
+// Etsy in the same transaction. A row changed since the editor saw it
+// (Version) fails with *store.StaleError and nothing is written.
+func (s *Service) SetStock(ctx context.Context, a Actor, p StockParams) ([]store.InventoryRow, error) {
+	if len(p.Edits) == 0 {
+		return nil, nil
+	}
+	for _, e := range p.Edits {
+		if err := CheckQuantity(e.Quantity); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := s.editor(ctx, a, p.StoreID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.StockEdit(ctx, &store.StockEditParams{
+		AccountID: a.Account.ID, StoreID: p.StoreID, Source: p.Source, Note: p.Note, Edits: p.Edits, Now: s.now(),
+		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
+			for _, r := range rows {
+				if r.Pending() {
+					if err := s.jobs.EnqueuePushTx(ctx, tx, p.StoreID, r.OfferingID); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		},
+	})
+	if errors.Is(err, store.ErrForbidden) {
+		return nil, ErrViewer
+	}
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.OfferingID
+	}
+	s.hub.Publish(hub.Event{Kind: hub.StockChanged, StoreID: p.StoreID, OfferingIDs: ids, AccountID: a.Account.ID})
+	return rows, nil
+}
+
+// FindRows resolves what a command names: a SKU, a listing id (its only
+// row), or listing_id:product where product is a SKU, a variation text or a
+// 1-based position.
+func FindRows(rows []store.InventoryRow, ref string) ([]store.InventoryRow, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return nil, errors.New("name a SKU or a listing id")
+	}
+	listingPart, productPart, hasProduct := strings.Cut(ref, ":")
+	if id, err := strconv.ParseInt(listingPart, 10, 64); err == nil {
+		var inListing []store.InventoryRow
+		for _, r := range rows {
+			if r.EtsyListingID == id && !r.Gone {
+				inListing = append(inListing, r)
+			}
+		}
+		if len(inListing) > 0 {
+			if !hasProduct {
+				if len(inListing) == 1 {
+					return inListing, nil
+				}
+				return nil, fmt.Errorf("listing %d has %d variations: name one as %d:<sku|variation|n>", id, len(inListing), id)
+			}
+			if n, err := strconv.Atoi(productPart); err == nil && n >= 1 && n <= len(inListing) {
+				return inListing[n-1 : n], nil
+			}
+			for _, r := range inListing {
+				if r.SKU == productPart || strings.EqualFold(r.Variation, productPart) {
+					return []store.InventoryRow{r}, nil
+				}
+			}
+			return nil, fmt.Errorf("listing %d has no variation %q", id, productPart)
+		}
+	}
+	var bySKU []store.InventoryRow
+	for _, r := range rows {
+		if r.SKU == ref && !r.Gone {
+			bySKU = append(bySKU, r)
+		}
+	}
+	if len(bySKU) == 0 {
+		return nil, fmt.Errorf("unknown SKU or listing %q", ref)
+	}
+	return bySKU, nil
+}
+
+// History lists the audit trail of a store or of one row.
+func (s *Service) History(ctx context.Context, a Actor, storeID, offeringID int64, limit int) ([]store.StockEvent, error) {
+	if _, err := s.member(ctx, a, storeID); err != nil {
+		return nil, err
+	}
+	return s.db.StockEventList(ctx, &store.StockEventListParams{AccountID: a.Account.ID, StoreID: storeID, OfferingID: offeringID, Limit: limit})
+}
+
+// SetThreshold overrides the low-stock threshold of a listing or one row
+// (nil clears it).
+func (s *Service) SetThreshold(ctx context.Context, a Actor, p store.ThresholdSetParams) error {
+	if _, err := s.editor(ctx, a, p.StoreID); err != nil {
+		return err
+	}
+	if p.Threshold != nil {
+		if err := CheckQuantity(*p.Threshold); err != nil {
+			return err
+		}
+	}
+	p.AccountID = a.Account.ID
+	if err := s.db.ThresholdSet(ctx, &p); err != nil {
+		return err
+	}
+	s.hub.Publish(hub.Event{Kind: hub.StockChanged, StoreID: p.StoreID, OfferingIDs: []int64{p.OfferingID}})
+	return nil
+}
