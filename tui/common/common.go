@@ -1,0 +1,65 @@
+// Package common is the per-session context every screen and component of
+// the TUI shares: the application layer and the acting account, the size,
+// one style sheet and one keymap, all built for that session. Nothing here
+// is package-level mutable state: each SSH session gets its own.
+package common
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
+)
+
+// Common is handed to every screen by the root model.
+type Common struct {
+	Ctx    context.Context
+	App    *app.Service
+	Actor  app.Actor
+	Styles *Styles
+	Keys   *KeyMap
+	Logger *slog.Logger
+	Now    func() time.Time
+	Width  int
+	Height int
+}
+
+// Component is a screen or a widget. Only the root model returns a tea.View;
+// components return strings.
+type Component interface {
+	Init() tea.Cmd
+	Update(msg tea.Msg) (Component, tea.Cmd)
+	View() string
+	SetSize(width, height int)
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+}
+
+// ErrorMsg carries any failure of a command back to the screen that shows it.
+type ErrorMsg struct{ Err error }
+
+// StatusMsg is a transient line for the status bar.
+type StatusMsg struct{ Text string }
+
+// StoreSelectedMsg makes StoreID the current store of the session.
+type StoreSelectedMsg struct{ StoreID int64 }
+
+// LiveMsg is a live change from the hub (another session, a sync).
+type LiveMsg struct{ Event hub.Event }
+
+// Cmd runs fn off the update loop and turns its error into an ErrorMsg, so
+// I/O never runs inside Update.
+func Cmd(fn func() (tea.Msg, error)) tea.Cmd {
+	return func() tea.Msg {
+		msg, err := fn()
+		if err != nil {
+			return ErrorMsg{Err: err}
+		}
+		return msg
+	}
+}

@@ -1,0 +1,67 @@
+package common
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is the one keymap of the TUI. Screens pick their short and full
+// help from it.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Left, Right                             key.Binding
+	Enter, Back, Quit, Help, Palette        key.Binding
+	Filter, Sort, SortReverse, JumpLow      key.Binding
+	Edit, Inc, Dec, Save, Cancel            key.Binding
+	Refresh, SyncNow, Connect               key.Binding
+	Threshold, History, Toggle, Add, Remove key.Binding
+	NextTab, PrevTab                        key.Binding
+	Screen1, Screen2, Screen3, Screen4      key.Binding
+	Screen5, Screen6, Screen7               key.Binding
+}
+
+func bind(help, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// DefaultKeyMap builds the keymap for one session.
+func DefaultKeyMap() *KeyMap {
+	return &KeyMap{
+		Up:          bind("↑/k", "up", "up", "k"),
+		Down:        bind("↓/j", "down", "down", "j"),
+		PageUp:      bind("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown:    bind("pgdn", "page down", "pgdown", "ctrl+f"),
+		Top:         bind("g", "top", "g", "home"),
+		Bottom:      bind("G", "bottom", "G", "end"),
+		Left:        bind("←/h", "left", "left", "h"),
+		Right:       bind("→/l", "right", "right", "l"),
+		Enter:       bind("enter", "open", "enter"),
+		Back:        bind("esc", "back", "esc"),
+		Quit:        bind("q", "quit", "q", "ctrl+c"),
+		Help:        bind("?", "help", "?"),
+		Palette:     bind(":", "commands", ":"),
+		Filter:      bind("/", "filter", "/"),
+		Sort:        bind("s", "sort", "s"),
+		SortReverse: bind("S", "reverse sort", "S"),
+		JumpLow:     bind("L", "next low stock", "L"),
+		Edit:        bind("e", "edit stock", "e", "enter"),
+		Inc:         bind("+", "one more", "+", "="),
+		Dec:         bind("-", "one less", "-"),
+		Save:        bind("enter", "save", "enter"),
+		Cancel:      bind("esc", "cancel", "esc"),
+		Refresh:     bind("r", "reload", "r", "ctrl+r"),
+		SyncNow:     bind("y", "sync now", "y"),
+		Connect:     bind("c", "connect shop", "c"),
+		Threshold:   bind("t", "low-stock threshold", "t"),
+		History:     bind("H", "history", "H"),
+		Toggle:      bind("space", "toggle", "space"),
+		Add:         bind("a", "add", "a"),
+		Remove:      bind("x", "remove", "x", "delete"),
+		NextTab:     bind("tab", "next screen", "tab"),
+		PrevTab:     bind("shift+tab", "previous screen", "shift+tab"),
+		Screen1:     bind("1", "stores", "1"),
+		Screen2:     bind("2", "inventory", "2"),
+		Screen3:     bind("3", "sales", "3"),
+		Screen4:     bind("4", "sync log", "4"),
+		Screen5:     bind("5", "alerts", "5"),
+		Screen6:     bind("6", "account", "6"),
+		Screen7:     bind("7", "admin", "7"),
+	}
+}
