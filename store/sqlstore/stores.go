@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/stockroom/stockroom/store"
@@ -10,6 +11,10 @@ import (
 const storeCols = `s.id, s.etsy_shop_id, s.etsy_user_id, s.name, s.currency, s.status, s.is_sandbox, s.token_expires_at,
 	s.sync_interval_sec, s.zero_policy, s.low_stock_default, s.receipts_cursor, s.last_sync_at, s.last_full_sync_at,
 	s.last_error, s.created_at`
+
+// storeReturning is storeCols for RETURNING, where SQLite refuses
+// table-qualified names.
+var storeReturning = strings.ReplaceAll(storeCols, "s.", "")
 
 func scanStore(r Row, extra ...any) (store.Store, error) {
 	var st store.Store
@@ -55,7 +60,7 @@ func (s *Store) storeConnect(ctx context.Context, tx Tx, p *store.StoreConnectPa
 			currency = excluded.currency, status = 'connected', access_token = excluded.access_token,
 			refresh_token = excluded.refresh_token, token_expires_at = excluded.token_expires_at,
 			last_error = '', updated_at = excluded.updated_at
-		RETURNING `+storeCols,
+		RETURNING `+storeReturning,
 		p.EtsyShopID, p.EtsyUserID, p.Name, p.Currency, p.IsSandbox, p.AccessToken, p.RefreshToken, ms(p.TokenExpiresAt), t))
 	if err != nil {
 		return st, err
@@ -131,7 +136,7 @@ func (s *Store) StoreUpdateSettings(ctx context.Context, p *store.StoreUpdateSet
 			sync_interval_sec = COALESCE($5, sync_interval_sec),
 			updated_at = $6
 		WHERE s.id = $2 AND EXISTS (SELECT 1 FROM memberships m WHERE m.store_id = s.id AND m.account_id = $1)
-		RETURNING `+storeCols, p.AccountID, p.StoreID, (*string)(p.ZeroPolicy), p.LowStockDefault, interval, ms(now(p.Now))))
+		RETURNING `+storeReturning, p.AccountID, p.StoreID, (*string)(p.ZeroPolicy), p.LowStockDefault, interval, ms(now(p.Now))))
 	return st, s.err("store settings", err)
 }
 

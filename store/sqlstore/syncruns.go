@@ -2,12 +2,17 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 
 	"github.com/stockroom/stockroom/store"
 )
 
 const runCols = `r.id, r.store_id, r.kind, r.trigger, r.result, r.started_at, r.finished_at, r.listings_changed,
 	r.receipts_changed, r.api_calls, r.error`
+
+// runReturning is runCols for RETURNING, where SQLite refuses
+// table-qualified names.
+var runReturning = strings.ReplaceAll(runCols, "r.", "")
 
 func scanRun(r Row) (store.SyncRun, error) {
 	var x store.SyncRun
@@ -20,13 +25,13 @@ func scanRun(r Row) (store.SyncRun, error) {
 
 func (s *Store) SyncRunStart(ctx context.Context, p *store.SyncRunStartParams) (store.SyncRun, error) {
 	r, err := scanRun(s.d.QueryRow(ctx, `INSERT INTO sync_runs AS r (store_id, kind, trigger, started_at) VALUES ($1, $2, $3, $4)
-		RETURNING `+runCols, p.StoreID, p.Kind, p.Trigger, ms(now(p.Now))))
+		RETURNING `+runReturning, p.StoreID, p.Kind, p.Trigger, ms(now(p.Now))))
 	return r, s.err("sync run start", err)
 }
 
 func (s *Store) SyncRunFinish(ctx context.Context, p *store.SyncRunFinishParams) (store.SyncRun, error) {
 	r, err := scanRun(s.d.QueryRow(ctx, `UPDATE sync_runs AS r SET result = $2, listings_changed = $3, receipts_changed = $4,
-		api_calls = $5, error = $6, finished_at = $7 WHERE r.id = $1 RETURNING `+runCols,
+		api_calls = $5, error = $6, finished_at = $7 WHERE r.id = $1 RETURNING `+runReturning,
 		p.ID, p.Result, p.ListingsChanged, p.ReceiptsChanged, p.APICalls, p.Error, ms(now(p.Now))))
 	return r, s.err("sync run finish", err)
 }

@@ -1,0 +1,259 @@
+// Accounts, keys, stores and memberships.
+package storetest
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+var accountTests = map[string]func(t *testing.T, h *harness){
+	"CreateAndLookup": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a := h.account(t, "alice")
+		if a.ID == 0 || a.Name != "alice" || a.Email != "alice@example.com" || !a.CreatedAt.Equal(h.now) || !a.NotifyEmail {
+			t.Fatalf("created account = %+v", a)
+		}
+		got, err := h.db.AccountGetByFingerprint(ctx, "SHA256:alice")
+		noErr(t, err, "get by fingerprint")
+		if got != a {
+			t.Fatalf("by fingerprint = %+v, want %+v", got, a)
+		}
+		got, err = h.db.AccountGetByID(ctx, a.ID)
+		noErr(t, err, "get by id")
+		if got != a {
+			t.Fatalf("by id = %+v, want %+v", got, a)
+		}
+		_, err = h.db.AccountGetByFingerprint(ctx, "SHA256:nobody")
+		wantErr(t, err, store.ErrNotFound, "unknown fingerprint")
+		_, err = h.db.AccountGetByID(ctx, a.ID+100)
+		wantErr(t, err, store.ErrNotFound, "unknown id")
+
+		name, chat, off, on := "Alice B", "12345", false, true
+		up, err := h.db.AccountUpdate(ctx, &store.AccountUpdateParams{ID: a.ID, Name: &name, TelegramChatID: &chat,
+			NotifyEmail: &off, NotifyTelegram: &on, Now: h.at(time.Minute)})
+		noErr(t, err, "update")
+		if up.Name != name || up.Email != a.Email || up.TelegramChatID != chat || up.NotifyEmail || !up.NotifyTelegram || up.NotifyDigest {
+			t.Fatalf("updated account = %+v", up)
+		}
+		_, err = h.db.AccountUpdate(ctx, &store.AccountUpdateParams{ID: a.ID + 100, Name: &name})
+		wantErr(t, err, store.ErrNotFound, "update unknown account")
+
+		noErr(t, h.db.AccountSetDisabled(ctx, a.ID, true), "disable")
+		noErr(t, h.db.AccountSetAdmin(ctx, a.ID, true), "admin")
+		got, _ = h.db.AccountGetByID(ctx, a.ID)
+		if !got.Disabled || !got.IsAdmin {
+			t.Fatalf("after disable+admin: %+v", got)
+		}
+		wantErr(t, h.db.AccountSetDisabled(ctx, a.ID+100, true), store.ErrNotFound, "disable unknown account")
+
+		h.account(t, "bob")
+		list, err := h.db.AccountList(ctx)
+		noErr(t, err, "list")
+		if len(list) != 2 || list[0].Name != name || list[1].Name != "bob" {
+			t.Fatalf("account list = %+v", list)
+		}
+	},
+	"DuplicateKey": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a := h.account(t, "alice")
+		_, err := h.db.AccountCreate(ctx, &store.AccountCreateParams{Name: "mallory", Fingerprint: "SHA256:alice", PublicKey: "x", Now: h.now})
+		wantErr(t, err, store.ErrConflict, "account with a key in use")
+		list, _ := h.db.AccountList(ctx)
+		if len(list) != 1 {
+			t.Fatalf("a refused account was half-written: %d accounts", len(list))
+		}
+		_, err = h.db.KeyAdd(ctx, &store.KeyAddParams{AccountID: a.ID, Fingerprint: "SHA256:alice", PublicKey: "x", Now: h.now})
+		wantErr(t, err, store.ErrConflict, "key added twice")
+		b := h.account(t, "bob")
+		_, err = h.db.KeyAdd(ctx, &store.KeyAddParams{AccountID: b.ID, Fingerprint: "SHA256:alice", PublicKey: "x", Now: h.now})
+		wantErr(t, err, store.ErrConflict, "key of another account")
+	},
+	"Keys": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a := h.account(t, "alice")
+		b := h.account(t, "bob")
+		keys, err := h.db.KeyList(ctx, a.ID)
+		noErr(t, err, "key list")
+		if len(keys) != 1 || keys[0].Fingerprint != "SHA256:alice" || keys[0].Comment != "alice@laptop" || !keys[0].LastUsedAt.IsZero() {
+			t.Fatalf("keys = %+v", keys)
+		}
+		first := keys[0]
+		wantErr(t, h.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.ID, KeyID: first.ID}), store.ErrLastKey, "remove the last key")
+
+		second, err := h.db.KeyAdd(ctx, &store.KeyAddParams{AccountID: a.ID, Fingerprint: "SHA256:alice2", PublicKey: "ssh-ed25519 BBBB",
+			Comment: "desktop", Now: h.at(time.Minute)})
+		noErr(t, err, "key add")
+		if second.AccountID != a.ID || second.Comment != "desktop" || !second.CreatedAt.Equal(h.at(time.Minute)) {
+			t.Fatalf("added key = %+v", second)
+		}
+		bobKeys, _ := h.db.KeyList(ctx, b.ID)
+		wantErr(t, h.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.ID, KeyID: bobKeys[0].ID}), store.ErrNotFound,
+			"remove another account's key")
+		if got, _ := h.db.KeyList(ctx, b.ID); len(got) != 1 {
+			t.Fatalf("bob's keys after alice's attempt: %+v", got)
+		}
+		wantErr(t, h.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.ID, KeyID: second.ID + 100}), store.ErrNotFound, "remove unknown key")
+
+		noErr(t, h.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.ID, KeyID: first.ID}), "remove first key")
+		keys, _ = h.db.KeyList(ctx, a.ID)
+		if len(keys) != 1 || keys[0].ID != second.ID {
+			t.Fatalf("keys after removal = %+v", keys)
+		}
+		_, err = h.db.AccountGetByFingerprint(ctx, "SHA256:alice")
+		wantErr(t, err, store.ErrNotFound, "removed key still identifies")
+		wantErr(t, h.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.ID, KeyID: second.ID}), store.ErrLastKey, "remove the new last key")
+
+		noErr(t, h.db.KeyTouch(ctx, "SHA256:alice2", h.at(time.Hour)), "touch")
+		keys, _ = h.db.KeyList(ctx, a.ID)
+		if !keys[0].LastUsedAt.Equal(h.at(time.Hour)) {
+			t.Fatalf("last used = %v, want %v", keys[0].LastUsedAt, h.at(time.Hour))
+		}
+	},
+}
+
+var storeTests = map[string]func(t *testing.T, h *harness){
+	"ConnectAndList": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a := h.account(t, "alice")
+		st := h.shop(t, a.ID, 501)
+		if st.ID == 0 || st.EtsyShopID != 501 || st.Status != store.StatusConnected || st.ZeroPolicy != store.ZeroDeactivate ||
+			st.LowStockDefault != 3 || !st.TokenExpiresAt.Equal(h.at(time.Hour)) || !st.CreatedAt.Equal(h.now) || st.IsSandbox {
+			t.Fatalf("connected store = %+v", st)
+		}
+		mine, err := h.db.StoreListForAccount(ctx, a.ID)
+		noErr(t, err, "list for account")
+		if len(mine) != 1 || mine[0].Store != st || mine[0].Role != store.RoleOwner {
+			t.Fatalf("stores for alice = %+v", mine)
+		}
+		got, err := h.db.StoreGetForAccount(ctx, a.ID, st.ID)
+		noErr(t, err, "get for account")
+		if got.Store != st || got.Role != store.RoleOwner {
+			t.Fatalf("get for account = %+v", got)
+		}
+		all, err := h.db.StoreList(ctx)
+		noErr(t, err, "store list")
+		if len(all) != 1 || all[0] != st {
+			t.Fatalf("store list = %+v", all)
+		}
+
+		// Reconnecting renews the tokens and keeps the store.
+		again, err := h.db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: a.ID, EtsyShopID: 501, EtsyUserID: 1501, Name: "Renamed",
+			Currency: "EUR", AccessToken: []byte("a2"), RefreshToken: []byte("r2"), TokenExpiresAt: h.at(2 * time.Hour), Now: h.at(time.Minute)})
+		noErr(t, err, "reconnect")
+		if again.ID != st.ID || again.Name != "Renamed" {
+			t.Fatalf("reconnected store = %+v", again)
+		}
+		tok, err := h.db.StoreTokensGet(ctx, st.ID)
+		noErr(t, err, "tokens get")
+		if !bytes.Equal(tok.AccessToken, []byte("a2")) || !bytes.Equal(tok.RefreshToken, []byte("r2")) || tok.EtsyShopID != 501 ||
+			!tok.ExpiresAt.Equal(h.at(2*time.Hour)) || tok.Status != store.StatusConnected {
+			t.Fatalf("tokens = %+v", tok)
+		}
+
+		b := h.account(t, "bob")
+		_, err = h.db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: b.ID, EtsyShopID: 501, Name: "Stolen",
+			AccessToken: []byte("evil"), RefreshToken: []byte("evil"), Now: h.now})
+		wantErr(t, err, store.ErrShopLinked, "connect a shop another account owns")
+		tok, _ = h.db.StoreTokensGet(ctx, st.ID)
+		if !bytes.Equal(tok.AccessToken, []byte("a2")) {
+			t.Fatalf("a refused connect replaced the tokens")
+		}
+		if got, _ := h.db.StoreListForAccount(ctx, b.ID); len(got) != 0 {
+			t.Fatalf("bob became a member: %+v", got)
+		}
+
+		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: b.ID, StoreID: st.ID, Role: store.RoleViewer, Now: h.now}), "membership add")
+		members, err := h.db.MembershipList(ctx, st.ID)
+		noErr(t, err, "membership list")
+		if len(members) != 2 || members[0].Role != store.RoleOwner || members[1].Role != store.RoleViewer || members[1].Name != "bob" ||
+			members[1].Email != "bob@example.com" {
+			t.Fatalf("members = %+v", members)
+		}
+		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: b.ID, StoreID: st.ID, Role: store.RoleManager, Now: h.now}), "membership change")
+		if got, _ := h.db.StoreGetForAccount(ctx, b.ID, st.ID); got.Role != store.RoleManager {
+			t.Fatalf("bob's role = %q, want manager", got.Role)
+		}
+	},
+	"SettingsStatusAndSyncState": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a := h.account(t, "alice")
+		st := h.shop(t, a.ID, 502)
+		zp, low, every := store.ZeroKeepSoldOut, 5, 15*time.Minute
+		got, err := h.db.StoreUpdateSettings(ctx, &store.StoreUpdateSettingsParams{AccountID: a.ID, StoreID: st.ID, ZeroPolicy: &zp,
+			SyncInterval: &every, Now: h.now})
+		noErr(t, err, "settings")
+		if got.ZeroPolicy != zp || got.SyncInterval != every || got.LowStockDefault != 3 {
+			t.Fatalf("after settings: %+v", got)
+		}
+		got, err = h.db.StoreUpdateSettings(ctx, &store.StoreUpdateSettingsParams{AccountID: a.ID, StoreID: st.ID, LowStockDefault: &low, Now: h.now})
+		noErr(t, err, "settings")
+		if got.ZeroPolicy != zp || got.SyncInterval != every || got.LowStockDefault != low {
+			t.Fatalf("after second settings: %+v", got)
+		}
+		bad := store.ZeroPolicy("explode")
+		_, err = h.db.StoreUpdateSettings(ctx, &store.StoreUpdateSettingsParams{AccountID: a.ID, StoreID: st.ID, ZeroPolicy: &bad, Now: h.now})
+		wantErr(t, err, store.ErrInvalid, "unknown zero policy")
+
+		noErr(t, h.db.StoreSetStatus(ctx, &store.StoreSetStatusParams{StoreID: st.ID, Status: store.StatusNeedsReauth, LastError: "token revoked", Now: h.now}), "status")
+		wantErr(t, h.db.StoreSetStatus(ctx, &store.StoreSetStatusParams{StoreID: st.ID + 100, Status: store.StatusNeedsReauth}), store.ErrNotFound, "status of unknown store")
+
+		cursor, last := h.at(-time.Hour), h.at(time.Minute)
+		noErr(t, h.db.StoreSetSyncState(ctx, &store.StoreSetSyncStateParams{StoreID: st.ID, ReceiptsCursor: &cursor, LastSyncAt: &last}), "sync state")
+		empty := ""
+		noErr(t, h.db.StoreSetSyncState(ctx, &store.StoreSetSyncStateParams{StoreID: st.ID, LastFullSyncAt: &last, LastError: &empty}), "sync state")
+		s, err := h.db.StoreGet(ctx, st.ID)
+		noErr(t, err, "store get")
+		if s.Status != store.StatusNeedsReauth || !s.ReceiptsCursor.Equal(cursor) || !s.LastSyncAt.Equal(last) || !s.LastFullSyncAt.Equal(last) ||
+			s.LastError != "" || s.LowStockDefault != low {
+			t.Fatalf("store = %+v", s)
+		}
+		_, err = h.db.StoreGet(ctx, st.ID+100)
+		wantErr(t, err, store.ErrNotFound, "unknown store")
+	},
+	"TokenLease": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a := h.account(t, "alice")
+		st := h.shop(t, a.ID, 503)
+		lease := func(owner string, now time.Time) bool {
+			t.Helper()
+			ok, err := h.db.StoreTokenLeaseAcquire(ctx, &store.LeaseParams{StoreID: st.ID, Name: "refresh", Owner: owner, Now: now, Until: now.Add(30 * time.Second)})
+			noErr(t, err, "token lease")
+			return ok
+		}
+		save := func(owner string, now time.Time, access string) error {
+			return h.db.StoreTokensSave(ctx, &store.StoreTokensSaveParams{StoreID: st.ID, AccessToken: []byte(access), RefreshToken: []byte("r-" + access),
+				ExpiresAt: now.Add(time.Hour), LeaseOwner: owner, Now: now})
+		}
+		if !lease("p1", h.now) {
+			t.Fatal("a free lease was refused")
+		}
+		if lease("p2", h.at(time.Second)) {
+			t.Fatal("a held lease was handed to another owner")
+		}
+		wantErr(t, save("p2", h.at(time.Second), "x"), store.ErrConflict, "save without the lease")
+		noErr(t, save("p1", h.at(2*time.Second), "fresh"), "save with the lease")
+		tok, _ := h.db.StoreTokensGet(ctx, st.ID)
+		if string(tok.AccessToken) != "fresh" || string(tok.RefreshToken) != "r-fresh" || !tok.ExpiresAt.Equal(h.at(2*time.Second+time.Hour)) {
+			t.Fatalf("tokens after save = %+v", tok)
+		}
+		// Expired: the old holder may no longer write, a new one takes over.
+		wantErr(t, save("p1", h.at(time.Minute), "late"), store.ErrConflict, "save after the lease expired")
+		if !lease("p2", h.at(time.Minute)) {
+			t.Fatal("an expired lease was not handed over")
+		}
+		noErr(t, h.db.StoreTokenLeaseRelease(ctx, st.ID, "p1"), "release by non-holder")
+		if lease("p1", h.at(time.Minute+time.Second)) {
+			t.Fatal("release by a non-holder freed the lease")
+		}
+		noErr(t, h.db.StoreTokenLeaseRelease(ctx, st.ID, "p2"), "release")
+		if !lease("p1", h.at(time.Minute+2*time.Second)) {
+			t.Fatal("a released lease was refused")
+		}
+		// Without an owner the save is unconditional (first connect, admin).
+		noErr(t, save("", h.at(time.Hour), "plain"), "save without lease owner")
+		wantErr(t, h.db.StoreTokensSave(ctx, &store.StoreTokensSaveParams{StoreID: st.ID + 100, AccessToken: []byte("x")}), store.ErrNotFound, "save for unknown store")
+	},
+}

@@ -1,0 +1,351 @@
+// Receipts, sync runs, OAuth states, leases, webhooks and error mapping.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+// receipt builds a receipt created at epoch+hours with two items.
+func receipt(etsyID int64, hours int, status string) store.Receipt {
+	at := epoch.Add(time.Duration(hours) * time.Hour)
+	return store.Receipt{
+		EtsyReceiptID: etsyID, Status: status, BuyerName: "Buyer", Message: "Gift wrap please", IsPaid: true,
+		Total: store.Money{Amount: 4800, Divisor: 100, Currency: "EUR"}, CreatedAt: at, UpdatedAt: at,
+		Items: []store.ReceiptItem{
+			{EtsyTransactionID: etsyID * 10, EtsyListingID: 1, EtsyProductID: 11, SKU: "MUG-1", Title: "Mug", Variation: "Blue", Quantity: 1,
+				Price: store.Money{Amount: 2400, Divisor: 100, Currency: "EUR"}},
+			{EtsyTransactionID: etsyID*10 + 1, EtsyListingID: 1, EtsyProductID: 12, SKU: "MUG-2", Title: "Mug", Variation: "Green", Quantity: 1,
+				Price: store.Money{Amount: 2400, Divisor: 100, Currency: "EUR"}},
+		},
+	}
+}
+
+var receiptTests = map[string]func(t *testing.T, h *harness){
+	"UpsertAndList": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a := h.account(t, "alice")
+		st := h.shop(t, a.ID, 1001)
+		page := []store.Receipt{receipt(1, 0, "paid"), receipt(2, 1, "completed"), receipt(3, 2, "paid")}
+		cursor := h.at(2 * time.Hour)
+		n, err := h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: st.ID, Receipts: page,
+			Cursor: &store.StoreSetSyncStateParams{ReceiptsCursor: &cursor}})
+		noErr(t, err, "receipts write")
+		if n != 3 {
+			t.Fatalf("first write changed %d, want 3", n)
+		}
+		if s, _ := h.db.StoreGet(ctx, st.ID); !s.ReceiptsCursor.Equal(cursor) {
+			t.Fatalf("receipts cursor = %v", s.ReceiptsCursor)
+		}
+		n, err = h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: st.ID, Receipts: page})
+		if err != nil || n != 0 {
+			t.Fatalf("rewrite = %d, %v; want 0 changes", n, err)
+		}
+		list, err := h.db.ReceiptList(ctx, &store.ReceiptListParams{AccountID: a.ID, StoreID: st.ID})
+		noErr(t, err, "receipt list")
+		if len(list) != 3 || list[0].EtsyReceiptID != 3 || list[2].EtsyReceiptID != 1 {
+			t.Fatalf("receipts = %+v", list)
+		}
+		r := list[2]
+		if r.Status != "paid" || r.BuyerName != "Buyer" || !r.IsPaid || r.IsShipped || r.Total != page[0].Total || !r.CreatedAt.Equal(epoch) ||
+			len(r.Items) != 2 || r.Items[0] != page[0].Items[0] || r.Items[1] != page[0].Items[1] {
+			t.Fatalf("receipt = %+v", r)
+		}
+
+		// Etsy updates one receipt: shipped, one item refunded down.
+		upd := receipt(2, 1, "completed")
+		upd.IsShipped, upd.UpdatedAt = true, h.at(5*time.Hour)
+		upd.Items[1].Quantity = 0
+		n, err = h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: st.ID, Receipts: []store.Receipt{upd}})
+		if err != nil || n != 1 {
+			t.Fatalf("update = %d, %v", n, err)
+		}
+		list, _ = h.db.ReceiptList(ctx, &store.ReceiptListParams{AccountID: a.ID, StoreID: st.ID, Status: "completed"})
+		if len(list) != 1 || !list[0].IsShipped || len(list[0].Items) != 2 || list[0].Items[1].Quantity != 0 || !list[0].UpdatedAt.Equal(upd.UpdatedAt) {
+			t.Fatalf("completed receipts = %+v", list)
+		}
+		list, _ = h.db.ReceiptList(ctx, &store.ReceiptListParams{AccountID: a.ID, StoreID: st.ID, Since: h.at(time.Hour), Until: h.at(2 * time.Hour)})
+		if len(list) != 1 || list[0].EtsyReceiptID != 2 {
+			t.Fatalf("receipts in [1h, 2h) = %+v", list)
+		}
+		list, _ = h.db.ReceiptList(ctx, &store.ReceiptListParams{AccountID: a.ID, StoreID: st.ID, Limit: 2})
+		if len(list) != 2 || list[0].EtsyReceiptID != 3 {
+			t.Fatalf("limited receipts = %+v", list)
+		}
+	},
+}
+
+var syncRunTests = map[string]func(t *testing.T, h *harness){
+	"StartFinishList": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a := h.account(t, "alice")
+		st := h.shop(t, a.ID, 1101)
+		first, err := h.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: store.SyncFull, Trigger: store.TriggerSchedule, Now: h.now})
+		noErr(t, err, "start")
+		if first.Result != store.ResultRunning || first.Kind != store.SyncFull || !first.StartedAt.Equal(h.now) || first.Duration() != 0 {
+			t.Fatalf("started run = %+v", first)
+		}
+		done, err := h.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: first.ID, Result: store.ResultOK, ListingsChanged: 4, ReceiptsChanged: 2,
+			APICalls: 7, Now: h.at(3 * time.Second)})
+		noErr(t, err, "finish")
+		if done.Result != store.ResultOK || done.ListingsChanged != 4 || done.ReceiptsChanged != 2 || done.APICalls != 7 || done.Duration() != 3*time.Second {
+			t.Fatalf("finished run = %+v", done)
+		}
+		second, err := h.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: store.SyncIncremental, Trigger: store.TriggerWebhook, Now: h.at(time.Minute)})
+		noErr(t, err, "start")
+		_, err = h.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: second.ID, Result: store.ResultFailed, Error: "Etsy answered 503", Now: h.at(2 * time.Minute)})
+		noErr(t, err, "finish")
+		runs, err := h.db.SyncRunList(ctx, &store.SyncRunListParams{AccountID: a.ID, StoreID: st.ID})
+		noErr(t, err, "list")
+		if len(runs) != 2 || runs[0].ID != second.ID || runs[0].Error != "Etsy answered 503" || runs[1].ID != first.ID {
+			t.Fatalf("runs = %+v", runs)
+		}
+		if runs, _ := h.db.SyncRunList(ctx, &store.SyncRunListParams{AccountID: a.ID, StoreID: st.ID, Limit: 1}); len(runs) != 1 {
+			t.Fatalf("limited runs = %+v", runs)
+		}
+		all, err := h.db.SyncRunListAll(ctx, 10)
+		if err != nil || len(all) != 2 {
+			t.Fatalf("all runs = %+v, %v", all, err)
+		}
+		_, err = h.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: second.ID + 100, Result: store.ResultOK})
+		wantErr(t, err, store.ErrNotFound, "finish unknown run")
+	},
+}
+
+func (h *harness) oauthState(t *testing.T, accountID int64, state string, expires time.Time) {
+	t.Helper()
+	noErr(t, h.db.OAuthStateCreate(t.Context(), &store.OAuthState{State: state, AccountID: accountID, KeyFingerprint: "SHA256:k",
+		CodeVerifier: []byte("sealed-verifier"), CreatedAt: h.now, ExpiresAt: expires}), "oauth state create")
+}
+
+func (h *harness) pending(t *testing.T, state string, shopID int64) {
+	t.Helper()
+	noErr(t, h.db.OAuthStateSetPending(t.Context(), &store.OAuthState{State: state, ConfirmToken: "confirm-" + state, ShopID: shopID,
+		ShopName: "Clay Corner", EtsyUserID: 77, Currency: "EUR", AccessToken: []byte("pa"), RefreshToken: []byte("pr"),
+		TokenExpiresAt: h.at(time.Hour)}), "oauth pending")
+}
+
+var oauthTests = map[string]func(t *testing.T, h *harness){
+	"ConsumeOnce": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a := h.account(t, "alice")
+		h.oauthState(t, a.ID, "s1", h.at(10*time.Minute))
+		got, err := h.db.OAuthStateGet(ctx, "s1")
+		noErr(t, err, "get")
+		if got.AccountID != a.ID || !bytes.Equal(got.CodeVerifier, []byte("sealed-verifier")) || !got.ExpiresAt.Equal(h.at(10*time.Minute)) || !got.ConsumedAt.IsZero() {
+			t.Fatalf("state = %+v", got)
+		}
+		c, err := h.db.OAuthStateConsume(ctx, "s1", h.at(time.Minute))
+		noErr(t, err, "consume")
+		if !c.ConsumedAt.Equal(h.at(time.Minute)) || c.AccountID != a.ID {
+			t.Fatalf("consumed = %+v", c)
+		}
+		_, err = h.db.OAuthStateConsume(ctx, "s1", h.at(2*time.Minute))
+		wantErr(t, err, store.ErrUsed, "second consume")
+		_, err = h.db.OAuthStateConsume(ctx, "nope", h.now)
+		wantErr(t, err, store.ErrNotFound, "unknown state")
+		h.oauthState(t, a.ID, "old", h.at(time.Minute))
+		_, err = h.db.OAuthStateConsume(ctx, "old", h.at(time.Minute))
+		wantErr(t, err, store.ErrExpired, "expired state")
+
+		for i := range 3 {
+			state := fmt.Sprintf("race%d", i)
+			h.oauthState(t, a.ID, state, h.at(10*time.Minute))
+			errs := race(2, func(int) error {
+				_, err := h.db.OAuthStateConsume(context.Background(), state, h.at(time.Minute))
+				return err
+			})
+			var ok, used int
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, store.ErrUsed):
+					used++
+				default:
+					t.Fatalf("concurrent consume: %v", err)
+				}
+			}
+			if ok != 1 || used != 1 {
+				t.Fatalf("concurrent consumes: %d won, %d used; want one each", ok, used)
+			}
+		}
+
+		h.oauthState(t, a.ID, "stale", h.at(-time.Hour))
+		n, err := h.db.OAuthStateDeleteExpired(ctx, h.now)
+		if err != nil || n != 1 {
+			t.Fatalf("delete expired = %d, %v", n, err)
+		}
+		_, err = h.db.OAuthStateGet(ctx, "stale")
+		wantErr(t, err, store.ErrNotFound, "deleted state")
+	},
+	"Complete": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a := h.account(t, "alice")
+		h.oauthState(t, a.ID, "s1", h.at(10*time.Minute))
+		_, err := h.db.OAuthStateConsume(ctx, "s1", h.now)
+		noErr(t, err, "consume")
+		h.pending(t, "s1", 4242)
+		reseal := func(access, refresh []byte, shopID int64) ([]byte, []byte, error) {
+			return append([]byte("store:"), access...), append([]byte(fmt.Sprintf("store%d:", shopID)), refresh...), nil
+		}
+		_, err = h.db.OAuthStateComplete(ctx, &store.OAuthStateCompleteParams{State: "s1", ConfirmToken: "guess", Reseal: reseal, Now: h.now})
+		wantErr(t, err, store.ErrForbidden, "wrong confirm token")
+		if all, _ := h.db.StoreList(ctx); len(all) != 0 {
+			t.Fatalf("a refused confirmation made a store: %+v", all)
+		}
+		st, err := h.db.OAuthStateComplete(ctx, &store.OAuthStateCompleteParams{State: "s1", ConfirmToken: "confirm-s1", IsSandbox: true, Reseal: reseal, Now: h.at(time.Minute)})
+		noErr(t, err, "complete")
+		if st.EtsyShopID != 4242 || st.Name != "Clay Corner" || st.EtsyUserID != 77 || !st.IsSandbox || !st.TokenExpiresAt.Equal(h.at(time.Hour)) {
+			t.Fatalf("store = %+v", st)
+		}
+		ms, err := h.db.StoreGetForAccount(ctx, a.ID, st.ID)
+		if err != nil || ms.Role != store.RoleOwner {
+			t.Fatalf("membership = %+v, %v", ms, err)
+		}
+		tok, _ := h.db.StoreTokensGet(ctx, st.ID)
+		if string(tok.AccessToken) != "store:pa" || string(tok.RefreshToken) != "store4242:pr" {
+			t.Fatalf("store tokens = %q %q", tok.AccessToken, tok.RefreshToken)
+		}
+		o, _ := h.db.OAuthStateGet(ctx, "s1")
+		if o.StoreID != st.ID || !o.CompletedAt.Equal(h.at(time.Minute)) || o.AccessToken != nil || o.RefreshToken != nil {
+			t.Fatalf("completed state = %+v", o)
+		}
+		_, err = h.db.OAuthStateComplete(ctx, &store.OAuthStateCompleteParams{State: "s1", ConfirmToken: "confirm-s1", Reseal: reseal, Now: h.at(time.Minute)})
+		wantErr(t, err, store.ErrUsed, "complete twice")
+
+		h.oauthState(t, a.ID, "late", h.at(time.Minute))
+		h.pending(t, "late", 4243)
+		_, err = h.db.OAuthStateComplete(ctx, &store.OAuthStateCompleteParams{State: "late", ConfirmToken: "confirm-late", Now: h.at(time.Hour)})
+		wantErr(t, err, store.ErrExpired, "complete after expiry")
+
+		h.oauthState(t, a.ID, "failed", h.at(time.Hour))
+		noErr(t, h.db.OAuthStateFail(ctx, "failed", "access_denied", h.now), "fail")
+		o, _ = h.db.OAuthStateGet(ctx, "failed")
+		if o.Error != "access_denied" || !o.ConsumedAt.Equal(h.now) {
+			t.Fatalf("failed state = %+v", o)
+		}
+		_, err = h.db.OAuthStateConsume(ctx, "failed", h.now)
+		wantErr(t, err, store.ErrUsed, "consume a failed state")
+	},
+	"ShopLinkedElsewhere": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		bob := h.account(t, "bob")
+		theirs := h.shop(t, bob.ID, 4244)
+		a := h.account(t, "alice")
+		h.oauthState(t, a.ID, "s1", h.at(10*time.Minute))
+		h.pending(t, "s1", 4244)
+		_, err := h.db.OAuthStateComplete(ctx, &store.OAuthStateCompleteParams{State: "s1", ConfirmToken: "confirm-s1", Now: h.now})
+		wantErr(t, err, store.ErrShopLinked, "complete with another account's shop")
+		if got, _ := h.db.StoreGet(ctx, theirs.ID); got != theirs {
+			t.Fatalf("bob's store changed: %+v", got)
+		}
+		tok, _ := h.db.StoreTokensGet(ctx, theirs.ID)
+		if string(tok.AccessToken) != "sealed-access" {
+			t.Fatalf("bob's tokens replaced: %q", tok.AccessToken)
+		}
+		if m, _ := h.db.MembershipList(ctx, theirs.ID); len(m) != 1 || m[0].AccountID != bob.ID {
+			t.Fatalf("members = %+v", m)
+		}
+		if o, _ := h.db.OAuthStateGet(ctx, "s1"); !o.CompletedAt.IsZero() || o.StoreID != 0 || string(o.AccessToken) != "pa" {
+			t.Fatalf("state after refusal = %+v", o)
+		}
+	},
+}
+
+var leaseTests = map[string]func(t *testing.T, h *harness){
+	"Named": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		acquire := func(owner string, now time.Time) bool {
+			t.Helper()
+			ok, err := h.db.LeaseAcquire(ctx, "scheduler", owner, now, now.Add(30*time.Second))
+			noErr(t, err, "lease acquire")
+			return ok
+		}
+		if !acquire("a", h.now) || acquire("b", h.at(time.Second)) || !acquire("a", h.at(2*time.Second)) {
+			t.Fatal("a live lease changed hands")
+		}
+		if acquire("b", h.at(31*time.Second)) {
+			t.Fatal("the renewed lease was taken before it expired")
+		}
+		if !acquire("b", h.at(33*time.Second)) || acquire("a", h.at(34*time.Second)) {
+			t.Fatal("an expired lease was not handed over")
+		}
+		noErr(t, h.db.LeaseRelease(ctx, "scheduler", "a"), "release by non-holder")
+		if acquire("a", h.at(35*time.Second)) {
+			t.Fatal("release by a non-holder freed the lease")
+		}
+		noErr(t, h.db.LeaseRelease(ctx, "scheduler", "b"), "release")
+		if !acquire("a", h.at(36*time.Second)) {
+			t.Fatal("a released lease was refused")
+		}
+		for i := range 3 {
+			name := fmt.Sprintf("race%d", i)
+			var wins int
+			for _, err := range race(2, func(i int) error {
+				ok, err := h.db.LeaseAcquire(context.Background(), name, fmt.Sprint("owner", i), h.now, h.at(time.Minute))
+				if err == nil && !ok {
+					return errLost
+				}
+				return err
+			}) {
+				switch {
+				case err == nil:
+					wins++
+				case !errors.Is(err, errLost):
+					t.Fatalf("concurrent acquire: %v", err)
+				}
+			}
+			if wins != 1 {
+				t.Fatalf("%d owners won one lease", wins)
+			}
+		}
+	},
+	"Webhooks": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		for i, want := range []bool{true, false, false} {
+			seen, err := h.db.WebhookSeen(ctx, "evt_1", h.at(time.Duration(i)*time.Second))
+			if err != nil || seen != want {
+				t.Fatalf("delivery %d: new = %v, %v; want %v", i, seen, err, want)
+			}
+		}
+		if seen, err := h.db.WebhookSeen(ctx, "evt_2", h.now); err != nil || !seen {
+			t.Fatalf("another id: %v, %v", seen, err)
+		}
+	},
+}
+
+var errLost = errors.New("lease lost")
+
+var errorTests = map[string]func(t *testing.T, h *harness){
+	"Sentinels": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		if err := h.db.Ping(ctx); err != nil {
+			t.Fatalf("ping: %v", err)
+		}
+		if d := h.db.Dialect(); d != "sqlite" && d != "postgres" {
+			t.Fatalf("dialect = %q", d)
+		}
+		a := h.account(t, "alice")
+		// A foreign key to nothing is "not found".
+		err := h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: a.ID, StoreID: 999999, Role: store.RoleViewer, Now: h.now})
+		wantErr(t, err, store.ErrNotFound, "membership of an unknown store")
+		st := h.shop(t, a.ID, 1201)
+		// A value the schema refuses is "invalid".
+		err = h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: a.ID, StoreID: st.ID, Role: "emperor", Now: h.now})
+		wantErr(t, err, store.ErrInvalid, "unknown role")
+		_, err = h.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: "sideways", Trigger: store.TriggerManual, Now: h.now})
+		wantErr(t, err, store.ErrInvalid, "unknown sync kind")
+		// A duplicate is a conflict.
+		err = h.db.OAuthStateCreate(ctx, &store.OAuthState{State: "dup", AccountID: a.ID, CodeVerifier: []byte("v"), ExpiresAt: h.at(time.Minute)})
+		noErr(t, err, "state create")
+		err = h.db.OAuthStateCreate(ctx, &store.OAuthState{State: "dup", AccountID: a.ID, CodeVerifier: []byte("v"), ExpiresAt: h.at(time.Minute)})
+		wantErr(t, err, store.ErrConflict, "duplicate state")
+	},
+}
