@@ -18,15 +18,18 @@ import (
 
 // Common is handed to every screen by the root model.
 type Common struct {
-	Ctx    context.Context
-	App    *app.Service
-	Actor  app.Actor
-	Styles *Styles
-	Keys   *KeyMap
-	Logger *slog.Logger
-	Now    func() time.Time
-	Width  int
-	Height int
+	Ctx context.Context
+	App *app.Service
+	// Snapshots is the server's shared cache of inventory rows: sessions of
+	// one store hold the same read-only rows.
+	Snapshots *app.Snapshots
+	Actor     app.Actor
+	Styles    *Styles
+	Keys      *KeyMap
+	Logger    *slog.Logger
+	Now       func() time.Time
+	Width     int
+	Height    int
 }
 
 // Component is a screen or a widget. Only the root model returns a tea.View;

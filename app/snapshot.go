@@ -1,0 +1,173 @@
+// Shared, read-only inventory snapshots: every session that shows the same
+// store holds the same rows, so a 50,000-row shop costs its memory once per
+// server rather than once per open terminal.
+package app
+
+import (
+	"context"
+	"sync"
+	"time"
+	"weak"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+// Snapshot is one store's inventory at one moment. It is never modified
+// after it is published: a change produces a new Snapshot that shares the
+// unchanged rows (copy-on-write), so readers need no lock.
+type Snapshot struct {
+	StoreID int64
+	// LoadedAt is when the full load that this snapshot descends from
+	// started (monotonic), so a reload asked for an event seen before then
+	// can be answered with this snapshot.
+	LoadedAt time.Time
+	rows     []*store.InventoryRow
+	pos      map[int64]int32 // offering id → index in rows; shared between versions
+}
+
+// Len is the number of rows.
+func (s *Snapshot) Len() int { return len(s.rows) }
+
+// Row returns row i. The row must not be modified.
+func (s *Snapshot) Row(i int) *store.InventoryRow { return s.rows[i] }
+
+// Index returns the position of an offering.
+func (s *Snapshot) Index(offeringID int64) (int, bool) {
+	i, ok := s.pos[offeringID]
+	return int(i), ok
+}
+
+// Snapshots caches the latest Snapshot of each store while at least one
+// session holds it. Entries are weak: once no session references a store's
+// snapshot, the garbage collector frees it and the next Get loads it again.
+// Access is checked on every call, for the acting account.
+type Snapshots struct {
+	svc    *Service
+	mu     sync.Mutex
+	stores map[int64]*snapEntry
+}
+
+type snapEntry struct {
+	mu  sync.Mutex // serialises loads of one store, so N sessions cause one load
+	cur weak.Pointer[Snapshot]
+}
+
+// NewSnapshots returns an empty cache over svc. One cache serves a whole
+// server; the SSH server creates it once next to the Service.
+func NewSnapshots(svc *Service) *Snapshots {
+	return &Snapshots{svc: svc, stores: map[int64]*snapEntry{}}
+}
+
+func (c *Snapshots) entry(storeID int64) *snapEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.stores[storeID]
+	if !ok {
+		e = &snapEntry{}
+		c.stores[storeID] = e
+	}
+	// Drop entries whose snapshots were collected, so the map does not grow
+	// with every store ever opened.
+	for id, o := range c.stores {
+		if id != storeID && o.cur.Value() == nil && o.mu.TryLock() {
+			if o.cur.Value() == nil {
+				delete(c.stores, id)
+			}
+			o.mu.Unlock()
+		}
+	}
+	return e
+}
+
+// Get returns the current snapshot of one of the actor's stores, loading it
+// when no session holds it.
+func (c *Snapshots) Get(ctx context.Context, a Actor, storeID int64) (*Snapshot, error) {
+	if _, err := c.svc.member(ctx, a, storeID); err != nil {
+		return nil, err
+	}
+	e := c.entry(storeID)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s := e.cur.Value(); s != nil {
+		return s, nil
+	}
+	return c.load(ctx, a, e, storeID)
+}
+
+// Refresh brings the snapshot up to date after a live event the caller
+// received at seen. With offering ids, only those rows are read again and a
+// new snapshot shares every other row; when nothing changed (another session
+// already applied the event) the current snapshot is returned as is. Without
+// ids, or with an id the snapshot does not hold, the store is loaded again
+// unless a load started after seen.
+func (c *Snapshots) Refresh(ctx context.Context, a Actor, storeID int64, offeringIDs []int64, seen time.Time) (*Snapshot, error) {
+	if _, err := c.svc.member(ctx, a, storeID); err != nil {
+		return nil, err
+	}
+	e := c.entry(storeID)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cur := e.cur.Value()
+	if cur == nil {
+		return c.load(ctx, a, e, storeID)
+	}
+	full := len(offeringIDs) == 0
+	var changed []*store.InventoryRow
+	for _, id := range offeringIDs {
+		i, ok := cur.pos[id]
+		if !ok {
+			full = true
+			break
+		}
+		r, err := c.svc.Row(ctx, a, id)
+		if err != nil {
+			return nil, err
+		}
+		if r.StoreID != storeID {
+			continue
+		}
+		if !sameRow(cur.rows[i], &r) {
+			changed = append(changed, &r)
+		}
+	}
+	if full {
+		if cur.LoadedAt.After(seen) {
+			return cur, nil
+		}
+		return c.load(ctx, a, e, storeID)
+	}
+	if len(changed) == 0 {
+		return cur, nil
+	}
+	next := &Snapshot{StoreID: storeID, LoadedAt: cur.LoadedAt, rows: make([]*store.InventoryRow, len(cur.rows)), pos: cur.pos}
+	copy(next.rows, cur.rows)
+	for _, r := range changed {
+		next.rows[cur.pos[r.OfferingID]] = r
+	}
+	e.cur = weak.Make(next)
+	return next, nil
+}
+
+func (c *Snapshots) load(ctx context.Context, a Actor, e *snapEntry, storeID int64) (*Snapshot, error) {
+	started := time.Now()
+	list, err := c.svc.Inventory(ctx, a, storeID)
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{StoreID: storeID, LoadedAt: started, rows: make([]*store.InventoryRow, len(list)), pos: make(map[int64]int32, len(list))}
+	for i := range list {
+		s.rows[i] = &list[i]
+		s.pos[list[i].OfferingID] = int32(i)
+	}
+	e.cur = weak.Make(s)
+	return s, nil
+}
+
+// sameRow tells whether two versions of a row show the same thing.
+func sameRow(a, b *store.InventoryRow) bool {
+	return a.Version == b.Version && a.DesiredVersion == b.DesiredVersion && a.PushedVersion == b.PushedVersion &&
+		a.PushStatus == b.PushStatus && a.PushError == b.PushError && a.Quantity == b.Quantity &&
+		a.DesiredQuantity == b.DesiredQuantity && a.Threshold == b.Threshold && a.Gone == b.Gone &&
+		a.Title == b.Title && a.ListingState == b.ListingState && a.SKU == b.SKU && a.Variation == b.Variation &&
+		a.Price == b.Price && a.Enabled == b.Enabled && a.UpdatedAt.Equal(b.UpdatedAt)
+}
