@@ -1,0 +1,278 @@
+package sales
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/tui/common"
+)
+
+var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+
+type jobs struct{ syncs []int64 }
+
+func (j *jobs) EnqueuePushTx(context.Context, store.Tx, int64, int64) error { return nil }
+func (j *jobs) EnqueueSync(_ context.Context, storeID int64, _ store.SyncKind, _ store.SyncTrigger) error {
+	j.syncs = append(j.syncs, storeID)
+	return nil
+}
+
+type fixture struct {
+	db    store.DB
+	svc   *app.Service
+	actor app.Actor
+	store store.Store
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "stockroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	acct, err := db.AccountCreate(t.Context(), &store.AccountCreateParams{Name: "Ada", Fingerprint: "SHA256:ada",
+		PublicKey: "ssh-ed25519 AAAAada", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.StoreConnect(t.Context(), &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: 77, Name: "Mugs",
+		Currency: "EUR", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := app.New(app.Config{Store: db, Jobs: &jobs{}, Now: func() time.Time { return now }})
+	return &fixture{db: db, svc: svc, actor: app.Actor{Account: acct, Fingerprint: "SHA256:ada"}, store: st}
+}
+
+func (f *fixture) receipts(t *testing.T, rs ...store.Receipt) {
+	t.Helper()
+	if _, err := f.db.SyncReceiptsWrite(t.Context(), &store.SyncReceiptsWriteParams{StoreID: f.store.ID, Receipts: rs}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func receipt(id int64, age time.Duration, status, buyer, message string) store.Receipt {
+	at := now.Add(-age)
+	return store.Receipt{EtsyReceiptID: id, Status: status, BuyerName: buyer, Message: message, IsPaid: true,
+		Total: store.Money{Amount: 4850, Divisor: 100, Currency: "EUR"}, CreatedAt: at, UpdatedAt: at,
+		Items: []store.ReceiptItem{{EtsyTransactionID: id * 10, EtsyListingID: 1, EtsyProductID: 2, SKU: "MUG-BLUE",
+			Title: "Stoneware mug", Variation: "Blue", Quantity: 2, Price: store.Money{Amount: 2425, Divisor: 100, Currency: "EUR"}}},
+	}
+}
+
+func (f *fixture) page(t *testing.T) *Model {
+	t.Helper()
+	c := &common.Common{Ctx: t.Context(), App: f.svc, Actor: f.actor, Styles: common.NewStyles(true),
+		Keys: common.DefaultKeyMap(), Now: func() time.Time { return now }, Width: 120, Height: 30}
+	m := New(c)
+	m.SetSize(120, 30)
+	run(t, m, m.SetStore(f.store.ID))
+	return m
+}
+
+// run executes cmd and feeds its messages back, as the program would.
+func run(t *testing.T, m *Model, cmd tea.Cmd) {
+	t.Helper()
+	if cmd == nil {
+		return
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range b {
+			run(t, m, c)
+		}
+		return
+	}
+	_, next := m.Update(msg)
+	run(t, m, next)
+}
+
+func press(t *testing.T, m *Model, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+		case "left":
+			msg = tea.KeyPressMsg{Code: tea.KeyLeft}
+		case "right":
+			msg = tea.KeyPressMsg{Code: tea.KeyRight}
+		default:
+			r := []rune(k)[0]
+			msg = tea.KeyPressMsg{Code: r, Text: k}
+		}
+		_, cmd := m.Update(msg)
+		run(t, m, cmd)
+	}
+}
+
+func ids(m *Model) []int64 {
+	var out []int64
+	for _, r := range m.Receipts() {
+		out = append(out, r.EtsyReceiptID)
+	}
+	return out
+}
+
+func equal(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestNewestFirstAndFilters(t *testing.T) {
+	f := setup(t)
+	f.receipts(t,
+		receipt(1, 40*24*time.Hour, "completed", "Old Buyer", ""),
+		receipt(2, 2*time.Hour, "paid", "Bea", ""),
+		receipt(3, 3*24*time.Hour, "open", "Cy", ""),
+		receipt(4, 10*24*time.Hour, "paid", "Dee", ""),
+		receipt(5, 1*time.Hour, "canceled", "Eve", ""),
+	)
+	m := f.page(t)
+	if got := ids(m); !equal(got, []int64{5, 2, 3, 4}) {
+		t.Fatalf("last 30 days = %v, want newest first [5 2 3 4]", got)
+	}
+	press(t, m, "left")
+	if m.PeriodDays() != 7 || !equal(ids(m), []int64{5, 2, 3}) {
+		t.Fatalf("last %d days = %v, want [5 2 3]", m.PeriodDays(), ids(m))
+	}
+	press(t, m, "right", "right", "right")
+	if m.PeriodDays() != 0 || !equal(ids(m), []int64{5, 2, 3, 4, 1}) {
+		t.Fatalf("all time = %v", ids(m))
+	}
+	press(t, m, "/")
+	if m.StatusFilter() != "paid" || !equal(ids(m), []int64{2, 4}) {
+		t.Fatalf("status %q = %v, want paid [2 4]", m.StatusFilter(), ids(m))
+	}
+	press(t, m, "/")
+	if m.StatusFilter() != "completed" || !equal(ids(m), []int64{1}) {
+		t.Fatalf("status %q = %v, want completed [1]", m.StatusFilter(), ids(m))
+	}
+	view := ansi.Strip(m.View())
+	if !strings.Contains(view, "status: completed") || !strings.Contains(view, "Old Buyer") || strings.Contains(view, "Bea") {
+		t.Fatalf("view does not show the completed filter:\n%s", view)
+	}
+	press(t, m, "/", "/", "/", "/", "/", "/")
+	if m.StatusFilter() != "" || len(ids(m)) != 5 {
+		t.Fatalf("status cycle did not return to all: %q %v", m.StatusFilter(), ids(m))
+	}
+}
+
+func TestExpandShowsItemsAndSanitisedMessage(t *testing.T) {
+	f := setup(t)
+	hostile := "Please gift wrap\x1b]52;c;cm0gLXJmIH4=\x07 thanks\nsecond line\x1b[2J\u202eevil"
+	f.receipts(t,
+		receipt(10, time.Hour, "paid", "Mallory\x1b[31m Red", hostile),
+		receipt(11, 2*time.Hour, "paid", "Bea", ""),
+	)
+	m := f.page(t)
+	view := m.View()
+	if strings.Contains(view, "Stoneware mug") {
+		t.Fatal("items shown before the receipt is expanded")
+	}
+	press(t, m, "enter")
+	view = m.View()
+	plain := ansi.Strip(view)
+	for _, want := range []string{"2 × Stoneware mug — Blue", "SKU MUG-BLUE", "24.25 EUR", "48.50 EUR", "Message: Please gift wrap thanks", "second lineevil", "Mallory Red"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("expanded view lacks %q:\n%s", want, plain)
+		}
+	}
+	for _, bad := range []string{"\x1b]52", "\x1b[2J", "\x1b[31m Red", "\u202e", "\a"} {
+		if strings.Contains(view, bad) {
+			t.Errorf("view carries %q from the buyer", bad)
+		}
+	}
+	// Enter on the receipt again folds it.
+	press(t, m, "enter")
+	if strings.Contains(m.View(), "Stoneware mug") {
+		t.Fatal("enter did not fold the receipt")
+	}
+	// Moving down and expanding shows the other receipt's items only.
+	press(t, m, "j", "enter")
+	if n := strings.Count(ansi.Strip(m.View()), "Stoneware mug"); n != 1 {
+		t.Fatalf("%d receipts expanded, want 1", n)
+	}
+}
+
+func TestRendersOnlyVisibleRowsAndFollowsCursor(t *testing.T) {
+	f := setup(t)
+	var rs []store.Receipt
+	for i := range 200 {
+		rs = append(rs, receipt(int64(1000+i), time.Duration(i)*time.Minute, "paid", "Buyer", ""))
+	}
+	f.receipts(t, rs...)
+	m := f.page(t)
+	m.SetSize(120, 12)
+	if n := strings.Count(m.View(), "\n") + 1; n > 12 {
+		t.Fatalf("view is %d lines for a height of 12", n)
+	}
+	press(t, m, "G")
+	view := ansi.Strip(m.View())
+	if !strings.Contains(view, "#1199") || strings.Contains(view, "#1000 ") {
+		t.Fatalf("bottom does not show the oldest receipt:\n%s", view)
+	}
+	press(t, m, "g")
+	if !strings.Contains(ansi.Strip(m.View()), "#1000") {
+		t.Fatal("top does not show the newest receipt")
+	}
+}
+
+func TestReloadsWhenASyncFinishes(t *testing.T) {
+	f := setup(t)
+	m := f.page(t)
+	if len(m.Receipts()) != 0 {
+		t.Fatal("receipts before any were written")
+	}
+	f.receipts(t, receipt(20, time.Hour, "paid", "Bea", ""))
+	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.StockChanged, StoreID: f.store.ID}})
+	if cmd != nil {
+		t.Fatal("a stock change reloaded sales")
+	}
+	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.store.ID + 1}})
+	if cmd != nil {
+		t.Fatal("another store's sync reloaded sales")
+	}
+	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.store.ID}})
+	run(t, m, cmd)
+	if !equal(ids(m), []int64{20}) {
+		t.Fatalf("after the sync: %v", ids(m))
+	}
+}
+
+func TestOtherAccountsStoreIsRefused(t *testing.T) {
+	f := setup(t)
+	f.receipts(t, receipt(30, time.Hour, "paid", "Bea", ""))
+	other, err := f.db.AccountCreate(t.Context(), &store.AccountCreateParams{Name: "Bob", Fingerprint: "SHA256:bob",
+		PublicKey: "ssh-ed25519 AAAAbob", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.actor = app.Actor{Account: other, Fingerprint: "SHA256:bob"}
+	m := f.page(t)
+	if len(m.Receipts()) != 0 || strings.Contains(m.View(), "Bea") {
+		t.Fatal("another account's receipts are shown")
+	}
+	if !strings.Contains(ansi.Strip(m.View()), "not found") {
+		t.Fatalf("no error shown:\n%s", ansi.Strip(m.View()))
+	}
+}
