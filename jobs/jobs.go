@@ -1,0 +1,404 @@
+// Package jobs is Stockroom's durable job queue: River on the same database
+// as the store (riversqlite on SQLite, riverpgxv5 on PostgreSQL), so a job
+// can be inserted in the transaction of the write that needs it and commits
+// or rolls back with it.
+//
+// The package knows the job kinds and their uniqueness rules; the workers
+// that run them live with the code that does the work (sync/syncer) and are
+// registered through Workers before Start.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlite"
+)
+
+// Queue names. Pushes have their own queue so a long full sync of a big
+// shop never makes a seller's edit wait for a free worker.
+const (
+	QueuePush = "push"
+	QueueSync = "sync"
+)
+
+// Config configures a Queue. Zero values take the documented defaults.
+type Config struct {
+	// Workers is how many jobs of each queue run at once in this process.
+	// Default 10.
+	Workers int
+	// SyncPeriod is the window in which at most one scheduled sync of a
+	// kind runs per store, across every process. Default 1 minute.
+	SyncPeriod time.Duration
+	// Logger receives River's log. Default: discard.
+	Logger *slog.Logger
+	// Test makes the queue quick for tests: jobs are fetched within tens of
+	// milliseconds and failed jobs retried after a fraction of a second.
+	Test bool
+	// ID names this process to River (and in its leader election).
+	// Default: River's generated id.
+	ID string
+}
+
+func (c Config) withDefaults() Config {
+	if c.Workers <= 0 {
+		c.Workers = 10
+	}
+	if c.SyncPeriod <= 0 {
+		c.SyncPeriod = time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// PushArgs asks for an offering's pending edit to be written to Etsy. It
+// carries no quantity: the worker reads the desired state when it runs, so
+// a burst of edits needs one job and the last edit wins.
+type PushArgs struct {
+	StoreID    int64 `json:"store_id"`
+	OfferingID int64 `json:"offering_id" river:"unique"`
+}
+
+func (PushArgs) Kind() string { return "push" }
+
+// InsertOpts makes a push unique per offering while it waits or runs.
+// Completed jobs do not count, so an edit made after a push finished gets
+// its own job; an edit made while one runs is deduplicated against it, and
+// the worker pushes again until the offering has nothing pending.
+func (PushArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		Queue:    QueuePush,
+		Priority: 1,
+		UniqueOpts: river.UniqueOpts{
+			ByArgs:  true,
+			ByState: activeStates(),
+		},
+	}
+}
+
+// SyncArgs asks for a sync of a store.
+type SyncArgs struct {
+	StoreID  int64             `json:"store_id" river:"unique"`
+	SyncKind store.SyncKind    `json:"kind" river:"unique"`
+	Trigger  store.SyncTrigger `json:"trigger"`
+}
+
+func (SyncArgs) Kind() string { return "sync" }
+
+func (SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueSync, Priority: 2}
+}
+
+// activeStates are the job states River requires in a custom ByState: a
+// job waiting or running. Leaving out completed lets a finished job be
+// followed by a new one at once.
+func activeStates() []rivertype.JobState {
+	return []rivertype.JobState{
+		rivertype.JobStateAvailable,
+		rivertype.JobStatePending,
+		rivertype.JobStateRunning,
+		rivertype.JobStateScheduled,
+	}
+}
+
+// client is what Queue needs of a River client, whatever its transaction
+// type.
+type client interface {
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	insertTx(ctx context.Context, tx any, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	JobUpdate(ctx context.Context, id int64, p *river.JobUpdateParams) (*rivertype.JobRow, error)
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
+}
+
+type typedClient[TTx any] struct {
+	*river.Client[TTx]
+}
+
+func (c typedClient[TTx]) insertTx(ctx context.Context, tx any, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	t, ok := tx.(TTx)
+	if !ok {
+		var want TTx
+		return nil, fmt.Errorf("jobs: a %T transaction cannot carry a job for a queue on %T", tx, want)
+	}
+	return c.InsertTx(ctx, t, args, opts)
+}
+
+// Queue is the job queue of one process. Register workers on Workers, then
+// Start; inserting works before Start (and in processes that never start).
+type Queue struct {
+	cfg     Config
+	workers *river.Workers
+	newFn   func(*river.Config) (client, error)
+	closeFn func() error
+
+	mu     sync.Mutex
+	client client
+}
+
+// NewSQLite makes a queue on a SQLite database and migrates River's tables
+// into it. db should be a handle of its own with one connection (see
+// OpenSQLite): River runs several maintenance loops at once, and SQLite
+// allows one writer, so River's own traffic is funnelled through a single
+// connection that waits its turn (busy timeout) behind the store's writers
+// instead of competing with itself. Jobs inserted with InsertTx ride on the
+// store's own transaction, whichever handle it came from.
+func NewSQLite(db *sql.DB, cfg Config) (*Queue, error) {
+	drv := riversqlite.New(db)
+	if err := migrate(context.Background(), drv); err != nil {
+		return nil, err
+	}
+	return newQueue(cfg, func(rc *river.Config) (client, error) {
+		c, err := river.NewClient(drv, rc)
+		if err != nil {
+			return nil, err
+		}
+		return typedClient[*sql.Tx]{c}, nil
+	}), nil
+}
+
+// OpenSQLite opens a dedicated one-connection handle on the SQLite file at
+// path for River and makes a queue on it. Stop closes the handle.
+func OpenSQLite(path string, cfg Config) (*Queue, error) {
+	db, err := sqlite.OpenRaw(path)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	q, err := NewSQLite(db, cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	q.closeFn = db.Close
+	return q, nil
+}
+
+// NewPostgres makes a queue on the store's PostgreSQL pool and migrates
+// River's tables.
+func NewPostgres(pool *pgxpool.Pool, cfg Config) (*Queue, error) {
+	drv := riverpgxv5.New(pool)
+	if err := migrate(context.Background(), drv); err != nil {
+		return nil, err
+	}
+	return newQueue(cfg, func(rc *river.Config) (client, error) {
+		c, err := river.NewClient(drv, rc)
+		if err != nil {
+			return nil, err
+		}
+		return typedClient[pgx.Tx]{c}, nil
+	}), nil
+}
+
+func migrate[TTx any](ctx context.Context, drv riverdriver.Driver[TTx]) error {
+	m, err := rivermigrate.New(drv, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fmt.Errorf("jobs: migrate: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("jobs: migrate: %w", err)
+	}
+	return nil
+}
+
+func newQueue(cfg Config, newFn func(*river.Config) (client, error)) *Queue {
+	return &Queue{cfg: cfg.withDefaults(), workers: river.NewWorkers(), newFn: newFn}
+}
+
+// Workers is where workers are registered (river.AddWorker) before the
+// first Insert or Start.
+func (q *Queue) Workers() *river.Workers { return q.workers }
+
+// get builds the River client on first use, once every worker is known.
+func (q *Queue) get() (client, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.client != nil {
+		return q.client, nil
+	}
+	rc := &river.Config{
+		ID:     q.cfg.ID,
+		Logger: q.cfg.Logger,
+		Queues: map[string]river.QueueConfig{
+			QueuePush: {MaxWorkers: q.cfg.Workers},
+			QueueSync: {MaxWorkers: q.cfg.Workers},
+		},
+		Workers: q.workers,
+		// A sync of a large shop at a low rate limit takes minutes.
+		JobTimeout: 30 * time.Minute,
+		// A job whose process died is picked up again after this long.
+		RescueStuckJobsAfter: 35 * time.Minute,
+	}
+	if q.cfg.Test {
+		rc.FetchCooldown = 5 * time.Millisecond
+		rc.FetchPollInterval = 20 * time.Millisecond
+		rc.RetryPolicy = quickRetry{}
+	}
+	c, err := q.newFn(rc)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	q.client = c
+	return c, nil
+}
+
+// quickRetry retries failed jobs within a fraction of a second, for tests.
+type quickRetry struct{}
+
+func (quickRetry) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(time.Duration(job.Attempt) * 50 * time.Millisecond)
+}
+
+// Start begins working jobs.
+func (q *Queue) Start(ctx context.Context) error {
+	c, err := q.get()
+	if err != nil {
+		return err
+	}
+	return c.Start(ctx)
+}
+
+// Stop waits for running jobs to finish (until ctx ends) and stops.
+func (q *Queue) Stop(ctx context.Context) error {
+	q.mu.Lock()
+	c := q.client
+	q.mu.Unlock()
+	var err error
+	if c != nil {
+		err = c.Stop(ctx)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			err = nil
+		}
+	}
+	if q.closeFn != nil {
+		err = errors.Join(err, q.closeFn())
+		q.closeFn = nil
+	}
+	return err
+}
+
+// Insert adds a job now and returns its id; a job deduplicated by its
+// uniqueness rules returns the id of the one already there.
+func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, error) {
+	c, err := q.get()
+	if err != nil {
+		return 0, err
+	}
+	res, err := c.Insert(ctx, args, opts)
+	if err != nil {
+		return 0, fmt.Errorf("jobs: insert %s: %w", args.Kind(), err)
+	}
+	return res.Job.ID, nil
+}
+
+// InsertTx adds a job in the store transaction tx, so it exists exactly
+// when the transaction commits.
+func (q *Queue) InsertTx(ctx context.Context, tx store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	c, err := q.get()
+	if err != nil {
+		return err
+	}
+	if _, err := c.insertTx(ctx, tx.Driver(), args, opts); err != nil {
+		return fmt.Errorf("jobs: insert %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// EnqueuePushTx queues the push of an offering's edit in the transaction
+// that records the edit (StockEdit's OnCommit).
+func (q *Queue) EnqueuePushTx(ctx context.Context, tx store.Tx, storeID, offeringID int64) error {
+	return q.InsertTx(ctx, tx, PushArgs{StoreID: storeID, OfferingID: offeringID}, nil)
+}
+
+// EnqueuePush queues the push of an offering's pending edit outside any
+// transaction (the sweep that re-queues edits whose job was lost).
+func (q *Queue) EnqueuePush(ctx context.Context, storeID, offeringID int64) error {
+	_, err := q.Insert(ctx, PushArgs{StoreID: storeID, OfferingID: offeringID}, nil)
+	return err
+}
+
+// EnqueueSync queues a sync of a store.
+func (q *Queue) EnqueueSync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) error {
+	_, err := q.EnqueueSyncJob(ctx, storeID, kind, trigger)
+	return err
+}
+
+// EnqueueSyncJob is EnqueueSync that returns the job's id. Scheduled syncs
+// are unique per store, kind and SyncPeriod across every process, so two
+// schedulers can never sync a store twice in one period. A manual sync
+// joins one of the same kind already waiting or running. A webhook always
+// queues a sync: the one running may have read receipts before the sale
+// the webhook announces.
+func (q *Queue) EnqueueSyncJob(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) (int64, error) {
+	opts := SyncArgs{}.InsertOpts()
+	switch trigger {
+	case store.TriggerSchedule:
+		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByPeriod: q.cfg.SyncPeriod}
+	case store.TriggerManual:
+		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: activeStates()}
+		opts.Priority = 1
+	case store.TriggerWebhook:
+		opts.Priority = 1
+	default:
+		return 0, fmt.Errorf("jobs: sync trigger %q: %w", trigger, store.ErrInvalid)
+	}
+	switch kind {
+	case store.SyncFull, store.SyncIncremental, store.SyncReconcile:
+	default:
+		return 0, fmt.Errorf("jobs: sync kind %q: %w", kind, store.ErrInvalid)
+	}
+	return q.Insert(ctx, SyncArgs{StoreID: storeID, SyncKind: kind, Trigger: trigger}, &opts)
+}
+
+// JobOutputSet stores output on a job at once, even while it runs: a worker
+// records what it is about to do so that a retry after a crash can tell
+// whether it was done.
+func (q *Queue) JobOutputSet(ctx context.Context, jobID int64, output any) error {
+	c, err := q.get()
+	if err != nil {
+		return err
+	}
+	if _, err := c.JobUpdate(ctx, jobID, &river.JobUpdateParams{Output: output}); err != nil {
+		return fmt.Errorf("jobs: record output of job %d: %w", jobID, err)
+	}
+	return nil
+}
+
+// JobGet returns a job's row.
+func (q *Queue) JobGet(ctx context.Context, jobID int64) (*rivertype.JobRow, error) {
+	c, err := q.get()
+	if err != nil {
+		return nil, err
+	}
+	return c.JobGet(ctx, jobID)
+}
+
+// Subscribe delivers River's job events (completed, failed, snoozed...),
+// for tests and metrics. Call the returned func to stop.
+func (q *Queue) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func(), error) {
+	c, err := q.get()
+	if err != nil {
+		return nil, nil, err
+	}
+	ch, cancel := c.Subscribe(kinds...)
+	return ch, cancel, nil
+}

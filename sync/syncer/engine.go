@@ -1,0 +1,178 @@
+// Package syncer keeps Stockroom and Etsy in step: River workers that pull a
+// shop's listings and receipts (full, incremental, reconcile) and push
+// sellers' stock edits, a gocron scheduler that decides when to enqueue
+// syncs, and the Etsy webhook endpoint that makes a sale show in seconds.
+//
+// This file holds the Engine, its Config and what both directions share:
+// the per-store Etsy client, leases, and error handling.
+package syncer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/stockroom/stockroom/etsy"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/jobs"
+	"github.com/stockroom/stockroom/store"
+)
+
+// TokenSources hands out the Etsy token source of a store (the token vault
+// implements it).
+type TokenSources interface {
+	TokenSource(storeID int64) etsy.TokenSource
+}
+
+// Config configures an Engine. Store, Etsy, Tokens, Queue and Hub are
+// required.
+type Config struct {
+	Store  store.DB
+	Etsy   *etsy.Client
+	Tokens TokenSources
+	Queue  *jobs.Queue
+	Hub    *hub.Hub
+	// Owner names this process in leases. Default: host, pid and a random
+	// suffix.
+	Owner  string
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Engine runs syncs and pushes. It is safe for concurrent use.
+type Engine struct {
+	db     store.DB
+	etsy   *etsy.Client
+	tokens TokenSources
+	queue  *jobs.Queue
+	hub    *hub.Hub
+	owner  string
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// New checks cfg and returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, errors.New("syncer: Store is required")
+	case cfg.Etsy == nil:
+		return nil, errors.New("syncer: Etsy is required")
+	case cfg.Tokens == nil:
+		return nil, errors.New("syncer: Tokens is required")
+	case cfg.Queue == nil:
+		return nil, errors.New("syncer: Queue is required")
+	case cfg.Hub == nil:
+		return nil, errors.New("syncer: Hub is required")
+	}
+	if cfg.Owner == "" {
+		cfg.Owner = defaultOwner()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Engine{db: cfg.Store, etsy: cfg.Etsy, tokens: cfg.Tokens, queue: cfg.Queue, hub: cfg.Hub,
+		owner: cfg.Owner, log: cfg.Logger, now: cfg.Now}, nil
+}
+
+func defaultOwner() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// Register adds the sync and push workers to a queue's workers; call it
+// before the queue's first Insert or Start.
+func (e *Engine) Register(w *river.Workers) error {
+	if err := river.AddWorkerSafely[jobs.SyncArgs](w, &SyncWorker{e: e}); err != nil {
+		return fmt.Errorf("syncer: %w", err)
+	}
+	if err := river.AddWorkerSafely[jobs.PushArgs](w, &PushWorker{e: e}); err != nil {
+		return fmt.Errorf("syncer: %w", err)
+	}
+	return nil
+}
+
+// Key is the Etsy rate-limit key of a store.
+func Key(storeID int64) string { return strconv.FormatInt(storeID, 10) }
+
+func (e *Engine) shop(storeID int64) *etsy.ShopClient {
+	return e.etsy.Shop(Key(storeID), e.tokens.TokenSource(storeID))
+}
+
+// errBusy means another worker holds the lease the work needs.
+var errBusy = errors.New("syncer: busy elsewhere")
+
+// withLease runs fn while holding the named lease, waiting up to wait for
+// it. The lease is a row, so it also excludes workers of other processes;
+// its TTL bounds how long a crashed holder blocks others.
+func (e *Engine) withLease(ctx context.Context, name string, ttl, wait time.Duration, fn func() error) error {
+	deadline := time.Now().Add(wait)
+	for {
+		now := e.now()
+		ok, err := e.db.LeaseAcquire(ctx, name, e.owner, now, now.Add(ttl))
+		if err != nil {
+			return err
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			return errBusy
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	defer func() {
+		// Released even when ctx is done, else the lease blocks others
+		// until its TTL.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := e.db.LeaseRelease(rctx, name, e.owner); err != nil {
+			e.log.Warn("lease release", "lease", name, "err", err)
+		}
+	}()
+	return fn()
+}
+
+// markNeedsReauth stops a store's work until the seller connects it again.
+func (e *Engine) markNeedsReauth(ctx context.Context, storeID int64, cause error) {
+	if err := e.db.StoreSetStatus(ctx, &store.StoreSetStatusParams{
+		StoreID: storeID, Status: store.StatusNeedsReauth, LastError: cause.Error(), Now: e.now(),
+	}); err != nil {
+		e.log.Error("mark store needs reauth", "store", storeID, "err", err)
+		return
+	}
+	e.hub.Publish(hub.Event{Kind: hub.StoreChanged, StoreID: storeID, State: string(store.StatusNeedsReauth), Error: cause.Error()})
+}
+
+// jobError turns an Etsy failure into what River should do with the job:
+// wait out a rate limit without spending an attempt, retry transient
+// failures with backoff, and give up on the rest (already recorded).
+func jobError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if d, ok := etsy.IsRateLimited(err); ok {
+		return river.JobSnooze(max(d, time.Second))
+	}
+	if errors.Is(err, errBusy) {
+		return river.JobSnooze(time.Second)
+	}
+	return err
+}

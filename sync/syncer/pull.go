@@ -1,0 +1,468 @@
+// Pulling a shop from Etsy: the full sync (every listing of every state,
+// every receipt), the incremental sync (receipts changed since the cursor
+// and the listings they touch) and the reconcile (full listings, receipts
+// from the cursor). Each page and its cursor commit together, so a sync cut
+// short resumes where it stopped and a re-run changes nothing.
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/stockroom/stockroom/etsy"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/jobs"
+	"github.com/stockroom/stockroom/store"
+)
+
+// pageSize is Etsy's largest page.
+const pageSize = 100
+
+// listingStates are every state a listing can be in; getListingsByShop takes
+// one at a time.
+var listingStates = [...]string{etsy.StateActive, etsy.StateInactive, etsy.StateSoldOut, etsy.StateDraft, etsy.StateExpired}
+
+// syncLeaseTTL bounds how long a crashed process keeps others from syncing
+// its store; a live sync renews it on every page.
+const syncLeaseTTL = 5 * time.Minute
+
+// ErrStoreNotConnected means the store's link to Etsy is not usable
+// (needs_reauth or disconnected): nothing is synced until it is connected
+// again.
+var ErrStoreNotConnected = errors.New("syncer: store is not connected to Etsy")
+
+// SyncWorker runs sync jobs.
+type SyncWorker struct {
+	river.WorkerDefaults[jobs.SyncArgs]
+	e *Engine
+}
+
+// Work syncs the store. Failures are in the sync log already; only rate
+// limits (snooze) and a busy store are handed back to River, since the
+// schedule's next tick is the retry for everything else.
+func (w *SyncWorker) Work(ctx context.Context, job *river.Job[jobs.SyncArgs]) error {
+	_, err := w.e.Sync(ctx, job.Args.StoreID, job.Args.SyncKind, job.Args.Trigger)
+	if errors.Is(err, ErrStoreNotConnected) {
+		return nil
+	}
+	if _, ok := etsy.IsRateLimited(err); ok || errors.Is(err, errBusy) {
+		return jobError(err)
+	}
+	if err != nil && !isEtsyError(err) {
+		return err // the database failed: let River retry
+	}
+	return nil
+}
+
+func isEtsyError(err error) bool {
+	var rej *etsy.RejectedError
+	var tr *etsy.TransientError
+	_, rl := etsy.IsRateLimited(err)
+	return rl || errors.As(err, &rej) || errors.As(err, &tr) || etsy.NeedsReauthorization(err)
+}
+
+// Sync runs one sync of a store now, in this goroutine, and records it in
+// the sync log. An incremental sync of a store never fully synced is a full
+// sync. The run is returned even when it failed (with its error).
+func (e *Engine) Sync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) (store.SyncRun, error) {
+	st, err := e.db.StoreGet(ctx, storeID)
+	if err != nil {
+		return store.SyncRun{}, err
+	}
+	if st.Status != store.StatusConnected {
+		return store.SyncRun{}, fmt.Errorf("%w (%s)", ErrStoreNotConnected, st.Status)
+	}
+	if kind == store.SyncIncremental && (st.LastFullSyncAt.IsZero() || st.ReceiptsCursor.IsZero()) {
+		kind = store.SyncFull
+	}
+	var run store.SyncRun
+	var runErr error
+	err = e.withLease(ctx, "sync:"+Key(storeID), syncLeaseTTL, 2*time.Second, func() error {
+		run, runErr = e.syncLocked(ctx, st, kind, trigger)
+		return nil
+	})
+	if err != nil {
+		return store.SyncRun{}, err
+	}
+	return run, runErr
+}
+
+// pullStats is what a run changed.
+type pullStats struct {
+	listings, receipts int
+	offerings          map[int64]bool
+}
+
+func (s *pullStats) addListings(res store.SyncWriteResult) {
+	s.listings += res.ListingsChanged
+	for _, c := range res.StockChanges {
+		s.offerings[c.OfferingID] = true
+	}
+}
+
+func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.SyncKind, trigger store.SyncTrigger) (store.SyncRun, error) {
+	key := Key(st.ID)
+	run, err := e.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: kind, Trigger: trigger, Now: e.now()})
+	if err != nil {
+		return store.SyncRun{}, err
+	}
+	e.hub.Publish(hub.Event{Kind: hub.SyncStarted, StoreID: st.ID, RunID: run.ID, State: string(kind)})
+	callsBefore := e.etsy.Calls(key)
+	stats := &pullStats{offerings: map[int64]bool{}}
+	started := e.now()
+
+	switch kind {
+	case store.SyncFull:
+		err = e.pullFull(ctx, st, stats, true)
+	case store.SyncReconcile:
+		err = e.pullFull(ctx, st, stats, false)
+	case store.SyncIncremental:
+		err = e.pullIncremental(ctx, st, stats)
+	default:
+		err = fmt.Errorf("syncer: sync kind %q: %w", kind, store.ErrInvalid)
+	}
+
+	// The finishing writes use a context that outlives a cancelled job, so
+	// the log never keeps a run "running" forever.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	msg := ""
+	result := store.ResultOK
+	if err != nil {
+		result, msg = store.ResultFailed, readable(err)
+		if etsy.NeedsReauthorization(err) {
+			e.markNeedsReauth(fctx, st.ID, err)
+		}
+	}
+	// A failed attempt also counts as the last sync for the schedule, so a
+	// store whose Etsy calls fail is retried at its interval, not hammered;
+	// LastError tells the seller why.
+	state := &store.StoreSetSyncStateParams{StoreID: st.ID, LastSyncAt: &started, LastError: &msg}
+	if err == nil && kind != store.SyncIncremental {
+		state.LastFullSyncAt = &started
+	}
+	if serr := e.db.StoreSetSyncState(fctx, state); serr != nil && err == nil {
+		err = serr
+		result, msg = store.ResultFailed, readable(serr)
+	}
+	finished, ferr := e.db.SyncRunFinish(fctx, &store.SyncRunFinishParams{
+		ID: run.ID, Result: result, ListingsChanged: stats.listings, ReceiptsChanged: stats.receipts,
+		APICalls: int(e.etsy.Calls(key) - callsBefore), Error: msg, Now: e.now(),
+	})
+	if ferr != nil {
+		e.log.Error("sync run finish", "store", st.ID, "run", run.ID, "err", ferr)
+		finished = run
+	}
+	if len(stats.offerings) > 0 {
+		e.hub.Publish(hub.Event{Kind: hub.StockChanged, StoreID: st.ID, OfferingIDs: sortedKeys(stats.offerings)})
+	}
+	e.hub.Publish(hub.Event{Kind: hub.SyncFinished, StoreID: st.ID, RunID: run.ID, State: string(result), Error: msg})
+	if err == nil {
+		e.requeuePending(fctx, st.ID)
+	}
+	return finished, err
+}
+
+// requeuePending queues a push for every edit still waiting for Etsy. The
+// push queue deduplicates, so this only revives edits whose job was lost
+// (discarded after its attempts, or edited in the instant a push finished).
+func (e *Engine) requeuePending(ctx context.Context, storeID int64) {
+	rows, err := e.db.PushPendingList(ctx, storeID)
+	if err != nil {
+		e.log.Warn("list pending pushes", "store", storeID, "err", err)
+		return
+	}
+	for _, r := range rows {
+		if err := e.queue.EnqueuePush(ctx, storeID, r.OfferingID); err != nil {
+			e.log.Warn("requeue push", "store", storeID, "offering", r.OfferingID, "err", err)
+			return
+		}
+	}
+}
+
+func readable(err error) string {
+	var rej *etsy.RejectedError
+	if errors.As(err, &rej) {
+		return "Etsy refused: " + rej.Message
+	}
+	return err.Error()
+}
+
+func sortedKeys(m map[int64]bool) []int64 {
+	out := make([]int64, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// pullFull reads every listing of every state with its inventory, marks
+// the listings Etsy no longer has, then reads receipts: all of them when
+// allReceipts, else those changed since the cursor.
+func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats, allReceipts bool) error {
+	shop := e.shop(st.ID)
+	var seen []int64
+	for _, state := range listingStates {
+		for offset := 0; ; offset += pageSize {
+			page, err := shop.GetListingsByShop(ctx, st.EtsyShopID, etsy.ListingsParams{
+				State: state, Limit: pageSize, Offset: offset, IncludeInventory: true,
+			})
+			if err != nil {
+				return err
+			}
+			snaps := make([]store.ListingSnapshot, 0, len(page.Results))
+			for _, l := range page.Results {
+				snap, err := snapshot(l)
+				if err != nil {
+					return err
+				}
+				snaps = append(snaps, snap)
+				seen = append(seen, l.ListingID)
+			}
+			res, err := e.db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: st.ID, Listings: snaps, Now: e.now()})
+			if err != nil {
+				return err
+			}
+			stats.addListings(res)
+			if err := e.renewLease(ctx, st.ID); err != nil {
+				return err
+			}
+			if len(page.Results) < pageSize || offset+len(page.Results) >= page.Count {
+				break
+			}
+		}
+	}
+	gone, err := e.db.SyncListingsMarkGone(ctx, st.ID, seen)
+	if err != nil {
+		return err
+	}
+	stats.listings += gone
+	since := st.ReceiptsCursor
+	if allReceipts {
+		since = time.Time{}
+	}
+	return e.pullReceipts(ctx, st, shop, since, stats, false)
+}
+
+func (e *Engine) renewLease(ctx context.Context, storeID int64) error {
+	now := e.now()
+	ok, err := e.db.LeaseAcquire(ctx, "sync:"+Key(storeID), e.owner, now, now.Add(syncLeaseTTL))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("syncer: lost the store's sync lease to another process")
+	}
+	return nil
+}
+
+// pullIncremental reads the receipts changed since the cursor and the
+// inventory of the listings they touch.
+func (e *Engine) pullIncremental(ctx context.Context, st store.Store, stats *pullStats) error {
+	return e.pullReceipts(ctx, st, e.shop(st.ID), st.ReceiptsCursor, stats, true)
+}
+
+// pullReceipts pages through receipts modified since since (all when zero),
+// oldest change first so the cursor can advance page by page. With
+// refreshListings, the listings a new or changed receipt touches are read
+// (batch inventory) and written before the receipts page and its cursor
+// commit: a crash in between reads the page again next time.
+func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.ShopClient, since time.Time, stats *pullStats, refreshListings bool) error {
+	cursor := since
+	for offset := 0; ; offset += pageSize {
+		page, err := shop.GetShopReceipts(ctx, st.EtsyShopID, etsy.ReceiptsParams{
+			MinLastModified: since, Limit: pageSize, Offset: offset, SortOn: "updated", SortOrder: "asc",
+		})
+		if err != nil {
+			return err
+		}
+		receipts := make([]store.Receipt, 0, len(page.Results))
+		var touched []int64
+		for _, r := range page.Results {
+			receipts = append(receipts, receipt(st, r))
+			up := etsy.Time(r.UpdatedTimestamp)
+			if up.After(cursor) {
+				cursor = up
+			}
+			// Etsy's min_last_modified is inclusive: the receipt the cursor
+			// came from is sent again and touches nothing.
+			if !up.After(since) && !since.IsZero() {
+				continue
+			}
+			for _, t := range r.Transactions {
+				if t.ListingID != nil && *t.ListingID > 0 {
+					touched = append(touched, *t.ListingID)
+				}
+			}
+		}
+		if refreshListings && len(touched) > 0 {
+			if err := e.refreshListings(ctx, st, shop, touched, stats); err != nil {
+				return err
+			}
+		}
+		c := cursor
+		n, err := e.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{
+			StoreID: st.ID, Receipts: receipts, Cursor: &store.StoreSetSyncStateParams{ReceiptsCursor: &c},
+		})
+		if err != nil {
+			return err
+		}
+		stats.receipts += n
+		if len(page.Results) < pageSize || offset+len(page.Results) >= page.Count {
+			return nil
+		}
+	}
+}
+
+// refreshListings reads and writes the inventory of the given listings,
+// 100 a call. Listings Etsy no longer knows are left for the next full
+// sync or reconcile to mark.
+func (e *Engine) refreshListings(ctx context.Context, st store.Store, shop *etsy.ShopClient, ids []int64, stats *pullStats) error {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for start := 0; start < len(ids); start += pageSize {
+		batch, err := shop.GetListingsInventoryByIDs(ctx, ids[start:min(start+pageSize, len(ids))])
+		if err != nil {
+			return err
+		}
+		snaps := make([]store.ListingSnapshot, 0, len(batch.Listings))
+		for _, l := range batch.Listings {
+			snap, err := snapshot(l)
+			if err != nil {
+				return err
+			}
+			snaps = append(snaps, snap)
+		}
+		res, err := e.db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: st.ID, Listings: snaps, Now: e.now()})
+		if err != nil {
+			return err
+		}
+		stats.addListings(res)
+	}
+	return nil
+}
+
+// snapshot turns an Etsy listing into what the store keeps. Products are
+// keyed as the push matches them (etsy.MatchFor), so an edit finds its
+// product again after Etsy reissues every id.
+func snapshot(l etsy.Listing) (store.ListingSnapshot, error) {
+	s := store.ListingSnapshot{
+		EtsyListingID: l.ListingID,
+		Title:         l.Title,
+		State:         l.State,
+		URL:           l.URL,
+		Quantity:      int(l.Quantity),
+		UpdatedAt:     etsy.Time(max(l.LastModifiedTimestamp, l.UpdatedTimestamp)),
+	}
+	if l.Inventory == nil {
+		return s, nil
+	}
+	inv := *l.Inventory
+	s.Products = make([]store.ProductSnapshot, 0, len(inv.Products))
+	for _, p := range inv.Products {
+		if p.IsDeleted {
+			continue
+		}
+		var off *etsy.Offering
+		for i := range p.Offerings {
+			if !p.Offerings[i].IsDeleted {
+				off = &p.Offerings[i]
+				break
+			}
+		}
+		if off == nil {
+			continue
+		}
+		props, err := json.Marshal(p.PropertyValues)
+		if err != nil {
+			return s, fmt.Errorf("listing %d: %w", l.ListingID, err)
+		}
+		ps := store.ProductSnapshot{
+			Key:            etsy.MatchFor(inv, p).Key(),
+			EtsyProductID:  p.ProductID,
+			SKU:            p.SKU,
+			Variation:      variation(p.PropertyValues),
+			PropertyValues: string(props),
+			EtsyOfferingID: off.OfferingID,
+			Quantity:       off.Quantity,
+			Price:          store.Money{Amount: off.Price.Amount, Divisor: int(off.Price.Divisor), Currency: off.Price.CurrencyCode},
+			Enabled:        off.IsEnabled,
+		}
+		if off.ReadinessStateID != nil {
+			ps.ReadinessID = *off.ReadinessStateID
+		}
+		s.Products = append(s.Products, ps)
+	}
+	return s, nil
+}
+
+// variation is how a seller reads a product: "Size: M / Colour: Red".
+func variation(pvs []etsy.PropertyValue) string {
+	parts := make([]string, 0, len(pvs))
+	for _, pv := range pvs {
+		name := ""
+		if pv.PropertyName != nil {
+			name = *pv.PropertyName
+		}
+		if name == "" {
+			name = fmt.Sprintf("Property %d", pv.PropertyID)
+		}
+		parts = append(parts, name+": "+strings.Join(pv.Values, ", "))
+	}
+	return strings.Join(parts, " / ")
+}
+
+func receipt(st store.Store, r etsy.Receipt) store.Receipt {
+	msg := ""
+	if r.MessageFromBuyer != nil {
+		msg = *r.MessageFromBuyer
+	}
+	total := r.Grandtotal
+	out := store.Receipt{
+		StoreID:       st.ID,
+		EtsyReceiptID: r.ReceiptID,
+		Status:        r.Status,
+		BuyerName:     r.Name,
+		Message:       msg,
+		IsPaid:        r.IsPaid,
+		IsShipped:     r.IsShipped,
+		Total:         store.Money{Amount: total.Amount, Divisor: int(total.Divisor), Currency: total.CurrencyCode},
+		CreatedAt:     etsy.Time(r.CreatedTimestamp),
+		UpdatedAt:     etsy.Time(r.UpdatedTimestamp),
+		Items:         make([]store.ReceiptItem, 0, len(r.Transactions)),
+	}
+	for _, t := range r.Transactions {
+		it := store.ReceiptItem{
+			EtsyTransactionID: t.TransactionID,
+			Quantity:          t.Quantity,
+			Price:             store.Money{Amount: t.Price.Amount, Divisor: int(t.Price.Divisor), Currency: t.Price.CurrencyCode},
+		}
+		if t.ListingID != nil {
+			it.EtsyListingID = *t.ListingID
+		}
+		if t.ProductID != nil {
+			it.EtsyProductID = *t.ProductID
+		}
+		if t.SKU != nil {
+			it.SKU = *t.SKU
+		}
+		if t.Title != nil {
+			it.Title = *t.Title
+		}
+		vs := make([]string, 0, len(t.Variations))
+		for _, v := range t.Variations {
+			vs = append(vs, v.FormattedName+": "+v.FormattedValue)
+		}
+		it.Variation = strings.Join(vs, " / ")
+		out.Items = append(out.Items, it)
+	}
+	return out
+}
