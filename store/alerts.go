@@ -1,5 +1,168 @@
 // Low-stock alerts and their notification deliveries.
 package store
 
+import (
+	"context"
+	"time"
+)
+
 type Alerts interface {
+	// AlertEvaluate compares the available quantity of the given offerings
+	// (nil: every offering of the store) with their thresholds and their
+	// active alert: it fires an alert for a row that fell to or below its
+	// threshold, escalates a low-stock alert to out-of-stock at 0, and
+	// resolves an alert whose row climbed back above its threshold. Each
+	// fired alert gets a delivery row per member account and chosen
+	// channel. With Tx set it runs inside that transaction (a Tx handed to
+	// an OnCommit callback of this store); OnCommit runs in the same
+	// transaction, so delivery jobs commit exactly with the alerts.
+	AlertEvaluate(ctx context.Context, p *AlertEvaluateParams) (AlertEvaluateResult, error)
+	// AlertList lists a store's alerts, newest first, for a member account,
+	// with that account's own deliveries.
+	AlertList(ctx context.Context, p *AlertListParams) ([]AlertView, error)
+
+	// DeliveryGet returns everything needed to send one delivery (for the
+	// server's own work: the delivery worker).
+	DeliveryGet(ctx context.Context, id int64) (DeliveryJob, error)
+	// DeliveryMarkSent records that the deliveries went out. It never
+	// changes a delivery already sent and reports how many it changed.
+	DeliveryMarkSent(ctx context.Context, p *DeliveryMarkSentParams) (int, error)
+	// DeliveryMarkFailed records a failed attempt: retrying, or failed for
+	// good when Final. A delivery already sent is left alone.
+	DeliveryMarkFailed(ctx context.Context, p *DeliveryMarkFailedParams) error
+	// DigestPendingList lists the account and channel pairs that have
+	// digest deliveries waiting.
+	DigestPendingList(ctx context.Context) ([]DigestKey, error)
+	// DigestDeliveryList lists the waiting digest deliveries of one account
+	// and channel, oldest first.
+	DigestDeliveryList(ctx context.Context, key DigestKey) ([]DeliveryJob, error)
+}
+
+// AlertKind says how urgent an alert is.
+type AlertKind string
+
+const (
+	AlertLowStock   AlertKind = "low_stock"
+	AlertOutOfStock AlertKind = "out_of_stock"
+)
+
+// Channel is a way an account is told about alerts.
+type Channel string
+
+const (
+	ChannelEmail    Channel = "email"
+	ChannelTelegram Channel = "telegram"
+)
+
+// DeliveryStatus is where one message stands.
+type DeliveryStatus string
+
+const (
+	DeliveryQueued   DeliveryStatus = "queued"
+	DeliverySent     DeliveryStatus = "sent"
+	DeliveryRetrying DeliveryStatus = "retrying"
+	DeliveryFailed   DeliveryStatus = "failed"
+)
+
+type Alert struct {
+	ID         int64
+	StoreID    int64
+	OfferingID int64
+	Kind       AlertKind
+	Quantity   int // available quantity when it fired
+	Threshold  int
+	Active     bool
+	FiredAt    time.Time
+	ResolvedAt time.Time
+}
+
+type Delivery struct {
+	ID        int64
+	AlertID   int64
+	AccountID int64
+	Channel   Channel
+	// Digest deliveries wait for the account's daily summary; the others
+	// have a job of their own.
+	Digest    bool
+	Status    DeliveryStatus
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	SentAt    time.Time
+}
+
+// AlertView is an alert with what a person needs to recognise the row.
+// Title, Variation and SKU come from Etsy: sanitise before display.
+type AlertView struct {
+	Alert
+	StoreName     string
+	EtsyListingID int64
+	Title         string
+	Variation     string
+	SKU           string
+	URL           string
+	Deliveries    []Delivery
+}
+
+// DeliveryJob is one delivery with its alert and its recipient.
+type DeliveryJob struct {
+	Delivery
+	Alert          AlertView
+	AccountName    string
+	Email          string
+	TelegramChatID string
+	// Disabled accounts are not written to.
+	Disabled bool
+}
+
+// DigestKey names one daily summary.
+type DigestKey struct {
+	AccountID int64
+	Channel   Channel
+}
+
+type AlertEvaluateParams struct {
+	// Tx, when set, is the transaction to work in.
+	Tx      Tx
+	StoreID int64
+	// OfferingIDs limits the check; nil checks the whole store.
+	OfferingIDs []int64
+	// Channels are the channels this server can send on; an account's
+	// choice of another channel gets no delivery.
+	Channels []Channel
+	Now      time.Time
+	// OnCommit runs in the transaction when something changed.
+	OnCommit func(ctx context.Context, tx Tx, res AlertEvaluateResult) error
+}
+
+type AlertEvaluateResult struct {
+	Fired    []Alert
+	Resolved []Alert
+	// Deliveries are the delivery rows created for Fired.
+	Deliveries []Delivery
+}
+
+// Changed tells whether any alert fired or resolved.
+func (r AlertEvaluateResult) Changed() bool { return len(r.Fired)+len(r.Resolved) > 0 }
+
+type AlertListParams struct {
+	AccountID int64
+	StoreID   int64
+	// ActiveOnly leaves out resolved alerts.
+	ActiveOnly bool
+	// AfterID lists only alerts with a larger id (to follow new ones).
+	AfterID int64
+	Limit   int
+}
+
+type DeliveryMarkSentParams struct {
+	IDs []int64
+	Now time.Time
+}
+
+type DeliveryMarkFailedParams struct {
+	IDs   []int64
+	Error string
+	Final bool
+	Now   time.Time
 }

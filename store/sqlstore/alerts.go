@@ -1,0 +1,390 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+// within runs fn in given when a caller is already inside one of this
+// store's transactions (an OnCommit callback), else in a new transaction.
+func (s *Store) within(ctx context.Context, given store.Tx, fn func(tx Tx) error) error {
+	if given == nil {
+		return s.d.InTx(ctx, fn)
+	}
+	ta, ok := given.(txAdapter)
+	if !ok {
+		return fmt.Errorf("a %T is not a transaction of this store: %w", given, store.ErrInvalid)
+	}
+	return fn(ta.tx)
+}
+
+type activeAlert struct {
+	id   int64
+	kind store.AlertKind
+}
+
+type member struct {
+	id                      int64
+	email, chatID           string
+	byEmail, byTg, isDigest bool
+}
+
+func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams) (store.AlertEvaluateResult, error) {
+	var res store.AlertEvaluateResult
+	if p.OfferingIDs != nil && len(p.OfferingIDs) == 0 {
+		return res, nil
+	}
+	t := now(p.Now)
+	err := s.within(ctx, p.Tx, func(tx Tx) error {
+		res = store.AlertEvaluateResult{}
+		rows, active, err := s.alertState(ctx, tx, p.StoreID, p.OfferingIDs)
+		if err != nil {
+			return err
+		}
+		var fire []store.Alert
+		var resolve []int64
+		for _, r := range rows {
+			q, th := r.Shown(), r.Threshold
+			a, has := active[r.OfferingID]
+			switch {
+			case has && (r.Gone || q > th):
+				resolve = append(resolve, a.id)
+			case has && a.kind == store.AlertLowStock && q <= 0:
+				// Out of stock is more urgent than low: it is a new alert
+				// with messages of its own, not an edit of the old one.
+				resolve = append(resolve, a.id)
+				fire = append(fire, store.Alert{StoreID: p.StoreID, OfferingID: r.OfferingID, Kind: store.AlertOutOfStock, Quantity: q, Threshold: th})
+			case !has && !r.Gone && q <= th:
+				kind := store.AlertLowStock
+				if q <= 0 {
+					kind = store.AlertOutOfStock
+				}
+				fire = append(fire, store.Alert{StoreID: p.StoreID, OfferingID: r.OfferingID, Kind: kind, Quantity: q, Threshold: th})
+			}
+		}
+		for _, id := range resolve {
+			var a store.Alert
+			var fired, resolved int64
+			err := tx.QueryRow(ctx, `UPDATE alerts SET active = $2, resolved_at = $3 WHERE id = $1 AND active = $4
+				RETURNING id, store_id, offering_id, kind, quantity, threshold, fired_at, resolved_at`, id, false, ms(t), true).
+				Scan(&a.ID, &a.StoreID, &a.OfferingID, &a.Kind, &a.Quantity, &a.Threshold, &fired, &resolved)
+			if s.isNotFound(err) {
+				continue // resolved meanwhile by another evaluation
+			}
+			if err != nil {
+				return err
+			}
+			a.FiredAt, a.ResolvedAt = fromMS(fired), fromMS(resolved)
+			res.Resolved = append(res.Resolved, a)
+		}
+		for _, a := range fire {
+			// A concurrent evaluation that fired first wins; this one then
+			// has nothing to add (the partial unique index says so).
+			err := tx.QueryRow(ctx, `INSERT INTO alerts (store_id, offering_id, kind, quantity, threshold, active, fired_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
+				a.StoreID, a.OfferingID, a.Kind, a.Quantity, a.Threshold, true, ms(t)).Scan(&a.ID)
+			if s.isNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			a.Active, a.FiredAt = true, fromMS(ms(t))
+			res.Fired = append(res.Fired, a)
+		}
+		if len(res.Fired) > 0 {
+			if res.Deliveries, err = s.createDeliveries(ctx, tx, p, res.Fired, ms(t)); err != nil {
+				return err
+			}
+		}
+		if p.OnCommit != nil && res.Changed() {
+			return p.OnCommit(ctx, txAdapter{tx}, res)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.AlertEvaluateResult{}, s.err("alert evaluate", err)
+	}
+	return res, nil
+}
+
+// alertState loads the rows to check and their active alerts.
+func (s *Store) alertState(ctx context.Context, tx Tx, storeID int64, ids []int64) ([]store.InventoryRow, map[int64]activeAlert, error) {
+	var rows []store.InventoryRow
+	active := map[int64]activeAlert{}
+	load := func(part []int64) error {
+		rowFilter, alertFilter := "", ""
+		if part != nil {
+			rowFilter = ` AND o.id IN ` + placeholders(2, len(part))
+			alertFilter = ` AND offering_id IN ` + placeholders(3, len(part))
+		}
+		got, err := s.queryRows(ctx, tx, "alert rows", `SELECT `+rowCols+rowFrom+` WHERE o.store_id = $1`+rowFilter,
+			idArgs(part, storeID)...)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, got...)
+		q, err := tx.Query(ctx, `SELECT id, offering_id, kind FROM alerts WHERE store_id = $1 AND active = $2`+alertFilter,
+			idArgs(part, storeID, true)...)
+		if err != nil {
+			return err
+		}
+		defer q.Close()
+		for q.Next() {
+			var a activeAlert
+			var off int64
+			if err := q.Scan(&a.id, &off, &a.kind); err != nil {
+				return err
+			}
+			active[off] = a
+		}
+		return q.Err()
+	}
+	if ids == nil {
+		return rows, active, load(nil)
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	for start := 0; start < len(ids); start += chunk {
+		if err := load(ids[start:min(start+chunk, len(ids))]); err != nil {
+			return nil, nil, err
+		}
+	}
+	return rows, active, nil
+}
+
+func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvaluateParams, fired []store.Alert, t int64) ([]store.Delivery, error) {
+	can := map[store.Channel]bool{}
+	for _, c := range p.Channels {
+		can[c] = true
+	}
+	q, err := tx.Query(ctx, `SELECT a.id, a.email, a.telegram_chat_id, a.notify_email, a.notify_telegram, a.notify_digest
+		FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.store_id = $1 AND a.disabled = $2 ORDER BY a.id`, p.StoreID, false)
+	if err != nil {
+		return nil, err
+	}
+	var members []member
+	for q.Next() {
+		var m member
+		if err := q.Scan(&m.id, &m.email, &m.chatID, &m.byEmail, &m.byTg, &m.isDigest); err != nil {
+			q.Close()
+			return nil, err
+		}
+		members = append(members, m)
+	}
+	q.Close()
+	if err := q.Err(); err != nil {
+		return nil, err
+	}
+	var want []store.Delivery
+	for _, a := range fired {
+		for _, m := range members {
+			if can[store.ChannelEmail] && m.byEmail && m.email != "" {
+				want = append(want, store.Delivery{AlertID: a.ID, AccountID: m.id, Channel: store.ChannelEmail, Digest: m.isDigest})
+			}
+			if can[store.ChannelTelegram] && m.byTg && m.chatID != "" {
+				want = append(want, store.Delivery{AlertID: a.ID, AccountID: m.id, Channel: store.ChannelTelegram, Digest: m.isDigest})
+			}
+		}
+	}
+	out := make([]store.Delivery, 0, len(want))
+	for start := 0; start < len(want); start += chunk {
+		part := want[start:min(start+chunk, len(want))]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO deliveries (alert_id, account_id, channel, digest, status, created_at) VALUES `)
+		args := make([]any, 0, len(part)*6)
+		for i, d := range part {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(placeholders(len(args)+1, 6))
+			args = append(args, d.AlertID, d.AccountID, d.Channel, d.Digest, store.DeliveryQueued, t)
+		}
+		sb.WriteString(` RETURNING id, alert_id, account_id, channel, digest`)
+		rows, err := tx.Query(ctx, sb.String(), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			d := store.Delivery{Status: store.DeliveryQueued, CreatedAt: fromMS(t)}
+			if err := rows.Scan(&d.ID, &d.AlertID, &d.AccountID, &d.Channel, &d.Digest); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Delivery) int { return int(a.ID - b.ID) })
+	return out, nil
+}
+
+const alertCols = `al.id, al.store_id, al.offering_id, al.kind, al.quantity, al.threshold, al.active, al.fired_at, al.resolved_at,
+	s.name, l.etsy_listing_id, l.title, p.variation, p.sku, l.url`
+
+const alertFrom = ` JOIN stores s ON s.id = al.store_id JOIN offerings o ON o.id = al.offering_id
+	JOIN products p ON p.id = o.product_id JOIN listings l ON l.id = p.listing_id`
+
+func alertDest(v *store.AlertView, fired, resolved *int64) []any {
+	return []any{&v.ID, &v.StoreID, &v.OfferingID, &v.Kind, &v.Quantity, &v.Threshold, &v.Active, fired, resolved,
+		&v.StoreName, &v.EtsyListingID, &v.Title, &v.Variation, &v.SKU, &v.URL}
+}
+
+const deliveryCols = `d.id, d.alert_id, d.account_id, d.channel, d.digest, d.status, d.attempts, d.last_error, d.created_at, d.sent_at`
+
+func deliveryDest(d *store.Delivery, created, sent *int64) []any {
+	return []any{&d.ID, &d.AlertID, &d.AccountID, &d.Channel, &d.Digest, &d.Status, &d.Attempts, &d.LastError, created, sent}
+}
+
+func (s *Store) AlertList(ctx context.Context, p *store.AlertListParams) ([]store.AlertView, error) {
+	const op = "alert list"
+	rows, err := s.d.Query(ctx, `SELECT `+alertCols+` FROM alerts al
+		JOIN memberships m ON m.store_id = al.store_id AND m.account_id = $1`+alertFrom+`
+		WHERE al.store_id = $2 AND (NOT $3 OR al.active = $4) AND al.id > $5
+		ORDER BY al.id DESC LIMIT $6`, p.AccountID, p.StoreID, p.ActiveOnly, true, p.AfterID, limit(p.Limit, 200))
+	if err != nil {
+		return nil, s.err(op, err)
+	}
+	var out []store.AlertView
+	for rows.Next() {
+		var v store.AlertView
+		var fired, resolved int64
+		if err := rows.Scan(alertDest(&v, &fired, &resolved)...); err != nil {
+			rows.Close()
+			return nil, s.err(op, err)
+		}
+		v.FiredAt, v.ResolvedAt = fromMS(fired), fromMS(resolved)
+		out = append(out, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.err(op, err)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	byID := make(map[int64]int, len(out))
+	args := []any{p.AccountID}
+	for i, v := range out {
+		byID[v.ID] = i
+		args = append(args, v.ID)
+	}
+	drows, err := s.d.Query(ctx, `SELECT `+deliveryCols+` FROM deliveries d WHERE d.account_id = $1 AND d.alert_id IN `+
+		placeholders(2, len(out))+` ORDER BY d.id`, args...)
+	if err != nil {
+		return nil, s.err(op, err)
+	}
+	defer drows.Close()
+	for drows.Next() {
+		var d store.Delivery
+		var created, sent int64
+		if err := drows.Scan(deliveryDest(&d, &created, &sent)...); err != nil {
+			return nil, s.err(op, err)
+		}
+		d.CreatedAt, d.SentAt = fromMS(created), fromMS(sent)
+		i := byID[d.AlertID]
+		out[i].Deliveries = append(out[i].Deliveries, d)
+	}
+	return out, s.err(op, drows.Err())
+}
+
+const jobCols = deliveryCols + `, ` + alertCols + `, a.name, a.email, a.telegram_chat_id, a.disabled`
+
+const jobFrom = ` FROM deliveries d JOIN alerts al ON al.id = d.alert_id JOIN accounts a ON a.id = d.account_id` + alertFrom
+
+func scanJob(r Row) (store.DeliveryJob, error) {
+	var j store.DeliveryJob
+	var created, sent, fired, resolved int64
+	dest := append(deliveryDest(&j.Delivery, &created, &sent), alertDest(&j.Alert, &fired, &resolved)...)
+	dest = append(dest, &j.AccountName, &j.Email, &j.TelegramChatID, &j.Disabled)
+	if err := r.Scan(dest...); err != nil {
+		return j, err
+	}
+	j.CreatedAt, j.SentAt = fromMS(created), fromMS(sent)
+	j.Alert.FiredAt, j.Alert.ResolvedAt = fromMS(fired), fromMS(resolved)
+	return j, nil
+}
+
+func (s *Store) DeliveryGet(ctx context.Context, id int64) (store.DeliveryJob, error) {
+	j, err := scanJob(s.d.QueryRow(ctx, `SELECT `+jobCols+jobFrom+` WHERE d.id = $1`, id))
+	return j, s.err("delivery get", err)
+}
+
+func idArgs(ids []int64, first ...any) []any {
+	args := append(make([]any, 0, len(first)+len(ids)), first...)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return args
+}
+
+func (s *Store) DeliveryMarkSent(ctx context.Context, p *store.DeliveryMarkSentParams) (int, error) {
+	if len(p.IDs) == 0 {
+		return 0, nil
+	}
+	n, err := s.d.Exec(ctx, `UPDATE deliveries SET status = $1, sent_at = $2, last_error = '', attempts = attempts + 1
+		WHERE status <> $1 AND id IN `+placeholders(3, len(p.IDs)), idArgs(p.IDs, store.DeliverySent, ms(now(p.Now)))...)
+	return int(n), s.err("delivery mark sent", err)
+}
+
+func (s *Store) DeliveryMarkFailed(ctx context.Context, p *store.DeliveryMarkFailedParams) error {
+	if len(p.IDs) == 0 {
+		return nil
+	}
+	status := store.DeliveryRetrying
+	if p.Final {
+		status = store.DeliveryFailed
+	}
+	if p.Error == "" {
+		return s.err("delivery mark failed", errors.Join(store.ErrInvalid, errors.New("a failure needs its reason")))
+	}
+	_, err := s.d.Exec(ctx, `UPDATE deliveries SET status = $1, last_error = $2, attempts = attempts + 1
+		WHERE status <> $3 AND id IN `+placeholders(4, len(p.IDs)), idArgs(p.IDs, status, p.Error, store.DeliverySent)...)
+	return s.err("delivery mark failed", err)
+}
+
+func (s *Store) DigestPendingList(ctx context.Context) ([]store.DigestKey, error) {
+	const op = "digest pending"
+	rows, err := s.d.Query(ctx, `SELECT DISTINCT account_id, channel FROM deliveries
+		WHERE digest = $1 AND status IN ($2, $3) ORDER BY account_id, channel`, true, store.DeliveryQueued, store.DeliveryRetrying)
+	if err != nil {
+		return nil, s.err(op, err)
+	}
+	defer rows.Close()
+	var out []store.DigestKey
+	for rows.Next() {
+		var k store.DigestKey
+		if err := rows.Scan(&k.AccountID, &k.Channel); err != nil {
+			return nil, s.err(op, err)
+		}
+		out = append(out, k)
+	}
+	return out, s.err(op, rows.Err())
+}
+
+func (s *Store) DigestDeliveryList(ctx context.Context, key store.DigestKey) ([]store.DeliveryJob, error) {
+	const op = "digest deliveries"
+	rows, err := s.d.Query(ctx, `SELECT `+jobCols+jobFrom+`
+		WHERE d.account_id = $1 AND d.channel = $2 AND d.digest = $3 AND d.status IN ($4, $5) ORDER BY d.id`,
+		key.AccountID, key.Channel, true, store.DeliveryQueued, store.DeliveryRetrying)
+	if err != nil {
+		return nil, s.err(op, err)
+	}
+	defer rows.Close()
+	var out []store.DeliveryJob
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, s.err(op, err)
+		}
+		out = append(out, j)
+	}
+	return out, s.err(op, rows.Err())
+}

@@ -1,0 +1,316 @@
+// Conformance of low-stock alerts and their deliveries.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+// RunAlerts runs the alert tests, one fresh database per subtest.
+func RunAlerts(t *testing.T, open Opener) {
+	for _, name := range slices.Sorted(maps.Keys(alertTests)) {
+		fn := alertTests[name]
+		t.Run(name, func(t *testing.T) {
+			fn(t, &harness{db: open(t), now: epoch})
+		})
+	}
+}
+
+var bothChannels = []store.Channel{store.ChannelEmail, store.ChannelTelegram}
+
+func (h *harness) evaluate(t *testing.T, storeID int64, ids ...int64) store.AlertEvaluateResult {
+	t.Helper()
+	res, err := h.db.AlertEvaluate(t.Context(), &store.AlertEvaluateParams{StoreID: storeID, OfferingIDs: ids, Channels: bothChannels, Now: h.now})
+	if err != nil {
+		t.Fatalf("alert evaluate: %v", err)
+	}
+	return res
+}
+
+func (h *harness) alerts(t *testing.T, accountID, storeID int64, activeOnly bool) []store.AlertView {
+	t.Helper()
+	got, err := h.db.AlertList(t.Context(), &store.AlertListParams{AccountID: accountID, StoreID: storeID, ActiveOnly: activeOnly})
+	if err != nil {
+		t.Fatalf("alert list: %v", err)
+	}
+	return got
+}
+
+func wantFired(t *testing.T, res store.AlertEvaluateResult, kinds ...store.AlertKind) {
+	t.Helper()
+	var got []store.AlertKind
+	for _, a := range res.Fired {
+		got = append(got, a.Kind)
+	}
+	if !slices.Equal(got, kinds) {
+		t.Fatalf("fired %v, want %v", got, kinds)
+	}
+}
+
+var alertTests = map[string]func(t *testing.T, h *harness){
+	"FiresOnceAndResolves": func(t *testing.T, h *harness) {
+		s := h.seller(t, "ada", 1)
+		r := s.rows[0] // 10 on hand, threshold 3 (the store default)
+		wantFired(t, h.evaluate(t, s.store.ID, r.OfferingID))
+
+		r = h.edit(t, s, r.OfferingID, r.Version, 3)
+		res := h.evaluate(t, s.store.ID, r.OfferingID)
+		wantFired(t, res, store.AlertLowStock)
+		a := res.Fired[0]
+		if a.Quantity != 3 || a.Threshold != 3 || !a.Active || !a.FiredAt.Equal(h.now) || a.OfferingID != r.OfferingID {
+			t.Fatalf("fired %+v", a)
+		}
+		if len(res.Deliveries) != 1 || res.Deliveries[0].Channel != store.ChannelEmail || res.Deliveries[0].AccountID != s.account.ID ||
+			res.Deliveries[0].Digest || res.Deliveries[0].AlertID != a.ID {
+			t.Fatalf("deliveries %+v, want one instant email to the owner", res.Deliveries)
+		}
+
+		r = h.edit(t, s, r.OfferingID, r.Version, 2)
+		if res := h.evaluate(t, s.store.ID, r.OfferingID); res.Changed() {
+			t.Fatalf("a second drop below the threshold fired again: %+v", res)
+		}
+
+		r = h.edit(t, s, r.OfferingID, r.Version, 0)
+		res = h.evaluate(t, s.store.ID, r.OfferingID)
+		wantFired(t, res, store.AlertOutOfStock)
+		if len(res.Resolved) != 1 || res.Resolved[0].ID != a.ID || res.Resolved[0].ResolvedAt.IsZero() {
+			t.Fatalf("escalation resolved %+v, want the low-stock alert", res.Resolved)
+		}
+		if len(res.Deliveries) != 1 {
+			t.Fatalf("out of stock has %d deliveries, want its own one", len(res.Deliveries))
+		}
+
+		r = h.edit(t, s, r.OfferingID, r.Version, 1)
+		if res := h.evaluate(t, s.store.ID, r.OfferingID); res.Changed() {
+			t.Fatalf("stock back to 1, still under the threshold, changed alerts: %+v", res)
+		}
+		r = h.edit(t, s, r.OfferingID, r.Version, 4)
+		res = h.evaluate(t, s.store.ID, r.OfferingID)
+		if len(res.Fired) != 0 || len(res.Resolved) != 1 || res.Resolved[0].Kind != store.AlertOutOfStock {
+			t.Fatalf("above the threshold: %+v, want the out-of-stock alert resolved", res)
+		}
+		if got := h.alerts(t, s.account.ID, s.store.ID, true); len(got) != 0 {
+			t.Fatalf("%d active alerts after recovery", len(got))
+		}
+
+		r = h.edit(t, s, r.OfferingID, r.Version, 3)
+		wantFired(t, h.evaluate(t, s.store.ID, r.OfferingID), store.AlertLowStock)
+		all := h.alerts(t, s.account.ID, s.store.ID, false)
+		if len(all) != 3 || !all[0].Active || all[1].Active || all[2].Active || all[0].ID < all[1].ID {
+			t.Fatalf("history %+v, want three alerts newest first, only the newest active", all)
+		}
+		if all[2].Title != r.Title || all[2].SKU != r.SKU || all[2].StoreName != s.store.Name || all[2].EtsyListingID != r.EtsyListingID ||
+			len(all[2].Deliveries) != 1 {
+			t.Fatalf("alert view %+v does not describe the row", all[2])
+		}
+	},
+	"WholeStoreAndThresholds": func(t *testing.T, h *harness) {
+		s := h.seller(t, "ada", 1)
+		if res := h.evaluate(t, s.store.ID); res.Changed() {
+			t.Fatalf("nothing is low, yet %+v", res)
+		}
+		ten := 10
+		noErr(t, h.db.ThresholdSet(t.Context(), &store.ThresholdSetParams{AccountID: s.account.ID, StoreID: s.store.ID,
+			ListingID: s.rows[0].ListingID, Threshold: &ten}), "listing threshold")
+		res := h.evaluate(t, s.store.ID)
+		wantFired(t, res, store.AlertLowStock) // 10 <= 10; 11 and 12 are above
+		if res.Fired[0].OfferingID != s.rows[0].OfferingID || res.Fired[0].Threshold != 10 {
+			t.Fatalf("fired %+v", res.Fired[0])
+		}
+		twelve := 12
+		noErr(t, h.db.ThresholdSet(t.Context(), &store.ThresholdSetParams{AccountID: s.account.ID, StoreID: s.store.ID,
+			OfferingID: s.rows[2].OfferingID, Threshold: &twelve}), "offering threshold")
+		wantFired(t, h.evaluate(t, s.store.ID, s.rows[1].OfferingID, s.rows[2].OfferingID, s.rows[2].OfferingID), store.AlertLowStock)
+		if res := h.evaluate(t, s.store.ID, []int64{}...); res.Changed() {
+			t.Fatalf("an empty id list evaluated something: %+v", res)
+		}
+	},
+	"SyncWriteTransaction": func(t *testing.T, h *harness) {
+		s := h.seller(t, "ada", 1)
+		l := listing(10, 3, 10)
+		l.Products[0].Quantity = 0
+		boom := errors.New("boom")
+		var inTx store.AlertEvaluateResult
+		write := func(fail bool) error {
+			_, err := h.db.SyncListingsWrite(t.Context(), &store.SyncListingsWriteParams{StoreID: s.store.ID, Listings: []store.ListingSnapshot{l}, Now: h.now,
+				OnCommit: func(ctx context.Context, tx store.Tx, res store.SyncWriteResult) error {
+					var ids []int64
+					for _, c := range res.StockChanges {
+						ids = append(ids, c.OfferingID)
+					}
+					var err error
+					inTx, err = h.db.AlertEvaluate(ctx, &store.AlertEvaluateParams{Tx: tx, StoreID: s.store.ID, OfferingIDs: ids,
+						Channels: bothChannels, Now: h.now})
+					if err != nil {
+						return err
+					}
+					if fail {
+						return boom
+					}
+					return nil
+				}})
+			return err
+		}
+		wantErr(t, write(true), boom, "failing page")
+		if len(inTx.Fired) != 1 {
+			t.Fatalf("in the page's transaction: fired %+v", inTx.Fired)
+		}
+		if got := h.alerts(t, s.account.ID, s.store.ID, false); len(got) != 0 {
+			t.Fatalf("a rolled-back page left %d alerts", len(got))
+		}
+		noErr(t, write(false), "page")
+		wantFired(t, inTx, store.AlertOutOfStock)
+		got := h.alerts(t, s.account.ID, s.store.ID, false)
+		if len(got) != 1 || got[0].Kind != store.AlertOutOfStock || len(got[0].Deliveries) != 1 {
+			t.Fatalf("alerts after the page: %+v", got)
+		}
+	},
+	"ChannelsAndDigest": func(t *testing.T, h *harness) {
+		s := h.seller(t, "ada", 1)
+		bob := h.account(t, "bob")
+		noErr(t, h.db.MembershipAdd(t.Context(), &store.MembershipAddParams{AccountID: bob.ID, StoreID: s.store.ID, Role: store.RoleViewer, Now: h.now}), "member")
+		chat, yes := "424242", true
+		_, err := h.db.AccountUpdate(t.Context(), &store.AccountUpdateParams{ID: bob.ID, TelegramChatID: &chat, NotifyTelegram: &yes, NotifyDigest: &yes, Now: h.now})
+		noErr(t, err, "bob's channels")
+		carol := h.account(t, "carol")
+		noErr(t, h.db.MembershipAdd(t.Context(), &store.MembershipAddParams{AccountID: carol.ID, StoreID: s.store.ID, Role: store.RoleManager, Now: h.now}), "member")
+		noErr(t, h.db.AccountSetDisabled(t.Context(), carol.ID, true), "disable carol")
+
+		r := h.edit(t, s, s.rows[0].OfferingID, s.rows[0].Version, 1)
+		res, err := h.db.AlertEvaluate(t.Context(), &store.AlertEvaluateParams{StoreID: s.store.ID, OfferingIDs: []int64{r.OfferingID},
+			Channels: []store.Channel{store.ChannelEmail}, Now: h.now})
+		noErr(t, err, "evaluate")
+		type key struct {
+			account int64
+			channel store.Channel
+			digest  bool
+		}
+		var got []key
+		for _, d := range res.Deliveries {
+			got = append(got, key{d.AccountID, d.Channel, d.Digest})
+		}
+		want := []key{{s.account.ID, store.ChannelEmail, false}, {bob.ID, store.ChannelEmail, true}}
+		if !slices.Equal(got, want) {
+			t.Fatalf("deliveries %+v, want %+v (no Telegram on this server, none for a disabled account)", got, want)
+		}
+
+		r = h.edit(t, s, s.rows[1].OfferingID, s.rows[1].Version, 2)
+		res = h.evaluate(t, s.store.ID, r.OfferingID)
+		if len(res.Deliveries) != 3 {
+			t.Fatalf("deliveries %+v, want the owner's email and bob's email and Telegram", res.Deliveries)
+		}
+		keys, err := h.db.DigestPendingList(t.Context())
+		noErr(t, err, "digest pending")
+		if !slices.Equal(keys, []store.DigestKey{{AccountID: bob.ID, Channel: store.ChannelEmail}, {AccountID: bob.ID, Channel: store.ChannelTelegram}}) {
+			t.Fatalf("digest keys %+v", keys)
+		}
+		jobs, err := h.db.DigestDeliveryList(t.Context(), store.DigestKey{AccountID: bob.ID, Channel: store.ChannelEmail})
+		noErr(t, err, "digest list")
+		if len(jobs) != 2 || jobs[0].Alert.OfferingID != s.rows[0].OfferingID || jobs[1].Alert.OfferingID != s.rows[1].OfferingID ||
+			jobs[0].Email != "bob@example.com" || jobs[0].AccountName != "bob" {
+			t.Fatalf("bob's email digest %+v", jobs)
+		}
+		n, err := h.db.DeliveryMarkSent(t.Context(), &store.DeliveryMarkSentParams{IDs: []int64{jobs[0].ID, jobs[1].ID}, Now: h.now})
+		noErr(t, err, "mark sent")
+		if n != 2 {
+			t.Fatalf("marked %d sent, want 2", n)
+		}
+		keys, err = h.db.DigestPendingList(t.Context())
+		noErr(t, err, "digest pending")
+		if !slices.Equal(keys, []store.DigestKey{{AccountID: bob.ID, Channel: store.ChannelTelegram}}) {
+			t.Fatalf("digest keys after sending the email %+v", keys)
+		}
+		// Each account sees its own deliveries only.
+		for _, v := range h.alerts(t, bob.ID, s.store.ID, true) {
+			for _, d := range v.Deliveries {
+				if d.AccountID != bob.ID {
+					t.Fatalf("bob sees a delivery of account %d", d.AccountID)
+				}
+			}
+		}
+	},
+	"DeliveryStatus": func(t *testing.T, h *harness) {
+		s := h.seller(t, "ada", 1)
+		r := h.edit(t, s, s.rows[0].OfferingID, s.rows[0].Version, 0)
+		res := h.evaluate(t, s.store.ID, r.OfferingID)
+		id := res.Deliveries[0].ID
+		j, err := h.db.DeliveryGet(t.Context(), id)
+		noErr(t, err, "delivery get")
+		if j.Status != store.DeliveryQueued || j.Email != "ada@example.com" || j.Alert.Kind != store.AlertOutOfStock ||
+			j.Alert.Title != r.Title || j.Alert.Variation != r.Variation || j.Alert.URL != r.URL || j.Disabled {
+			t.Fatalf("delivery job %+v", j)
+		}
+		noErr(t, h.db.DeliveryMarkFailed(t.Context(), &store.DeliveryMarkFailedParams{IDs: []int64{id}, Error: "dial tcp: connection refused", Now: h.now}), "fail")
+		j, _ = h.db.DeliveryGet(t.Context(), id)
+		if j.Status != store.DeliveryRetrying || j.Attempts != 1 || j.LastError != "dial tcp: connection refused" {
+			t.Fatalf("after a failed attempt %+v", j.Delivery)
+		}
+		n, err := h.db.DeliveryMarkSent(t.Context(), &store.DeliveryMarkSentParams{IDs: []int64{id}, Now: h.at(time.Millisecond)})
+		noErr(t, err, "sent")
+		if n != 1 {
+			t.Fatalf("marked %d", n)
+		}
+		n, err = h.db.DeliveryMarkSent(t.Context(), &store.DeliveryMarkSentParams{IDs: []int64{id}, Now: h.at(2 * time.Millisecond)})
+		noErr(t, err, "sent again")
+		noErr(t, h.db.DeliveryMarkFailed(t.Context(), &store.DeliveryMarkFailedParams{IDs: []int64{id}, Error: "late", Final: true, Now: h.now}), "fail after sent")
+		j, _ = h.db.DeliveryGet(t.Context(), id)
+		if n != 0 || j.Status != store.DeliverySent || j.Attempts != 2 || j.LastError != "" || !j.SentAt.Equal(h.at(time.Millisecond)) {
+			t.Fatalf("a sent delivery changed: %+v (second mark changed %d)", j.Delivery, n)
+		}
+		_, err = h.db.DeliveryGet(t.Context(), id+1000)
+		wantErr(t, err, store.ErrNotFound, "unknown delivery")
+		wantErr(t, h.db.DeliveryMarkFailed(t.Context(), &store.DeliveryMarkFailedParams{IDs: []int64{id}}), store.ErrInvalid, "failure without a reason")
+	},
+	"ListIsolationAndFollow": func(t *testing.T, h *harness) {
+		s := h.seller(t, "ada", 1)
+		other := h.seller(t, "eve", 2)
+		var last int64
+		for i, r := range s.rows {
+			r = h.edit(t, s, r.OfferingID, r.Version, i)
+			res := h.evaluate(t, s.store.ID, r.OfferingID)
+			if i == 0 {
+				last = res.Fired[0].ID
+			}
+		}
+		if got := h.alerts(t, other.account.ID, s.store.ID, false); len(got) != 0 {
+			t.Fatalf("another seller sees %d alerts", len(got))
+		}
+		got, err := h.db.AlertList(t.Context(), &store.AlertListParams{AccountID: s.account.ID, StoreID: s.store.ID, AfterID: last})
+		noErr(t, err, "list after")
+		if len(got) != 2 || got[1].ID <= last {
+			t.Fatalf("after %d: %+v", last, got)
+		}
+		got, err = h.db.AlertList(t.Context(), &store.AlertListParams{AccountID: s.account.ID, StoreID: s.store.ID, Limit: 1})
+		noErr(t, err, "limit")
+		if len(got) != 1 || got[0].OfferingID != s.rows[2].OfferingID {
+			t.Fatalf("limit 1: %+v", got)
+		}
+	},
+	"GoneResolves": func(t *testing.T, h *harness) {
+		s := h.seller(t, "ada", 1)
+		r := h.edit(t, s, s.rows[0].OfferingID, s.rows[0].Version, 1)
+		wantFired(t, h.evaluate(t, s.store.ID, r.OfferingID), store.AlertLowStock)
+		l := listing(10, 3, 10)
+		l.Products = l.Products[1:]
+		h.write(t, s.store.ID, l)
+		res := h.evaluate(t, s.store.ID)
+		if len(res.Fired) != 0 || len(res.Resolved) != 1 || res.Resolved[0].OfferingID != r.OfferingID {
+			t.Fatalf("a row gone from Etsy: %+v, want its alert resolved", res)
+		}
+	},
+	"ForeignTransaction": func(t *testing.T, h *harness) {
+		s := h.seller(t, "ada", 1)
+		_, err := h.db.AlertEvaluate(t.Context(), &store.AlertEvaluateParams{Tx: fakeTx{}, StoreID: s.store.ID})
+		wantErr(t, err, store.ErrInvalid, "a transaction of something else")
+	},
+}
+
+type fakeTx struct{}
+
+func (fakeTx) Driver() any { return nil }
