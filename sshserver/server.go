@@ -1,0 +1,326 @@
+// Package sshserver is Stockroom's SSH front door: public-key authentication
+// only, the account read from the key that actually authenticated, limits
+// per IP and per account, idle and maximum session times, and routing of a
+// session to the TUI or to a command. It knows the TUI and the commands only
+// through the two functions in Config, which cmd/server wires.
+package sshserver
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/config"
+)
+
+// Accounts resolves the key that authenticated to an account. *app.Service
+// implements it.
+type Accounts interface {
+	Identify(ctx context.Context, fingerprint string) (app.Actor, error)
+	SignupOpen() bool
+}
+
+// TUIParams is what a terminal session hands the TUI.
+type TUIParams struct {
+	// Ctx ends when the session does (disconnect, idle, shutdown).
+	Ctx context.Context
+	// Actor is nil for a key with no account: the TUI shows sign-up.
+	Actor *app.Actor
+	// PublicKey is the key that authenticated, for sign-up.
+	PublicKey gossh.PublicKey
+	// Screen is the screen asked for by `ssh -t host SCREEN`, or "".
+	Screen string
+	Logger *slog.Logger
+	// OnActivity must be called on every keypress: it resets the idle
+	// timeout, which redraws do not.
+	OnActivity func()
+}
+
+// Command is one non-interactive session: `ssh host ARGS...`.
+type Command struct {
+	Actor  app.Actor
+	Args   []string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Config holds the server's settings and the two faces it serves.
+type Config struct {
+	Addr        string
+	HostKeyPath string
+
+	Accounts Accounts
+	// NewTUI builds the model of one terminal session.
+	NewTUI func(TUIParams) tea.Model
+	// RunCommand runs one command session and returns its exit status.
+	RunCommand func(ctx context.Context, c Command) int
+
+	// HandshakeTimeout bounds the time from TCP accept to authenticated
+	// (default 30s).
+	HandshakeTimeout time.Duration
+	// IdleTimeout closes a terminal session after this long without a
+	// keypress (0: never).
+	IdleTimeout time.Duration
+	// MaxSessionTime closes any session after this long (0: never).
+	MaxSessionTime time.Duration
+	// CommandTimeout bounds one command (default MaxSessionTime).
+	CommandTimeout time.Duration
+	// MaxConnsPerIP counts TCP connections before authentication (0: no
+	// limit).
+	MaxConnsPerIP int
+	// MaxSessionsPerAccount caps concurrent sessions of one account (0: no
+	// limit).
+	MaxSessionsPerAccount int
+	// ShutdownGrace is how long Shutdown waits for sessions to leave after
+	// telling them (default 5s).
+	ShutdownGrace time.Duration
+
+	Logger *slog.Logger
+}
+
+// ConfigFrom copies the SSH settings of the server configuration; the caller
+// adds Accounts, NewTUI, RunCommand and Logger.
+func ConfigFrom(c *config.Config) Config {
+	return Config{
+		Addr:                  c.SSHAddr,
+		HostKeyPath:           c.HostKeyPath,
+		IdleTimeout:           c.IdleTimeout,
+		MaxSessionTime:        c.MaxSessionTime,
+		MaxConnsPerIP:         c.MaxConnsPerIP,
+		MaxSessionsPerAccount: c.MaxSessionsPerUser,
+	}
+}
+
+// Server is the SSH server.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	ssh      *ssh.Server
+	hostKey  gossh.PublicKey
+	perIP    *counter
+	perAcct  *counter
+	sessions sync.WaitGroup
+
+	mu      sync.Mutex
+	closing bool
+	live    map[*session]struct{}
+	ln      net.Listener
+}
+
+// New loads or creates the host key and builds the server; it does not
+// listen yet.
+func New(cfg Config) (*Server, error) {
+	switch {
+	case cfg.Accounts == nil:
+		return nil, errors.New("sshserver: Config.Accounts is required")
+	case cfg.NewTUI == nil:
+		return nil, errors.New("sshserver: Config.NewTUI is required")
+	case cfg.RunCommand == nil:
+		return nil, errors.New("sshserver: Config.RunCommand is required")
+	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = 30 * time.Second
+	}
+	if cfg.CommandTimeout <= 0 {
+		cfg.CommandTimeout = cfg.MaxSessionTime
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = 5 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	signer, created, err := LoadOrCreateHostKey(cfg.HostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		hostKey: signer.PublicKey(),
+		perIP:   newCounter(cfg.MaxConnsPerIP),
+		perAcct: newCounter(cfg.MaxSessionsPerAccount),
+		live:    map[*session]struct{}{},
+	}
+	s.ssh, err = wish.NewServer(
+		wish.WithAddress(cfg.Addr),
+		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
+		wish.WithPublicKeyAuth(acceptKey),
+		func(srv *ssh.Server) error {
+			srv.HandshakeTimeout = cfg.HandshakeTimeout
+			// A backstop for connections that hold no session; sessions
+			// end themselves at MaxSessionTime with a message first.
+			if cfg.MaxSessionTime > 0 {
+				srv.MaxTimeout = cfg.MaxSessionTime + time.Minute
+			}
+			srv.ConnCallback = s.limitConn
+			srv.ConnectionFailedCallback = func(c net.Conn, err error) {
+				s.log.Debug("ssh handshake failed", "remote", c.RemoteAddr().String(), "err", err)
+			}
+			return nil
+		},
+		wish.WithMiddleware(s.middleware()...),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sshserver: %w", err)
+	}
+	// Without a public-key handler the library would let everyone in
+	// unauthenticated; password and keyboard-interactive logins are never
+	// offered.
+	if s.ssh.PublicKeyHandler == nil || s.ssh.PasswordHandler != nil || s.ssh.KeyboardInteractiveHandler != nil {
+		return nil, errors.New("sshserver: refusing to start without public-key-only authentication")
+	}
+	s.log.Info("ssh host key", "path", cfg.HostKeyPath, "fingerprint", gossh.FingerprintSHA256(s.hostKey), "created", created)
+	return s, nil
+}
+
+// HostKey is the server's public host key.
+func (s *Server) HostKey() gossh.PublicKey { return s.hostKey }
+
+// acceptKey lets any well-formed user key try to authenticate. Which account
+// a session belongs to is decided afterwards from the key that signed
+// (Session.PublicKey), never here: the SSH library may call this for several
+// keys before one of them proves possession of its private half.
+func acceptKey(_ ssh.Context, key ssh.PublicKey) bool {
+	switch key.Type() {
+	case gossh.KeyAlgoDSA:
+		return false // broken, and OpenSSH dropped it
+	case gossh.KeyAlgoRSA:
+		ck, ok := key.(gossh.CryptoPublicKey)
+		if !ok {
+			return false
+		}
+		rsaKey, ok := ck.CryptoPublicKey().(*rsa.PublicKey)
+		return ok && rsaKey.N.BitLen() >= 2048
+	}
+	// Certificates are refused: no certificate authority is trusted.
+	_, isCert := key.(*gossh.Certificate)
+	return !isCert
+}
+
+// limitConn counts a TCP connection against its IP before any SSH byte is
+// read, and refuses the connection when that IP is at its limit.
+func (s *Server) limitConn(_ ssh.Context, c net.Conn) net.Conn {
+	ip := ipKey(c.RemoteAddr())
+	release, ok := s.perIP.acquire(ip)
+	if !ok {
+		s.log.Warn("ssh connection refused: too many from one address", "remote", ip, "limit", s.cfg.MaxConnsPerIP)
+		// Lines before the version string are allowed by RFC 4253 and
+		// shown by some clients.
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = io.WriteString(c, "Too many connections from your address; try again later.\r\n")
+		return nil
+	}
+	return &countedConn{Conn: c, release: release}
+}
+
+// ListenAndServe listens on Config.Addr and serves until Shutdown, then
+// returns nil.
+func (s *Server) ListenAndServe() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ssh listen: %w", err)
+	}
+	return s.Serve(ln)
+}
+
+// Serve serves on l until Shutdown, then returns nil.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		_ = l.Close()
+		return nil
+	}
+	s.ln = l
+	s.mu.Unlock()
+	s.log.Info("ssh listening", "addr", l.Addr().String())
+	err := s.ssh.Serve(l)
+	if errors.Is(err, ssh.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Addr is the address being served, or nil before Serve.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Shutdown stops accepting connections, tells every open session that the
+// server is restarting, waits for sessions and then connections to end (up
+// to ctx or the shutdown grace, whichever ends first) and closes what is
+// left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	live := make([]*session, 0, len(s.live))
+	for ss := range s.live {
+		live = append(live, ss)
+	}
+	s.mu.Unlock()
+	s.log.Info("ssh shutting down", "sessions", len(live))
+
+	// A done context makes the library close its listeners at once without
+	// waiting, so no new connection arrives while sessions leave.
+	now, stop := context.WithCancel(context.Background())
+	stop()
+	_ = s.ssh.Shutdown(now)
+	for _, ss := range live {
+		ss.cancel(endShutdown)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownGrace)
+	defer cancel()
+	left := make(chan struct{})
+	go func() { s.sessions.Wait(); close(left) }()
+	select {
+	case <-left:
+		if s.ssh.Shutdown(ctx) == nil {
+			return nil
+		}
+	case <-ctx.Done():
+	}
+	if err := s.ssh.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// track registers a session so Shutdown can reach it; false means the server
+// is closing and the session must not start.
+func (s *Server) track(ss *session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.live[ss] = struct{}{}
+	s.sessions.Add(1)
+	return true
+}
+
+func (s *Server) untrack(ss *session) {
+	s.mu.Lock()
+	delete(s.live, ss)
+	s.mu.Unlock()
+	s.sessions.Done()
+}
