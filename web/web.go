@@ -1,0 +1,259 @@
+// Package web is Stockroom's HTTP listener: the health check, the pages of
+// the shop connect flow, and the mount point of Etsy's webhook. Every page
+// is plain HTML from html/template with no third-party resources, and every
+// response carries strict security headers.
+package web
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/stockroom/stockroom/connect"
+)
+
+// Pinger tells whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Config configures the handler. Store and Connect are required.
+type Config struct {
+	Store   Pinger
+	Connect *connect.Flow
+	// Webhook serves POST /etsy/webhook; nil answers 404.
+	Webhook http.Handler
+	Logger  *slog.Logger
+	// InsecureCookies drops the Secure attribute from the confirmation
+	// cookie, for tests and plain-HTTP development only.
+	InsecureCookies bool
+}
+
+// New returns the handler of every route Stockroom serves over HTTP.
+func New(cfg Config) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &server{cfg: cfg, log: cfg.Logger.With("component", "web")}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /oauth/callback", s.callback)
+	mux.HandleFunc("GET /oauth/confirm", s.confirmPage)
+	mux.HandleFunc("POST /oauth/confirm", s.confirm)
+	mux.HandleFunc("GET /oauth/done", s.done)
+	mux.HandleFunc("POST /etsy/webhook", func(w http.ResponseWriter, r *http.Request) {
+		if cfg.Webhook == nil {
+			s.notFound(w, r)
+			return
+		}
+		cfg.Webhook.ServeHTTP(w, r)
+	})
+	mux.HandleFunc("/", s.notFound)
+	return securityHeaders(mux)
+}
+
+const csp = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+type server struct {
+	cfg Config
+	log *slog.Logger
+}
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		s.log.Warn("health check: database does not answer", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("database unavailable\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.page(w, http.StatusNotFound, messagePage{Title: "Not found", Message: "There is nothing here."})
+}
+
+// cookieName is per attempt, so two connects in one browser do not clash.
+func cookieName(state string) string {
+	return "stockroom_connect_" + connect.FormToken(state)[:16]
+}
+
+func (s *server) callback(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	state := q.Get("state")
+	token, err := s.cfg.Connect.Callback(r.Context(), connect.CallbackParams{
+		State: state, Code: q.Get("code"), Error: q.Get("error"), ErrorDescription: q.Get("error_description"),
+	})
+	if err != nil {
+		s.failure(w, err)
+		return
+	}
+	// Only the browser that brought the callback gets the confirmation
+	// token; the redirect drops the code from its history.
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName(state), Value: token, Path: "/oauth/confirm", MaxAge: 15 * 60,
+		HttpOnly: true, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteStrictMode,
+	})
+	http.Redirect(w, r, "/oauth/confirm?state="+template.URLQueryEscaper(state), http.StatusSeeOther)
+}
+
+func (s *server) cookie(r *http.Request, state string) string {
+	c, err := r.Cookie(cookieName(state))
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+func (s *server) confirmPage(w http.ResponseWriter, r *http.Request) {
+	state := r.URL.Query().Get("state")
+	p, err := s.cfg.Connect.Pending(r.Context(), state, s.cookie(r, state))
+	if err != nil {
+		s.failure(w, err)
+		return
+	}
+	s.render(w, http.StatusOK, confirmTmpl, p)
+}
+
+func (s *server) confirm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if err := r.ParseForm(); err != nil {
+		s.page(w, http.StatusBadRequest, messagePage{Title: "Bad request", Message: "The form could not be read."})
+		return
+	}
+	state := r.PostForm.Get("state")
+	cookie, form := s.cookie(r, state), r.PostForm.Get("csrf_token")
+	clear := &http.Cookie{Name: cookieName(state), Value: "", Path: "/oauth/confirm", MaxAge: -1,
+		HttpOnly: true, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteStrictMode}
+	if r.PostForm.Get("action") == "cancel" {
+		if err := s.cfg.Connect.Cancel(r.Context(), state, cookie, form); err != nil {
+			s.failure(w, err)
+			return
+		}
+		http.SetCookie(w, clear)
+		http.Redirect(w, r, "/oauth/done?result=cancelled", http.StatusSeeOther)
+		return
+	}
+	if _, err := s.cfg.Connect.Confirm(r.Context(), state, cookie, form); err != nil {
+		s.failure(w, err)
+		return
+	}
+	http.SetCookie(w, clear)
+	http.Redirect(w, r, "/oauth/done?result=connected", http.StatusSeeOther)
+}
+
+func (s *server) done(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("result") == "cancelled" {
+		s.page(w, http.StatusOK, messagePage{Title: "Cancelled",
+			Message: "Nothing was connected. You can close this tab and go back to your terminal."})
+		return
+	}
+	s.page(w, http.StatusOK, messagePage{Title: "Connected",
+		Message: "Your shop is connected. Go back to your terminal; you can close this tab."})
+}
+
+// failure shows the page for a connect error. Messages are ours, never
+// Etsy's text or the error's, which may carry details not meant for the
+// page.
+func (s *server) failure(w http.ResponseWriter, err error) {
+	again := " Start again with the connect command in your Stockroom terminal."
+	var denied *connect.DeniedError
+	switch {
+	case errors.As(err, &denied) && denied.Code == "access_denied":
+		s.page(w, http.StatusOK, messagePage{Title: "Not connected",
+			Message: "You did not allow Stockroom to access your Etsy shop, so nothing was connected." + again})
+	case errors.As(err, &denied):
+		s.page(w, http.StatusBadRequest, messagePage{Title: "Etsy refused the request",
+			Message: "Etsy answered with the error “" + denied.Code + "”. Nothing was connected." + again})
+	case errors.Is(err, connect.ErrMissingState):
+		s.page(w, http.StatusBadRequest, messagePage{Title: "Incomplete link",
+			Message: "This link is missing its connect code. Open the link your terminal showed, as it is." + again})
+	case errors.Is(err, connect.ErrUnknownState):
+		s.page(w, http.StatusBadRequest, messagePage{Title: "Unknown link",
+			Message: "This connect link is not one Stockroom issued, or it was cleaned up." + again})
+	case errors.Is(err, connect.ErrExpired):
+		s.page(w, http.StatusBadRequest, messagePage{Title: "Link expired",
+			Message: "This connect link has expired: links are valid for 10 minutes." + again})
+	case errors.Is(err, connect.ErrUsed):
+		s.page(w, http.StatusConflict, messagePage{Title: "Link already used",
+			Message: "This connect link has already been used. Check your terminal: the shop may already be connected."})
+	case errors.Is(err, connect.ErrCodeRejected):
+		s.page(w, http.StatusBadRequest, messagePage{Title: "Authorization refused",
+			Message: "Etsy refused the authorization (it was already used or has expired). Nothing was connected." + again})
+	case errors.Is(err, connect.ErrShopLinked):
+		s.page(w, http.StatusConflict, messagePage{Title: "Shop already linked",
+			Message: "This Etsy shop is already connected to another Stockroom account. Its owner there can invite you instead. Nothing was changed."})
+	case errors.Is(err, connect.ErrNoShop):
+		s.page(w, http.StatusBadRequest, messagePage{Title: "No shop",
+			Message: "The Etsy account you signed in with has no shop. Nothing was connected." + again})
+	case errors.Is(err, connect.ErrBadToken):
+		s.page(w, http.StatusForbidden, messagePage{Title: "Confirmation not accepted",
+			Message: "This confirmation did not come from the browser that signed in to Etsy. Finish connecting in that browser." + again})
+	case errors.Is(err, connect.ErrEtsyTransient):
+		s.page(w, http.StatusBadGateway, messagePage{Title: "Etsy did not answer",
+			Message: "Etsy did not answer in time. Nothing was connected." + again})
+	default:
+		s.log.Error("connect page failed", "err", err)
+		s.page(w, http.StatusInternalServerError, messagePage{Title: "Something went wrong",
+			Message: "Stockroom could not finish connecting your shop. Nothing was connected." + again})
+	}
+}
+
+type messagePage struct {
+	Title   string
+	Message string
+}
+
+func (s *server) page(w http.ResponseWriter, status int, p messagePage) {
+	s.render(w, status, messageTmpl, p)
+}
+
+func (s *server) render(w http.ResponseWriter, status int, t *template.Template, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := t.Execute(w, data); err != nil {
+		s.log.Warn("page not written", "err", err)
+	}
+}
+
+const layout = `{{define "head"}}<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>{{.}} · Stockroom</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36em;margin:3em auto;padding:0 1em;line-height:1.5;color:#222}
+h1{font-size:1.4em}code{font-size:.9em;word-break:break-all}button{font-size:1em;padding:.5em 1.3em;margin-right:1em}</style>
+</head><body>{{end}}`
+
+var messageTmpl = template.Must(template.Must(template.New("message").Parse(layout)).Parse(
+	`{{template "head" .Title}}<h1>{{.Title}}</h1><p>{{.Message}}</p></body></html>
+`))
+
+var confirmTmpl = template.Must(template.Must(template.New("confirm").Parse(layout)).Parse(
+	`{{template "head" "Connect your shop"}}<h1>Connect your shop?</h1>
+<p>Connect <strong>{{.ShopName}}</strong> to the Stockroom account <strong>{{.AccountName}}</strong>
+(key <code>{{.KeyFingerprint}}</code>)?</p>
+<p>Only confirm if you started this from your own terminal.</p>
+<form method="post" action="/oauth/confirm">
+<input type="hidden" name="state" value="{{.State}}">
+<input type="hidden" name="csrf_token" value="{{.FormToken}}">
+<button type="submit" name="action" value="confirm">Connect</button>
+<button type="submit" name="action" value="cancel">Cancel</button>
+</form></body></html>
+`))
