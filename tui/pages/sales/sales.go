@@ -119,13 +119,13 @@ func (m *Model) load() tea.Cmd {
 	}
 	m.seq++
 	m.loading = true
-	seq, c, storeID := m.seq, m.c, m.storeID
+	seq, c, actor, storeID := m.seq, m.c, m.c.Actor, m.storeID
 	p := store.ReceiptListParams{StoreID: storeID, Status: statuses[m.status], Limit: limit}
 	if days := periods[m.period]; days > 0 {
 		p.Since = c.Now().Add(-time.Duration(days) * 24 * time.Hour)
 	}
 	return func() tea.Msg {
-		rs, err := c.App.Sales(c.Ctx, c.Actor, p)
+		rs, err := c.App.Sales(c.Ctx, actor, p)
 		return loadedMsg{seq: seq, receipts: rs, err: err}
 	}
 }

@@ -92,9 +92,9 @@ func (m *Model) load() tea.Cmd {
 	}
 	m.seq++
 	m.loading = true
-	seq, c, storeID := m.seq, m.c, m.storeID
+	seq, c, actor, storeID := m.seq, m.c, m.c.Actor, m.storeID
 	return func() tea.Msg {
-		runs, err := c.App.SyncLog(c.Ctx, c.Actor, storeID, limit)
+		runs, err := c.App.SyncLog(c.Ctx, actor, storeID, limit)
 		return loadedMsg{seq: seq, runs: runs, err: err}
 	}
 }
@@ -103,10 +103,10 @@ func (m *Model) syncNow() tea.Cmd {
 	if m.storeID == 0 {
 		return nil
 	}
-	c, storeID := m.c, m.storeID
+	c, actor, storeID := m.c, m.c.Actor, m.storeID
 	m.status, m.statusErr = "Asking for a sync…", false
 	return func() tea.Msg {
-		return syncedMsg{storeID: storeID, err: c.App.SyncNow(c.Ctx, c.Actor, storeID)}
+		return syncedMsg{storeID: storeID, err: c.App.SyncNow(c.Ctx, actor, storeID)}
 	}
 }
 

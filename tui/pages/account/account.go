@@ -1,0 +1,526 @@
+// Package account is the Account screen: the seller's own profile and
+// notification preferences, and the SSH keys that open their account.
+package account
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/safetext"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/tui/common"
+)
+
+// field is one editable line of the profile.
+type field int
+
+const (
+	fieldName field = iota
+	fieldEmail
+	fieldTelegram
+	fieldNotifyEmail
+	fieldNotifyTelegram
+	fieldNotifyDigest
+	fieldCount
+)
+
+var fieldLabels = [fieldCount]string{"Name", "Email", "Telegram chat id", "Email alerts", "Telegram alerts", "Daily digest"}
+
+func (f field) isToggle() bool { return f >= fieldNotifyEmail }
+
+// mode is what the keyboard is doing.
+type mode int
+
+const (
+	browsing mode = iota
+	editing       // a profile text field
+	adding        // pasting a public key
+	confirming    // removing a key
+)
+
+type loadedMsg struct {
+	seq     int
+	account store.Account
+	keys    []store.Key
+	err     error
+}
+
+type savedMsg struct {
+	account store.Account
+	err     error
+}
+
+type keyAddedMsg struct {
+	key store.Key
+	err error
+}
+
+type keyRemovedMsg struct {
+	fingerprint string
+	err         error
+}
+
+// Model is the Account screen.
+type Model struct {
+	c *common.Common
+
+	account store.Account
+	keys    []store.Key
+	loaded  bool
+	seq     int
+	err     error
+
+	// cursor runs over the profile fields, then the keys.
+	cursor, offset int
+	mode           mode
+	input          textinput.Model
+	editing        field
+	removing       store.Key
+
+	status    string
+	statusErr bool
+
+	width, height int
+	km            keymap
+}
+
+type keymap struct {
+	up, down, top, bottom, enter, toggle, add, remove, save, cancel, reload key.Binding
+}
+
+func relabel(b key.Binding, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+}
+
+// New builds the screen from the session's account; Init loads its keys.
+func New(c *common.Common) *Model {
+	k := c.Keys
+	in := textinput.New()
+	s := c.Styles
+	st := textinput.StyleState{Text: s.Input, Placeholder: s.Muted, Suggestion: s.Muted, Prompt: s.Key}
+	styles := in.Styles()
+	styles.Focused, styles.Blurred = st, st
+	// A steady cursor: over SSH a blinking one is a redraw twice a second
+	// for every idle session.
+	styles.Cursor.Blink = false
+	styles.Cursor.Color = s.Accent
+	in.SetStyles(styles)
+	in.Prompt = "> "
+	return &Model{c: c, account: c.Actor.Account, input: in, width: c.Width, height: c.Height, km: keymap{
+		up: k.Up, down: k.Down, top: k.Top, bottom: k.Bottom,
+		enter:  relabel(k.Enter, "edit"),
+		toggle: k.Toggle,
+		add:    relabel(k.Add, "add key"),
+		remove: relabel(k.Remove, "remove key"),
+		save:   k.Save, cancel: k.Cancel, reload: k.Refresh,
+	}}
+}
+
+func (m *Model) Init() tea.Cmd { return m.load() }
+
+// Editing tells the root that keys are going to a text field, so screen
+// switches and quit must wait.
+func (m *Model) Editing() bool { return m.mode != browsing }
+
+// Account is the profile shown.
+func (m *Model) Account() store.Account { return m.account }
+
+// Keys are the keys shown.
+func (m *Model) Keys() []store.Key { return m.keys }
+
+// Status is the outcome of the last change.
+func (m *Model) Status() string { return m.status }
+
+func (m *Model) SetSize(width, height int) {
+	m.width, m.height = width, height
+	m.input.SetWidth(max(10, width-4))
+	m.scroll()
+}
+
+// load reads the profile afresh (Identify also refuses a disabled account)
+// and the keys.
+func (m *Model) load() tea.Cmd {
+	m.seq++
+	seq, c, actor := m.seq, m.c, m.c.Actor
+	return func() tea.Msg {
+		a, err := c.App.Identify(c.Ctx, actor.Fingerprint)
+		if err != nil {
+			return loadedMsg{seq: seq, err: err}
+		}
+		keys, err := c.App.Keys(c.Ctx, a)
+		return loadedMsg{seq: seq, account: a.Account, keys: keys, err: err}
+	}
+}
+
+func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		if msg.seq != m.seq {
+			return m, nil
+		}
+		m.err = msg.err
+		if msg.err == nil {
+			m.loaded = true
+			m.setAccount(msg.account)
+			m.keys = msg.keys
+			m.cursor = min(m.cursor, m.items()-1)
+			m.scroll()
+		}
+		return m, nil
+	case savedMsg:
+		if msg.err != nil {
+			m.setStatus("Not saved: "+msg.err.Error(), true)
+			return m, nil
+		}
+		m.setAccount(msg.account)
+		m.mode = browsing
+		m.input.Blur()
+		m.setStatus("Saved.", false)
+		return m, nil
+	case keyAddedMsg:
+		if msg.err != nil {
+			m.setStatus("Key not added: "+msg.err.Error(), true)
+			return m, nil
+		}
+		m.mode = browsing
+		m.input.Blur()
+		m.input.Reset()
+		m.setStatus("Key "+msg.key.Fingerprint+" added.", false)
+		return m, m.load()
+	case keyRemovedMsg:
+		m.mode = browsing
+		if msg.err != nil {
+			m.setStatus("Key not removed: "+msg.err.Error(), true)
+			return m, nil
+		}
+		m.setStatus("Key "+msg.fingerprint+" removed.", false)
+		return m, m.load()
+	case common.LiveMsg:
+		if msg.Event.Kind == hub.AccountChanged && msg.Event.AccountID == m.account.ID && m.mode == browsing {
+			return m, m.load()
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	}
+	if m.mode == editing || m.mode == adding {
+		// Pastes, cursor blinks and the like belong to the input.
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+// setAccount also refreshes the session's copy, so other screens greet the
+// seller by their new name.
+func (m *Model) setAccount(a store.Account) {
+	m.account = a
+	m.c.Actor.Account = a
+}
+
+func (m *Model) setStatus(s string, isErr bool) { m.status, m.statusErr = s, isErr }
+
+func (m *Model) items() int { return int(fieldCount) + len(m.keys) }
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.km
+	switch m.mode {
+	case editing, adding:
+		switch {
+		case key.Matches(msg, k.cancel):
+			m.mode = browsing
+			m.input.Blur()
+			m.setStatus("", false)
+			return nil
+		case key.Matches(msg, k.save):
+			if m.mode == adding {
+				return m.addKey()
+			}
+			return m.saveField()
+		}
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		return cmd
+	case confirming:
+		switch {
+		case key.Matches(msg, k.save):
+			return m.removeKey()
+		case key.Matches(msg, k.cancel):
+			m.mode = browsing
+			m.setStatus("", false)
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.up):
+		m.move(-1)
+	case key.Matches(msg, k.down):
+		m.move(1)
+	case key.Matches(msg, k.top):
+		m.move(-m.items())
+	case key.Matches(msg, k.bottom):
+		m.move(m.items())
+	case key.Matches(msg, k.toggle), key.Matches(msg, k.enter):
+		if !m.loaded || m.cursor >= int(fieldCount) {
+			return nil
+		}
+		f := field(m.cursor)
+		if f.isToggle() {
+			return m.toggle(f)
+		}
+		if key.Matches(msg, k.enter) {
+			return m.edit(f)
+		}
+	case key.Matches(msg, k.add):
+		if !m.loaded {
+			return nil
+		}
+		m.mode = adding
+		m.input.Reset()
+		m.input.Placeholder = "ssh-ed25519 AAAA… you@laptop"
+		m.input.CharLimit = 16384 // an RSA-8192 public key fits
+		m.setStatus("", false)
+		return m.input.Focus()
+	case key.Matches(msg, k.remove):
+		if i := m.cursor - int(fieldCount); i >= 0 && i < len(m.keys) {
+			m.removing = m.keys[i]
+			m.mode = confirming
+			m.setStatus("", false)
+		}
+	case key.Matches(msg, k.reload):
+		return m.load()
+	}
+	return nil
+}
+
+func (m *Model) move(d int) {
+	m.cursor = max(0, min(m.cursor+d, m.items()-1))
+	m.scroll()
+}
+
+func (m *Model) edit(f field) tea.Cmd {
+	m.mode, m.editing = editing, f
+	m.input.Reset()
+	m.input.Placeholder = ""
+	m.input.CharLimit = 256
+	switch f {
+	case fieldName:
+		m.input.SetValue(m.account.Name)
+	case fieldEmail:
+		m.input.SetValue(m.account.Email)
+		m.input.Placeholder = "you@example.com (empty: no email)"
+	case fieldTelegram:
+		m.input.SetValue(m.account.TelegramChatID)
+		m.input.Placeholder = "a numeric chat id, e.g. 123456789"
+	}
+	m.input.CursorEnd()
+	m.setStatus("", false)
+	return m.input.Focus()
+}
+
+func (m *Model) saveField() tea.Cmd {
+	v := strings.TrimSpace(m.input.Value())
+	var p app.ProfileParams
+	switch m.editing {
+	case fieldName:
+		p.Name = &v
+	case fieldEmail:
+		p.Email = &v
+	case fieldTelegram:
+		if err := checkChatID(v); err != nil {
+			m.setStatus(err.Error(), true)
+			return nil
+		}
+		p.TelegramChatID = &v
+	}
+	return m.update(p)
+}
+
+// checkChatID accepts what Telegram hands out: a user's positive id or a
+// group's negative one.
+func checkChatID(v string) error {
+	digits := strings.TrimPrefix(v, "-")
+	if v == "" {
+		return nil
+	}
+	if digits == "" || len(digits) > 20 || strings.Trim(digits, "0123456789") != "" {
+		return fmt.Errorf("%q is not a Telegram chat id: it is a number such as 123456789", safetext.Line(v, 40))
+	}
+	return nil
+}
+
+func (m *Model) toggle(f field) tea.Cmd {
+	var p app.ProfileParams
+	switch f {
+	case fieldNotifyEmail:
+		v := !m.account.NotifyEmail
+		p.NotifyEmail = &v
+	case fieldNotifyTelegram:
+		v := !m.account.NotifyTelegram
+		p.NotifyTelegram = &v
+	case fieldNotifyDigest:
+		v := !m.account.NotifyDigest
+		p.NotifyDigest = &v
+	}
+	return m.update(p)
+}
+
+func (m *Model) update(p app.ProfileParams) tea.Cmd {
+	c, actor := m.c, m.c.Actor
+	return func() tea.Msg {
+		a, err := c.App.UpdateProfile(c.Ctx, actor, p)
+		return savedMsg{account: a, err: err}
+	}
+}
+
+func (m *Model) addKey() tea.Cmd {
+	c, actor, text := m.c, m.c.Actor, m.input.Value()
+	return func() tea.Msg {
+		k, err := c.App.KeyAdd(c.Ctx, actor, text)
+		return keyAddedMsg{key: k, err: err}
+	}
+}
+
+func (m *Model) removeKey() tea.Cmd {
+	c, actor, k := m.c, m.c.Actor, m.removing
+	return func() tea.Msg {
+		return keyRemovedMsg{fingerprint: k.Fingerprint, err: c.App.KeyRemove(c.Ctx, actor, k.ID)}
+	}
+}
+
+// keyRows is the room for keys: the title, six profile lines, a blank, the
+// keys header, and the input or status lines below.
+func (m *Model) keyRows() int { return max(1, m.height-12) }
+
+func (m *Model) scroll() {
+	i := m.cursor - int(fieldCount)
+	if i < 0 {
+		return
+	}
+	if i < m.offset {
+		m.offset = i
+	}
+	if i >= m.offset+m.keyRows() {
+		m.offset = i - m.keyRows() + 1
+	}
+}
+
+func (m *Model) View() string {
+	s := m.c.Styles
+	lines := []string{s.Title.Render("Account")}
+	if m.err != nil {
+		return strings.Join(append(lines, s.Error.Render(safetext.Line(m.err.Error(), max(1, m.width)))), "\n")
+	}
+	a := m.account
+	values := [fieldCount]string{
+		safetext.Line(a.Name, 64), safetext.Line(a.Email, 64), safetext.Line(a.TelegramChatID, 32),
+		onOff(a.NotifyEmail), onOff(a.NotifyTelegram), onOff(a.NotifyDigest),
+	}
+	if values[fieldEmail] == "" {
+		values[fieldEmail] = s.Muted.Render("none")
+	}
+	if values[fieldTelegram] == "" {
+		values[fieldTelegram] = s.Muted.Render("none")
+	}
+	for f := range fieldCount {
+		label := pad(fieldLabels[f], 18)
+		if m.mode == editing && m.editing == f {
+			lines = append(lines, s.Key.Render(label)+m.input.View())
+			continue
+		}
+		line := label + values[f]
+		if int(f) == m.cursor && m.mode == browsing {
+			lines = append(lines, s.Selected.Render(fit(line, m.width)))
+		} else {
+			lines = append(lines, s.Muted.Render(label)+s.Row.Render(values[f]))
+		}
+	}
+	lines = append(lines, "", s.Header.Render(fit(fmt.Sprintf("SSH keys (%d)", len(m.keys)), m.width)))
+	end := min(len(m.keys), m.offset+m.keyRows())
+	for i := m.offset; i < end; i++ {
+		k := m.keys[i]
+		used := "never used"
+		if !k.LastUsedAt.IsZero() {
+			used = "used " + ago(m.c.Now().Sub(k.LastUsedAt))
+		}
+		line := pad(k.Fingerprint, 52) + pad(safetext.Line(k.Comment, 30), 32) + used
+		if k.Fingerprint == m.c.Actor.Fingerprint {
+			line += " · this session"
+		}
+		if int(fieldCount)+i == m.cursor && m.mode == browsing {
+			lines = append(lines, s.Selected.Render(fit(line, m.width)))
+		} else {
+			lines = append(lines, s.Row.Render(fit(line, m.width)))
+		}
+	}
+	switch m.mode {
+	case adding:
+		lines = append(lines, "", s.Key.Render("Paste a public key (authorized_keys line), enter to add, esc to cancel:"), m.input.View())
+	case confirming:
+		lines = append(lines, "", s.Warning.Render(fit(fmt.Sprintf("Remove key %s (%s)? enter to remove, esc to keep.",
+			m.removing.Fingerprint, safetext.Line(m.removing.Comment, 30)), m.width)))
+	}
+	if m.status != "" {
+		st := s.Success
+		if m.statusErr {
+			st = s.Error
+		}
+		lines = append(lines, st.Render(safetext.Line(m.status, max(1, m.width))))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) ShortHelp() []key.Binding {
+	switch m.mode {
+	case editing, adding, confirming:
+		return []key.Binding{m.km.save, m.km.cancel}
+	}
+	return []key.Binding{m.km.enter, m.km.toggle, m.km.add, m.km.remove}
+}
+
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.km
+	return [][]key.Binding{{k.up, k.down, k.top, k.bottom}, {k.enter, k.toggle, k.add, k.remove, k.reload}, {k.save, k.cancel}}
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+func pad(s string, w int) string {
+	s = ansi.Truncate(s, w-1, safetext.Ellipsis)
+	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
+}
+
+func fit(s string, w int) string {
+	if w <= 0 {
+		return s
+	}
+	return ansi.Truncate(s, w, "")
+}
+
+var _ common.Component = (*Model)(nil)

@@ -1,0 +1,295 @@
+package account
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/tui/common"
+)
+
+var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	db    store.DB
+	svc   *app.Service
+	actor app.Actor
+}
+
+func newKey(t *testing.T, comment string) (authorized, fingerprint string) {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))) + " " + comment
+	return line, ssh.FingerprintSHA256(pk)
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "stockroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	line, fp := newKey(t, "ada@laptop")
+	acct, err := db.AccountCreate(t.Context(), &store.AccountCreateParams{Name: "Ada", Email: "ada@example.com", Fingerprint: fp,
+		PublicKey: line, Comment: "ada@laptop", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := app.New(app.Config{Store: db, Now: func() time.Time { return now }})
+	return &fixture{db: db, svc: svc, actor: app.Actor{Account: acct, Fingerprint: fp}}
+}
+
+func (f *fixture) page(t *testing.T) *Model {
+	t.Helper()
+	c := &common.Common{Ctx: t.Context(), App: f.svc, Actor: f.actor, Styles: common.NewStyles(true),
+		Keys: common.DefaultKeyMap(), Now: func() time.Time { return now }, Width: 140, Height: 30}
+	m := New(c)
+	m.SetSize(140, 30)
+	run(t, m, m.Init())
+	return m
+}
+
+// run executes cmd and feeds this screen's own messages back, as the
+// program would; the input's own messages are dropped.
+func run(t *testing.T, m *Model, cmd tea.Cmd) {
+	t.Helper()
+	if cmd == nil {
+		return
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a command did not return: the screen must not start timers")
+	}
+	switch msg := msg.(type) {
+	case tea.BatchMsg:
+		for _, c := range msg {
+			run(t, m, c)
+		}
+	case loadedMsg, savedMsg, keyAddedMsg, keyRemovedMsg:
+		_, next := m.Update(msg)
+		run(t, m, next)
+	}
+}
+
+func press(t *testing.T, m *Model, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+		case "esc":
+			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+		case "space":
+			msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+		case "backspace":
+			msg = tea.KeyPressMsg{Code: tea.KeyBackspace}
+		default:
+			msg = tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
+		}
+		_, cmd := m.Update(msg)
+		run(t, m, cmd)
+	}
+}
+
+func typeText(t *testing.T, m *Model, s string) {
+	t.Helper()
+	for _, r := range s {
+		press(t, m, string(r))
+	}
+}
+
+func paste(t *testing.T, m *Model, s string) {
+	t.Helper()
+	_, cmd := m.Update(tea.PasteMsg{Content: s})
+	run(t, m, cmd)
+}
+
+func TestProfileShowsAndTogglesPreferences(t *testing.T) {
+	f := setup(t)
+	m := f.page(t)
+	plain := ansi.Strip(m.View())
+	for _, want := range []string{"Ada", "ada@example.com", "Email alerts", "Daily digest", "ada@laptop", "this session"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("view lacks %q:\n%s", want, plain)
+		}
+	}
+	// Down to "Daily digest" and toggle it on, then "Email alerts" off.
+	press(t, m, "j", "j", "j", "j", "j", "space")
+	if !m.Account().NotifyDigest {
+		t.Fatal("space did not turn the daily digest on")
+	}
+	stored, err := f.db.AccountGetByID(t.Context(), f.actor.Account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stored.NotifyDigest {
+		t.Fatal("the digest preference was not saved")
+	}
+	before := m.Account().NotifyEmail
+	press(t, m, "k", "k", "enter")
+	if m.Account().NotifyEmail == before {
+		t.Fatal("enter did not toggle email alerts")
+	}
+}
+
+func TestEditNameEmailAndTelegram(t *testing.T) {
+	f := setup(t)
+	m := f.page(t)
+	press(t, m, "enter")
+	if !m.Editing() {
+		t.Fatal("enter on the name did not open the editor")
+	}
+	for range 3 {
+		press(t, m, "backspace")
+	}
+	typeText(t, m, "Ada Lovelace")
+	press(t, m, "enter")
+	if m.Editing() || m.Account().Name != "Ada Lovelace" {
+		t.Fatalf("name after save: %q (editing %v, status %q)", m.Account().Name, m.Editing(), m.Status())
+	}
+	// A bad email is refused with app's message and the editor stays open.
+	press(t, m, "j", "enter")
+	for range len("ada@example.com") {
+		press(t, m, "backspace")
+	}
+	typeText(t, m, "not an email")
+	press(t, m, "enter")
+	if !m.Editing() || !strings.Contains(m.Status(), "is not an email address") {
+		t.Fatalf("bad email: editing %v, status %q", m.Editing(), m.Status())
+	}
+	press(t, m, "esc")
+	if m.Editing() || m.Account().Email != "ada@example.com" {
+		t.Fatalf("esc did not cancel: %q", m.Account().Email)
+	}
+	// Telegram chat ids are numbers.
+	press(t, m, "j", "enter")
+	typeText(t, m, "@ada")
+	press(t, m, "enter")
+	if !strings.Contains(m.Status(), "is not a Telegram chat id") {
+		t.Fatalf("bad chat id accepted: %q", m.Status())
+	}
+	for range 4 {
+		press(t, m, "backspace")
+	}
+	typeText(t, m, "-100123")
+	press(t, m, "enter")
+	if m.Account().TelegramChatID != "-100123" {
+		t.Fatalf("chat id %q", m.Account().TelegramChatID)
+	}
+}
+
+func TestAddAndRemoveKeysButNotTheLast(t *testing.T) {
+	f := setup(t)
+	m := f.page(t)
+	// The only key cannot go: app's error is shown.
+	press(t, m, "G", "x")
+	if !strings.Contains(ansi.Strip(m.View()), "Remove key "+f.actor.Fingerprint) {
+		t.Fatalf("no confirmation:\n%s", ansi.Strip(m.View()))
+	}
+	press(t, m, "enter")
+	if len(m.Keys()) != 1 || !strings.Contains(m.Status(), "this is your only key") {
+		t.Fatalf("last key: %d keys, status %q", len(m.Keys()), m.Status())
+	}
+	// A pasted key is added.
+	press(t, m, "a")
+	if !m.Editing() {
+		t.Fatal("a did not open the key input")
+	}
+	paste(t, m, "not a key")
+	press(t, m, "enter")
+	if !strings.Contains(m.Status(), "not a public key") || !m.Editing() {
+		t.Fatalf("garbage accepted: %q", m.Status())
+	}
+	press(t, m, "esc", "a")
+	line, fp := newKey(t, "ada@desktop")
+	paste(t, m, line+"\n")
+	press(t, m, "enter")
+	if len(m.Keys()) != 2 || m.Editing() {
+		t.Fatalf("after adding: %d keys, status %q", len(m.Keys()), m.Status())
+	}
+	if !strings.Contains(ansi.Strip(m.View()), "ada@desktop") {
+		t.Fatal("the new key is not listed")
+	}
+	// Esc keeps a key; enter removes it.
+	var idx int
+	for i, k := range m.Keys() {
+		if k.Fingerprint == fp {
+			idx = i
+		}
+	}
+	press(t, m, "g")
+	for range int(fieldCount) + idx {
+		press(t, m, "j")
+	}
+	press(t, m, "x", "esc")
+	if len(m.Keys()) != 2 {
+		t.Fatal("esc removed the key")
+	}
+	press(t, m, "x", "enter")
+	if len(m.Keys()) != 1 || m.Keys()[0].Fingerprint != f.actor.Fingerprint {
+		t.Fatalf("after removing: %+v (status %q)", m.Keys(), m.Status())
+	}
+}
+
+func TestReloadsOnAccountChangedAndSanitisesComments(t *testing.T) {
+	f := setup(t)
+	m := f.page(t)
+	line, _ := newKey(t, "x")
+	line = strings.TrimSuffix(line, " x")
+	if _, err := f.db.KeyAdd(t.Context(), &store.KeyAddParams{AccountID: f.actor.Account.ID, Fingerprint: "SHA256:other",
+		PublicKey: line, Comment: "evil\x1b]52;c;Zm9v\x07mark", Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AccountChanged, AccountID: f.actor.Account.ID + 1}}); cmd != nil {
+		t.Fatal("another account's change reloaded the screen")
+	}
+	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AccountChanged, AccountID: f.actor.Account.ID}})
+	run(t, m, cmd)
+	if len(m.Keys()) != 2 {
+		t.Fatalf("%d keys after AccountChanged", len(m.Keys()))
+	}
+	v := m.View()
+	if strings.Contains(v, "\x1b]52") || !strings.Contains(ansi.Strip(v), "evilmark") {
+		t.Fatalf("comment not sanitised: %q", v)
+	}
+}
+
+func TestDisabledAccountIsRefused(t *testing.T) {
+	f := setup(t)
+	if err := f.db.AccountSetDisabled(context.Background(), f.actor.Account.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	m := f.page(t)
+	if !strings.Contains(ansi.Strip(m.View()), app.ErrDisabled.Error()) {
+		t.Fatalf("disabled account not refused:\n%s", ansi.Strip(m.View()))
+	}
+	press(t, m, "a")
+	if m.Editing() {
+		t.Fatal("a disabled account can add keys from the screen")
+	}
+}
