@@ -40,10 +40,10 @@ func (f field) isToggle() bool { return f >= fieldNotifyEmail }
 type mode int
 
 const (
-	browsing mode = iota
-	editing       // a profile text field
-	adding        // pasting a public key
-	confirming    // removing a key
+	browsing   mode = iota
+	editing         // a profile text field
+	adding          // pasting a public key
+	confirming      // removing a key
 )
 
 type loadedMsg struct {
