@@ -1,0 +1,111 @@
+// Tests of the connect flow's SSH side: Start and Wait. The browser side is
+// exercised end to end in package web.
+package connect_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/connect"
+	"github.com/stockroom/stockroom/etsy"
+	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/seal"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlite"
+)
+
+func setup(t *testing.T) (*connect.Flow, *sqlite.DB, store.Account) {
+	t.Helper()
+	sb := sandbox.New(sandbox.Config{Keystring: "k", SharedSecret: "s"})
+	srv := httptest.NewServer(sb.Handler())
+	t.Cleanup(srv.Close)
+	client, err := etsy.New(etsy.Config{
+		APIBaseURL: srv.URL + "/v3", AuthURL: srv.URL + "/oauth/connect", TokenURL: srv.URL + "/v3/public/oauth/token",
+		Keystring: "k", SharedSecret: "s", RedirectURL: "https://stockroom.example/oauth/callback",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	acct, err := db.AccountCreate(context.Background(), &store.AccountCreateParams{Name: "ada", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := seal.GenerateKeySpec("k1")
+	kr, err := seal.ParseKeyring(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No hub: Wait must notice the outcome by reading the state.
+	f := connect.New(connect.Config{Store: db, Keyring: kr, Etsy: client, PollInterval: 10 * time.Millisecond})
+	return f, db, acct
+}
+
+func TestStartSealsTheVerifier(t *testing.T) {
+	f, db, acct := setup(t)
+	authURL, state, err := f.Start(context.Background(), acct.ID, "SHA256:ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(state) < 40 || !strings.Contains(authURL, "code_challenge_method=S256") {
+		t.Fatalf("state %q, url %s", state, authURL)
+	}
+	o, err := db.OAuthStateGet(context.Background(), state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.AccountID != acct.ID || o.KeyFingerprint != "SHA256:ada" || len(o.CodeVerifier) == 0 {
+		t.Fatalf("state row: %+v", o)
+	}
+	if d := o.ExpiresAt.Sub(o.CreatedAt); d != 10*time.Minute {
+		t.Fatalf("state lifetime %v", d)
+	}
+	if _, _, err := f.Start(context.Background(), 0, ""); err == nil {
+		t.Fatal("start without an account")
+	}
+}
+
+func TestWaitSeesAnOutcomeWithoutTheHub(t *testing.T) {
+	f, db, acct := setup(t)
+	_, state, err := f.Start(context.Background(), acct.ID, "SHA256:ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.Wait(context.Background(), state)
+		done <- err
+	}()
+	// Another process fails the attempt.
+	time.Sleep(30 * time.Millisecond)
+	if err := db.OAuthStateFail(context.Background(), state, "cancelled", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, connect.ErrCancelled) {
+			t.Fatalf("wait: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wait did not see the failure")
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, state2, _ := f.Start(context.Background(), acct.ID, "SHA256:ada")
+	if _, err := f.Wait(ctx, state2); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("wait on a pending attempt: %v", err)
+	}
+	if _, err := f.Wait(context.Background(), "unknown"); !errors.Is(err, connect.ErrUnknownState) {
+		t.Fatalf("wait on an unknown state: %v", err)
+	}
+}
