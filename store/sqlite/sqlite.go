@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -75,6 +77,7 @@ func (d *driver) Query(ctx context.Context, q string, args ...any) (sqlstore.Row
 	return queryOn(ctx, d.db, q, args)
 }
 func (d *driver) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	q, args = rebind(q, args)
 	return d.db.QueryRowContext(ctx, q, args...)
 }
 
@@ -132,6 +135,7 @@ func (t *txn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, 
 	return queryOn(ctx, t.tx, q, args)
 }
 func (t *txn) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	q, args = rebind(q, args)
 	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
@@ -141,6 +145,7 @@ type conn interface {
 }
 
 func execOn(ctx context.Context, c conn, q string, args []any) (int64, error) {
+	q, args = rebind(q, args)
 	res, err := c.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, err
@@ -149,6 +154,7 @@ func execOn(ctx context.Context, c conn, q string, args []any) (int64, error) {
 }
 
 func queryOn(ctx context.Context, c conn, q string, args []any) (sqlstore.Rows, error) {
+	q, args = rebind(q, args)
 	rows, err := c.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -160,3 +166,43 @@ func queryOn(ctx context.Context, c conn, q string, args []any) (sqlstore.Rows, 
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { _ = r.Rows.Close() }
+
+// rebind turns the shared SQL's $N placeholders into anonymous ?s, with the
+// arguments repeated and reordered to match. SQLite keeps $N and ?N as
+// named parameters in a list it searches linearly, at parse and again at
+// every bind, which makes a statement with thousands of them (a page of
+// offerings) quadratic; anonymous ones cost nothing. Quoted text is left
+// alone, and a $N without an argument stays as it is for SQLite to refuse.
+func rebind(q string, args []any) (string, []any) {
+	if !strings.Contains(q, "$") {
+		return q, args
+	}
+	var sb strings.Builder
+	sb.Grow(len(q))
+	out := make([]any, 0, len(args))
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '$':
+			j := i + 1
+			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+				j++
+			}
+			if n, err := strconv.Atoi(q[i+1 : j]); err == nil && n >= 1 && n <= len(args) {
+				sb.WriteByte('?')
+				out = append(out, args[n-1])
+				i = j - 1
+				continue
+			}
+		}
+		sb.WriteByte(c)
+	}
+	return sb.String(), out
+}

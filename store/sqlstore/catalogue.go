@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/stockroom/stockroom/store"
 )
@@ -66,14 +65,15 @@ func (s *Store) writeListings(ctx context.Context, tx Tx, p *store.SyncListingsW
 		return res, nil
 	}
 	t := ms(now(p.Now))
-	ids := make([]any, 0, len(p.Listings))
+	ids := make([]int64, 0, len(p.Listings))
 	for _, l := range p.Listings {
 		ids = append(ids, l.EtsyListingID)
 	}
 	existing := make(map[int64]existingListing, len(ids))
 	byEtsy := make(map[int64]int64, len(ids)) // etsy listing id -> our id
+	in, inArgs := s.inInts("etsy_listing_id", 2, ids)
 	rows, err := tx.Query(ctx, `SELECT id, etsy_listing_id, title, state, url, quantity, etsy_updated_at, gone
-		FROM listings WHERE store_id = $1 AND etsy_listing_id IN `+placeholders(2, len(ids)), append([]any{p.StoreID}, ids...)...)
+		FROM listings WHERE store_id = $1 AND `+in, append([]any{p.StoreID}, inArgs...)...)
 	if err != nil {
 		return res, err
 	}
@@ -108,22 +108,19 @@ func (s *Store) writeListings(ctx context.Context, tx Tx, p *store.SyncListingsW
 		}
 	}
 	res.ListingsChanged = len(inserts) + len(updates)
-	for start := 0; start < len(inserts); start += chunk {
-		part := inserts[start:min(start+chunk, len(inserts))]
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO listings (store_id, etsy_listing_id, title, state, url, quantity, etsy_updated_at, synced_at) VALUES `)
-		args := make([]any, 0, len(part)*8)
-		for i, l := range part {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			sb.WriteString(placeholders(len(args)+1, 8))
-			args = append(args, p.StoreID, l.EtsyListingID, l.Title, l.State, l.URL, l.Quantity, ms(l.UpdatedAt), t)
+	vals := make([]any, 0, len(inserts)*len(listingCols))
+	for _, l := range inserts {
+		vals = append(vals, p.StoreID, l.EtsyListingID, l.Title, l.State, l.URL, l.Quantity, ms(l.UpdatedAt), t)
+	}
+	if err := s.insertRows(ctx, tx, "listings", listingCols, vals, "id, etsy_listing_id", func(r Rows) error {
+		var id, etsyID int64
+		if err := r.Scan(&id, &etsyID); err != nil {
+			return err
 		}
-		sb.WriteString(` RETURNING id, etsy_listing_id`)
-		if err := collectIDs(ctx, tx, sb.String(), args, func(id, key int64) { byEtsy[key] = id }); err != nil {
-			return res, err
-		}
+		byEtsy[etsyID] = id
+		return nil
+	}); err != nil {
+		return res, err
 	}
 	if err := s.d.ExecBatch(ctx, tx, updates); err != nil {
 		return res, err
@@ -134,24 +131,8 @@ func (s *Store) writeListings(ctx context.Context, tx Tx, p *store.SyncListingsW
 	return res, nil
 }
 
-func collectIDs(ctx context.Context, q Querier, sql string, args []any, fn func(id, key int64)) error {
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, key int64
-		if err := rows.Scan(&id, &key); err != nil {
-			return err
-		}
-		fn(id, key)
-	}
-	return rows.Err()
-}
-
 func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsWriteParams, byEtsy map[int64]int64, t int64, res *store.SyncWriteResult) error {
-	listingIDs := make([]any, 0, len(p.Listings))
+	listingIDs := make([]int64, 0, len(p.Listings))
 	for _, l := range p.Listings {
 		if l.Products != nil {
 			listingIDs = append(listingIDs, byEtsy[l.EtsyListingID])
@@ -161,9 +142,10 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 		return nil
 	}
 	existing := make(map[int64]map[string]existingProduct, len(listingIDs))
+	in, inArgs := s.inInts("p.listing_id", 1, listingIDs)
 	rows, err := tx.Query(ctx, `SELECT p.id, p.listing_id, p.product_key, p.sku, p.variation, p.property_values, p.etsy_product_id, p.gone,
 			o.id, o.etsy_offering_id, o.quantity, o.price_amount, o.price_divisor, o.currency, o.is_enabled, o.readiness_state_id, o.version
-		FROM products p JOIN offerings o ON o.product_id = p.id WHERE p.listing_id IN `+placeholders(1, len(listingIDs)), listingIDs...)
+		FROM products p JOIN offerings o ON o.product_id = p.id WHERE `+in, inArgs...)
 	if err != nil {
 		return err
 	}
@@ -238,61 +220,54 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 		return err
 	}
 
-	for start := 0; start < len(inserts); start += chunk {
-		part := inserts[start:min(start+chunk, len(inserts))]
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO products (store_id, listing_id, product_key, sku, variation, property_values, etsy_product_id) VALUES `)
-		args := make([]any, 0, len(part)*7)
-		for i, np := range part {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			sb.WriteString(placeholders(len(args)+1, 7))
-			args = append(args, p.StoreID, np.listingID, np.snap.Key, np.snap.SKU, np.snap.Variation, np.snap.PropertyValues, np.snap.EtsyProductID)
-		}
-		sb.WriteString(` RETURNING id, listing_id, product_key`)
-		productIDs := make(map[[2]string]int64, len(part))
-		prow, err := tx.Query(ctx, sb.String(), args...)
-		if err != nil {
-			return err
-		}
-		for prow.Next() {
-			var id, lid int64
-			var key string
-			if err := prow.Scan(&id, &lid, &key); err != nil {
-				prow.Close()
-				return err
-			}
-			productIDs[[2]string{fmt.Sprint(lid), key}] = id
-		}
-		prow.Close()
-		if err := prow.Err(); err != nil {
-			return err
-		}
-
-		sb.Reset()
-		sb.WriteString(`INSERT INTO offerings (store_id, product_id, etsy_offering_id, quantity, price_amount, price_divisor, currency,
-			is_enabled, readiness_state_id, updated_at) VALUES `)
-		args = args[:0]
-		for i, np := range part {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			pid, ok := productIDs[[2]string{fmt.Sprint(np.listingID), np.snap.Key}]
-			if !ok {
-				return errors.New("product insert returned no id")
-			}
-			sb.WriteString(placeholders(len(args)+1, 10))
-			args = append(args, p.StoreID, pid, np.snap.EtsyOfferingID, np.snap.Quantity, np.snap.Price.Amount, np.snap.Price.Divisor,
-				np.snap.Price.Currency, np.snap.Enabled, np.snap.ReadinessID, t)
-		}
-		if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
-			return err
-		}
-		res.OfferingsChanged += len(part)
+	if len(inserts) == 0 {
+		return nil
 	}
+	type productRef struct {
+		listingID int64
+		key       string
+	}
+	vals := make([]any, 0, len(inserts)*len(productCols))
+	for _, np := range inserts {
+		vals = append(vals, p.StoreID, np.listingID, np.snap.Key, np.snap.SKU, np.snap.Variation, np.snap.PropertyValues, np.snap.EtsyProductID)
+	}
+	productIDs := make(map[productRef]int64, len(inserts))
+	if err := s.insertRows(ctx, tx, "products", productCols, vals, "id, listing_id, product_key", func(r Rows) error {
+		var id int64
+		var ref productRef
+		if err := r.Scan(&id, &ref.listingID, &ref.key); err != nil {
+			return err
+		}
+		productIDs[ref] = id
+		return nil
+	}); err != nil {
+		return err
+	}
+	vals = make([]any, 0, len(inserts)*len(offeringCols))
+	for _, np := range inserts {
+		pid, ok := productIDs[productRef{np.listingID, np.snap.Key}]
+		if !ok {
+			return errors.New("product insert returned no id")
+		}
+		vals = append(vals, p.StoreID, pid, np.snap.EtsyOfferingID, np.snap.Quantity, np.snap.Price.Amount, np.snap.Price.Divisor,
+			np.snap.Price.Currency, np.snap.Enabled, np.snap.ReadinessID, t)
+	}
+	if err := s.insertRows(ctx, tx, "offerings", offeringCols, vals, "", nil); err != nil {
+		return err
+	}
+	res.OfferingsChanged += len(inserts)
 	return nil
 }
+
+var (
+	listingCols = []bulkCol{{"store_id", colInt}, {"etsy_listing_id", colInt}, {"title", colText}, {"state", colText},
+		{"url", colText}, {"quantity", colInt}, {"etsy_updated_at", colInt}, {"synced_at", colInt}}
+	productCols = []bulkCol{{"store_id", colInt}, {"listing_id", colInt}, {"product_key", colText}, {"sku", colText},
+		{"variation", colText}, {"property_values", colText}, {"etsy_product_id", colInt}}
+	offeringCols = []bulkCol{{"store_id", colInt}, {"product_id", colInt}, {"etsy_offering_id", colInt}, {"quantity", colInt},
+		{"price_amount", colInt}, {"price_divisor", colInt}, {"currency", colText}, {"is_enabled", colBool},
+		{"readiness_state_id", colInt}, {"updated_at", colInt}}
+)
 
 func (s *Store) SyncListingsMarkGone(ctx context.Context, storeID int64, seen []int64) (int, error) {
 	seenSet := make(map[int64]bool, len(seen))

@@ -12,12 +12,15 @@ import (
 // Store implements store.DB on a Driver.
 type Store struct {
 	d Driver
+	// arrays says the database takes array parameters (PostgreSQL), which
+	// bulk statements use instead of long parameter lists.
+	arrays bool
 }
 
 var _ store.DB = (*Store)(nil)
 
 // New wraps a driver.
-func New(d Driver) *Store { return &Store{d: d} }
+func New(d Driver) *Store { return &Store{d: d, arrays: d.Name() == "postgres"} }
 
 func (s *Store) Ping(ctx context.Context) error { return s.d.Ping(ctx) }
 func (s *Store) Dialect() string                { return s.d.Name() }
