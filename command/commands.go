@@ -1,0 +1,174 @@
+// The command tree, and the commands about the account itself: help,
+// whoami, stores.
+package command
+
+import (
+	"flag"
+	"strconv"
+	"strings"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+// root builds the command tree. It is built per call: nothing here is
+// package-level state.
+func root() *command {
+	return &command{subs: []*command{
+		{name: "help", args: "[command]", summary: "list the commands, or explain one", run: runHelp},
+		{name: "whoami", args: "[--format table|json]", summary: "show the account and key you are signed in with", run: runWhoami},
+		{name: "stores", args: "[--format table|csv|json]", summary: "list your stores and your role in each", run: runStores},
+		{name: "inventory", args: "[--store S] [--format table|csv|json] [--low] [--filter TEXT]",
+			summary: "list every listing × variation with its stock", help: inventoryHelp, run: runInventory},
+		{name: "stock", summary: "change stock: queued for Etsy like an edit in the TUI", subs: []*command{
+			{name: "set", args: "<sku | listing_id[:product]> <quantity> [--store S]",
+				summary: "set the quantity of a SKU or listing row", help: stockRefHelp, run: runStockSet},
+			{name: "add", args: "<sku | listing_id[:product]> <delta> [--store S]",
+				summary: "add to (or, negative, take from) the quantity", help: stockRefHelp, run: runStockAdd},
+			{name: "import", args: "[--store S] [--dry-run] < file.csv",
+				summary: "set many quantities from a CSV with the columns sku,quantity", help: importHelp, run: runStockImport},
+		}},
+		{name: "sales", args: "[--store S] [--since 7d|DATE] [--format table|csv|json]",
+			summary: "list recent sales (Etsy receipts)", help: salesHelp, run: runSales},
+		{name: "sync", args: "[--store S] [--wait]", summary: "ask for a sync with Etsy now", help: syncHelp, run: runSync,
+			subs: []*command{
+				{name: "log", args: "[--store S] [--limit N] [--format table|json]", summary: "list recent syncs", run: runSyncLog},
+			}},
+		// ALERTS {name: "alerts", args: "[--follow] [--format table|json]", summary: "list low-stock alerts", help: alertsHelp, run: runAlerts},
+		{name: "keys", summary: "manage the SSH keys of your account", subs: []*command{
+			{name: "list", args: "[--format table|json]", summary: "list your keys", run: runKeysList},
+			{name: "add", args: "< key.pub", summary: "add a public key (one authorized_keys line on stdin)", run: runKeysAdd},
+			{name: "remove", args: "<id | fingerprint>", summary: "remove a key (never your last one)", run: runKeysRemove},
+		}},
+	}}
+}
+
+func runHelp(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	pos, err := r.parse(c, fs, 0, -1)
+	if err != nil {
+		return err
+	}
+	t := root()
+	if len(pos) == 0 {
+		r.printHelp(r.env.Stdout, t, nil)
+		return nil
+	}
+	target := findPath(t, strings.Join(pos, " "))
+	if target == nil {
+		return usagef(c, "no command %q: run help to list them", strings.Join(pos, " "))
+	}
+	if target.run == nil {
+		r.printHelp(r.env.Stdout, target, pos)
+		return nil
+	}
+	return r.dispatch(target, pos, []string{"--help"})
+}
+
+// storeFlag declares --store.
+func storeFlag(fs *flag.FlagSet) *string {
+	return fs.String("store", "", "the store: its id, Etsy shop id or name (needed when you have several)")
+}
+
+// resolveStore picks the store a command acts on.
+func (r *runner) resolveStore(ref string) (store.MemberStore, error) {
+	return r.app.ResolveStore(r.ctx, r.actor, strings.TrimSpace(ref))
+}
+
+type whoamiJSON struct {
+	AccountID   int64  `json:"account_id"`
+	Name        string `json:"name"`
+	Email       string `json:"email"`
+	Admin       bool   `json:"admin"`
+	Fingerprint string `json:"key_fingerprint"`
+	CreatedAt   string `json:"created_at"`
+}
+
+func runWhoami(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	formatV := formatFlag(fs, formatTable, formatJSON)
+	if _, err := r.parse(c, fs, 0, 0); err != nil {
+		return err
+	}
+	f, err := checkFormat(c, *formatV, formatTable, formatJSON)
+	if err != nil {
+		return err
+	}
+	a := r.actor.Account
+	if f == formatJSON {
+		return writeJSON(r.env.Stdout, whoamiJSON{AccountID: a.ID, Name: a.Name, Email: a.Email, Admin: a.IsAdmin,
+			Fingerprint: r.actor.Fingerprint, CreatedAt: timestamp(a.CreatedAt)})
+	}
+	t := newTable(r.env.Stdout, []int{0, 60}, "FIELD", "VALUE")
+	t.row("account", strconv.FormatInt(a.ID, 10))
+	t.row("name", a.Name)
+	t.row("email", a.Email)
+	t.row("admin", yesNo(a.IsAdmin))
+	t.row("key", r.actor.Fingerprint)
+	t.row("since", shortTime(a.CreatedAt))
+	return t.flush()
+}
+
+type storeJSON struct {
+	ID         int64   `json:"id"`
+	EtsyShopID int64   `json:"etsy_shop_id"`
+	Name       string  `json:"name"`
+	Role       string  `json:"role"`
+	Status     string  `json:"status"`
+	Currency   string  `json:"currency"`
+	Sandbox    bool    `json:"sandbox"`
+	LastSyncAt *string `json:"last_sync_at"`
+	LastError  string  `json:"last_error"`
+}
+
+var storeCSVHeader = []string{"id", "etsy_shop_id", "name", "role", "status", "currency", "sandbox", "last_sync_at", "last_error"}
+
+func runStores(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
+	if _, err := r.parse(c, fs, 0, 0); err != nil {
+		return err
+	}
+	f, err := checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
+	if err != nil {
+		return err
+	}
+	views, err := r.app.Stores(r.ctx, r.actor)
+	if err != nil {
+		return err
+	}
+	out := make([]storeJSON, len(views))
+	for i, v := range views {
+		out[i] = storeJSON{ID: v.ID, EtsyShopID: v.EtsyShopID, Name: v.Name, Role: string(v.Role), Status: string(v.Status),
+			Currency: v.Currency, Sandbox: v.IsSandbox, LastSyncAt: optTime(v.LastSyncAt), LastError: v.LastError}
+	}
+	switch f {
+	case formatJSON:
+		return writeJSON(r.env.Stdout, out)
+	case formatCSV:
+		recs := make([][]string, len(out))
+		for i, s := range out {
+			recs[i] = []string{strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.EtsyShopID, 10), s.Name, s.Role, s.Status,
+				s.Currency, strconv.FormatBool(s.Sandbox), timestamp(views[i].LastSyncAt), s.LastError}
+		}
+		return writeCSV(r.env.Stdout, storeCSVHeader, recs)
+	}
+	if len(out) == 0 {
+		r.notef("no stores yet: connect your Etsy shop in the TUI (ssh without a command)")
+		return nil
+	}
+	t := newTable(r.env.Stdout, []int{0, 0, 40, 0, 0, 0, 0, 60}, "ID", "SHOP", "NAME", "ROLE", "STATUS", "CURRENCY", "LAST SYNC", "LAST ERROR")
+	for i, s := range out {
+		name := s.Name
+		if s.Sandbox {
+			name += " (sandbox)"
+		}
+		t.row(strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.EtsyShopID, 10), name, s.Role, s.Status, s.Currency,
+			shortTime(views[i].LastSyncAt), s.LastError)
+	}
+	return t.flush()
+}
+
+const stockRefHelp = `Name the row by its SKU (a SKU shared by several rows changes them all),
+by a listing id when the listing has one row, or as listing_id:product where
+product is a SKU, a variation (e.g. "Colour: blue") or a 1-based position.
+The change is recorded in the audit trail and queued for Etsy.`

@@ -1,0 +1,167 @@
+// Output formats shared by the commands: aligned, sanitised tables for
+// people; CSV and JSON, with the exact text, for programs.
+package command
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/stockroom/stockroom/safetext"
+	"github.com/stockroom/stockroom/store"
+)
+
+type format string
+
+const (
+	formatTable format = "table"
+	formatCSV   format = "csv"
+	formatJSON  format = "json"
+)
+
+// formatFlag declares --format on fs, defaulting to table.
+func formatFlag(fs *flag.FlagSet, allowed ...format) *string {
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
+	return fs.String("format", string(formatTable), "output format: "+strings.Join(names, ", "))
+}
+
+func checkFormat(c *invocation, v string, allowed ...format) (format, error) {
+	f := format(strings.ToLower(strings.TrimSpace(v)))
+	if !slices.Contains(allowed, f) {
+		names := make([]string, len(allowed))
+		for i, a := range allowed {
+			names[i] = string(a)
+		}
+		return "", usagef(c, "unknown format %q: choose %s", safetext.Clean(v), strings.Join(names, ", "))
+	}
+	return f, nil
+}
+
+// table writes aligned columns. Every cell passes the sanitiser and is cut
+// to its column's width (0: no cut beyond safetext's own cap).
+type table struct {
+	tw     *tabwriter.Writer
+	widths []int
+}
+
+func newTable(w io.Writer, widths []int, header ...string) *table {
+	t := &table{tw: tabwriter.NewWriter(w, 0, 4, 2, ' ', 0), widths: widths}
+	fmt.Fprintln(t.tw, strings.Join(header, "\t"))
+	return t
+}
+
+func (t *table) row(cells ...string) {
+	for i, c := range cells {
+		w := 0
+		if i < len(t.widths) {
+			w = t.widths[i]
+		}
+		if w > 0 {
+			cells[i] = safetext.Line(c, w)
+		} else {
+			cells[i] = safetext.Clean(c)
+		}
+		if cells[i] == "" {
+			cells[i] = "-"
+		}
+	}
+	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
+}
+
+func (t *table) flush() error { return t.tw.Flush() }
+
+// writeCSV writes a header and records per RFC 4180 (CRLF line ends, as
+// spreadsheets expect).
+func writeCSV(w io.Writer, header []string, records [][]string) error {
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	if err := cw.WriteAll(records); err != nil {
+		return err
+	}
+	return cw.Error()
+}
+
+// writeJSON writes v indented, ending in a newline.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// timestamp formats t as RFC 3339 in UTC; the zero time is empty.
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// optTime is a JSON timestamp that is null when unknown.
+func optTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := timestamp(t)
+	return &s
+}
+
+// shortTime is a table's timestamp: minutes are enough for a person.
+func shortTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04Z")
+}
+
+// money formats an amount in minor units as a decimal string ("24.00"), so
+// a spreadsheet reads it exactly, without float rounding.
+func money(m store.Money) string {
+	div := int64(m.Divisor)
+	if div <= 1 {
+		return strconv.FormatInt(m.Amount, 10)
+	}
+	digits := 0
+	for d := div; d > 1 && d%10 == 0; d /= 10 {
+		digits++
+	}
+	if pow10(digits) != div {
+		return strconv.FormatFloat(float64(m.Amount)/float64(div), 'f', -1, 64)
+	}
+	sign := ""
+	a := m.Amount
+	if a < 0 {
+		sign, a = "-", -a
+	}
+	return fmt.Sprintf("%s%d.%0*d", sign, a/div, digits, a%div)
+}
+
+func pow10(n int) int64 {
+	p := int64(1)
+	for range n {
+		p *= 10
+	}
+	return p
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// cleanName is a name from Etsy fit for one line of output.
+func cleanName(s string) string { return safetext.Line(s, 60) }

@@ -1,0 +1,142 @@
+// The sales command.
+package command
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+const salesHelp = `--since takes a number of days (7d), hours (12h) or a date (2026-03-01, UTC)
+or an RFC 3339 time; the default is 30d. The table shows one line per
+receipt; csv has one line per item sold, with its receipt's fields, for
+spreadsheets; json nests the items in their receipts.`
+
+type receiptJSON struct {
+	ReceiptID int64             `json:"receipt_id"`
+	CreatedAt string            `json:"created_at"`
+	UpdatedAt *string           `json:"updated_at"`
+	Status    string            `json:"status"`
+	Buyer     string            `json:"buyer"`
+	Message   string            `json:"message"`
+	Paid      bool              `json:"paid"`
+	Shipped   bool              `json:"shipped"`
+	Total     string            `json:"total"`
+	Currency  string            `json:"currency"`
+	Items     []receiptItemJSON `json:"items"`
+}
+
+type receiptItemJSON struct {
+	TransactionID int64  `json:"transaction_id"`
+	ListingID     int64  `json:"listing_id"`
+	ProductID     int64  `json:"product_id"`
+	SKU           string `json:"sku"`
+	Title         string `json:"title"`
+	Variation     string `json:"variation"`
+	Quantity      int    `json:"quantity"`
+	Price         string `json:"price"`
+	Currency      string `json:"currency"`
+}
+
+var salesCSVHeader = []string{"receipt_id", "created_at", "status", "buyer", "paid", "shipped", "total", "currency",
+	"transaction_id", "listing_id", "sku", "title", "variation", "quantity", "price"}
+
+// parseSince reads --since relative to now.
+func parseSince(v string, now time.Time) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		if d, err := strconv.Atoi(n); err == nil && d >= 0 && d <= 36500 {
+			return now.AddDate(0, 0, -d), nil
+		}
+	}
+	if n, ok := strings.CutSuffix(v, "h"); ok {
+		if h, err := strconv.Atoi(n); err == nil && h >= 0 && h <= 36500*24 {
+			return now.Add(-time.Duration(h) * time.Hour), nil
+		}
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--since %q: want days (7d), hours (12h), a date (2026-03-01) or an RFC 3339 time", v)
+}
+
+func runSales(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	storeRef := storeFlag(fs)
+	since := fs.String("since", "30d", "how far back: `7d|12h|DATE`")
+	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
+	if _, err := r.parse(c, fs, 0, 0); err != nil {
+		return err
+	}
+	f, err := checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
+	if err != nil {
+		return err
+	}
+	from, err := parseSince(*since, time.Now())
+	if err != nil {
+		return usagef(c, "%v", err)
+	}
+	m, err := r.resolveStore(*storeRef)
+	if err != nil {
+		return err
+	}
+	receipts, err := r.app.Sales(r.ctx, r.actor, store.ReceiptListParams{StoreID: m.ID, Since: from})
+	if err != nil {
+		return err
+	}
+	out := make([]receiptJSON, len(receipts))
+	for i, rc := range receipts {
+		out[i] = receiptJSON{ReceiptID: rc.EtsyReceiptID, CreatedAt: timestamp(rc.CreatedAt), UpdatedAt: optTime(rc.UpdatedAt),
+			Status: rc.Status, Buyer: rc.BuyerName, Message: rc.Message, Paid: rc.IsPaid, Shipped: rc.IsShipped,
+			Total: money(rc.Total), Currency: rc.Total.Currency, Items: make([]receiptItemJSON, len(rc.Items))}
+		for j, it := range rc.Items {
+			out[i].Items[j] = receiptItemJSON{TransactionID: it.EtsyTransactionID, ListingID: it.EtsyListingID,
+				ProductID: it.EtsyProductID, SKU: it.SKU, Title: it.Title, Variation: it.Variation, Quantity: it.Quantity,
+				Price: money(it.Price), Currency: it.Price.Currency}
+		}
+	}
+	switch f {
+	case formatJSON:
+		return writeJSON(r.env.Stdout, out)
+	case formatCSV:
+		var recs [][]string
+		for _, rc := range out {
+			head := []string{strconv.FormatInt(rc.ReceiptID, 10), rc.CreatedAt, rc.Status, rc.Buyer, strconv.FormatBool(rc.Paid),
+				strconv.FormatBool(rc.Shipped), rc.Total, rc.Currency}
+			if len(rc.Items) == 0 {
+				recs = append(recs, append(head, "", "", "", "", "", "", ""))
+			}
+			for _, it := range rc.Items {
+				recs = append(recs, append(append([]string{}, head...), strconv.FormatInt(it.TransactionID, 10),
+					strconv.FormatInt(it.ListingID, 10), it.SKU, it.Title, it.Variation, strconv.Itoa(it.Quantity), it.Price))
+			}
+		}
+		return writeCSV(r.env.Stdout, salesCSVHeader, recs)
+	}
+	if len(out) == 0 {
+		r.notef("no sales since %s", shortTime(from))
+		return nil
+	}
+	t := newTable(r.env.Stdout, []int{0, 0, 24, 0, 0, 0, 50}, "RECEIPT", "DATE", "BUYER", "STATUS", "ITEMS", "TOTAL", "WHAT")
+	for i, rc := range out {
+		units := 0
+		var what []string
+		for _, it := range rc.Items {
+			units += it.Quantity
+			label := it.SKU
+			if label == "" {
+				label = it.Title
+			}
+			what = append(what, fmt.Sprintf("%d× %s", it.Quantity, label))
+		}
+		t.row(strconv.FormatInt(rc.ReceiptID, 10), shortTime(receipts[i].CreatedAt), rc.Buyer, rc.Status,
+			strconv.Itoa(units), rc.Total+" "+rc.Currency, strings.Join(what, ", "))
+	}
+	return t.flush()
+}

@@ -1,0 +1,203 @@
+// The sync commands: ask for a sync, wait for it, read the sync log.
+package command
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+)
+
+const syncHelp = `Queues a sync of the store with Etsy (a full one if the store has never had
+one). With --wait, follows it on stderr and exits when it ends: 0 when it
+succeeded, 1 when it failed. If a sync is already queued or running, that
+one is the sync waited for.`
+
+// syncPoll is how often sync --wait also reads the sync log, in case the
+// live events that normally end the wait were missed.
+const syncPoll = 5 * time.Second
+
+type syncRunJSON struct {
+	ID              int64   `json:"id"`
+	Kind            string  `json:"kind"`
+	Trigger         string  `json:"trigger"`
+	Result          string  `json:"result"`
+	StartedAt       string  `json:"started_at"`
+	FinishedAt      *string `json:"finished_at"`
+	DurationSeconds float64 `json:"duration_seconds"`
+	ListingsChanged int     `json:"listings_changed"`
+	ReceiptsChanged int     `json:"receipts_changed"`
+	APICalls        int     `json:"api_calls"`
+	Error           string  `json:"error"`
+}
+
+func syncRunItem(s store.SyncRun) syncRunJSON {
+	return syncRunJSON{ID: s.ID, Kind: string(s.Kind), Trigger: string(s.Trigger), Result: string(s.Result),
+		StartedAt: timestamp(s.StartedAt), FinishedAt: optTime(s.FinishedAt), DurationSeconds: s.Duration().Seconds(),
+		ListingsChanged: s.ListingsChanged, ReceiptsChanged: s.ReceiptsChanged, APICalls: s.APICalls, Error: s.Error}
+}
+
+func runSync(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	storeRef := storeFlag(fs)
+	wait := fs.Bool("wait", false, "follow the sync and exit with its result")
+	if _, err := r.parse(c, fs, 0, 0); err != nil {
+		return err
+	}
+	m, err := r.resolveStore(*storeRef)
+	if err != nil {
+		return err
+	}
+	if !*wait {
+		if err := r.app.SyncNow(r.ctx, r.actor, m.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "sync of %s queued\n", cleanName(m.Name))
+		return nil
+	}
+	// Runs are numbered in order, so any run after the latest one known
+	// now is the one this request started (or joined).
+	latest, err := r.app.SyncLog(r.ctx, r.actor, m.ID, 1)
+	if err != nil {
+		return err
+	}
+	var base int64
+	if len(latest) == 1 {
+		base = latest[0].ID
+		if latest[0].Result == store.ResultRunning {
+			base = latest[0].ID - 1
+		}
+	}
+	// Subscribe before queueing so the start of a quick sync is not missed.
+	sub, err := r.app.Subscribe(r.ctx, r.actor, m.ID)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	if err := r.app.SyncNow(r.ctx, r.actor, m.ID); err != nil {
+		return err
+	}
+	r.notef("sync of %s queued, waiting for it", m.Name)
+	w := &syncWait{r: r, storeID: m.ID, base: base}
+	tick := time.NewTicker(syncPoll)
+	defer tick.Stop()
+	for {
+		var done bool
+		var err error
+		select {
+		case <-r.ctx.Done():
+			return fmt.Errorf("stopped waiting (the sync carries on): %w", r.ctx.Err())
+		case e, ok := <-sub.C:
+			if !ok {
+				return errors.New("stopped receiving updates (the sync carries on): see sync log")
+			}
+			switch {
+			case sub.Missed():
+				done, err = w.check()
+			case e.Kind == hub.SyncStarted || e.Kind == hub.SyncFinished:
+				done, err = w.check()
+			}
+		case <-tick.C:
+			done, err = w.check()
+		}
+		if done || err != nil {
+			return err
+		}
+	}
+}
+
+// syncWait follows the first sync run after base.
+type syncWait struct {
+	r       *runner
+	storeID int64
+	base    int64
+	started int64
+}
+
+// check reads the sync log: it reports the run's start once and tells
+// whether it has finished, with an error when it failed.
+func (w *syncWait) check() (bool, error) {
+	runs, err := w.r.app.SyncLog(w.r.ctx, w.r.actor, w.storeID, 50)
+	if err != nil {
+		return false, err
+	}
+	var run *store.SyncRun
+	for i := range runs {
+		// Pushes of stock edits are logged as runs too; they are not the
+		// sync that was asked for. The log is newest first, so the last
+		// match is the earliest run after base.
+		if runs[i].ID > w.base && runs[i].Kind != store.SyncPush {
+			run = &runs[i]
+		}
+	}
+	if run == nil {
+		return false, nil
+	}
+	if w.started != run.ID {
+		w.started = run.ID
+		w.r.notef("sync %d started (%s)", run.ID, run.Kind)
+	}
+	if run.Result == store.ResultRunning {
+		return false, nil
+	}
+	fmt.Fprintf(w.r.env.Stdout, "sync %d %s: %d listing(s) and %d receipt(s) changed, %d Etsy call(s), %s\n",
+		run.ID, run.Result, run.ListingsChanged, run.ReceiptsChanged, run.APICalls, run.Duration().Round(time.Millisecond))
+	if run.Result != store.ResultOK {
+		msg := run.Error
+		if msg == "" {
+			msg = "no reason recorded"
+		}
+		return true, fmt.Errorf("sync %d failed: %s", run.ID, msg)
+	}
+	return true, nil
+}
+
+func runSyncLog(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	storeRef := storeFlag(fs)
+	limit := fs.Int("limit", 20, "how many runs, newest first (at most 500)")
+	formatV := formatFlag(fs, formatTable, formatJSON)
+	if _, err := r.parse(c, fs, 0, 0); err != nil {
+		return err
+	}
+	f, err := checkFormat(c, *formatV, formatTable, formatJSON)
+	if err != nil {
+		return err
+	}
+	if *limit < 1 || *limit > 500 {
+		return usagef(c, "--limit must be from 1 to 500")
+	}
+	m, err := r.resolveStore(*storeRef)
+	if err != nil {
+		return err
+	}
+	runs, err := r.app.SyncLog(r.ctx, r.actor, m.ID, *limit)
+	if err != nil {
+		return err
+	}
+	out := make([]syncRunJSON, len(runs))
+	for i, s := range runs {
+		out[i] = syncRunItem(s)
+	}
+	if f == formatJSON {
+		return writeJSON(r.env.Stdout, out)
+	}
+	if len(out) == 0 {
+		r.notef("no syncs yet")
+		return nil
+	}
+	t := newTable(r.env.Stdout, []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 60},
+		"RUN", "STARTED", "KIND", "TRIGGER", "RESULT", "TOOK", "LISTINGS", "RECEIPTS", "CALLS", "ERROR")
+	for _, s := range runs {
+		took := ""
+		if !s.FinishedAt.IsZero() {
+			took = s.Duration().Round(time.Millisecond).String()
+		}
+		t.row(strconv.FormatInt(s.ID, 10), shortTime(s.StartedAt), string(s.Kind), string(s.Trigger), string(s.Result), took,
+			strconv.Itoa(s.ListingsChanged), strconv.Itoa(s.ReceiptsChanged), strconv.Itoa(s.APICalls), s.Error)
+	}
+	return t.flush()
+}
