@@ -61,7 +61,6 @@ func (w *PushWorker) Work(ctx context.Context, job *river.Job[jobs.PushArgs]) er
 	return w.e.queue.EnqueuePush(ctx, job.Args.StoreID, job.Args.OfferingID)
 }
 
-
 // push handles the offering's current pending edit. done is true when
 // nothing is left pending (or nothing can be done until the seller acts).
 func (e *Engine) push(ctx context.Context, jobID, offeringID int64, intent *pushIntent) (done bool, err error) {
