@@ -1,0 +1,289 @@
+// Package tuitest builds what TUI tests need: a real application layer over
+// a SQLite store in a temporary directory, a seeded shop, a job queue that
+// records what it is asked to do, key messages, and a loop that runs a
+// screen's commands the way Bubble Tea would.
+package tuitest
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/tui/common"
+)
+
+// Epoch is the fixed "now" of the tests.
+var Epoch = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+
+// Jobs records the jobs the application layer enqueues.
+type Jobs struct {
+	mu     sync.Mutex
+	Pushes []Push
+	Syncs  []int64
+}
+
+// Push is one recorded EnqueuePushTx call.
+type Push struct{ StoreID, OfferingID int64 }
+
+func (j *Jobs) EnqueuePushTx(_ context.Context, _ store.Tx, storeID, offeringID int64) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.Pushes = append(j.Pushes, Push{storeID, offeringID})
+	return nil
+}
+
+func (j *Jobs) EnqueueSync(_ context.Context, storeID int64, _ store.SyncKind, _ store.SyncTrigger) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.Syncs = append(j.Syncs, storeID)
+	return nil
+}
+
+// PushCalls returns a copy of the recorded pushes.
+func (j *Jobs) PushCalls() []Push {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]Push(nil), j.Pushes...)
+}
+
+// Env is one test's application.
+type Env struct {
+	DB      *sqlite.DB
+	Hub     *hub.Hub
+	Jobs    *Jobs
+	App     *app.Service
+	Snaps   *app.Snapshots
+	Owner   app.Actor
+	StoreID int64
+}
+
+// Options tune New.
+type Options struct {
+	// SignupClosed closes sign-up after the owner is created.
+	SignupClosed bool
+	Demo       bool
+	Connect    app.Connector
+	Budgets    app.Budgets
+}
+
+// New opens a store in t.TempDir, signs an owner up, connects a shop for
+// them and writes listings into it as a sync would.
+func New(t testing.TB, listings []store.ListingSnapshot, o Options) *Env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	e := &Env{DB: db, Hub: hub.New(), Jobs: &Jobs{}}
+	e.App = app.New(app.Config{Store: db, Jobs: e.Jobs, Hub: e.Hub, Connect: o.Connect, Budgets: o.Budgets,
+		Demo: o.Demo, SignupOpen: true, Now: func() time.Time { return Epoch }})
+	e.Snaps = app.NewSnapshots(e.App)
+	e.Owner = e.SignUp(t, "Olive Owner")
+	st, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: e.Owner.Account.ID, EtsyShopID: 4242,
+		Name: "Olive's Pottery", Currency: "USD", AccessToken: []byte("sealed"), RefreshToken: []byte("sealed"),
+		TokenExpiresAt: Epoch.Add(time.Hour), Now: Epoch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.StoreID = st.ID
+	for start := 0; start < len(listings); start += 500 {
+		page := listings[start:min(start+500, len(listings))]
+		if _, err := db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: st.ID, Listings: page, Now: Epoch}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o.SignupClosed {
+		// Sign-up was needed to create the owner; reopen the service with
+		// the setting the test asked for, on the same store and hub.
+		e.App = app.New(app.Config{Store: db, Jobs: e.Jobs, Hub: e.Hub, Connect: o.Connect, Budgets: o.Budgets,
+			Demo: o.Demo, SignupOpen: false, Now: func() time.Time { return Epoch }})
+		e.Snaps = app.NewSnapshots(e.App)
+	}
+	return e
+}
+
+// NewKey returns a fresh SSH public key.
+func NewKey(t testing.TB) ssh.PublicKey {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pk
+}
+
+// SignUp creates an account with a fresh key.
+func (e *Env) SignUp(t testing.TB, name string) app.Actor {
+	t.Helper()
+	a, err := e.App.SignUp(context.Background(), app.SignUpParams{Name: name, PublicKey: NewKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// Member signs someone up and adds them to the shop with role.
+func (e *Env) Member(t testing.TB, name string, role store.Role) app.Actor {
+	t.Helper()
+	a := e.SignUp(t, name)
+	if err := e.DB.MembershipAdd(context.Background(), &store.MembershipAddParams{AccountID: a.Account.ID,
+		StoreID: e.StoreID, Role: role, Now: Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// Common is a session context for actor at width × height.
+func (e *Env) Common(a app.Actor, width, height int) *common.Common {
+	return &common.Common{Ctx: context.Background(), App: e.App, Snapshots: e.Snaps, Actor: a,
+		Styles: common.NewStyles(true), Keys: common.DefaultKeyMap(), Now: func() time.Time { return Epoch },
+		Width: width, Height: height}
+}
+
+// Listing is one listing with the given variations (colour, quantity).
+func Listing(id int64, title string, variations ...Variation) store.ListingSnapshot {
+	l := store.ListingSnapshot{EtsyListingID: id, Title: title, State: "active", UpdatedAt: Epoch.Add(-time.Hour),
+		URL: fmt.Sprintf("https://www.etsy.com/listing/%d", id)}
+	for i, v := range variations {
+		sku := v.SKU
+		if sku == "" {
+			sku = fmt.Sprintf("SKU-%d-%d", id, i)
+		}
+		l.Quantity += v.Quantity
+		l.Products = append(l.Products, store.ProductSnapshot{Key: sku, EtsyProductID: id*10 + int64(i), SKU: sku,
+			Variation: v.Name, PropertyValues: "[]", EtsyOfferingID: id*100 + int64(i), Quantity: v.Quantity,
+			Price: store.Money{Amount: 2500 + int64(i)*100, Divisor: 100, Currency: "USD"}, Enabled: true, ReadinessID: 1})
+	}
+	return l
+}
+
+// Variation is one product of a Listing.
+type Variation struct {
+	Name     string
+	SKU      string
+	Quantity int
+}
+
+// Catalogue is n listings of v variations each, shaped like a real shop.
+func Catalogue(n, v int) []store.ListingSnapshot {
+	items := []string{"stoneware mug", "linen tote bag", "beeswax candle", "silver hoop earrings", "wool beanie", "ceramic planter"}
+	colours := []string{"Cobalt", "Sage green", "Speckled oat", "Midnight", "Terracotta"}
+	out := make([]store.ListingSnapshot, 0, n)
+	for i := range n {
+		vars := make([]Variation, v)
+		for p := range v {
+			vars[p] = Variation{Name: "Colour: " + colours[p%len(colours)], SKU: fmt.Sprintf("SR-%06d-%02d", i, p), Quantity: (i*7 + p*3) % 40}
+		}
+		out = append(out, Listing(int64(1_000_000+i), fmt.Sprintf("Handmade %s no. %d", items[i%len(items)], i), vars...))
+	}
+	return out
+}
+
+// Key is the key press s names: a printable character, or enter, esc,
+// backspace, up, down, tab, shift+tab, pgup, pgdown, ctrl+c.
+func Key(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	r := []rune(s)
+	if len(r) != 1 {
+		panic("tuitest: unknown key " + s)
+	}
+	return tea.KeyPressMsg{Code: r[0], Text: s}
+}
+
+// Keys is one key press per rune of s.
+func Keys(s string) []tea.Msg {
+	var out []tea.Msg
+	for _, r := range s {
+		out = append(out, Key(string(r)))
+	}
+	return out
+}
+
+// Run resolves a command the way the Bubble Tea loop would, returning the
+// messages it produced (batches flattened). A command that does not answer
+// within wait (a subscription waiting for an event) is left running and
+// produces nothing.
+func Run(cmd tea.Cmd, wait time.Duration) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-ch:
+	case <-time.After(wait):
+		return nil
+	}
+	switch msg := msg.(type) {
+	case nil:
+		return nil
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, Run(c, wait)...)
+		}
+		return out
+	}
+	return []tea.Msg{msg}
+}
+
+// Updater is a screen or the root model.
+type Updater[M any] interface {
+	Update(tea.Msg) (M, tea.Cmd)
+}
+
+// Drive sends msgs to m one by one and feeds back every message their
+// commands produce until none is left, like the Bubble Tea loop.
+func Drive[M Updater[M]](m M, wait time.Duration, msgs ...tea.Msg) M {
+	queue := append([]tea.Msg(nil), msgs...)
+	for len(queue) > 0 {
+		msg := queue[0]
+		queue = queue[1:]
+		var cmd tea.Cmd
+		m, cmd = m.Update(msg)
+		queue = append(Run(cmd, wait), queue...)
+	}
+	return m
+}

@@ -1,0 +1,380 @@
+package inventory
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/internal/tuitest"
+)
+
+const wait = 5 * time.Second
+
+type V = tuitest.Variation
+
+func shop() []store.ListingSnapshot {
+	return []store.ListingSnapshot{
+		tuitest.Listing(101, "Speckled stoneware mug", V{Name: "Colour: Oat", SKU: "MUG-OAT", Quantity: 12}, V{Name: "Colour: Cobalt", SKU: "MUG-COB", Quantity: 2}),
+		tuitest.Listing(102, "Linen tote bag", V{Name: "Size: Large", SKU: "TOTE-L", Quantity: 30}),
+		tuitest.Listing(103, "Beeswax candle", V{Name: "Scent: Honey", SKU: "CANDLE-H", Quantity: 0}),
+		tuitest.Listing(104, "Wool beanie", V{Name: "Colour: Rust", SKU: "BEANIE-R", Quantity: 9}),
+	}
+}
+
+// open builds the screen for actor and loads the shop.
+func open(t *testing.T, env *tuitest.Env, a app.Actor) (*Model, common.Component) {
+	t.Helper()
+	c := env.Common(a, 120, 20)
+	m := New(c)
+	m.SetSize(120, 20)
+	var comp common.Component = m
+	comp = tuitest.Drive(comp, wait, tuitest.Run(m.SetStore(env.StoreID), wait)...)
+	if m.snap == nil {
+		t.Fatalf("inventory did not load: %v", m.loadErr)
+	}
+	return m, comp
+}
+
+func plain(m *Model) string { return ansi.Strip(m.View()) }
+
+// cursorTo moves the cursor to the row with sku.
+func cursorTo(t *testing.T, m *Model, sku string) {
+	t.Helper()
+	for i, v := range m.view {
+		if m.rowAt(v).SKU == sku {
+			m.cursor = i
+			m.clampOffset()
+			return
+		}
+	}
+	t.Fatalf("no row %s in view", sku)
+}
+
+func TestShowsEveryRowWithMarkers(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m, _ := open(t, env, env.Owner)
+	if len(m.view) != 5 {
+		t.Fatalf("rows = %d, want 5", len(m.view))
+	}
+	frame := plain(m)
+	for _, want := range []string{"Speckled stoneware mug", "Colour: Cobalt", "MUG-COB", "25.00", "active", "OUT", "LOW", "1 of 5 rows"} {
+		if !strings.Contains(frame, want) {
+			t.Errorf("frame lacks %q:\n%s", want, frame)
+		}
+	}
+	for line := range strings.SplitSeq(frame, "\n") {
+		if strings.Contains(line, "CANDLE-H") && !strings.Contains(line, "OUT") {
+			t.Errorf("a row at 0 is not marked out of stock: %q", line)
+		}
+		if strings.Contains(line, "TOTE-L") && (strings.Contains(line, "LOW") || strings.Contains(line, "OUT")) {
+			t.Errorf("a well stocked row is marked: %q", line)
+		}
+	}
+}
+
+func TestEditSavesAndMarksPending(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+	cursorTo(t, m, "TOTE-L")
+	id := m.current().OfferingID
+
+	comp = tuitest.Drive(comp, wait, tuitest.Key("e"))
+	if m.mode != editStock || m.edit != "30" {
+		t.Fatalf("editor: mode %v value %q, want stock editor at 30", m.mode, m.edit)
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Keys("12")...)
+	if !strings.Contains(plain(m), "12▏") {
+		t.Errorf("the editor does not show 12:\n%s", plain(m))
+	}
+	tuitest.Drive(comp, wait, tuitest.Key("enter"))
+
+	pushes := env.Jobs.PushCalls()
+	if len(pushes) != 1 || pushes[0].OfferingID != id {
+		t.Fatalf("pushes = %+v, want one for offering %d", pushes, id)
+	}
+	r := m.current()
+	if !r.Pending() || r.Shown() != 12 || m.mode != editNone {
+		t.Fatalf("after save: pending %v shown %d mode %v", r.Pending(), r.Shown(), m.mode)
+	}
+	frame := plain(m)
+	if !strings.Contains(frame, "pending") || !strings.Contains(frame, "saved 12") {
+		t.Errorf("frame does not show the pending edit:\n%s", frame)
+	}
+}
+
+func TestEditStepsAndCancels(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+	cursorTo(t, m, "BEANIE-R")
+	comp = tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Key("+"), tuitest.Key("+"), tuitest.Key("-"))
+	if m.edit != "10" {
+		t.Fatalf("9 +1 +1 -1 = %q, want 10", m.edit)
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("backspace"), tuitest.Key("esc"))
+	if m.mode != editNone || len(env.Jobs.PushCalls()) != 0 || m.current().Shown() != 9 {
+		t.Fatalf("esc did not cancel: mode %v pushes %d shown %d", m.mode, len(env.Jobs.PushCalls()), m.current().Shown())
+	}
+	_ = comp
+}
+
+func TestEditRefusesOutOfRange(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+	comp = tuitest.Drive(comp, wait, tuitest.Key("e"))
+	comp = tuitest.Drive(comp, wait, tuitest.Keys("1000")...)
+	if m.edit != "100" {
+		t.Fatalf("value = %q, want 100 (the fourth digit refused)", m.edit)
+	}
+	if !strings.Contains(plain(m), "quantity 1000 is out of range: Etsy accepts 0 to 999") {
+		t.Errorf("no message for 1000:\n%s", plain(m))
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("esc"), tuitest.Key("e"), tuitest.Key("0"), tuitest.Key("-"))
+	if m.edit != "0" || !strings.Contains(plain(m), "quantity -1 is out of range") {
+		t.Errorf("0 - 1: value %q\n%s", m.edit, plain(m))
+	}
+	tuitest.Drive(comp, wait, tuitest.Key("esc"))
+	if len(env.Jobs.PushCalls()) != 0 {
+		t.Error("a refused value was saved")
+	}
+}
+
+func TestStaleEditShowsCurrentQuantity(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+	cursorTo(t, m, "MUG-OAT")
+	r := m.current()
+	comp = tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Key("5"))
+
+	// Someone else saves 7 while the editor is open.
+	if _, err := env.App.SetStock(context.Background(), env.Owner, app.StockParams{StoreID: env.StoreID, Source: store.SourceCommand,
+		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Version: r.Version, Quantity: 7}}}); err != nil {
+		t.Fatal(err)
+	}
+	tuitest.Drive(comp, wait, tuitest.Key("enter"))
+	frame := plain(m)
+	if !strings.Contains(frame, "changed elsewhere (now 7)") {
+		t.Fatalf("no stale message:\n%s", frame)
+	}
+	if m.current().Shown() != 7 {
+		t.Errorf("row shows %d, want the current 7", m.current().Shown())
+	}
+	if got := len(env.Jobs.PushCalls()); got != 1 {
+		t.Errorf("pushes = %d, want only the other edit's", got)
+	}
+}
+
+func TestViewerCannotEdit(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	viewer := env.Member(t, "Vera Viewer", store.RoleViewer)
+	m, comp := open(t, env, viewer)
+	comp = tuitest.Drive(comp, wait, tuitest.Key("e"))
+	if m.mode != editNone {
+		t.Fatal("the editor opened for a viewer")
+	}
+	if !strings.Contains(plain(m), "viewers cannot edit") {
+		t.Errorf("no message:\n%s", plain(m))
+	}
+	tuitest.Drive(comp, wait, tuitest.Key("t"))
+	if m.mode != editNone {
+		t.Fatal("the threshold editor opened for a viewer")
+	}
+
+	// A role lowered after the screen loaded is caught by the application
+	// layer, and said the same way.
+	m.role = store.RoleOwner
+	tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Key("3"), tuitest.Key("enter"))
+	if !strings.Contains(plain(m), "viewers cannot edit") || len(env.Jobs.PushCalls()) != 0 {
+		t.Errorf("SetStock as a viewer: pushes %d\n%s", len(env.Jobs.PushCalls()), plain(m))
+	}
+}
+
+func TestFilterSortAndJump(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+
+	comp = tuitest.Drive(comp, wait, tuitest.Key("/"))
+	comp = tuitest.Drive(comp, wait, tuitest.Keys("mgcob")...)
+	if len(m.view) != 1 || m.current().SKU != "MUG-COB" {
+		t.Fatalf("fuzzy filter 'mgcob' kept %d rows", len(m.view))
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("backspace"), tuitest.Key("backspace"), tuitest.Key("backspace"))
+	if len(m.view) != 2 {
+		t.Fatalf("filter 'mg' kept %d rows, want the two mugs", len(m.view))
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("enter"))
+	if m.filtering || !strings.Contains(plain(m), "filter: mg") {
+		t.Fatalf("enter did not keep the filter:\n%s", plain(m))
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("esc"))
+	if len(m.view) != 5 {
+		t.Fatalf("esc left %d rows", len(m.view))
+	}
+
+	// s cycles title → variation → SKU → quantity.
+	comp = tuitest.Drive(comp, wait, tuitest.Keys("sss")...)
+	if m.col != colQuantity {
+		t.Fatalf("column = %v, want quantity", m.col)
+	}
+	var got []int
+	for _, v := range m.view {
+		got = append(got, m.rowAt(v).Shown())
+	}
+	if want := []int{0, 2, 9, 12, 30}; !equal(got, want) {
+		t.Fatalf("by quantity: %v, want %v", got, want)
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("S"))
+	if m.rowAt(m.view[0]).Shown() != 30 || !strings.Contains(plain(m), "Qty ▼") {
+		t.Fatalf("S did not reverse:\n%s", plain(m))
+	}
+
+	// L visits the low rows (threshold defaults apply) and wraps.
+	comp = tuitest.Drive(comp, wait, tuitest.Key("g"))
+	var lows []string
+	for range 3 {
+		comp = tuitest.Drive(comp, wait, tuitest.Key("L"))
+		lows = append(lows, m.current().SKU)
+	}
+	if lows[0] == lows[1] || lows[2] != lows[0] || !m.current().Low() {
+		t.Errorf("L visited %v", lows)
+	}
+
+	comp = tuitest.Drive(comp, wait, tuitest.Key("G"))
+	if m.cursor != len(m.view)-1 {
+		t.Errorf("G: cursor %d", m.cursor)
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("k"), tuitest.Key("k"), tuitest.Key("j"))
+	if m.cursor != len(m.view)-2 {
+		t.Errorf("k k j: cursor %d", m.cursor)
+	}
+	tuitest.Drive(comp, wait, tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+	if m.cursor != 0 {
+		t.Errorf("wheel up: cursor %d", m.cursor)
+	}
+}
+
+func equal(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestLiveEventsUpdateRows(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+	cursorTo(t, m, "TOTE-L")
+	r := *m.current()
+	rows, err := env.App.SetStock(context.Background(), env.Owner, app.StockParams{StoreID: env.StoreID, Source: store.SourceCommand,
+		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Version: r.Version, Quantity: 4}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp = tuitest.Drive(comp, wait, common.LiveMsg{Event: hubStock(env.StoreID, r.OfferingID)})
+	if got := m.current(); got.Shown() != 4 || !got.Pending() {
+		t.Fatalf("after the event: shown %d pending %v", got.Shown(), got.Pending())
+	}
+	if !strings.Contains(plain(m), "pending") {
+		t.Errorf("no pending marker:\n%s", plain(m))
+	}
+
+	// The push worker's verdict arrives the same way.
+	if err := env.DB.PushFailed(context.Background(), &store.PushFailedParams{OfferingID: r.OfferingID,
+		DesiredVersion: rows[0].DesiredVersion, Message: "Etsy says: \x1b[31mquantity locked\x1b[0m", Now: tuitest.Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	tuitest.Drive(comp, wait, common.LiveMsg{Event: hubStock(env.StoreID, r.OfferingID)})
+	frame := m.View()
+	if !strings.Contains(ansi.Strip(frame), "failed") || !strings.Contains(ansi.Strip(frame), "Etsy refused the last push: Etsy says: quantity locked") {
+		t.Errorf("no failure shown:\n%s", ansi.Strip(frame))
+	}
+	if strings.Contains(frame, "\x1b[31m") {
+		t.Error("Etsy's escape sequence reached the frame")
+	}
+}
+
+func TestThresholdAndHistory(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+	cursorTo(t, m, "TOTE-L")
+	if m.current().Low() {
+		t.Fatal("30 is low before any threshold")
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("t"), tuitest.Key("4"), tuitest.Key("0"), tuitest.Key("enter"))
+	if r := m.current(); r.Threshold != 40 || !r.Low() {
+		t.Fatalf("threshold %d low %v, want 40 and low", r.Threshold, r.Low())
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Keys("25")[0], tuitest.Keys("25")[1], tuitest.Key("enter"), tuitest.Key("H"))
+	if m.history == nil || len(m.history.events) != 1 {
+		t.Fatalf("history not shown: %+v", m.history)
+	}
+	frame := plain(m)
+	if !strings.Contains(frame, "History: Linen tote bag") || !strings.Contains(frame, " 30 → 25") {
+		t.Errorf("history frame:\n%s", frame)
+	}
+	tuitest.Drive(comp, wait, tuitest.Key("esc"))
+	if m.history != nil {
+		t.Error("esc did not close the history")
+	}
+}
+
+func TestHostileTitleNeverReachesTheTerminal(t *testing.T) {
+	hostile := "Mug \x1b]52;c;SGVsbG8=\x07 \x1b]8;;https://evil.example\x07link\x1b]8;;\x07 \x1b[2J wipe \x1b[6n ask \u009b2J c1 \x9b2J raw"
+	listings := append(shop(), tuitest.Listing(105, hostile, V{Name: "Size: \x1b[6n", SKU: "EVIL\x1b[2J", Quantity: 1}))
+	env := tuitest.New(t, listings, tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+	cursorTo(t, m, "EVIL\x1b[2J")
+	frames := []string{m.View()}
+	tuitest.Drive(comp, wait, tuitest.Key("k"))
+	frames = append(frames, m.View()) // the row drawn without the cursor too
+	tuitest.Drive(comp, wait, tuitest.Key("j"), tuitest.Key("H"))
+	frames = append(frames, m.View())
+	for _, f := range frames {
+		assertSafe(t, f)
+	}
+	if !strings.Contains(ansi.Strip(frames[0]), "Mug") {
+		t.Errorf("the title's text is gone:\n%s", ansi.Strip(frames[0]))
+	}
+}
+
+// assertSafe checks a frame holds no escape sequence but SGR styling.
+func assertSafe(t *testing.T, frame string) {
+	t.Helper()
+	for _, bad := range []string{"\x1b]", "\x1b[2J", "\x1b[6n", "\u009b", "\x9b", "\x07"} {
+		if strings.Contains(frame, bad) {
+			t.Errorf("frame holds %q", bad)
+		}
+	}
+	// Every CSI left must be SGR (ends in m).
+	for i := 0; i < len(frame); i++ {
+		if frame[i] != 0x1b {
+			continue
+		}
+		if i+1 >= len(frame) || frame[i+1] != '[' {
+			t.Fatalf("non-CSI escape at %d: %q", i, frame[i:min(i+8, len(frame))])
+		}
+		j := i + 2
+		for j < len(frame) && (frame[j] >= '0' && frame[j] <= '9' || frame[j] == ';' || frame[j] == ':') {
+			j++
+		}
+		if j >= len(frame) || frame[j] != 'm' {
+			t.Fatalf("CSI other than SGR at %d: %q", i, frame[i:min(j+1, len(frame))])
+		}
+	}
+}
+
+func hubStock(storeID, offeringID int64) hub.Event {
+	return hub.Event{Kind: hub.StockChanged, StoreID: storeID, OfferingIDs: []int64{offeringID}}
+}

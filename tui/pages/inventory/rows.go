@@ -1,0 +1,199 @@
+// The inventory's row order: sorting, fuzzy filtering and the columns a row
+// is drawn in. The rows themselves live in a shared app.Snapshot; a session
+// only owns slices of int32 positions into it.
+package inventory
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+// column is a sortable column.
+type column int
+
+const (
+	colTitle column = iota
+	colVariation
+	colSKU
+	colQuantity
+	colPrice
+	colState
+	colPush
+	numColumns
+)
+
+var columnNames = [numColumns]string{"title", "variation", "SKU", "quantity", "price", "state", "push"}
+
+func (c column) String() string { return columnNames[c] }
+
+// compareRows orders two rows by col, then by listing and offering so the
+// order is total and stable across reloads.
+func compareRows(a, b *store.InventoryRow, col column) int {
+	var c int
+	switch col {
+	case colTitle:
+		c = compareFold(a.Title, b.Title)
+	case colVariation:
+		c = compareFold(a.Variation, b.Variation)
+	case colSKU:
+		c = compareFold(a.SKU, b.SKU)
+	case colQuantity:
+		c = cmp.Compare(a.Shown(), b.Shown())
+	case colPrice:
+		c = cmp.Compare(priceValue(a.Price), priceValue(b.Price))
+	case colState:
+		c = strings.Compare(a.ListingState, b.ListingState)
+	case colPush:
+		c = strings.Compare(string(a.PushStatus), string(b.PushStatus))
+	}
+	if c != 0 {
+		return c
+	}
+	if c = compareFold(a.Title, b.Title); c != 0 {
+		return c
+	}
+	if c = cmp.Compare(a.EtsyListingID, b.EtsyListingID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.OfferingID, b.OfferingID)
+}
+
+func priceValue(m store.Money) float64 {
+	if m.Divisor <= 0 {
+		return float64(m.Amount)
+	}
+	return float64(m.Amount) / float64(m.Divisor)
+}
+
+// compareFold compares case-insensitively without allocating.
+func compareFold(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra < utf8.RuneSelf && rb < utf8.RuneSelf {
+			ra, rb = asciiLower(ra), asciiLower(rb)
+		} else {
+			ra, rb = unicode.ToLower(ra), unicode.ToLower(rb)
+		}
+		if ra != rb {
+			return cmp.Compare(ra, rb)
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func asciiLower(r rune) rune {
+	if r >= 'A' && r <= 'Z' {
+		return r + ('a' - 'A')
+	}
+	return r
+}
+
+// query is a lower-cased filter, split in runes once per keystroke.
+type query []rune
+
+func newQuery(s string) query {
+	var q query
+	for _, r := range strings.ToLower(s) {
+		if !unicode.IsSpace(r) {
+			q = append(q, r)
+		}
+	}
+	return q
+}
+
+// fuzzy tells whether q's runes appear in s in order (case-insensitive),
+// the way fzf-style filters match "mugblu" to "Mug, blue". It does not
+// allocate.
+func (q query) fuzzy(s string) bool {
+	if len(q) == 0 {
+		return true
+	}
+	i := 0
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			r = asciiLower(r)
+		} else {
+			r = unicode.ToLower(r)
+		}
+		if r == q[i] {
+			i++
+			if i == len(q) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// matches tells whether the row's title, SKU or variation matches.
+func (q query) matches(r *store.InventoryRow) bool {
+	return q.fuzzy(r.Title) || q.fuzzy(r.SKU) || q.fuzzy(r.Variation)
+}
+
+// sortOrder sorts positions into snap by col.
+func sortOrder(order []int32, row func(int32) *store.InventoryRow, col column, desc bool) {
+	slices.SortStableFunc(order, func(a, b int32) int {
+		c := compareRows(row(a), row(b), col)
+		if desc {
+			return -c
+		}
+		return c
+	})
+}
+
+// formatPrice shows minor units as a decimal amount.
+func formatPrice(m store.Money) string {
+	if m.Divisor <= 1 {
+		return strconv.FormatInt(m.Amount, 10)
+	}
+	digits := len(strconv.Itoa(m.Divisor)) - 1
+	neg := m.Amount < 0
+	a := m.Amount
+	if neg {
+		a = -a
+	}
+	whole := a / int64(m.Divisor)
+	frac := a % int64(m.Divisor)
+	s := strconv.FormatInt(whole, 10) + "." + leftPad(strconv.FormatInt(frac, 10), digits, '0')
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+func leftPad(s string, n int, pad byte) string {
+	if len(s) >= n {
+		return s
+	}
+	return strings.Repeat(string(pad), n-len(s)) + s
+}
+
+// layout is the width of each column for one terminal width.
+type layout struct {
+	title, variation, sku, qty, price, state, push, mark int
+}
+
+// newLayout shares the width between the columns: the fixed ones first,
+// the rest to title and variation; narrow terminals drop price and state.
+func newLayout(width int) layout {
+	l := layout{sku: 14, qty: 5, price: 10, state: 8, push: 8, mark: 3}
+	if width < 96 {
+		l.price, l.state = 0, 0
+	}
+	fixed := 2 + l.sku + l.qty + l.push + l.mark + 5 // cursor mark and separators
+	if l.price > 0 {
+		fixed += l.price + l.state + 2
+	}
+	rest := max(width-fixed, 10)
+	l.variation = max(rest*2/5, 4)
+	l.title = max(rest-l.variation-1, 4)
+	return l
+}
