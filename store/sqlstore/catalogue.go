@@ -468,7 +468,7 @@ func (s *Store) PushPendingList(ctx context.Context, storeID int64) ([]store.Inv
 func (s *Store) StockEventList(ctx context.Context, p *store.StockEventListParams) ([]store.StockEvent, error) {
 	q := `SELECT e.id, e.store_id, e.offering_id, COALESCE(e.account_id, 0), e.source, e.before_qty, e.after_qty, e.note, e.created_at
 		FROM stock_events e JOIN memberships m ON m.store_id = e.store_id AND m.account_id = $1
-		WHERE e.store_id = $2 AND ($3 = 0 OR e.offering_id = $3) ORDER BY e.created_at DESC, e.id DESC LIMIT $4`
+		WHERE e.store_id = $2 AND (CAST($3 AS BIGINT) = 0 OR e.offering_id = $3) ORDER BY e.created_at DESC, e.id DESC LIMIT $4`
 	rows, err := s.d.Query(ctx, q, p.AccountID, p.StoreID, p.OfferingID, limit(p.Limit, 200))
 	if err != nil {
 		return nil, s.err("stock events", err)

@@ -90,7 +90,7 @@ func (s *Store) ReceiptList(ctx context.Context, p *store.ReceiptListParams) ([]
 	rows, err := s.d.Query(ctx, `SELECT r.id, r.store_id, r.etsy_receipt_id, r.status, r.buyer_name, r.message, r.is_paid, r.is_shipped,
 			r.total_amount, r.total_divisor, r.currency, r.etsy_created_at, r.etsy_updated_at
 		FROM receipts r JOIN memberships m ON m.store_id = r.store_id AND m.account_id = $1
-		WHERE r.store_id = $2 AND r.etsy_created_at >= $3 AND r.etsy_created_at < $4 AND ($5 = '' OR r.status = $5)
+		WHERE r.store_id = $2 AND r.etsy_created_at >= $3 AND r.etsy_created_at < $4 AND (CAST($5 AS TEXT) = '' OR r.status = $5)
 		ORDER BY r.etsy_created_at DESC, r.id DESC LIMIT $6`, p.AccountID, p.StoreID, ms(p.Since), until, p.Status, limit(p.Limit, 500))
 	if err != nil {
 		return nil, s.err("receipt list", err)

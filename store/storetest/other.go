@@ -347,5 +347,13 @@ var errorTests = map[string]func(t *testing.T, h *harness){
 		noErr(t, err, "state create")
 		err = h.db.OAuthStateCreate(ctx, &store.OAuthState{State: "dup", AccountID: a.ID, CodeVerifier: []byte("v"), ExpiresAt: h.at(time.Minute)})
 		wantErr(t, err, store.ErrConflict, "duplicate state")
+		// Ids beyond 32 bits are ordinary ids, not an encoding error.
+		ev, err := h.db.StockEventList(ctx, &store.StockEventListParams{AccountID: a.ID, StoreID: st.ID, OfferingID: 1 << 40})
+		if err != nil || len(ev) != 0 {
+			t.Fatalf("events of a 41-bit offering id = %v, %v", ev, err)
+		}
+		if _, err := h.db.InventoryGet(ctx, a.ID, 1<<40); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("inventory of a 41-bit offering id: %v", err)
+		}
 	},
 }
