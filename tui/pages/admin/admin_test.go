@@ -1,0 +1,237 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/etsy"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/tui/common"
+)
+
+var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+
+type jobs struct{ syncs []int64 }
+
+func (j *jobs) EnqueuePushTx(context.Context, store.Tx, int64, int64) error { return nil }
+func (j *jobs) EnqueueSync(_ context.Context, storeID int64, _ store.SyncKind, _ store.SyncTrigger) error {
+	j.syncs = append(j.syncs, storeID)
+	return nil
+}
+
+type budgets map[string]etsy.Budget
+
+func (b budgets) Budget(key string) etsy.Budget { return b[key] }
+
+type fixture struct {
+	db          store.DB
+	svc         *app.Service
+	jobs        *jobs
+	admin, bob  store.Account
+	shop, other store.Store
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	f := &fixture{db: db, jobs: &jobs{}}
+	account := func(name string, admin bool) store.Account {
+		a, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: name, Email: strings.ToLower(name) + "@example.com",
+			IsAdmin: admin, Fingerprint: "SHA256:" + name, PublicKey: "ssh-ed25519 AAAA" + name, Now: now.Add(-30 * 24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	f.admin = account("Root", true)
+	f.bob = account("Bob\x1b[2J", false)
+	if f.shop, err = db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: f.bob.ID, EtsyShopID: 5, Name: "Bob's Mugs",
+		Currency: "USD", Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	if f.other, err = db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: f.admin.ID, EtsyShopID: 6, Name: "Quiet Shop",
+		Currency: "USD", Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: f.shop.ID, Kind: store.SyncFull, Trigger: store.TriggerSchedule,
+		Now: now.Add(-2 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: run.ID, Result: store.ResultFailed, APICalls: 2,
+		Error: "invalid_grant\x1b]52;c;Zm9v\x07 token revoked", Now: now.Add(-2*time.Hour + time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	f.svc = app.New(app.Config{Store: db, Jobs: f.jobs, Now: func() time.Time { return now }, Budgets: budgets{
+		app.BudgetKey(f.shop.ID): {PerSecond: 5, PerDay: 10000, RemainingToday: 9120, Known: true},
+	}})
+	return f
+}
+
+func (f *fixture) page(t *testing.T, a store.Account) *Model {
+	t.Helper()
+	c := &common.Common{Ctx: t.Context(), App: f.svc, Actor: app.Actor{Account: a, Fingerprint: "SHA256:" + a.Name},
+		Styles: common.NewStyles(false), Keys: common.DefaultKeyMap(), Now: func() time.Time { return now }, Width: 160, Height: 30}
+	m := New(c)
+	m.SetSize(160, 30)
+	run(t, m, m.Init())
+	return m
+}
+
+func run(t *testing.T, m *Model, cmd tea.Cmd) {
+	t.Helper()
+	if cmd == nil {
+		return
+	}
+	_, next := m.Update(cmd())
+	run(t, m, next)
+}
+
+func press(t *testing.T, m *Model, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+		case "esc":
+			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+		case "space":
+			msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+		case "right":
+			msg = tea.KeyPressMsg{Code: tea.KeyRight}
+		default:
+			msg = tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
+		}
+		_, cmd := m.Update(msg)
+		run(t, m, cmd)
+	}
+}
+
+func TestNonAdminIsRefused(t *testing.T) {
+	f := setup(t)
+	m := f.page(t, f.bob)
+	if !errors.Is(m.Err(), app.ErrNotAdmin) {
+		t.Fatalf("err = %v, want ErrNotAdmin", m.Err())
+	}
+	view := ansi.Strip(m.View())
+	if !strings.Contains(view, app.ErrNotAdmin.Error()) || strings.Contains(view, "Quiet Shop") {
+		t.Fatalf("non-admin view:\n%s", view)
+	}
+	press(t, m, "right", "y")
+	if len(f.jobs.syncs) != 0 {
+		t.Fatal("a non-admin queued a sync")
+	}
+}
+
+func TestOverviewShowsAccountsAndStoreHealth(t *testing.T) {
+	f := setup(t)
+	m := f.page(t, f.admin)
+	if len(m.Overview().Accounts) != 2 || len(m.Overview().Stores) != 2 {
+		t.Fatalf("overview: %+v", m.Overview())
+	}
+	v := m.View()
+	plain := ansi.Strip(v)
+	for _, want := range []string{"Accounts (2)", "Root", "admin", "Bob", "seller", "active", "Stores (2)", "Bob's Mugs",
+		"connected", "failed 2h ago", "9120/10000 left", "invalid_grant token revoked", "Quiet Shop", "never", "unknown"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("view lacks %q:\n%s", want, plain)
+		}
+	}
+	if strings.Contains(v, "\x1b[2J") || strings.Contains(v, "\x1b]52") {
+		t.Error("an account name or Etsy error reached the terminal unsanitised")
+	}
+}
+
+func TestDisableAndEnableAnAccountWithConfirm(t *testing.T) {
+	f := setup(t)
+	m := f.page(t, f.admin)
+	// Bob is the second account.
+	press(t, m, "j", "space")
+	if !m.Confirming() || !strings.Contains(ansi.Strip(m.View()), "Disable account") {
+		t.Fatalf("no confirmation:\n%s", ansi.Strip(m.View()))
+	}
+	press(t, m, "esc")
+	if acct, _ := f.db.AccountGetByID(t.Context(), f.bob.ID); acct.Disabled {
+		t.Fatal("esc disabled the account")
+	}
+	press(t, m, "space", "enter")
+	if acct, _ := f.db.AccountGetByID(t.Context(), f.bob.ID); !acct.Disabled {
+		t.Fatalf("account not disabled (status %q)", m.Status())
+	}
+	if !strings.Contains(ansi.Strip(m.View()), "disabled") {
+		t.Fatal("the list does not show the account disabled")
+	}
+	press(t, m, "space")
+	if !strings.Contains(ansi.Strip(m.View()), "Enable account") {
+		t.Fatal("a disabled account is not offered to be enabled")
+	}
+	press(t, m, "enter")
+	if acct, _ := f.db.AccountGetByID(t.Context(), f.bob.ID); acct.Disabled {
+		t.Fatal("account not enabled again")
+	}
+	// Admins cannot lock themselves out.
+	press(t, m, "g", "space", "enter")
+	if acct, _ := f.db.AccountGetByID(t.Context(), f.admin.ID); acct.Disabled {
+		t.Fatal("the admin disabled their own account")
+	}
+	if !strings.Contains(m.Status(), "cannot disable your own account") {
+		t.Fatalf("status %q", m.Status())
+	}
+}
+
+func TestSyncAnyStore(t *testing.T) {
+	f := setup(t)
+	m := f.page(t, f.admin)
+	press(t, m, "y")
+	if len(f.jobs.syncs) != 0 {
+		t.Fatal("y on the accounts list queued a sync")
+	}
+	press(t, m, "right")
+	var target int64
+	for i, s := range m.Overview().Stores {
+		if s.Store.Name == "Bob's Mugs" {
+			for range i {
+				press(t, m, "j")
+			}
+			target = s.Store.ID
+		}
+	}
+	press(t, m, "y")
+	if len(f.jobs.syncs) != 1 || f.jobs.syncs[0] != target {
+		t.Fatalf("synced %v, want [%d]", f.jobs.syncs, target)
+	}
+	if !strings.Contains(m.Status(), "Sync of Bob's Mugs queued") {
+		t.Fatalf("status %q", m.Status())
+	}
+}
+
+func TestReloadsOnLiveChanges(t *testing.T) {
+	f := setup(t)
+	m := f.page(t, f.admin)
+	if err := f.db.AccountSetDisabled(t.Context(), f.bob.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AccountChanged, AccountID: f.bob.ID}})
+	run(t, m, cmd)
+	for _, a := range m.Overview().Accounts {
+		if a.ID == f.bob.ID && !a.Disabled {
+			t.Fatal("the overview did not reload")
+		}
+	}
+}
