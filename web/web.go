@@ -107,10 +107,13 @@ func (s *server) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Only the browser that brought the callback gets the confirmation
-	// token; the redirect drops the code from its history.
+	// token; the redirect drops the code from its history. Lax, not Strict:
+	// this redirect chain began on etsy.com, and browsers withhold Strict
+	// cookies from a GET reached through a cross-site chain. Lax still keeps
+	// the cookie off cross-site POSTs, which is what protects the confirm.
 	http.SetCookie(w, &http.Cookie{
 		Name: cookieName(state), Value: token, Path: "/oauth/confirm", MaxAge: 15 * 60,
-		HttpOnly: true, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteLaxMode,
 	})
 	http.Redirect(w, r, "/oauth/confirm?state="+template.URLQueryEscaper(state), http.StatusSeeOther)
 }
@@ -142,7 +145,7 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request) {
 	state := r.PostForm.Get("state")
 	cookie, form := s.cookie(r, state), r.PostForm.Get("csrf_token")
 	clear := &http.Cookie{Name: cookieName(state), Value: "", Path: "/oauth/confirm", MaxAge: -1,
-		HttpOnly: true, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteStrictMode}
+		HttpOnly: true, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteLaxMode}
 	if r.PostForm.Get("action") == "cancel" {
 		if err := s.cfg.Connect.Cancel(r.Context(), state, cookie, form); err != nil {
 			s.failure(w, err)
