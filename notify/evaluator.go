@@ -1,0 +1,101 @@
+// The Evaluator: alerts checked in the transaction of the stock change,
+// their delivery jobs inserted in the same transaction.
+package notify
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+)
+
+// Inserter inserts a River job in a store transaction (*jobs.Queue).
+type Inserter interface {
+	InsertTx(ctx context.Context, tx store.Tx, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// EvaluatorConfig holds an Evaluator's dependencies.
+type EvaluatorConfig struct {
+	Store store.Alerts
+	Jobs  Inserter
+	// Hub receives hub.AlertsChanged after a change commits (Announce).
+	Hub *hub.Hub
+	// Channels are those this server can send on (email when SMTP is
+	// configured, Telegram with a bot token).
+	Channels []store.Channel
+	Now      func() time.Time
+}
+
+// Evaluator fires and resolves alerts. It is safe for concurrent use.
+type Evaluator struct {
+	db       store.Alerts
+	jobs     Inserter
+	hub      *hub.Hub
+	channels []store.Channel
+	now      func() time.Time
+}
+
+func NewEvaluator(cfg EvaluatorConfig) *Evaluator {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Evaluator{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, channels: cfg.Channels, now: cfg.Now}
+}
+
+// EvaluateTx checks offeringIDs of storeID (nil: the whole store) inside
+// tx, a transaction the store handed to an OnCommit callback, and inserts a
+// delivery job for every instant delivery in that same transaction: the
+// alert, its delivery rows and their jobs commit or roll back together.
+// After the commit, call Announce with the result.
+func (e *Evaluator) EvaluateTx(ctx context.Context, tx store.Tx, storeID int64, offeringIDs []int64) (store.AlertEvaluateResult, error) {
+	return e.db.AlertEvaluate(ctx, &store.AlertEvaluateParams{
+		Tx: tx, StoreID: storeID, OfferingIDs: offeringIDs, Channels: e.channels, Now: e.now(),
+		OnCommit: e.enqueue,
+	})
+}
+
+// Evaluate is EvaluateTx in a transaction of its own, announced: for
+// changes that do not come with a transaction (a threshold or a store
+// default changed).
+func (e *Evaluator) Evaluate(ctx context.Context, storeID int64, offeringIDs []int64) (store.AlertEvaluateResult, error) {
+	res, err := e.db.AlertEvaluate(ctx, &store.AlertEvaluateParams{
+		StoreID: storeID, OfferingIDs: offeringIDs, Channels: e.channels, Now: e.now(), OnCommit: e.enqueue,
+	})
+	if err == nil {
+		e.Announce(storeID, res)
+	}
+	return res, err
+}
+
+func (e *Evaluator) enqueue(ctx context.Context, tx store.Tx, res store.AlertEvaluateResult) error {
+	for _, d := range res.Deliveries {
+		if d.Digest {
+			continue // the daily digest collects it
+		}
+		if err := e.jobs.InsertTx(ctx, tx, DeliveryArgs{DeliveryID: d.ID}, nil); err != nil {
+			return fmt.Errorf("notify: queue delivery %d: %w", d.ID, err)
+		}
+	}
+	return nil
+}
+
+// Announce tells live screens that alerts of storeID changed. Call it once
+// the transaction of EvaluateTx has committed.
+func (e *Evaluator) Announce(storeID int64, res store.AlertEvaluateResult) {
+	if e.hub != nil && res.Changed() {
+		e.hub.Publish(hub.Event{Kind: hub.AlertsChanged, StoreID: storeID})
+	}
+}
+
+// StockChangeIDs are the offerings a sync page moved, for EvaluateTx.
+func StockChangeIDs(changes []store.StockChange) []int64 {
+	ids := make([]int64, len(changes))
+	for i, c := range changes {
+		ids[i] = c.OfferingID
+	}
+	return ids
+}
