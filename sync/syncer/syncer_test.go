@@ -387,7 +387,7 @@ func TestPushKeepsEtsySalesAndSaysSo(t *testing.T) {
 	e.sync(store.SyncFull)
 	l, r := e.variedListing(4)
 	base := r.Quantity
-	e.edit(r.OfferingID, base+10) // seller adds 10
+	e.edit(r.OfferingID, base+10)                                                 // seller adds 10
 	if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 3); err != nil { // Etsy sells 3 meanwhile
 		t.Fatal(err)
 	}
