@@ -17,7 +17,7 @@ type Alerts interface {
 	// an OnCommit callback of this store); OnCommit runs in the same
 	// transaction, so delivery jobs commit exactly with the alerts.
 	AlertEvaluate(ctx context.Context, p *AlertEvaluateParams) (AlertEvaluateResult, error)
-	// AlertList lists a store's alerts, newest first, for a member account,
+	// AlertList lists a store's alerts, newest first unless OldestFirst, for a member account,
 	// with that account's own deliveries.
 	AlertList(ctx context.Context, p *AlertListParams) ([]AlertView, error)
 
@@ -152,7 +152,10 @@ type AlertListParams struct {
 	ActiveOnly bool
 	// AfterID lists only alerts with a larger id (to follow new ones).
 	AfterID int64
-	Limit   int
+	// OldestFirst reverses the order, so a follower paging with AfterID
+	// never skips an alert.
+	OldestFirst bool
+	Limit       int
 }
 
 type DeliveryMarkSentParams struct {

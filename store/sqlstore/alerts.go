@@ -245,10 +245,14 @@ func deliveryDest(d *store.Delivery, created, sent *int64) []any {
 
 func (s *Store) AlertList(ctx context.Context, p *store.AlertListParams) ([]store.AlertView, error) {
 	const op = "alert list"
+	order := "DESC"
+	if p.OldestFirst {
+		order = "ASC"
+	}
 	rows, err := s.d.Query(ctx, `SELECT `+alertCols+` FROM alerts al
 		JOIN memberships m ON m.store_id = al.store_id AND m.account_id = $1`+alertFrom+`
 		WHERE al.store_id = $2 AND (NOT $3 OR al.active = $4) AND al.id > $5
-		ORDER BY al.id DESC LIMIT $6`, p.AccountID, p.StoreID, p.ActiveOnly, true, p.AfterID, limit(p.Limit, 200))
+		ORDER BY al.id `+order+` LIMIT $6`, p.AccountID, p.StoreID, p.ActiveOnly, true, p.AfterID, limit(p.Limit, 200))
 	if err != nil {
 		return nil, s.err(op, err)
 	}

@@ -283,8 +283,13 @@ var alertTests = map[string]func(t *testing.T, h *harness){
 		}
 		got, err := h.db.AlertList(t.Context(), &store.AlertListParams{AccountID: s.account.ID, StoreID: s.store.ID, AfterID: last})
 		noErr(t, err, "list after")
-		if len(got) != 2 || got[1].ID <= last {
+		if len(got) != 2 || got[1].ID <= last || got[0].ID < got[1].ID {
 			t.Fatalf("after %d: %+v", last, got)
+		}
+		got, err = h.db.AlertList(t.Context(), &store.AlertListParams{AccountID: s.account.ID, StoreID: s.store.ID, AfterID: last, OldestFirst: true, Limit: 1})
+		noErr(t, err, "oldest first")
+		if len(got) != 1 || got[0].ID <= last || got[0].OfferingID != s.rows[1].OfferingID {
+			t.Fatalf("the first after %d: %+v", last, got)
 		}
 		got, err = h.db.AlertList(t.Context(), &store.AlertListParams{AccountID: s.account.ID, StoreID: s.store.ID, Limit: 1})
 		noErr(t, err, "limit")

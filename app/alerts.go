@@ -1,0 +1,102 @@
+// Low-stock alerts as a seller sees them: the Alerts screen and the
+// `alerts` command (with --follow).
+package app
+
+import (
+	"context"
+
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+)
+
+// AlertChecker fires and resolves alerts after a stock change
+// (*notify.Evaluator).
+type AlertChecker interface {
+	// EvaluateTx runs in the transaction of the change; Announce follows
+	// its commit.
+	EvaluateTx(ctx context.Context, tx store.Tx, storeID int64, offeringIDs []int64) (store.AlertEvaluateResult, error)
+	Announce(storeID int64, res store.AlertEvaluateResult)
+	// Evaluate runs in a transaction of its own and announces.
+	Evaluate(ctx context.Context, storeID int64, offeringIDs []int64) (store.AlertEvaluateResult, error)
+}
+
+// AlertListParams chooses which alerts to list.
+type AlertListParams struct {
+	// ActiveOnly leaves out resolved alerts (history).
+	ActiveOnly bool
+	// AfterID lists only alerts newer than this id.
+	AfterID int64
+	// OldestFirst reverses the order.
+	OldestFirst bool
+	// Limit caps the list (default 200).
+	Limit int
+}
+
+// Alerts lists a store's alerts, newest first, each with the actor's own
+// deliveries and their status (sent, queued, retrying, or failed with the
+// reason). Titles and variations come from Etsy: sanitise before display.
+func (s *Service) Alerts(ctx context.Context, a Actor, storeID int64, p AlertListParams) ([]store.AlertView, error) {
+	if _, err := s.member(ctx, a, storeID); err != nil {
+		return nil, err
+	}
+	return s.db.AlertList(ctx, &store.AlertListParams{AccountID: a.Account.ID, StoreID: storeID,
+		ActiveOnly: p.ActiveOnly, AfterID: p.AfterID, OldestFirst: p.OldestFirst, Limit: p.Limit})
+}
+
+// SubscribeAlerts returns the live alert events of one of the actor's
+// stores (hub.AlertsChanged: an alert fired or resolved, a delivery's
+// status moved).
+func (s *Service) SubscribeAlerts(ctx context.Context, a Actor, storeID int64) (*hub.Subscription, error) {
+	if _, err := s.member(ctx, a, storeID); err != nil {
+		return nil, err
+	}
+	return s.hub.Subscribe(func(e hub.Event) bool { return e.Kind == hub.AlertsChanged && e.StoreID == storeID }), nil
+}
+
+const followPage = 200
+
+// FollowAlerts calls fn with every alert of the store newer than afterID,
+// oldest first, as they fire, until ctx ends or fn fails. It is what
+// `alerts --follow` runs.
+func (s *Service) FollowAlerts(ctx context.Context, a Actor, storeID, afterID int64, fn func(store.AlertView) error) error {
+	sub, err := s.SubscribeAlerts(ctx, a, storeID)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	// Listing after subscribing: nothing fired in between is missed.
+	catchUp := func() error {
+		for {
+			got, err := s.Alerts(ctx, a, storeID, AlertListParams{AfterID: afterID, OldestFirst: true, Limit: followPage})
+			if err != nil {
+				return err
+			}
+			for _, v := range got {
+				if err := fn(v); err != nil {
+					return err
+				}
+				afterID = v.ID
+			}
+			if len(got) < followPage {
+				return nil
+			}
+		}
+	}
+	if err := catchUp(); err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case _, ok := <-sub.C:
+			if !ok {
+				return nil
+			}
+			sub.Missed()
+			if err := catchUp(); err != nil {
+				return err
+			}
+		}
+	}
+}
