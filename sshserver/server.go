@@ -294,7 +294,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	go func() { s.sessions.Wait(); close(left) }()
 	select {
 	case <-left:
-		if s.ssh.Shutdown(ctx) == nil {
+		// Clients hang up once their last session ends; give them a
+		// moment to, so nothing they were sent is cut off.
+		hangup, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		if s.ssh.Shutdown(hangup) == nil {
 			return nil
 		}
 	case <-ctx.Done():

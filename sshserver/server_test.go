@@ -1,0 +1,809 @@
+// Tests over real SSH connections on the loopback interface, with a fake TUI
+// and a fake command runner standing in for the real faces.
+package sshserver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/store"
+)
+
+// fakeAccounts maps key fingerprints to accounts.
+type fakeAccounts struct {
+	mu     sync.Mutex
+	byKey  map[string]store.Account
+	signup bool
+}
+
+func (f *fakeAccounts) Identify(_ context.Context, fp string) (app.Actor, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	acct, ok := f.byKey[fp]
+	if !ok {
+		return app.Actor{}, app.ErrUnknownKey
+	}
+	if acct.Disabled {
+		return app.Actor{}, app.ErrDisabled
+	}
+	return app.Actor{Account: acct, Fingerprint: fp}, nil
+}
+
+func (f *fakeAccounts) SignupOpen() bool { return f.signup }
+
+func (f *fakeAccounts) add(k gossh.Signer, acct store.Account) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.byKey[gossh.FingerprintSHA256(k.PublicKey())] = acct
+}
+
+// fakeTUI shows who it serves and redraws on a ticker, so the idle timeout
+// is tested against a screen that keeps changing. "p" panics, "q" quits.
+type fakeTUI struct {
+	p     TUIParams
+	ticks atomic.Int32
+}
+
+type tickMsg struct{}
+
+func tick() tea.Cmd {
+	return tea.Tick(50*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{} })
+}
+
+func (m *fakeTUI) Init() tea.Cmd { return tick() }
+
+func (m *fakeTUI) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tickMsg:
+		m.ticks.Add(1)
+		return m, tick()
+	case tea.KeyPressMsg:
+		m.p.OnActivity()
+		switch msg.String() {
+		case "p":
+			panic("fake TUI panic")
+		case "q":
+			return m, tea.Quit
+		}
+	}
+	return m, nil
+}
+
+func (m *fakeTUI) View() tea.View {
+	who := "who=signup"
+	if m.p.Actor != nil {
+		who = "who=" + m.p.Actor.Account.Name
+	}
+	return tea.NewView(fmt.Sprintf("%s\nscreen=%s\nticks=%d", who, m.p.Screen, m.ticks.Load()))
+}
+
+// fakeCommand: whoami prints the account id; wait says ready and returns on
+// stdin EOF or the end of ctx; panic panics.
+func fakeCommand(ctx context.Context, c Command) int {
+	if len(c.Args) == 0 {
+		fmt.Fprintln(c.Stderr, "usage")
+		return 2
+	}
+	switch c.Args[0] {
+	case "whoami":
+		fmt.Fprintln(c.Stdout, c.Actor.Account.ID)
+		return 0
+	case "wait":
+		fmt.Fprintln(c.Stdout, "ready")
+		eof := make(chan struct{})
+		go func() { _, _ = io.Copy(io.Discard, c.Stdin); close(eof) }()
+		select {
+		case <-eof:
+			return 0
+		case <-ctx.Done():
+			return 1
+		}
+	case "panic":
+		panic("fake command panic")
+	}
+	fmt.Fprintln(c.Stderr, "unknown command")
+	return 2
+}
+
+type fixture struct {
+	mu       sync.Mutex
+	tuis     []*fakeTUI
+	srv      *Server
+	addr     string
+	accounts *fakeAccounts
+	alice    gossh.Signer // account 1
+	bob      gossh.Signer // account 2
+	stranger gossh.Signer // no account
+}
+
+func newKey(t *testing.T) gossh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func start(t *testing.T, edit func(*Config)) *fixture {
+	t.Helper()
+	f := &fixture{accounts: &fakeAccounts{byKey: map[string]store.Account{}}, alice: newKey(t), bob: newKey(t), stranger: newKey(t)}
+	f.accounts.add(f.alice, store.Account{ID: 1, Name: "alice"})
+	f.accounts.add(f.bob, store.Account{ID: 2, Name: "bob"})
+	cfg := Config{
+		HostKeyPath: filepath.Join(t.TempDir(), "host_key"),
+		Accounts:    f.accounts,
+		NewTUI: func(p TUIParams) tea.Model {
+			m := &fakeTUI{p: p}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.tuis = append(f.tuis, m)
+			return m
+		},
+		RunCommand: fakeCommand,
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if testing.Verbose() {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	f.srv, f.addr = srv, ln.Addr().String()
+	return f
+}
+
+// tui is the n-th model the server built.
+func (f *fixture) tui(n int) *fakeTUI {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tuis[n]
+}
+
+func (f *fixture) dialAuth(t *testing.T, auth ...gossh.AuthMethod) (*gossh.Client, error) {
+	t.Helper()
+	return gossh.Dial("tcp", f.addr, &gossh.ClientConfig{
+		User:            "whoever",
+		Auth:            auth,
+		HostKeyCallback: gossh.FixedHostKey(f.srv.HostKey()),
+		Timeout:         5 * time.Second,
+	})
+}
+
+func (f *fixture) dial(t *testing.T, key gossh.Signer) *gossh.Client {
+	t.Helper()
+	c, err := f.dialAuth(t, gossh.PublicKeys(key))
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// run runs a command without a terminal.
+func run(t *testing.T, c *gossh.Client, cmd string) (stdout, stderr string, code int) {
+	t.Helper()
+	return runStdin(t, c, cmd, nil)
+}
+
+// runStdin runs a command with stdin; nil sends EOF at once.
+func runStdin(t *testing.T, c *gossh.Client, cmd string, stdin io.Reader) (stdout, stderr string, code int) {
+	t.Helper()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Stdin = stdin
+	var out, errb bytes.Buffer
+	s.Stdout, s.Stderr = &out, &errb
+	err = s.Run(cmd)
+	var exit *gossh.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		code = exit.ExitStatus()
+	default:
+		t.Fatalf("run %q: %v", cmd, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// screen is everything a terminal session has printed so far.
+type screen struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	done chan struct{}
+	sess *gossh.Session
+	in   io.WriteCloser
+	err  error
+}
+
+func (s *screen) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *screen) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+func (s *screen) waitFor(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(s.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("screen never showed %q; it shows %q", want, s.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (s *screen) closed() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *screen) waitClosed(t *testing.T, within time.Duration) {
+	t.Helper()
+	select {
+	case <-s.done:
+	case <-time.After(within):
+		t.Fatalf("session still open after %s; screen: %q", within, s.String())
+	}
+}
+
+// terminal opens a session with a PTY, like a plain `ssh host` (or `ssh -t
+// host cmd` when cmd is given).
+func terminal(t *testing.T, c *gossh.Client, cmd string) *screen {
+	t.Helper()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	sc := &screen{done: make(chan struct{}), sess: s}
+	s.Stdout, s.Stderr = sc, sc
+	if sc.in, err = s.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if cmd == "" {
+		err = s.Shell()
+	} else {
+		err = s.Start(cmd)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { sc.err = s.Wait(); close(sc.done) }()
+	return sc
+}
+
+func (s *screen) exitCode(t *testing.T) int {
+	t.Helper()
+	s.waitClosed(t, 5*time.Second)
+	var exit *gossh.ExitError
+	if errors.As(s.err, &exit) {
+		return exit.ExitStatus()
+	}
+	if s.err != nil {
+		t.Fatalf("session: %v", s.err)
+	}
+	return 0
+}
+
+func TestPasswordAndKeyboardInteractiveRefused(t *testing.T) {
+	f := start(t, nil)
+	for name, auth := range map[string]gossh.AuthMethod{
+		"password": gossh.Password("hunter2"),
+		"keyboard-interactive": gossh.KeyboardInteractive(func(string, string, []string, []bool) ([]string, error) {
+			return nil, nil
+		}),
+	} {
+		c, err := f.dialAuth(t, auth)
+		if err == nil {
+			c.Close()
+			t.Errorf("%s: logged in", name)
+			continue
+		}
+		if !strings.Contains(err.Error(), "unable to authenticate") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if c, err := f.dialAuth(t); err == nil {
+		c.Close()
+		t.Error("no authentication at all: logged in")
+	}
+}
+
+func TestCommandRunsAsTheKeysAccount(t *testing.T) {
+	f := start(t, nil)
+	out, errOut, code := run(t, f.dial(t, f.bob), "whoami")
+	if out != "2\n" || errOut != "" || code != 0 {
+		t.Fatalf("whoami = %q, %q, %d; want 2", out, errOut, code)
+	}
+	if _, _, code := run(t, f.dial(t, f.alice), "nonsense"); code != 2 {
+		t.Fatalf("exit status not passed on: %d", code)
+	}
+}
+
+// A client that first offers someone else's public key, which the server
+// accepts as worth trying, but cannot sign with it, then signs with its own
+// key, must land in its own account. Servers that remembered the key from
+// the auth callback got this wrong (CVE-2024-45337 class).
+func TestAccountFromKeyThatSignedNotKeyOffered(t *testing.T) {
+	f := start(t, nil)
+	impostor := &unsignableKey{pub: f.alice.PublicKey()}
+	attempts := 0
+	c, err := gossh.Dial("tcp", f.addr, &gossh.ClientConfig{
+		User: "alice", // the user name names nobody
+		// Offer alice's key first; the server says it may try, then the
+		// client cannot sign and falls back to bob's key, which signs.
+		AuthCallback: func(*gossh.ClientAuthContext) (gossh.AuthMethod, error) {
+			attempts++
+			switch attempts {
+			case 1:
+				return gossh.PublicKeys(impostor), nil
+			case 2:
+				return gossh.PublicKeys(f.bob), nil
+			}
+			return nil, errors.New("no more keys")
+		},
+		HostKeyCallback: gossh.FixedHostKey(f.srv.HostKey()),
+		Timeout:         5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if impostor.signs.Load() == 0 {
+		t.Fatal("the server never let alice's key try: the test proves nothing")
+	}
+	out, _, code := run(t, c, "whoami")
+	if out != "2\n" || code != 0 {
+		t.Fatalf("whoami = %q (exit %d); want bob's account 2", out, code)
+	}
+	sc := terminal(t, c, "")
+	sc.waitFor(t, "who=bob")
+}
+
+// unsignableKey holds only the public half of a key, so it cannot sign.
+type unsignableKey struct {
+	pub   gossh.PublicKey
+	signs atomic.Int32
+}
+
+func (k *unsignableKey) PublicKey() gossh.PublicKey { return k.pub }
+
+func (k *unsignableKey) Sign(io.Reader, []byte) (*gossh.Signature, error) {
+	k.signs.Add(1)
+	return nil, errors.New("no private key")
+}
+
+func TestUnknownKeys(t *testing.T) {
+	t.Run("signup closed, command", func(t *testing.T) {
+		f := start(t, nil)
+		_, errOut, code := run(t, f.dial(t, f.stranger), "whoami")
+		if code != 1 || !strings.Contains(errOut, msgSignupClosed) {
+			t.Fatalf("got %q, exit %d", errOut, code)
+		}
+	})
+	t.Run("signup closed, terminal", func(t *testing.T) {
+		f := start(t, nil)
+		sc := terminal(t, f.dial(t, f.stranger), "")
+		if code := sc.exitCode(t); code != 1 {
+			t.Fatalf("exit %d", code)
+		}
+		if !strings.Contains(sc.String(), msgSignupClosed) || strings.Contains(sc.String(), "who=") {
+			t.Fatalf("screen: %q", sc.String())
+		}
+	})
+	t.Run("signup open, command", func(t *testing.T) {
+		f := start(t, nil)
+		f.accounts.signup = true
+		_, errOut, code := run(t, f.dial(t, f.stranger), "whoami")
+		if code != 1 || !strings.Contains(errOut, msgUnknownKey) {
+			t.Fatalf("got %q, exit %d", errOut, code)
+		}
+	})
+	t.Run("signup open, terminal", func(t *testing.T) {
+		f := start(t, nil)
+		f.accounts.signup = true
+		// A screen name does not skip sign-up.
+		sc := terminal(t, f.dial(t, f.stranger), "inventory")
+		sc.waitFor(t, "who=signup")
+		if m := f.tui(0); m.p.Actor != nil || m.p.Screen != "" || m.p.PublicKey == nil ||
+			!bytes.Equal(m.p.PublicKey.Marshal(), f.stranger.PublicKey().Marshal()) {
+			t.Fatalf("sign-up TUI got %+v", m.p)
+		}
+	})
+}
+
+func TestDisabledAccountRefused(t *testing.T) {
+	f := start(t, nil)
+	f.accounts.add(f.alice, store.Account{ID: 1, Name: "alice", Disabled: true})
+	_, errOut, code := run(t, f.dial(t, f.alice), "whoami")
+	if code != 1 || !strings.Contains(errOut, msgDisabled) {
+		t.Fatalf("got %q, exit %d", errOut, code)
+	}
+	sc := terminal(t, f.dial(t, f.alice), "")
+	if code := sc.exitCode(t); code != 1 || !strings.Contains(sc.String(), msgDisabled) {
+		t.Fatalf("terminal: exit %d, %q", code, sc.String())
+	}
+}
+
+func TestTerminalWithScreen(t *testing.T) {
+	f := start(t, nil)
+	c := f.dial(t, f.alice)
+	sc := terminal(t, c, "inventory")
+	sc.waitFor(t, "who=alice")
+	sc.waitFor(t, "screen=inventory")
+	fmt.Fprint(sc.in, "q")
+	if code := sc.exitCode(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+
+	sc = terminal(t, c, "inventory set 3")
+	if code := sc.exitCode(t); code != 2 || !strings.Contains(sc.String(), "without -t") {
+		t.Fatalf("exit %d, %q", code, sc.String())
+	}
+}
+
+func TestConnectionsPerIPLimitedBeforeAuth(t *testing.T) {
+	f := start(t, func(c *Config) { c.MaxConnsPerIP = 2 })
+	// Two connections that never authenticate hold both slots. Reading the
+	// server's version line proves each was counted.
+	var raws []net.Conn
+	for range 2 {
+		raw, err := net.Dial("tcp", f.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		line, err := bufio.NewReader(raw).ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "SSH-2.0-") {
+			t.Fatalf("version line %q, %v", line, err)
+		}
+		raws = append(raws, raw)
+	}
+
+	third, err := net.Dial("tcp", f.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := io.ReadAll(third)
+	third.Close()
+	if bytes.Contains(all, []byte("SSH-2.0")) || !bytes.Contains(all, []byte("Too many connections")) {
+		t.Fatalf("third connection got %q", all)
+	}
+	if c, err := f.dialAuth(t, gossh.PublicKeys(f.alice)); err == nil {
+		c.Close()
+		t.Fatal("an SSH client got past the limit")
+	}
+
+	raws[0].Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := f.dialAuth(t, gossh.PublicKeys(f.alice))
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot never freed: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestSessionsPerAccountCapped(t *testing.T) {
+	f := start(t, func(c *Config) { c.MaxSessionsPerAccount = 2 })
+	var ins []io.WriteCloser
+	for range 2 {
+		s, err := f.dial(t, f.alice).NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		in, _ := s.StdinPipe()
+		out, _ := s.StdoutPipe()
+		if err := s.Start("wait"); err != nil {
+			t.Fatal(err)
+		}
+		if line, err := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+			t.Fatalf("wait: %q, %v", line, err)
+		}
+		ins = append(ins, in)
+	}
+
+	_, errOut, code := run(t, f.dial(t, f.alice), "whoami")
+	if code != 1 || !strings.Contains(errOut, "2 open sessions") {
+		t.Fatalf("third session: %q, exit %d", errOut, code)
+	}
+	if out, _, _ := run(t, f.dial(t, f.bob), "whoami"); out != "2\n" {
+		t.Fatalf("another account is capped too: %q", out)
+	}
+
+	ins[0].Close() // the first "wait" ends
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, _, _ := run(t, f.dial(t, f.alice), "whoami")
+		if out == "1\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("slot never freed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestIdleTimeoutCountsKeypressesNotRedraws(t *testing.T) {
+	const idle = 600 * time.Millisecond
+	f := start(t, func(c *Config) { c.IdleTimeout = idle })
+	c := f.dial(t, f.alice)
+
+	typing := terminal(t, c, "")
+	quiet := terminal(t, c, "")
+	typing.waitFor(t, "who=alice")
+	quiet.waitFor(t, "who=alice")
+
+	// Type for well past the timeout while the quiet one, redrawing all
+	// along, times out.
+	for range 12 {
+		fmt.Fprint(typing.in, "x")
+		time.Sleep(idle / 4)
+	}
+	if typing.closed() {
+		t.Fatalf("closed while typing: %q", typing.String())
+	}
+	quiet.waitClosed(t, time.Second)
+	if !strings.Contains(quiet.String(), "without a keypress") {
+		t.Fatalf("no idle message: %q", quiet.String())
+	}
+	if n := f.tui(1).ticks.Load(); n < 5 {
+		t.Fatalf("the quiet screen redrew only %d times: the test proves nothing", n)
+	}
+
+	typing.waitClosed(t, 2*idle)
+}
+
+func TestMaxSessionTime(t *testing.T) {
+	f := start(t, func(c *Config) {
+		c.MaxSessionTime = 300 * time.Millisecond
+		c.CommandTimeout = 150 * time.Millisecond
+	})
+	c := f.dial(t, f.alice)
+	sc := terminal(t, c, "")
+	sc.waitFor(t, "who=alice")
+	for range 6 { // typing does not extend it
+		fmt.Fprint(sc.in, "x")
+		time.Sleep(100 * time.Millisecond)
+	}
+	sc.waitClosed(t, time.Second)
+	if !strings.Contains(sc.String(), "maximum length of 300ms") {
+		t.Fatalf("screen: %q", sc.String())
+	}
+
+	// Commands stop at their own limit, with a message and a failing status.
+	never, _ := io.Pipe()
+	_, errOut, code := runStdin(t, c, "wait", never)
+	if code != 1 || !strings.Contains(errOut, "longer than 150ms") {
+		t.Fatalf("command: %q, exit %d", errOut, code)
+	}
+}
+
+func TestPanicEndsOnlyThatSession(t *testing.T) {
+	f := start(t, nil)
+	c := f.dial(t, f.alice)
+	_, errOut, code := run(t, c, "panic")
+	if code != 1 || !strings.Contains(errOut, "internal error") {
+		t.Fatalf("command panic: %q, exit %d", errOut, code)
+	}
+
+	sc := terminal(t, c, "")
+	sc.waitFor(t, "who=alice")
+	fmt.Fprint(sc.in, "p")
+	if code := sc.exitCode(t); code != 1 || !strings.Contains(sc.String(), "internal error") {
+		t.Fatalf("TUI panic: exit %d, %q", code, sc.String())
+	}
+
+	// Same connection and a new one still work.
+	if out, _, _ := run(t, c, "whoami"); out != "1\n" {
+		t.Fatalf("after panics: %q", out)
+	}
+	if out, _, _ := run(t, f.dial(t, f.bob), "whoami"); out != "2\n" {
+		t.Fatalf("after panics, new connection: %q", out)
+	}
+}
+
+func TestShutdownTellsOpenSessions(t *testing.T) {
+	f := start(t, nil)
+	c := f.dial(t, f.alice)
+	sc := terminal(t, c, "")
+	sc.waitFor(t, "who=alice")
+
+	cmd, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmdErr bytes.Buffer
+	cmd.Stderr = &cmdErr
+	out, _ := cmd.StdoutPipe()
+	_, _ = cmd.StdinPipe() // held open: only shutdown ends it
+	if err := cmd.Start("wait"); err != nil {
+		t.Fatal(err)
+	}
+	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("wait: %q", line)
+	}
+
+	began := time.Now()
+	if err := f.srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(began); d > 3*time.Second {
+		t.Fatalf("shutdown took %s", d)
+	}
+	sc.waitClosed(t, time.Second)
+	if !strings.Contains(sc.String(), "Stockroom is restarting; reconnect in a moment") {
+		t.Fatalf("terminal: %q", sc.String())
+	}
+	_ = cmd.Wait()
+	if !strings.Contains(cmdErr.String(), "Stockroom is restarting") {
+		t.Fatalf("command stderr: %q", cmdErr.String())
+	}
+	if c, err := f.dialAuth(t, gossh.PublicKeys(f.alice)); err == nil {
+		c.Close()
+		t.Fatal("dialled a server that shut down")
+	}
+}
+
+func TestHostKeyCreatedOnceAndReused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys", "host")
+	first, created, err := LoadOrCreateHostKey(path)
+	if err != nil || !created {
+		t.Fatalf("create: %v, created %v", err, created)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", st.Mode().Perm())
+	}
+	again, created, err := LoadOrCreateHostKey(path)
+	if err != nil || created {
+		t.Fatalf("reload: %v, created %v", err, created)
+	}
+	if !bytes.Equal(first.PublicKey().Marshal(), again.PublicKey().Marshal()) {
+		t.Fatal("a different key on the second start")
+	}
+
+	// And through New, as a server restart would.
+	accounts := &fakeAccounts{byKey: map[string]store.Account{}}
+	cfg := Config{HostKeyPath: path, Accounts: accounts, RunCommand: fakeCommand,
+		NewTUI: func(p TUIParams) tea.Model { return &fakeTUI{p: p} }}
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(srv.HostKey().Marshal(), first.PublicKey().Marshal()) {
+		t.Fatal("New made a new host key")
+	}
+}
+
+func TestHostKeyNeverSilentlyReplaced(t *testing.T) {
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "corrupt")
+	garbage := []byte("-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n")
+	if err := os.WriteFile(corrupt, garbage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := LoadOrCreateHostKey(corrupt)
+	if err == nil || !strings.Contains(err.Error(), "not a usable private key") {
+		t.Fatalf("corrupt key: %v", err)
+	}
+	if got, _ := os.ReadFile(corrupt); !bytes.Equal(got, garbage) {
+		t.Fatal("the corrupt key file was changed")
+	}
+
+	unreadable := filepath.Join(dir, "dir")
+	if err := os.Mkdir(unreadable, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := LoadOrCreateHostKey(unreadable); err == nil || !strings.Contains(err.Error(), "cannot be read") {
+		t.Fatalf("unreadable key: %v", err)
+	}
+}
+
+func TestNewNeedsItsFaces(t *testing.T) {
+	full := Config{HostKeyPath: filepath.Join(t.TempDir(), "k"), Accounts: &fakeAccounts{},
+		RunCommand: fakeCommand, NewTUI: func(p TUIParams) tea.Model { return &fakeTUI{p: p} }}
+	for name, edit := range map[string]func(*Config){
+		"accounts": func(c *Config) { c.Accounts = nil },
+		"tui":      func(c *Config) { c.NewTUI = nil },
+		"commands": func(c *Config) { c.RunCommand = nil },
+		"host key": func(c *Config) { c.HostKeyPath = "" },
+	} {
+		cfg := full
+		edit(&cfg)
+		if _, err := New(cfg); err == nil {
+			t.Errorf("without %s: no error", name)
+		}
+	}
+}
+
+func TestAcceptKey(t *testing.T) {
+	if !acceptKey(nil, newKey(t).PublicKey()) {
+		t.Fatal("ed25519 refused")
+	}
+	cert := &gossh.Certificate{Key: newKey(t).PublicKey(), CertType: gossh.UserCert}
+	if acceptKey(nil, cert) {
+		t.Fatal("certificate accepted")
+	}
+}
+
+func TestHuman(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		30 * time.Minute: "30m", 12 * time.Hour: "12h", 90 * time.Minute: "1h30m",
+		90 * time.Second: "1m30s", 300 * time.Millisecond: "300ms", 10 * time.Second: "10s",
+	} {
+		if got := human(d); got != want {
+			t.Errorf("human(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
