@@ -52,7 +52,7 @@ type tokenMap map[int64]etsy.TokenSource
 func (m tokenMap) TokenSource(id int64) etsy.TokenSource { return m[id] }
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	sb      *sandbox.Sandbox
 	srv     *httptest.Server
@@ -68,7 +68,7 @@ type env struct {
 	account int64
 }
 
-func newEnv(t *testing.T, gen sandbox.GenOptions, sbcfg sandbox.Config) *env {
+func newEnv(t testing.TB, gen sandbox.GenOptions, sbcfg sandbox.Config) *env {
 	t.Helper()
 	ctx := t.Context()
 	sbcfg.Keystring, sbcfg.SharedSecret = sbKey, sbSecret
