@@ -807,3 +807,35 @@ func TestHuman(t *testing.T) {
 		}
 	}
 }
+
+func TestHandshakeTimeoutFreesTheSlot(t *testing.T) {
+	f := start(t, func(c *Config) {
+		c.HandshakeTimeout = 200 * time.Millisecond
+		c.MaxConnsPerIP = 1
+	})
+	raw, err := net.Dial("tcp", f.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	// A client that never speaks is dropped...
+	began := time.Now()
+	_ = raw.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _ = io.ReadAll(raw)
+	if d := time.Since(began); d > 2*time.Second {
+		t.Fatalf("silent connection kept for %s", d)
+	}
+	// ...and its slot goes to the next one.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := f.dialAuth(t, gossh.PublicKeys(f.alice))
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot never freed: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
