@@ -1,0 +1,253 @@
+package notify_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/notify"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlite"
+)
+
+type quickRetry struct{}
+
+func (quickRetry) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(time.Duration(job.Attempt) * 30 * time.Millisecond)
+}
+
+type riverTx struct{ c *river.Client[*sql.Tx] }
+
+func (r riverTx) InsertTx(ctx context.Context, tx store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	_, err := r.c.InsertTx(ctx, tx.Driver().(*sql.Tx), args, opts)
+	return err
+}
+
+// flow is a store on SQLite with River working the notify queue against
+// the mailbox.
+type flow struct {
+	db    store.DB
+	ev    *notify.Evaluator
+	mb    *mailbox
+	owner store.Account
+	shop  store.Store
+}
+
+func newFlow(t *testing.T, mb *mailbox) *flow {
+	t.Helper()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "stockroom.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	raw, err := sqlite.OpenRaw(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.SetMaxOpenConns(1)
+	t.Cleanup(func() { _ = raw.Close() })
+	drv := riversqlite.New(raw)
+	m, err := rivermigrate.New(drv, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := hub.New()
+	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mb.mailer(t), Hub: h, MessageIDDomain: "stockroom.test"})
+	workers := river.NewWorkers()
+	if err := sender.Register(workers); err != nil {
+		t.Fatal(err)
+	}
+	client, err := river.NewClient(drv, &river.Config{
+		Logger:  slog.New(slog.DiscardHandler),
+		Queues:  map[string]river.QueueConfig{notify.QueueNotify: {MaxWorkers: 2}},
+		Workers: workers, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: quickRetry{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = client.Stop(stop)
+	})
+	f := &flow{db: db, mb: mb, ev: notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Jobs: riverTx{client}, Hub: h,
+		Channels: []store.Channel{store.ChannelEmail}})}
+	f.owner, err = db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Email: "ada@example.com", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.shop, err = db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: f.owner.ID, EtsyShopID: 7, EtsyUserID: 8, Name: "Clay & Co",
+		Currency: "EUR", AccessToken: []byte("a"), RefreshToken: []byte("r"), TokenExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func snapshot(title string, qty int) store.ListingSnapshot {
+	return store.ListingSnapshot{EtsyListingID: 555, Title: title, State: "active", URL: "https://www.etsy.com/listing/555", Quantity: qty,
+		Products: []store.ProductSnapshot{{Key: "MUG-1", EtsyProductID: 1, SKU: "MUG-1", Variation: "Colour: blue", PropertyValues: "[]",
+			EtsyOfferingID: 2, Quantity: qty, Price: store.Money{Amount: 2400, Divisor: 100, Currency: "EUR"}, Enabled: true}}}
+}
+
+// syncPage writes a page as the sync engine does, alerts in its OnCommit.
+func (f *flow) syncPage(t *testing.T, l store.ListingSnapshot) {
+	t.Helper()
+	var res store.AlertEvaluateResult
+	_, err := f.db.SyncListingsWrite(t.Context(), &store.SyncListingsWriteParams{StoreID: f.shop.ID, Listings: []store.ListingSnapshot{l},
+		OnCommit: func(ctx context.Context, tx store.Tx, w store.SyncWriteResult) error {
+			var err error
+			res, err = f.ev.EvaluateTx(ctx, tx, f.shop.ID, notify.StockChangeIDs(w.StockChanges))
+			return err
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ev.Announce(f.shop.ID, res)
+}
+
+// edit sets stock as app.SetStock does, alerts in its OnCommit.
+func (f *flow) edit(t *testing.T, qty int) {
+	t.Helper()
+	rows, err := f.db.InventoryList(t.Context(), &store.InventoryListParams{AccountID: f.owner.ID, StoreID: f.shop.ID})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("inventory %v %v", rows, err)
+	}
+	_, err = f.db.StockEdit(t.Context(), &store.StockEditParams{AccountID: f.owner.ID, StoreID: f.shop.ID, Source: store.SourceTUI,
+		Edits: []store.StockEditItem{{OfferingID: rows[0].OfferingID, Quantity: qty}},
+		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
+			_, err := f.ev.EvaluateTx(ctx, tx, f.shop.ID, []int64{rows[0].OfferingID})
+			return err
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (f *flow) statuses(t *testing.T) []string {
+	t.Helper()
+	views, err := f.db.AlertList(t.Context(), &store.AlertListParams{AccountID: f.owner.ID, StoreID: f.shop.ID, OldestFirst: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, v := range views {
+		for _, d := range v.Deliveries {
+			out = append(out, fmt.Sprintf("%s:%s", v.Kind, d.Status))
+		}
+	}
+	return out
+}
+
+func TestThresholdCrossingsSendOneEmailEach(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	f := newFlow(t, mb)
+	f.syncPage(t, snapshot("Speckled mug", 10)) // new listing, above the threshold of 3
+	f.syncPage(t, snapshot("Speckled mug", 3))  // a sale seen in sync: low
+	waitFor(t, "the sync's email", func() bool { return len(mb.messages()) == 1 })
+	f.syncPage(t, snapshot("Speckled mug", 2)) // still low: no new alert
+	f.edit(t, 0)                               // an edit: out of stock
+	waitFor(t, "the edit's email", func() bool { return len(mb.messages()) == 2 })
+	waitFor(t, "both marked sent", func() bool {
+		s := f.statuses(t)
+		return len(s) == 2 && s[0] == "low_stock:sent" && s[1] == "out_of_stock:sent"
+	})
+	time.Sleep(200 * time.Millisecond)
+	got := mb.messages()
+	if len(got) != 2 {
+		t.Fatalf("%d emails, want exactly 2", len(got))
+	}
+	low, out := parse(t, got[0].Data), parse(t, got[1].Data)
+	if s := low.subject(t); s != "Low stock: 3 left: Speckled mug (Colour: blue) [Clay & Co]" {
+		t.Fatalf("subject %q", s)
+	}
+	if s := out.subject(t); !strings.HasPrefix(s, "Out of stock: Speckled mug") {
+		t.Fatalf("subject %q", s)
+	}
+	if !strings.Contains(low.Text, "Available: 3 (alert at 3 or fewer)") || !strings.Contains(low.Text, "SKU: MUG-1") ||
+		!strings.Contains(low.HTML, `href="https://www.etsy.com/listing/555"`) || got[0].To[0] != "ada@example.com" {
+		t.Fatalf("low-stock email:\n%s\n%s", low.Text, low.HTML)
+	}
+}
+
+func TestSMTPDownThenUpSendsExactlyOnce(t *testing.T) {
+	mb := newMailbox(t) // not listening yet
+	f := newFlow(t, mb)
+	f.syncPage(t, snapshot("Speckled mug", 10))
+	f.edit(t, 1)
+	waitFor(t, "a failed attempt recorded", func() bool {
+		s := f.statuses(t)
+		return len(s) == 1 && s[0] == "low_stock:retrying"
+	})
+	views, _ := f.db.AlertList(t.Context(), &store.AlertListParams{AccountID: f.owner.ID, StoreID: f.shop.ID})
+	if d := views[0].Deliveries[0]; d.LastError == "" || d.Attempts < 1 {
+		t.Fatalf("retrying delivery without its reason: %+v", d)
+	}
+	mb.start(t)
+	waitFor(t, "the email", func() bool { return len(mb.messages()) >= 1 })
+	waitFor(t, "sent", func() bool { s := f.statuses(t); return len(s) == 1 && s[0] == "low_stock:sent" })
+	time.Sleep(300 * time.Millisecond)
+	if n := len(mb.messages()); n != 1 {
+		t.Fatalf("%d emails after the outage, want exactly 1", n)
+	}
+}
+
+func TestEtsyTextIsSafeInEmail(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	f := newFlow(t, mb)
+	evil := "Mug\r\nBcc: victim@example.com\r\n<script>alert(1)</script> & <b>bold</b>"
+	f.syncPage(t, snapshot(evil, 10))
+	f.syncPage(t, snapshot(evil, 0))
+	waitFor(t, "the email", func() bool { return len(mb.messages()) == 1 })
+	raw := mb.messages()[0]
+	if len(raw.To) != 1 || raw.To[0] != "ada@example.com" {
+		t.Fatalf("recipients %v", raw.To)
+	}
+	p := parse(t, raw.Data)
+	if p.Header.Get("Bcc") != "" {
+		t.Fatal("a Bcc header was injected")
+	}
+	s := p.subject(t)
+	if strings.ContainsAny(s, "\r\n") || !strings.Contains(s, "Mug Bcc: victim@example.com <script>") {
+		t.Fatalf("subject %q", s)
+	}
+	if strings.Contains(p.HTML, "<script>") || strings.Contains(p.HTML, "<b>bold") ||
+		!strings.Contains(p.HTML, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;") {
+		t.Fatalf("HTML body not escaped:\n%s", p.HTML)
+	}
+	if strings.Contains(p.Text, "\r\nBcc") {
+		t.Fatalf("text body keeps the line break:\n%q", p.Text)
+	}
+}
