@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -116,6 +117,13 @@ func (s *Service) UpdateProfile(ctx context.Context, a Actor, p ProfileParams) (
 		}
 		p.Name = &n
 	}
+	if p.TelegramChatID != nil {
+		id := strings.TrimSpace(*p.TelegramChatID)
+		if _, err := strconv.ParseInt(id, 10, 64); id != "" && err != nil && !validChannel(id) {
+			return store.Account{}, fmt.Errorf("%q is not a Telegram chat id: want a number such as 123456789 or a @channel name", safetext.Clean(id))
+		}
+		p.TelegramChatID = &id
+	}
 	if p.Email != nil {
 		e, err := ValidateEmail(*p.Email)
 		if err != nil {
@@ -130,6 +138,24 @@ func (s *Service) UpdateProfile(ctx context.Context, a Actor, p ProfileParams) (
 		s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: acct.ID})
 	}
 	return acct, err
+}
+
+// validChannel accepts a public Telegram channel name such as @mystore.
+func validChannel(s string) bool {
+	if len(s) < 6 || len(s) > 33 || s[0] != '@' {
+		return false
+	}
+	for _, r := range s[1:] {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// Profile returns the actor's own account as it is now.
+func (s *Service) Profile(ctx context.Context, a Actor) (store.Account, error) {
+	return s.db.AccountGetByID(ctx, a.Account.ID)
 }
 
 // Keys lists the actor's keys.

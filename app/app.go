@@ -73,6 +73,9 @@ type Config struct {
 	Hub     *hub.Hub
 	Connect Connector
 	Budgets Budgets
+	// Alerts fires and resolves low-stock alerts after stock changes.
+	// Optional: without it no alert fires from an edit.
+	Alerts AlertChecker
 	// Demo says the server talks to its built-in Etsy sandbox.
 	Demo bool
 	// SignupOpen lets unknown keys create accounts.
@@ -90,6 +93,7 @@ type Service struct {
 	hub     *hub.Hub
 	connect Connector
 	budgets Budgets
+	alerts  AlertChecker
 	demo    bool
 	signup  bool
 	admins  map[string]bool
@@ -107,7 +111,7 @@ func New(cfg Config) *Service {
 	if cfg.Hub == nil {
 		cfg.Hub = hub.New()
 	}
-	return &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets,
+	return &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts,
 		demo: cfg.Demo, signup: cfg.SignupOpen, admins: cfg.AdminFingerprints, log: cfg.Logger, now: cfg.Now}
 }
 

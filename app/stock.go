@@ -57,17 +57,27 @@ func (s *Service) SetStock(ctx context.Context, a Actor, p StockParams) ([]store
 	if _, err := s.editor(ctx, a, p.StoreID); err != nil {
 		return nil, err
 	}
+	var fired store.AlertEvaluateResult
 	rows, err := s.db.StockEdit(ctx, &store.StockEditParams{
 		AccountID: a.Account.ID, StoreID: p.StoreID, Source: p.Source, Note: p.Note, Edits: p.Edits, Now: s.now(),
+		// The push jobs and the alerts commit with the edit: an edit that
+		// is saved is always pushed, and alerted on once.
 		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
+			ids := make([]int64, 0, len(rows))
 			for _, r := range rows {
+				ids = append(ids, r.OfferingID)
 				if r.Pending() {
 					if err := s.jobs.EnqueuePushTx(ctx, tx, p.StoreID, r.OfferingID); err != nil {
 						return err
 					}
 				}
 			}
-			return nil
+			if s.alerts == nil {
+				return nil
+			}
+			var err error
+			fired, err = s.alerts.EvaluateTx(ctx, tx, p.StoreID, ids)
+			return err
 		},
 	})
 	if errors.Is(err, store.ErrForbidden) {
@@ -81,6 +91,9 @@ func (s *Service) SetStock(ctx context.Context, a Actor, p StockParams) ([]store
 		ids[i] = r.OfferingID
 	}
 	s.hub.Publish(hub.Event{Kind: hub.StockChanged, StoreID: p.StoreID, OfferingIDs: ids, AccountID: a.Account.ID})
+	if s.alerts != nil {
+		s.alerts.Announce(p.StoreID, fired)
+	}
 	return rows, nil
 }
 
@@ -153,6 +166,15 @@ func (s *Service) SetThreshold(ctx context.Context, a Actor, p store.ThresholdSe
 	if err := s.db.ThresholdSet(ctx, &p); err != nil {
 		return err
 	}
-	s.hub.Publish(hub.Event{Kind: hub.StockChanged, StoreID: p.StoreID, OfferingIDs: []int64{p.OfferingID}})
+	var ids []int64 // nil: every row of the store (a listing-wide change)
+	if p.OfferingID != 0 {
+		ids = []int64{p.OfferingID}
+	}
+	s.hub.Publish(hub.Event{Kind: hub.StockChanged, StoreID: p.StoreID, OfferingIDs: ids})
+	if s.alerts != nil {
+		if _, err := s.alerts.Evaluate(ctx, p.StoreID, ids); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -94,10 +94,16 @@ func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSetti
 	}
 	p.AccountID, p.Now = a.Account.ID, s.now()
 	st, err := s.db.StoreUpdateSettings(ctx, &p)
-	if err == nil {
-		s.hub.Publish(hub.Event{Kind: hub.StoreChanged, StoreID: st.ID})
+	if err != nil {
+		return st, err
 	}
-	return st, err
+	s.hub.Publish(hub.Event{Kind: hub.StoreChanged, StoreID: st.ID})
+	if p.LowStockDefault != nil && s.alerts != nil {
+		if _, err := s.alerts.Evaluate(ctx, st.ID, nil); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
 }
 
 // StartConnect begins connecting an Etsy shop and returns the page the
