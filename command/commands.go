@@ -33,7 +33,7 @@ func root() *command {
 			subs: []*command{
 				{name: "log", args: "[--store S] [--limit N] [--format table|json]", summary: "list recent syncs", run: runSyncLog},
 			}},
-		// ALERTS {name: "alerts", args: "[--follow] [--format table|json]", summary: "list low-stock alerts", help: alertsHelp, run: runAlerts},
+		{name: "alerts", args: "[--store S] [--all] [--follow] [--format table|json]", summary: "list low-stock alerts", help: alertsHelp, run: runAlerts},
 		{name: "keys", summary: "manage the SSH keys of your account", subs: []*command{
 			{name: "list", args: "[--format table|json]", summary: "list your keys", run: runKeysList},
 			{name: "add", args: "< key.pub", summary: "add a public key (one authorized_keys line on stdin)", run: runKeysAdd},

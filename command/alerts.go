@@ -1,0 +1,140 @@
+// The alerts command: low-stock alerts, listed or followed live.
+package command
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/store"
+)
+
+const alertsHelp = `Lists the store's active low-stock and out-of-stock alerts, newest first,
+with how each of your notifications went (--all adds resolved ones).
+With --follow, prints each new alert as one JSON object per line as it fires,
+for as long as the connection stays open.`
+
+// alertLimit caps a listing; following has no cap.
+const alertLimit = 200
+
+type alertJSON struct {
+	ID         int64          `json:"id"`
+	StoreID    int64          `json:"store_id"`
+	Store      string         `json:"store"`
+	Kind       string         `json:"kind"`
+	Active     bool           `json:"active"`
+	Quantity   int            `json:"quantity"`
+	Threshold  int            `json:"threshold"`
+	FiredAt    string         `json:"fired_at"`
+	ResolvedAt *string        `json:"resolved_at"`
+	ListingID  int64          `json:"listing_id"`
+	SKU        string         `json:"sku"`
+	Title      string         `json:"title"`
+	Variation  string         `json:"variation"`
+	URL        string         `json:"url"`
+	Deliveries []deliveryJSON `json:"deliveries"`
+}
+
+type deliveryJSON struct {
+	Channel   string  `json:"channel"`
+	Digest    bool    `json:"digest"`
+	Status    string  `json:"status"`
+	Attempts  int     `json:"attempts"`
+	LastError string  `json:"last_error"`
+	SentAt    *string `json:"sent_at"`
+}
+
+func alertItem(v store.AlertView) alertJSON {
+	out := alertJSON{ID: v.ID, StoreID: v.StoreID, Store: v.StoreName, Kind: string(v.Kind), Active: v.Active,
+		Quantity: v.Quantity, Threshold: v.Threshold, FiredAt: timestamp(v.FiredAt), ResolvedAt: optTime(v.ResolvedAt),
+		ListingID: v.EtsyListingID, SKU: v.SKU, Title: v.Title, Variation: v.Variation, URL: v.URL,
+		Deliveries: make([]deliveryJSON, len(v.Deliveries))}
+	for i, d := range v.Deliveries {
+		out.Deliveries[i] = deliveryJSON{Channel: string(d.Channel), Digest: d.Digest, Status: string(d.Status),
+			Attempts: d.Attempts, LastError: d.LastError, SentAt: optTime(d.SentAt)}
+	}
+	return out
+}
+
+func runAlerts(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	storeRef := storeFlag(fs)
+	all := fs.Bool("all", false, "include resolved alerts")
+	follow := fs.Bool("follow", false, "print new alerts as JSON lines until the connection closes")
+	formatV := formatFlag(fs, formatTable, formatJSON)
+	if _, err := r.parse(c, fs, 0, 0); err != nil {
+		return err
+	}
+	f, err := checkFormat(c, *formatV, formatTable, formatJSON)
+	if err != nil {
+		return err
+	}
+	m, err := r.resolveStore(*storeRef)
+	if err != nil {
+		return err
+	}
+	if *follow {
+		return r.followAlerts(m)
+	}
+	views, err := r.app.Alerts(r.ctx, r.actor, m.ID, app.AlertListParams{ActiveOnly: !*all, Limit: alertLimit})
+	if err != nil {
+		return err
+	}
+	out := make([]alertJSON, len(views))
+	for i, v := range views {
+		out[i] = alertItem(v)
+	}
+	if f == formatJSON {
+		return writeJSON(r.env.Stdout, out)
+	}
+	if len(out) == 0 {
+		r.notef("no alerts")
+		return nil
+	}
+	t := newTable(r.env.Stdout, []int{0, 0, 0, 0, 24, 40, 30, 0, 40}, "ID", "FIRED", "KIND", "QTY", "SKU", "TITLE", "VARIATION", "STATE", "NOTIFIED")
+	for i, a := range out {
+		state := "active"
+		if !a.Active {
+			state = "resolved"
+		}
+		notified := ""
+		for j, d := range a.Deliveries {
+			if j > 0 {
+				notified += ", "
+			}
+			notified += d.Channel + " " + d.Status
+			if d.LastError != "" && d.Status != string(store.DeliverySent) {
+				notified += " (" + d.LastError + ")"
+			}
+		}
+		t.row(strconv.FormatInt(a.ID, 10), shortTime(views[i].FiredAt), a.Kind,
+			fmt.Sprintf("%d/%d", a.Quantity, a.Threshold), a.SKU, a.Title, a.Variation, state, notified)
+	}
+	return t.flush()
+}
+
+// followAlerts prints alerts that fire from now on, one JSON object per
+// line, until the session ends. The end of the session is the normal way
+// out, so it is not an error.
+func (r *runner) followAlerts(m store.MemberStore) error {
+	latest, err := r.app.Alerts(r.ctx, r.actor, m.ID, app.AlertListParams{Limit: 1})
+	if err != nil {
+		return err
+	}
+	var after int64
+	if len(latest) == 1 {
+		after = latest[0].ID
+	}
+	r.notef("following alerts of %s; close the connection to stop", m.Name)
+	enc := json.NewEncoder(r.env.Stdout)
+	err = r.app.FollowAlerts(r.ctx, r.actor, m.ID, after, func(v store.AlertView) error {
+		return enc.Encode(alertItem(v))
+	})
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,118 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+)
+
+// fireAlert sets sku to 0 and evaluates alerts the way the notifier does
+// after an edit, announcing the change on the hub.
+func (f *fixture) fireAlert(t *testing.T, sku string) {
+	t.Helper()
+	rows, err := f.app.Inventory(t.Context(), f.owner, f.store.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := app.FindRows(rows, sku)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.SetStock(t.Context(), f.owner, app.StockParams{StoreID: f.store.ID, Source: store.SourceTUI,
+		Edits: []store.StockEditItem{{OfferingID: found[0].OfferingID, Quantity: 0}}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.db.AlertEvaluate(t.Context(), &store.AlertEvaluateParams{StoreID: f.store.ID,
+		OfferingIDs: []int64{found[0].OfferingID}, Channels: []store.Channel{store.ChannelEmail}, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Fired) != 1 {
+		t.Fatalf("%d alerts fired, want 1", len(res.Fired))
+	}
+	f.hub.Publish(hub.Event{Kind: hub.AlertsChanged, StoreID: f.store.ID})
+}
+
+func TestAlerts(t *testing.T) {
+	f := newFixture(t)
+	f.run(t, f.owner, "", "alerts").want(t, ExitOK)
+	f.fireAlert(t, "MUG-2")
+
+	r := f.run(t, f.viewer, "", "alerts").want(t, ExitOK)
+	contains(t, "table", r.stdout, "MUG-2", "out_of_stock", "active", "Hand-thrown mug 900")
+	r = f.run(t, f.owner, "", "alerts", "--format", "json").want(t, ExitOK)
+	wantKeys(t, r.stdout, "id", "store_id", "store", "kind", "active", "quantity", "threshold", "fired_at", "resolved_at",
+		"listing_id", "sku", "title", "variation", "url", "deliveries")
+	var out []alertJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out) != 1 || out[0].SKU != "MUG-2" ||
+		out[0].Quantity != 0 || out[0].Store != "Ada's Pottery" || !out[0].Active {
+		t.Errorf("json %v %s", err, r.stdout)
+	}
+	f.run(t, f.owner, "", "alerts", "--format", "csv").want(t, ExitUsage)
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestAlertsFollow(t *testing.T) {
+	f := newFixture(t)
+	f.fireAlert(t, "MUG-1") // before following: not printed
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &stdout, Stderr: &stderr}, []string{"alerts", "--follow"})
+	}()
+	waitFor(t, "the follow to start", func() bool { return strings.Contains(stderr.String(), "following") })
+
+	f.fireAlert(t, "MUG-3")
+	waitFor(t, "an alert line", func() bool { return strings.Contains(stdout.String(), "\n") })
+	cancel() // the connection closes
+	if code := <-done; code != ExitOK {
+		t.Errorf("exit %d after the connection closed; stderr %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("want one JSON line, got:\n%s", stdout.String())
+	}
+	var a alertJSON
+	if err := json.Unmarshal([]byte(lines[0]), &a); err != nil || a.SKU != "MUG-3" || a.Kind != string(store.AlertOutOfStock) {
+		t.Errorf("line %q: %v", lines[0], err)
+	}
+}
