@@ -33,8 +33,9 @@ import (
 // Queue names. Pushes have their own queue so a long full sync of a big
 // shop never makes a seller's edit wait for a free worker.
 const (
-	QueuePush = "push"
-	QueueSync = "sync"
+	QueuePush   = "push"
+	QueueSync   = "sync"
+	QueueNotify = "notify"
 )
 
 // Config configures a Queue. Zero values take the documented defaults.
@@ -241,6 +242,8 @@ func (q *Queue) get() (client, error) {
 		Queues: map[string]river.QueueConfig{
 			QueuePush: {MaxWorkers: q.cfg.Workers},
 			QueueSync: {MaxWorkers: q.cfg.Workers},
+			// Alert deliveries: SMTP and Telegram calls are short.
+			QueueNotify: {MaxWorkers: q.cfg.Workers},
 		},
 		Workers: q.workers,
 		// A sync of a large shop at a low rate limit takes minutes.

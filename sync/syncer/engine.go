@@ -40,11 +40,21 @@ type Config struct {
 	Tokens TokenSources
 	Queue  *jobs.Queue
 	Hub    *hub.Hub
+	// Alerts fires and resolves low-stock alerts in the transaction of each
+	// page that moved stock (*notify.Evaluator). Optional.
+	Alerts AlertChecker
 	// Owner names this process in leases. Default: host, pid and a random
 	// suffix.
 	Owner  string
 	Logger *slog.Logger
 	Now    func() time.Time
+}
+
+// AlertChecker is what the engine needs of the low-stock alerts.
+type AlertChecker interface {
+	EvaluateTx(ctx context.Context, tx store.Tx, storeID int64, offeringIDs []int64) (store.AlertEvaluateResult, error)
+	Announce(storeID int64, res store.AlertEvaluateResult)
+	Evaluate(ctx context.Context, storeID int64, offeringIDs []int64) (store.AlertEvaluateResult, error)
 }
 
 // Engine runs syncs and pushes. It is safe for concurrent use.
@@ -54,6 +64,7 @@ type Engine struct {
 	tokens TokenSources
 	queue  *jobs.Queue
 	hub    *hub.Hub
+	alerts AlertChecker
 	owner  string
 	log    *slog.Logger
 	now    func() time.Time
@@ -83,7 +94,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Now = time.Now
 	}
 	return &Engine{db: cfg.Store, etsy: cfg.Etsy, tokens: cfg.Tokens, queue: cfg.Queue, hub: cfg.Hub,
-		owner: cfg.Owner, log: cfg.Logger, now: cfg.Now}, nil
+		alerts: cfg.Alerts, owner: cfg.Owner, log: cfg.Logger, now: cfg.Now}, nil
 }
 
 func defaultOwner() string {
@@ -175,4 +186,31 @@ func jobError(err error) error {
 		return river.JobSnooze(time.Second)
 	}
 	return err
+}
+
+// writeListings writes one page of listings and, in the same transaction,
+// fires the alerts the page's stock changes call for: an alert is durable
+// exactly when the change that caused it is.
+func (e *Engine) writeListings(ctx context.Context, storeID int64, snaps []store.ListingSnapshot) (store.SyncWriteResult, error) {
+	p := &store.SyncListingsWriteParams{StoreID: storeID, Listings: snaps, Now: e.now()}
+	var fired store.AlertEvaluateResult
+	if e.alerts != nil {
+		p.OnCommit = func(ctx context.Context, tx store.Tx, res store.SyncWriteResult) error {
+			if len(res.StockChanges) == 0 {
+				return nil
+			}
+			ids := make([]int64, len(res.StockChanges))
+			for i, c := range res.StockChanges {
+				ids[i] = c.OfferingID
+			}
+			var err error
+			fired, err = e.alerts.EvaluateTx(ctx, tx, storeID, ids)
+			return err
+		}
+	}
+	res, err := e.db.SyncListingsWrite(ctx, p)
+	if err == nil && e.alerts != nil {
+		e.alerts.Announce(storeID, fired)
+	}
+	return res, err
 }

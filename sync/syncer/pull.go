@@ -227,7 +227,7 @@ func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats,
 				snaps = append(snaps, snap)
 				seen = append(seen, l.ListingID)
 			}
-			res, err := e.db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: st.ID, Listings: snaps, Now: e.now()})
+			res, err := e.writeListings(ctx, st.ID, snaps)
 			if err != nil {
 				return err
 			}
@@ -341,7 +341,7 @@ func (e *Engine) refreshListings(ctx context.Context, st store.Store, shop *etsy
 			}
 			snaps = append(snaps, snap)
 		}
-		res, err := e.db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: st.ID, Listings: snaps, Now: e.now()})
+		res, err := e.writeListings(ctx, st.ID, snaps)
 		if err != nil {
 			return err
 		}

@@ -143,6 +143,11 @@ func (e *Engine) pushRow(ctx context.Context, jobID int64, st store.Store, row s
 	done := func(pushed, after int, note string) error {
 		_, err := e.db.PushDone(ctx, &store.PushDoneParams{OfferingID: row.OfferingID, DesiredVersion: row.DesiredVersion,
 			Pushed: pushed, Etsy: after, Note: note, Now: e.now()})
+		if err == nil && e.alerts != nil && after != row.DesiredQuantity {
+			// Etsy sold some meanwhile: the row now shows less than the
+			// seller typed, which may cross a threshold.
+			_, err = e.alerts.Evaluate(ctx, row.StoreID, []int64{row.OfferingID})
+		}
 		return err
 	}
 
