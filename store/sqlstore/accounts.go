@@ -133,18 +133,29 @@ func (s *Store) KeyAdd(ctx context.Context, p *store.KeyAddParams) (store.Key, e
 
 func (s *Store) KeyRemove(ctx context.Context, p *store.KeyRemoveParams) error {
 	err := s.d.InTx(ctx, func(tx Tx) error {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM account_keys WHERE account_id = $1`, p.AccountID).Scan(&n); err != nil {
+		// Touching the account row first makes concurrent removals of the
+		// same account's keys take turns (a row lock in PostgreSQL, the
+		// write lock in SQLite), so two removals cannot both see "two keys
+		// left" and leave none.
+		n, err := tx.Exec(ctx, `UPDATE accounts SET updated_at = updated_at WHERE id = $1`, p.AccountID)
+		if err != nil {
 			return err
+		}
+		if n == 0 {
+			return store.ErrNotFound
 		}
 		var owner int64
 		if err := tx.QueryRow(ctx, `SELECT account_id FROM account_keys WHERE id = $1 AND account_id = $2`, p.KeyID, p.AccountID).Scan(&owner); err != nil {
 			return err
 		}
-		if n <= 1 {
+		var keys int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM account_keys WHERE account_id = $1`, p.AccountID).Scan(&keys); err != nil {
+			return err
+		}
+		if keys <= 1 {
 			return store.ErrLastKey
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM account_keys WHERE id = $1 AND account_id = $2`, p.KeyID, p.AccountID)
+		_, err = tx.Exec(ctx, `DELETE FROM account_keys WHERE id = $1 AND account_id = $2`, p.KeyID, p.AccountID)
 		return err
 	})
 	return s.err("key remove", err)

@@ -44,15 +44,10 @@ func (s *Store) StoreConnect(ctx context.Context, p *store.StoreConnectParams) (
 // own transaction.
 func (s *Store) storeConnect(ctx context.Context, tx Tx, p *store.StoreConnectParams) (store.Store, error) {
 	t := ms(now(p.Now))
-	var owner int64
-	err := tx.QueryRow(ctx, `SELECT m.account_id FROM memberships m JOIN stores s ON s.id = m.store_id
-		WHERE s.etsy_shop_id = $1 AND m.role = 'owner'`, p.EtsyShopID).Scan(&owner)
-	switch {
-	case err == nil && owner != p.AccountID:
-		return store.Store{}, store.ErrShopLinked
-	case err != nil && !s.isNotFound(err):
-		return store.Store{}, err
-	}
+	// The upsert comes first: it locks the shop's row, so the owner check
+	// below sees any connect that committed meanwhile, and two accounts
+	// connecting one new shop at once cannot both become its owner. A
+	// refused connect rolls the token update back with the transaction.
 	st, err := scanStore(tx.QueryRow(ctx, `INSERT INTO stores AS s (etsy_shop_id, etsy_user_id, name, currency, status, is_sandbox,
 			access_token, refresh_token, token_expires_at, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, 'connected', $5, $6, $7, $8, $9, $9)
@@ -64,6 +59,14 @@ func (s *Store) storeConnect(ctx context.Context, tx Tx, p *store.StoreConnectPa
 		p.EtsyShopID, p.EtsyUserID, p.Name, p.Currency, p.IsSandbox, p.AccessToken, p.RefreshToken, ms(p.TokenExpiresAt), t))
 	if err != nil {
 		return st, err
+	}
+	var others int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM memberships WHERE store_id = $1 AND role = 'owner' AND account_id <> $2`,
+		st.ID, p.AccountID).Scan(&others); err != nil {
+		return st, err
+	}
+	if others > 0 {
+		return store.Store{}, store.ErrShopLinked
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO memberships (account_id, store_id, role, created_at) VALUES ($1, $2, 'owner', $3)
 		ON CONFLICT (account_id, store_id) DO UPDATE SET role = 'owner'`, p.AccountID, st.ID, t)

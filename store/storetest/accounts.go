@@ -3,6 +3,8 @@ package storetest
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -111,10 +113,58 @@ var accountTests = map[string]func(t *testing.T, h *harness){
 		if !keys[0].LastUsedAt.Equal(h.at(time.Hour)) {
 			t.Fatalf("last used = %v, want %v", keys[0].LastUsedAt, h.at(time.Hour))
 		}
+
+		// Two sessions removing the last two keys at once leave one.
+		_, err = h.db.KeyAdd(ctx, &store.KeyAddParams{AccountID: a.ID, Fingerprint: "SHA256:alice3", PublicKey: "x", Now: h.now})
+		noErr(t, err, "key add")
+		keys, _ = h.db.KeyList(ctx, a.ID)
+		errs := race(2, func(i int) error {
+			return h.db.KeyRemove(context.Background(), &store.KeyRemoveParams{AccountID: a.ID, KeyID: keys[i].ID})
+		})
+		if (errs[0] == nil) == (errs[1] == nil) || !errors.Is(errors.Join(errs...), store.ErrLastKey) {
+			t.Fatalf("concurrent removals = %v; want one success and one ErrLastKey", errs)
+		}
+		if keys, _ = h.db.KeyList(ctx, a.ID); len(keys) != 1 {
+			t.Fatalf("%d keys left after concurrent removals", len(keys))
+		}
 	},
 }
 
 var storeTests = map[string]func(t *testing.T, h *harness){
+	"ConcurrentConnect": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		accounts := []store.Account{h.account(t, "alice"), h.account(t, "bob")}
+		for round := range 3 {
+			shop := int64(510 + round)
+			errs := race(2, func(i int) error {
+				_, err := h.db.StoreConnect(context.Background(), &store.StoreConnectParams{AccountID: accounts[i].ID, EtsyShopID: shop,
+					Name: "Contested", AccessToken: []byte{byte(i)}, RefreshToken: []byte{byte(i)}, Now: h.now})
+				return err
+			})
+			winner := -1
+			for i, err := range errs {
+				switch {
+				case err == nil:
+					winner = i
+				case !errors.Is(err, store.ErrShopLinked):
+					t.Fatalf("round %d: concurrent connect: %v", round, err)
+				}
+			}
+			if winner < 0 || (errs[0] == nil) == (errs[1] == nil) {
+				t.Fatalf("round %d: connects = %v; want exactly one", round, errs)
+			}
+			all, _ := h.db.StoreList(ctx)
+			st := all[len(all)-1]
+			members, _ := h.db.MembershipList(ctx, st.ID)
+			if len(members) != 1 || members[0].Role != store.RoleOwner {
+				t.Fatalf("round %d: members of the contested shop = %+v", round, members)
+			}
+			tok, _ := h.db.StoreTokensGet(ctx, st.ID)
+			if mine, _ := h.db.StoreGetForAccount(ctx, members[0].AccountID, st.ID); mine.ID != st.ID || len(tok.AccessToken) != 1 {
+				t.Fatalf("round %d: owner cannot see the store or tokens are mixed: %+v", round, tok)
+			}
+		}
+	},
 	"ConnectAndList": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		a := h.account(t, "alice")
