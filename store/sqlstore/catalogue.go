@@ -131,11 +131,6 @@ func (s *Store) writeListings(ctx context.Context, tx Tx, p *store.SyncListingsW
 	return res, nil
 }
 
-type newProduct struct {
-	listingID int64
-	snap      store.ProductSnapshot
-}
-
 func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsWriteParams, byEtsy map[int64]int64, t int64, res *store.SyncWriteResult) error {
 	listingIDs := make([]int64, 0, len(p.Listings))
 	for _, l := range p.Listings {
@@ -172,6 +167,10 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 		return err
 	}
 
+	type newProduct struct {
+		listingID int64
+		snap      store.ProductSnapshot
+	}
 	var inserts []newProduct
 	var stmts []Statement
 	for _, l := range p.Listings {
@@ -223,9 +222,6 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 
 	if len(inserts) == 0 {
 		return nil
-	}
-	if s.arrays {
-		return insertProductsArrays(ctx, tx, p.StoreID, inserts, t, res)
 	}
 	type productRef struct {
 		listingID int64
@@ -503,45 +499,4 @@ func (s *Store) ThresholdSet(ctx context.Context, p *store.ThresholdSetParams) e
 	default:
 		return s.err("threshold set", fmt.Errorf("a listing or an offering is required: %w", store.ErrInvalid))
 	}
-}
-
-// insertProductsArrays inserts new products and their offerings in one
-// PostgreSQL statement, one array per column: the products' new ids flow
-// to the offerings inside the database instead of a round trip through Go.
-func insertProductsArrays(ctx context.Context, tx Tx, storeID int64, inserts []newProduct, t int64, res *store.SyncWriteResult) error {
-	n := len(inserts)
-	listing, etsyProduct, etsyOffering, qty, amount, divisor, readiness := make([]int64, n), make([]int64, n), make([]int64, n),
-		make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	key, sku, variation, props, currency := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	enabled := make([]bool, n)
-	for i, np := range inserts {
-		ps := np.snap
-		listing[i], key[i], sku[i], variation[i], props[i], etsyProduct[i] = np.listingID, ps.Key, ps.SKU, ps.Variation, ps.PropertyValues, ps.EtsyProductID
-		etsyOffering[i], qty[i], amount[i], divisor[i] = ps.EtsyOfferingID, int64(ps.Quantity), ps.Price.Amount, int64(ps.Price.Divisor)
-		currency[i], enabled[i], readiness[i] = ps.Price.Currency, ps.Enabled, ps.ReadinessID
-	}
-	written, err := tx.Exec(ctx, `WITH v AS (
-			SELECT * FROM unnest(CAST($2 AS BIGINT[]), CAST($3 AS TEXT[]), CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS TEXT[]),
-				CAST($7 AS BIGINT[]), CAST($8 AS BIGINT[]), CAST($9 AS BIGINT[]), CAST($10 AS BIGINT[]), CAST($11 AS BIGINT[]),
-				CAST($12 AS TEXT[]), CAST($13 AS BOOLEAN[]), CAST($14 AS BIGINT[]))
-			AS v(listing_id, product_key, sku, variation, property_values, etsy_product_id, etsy_offering_id, quantity,
-				price_amount, price_divisor, currency, is_enabled, readiness_state_id)
-		), p AS (
-			INSERT INTO products (store_id, listing_id, product_key, sku, variation, property_values, etsy_product_id)
-			SELECT $1, listing_id, product_key, sku, variation, property_values, etsy_product_id FROM v
-			RETURNING id, listing_id, product_key
-		)
-		INSERT INTO offerings (store_id, product_id, etsy_offering_id, quantity, price_amount, price_divisor, currency, is_enabled,
-			readiness_state_id, updated_at)
-		SELECT $1, p.id, v.etsy_offering_id, v.quantity, v.price_amount, v.price_divisor, v.currency, v.is_enabled, v.readiness_state_id, $15
-		FROM p JOIN v ON v.listing_id = p.listing_id AND v.product_key = p.product_key`,
-		storeID, listing, key, sku, variation, props, etsyProduct, etsyOffering, qty, amount, divisor, currency, enabled, readiness, t)
-	if err != nil {
-		return err
-	}
-	if written != int64(n) {
-		return fmt.Errorf("wrote %d offerings for %d new products", written, n)
-	}
-	res.OfferingsChanged += n
-	return nil
 }
