@@ -9,7 +9,9 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/stockroom/stockroom/jobs"
+	"github.com/stockroom/stockroom/jobs/jobstest"
 	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/postgres"
 	"github.com/stockroom/stockroom/store/sqlite"
 )
 
@@ -25,7 +27,19 @@ type nopSync struct {
 
 func (nopSync) Work(context.Context, *river.Job[jobs.SyncArgs]) error { return nil }
 
-func newQueue(t *testing.T) (*jobs.Queue, *sqlite.DB) {
+// backends are the databases every test runs on: a queue beside an empty
+// store, as a server process has them.
+func backends() []struct {
+	name string
+	open func(t *testing.T) (*jobs.Queue, store.DB)
+} {
+	return []struct {
+		name string
+		open func(t *testing.T) (*jobs.Queue, store.DB)
+	}{{"sqlite", openSQLite}, {"postgres", openPostgres}}
+}
+
+func openSQLite(t *testing.T) (*jobs.Queue, store.DB) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "db")
 	db, err := sqlite.Open(t.Context(), path)
@@ -37,82 +51,117 @@ func newQueue(t *testing.T) (*jobs.Queue, *sqlite.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	river.AddWorker(q.Workers(), nopPush{})
-	river.AddWorker(q.Workers(), nopSync{})
-	t.Cleanup(func() { _ = q.Stop(context.Background()) })
 	return q, db
 }
 
+func openPostgres(t *testing.T) (*jobs.Queue, store.DB) {
+	t.Helper()
+	db, err := postgres.Open(t.Context(), jobstest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	q, err := jobs.NewPostgres(db.Pool(), jobs.Config{Test: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q, db
+}
+
+// eachBackend runs fn on every backend, in parallel subtests.
+func eachBackend(t *testing.T, fn func(t *testing.T, q *jobs.Queue, db store.DB)) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			q, db := b.open(t)
+			fn(t, q, db)
+		})
+	}
+}
+
+func withWorkers(t *testing.T, q *jobs.Queue) {
+	t.Helper()
+	river.AddWorker(q.Workers(), nopPush{})
+	river.AddWorker(q.Workers(), nopSync{})
+	t.Cleanup(func() { _ = q.Stop(context.Background()) })
+}
+
 func TestPushBurstMakesOneJob(t *testing.T) {
-	q, _ := newQueue(t)
-	ctx := t.Context()
-	var ids []int64
-	for range 3 {
-		id, err := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: 42}, nil)
-		if err != nil {
-			t.Fatal(err)
+	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
+		withWorkers(t, q)
+		ctx := t.Context()
+		var ids []int64
+		for range 3 {
+			id, err := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: 42}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
 		}
-		ids = append(ids, id)
-	}
-	if ids[0] != ids[1] || ids[1] != ids[2] {
-		t.Fatalf("a burst of edits made jobs %v, want one", ids)
-	}
-	other, _ := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: 43}, nil)
-	if other == ids[0] {
-		t.Fatal("another offering shared the job")
-	}
+		if ids[0] != ids[1] || ids[1] != ids[2] {
+			t.Fatalf("a burst of edits made jobs %v, want one", ids)
+		}
+		other, _ := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: 43}, nil)
+		if other == ids[0] {
+			t.Fatal("another offering shared the job")
+		}
+	})
 }
 
 func TestScheduledSyncUniquePerPeriodManualJoins(t *testing.T) {
-	q, _ := newQueue(t)
-	ctx := t.Context()
-	a, err := q.EnqueueSyncJob(ctx, 7, store.SyncIncremental, store.TriggerSchedule)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := q.EnqueueSyncJob(ctx, 7, store.SyncIncremental, store.TriggerSchedule)
-	if a != b {
-		t.Fatalf("two scheduled syncs in one period: %d, %d", a, b)
-	}
-	c, _ := q.EnqueueSyncJob(ctx, 8, store.SyncIncremental, store.TriggerSchedule)
-	if c == a {
-		t.Fatal("another store's sync was deduplicated")
-	}
-	m1, _ := q.EnqueueSyncJob(ctx, 7, store.SyncFull, store.TriggerManual)
-	m2, _ := q.EnqueueSyncJob(ctx, 7, store.SyncFull, store.TriggerManual)
-	if m1 != m2 {
-		t.Fatal("a second Sync now did not join the waiting one")
-	}
-	if _, err := q.EnqueueSyncJob(ctx, 7, "weekly", store.TriggerManual); err == nil {
-		t.Fatal("an unknown kind was queued")
-	}
+	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
+		withWorkers(t, q)
+		ctx := t.Context()
+		a, err := q.EnqueueSyncJob(ctx, 7, store.SyncIncremental, store.TriggerSchedule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := q.EnqueueSyncJob(ctx, 7, store.SyncIncremental, store.TriggerSchedule)
+		if a != b {
+			t.Fatalf("two scheduled syncs in one period: %d, %d", a, b)
+		}
+		c, _ := q.EnqueueSyncJob(ctx, 8, store.SyncIncremental, store.TriggerSchedule)
+		if c == a {
+			t.Fatal("another store's sync was deduplicated")
+		}
+		m1, _ := q.EnqueueSyncJob(ctx, 7, store.SyncFull, store.TriggerManual)
+		m2, _ := q.EnqueueSyncJob(ctx, 7, store.SyncFull, store.TriggerManual)
+		if m1 != m2 {
+			t.Fatal("a second Sync now did not join the waiting one")
+		}
+		if _, err := q.EnqueueSyncJob(ctx, 7, "weekly", store.TriggerManual); err == nil {
+			t.Fatal("an unknown kind was queued")
+		}
+	})
 }
 
 func TestInsertTxCommitsWithTheStoreWrite(t *testing.T) {
-	q, db := newQueue(t)
-	ctx := t.Context()
-	events, cancel, err := q.Subscribe(river.EventKindJobCompleted)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cancel()
-	if err := q.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	// A store write whose OnCommit enqueues: the job runs once committed.
-	_, err = db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: 1, Now: time.Now(),
-		OnCommit: func(ctx context.Context, tx store.Tx, _ store.SyncWriteResult) error {
-			return q.EnqueuePushTx(ctx, tx, 1, 99)
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case ev := <-events:
-		if ev.Job.Kind != "push" {
-			t.Fatalf("completed %s", ev.Job.Kind)
+	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
+		withWorkers(t, q)
+		ctx := t.Context()
+		events, cancel, err := q.Subscribe(river.EventKindJobCompleted)
+		if err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the job inserted in the store transaction never ran")
-	}
+		defer cancel()
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// A store write whose OnCommit enqueues: the job runs once committed.
+		_, err = db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: 1, Now: time.Now(),
+			OnCommit: func(ctx context.Context, tx store.Tx, _ store.SyncWriteResult) error {
+				return q.EnqueuePushTx(ctx, tx, 1, 99)
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case ev := <-events:
+			if ev.Job.Kind != "push" {
+				t.Fatalf("completed %s", ev.Job.Kind)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the job inserted in the store transaction never ran")
+		}
+	})
 }
