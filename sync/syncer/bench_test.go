@@ -11,6 +11,12 @@ import (
 // empty store, with the sandbox's rate limit off and at Etsy's common 10
 // calls a second, and reports the Etsy calls it took.
 func BenchmarkFullSync10k(b *testing.B) {
+	for _, be := range backends() {
+		b.Run(be.name, func(b *testing.B) { benchFullSync(b, be) })
+	}
+}
+
+func benchFullSync(b *testing.B, be backend) {
 	for _, bc := range []struct {
 		name      string
 		perSecond int
@@ -18,7 +24,7 @@ func BenchmarkFullSync10k(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
-				e := newEnv(b, sandbox.GenOptions{Seed: 1, Listings: 10000, Receipts: 500}, sandbox.Config{PerSecond: bc.perSecond})
+				e := newEnv(b, be, sandbox.GenOptions{Seed: 1, Listings: 10000, Receipts: 500}, sandbox.Config{PerSecond: bc.perSecond})
 				e.sb.ResetCalls()
 				b.StartTimer()
 				if _, err := e.eng.Sync(e.ctx, e.storeID, store.SyncFull, store.TriggerManual); err != nil {

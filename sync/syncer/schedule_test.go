@@ -11,62 +11,68 @@ import (
 )
 
 func TestScheduleEnqueuesDueSyncsOnce(t *testing.T) {
-	e := newEnv(t, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, sandbox.Config{})
-	now := time.Now()
-	s, err := syncer.NewScheduler(syncer.ScheduleConfig{Store: e.db, Etsy: e.client, Queue: e.q, Interval: time.Minute,
-		Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.RunOnce(e.ctx)
-	if err != nil || res.Enqueued != 1 {
-		t.Fatalf("first pass: %+v %v, want the never-synced store enqueued", res, err)
-	}
-	sub := e.hub.Subscribe(func(ev hub.Event) bool { return ev.Kind == hub.SyncFinished })
-	defer sub.Close()
-	e.start()
-	ev, err := syncer.WaitRun(e.ctx, sub)
-	if err != nil || ev.State != string(store.ResultOK) {
-		t.Fatalf("scheduled sync: %+v %v", ev, err)
-	}
-	// Synced just now: nothing is due until the interval (plus jitter).
-	if res, _ := s.RunOnce(e.ctx); res.Enqueued != 0 {
-		t.Fatalf("a freshly synced store was enqueued again: %+v", res)
-	}
-	now = now.Add(2 * time.Minute)
-	if res, _ := s.RunOnce(e.ctx); res.Enqueued != 1 {
-		t.Fatalf("a due store was not enqueued: %+v", res)
-	}
-	ev, err = syncer.WaitRun(e.ctx, sub)
-	if err != nil || ev.State != string(store.ResultOK) {
-		t.Fatalf("second scheduled sync: %+v %v", ev, err)
-	}
-	runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
-	if len(runs) != 2 || runs[0].Kind != store.SyncIncremental || runs[0].Trigger != store.TriggerSchedule {
-		t.Fatalf("sync log: %+v", runs)
-	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, sandbox.Config{})
+		now := time.Now()
+		s, err := syncer.NewScheduler(syncer.ScheduleConfig{Store: e.db, Etsy: e.client, Queue: e.q, Interval: time.Minute,
+			Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.RunOnce(e.ctx)
+		if err != nil || res.Enqueued != 1 {
+			t.Fatalf("first pass: %+v %v, want the never-synced store enqueued", res, err)
+		}
+		sub := e.hub.Subscribe(func(ev hub.Event) bool { return ev.Kind == hub.SyncFinished })
+		defer sub.Close()
+		e.start()
+		ev, err := syncer.WaitRun(e.ctx, sub)
+		if err != nil || ev.State != string(store.ResultOK) {
+			t.Fatalf("scheduled sync: %+v %v", ev, err)
+		}
+		// Synced just now: nothing is due until the interval (plus jitter).
+		if res, _ := s.RunOnce(e.ctx); res.Enqueued != 0 {
+			t.Fatalf("a freshly synced store was enqueued again: %+v", res)
+		}
+		now = now.Add(2 * time.Minute)
+		if res, _ := s.RunOnce(e.ctx); res.Enqueued != 1 {
+			t.Fatalf("a due store was not enqueued: %+v", res)
+		}
+		ev, err = syncer.WaitRun(e.ctx, sub)
+		if err != nil || ev.State != string(store.ResultOK) {
+			t.Fatalf("second scheduled sync: %+v %v", ev, err)
+		}
+		runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+		if len(runs) != 2 || runs[0].Kind != store.SyncIncremental || runs[0].Trigger != store.TriggerSchedule {
+			t.Fatalf("sync log: %+v", runs)
+		}
+	})
 }
 
 func TestSyncNowReportsTheRun(t *testing.T) {
-	e := newEnv(t, sandbox.GenOptions{Seed: 13, Listings: 10, Receipts: 3}, sandbox.Config{})
-	e.start()
-	ev, err := syncer.SyncNow(e.ctx, e.hub, e.q, e.storeID, store.SyncFull)
-	if err != nil || ev.RunID == 0 || ev.State != string(store.ResultOK) {
-		t.Fatalf("sync now: %+v %v", ev, err)
-	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 13, Listings: 10, Receipts: 3}, sandbox.Config{})
+		e.start()
+		ev, err := syncer.SyncNow(e.ctx, e.hub, e.q, e.storeID, store.SyncFull)
+		if err != nil || ev.RunID == 0 || ev.State != string(store.ResultOK) {
+			t.Fatalf("sync now: %+v %v", ev, err)
+		}
+	})
 }
 
 func TestLeaseElectorHasOneLeader(t *testing.T) {
-	e := newEnv(t, sandbox.GenOptions{Seed: 14, Listings: 2, Receipts: 1}, sandbox.Config{})
-	a := syncer.NewLeaseElector(e.db, "scheduler", "a", time.Minute)
-	b := syncer.NewLeaseElector(e.db, "scheduler", "b", time.Minute)
-	if err := a.IsLeader(e.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.IsLeader(e.ctx); err == nil {
-		t.Fatal("two leaders")
-	}
-	if err := a.IsLeader(e.ctx); err != nil {
-		t.Fatal("the leader lost its lease on renewal:", err)
-	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 14, Listings: 2, Receipts: 1}, sandbox.Config{})
+		la := syncer.NewLeaseElector(e.db, "scheduler", "a", time.Minute)
+		lb := syncer.NewLeaseElector(e.db, "scheduler", "b", time.Minute)
+		if err := la.IsLeader(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := lb.IsLeader(e.ctx); err == nil {
+			t.Fatal("two leaders")
+		}
+		if err := la.IsLeader(e.ctx); err != nil {
+			t.Fatal("the leader lost its lease on renewal:", err)
+		}
+	})
 }

@@ -1,5 +1,5 @@
-// Tests of the engine against the in-memory Etsy sandbox over HTTP, on a
-// SQLite store in a temporary directory, with River working the jobs.
+// Tests of the engine against the in-memory Etsy sandbox over HTTP, on
+// every backend, with River working the jobs.
 package syncer_test
 
 import (
@@ -8,10 +8,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,220 +18,9 @@ import (
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/etsy/sandbox"
 	"github.com/stockroom/stockroom/hub"
-	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/sync/syncer"
 )
-
-const (
-	sbKey    = "testkeystring0000000000"
-	sbSecret = "testsharedsecret"
-)
-
-// staticTokens is a TokenSource for one store with a sandbox-issued token.
-type staticTokens struct {
-	mu     sync.Mutex
-	access string
-}
-
-func (s *staticTokens) AccessToken(context.Context) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.access, nil
-}
-
-func (s *staticTokens) Refresh(context.Context) (string, error) {
-	return "", etsy.ErrRevoked
-}
-
-type tokenMap map[int64]etsy.TokenSource
-
-func (m tokenMap) TokenSource(id int64) etsy.TokenSource { return m[id] }
-
-type env struct {
-	t       testing.TB
-	ctx     context.Context
-	sb      *sandbox.Sandbox
-	srv     *httptest.Server
-	db      *sqlite.DB
-	dbPath  string
-	q       *jobs.Queue
-	eng     *syncer.Engine
-	hub     *hub.Hub
-	client  *etsy.Client
-	seed    sandbox.Seed
-	shopID  int64
-	storeID int64
-	account int64
-}
-
-func newEnv(t testing.TB, gen sandbox.GenOptions, sbcfg sandbox.Config) *env {
-	t.Helper()
-	ctx := t.Context()
-	sbcfg.Keystring, sbcfg.SharedSecret = sbKey, sbSecret
-	sb := sandbox.New(sbcfg)
-	seed := sandbox.Generate(gen)
-	if err := sb.Load(seed); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sb.Handler())
-	t.Cleanup(srv.Close)
-	sb.SetBaseURL(srv.URL)
-	client, err := etsy.New(etsy.Config{
-		APIBaseURL: srv.URL + "/v3", TokenURL: srv.URL + "/v3/public/oauth/token",
-		Keystring: sbKey, SharedSecret: sbSecret, Timeout: 2 * time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "stockroom.db")
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	shop := seed.Shops[0].Shop
-	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "Ada", Email: "ada@example.com",
-		Fingerprint: "SHA256:test", PublicKey: "ssh-ed25519 AAAA test", Now: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: shop.ShopID, EtsyUserID: shop.UserID,
-		Name: shop.Name, Currency: shop.CurrencyCode, IsSandbox: true, AccessToken: []byte("sealed"), RefreshToken: []byte("sealed"),
-		TokenExpiresAt: time.Now().Add(time.Hour), Now: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	access, _, err := sb.IssueToken(shop.ShopID, etsy.Scopes...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := jobs.OpenSQLite(path, jobs.Config{Test: true, Workers: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := hub.New()
-	eng, err := syncer.New(syncer.Config{Store: db, Etsy: client, Tokens: tokenMap{st.ID: &staticTokens{access: access}},
-		Queue: q, Hub: h})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Register(q.Workers()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = q.Stop(sctx)
-	})
-	return &env{t: t, ctx: ctx, sb: sb, srv: srv, db: db, dbPath: path, q: q, eng: eng, hub: h, client: client, seed: seed,
-		shopID: shop.ShopID, storeID: st.ID, account: acct.ID}
-}
-
-func (e *env) start() {
-	e.t.Helper()
-	if err := e.q.Start(e.ctx); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
-func (e *env) calls() int {
-	n := 0
-	for _, c := range e.sb.Calls() {
-		n += c
-	}
-	return n
-}
-
-func (e *env) sync(kind store.SyncKind) store.SyncRun {
-	e.t.Helper()
-	run, err := e.eng.Sync(e.ctx, e.storeID, kind, store.TriggerManual)
-	if err != nil {
-		e.t.Fatalf("%s sync: %v", kind, err)
-	}
-	return run
-}
-
-func (e *env) rows() []store.InventoryRow {
-	e.t.Helper()
-	rows, err := e.db.InventoryList(e.ctx, &store.InventoryListParams{AccountID: e.account, StoreID: e.storeID})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return rows
-}
-
-// variedListing finds a listing with several products, each with a SKU and
-// stock of at least min, and returns it with the row of its first product.
-func (e *env) variedListing(minQty int) (sandbox.Listing, store.InventoryRow) {
-	e.t.Helper()
-	for _, r := range e.rows() {
-		l, ok := e.sb.Listing(r.EtsyListingID)
-		if !ok || len(l.Inventory.Products) < 2 || r.SKU == "" || l.State != sandbox.StateActive {
-			continue
-		}
-		good := true
-		for _, p := range l.Inventory.Products {
-			if p.SKU == "" || p.Offerings[0].Quantity < minQty {
-				good = false
-			}
-		}
-		if good {
-			return l, r
-		}
-	}
-	e.t.Fatal("no listing with variations in the generated shop")
-	return sandbox.Listing{}, store.InventoryRow{}
-}
-
-func (e *env) row(offeringID int64) store.InventoryRow {
-	e.t.Helper()
-	r, err := e.db.InventoryGetByID(e.ctx, offeringID)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return r
-}
-
-// edit makes a seller's edit the way the application layer does: the
-// desired quantity and its push job in one transaction.
-func (e *env) edit(offeringID int64, qty int) {
-	e.t.Helper()
-	_, err := e.db.StockEdit(e.ctx, &store.StockEditParams{AccountID: e.account, StoreID: e.storeID, Source: store.SourceTUI,
-		Edits: []store.StockEditItem{{OfferingID: offeringID, Quantity: qty}}, Now: time.Now(),
-		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
-			for _, r := range rows {
-				if err := e.q.EnqueuePushTx(ctx, tx, e.storeID, r.OfferingID); err != nil {
-					return err
-				}
-			}
-			return nil
-		}})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-}
-
-// waitRow waits, on the hub's stock events, until cond holds for the row.
-func (e *env) waitRow(offeringID int64, cond func(store.InventoryRow) bool) store.InventoryRow {
-	e.t.Helper()
-	sub := e.hub.Subscribe(hub.ForStore(e.storeID))
-	defer sub.Close()
-	deadline := time.After(10 * time.Second)
-	for {
-		r := e.row(offeringID)
-		if cond(r) {
-			return r
-		}
-		select {
-		case <-sub.C:
-		case <-time.After(200 * time.Millisecond): // an event may predate the subscription
-		case <-deadline:
-			e.t.Fatalf("row never reached the expected state: %+v", r)
-		}
-	}
-}
 
 func sandboxQty(t *testing.T, sb *sandbox.Sandbox, listingID int64, sku string) int {
 	t.Helper()
@@ -250,344 +37,363 @@ func sandboxQty(t *testing.T, sb *sandbox.Sandbox, listingID int64, sku string) 
 func ceilDiv(n, d int) int { return max(1, (n+d-1)/d) }
 
 func TestFullSyncCallBudgetAndIncrementalTick(t *testing.T) {
-	e := newEnv(t, sandbox.GenOptions{Seed: 3, Listings: 230, Receipts: 130}, sandbox.Config{})
-	perState := map[string]int{}
-	products := 0
-	for _, l := range e.seed.Shops[0].Listings {
-		perState[l.State]++
-		products += len(l.Inventory.Products)
-	}
-	budget := ceilDiv(len(e.seed.Shops[0].Receipts), 100) + 1
-	for _, s := range []string{"active", "inactive", "sold_out", "draft", "expired"} {
-		budget += ceilDiv(perState[s], 100)
-	}
-	run := e.sync(store.SyncIncremental) // never synced: becomes full
-	if run.Kind != store.SyncFull || run.Result != store.ResultOK {
-		t.Fatalf("first sync = %s %s %q, want a full ok run", run.Kind, run.Result, run.Error)
-	}
-	if e.calls() > budget {
-		t.Errorf("full sync made %d calls, budget %d (%v)", e.calls(), budget, e.sb.Calls())
-	}
-	if run.APICalls != e.calls() {
-		t.Errorf("sync log says %d calls, sandbox saw %d", run.APICalls, e.calls())
-	}
-	if got := len(e.rows()); got != products {
-		t.Errorf("%d inventory rows, want %d", got, products)
-	}
-	if run.ListingsChanged != 230 || run.ReceiptsChanged != 130 {
-		t.Errorf("run changed %d listings, %d receipts; want 230, 130", run.ListingsChanged, run.ReceiptsChanged)
-	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 3, Listings: 230, Receipts: 130}, sandbox.Config{})
+		perState := map[string]int{}
+		products := 0
+		for _, l := range e.seed.Shops[0].Listings {
+			perState[l.State]++
+			products += len(l.Inventory.Products)
+		}
+		budget := ceilDiv(len(e.seed.Shops[0].Receipts), 100) + 1
+		for _, s := range []string{"active", "inactive", "sold_out", "draft", "expired"} {
+			budget += ceilDiv(perState[s], 100)
+		}
+		run := e.sync(store.SyncIncremental) // never synced: becomes full
+		if run.Kind != store.SyncFull || run.Result != store.ResultOK {
+			t.Fatalf("first sync = %s %s %q, want a full ok run", run.Kind, run.Result, run.Error)
+		}
+		if e.calls() > budget {
+			t.Errorf("full sync made %d calls, budget %d (%v)", e.calls(), budget, e.sb.Calls())
+		}
+		if run.APICalls != e.calls() {
+			t.Errorf("sync log says %d calls, sandbox saw %d", run.APICalls, e.calls())
+		}
+		if got := len(e.rows()); got != products {
+			t.Errorf("%d inventory rows, want %d", got, products)
+		}
+		if run.ListingsChanged != 230 || run.ReceiptsChanged != 130 {
+			t.Errorf("run changed %d listings, %d receipts; want 230, 130", run.ListingsChanged, run.ReceiptsChanged)
+		}
 
-	// A re-run writes nothing new.
-	again := e.sync(store.SyncFull)
-	if again.ListingsChanged != 0 || again.ReceiptsChanged != 0 {
-		t.Errorf("repeated full sync changed %d listings, %d receipts", again.ListingsChanged, again.ReceiptsChanged)
-	}
+		// A re-run writes nothing new.
+		again := e.sync(store.SyncFull)
+		if again.ListingsChanged != 0 || again.ReceiptsChanged != 0 {
+			t.Errorf("repeated full sync changed %d listings, %d receipts", again.ListingsChanged, again.ReceiptsChanged)
+		}
 
-	e.sb.ResetCalls()
-	tick := e.sync(store.SyncIncremental)
-	if tick.Kind != store.SyncIncremental || e.calls() != 1 {
-		t.Fatalf("quiet tick: kind %s, %d calls (%v), want incremental with 1 call", tick.Kind, e.calls(), e.sb.Calls())
-	}
+		e.sb.ResetCalls()
+		tick := e.sync(store.SyncIncremental)
+		if tick.Kind != store.SyncIncremental || e.calls() != 1 {
+			t.Fatalf("quiet tick: kind %s, %d calls (%v), want incremental with 1 call", tick.Kind, e.calls(), e.sb.Calls())
+		}
 
-	l, r := e.variedListing(2)
-	if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 2); err != nil {
-		t.Fatal(err)
-	}
-	e.sb.ResetCalls()
-	tick = e.sync(store.SyncIncremental)
-	if e.calls() != 2 {
-		t.Errorf("tick after a sale made %d calls (%v), want 2", e.calls(), e.sb.Calls())
-	}
-	if got := e.row(r.OfferingID).Quantity; got != r.Quantity-2 {
-		t.Errorf("after the sale Stockroom shows %d, want %d", got, r.Quantity-2)
-	}
-	if tick.ReceiptsChanged != 1 {
-		t.Errorf("tick recorded %d receipts, want 1", tick.ReceiptsChanged)
-	}
+		l, r := e.variedListing(2)
+		if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 2); err != nil {
+			t.Fatal(err)
+		}
+		e.sb.ResetCalls()
+		tick = e.sync(store.SyncIncremental)
+		if e.calls() != 2 {
+			t.Errorf("tick after a sale made %d calls (%v), want 2", e.calls(), e.sb.Calls())
+		}
+		if got := e.row(r.OfferingID).Quantity; got != r.Quantity-2 {
+			t.Errorf("after the sale Stockroom shows %d, want %d", got, r.Quantity-2)
+		}
+		if tick.ReceiptsChanged != 1 {
+			t.Errorf("tick recorded %d receipts, want 1", tick.ReceiptsChanged)
+		}
+	})
 }
 
 func TestListingGoneIsMarked(t *testing.T) {
-	e := newEnv(t, sandbox.GenOptions{Seed: 4, Listings: 12, Receipts: 5}, sandbox.Config{})
-	e.sync(store.SyncFull)
-	// A listing that disappears from Etsy: run the sync against a sandbox
-	// without it by faking a shop with one listing fewer.
-	sb2 := sandbox.New(sandbox.Config{Keystring: sbKey, SharedSecret: sbSecret})
-	seed := e.seed
-	shop := seed.Shops[0]
-	removed := shop.Listings[0].ListingID
-	shop.Listings = shop.Listings[1:]
-	shop.Receipts = nil
-	if err := sb2.AddShop(shop); err != nil {
-		t.Fatal(err)
-	}
-	e.srv.Config.Handler = sb2.Handler()
-	access, _, _ := sb2.IssueToken(e.shopID, etsy.Scopes...)
-	eng, _ := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: tokenMap{e.storeID: &staticTokens{access: access}},
-		Queue: e.q, Hub: e.hub})
-	if _, err := eng.Sync(e.ctx, e.storeID, store.SyncReconcile, store.TriggerSchedule); err != nil {
-		t.Fatal(err)
-	}
-	gone := 0
-	for _, r := range e.rows() {
-		if r.EtsyListingID == removed {
-			if !r.Gone {
-				t.Errorf("row of the removed listing is not marked gone")
-			}
-			gone++
-		} else if r.Gone {
-			t.Errorf("listing %d wrongly marked gone", r.EtsyListingID)
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 4, Listings: 12, Receipts: 5}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		// A listing that disappears from Etsy: run the sync against a sandbox
+		// without it by faking a shop with one listing fewer.
+		sb2 := sandbox.New(sandbox.Config{Keystring: sbKey, SharedSecret: sbSecret})
+		seed := e.seed
+		shop := seed.Shops[0]
+		removed := shop.Listings[0].ListingID
+		shop.Listings = shop.Listings[1:]
+		shop.Receipts = nil
+		if err := sb2.AddShop(shop); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if gone == 0 {
-		t.Fatal("the removed listing's rows were dropped instead of marked")
-	}
+		e.srv.Config.Handler = sb2.Handler()
+		access, _, _ := sb2.IssueToken(e.shopID, etsy.Scopes...)
+		eng, _ := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: tokenMap{e.storeID: &staticTokens{access: access}},
+			Queue: e.q, Hub: e.hub})
+		if _, err := eng.Sync(e.ctx, e.storeID, store.SyncReconcile, store.TriggerSchedule); err != nil {
+			t.Fatal(err)
+		}
+		gone := 0
+		for _, r := range e.rows() {
+			if r.EtsyListingID == removed {
+				if !r.Gone {
+					t.Errorf("row of the removed listing is not marked gone")
+				}
+				gone++
+			} else if r.Gone {
+				t.Errorf("listing %d wrongly marked gone", r.EtsyListingID)
+			}
+		}
+		if gone == 0 {
+			t.Fatal("the removed listing's rows were dropped instead of marked")
+		}
+	})
 }
 
 func TestEditReachesEtsyKeepingEverythingElse(t *testing.T) {
-	e := newEnv(t, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
-	e.sync(store.SyncFull)
-	e.start()
-	l, r := e.variedListing(1)
-	before, _ := e.sb.Inventory(l.ListingID)
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		e.start()
+		l, r := e.variedListing(1)
+		before, _ := e.sb.Inventory(l.ListingID)
 
-	e.edit(r.OfferingID, r.Quantity+7)
-	got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
-	if got.PushStatus != store.PushPushed || got.Quantity != r.Quantity+7 {
-		t.Fatalf("after push: status %s, quantity %d, want pushed %d", got.PushStatus, got.Quantity, r.Quantity+7)
-	}
-	after, _ := e.sb.Inventory(l.ListingID)
-	if len(after.Products) != len(before.Products) {
-		t.Fatalf("products %d -> %d: a variation was lost", len(before.Products), len(after.Products))
-	}
-	for i, p := range after.Products {
-		b := before.Products[i]
-		wantQty := b.Offerings[0].Quantity
-		if p.SKU == r.SKU {
-			wantQty = r.Quantity + 7
+		e.edit(r.OfferingID, r.Quantity+7)
+		got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
+		if got.PushStatus != store.PushPushed || got.Quantity != r.Quantity+7 {
+			t.Fatalf("after push: status %s, quantity %d, want pushed %d", got.PushStatus, got.Quantity, r.Quantity+7)
 		}
-		if p.SKU != b.SKU || p.Offerings[0].Quantity != wantQty || p.Offerings[0].Price != b.Offerings[0].Price ||
-			p.Offerings[0].IsEnabled != b.Offerings[0].IsEnabled || len(p.PropertyValues) != len(b.PropertyValues) {
-			t.Errorf("product %d changed beyond its quantity: %+v -> %+v", i, b, p)
+		after, _ := e.sb.Inventory(l.ListingID)
+		if len(after.Products) != len(before.Products) {
+			t.Fatalf("products %d -> %d: a variation was lost", len(before.Products), len(after.Products))
 		}
-		for j := range p.PropertyValues {
-			if strings.Join(p.PropertyValues[j].Values, ",") != strings.Join(b.PropertyValues[j].Values, ",") {
-				t.Errorf("product %d property %d changed", i, j)
+		for i, p := range after.Products {
+			b := before.Products[i]
+			wantQty := b.Offerings[0].Quantity
+			if p.SKU == r.SKU {
+				wantQty = r.Quantity + 7
+			}
+			if p.SKU != b.SKU || p.Offerings[0].Quantity != wantQty || p.Offerings[0].Price != b.Offerings[0].Price ||
+				p.Offerings[0].IsEnabled != b.Offerings[0].IsEnabled || len(p.PropertyValues) != len(b.PropertyValues) {
+				t.Errorf("product %d changed beyond its quantity: %+v -> %+v", i, b, p)
+			}
+			for j := range p.PropertyValues {
+				if strings.Join(p.PropertyValues[j].Values, ",") != strings.Join(b.PropertyValues[j].Values, ",") {
+					t.Errorf("product %d property %d changed", i, j)
+				}
 			}
 		}
-	}
-	runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
-	if len(runs) == 0 || runs[0].Kind != store.SyncPush || runs[0].Result != store.ResultOK || runs[0].APICalls != 2 {
-		t.Errorf("latest run = %+v, want an ok push of 2 calls", runs[0])
-	}
+		runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+		if len(runs) == 0 || runs[0].Kind != store.SyncPush || runs[0].Result != store.ResultOK || runs[0].APICalls != 2 {
+			t.Errorf("latest run = %+v, want an ok push of 2 calls", runs[0])
+		}
+	})
 }
 
 func TestPushKeepsEtsySalesAndSaysSo(t *testing.T) {
-	e := newEnv(t, sandbox.GenOptions{Seed: 6, Listings: 20, Receipts: 5}, sandbox.Config{})
-	e.sync(store.SyncFull)
-	l, r := e.variedListing(4)
-	base := r.Quantity
-	e.edit(r.OfferingID, base+10)                                                 // seller adds 10
-	if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 3); err != nil { // Etsy sells 3 meanwhile
-		t.Fatal(err)
-	}
-	e.start()
-	got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
-	if want := base + 10 - 3; got.Quantity != want || sandboxQty(t, e.sb, l.ListingID, r.SKU) != want {
-		t.Fatalf("Stockroom %d, Etsy %d, want %d", got.Quantity, sandboxQty(t, e.sb, l.ListingID, r.SKU), want)
-	}
-	ev, err := e.db.StockEventList(e.ctx, &store.StockEventListParams{AccountID: e.account, StoreID: e.storeID, OfferingID: r.OfferingID})
-	if err != nil || len(ev) == 0 || ev[0].Source != store.SourcePush || !strings.Contains(ev[0].Note, "sales kept") {
-		t.Fatalf("audit trail does not explain the pushed value: %+v %v", ev, err)
-	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 6, Listings: 20, Receipts: 5}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		l, r := e.variedListing(4)
+		base := r.Quantity
+		e.edit(r.OfferingID, base+10)                                                 // seller adds 10
+		if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 3); err != nil { // Etsy sells 3 meanwhile
+			t.Fatal(err)
+		}
+		e.start()
+		got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
+		if want := base + 10 - 3; got.Quantity != want || sandboxQty(t, e.sb, l.ListingID, r.SKU) != want {
+			t.Fatalf("Stockroom %d, Etsy %d, want %d", got.Quantity, sandboxQty(t, e.sb, l.ListingID, r.SKU), want)
+		}
+		ev, err := e.db.StockEventList(e.ctx, &store.StockEventListParams{AccountID: e.account, StoreID: e.storeID, OfferingID: r.OfferingID})
+		if err != nil || len(ev) == 0 || ev[0].Source != store.SourcePush || !strings.Contains(ev[0].Note, "sales kept") {
+			t.Fatalf("audit trail does not explain the pushed value: %+v %v", ev, err)
+		}
+	})
 }
 
 func TestSecondEditDuringPushIsPushedAfter(t *testing.T) {
-	e := newEnv(t, sandbox.GenOptions{Seed: 7, Listings: 20, Receipts: 5}, sandbox.Config{})
-	e.sync(store.SyncFull)
-	l, r := e.variedListing(1)
-	// The first PUT is slow, so the second edit lands while it runs.
-	if err := e.sb.InjectFault("updateListingInventory", sandbox.Fault{Kind: sandbox.FaultTimeout, Count: 1, Delay: 300 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	events, cancel, _ := e.q.Subscribe(river.EventKindJobCompleted)
-	defer cancel()
-	e.start()
-	e.edit(r.OfferingID, 50)
-	time.Sleep(100 * time.Millisecond) // inside the slow PUT
-	e.edit(r.OfferingID, 60)
-	got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() && x.Quantity == 60 })
-	if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != 60 || got.PushStatus != store.PushPushed {
-		t.Fatalf("Etsy holds %d, status %s; want 60 pushed", q, got.PushStatus)
-	}
-	select {
-	case <-events:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no push job completed")
-	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 7, Listings: 20, Receipts: 5}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		l, r := e.variedListing(1)
+		// The first PUT is slow, so the second edit lands while it runs.
+		if err := e.sb.InjectFault("updateListingInventory", sandbox.Fault{Kind: sandbox.FaultTimeout, Count: 1, Delay: 300 * time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+		events, cancel, _ := e.q.Subscribe(river.EventKindJobCompleted)
+		defer cancel()
+		e.start()
+		e.edit(r.OfferingID, 50)
+		time.Sleep(100 * time.Millisecond) // inside the slow PUT
+		e.edit(r.OfferingID, 60)
+		got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() && x.Quantity == 60 })
+		if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != 60 || got.PushStatus != store.PushPushed {
+			t.Fatalf("Etsy holds %d, status %s; want 60 pushed", q, got.PushStatus)
+		}
+		select {
+		case <-events:
+		case <-time.After(5 * time.Second):
+			t.Fatal("no push job completed")
+		}
+	})
 }
 
 func TestPushFaultsLoseNothing(t *testing.T) {
-	cases := []struct {
-		name  string
-		op    string
-		fault sandbox.Fault
-	}{
-		{"429", "updateListingInventory", sandbox.Fault{Kind: sandbox.Fault429, Count: 1}},
-		{"500", "updateListingInventory", sandbox.Fault{Kind: sandbox.Fault500, Count: 2}},
-		{"timeout", "getListingInventory", sandbox.Fault{Kind: sandbox.FaultTimeout, Count: 1, Delay: 3 * time.Second}},
-		{"malformed", "getListingInventory", sandbox.Fault{Kind: sandbox.FaultMalformed, Count: 1}},
-		{"answer lost after the write", "updateListingInventory", sandbox.Fault{Kind: sandbox.Fault500, Count: 1, Applied: true}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, sandbox.GenOptions{Seed: 8, Listings: 10, Receipts: 3}, sandbox.Config{})
-			e.sync(store.SyncFull)
-			l, r := e.variedListing(1)
-			if err := e.sb.InjectFault(tc.op, tc.fault); err != nil {
-				t.Fatal(err)
-			}
-			e.start()
-			e.edit(r.OfferingID, r.Quantity+5)
-			got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
-			if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != r.Quantity+5 || got.Quantity != q || got.PushStatus != store.PushPushed {
-				t.Fatalf("Etsy %d, Stockroom %d (%s %q); want %d pushed once", q, got.Quantity, got.PushStatus, got.PushError, r.Quantity+5)
-			}
-		})
-	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		cases := []struct {
+			name  string
+			op    string
+			fault sandbox.Fault
+		}{
+			{"429", "updateListingInventory", sandbox.Fault{Kind: sandbox.Fault429, Count: 1}},
+			{"500", "updateListingInventory", sandbox.Fault{Kind: sandbox.Fault500, Count: 2}},
+			{"timeout", "getListingInventory", sandbox.Fault{Kind: sandbox.FaultTimeout, Count: 1, Delay: 3 * time.Second}},
+			{"malformed", "getListingInventory", sandbox.Fault{Kind: sandbox.FaultMalformed, Count: 1}},
+			{"answer lost after the write", "updateListingInventory", sandbox.Fault{Kind: sandbox.Fault500, Count: 1, Applied: true}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				e := newEnv(t, b, sandbox.GenOptions{Seed: 8, Listings: 10, Receipts: 3}, sandbox.Config{})
+				e.sync(store.SyncFull)
+				l, r := e.variedListing(1)
+				if err := e.sb.InjectFault(tc.op, tc.fault); err != nil {
+					t.Fatal(err)
+				}
+				e.start()
+				e.edit(r.OfferingID, r.Quantity+5)
+				got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
+				if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != r.Quantity+5 || got.Quantity != q || got.PushStatus != store.PushPushed {
+					t.Fatalf("Etsy %d, Stockroom %d (%s %q); want %d pushed once", q, got.Quantity, got.PushStatus, got.PushError, r.Quantity+5)
+				}
+			})
+		}
+	})
 }
 
 func TestRevokedTokenStopsTheStore(t *testing.T) {
-	e := newEnv(t, sandbox.GenOptions{Seed: 9, Listings: 10, Receipts: 3}, sandbox.Config{})
-	e.sync(store.SyncFull)
-	_, r := e.variedListing(1)
-	if err := e.sb.RevokeTokens(e.shopID); err != nil {
-		t.Fatal(err)
-	}
-	sub := e.hub.Subscribe(func(ev hub.Event) bool { return ev.Kind == hub.StoreChanged })
-	defer sub.Close()
-	e.start()
-	e.edit(r.OfferingID, r.Quantity+1)
-	select {
-	case <-sub.C:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no StoreChanged event")
-	}
-	st, _ := e.db.StoreGet(e.ctx, e.storeID)
-	if st.Status != store.StatusNeedsReauth {
-		t.Fatalf("store status %s, want needs_reauth", st.Status)
-	}
-	if !e.row(r.OfferingID).Pending() {
-		t.Fatal("the edit was dropped; it must wait for the shop to be connected again")
-	}
-	if _, err := e.eng.Sync(e.ctx, e.storeID, store.SyncIncremental, store.TriggerManual); !errors.Is(err, syncer.ErrStoreNotConnected) {
-		t.Fatalf("sync of a store needing reauth: %v", err)
-	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 9, Listings: 10, Receipts: 3}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		_, r := e.variedListing(1)
+		if err := e.sb.RevokeTokens(e.shopID); err != nil {
+			t.Fatal(err)
+		}
+		sub := e.hub.Subscribe(func(ev hub.Event) bool { return ev.Kind == hub.StoreChanged })
+		defer sub.Close()
+		e.start()
+		e.edit(r.OfferingID, r.Quantity+1)
+		select {
+		case <-sub.C:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no StoreChanged event")
+		}
+		st, _ := e.db.StoreGet(e.ctx, e.storeID)
+		if st.Status != store.StatusNeedsReauth {
+			t.Fatalf("store status %s, want needs_reauth", st.Status)
+		}
+		if !e.row(r.OfferingID).Pending() {
+			t.Fatal("the edit was dropped; it must wait for the shop to be connected again")
+		}
+		if _, err := e.eng.Sync(e.ctx, e.storeID, store.SyncIncremental, store.TriggerManual); !errors.Is(err, syncer.ErrStoreNotConnected) {
+			t.Fatalf("sync of a store needing reauth: %v", err)
+		}
+	})
 }
 
 func TestAllZeroDeactivatesTheListing(t *testing.T) {
-	e := newEnv(t, sandbox.GenOptions{Seed: 10, Listings: 30, Receipts: 3}, sandbox.Config{})
-	e.sync(store.SyncFull)
-	var r store.InventoryRow
-	for _, x := range e.rows() {
-		l, _ := e.sb.Listing(x.EtsyListingID)
-		if len(l.Inventory.Products) == 1 && l.State == sandbox.StateActive && x.Quantity > 0 {
-			r = x
-			break
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 10, Listings: 30, Receipts: 3}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		var r store.InventoryRow
+		for _, x := range e.rows() {
+			l, _ := e.sb.Listing(x.EtsyListingID)
+			if len(l.Inventory.Products) == 1 && l.State == sandbox.StateActive && x.Quantity > 0 {
+				r = x
+				break
+			}
 		}
-	}
-	if r.OfferingID == 0 {
-		t.Skip("no single-product listing in the generated shop")
-	}
-	e.start()
-	e.edit(r.OfferingID, 0)
-	got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
-	l, _ := e.sb.Listing(r.EtsyListingID)
-	if got.PushStatus != store.PushPushed || l.State != sandbox.StateInactive {
-		t.Fatalf("status %s %q, Etsy listing %s; want pushed and inactive", got.PushStatus, got.PushError, l.State)
-	}
+		if r.OfferingID == 0 {
+			t.Skip("no single-product listing in the generated shop")
+		}
+		e.start()
+		e.edit(r.OfferingID, 0)
+		got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
+		l, _ := e.sb.Listing(r.EtsyListingID)
+		if got.PushStatus != store.PushPushed || l.State != sandbox.StateInactive {
+			t.Fatalf("status %s %q, Etsy listing %s; want pushed and inactive", got.PushStatus, got.PushError, l.State)
+		}
+	})
 }
 
 func TestWebhookSaleShowsAtOnce(t *testing.T) {
-	e := newEnv(t, sandbox.GenOptions{Seed: 11, Listings: 15, Receipts: 5}, sandbox.Config{})
-	e.sync(store.SyncFull)
-	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
-	h, err := syncer.NewWebhookHandler(syncer.WebhookConfig{Store: e.db, Queue: e.q, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hook := httptest.NewServer(h)
-	defer hook.Close()
-	if err := e.sb.SetWebhook(hook.URL+"/etsy/webhook", secret); err != nil {
-		t.Fatal(err)
-	}
-	e.start()
-	l, r := e.variedListing(2)
-	sub := e.hub.Subscribe(func(ev hub.Event) bool { return ev.Kind == hub.SyncFinished })
-	defer sub.Close()
-	if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
-	defer cancel()
-	if _, err := syncer.WaitRun(ctx, sub); err != nil {
-		t.Fatal("no sync after the webhook:", err)
-	}
-	if got := e.row(r.OfferingID).Quantity; got != r.Quantity-1 {
-		t.Fatalf("after the webhook Stockroom shows %d, want %d", got, r.Quantity-1)
-	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 11, Listings: 15, Receipts: 5}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+		h, err := syncer.NewWebhookHandler(syncer.WebhookConfig{Store: e.db, Queue: e.q, Secret: secret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook := httptest.NewServer(h)
+		defer hook.Close()
+		if err := e.sb.SetWebhook(hook.URL+"/etsy/webhook", secret); err != nil {
+			t.Fatal(err)
+		}
+		e.start()
+		l, r := e.variedListing(2)
+		sub := e.hub.Subscribe(func(ev hub.Event) bool { return ev.Kind == hub.SyncFinished })
+		defer sub.Close()
+		if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+		defer cancel()
+		if _, err := syncer.WaitRun(ctx, sub); err != nil {
+			t.Fatal("no sync after the webhook:", err)
+		}
+		if got := e.row(r.OfferingID).Quantity; got != r.Quantity-1 {
+			t.Fatalf("after the webhook Stockroom shows %d, want %d", got, r.Quantity-1)
+		}
 
-	// A forged delivery is refused and changes nothing.
-	body := `{"event_type":"order.paid","shop_id":` + itoa(e.shopID) + `}`
-	ts := itoa(time.Now().Unix())
-	req, _ := http.NewRequest(http.MethodPost, hook.URL, strings.NewReader(body))
-	req.Header.Set("webhook-id", "msg_forged")
-	req.Header.Set("webhook-timestamp", ts)
-	req.Header.Set("webhook-signature", sandbox.Sign([]byte("wrong key"), "msg_forged", ts, []byte(body)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("forged webhook: %d, want 401", resp.StatusCode)
-	}
-	// An old, correctly signed one is a replay.
-	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
-	old := itoa(time.Now().Add(-time.Hour).Unix())
-	req, _ = http.NewRequest(http.MethodPost, hook.URL, strings.NewReader(body))
-	req.Header.Set("webhook-id", "msg_old")
-	req.Header.Set("webhook-timestamp", old)
-	req.Header.Set("webhook-signature", sandbox.Sign(key, "msg_old", old, []byte(body)))
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("replayed webhook: %d, want 401", resp.StatusCode)
-	}
-	// A duplicate id is accepted and not processed again.
-	if fresh, _ := e.db.WebhookSeen(e.ctx, "msg_dup", time.Now()); !fresh {
-		t.Fatal("first sight of msg_dup not new")
-	}
-	req, _ = http.NewRequest(http.MethodPost, hook.URL, strings.NewReader(body))
-	req.Header.Set("webhook-id", "msg_dup")
-	req.Header.Set("webhook-timestamp", ts)
-	req.Header.Set("webhook-signature", sandbox.Sign(key, "msg_dup", ts, []byte(body)))
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("duplicate webhook: %d, want 200", resp.StatusCode)
-	}
-	select {
-	case ev := <-sub.C:
-		t.Fatalf("a duplicate delivery started a sync: %+v", ev)
-	case <-time.After(300 * time.Millisecond):
-	}
+		// A forged delivery is refused and changes nothing.
+		body := `{"event_type":"order.paid","shop_id":` + itoa(e.shopID) + `}`
+		ts := itoa(time.Now().Unix())
+		req, _ := http.NewRequest(http.MethodPost, hook.URL, strings.NewReader(body))
+		req.Header.Set("webhook-id", "msg_forged")
+		req.Header.Set("webhook-timestamp", ts)
+		req.Header.Set("webhook-signature", sandbox.Sign([]byte("wrong key"), "msg_forged", ts, []byte(body)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("forged webhook: %d, want 401", resp.StatusCode)
+		}
+		// An old, correctly signed one is a replay.
+		key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+		old := itoa(time.Now().Add(-time.Hour).Unix())
+		req, _ = http.NewRequest(http.MethodPost, hook.URL, strings.NewReader(body))
+		req.Header.Set("webhook-id", "msg_old")
+		req.Header.Set("webhook-timestamp", old)
+		req.Header.Set("webhook-signature", sandbox.Sign(key, "msg_old", old, []byte(body)))
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("replayed webhook: %d, want 401", resp.StatusCode)
+		}
+		// A duplicate id is accepted and not processed again.
+		if fresh, _ := e.db.WebhookSeen(e.ctx, "msg_dup", time.Now()); !fresh {
+			t.Fatal("first sight of msg_dup not new")
+		}
+		req, _ = http.NewRequest(http.MethodPost, hook.URL, strings.NewReader(body))
+		req.Header.Set("webhook-id", "msg_dup")
+		req.Header.Set("webhook-timestamp", ts)
+		req.Header.Set("webhook-signature", sandbox.Sign(key, "msg_dup", ts, []byte(body)))
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("duplicate webhook: %d, want 200", resp.StatusCode)
+		}
+		select {
+		case ev := <-sub.C:
+			t.Fatalf("a duplicate delivery started a sync: %+v", ev)
+		case <-time.After(300 * time.Millisecond):
+		}
+	})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,328 @@
+// The test environment of the engine: an in-memory Etsy sandbox over HTTP,
+// a store on one of the backends (SQLite in a temporary directory, or a
+// throwaway PostgreSQL database), and River working the jobs.
+package syncer_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/etsy"
+	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/jobs"
+	"github.com/stockroom/stockroom/jobs/jobstest"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/postgres"
+	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/sync/syncer"
+)
+
+const (
+	sbKey    = "testkeystring0000000000"
+	sbSecret = "testsharedsecret"
+)
+
+// backend is a database the engine runs on. create makes an empty one and
+// returns where it is; open and queue open a store and a job queue on it,
+// as a server process does (call them twice for two processes).
+type backend struct {
+	name   string
+	create func(tb testing.TB) string
+	open   func(tb testing.TB, where string) store.DB
+	queue  func(tb testing.TB, where string, db store.DB, cfg jobs.Config) *jobs.Queue
+}
+
+func sqliteBackend() backend {
+	return backend{
+		name:   "sqlite",
+		create: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "stockroom.db") },
+		open: func(tb testing.TB, path string) store.DB {
+			tb.Helper()
+			db, err := sqlite.Open(tb.Context(), path)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			tb.Cleanup(func() { db.Close() })
+			return db
+		},
+		queue: func(tb testing.TB, path string, _ store.DB, cfg jobs.Config) *jobs.Queue {
+			tb.Helper()
+			q, err := jobs.OpenSQLite(path, cfg)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return q
+		},
+	}
+}
+
+func postgresBackend() backend {
+	return backend{
+		name:   "postgres",
+		create: jobstest.Database,
+		open: func(tb testing.TB, url string) store.DB {
+			tb.Helper()
+			db, err := postgres.Open(tb.Context(), url)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			tb.Cleanup(func() { db.Close() })
+			return db
+		},
+		queue: func(tb testing.TB, _ string, db store.DB, cfg jobs.Config) *jobs.Queue {
+			tb.Helper()
+			q, err := jobs.NewPostgres(db.(*postgres.DB).Pool(), cfg)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return q
+		},
+	}
+}
+
+// backends are the databases every engine test runs on.
+func backends() []backend { return []backend{sqliteBackend(), postgresBackend()} }
+
+// eachBackend runs fn on every backend in parallel subtests. The PostgreSQL
+// one skips without TEST_DATABASE_URL (and fails under CI).
+func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, b)
+		})
+	}
+}
+
+// staticTokens is a TokenSource for one store with a sandbox-issued token.
+type staticTokens struct {
+	mu     sync.Mutex
+	access string
+}
+
+func (s *staticTokens) AccessToken(context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.access, nil
+}
+
+func (s *staticTokens) Refresh(context.Context) (string, error) {
+	return "", etsy.ErrRevoked
+}
+
+type tokenMap map[int64]etsy.TokenSource
+
+func (m tokenMap) TokenSource(id int64) etsy.TokenSource { return m[id] }
+
+type env struct {
+	t       testing.TB
+	ctx     context.Context
+	b       backend
+	where   string
+	sb      *sandbox.Sandbox
+	srv     *httptest.Server
+	db      store.DB
+	q       *jobs.Queue
+	eng     *syncer.Engine
+	hub     *hub.Hub
+	client  *etsy.Client
+	tokens  tokenMap
+	seed    sandbox.Seed
+	shopID  int64
+	storeID int64
+	account int64
+	// stores are the store ids of every shop of the seed, in its order.
+	stores []int64
+	// tap, when set, sees every request before the sandbox does.
+	tap atomic.Pointer[func(*http.Request)]
+}
+
+func newEnv(t testing.TB, b backend, gen sandbox.GenOptions, sbcfg sandbox.Config) *env {
+	t.Helper()
+	ctx := t.Context()
+	e := &env{t: t, ctx: ctx, b: b, seed: sandbox.Generate(gen), tokens: tokenMap{}}
+	sbcfg.Keystring, sbcfg.SharedSecret = sbKey, sbSecret
+	e.sb = sandbox.New(sbcfg)
+	if err := e.sb.Load(e.seed); err != nil {
+		t.Fatal(err)
+	}
+	handler := e.sb.Handler()
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := e.tap.Load(); f != nil {
+			(*f)(r)
+		}
+		handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(e.srv.Close)
+	e.sb.SetBaseURL(e.srv.URL)
+	var err error
+	e.client, err = etsy.New(etsy.Config{
+		APIBaseURL: e.srv.URL + "/v3", TokenURL: e.srv.URL + "/v3/public/oauth/token",
+		Keystring: sbKey, SharedSecret: sbSecret, Timeout: 2 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.where = b.create(t)
+	e.db = b.open(t, e.where)
+	acct, err := e.db.AccountCreate(ctx, &store.AccountCreateParams{Name: "Ada", Email: "ada@example.com",
+		Fingerprint: "SHA256:test", PublicKey: "ssh-ed25519 AAAA test", Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.account = acct.ID
+	for _, s := range e.seed.Shops {
+		shop := s.Shop
+		st, err := e.db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: shop.ShopID, EtsyUserID: shop.UserID,
+			Name: shop.Name, Currency: shop.CurrencyCode, IsSandbox: true, AccessToken: []byte("sealed"), RefreshToken: []byte("sealed"),
+			TokenExpiresAt: time.Now().Add(time.Hour), Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		access, _, err := e.sb.IssueToken(shop.ShopID, etsy.Scopes...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[st.ID] = &staticTokens{access: access}
+		e.stores = append(e.stores, st.ID)
+	}
+	e.shopID, e.storeID = e.seed.Shops[0].Shop.ShopID, e.stores[0]
+	e.hub = hub.New()
+	e.q, e.eng = e.process(e.db, "", e.hub)
+	return e
+}
+
+// process builds what one server process runs on db: a job queue and an
+// engine registered on it, owning leases as owner (default: generated).
+// The queue is stopped when the test ends.
+func (e *env) process(db store.DB, owner string, h *hub.Hub) (*jobs.Queue, *syncer.Engine) {
+	e.t.Helper()
+	q := e.b.queue(e.t, e.where, db, jobs.Config{Test: true, Workers: 4, ID: owner})
+	eng, err := syncer.New(syncer.Config{Store: db, Etsy: e.client, Tokens: e.tokens, Queue: q, Hub: h, Owner: owner})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := eng.Register(q.Workers()); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = q.Stop(sctx)
+	})
+	return q, eng
+}
+
+// onRequest has f see every request to the sandbox from now on.
+func (e *env) onRequest(f func(*http.Request)) { e.tap.Store(&f) }
+
+func (e *env) start() {
+	e.t.Helper()
+	if err := e.q.Start(e.ctx); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) calls() int {
+	n := 0
+	for _, c := range e.sb.Calls() {
+		n += c
+	}
+	return n
+}
+
+func (e *env) sync(kind store.SyncKind) store.SyncRun {
+	e.t.Helper()
+	run, err := e.eng.Sync(e.ctx, e.storeID, kind, store.TriggerManual)
+	if err != nil {
+		e.t.Fatalf("%s sync: %v", kind, err)
+	}
+	return run
+}
+
+func (e *env) rows() []store.InventoryRow {
+	e.t.Helper()
+	rows, err := e.db.InventoryList(e.ctx, &store.InventoryListParams{AccountID: e.account, StoreID: e.storeID})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return rows
+}
+
+// variedListing finds a listing with several products, each with a SKU and
+// stock of at least min, and returns it with the row of its first product.
+func (e *env) variedListing(minQty int) (sandbox.Listing, store.InventoryRow) {
+	e.t.Helper()
+	for _, r := range e.rows() {
+		l, ok := e.sb.Listing(r.EtsyListingID)
+		if !ok || len(l.Inventory.Products) < 2 || r.SKU == "" || l.State != sandbox.StateActive {
+			continue
+		}
+		good := true
+		for _, p := range l.Inventory.Products {
+			if p.SKU == "" || p.Offerings[0].Quantity < minQty {
+				good = false
+			}
+		}
+		if good {
+			return l, r
+		}
+	}
+	e.t.Fatal("no listing with variations in the generated shop")
+	return sandbox.Listing{}, store.InventoryRow{}
+}
+
+func (e *env) row(offeringID int64) store.InventoryRow {
+	e.t.Helper()
+	r, err := e.db.InventoryGetByID(e.ctx, offeringID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+// edit makes a seller's edit the way the application layer does: the
+// desired quantity and its push job in one transaction.
+func (e *env) edit(offeringID int64, qty int) {
+	e.t.Helper()
+	_, err := e.db.StockEdit(e.ctx, &store.StockEditParams{AccountID: e.account, StoreID: e.storeID, Source: store.SourceTUI,
+		Edits: []store.StockEditItem{{OfferingID: offeringID, Quantity: qty}}, Now: time.Now(),
+		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
+			for _, r := range rows {
+				if err := e.q.EnqueuePushTx(ctx, tx, e.storeID, r.OfferingID); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// waitRow waits, on the hub's stock events, until cond holds for the row.
+func (e *env) waitRow(offeringID int64, cond func(store.InventoryRow) bool) store.InventoryRow {
+	e.t.Helper()
+	sub := e.hub.Subscribe(hub.ForStore(e.storeID))
+	defer sub.Close()
+	deadline := time.After(10 * time.Second)
+	for {
+		r := e.row(offeringID)
+		if cond(r) {
+			return r
+		}
+		select {
+		case <-sub.C:
+		case <-time.After(200 * time.Millisecond): // an event may predate the subscription
+		case <-deadline:
+			e.t.Fatalf("row never reached the expected state: %+v", r)
+		}
+	}
+}
