@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -68,6 +69,8 @@ type Engine struct {
 	owner  string
 	log    *slog.Logger
 	now    func() time.Time
+	// holds numbers this engine's lease holders: see withLease.
+	holds atomic.Uint64
 }
 
 // New checks cfg and returns an Engine.
@@ -127,13 +130,18 @@ func (e *Engine) shop(storeID int64) *etsy.ShopClient {
 var errBusy = errors.New("syncer: busy elsewhere")
 
 // withLease runs fn while holding the named lease, waiting up to wait for
-// it. The lease is a row, so it also excludes workers of other processes;
-// its TTL bounds how long a crashed holder blocks others.
-func (e *Engine) withLease(ctx context.Context, name string, ttl, wait time.Duration, fn func() error) error {
+// it. The lease is a row, so it excludes workers of this process and of
+// others alike; its TTL bounds how long a crashed holder blocks others.
+// Each hold has its own holder name (the engine's owner and a sequence
+// number), which fn gets to renew the lease with: a lease renews for the
+// same holder, so sharing the owner's name would let two workers of one
+// process hold it at once.
+func (e *Engine) withLease(ctx context.Context, name string, ttl, wait time.Duration, fn func(holder string) error) error {
+	holder := e.owner + "#" + strconv.FormatUint(e.holds.Add(1), 10)
 	deadline := time.Now().Add(wait)
 	for {
 		now := e.now()
-		ok, err := e.db.LeaseAcquire(ctx, name, e.owner, now, now.Add(ttl))
+		ok, err := e.db.LeaseAcquire(ctx, name, holder, now, now.Add(ttl))
 		if err != nil {
 			return err
 		}
@@ -154,11 +162,11 @@ func (e *Engine) withLease(ctx context.Context, name string, ttl, wait time.Dura
 		// until its TTL.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		if err := e.db.LeaseRelease(rctx, name, e.owner); err != nil {
+		if err := e.db.LeaseRelease(rctx, name, holder); err != nil {
 			e.log.Warn("lease release", "lease", name, "err", err)
 		}
 	}()
-	return fn()
+	return fn(holder)
 }
 
 // markNeedsReauth stops a store's work until the seller connects it again.

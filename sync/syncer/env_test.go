@@ -292,19 +292,24 @@ func (e *env) row(offeringID int64) store.InventoryRow {
 // desired quantity and its push job in one transaction.
 func (e *env) edit(offeringID int64, qty int) {
 	e.t.Helper()
-	_, err := e.db.StockEdit(e.ctx, &store.StockEditParams{AccountID: e.account, StoreID: e.storeID, Source: store.SourceTUI,
+	if err := editVia(e.ctx, e.db, e.q, e.account, e.storeID, offeringID, qty); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// editVia is edit through a given process's store and queue.
+func editVia(ctx context.Context, db store.DB, q *jobs.Queue, account, storeID, offeringID int64, qty int) error {
+	_, err := db.StockEdit(ctx, &store.StockEditParams{AccountID: account, StoreID: storeID, Source: store.SourceTUI,
 		Edits: []store.StockEditItem{{OfferingID: offeringID, Quantity: qty}}, Now: time.Now(),
 		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
 			for _, r := range rows {
-				if err := e.q.EnqueuePushTx(ctx, tx, e.storeID, r.OfferingID); err != nil {
+				if err := q.EnqueuePushTx(ctx, tx, storeID, r.OfferingID); err != nil {
 					return err
 				}
 			}
 			return nil
 		}})
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	return err
 }
 
 // waitRow waits, on the hub's stock events, until cond holds for the row.

@@ -84,8 +84,8 @@ func (e *Engine) Sync(ctx context.Context, storeID int64, kind store.SyncKind, t
 	}
 	var run store.SyncRun
 	var runErr error
-	err = e.withLease(ctx, "sync:"+Key(storeID), syncLeaseTTL, 2*time.Second, func() error {
-		run, runErr = e.syncLocked(ctx, st, kind, trigger)
+	err = e.withLease(ctx, "sync:"+Key(storeID), syncLeaseTTL, 2*time.Second, func(holder string) error {
+		run, runErr = e.syncLocked(ctx, st, kind, trigger, holder)
 		return nil
 	})
 	if err != nil {
@@ -107,7 +107,8 @@ func (s *pullStats) addListings(res store.SyncWriteResult) {
 	}
 }
 
-func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.SyncKind, trigger store.SyncTrigger) (store.SyncRun, error) {
+// syncLocked runs the sync while holder holds the store's sync lease.
+func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.SyncKind, trigger store.SyncTrigger, holder string) (store.SyncRun, error) {
 	key := Key(st.ID)
 	run, err := e.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: kind, Trigger: trigger, Now: e.now()})
 	if err != nil {
@@ -120,9 +121,9 @@ func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.Sync
 
 	switch kind {
 	case store.SyncFull:
-		err = e.pullFull(ctx, st, stats, true)
+		err = e.pullFull(ctx, st, stats, true, holder)
 	case store.SyncReconcile:
-		err = e.pullFull(ctx, st, stats, false)
+		err = e.pullFull(ctx, st, stats, false, holder)
 	case store.SyncIncremental:
 		err = e.pullIncremental(ctx, st, stats)
 	default:
@@ -207,7 +208,7 @@ func sortedKeys(m map[int64]bool) []int64 {
 // pullFull reads every listing of every state with its inventory, marks
 // the listings Etsy no longer has, then reads receipts: all of them when
 // allReceipts, else those changed since the cursor.
-func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats, allReceipts bool) error {
+func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats, allReceipts bool, holder string) error {
 	shop := e.shop(st.ID)
 	var seen []int64
 	for _, state := range listingStates {
@@ -232,7 +233,7 @@ func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats,
 				return err
 			}
 			stats.addListings(res)
-			if err := e.renewLease(ctx, st.ID); err != nil {
+			if err := e.renewLease(ctx, st.ID, holder); err != nil {
 				return err
 			}
 			if len(page.Results) < pageSize || offset+len(page.Results) >= page.Count {
@@ -252,9 +253,9 @@ func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats,
 	return e.pullReceipts(ctx, st, shop, since, stats, false)
 }
 
-func (e *Engine) renewLease(ctx context.Context, storeID int64) error {
+func (e *Engine) renewLease(ctx context.Context, storeID int64, holder string) error {
 	now := e.now()
-	ok, err := e.db.LeaseAcquire(ctx, "sync:"+Key(storeID), e.owner, now, now.Add(syncLeaseTTL))
+	ok, err := e.db.LeaseAcquire(ctx, "sync:"+Key(storeID), holder, now, now.Add(syncLeaseTTL))
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func (e *Engine) push(ctx context.Context, jobID, offeringID int64, intent *push
 		// seller connects the shop again.
 		return true, nil
 	}
-	err = e.withLease(ctx, "push:"+Key(row.EtsyListingID), pushLeaseTTL, 3*time.Second, func() error {
+	err = e.withLease(ctx, "push:"+Key(row.EtsyListingID), pushLeaseTTL, 3*time.Second, func(string) error {
 		return e.pushRow(ctx, jobID, st, row, intent)
 	})
 	if err != nil {
