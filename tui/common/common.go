@@ -66,3 +66,11 @@ func Cmd(fn func() (tea.Msg, error)) tea.Cmd {
 		return msg
 	}
 }
+
+// Copy returns a copy for a command to use off the update loop: a command
+// must not read fields that Update may change meanwhile (the actor's
+// profile, the size).
+func (c *Common) Copy() *Common {
+	cp := *c
+	return &cp
+}

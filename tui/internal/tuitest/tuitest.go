@@ -73,9 +73,9 @@ type Env struct {
 type Options struct {
 	// SignupClosed closes sign-up after the owner is created.
 	SignupClosed bool
-	Demo       bool
-	Connect    app.Connector
-	Budgets    app.Budgets
+	Demo         bool
+	Connect      app.Connector
+	Budgets      app.Budgets
 }
 
 // New opens a store in t.TempDir, signs an owner up, connects a shop for

@@ -130,7 +130,7 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 		return nil
 	}
 	m.loading, m.loadErr = true, nil
-	c := m.c
+	c := m.c.Copy()
 	return func() tea.Msg {
 		ms, err := c.App.Store(c.Ctx, c.Actor, storeID)
 		if err != nil {
@@ -353,7 +353,7 @@ func containsZero(ids []int64) bool {
 
 // refresh asks the shared cache for the rows an event names.
 func (m *Model) refresh(ids []int64, seen time.Time) tea.Cmd {
-	c, storeID := m.c, m.storeID
+	c, storeID := m.c.Copy(), m.storeID
 	return func() tea.Msg {
 		snap, err := c.Snapshots.Refresh(c.Ctx, c.Actor, storeID, ids, seen)
 		return snapMsg{storeID: storeID, snap: snap, err: err}
@@ -362,7 +362,7 @@ func (m *Model) refresh(ids []int64, seen time.Time) tea.Cmd {
 
 // loadRole reads the actor's role again (an owner may have changed it).
 func (m *Model) loadRole() tea.Cmd {
-	c, storeID := m.c, m.storeID
+	c, storeID := m.c.Copy(), m.storeID
 	return func() tea.Msg {
 		ms, err := c.App.Store(c.Ctx, c.Actor, storeID)
 		if err != nil {
@@ -556,7 +556,7 @@ func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) commitEdit() tea.Cmd {
 	mode := m.mode
 	m.mode = editNone
-	c, storeID, id, version := m.c, m.storeID, m.editID, m.editVersion
+	c, storeID, id, version := m.c.Copy(), m.storeID, m.editID, m.editVersion
 	if mode == editThreshold {
 		var th *int
 		if m.edit != "" {
@@ -626,7 +626,7 @@ func (m *Model) openHistory() tea.Cmd {
 		return nil
 	}
 	m.history = &historyPanel{offeringID: r.OfferingID, title: r.Title + " · " + r.Variation, loading: true}
-	c, storeID, id := m.c, m.storeID, r.OfferingID
+	c, storeID, id := m.c.Copy(), m.storeID, r.OfferingID
 	return func() tea.Msg {
 		ev, err := c.App.History(c.Ctx, c.Actor, storeID, id, historyLimit)
 		return historyMsg{offeringID: id, events: ev, err: err}

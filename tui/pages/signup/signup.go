@@ -125,7 +125,7 @@ func (m *Model) submit() tea.Cmd {
 		return nil
 	}
 	m.busy = true
-	c, p := m.c, app.SignUpParams{Name: m.name.Value(), Email: m.email.Value(), PublicKey: m.key}
+	c, p := m.c.Copy(), app.SignUpParams{Name: m.name.Value(), Email: m.email.Value(), PublicKey: m.key}
 	return func() tea.Msg {
 		a, err := c.App.SignUp(c.Ctx, p)
 		return resultMsg{actor: a, err: err}

@@ -85,7 +85,7 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 func (m *Model) SetSize(width, height int) { m.width, m.height = width, height }
 
 func (m *Model) load() tea.Cmd {
-	c := m.c
+	c := m.c.Copy()
 	return func() tea.Msg {
 		s, err := c.App.Stores(c.Ctx, c.Actor)
 		return loadedMsg{stores: s, err: err}
@@ -97,7 +97,7 @@ func (m *Model) StartConnect() tea.Cmd {
 	if m.connect != nil && !m.connect.done {
 		return nil
 	}
-	c := m.c
+	c := m.c.Copy()
 	m.connect = &connecting{}
 	return func() tea.Msg {
 		u, state, err := c.App.StartConnect(c.Ctx, c.Actor)
@@ -125,7 +125,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.connect.qr = QR(msg.url)
 		ctx, cancel := context.WithCancel(m.c.Ctx)
 		m.connect.cancel = cancel
-		c := m.c
+		c := m.c.Copy()
 		return m, func() tea.Msg {
 			st, err := c.App.WaitConnect(ctx, c.Actor, msg.state)
 			return connectDoneMsg{state: msg.state, store: st, err: err}
@@ -185,7 +185,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.StartConnect()
 	case key.Matches(msg, k.SyncNow):
 		if m.cursor < len(m.stores) {
-			c, s := m.c, m.stores[m.cursor]
+			c, s := m.c.Copy(), m.stores[m.cursor]
 			return func() tea.Msg {
 				return syncAskedMsg{name: s.Name, err: c.App.SyncNow(c.Ctx, c.Actor, s.ID)}
 			}

@@ -1,0 +1,35 @@
+// The screens of a session, in tab order.
+package tui
+
+import (
+	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/pages/account"
+	"github.com/stockroom/stockroom/tui/pages/admin"
+	"github.com/stockroom/stockroom/tui/pages/alerts"
+	"github.com/stockroom/stockroom/tui/pages/inventory"
+	"github.com/stockroom/stockroom/tui/pages/sales"
+	"github.com/stockroom/stockroom/tui/pages/stores"
+	"github.com/stockroom/stockroom/tui/pages/synclog"
+)
+
+// buildScreens makes the tabs for the session's account; the admin screen
+// exists only for admins (the application layer checks again).
+func buildScreens(c *common.Common) []*screen {
+	st := stores.New(c)
+	inv := inventory.New(c)
+	sa := sales.New(c)
+	sy := synclog.New(c)
+	al := alerts.New(c)
+	out := []*screen{
+		{name: "stores", title: "Stores", comp: st, setStore: st.SetStore},
+		{name: "inventory", title: "Inventory", comp: inv, setStore: inv.SetStore},
+		{name: "sales", title: "Sales", comp: sa, setStore: sa.SetStore},
+		{name: "sync", title: "Sync", comp: sy, setStore: sy.SetStore},
+		{name: "alerts", title: "Alerts", comp: al, setStore: al.SetStore},
+		{name: "account", title: "Account", comp: account.New(c)},
+	}
+	if c.Actor.Account.IsAdmin {
+		out = append(out, &screen{name: "admin", title: "Admin", comp: admin.New(c)})
+	}
+	return out
+}

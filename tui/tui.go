@@ -1,0 +1,636 @@
+// Package tui is Stockroom's terminal interface: one root model per SSH
+// session that holds the screens, the header with the account and current
+// store, the help bar, the command palette, the status line and the live
+// subscription to the current store's changes.
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/safetext"
+	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/pages/signup"
+)
+
+// Smallest terminal the screens are drawn in.
+const minWidth, minHeight = 60, 15
+
+// Options is what the SSH server hands to a session's TUI.
+type Options struct {
+	Ctx context.Context
+	App *app.Service
+	// Snapshots is the server's shared inventory cache; nil gives the
+	// session a cache of its own (correct, but without sharing rows with
+	// other sessions of the same store).
+	Snapshots *app.Snapshots
+	// Actor is the account of the key; nil sends the session to sign-up.
+	Actor *app.Actor
+	// PublicKey is the key that authenticated, for sign-up.
+	PublicKey ssh.PublicKey
+	// Screen opens the session on "stores", "inventory", "sales", "sync",
+	// "alerts", "account" or "admin"; "" picks inventory when the account
+	// has a shop, else stores.
+	Screen string
+	Logger *slog.Logger
+	Now    func() time.Time
+	// OnActivity is called on every key press and mouse event (not on
+	// redraws), for the server's idle timeout.
+	OnActivity func()
+}
+
+// screen is one tab.
+type screen struct {
+	name  string // as Options.Screen spells it
+	title string
+	comp  common.Component
+	// setStore is set for screens that show the current store.
+	setStore func(storeID int64) tea.Cmd
+}
+
+// Model is the root model of a session.
+type Model struct {
+	opts Options
+	c    *common.Common
+	help help.Model
+
+	signup  *signup.Model
+	screens []*screen
+	active  int
+
+	storeID   int64
+	storeName string
+	sub       *hub.Subscription
+
+	palette  *palette
+	showHelp bool
+
+	status    string
+	statusErr bool
+
+	quitting bool
+}
+
+// Messages of the root.
+type (
+	liveMsg struct {
+		sub   *hub.Subscription
+		event hub.Event
+		ok    bool
+	}
+	subscribedMsg struct {
+		storeID int64
+		name    string
+		sub     *hub.Subscription
+		err     error
+	}
+	firstStoreMsg struct {
+		storeID int64
+		err     error
+	}
+)
+
+// New builds the TUI of one session.
+func New(opts Options) tea.Model {
+	if opts.Ctx == nil {
+		opts.Ctx = context.Background()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Snapshots == nil {
+		opts.Snapshots = app.NewSnapshots(opts.App)
+	}
+	c := &common.Common{Ctx: opts.Ctx, App: opts.App, Snapshots: opts.Snapshots, Styles: common.NewStyles(true),
+		Keys: common.DefaultKeyMap(), Logger: opts.Logger, Now: opts.Now, Width: 80, Height: 24}
+	m := &Model{opts: opts, c: c, help: help.New()}
+	m.restyle()
+	if opts.Actor == nil {
+		m.signup = signup.New(c, opts.PublicKey)
+	} else {
+		c.Actor = *opts.Actor
+		m.screens = buildScreens(c)
+	}
+	return m
+}
+
+// Init asks the terminal for its background (the style sheet depends on
+// it) and loads the account's first store.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	if m.signup != nil {
+		return tea.Batch(append(cmds, m.signup.Init())...)
+	}
+	return tea.Batch(append(cmds, m.start())...)
+}
+
+// start initialises the screens and picks the first store.
+func (m *Model) start() tea.Cmd {
+	cmds := make([]tea.Cmd, 0, len(m.screens)+1)
+	for _, s := range m.screens {
+		cmds = append(cmds, s.comp.Init())
+	}
+	c := m.c.Copy()
+	cmds = append(cmds, func() tea.Msg {
+		stores, err := c.App.Stores(c.Ctx, c.Actor)
+		if err != nil || len(stores) == 0 {
+			return firstStoreMsg{err: err}
+		}
+		return firstStoreMsg{storeID: stores[0].ID}
+	})
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) restyle() {
+	st := m.c.Styles
+	m.help.Styles.ShortKey = st.Key
+	m.help.Styles.FullKey = st.Key
+	m.help.Styles.ShortDesc = st.Help
+	m.help.Styles.FullDesc = st.Help
+	m.help.Styles.ShortSeparator = st.Muted
+	m.help.Styles.FullSeparator = st.Muted
+	m.help.Styles.Ellipsis = st.Muted
+}
+
+func (m *Model) screenIndex(name string) int {
+	for i, s := range m.screens {
+		if s.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func (m *Model) current() common.Component {
+	if m.signup != nil {
+		return m.signup
+	}
+	if m.active < len(m.screens) {
+		return m.screens[m.active].comp
+	}
+	return nil
+}
+
+// capturing tells whether the current screen takes keys as text.
+func capturing(c common.Component) bool {
+	switch c := c.(type) {
+	case interface{ Capturing() bool }:
+		return c.Capturing()
+	case interface{ Editing() bool }:
+		return c.Editing()
+	}
+	return false
+}
+
+// contentHeight is what is left for a screen under the header (and demo
+// banner) and above the status and help lines.
+func (m *Model) contentHeight() int {
+	h := m.c.Height - 3
+	if m.opts.App.Demo() {
+		h--
+	}
+	if m.showHelp {
+		h -= lipgloss.Height(m.help.FullHelpView(m.current().FullHelp())) - 1
+	}
+	return max(h, 1)
+}
+
+func (m *Model) resize() {
+	m.help.SetWidth(m.c.Width)
+	h := m.contentHeight()
+	if m.signup != nil {
+		m.signup.SetSize(m.c.Width, h)
+	}
+	for _, s := range m.screens {
+		s.comp.SetSize(m.c.Width, h)
+	}
+}
+
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.c.Width, m.c.Height = msg.Width, msg.Height
+		m.resize()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.c.Styles = common.NewStyles(msg.IsDark())
+		m.restyle()
+		return m, nil
+	case tea.KeyPressMsg:
+		m.activity()
+		return m, m.key(msg)
+	case tea.MouseMsg:
+		m.activity()
+		if _, ok := msg.(tea.MouseWheelMsg); ok && m.palette == nil {
+			return m, m.updateCurrent(msg)
+		}
+		return m, nil
+	case signup.DoneMsg:
+		m.signup = nil
+		m.c.Actor = msg.Actor
+		m.screens = buildScreens(m.c)
+		m.resize()
+		m.active = max(m.screenIndex("stores"), 0)
+		m.setStatus("Welcome, "+safetext.Clean(msg.Actor.Account.Name)+": connect your Etsy shop with c.", false)
+		return m, m.start()
+	case firstStoreMsg:
+		if msg.err != nil {
+			m.setStatus(errorText(msg.err), true)
+		}
+		m.openScreen(msg.storeID != 0)
+		if msg.storeID != 0 && m.storeID == 0 {
+			return m, m.selectStore(msg.storeID)
+		}
+		return m, nil
+	case common.StoreSelectedMsg:
+		cmd := m.selectStore(msg.StoreID)
+		if i := m.screenIndex("inventory"); i >= 0 && m.screens[m.active].name == "stores" {
+			m.active = i
+		}
+		return m, cmd
+	case subscribedMsg:
+		if msg.storeID != m.storeID {
+			if msg.sub != nil {
+				msg.sub.Close()
+			}
+			return m, nil
+		}
+		if msg.err != nil {
+			m.setStatus("live updates are off: "+errorText(msg.err), true)
+			return m, nil
+		}
+		m.sub, m.storeName = msg.sub, msg.name
+		return m, m.waitLive(msg.sub)
+	case liveMsg:
+		if msg.sub != m.sub || !msg.ok {
+			return m, nil
+		}
+		ev := msg.event
+		if msg.sub.Missed() {
+			// Events were dropped: reload everything.
+			ev = hub.Event{Kind: hub.StockChanged, StoreID: m.storeID}
+		}
+		if ev.Kind == hub.StoreChanged && ev.StoreID == m.storeID {
+			m.storeName = ""
+		}
+		cmds := []tea.Cmd{m.waitLive(msg.sub), m.broadcast(common.LiveMsg{Event: ev})}
+		if m.storeName == "" {
+			cmds = append(cmds, m.loadStoreName())
+		}
+		return m, tea.Batch(cmds...)
+	case storeNameMsg:
+		if msg.storeID == m.storeID {
+			m.storeName = msg.name
+		}
+		return m, nil
+	case common.ErrorMsg:
+		m.setStatus(errorText(msg.Err), true)
+		return m, nil
+	case common.StatusMsg:
+		m.setStatus(safetext.Clean(msg.Text), false)
+		return m, nil
+	}
+	return m, m.updateCurrentAll(msg)
+}
+
+// updateCurrentAll routes a screen's own messages. Command answers carry
+// unexported types, so every screen sees them and ignores what is not its
+// own; only key presses are the current screen's alone.
+func (m *Model) updateCurrentAll(msg tea.Msg) tea.Cmd {
+	if m.signup != nil {
+		_, cmd := m.signup.Update(msg)
+		return cmd
+	}
+	return m.broadcast(msg)
+}
+
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	cmds := make([]tea.Cmd, 0, len(m.screens))
+	for _, s := range m.screens {
+		var cmd tea.Cmd
+		s.comp, cmd = s.comp.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) updateCurrent(msg tea.Msg) tea.Cmd {
+	if m.signup != nil {
+		_, cmd := m.signup.Update(msg)
+		return cmd
+	}
+	if m.active >= len(m.screens) {
+		return nil
+	}
+	s := m.screens[m.active]
+	var cmd tea.Cmd
+	s.comp, cmd = s.comp.Update(msg)
+	return cmd
+}
+
+func (m *Model) activity() {
+	if m.opts.OnActivity != nil {
+		m.opts.OnActivity()
+	}
+}
+
+func (m *Model) setStatus(text string, isErr bool) { m.status, m.statusErr = text, isErr }
+
+// errorText is an error for the status line; errors may quote Etsy.
+func errorText(err error) string {
+	if errors.Is(err, app.ErrViewer) {
+		return "viewers cannot edit"
+	}
+	return safetext.Clean(err.Error())
+}
+
+// openScreen moves to the screen the session was opened on.
+func (m *Model) openScreen(hasStore bool) {
+	name := m.opts.Screen
+	if name == "" {
+		name = "stores"
+		if hasStore {
+			name = "inventory"
+		}
+	}
+	m.opts.Screen = "" // only once
+	if i := m.screenIndex(name); i >= 0 {
+		m.active = i
+	}
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.Keys
+	if msg.String() == "ctrl+c" {
+		return m.quit()
+	}
+	if m.palette != nil {
+		cmd, done := m.palette.update(msg)
+		if done {
+			m.palette = nil
+		}
+		return cmd
+	}
+	cur := m.current()
+	if cur == nil || capturing(cur) {
+		return m.updateCurrent(msg)
+	}
+	m.status = ""
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case key.Matches(msg, k.Help):
+		m.showHelp = !m.showHelp
+		m.resize()
+		return nil
+	case key.Matches(msg, k.Palette):
+		if m.signup == nil {
+			m.palette = newPalette(m.c.Styles, m.actions())
+		}
+		return nil
+	}
+	if m.signup == nil {
+		switch {
+		case key.Matches(msg, k.NextTab):
+			m.active = (m.active + 1) % len(m.screens)
+			return nil
+		case key.Matches(msg, k.PrevTab):
+			m.active = (m.active + len(m.screens) - 1) % len(m.screens)
+			return nil
+		}
+		for i, b := range []key.Binding{k.Screen1, k.Screen2, k.Screen3, k.Screen4, k.Screen5, k.Screen6, k.Screen7} {
+			if key.Matches(msg, b) {
+				if i < len(m.screens) {
+					m.active = i
+				}
+				return nil
+			}
+		}
+	}
+	return m.updateCurrent(msg)
+}
+
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	if m.sub != nil {
+		m.sub.Close()
+		m.sub = nil
+	}
+	return tea.Quit
+}
+
+// selectStore makes storeID current: the screens load it and the live
+// subscription moves to it.
+func (m *Model) selectStore(storeID int64) tea.Cmd {
+	if storeID == m.storeID {
+		return nil
+	}
+	if m.sub != nil {
+		m.sub.Close()
+		m.sub = nil
+	}
+	m.storeID, m.storeName = storeID, ""
+	cmds := []tea.Cmd{}
+	for _, s := range m.screens {
+		if s.setStore != nil {
+			cmds = append(cmds, s.setStore(storeID))
+		}
+	}
+	c := m.c.Copy()
+	cmds = append(cmds, func() tea.Msg {
+		st, err := c.App.Store(c.Ctx, c.Actor, storeID)
+		if err != nil {
+			return subscribedMsg{storeID: storeID, err: err}
+		}
+		sub, err := c.App.Subscribe(c.Ctx, c.Actor, storeID)
+		return subscribedMsg{storeID: storeID, name: st.Name, sub: sub, err: err}
+	})
+	return tea.Batch(cmds...)
+}
+
+type storeNameMsg struct {
+	storeID int64
+	name    string
+}
+
+func (m *Model) loadStoreName() tea.Cmd {
+	c, id := m.c.Copy(), m.storeID
+	return func() tea.Msg {
+		st, err := c.App.Store(c.Ctx, c.Actor, id)
+		if err != nil {
+			return common.ErrorMsg{Err: err}
+		}
+		return storeNameMsg{storeID: id, name: st.Name}
+	}
+}
+
+// waitLive waits for the subscription's next event; Update issues it again
+// after each one, so a screen refreshes without a key press. The session's
+// end closes the subscription.
+func (m *Model) waitLive(sub *hub.Subscription) tea.Cmd {
+	ctx := m.c.Ctx
+	return func() tea.Msg {
+		select {
+		case ev, ok := <-sub.C:
+			return liveMsg{sub: sub, event: ev, ok: ok}
+		case <-ctx.Done():
+			sub.Close()
+			return liveMsg{sub: sub}
+		}
+	}
+}
+
+// actions lists everything the palette offers: the screens, the session's
+// own actions and every key of the current screen.
+func (m *Model) actions() []action {
+	var out []action
+	for i, s := range m.screens {
+		i := i
+		out = append(out, action{title: "Go to " + s.title, run: func() tea.Cmd { m.active = i; return nil }})
+	}
+	c := m.c.Copy()
+	if m.storeID != 0 {
+		id := m.storeID
+		out = append(out, action{title: "Sync the current store now", run: func() tea.Cmd {
+			return func() tea.Msg {
+				if err := c.App.SyncNow(c.Ctx, c.Actor, id); err != nil {
+					return common.ErrorMsg{Err: err}
+				}
+				return common.StatusMsg{Text: "sync queued"}
+			}
+		}})
+	}
+	if i := m.screenIndex("stores"); i >= 0 {
+		out = append(out, action{title: "Connect an Etsy shop", run: func() tea.Cmd {
+			m.active = i
+			return m.updateCurrent(keyPress("c"))
+		}})
+	}
+	out = append(out,
+		action{title: "Show or hide the full help", run: func() tea.Cmd { m.showHelp = !m.showHelp; m.resize(); return nil }},
+		action{title: "Quit", run: m.quit},
+	)
+	if cur := m.current(); cur != nil && m.active < len(m.screens) {
+		out = append(out, bindingActions(m.screens[m.active].title, cur.FullHelp(), func(k tea.KeyPressMsg) tea.Cmd {
+			return m.updateCurrent(k)
+		})...)
+	}
+	return out
+}
+
+// View draws the whole frame. The renderer downsamples colours to the
+// terminal's profile (and to none with NO_COLOR), so styles are written
+// once in full colour.
+func (m *Model) View() tea.View {
+	v := tea.NewView("")
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "Stockroom"
+	if m.quitting {
+		return v
+	}
+	st := m.c.Styles
+	w, h := m.c.Width, m.c.Height
+	if w < minWidth || h < minHeight {
+		v.SetContent(st.Warning.Render(fmt.Sprintf("Terminal too small: Stockroom needs %d×%d, this is %d×%d.", minWidth, minHeight, w, h)) +
+			"\n" + st.Muted.Render("Enlarge the window, or press q to quit."))
+		return v
+	}
+	var b strings.Builder
+	b.WriteString(m.header())
+	b.WriteByte('\n')
+	if m.opts.App.Demo() {
+		b.WriteString(st.Banner.Render(lineFit("DEMO: this shop is an Etsy sandbox; nothing reaches a real Etsy shop.", w-2)))
+		b.WriteByte('\n')
+	}
+	ch := m.contentHeight()
+	var body string
+	if m.palette != nil {
+		body = m.palette.view(st, w, ch)
+	} else if cur := m.current(); cur != nil {
+		body = cur.View()
+	}
+	body = fitLines(body, ch)
+	b.WriteString(body)
+	b.WriteByte('\n')
+	switch {
+	case m.status != "" && m.statusErr:
+		b.WriteString(st.Error.Render(lineFit(m.status, w)))
+	case m.status != "":
+		b.WriteString(st.StatusBar.Render(lineFit(m.status, w)))
+	}
+	b.WriteByte('\n')
+	if cur := m.current(); cur != nil {
+		if m.showHelp {
+			b.WriteString(m.help.FullHelpView(append(cur.FullHelp(), m.globalHelp())))
+		} else {
+			b.WriteString(m.help.ShortHelpView(append(cur.ShortHelp(), m.c.Keys.Palette, m.c.Keys.Help, m.c.Keys.Quit)))
+		}
+	}
+	v.SetContent(b.String())
+	return v
+}
+
+func (m *Model) globalHelp() []key.Binding {
+	k := m.c.Keys
+	return []key.Binding{k.NextTab, k.PrevTab, k.Screen1, k.Screen2, k.Palette, k.Help, k.Quit}
+}
+
+// header is the tabs on the left and who and where on the right.
+func (m *Model) header() string {
+	st := m.c.Styles
+	var tabs strings.Builder
+	tabs.WriteString(st.Title.Render("Stockroom") + " ")
+	if m.signup != nil {
+		tabs.WriteString(st.ActiveTab.Render("Sign up"))
+	}
+	for i, s := range m.screens {
+		label := fmt.Sprintf("%d %s", i+1, s.title)
+		if i == m.active {
+			tabs.WriteString(st.ActiveTab.Render(label))
+		} else {
+			tabs.WriteString(st.Tab.Render(label))
+		}
+	}
+	left := tabs.String()
+	room := m.c.Width - lipgloss.Width(left) - 1
+	if m.signup != nil || room < 8 {
+		return left
+	}
+	who := m.c.Actor.Account.Name
+	if m.storeName != "" {
+		who += " · " + m.storeName
+	}
+	right := st.Muted.Render(safetext.Line(who, room))
+	return left + strings.Repeat(" ", max(room-lipgloss.Width(right)+1, 1)) + right
+}
+
+// lineFit cleans and cuts text to width.
+func lineFit(s string, width int) string { return safetext.Line(s, width) }
+
+// fitLines pads or cuts s to exactly n lines, so the bars stay in place.
+func fitLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,269 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/tui/internal/tuitest"
+)
+
+// loop runs a root model the way a Bubble Tea program does: commands run
+// on their own goroutines and their messages come back through one channel.
+type loop struct {
+	t  *testing.T
+	m  tea.Model
+	ch chan tea.Msg
+}
+
+func newLoop(t *testing.T, m tea.Model, width, height int) *loop {
+	l := &loop{t: t, m: m, ch: make(chan tea.Msg, 64)}
+	l.run(m.Init())
+	l.send(tea.WindowSizeMsg{Width: width, Height: height})
+	return l
+}
+
+func (l *loop) run(cmd tea.Cmd) {
+	if cmd != nil {
+		go func() { l.ch <- cmd() }()
+	}
+}
+
+func (l *loop) send(msgs ...tea.Msg) {
+	for _, msg := range msgs {
+		switch msg := msg.(type) {
+		case nil:
+		case tea.BatchMsg:
+			for _, c := range msg {
+				l.run(c)
+			}
+		default:
+			var cmd tea.Cmd
+			l.m, cmd = l.m.Update(msg)
+			l.run(cmd)
+		}
+	}
+}
+
+// settle handles messages until cond holds.
+func (l *loop) settle(what string, cond func() bool) {
+	l.t.Helper()
+	deadline := time.After(5 * time.Second)
+	for !cond() {
+		select {
+		case msg := <-l.ch:
+			l.send(msg)
+		case <-deadline:
+			l.t.Fatalf("timed out waiting for %s; frame:\n%s", what, l.plain())
+		}
+	}
+}
+
+// quiet handles whatever arrives within a short while.
+func (l *loop) quiet() {
+	for {
+		select {
+		case msg := <-l.ch:
+			l.send(msg)
+		case <-time.After(100 * time.Millisecond):
+			return
+		}
+	}
+}
+
+func (l *loop) frame() string { return l.m.View().Content }
+func (l *loop) plain() string { return ansi.Strip(l.frame()) }
+func (l *loop) root() *Model  { return l.m.(*Model) }
+
+type V = tuitest.Variation
+
+func shop() []store.ListingSnapshot {
+	return []store.ListingSnapshot{
+		tuitest.Listing(101, "Speckled stoneware mug", V{Name: "Colour: Oat", SKU: "MUG-OAT", Quantity: 12}),
+		tuitest.Listing(102, "Linen tote bag", V{Name: "Size: Large", SKU: "TOTE-L", Quantity: 30}),
+	}
+}
+
+func session(env *tuitest.Env, a *app.Actor, screen string, activity func()) Options {
+	return Options{Ctx: context.Background(), App: env.App, Snapshots: env.Snaps, Actor: a,
+		Screen: screen, Now: func() time.Time { return tuitest.Epoch }, OnActivity: activity}
+}
+
+func TestOpensOnInventoryWithHeaderAndHelp(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{Demo: true})
+	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)
+	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l.quiet()
+	f := l.plain()
+	for _, want := range []string{"Stockroom", "2 Inventory", "Olive Owner · Olive's Pottery", "Etsy sandbox", ": commands", "? help"} {
+		if !strings.Contains(f, want) {
+			t.Errorf("frame lacks %q:\n%s", want, f)
+		}
+	}
+	if got := strings.Count(l.frame(), "\n") + 1; got != 30 {
+		t.Errorf("frame is %d lines, want the terminal's 30", got)
+	}
+	l.send(tuitest.Key("?"))
+	if !strings.Contains(l.plain(), "next low stock") {
+		t.Errorf("? did not show the full help:\n%s", l.plain())
+	}
+}
+
+func TestTooSmall(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 50, 10)
+	if !strings.Contains(l.plain(), "Terminal too small") {
+		t.Fatalf("frame:\n%s", l.plain())
+	}
+	l.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+}
+
+func TestSignUpThenStores(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	key := tuitest.NewKey(t)
+	o := session(env, nil, "", nil)
+	o.PublicKey = key
+	l := newLoop(t, New(o), 100, 30)
+	if !strings.Contains(l.plain(), "Welcome to Stockroom") || !strings.Contains(l.plain(), "SHA256:") {
+		t.Fatalf("no sign-up screen:\n%s", l.plain())
+	}
+	l.send(tuitest.Keys("Quentin q")...) // q is text here, not quit
+	l.send(tuitest.Key("enter"))
+	l.send(tuitest.Keys("not-an-email")...)
+	l.send(tuitest.Key("enter"))
+	if !strings.Contains(l.plain(), "is not an email address") {
+		t.Fatalf("bad email accepted:\n%s", l.plain())
+	}
+	for range len("not-an-email") {
+		l.send(tuitest.Key("backspace"))
+	}
+	l.send(tuitest.Key("enter"))
+	l.settle("the stores screen", func() bool { return strings.Contains(l.plain(), "No shop connected yet") })
+	if got := l.root().c.Actor.Account.Name; got != "Quentin q" {
+		t.Errorf("account name %q", got)
+	}
+}
+
+func TestSignUpClosed(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{SignupClosed: true})
+	l := newLoop(t, New(session(env, nil, "", nil)), 100, 30)
+	if !strings.Contains(l.plain(), app.ErrSignupClosed.Error()) {
+		t.Fatalf("frame:\n%s", l.plain())
+	}
+	l.send(tuitest.Key("q"))
+	if !l.root().quitting {
+		t.Error("q does not leave a closed sign-up")
+	}
+}
+
+func TestLiveUpdateWithoutKeypress(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	manager := env.Member(t, "Mo Manager", store.RoleManager)
+	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
+	l.settle("the subscription", func() bool { return l.root().sub != nil && strings.Contains(l.plain(), "TOTE-L") })
+
+	rows, err := env.App.Inventory(context.Background(), manager, env.StoreID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tote store.InventoryRow
+	for _, r := range rows {
+		if r.SKU == "TOTE-L" {
+			tote = r
+		}
+	}
+	if _, err := env.App.SetStock(context.Background(), manager, app.StockParams{StoreID: env.StoreID, Source: store.SourceCommand,
+		Edits: []store.StockEditItem{{OfferingID: tote.OfferingID, Version: tote.Version, Quantity: 17}}}); err != nil {
+		t.Fatal(err)
+	}
+	l.settle("the other session's edit", func() bool {
+		for line := range strings.SplitSeq(l.plain(), "\n") {
+			if strings.Contains(line, "TOTE-L") && strings.Contains(line, "17") && strings.Contains(line, "pending") {
+				return true
+			}
+		}
+		return false
+	})
+
+	sub := l.root().sub
+	l.send(tuitest.Key("q"))
+	if l.root().sub != nil {
+		t.Error("quit kept the subscription")
+	}
+	if _, open := <-sub.C; open {
+		t.Error("the subscription channel is still open after quit")
+	}
+}
+
+func TestPaletteRunsActions(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
+	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l.send(tuitest.Key(":"))
+	f := l.plain()
+	for _, want := range []string{"Go to Stores", "Go to Sales", "Sync the current store now", "Connect an Etsy shop", "Inventory: edit stock (e)"} {
+		if !strings.Contains(f, want) {
+			t.Errorf("palette lacks %q:\n%s", want, f)
+		}
+	}
+	l.send(tuitest.Keys("gtsales")...)
+	l.send(tuitest.Key("enter"))
+	if got := l.root().screens[l.root().active].name; got != "sales" {
+		t.Fatalf("palette went to %q", got)
+	}
+	l.send(tuitest.Key(":"))
+	l.send(tuitest.Keys("syncnow")...)
+	l.send(tuitest.Key("enter"))
+	l.settle("the sync", func() bool { return strings.Contains(l.plain(), "sync queued") })
+	if len(env.Jobs.Syncs) != 1 {
+		t.Errorf("syncs = %v", env.Jobs.Syncs)
+	}
+}
+
+func TestActivityOnInputOnly(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	n := 0
+	l := newLoop(t, New(session(env, &env.Owner, "inventory", func() { n++ })), 120, 30)
+	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l.quiet()
+	if n != 0 {
+		t.Fatalf("activity without input: %d", n)
+	}
+	l.send(tuitest.Key("j"), tea.MouseWheelMsg{Button: tea.MouseWheelDown}, tea.WindowSizeMsg{Width: 100, Height: 30})
+	if n != 2 {
+		t.Errorf("activity = %d, want 2 (a key and a wheel)", n)
+	}
+}
+
+func TestHostileTextEndToEnd(t *testing.T) {
+	hostile := "Mug \x1b]52;c;SGVsbG8=\x07 \x1b]8;;https://evil.example\x07link\x1b]8;;\x07 \x1b[2J \x1b[6n \u009b2J \x9b2J"
+	env := tuitest.New(t, []store.ListingSnapshot{tuitest.Listing(101, hostile, V{Name: "Colour: \x1b[6n", SKU: "SKU\x1b[2J", Quantity: 3})}, tuitest.Options{})
+	// The shop's name comes from Etsy too.
+	if _, err := env.DB.StoreConnect(context.Background(), &store.StoreConnectParams{AccountID: env.Owner.Account.ID, EtsyShopID: 4242,
+		Name: "Shop\x1b]52;c;SGVsbG8=\x07\x1b[2J", Currency: "USD", Now: tuitest.Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)
+	l.settle("the hostile row", func() bool { return strings.Contains(l.plain(), "Mug") })
+	l.quiet()
+	frames := []string{l.frame()}
+	l.send(tuitest.Key("1"))
+	frames = append(frames, l.frame())
+	for _, f := range frames {
+		for _, bad := range []string{"\x1b]", "\x1b[2J", "\x1b[6n", "\u009b", "\x9b", "\x07"} {
+			if strings.Contains(f, bad) {
+				t.Errorf("frame holds %q:\n%q", bad, f)
+			}
+		}
+	}
+	if !strings.Contains(ansi.Strip(frames[1]), "Shop") {
+		t.Errorf("stores frame:\n%s", ansi.Strip(frames[1]))
+	}
+}
