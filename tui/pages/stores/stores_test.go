@@ -1,0 +1,134 @@
+package stores
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"rsc.io/qr"
+
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/internal/tuitest"
+)
+
+const wait = 5 * time.Second
+
+// connector is an OAuth flow the test finishes by hand.
+type connector struct {
+	url    string
+	result chan store.Store
+	err    error
+}
+
+func (c *connector) Start(context.Context, int64, string) (string, string, error) {
+	return c.url, "state-1", nil
+}
+
+func (c *connector) Wait(ctx context.Context, _ string) (store.Store, error) {
+	select {
+	case st := <-c.result:
+		return st, c.err
+	case <-ctx.Done():
+		return store.Store{}, ctx.Err()
+	}
+}
+
+func TestListsStoresAndSelects(t *testing.T) {
+	env := tuitest.New(t, nil, tuitest.Options{})
+	m := New(env.Common(env.Owner, 120, 30))
+	m.SetSize(120, 28)
+	var comp common.Component = m
+	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	f := ansi.Strip(m.View())
+	for _, want := range []string{"Olive's Pottery", "owner", "connected", "never", "not known yet"} {
+		if !strings.Contains(f, want) {
+			t.Errorf("frame lacks %q:\n%s", want, f)
+		}
+	}
+	_, cmd := comp.Update(tuitest.Key("enter"))
+	msgs := tuitest.Run(cmd, wait)
+	if len(msgs) != 1 || msgs[0] != (common.StoreSelectedMsg{StoreID: env.StoreID}) {
+		t.Fatalf("enter gave %v", msgs)
+	}
+}
+
+func TestConnectShowsLinkAndQRThenFinishes(t *testing.T) {
+	conn := &connector{url: "https://www.etsy.com/oauth/connect?state=state-1", result: make(chan store.Store, 1)}
+	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
+	m := New(env.Common(env.Owner, 120, 60))
+	m.SetSize(120, 58)
+	var comp common.Component = m
+	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+
+	_, cmd := comp.Update(tuitest.Key("c"))
+	started := tuitest.Run(cmd, wait)
+	_, waitCmd := comp.Update(started[0])
+	f := ansi.Strip(m.View())
+	if !strings.Contains(f, conn.url) || !strings.Contains(f, "█") || !strings.Contains(f, "Waiting for Etsy") {
+		t.Fatalf("connect frame:\n%s", f)
+	}
+
+	conn.result <- store.Store{ID: env.StoreID, Name: "Olive's Pottery"}
+	done := tuitest.Run(waitCmd, wait)
+	_, next := comp.Update(done[0])
+	var selected bool
+	for _, msg := range tuitest.Run(next, wait) {
+		if msg == (common.StoreSelectedMsg{StoreID: env.StoreID}) {
+			selected = true
+		}
+	}
+	if !selected || !strings.Contains(ansi.Strip(m.View()), "Connected Olive's Pottery") {
+		t.Fatalf("after the browser leg: selected %v\n%s", selected, ansi.Strip(m.View()))
+	}
+}
+
+func TestConnectFailureIsShown(t *testing.T) {
+	conn := &connector{url: "https://www.etsy.com/oauth/connect", result: make(chan store.Store, 1), err: errors.New("Etsy said: access_denied\x1b[2J")}
+	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
+	m := New(env.Common(env.Owner, 120, 60))
+	m.SetSize(120, 58)
+	var comp common.Component = m
+	conn.result <- store.Store{}
+	tuitest.Drive(comp, wait, tuitest.Key("c"))
+	f := m.View()
+	if !strings.Contains(ansi.Strip(f), "The shop was not connected: Etsy said: access_denied") || strings.Contains(f, "\x1b[2J") {
+		t.Fatalf("frame:\n%q", f)
+	}
+}
+
+// TestQRMatchesTheCode reads the drawn blocks back into modules.
+func TestQRMatchesTheCode(t *testing.T) {
+	text := "https://www.etsy.com/oauth/connect?client_id=abc&state=xyz"
+	code, err := qr.Encode(text, qr.L)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(QR(text), "\n")
+	n := code.Size + 2*quiet
+	if len(lines) != (n+1)/2 {
+		t.Fatalf("%d lines for %d modules", len(lines), n)
+	}
+	for row, line := range lines {
+		cells := []rune(line)
+		if len(cells) != n {
+			t.Fatalf("line %d has %d cells, want %d", row, len(cells), n)
+		}
+		for x, r := range cells {
+			for half, y := range []int{2 * row, 2*row + 1} {
+				if y >= n {
+					continue
+				}
+				lit := r == '█' || (half == 0 && r == '▀') || (half == 1 && r == '▄')
+				cx, cy := x-quiet, y-quiet
+				dark := cx >= 0 && cy >= 0 && cx < code.Size && cy < code.Size && code.Black(cx, cy)
+				if lit == dark {
+					t.Fatalf("module (%d,%d): drawn light %v, code dark %v", x, y, lit, dark)
+				}
+			}
+		}
+	}
+}
