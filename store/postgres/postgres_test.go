@@ -101,3 +101,8 @@ func BenchmarkSyncWrite(b *testing.B) {
 	databaseURL(b)
 	storetest.BenchmarkSyncWrite(b, open)
 }
+
+func BenchmarkSyncRewrite(b *testing.B) {
+	databaseURL(b)
+	storetest.BenchmarkSyncRewrite(b, open)
+}

@@ -37,3 +37,7 @@ func TestMigrations(t *testing.T) {
 func BenchmarkSyncWrite(b *testing.B) {
 	storetest.BenchmarkSyncWrite(b, open)
 }
+
+func BenchmarkSyncRewrite(b *testing.B) {
+	storetest.BenchmarkSyncRewrite(b, open)
+}

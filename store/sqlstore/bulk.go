@@ -39,6 +39,21 @@ func (s *Store) inInts(col string, n int, ids []int64) (string, []any) {
 	return col + " IN " + placeholders(n, len(ids)), args
 }
 
+// storeRowsByKey returns a query for the rows of table in store $1 whose
+// key column is one of keys, selecting cols (names of table's columns, the
+// table aliased as t). On PostgreSQL each key is an index probe of its own:
+// a table never analysed yet (a new database's first sync) otherwise gets
+// a plan that scans every row of the store for every page.
+func (s *Store) storeRowsByKey(table, cols, key string, storeID int64, keys []int64) (string, []any) {
+	if s.arrays {
+		return `SELECT ` + cols + ` FROM unnest(CAST($2 AS BIGINT[])) AS k(key_id)
+			CROSS JOIN LATERAL (SELECT * FROM ` + table + ` WHERE store_id = $1 AND ` + key + ` = k.key_id LIMIT 1) t`,
+			[]any{storeID, keys}
+	}
+	in, args := s.inInts("t."+key, 2, keys)
+	return `SELECT ` + cols + ` FROM ` + table + ` t WHERE t.store_id = $1 AND ` + in, append([]any{storeID}, args...)
+}
+
 // insertRows inserts the rows held in vals (len(cols) values per row,
 // row after row). With ret set, it is the RETURNING list and scan is called
 // for every returned row.

@@ -71,9 +71,9 @@ func (s *Store) writeListings(ctx context.Context, tx Tx, p *store.SyncListingsW
 	}
 	existing := make(map[int64]existingListing, len(ids))
 	byEtsy := make(map[int64]int64, len(ids)) // etsy listing id -> our id
-	in, inArgs := s.inInts("etsy_listing_id", 2, ids)
-	rows, err := tx.Query(ctx, `SELECT id, etsy_listing_id, title, state, url, quantity, etsy_updated_at, gone
-		FROM listings WHERE store_id = $1 AND `+in, append([]any{p.StoreID}, inArgs...)...)
+	q, args := s.storeRowsByKey("listings", `t.id, t.etsy_listing_id, t.title, t.state, t.url, t.quantity, t.etsy_updated_at, t.gone`,
+		"etsy_listing_id", p.StoreID, ids)
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return res, err
 	}
@@ -125,51 +125,78 @@ func (s *Store) writeListings(ctx context.Context, tx Tx, p *store.SyncListingsW
 	if err := s.d.ExecBatch(ctx, tx, updates); err != nil {
 		return res, err
 	}
-	if err := s.writeProducts(ctx, tx, p, byEtsy, t, &res); err != nil {
+	if err := s.writeProducts(ctx, tx, p, byEtsy, existing, t, &res); err != nil {
 		return res, err
 	}
 	return res, nil
 }
 
-func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsWriteParams, byEtsy map[int64]int64, t int64, res *store.SyncWriteResult) error {
-	listingIDs := make([]int64, 0, len(p.Listings))
-	for _, l := range p.Listings {
-		if l.Products != nil {
-			listingIDs = append(listingIDs, byEtsy[l.EtsyListingID])
-		}
-	}
+// existingProducts reads the stored products and offerings of listings.
+// On PostgreSQL each listing is looked up on its own: "listing_id = ANY($1)"
+// planned while the tables were small (or never analysed) stays a scan of
+// every offering, which makes each page of a re-sync read the whole store.
+func (s *Store) existingProducts(ctx context.Context, tx Tx, listingIDs []int64, fn func(existingProduct)) error {
 	if len(listingIDs) == 0 {
 		return nil
 	}
-	existing := make(map[int64]map[string]existingProduct, len(listingIDs))
-	in, inArgs := s.inInts("p.listing_id", 1, listingIDs)
-	rows, err := tx.Query(ctx, `SELECT p.id, p.listing_id, p.product_key, p.sku, p.variation, p.property_values, p.etsy_product_id, p.gone,
-			o.id, o.etsy_offering_id, o.quantity, o.price_amount, o.price_divisor, o.currency, o.is_enabled, o.readiness_state_id, o.version
-		FROM products p JOIN offerings o ON o.product_id = p.id WHERE `+in, inArgs...)
+	const cols = `SELECT p.id, p.listing_id, p.product_key, p.sku, p.variation, p.property_values, p.etsy_product_id, p.gone,
+			o.id, o.etsy_offering_id, o.quantity, o.price_amount, o.price_divisor, o.currency, o.is_enabled, o.readiness_state_id, o.version`
+	var q string
+	var args []any
+	if s.arrays {
+		// LIMIT and OFFSET keep each subquery apart, so every listing and
+		// every product is an index probe whatever the statistics say.
+		q = `SELECT p.id, p.listing_id, p.product_key, p.sku, p.variation, p.property_values, p.etsy_product_id, p.gone,
+				o.id, o.etsy_offering_id, o.quantity, o.price_amount, o.price_divisor, o.currency, o.is_enabled, o.readiness_state_id, o.version
+			FROM unnest(CAST($1 AS BIGINT[])) AS k(key_id)
+			CROSS JOIN LATERAL (SELECT * FROM products WHERE listing_id = k.key_id OFFSET 0) p
+			CROSS JOIN LATERAL (SELECT * FROM offerings WHERE product_id = p.id LIMIT 1) o`
+		args = []any{listingIDs}
+	} else {
+		var in string
+		in, args = s.inInts("p.listing_id", 1, listingIDs)
+		q = cols + ` FROM products p JOIN offerings o ON o.product_id = p.id WHERE ` + in
+	}
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var e existingProduct
 		if err := rows.Scan(&e.id, &e.listingID, &e.key, &e.sku, &e.variation, &e.props, &e.etsyProductID, &e.gone,
 			&e.offeringID, &e.etsyOfferingID, &e.quantity, &e.price.Amount, &e.price.Divisor, &e.price.Currency,
 			&e.enabled, &e.readiness, &e.version); err != nil {
-			rows.Close()
 			return err
 		}
+		fn(e)
+	}
+	return rows.Err()
+}
+
+type newProduct struct {
+	listingID int64
+	snap      store.ProductSnapshot
+}
+
+func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsWriteParams, byEtsy map[int64]int64,
+	known map[int64]existingListing, t int64, res *store.SyncWriteResult) error {
+	// Only listings that were already stored can have products to compare;
+	// a first sync skips the lookup altogether.
+	listingIDs := make([]int64, 0, len(p.Listings))
+	for _, l := range p.Listings {
+		if _, ok := known[l.EtsyListingID]; ok && l.Products != nil {
+			listingIDs = append(listingIDs, byEtsy[l.EtsyListingID])
+		}
+	}
+	existing := make(map[int64]map[string]existingProduct, len(listingIDs))
+	if err := s.existingProducts(ctx, tx, listingIDs, func(e existingProduct) {
 		if existing[e.listingID] == nil {
 			existing[e.listingID] = map[string]existingProduct{}
 		}
 		existing[e.listingID][e.key] = e
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	}); err != nil {
 		return err
-	}
-
-	type newProduct struct {
-		listingID int64
-		snap      store.ProductSnapshot
 	}
 	var inserts []newProduct
 	var stmts []Statement

@@ -11,13 +11,13 @@ func (s *Store) SyncReceiptsWrite(ctx context.Context, p *store.SyncReceiptsWrit
 	var changed int
 	err := s.d.InTx(ctx, func(tx Tx) error {
 		if len(p.Receipts) > 0 {
-			ids := make([]any, 0, len(p.Receipts))
+			ids := make([]int64, 0, len(p.Receipts))
 			for _, r := range p.Receipts {
 				ids = append(ids, r.EtsyReceiptID)
 			}
 			seen := make(map[int64]int64, len(ids)) // etsy id -> etsy updated ms
-			rows, err := tx.Query(ctx, `SELECT etsy_receipt_id, etsy_updated_at FROM receipts WHERE store_id = $1 AND etsy_receipt_id IN `+
-				placeholders(2, len(ids)), append([]any{p.StoreID}, ids...)...)
+			q, args := s.storeRowsByKey("receipts", "t.etsy_receipt_id, t.etsy_updated_at", "etsy_receipt_id", p.StoreID, ids)
+			rows, err := tx.Query(ctx, q, args...)
 			if err != nil {
 				return err
 			}
@@ -113,12 +113,13 @@ func (s *Store) ReceiptList(ctx context.Context, p *store.ReceiptListParams) ([]
 	if err := rows.Err(); err != nil || len(out) == 0 {
 		return out, s.err("receipt list", err)
 	}
-	ids := make([]any, 0, len(out))
+	ids := make([]int64, 0, len(out))
 	for _, r := range out {
 		ids = append(ids, r.ID)
 	}
+	in, args := s.inInts("receipt_id", 1, ids)
 	items, err := s.d.Query(ctx, `SELECT receipt_id, etsy_transaction_id, etsy_listing_id, etsy_product_id, sku, title, variation, quantity,
-		price_amount, price_divisor FROM receipt_items WHERE receipt_id IN `+placeholders(1, len(ids))+` ORDER BY id`, ids...)
+		price_amount, price_divisor FROM receipt_items WHERE `+in+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, s.err("receipt list", err)
 	}
