@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/mail"
+	"os"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/command"
+	"github.com/stockroom/stockroom/config"
+	"github.com/stockroom/stockroom/connect"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/notify"
+	"github.com/stockroom/stockroom/sshserver"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/sync/syncer"
+	"github.com/stockroom/stockroom/tui"
+	"github.com/stockroom/stockroom/vault"
+	"github.com/stockroom/stockroom/web"
+)
+
+// serve runs Stockroom until ctx ends: every part starts in one errgroup
+// and stops with it.
+func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
+	log := newLogger(logOut, cfg.LogFormat, cfg.LogLevel, cfg.Secrets())
+	if err := ensureDataDir(cfg.DataDir); err != nil {
+		return err
+	}
+	keys, err := keyring(cfg, log)
+	if err != nil {
+		return err
+	}
+	admins, err := adminFingerprints(cfg.AdminKeys)
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+
+	h := hub.New()
+	db, err := openDatabase(gctx, cfg, h, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if db.bridge != nil {
+		g.Go(func() error { return db.bridge.Run(gctx) })
+	}
+
+	client, err := etsyClient(gctx, cfg, g, log)
+	if err != nil {
+		return err
+	}
+
+	// Alerts: the evaluator fires them where stock changes; the sender
+	// delivers them from the queue.
+	var channels []store.Channel
+	var mailer notify.EmailSender
+	var telegram notify.TelegramSender
+	if cfg.SMTPURL != "" {
+		m, err := notify.NewMailer(notify.MailerConfig{URL: cfg.SMTPURL, From: cfg.SMTPFrom})
+		if err != nil {
+			return &config.Error{Setting: "STOCKROOM_SMTP_URL", Reason: err.Error()}
+		}
+		mailer, channels = m, append(channels, store.ChannelEmail)
+	}
+	if cfg.TelegramBotToken != "" {
+		t, err := notify.NewTelegram(cfg.TelegramAPIURL, cfg.TelegramBotToken, nil)
+		if err != nil {
+			return &config.Error{Setting: "STOCKROOM_TELEGRAM_BOT_TOKEN", Reason: err.Error()}
+		}
+		telegram, channels = t, append(channels, store.ChannelTelegram)
+	}
+	evaluator := notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Jobs: db.queue, Hub: h, Channels: channels})
+	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mailer, Telegram: telegram, Hub: h,
+		MessageIDDomain: fromDomain(cfg.SMTPFrom), Logger: log.With("component", "notify")})
+	if err := sender.Register(db.queue.Workers()); err != nil {
+		return err
+	}
+
+	tokens := vault.New(vault.Config{Store: db, Keyring: keys, Etsy: client, Hub: h, Logger: log.With("component", "vault"),
+		OnRevoked: func(ctx context.Context, storeID int64) {
+			log.Warn("Etsy revoked a store's access: its owner must connect it again", "store", storeID)
+		}})
+	engine, err := syncer.New(syncer.Config{Store: db, Etsy: client, Tokens: tokens, Queue: db.queue, Hub: h,
+		Alerts: evaluator, Logger: log.With("component", "sync")})
+	if err != nil {
+		return err
+	}
+	if err := engine.Register(db.queue.Workers()); err != nil {
+		return err
+	}
+
+	flow := connect.New(connect.Config{Store: db, Keyring: keys, Etsy: client, Hub: h, IsSandbox: cfg.Demo(),
+		Logger: log.With("component", "connect")})
+	svc := app.New(app.Config{Store: db, Jobs: db.queue, Hub: h, Connect: flow, Budgets: client, Alerts: evaluator,
+		Demo: cfg.Demo(), SignupOpen: cfg.Signup == "open", AdminFingerprints: admins, Logger: log.With("component", "app")})
+
+	// Jobs.
+	if err := db.queue.Start(gctx); err != nil {
+		return err
+	}
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+		defer c()
+		return db.queue.Stop(sctx)
+	})
+
+	// The clock: syncs, reconciles, token refresh, digests, housekeeping.
+	var elector *syncer.LeaseElector
+	if cfg.DatabaseURL != "" {
+		host, _ := os.Hostname()
+		elector = syncer.NewLeaseElector(db, "scheduler", fmt.Sprintf("%s-%d", host, os.Getpid()), 3*time.Minute)
+	}
+	sched, err := syncer.NewScheduler(syncer.ScheduleConfig{Store: db, Etsy: client, Queue: db.queue,
+		Interval: cfg.SyncInterval, ReconcileInterval: cfg.ReconcileInterval, RefreshDue: func(ctx context.Context) error {
+			if err := tokens.RefreshDue(ctx); err != nil {
+				return err
+			}
+			if _, err := tokens.Rotate(ctx); err != nil {
+				return err
+			}
+			if _, err := db.OAuthStateDeleteExpired(ctx, time.Now().Add(-time.Hour)); err != nil {
+				return err
+			}
+			_, err := notify.EnqueueDigests(ctx, db, db.queue, time.Now())
+			return err
+		}, Elector: electorOrNil(elector), Logger: log.With("component", "schedule")})
+	if err != nil {
+		return err
+	}
+	if err := sched.Start(gctx); err != nil {
+		return err
+	}
+	g.Go(func() error {
+		<-gctx.Done()
+		return sched.Stop()
+	})
+
+	// HTTP: the OAuth callback, webhooks and /healthz.
+	var webhook http.Handler
+	if cfg.EtsyWebhookSecret != "" {
+		if webhook, err = syncer.NewWebhookHandler(syncer.WebhookConfig{Store: db, Queue: db.queue,
+			Secret: cfg.EtsyWebhookSecret, Logger: log.With("component", "webhook")}); err != nil {
+			return err
+		}
+	}
+	httpSrv := &http.Server{
+		Addr: cfg.HTTPAddr,
+		Handler: web.New(web.Config{Store: db, Connect: flow, Webhook: webhook, Logger: log.With("component", "web"),
+			InsecureCookies: strings.HasPrefix(cfg.PublicURL, "http://")}),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+	}
+	g.Go(func() error {
+		log.Info("http listening", "addr", cfg.HTTPAddr, "public_url", cfg.PublicURL)
+		if err := httpSrv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+		defer c()
+		return httpSrv.Shutdown(sctx)
+	})
+
+	// SSH: the TUI and the commands.
+	sc := sshserver.ConfigFrom(cfg)
+	sc.Accounts = svc
+	sc.Logger = log.With("component", "ssh")
+	// One row snapshot per open store, shared by every session of it.
+	snapshots := app.NewSnapshots(svc)
+	sc.NewTUI = func(p sshserver.TUIParams) tea.Model {
+		return tui.New(tui.Options{Ctx: p.Ctx, App: svc, Snapshots: snapshots, Actor: p.Actor, PublicKey: p.PublicKey, Screen: p.Screen,
+			Logger: p.Logger, Now: time.Now, OnActivity: p.OnActivity})
+	}
+	sc.RunCommand = func(ctx context.Context, c sshserver.Command) int {
+		return command.Run(ctx, command.Env{App: svc, Actor: c.Actor, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr}, c.Args)
+	}
+	sshSrv, err := sshserver.New(sc)
+	if err != nil {
+		return err
+	}
+	g.Go(func() error {
+		if err := sshSrv.ListenAndServe(); err != nil {
+			return fmt.Errorf("ssh: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+		defer c()
+		return sshSrv.Shutdown(sctx)
+	})
+
+	log.Info("stockroom started", "ssh", cfg.SSHAddr, "http", cfg.HTTPAddr, "demo", cfg.Demo(), "signup", cfg.Signup)
+	err = g.Wait()
+	log.Info("stockroom stopped")
+	return err
+}
+
+// electorOrNil keeps a nil *LeaseElector from becoming a non-nil interface.
+func electorOrNil(e *syncer.LeaseElector) syncerElector {
+	if e == nil {
+		return nil
+	}
+	return e
+}
+
+type syncerElector = interface {
+	IsLeader(ctx context.Context) error
+}
+
+// fromDomain is the domain of the From address, for Message-IDs.
+func fromDomain(from string) string {
+	if a, err := mail.ParseAddress(from); err == nil {
+		if _, d, ok := strings.Cut(a.Address, "@"); ok {
+			return d
+		}
+	}
+	return "localhost"
+}
