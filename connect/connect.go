@@ -92,6 +92,10 @@ type Config struct {
 	// PollInterval is how often Wait re-reads the state, to see an attempt
 	// finished by another process without a hub bridge. Default 2 seconds.
 	PollInterval time.Duration
+	// OnConnected runs after a shop is saved, e.g. to queue its first full
+	// sync so the seller sees stock at once. Its error is logged: the shop
+	// is connected either way and the scheduler syncs it later.
+	OnConnected func(ctx context.Context, st store.Store) error
 }
 
 // Flow runs connect attempts. It is safe for concurrent use.
@@ -404,6 +408,11 @@ func (f *Flow) Confirm(ctx context.Context, state, confirmToken, formToken strin
 	f.publish(hub.Event{Kind: hub.ConnectDone, State: state, StoreID: st.ID, AccountID: o.AccountID})
 	f.publish(hub.Event{Kind: hub.StoreChanged, StoreID: st.ID, AccountID: o.AccountID})
 	f.log.Info("shop connected", "account", o.AccountID, "store", st.ID, "shop", st.EtsyShopID)
+	if f.cfg.OnConnected != nil {
+		if err := f.cfg.OnConnected(ctx, st); err != nil {
+			f.log.Warn("first sync of a new shop not queued; the scheduler will sync it", "store", st.ID, "err", err)
+		}
+	}
 	return st, nil
 }
 
