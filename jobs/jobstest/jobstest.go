@@ -63,24 +63,3 @@ func admin(tb testing.TB, base, stmt string) {
 		tb.Fatalf("%s: %v", stmt, err)
 	}
 }
-
-// TerminateConnections ends every other connection to the database at
-// dbURL, as a restart of the server would.
-func TerminateConnections(tb testing.TB, dbURL string) int {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		tb.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	var n int
-	err = conn.QueryRow(ctx, `SELECT count(*) FROM (
-		SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid()) t`).Scan(&n)
-	if err != nil {
-		tb.Fatalf("terminate connections: %v", err)
-	}
-	return n
-}

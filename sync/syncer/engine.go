@@ -162,11 +162,31 @@ func (e *Engine) withLease(ctx context.Context, name string, ttl, wait time.Dura
 		// until its TTL.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		if err := e.db.LeaseRelease(rctx, name, holder); err != nil {
+		if err := retryWrite(rctx, func(ctx context.Context) error { return e.db.LeaseRelease(ctx, name, holder) }); err != nil {
 			e.log.Warn("lease release", "lease", name, "err", err)
 		}
 	}()
 	return fn(holder)
+}
+
+// retryWrite runs a bookkeeping write (finishing a run, releasing a lease)
+// until it succeeds or ctx ends. After a database restart the pool may hand
+// out a few dead connections before it notices; one failed attempt must not
+// leave a run "running" for ever or a lease held until its TTL.
+func retryWrite(ctx context.Context, write func(context.Context) error) error {
+	wait := 20 * time.Millisecond
+	for {
+		err := write(ctx)
+		if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
 }
 
 // markNeedsReauth stops a store's work until the seller connects it again.

@@ -27,6 +27,9 @@ import (
 const (
 	sbKey    = "testkeystring0000000000"
 	sbSecret = "testsharedsecret"
+	// unlimitedPerSecond is the limit a sandbox configured without one
+	// advertises: far above what a test makes.
+	unlimitedPerSecond = 10_000
 )
 
 // backend is a database the engine runs on. create makes an empty one and
@@ -149,6 +152,13 @@ func newEnv(t testing.TB, b backend, gen sandbox.GenOptions, sbcfg sandbox.Confi
 	ctx := t.Context()
 	e := &env{t: t, ctx: ctx, b: b, seed: sandbox.Generate(gen), tokens: tokenMap{}}
 	sbcfg.Keystring, sbcfg.SharedSecret = sbKey, sbSecret
+	if sbcfg.PerSecond == 0 && sbcfg.PerDay == 0 {
+		// Without limit headers the client paces a key at a cautious 5
+		// calls a second, as it does before Etsy's first answer; a sandbox
+		// "without limits" advertises generous ones instead, as Etsy
+		// always sends them.
+		sbcfg.PerSecond, sbcfg.PerDay = unlimitedPerSecond, 10_000_000
+	}
 	e.sb = sandbox.New(sbcfg)
 	if err := e.sb.Load(e.seed); err != nil {
 		t.Fatal(err)

@@ -149,13 +149,18 @@ func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.Sync
 	if err == nil && kind != store.SyncIncremental {
 		state.LastFullSyncAt = &started
 	}
-	if serr := e.db.StoreSetSyncState(fctx, state); serr != nil && err == nil {
+	if serr := retryWrite(fctx, func(ctx context.Context) error { return e.db.StoreSetSyncState(ctx, state) }); serr != nil && err == nil {
 		err = serr
 		result, msg = store.ResultFailed, readable(serr)
 	}
-	finished, ferr := e.db.SyncRunFinish(fctx, &store.SyncRunFinishParams{
-		ID: run.ID, Result: result, ListingsChanged: stats.listings, ReceiptsChanged: stats.receipts,
-		APICalls: int(e.etsy.Calls(key) - callsBefore), Error: msg, Now: e.now(),
+	var finished store.SyncRun
+	ferr := retryWrite(fctx, func(ctx context.Context) error {
+		var err error
+		finished, err = e.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{
+			ID: run.ID, Result: result, ListingsChanged: stats.listings, ReceiptsChanged: stats.receipts,
+			APICalls: int(e.etsy.Calls(key) - callsBefore), Error: msg, Now: e.now(),
+		})
+		return err
 	})
 	if ferr != nil {
 		e.log.Error("sync run finish", "store", st.ID, "run", run.ID, "err", ferr)

@@ -111,8 +111,11 @@ func (e *Engine) pushRow(ctx context.Context, jobID int64, st store.Store, row s
 				err = nil // the edit waits for the seller to reconnect
 			}
 		}
-		if _, ferr := e.db.SyncRunFinish(fctx, &store.SyncRunFinishParams{ID: run.ID, Result: result, ListingsChanged: changed,
-			APICalls: int(e.etsy.Calls(key) - callsBefore), Error: msg, Now: e.now()}); ferr != nil {
+		if ferr := retryWrite(fctx, func(ctx context.Context) error {
+			_, err := e.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: run.ID, Result: result, ListingsChanged: changed,
+				APICalls: int(e.etsy.Calls(key) - callsBefore), Error: msg, Now: e.now()})
+			return err
+		}); ferr != nil {
 			e.log.Error("push run finish", "store", st.ID, "run", run.ID, "err", ferr)
 		}
 		e.hub.Publish(hub.Event{Kind: hub.StockChanged, StoreID: st.ID, OfferingIDs: []int64{row.OfferingID}})
