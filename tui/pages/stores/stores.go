@@ -316,9 +316,15 @@ func (m *Model) connectView() string {
 		return b.String()
 	}
 	b.WriteString("Open this link in a browser, sign in to Etsy and allow access:\n\n")
-	// The URL is our own (the server builds it); it is still printed as
-	// plain text so any terminal can select and copy it.
-	b.WriteString(st.Link.Render(cn.url))
+	// The URL is our own (the server builds it); it is printed as plain
+	// text, broken into lines of the screen's width rather than cut, so any
+	// terminal can select and copy all of it (browsers drop the breaks).
+	for i, line := range wrapURL(cn.url, m.width) {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(st.Link.Render(line))
+	}
 	b.WriteString("\n\n")
 	if lipgloss.Height(cn.qr)+lipgloss.Height(b.String())+2 <= m.height && lipgloss.Width(cn.qr) <= m.width {
 		b.WriteString("Or scan it with your phone:\n\n")
@@ -347,4 +353,17 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "use this shop"))},
 		{k.Connect, k.SyncNow, k.Refresh},
 	}
+}
+
+// wrapURL breaks a URL (ASCII) into lines of at most width characters.
+func wrapURL(u string, width int) []string {
+	if width < 20 {
+		width = 20
+	}
+	var out []string
+	for len(u) > width {
+		out = append(out, u[:width])
+		u = u[width:]
+	}
+	return append(out, u)
 }

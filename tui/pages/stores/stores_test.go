@@ -132,3 +132,29 @@ func TestQRMatchesTheCode(t *testing.T) {
 		}
 	}
 }
+
+// A link longer than the screen is broken into lines, never cut: joined
+// back, the lines give the whole link.
+func TestConnectLinkLongerThanTheScreenIsWhole(t *testing.T) {
+	long := "https://www.etsy.com/oauth/connect?client_id=abc&state=" + strings.Repeat("s", 150) + "&code_challenge=" + strings.Repeat("c", 43)
+	conn := &connector{url: long, result: make(chan store.Store, 1)}
+	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
+	m := New(env.Common(env.Owner, 80, 30))
+	m.SetSize(80, 28)
+	var comp common.Component = m
+	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	_, cmd := comp.Update(tuitest.Key("c"))
+	comp.Update(tuitest.Run(cmd, wait)[0])
+	var joined strings.Builder
+	for _, line := range strings.Split(ansi.Strip(m.View()), "\n") {
+		if w := ansi.StringWidth(line); w > 80 {
+			t.Fatalf("line of width %d: %q", w, line)
+		}
+		if strings.HasPrefix(line, "https://") || joined.Len() > 0 && joined.Len() < len(long) {
+			joined.WriteString(strings.TrimSpace(line))
+		}
+	}
+	if joined.String() != long {
+		t.Fatalf("link on screen %q\nwant %q", joined.String(), long)
+	}
+}
