@@ -38,6 +38,7 @@ type Config struct {
 	EtsyTokenURL      string
 	EtsyWebhookSecret string // secret, whsec_...
 	EtsyAppMaxQPS     float64
+	SandboxAddr       string
 
 	SyncInterval      time.Duration
 	ReconcileInterval time.Duration
@@ -199,6 +200,8 @@ var settings = []setting{
 			c.EtsyAppMaxQPS = f
 			return nil
 		}},
+	{name: "sandbox-addr", def: "127.0.0.1:8090", usage: "demo mode only: where the built-in Etsy sandbox listens (its consent page opens in your browser)",
+		set: addr(func(c *Config) *string { return &c.SandboxAddr })},
 	{name: "sync-interval", def: "15m", usage: "how often each shop syncs", set: dur(func(c *Config) *time.Duration { return &c.SyncInterval })},
 	{name: "reconcile-interval", def: "6h", usage: "how often a full reconcile catches edits made on Etsy.com",
 		set: dur(func(c *Config) *time.Duration { return &c.ReconcileInterval })},
