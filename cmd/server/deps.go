@@ -185,4 +185,3 @@ func ensureDataDir(dir string) error {
 	}
 	return nil
 }
-
