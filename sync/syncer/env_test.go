@@ -214,8 +214,15 @@ func newEnv(t testing.TB, b backend, gen sandbox.GenOptions, sbcfg sandbox.Confi
 // The queue is stopped when the test ends.
 func (e *env) process(db store.DB, owner string, h *hub.Hub) (*jobs.Queue, *syncer.Engine) {
 	e.t.Helper()
-	q := e.b.queue(e.t, e.where, db, jobs.Config{Test: true, Workers: 4, ID: owner})
-	eng, err := syncer.New(syncer.Config{Store: db, Etsy: e.client, Tokens: e.tokens, Queue: q, Hub: h, Owner: owner})
+	return e.processWith(db, jobs.Config{Test: true, Workers: 4, ID: owner}, h)
+}
+
+// processWith is process with the queue's configuration; its ID is the
+// engine's owner.
+func (e *env) processWith(db store.DB, cfg jobs.Config, h *hub.Hub) (*jobs.Queue, *syncer.Engine) {
+	e.t.Helper()
+	q := e.b.queue(e.t, e.where, db, cfg)
+	eng, err := syncer.New(syncer.Config{Store: db, Etsy: e.client, Tokens: e.tokens, Queue: q, Hub: h, Owner: cfg.ID})
 	if err != nil {
 		e.t.Fatal(err)
 	}
