@@ -1,0 +1,326 @@
+// The harness: build the server once, run one per test on free loopback
+// ports with its own data directory, and talk to it over SSH and HTTP.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// binary is the server built by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	os.Exit(buildAndRun(m))
+}
+
+func buildAndRun(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "stockroom-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binary = filepath.Join(dir, "stockroom")
+	build := exec.Command("go", "build", "-o", binary, "./cmd/server")
+	build.Dir = ".."
+	build.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building the server: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// syncBuffer collects a process's output while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// server is one running Stockroom process.
+type server struct {
+	t        *testing.T
+	dataDir  string
+	sshAddr  string
+	httpAddr string
+	sbxAddr  string
+	hostKey  gossh.PublicKey
+	logs     *syncBuffer
+}
+
+// freePort returns a loopback address nothing listens on right now.
+func freePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startServer runs the binary in demo mode with extra flags, waits for
+// /healthz, and stops it with SIGTERM at cleanup, which must exit 0.
+func startServer(t *testing.T, extra ...string) *server {
+	t.Helper()
+	s := &server{t: t, dataDir: t.TempDir(), sshAddr: freePort(t), httpAddr: freePort(t), sbxAddr: freePort(t),
+		logs: &syncBuffer{}}
+	args := append([]string{"--data-dir", s.dataDir, "--ssh-addr", s.sshAddr, "--http-addr", s.httpAddr,
+		"--public-url", "http://" + s.httpAddr, "--sandbox-addr", s.sbxAddr, "--log-format", "json"}, extra...)
+	cmd := exec.Command(binary, args...)
+	// No STOCKROOM_* from the developer's shell may change the server.
+	env := []string{"GOTOOLCHAIN=local"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "STOCKROOM_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = s.logs, s.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("server exited with %v after SIGTERM; log:\n%s", err, s.logs)
+			}
+		case <-time.After(8 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("server still running 8s after SIGTERM; log:\n%s", s.logs)
+		}
+	})
+
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + s.httpAddr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("server exited before it was healthy: %v; log:\n%s", err, s.logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not healthy after 20s; log:\n%s", s.logs)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	pem, err := os.ReadFile(filepath.Join(s.dataDir, "ssh_host_ed25519"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hk, err := gossh.ParsePrivateKey(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.hostKey = hk.PublicKey()
+	return s
+}
+
+// newKey makes a fresh ed25519 SSH key.
+func newKey(t testing.TB) gossh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (s *server) clientConfig(auth ...gossh.AuthMethod) *gossh.ClientConfig {
+	return &gossh.ClientConfig{User: "seller", Auth: auth, HostKeyCallback: gossh.FixedHostKey(s.hostKey),
+		Timeout: 10 * time.Second}
+}
+
+// dial connects with one key; the connection closes at cleanup.
+func (s *server) dial(t testing.TB, key gossh.Signer) *gossh.Client {
+	t.Helper()
+	c, err := gossh.Dial("tcp", s.sshAddr, s.clientConfig(gossh.PublicKeys(key)))
+	if err != nil {
+		t.Fatalf("ssh dial: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// result is what a command without a terminal gave back.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+}
+
+// run runs a command like `ssh host cmd < stdin`.
+func run(t testing.TB, c *gossh.Client, cmd string, stdin string) result {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	sess.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	sess.Stdout, sess.Stderr = &out, &errb
+	err = sess.Run(cmd)
+	r := result{stdout: out.String(), stderr: errb.String()}
+	var exit *gossh.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		r.code = exit.ExitStatus()
+	default:
+		t.Fatalf("ssh %q: %v", cmd, err)
+	}
+	return r
+}
+
+// term is a terminal session: a PTY, the output on a virtual screen.
+type term struct {
+	*vterm
+	sess *gossh.Session
+	in   io.WriteCloser
+	done chan struct{}
+	err  error
+}
+
+// openTerm opens a PTY session like `ssh host` (or `ssh -t host cmd`).
+func openTerm(t testing.TB, c *gossh.Client, cmd string, cols, rows int) *term {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sess.Close() })
+	if err := sess.RequestPty("xterm-256color", rows, cols, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	tm := &term{vterm: newVterm(cols, rows), sess: sess, done: make(chan struct{})}
+	sess.Stdout, sess.Stderr = tm.vterm, tm.vterm
+	if tm.in, err = sess.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if cmd == "" {
+		err = sess.Shell()
+	} else {
+		err = sess.Start(cmd)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { tm.err = sess.Wait(); close(tm.done) }()
+	return tm
+}
+
+// waitFor waits until the screen shows want and returns the screen.
+func (tm *term) waitFor(t testing.TB, want string, within time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		sc := tm.Screen()
+		if strings.Contains(sc, want) {
+			return sc
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("screen never showed %q within %s; it shows:\n%s", want, within, sc)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitUntil waits until ok(screen) holds.
+func (tm *term) waitUntil(t testing.TB, what string, within time.Duration, ok func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		sc := tm.Screen()
+		if ok(sc) {
+			return sc
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("screen never showed %s within %s; it shows:\n%s", what, within, sc)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// send types keys; a pause between them lets the TUI see separate presses.
+func (tm *term) send(t testing.TB, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if _, err := io.WriteString(tm.in, k); err != nil {
+			t.Fatalf("typing %q: %v", k, err)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+// exitCode waits for the session to end and returns its exit status.
+func (tm *term) exitCode(t testing.TB, within time.Duration) int {
+	t.Helper()
+	select {
+	case <-tm.done:
+	case <-time.After(within):
+		t.Fatalf("session still open after %s; screen:\n%s", within, tm.Screen())
+	}
+	var exit *gossh.ExitError
+	if errors.As(tm.err, &exit) {
+		return exit.ExitStatus()
+	}
+	if tm.err != nil {
+		t.Fatalf("session: %v", tm.err)
+	}
+	return 0
+}
+
+// withTimeout is a context for one step of a test.
+func withTimeout(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
