@@ -1,0 +1,99 @@
+// Who gets in: unknown keys when sign-up is closed, and the account a
+// connection lands in when it offers one key and signs with another.
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+func TestUnknownKeyRefusedWhenSignupClosed(t *testing.T) {
+	s := startServer(t, "--signup", "closed")
+	const msg = "this key is not registered; sign-up is closed"
+	stranger := newKey(t)
+
+	t.Run("command", func(t *testing.T) {
+		r := run(t, s.dial(t, stranger), "inventory", "")
+		if r.code != 1 || !strings.Contains(r.stderr, msg) || r.stdout != "" {
+			t.Fatalf("got %s; want exit 1 and %q on stderr", r, msg)
+		}
+	})
+	t.Run("terminal", func(t *testing.T) {
+		tm := openTerm(t, s.dial(t, stranger), "", 100, 30)
+		if code := tm.exitCode(t, 10*time.Second); code != 1 {
+			t.Fatalf("exit %d, want 1; screen:\n%s", code, tm.Screen())
+		}
+		if sc := tm.Screen(); !strings.Contains(sc, msg) || strings.Contains(sc, "Welcome to Stockroom") {
+			t.Fatalf("screen:\n%s", sc)
+		}
+	})
+}
+
+// unsignableKey has only the public half of a key, so it cannot sign.
+type unsignableKey struct {
+	pub   gossh.PublicKey
+	signs atomic.Int32
+}
+
+func (k *unsignableKey) PublicKey() gossh.PublicKey { return k.pub }
+
+func (k *unsignableKey) Sign(io.Reader, []byte) (*gossh.Signature, error) {
+	k.signs.Add(1)
+	return nil, errors.New("no private key")
+}
+
+// A client that offers another account's public key (which the server
+// lets it try) and then signs with its own key must land in its own
+// account, not in the one whose key it only offered.
+func TestAccountIsTheKeyThatSigned(t *testing.T) {
+	s := startServer(t)
+	alice, bob := newKey(t), newKey(t)
+	signUp(t, s, alice, "Alice", "")
+	signUp(t, s, bob, "Bob", "")
+
+	impostor := &unsignableKey{pub: alice.PublicKey()}
+	attempts := 0
+	cfg := s.clientConfig()
+	cfg.User = "alice"
+	cfg.AuthCallback = func(*gossh.ClientAuthContext) (gossh.AuthMethod, error) {
+		attempts++
+		switch attempts {
+		case 1:
+			return gossh.PublicKeys(impostor), nil
+		case 2:
+			return gossh.PublicKeys(bob), nil
+		}
+		return nil, errors.New("no more keys")
+	}
+	c, err := gossh.Dial("tcp", s.sshAddr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if impostor.signs.Load() == 0 {
+		t.Fatal("the server never let alice's key try: the test proves nothing")
+	}
+	r := run(t, c, "whoami --format json", "")
+	var who struct {
+		Name        string `json:"name"`
+		Fingerprint string `json:"key_fingerprint"`
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &who) != nil {
+		t.Fatalf("whoami: %s", r)
+	}
+	if who.Name != "Bob" || who.Fingerprint != gossh.FingerprintSHA256(bob.PublicKey()) {
+		t.Fatalf("whoami = %+v; want Bob with his own key", who)
+	}
+	tm := openTerm(t, c, "account", 120, 30)
+	sc := tm.waitFor(t, tabBar, 10*time.Second)
+	if !strings.Contains(sc, "Bob") || strings.Contains(sc, "Alice") {
+		t.Fatalf("the TUI is not Bob's:\n%s", sc)
+	}
+}
