@@ -425,6 +425,34 @@ func TestSecondSpentWaitsASecond(t *testing.T) {
 	}
 }
 
+// When the client's own pacing spends Etsy's second, the next call waits
+// only until the first call of that second is a second old, not a whole
+// second more: at the limit, throughput stays at the limit.
+func TestSpentSecondAtTheLimitKeepsThroughput(t *testing.T) {
+	var starts []time.Time
+	var env *testEnv
+	env = newEnv(t, func(w http.ResponseWriter, r *http.Request) {
+		starts = append(starts, env.clock.Now())
+		limitHeaders(w, 10, 9-(len(starts)-1)%10, 10000, 9000)
+		writeJSON(w, 200, `{"user_id": 1, "shop_id": 2}`)
+	})
+	for range 21 {
+		if _, err := env.shop.GetMe(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Calls 0-9 spend a second; call 10 may start a second after call 0.
+	for _, i := range []int{10, 20} {
+		gap := starts[i].Sub(starts[i-10])
+		if gap < time.Second {
+			t.Errorf("calls %d and %d are %v apart: more than 10 in a second", i-10, i, gap)
+		}
+		if gap > 1300*time.Millisecond {
+			t.Errorf("calls %d and %d are %v apart: the spent second was waited out twice", i-10, i, gap)
+		}
+	}
+}
+
 func TestDailyBudgetSpentStopsCalls(t *testing.T) {
 	hits := 0
 	env := newEnv(t, func(w http.ResponseWriter, r *http.Request) {

@@ -47,6 +47,9 @@ type keyState struct {
 	blockedUntil   time.Time
 	blockedDaily   bool
 	calls          int64
+	// recent holds the start times of the latest calls, at most the
+	// per-second limit of them, to tell when a spent second frees up.
+	recent []time.Time
 }
 
 type limiter struct {
@@ -103,6 +106,10 @@ func (l *limiter) reserve(key string) (time.Duration, error) {
 		slot = l.appNext
 	}
 	st.next = slot.Add(time.Second / time.Duration(perSecond))
+	st.recent = append(st.recent, slot)
+	if len(st.recent) > perSecond {
+		st.recent = append(st.recent[:0], st.recent[len(st.recent)-perSecond:]...)
+	}
 	if l.appRate > 0 {
 		l.appNext = slot.Add(time.Duration(float64(time.Second) / l.appRate))
 	}
@@ -146,8 +153,15 @@ func (l *limiter) observe(key string, h http.Header) {
 		st.dayKnown = true
 	}
 	if okRS && remainingSecond <= 0 {
-		// Etsy's second is spent: whatever our pacing thinks, wait it out.
-		if hold := now.Add(time.Second); hold.After(st.next) {
+		// Etsy's second is spent: no call until the oldest of the last
+		// limit-many calls is a second old. That is right whether Etsy counts
+		// a sliding second or calendar seconds, and costs no throughput when
+		// our own pacing spent it; without that history, wait a whole second.
+		hold := now.Add(time.Second)
+		if n := st.perSecond; n > 0 && len(st.recent) >= n {
+			hold = st.recent[len(st.recent)-n].Add(time.Second)
+		}
+		if hold.After(st.next) {
 			st.next = hold
 		}
 	}
