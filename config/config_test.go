@@ -1,0 +1,113 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+	"time"
+)
+
+func fakeEnv(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaultsRunOutOfTheBox(t *testing.T) {
+	c, err := Load(nil, fakeEnv(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "./data" || c.DatabaseURL != "" || c.SSHAddr != ":23234" || c.HTTPAddr != ":8080" ||
+		c.PublicURL != "http://localhost:8080" || c.SyncInterval != 15*time.Minute || c.Signup != "open" {
+		t.Errorf("defaults: %+v", c)
+	}
+	if !c.Demo() {
+		t.Error("no Etsy keystring should mean demo mode")
+	}
+	if c.HostKeyPath != "./data/ssh_host_ed25519" {
+		t.Errorf("host key path %q", c.HostKeyPath)
+	}
+}
+
+func TestFlagWinsOverEnvironment(t *testing.T) {
+	c, err := Load([]string{"--ssh-addr", ":2222"}, fakeEnv(map[string]string{
+		"STOCKROOM_SSH_ADDR": ":3333", "STOCKROOM_SYNC_INTERVAL": "5m",
+	}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SSHAddr != ":2222" || c.SyncInterval != 5*time.Minute {
+		t.Errorf("ssh %q interval %v", c.SSHAddr, c.SyncInterval)
+	}
+}
+
+// A bad setting is one error naming where it came from and why.
+func TestBadSettingsNameTheSetting(t *testing.T) {
+	cases := []struct {
+		args    []string
+		env     map[string]string
+		setting string
+	}{
+		{env: map[string]string{"STOCKROOM_SYNC_INTERVAL": "soon"}, setting: "STOCKROOM_SYNC_INTERVAL"},
+		{args: []string{"--sync-interval", "10s"}, setting: "STOCKROOM_SYNC_INTERVAL"},
+		{env: map[string]string{"STOCKROOM_DATABASE_URL": "mysql://x"}, setting: "STOCKROOM_DATABASE_URL"},
+		{args: []string{"--http-addr", "8080"}, setting: "--http-addr"},
+		{env: map[string]string{"STOCKROOM_SIGNUP": "maybe"}, setting: "STOCKROOM_SIGNUP"},
+		{env: map[string]string{"STOCKROOM_ETSY_KEYSTRING": "abc"}, setting: "STOCKROOM_ETSY_SHARED_SECRET"},
+		{env: map[string]string{"STOCKROOM_ETSY_WEBHOOK_SECRET": "nope"}, setting: "STOCKROOM_ETSY_WEBHOOK_SECRET"},
+		{env: map[string]string{"STOCKROOM_SMTP_URL": "http://mail"}, setting: "STOCKROOM_SMTP_URL"},
+		{env: map[string]string{"STOCKROOM_WORKERS": "0"}, setting: "STOCKROOM_WORKERS"},
+		{args: []string{"extra"}, setting: "arguments"},
+	}
+	for _, c := range cases {
+		_, err := Load(c.args, fakeEnv(c.env), &bytes.Buffer{})
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Setting != c.setting || ce.Reason == "" {
+			t.Errorf("args %v env %v: got %v, want an error naming %s", c.args, c.env, err, c.setting)
+		}
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("error is not one line: %q", err)
+		}
+	}
+}
+
+// Secrets never appear in --help, whatever the environment holds.
+func TestHelpShowsNoSecrets(t *testing.T) {
+	var out bytes.Buffer
+	secrets := map[string]string{
+		"STOCKROOM_ETSY_SHARED_SECRET": "s3cret-shared", "STOCKROOM_ENCRYPTION_KEYS": "k1:c2VjcmV0",
+		"STOCKROOM_DATABASE_URL": "postgres://u:pgpass@db/x", "STOCKROOM_TELEGRAM_BOT_TOKEN": "123:bottoken",
+	}
+	_, err := Load([]string{"--help"}, fakeEnv(secrets), &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+	for _, v := range []string{"s3cret-shared", "c2VjcmV0", "pgpass", "bottoken"} {
+		if strings.Contains(out.String(), v) {
+			t.Errorf("--help shows %q", v)
+		}
+	}
+	if !strings.Contains(out.String(), "STOCKROOM_ENCRYPTION_KEYS") {
+		t.Error("--help does not document STOCKROOM_ENCRYPTION_KEYS")
+	}
+}
+
+func TestSecretsListsPasswordsInURLs(t *testing.T) {
+	c, err := Load(nil, fakeEnv(map[string]string{
+		"STOCKROOM_DATABASE_URL": "postgres://u:pgpass@db/x", "STOCKROOM_SMTP_URL": "smtps://me:mailpass@mail:465",
+		"STOCKROOM_ETSY_KEYSTRING": "ks", "STOCKROOM_ETSY_SHARED_SECRET": "shh",
+	}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(c.Secrets(), ",")
+	for _, want := range []string{"pgpass", "mailpass", "shh"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Secrets() = %q, missing %q", got, want)
+		}
+	}
+	if r := Redacted(c.DatabaseURL); strings.Contains(r, "pgpass") {
+		t.Errorf("Redacted = %q", r)
+	}
+}
