@@ -34,18 +34,52 @@ func (r riverTx) InsertTx(ctx context.Context, tx store.Tx, args river.JobArgs, 
 	return err
 }
 
+// riverQueue inserts jobs outside a transaction, as *jobs.Queue does.
+type riverQueue struct{ c *river.Client[*sql.Tx] }
+
+func (r riverQueue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, error) {
+	res, err := r.c.Insert(ctx, args, opts)
+	if err != nil {
+		return 0, err
+	}
+	return res.Job.ID, nil
+}
+
 // flow is a store on SQLite with River working the notify queue against
 // the mailbox.
 type flow struct {
 	db    store.DB
 	ev    *notify.Evaluator
 	mb    *mailbox
+	queue riverQueue
 	owner store.Account
 	shop  store.Store
 }
 
+// flowConfig chooses the channels of a flow; the zero value sends email
+// only and discards logs.
+type flowConfig struct {
+	telegram notify.TelegramSender
+	channels []store.Channel
+	// logger receives the sender's and River's logs.
+	logger *slog.Logger
+	// owner changes the owner's notification settings after sign-up.
+	owner *store.AccountUpdateParams
+}
+
 func newFlow(t *testing.T, mb *mailbox) *flow {
 	t.Helper()
+	return newFlowWith(t, mb, flowConfig{})
+}
+
+func newFlowWith(t *testing.T, mb *mailbox, cfg flowConfig) *flow {
+	t.Helper()
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.channels == nil {
+		cfg.channels = []store.Channel{store.ChannelEmail}
+	}
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "stockroom.db")
 	db, err := sqlite.Open(ctx, path)
@@ -68,13 +102,14 @@ func newFlow(t *testing.T, mb *mailbox) *flow {
 		t.Fatal(err)
 	}
 	h := hub.New()
-	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mb.mailer(t), Hub: h, MessageIDDomain: "stockroom.test"})
+	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mb.mailer(t), Telegram: cfg.telegram, Hub: h,
+		MessageIDDomain: "stockroom.test", Logger: cfg.logger})
 	workers := river.NewWorkers()
 	if err := sender.Register(workers); err != nil {
 		t.Fatal(err)
 	}
 	client, err := river.NewClient(drv, &river.Config{
-		Logger:  slog.New(slog.DiscardHandler),
+		Logger:  cfg.logger,
 		Queues:  map[string]river.QueueConfig{notify.QueueNotify: {MaxWorkers: 2}},
 		Workers: workers, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: quickRetry{},
 	})
@@ -89,11 +124,17 @@ func newFlow(t *testing.T, mb *mailbox) *flow {
 		defer cancel()
 		_ = client.Stop(stop)
 	})
-	f := &flow{db: db, mb: mb, ev: notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Jobs: riverTx{client}, Hub: h,
-		Channels: []store.Channel{store.ChannelEmail}})}
+	f := &flow{db: db, mb: mb, queue: riverQueue{client}, ev: notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Jobs: riverTx{client}, Hub: h,
+		Channels: cfg.channels})}
 	f.owner, err = db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Email: "ada@example.com", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg.owner != nil {
+		cfg.owner.ID = f.owner.ID
+		if f.owner, err = db.AccountUpdate(ctx, cfg.owner); err != nil {
+			t.Fatal(err)
+		}
 	}
 	f.shop, err = db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: f.owner.ID, EtsyShopID: 7, EtsyUserID: 8, Name: "Clay & Co",
 		Currency: "EUR", AccessToken: []byte("a"), RefreshToken: []byte("r"), TokenExpiresAt: time.Now().Add(time.Hour)})
@@ -104,9 +145,15 @@ func newFlow(t *testing.T, mb *mailbox) *flow {
 }
 
 func snapshot(title string, qty int) store.ListingSnapshot {
-	return store.ListingSnapshot{EtsyListingID: 555, Title: title, State: "active", URL: "https://www.etsy.com/listing/555", Quantity: qty,
-		Products: []store.ProductSnapshot{{Key: "MUG-1", EtsyProductID: 1, SKU: "MUG-1", Variation: "Colour: blue", PropertyValues: "[]",
-			EtsyOfferingID: 2, Quantity: qty, Price: store.Money{Amount: 2400, Divisor: 100, Currency: "EUR"}, Enabled: true}}}
+	return listing(555, title, qty)
+}
+
+// listing is an Etsy listing with one blue variation, SKU MUG-<id>.
+func listing(id int64, title string, qty int) store.ListingSnapshot {
+	sku := fmt.Sprintf("MUG-%d", id-554)
+	return store.ListingSnapshot{EtsyListingID: id, Title: title, State: "active", URL: fmt.Sprintf("https://www.etsy.com/listing/%d", id), Quantity: qty,
+		Products: []store.ProductSnapshot{{Key: sku, EtsyProductID: id*10 + 1, SKU: sku, Variation: "Colour: blue", PropertyValues: "[]",
+			EtsyOfferingID: id*10 + 2, Quantity: qty, Price: store.Money{Amount: 2400, Divisor: 100, Currency: "EUR"}, Enabled: true}}}
 }
 
 // syncPage writes a page as the sync engine does, alerts in its OnCommit.
