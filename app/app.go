@@ -51,7 +51,8 @@ func (e *AmbiguousStoreError) Error() string {
 // Jobs enqueues durable work (River).
 type Jobs interface {
 	// EnqueuePushTx inserts a push job in the store transaction of the edit.
-	EnqueuePushTx(ctx context.Context, tx store.Tx, storeID, offeringID int64) error
+	// bulk pushes (an import's) wait behind the pushes of single edits.
+	EnqueuePushTx(ctx context.Context, tx store.Tx, storeID, offeringID int64, bulk bool) error
 	EnqueueSync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) error
 }
 

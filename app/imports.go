@@ -32,7 +32,8 @@ type ImportPlan struct {
 	// Changes counts rows whose quantity moves.
 	Changes int
 	// EtsyCalls estimates the calls the pushes will cost: a read and a write
-	// per changed row.
+	// per listing with a changed row, since one write carries every changed
+	// variation of a listing.
 	EtsyCalls int
 }
 
@@ -101,6 +102,7 @@ func PlanImport(storeID int64, rows []store.InventoryRow, r io.Reader) (*ImportP
 	plan := &ImportPlan{StoreID: storeID}
 	var problems []LineError
 	seen := map[string]int{}
+	listings := map[int64]bool{} // listings with a changed row
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -155,6 +157,7 @@ func PlanImport(storeID int64, rows []store.InventoryRow, r io.Reader) (*ImportP
 		for _, m := range matches {
 			if m.Shown() != qty {
 				plan.Changes++
+				listings[m.EtsyListingID] = true
 			}
 		}
 		plan.Lines = append(plan.Lines, il)
@@ -162,7 +165,7 @@ func PlanImport(storeID int64, rows []store.InventoryRow, r io.Reader) (*ImportP
 	if len(problems) > 0 {
 		return nil, &ImportError{Problems: problems}
 	}
-	plan.EtsyCalls = 2 * plan.Changes
+	plan.EtsyCalls = 2 * len(listings)
 	return plan, nil
 }
 

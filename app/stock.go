@@ -61,13 +61,15 @@ func (s *Service) SetStock(ctx context.Context, a Actor, p StockParams) ([]store
 	rows, err := s.db.StockEdit(ctx, &store.StockEditParams{
 		AccountID: a.Account.ID, StoreID: p.StoreID, Source: p.Source, Note: p.Note, Edits: p.Edits, Now: s.now(),
 		// The push jobs and the alerts commit with the edit: an edit that
-		// is saved is always pushed, and alerted on once.
+		// is saved is always pushed, and alerted on once. An import's
+		// pushes wait behind a seller's single edits.
 		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
 			ids := make([]int64, 0, len(rows))
+			bulk := p.Source == store.SourceImport
 			for _, r := range rows {
 				ids = append(ids, r.OfferingID)
 				if r.Pending() {
-					if err := s.jobs.EnqueuePushTx(ctx, tx, p.StoreID, r.OfferingID); err != nil {
+					if err := s.jobs.EnqueuePushTx(ctx, tx, p.StoreID, r.OfferingID, bulk); err != nil {
 						return err
 					}
 				}

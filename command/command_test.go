@@ -33,7 +33,7 @@ type fakeJobs struct {
 	onSync func(storeID int64, kind store.SyncKind)
 }
 
-func (j *fakeJobs) EnqueuePushTx(_ context.Context, _ store.Tx, _, offeringID int64) error {
+func (j *fakeJobs) EnqueuePushTx(_ context.Context, _ store.Tx, _, offeringID int64, _ bool) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.pushes = append(j.pushes, offeringID)

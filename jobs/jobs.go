@@ -71,22 +71,41 @@ func (c Config) withDefaults() Config {
 
 // PushArgs asks for an offering's pending edit to be written to Etsy. It
 // carries no quantity: the worker reads the desired state when it runs, so
-// a burst of edits needs one job and the last edit wins.
+// a burst of edits needs one job and the last edit wins. The worker writes
+// every pending offering of the listing at once, so the jobs of the others
+// then find nothing to do.
 type PushArgs struct {
 	StoreID    int64 `json:"store_id"`
 	OfferingID int64 `json:"offering_id" river:"unique"`
+	// Bulk marks a push that comes from a bulk change (a CSV import, the
+	// sweep that re-queues lost pushes): it waits behind a seller's single
+	// edits. It is part of the job's uniqueness, so a seller's edit of an
+	// offering whose bulk push is still waiting gets a job of its own at
+	// the seller's priority instead of joining the waiting one; the bulk
+	// job then finds nothing pending and ends without calling Etsy.
+	Bulk bool `json:"bulk,omitempty" river:"unique"`
 }
 
 func (PushArgs) Kind() string { return "push" }
 
-// InsertOpts makes a push unique per offering while it waits or runs.
-// Completed jobs do not count, so an edit made after a push finished gets
-// its own job; an edit made while one runs is deduplicated against it, and
-// the worker pushes again until the offering has nothing pending.
-func (PushArgs) InsertOpts() river.InsertOpts {
+// Push priorities: River fetches lower numbers first.
+const (
+	PriorityEdit = 1
+	PriorityBulk = 3
+)
+
+// InsertOpts makes a push unique per offering (and lane) while it waits or
+// runs. Completed jobs do not count, so an edit made after a push finished
+// gets its own job; an edit made while one runs is deduplicated against it,
+// and the worker pushes again until the offering has nothing pending.
+func (a PushArgs) InsertOpts() river.InsertOpts {
+	prio := PriorityEdit
+	if a.Bulk {
+		prio = PriorityBulk
+	}
 	return river.InsertOpts{
 		Queue:    QueuePush,
-		Priority: 1,
+		Priority: prio,
 		UniqueOpts: river.UniqueOpts{
 			ByArgs:  true,
 			ByState: activeStates(),
@@ -327,15 +346,17 @@ func (q *Queue) InsertTx(ctx context.Context, tx store.Tx, args river.JobArgs, o
 }
 
 // EnqueuePushTx queues the push of an offering's edit in the transaction
-// that records the edit (StockEdit's OnCommit).
-func (q *Queue) EnqueuePushTx(ctx context.Context, tx store.Tx, storeID, offeringID int64) error {
-	return q.InsertTx(ctx, tx, PushArgs{StoreID: storeID, OfferingID: offeringID}, nil)
+// that records the edit (StockEdit's OnCommit). bulk is true for edits of
+// many rows at once (an import), whose pushes wait behind single edits.
+func (q *Queue) EnqueuePushTx(ctx context.Context, tx store.Tx, storeID, offeringID int64, bulk bool) error {
+	return q.InsertTx(ctx, tx, PushArgs{StoreID: storeID, OfferingID: offeringID, Bulk: bulk}, nil)
 }
 
 // EnqueuePush queues the push of an offering's pending edit outside any
-// transaction (the sweep that re-queues edits whose job was lost).
-func (q *Queue) EnqueuePush(ctx context.Context, storeID, offeringID int64) error {
-	_, err := q.Insert(ctx, PushArgs{StoreID: storeID, OfferingID: offeringID}, nil)
+// transaction (the sweep that re-queues edits whose job was lost, a push
+// that hands over to a new job).
+func (q *Queue) EnqueuePush(ctx context.Context, storeID, offeringID int64, bulk bool) error {
+	_, err := q.Insert(ctx, PushArgs{StoreID: storeID, OfferingID: offeringID, Bulk: bulk}, nil)
 	return err
 }
 

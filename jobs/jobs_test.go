@@ -135,6 +135,45 @@ func TestScheduledSyncUniquePerPeriodManualJoins(t *testing.T) {
 	})
 }
 
+func TestBulkPushesWaitBehindEdits(t *testing.T) {
+	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
+		withWorkers(t, q)
+		ctx := t.Context()
+		bulk, err := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: 42, Bulk: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: 42, Bulk: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again != bulk {
+			t.Fatalf("a second bulk push of one offering made job %d beside %d", again, bulk)
+		}
+		// The seller's edit of the same offering does not join the waiting
+		// bulk job, whose priority would make the seller wait.
+		edit, err := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: 42}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if edit == bulk {
+			t.Fatal("the seller's edit joined the waiting bulk push")
+		}
+		for id, want := range map[int64]int{bulk: jobs.PriorityBulk, edit: jobs.PriorityEdit} {
+			row, err := q.JobGet(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if row.Priority != want {
+				t.Fatalf("job %d has priority %d, want %d", id, row.Priority, want)
+			}
+		}
+		if jobs.PriorityEdit >= jobs.PriorityBulk {
+			t.Fatal("River fetches lower priorities first: an edit must have the lower number")
+		}
+	})
+}
+
 func TestInsertTxCommitsWithTheStoreWrite(t *testing.T) {
 	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
 		withWorkers(t, q)
@@ -150,7 +189,7 @@ func TestInsertTxCommitsWithTheStoreWrite(t *testing.T) {
 		// A store write whose OnCommit enqueues: the job runs once committed.
 		_, err = db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: 1, Now: time.Now(),
 			OnCommit: func(ctx context.Context, tx store.Tx, _ store.SyncWriteResult) error {
-				return q.EnqueuePushTx(ctx, tx, 1, 99)
+				return q.EnqueuePushTx(ctx, tx, 1, 99, false)
 			}})
 		if err != nil {
 			t.Fatal(err)

@@ -137,7 +137,22 @@ var errBusy = errors.New("syncer: busy elsewhere")
 // same holder, so sharing the owner's name would let two workers of one
 // process hold it at once.
 func (e *Engine) withLease(ctx context.Context, name string, ttl, wait time.Duration, fn func(holder string) error) error {
-	holder := e.owner + "#" + strconv.FormatUint(e.holds.Add(1), 10)
+	holder := e.newHolder()
+	if err := e.acquireLease(ctx, name, holder, ttl, wait); err != nil {
+		return err
+	}
+	defer e.releaseLease(ctx, name, holder)
+	return fn(holder)
+}
+
+// newHolder is a holder name of its own for one hold of a lease.
+func (e *Engine) newHolder() string {
+	return e.owner + "#" + strconv.FormatUint(e.holds.Add(1), 10)
+}
+
+// acquireLease takes the named lease for holder, waiting up to wait for
+// it, else fails with errBusy.
+func (e *Engine) acquireLease(ctx context.Context, name, holder string, ttl, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for {
 		now := e.now()
@@ -146,7 +161,7 @@ func (e *Engine) withLease(ctx context.Context, name string, ttl, wait time.Dura
 			return err
 		}
 		if ok {
-			break
+			return nil
 		}
 		if time.Now().After(deadline) {
 			return errBusy
@@ -157,16 +172,16 @@ func (e *Engine) withLease(ctx context.Context, name string, ttl, wait time.Dura
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	defer func() {
-		// Released even when ctx is done, else the lease blocks others
-		// until its TTL.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := retryWrite(rctx, func(ctx context.Context) error { return e.db.LeaseRelease(ctx, name, holder) }); err != nil {
-			e.log.Warn("lease release", "lease", name, "err", err)
-		}
-	}()
-	return fn(holder)
+}
+
+// releaseLease gives a lease back, even when ctx is done, else it blocks
+// others until its TTL.
+func (e *Engine) releaseLease(ctx context.Context, name, holder string) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := retryWrite(rctx, func(ctx context.Context) error { return e.db.LeaseRelease(ctx, name, holder) }); err != nil {
+		e.log.Warn("lease release", "lease", name, "err", err)
+	}
 }
 
 // retryWrite runs a bookkeeping write (finishing a run, releasing a lease)

@@ -320,7 +320,7 @@ func editVia(ctx context.Context, db store.DB, q *jobs.Queue, account, storeID, 
 		Edits: []store.StockEditItem{{OfferingID: offeringID, Quantity: qty}}, Now: time.Now(),
 		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
 			for _, r := range rows {
-				if err := q.EnqueuePushTx(ctx, tx, storeID, r.OfferingID); err != nil {
+				if err := q.EnqueuePushTx(ctx, tx, storeID, r.OfferingID, false); err != nil {
 					return err
 				}
 			}

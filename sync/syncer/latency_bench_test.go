@@ -139,7 +139,7 @@ func benchEditLatency(b *testing.B, be backend, pending int) {
 				Source: store.SourceImport, Edits: edits, Now: time.Now(),
 				OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
 					for _, r := range rows {
-						if err := q.EnqueuePushTx(ctx, tx, e.storeID, r.OfferingID); err != nil {
+						if err := q.EnqueuePushTx(ctx, tx, e.storeID, r.OfferingID, true); err != nil {
 							return err
 						}
 					}

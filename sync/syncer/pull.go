@@ -176,9 +176,11 @@ func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.Sync
 	return finished, err
 }
 
-// requeuePending queues a push for every edit still waiting for Etsy. The
-// push queue deduplicates, so this only revives edits whose job was lost
-// (discarded after its attempts, or edited in the instant a push finished).
+// requeuePending queues a push for every edit still waiting for Etsy, at
+// bulk priority. The push queue deduplicates, so this only revives edits
+// whose job was lost (discarded after its attempts, or edited in the
+// instant a push finished); beside a seller-priority job of the same
+// offering it makes one that finds nothing pending.
 func (e *Engine) requeuePending(ctx context.Context, storeID int64) {
 	rows, err := e.db.PushPendingList(ctx, storeID)
 	if err != nil {
@@ -186,7 +188,7 @@ func (e *Engine) requeuePending(ctx context.Context, storeID int64) {
 		return
 	}
 	for _, r := range rows {
-		if err := e.queue.EnqueuePush(ctx, storeID, r.OfferingID); err != nil {
+		if err := e.queue.EnqueuePush(ctx, storeID, r.OfferingID, true); err != nil {
 			e.log.Warn("requeue push", "store", storeID, "offering", r.OfferingID, "err", err)
 			return
 		}

@@ -1,7 +1,9 @@
-// Pushing a seller's stock edit to Etsy: read the desired state when the job
-// runs, read the listing's inventory, change only that product's quantity
-// by the seller's change relative to the base the edit was made against (so
-// Etsy's own sales are kept), write it, and record Etsy's answer.
+// Pushing sellers' stock edits to Etsy. Etsy's inventory write replaces a
+// listing's whole inventory, so a push writes every pending offering of the
+// listing at once: one read and one write however many of its variations
+// changed. Each offering's quantity moves by the seller's change relative
+// to the base the edit was made against (so Etsy's own sales are kept), and
+// Etsy's answer is recorded per offering.
 package syncer
 
 import (
@@ -9,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -24,6 +28,15 @@ import (
 // every write: two pushes of one listing at once would undo each other.
 const pushLeaseTTL = 2 * time.Minute
 
+// pushInDoubtTTL is how long a queue job keeps a listing's lease after a
+// write whose outcome it does not know (the answer was lost, the process
+// stopped). Only that job's intent can tell whether the write landed, and
+// the write covered other offerings' edits too: their own jobs must not
+// push them again meanwhile. It outlasts River's rescue of a job whose
+// process died (jobs: RescueStuckJobsAfter, 35 minutes), and the job's
+// retry takes the lease back under the same holder name.
+const pushInDoubtTTL = 40 * time.Minute
+
 // maxPushRounds bounds how many edits made during a push one job follows
 // before it leaves the rest to a new job.
 const maxPushRounds = 20
@@ -36,19 +49,54 @@ type PushWorker struct {
 
 // pushIntent is recorded on the job before the write, so a retry after the
 // write's answer was lost (or the process died) can see that Etsy already
-// holds the target and does not apply the change twice.
+// holds the targets and does not apply the changes twice. It names every
+// offering the write covered.
 type pushIntent struct {
+	Items []intentItem `json:"items,omitempty"`
+	// DesiredVersion and Target are the intent of one offering as jobs
+	// recorded it before writes covered whole listings; readIntent turns it
+	// into an item.
+	DesiredVersion int64 `json:"desired_version,omitempty"`
+	Target         int   `json:"target,omitempty"`
+}
+
+type intentItem struct {
+	OfferingID     int64 `json:"offering_id"`
 	DesiredVersion int64 `json:"desired_version"`
 	Target         int   `json:"target"`
 }
 
-// Work pushes the offering's pending edit, then any edit made meanwhile,
-// until nothing is pending.
-func (w *PushWorker) Work(ctx context.Context, job *river.Job[jobs.PushArgs]) error {
-	var intent pushIntent
-	if out := job.Output(); len(out) > 0 {
-		_ = json.Unmarshal(out, &intent) // an unreadable intent is no intent
+// landed tells whether the write of an earlier attempt covered this
+// version of the offering and Etsy holds its target: the proof that the
+// write landed.
+func (in *pushIntent) landed(row store.InventoryRow, etsyNow int) bool {
+	for _, it := range in.Items {
+		if it.OfferingID == row.OfferingID && it.DesiredVersion == row.DesiredVersion {
+			return it.Target == etsyNow
+		}
 	}
+	return false
+}
+
+func readIntent(out []byte, offeringID int64) pushIntent {
+	var in pushIntent
+	if len(out) == 0 {
+		return in
+	}
+	if err := json.Unmarshal(out, &in); err != nil {
+		return pushIntent{} // an unreadable intent is no intent
+	}
+	if len(in.Items) == 0 && in.DesiredVersion > 0 {
+		in.Items = []intentItem{{OfferingID: offeringID, DesiredVersion: in.DesiredVersion, Target: in.Target}}
+	}
+	in.DesiredVersion, in.Target = 0, 0
+	return in
+}
+
+// Work pushes the offering's pending edit (with the rest of its listing),
+// then any edit made meanwhile, until nothing is pending.
+func (w *PushWorker) Work(ctx context.Context, job *river.Job[jobs.PushArgs]) error {
+	intent := readIntent(job.Output(), job.Args.OfferingID)
 	for range maxPushRounds {
 		done, err := w.e.push(ctx, job.ID, job.Args.OfferingID, &intent)
 		if err != nil {
@@ -58,7 +106,7 @@ func (w *PushWorker) Work(ctx context.Context, job *river.Job[jobs.PushArgs]) er
 			return nil
 		}
 	}
-	return w.e.queue.EnqueuePush(ctx, job.Args.StoreID, job.Args.OfferingID)
+	return w.e.queue.EnqueuePush(ctx, job.Args.StoreID, job.Args.OfferingID, job.Args.Bulk)
 }
 
 // push handles the offering's current pending edit. done is true when
@@ -71,7 +119,11 @@ func (e *Engine) push(ctx context.Context, jobID, offeringID int64, intent *push
 	if err != nil {
 		return false, err
 	}
-	if !row.Pending() {
+	// A retry after an in-doubt write whose own offering is settled still
+	// settles the others that write covered, under the lease it kept, and
+	// then gives the lease back.
+	settle := !row.Pending()
+	if settle && (jobID == 0 || len(intent.Items) == 0) {
 		return true, nil
 	}
 	st, err := e.db.StoreGet(ctx, row.StoreID)
@@ -83,16 +135,82 @@ func (e *Engine) push(ctx context.Context, jobID, offeringID int64, intent *push
 		// seller connects the shop again.
 		return true, nil
 	}
-	err = e.withLease(ctx, "push:"+Key(row.EtsyListingID), pushLeaseTTL, 3*time.Second, func(string) error {
-		return e.pushRow(ctx, jobID, st, row, intent)
-	})
-	if err != nil {
+	if err := e.withPushLease(ctx, jobID, row.EtsyListingID, func(hold func(time.Duration) error) error {
+		return e.pushListing(ctx, jobID, st, row.EtsyListingID, intent, hold)
+	}); err != nil {
 		return false, err
+	}
+	if settle {
+		intent.Items = nil
+		return true, nil
 	}
 	return false, nil // loop: an edit may have come in meanwhile
 }
 
-func (e *Engine) pushRow(ctx context.Context, jobID int64, st store.Store, row store.InventoryRow, intent *pushIntent) (err error) {
+func pushLeaseName(etsyListingID int64) string { return "push:" + Key(etsyListingID) }
+
+// pushHolder names a queue job's hold of a listing's lease after the job,
+// so the job's retry can take back a lease it kept (see pushInDoubtTTL).
+func pushHolder(jobID int64) string { return "push-job:" + strconv.FormatInt(jobID, 10) }
+
+// inDoubtError is a failure after a write was sent whose outcome is not
+// known, or whose outcome is known but not yet recorded.
+type inDoubtError struct{ err error }
+
+func (e *inDoubtError) Error() string { return e.err.Error() }
+func (e *inDoubtError) Unwrap() error { return e.err }
+
+// withPushLease runs fn holding the listing's push lease. hold renews it
+// for longer (before a write). A queue job whose fn fails with the write in
+// doubt keeps the lease; everything else releases it.
+func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, fn func(hold func(time.Duration) error) error) error {
+	name := pushLeaseName(etsyListingID)
+	holder := e.newHolder()
+	if jobID != 0 {
+		holder = pushHolder(jobID)
+	}
+	if err := e.acquireLease(ctx, name, holder, pushLeaseTTL, 3*time.Second); err != nil {
+		return err
+	}
+	err := fn(func(ttl time.Duration) error {
+		now := e.now()
+		ok, err := e.db.LeaseAcquire(ctx, name, holder, now, now.Add(ttl))
+		if err == nil && !ok {
+			err = errBusy // the lease expired and another worker took it
+		}
+		return err
+	})
+	var doubt *inDoubtError
+	if jobID != 0 && errors.As(err, &doubt) {
+		return err
+	}
+	e.releaseLease(ctx, name, holder)
+	return err
+}
+
+// pushWrite is one offering's part of a listing's write.
+type pushWrite struct {
+	row     store.InventoryRow
+	match   etsy.ProductMatch
+	etsyNow int
+	target  int
+}
+
+// pushListing writes every pending offering of the listing to Etsy in one
+// write. It runs under the listing's lease and reads the pending edits
+// itself, so a job whose offering an earlier push covered finds nothing to
+// do and makes no call.
+func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, etsyListingID int64, intent *pushIntent,
+	hold func(time.Duration) error) (err error) {
+	pending, err := e.db.PushPendingList(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	rows := slices.DeleteFunc(pending, func(r store.InventoryRow) bool { return r.EtsyListingID != etsyListingID || !r.Pending() })
+	if len(rows) == 0 {
+		return nil
+	}
+
 	run, err := e.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: store.SyncPush, Trigger: store.TriggerEdit, Now: e.now()})
 	if err != nil {
 		return err
@@ -100,6 +218,9 @@ func (e *Engine) pushRow(ctx context.Context, jobID int64, st store.Store, row s
 	key := Key(st.ID)
 	callsBefore := e.etsy.Calls(key)
 	changed := 0
+	// inDoubt is set from the moment the write is sent until its outcome
+	// is recorded for every offering it covered.
+	inDoubt := false
 	defer func() {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
@@ -108,7 +229,7 @@ func (e *Engine) pushRow(ctx context.Context, jobID int64, st store.Store, row s
 			result, msg = store.ResultFailed, readable(err)
 			if etsy.NeedsReauthorization(err) {
 				e.markNeedsReauth(fctx, st.ID, err)
-				err = nil // the edit waits for the seller to reconnect
+				err = nil // the edits wait for the seller to reconnect
 			}
 		}
 		if ferr := retryWrite(fctx, func(ctx context.Context) error {
@@ -118,105 +239,184 @@ func (e *Engine) pushRow(ctx context.Context, jobID int64, st store.Store, row s
 		}); ferr != nil {
 			e.log.Error("push run finish", "store", st.ID, "run", run.ID, "err", ferr)
 		}
-		e.hub.Publish(hub.Event{Kind: hub.StockChanged, StoreID: st.ID, OfferingIDs: []int64{row.OfferingID}})
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.OfferingID
+		}
+		e.hub.Publish(hub.Event{Kind: hub.StockChanged, StoreID: st.ID, OfferingIDs: ids})
+		if err != nil && inDoubt {
+			err = &inDoubtError{err}
+		}
 	}()
 
-	// A refusal of this edit is the seller's to see; it is not retried.
-	fail := func(msg string) error {
-		if err := e.db.PushFailed(ctx, &store.PushFailedParams{OfferingID: row.OfferingID, DesiredVersion: row.DesiredVersion,
-			Message: msg, Now: e.now()}); err != nil {
-			return err
+	// A refusal of an edit is the seller's to see; it is not retried.
+	fail := func(r store.InventoryRow, msg string) error {
+		return e.db.PushFailed(ctx, &store.PushFailedParams{OfferingID: r.OfferingID, DesiredVersion: r.DesiredVersion,
+			Message: msg, Now: e.now()})
+	}
+	failAll := func(ws []pushWrite, msg string) error {
+		for _, w := range ws {
+			if err := fail(w.row, msg); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
+	var moved []int64 // offerings Etsy holds at other than the seller typed
+	done := func(r store.InventoryRow, pushed, after int, note string) error {
+		if _, err := e.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: r.DesiredVersion,
+			Pushed: pushed, Etsy: after, Note: note, Now: e.now()}); err != nil {
+			return err
+		}
+		if after != r.DesiredQuantity {
+			moved = append(moved, r.OfferingID)
+		}
+		return nil
+	}
+	defer func() {
+		if err == nil && e.alerts != nil && len(moved) > 0 {
+			// Etsy sold some meanwhile: a row now shows less than the
+			// seller typed, which may cross a threshold.
+			_, err = e.alerts.Evaluate(ctx, st.ID, moved)
+		}
+	}()
 
 	shop := e.shop(st.ID)
-	inv, err := shop.GetListingInventory(ctx, row.EtsyListingID)
+	inv, err := shop.GetListingInventory(ctx, etsyListingID)
 	if etsy.IsNotFound(err) {
-		return fail("the listing is no longer on Etsy")
-	}
-	if err != nil {
-		return err
-	}
-	match, etsyNow, ok := findProduct(inv, row.ProductKey)
-	if !ok {
-		return fail("this variation is no longer on Etsy (" + row.Variation + ")")
-	}
-
-	done := func(pushed, after int, note string) error {
-		_, err := e.db.PushDone(ctx, &store.PushDoneParams{OfferingID: row.OfferingID, DesiredVersion: row.DesiredVersion,
-			Pushed: pushed, Etsy: after, Note: note, Now: e.now()})
-		if err == nil && e.alerts != nil && after != row.DesiredQuantity {
-			// Etsy sold some meanwhile: the row now shows less than the
-			// seller typed, which may cross a threshold.
-			_, err = e.alerts.Evaluate(ctx, row.StoreID, []int64{row.OfferingID})
+		for _, r := range rows {
+			if err := fail(r, "the listing is no longer on Etsy"); err != nil {
+				return err
+			}
 		}
+		return nil
+	}
+	if err != nil {
 		return err
 	}
 
-	// The write of an earlier attempt may have landed with its answer lost:
-	// Etsy holding the target is the proof, and it is not applied twice.
-	if intent.DesiredVersion == row.DesiredVersion && intent.Target == etsyNow {
-		changed = 1
-		return done(etsyNow, etsyNow, noteFor(row, etsyNow))
+	var writes []pushWrite
+	for _, r := range rows {
+		match, etsyNow, ok := findProduct(inv, r.ProductKey)
+		switch {
+		case !ok:
+			// Only this offering fails; the rest of the listing is
+			// written.
+			err = fail(r, "this variation is no longer on Etsy ("+r.Variation+")")
+		case intent.landed(r, etsyNow):
+			// The write of an earlier attempt landed with its answer lost:
+			// it is not applied twice.
+			changed = 1
+			err = done(r, etsyNow, etsyNow, noteFor(r, etsyNow))
+		default:
+			target := min(max(etsyNow+r.DesiredQuantity-r.BaseQuantity, 0), 999)
+			if target == etsyNow {
+				err = done(r, target, etsyNow, noteFor(r, target))
+			} else {
+				writes = append(writes, pushWrite{row: r, match: match, etsyNow: etsyNow, target: target})
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(writes) == 0 {
+		return nil
 	}
 
-	target := min(max(etsyNow+row.DesiredQuantity-row.BaseQuantity, 0), 999)
-	note := noteFor(row, target)
-	if target == etsyNow {
-		return done(target, etsyNow, note)
-	}
-	req, err := etsy.BuildInventoryUpdate(inv, match, target)
+	req, err := buildListingUpdate(inv, writes)
 	if errors.Is(err, etsy.ErrAllZero) {
-		return e.pushAllZero(ctx, shop, st, row, etsyNow, fail, done)
+		return e.pushAllZero(ctx, shop, st, writes, failAll, done)
 	}
 	if err != nil {
-		return fail(err.Error())
+		return failAll(writes, err.Error())
 	}
-	*intent = pushIntent{DesiredVersion: row.DesiredVersion, Target: target}
+	*intent = pushIntent{Items: make([]intentItem, len(writes))}
+	for i, w := range writes {
+		intent.Items[i] = intentItem{OfferingID: w.row.OfferingID, DesiredVersion: w.row.DesiredVersion, Target: w.target}
+	}
 	if jobID != 0 {
 		if err := e.queue.JobOutputSet(ctx, jobID, intent); err != nil {
 			return err
 		}
-	}
-	after, err := shop.UpdateListingInventory(ctx, row.EtsyListingID, req)
-	var rej *etsy.RejectedError
-	if errors.As(err, &rej) && !etsy.NeedsReauthorization(err) {
-		if _, limited := etsy.IsRateLimited(err); !limited {
-			return fail("Etsy refused: " + rej.Message)
+		if err := hold(pushInDoubtTTL); err != nil {
+			return err
 		}
+	}
+	inDoubt = true
+	after, err := shop.UpdateListingInventory(ctx, etsyListingID, req)
+	var rej *etsy.RejectedError
+	if _, limited := etsy.IsRateLimited(err); limited || etsy.NeedsReauthorization(err) {
+		inDoubt = false // refused before it was applied
+	} else if errors.As(err, &rej) {
+		inDoubt = false
+		return failAll(writes, "Etsy refused: "+rej.Message)
 	}
 	if err != nil {
 		return err
 	}
-	got := target
-	if _, q, ok := findProduct(after, row.ProductKey); ok {
-		got = q
-	}
 	changed = 1
-	return done(target, got, note)
+	for _, w := range writes {
+		got := w.target
+		if _, q, ok := findProduct(after, w.row.ProductKey); ok {
+			got = q
+		}
+		if err := done(w.row, w.target, got, noteFor(w.row, w.target)); err != nil {
+			return err
+		}
+	}
+	inDoubt = false
+	return nil
 }
 
-// pushAllZero handles an edit that would leave every variation at 0, which
-// Etsy's inventory endpoint refuses: by the store's zero policy, deactivate
-// the listing, or leave it as it is and tell the seller.
-func (e *Engine) pushAllZero(ctx context.Context, shop *etsy.ShopClient, st store.Store, row store.InventoryRow, etsyNow int,
-	fail func(string) error, done func(pushed, after int, note string) error) error {
-	if st.ZeroPolicy == store.ZeroKeepSoldOut {
-		return fail("Etsy cannot hold 0 of every variation; the store's zero policy keeps the listing as it is on Etsy")
+// buildListingUpdate is the inventory write that gives each offering of
+// writes its target and keeps every other product as Etsy holds it.
+func buildListingUpdate(inv etsy.ListingInventory, writes []pushWrite) (etsy.UpdateInventoryRequest, error) {
+	next := inv
+	next.Products = slices.Clone(inv.Products)
+	for _, w := range writes[1:] {
+		i, err := w.match.Find(next)
+		if err != nil {
+			return etsy.UpdateInventoryRequest{}, err
+		}
+		p := next.Products[i]
+		p.Offerings = slices.Clone(p.Offerings)
+		for k := range p.Offerings {
+			p.Offerings[k].Quantity = w.target
+		}
+		next.Products[i] = p
 	}
-	if row.ListingState != etsy.StateInactive {
-		if _, err := shop.UpdateListing(ctx, st.EtsyShopID, row.EtsyListingID, etsy.UpdateListingRequest{State: etsy.StateInactive}); err != nil {
+	return etsy.BuildInventoryUpdate(next, writes[0].match, writes[0].target)
+}
+
+// pushAllZero handles a write that would leave every variation at 0, which
+// Etsy's inventory endpoint refuses: by the store's zero policy, deactivate
+// the listing, or leave it as it is and tell the seller. Every offering of
+// the write shares the outcome, since only together do they empty it.
+func (e *Engine) pushAllZero(ctx context.Context, shop *etsy.ShopClient, st store.Store, writes []pushWrite,
+	failAll func([]pushWrite, string) error, done func(r store.InventoryRow, pushed, after int, note string) error) error {
+	if st.ZeroPolicy == store.ZeroKeepSoldOut {
+		return failAll(writes, "Etsy cannot hold 0 of every variation; the store's zero policy keeps the listing as it is on Etsy")
+	}
+	first := writes[0].row
+	if first.ListingState != etsy.StateInactive {
+		if _, err := shop.UpdateListing(ctx, st.EtsyShopID, first.EtsyListingID, etsy.UpdateListingRequest{State: etsy.StateInactive}); err != nil {
 			var rej *etsy.RejectedError
 			if errors.As(err, &rej) && !etsy.NeedsReauthorization(err) {
 				if _, limited := etsy.IsRateLimited(err); !limited {
-					return fail("Etsy refused to deactivate the listing: " + rej.Message)
+					return failAll(writes, "Etsy refused to deactivate the listing: "+rej.Message)
 				}
 			}
 			return err
 		}
 	}
-	return done(0, etsyNow, fmt.Sprintf("every variation would be 0: listing deactivated on Etsy (it keeps %d there, not for sale)", etsyNow))
+	for _, w := range writes {
+		note := fmt.Sprintf("every variation would be 0: listing deactivated on Etsy (it keeps %d there, not for sale)", w.etsyNow)
+		if err := done(w.row, 0, w.etsyNow, note); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // noteFor explains a pushed value that differs from what the seller typed.
@@ -246,8 +446,9 @@ func findProduct(inv etsy.ListingInventory, key string) (etsy.ProductMatch, int,
 	return etsy.ProductMatch{}, 0, false
 }
 
-// Push writes an offering's pending edit to Etsy now, in this goroutine,
-// following edits made meanwhile. The queue's push worker does the same.
+// Push writes an offering's pending edit (with the rest of its listing) to
+// Etsy now, in this goroutine, following edits made meanwhile. The queue's
+// push worker does the same.
 func (e *Engine) Push(ctx context.Context, offeringID int64) error {
 	var intent pushIntent
 	for range maxPushRounds {

@@ -37,7 +37,7 @@ type Jobs struct {
 // Push is one recorded EnqueuePushTx call.
 type Push struct{ StoreID, OfferingID int64 }
 
-func (j *Jobs) EnqueuePushTx(_ context.Context, _ store.Tx, storeID, offeringID int64) error {
+func (j *Jobs) EnqueuePushTx(_ context.Context, _ store.Tx, storeID, offeringID int64, _ bool) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.Pushes = append(j.Pushes, Push{storeID, offeringID})

@@ -23,7 +23,7 @@ var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 
 type jobs struct{ syncs []int64 }
 
-func (j *jobs) EnqueuePushTx(context.Context, store.Tx, int64, int64) error { return nil }
+func (j *jobs) EnqueuePushTx(context.Context, store.Tx, int64, int64, bool) error { return nil }
 func (j *jobs) EnqueueSync(_ context.Context, storeID int64, _ store.SyncKind, _ store.SyncTrigger) error {
 	j.syncs = append(j.syncs, storeID)
 	return nil
