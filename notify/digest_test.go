@@ -1,0 +1,213 @@
+package notify_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/notify"
+	"github.com/stockroom/stockroom/store"
+)
+
+// to lists the messages the mailbox received for addr.
+func (mb *mailbox) to(addr string) []received {
+	var out []received
+	for _, m := range mb.messages() {
+		if len(m.To) == 1 && m.To[0] == addr {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// member adds an account to the flow's store with its notification
+// settings.
+func (f *flow) member(t *testing.T, name string, role store.Role, p store.AccountUpdateParams) store.Account {
+	t.Helper()
+	ctx := t.Context()
+	a, err := f.db.AccountCreate(ctx, &store.AccountCreateParams{Name: name, Email: name + "@example.com",
+		Fingerprint: "SHA256:" + name, PublicKey: "ssh-ed25519 AAAA" + name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.ID = a.ID
+	if a, err = f.db.AccountUpdate(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: a.ID, StoreID: f.shop.ID, Role: role}); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// lf undoes the CRLF line ends of a mail body.
+func lf(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+
+func statusesOf(ds []store.Delivery) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = fmt.Sprintf("%s:%s", d.Channel, d.Status)
+	}
+	return strings.Join(s, " ")
+}
+
+func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	bot := newFakeBot(t)
+	f := newFlowWith(t, mb, flowConfig{telegram: bot.client(t), channels: []store.Channel{store.ChannelEmail, store.ChannelTelegram}})
+	yes, chat := true, "777"
+	// ada (the owner) is told at once by email; bob wants a summary by
+	// email and Telegram, cy a summary by email.
+	bob := f.member(t, "bob", store.RoleManager, store.AccountUpdateParams{NotifyDigest: &yes, NotifyTelegram: &yes, TelegramChatID: &chat})
+	cy := f.member(t, "cy", store.RoleViewer, store.AccountUpdateParams{NotifyDigest: &yes})
+
+	f.syncPage(t, listing(555, "Speckled mug", 10))
+	f.syncPage(t, listing(556, "Glazed bowl", 10))
+	f.syncPage(t, listing(555, "Speckled mug", 3)) // low
+	f.syncPage(t, listing(556, "Glazed bowl", 0))  // out
+	f.syncPage(t, listing(555, "Speckled mug", 0)) // low becomes out
+	waitFor(t, "ada's three emails", func() bool { return len(mb.to("ada@example.com")) == 3 })
+	for _, a := range []store.Account{bob, cy} {
+		ds := f.deliveries(t, a.ID)
+		for _, d := range ds {
+			if !d.Digest || d.Status != store.DeliveryQueued {
+				t.Fatalf("%s: %s, want every delivery queued for the digest", a.Name, statusesOf(ds))
+			}
+		}
+	}
+	if got := f.deliveries(t, bob.ID); len(got) != 6 {
+		t.Fatalf("bob has %d deliveries, want 3 alerts × 2 channels", len(got))
+	}
+	time.Sleep(200 * time.Millisecond)
+	if len(mb.messages()) != 3 || len(bot.messages()) != 0 {
+		t.Fatalf("%d emails and %d Telegram messages before the digest, want ada's 3 only", len(mb.messages()), len(bot.messages()))
+	}
+
+	day := time.Date(2026, 3, 14, 7, 0, 0, 0, time.UTC)
+	n, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, day)
+	if err != nil || n != 3 {
+		t.Fatalf("queued %d digests (%v), want bob's two and cy's one", n, err)
+	}
+	// The scheduler firing again the same day changes nothing.
+	if _, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, day.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the summaries", func() bool {
+		return len(mb.to("bob@example.com")) >= 1 && len(mb.to("cy@example.com")) >= 1 && len(bot.messages()) >= 1
+	})
+	waitFor(t, "every digest delivery sent", func() bool {
+		for _, a := range []store.Account{bob, cy} {
+			for _, d := range f.deliveries(t, a.ID) {
+				if d.Status != store.DeliverySent {
+					return false
+				}
+			}
+		}
+		return true
+	})
+	time.Sleep(300 * time.Millisecond)
+	if a, b, c, tg := len(mb.to("ada@example.com")), len(mb.to("bob@example.com")), len(mb.to("cy@example.com")), len(bot.messages()); a != 3 || b != 1 || c != 1 || tg != 1 {
+		t.Fatalf("ada %d, bob %d, cy %d emails and %d Telegram messages; want 3, 1, 1 and 1", a, b, c, tg)
+	}
+
+	// Bob's summary holds the three alerts, oldest first.
+	order := []string{"Low stock: 3 left\nSpeckled mug (Colour: blue)", "Out of stock\nGlazed bowl (Colour: blue)", "Out of stock\nSpeckled mug (Colour: blue)"}
+	inOrder := func(text string) bool {
+		text = lf(text)
+		at := 0
+		for _, o := range order {
+			i := strings.Index(text[at:], o)
+			if i < 0 {
+				return false
+			}
+			at += i + len(o)
+		}
+		return true
+	}
+	p := parse(t, mb.to("bob@example.com")[0].Data)
+	if s := p.subject(t); s != "Stockroom daily summary for 2026-03-14: 3 alert(s)" {
+		t.Fatalf("subject %q", s)
+	}
+	if id := p.Header.Get("Message-Id"); id != fmt.Sprintf("<digest-2026-03-14.account-%d.email@stockroom.test>", bob.ID) {
+		t.Fatalf("Message-ID %q", id)
+	}
+	if !strings.Contains(p.Text, "3 stock alert(s) since the last summary, 2 out of stock.") || !inOrder(p.Text) {
+		t.Fatalf("bob's summary:\n%s", p.Text)
+	}
+	if !strings.Contains(p.HTML, "Glazed bowl") || !strings.Contains(p.HTML, `href="https://www.etsy.com/listing/556"`) {
+		t.Fatalf("bob's HTML summary:\n%s", p.HTML)
+	}
+	if c := parse(t, mb.to("cy@example.com")[0].Data); !inOrder(c.Text) {
+		t.Fatalf("cy's summary:\n%s", c.Text)
+	}
+	m := bot.messages()[0]
+	if m.ChatID != "777" || !strings.HasPrefix(m.Text, "Stockroom daily summary for 2026-03-14: 3 alert(s)\n\n") || !inOrder(m.Text) {
+		t.Fatalf("Telegram summary to %q:\n%s", m.ChatID, m.Text)
+	}
+
+	// An alert after today's summary waits for tomorrow's, even if the
+	// scheduler runs again today.
+	f.syncPage(t, listing(556, "Glazed bowl", 10)) // resolved
+	f.syncPage(t, listing(556, "Glazed bowl", 2))  // low again
+	waitFor(t, "ada's fourth email", func() bool { return len(mb.to("ada@example.com")) == 4 })
+	if _, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, day.Add(10*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if b, c, tg := len(mb.to("bob@example.com")), len(mb.to("cy@example.com")), len(bot.messages()); b != 1 || c != 1 || tg != 1 {
+		t.Fatalf("a second summary the same day: bob %d, cy %d emails, %d Telegram messages", b, c, tg)
+	}
+	if ds := f.deliveries(t, cy.ID); ds[len(ds)-1].Status != store.DeliveryQueued {
+		t.Fatalf("cy: %s, want the new alert still queued", statusesOf(ds))
+	}
+
+	n, err = notify.EnqueueDigests(t.Context(), f.db, f.queue, day.Add(24*time.Hour))
+	if err != nil || n != 3 {
+		t.Fatalf("next day: queued %d digests (%v), want 3", n, err)
+	}
+	waitFor(t, "the next day's summaries", func() bool {
+		return len(mb.to("bob@example.com")) == 2 && len(mb.to("cy@example.com")) == 2 && len(bot.messages()) == 2
+	})
+	p = parse(t, mb.to("cy@example.com")[1].Data)
+	if s := p.subject(t); s != "Stockroom daily summary for 2026-03-15: 1 alert(s)" ||
+		!strings.Contains(lf(p.Text), "Low stock: 2 left\nGlazed bowl") || strings.Contains(p.Text, "Speckled mug") {
+		t.Fatalf("the next day's summary holds more than the new alert: %q\n%s", s, p.Text)
+	}
+	waitFor(t, "all sent", func() bool {
+		ds := f.deliveries(t, cy.ID)
+		return ds[len(ds)-1].Status == store.DeliverySent
+	})
+	time.Sleep(200 * time.Millisecond)
+	if n := len(mb.messages()); n != 4+2+2 {
+		t.Fatalf("%d emails in all, want ada's 4 and two summaries each for bob and cy", n)
+	}
+}
+
+// A summary whose channel is down is retried as a whole and sent once.
+func TestDigestRetriedAfterAnOutageIsSentOnce(t *testing.T) {
+	mb := newMailbox(t) // not listening yet
+	yes, no := true, false
+	f := newFlowWith(t, mb, flowConfig{owner: &store.AccountUpdateParams{NotifyDigest: &yes, NotifyTelegram: &no}})
+	f.syncPage(t, listing(555, "Speckled mug", 10))
+	f.syncPage(t, listing(556, "Glazed bowl", 10))
+	f.syncPage(t, listing(555, "Speckled mug", 1))
+	f.syncPage(t, listing(556, "Glazed bowl", 0))
+	if n, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, time.Now()); err != nil || n != 1 {
+		t.Fatalf("queued %d digests (%v), want 1", n, err)
+	}
+	waitFor(t, "both deliveries retrying", func() bool {
+		return statusesOf(f.deliveries(t, f.owner.ID)) == "email:retrying email:retrying"
+	})
+	mb.start(t)
+	waitFor(t, "both sent", func() bool { return statusesOf(f.deliveries(t, f.owner.ID)) == "email:sent email:sent" })
+	time.Sleep(300 * time.Millisecond)
+	got := mb.messages()
+	if len(got) != 1 {
+		t.Fatalf("%d summaries after the outage, want exactly 1", len(got))
+	}
+	if s := parse(t, got[0].Data).subject(t); !strings.HasSuffix(s, ": 2 alert(s)") {
+		t.Fatalf("subject %q", s)
+	}
+}
