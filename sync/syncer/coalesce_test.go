@@ -1,0 +1,235 @@
+// Pushes coalesced per listing: a burst of edits to several variations of
+// one listing reaches Etsy in one read and one write.
+package syncer_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/etsy"
+	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/sync/syncer"
+)
+
+// sevenSizes gives a listing with a Size variation seven sizes, each with
+// its own SKU and quantity, through Etsy's own inventory write.
+func (e *env) sevenSizes() int64 {
+	e.t.Helper()
+	var id int64
+	for _, l := range e.seed.Shops[0].Listings {
+		p := l.Inventory.Products
+		if l.State == sandbox.StateActive && len(p) >= 2 && len(p[0].PropertyValues) == 1 && p[0].SKU != "" {
+			id = l.ListingID
+			break
+		}
+	}
+	if id == 0 {
+		e.t.Fatal("no listing varying by one property in the generated shop")
+	}
+	shop := e.client.Shop(syncer.Key(e.storeID), e.tokens[e.storeID])
+	inv, err := shop.GetListingInventory(e.ctx, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	proto := inv.Products[0]
+	inv.Products = nil
+	for i := range 7 {
+		p := proto
+		p.SKU = fmt.Sprintf("SEVEN-%d", i+1)
+		pv := p.PropertyValues[0]
+		pv.Values, pv.ValueIDs = []string{fmt.Sprintf("Size %d", i+1)}, nil
+		p.PropertyValues = []etsy.PropertyValue{pv}
+		p.Offerings = slices.Clone(p.Offerings)
+		for k := range p.Offerings {
+			p.Offerings[k].Quantity = 10 + i
+		}
+		inv.Products = append(inv.Products, p)
+	}
+	inv.QuantityOnProperty = []int64{proto.PropertyValues[0].PropertyID}
+	inv.SKUOnProperty = []int64{proto.PropertyValues[0].PropertyID}
+	req, err := etsy.BuildInventoryUpdate(inv, etsy.ProductMatch{SKU: "SEVEN-1"}, 10)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := shop.UpdateListingInventory(e.ctx, id, req); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+func TestImportBurstOnOneListingIsOneReadAndOneWrite(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
+		listing := e.sevenSizes()
+		e.sync(store.SyncFull)
+		var rows []store.InventoryRow
+		for _, r := range e.rows() {
+			if r.EtsyListingID == listing {
+				rows = append(rows, r)
+			}
+		}
+		if len(rows) != 7 {
+			t.Fatalf("listing %d has %d rows in Stockroom, want 7", listing, len(rows))
+		}
+		e.start()
+		e.sb.ResetCalls()
+
+		// An import changes five of the seven sizes in one transaction,
+		// each with its own push job, as the application layer does.
+		edited := rows[1:6]
+		want := map[string]int{}
+		items := make([]store.StockEditItem, len(edited))
+		for i, r := range edited {
+			items[i] = store.StockEditItem{OfferingID: r.OfferingID, Version: r.Version, Quantity: 100 + i}
+			want[r.SKU] = 100 + i
+		}
+		for _, r := range []store.InventoryRow{rows[0], rows[6]} {
+			want[r.SKU] = r.Quantity
+		}
+		if _, err := e.db.StockEdit(e.ctx, &store.StockEditParams{AccountID: e.account, StoreID: e.storeID, Source: store.SourceImport,
+			Edits: items, Now: time.Now(),
+			OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
+				for _, r := range rows {
+					if err := e.q.EnqueuePushTx(ctx, tx, e.storeID, r.OfferingID, true); err != nil {
+						return err
+					}
+				}
+				return nil
+			}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range edited {
+			got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
+			if got.PushStatus != store.PushPushed || got.Quantity != want[r.SKU] {
+				t.Errorf("%s: %s at %d in Stockroom, want pushed %d", r.SKU, got.PushStatus, got.Quantity, want[r.SKU])
+			}
+		}
+		// The other jobs find nothing pending; give any stray call the
+		// time to show.
+		time.Sleep(300 * time.Millisecond)
+		calls := e.sb.Calls()
+		if calls["getListingInventory"] != 1 || calls["updateListingInventory"] != 1 || e.calls() != 2 {
+			t.Errorf("calls to Etsy = %v, want one getListingInventory and one updateListingInventory", calls)
+		}
+		inv, _ := e.sb.Inventory(listing)
+		if len(inv.Products) != 7 {
+			t.Fatalf("Etsy has %d products, want the 7", len(inv.Products))
+		}
+		for _, p := range inv.Products {
+			if q := p.Offerings[0].Quantity; q != want[p.SKU] {
+				t.Errorf("Etsy holds %d of %s, want %d", q, p.SKU, want[p.SKU])
+			}
+		}
+		runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+		pushes := 0
+		for _, r := range runs {
+			if r.Kind == store.SyncPush {
+				pushes++
+				if r.Result != store.ResultOK || r.APICalls != 2 {
+					t.Errorf("push run %+v, want ok with 2 calls", r)
+				}
+			}
+		}
+		if pushes != 1 {
+			t.Errorf("%d push runs recorded, want 1", pushes)
+		}
+	})
+}
+
+// TestLostAnswerOfACombinedWriteIsNotAppliedTwice: the write carrying two
+// offerings' edits lands on Etsy but its answer is lost. The retry, and the
+// other offering's own job, must not apply either change again.
+func TestLostAnswerOfACombinedWriteIsNotAppliedTwice(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
+		listing := e.sevenSizes()
+		e.sync(store.SyncFull)
+		var rows []store.InventoryRow
+		for _, r := range e.rows() {
+			if r.EtsyListingID == listing {
+				rows = append(rows, r)
+			}
+		}
+		if err := e.sb.InjectFault("updateListingInventory", sandbox.Fault{Kind: sandbox.Fault500, Count: 1, Applied: true}); err != nil {
+			t.Fatal(err)
+		}
+		e.start()
+		items := []store.StockEditItem{{OfferingID: rows[2].OfferingID, Quantity: rows[2].Quantity + 5},
+			{OfferingID: rows[4].OfferingID, Quantity: rows[4].Quantity + 9}}
+		if _, err := e.db.StockEdit(e.ctx, &store.StockEditParams{AccountID: e.account, StoreID: e.storeID, Source: store.SourceTUI,
+			Edits: items, Now: time.Now(),
+			OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
+				for _, r := range rows {
+					if err := e.q.EnqueuePushTx(ctx, tx, e.storeID, r.OfferingID, false); err != nil {
+						return err
+					}
+				}
+				return nil
+			}}); err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range []store.InventoryRow{rows[2], rows[4]} {
+			got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
+			want := items[i].Quantity
+			if q := sandboxQty(t, e.sb, listing, r.SKU); q != want || got.Quantity != want || got.PushStatus != store.PushPushed {
+				t.Errorf("%s: Etsy %d, Stockroom %d (%s %q); want %d pushed once", r.SKU, q, got.Quantity, got.PushStatus, got.PushError, want)
+			}
+		}
+		time.Sleep(300 * time.Millisecond) // a late second write would show
+		for _, r := range []store.InventoryRow{rows[2], rows[4]} {
+			want := r.Quantity + 5
+			if r.OfferingID == rows[4].OfferingID {
+				want = r.Quantity + 9
+			}
+			if q := sandboxQty(t, e.sb, listing, r.SKU); q != want {
+				t.Errorf("%s: Etsy holds %d after the jobs ended, want %d", r.SKU, q, want)
+			}
+		}
+	})
+}
+
+// TestVariationGoneFailsOnlyItself: of two edits of a listing, one names a
+// variation no longer on Etsy; the other is still written.
+func TestVariationGoneFailsOnlyItself(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
+		listing := e.sevenSizes()
+		e.sync(store.SyncFull)
+		var rows []store.InventoryRow
+		for _, r := range e.rows() {
+			if r.EtsyListingID == listing {
+				rows = append(rows, r)
+			}
+		}
+		// On Etsy.com the seller drops the last size.
+		shop := e.client.Shop(syncer.Key(e.storeID), e.tokens[e.storeID])
+		inv, err := shop.GetListingInventory(e.ctx, listing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gone := rows[6]
+		inv.Products = slices.DeleteFunc(inv.Products, func(p etsy.Product) bool { return p.SKU == gone.SKU })
+		req, err := etsy.BuildInventoryUpdate(inv, etsy.ProductMatch{SKU: rows[0].SKU}, rows[0].Quantity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := shop.UpdateListingInventory(e.ctx, listing, req); err != nil {
+			t.Fatal(err)
+		}
+		e.start()
+		e.edit(gone.OfferingID, 50)
+		e.edit(rows[1].OfferingID, 60)
+		got := e.waitRow(gone.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
+		if got.PushStatus != store.PushFailed {
+			t.Errorf("the gone variation is %s, want failed", got.PushStatus)
+		}
+		got = e.waitRow(rows[1].OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
+		if q := sandboxQty(t, e.sb, listing, rows[1].SKU); q != 60 || got.PushStatus != store.PushPushed {
+			t.Errorf("the other variation: Etsy %d, %s; want 60 pushed", q, got.PushStatus)
+		}
+	})
+}
