@@ -9,10 +9,10 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/stockroom/stockroom/jobs"
-	"github.com/stockroom/stockroom/jobs/jobstest"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/postgres"
 	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 type nopPush struct {
@@ -56,7 +56,7 @@ func openSQLite(t *testing.T) (*jobs.Queue, store.DB) {
 
 func openPostgres(t *testing.T) (*jobs.Queue, store.DB) {
 	t.Helper()
-	db, err := postgres.Open(t.Context(), jobstest.Database(t))
+	db, err := postgres.Open(t.Context(), storetest.PostgresDatabase(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,10 +17,10 @@ import (
 	"github.com/stockroom/stockroom/etsy/sandbox"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/jobs"
-	"github.com/stockroom/stockroom/jobs/jobstest"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/postgres"
 	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 	"github.com/stockroom/stockroom/sync/syncer"
 )
 
@@ -69,7 +69,7 @@ func sqliteBackend() backend {
 func postgresBackend() backend {
 	return backend{
 		name:   "postgres",
-		create: jobstest.Database,
+		create: storetest.PostgresDatabase,
 		open: func(tb testing.TB, url string) store.DB {
 			tb.Helper()
 			db, err := postgres.Open(tb.Context(), url)
