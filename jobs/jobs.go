@@ -38,6 +38,16 @@ const (
 	QueueNotify = "notify"
 )
 
+// River's limits on a job's life, the same in every process.
+const (
+	// JobTimeout ends a job that runs longer: a sync of a large shop at a
+	// low rate limit takes minutes.
+	JobTimeout = 30 * time.Minute
+	// RescueStuckJobsAfter is when a job left running by a process that
+	// died is picked up again.
+	RescueStuckJobsAfter = 35 * time.Minute
+)
+
 // Config configures a Queue. Zero values take the documented defaults.
 type Config struct {
 	// Workers is how many jobs of each queue run at once in this process.
@@ -264,11 +274,9 @@ func (q *Queue) get() (client, error) {
 			// Alert deliveries: SMTP and Telegram calls are short.
 			QueueNotify: {MaxWorkers: q.cfg.Workers},
 		},
-		Workers: q.workers,
-		// A sync of a large shop at a low rate limit takes minutes.
-		JobTimeout: 30 * time.Minute,
-		// A job whose process died is picked up again after this long.
-		RescueStuckJobsAfter: 35 * time.Minute,
+		Workers:              q.workers,
+		JobTimeout:           JobTimeout,
+		RescueStuckJobsAfter: RescueStuckJobsAfter,
 	}
 	if q.cfg.Test {
 		rc.FetchCooldown = 5 * time.Millisecond

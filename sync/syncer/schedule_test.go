@@ -6,6 +6,7 @@ import (
 
 	"github.com/stockroom/stockroom/etsy/sandbox"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/sync/syncer"
 )
@@ -73,6 +74,49 @@ func TestLeaseElectorHasOneLeader(t *testing.T) {
 		}
 		if err := la.IsLeader(e.ctx); err != nil {
 			t.Fatal("the leader lost its lease on renewal:", err)
+		}
+	})
+}
+
+func TestScheduleClosesRunsOfAStoppedProcess(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, sandbox.Config{})
+		now := time.Now()
+		start := func(at time.Time) store.SyncRun {
+			t.Helper()
+			r, err := e.db.SyncRunStart(e.ctx, &store.SyncRunStartParams{StoreID: e.storeID, Kind: store.SyncFull,
+				Trigger: store.TriggerSchedule, Now: at})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		// One run's process died two hours ago; another, started within
+		// River's job timeout, may still be working.
+		dead := start(now.Add(-2 * time.Hour))
+		alive := start(now.Add(-jobs.JobTimeout + time.Minute))
+		s, err := syncer.NewScheduler(syncer.ScheduleConfig{Store: e.db, Etsy: e.client, Queue: e.q,
+			Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.RunOnce(e.ctx)
+		if err != nil || res.Abandoned != 1 {
+			t.Fatalf("pass: %+v %v, want one run abandoned", res, err)
+		}
+		runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+		got := map[int64]store.SyncRun{}
+		for _, r := range runs {
+			got[r.ID] = r
+		}
+		if r := got[dead.ID]; r.Result != store.ResultFailed || r.Error != syncer.AbandonReason || r.FinishedAt.IsZero() {
+			t.Errorf("the dead process's run = %+v, want failed: %s", r, syncer.AbandonReason)
+		}
+		if r := got[alive.ID]; r.Result != store.ResultRunning {
+			t.Errorf("a run that may be alive was closed: %+v", r)
+		}
+		if res, err := s.RunOnce(e.ctx); err != nil || res.Abandoned != 0 {
+			t.Fatalf("second pass: %+v %v, want nothing more abandoned", res, err)
 		}
 	})
 }
