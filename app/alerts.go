@@ -4,6 +4,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"time"
 
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
@@ -99,4 +101,40 @@ func (s *Service) FollowAlerts(ctx context.Context, a Actor, storeID, afterID in
 			}
 		}
 	}
+}
+
+// TelegramLinkTTL is how long a Telegram link code works.
+const TelegramLinkTTL = 15 * time.Minute
+
+// linkAlphabet leaves out letters and digits people confuse (0/O, 1/I).
+const linkAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+// TelegramLinkCode issues a one-time code, such as "K7QXM-3HRWD", that
+// links the actor's account to the Telegram chat which sends it to the bot
+// (as "/start K7QXM-3HRWD" or on its own). It works once, for
+// TelegramLinkTTL, and replaces the account's earlier code.
+func (s *Service) TelegramLinkCode(ctx context.Context, a Actor) (string, error) {
+	if a.Account.Disabled {
+		return "", ErrDisabled
+	}
+	// 10 characters of 32: 50 bits, far beyond what guessing through
+	// Telegram could try in 15 minutes.
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	code := make([]byte, 0, 11)
+	for i, x := range b {
+		if i == 5 {
+			code = append(code, '-')
+		}
+		code = append(code, linkAlphabet[int(x)%len(linkAlphabet)])
+	}
+	now := s.now()
+	err := s.db.TelegramLinkCodeCreate(ctx, &store.TelegramLinkCodeCreateParams{AccountID: a.Account.ID, Code: string(code),
+		ExpiresAt: now.Add(TelegramLinkTTL), Now: now})
+	if err != nil {
+		return "", err
+	}
+	return string(code), nil
 }

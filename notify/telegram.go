@@ -67,45 +67,65 @@ func (t *Telegram) Send(ctx context.Context, chatID, text string) error {
 	if r := []rune(text); len(r) > maxText {
 		text = string(r[:maxText-1]) + "…"
 	}
-	body, err := json.Marshal(sendMessage{ChatID: chatID, Text: text, DisableWebPagePreview: true})
-	if err != nil {
+	status, err := t.call(ctx, "sendMessage", sendMessage{ChatID: chatID, Text: text, DisableWebPagePreview: true}, nil)
+	if err == nil {
+		return nil
+	}
+	switch {
+	case status == 0 || status == http.StatusTooManyRequests || status >= 500:
 		return err
+	case status == http.StatusUnauthorized || status == http.StatusNotFound:
+		// A wrong token is the server's configuration, which an operator
+		// can fix: keep retrying meanwhile.
+		return err
+	case status >= 400:
+		return &PermanentError{Err: err}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.base+"/bot"+t.token+"/sendMessage", bytes.NewReader(body))
+	return err
+}
+
+// call posts req as JSON to a Bot API method and decodes the reply's
+// result into result (nil: ignored). It returns the HTTP status (0 when
+// there was no answer) and an error that never quotes the token.
+func (t *Telegram) call(ctx context.Context, method string, req, result any) (int, error) {
+	body, err := json.Marshal(req)
 	if err != nil {
-		return errors.New("telegram: cannot build the request")
+		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := t.client.Do(req)
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, t.base+"/bot"+t.token+"/"+method, bytes.NewReader(body))
+	if err != nil {
+		return 0, errors.New("telegram: cannot build the request")
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	resp, err := t.client.Do(hreq)
 	if err != nil {
 		// *url.Error quotes the URL, token included: keep only its cause.
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("telegram: %s", strings.ReplaceAll(err.Error(), t.token, "<token>"))
+		return 0, fmt.Errorf("telegram: %s", t.redact(err.Error()))
 	}
 	defer resp.Body.Close()
-	var reply apiReply
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var reply struct {
+		apiReply
+		Result json.RawMessage `json:"result"`
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	_ = json.Unmarshal(raw, &reply)
 	if resp.StatusCode == http.StatusOK && reply.OK {
-		return nil
+		if result != nil {
+			if err := json.Unmarshal(reply.Result, result); err != nil {
+				return resp.StatusCode, fmt.Errorf("telegram: %s: unexpected reply: %s", method, t.redact(err.Error()))
+			}
+		}
+		return resp.StatusCode, nil
 	}
 	desc := reply.Description
 	if desc == "" {
 		desc = http.StatusText(resp.StatusCode)
 	}
-	err = fmt.Errorf("telegram: %d %s", resp.StatusCode, strings.ReplaceAll(desc, t.token, "<token>"))
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return err
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusNotFound:
-		// A wrong token is the server's configuration, which an operator
-		// can fix: keep retrying meanwhile.
-		return err
-	case resp.StatusCode >= 400:
-		return &PermanentError{Err: err}
-	}
-	return err
+	return resp.StatusCode, fmt.Errorf("telegram: %d %s", resp.StatusCode, t.redact(desc))
 }
+
+func (t *Telegram) redact(s string) string { return strings.ReplaceAll(s, t.token, "<token>") }

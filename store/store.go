@@ -63,6 +63,7 @@ type DB interface {
 	Leases
 	Alerts
 	Webhooks
+	TelegramLinks
 
 	// Ping tells whether the database answers (for /healthz).
 	Ping(ctx context.Context) error
