@@ -33,9 +33,9 @@ const pushLeaseTTL = 2 * time.Minute
 // stopped). Only that job's intent can tell whether the write landed, and
 // the write covered other offerings' edits too: their own jobs must not
 // push them again meanwhile. It outlasts River's rescue of a job whose
-// process died (jobs: RescueStuckJobsAfter, 35 minutes), and the job's
+// process died (jobs.RescueStuckJobsAfter), and the job's
 // retry takes the lease back under the same holder name.
-const pushInDoubtTTL = 40 * time.Minute
+const pushInDoubtTTL = jobs.RescueStuckJobsAfter + 5*time.Minute
 
 // maxPushRounds bounds how many edits made during a push one job follows
 // before it leaves the rest to a new job.
@@ -135,9 +135,26 @@ func (e *Engine) push(ctx context.Context, jobID, offeringID int64, intent *push
 		// seller connects the shop again.
 		return true, nil
 	}
-	if err := e.withPushLease(ctx, jobID, row.EtsyListingID, func(hold func(time.Duration) error) error {
+	// While another push holds the listing, it may be writing this
+	// offering's edit too: once that is recorded there is nothing to wait
+	// for.
+	var stillPending func(ctx context.Context) (bool, error)
+	if !settle {
+		stillPending = func(ctx context.Context) (bool, error) {
+			r, err := e.db.InventoryGetByID(ctx, offeringID)
+			if errors.Is(err, store.ErrNotFound) {
+				return false, nil
+			}
+			return err == nil && r.Pending(), err
+		}
+	}
+	err = e.withPushLease(ctx, jobID, row.EtsyListingID, stillPending, func(hold func(time.Duration) error) error {
 		return e.pushListing(ctx, jobID, st, row.EtsyListingID, intent, hold)
-	}); err != nil {
+	})
+	if errors.Is(err, errPushed) {
+		return true, nil
+	}
+	if err != nil {
 		return false, err
 	}
 	if settle {
@@ -160,17 +177,49 @@ type inDoubtError struct{ err error }
 func (e *inDoubtError) Error() string { return e.err.Error() }
 func (e *inDoubtError) Unwrap() error { return e.err }
 
-// withPushLease runs fn holding the listing's push lease. hold renews it
-// for longer (before a write). A queue job whose fn fails with the write in
-// doubt keeps the lease; everything else releases it.
-func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, fn func(hold func(time.Duration) error) error) error {
+// errPushed means the edit a push waited for was written by another push
+// of the listing meanwhile.
+var errPushed = errors.New("syncer: pushed by another push of the listing")
+
+// withPushLease runs fn holding the listing's push lease, waiting up to a
+// few seconds for it; while it waits, stillPending (when set) says whether
+// there is still something to push, else errPushed. hold renews the lease
+// for longer (before a write). A queue job whose fn fails with the write
+// in doubt keeps the lease; everything else releases it.
+func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, stillPending func(context.Context) (bool, error),
+	fn func(hold func(time.Duration) error) error) error {
 	name := pushLeaseName(etsyListingID)
 	holder := e.newHolder()
 	if jobID != 0 {
 		holder = pushHolder(jobID)
 	}
-	if err := e.acquireLease(ctx, name, holder, pushLeaseTTL, 3*time.Second); err != nil {
-		return err
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		now := e.now()
+		ok, err := e.db.LeaseAcquire(ctx, name, holder, now, now.Add(pushLeaseTTL))
+		if err != nil {
+			return err
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			return errBusy
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if stillPending != nil {
+			pending, err := stillPending(ctx)
+			if err != nil {
+				return err
+			}
+			if !pending {
+				return errPushed
+			}
+		}
 	}
 	err := fn(func(ttl time.Duration) error {
 		now := e.now()
@@ -350,6 +399,7 @@ func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, e
 		inDoubt = false // refused before it was applied
 	} else if errors.As(err, &rej) {
 		inDoubt = false
+		intent.Items = nil
 		return failAll(writes, "Etsy refused: "+rej.Message)
 	}
 	if err != nil {
@@ -366,6 +416,7 @@ func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, e
 		}
 	}
 	inDoubt = false
+	intent.Items = nil // recorded: nothing left to prove
 	return nil
 }
 
