@@ -5,18 +5,17 @@ package account
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/components/list"
 )
 
 // field is one editable line of the profile.
@@ -78,26 +77,22 @@ type Model struct {
 	seq     int
 	err     error
 
-	// cursor runs over the profile fields, then the keys.
-	cursor, offset int
-	mode           mode
-	input          textinput.Model
-	editing        field
-	removing       store.Key
+	// list runs over the profile fields, which stay put, then the keys,
+	// which scroll.
+	list     list.Model
+	mode     mode
+	input    textinput.Model
+	editing  field
+	removing store.Key
 
-	status    string
-	statusErr bool
+	status common.Status
 
 	width, height int
 	km            keymap
 }
 
 type keymap struct {
-	up, down, top, bottom, enter, toggle, add, remove, save, cancel, reload key.Binding
-}
-
-func relabel(b key.Binding, desc string) key.Binding {
-	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+	enter, toggle, add, remove, save, cancel, reload key.Binding
 }
 
 // New builds the screen from the session's account; Init loads its keys.
@@ -114,14 +109,19 @@ func New(c *common.Common) *Model {
 	styles.Cursor.Color = s.Accent
 	in.SetStyles(styles)
 	in.Prompt = "> "
-	return &Model{c: c, account: c.Actor.Account, input: in, width: c.Width, height: c.Height, km: keymap{
-		up: k.Up, down: k.Down, top: k.Top, bottom: k.Bottom,
-		enter:  relabel(k.Enter, "edit"),
-		toggle: k.Toggle,
-		add:    relabel(k.Add, "add key"),
-		remove: relabel(k.Remove, "remove key"),
-		save:   k.Save, cancel: k.Cancel, reload: k.Refresh,
-	}}
+	m := &Model{c: c, account: c.Actor.Account, input: in,
+		list: list.New(list.KeyMap{Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom}),
+		km: keymap{
+			enter:  common.Relabel(k.Enter, "edit"),
+			toggle: k.Toggle,
+			add:    common.Relabel(k.Add, "add key"),
+			remove: common.Relabel(k.Remove, "remove key"),
+			save:   k.Save, cancel: k.Cancel, reload: k.Refresh,
+		}}
+	m.list.SetFixed(int(fieldCount))
+	m.list.SetLen(m.items())
+	m.SetSize(c.Width, c.Height)
+	return m
 }
 
 func (m *Model) Init() tea.Cmd { return m.load() }
@@ -137,12 +137,14 @@ func (m *Model) Account() store.Account { return m.account }
 func (m *Model) Keys() []store.Key { return m.keys }
 
 // Status is the outcome of the last change.
-func (m *Model) Status() string { return m.status }
+func (m *Model) Status() string { return m.status.Text }
 
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = width, height
 	m.input.SetWidth(max(10, width-4))
-	m.scroll()
+	// The keys get what the title, six profile lines, a blank, the keys
+	// header, and the input or status lines below leave.
+	m.list.SetHeight(height - 12)
 }
 
 // load reads the profile afresh (Identify also refuses a disabled account)
@@ -171,8 +173,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.loaded = true
 			m.setAccount(msg.account)
 			m.keys = msg.keys
-			m.cursor = min(m.cursor, m.items()-1)
-			m.scroll()
+			m.list.SetLen(m.items())
 		}
 		return m, nil
 	case savedMsg:
@@ -227,7 +228,7 @@ func (m *Model) setAccount(a store.Account) {
 	m.c.Actor.Account = a
 }
 
-func (m *Model) setStatus(s string, isErr bool) { m.status, m.statusErr = s, isErr }
+func (m *Model) setStatus(s string, isErr bool) { m.status.Set(s, isErr) }
 
 func (m *Model) items() int { return int(fieldCount) + len(m.keys) }
 
@@ -260,20 +261,14 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	cur := m.list.Cursor()
 	switch {
-	case key.Matches(msg, k.up):
-		m.move(-1)
-	case key.Matches(msg, k.down):
-		m.move(1)
-	case key.Matches(msg, k.top):
-		m.move(-m.items())
-	case key.Matches(msg, k.bottom):
-		m.move(m.items())
+	case m.list.Update(msg):
 	case key.Matches(msg, k.toggle), key.Matches(msg, k.enter):
-		if !m.loaded || m.cursor >= int(fieldCount) {
+		if !m.loaded || cur >= int(fieldCount) {
 			return nil
 		}
-		f := field(m.cursor)
+		f := field(cur)
 		if f.isToggle() {
 			return m.toggle(f)
 		}
@@ -291,7 +286,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.setStatus("", false)
 		return m.input.Focus()
 	case key.Matches(msg, k.remove):
-		if i := m.cursor - int(fieldCount); i >= 0 && i < len(m.keys) {
+		if i := cur - int(fieldCount); i >= 0 && i < len(m.keys) {
 			m.removing = m.keys[i]
 			m.mode = confirming
 			m.setStatus("", false)
@@ -300,11 +295,6 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.load()
 	}
 	return nil
-}
-
-func (m *Model) move(d int) {
-	m.cursor = max(0, min(m.cursor+d, m.items()-1))
-	m.scroll()
 }
 
 func (m *Model) edit(f field) tea.Cmd {
@@ -397,28 +387,11 @@ func (m *Model) removeKey() tea.Cmd {
 	}
 }
 
-// keyRows is the room for keys: the title, six profile lines, a blank, the
-// keys header, and the input or status lines below.
-func (m *Model) keyRows() int { return max(1, m.height-12) }
-
-func (m *Model) scroll() {
-	i := m.cursor - int(fieldCount)
-	if i < 0 {
-		return
-	}
-	if i < m.offset {
-		m.offset = i
-	}
-	if i >= m.offset+m.keyRows() {
-		m.offset = i - m.keyRows() + 1
-	}
-}
-
 func (m *Model) View() string {
 	s := m.c.Styles
 	lines := []string{s.Title.Render("Account")}
 	if m.err != nil {
-		return strings.Join(append(lines, s.Error.Render(safetext.Line(m.err.Error(), max(1, m.width)))), "\n")
+		return strings.Join(append(lines, s.ErrorLine(m.err, m.width)), "\n")
 	}
 	a := m.account
 	values := [fieldCount]string{
@@ -432,49 +405,44 @@ func (m *Model) View() string {
 		values[fieldTelegram] = s.Muted.Render("none")
 	}
 	for f := range fieldCount {
-		label := pad(fieldLabels[f], 18)
+		label := common.Pad(fieldLabels[f], 18)
 		if m.mode == editing && m.editing == f {
 			lines = append(lines, s.Key.Render(label)+m.input.View())
 			continue
 		}
 		line := label + values[f]
-		if int(f) == m.cursor && m.mode == browsing {
-			lines = append(lines, s.Selected.Render(fit(line, m.width)))
+		if int(f) == m.list.Cursor() && m.mode == browsing {
+			lines = append(lines, s.Selected.Render(common.Fit(line, m.width)))
 		} else {
 			lines = append(lines, s.Muted.Render(label)+s.Row.Render(values[f]))
 		}
 	}
-	lines = append(lines, "", s.Header.Render(fit(fmt.Sprintf("SSH keys (%d)", len(m.keys)), m.width)))
-	end := min(len(m.keys), m.offset+m.keyRows())
-	for i := m.offset; i < end; i++ {
-		k := m.keys[i]
+	lines = append(lines, "", s.Header.Render(common.Fit(fmt.Sprintf("SSH keys (%d)", len(m.keys)), m.width)))
+	for item := range m.list.Visible() {
+		k := m.keys[item-int(fieldCount)]
 		used := "never used"
 		if !k.LastUsedAt.IsZero() {
-			used = "used " + ago(m.c.Now().Sub(k.LastUsedAt))
+			used = "used " + common.Ago(m.c.Now().Sub(k.LastUsedAt))
 		}
-		line := pad(k.Fingerprint, 52) + pad(safetext.Line(k.Comment, 30), 32) + used
+		line := common.Pad(k.Fingerprint, 52) + common.Pad(safetext.Line(k.Comment, 30), 32) + used
 		if k.Fingerprint == m.c.Actor.Fingerprint {
 			line += " · this session"
 		}
-		if int(fieldCount)+i == m.cursor && m.mode == browsing {
-			lines = append(lines, s.Selected.Render(fit(line, m.width)))
+		if item == m.list.Cursor() && m.mode == browsing {
+			lines = append(lines, s.Selected.Render(common.Fit(line, m.width)))
 		} else {
-			lines = append(lines, s.Row.Render(fit(line, m.width)))
+			lines = append(lines, s.Row.Render(common.Fit(line, m.width)))
 		}
 	}
 	switch m.mode {
 	case adding:
 		lines = append(lines, "", s.Key.Render("Paste a public key (authorized_keys line), enter to add, esc to cancel:"), m.input.View())
 	case confirming:
-		lines = append(lines, "", s.Warning.Render(fit(fmt.Sprintf("Remove key %s (%s)? enter to remove, esc to keep.",
+		lines = append(lines, "", s.Warning.Render(common.Fit(fmt.Sprintf("Remove key %s (%s)? enter to remove, esc to keep.",
 			m.removing.Fingerprint, safetext.Line(m.removing.Comment, 30)), m.width)))
 	}
-	if m.status != "" {
-		st := s.Success
-		if m.statusErr {
-			st = s.Error
-		}
-		lines = append(lines, st.Render(safetext.Line(m.status, max(1, m.width))))
+	if line := m.status.View(s, m.width); line != "" {
+		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -489,7 +457,7 @@ func (m *Model) ShortHelp() []key.Binding {
 
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.km
-	return [][]key.Binding{{k.up, k.down, k.top, k.bottom}, {k.enter, k.toggle, k.add, k.remove, k.reload}, {k.save, k.cancel}}
+	return [][]key.Binding{m.list.Keys().Bindings(), {k.enter, k.toggle, k.add, k.remove, k.reload}, {k.save, k.cancel}}
 }
 
 func onOff(b bool) string {
@@ -497,30 +465,6 @@ func onOff(b bool) string {
 		return "on"
 	}
 	return "off"
-}
-
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
-}
-
-func pad(s string, w int) string {
-	s = ansi.Truncate(s, w-1, safetext.Ellipsis)
-	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
-}
-
-func fit(s string, w int) string {
-	if w <= 0 {
-		return s
-	}
-	return ansi.Truncate(s, w, "")
 }
 
 var _ common.Component = (*Model)(nil)

@@ -12,13 +12,13 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/components/list"
 )
 
 type section int
@@ -49,35 +49,31 @@ type Model struct {
 	err     error
 
 	section section
-	cursor  [2]int
-	offset  [2]int
+	lists   [2]list.Model // accounts, stores
 	// confirm is the account waiting for a yes to be disabled or enabled.
 	confirm *store.Account
 
-	status    string
-	statusErr bool
+	status common.Status
 
 	width, height int
 	km            keymap
 }
 
 type keymap struct {
-	up, down, top, bottom, left, right, toggle, sync, save, cancel, reload key.Binding
-}
-
-func relabel(b key.Binding, desc string) key.Binding {
-	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+	left, right, toggle, sync, save, cancel, reload key.Binding
 }
 
 // New builds the screen; Init loads it.
 func New(c *common.Common) *Model {
 	k := c.Keys
-	return &Model{c: c, width: c.Width, height: c.Height, km: keymap{
-		up: k.Up, down: k.Down, top: k.Top, bottom: k.Bottom,
-		left: relabel(k.Left, "accounts"), right: relabel(k.Right, "stores"),
-		toggle: relabel(k.Toggle, "disable/enable account"), sync: relabel(k.SyncNow, "sync store"),
-		save: relabel(k.Save, "confirm"), cancel: k.Cancel, reload: k.Refresh,
+	nav := list.KeyMap{Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom}
+	m := &Model{c: c, lists: [2]list.Model{list.New(nav), list.New(nav)}, km: keymap{
+		left: common.Relabel(k.Left, "accounts"), right: common.Relabel(k.Right, "stores"),
+		toggle: common.Relabel(k.Toggle, "disable/enable account"), sync: common.Relabel(k.SyncNow, "sync store"),
+		save: common.Relabel(k.Save, "confirm"), cancel: k.Cancel, reload: k.Refresh,
 	}}
+	m.SetSize(c.Width, c.Height)
+	return m
 }
 
 func (m *Model) Init() tea.Cmd { return m.load() }
@@ -89,15 +85,18 @@ func (m *Model) Overview() app.AdminView { return m.view }
 func (m *Model) Err() error { return m.err }
 
 // Status is the outcome of the last action.
-func (m *Model) Status() string { return m.status }
+func (m *Model) Status() string { return m.status.Text }
 
 // Confirming tells the root that enter and esc answer a question.
 func (m *Model) Confirming() bool { return m.confirm != nil }
 
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = width, height
-	m.scroll(accounts)
-	m.scroll(stores)
+	// The two lists share the height: each has a title and a column header;
+	// the status line takes one more.
+	for s := range m.lists {
+		m.lists[s].SetHeight((height - 6) / 2)
+	}
 }
 
 func (m *Model) load() tea.Cmd {
@@ -120,17 +119,15 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.err = msg.err
 		if msg.err == nil {
 			m.view = msg.view
-			for _, s := range []section{accounts, stores} {
-				m.cursor[s] = max(0, min(m.cursor[s], m.count(s)-1))
-				m.scroll(s)
-			}
+			m.lists[accounts].SetLen(len(m.view.Accounts))
+			m.lists[stores].SetLen(len(m.view.Stores))
 		}
 	case doneMsg:
 		if msg.err != nil {
-			m.status, m.statusErr = msg.err.Error(), true
+			m.status.Set(msg.err.Error(), true)
 			return m, nil
 		}
-		m.status, m.statusErr = msg.text, false
+		m.status.Set(msg.text, false)
 		return m, m.load()
 	case common.LiveMsg:
 		switch msg.Event.Kind {
@@ -143,13 +140,6 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		return m, m.key(msg)
 	}
 	return m, nil
-}
-
-func (m *Model) count(s section) int {
-	if s == accounts {
-		return len(m.view.Accounts)
-	}
-	return len(m.view.Stores)
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -172,28 +162,22 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	s := m.section
+	cur := m.lists[s].Cursor()
 	switch {
-	case key.Matches(msg, k.up):
-		m.move(-1)
-	case key.Matches(msg, k.down):
-		m.move(1)
-	case key.Matches(msg, k.top):
-		m.move(-m.count(s))
-	case key.Matches(msg, k.bottom):
-		m.move(m.count(s))
+	case m.lists[s].Update(msg):
 	case key.Matches(msg, k.left):
 		m.section = accounts
 	case key.Matches(msg, k.right):
 		m.section = stores
 	case key.Matches(msg, k.toggle):
-		if s == accounts && m.cursor[s] < len(m.view.Accounts) {
-			a := m.view.Accounts[m.cursor[s]]
+		if s == accounts && cur < len(m.view.Accounts) {
+			a := m.view.Accounts[cur]
 			m.confirm = &a
-			m.status = ""
+			m.status.Set("", false)
 		}
 	case key.Matches(msg, k.sync):
-		if s == stores && m.cursor[s] < len(m.view.Stores) {
-			st := m.view.Stores[m.cursor[s]].Store
+		if s == stores && cur < len(m.view.Stores) {
+			st := m.view.Stores[cur].Store
 			return m.syncStore(st.ID, st.Name)
 		}
 	case key.Matches(msg, k.reload):
@@ -226,25 +210,6 @@ func (m *Model) syncStore(storeID int64, name string) tea.Cmd {
 	}
 }
 
-func (m *Model) move(d int) {
-	s := m.section
-	m.cursor[s] = max(0, min(m.cursor[s]+d, m.count(s)-1))
-	m.scroll(s)
-}
-
-// rows splits the height between the two lists: each has a title and a
-// column header; the status line takes one more.
-func (m *Model) rows() int { return max(1, (m.height-6)/2) }
-
-func (m *Model) scroll(s section) {
-	if m.cursor[s] < m.offset[s] {
-		m.offset[s] = m.cursor[s]
-	}
-	if m.cursor[s] >= m.offset[s]+m.rows() {
-		m.offset[s] = m.cursor[s] - m.rows() + 1
-	}
-}
-
 func (m *Model) View() string {
 	st := m.c.Styles
 	title := st.Title.Render("Admin")
@@ -253,12 +218,11 @@ func (m *Model) View() string {
 	}
 	lines := []string{title}
 	if m.err != nil {
-		return strings.Join(append(lines, st.Error.Render(safetext.Line(m.err.Error(), max(1, m.width)))), "\n")
+		return strings.Join(append(lines, st.ErrorLine(m.err, m.width)), "\n")
 	}
 	lines = append(lines, m.sectionTitle(accounts, fmt.Sprintf("Accounts (%d)", len(m.view.Accounts))))
-	lines = append(lines, st.Header.Render(fit(accountRow("ID", "Name", "Email", "Role", "State", "Since"), m.width)))
-	end := min(len(m.view.Accounts), m.offset[accounts]+m.rows())
-	for i := m.offset[accounts]; i < end; i++ {
+	lines = append(lines, st.Header.Render(common.Fit(accountRow("ID", "Name", "Email", "Role", "State", "Since"), m.width)))
+	for i := range m.lists[accounts].Visible() {
 		a := m.view.Accounts[i]
 		role, state := "seller", "active"
 		if a.IsAdmin {
@@ -267,17 +231,16 @@ func (m *Model) View() string {
 		if a.Disabled {
 			state = "disabled"
 		}
-		line := fit(accountRow(fmt.Sprint(a.ID), safetext.Line(a.Name, 24), safetext.Line(a.Email, 30), role, state,
+		line := common.Fit(accountRow(fmt.Sprint(a.ID), safetext.Line(a.Name, 24), safetext.Line(a.Email, 30), role, state,
 			a.CreatedAt.Format("2006-01-02")), m.width)
 		lines = append(lines, m.rowStyle(accounts, i, a.Disabled).Render(line))
 	}
 	lines = append(lines, m.sectionTitle(stores, fmt.Sprintf("Stores (%d)", len(m.view.Stores))))
-	lines = append(lines, st.Header.Render(fit(storeRow("ID", "Shop", "Status", "Owner", "Last run", "Etsy budget", "Error"), m.width)))
-	end = min(len(m.view.Stores), m.offset[stores]+m.rows())
-	for i := m.offset[stores]; i < end; i++ {
+	lines = append(lines, st.Header.Render(common.Fit(storeRow("ID", "Shop", "Status", "Owner", "Last run", "Etsy budget", "Error"), m.width)))
+	for i := range m.lists[stores].Visible() {
 		s := m.view.Stores[i]
 		failed := s.Store.Status != store.StatusConnected || (s.LastRun != nil && s.LastRun.Result == store.ResultFailed)
-		line := fit(storeRow(fmt.Sprint(s.Store.ID), safetext.Line(s.Store.Name, 24), string(s.Store.Status), safetext.Line(owner(s), 18),
+		line := common.Fit(storeRow(fmt.Sprint(s.Store.ID), safetext.Line(s.Store.Name, 24), string(s.Store.Status), safetext.Line(owner(s), 18),
 			m.lastRun(s.LastRun), m.budget(s), safetext.Line(lastError(s), max(1, m.width-108))), m.width)
 		lines = append(lines, m.rowStyle(stores, i, failed).Render(line))
 	}
@@ -286,14 +249,10 @@ func (m *Model) View() string {
 		if m.confirm.Disabled {
 			verb = "Enable"
 		}
-		lines = append(lines, st.Warning.Render(fit(fmt.Sprintf("%s account %d (%s)? enter to confirm, esc to cancel.",
+		lines = append(lines, st.Warning.Render(common.Fit(fmt.Sprintf("%s account %d (%s)? enter to confirm, esc to cancel.",
 			verb, m.confirm.ID, safetext.Line(m.confirm.Name, 24)), m.width)))
-	} else if m.status != "" {
-		style := st.Success
-		if m.statusErr {
-			style = st.Error
-		}
-		lines = append(lines, style.Render(safetext.Line(m.status, max(1, m.width))))
+	} else if line := m.status.View(st, m.width); line != "" {
+		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -308,7 +267,7 @@ func (m *Model) sectionTitle(s section, text string) string {
 func (m *Model) rowStyle(s section, i int, bad bool) lipgloss.Style {
 	st := m.c.Styles
 	switch {
-	case s == m.section && i == m.cursor[s]:
+	case s == m.section && i == m.lists[s].Cursor():
 		return st.Selected
 	case bad:
 		return st.Failed
@@ -320,7 +279,7 @@ func (m *Model) lastRun(r *store.SyncRun) string {
 	if r == nil {
 		return "never"
 	}
-	return fmt.Sprintf("%s %s", r.Result, ago(m.c.Now().Sub(r.StartedAt)))
+	return fmt.Sprintf("%s %s", r.Result, common.Ago(m.c.Now().Sub(r.StartedAt)))
 }
 
 func (m *Model) budget(s app.AdminStore) string {
@@ -351,10 +310,12 @@ func lastError(s app.AdminStore) string {
 }
 
 func accountRow(id, name, email, role, state, since string) string {
+	pad := common.Pad
 	return pad(id, 6) + pad(name, 25) + pad(email, 31) + pad(role, 8) + pad(state, 10) + since
 }
 
 func storeRow(id, shop, status, owner, last, budget, errText string) string {
+	pad := common.Pad
 	return pad(id, 6) + pad(shop, 25) + pad(status, 14) + pad(owner, 19) + pad(last, 18) + pad(budget, 22) + errText
 }
 
@@ -367,31 +328,7 @@ func (m *Model) ShortHelp() []key.Binding {
 
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.km
-	return [][]key.Binding{{k.up, k.down, k.top, k.bottom, k.left, k.right}, {k.toggle, k.sync, k.reload}, {k.save, k.cancel}}
-}
-
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
-}
-
-func pad(s string, w int) string {
-	s = ansi.Truncate(s, w-1, safetext.Ellipsis)
-	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
-}
-
-func fit(s string, w int) string {
-	if w <= 0 {
-		return s
-	}
-	return ansi.Truncate(s, w, "")
+	return [][]key.Binding{append(m.lists[accounts].Keys().Bindings(), k.left, k.right), {k.toggle, k.sync, k.reload}, {k.save, k.cancel}}
 }
 
 var _ common.Component = (*Model)(nil)

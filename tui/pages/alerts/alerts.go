@@ -13,12 +13,12 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/components/list"
 )
 
 type loadedMsg struct {
@@ -32,24 +32,22 @@ type Model struct {
 	c       *common.Common
 	storeID int64
 
-	rows           []store.InventoryRow // low rows only
-	cursor, offset int
-	seq            int
-	loading        bool
-	err            error
+	rows    []store.InventoryRow // low rows only
+	list    list.Model
+	seq     int
+	loading bool
+	err     error
 
 	width, height int
-	km            keymap
+	reload        key.Binding
 }
-
-type keymap struct{ up, down, pageUp, pageDown, top, bottom, reload key.Binding }
 
 // New builds the screen; SetStore loads it.
 func New(c *common.Common) *Model {
 	k := c.Keys
-	return &Model{c: c, width: c.Width, height: c.Height, km: keymap{
-		up: k.Up, down: k.Down, pageUp: k.PageUp, pageDown: k.PageDown, top: k.Top, bottom: k.Bottom, reload: k.Refresh,
-	}}
+	m := &Model{c: c, list: list.New(list.NewKeyMap(k)), reload: k.Refresh}
+	m.SetSize(c.Width, c.Height)
+	return m
 }
 
 func (m *Model) Init() tea.Cmd { return nil }
@@ -59,7 +57,8 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 	if storeID != m.storeID {
 		m.storeID = storeID
 		m.rows = nil
-		m.cursor, m.offset = 0, 0
+		m.list.SetLen(0)
+		m.list.Reset()
 	}
 	return m.load()
 }
@@ -67,7 +66,11 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 // Rows are the low-stock rows shown, out of stock first.
 func (m *Model) Rows() []store.InventoryRow { return m.rows }
 
-func (m *Model) SetSize(width, height int) { m.width, m.height = width, height; m.scroll() }
+// SetSize leaves the title and the column header above the list.
+func (m *Model) SetSize(width, height int) {
+	m.width, m.height = width, height
+	m.list.SetHeight(height - 2)
+}
 
 func (m *Model) load() tea.Cmd {
 	if m.storeID == 0 {
@@ -106,8 +109,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.err = msg.err
 		if msg.err == nil {
 			m.rows = msg.rows
-			m.cursor = max(0, min(m.cursor, len(m.rows)-1))
-			m.scroll()
+			m.list.SetLen(len(m.rows))
 		}
 	case common.LiveMsg:
 		if msg.Event.StoreID != m.storeID {
@@ -118,41 +120,11 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			return m, m.load()
 		}
 	case tea.KeyPressMsg:
-		k := m.km
-		switch {
-		case key.Matches(msg, k.up):
-			m.move(-1)
-		case key.Matches(msg, k.down):
-			m.move(1)
-		case key.Matches(msg, k.pageUp):
-			m.move(-m.visible())
-		case key.Matches(msg, k.pageDown):
-			m.move(m.visible())
-		case key.Matches(msg, k.top):
-			m.move(-len(m.rows))
-		case key.Matches(msg, k.bottom):
-			m.move(len(m.rows))
-		case key.Matches(msg, k.reload):
+		if !m.list.Update(msg) && key.Matches(msg, m.reload) {
 			return m, m.load()
 		}
 	}
 	return m, nil
-}
-
-func (m *Model) move(d int) {
-	m.cursor = max(0, min(m.cursor+d, len(m.rows)-1))
-	m.scroll()
-}
-
-func (m *Model) visible() int { return max(1, m.height-2) }
-
-func (m *Model) scroll() {
-	if m.cursor < m.offset {
-		m.offset = m.cursor
-	}
-	if m.cursor >= m.offset+m.visible() {
-		m.offset = m.cursor - m.visible() + 1
-	}
 }
 
 func (m *Model) View() string {
@@ -167,27 +139,26 @@ func (m *Model) View() string {
 	if m.loading {
 		title += s.Muted.Render(" · loading…")
 	}
-	lines := []string{fit(title, m.width)}
+	lines := []string{common.Fit(title, m.width)}
 	switch {
 	case m.err != nil:
-		return strings.Join(append(lines, s.Error.Render(safetext.Line(m.err.Error(), max(1, m.width)))), "\n")
+		return strings.Join(append(lines, s.ErrorLine(m.err, m.width)), "\n")
 	case m.storeID == 0:
 		return strings.Join(append(lines, s.Muted.Render("No store selected.")), "\n")
 	case len(m.rows) == 0 && !m.loading:
 		return strings.Join(append(lines, s.Success.Render("Nothing is low on stock.")), "\n")
 	}
-	lines = append(lines, s.Header.Render(fit(row("Stock", "Threshold", "SKU", "Listing", "Variation"), m.width)))
-	end := min(len(m.rows), m.offset+m.visible())
-	for i := m.offset; i < end; i++ {
+	lines = append(lines, s.Header.Render(common.Fit(row("Stock", "Threshold", "SKU", "Listing", "Variation"), m.width)))
+	for i := range m.list.Visible() {
 		r := m.rows[i]
 		stock := strconv.Itoa(r.Shown())
 		if r.Pending() {
 			stock += "*"
 		}
-		line := fit(row(stock, strconv.Itoa(r.Threshold), safetext.Line(r.SKU, 20), safetext.Line(r.Title, 50),
+		line := common.Fit(row(stock, strconv.Itoa(r.Threshold), safetext.Line(r.SKU, 20), safetext.Line(r.Title, 50),
 			safetext.Line(r.Variation, max(1, m.width-90))), m.width)
 		switch {
-		case i == m.cursor:
+		case i == m.list.Cursor():
 			lines = append(lines, s.Selected.Render(line))
 		case r.Shown() == 0:
 			lines = append(lines, s.Out.Render(line))
@@ -199,28 +170,16 @@ func (m *Model) View() string {
 }
 
 func row(stock, threshold, sku, title, variation string) string {
-	return padLeft(stock, 6) + padLeft(threshold, 10) + "  " + pad(sku, 21) + pad(title, 51) + variation
+	return common.PadLeft(stock, 6) + common.PadLeft(threshold, 10) + "  " + common.Pad(sku, 21) + common.Pad(title, 51) + variation
 }
 
-func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.km.up, m.km.down, m.km.reload} }
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.list.Keys()
+	return []key.Binding{k.Up, k.Down, m.reload}
+}
 
 func (m *Model) FullHelp() [][]key.Binding {
-	k := m.km
-	return [][]key.Binding{{k.up, k.down, k.pageUp, k.pageDown, k.top, k.bottom}, {k.reload}}
-}
-
-func pad(s string, w int) string {
-	s = ansi.Truncate(s, w-1, safetext.Ellipsis)
-	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
-}
-
-func padLeft(s string, w int) string { return strings.Repeat(" ", max(0, w-ansi.StringWidth(s))) + s }
-
-func fit(s string, w int) string {
-	if w <= 0 {
-		return s
-	}
-	return ansi.Truncate(s, w, "")
+	return [][]key.Binding{m.list.Keys().Bindings(), {m.reload}}
 }
 
 var _ common.Component = (*Model)(nil)

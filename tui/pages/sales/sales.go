@@ -10,13 +10,12 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/components/list"
 )
 
 // Statuses are the receipt states a seller can filter on, in Etsy's words;
@@ -49,44 +48,39 @@ type Model struct {
 	receipts []store.Receipt
 	expanded map[int64]bool
 
-	cursor, offset int
-	seq            int
-	loading        bool
-	err            error
+	list    list.Model
+	seq     int
+	loading bool
+	err     error
 
 	width, height int
 	keys          keys
 }
 
 type keys struct {
-	up, down, pageUp, pageDown, top, bottom key.Binding
 	expand, status, shorter, longer, reload key.Binding
-}
-
-// relabel keeps a binding's keys from the one keymap and gives it this
-// screen's description.
-func relabel(b key.Binding, desc string) key.Binding {
-	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
 }
 
 // New builds the screen; SetStore loads it.
 func New(c *common.Common) *Model {
 	k := c.Keys
-	return &Model{
+	m := &Model{
 		c:        c,
 		period:   1,
 		expanded: map[int64]bool{},
-		width:    c.Width,
-		height:   c.Height,
+		list:     list.New(list.NewKeyMap(k)),
 		keys: keys{
-			up: k.Up, down: k.Down, pageUp: k.PageUp, pageDown: k.PageDown, top: k.Top, bottom: k.Bottom,
-			expand:  relabel(k.Enter, "items & message"),
-			status:  relabel(k.Filter, "status"),
-			shorter: relabel(k.Left, "shorter period"),
-			longer:  relabel(k.Right, "longer period"),
+			expand:  common.Relabel(k.Enter, "items & message"),
+			status:  common.Relabel(k.Filter, "status"),
+			shorter: common.Relabel(k.Left, "shorter period"),
+			longer:  common.Relabel(k.Right, "longer period"),
 			reload:  k.Refresh,
 		},
 	}
+	// An expanded receipt takes the lines of its items and message.
+	m.list.SetItemHeight(func(i int) int { return m.linesOf(m.receipts[i]) })
+	m.SetSize(c.Width, c.Height)
+	return m
 }
 
 func (m *Model) Init() tea.Cmd { return nil }
@@ -97,7 +91,8 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 		m.storeID = storeID
 		m.receipts = nil
 		m.expanded = map[int64]bool{}
-		m.cursor, m.offset = 0, 0
+		m.list.SetLen(0)
+		m.list.Reset()
 	}
 	return m.load()
 }
@@ -111,7 +106,11 @@ func (m *Model) PeriodDays() int { return periods[m.period] }
 // Receipts are the receipts shown, newest first.
 func (m *Model) Receipts() []store.Receipt { return m.receipts }
 
-func (m *Model) SetSize(width, height int) { m.width, m.height = width, height; m.scroll() }
+// SetSize leaves the title and the column header above the list.
+func (m *Model) SetSize(width, height int) {
+	m.width, m.height = width, height
+	m.list.SetHeight(height - 2)
+}
 
 func (m *Model) load() tea.Cmd {
 	if m.storeID == 0 {
@@ -155,40 +154,30 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 // listed.
 func (m *Model) setReceipts(rs []store.Receipt) {
 	var cur int64
-	if m.cursor < len(m.receipts) {
-		cur = m.receipts[m.cursor].ID
+	if c := m.list.Cursor(); c < len(m.receipts) {
+		cur = m.receipts[c].ID
 	}
 	m.receipts = rs
-	m.cursor = 0
+	m.list.SetLen(len(rs))
+	at := 0
 	for i, r := range rs {
 		if r.ID == cur {
-			m.cursor = i
+			at = i
 			break
 		}
 	}
-	m.scroll()
+	m.list.SetCursor(at)
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	switch {
-	case key.Matches(msg, k.up):
-		m.move(-1)
-	case key.Matches(msg, k.down):
-		m.move(1)
-	case key.Matches(msg, k.pageUp):
-		m.move(-m.rows())
-	case key.Matches(msg, k.pageDown):
-		m.move(m.rows())
-	case key.Matches(msg, k.top):
-		m.move(-len(m.receipts))
-	case key.Matches(msg, k.bottom):
-		m.move(len(m.receipts))
+	case m.list.Update(msg):
 	case key.Matches(msg, k.expand):
-		if m.cursor < len(m.receipts) {
-			id := m.receipts[m.cursor].ID
+		if c := m.list.Cursor(); c < len(m.receipts) {
+			id := m.receipts[c].ID
 			m.expanded[id] = !m.expanded[id]
-			m.scroll()
+			m.list.SetCursor(c) // the receipt's new height may push it out of view
 		}
 	case key.Matches(msg, k.status):
 		m.status = (m.status + 1) % len(statuses)
@@ -207,32 +196,6 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.load()
 	}
 	return nil
-}
-
-func (m *Model) move(d int) {
-	m.cursor = max(0, min(m.cursor+d, len(m.receipts)-1))
-	m.scroll()
-}
-
-// rows is the height of the list below the title and the column header.
-func (m *Model) rows() int { return max(1, m.height-2) }
-
-// scroll moves the window so that the cursor's receipt, expanded or not, is
-// in view.
-func (m *Model) scroll() {
-	if m.cursor < m.offset {
-		m.offset = m.cursor
-	}
-	for m.offset < m.cursor {
-		n := 0
-		for i := m.offset; i <= m.cursor; i++ {
-			n += m.linesOf(m.receipts[i])
-		}
-		if n <= m.rows() {
-			break
-		}
-		m.offset++
-	}
 }
 
 func (m *Model) linesOf(r store.Receipt) int {
@@ -267,10 +230,10 @@ func (m *Model) View() string {
 	if m.loading {
 		title += s.Muted.Render(" · loading…")
 	}
-	lines := []string{fit(title, m.width)}
+	lines := []string{common.Fit(title, m.width)}
 	switch {
 	case m.err != nil:
-		lines = append(lines, s.Error.Render(safetext.Line(m.err.Error(), m.width)))
+		lines = append(lines, s.ErrorLine(m.err, m.width))
 		return strings.Join(lines, "\n")
 	case m.storeID == 0:
 		lines = append(lines, s.Muted.Render("No store selected."))
@@ -279,19 +242,19 @@ func (m *Model) View() string {
 		lines = append(lines, s.Muted.Render("No receipts match these filters."))
 		return strings.Join(lines, "\n")
 	}
-	lines = append(lines, s.Header.Render(fit(m.row("Date", "Receipt", "Buyer", "Status", "Items", "Total"), m.width)))
-	room := m.rows()
-	for i := m.offset; i < len(m.receipts) && room > 0; i++ {
+	lines = append(lines, s.Header.Render(common.Fit(m.row("Date", "Receipt", "Buyer", "Status", "Items", "Total"), m.width)))
+	room := m.list.Height()
+	for i := range m.list.Visible() {
 		r := m.receipts[i]
 		line := m.row(r.CreatedAt.Format("2006-01-02 15:04"), "#"+strconv.FormatInt(r.EtsyReceiptID, 10),
 			safetext.Line(r.BuyerName, 20), safetext.Line(r.Status, 18), strconv.Itoa(itemCount(r)), money(r.Total))
 		st := s.Row
-		if i == m.cursor {
+		if i == m.list.Cursor() {
 			st = s.Selected
 		} else if r.Status == "canceled" || r.Status == "fully refunded" {
 			st = s.Muted
 		}
-		lines = append(lines, st.Render(fit(line, m.width)))
+		lines = append(lines, st.Render(common.Fit(line, m.width)))
 		room--
 		if !m.expanded[r.ID] {
 			continue
@@ -307,7 +270,7 @@ func (m *Model) View() string {
 			if sku := safetext.Line(it.SKU, 24); sku != "" {
 				desc += "  SKU " + sku
 			}
-			lines = append(lines, fit(s.Muted.Render(fmt.Sprintf("    %d × ", it.Quantity))+s.Row.Render(desc)+
+			lines = append(lines, common.Fit(s.Muted.Render(fmt.Sprintf("    %d × ", it.Quantity))+s.Row.Render(desc)+
 				s.Muted.Render("  "+money(it.Price)), m.width))
 			room--
 		}
@@ -327,6 +290,7 @@ func (m *Model) View() string {
 }
 
 func (m *Model) row(date, receipt, buyer, status, items, total string) string {
+	pad, padLeft := common.Pad, common.PadLeft
 	return pad(date, 17) + pad(receipt, 13) + pad(buyer, 21) + pad(status, 19) + padLeft(items, 5) + "  " + total
 }
 
@@ -337,7 +301,7 @@ func (m *Model) ShortHelp() []key.Binding {
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
 	return [][]key.Binding{
-		{k.up, k.down, k.pageUp, k.pageDown, k.top, k.bottom},
+		m.list.Keys().Bindings(),
 		{k.expand, k.status, k.shorter, k.longer, k.reload},
 	}
 }
@@ -376,24 +340,6 @@ func pow10(n int) int {
 		p *= 10
 	}
 	return p
-}
-
-// pad cuts or fills s to w cells, keeping a space between columns.
-func pad(s string, w int) string {
-	s = ansi.Truncate(s, w-1, safetext.Ellipsis)
-	return s + strings.Repeat(" ", max(0, w-lipgloss.Width(s)))
-}
-
-func padLeft(s string, w int) string {
-	return strings.Repeat(" ", max(0, w-lipgloss.Width(s))) + s
-}
-
-// fit cuts a rendered line to the screen width.
-func fit(s string, w int) string {
-	if w <= 0 {
-		return s
-	}
-	return ansi.Truncate(s, w, "")
 }
 
 var _ common.Component = (*Model)(nil)
