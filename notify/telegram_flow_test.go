@@ -195,3 +195,7 @@ func TestTelegramErrorsNeverQuoteTheToken(t *testing.T) {
 		t.Fatal("a token with a path in it was accepted")
 	}
 }
+
+func slogTo(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
