@@ -58,6 +58,13 @@ func (j *Jobs) PushCalls() []Push {
 	return append([]Push(nil), j.Pushes...)
 }
 
+// SyncCalls returns a copy of the stores a sync was asked for.
+func (j *Jobs) SyncCalls() []int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]int64(nil), j.Syncs...)
+}
+
 // Env is one test's application.
 type Env struct {
 	DB      *sqlite.DB
@@ -153,8 +160,16 @@ func (e *Env) Member(t testing.TB, name string, role store.Role) app.Actor {
 
 // Common is a session context for actor at width × height.
 func (e *Env) Common(a app.Actor, width, height int) *common.Common {
-	return &common.Common{Ctx: context.Background(), App: e.App, Snapshots: e.Snaps, Actor: a,
-		Styles: common.NewStyles(true), Keys: common.DefaultKeyMap(), Now: func() time.Time { return Epoch },
+	c := Session(e.App, a, Epoch, width, height)
+	c.Snapshots = e.Snaps
+	return c
+}
+
+// Session is a session context on svc for actor at width × height, whose
+// clock stands at now.
+func Session(svc *app.Service, a app.Actor, now time.Time, width, height int) *common.Common {
+	return &common.Common{Ctx: context.Background(), App: svc, Actor: a,
+		Styles: common.NewStyles(true), Keys: common.DefaultKeyMap(), Now: func() time.Time { return now },
 		Width: width, Height: height}
 }
 
@@ -198,7 +213,7 @@ func Catalogue(n, v int) []store.ListingSnapshot {
 }
 
 // Key is the key press s names: a printable character, or enter, esc,
-// backspace, up, down, tab, shift+tab, pgup, pgdown, ctrl+c.
+// backspace, up, down, left, right, tab, shift+tab, pgup, pgdown, ctrl+c.
 func Key(s string) tea.KeyPressMsg {
 	switch s {
 	case "enter":
@@ -211,6 +226,10 @@ func Key(s string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyUp}
 	case "down":
 		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
 	case "tab":
 		return tea.KeyPressMsg{Code: tea.KeyTab}
 	case "shift+tab":
@@ -286,4 +305,46 @@ func Drive[M Updater[M]](m M, wait time.Duration, msgs ...tea.Msg) M {
 		queue = append(Run(cmd, wait), queue...)
 	}
 	return m
+}
+
+// settleWait is how long Settle lets one command run: the screens it serves
+// start no timers or subscriptions, so anything slower is a hang.
+const settleWait = 5 * time.Second
+
+// Settle runs cmd and feeds every message it produces back to c, until none
+// is left. A command that does not answer within a few seconds fails the
+// test.
+func Settle(tb testing.TB, c common.Component, cmd tea.Cmd) {
+	tb.Helper()
+	if cmd == nil {
+		return
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-ch:
+	case <-time.After(settleWait):
+		tb.Fatal("a command did not return: the screen must not start timers")
+	}
+	switch msg := msg.(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, cmd := range msg {
+			Settle(tb, c, cmd)
+		}
+	default:
+		_, next := c.Update(msg)
+		Settle(tb, c, next)
+	}
+}
+
+// Press sends the named keys (see Key) to c one by one, settling after
+// each.
+func Press(tb testing.TB, c common.Component, keys ...string) {
+	tb.Helper()
+	for _, k := range keys {
+		_, cmd := c.Update(Key(k))
+		Settle(tb, c, cmd)
+	}
 }

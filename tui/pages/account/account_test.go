@@ -18,6 +18,7 @@ import (
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
 var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
@@ -61,72 +62,24 @@ func setup(t *testing.T) *fixture {
 
 func (f *fixture) page(t *testing.T) *Model {
 	t.Helper()
-	c := &common.Common{Ctx: t.Context(), App: f.svc, Actor: f.actor, Styles: common.NewStyles(true),
-		Keys: common.DefaultKeyMap(), Now: func() time.Time { return now }, Width: 140, Height: 30}
+	c := tuitest.Session(f.svc, f.actor, now, 140, 30)
 	m := New(c)
 	m.SetSize(140, 30)
-	run(t, m, m.Init())
+	tuitest.Settle(t, m, m.Init())
 	return m
-}
-
-// run executes cmd and feeds this screen's own messages back, as the
-// program would; the input's own messages are dropped.
-func run(t *testing.T, m *Model, cmd tea.Cmd) {
-	t.Helper()
-	if cmd == nil {
-		return
-	}
-	done := make(chan tea.Msg, 1)
-	go func() { done <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("a command did not return: the screen must not start timers")
-	}
-	switch msg := msg.(type) {
-	case tea.BatchMsg:
-		for _, c := range msg {
-			run(t, m, c)
-		}
-	case loadedMsg, savedMsg, keyAddedMsg, keyRemovedMsg:
-		_, next := m.Update(msg)
-		run(t, m, next)
-	}
-}
-
-func press(t *testing.T, m *Model, keys ...string) {
-	t.Helper()
-	for _, k := range keys {
-		var msg tea.KeyPressMsg
-		switch k {
-		case "enter":
-			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-		case "esc":
-			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
-		case "space":
-			msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-		case "backspace":
-			msg = tea.KeyPressMsg{Code: tea.KeyBackspace}
-		default:
-			msg = tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
-		}
-		_, cmd := m.Update(msg)
-		run(t, m, cmd)
-	}
 }
 
 func typeText(t *testing.T, m *Model, s string) {
 	t.Helper()
 	for _, r := range s {
-		press(t, m, string(r))
+		tuitest.Press(t, m, string(r))
 	}
 }
 
 func paste(t *testing.T, m *Model, s string) {
 	t.Helper()
 	_, cmd := m.Update(tea.PasteMsg{Content: s})
-	run(t, m, cmd)
+	tuitest.Settle(t, m, cmd)
 }
 
 func TestProfileShowsAndTogglesPreferences(t *testing.T) {
@@ -139,7 +92,7 @@ func TestProfileShowsAndTogglesPreferences(t *testing.T) {
 		}
 	}
 	// Down to "Daily digest" and toggle it on, then "Email alerts" off.
-	press(t, m, "j", "j", "j", "j", "j", "space")
+	tuitest.Press(t, m, "j", "j", "j", "j", "j", "space")
 	if !m.Account().NotifyDigest {
 		t.Fatal("space did not turn the daily digest on")
 	}
@@ -151,7 +104,7 @@ func TestProfileShowsAndTogglesPreferences(t *testing.T) {
 		t.Fatal("the digest preference was not saved")
 	}
 	before := m.Account().NotifyEmail
-	press(t, m, "k", "k", "enter")
+	tuitest.Press(t, m, "k", "k", "enter")
 	if m.Account().NotifyEmail == before {
 		t.Fatal("enter did not toggle email alerts")
 	}
@@ -160,44 +113,44 @@ func TestProfileShowsAndTogglesPreferences(t *testing.T) {
 func TestEditNameEmailAndTelegram(t *testing.T) {
 	f := setup(t)
 	m := f.page(t)
-	press(t, m, "enter")
+	tuitest.Press(t, m, "enter")
 	if !m.Editing() {
 		t.Fatal("enter on the name did not open the editor")
 	}
 	for range 3 {
-		press(t, m, "backspace")
+		tuitest.Press(t, m, "backspace")
 	}
 	typeText(t, m, "Ada Lovelace")
-	press(t, m, "enter")
+	tuitest.Press(t, m, "enter")
 	if m.Editing() || m.Account().Name != "Ada Lovelace" {
 		t.Fatalf("name after save: %q (editing %v, status %q)", m.Account().Name, m.Editing(), m.Status())
 	}
 	// A bad email is refused with app's message and the editor stays open.
-	press(t, m, "j", "enter")
+	tuitest.Press(t, m, "j", "enter")
 	for range len("ada@example.com") {
-		press(t, m, "backspace")
+		tuitest.Press(t, m, "backspace")
 	}
 	typeText(t, m, "not an email")
-	press(t, m, "enter")
+	tuitest.Press(t, m, "enter")
 	if !m.Editing() || !strings.Contains(m.Status(), "is not an email address") {
 		t.Fatalf("bad email: editing %v, status %q", m.Editing(), m.Status())
 	}
-	press(t, m, "esc")
+	tuitest.Press(t, m, "esc")
 	if m.Editing() || m.Account().Email != "ada@example.com" {
 		t.Fatalf("esc did not cancel: %q", m.Account().Email)
 	}
 	// Telegram chat ids are numbers.
-	press(t, m, "j", "enter")
+	tuitest.Press(t, m, "j", "enter")
 	typeText(t, m, "@ada")
-	press(t, m, "enter")
+	tuitest.Press(t, m, "enter")
 	if !strings.Contains(m.Status(), "is not a Telegram chat id") {
 		t.Fatalf("bad chat id accepted: %q", m.Status())
 	}
 	for range 4 {
-		press(t, m, "backspace")
+		tuitest.Press(t, m, "backspace")
 	}
 	typeText(t, m, "-100123")
-	press(t, m, "enter")
+	tuitest.Press(t, m, "enter")
 	if m.Account().TelegramChatID != "-100123" {
 		t.Fatalf("chat id %q", m.Account().TelegramChatID)
 	}
@@ -207,28 +160,28 @@ func TestAddAndRemoveKeysButNotTheLast(t *testing.T) {
 	f := setup(t)
 	m := f.page(t)
 	// The only key cannot go: app's error is shown.
-	press(t, m, "G", "x")
+	tuitest.Press(t, m, "G", "x")
 	if !strings.Contains(ansi.Strip(m.View()), "Remove key "+f.actor.Fingerprint) {
 		t.Fatalf("no confirmation:\n%s", ansi.Strip(m.View()))
 	}
-	press(t, m, "enter")
+	tuitest.Press(t, m, "enter")
 	if len(m.Keys()) != 1 || !strings.Contains(m.Status(), "this is your only key") {
 		t.Fatalf("last key: %d keys, status %q", len(m.Keys()), m.Status())
 	}
 	// A pasted key is added.
-	press(t, m, "a")
+	tuitest.Press(t, m, "a")
 	if !m.Editing() {
 		t.Fatal("a did not open the key input")
 	}
 	paste(t, m, "not a key")
-	press(t, m, "enter")
+	tuitest.Press(t, m, "enter")
 	if !strings.Contains(m.Status(), "not a public key") || !m.Editing() {
 		t.Fatalf("garbage accepted: %q", m.Status())
 	}
-	press(t, m, "esc", "a")
+	tuitest.Press(t, m, "esc", "a")
 	line, fp := newKey(t, "ada@desktop")
 	paste(t, m, line+"\n")
-	press(t, m, "enter")
+	tuitest.Press(t, m, "enter")
 	if len(m.Keys()) != 2 || m.Editing() {
 		t.Fatalf("after adding: %d keys, status %q", len(m.Keys()), m.Status())
 	}
@@ -242,15 +195,15 @@ func TestAddAndRemoveKeysButNotTheLast(t *testing.T) {
 			idx = i
 		}
 	}
-	press(t, m, "g")
+	tuitest.Press(t, m, "g")
 	for range int(fieldCount) + idx {
-		press(t, m, "j")
+		tuitest.Press(t, m, "j")
 	}
-	press(t, m, "x", "esc")
+	tuitest.Press(t, m, "x", "esc")
 	if len(m.Keys()) != 2 {
 		t.Fatal("esc removed the key")
 	}
-	press(t, m, "x", "enter")
+	tuitest.Press(t, m, "x", "enter")
 	if len(m.Keys()) != 1 || m.Keys()[0].Fingerprint != f.actor.Fingerprint {
 		t.Fatalf("after removing: %+v (status %q)", m.Keys(), m.Status())
 	}
@@ -269,7 +222,7 @@ func TestReloadsOnAccountChangedAndSanitisesComments(t *testing.T) {
 		t.Fatal("another account's change reloaded the screen")
 	}
 	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AccountChanged, AccountID: f.actor.Account.ID}})
-	run(t, m, cmd)
+	tuitest.Settle(t, m, cmd)
 	if len(m.Keys()) != 2 {
 		t.Fatalf("%d keys after AccountChanged", len(m.Keys()))
 	}
@@ -288,7 +241,7 @@ func TestDisabledAccountIsRefused(t *testing.T) {
 	if !strings.Contains(ansi.Strip(m.View()), app.ErrDisabled.Error()) {
 		t.Fatalf("disabled account not refused:\n%s", ansi.Strip(m.View()))
 	}
-	press(t, m, "a")
+	tuitest.Press(t, m, "a")
 	if m.Editing() {
 		t.Fatal("a disabled account can add keys from the screen")
 	}

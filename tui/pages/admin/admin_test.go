@@ -1,14 +1,12 @@
 package admin
 
 import (
-	"context"
 	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stockroom/stockroom/app"
@@ -17,17 +15,10 @@ import (
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
 var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
-
-type jobs struct{ syncs []int64 }
-
-func (j *jobs) EnqueuePushTx(context.Context, store.Tx, int64, int64, bool) error { return nil }
-func (j *jobs) EnqueueSync(_ context.Context, storeID int64, _ store.SyncKind, _ store.SyncTrigger) error {
-	j.syncs = append(j.syncs, storeID)
-	return nil
-}
 
 type budgets map[string]etsy.Budget
 
@@ -36,7 +27,7 @@ func (b budgets) Budget(key string) etsy.Budget { return b[key] }
 type fixture struct {
 	db          store.DB
 	svc         *app.Service
-	jobs        *jobs
+	jobs        *tuitest.Jobs
 	admin, bob  store.Account
 	shop, other store.Store
 }
@@ -49,7 +40,7 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	f := &fixture{db: db, jobs: &jobs{}}
+	f := &fixture{db: db, jobs: &tuitest.Jobs{}}
 	account := func(name string, admin bool) store.Account {
 		a, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: name, Email: strings.ToLower(name) + "@example.com",
 			IsAdmin: admin, Fingerprint: "SHA256:" + name, PublicKey: "ssh-ed25519 AAAA" + name, Now: now.Add(-30 * 24 * time.Hour)})
@@ -85,42 +76,11 @@ func setup(t *testing.T) *fixture {
 
 func (f *fixture) page(t *testing.T, a store.Account) *Model {
 	t.Helper()
-	c := &common.Common{Ctx: t.Context(), App: f.svc, Actor: app.Actor{Account: a, Fingerprint: "SHA256:" + a.Name},
-		Styles: common.NewStyles(false), Keys: common.DefaultKeyMap(), Now: func() time.Time { return now }, Width: 160, Height: 30}
+	c := tuitest.Session(f.svc, app.Actor{Account: a, Fingerprint: "SHA256:" + a.Name}, now, 160, 30)
 	m := New(c)
 	m.SetSize(160, 30)
-	run(t, m, m.Init())
+	tuitest.Settle(t, m, m.Init())
 	return m
-}
-
-func run(t *testing.T, m *Model, cmd tea.Cmd) {
-	t.Helper()
-	if cmd == nil {
-		return
-	}
-	_, next := m.Update(cmd())
-	run(t, m, next)
-}
-
-func press(t *testing.T, m *Model, keys ...string) {
-	t.Helper()
-	for _, k := range keys {
-		var msg tea.KeyPressMsg
-		switch k {
-		case "enter":
-			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-		case "esc":
-			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
-		case "space":
-			msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-		case "right":
-			msg = tea.KeyPressMsg{Code: tea.KeyRight}
-		default:
-			msg = tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
-		}
-		_, cmd := m.Update(msg)
-		run(t, m, cmd)
-	}
 }
 
 func TestNonAdminIsRefused(t *testing.T) {
@@ -133,8 +93,8 @@ func TestNonAdminIsRefused(t *testing.T) {
 	if !strings.Contains(view, app.ErrNotAdmin.Error()) || strings.Contains(view, "Quiet Shop") {
 		t.Fatalf("non-admin view:\n%s", view)
 	}
-	press(t, m, "right", "y")
-	if len(f.jobs.syncs) != 0 {
+	tuitest.Press(t, m, "right", "y")
+	if len(f.jobs.SyncCalls()) != 0 {
 		t.Fatal("a non-admin queued a sync")
 	}
 }
@@ -162,31 +122,31 @@ func TestDisableAndEnableAnAccountWithConfirm(t *testing.T) {
 	f := setup(t)
 	m := f.page(t, f.admin)
 	// Bob is the second account.
-	press(t, m, "j", "space")
+	tuitest.Press(t, m, "j", "space")
 	if !m.Confirming() || !strings.Contains(ansi.Strip(m.View()), "Disable account") {
 		t.Fatalf("no confirmation:\n%s", ansi.Strip(m.View()))
 	}
-	press(t, m, "esc")
+	tuitest.Press(t, m, "esc")
 	if acct, _ := f.db.AccountGetByID(t.Context(), f.bob.ID); acct.Disabled {
 		t.Fatal("esc disabled the account")
 	}
-	press(t, m, "space", "enter")
+	tuitest.Press(t, m, "space", "enter")
 	if acct, _ := f.db.AccountGetByID(t.Context(), f.bob.ID); !acct.Disabled {
 		t.Fatalf("account not disabled (status %q)", m.Status())
 	}
 	if !strings.Contains(ansi.Strip(m.View()), "disabled") {
 		t.Fatal("the list does not show the account disabled")
 	}
-	press(t, m, "space")
+	tuitest.Press(t, m, "space")
 	if !strings.Contains(ansi.Strip(m.View()), "Enable account") {
 		t.Fatal("a disabled account is not offered to be enabled")
 	}
-	press(t, m, "enter")
+	tuitest.Press(t, m, "enter")
 	if acct, _ := f.db.AccountGetByID(t.Context(), f.bob.ID); acct.Disabled {
 		t.Fatal("account not enabled again")
 	}
 	// Admins cannot lock themselves out.
-	press(t, m, "g", "space", "enter")
+	tuitest.Press(t, m, "g", "space", "enter")
 	if acct, _ := f.db.AccountGetByID(t.Context(), f.admin.ID); acct.Disabled {
 		t.Fatal("the admin disabled their own account")
 	}
@@ -198,23 +158,23 @@ func TestDisableAndEnableAnAccountWithConfirm(t *testing.T) {
 func TestSyncAnyStore(t *testing.T) {
 	f := setup(t)
 	m := f.page(t, f.admin)
-	press(t, m, "y")
-	if len(f.jobs.syncs) != 0 {
+	tuitest.Press(t, m, "y")
+	if len(f.jobs.SyncCalls()) != 0 {
 		t.Fatal("y on the accounts list queued a sync")
 	}
-	press(t, m, "right")
+	tuitest.Press(t, m, "right")
 	var target int64
 	for i, s := range m.Overview().Stores {
 		if s.Store.Name == "Bob's Mugs" {
 			for range i {
-				press(t, m, "j")
+				tuitest.Press(t, m, "j")
 			}
 			target = s.Store.ID
 		}
 	}
-	press(t, m, "y")
-	if len(f.jobs.syncs) != 1 || f.jobs.syncs[0] != target {
-		t.Fatalf("synced %v, want [%d]", f.jobs.syncs, target)
+	tuitest.Press(t, m, "y")
+	if len(f.jobs.SyncCalls()) != 1 || f.jobs.SyncCalls()[0] != target {
+		t.Fatalf("synced %v, want [%d]", f.jobs.SyncCalls(), target)
 	}
 	if !strings.Contains(m.Status(), "Sync of Bob's Mugs queued") {
 		t.Fatalf("status %q", m.Status())
@@ -228,7 +188,7 @@ func TestReloadsOnLiveChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AccountChanged, AccountID: f.bob.ID}})
-	run(t, m, cmd)
+	tuitest.Settle(t, m, cmd)
 	for _, a := range m.Overview().Accounts {
 		if a.ID == f.bob.ID && !a.Disabled {
 			t.Fatal("the overview did not reload")

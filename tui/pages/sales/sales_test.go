@@ -1,13 +1,11 @@
 package sales
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stockroom/stockroom/app"
@@ -15,17 +13,10 @@ import (
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
 var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
-
-type jobs struct{ syncs []int64 }
-
-func (j *jobs) EnqueuePushTx(context.Context, store.Tx, int64, int64, bool) error { return nil }
-func (j *jobs) EnqueueSync(_ context.Context, storeID int64, _ store.SyncKind, _ store.SyncTrigger) error {
-	j.syncs = append(j.syncs, storeID)
-	return nil
-}
 
 type fixture struct {
 	db    store.DB
@@ -51,7 +42,7 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := app.New(app.Config{Store: db, Jobs: &jobs{}, Now: func() time.Time { return now }})
+	svc := app.New(app.Config{Store: db, Jobs: &tuitest.Jobs{}, Now: func() time.Time { return now }})
 	return &fixture{db: db, svc: svc, actor: app.Actor{Account: acct, Fingerprint: "SHA256:ada"}, store: st}
 }
 
@@ -73,49 +64,11 @@ func receipt(id int64, age time.Duration, status, buyer, message string) store.R
 
 func (f *fixture) page(t *testing.T) *Model {
 	t.Helper()
-	c := &common.Common{Ctx: t.Context(), App: f.svc, Actor: f.actor, Styles: common.NewStyles(true),
-		Keys: common.DefaultKeyMap(), Now: func() time.Time { return now }, Width: 120, Height: 30}
+	c := tuitest.Session(f.svc, f.actor, now, 120, 30)
 	m := New(c)
 	m.SetSize(120, 30)
-	run(t, m, m.SetStore(f.store.ID))
+	tuitest.Settle(t, m, m.SetStore(f.store.ID))
 	return m
-}
-
-// run executes cmd and feeds its messages back, as the program would.
-func run(t *testing.T, m *Model, cmd tea.Cmd) {
-	t.Helper()
-	if cmd == nil {
-		return
-	}
-	msg := cmd()
-	if b, ok := msg.(tea.BatchMsg); ok {
-		for _, c := range b {
-			run(t, m, c)
-		}
-		return
-	}
-	_, next := m.Update(msg)
-	run(t, m, next)
-}
-
-func press(t *testing.T, m *Model, keys ...string) {
-	t.Helper()
-	for _, k := range keys {
-		var msg tea.KeyPressMsg
-		switch k {
-		case "enter":
-			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-		case "left":
-			msg = tea.KeyPressMsg{Code: tea.KeyLeft}
-		case "right":
-			msg = tea.KeyPressMsg{Code: tea.KeyRight}
-		default:
-			r := []rune(k)[0]
-			msg = tea.KeyPressMsg{Code: r, Text: k}
-		}
-		_, cmd := m.Update(msg)
-		run(t, m, cmd)
-	}
 }
 
 func ids(m *Model) []int64 {
@@ -151,19 +104,19 @@ func TestNewestFirstAndFilters(t *testing.T) {
 	if got := ids(m); !equal(got, []int64{5, 2, 3, 4}) {
 		t.Fatalf("last 30 days = %v, want newest first [5 2 3 4]", got)
 	}
-	press(t, m, "left")
+	tuitest.Press(t, m, "left")
 	if m.PeriodDays() != 7 || !equal(ids(m), []int64{5, 2, 3}) {
 		t.Fatalf("last %d days = %v, want [5 2 3]", m.PeriodDays(), ids(m))
 	}
-	press(t, m, "right", "right", "right")
+	tuitest.Press(t, m, "right", "right", "right")
 	if m.PeriodDays() != 0 || !equal(ids(m), []int64{5, 2, 3, 4, 1}) {
 		t.Fatalf("all time = %v", ids(m))
 	}
-	press(t, m, "/")
+	tuitest.Press(t, m, "/")
 	if m.StatusFilter() != "paid" || !equal(ids(m), []int64{2, 4}) {
 		t.Fatalf("status %q = %v, want paid [2 4]", m.StatusFilter(), ids(m))
 	}
-	press(t, m, "/")
+	tuitest.Press(t, m, "/")
 	if m.StatusFilter() != "completed" || !equal(ids(m), []int64{1}) {
 		t.Fatalf("status %q = %v, want completed [1]", m.StatusFilter(), ids(m))
 	}
@@ -171,7 +124,7 @@ func TestNewestFirstAndFilters(t *testing.T) {
 	if !strings.Contains(view, "status: completed") || !strings.Contains(view, "Old Buyer") || strings.Contains(view, "Bea") {
 		t.Fatalf("view does not show the completed filter:\n%s", view)
 	}
-	press(t, m, "/", "/", "/", "/", "/", "/")
+	tuitest.Press(t, m, "/", "/", "/", "/", "/", "/")
 	if m.StatusFilter() != "" || len(ids(m)) != 5 {
 		t.Fatalf("status cycle did not return to all: %q %v", m.StatusFilter(), ids(m))
 	}
@@ -189,7 +142,7 @@ func TestExpandShowsItemsAndSanitisedMessage(t *testing.T) {
 	if strings.Contains(view, "Stoneware mug") {
 		t.Fatal("items shown before the receipt is expanded")
 	}
-	press(t, m, "enter")
+	tuitest.Press(t, m, "enter")
 	view = m.View()
 	plain := ansi.Strip(view)
 	for _, want := range []string{"2 × Stoneware mug — Blue", "SKU MUG-BLUE", "24.25 EUR", "48.50 EUR", "Message: Please gift wrap thanks", "second lineevil", "Mallory Red"} {
@@ -203,12 +156,12 @@ func TestExpandShowsItemsAndSanitisedMessage(t *testing.T) {
 		}
 	}
 	// Enter on the receipt again folds it.
-	press(t, m, "enter")
+	tuitest.Press(t, m, "enter")
 	if strings.Contains(m.View(), "Stoneware mug") {
 		t.Fatal("enter did not fold the receipt")
 	}
 	// Moving down and expanding shows the other receipt's items only.
-	press(t, m, "j", "enter")
+	tuitest.Press(t, m, "j", "enter")
 	if n := strings.Count(ansi.Strip(m.View()), "Stoneware mug"); n != 1 {
 		t.Fatalf("%d receipts expanded, want 1", n)
 	}
@@ -226,12 +179,12 @@ func TestRendersOnlyVisibleRowsAndFollowsCursor(t *testing.T) {
 	if n := strings.Count(m.View(), "\n") + 1; n > 12 {
 		t.Fatalf("view is %d lines for a height of 12", n)
 	}
-	press(t, m, "G")
+	tuitest.Press(t, m, "G")
 	view := ansi.Strip(m.View())
 	if !strings.Contains(view, "#1199") || strings.Contains(view, "#1000 ") {
 		t.Fatalf("bottom does not show the oldest receipt:\n%s", view)
 	}
-	press(t, m, "g")
+	tuitest.Press(t, m, "g")
 	if !strings.Contains(ansi.Strip(m.View()), "#1000") {
 		t.Fatal("top does not show the newest receipt")
 	}
@@ -253,7 +206,7 @@ func TestReloadsWhenASyncFinishes(t *testing.T) {
 		t.Fatal("another store's sync reloaded sales")
 	}
 	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.store.ID}})
-	run(t, m, cmd)
+	tuitest.Settle(t, m, cmd)
 	if !equal(ids(m), []int64{20}) {
 		t.Fatalf("after the sync: %v", ids(m))
 	}

@@ -1,13 +1,11 @@
 package synclog
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stockroom/stockroom/app"
@@ -15,24 +13,17 @@ import (
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
 var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
-
-type jobs struct{ syncs []int64 }
-
-func (j *jobs) EnqueuePushTx(context.Context, store.Tx, int64, int64, bool) error { return nil }
-func (j *jobs) EnqueueSync(_ context.Context, storeID int64, _ store.SyncKind, _ store.SyncTrigger) error {
-	j.syncs = append(j.syncs, storeID)
-	return nil
-}
 
 type fixture struct {
 	db    store.DB
 	svc   *app.Service
 	actor app.Actor
 	store store.Store
-	jobs  *jobs
+	jobs  *tuitest.Jobs
 }
 
 func setup(t *testing.T) *fixture {
@@ -52,56 +43,18 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := &jobs{}
+	j := &tuitest.Jobs{}
 	svc := app.New(app.Config{Store: db, Jobs: j, Now: func() time.Time { return now }})
 	return &fixture{db: db, svc: svc, jobs: j, actor: app.Actor{Account: acct, Fingerprint: "SHA256:ada"}, store: st}
 }
 
 func (f *fixture) page(t *testing.T) *Model {
 	t.Helper()
-	c := &common.Common{Ctx: t.Context(), App: f.svc, Actor: f.actor, Styles: common.NewStyles(true),
-		Keys: common.DefaultKeyMap(), Now: func() time.Time { return now }, Width: 120, Height: 30}
+	c := tuitest.Session(f.svc, f.actor, now, 120, 30)
 	m := New(c)
 	m.SetSize(120, 30)
-	run(t, m, m.SetStore(f.store.ID))
+	tuitest.Settle(t, m, m.SetStore(f.store.ID))
 	return m
-}
-
-// run executes cmd and feeds its messages back, as the program would.
-func run(t *testing.T, m *Model, cmd tea.Cmd) {
-	t.Helper()
-	if cmd == nil {
-		return
-	}
-	msg := cmd()
-	if b, ok := msg.(tea.BatchMsg); ok {
-		for _, c := range b {
-			run(t, m, c)
-		}
-		return
-	}
-	_, next := m.Update(msg)
-	run(t, m, next)
-}
-
-func press(t *testing.T, m *Model, keys ...string) {
-	t.Helper()
-	for _, k := range keys {
-		var msg tea.KeyPressMsg
-		switch k {
-		case "enter":
-			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-		case "left":
-			msg = tea.KeyPressMsg{Code: tea.KeyLeft}
-		case "right":
-			msg = tea.KeyPressMsg{Code: tea.KeyRight}
-		default:
-			r := []rune(k)[0]
-			msg = tea.KeyPressMsg{Code: r, Text: k}
-		}
-		_, cmd := m.Update(msg)
-		run(t, m, cmd)
-	}
 }
 
 func (f *fixture) run(t *testing.T, kind store.SyncKind, trigger store.SyncTrigger, started time.Time, took time.Duration, result store.SyncResult, listings, calls int, errText string) {
@@ -137,7 +90,7 @@ func TestRunsNewestFirstWithTheirNumbers(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", want, plain)
 		}
 	}
-	press(t, m, "j")
+	tuitest.Press(t, m, "j")
 	plain = ansi.Strip(m.View())
 	if !strings.Contains(plain, "Error: Etsy said: click token revoked") {
 		t.Errorf("selected run's error not shown:\n%s", plain)
@@ -150,9 +103,9 @@ func TestRunsNewestFirstWithTheirNumbers(t *testing.T) {
 func TestSyncNowEnqueuesAndReportsErrors(t *testing.T) {
 	f := setup(t)
 	m := f.page(t)
-	press(t, m, "y")
-	if len(f.jobs.syncs) != 1 || f.jobs.syncs[0] != f.store.ID {
-		t.Fatalf("sync now enqueued %v, want [%d]", f.jobs.syncs, f.store.ID)
+	tuitest.Press(t, m, "y")
+	if len(f.jobs.SyncCalls()) != 1 || f.jobs.SyncCalls()[0] != f.store.ID {
+		t.Fatalf("sync now enqueued %v, want [%d]", f.jobs.SyncCalls(), f.store.ID)
 	}
 	if !strings.Contains(m.Status(), "Sync queued") {
 		t.Fatalf("status after sync now: %q", m.Status())
@@ -160,8 +113,8 @@ func TestSyncNowEnqueuesAndReportsErrors(t *testing.T) {
 	if err := f.db.StoreSetStatus(t.Context(), &store.StoreSetStatusParams{StoreID: f.store.ID, Status: store.StatusNeedsReauth, Now: now}); err != nil {
 		t.Fatal(err)
 	}
-	press(t, m, "y")
-	if len(f.jobs.syncs) != 1 {
+	tuitest.Press(t, m, "y")
+	if len(f.jobs.SyncCalls()) != 1 {
 		t.Fatal("a store that needs reconnecting was synced")
 	}
 	if !strings.Contains(ansi.Strip(m.View()), "Sync not started: the store needs to be connected to Etsy again") {
@@ -177,12 +130,12 @@ func TestRefreshesOnSyncEvents(t *testing.T) {
 		t.Fatal("another store's event reloaded the log")
 	}
 	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncStarted, StoreID: f.store.ID}})
-	run(t, m, cmd)
+	tuitest.Settle(t, m, cmd)
 	if len(m.Runs()) != 1 || !strings.Contains(m.Status(), "Syncing") {
 		t.Fatalf("after SyncStarted: %d runs, status %q", len(m.Runs()), m.Status())
 	}
 	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.store.ID, Error: "rate limited"}})
-	run(t, m, cmd)
+	tuitest.Settle(t, m, cmd)
 	if m.Status() != "Sync failed: rate limited" {
 		t.Fatalf("after a failed SyncFinished: %q", m.Status())
 	}
@@ -198,7 +151,7 @@ func TestScrollsLongLogs(t *testing.T) {
 	if n := strings.Count(m.View(), "\n") + 1; n > 10 {
 		t.Fatalf("view is %d lines for a height of 10", n)
 	}
-	press(t, m, "G")
+	tuitest.Press(t, m, "G")
 	if !strings.Contains(ansi.Strip(m.View()), "     149") {
 		t.Fatalf("bottom does not show the oldest run:\n%s", ansi.Strip(m.View()))
 	}
