@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/mail"
 	"os"
@@ -68,6 +69,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	var channels []store.Channel
 	var mailer notify.EmailSender
 	var telegram notify.TelegramSender
+	var bot *notify.Telegram
 	if cfg.SMTPURL != "" {
 		m, err := notify.NewMailer(notify.MailerConfig{URL: cfg.SMTPURL, From: cfg.SMTPFrom})
 		if err != nil {
@@ -80,7 +82,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		if err != nil {
 			return &config.Error{Setting: "STOCKROOM_TELEGRAM_BOT_TOKEN", Reason: err.Error()}
 		}
-		telegram, channels = t, append(channels, store.ChannelTelegram)
+		telegram, bot, channels = t, t, append(channels, store.ChannelTelegram)
 	}
 	evaluator := notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Jobs: db.queue, Hub: h, Channels: channels})
 	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mailer, Telegram: telegram, Hub: h,
@@ -152,6 +154,14 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		return sched.Stop()
 	})
 
+	// Telegram chat linking: the bot reads one-time codes sellers send it.
+	// Telegram lets one poller read a bot's updates, so with several
+	// processes the holder of a lease polls.
+	if bot != nil {
+		linker := notify.NewLinker(notify.LinkerConfig{Telegram: bot, Store: db, Hub: h, Logger: log.With("component", "telegram")})
+		g.Go(func() error { return runLeased(gctx, db, "telegram-linker", linker.Poll, log) })
+	}
+
 	// HTTP: the OAuth callback, webhooks and /healthz.
 	var webhook http.Handler
 	if cfg.EtsyWebhookSecret != "" {
@@ -215,6 +225,41 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	err = g.Wait()
 	log.Info("stockroom stopped")
 	return err
+}
+
+// runLeased calls poll in a loop while this process holds the named lease,
+// and waits for the lease otherwise, until ctx ends.
+func runLeased(ctx context.Context, leases store.Leases, name string, poll func(context.Context) error, log *slog.Logger) error {
+	host, _ := os.Hostname()
+	owner := fmt.Sprintf("%s-%d", host, os.Getpid())
+	const ttl = 2 * time.Minute
+	backoff := time.Second
+	for ctx.Err() == nil {
+		held, err := leases.LeaseAcquire(ctx, name, owner, time.Now(), time.Now().Add(ttl))
+		if err != nil || !held {
+			if err != nil && ctx.Err() == nil {
+				log.Warn("lease unavailable", "lease", name, "err", err)
+			}
+			sleep(ctx, 30*time.Second)
+			continue
+		}
+		if err := poll(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("poll failed; retrying", "lease", name, "err", err, "in", backoff)
+			sleep(ctx, backoff)
+			backoff = min(2*backoff, time.Minute)
+			continue
+		}
+		backoff = time.Second
+	}
+	_ = leases.LeaseRelease(context.Background(), name, owner)
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
 }
 
 // electorOrNil keeps a nil *LeaseElector from becoming a non-nil interface.
