@@ -62,6 +62,11 @@ type keyAddedMsg struct {
 	err error
 }
 
+type linkCodeMsg struct {
+	code string
+	err  error
+}
+
 type keyRemovedMsg struct {
 	fingerprint string
 	err         error
@@ -92,7 +97,7 @@ type Model struct {
 }
 
 type keymap struct {
-	enter, toggle, add, remove, save, cancel, reload key.Binding
+	enter, toggle, add, remove, save, cancel, reload, link key.Binding
 }
 
 // New builds the screen from the session's account; Init loads its keys.
@@ -116,7 +121,7 @@ func New(c *common.Common) *Model {
 			toggle: k.Toggle,
 			add:    common.Relabel(k.Add, "add key"),
 			remove: common.Relabel(k.Remove, "remove key"),
-			save:   k.Save, cancel: k.Cancel, reload: k.Refresh,
+			save:   k.Save, cancel: k.Cancel, reload: k.Refresh, link: k.LinkTelegram,
 		}}
 	m.list.SetFixed(int(fieldCount))
 	m.list.SetLen(m.items())
@@ -196,6 +201,14 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.input.Reset()
 		m.setStatus("Key "+msg.key.Fingerprint+" added.", false)
 		return m, m.load()
+	case linkCodeMsg:
+		if msg.err != nil {
+			m.setStatus("No link code: "+msg.err.Error(), true)
+			return m, nil
+		}
+		m.setStatus(fmt.Sprintf("Send %s to Stockroom's Telegram bot within %d minutes: the chat you send it from gets your alerts.",
+			msg.code, int(app.TelegramLinkTTL.Minutes())), false)
+		return m, nil
 	case keyRemovedMsg:
 		m.mode = browsing
 		if msg.err != nil {
@@ -293,6 +306,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.reload):
 		return m.load()
+	case key.Matches(msg, k.link):
+		c, actor := m.c, m.c.Actor
+		return func() tea.Msg {
+			code, err := c.App.TelegramLinkCode(c.Ctx, actor)
+			return linkCodeMsg{code: code, err: err}
+		}
 	}
 	return nil
 }
@@ -457,7 +476,7 @@ func (m *Model) ShortHelp() []key.Binding {
 
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.km
-	return [][]key.Binding{m.list.Keys().Bindings(), {k.enter, k.toggle, k.add, k.remove, k.reload}, {k.save, k.cancel}}
+	return [][]key.Binding{m.list.Keys().Bindings(), {k.enter, k.toggle, k.add, k.remove, k.link, k.reload}, {k.save, k.cancel}}
 }
 
 func onOff(b bool) string {

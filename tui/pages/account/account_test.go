@@ -246,3 +246,23 @@ func TestDisabledAccountIsRefused(t *testing.T) {
 		t.Fatal("a disabled account can add keys from the screen")
 	}
 }
+
+// T shows a one-time code; sending it to the bot links the chat (the
+// store's side of the link is tested in notify).
+func TestLinkTelegramShowsAOneTimeCode(t *testing.T) {
+	f := setup(t)
+	m := f.page(t)
+	tuitest.Press(t, m, "T")
+	plain := ansi.Strip(m.View())
+	if !strings.Contains(plain, "Telegram bot") {
+		t.Fatalf("no link code shown:\n%s", plain)
+	}
+	code := strings.Fields(plain[strings.Index(plain, "Send ")+len("Send "):])[0]
+	acct, err := f.db.TelegramLinkCodeUse(t.Context(), &store.TelegramLinkCodeUseParams{Code: code, ChatID: "4242", Now: now})
+	if err != nil {
+		t.Fatalf("the code %q shown does not link: %v", code, err)
+	}
+	if acct.ID != f.actor.Account.ID {
+		t.Fatalf("linked account %d, want %d", acct.ID, f.actor.Account.ID)
+	}
+}
