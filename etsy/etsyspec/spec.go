@@ -95,6 +95,7 @@ func parse() (*Spec, error) {
 	// other hosts (api.etsy.com, httptest servers). Without servers the router
 	// matches on path alone.
 	doc.Servers = nil
+	commaSeparatedArrays(doc)
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("etsyspec: build router: %w", err)
@@ -235,4 +236,29 @@ func (s *Spec) requestInput(r *http.Request, body []byte) (*openapi3filter.Reque
 		Route:      route,
 		Options:    s.opts,
 	}, nil
+}
+
+// commaSeparatedArrays declares what the description leaves to its default
+// but Etsy does: arrays in the query are one comma-separated value
+// (listing_ids=1,2,3, includes=Images,Inventory; see FACTS.md), the
+// OpenAPI form style without explode. Left at the default (explode), a
+// correct Etsy request would fail validation and a wrong one pass.
+func commaSeparatedArrays(doc *openapi3.T) {
+	no := false
+	fix := func(params openapi3.Parameters) {
+		for _, ref := range params {
+			p := ref.Value
+			if p == nil || p.In != openapi3.ParameterInQuery || p.Schema == nil || p.Schema.Value == nil ||
+				!p.Schema.Value.Type.Is(openapi3.TypeArray) || p.Explode != nil {
+				continue
+			}
+			p.Style, p.Explode = openapi3.SerializationForm, &no
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		fix(item.Parameters)
+		for _, op := range item.Operations() {
+			fix(op.Parameters)
+		}
+	}
 }

@@ -44,6 +44,8 @@ func TestValidateRequest(t *testing.T) {
 		{"listings bad state", "GET", "http://x/v3/application/shops/7/listings?state=gone", "", "", false},
 		{"listings limit too high", "GET", "http://x/v3/application/shops/7/listings?limit=101", "", "", false},
 		{"batch inventory needs ids", "GET", "http://x/v3/application/listings/batch/inventory", "", "", false},
+		{"batch inventory ids comma separated", "GET", "http://x/v3/application/listings/batch/inventory?listing_ids=1,22,333", "", "", true},
+		{"batch inventory ids not numbers", "GET", "http://x/v3/application/listings/batch/inventory?listing_ids=1,x", "", "", false},
 		{"inventory float price", "PUT", "http://x/v3/application/listings/5/inventory",
 			`{"products":[{"sku":"A","property_values":[],"offerings":[{"price":5.5,"quantity":3,"is_enabled":true,"readiness_state_id":1}]}]}`,
 			"application/json", true},
