@@ -82,13 +82,29 @@ func connectShop(t testing.TB, s *server, c *gossh.Client) []row {
 	tm.waitFor(t, "DemoShop", 10*time.Second)
 	tm.send(t, "q")
 
+	// The connect queued a full sync: wait for it to finish (listings,
+	// then receipts), so tests start from a settled shop.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if rows := inventory(t, c); len(rows) > 0 {
-			return rows
+		r := run(t, c, "sync log --format json", "")
+		var runs []struct {
+			Kind       string  `json:"kind"`
+			Result     string  `json:"result"`
+			FinishedAt *string `json:"finished_at"`
+		}
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &runs) != nil {
+			t.Fatalf("sync log: %s", r)
+		}
+		for _, run := range runs {
+			if run.Kind == "full" && run.FinishedAt != nil {
+				if run.Result != "ok" {
+					t.Fatalf("first sync: %+v; log:\n%s", run, s.logs)
+				}
+				return inventory(t, c)
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no inventory 30s after connecting; log:\n%s", s.logs)
+			t.Fatalf("no finished sync 30s after connecting: %s; log:\n%s", r.stdout, s.logs)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
