@@ -1,30 +1,62 @@
-// Package alerts is the Alerts screen: the rows of a store that are at or
-// below their low-stock threshold, out of stock first. It reads them from
-// the inventory through the application layer, so it agrees with the
-// inventory screen's low-stock marks.
+// Package alerts is the Alerts screen: a store's active low-stock alerts
+// (out of stock first) and their history, each with the viewing account's
+// own messages about it (sent, queued, retrying or failed with the reason),
+// and the store's default low-stock threshold, which t changes here.
+// Per-row and per-listing overrides stay on the Inventory screen, next to
+// the rows they change.
 package alerts
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
-	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/components/list"
 )
 
+// View is which alerts the screen lists.
+type View int
+
+const (
+	// Active lists the alerts that still hold, out of stock first.
+	Active View = iota
+	// History lists resolved alerts, the most recently resolved first.
+	History
+)
+
+const (
+	// activeLimit caps the active alerts read at once: more rows than a
+	// seller reads on one screen, fewer than a slow query.
+	activeLimit = 500
+	// historyLimit is how many of the newest alerts the history reads;
+	// the active ones among them are left out.
+	historyLimit = 500
+	// maxThreshold is the largest threshold Etsy's quantities make useful.
+	maxThreshold = 999
+)
+
 type loadedMsg struct {
-	seq  int
-	rows []store.InventoryRow
-	err  error
+	seq    int
+	view   View
+	store  store.MemberStore
+	alerts []store.AlertView
+	err    error
+}
+
+type savedMsg struct {
+	storeID   int64
+	threshold int
+	store     store.Store
+	err       error
 }
 
 // Model is the Alerts screen.
@@ -32,44 +64,105 @@ type Model struct {
 	c       *common.Common
 	storeID int64
 
-	rows    []store.InventoryRow // low rows only
+	view   View
+	alerts []store.AlertView
+	// escalated marks history alerts resolved because their row ran out:
+	// an out-of-stock alert replaced them.
+	escalated map[int64]bool
+	expanded  map[int64]bool
+	// st is the store as the viewer sees it (role, default threshold);
+	// st.ID is 0 until the first load.
+	st store.MemberStore
+
 	list    list.Model
 	seq     int
 	loading bool
 	err     error
 
+	// editing is the store-default threshold editor: edit holds the
+	// digits typed, and the first digit replaces the old value.
+	editing   bool
+	edit      string
+	editFresh bool
+	saving    bool
+
+	status        common.Status
 	width, height int
-	reload        key.Binding
+	keys          keys
+}
+
+type keys struct {
+	active, history, expand, threshold, save, cancel, reload key.Binding
 }
 
 // New builds the screen; SetStore loads it.
 func New(c *common.Common) *Model {
 	k := c.Keys
-	m := &Model{c: c, list: list.New(list.NewKeyMap(k)), reload: k.Refresh}
+	m := &Model{
+		c:         c,
+		escalated: map[int64]bool{},
+		expanded:  map[int64]bool{},
+		list:      list.New(list.NewKeyMap(k)),
+		keys: keys{
+			active:    common.Relabel(k.Left, "active"),
+			history:   common.Relabel(k.Right, "history"),
+			expand:    common.Relabel(k.Enter, "messages"),
+			threshold: common.Relabel(k.Threshold, "store's default threshold"),
+			save:      k.Save,
+			cancel:    k.Cancel,
+			reload:    k.Refresh,
+		},
+	}
+	// An expanded alert takes the lines of its messages.
+	m.list.SetItemHeight(func(i int) int { return 1 + len(m.details(m.alerts[i])) })
 	m.SetSize(c.Width, c.Height)
 	return m
 }
 
 func (m *Model) Init() tea.Cmd { return nil }
 
-// SetStore shows the low rows of storeID.
+// SetStore shows the alerts of storeID.
 func (m *Model) SetStore(storeID int64) tea.Cmd {
 	if storeID != m.storeID {
 		m.storeID = storeID
-		m.rows = nil
-		m.list.SetLen(0)
-		m.list.Reset()
+		m.st = store.MemberStore{}
+		m.editing, m.saving = false, false
+		m.status.Set("", false)
+		m.clear()
 	}
 	return m.load()
 }
 
-// Rows are the low-stock rows shown, out of stock first.
-func (m *Model) Rows() []store.InventoryRow { return m.rows }
+// Alerts are the alerts listed, in screen order.
+func (m *Model) Alerts() []store.AlertView { return m.alerts }
 
-// SetSize leaves the title and the column header above the list.
+// Showing is the list on screen.
+func (m *Model) Showing() View { return m.view }
+
+// DefaultThreshold is the store's default low-stock threshold as last
+// loaded.
+func (m *Model) DefaultThreshold() int { return m.st.LowStockDefault }
+
+// Status is the line left by the last action.
+func (m *Model) Status() common.Status { return m.status }
+
+// Editing tells the root that keys are typed into the threshold editor,
+// so digits do not switch screens.
+func (m *Model) Editing() bool { return m.editing }
+
+// SetSize leaves the title, the threshold line, the column header and the
+// status line around the list.
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = width, height
-	m.list.SetHeight(height - 2)
+	m.list.SetHeight(height - 4)
+}
+
+func (m *Model) clear() {
+	m.alerts = nil
+	m.escalated = map[int64]bool{}
+	m.expanded = map[int64]bool{}
+	m.list.SetLen(0)
+	m.list.Reset()
 }
 
 func (m *Model) load() tea.Cmd {
@@ -78,24 +171,18 @@ func (m *Model) load() tea.Cmd {
 	}
 	m.seq++
 	m.loading = true
-	seq, c, actor, storeID := m.seq, m.c, m.c.Actor, m.storeID
+	seq, view, c, storeID := m.seq, m.view, m.c.Copy(), m.storeID
 	return func() tea.Msg {
-		rows, err := c.App.Inventory(c.Ctx, actor, storeID)
+		st, err := c.App.Store(c.Ctx, c.Actor, storeID)
 		if err != nil {
-			return loadedMsg{seq: seq, err: err}
+			return loadedMsg{seq: seq, view: view, err: err}
 		}
-		low := make([]store.InventoryRow, 0, len(rows)/8)
-		for _, r := range rows {
-			if !r.Gone && r.Enabled && r.Low() {
-				low = append(low, r)
-			}
+		p := app.AlertListParams{ActiveOnly: true, Limit: activeLimit}
+		if view == History {
+			p = app.AlertListParams{Limit: historyLimit}
 		}
-		// The emptiest first; then by how far below the threshold.
-		slices.SortStableFunc(low, func(a, b store.InventoryRow) int {
-			return cmp.Or(cmp.Compare(a.Shown(), b.Shown()), cmp.Compare(b.Threshold-b.Shown(), a.Threshold-a.Shown()),
-				cmp.Compare(a.Title, b.Title))
-		})
-		return loadedMsg{seq: seq, rows: low}
+		as, err := c.App.Alerts(c.Ctx, c.Actor, storeID, p)
+		return loadedMsg{seq: seq, view: view, store: st, alerts: as, err: err}
 	}
 }
 
@@ -103,83 +190,234 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
 		if msg.seq != m.seq {
-			return m, nil
+			return m, nil // an older load, or the other view's
 		}
 		m.loading = false
 		m.err = msg.err
 		if msg.err == nil {
-			m.rows = msg.rows
-			m.list.SetLen(len(m.rows))
+			m.st = msg.store
+			m.setAlerts(msg.view, msg.alerts)
 		}
+	case savedMsg:
+		return m, m.saved(msg)
 	case common.LiveMsg:
 		if msg.Event.StoreID != m.storeID {
 			return m, nil
 		}
 		switch msg.Event.Kind {
-		case hub.StockChanged, hub.AlertsChanged, hub.SyncFinished, hub.StoreChanged:
+		case hub.AlertsChanged, hub.StockChanged, hub.StoreChanged, hub.SyncFinished:
 			return m, m.load()
 		}
 	case tea.KeyPressMsg:
-		if !m.list.Update(msg) && key.Matches(msg, m.reload) {
-			return m, m.load()
+		if m.editing {
+			return m, m.editKey(msg)
 		}
+		return m, m.key(msg)
 	}
 	return m, nil
 }
 
-func (m *Model) View() string {
-	s := m.c.Styles
-	out := 0
-	for _, r := range m.rows {
-		if r.Shown() == 0 {
-			out++
+// setAlerts orders what was loaded for its view and keeps the cursor on
+// the alert it was on when that alert is still listed.
+func (m *Model) setAlerts(view View, as []store.AlertView) {
+	var cur int64
+	if c := m.list.Cursor(); c < len(m.alerts) {
+		cur = m.alerts[c].ID
+	}
+	m.escalated = map[int64]bool{}
+	if view == History {
+		m.escalated = escalations(as)
+		resolved := make([]store.AlertView, 0, len(as))
+		for _, a := range as {
+			if !a.Active {
+				resolved = append(resolved, a)
+			}
+		}
+		as = resolved
+		slices.SortStableFunc(as, func(a, b store.AlertView) int {
+			return cmp.Or(b.ResolvedAt.Compare(a.ResolvedAt), cmp.Compare(b.ID, a.ID))
+		})
+	} else {
+		// The list comes newest first; out of stock is the more urgent.
+		slices.SortStableFunc(as, func(a, b store.AlertView) int { return cmp.Compare(urgency(a.Kind), urgency(b.Kind)) })
+	}
+	m.alerts = as
+	m.list.SetLen(len(as))
+	at := 0
+	for i, a := range as {
+		if a.ID == cur {
+			at = i
+			break
 		}
 	}
-	title := s.Title.Render("Low stock") + s.Muted.Render(fmt.Sprintf(" · %d rows · %d out of stock", len(m.rows), out))
-	if m.loading {
-		title += s.Muted.Render(" · loading…")
-	}
-	lines := []string{common.Fit(title, m.width)}
-	switch {
-	case m.err != nil:
-		return strings.Join(append(lines, s.ErrorLine(m.err, m.width)), "\n")
-	case m.storeID == 0:
-		return strings.Join(append(lines, s.Muted.Render("No store selected.")), "\n")
-	case len(m.rows) == 0 && !m.loading:
-		return strings.Join(append(lines, s.Success.Render("Nothing is low on stock.")), "\n")
-	}
-	lines = append(lines, s.Header.Render(common.Fit(row("Stock", "Threshold", "SKU", "Listing", "Variation"), m.width)))
-	for i := range m.list.Visible() {
-		r := m.rows[i]
-		stock := strconv.Itoa(r.Shown())
-		if r.Pending() {
-			stock += "*"
-		}
-		line := common.Fit(row(stock, strconv.Itoa(r.Threshold), safetext.Line(r.SKU, 20), safetext.Line(r.Title, 50),
-			safetext.Line(r.Variation, max(1, m.width-90))), m.width)
-		switch {
-		case i == m.list.Cursor():
-			lines = append(lines, s.Selected.Render(line))
-		case r.Shown() == 0:
-			lines = append(lines, s.Out.Render(line))
-		default:
-			lines = append(lines, s.Low.Render(line))
-		}
-	}
-	return strings.Join(lines, "\n")
+	m.list.SetCursor(at)
 }
 
-func row(stock, threshold, sku, title, variation string) string {
-	return common.PadLeft(stock, 6) + common.PadLeft(threshold, 10) + "  " + common.Pad(sku, 21) + common.Pad(title, 51) + variation
+func urgency(k store.AlertKind) int {
+	if k == store.AlertOutOfStock {
+		return 0
+	}
+	return 1
+}
+
+// escalations finds the low-stock alerts that were resolved because their
+// row reached zero: an out-of-stock alert for the same row fired in the
+// same evaluation.
+func escalations(as []store.AlertView) map[int64]bool {
+	type fire struct {
+		offering int64
+		at       int64
+	}
+	outs := map[fire]bool{}
+	for _, a := range as {
+		if a.Kind == store.AlertOutOfStock {
+			outs[fire{a.OfferingID, a.FiredAt.UnixMilli()}] = true
+		}
+	}
+	esc := map[int64]bool{}
+	for _, a := range as {
+		if a.Kind == store.AlertLowStock && !a.Active && outs[fire{a.OfferingID, a.ResolvedAt.UnixMilli()}] {
+			esc[a.ID] = true
+		}
+	}
+	return esc
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case m.list.Update(msg):
+	case key.Matches(msg, k.active):
+		return m.show(Active)
+	case key.Matches(msg, k.history):
+		return m.show(History)
+	case key.Matches(msg, k.expand):
+		if c := m.list.Cursor(); c < len(m.alerts) {
+			id := m.alerts[c].ID
+			m.expanded[id] = !m.expanded[id]
+			m.list.SetCursor(c) // the alert's new height may push it out of view
+		}
+	case key.Matches(msg, k.threshold):
+		m.openEditor()
+	case key.Matches(msg, k.reload):
+		return m.load()
+	}
+	return nil
+}
+
+// show switches to view v.
+func (m *Model) show(v View) tea.Cmd {
+	if v == m.view {
+		return nil
+	}
+	m.view = v
+	m.clear()
+	return m.load()
+}
+
+func (m *Model) openEditor() {
+	switch {
+	case m.st.ID == 0:
+		m.status.Set("The store is still loading.", true)
+	case !m.st.Role.CanEdit():
+		m.status.Set("Viewers cannot change the low-stock threshold: ask the store's owner or a manager.", true)
+	case m.saving:
+		m.status.Set("Still saving the last change.", true)
+	default:
+		m.editing, m.editFresh = true, true
+		m.edit = strconv.Itoa(m.st.LowStockDefault)
+		m.status.Set("Type the default threshold (0 to 999): enter saves, esc cancels.", false)
+	}
+}
+
+func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
+	s := msg.String()
+	switch {
+	case key.Matches(msg, m.keys.cancel):
+		m.editing = false
+		m.status.Set("", false)
+	case key.Matches(msg, m.keys.save):
+		return m.commit()
+	case s == "backspace":
+		m.editFresh = false
+		if m.edit != "" {
+			m.edit = m.edit[:len(m.edit)-1]
+		}
+		m.status.Set("", false)
+	case len(s) == 1 && s[0] >= '0' && s[0] <= '9':
+		next := m.edit + s
+		if m.editFresh {
+			next = s
+		}
+		n, _ := strconv.Atoi(next)
+		if n > maxThreshold {
+			m.status.Set(rangeText(n), true)
+			return nil
+		}
+		m.edit, m.editFresh = strconv.Itoa(n), false
+		m.status.Set("", false)
+	default:
+		m.status.Set("Type a number from 0 to 999: enter saves, esc cancels.", false)
+	}
+	return nil
+}
+
+func rangeText(n int) string {
+	return fmt.Sprintf("%d is out of range: the threshold is 0 to %d.", n, maxThreshold)
+}
+
+func (m *Model) commit() tea.Cmd {
+	if m.edit == "" {
+		m.status.Set("Type a threshold from 0 to 999, or esc to cancel.", true)
+		return nil
+	}
+	n, err := strconv.Atoi(m.edit)
+	if err != nil || n < 0 || n > maxThreshold {
+		m.status.Set(rangeText(n), true)
+		return nil
+	}
+	m.editing, m.saving = false, true
+	m.status.Set("Saving…", false)
+	c, storeID := m.c.Copy(), m.storeID
+	return func() tea.Msg {
+		st, err := c.App.UpdateStoreSettings(c.Ctx, c.Actor, app.StoreSettings{StoreID: storeID, LowStockDefault: &n})
+		return savedMsg{storeID: storeID, threshold: n, store: st, err: err}
+	}
+}
+
+func (m *Model) saved(msg savedMsg) tea.Cmd {
+	if msg.storeID != m.storeID {
+		return nil
+	}
+	m.saving = false
+	switch {
+	case errors.Is(msg.err, app.ErrViewer):
+		m.status.Set("Viewers cannot change the low-stock threshold: ask the store's owner or a manager.", true)
+		return nil
+	case msg.err != nil:
+		m.status.Set("Threshold not saved: "+msg.err.Error(), true)
+		return nil
+	}
+	m.st.Store = msg.store
+	m.status.Set(fmt.Sprintf("Saved: rows without a threshold of their own are low at %d or fewer.", msg.threshold), false)
+	// Alerts fire and resolve under the new default: read them again.
+	return m.load()
 }
 
 func (m *Model) ShortHelp() []key.Binding {
-	k := m.list.Keys()
-	return []key.Binding{k.Up, k.Down, m.reload}
+	k := m.keys
+	if m.editing {
+		return []key.Binding{k.save, k.cancel}
+	}
+	return []key.Binding{k.active, k.history, k.expand, k.threshold}
 }
 
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{m.list.Keys().Bindings(), {m.reload}}
+	k := m.keys
+	if m.editing {
+		return [][]key.Binding{{k.save, k.cancel}}
+	}
+	return [][]key.Binding{m.list.Keys().Bindings(), {k.active, k.history, k.expand, k.threshold, k.reload}}
 }
 
 var _ common.Component = (*Model)(nil)

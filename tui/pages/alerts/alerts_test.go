@@ -1,79 +1,361 @@
 package alerts
 
 import (
-	"path/filepath"
+	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/riverqueue/river"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
-var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
-
-func product(key string, qty int, title string) store.ListingSnapshot {
-	return store.ListingSnapshot{EtsyListingID: int64(len(key) * 1000), Title: title, State: "active", Quantity: qty, UpdatedAt: now,
-		Products: []store.ProductSnapshot{{Key: key, EtsyProductID: int64(len(key)*1000) + 1, SKU: key, Variation: "",
-			PropertyValues: "[]", EtsyOfferingID: int64(len(key)*1000) + 2, Quantity: qty,
-			Price: store.Money{Amount: 100, Divisor: 100, Currency: "USD"}, Enabled: true}}}
+// jobs records the delivery jobs the evaluator queues.
+type jobs struct {
+	mu   sync.Mutex
+	args []river.JobArgs
 }
 
-func TestLowRowsEmptiestFirstAndReload(t *testing.T) {
-	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
+func (j *jobs) InsertTx(_ context.Context, _ store.Tx, args river.JobArgs, _ *river.InsertOpts) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.args = append(j.args, args)
+	return nil
+}
+
+// fixture is a shop whose stock changes fire real alerts: the application
+// layer evaluates them through the notifier's evaluator, as the server does.
+type fixture struct {
+	env   *tuitest.Env
+	svc   *app.Service
+	owner app.Actor
+	// now moves the clock of the evaluations; the screen's clock stays at
+	// tuitest.Epoch.
+	now time.Time
+}
+
+func newFixture(t *testing.T, listings ...store.ListingSnapshot) *fixture {
+	t.Helper()
+	e := tuitest.New(t, listings, tuitest.Options{})
+	f := &fixture{env: e, owner: e.Owner, now: tuitest.Epoch.Add(-3 * time.Hour)}
+	ev := notify.NewEvaluator(notify.EvaluatorConfig{Store: e.DB, Jobs: &jobs{}, Hub: e.Hub,
+		Channels: []store.Channel{store.ChannelEmail, store.ChannelTelegram}, Now: func() time.Time { return f.now }})
+	f.svc = app.New(app.Config{Store: e.DB, Jobs: e.Jobs, Hub: e.Hub, Alerts: ev, Now: func() time.Time { return tuitest.Epoch }})
+	// The owner is told by email and on Telegram.
+	email, chat, yes := "olive@example.com", "777", true
+	acct, err := e.DB.AccountUpdate(t.Context(), &store.AccountUpdateParams{ID: e.Owner.Account.ID, Email: &email,
+		TelegramChatID: &chat, NotifyEmail: &yes, NotifyTelegram: &yes, Now: tuitest.Epoch})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = db.Close() })
-	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "Ada", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada", Now: now})
+	f.owner.Account = acct
+	return f
+}
+
+// setStock sets the stock of sku at the given time, evaluating alerts.
+func (f *fixture) setStock(t *testing.T, sku string, qty int, at time.Time) {
+	t.Helper()
+	f.now = at
+	rows, err := f.svc.Inventory(t.Context(), f.owner, f.env.StoreID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: 9, Name: "Mugs", Currency: "USD", Now: now})
+	found, err := app.FindRows(rows, sku)
 	if err != nil {
 		t.Fatal(err)
 	}
-	write := func(ls ...store.ListingSnapshot) {
-		if _, err := db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: st.ID, Listings: ls, Now: now}); err != nil {
+	if _, err := f.svc.SetStock(t.Context(), f.owner, app.StockParams{StoreID: f.env.StoreID, Source: store.SourceTUI,
+		Edits: []store.StockEditItem{{OfferingID: found[0].OfferingID, Version: found[0].Version, Quantity: qty}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// deliveries are the owner's deliveries of the active alert of sku.
+func (f *fixture) deliveries(t *testing.T, sku string) map[store.Channel]int64 {
+	t.Helper()
+	as, err := f.svc.Alerts(t.Context(), f.owner, f.env.StoreID, app.AlertListParams{ActiveOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.SKU == sku {
+			out := map[store.Channel]int64{}
+			for _, d := range a.Deliveries {
+				out[d.Channel] = d.ID
+			}
+			return out
+		}
+	}
+	t.Fatalf("no active alert for %s", sku)
+	return nil
+}
+
+func (f *fixture) screen(t *testing.T, a app.Actor, width, height int) *Model {
+	t.Helper()
+	m := New(tuitest.Session(f.svc, a, tuitest.Epoch, width, height))
+	tuitest.Settle(t, m, m.SetStore(f.env.StoreID))
+	return m
+}
+
+func plain(m *Model) string { return ansi.Strip(m.View()) }
+
+func skus(as []store.AlertView) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.SKU
+	}
+	return out
+}
+
+func shop() []store.ListingSnapshot {
+	return []store.ListingSnapshot{
+		tuitest.Listing(1, "Teapot", tuitest.Variation{SKU: "POT", Quantity: 10}),
+		tuitest.Listing(2, "Mug\x1b]52;c;Zm9v\x07 blue", tuitest.Variation{Name: "Colour: \x1b[31mRed", SKU: "MUG", Quantity: 10}),
+		tuitest.Listing(3, "Cup", tuitest.Variation{SKU: "CUP", Quantity: 10}),
+		tuitest.Listing(4, "Vase", tuitest.Variation{SKU: "VASE", Quantity: 50}),
+	}
+}
+
+func TestActiveOutOfStockFirstWithDeliveryStatus(t *testing.T) {
+	f := newFixture(t, shop()...)
+	// Oldest first: the out-of-stock alert is the oldest, so newest-first
+	// alone would list it last.
+	f.setStock(t, "POT", 0, tuitest.Epoch.Add(-3*time.Hour))
+	f.setStock(t, "MUG", 2, tuitest.Epoch.Add(-2*time.Hour))
+	f.setStock(t, "CUP", 1, tuitest.Epoch.Add(-30*time.Minute))
+
+	ctx, db := t.Context(), f.env.DB
+	pot, mug, cup := f.deliveries(t, "POT"), f.deliveries(t, "MUG"), f.deliveries(t, "CUP")
+	if len(pot) != 2 || len(mug) != 2 || len(cup) != 2 {
+		t.Fatalf("deliveries: %v %v %v", pot, mug, cup)
+	}
+	if _, err := db.DeliveryMarkSent(ctx, &store.DeliveryMarkSentParams{IDs: []int64{pot[store.ChannelEmail]}, Now: tuitest.Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := db.DeliveryMarkFailed(ctx, &store.DeliveryMarkFailedParams{IDs: []int64{pot[store.ChannelTelegram]},
+			Error: "429 Too Many Requests\x1b[2J retry after 30s", Now: tuitest.Epoch}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write(product("PLENTY", 50, "Big mug"), product("ONE", 1, "Small mug\x1b]52;c;Zm9v\x07 blue"), product("NONE", 0, "Teapot"))
-	svc := app.New(app.Config{Store: db, Now: func() time.Time { return now }})
-	c := &common.Common{Ctx: ctx, App: svc, Actor: app.Actor{Account: acct}, Styles: common.NewStyles(true), Keys: common.DefaultKeyMap(),
-		Now: func() time.Time { return now }, Width: 120, Height: 20}
-	m := New(c)
-	m.SetSize(120, 20)
-	m.Update(m.SetStore(st.ID)())
-	rows := m.Rows()
-	if len(rows) != 2 || rows[0].SKU != "NONE" || rows[1].SKU != "ONE" {
-		t.Fatalf("low rows: %+v", rows)
+	hostile := "550 mailbox unavailable \x1b]8;;https://evil.example\x07click here\x1b]8;;\x07 " +
+		strings.Repeat("the receiving server refused the message ", 4)
+	if err := db.DeliveryMarkFailed(ctx, &store.DeliveryMarkFailedParams{IDs: []int64{mug[store.ChannelEmail]},
+		Error: hostile, Final: true, Now: tuitest.Epoch}); err != nil {
+		t.Fatal(err)
 	}
-	v := m.View()
-	if strings.Contains(v, "\x1b]52") || !strings.Contains(ansi.Strip(v), "Small mug blue") || strings.Contains(ansi.Strip(v), "Big mug") {
-		t.Fatalf("view:\n%q", v)
+
+	m := f.screen(t, f.owner, 200, 30)
+	if got := skus(m.Alerts()); strings.Join(got, ",") != "POT,CUP,MUG" {
+		t.Fatalf("active order %v, want POT (out of stock), then CUP and MUG (low, newest first)", got)
 	}
-	if !strings.Contains(ansi.Strip(v), "1 out of stock") {
-		t.Fatalf("no out-of-stock count:\n%s", ansi.Strip(v))
+	raw := m.View()
+	for _, bad := range []string{"\x1b]", "\x1b[2J", "\x1b[31m", "evil.example"} {
+		if strings.Contains(raw, bad) {
+			t.Fatalf("view carries %q:\n%q", bad, raw)
+		}
 	}
-	write(product("NONE", 0, "Teapot"), product("ONE", 40, "Small mug blue"))
-	if _, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.StockChanged, StoreID: st.ID + 1}}); cmd != nil {
-		t.Fatal("another store's change reloaded")
+	v := plain(m)
+	for _, want := range []string{
+		"Low stock at ≤ 3 by default (t to change); override per row with t on the Inventory screen",
+		"3 active alerts · 1 out of stock",
+		"Out of stock", "0 ≤ 3", "3h ago", "Teapot",
+		"email sent · telegram retrying (3): 429 Too Many Requests retry after 30s",
+		"Mug blue — Colour: Red", "2 ≤ 3", "2h ago",
+		"email failed: 550 mailbox unavailable click here",
+		"telegram queued", "30m ago",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
 	}
-	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: st.ID}})
-	m.Update(cmd())
-	if len(m.Rows()) != 1 || m.Rows()[0].SKU != "NONE" {
-		t.Fatalf("after restock: %+v", m.Rows())
+
+	// Enter opens the failed message: the whole reason, cleaned and
+	// wrapped to the screen.
+	m.SetSize(80, 30)
+	tuitest.Press(t, m, "down", "down", "enter")
+	v = plain(m)
+	if !strings.Contains(v, "email · failed for good after 1 attempt") || !strings.Contains(v, "telegram · queued 3h ago") &&
+		!strings.Contains(v, "telegram · queued 2h ago") {
+		t.Fatalf("opened alert:\n%s", v)
 	}
-	_, cmd = m.Update(tea.KeyPressMsg{Code: 'r', Text: "r"})
-	if cmd == nil {
-		t.Fatal("r does not reload")
+	var reason []string
+	for _, l := range strings.Split(v, "\n") {
+		if strings.HasPrefix(l, subIndent) && !strings.HasPrefix(l, subIndent+" ") {
+			if ansi.StringWidth(l) > 80 {
+				t.Errorf("reason line wider than the screen: %q", l)
+			}
+			reason = append(reason, strings.TrimSpace(l))
+		}
+	}
+	if len(reason) < 2 || !strings.HasPrefix(reason[0], "550 mailbox unavailable click here") ||
+		!strings.Contains(strings.Join(reason, " "), "refused the message") {
+		t.Fatalf("wrapped reason %q in:\n%s", reason, v)
+	}
+	if strings.Contains(m.View(), "\x1b]") {
+		t.Fatal("opened alert carries an OSC sequence")
+	}
+	tuitest.Press(t, m, "enter")
+	if strings.Contains(plain(m), "failed for good") {
+		t.Fatal("enter does not close the alert")
+	}
+
+	// Another member sees the alerts, but only their own messages: none.
+	viewer := f.env.Member(t, "Vic Viewer", store.RoleViewer)
+	vm := f.screen(t, viewer, 200, 30)
+	if v := plain(vm); len(vm.Alerts()) != 3 || strings.Contains(v, "email sent") || !strings.Contains(v, "none") {
+		t.Fatalf("viewer's view:\n%s", v)
+	}
+}
+
+func TestHistoryAfterRecoveryAndLiveReload(t *testing.T) {
+	f := newFixture(t, shop()...)
+	f.setStock(t, "MUG", 2, tuitest.Epoch.Add(-5*time.Hour))
+	f.setStock(t, "CUP", 1, tuitest.Epoch.Add(-4*time.Hour))
+	m := f.screen(t, f.owner, 200, 30)
+	if got := skus(m.Alerts()); strings.Join(got, ",") != "CUP,MUG" {
+		t.Fatalf("active %v", got)
+	}
+
+	// MUG recovers; CUP runs out, which replaces its low-stock alert.
+	f.setStock(t, "MUG", 40, tuitest.Epoch.Add(-2*time.Hour))
+	f.setStock(t, "CUP", 0, tuitest.Epoch.Add(-1*time.Hour))
+	if _, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AlertsChanged, StoreID: f.env.StoreID + 1}}); cmd != nil {
+		t.Fatal("another store's alerts reloaded the screen")
+	}
+	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AlertsChanged, StoreID: f.env.StoreID}})
+	tuitest.Settle(t, m, cmd)
+	if as := m.Alerts(); len(as) != 1 || as[0].SKU != "CUP" || as[0].Kind != store.AlertOutOfStock {
+		t.Fatalf("active after the changes: %+v", as)
+	}
+
+	tuitest.Press(t, m, "right")
+	if m.Showing() != History {
+		t.Fatal("→ does not show the history")
+	}
+	as := m.Alerts()
+	if strings.Join(skus(as), ",") != "CUP,MUG" || as[0].Kind != store.AlertLowStock || as[0].Active || as[1].Active {
+		t.Fatalf("history %+v, want CUP's low-stock alert (resolved 1h ago) then MUG's (2h ago)", as)
+	}
+	v := plain(m)
+	if !strings.Contains(v, "2 resolved alerts") || !strings.Contains(v, "ran out") || !strings.Contains(v, "Resolved") {
+		t.Fatalf("history view:\n%s", v)
+	}
+	lines := strings.Split(v, "\n")
+	var mugLine string
+	for _, l := range lines {
+		if strings.Contains(l, "MUG") {
+			mugLine = l
+		}
+	}
+	if !strings.Contains(mugLine, "5h ago") || !strings.Contains(mugLine, "2h ago") {
+		t.Fatalf("MUG's history line lacks its fired and resolved ages: %q", mugLine)
+	}
+
+	tuitest.Press(t, m, "left")
+	if m.Showing() != Active || len(m.Alerts()) != 1 {
+		t.Fatalf("← shows %v with %d alerts", m.Showing(), len(m.Alerts()))
+	}
+	// A stock change reloads the list too.
+	f.setStock(t, "CUP", 20, tuitest.Epoch)
+	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.StockChanged, StoreID: f.env.StoreID}})
+	tuitest.Settle(t, m, cmd)
+	if len(m.Alerts()) != 0 || !strings.Contains(plain(m), "No active alerts") {
+		t.Fatalf("after restocking:\n%s", plain(m))
+	}
+}
+
+func TestDefaultThresholdEdit(t *testing.T) {
+	f := newFixture(t, tuitest.Listing(1, "Bowl", tuitest.Variation{SKU: "BOWL", Quantity: 8}),
+		tuitest.Listing(2, "Plate", tuitest.Variation{SKU: "PLATE", Quantity: 50}))
+	m := f.screen(t, f.owner, 160, 24)
+	if m.DefaultThreshold() != 3 || len(m.Alerts()) != 0 {
+		t.Fatalf("default %d, alerts %d", m.DefaultThreshold(), len(m.Alerts()))
+	}
+
+	tuitest.Press(t, m, "t")
+	if !m.Editing() {
+		t.Fatal("t does not open the editor")
+	}
+	// 1000 is refused as it is typed: the editor keeps 100.
+	tuitest.Press(t, m, "1", "0", "0", "0")
+	if st := m.Status(); !st.Err || !strings.Contains(st.Text, "1000 is out of range") || m.edit != "100" {
+		t.Fatalf("after typing 1000: %+v, editor %q", st, m.edit)
+	}
+	tuitest.Press(t, m, "esc")
+	if m.Editing() || m.DefaultThreshold() != 3 {
+		t.Fatal("esc does not cancel")
+	}
+	st, err := f.svc.Store(t.Context(), f.owner, f.env.StoreID)
+	if err != nil || st.LowStockDefault != 3 {
+		t.Fatalf("cancelled edit saved: %d %v", st.LowStockDefault, err)
+	}
+
+	// Digits replace the old value; backspace takes one back.
+	tuitest.Press(t, m, "t", "1", "2", "backspace", "0", "enter")
+	if m.Editing() {
+		t.Fatal("enter does not close the editor")
+	}
+	st, err = f.svc.Store(t.Context(), f.owner, f.env.StoreID)
+	if err != nil || st.LowStockDefault != 10 {
+		t.Fatalf("saved default %d %v, want 10", st.LowStockDefault, err)
+	}
+	if m.DefaultThreshold() != 10 || m.Status().Err || !strings.Contains(m.Status().Text, "low at 10 or fewer") {
+		t.Fatalf("after saving: default %d, status %+v", m.DefaultThreshold(), m.Status())
+	}
+	// The new default fired an alert for the bowl, and the screen shows it.
+	if got := skus(m.Alerts()); len(got) != 1 || got[0] != "BOWL" {
+		t.Fatalf("alerts after raising the default: %v", got)
+	}
+	if v := plain(m); !strings.Contains(v, "Low stock at ≤ 10 by default") || !strings.Contains(v, "8 ≤ 10") {
+		t.Fatalf("view after saving:\n%s", v)
+	}
+
+	// An empty editor saves nothing.
+	tuitest.Press(t, m, "t", "backspace", "backspace", "enter")
+	if !m.Editing() || !m.Status().Err {
+		t.Fatalf("empty value: editing %v, status %+v", m.Editing(), m.Status())
+	}
+	tuitest.Press(t, m, "esc")
+}
+
+func TestViewerCannotEditThreshold(t *testing.T) {
+	f := newFixture(t, tuitest.Listing(1, "Bowl", tuitest.Variation{SKU: "BOWL", Quantity: 8}))
+	viewer := f.env.Member(t, "Vic Viewer", store.RoleViewer)
+	m := f.screen(t, viewer, 160, 24)
+	if v := plain(m); !strings.Contains(v, "Low stock at ≤ 3 by default; override per row") || strings.Contains(v, "to change") {
+		t.Fatalf("viewer's header:\n%s", v)
+	}
+	tuitest.Press(t, m, "t", "9", "enter")
+	if m.Editing() {
+		t.Fatal("a viewer opened the editor")
+	}
+	if st := m.Status(); !st.Err || !strings.Contains(st.Text, "Viewers cannot change the low-stock threshold") {
+		t.Fatalf("viewer's status %+v", st)
+	}
+	if st, err := f.svc.Store(t.Context(), viewer, f.env.StoreID); err != nil || st.LowStockDefault != 3 {
+		t.Fatalf("default %d %v", st.LowStockDefault, err)
+	}
+
+	// A role taken away while the editor is open: the application layer
+	// refuses, and the screen says why.
+	manager := f.env.Member(t, "Mo Manager", store.RoleManager)
+	mm := f.screen(t, manager, 160, 24)
+	tuitest.Press(t, mm, "t", "5")
+	if err := f.env.DB.MembershipAdd(t.Context(), &store.MembershipAddParams{AccountID: manager.Account.ID,
+		StoreID: f.env.StoreID, Role: store.RoleViewer, Now: tuitest.Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	tuitest.Press(t, mm, "enter")
+	if st := mm.Status(); !st.Err || !strings.Contains(st.Text, "Viewers cannot change") {
+		t.Fatalf("refused save: %+v", st)
 	}
 }

@@ -1,0 +1,300 @@
+// Drawing the Alerts screen: the view switch and the store's default
+// threshold on top, one line per alert, its messages when opened, and the
+// status line.
+package alerts
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stockroom/stockroom/safetext"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/tui/common"
+)
+
+// reasonLines caps how much of one failure's reason an opened alert shows:
+// a mail server can answer with a page of text.
+const reasonLines = 4
+
+// Column widths, separators included.
+const (
+	kindW    = 16
+	stockW   = 8
+	ageW     = 10
+	skuW     = 15
+	summaryW = 40 // the most one reason takes on an alert's line
+	// The listing column gives way to the messages on a narrow screen,
+	// down to minListingW.
+	minListingW, maxListingW, minMessagesW = 16, 42, 24
+	indent                                 = "    "
+	subIndent                              = "      "
+)
+
+func (m *Model) View() string {
+	s := m.c.Styles
+	lines := []string{common.Fit(m.titleLine(), m.width)}
+	switch {
+	case m.err != nil:
+		return strings.Join(append(lines, s.ErrorLine(m.err, m.width)), "\n")
+	case m.storeID == 0:
+		return strings.Join(append(lines, s.Muted.Render("No store selected.")), "\n")
+	}
+	lines = append(lines, common.Fit(m.thresholdLine(), m.width))
+	switch {
+	case len(m.alerts) == 0 && m.loading:
+	case len(m.alerts) == 0 && m.view == Active:
+		lines = append(lines, s.Success.Render(common.Fit("No active alerts: nothing is at or below its threshold.", m.width)))
+	case len(m.alerts) == 0:
+		lines = append(lines, s.Muted.Render(common.Fit("No resolved alerts yet.", m.width)))
+	default:
+		lines = append(lines, s.Header.Render(common.Fit(m.header(), m.width)))
+		room := m.list.Height()
+		for i := range m.list.Visible() {
+			lines = append(lines, m.alertLine(i))
+			room--
+			for _, d := range m.details(m.alerts[i]) {
+				if room <= 0 {
+					break
+				}
+				lines = append(lines, common.Fit(d, m.width))
+				room--
+			}
+		}
+	}
+	if st := m.status.View(s, m.width); st != "" {
+		lines = append(lines, st)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) titleLine() string {
+	s := m.c.Styles
+	tab := func(name string, v View) string {
+		if v == m.view {
+			return s.ActiveTab.Render(name)
+		}
+		return s.Tab.Render(name)
+	}
+	title := s.Title.Render("Alerts") + " " + tab("Active", Active) + tab("History", History)
+	if m.storeID != 0 && !m.loading && m.err == nil {
+		title += s.Muted.Render(" · " + m.countText())
+	}
+	if m.loading {
+		title += s.Muted.Render(" · loading…")
+	}
+	return title
+}
+
+func (m *Model) countText() string {
+	if m.view == History {
+		return plural(len(m.alerts), "resolved alert")
+	}
+	out := 0
+	for _, a := range m.alerts {
+		if a.Kind == store.AlertOutOfStock {
+			out++
+		}
+	}
+	return plural(len(m.alerts), "active alert") + fmt.Sprintf(" · %d out of stock", out)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+// thresholdLine shows the store's default, or its editor.
+func (m *Model) thresholdLine() string {
+	s := m.c.Styles
+	t := m.keys.threshold.Help().Key
+	if m.editing {
+		return s.Row.Render("Low stock at ≤ ") + s.Editor.Render(" "+m.edit+"_ ") +
+			s.Muted.Render(" by default · "+m.keys.save.Help().Key+" saves, "+m.keys.cancel.Help().Key+" cancels")
+	}
+	if m.st.ID == 0 {
+		return s.Muted.Render("Low-stock default: loading…")
+	}
+	line := s.Row.Render(fmt.Sprintf("Low stock at ≤ %d by default", m.st.LowStockDefault))
+	if m.st.Role.CanEdit() {
+		line += s.Muted.Render(" (" + t + " to change)")
+	}
+	return line + s.Muted.Render("; override per row with "+t+" on the Inventory screen")
+}
+
+// listingW is the width of the listing column on this screen.
+func (m *Model) listingW() int {
+	fixed := kindW + stockW + ageW + skuW
+	if m.view == History {
+		fixed += ageW
+	}
+	return max(minListingW, min(maxListingW, m.width-fixed-minMessagesW))
+}
+
+func (m *Model) header() string {
+	h := common.Pad("Kind", kindW) + common.Pad("Stock", stockW) + common.Pad("Fired", ageW)
+	if m.view == History {
+		h += common.Pad("Resolved", ageW)
+	}
+	return h + common.Pad("SKU", skuW) + common.Pad("Listing", m.listingW()) + "Your messages"
+}
+
+func (m *Model) alertLine(i int) string {
+	s := m.c.Styles
+	a := m.alerts[i]
+	now := m.c.Now()
+	marker := "▸ "
+	if m.expanded[a.ID] {
+		marker = "▾ "
+	}
+	line := common.Pad(marker+kindText(a.Kind), kindW) +
+		common.Pad(fmt.Sprintf("%d ≤ %d", a.Quantity, a.Threshold), stockW) +
+		common.Pad(common.Ago(now.Sub(a.FiredAt)), ageW)
+	if m.view == History {
+		resolved := common.Ago(now.Sub(a.ResolvedAt))
+		if m.escalated[a.ID] {
+			resolved = "ran out"
+		}
+		line += common.Pad(resolved, ageW)
+	}
+	lw := m.listingW()
+	line += common.Pad(safetext.Line(a.SKU, skuW), skuW) + common.Pad(listingText(a, lw), lw)
+	used := ansi.StringWidth(line)
+	line += summary(a.Deliveries, max(1, m.width-used))
+	line = common.Fit(line, m.width)
+	switch {
+	case i == m.list.Cursor():
+		return s.Selected.Render(line)
+	case m.view == History:
+		return s.Row.Render(line)
+	case a.Kind == store.AlertOutOfStock:
+		return s.Out.Render(line)
+	}
+	return s.Low.Render(line)
+}
+
+func kindText(k store.AlertKind) string {
+	switch k {
+	case store.AlertOutOfStock:
+		return "Out of stock"
+	case store.AlertLowStock:
+		return "Low stock"
+	}
+	return safetext.Line(string(k), kindW)
+}
+
+// listingText is the listing's title and the row's variation, both
+// Etsy's words, cleaned.
+func listingText(a store.AlertView, w int) string {
+	t := safetext.Line(a.Title, w)
+	if v := safetext.Line(a.Variation, w); v != "" {
+		t += " — " + v
+	}
+	return t
+}
+
+// summary is the account's messages about an alert on one line: "email
+// sent · telegram retrying (3): <reason>".
+func summary(ds []store.Delivery, w int) string {
+	if len(ds) == 0 {
+		return "none"
+	}
+	parts := make([]string, 0, len(ds))
+	for _, d := range ds {
+		parts = append(parts, deliveryText(d, summaryW))
+	}
+	return safetext.Line(strings.Join(parts, " · "), w)
+}
+
+// deliveryText is one message's state, its reason cut to reasonW cells.
+func deliveryText(d store.Delivery, reasonW int) string {
+	ch := safetext.Line(string(d.Channel), 12)
+	switch d.Status {
+	case store.DeliverySent:
+		return ch + " sent"
+	case store.DeliveryQueued:
+		if d.Digest {
+			return ch + " in daily digest"
+		}
+		return ch + " queued"
+	case store.DeliveryRetrying:
+		return fmt.Sprintf("%s retrying (%d)%s", ch, d.Attempts, reasonSuffix(d.LastError, reasonW))
+	case store.DeliveryFailed:
+		return ch + " failed" + reasonSuffix(d.LastError, reasonW)
+	}
+	return ch + " " + safetext.Line(string(d.Status), 12)
+}
+
+func reasonSuffix(reason string, w int) string {
+	if r := safetext.Line(reason, w); r != "" {
+		return ": " + r
+	}
+	return ""
+}
+
+// details are the lines an opened alert shows under its own: each message
+// with its reason wrapped, and the listing's address. A closed alert has
+// none.
+func (m *Model) details(a store.AlertView) []string {
+	if !m.expanded[a.ID] {
+		return nil
+	}
+	s := m.c.Styles
+	now := m.c.Now()
+	var out []string
+	if len(a.Deliveries) == 0 {
+		out = append(out, s.Muted.Render(indent+"No messages to you about this alert: choose email or Telegram on the Account screen."))
+	}
+	for _, d := range a.Deliveries {
+		ch := safetext.Line(string(d.Channel), 12)
+		var text string
+		style := s.Muted
+		switch d.Status {
+		case store.DeliverySent:
+			text, style = "sent", s.Success
+			if !d.SentAt.IsZero() {
+				text += " " + common.Ago(now.Sub(d.SentAt))
+			}
+		case store.DeliveryQueued:
+			text = "queued " + common.Ago(now.Sub(d.CreatedAt))
+			if d.Digest {
+				text = "waiting for your daily digest"
+			}
+		case store.DeliveryRetrying:
+			text, style = fmt.Sprintf("retrying: %s failed so far", plural(d.Attempts, "attempt")), s.Warning
+		case store.DeliveryFailed:
+			text, style = fmt.Sprintf("failed for good after %s", plural(d.Attempts, "attempt")), s.Failed
+		default:
+			text = safetext.Line(string(d.Status), 12)
+		}
+		out = append(out, style.Render(indent+ch+" · "+text))
+		for _, r := range wrapReason(d.LastError, m.width-len(subIndent)) {
+			out = append(out, s.Muted.Render(subIndent)+s.Row.Render(r))
+		}
+	}
+	if u := safetext.Line(a.URL, max(1, m.width-len(indent))); u != "" {
+		out = append(out, s.Muted.Render(indent)+s.Link.Render(u))
+	}
+	return out
+}
+
+// wrapReason cleans a failure's reason (a mail server's or Telegram's
+// words) and wraps it to w cells, at most reasonLines lines.
+func wrapReason(reason string, w int) []string {
+	r := safetext.Clean(reason)
+	if r == "" {
+		return nil
+	}
+	w = max(w, 20)
+	lines := strings.Split(ansi.Wrap(r, w, " "), "\n")
+	if len(lines) > reasonLines {
+		lines = lines[:reasonLines]
+		last := ansi.Truncate(lines[reasonLines-1], w-1, "")
+		lines[reasonLines-1] = strings.TrimRight(last, " ") + safetext.Ellipsis
+	}
+	return lines
+}
