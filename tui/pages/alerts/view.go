@@ -22,7 +22,7 @@ const reasonLines = 4
 // Column widths, separators included.
 const (
 	kindW    = 16
-	stockW   = 8
+	stockW   = 9
 	ageW     = 10
 	skuW     = 15
 	summaryW = 40 // the most one reason takes on an alert's line
@@ -136,7 +136,9 @@ func (m *Model) listingW() int {
 }
 
 func (m *Model) header() string {
-	h := common.Pad("Kind", kindW) + common.Pad("Stock", stockW) + common.Pad("Fired", ageW)
+	// The quantity is the one the alert fired at: the row may have moved
+	// since without leaving its threshold.
+	h := common.Pad("Kind", kindW) + common.Pad("Fired at", stockW) + common.Pad("When", ageW)
 	if m.view == History {
 		h += common.Pad("Resolved", ageW)
 	}
