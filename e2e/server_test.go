@@ -69,7 +69,7 @@ func (s *syncBuffer) String() string {
 
 // server is one running Stockroom process.
 type server struct {
-	t        *testing.T
+	t        testing.TB
 	dataDir  string
 	sshAddr  string
 	httpAddr string
@@ -91,7 +91,7 @@ func freePort(t testing.TB) string {
 
 // startServer runs the binary in demo mode with extra flags, waits for
 // /healthz, and stops it with SIGTERM at cleanup, which must exit 0.
-func startServer(t *testing.T, extra ...string) *server {
+func startServer(t testing.TB, extra ...string) *server {
 	t.Helper()
 	s := &server{t: t, dataDir: t.TempDir(), sshAddr: freePort(t), httpAddr: freePort(t), sbxAddr: freePort(t),
 		logs: &syncBuffer{}}
