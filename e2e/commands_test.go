@@ -148,7 +148,7 @@ func TestCommands(t *testing.T) {
 		expect(t, sh("inventory --format xml", ""), 2, "xml")
 		expect(t, sh("nosuchcommand", ""), 2, "nosuchcommand")
 		expect(t, sh("stock set", ""), 2)
-		if after := inventory(t, owner); fmt.Sprint(after) != fmt.Sprint(before) {
+		if after := inventory(t, owner); !sameQuantities(before, after) {
 			t.Fatal("a refused command changed the inventory")
 		}
 	})
@@ -245,7 +245,7 @@ func TestCommands(t *testing.T) {
 		if r := sh("stock import", csvIn); strings.Contains(r.stderr, "line 2") || strings.Contains(r.stderr, "line 6") {
 			t.Fatalf("good lines reported: %s", r)
 		}
-		if after := inventory(t, owner); fmt.Sprint(after) != fmt.Sprint(before) {
+		if after := inventory(t, owner); !sameQuantities(before, after) {
 			t.Fatal("a refused import changed the inventory")
 		}
 	})
@@ -315,4 +315,18 @@ func importable(t *testing.T, export string) string {
 	}
 	w.Flush()
 	return b.String()
+}
+
+// sameQuantities compares the quantities of two inventory reads; pushes
+// finishing meanwhile may change the rest.
+func sameQuantities(a, b []row) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].ListingID != b[i].ListingID || a[i].ProductID != b[i].ProductID || a[i].Quantity != b[i].Quantity {
+			return false
+		}
+	}
+	return true
 }
