@@ -37,11 +37,18 @@ func (e *QuantityError) Error() string {
 	return fmt.Sprintf("quantity %d is out of range: Etsy accepts 0 to 999", e.Quantity)
 }
 
-// AmbiguousStoreError lists the stores to choose from.
-type AmbiguousStoreError struct{ Choices []store.MemberStore }
+// AmbiguousStoreError lists the stores to choose from. Ref is the name or
+// id the caller gave that matched none of them, if any.
+type AmbiguousStoreError struct {
+	Ref     string
+	Choices []store.MemberStore
+}
 
 func (e *AmbiguousStoreError) Error() string {
 	s := "several stores: choose one with --store:"
+	if e.Ref != "" {
+		s = fmt.Sprintf("no store %q: choose one with --store:", e.Ref)
+	}
 	for _, c := range e.Choices {
 		s += fmt.Sprintf(" %d (%s)", c.ID, c.Name)
 	}

@@ -75,7 +75,7 @@ func (s *Service) ResolveStore(ctx context.Context, a Actor, ref string) (store.
 	case 1:
 		return found[0], nil
 	case 0:
-		return store.MemberStore{}, &AmbiguousStoreError{Choices: ms}
+		return store.MemberStore{}, &AmbiguousStoreError{Ref: ref, Choices: ms}
 	default:
 		return store.MemberStore{}, &AmbiguousStoreError{Choices: found}
 	}

@@ -170,7 +170,11 @@ func (r *runner) exit(err error) int {
 	}
 	var amb *app.AmbiguousStoreError
 	if errors.As(err, &amb) {
-		r.errorf("choose a store with --store (its id or name):")
+		if amb.Ref != "" {
+			r.errorf("no store %q; choose one with --store (its id or name):", amb.Ref)
+		} else {
+			r.errorf("choose a store with --store (its id or name):")
+		}
 		for _, c := range amb.Choices {
 			fmt.Fprintf(r.env.Stderr, "  %d\t%s\t%s\n", c.ID, safetext.Line(c.Name, 60), c.Role)
 		}

@@ -378,7 +378,7 @@ func TestStoreChoice(t *testing.T) {
 	r := f.run(t, f.owner, "", "inventory").want(t, ExitUsage)
 	contains(t, "stderr", r.stderr, "--store", "Ada's Pottery", "Ada's Prints")
 	r = f.run(t, f.owner, "", "inventory", "--store", "nope").want(t, ExitUsage)
-	contains(t, "stderr", r.stderr, "Ada's Prints")
+	contains(t, "stderr", r.stderr, `no store "nope"`, "Ada's Prints")
 
 	r = f.run(t, f.owner, "", "inventory", "--store", "ada's prints").want(t, ExitOK)
 	contains(t, "by name", r.stdout, "PRINT-1")

@@ -18,8 +18,9 @@ import (
 const MaxImportBytes = 10 << 20
 
 const importHelp = `Reads a CSV from stdin. The first row is a header naming the columns sku
-and quantity (other columns are ignored, so an inventory --format csv export
-works). Every row is checked first: an unknown SKU, a quantity that is not a
+and quantity; other columns are ignored, so an inventory --format csv export
+imports back once rows without a SKU are removed and rows sharing a SKU
+(Etsy makes them share a quantity) are kept once. Every row is checked first: an unknown SKU, a quantity that is not a
 whole number from 0 to 999, or a SKU listed twice is reported with its line
 number, and then nothing at all is applied. --dry-run prints the plan and the
 Etsy calls the push will cost without changing anything.`
