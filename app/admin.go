@@ -93,9 +93,5 @@ func (s *Service) AdminSyncStore(ctx context.Context, a Actor, storeID int64) er
 	if err != nil {
 		return err
 	}
-	kind := store.SyncIncremental
-	if st.LastFullSyncAt.IsZero() {
-		kind = store.SyncFull
-	}
-	return s.jobs.EnqueueSync(ctx, storeID, kind, store.TriggerManual)
+	return s.jobs.EnqueueSync(ctx, storeID, manualSyncKind(st), store.TriggerManual)
 }

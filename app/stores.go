@@ -136,11 +136,7 @@ func (s *Service) SyncNow(ctx context.Context, a Actor, storeID int64) error {
 	if m.Status != store.StatusConnected {
 		return errors.New("the store needs to be connected to Etsy again before it can sync")
 	}
-	kind := store.SyncIncremental
-	if m.LastFullSyncAt.IsZero() {
-		kind = store.SyncFull
-	}
-	return s.jobs.EnqueueSync(ctx, storeID, kind, store.TriggerManual)
+	return s.jobs.EnqueueSync(ctx, storeID, manualSyncKind(m.Store), store.TriggerManual)
 }
 
 // SyncLog lists a store's recent sync runs, newest first.
@@ -168,4 +164,16 @@ func (s *Service) Subscribe(ctx context.Context, a Actor, storeID int64) (*hub.S
 	return s.hub.Subscribe(func(e hub.Event) bool {
 		return e.StoreID == storeID || (e.Kind == hub.AccountChanged && e.AccountID == a.Account.ID)
 	}), nil
+}
+
+// manualSyncKind is what a person asking for a sync gets: a reconcile, which
+// re-reads every listing (catching edits made on Etsy.com, which no receipt
+// announces) and the receipts since the cursor; a full sync the first time.
+// It costs a call per 100 listings of each state, affordable for a sync a
+// person asked for, not for every tick.
+func manualSyncKind(st store.Store) store.SyncKind {
+	if st.LastFullSyncAt.IsZero() {
+		return store.SyncFull
+	}
+	return store.SyncReconcile
 }
