@@ -1,6 +1,6 @@
 // This file holds the test hooks: injected faults, simulated sales with
 // their order.paid webhook, and the JSON admin surface under /_sandbox/ that
-// exposes the same hooks to a standalone sandbox process.
+// exposes them, and EditListing (edit.go), to a standalone sandbox process.
 
 package sandbox
 
@@ -261,6 +261,31 @@ func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 		default:
 			writeJSON(w, http.StatusOK, map[string]int64{"receipt_id": id})
 		}
+	})
+	mux.HandleFunc("POST /_sandbox/listing", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			ShopID    int64 `json:"shop_id"`
+			ListingID int64 `json:"listing_id"`
+			ListingEdit
+		}
+		if !decode(w, r, &req) {
+			return
+		}
+		err := s.EditListing(req.ShopID, req.ListingID, req.ListingEdit)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			writeError(w, http.StatusNotFound, err.Error())
+			return
+		case err != nil:
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		// Answer with the listing as the API now shows it, so a test sees
+		// what a client's next read will get.
+		s.mu.Lock()
+		out := s.renderListing(s.listings[req.ListingID], s.shops[req.ShopID], true)
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, out)
 	})
 	mux.HandleFunc("GET /_sandbox/calls", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Calls())
