@@ -3,7 +3,6 @@ package command
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -129,9 +128,8 @@ func (r *runner) followAlerts(m store.MemberStore) error {
 		after = latest[0].ID
 	}
 	r.notef("following alerts of %s; close the connection to stop", m.Name)
-	enc := json.NewEncoder(r.env.Stdout)
 	err = r.app.FollowAlerts(r.ctx, r.actor, m.ID, after, func(v store.AlertView) error {
-		return enc.Encode(alertItem(v))
+		return writeJSONLine(r.env.Stdout, alertItem(v))
 	})
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return nil

@@ -353,7 +353,7 @@ func TestInventory(t *testing.T) {
 func TestInventoryEscapesUntrustedText(t *testing.T) {
 	f := newFixture(t)
 	l := snapshot(901, []string{"EVIL,1"}, 4)
-	l.Title = "Bowl \x1b]52;c;cGF5bG9hZA==\x07 \"quoted\"\nnext"
+	l.Title = "Bowl \x1b]52;c;cGF5bG9hZA==\x07 \"quoted\"\nnext \u009b2J"
 	f.write(t, f.store.ID, l)
 	r := f.run(t, f.owner, "", "inventory").want(t, ExitOK)
 	if strings.ContainsAny(r.stdout, "\x1b\x07") {
@@ -367,6 +367,10 @@ func TestInventoryEscapesUntrustedText(t *testing.T) {
 	var items []inventoryJSON
 	if err := json.Unmarshal([]byte(r.stdout), &items); err != nil || len(items) != 1 || items[0].Title != l.Title {
 		t.Errorf("json does not carry the exact text: %v %s", err, r.stdout)
+	}
+	// The exact text, escaped: a terminal showing the JSON sees no control.
+	if strings.ContainsAny(r.stdout, "\x1b\x07\u009b") || !strings.Contains(r.stdout, `\u009b2J`) {
+		t.Errorf("json output carries raw controls: %q", r.stdout)
 	}
 }
 

@@ -3,6 +3,7 @@
 package command
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"flag"
@@ -96,9 +97,43 @@ func writeCSV(w io.Writer, header []string, records [][]string) error {
 
 // writeJSON writes v indented, ending in a newline.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(escapeC1(b), '\n'))
+	return err
+}
+
+// writeJSONLine writes v as one line of JSON (for --follow streams).
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(escapeC1(b), '\n'))
+	return err
+}
+
+// escapeC1 writes U+0080..U+009F as \u escapes. encoding/json escapes the
+// C0 controls but passes these through as raw UTF-8, and some terminals act
+// on them (U+009B starts a CSI) when a person runs a command without
+// redirecting its output. Escaped, the JSON holds the same text. They can
+// only appear inside JSON strings, so a byte-level rewrite is safe.
+func escapeC1(b []byte) []byte {
+	if !bytes.Contains(b, []byte{0xc2}) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); i++ {
+		if b[i] == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f {
+			out = fmt.Appendf(out, `\u%04x`, b[i+1])
+			i++
+			continue
+		}
+		out = append(out, b[i])
+	}
+	return out
 }
 
 // timestamp formats t as RFC 3339 in UTC; the zero time is empty.
