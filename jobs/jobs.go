@@ -89,10 +89,12 @@ type PushArgs struct {
 	OfferingID int64 `json:"offering_id" river:"unique"`
 	// Bulk marks a push that comes from a bulk change (a CSV import, the
 	// sweep that re-queues lost pushes): it waits behind a seller's single
-	// edits. It is part of the job's uniqueness, so a seller's edit of an
-	// offering whose bulk push is still waiting gets a job of its own at
-	// the seller's priority instead of joining the waiting one; the bulk
-	// job then finds nothing pending and ends without calling Etsy.
+	// edits. A seller's edit of an offering whose bulk push is still
+	// waiting gets a job of its own at the seller's priority (edits are
+	// never deduplicated, and Bulk is part of the sweep's uniqueness); its
+	// push writes the whole listing, so the bulk job, and those of the
+	// listing's other offerings, then find nothing pending and end without
+	// calling Etsy.
 	Bulk bool `json:"bulk,omitempty" river:"unique"`
 }
 
@@ -105,9 +107,9 @@ const (
 )
 
 // InsertOpts makes a push unique per offering (and lane) while it waits or
-// runs. Completed jobs do not count, so an edit made after a push finished
-// gets its own job; an edit made while one runs is deduplicated against it,
-// and the worker pushes again until the offering has nothing pending.
+// runs, which is what the sweep that re-queues lost pushes wants: however
+// often it runs, an offering waits with one sweep job. Completed jobs do
+// not count. Edits do not use it (see EnqueuePushTx).
 func (a PushArgs) InsertOpts() river.InsertOpts {
 	prio := PriorityEdit
 	if a.Bulk {
@@ -356,8 +358,17 @@ func (q *Queue) InsertTx(ctx context.Context, tx store.Tx, args river.JobArgs, o
 // EnqueuePushTx queues the push of an offering's edit in the transaction
 // that records the edit (StockEdit's OnCommit). bulk is true for edits of
 // many rows at once (an import), whose pushes wait behind single edits.
+//
+// Every edit gets a job of its own, not deduplicated: a job that has just
+// found nothing pending still counts as running until River records its
+// end, and an edit committed in that instant would join it and never be
+// pushed. A job whose edit an earlier one already wrote ends after one
+// read, without calling Etsy.
 func (q *Queue) EnqueuePushTx(ctx context.Context, tx store.Tx, storeID, offeringID int64, bulk bool) error {
-	return q.InsertTx(ctx, tx, PushArgs{StoreID: storeID, OfferingID: offeringID, Bulk: bulk}, nil)
+	args := PushArgs{StoreID: storeID, OfferingID: offeringID, Bulk: bulk}
+	opts := args.InsertOpts()
+	opts.UniqueOpts = river.UniqueOpts{}
+	return q.InsertTx(ctx, tx, args, &opts)
 }
 
 // EnqueuePush queues the push of an offering's pending edit outside any
