@@ -91,11 +91,15 @@ type PushArgs struct {
 	// sweep that re-queues lost pushes): it waits behind a seller's single
 	// edits. A seller's edit of an offering whose bulk push is still
 	// waiting gets a job of its own at the seller's priority (edits are
-	// never deduplicated, and Bulk is part of the sweep's uniqueness); its
+	// never deduplicated); its
 	// push writes the whole listing, so the bulk job, and those of the
 	// listing's other offerings, then find nothing pending and end without
 	// calling Etsy.
 	Bulk bool `json:"bulk,omitempty" river:"unique"`
+	// Sweep marks a push queued by the sweep that revives edits whose job
+	// was lost, or by a push handing over to a new job. Only these are
+	// unique per offering (see InsertOpts).
+	Sweep bool `json:"sweep,omitempty" river:"unique"`
 }
 
 func (PushArgs) Kind() string { return "push" }
@@ -106,23 +110,23 @@ const (
 	PriorityBulk = 3
 )
 
-// InsertOpts makes a push unique per offering (and lane) while it waits or
-// runs, which is what the sweep that re-queues lost pushes wants: however
-// often it runs, an offering waits with one sweep job. Completed jobs do
-// not count. Edits do not use it (see EnqueuePushTx).
+// InsertOpts makes a sweep's push unique per offering (and lane) while it
+// waits or runs: however often the sweep runs, an offering waits with one
+// sweep job. A seller's edit always gets a job of its own: a job that has
+// just found nothing pending still counts as running until River records
+// its end, and an edit committed in that instant would join it and never
+// be pushed. A job whose edit an earlier push already wrote ends after one
+// read, without calling Etsy.
 func (a PushArgs) InsertOpts() river.InsertOpts {
 	prio := PriorityEdit
 	if a.Bulk {
 		prio = PriorityBulk
 	}
-	return river.InsertOpts{
-		Queue:    QueuePush,
-		Priority: prio,
-		UniqueOpts: river.UniqueOpts{
-			ByArgs:  true,
-			ByState: activeStates(),
-		},
+	opts := river.InsertOpts{Queue: QueuePush, Priority: prio}
+	if a.Sweep {
+		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: activeStates()}
 	}
+	return opts
 }
 
 // SyncArgs asks for a sync of a store.
@@ -358,24 +362,15 @@ func (q *Queue) InsertTx(ctx context.Context, tx store.Tx, args river.JobArgs, o
 // EnqueuePushTx queues the push of an offering's edit in the transaction
 // that records the edit (StockEdit's OnCommit). bulk is true for edits of
 // many rows at once (an import), whose pushes wait behind single edits.
-//
-// Every edit gets a job of its own, not deduplicated: a job that has just
-// found nothing pending still counts as running until River records its
-// end, and an edit committed in that instant would join it and never be
-// pushed. A job whose edit an earlier one already wrote ends after one
-// read, without calling Etsy.
 func (q *Queue) EnqueuePushTx(ctx context.Context, tx store.Tx, storeID, offeringID int64, bulk bool) error {
-	args := PushArgs{StoreID: storeID, OfferingID: offeringID, Bulk: bulk}
-	opts := args.InsertOpts()
-	opts.UniqueOpts = river.UniqueOpts{}
-	return q.InsertTx(ctx, tx, args, &opts)
+	return q.InsertTx(ctx, tx, PushArgs{StoreID: storeID, OfferingID: offeringID, Bulk: bulk}, nil)
 }
 
 // EnqueuePush queues the push of an offering's pending edit outside any
 // transaction (the sweep that re-queues edits whose job was lost, a push
-// that hands over to a new job).
+// that hands over to a new job), unique per offering while it waits.
 func (q *Queue) EnqueuePush(ctx context.Context, storeID, offeringID int64, bulk bool) error {
-	_, err := q.Insert(ctx, PushArgs{StoreID: storeID, OfferingID: offeringID, Bulk: bulk}, nil)
+	_, err := q.Insert(ctx, PushArgs{StoreID: storeID, OfferingID: offeringID, Bulk: bulk, Sweep: true}, nil)
 	return err
 }
 

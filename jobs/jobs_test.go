@@ -86,22 +86,22 @@ func withWorkers(t *testing.T, q *jobs.Queue) {
 	t.Cleanup(func() { _ = q.Stop(context.Background()) })
 }
 
-func TestPushBurstMakesOneJob(t *testing.T) {
+func TestSweepPushesUniquePerOffering(t *testing.T) {
 	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
 		withWorkers(t, q)
 		ctx := t.Context()
 		var ids []int64
 		for range 3 {
-			id, err := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: 42}, nil)
+			id, err := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: 42, Sweep: true}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ids = append(ids, id)
 		}
 		if ids[0] != ids[1] || ids[1] != ids[2] {
-			t.Fatalf("a burst of edits made jobs %v, want one", ids)
+			t.Fatalf("sweeps of one offering made jobs %v, want one", ids)
 		}
-		other, _ := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: 43}, nil)
+		other, _ := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: 43, Sweep: true}, nil)
 		if other == ids[0] {
 			t.Fatal("another offering shared the job")
 		}
@@ -143,12 +143,14 @@ func TestBulkPushesWaitBehindEdits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Every edit has its own job: one committed as a push ends must
+		// not join it.
 		again, err := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: 42, Bulk: true}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again != bulk {
-			t.Fatalf("a second bulk push of one offering made job %d beside %d", again, bulk)
+		if again == bulk {
+			t.Fatal("a second edit of one offering joined the first one's job")
 		}
 		// The seller's edit of the same offering does not join the waiting
 		// bulk job, whose priority would make the seller wait.
