@@ -1,0 +1,125 @@
+package hub_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store/storetest"
+)
+
+func TestSubscribersGetTheirStoresEvents(t *testing.T) {
+	h := hub.New()
+	a := h.Subscribe(hub.ForStore(1))
+	all := h.Subscribe(nil)
+	defer a.Close()
+	defer all.Close()
+
+	h.Publish(hub.Event{Kind: hub.StockChanged, StoreID: 2})
+	h.Publish(hub.Event{Kind: hub.StockChanged, StoreID: 1, OfferingIDs: []int64{7}})
+
+	if e := <-a.C; e.StoreID != 1 || e.OfferingIDs[0] != 7 {
+		t.Fatalf("store 1 subscriber got %+v", e)
+	}
+	select {
+	case e := <-a.C:
+		t.Fatalf("store 1 subscriber also got %+v", e)
+	default:
+	}
+	if e1, e2 := <-all.C, <-all.C; e1.StoreID != 2 || e2.StoreID != 1 {
+		t.Fatalf("unfiltered subscriber got %+v then %+v", e1, e2)
+	}
+}
+
+// A receiver that stops reading never blocks the publisher: its events are
+// dropped and it learns it missed some, so it reloads.
+func TestSlowSubscriberNeverBlocksPublisher(t *testing.T) {
+	h := hub.New()
+	slow := h.Subscribe(nil)
+	defer slow.Close()
+	done := make(chan struct{})
+	go func() {
+		for i := range 1000 {
+			h.Publish(hub.Event{Kind: hub.StockChanged, StoreID: int64(i)})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("publishing blocked on a subscriber that does not read")
+	}
+	if !slow.Missed() {
+		t.Fatal("the slow subscriber was not told it missed events")
+	}
+	if slow.Missed() {
+		t.Fatal("Missed did not clear")
+	}
+}
+
+func TestClosedSubscriptionGetsNothing(t *testing.T) {
+	h := hub.New()
+	s := h.Subscribe(nil)
+	s.Close()
+	s.Close() // twice is harmless
+	h.Publish(hub.Event{Kind: hub.StoreChanged, StoreID: 1})
+	if _, open := <-s.C; open {
+		t.Fatal("a closed subscription received an event")
+	}
+}
+
+// Two processes on one PostgreSQL: an event published in one reaches the
+// other's subscribers once, and is not echoed back to its own.
+func TestBridgeCarriesEventsBetweenProcesses(t *testing.T) {
+	db := storetest.OpenPostgres(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+
+	h1, h2 := hub.New(), hub.New()
+	b1 := hub.NewBridge(h1, db.Pool(), "proc-1", log)
+	b2 := hub.NewBridge(h2, db.Pool(), "proc-2", log)
+	go b1.Run(ctx)
+	go b2.Run(ctx)
+
+	s1 := h1.Subscribe(hub.ForStore(5))
+	s2 := h2.Subscribe(hub.ForStore(5))
+	defer s1.Close()
+	defer s2.Close()
+
+	// The listeners start asynchronously: publish until the other side hears.
+	want := hub.Event{Kind: hub.StockChanged, StoreID: 5, OfferingIDs: []int64{42}, AccountID: 9}
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	published := 0
+	var got hub.Event
+wait:
+	for {
+		select {
+		case got = <-s2.C:
+			break wait
+		case <-tick.C:
+			h1.Publish(want)
+			published++
+		case <-deadline:
+			t.Fatal("process 2 never heard process 1's event")
+		}
+	}
+	if got.Kind != want.Kind || got.StoreID != 5 || got.AccountID != 9 || len(got.OfferingIDs) != 1 || got.OfferingIDs[0] != 42 {
+		t.Fatalf("process 2 got %+v", got)
+	}
+	// Let anything in flight arrive, then count. Process 1's subscriber got
+	// each of its events once, locally, never a copy back through
+	// PostgreSQL; process 2 got at most one copy of each.
+	time.Sleep(500 * time.Millisecond)
+	local, remote := len(s1.C), 1+len(s2.C)
+	if local != published {
+		t.Fatalf("process 1 published %d events and its own subscriber got %d", published, local)
+	}
+	if remote > published {
+		t.Fatalf("process 2 got %d events for %d published", remote, published)
+	}
+}
