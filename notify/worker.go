@@ -1,7 +1,8 @@
-// River workers that send deliveries and daily digests, each exactly once
-// as far as the database can tell: a job checks the delivery's status before
-// sending and records it right after, and email carries a Message-ID that
-// stays the same on every attempt.
+// River workers that send deliveries and daily digests (and, registered with
+// them, the reconnect notice of revoked.go), each exactly once as far as the
+// database can tell: a job checks the delivery's status before sending and
+// records it right after, and email carries a Message-ID that stays the same
+// on every attempt.
 package notify
 
 import (
@@ -65,10 +66,14 @@ type TelegramSender interface {
 // SenderConfig holds the workers' dependencies. A nil channel is not
 // configured on this server: its deliveries fail with that reason.
 type SenderConfig struct {
-	Store    store.Alerts
+	Store    SenderStore
 	Email    EmailSender
 	Telegram TelegramSender
 	Hub      *hub.Hub
+	// Jobs records, as each message goes out, what a job has sent, so a
+	// job retried after a crash sends only the rest. Optional: without it
+	// the record is written when the attempt ends.
+	Jobs JobOutputs
 	// MessageIDDomain ends every Message-ID (the From address's domain).
 	MessageIDDomain string
 	Logger          *slog.Logger
@@ -77,7 +82,8 @@ type SenderConfig struct {
 
 // Sender does the work of both workers.
 type Sender struct {
-	db       store.Alerts
+	db       SenderStore
+	jobs     JobOutputs
 	email    EmailSender
 	telegram TelegramSender
 	hub      *hub.Hub
@@ -96,15 +102,17 @@ func NewSender(cfg SenderConfig) *Sender {
 	if cfg.MessageIDDomain == "" {
 		cfg.MessageIDDomain = "stockroom.invalid"
 	}
-	return &Sender{db: cfg.Store, email: cfg.Email, telegram: cfg.Telegram, hub: cfg.Hub, domain: cfg.MessageIDDomain,
+	return &Sender{db: cfg.Store, jobs: cfg.Jobs, email: cfg.Email, telegram: cfg.Telegram, hub: cfg.Hub, domain: cfg.MessageIDDomain,
 		log: cfg.Logger, now: cfg.Now}
 }
 
-// Register adds the delivery and digest workers to a River worker set.
+// Register adds the delivery, digest and reconnect-notice workers to a
+// River worker set.
 func (s *Sender) Register(w *river.Workers) error {
 	return errors.Join(
 		river.AddWorkerSafely(w, &DeliveryWorker{s: s}),
 		river.AddWorkerSafely(w, &DigestWorker{s: s}),
+		river.AddWorkerSafely(w, &RevokedWorker{s: s}),
 	)
 }
 

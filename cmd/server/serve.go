@@ -85,7 +85,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		telegram, bot, channels = t, t, append(channels, store.ChannelTelegram)
 	}
 	evaluator := notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Jobs: db.queue, Hub: h, Channels: channels})
-	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mailer, Telegram: telegram, Hub: h,
+	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mailer, Telegram: telegram, Hub: h, Jobs: db.queue,
 		MessageIDDomain: fromDomain(cfg.SMTPFrom), Logger: log.With("component", "notify")})
 	if err := sender.Register(db.queue.Workers()); err != nil {
 		return err
@@ -94,6 +94,13 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	tokens := vault.New(vault.Config{Store: db, Keyring: keys, Etsy: client, Hub: h, Logger: log.With("component", "vault"),
 		OnRevoked: func(ctx context.Context, storeID int64) {
 			log.Warn("Etsy revoked a store's access: its owner must connect it again", "store", storeID)
+			// The store is marked already: queue the notice even if the
+			// call that found the revocation is being cancelled.
+			ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if _, err := db.queue.Insert(ictx, notify.RevokedArgs{StoreID: storeID, At: time.Now().Unix()}, nil); err != nil {
+				log.Error("the owner of a revoked store could not be told", "store", storeID, "err", err)
+			}
 		}})
 	engine, err := syncer.New(syncer.Config{Store: db, Etsy: client, Tokens: tokens, Queue: db.queue, Hub: h,
 		Alerts: evaluator, Logger: log.With("component", "sync")})

@@ -1,0 +1,386 @@
+package notify_test
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/stockroom/stockroom/notify"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlite"
+)
+
+// jobOutputs writes job output through the River client, as
+// *jobs.Queue.JobOutputSet does.
+type jobOutputs struct{ c *river.Client[*sql.Tx] }
+
+func (j jobOutputs) JobOutputSet(ctx context.Context, id int64, output any) error {
+	_, err := j.c.JobUpdate(ctx, id, &river.JobUpdateParams{Output: output})
+	return err
+}
+
+// revokedFlow is a store on SQLite whose owner ada has email alerts on,
+// with River working the notify queue against a mailbox and a fake bot.
+type revokedFlow struct {
+	db     store.DB
+	client *river.Client[*sql.Tx]
+	mb     *mailbox
+	owner  store.Account
+	shop   store.Store
+}
+
+// newRevokedFlow starts River sending through mb (which may not be
+// listening yet) and tg; recordEagerly gives the sender JobOutputs.
+func newRevokedFlow(t *testing.T, mb *mailbox, tg notify.TelegramSender, shopName string, recordEagerly bool) *revokedFlow {
+	t.Helper()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "stockroom.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	raw, err := sqlite.OpenRaw(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.SetMaxOpenConns(1)
+	t.Cleanup(func() { _ = raw.Close() })
+	drv := riversqlite.New(raw)
+	m, err := rivermigrate.New(drv, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		t.Fatal(err)
+	}
+	workers := river.NewWorkers()
+	f := &revokedFlow{db: db, mb: mb}
+	client, err := river.NewClient(drv, &river.Config{
+		Logger:  slog.New(slog.DiscardHandler),
+		Queues:  map[string]river.QueueConfig{notify.QueueNotify: {MaxWorkers: 2}},
+		Workers: workers, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: quickRetry{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.client = client
+	cfg := notify.SenderConfig{Store: db, Email: mb.mailer(t), Telegram: tg, MessageIDDomain: "stockroom.test"}
+	if recordEagerly {
+		cfg.Jobs = jobOutputs{client}
+	}
+	if err := notify.NewSender(cfg).Register(workers); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = client.Stop(stop)
+	})
+	f.owner, err = db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Email: "ada@example.com", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.shop, err = db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: f.owner.ID, EtsyShopID: 7, EtsyUserID: 8, Name: shopName,
+		Currency: "EUR", AccessToken: []byte("a"), RefreshToken: []byte("r"), TokenExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// member adds an account to the store with its notification settings.
+func (f *revokedFlow) member(t *testing.T, name string, role store.Role, p store.AccountUpdateParams) store.Account {
+	t.Helper()
+	ctx := t.Context()
+	a, err := f.db.AccountCreate(ctx, &store.AccountCreateParams{Name: name, Email: name + "@example.com",
+		Fingerprint: "SHA256:" + name, PublicKey: "ssh-ed25519 AAAA" + name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.ID = a.ID
+	if a, err = f.db.AccountUpdate(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: a.ID, StoreID: f.shop.ID, Role: role}); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func (f *revokedFlow) setOwner(t *testing.T, p store.AccountUpdateParams) {
+	t.Helper()
+	p.ID = f.owner.ID
+	var err error
+	if f.owner, err = f.db.AccountUpdate(t.Context(), &p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// revoke marks the store as the vault does and queues the notice as the
+// server's OnRevoked does; it returns the job's id.
+func (f *revokedFlow) revoke(t *testing.T, at time.Time) int64 {
+	t.Helper()
+	ctx := t.Context()
+	if err := f.db.StoreSetStatus(ctx, &store.StoreSetStatusParams{StoreID: f.shop.ID, Status: store.StatusNeedsReauth,
+		LastError: "revoked", Now: at}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.client.Insert(ctx, notify.RevokedArgs{StoreID: f.shop.ID, At: at.Unix()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Job.ID
+}
+
+// completed waits until job id is completed and returns it.
+func (f *revokedFlow) completed(t *testing.T, id int64) *rivertype.JobRow {
+	t.Helper()
+	var row *rivertype.JobRow
+	waitFor(t, "the notice job to complete", func() bool {
+		var err error
+		row, err = f.client.JobGet(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return row.State == rivertype.JobStateCompleted
+	})
+	return row
+}
+
+func TestReconnectNoticeReachesEachOwnerOnceOnEachChosenChannel(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	bot := newFakeBot(t)
+	f := newRevokedFlow(t, mb, bot.client(t), "Clay & Co", true)
+	yes, no, chat := true, false, "4242"
+	f.setOwner(t, store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat})
+	f.member(t, "bob", store.RoleManager, store.AccountUpdateParams{}) // email alerts on
+	f.member(t, "cleo", store.RoleViewer, store.AccountUpdateParams{}) // email alerts on
+	// A second owner who turned email alerts off and linked no chat.
+	f.member(t, "dan", store.RoleOwner, store.AccountUpdateParams{NotifyEmail: &no})
+	// An owner who linked a chat but keeps Telegram alerts off.
+	eveChat := "777"
+	eve := f.member(t, "eve", store.RoleOwner, store.AccountUpdateParams{TelegramChatID: &eveChat})
+
+	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	id := f.revoke(t, at)
+	// The same revocation queued again (a retried insert) is the same job.
+	dup, err := f.client.Insert(t.Context(), notify.RevokedArgs{StoreID: f.shop.ID, At: at.Unix()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !dup.UniqueSkippedAsDuplicate || dup.Job.ID != id {
+		t.Fatalf("a repeated insert made job %d (skipped %v), want job %d", dup.Job.ID, dup.UniqueSkippedAsDuplicate, id)
+	}
+	f.completed(t, id)
+	time.Sleep(200 * time.Millisecond)
+
+	mails := mb.messages()
+	if len(mails) != 2 || len(mb.to("ada@example.com")) != 1 || len(mb.to(eve.Email)) != 1 {
+		var to []string
+		for _, m := range mails {
+			to = append(to, m.To...)
+		}
+		t.Fatalf("emails to %v, want one each to the owners ada and eve", to)
+	}
+	p := parse(t, mb.to("ada@example.com")[0].Data)
+	if s := p.subject(t); s != "Reconnect Clay & Co to Stockroom" {
+		t.Fatalf("subject %q", s)
+	}
+	if mid := p.Header.Get("Message-Id"); mid != "<revoked-"+itoa(at.Unix())+".store-"+itoa(f.shop.ID)+".account-"+itoa(f.owner.ID)+"@stockroom.test>" {
+		t.Fatalf("Message-ID %q", mid)
+	}
+	text := lf(p.Text)
+	for _, want := range []string{"Etsy no longer accepts Stockroom's access to Clay & Co.", "changed their Etsy password or removed the Stockroom app",
+		"Stock edits made in Stockroom are kept, and will be pushed to Etsy once the shop is connected again.",
+		"ssh to Stockroom, open the Stores screen, select Clay & Co and press c."} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("email text lacks %q:\n%s", want, text)
+		}
+	}
+	if !strings.Contains(p.HTML, "Clay &amp; Co") {
+		t.Fatalf("HTML body:\n%s", p.HTML)
+	}
+	msgs := bot.messages()
+	if len(msgs) != 1 || msgs[0].ChatID != "4242" {
+		t.Fatalf("Telegram messages %+v, want one to ada's chat 4242", msgs)
+	}
+	if !strings.HasPrefix(msgs[0].Text, "Reconnect Clay & Co to Stockroom\n\n") || !strings.Contains(msgs[0].Text, "press c") {
+		t.Fatalf("Telegram text:\n%s", msgs[0].Text)
+	}
+
+	// A later revocation, after the shop was reconnected, is a notice of
+	// its own.
+	if err := f.db.StoreSetStatus(t.Context(), &store.StoreSetStatusParams{StoreID: f.shop.ID, Status: store.StatusConnected, Now: at.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	f.completed(t, f.revoke(t, at.Add(2*time.Hour)))
+	waitFor(t, "the second notice", func() bool { return len(mb.to("ada@example.com")) == 2 && len(bot.messages()) == 2 })
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestReconnectNoticeAfterAnSMTPOutageIsSentOnce(t *testing.T) {
+	for _, eager := range []bool{true, false} {
+		name := "recorded at once"
+		if !eager {
+			name = "recorded as each attempt ends"
+		}
+		t.Run(name, func(t *testing.T) {
+			mb := newMailbox(t) // not listening yet
+			bot := newFakeBot(t)
+			f := newRevokedFlow(t, mb, bot.client(t), "Clay & Co", eager)
+			yes, chat := true, "4242"
+			f.setOwner(t, store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat})
+			id := f.revoke(t, time.Now())
+			waitFor(t, "attempts after the mail server refused", func() bool {
+				row, err := f.client.JobGet(t.Context(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return row.Attempt >= 3
+			})
+			if n := len(bot.messages()); n != 1 {
+				t.Fatalf("%d Telegram messages while email was failing, want 1", n)
+			}
+			mb.start(t)
+			f.completed(t, id)
+			time.Sleep(200 * time.Millisecond)
+			if n := len(mb.messages()); n != 1 {
+				t.Fatalf("%d emails after the outage, want exactly 1", n)
+			}
+			if n := len(bot.messages()); n != 1 {
+				t.Fatalf("%d Telegram messages after the outage, want exactly 1", n)
+			}
+		})
+	}
+}
+
+// heldTelegram holds every message until released, like a Bot API that
+// hangs.
+type heldTelegram struct {
+	reached, release chan struct{}
+}
+
+func (h *heldTelegram) Send(ctx context.Context, _, _ string) error {
+	select {
+	case h.reached <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-h.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// A process that dies while a notice is half sent leaves behind what it
+// sent: the job's output names the email before the attempt ends.
+func TestReconnectNoticeRecordsEachMessageAsItGoes(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	tg := &heldTelegram{reached: make(chan struct{}), release: make(chan struct{})}
+	f := newRevokedFlow(t, mb, tg, "Clay & Co", true)
+	yes, chat := true, "4242"
+	f.setOwner(t, store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat})
+	id := f.revoke(t, time.Now())
+	select {
+	case <-tg.reached:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the Telegram message was never tried")
+	}
+	row, err := f.client.JobGet(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"done":[{"account_id":` + itoa(f.owner.ID) + `,"channel":"email"}]}`
+	if row.State != rivertype.JobStateRunning || string(row.Output()) != want {
+		t.Fatalf("job %s with output %s while Telegram hangs, want running with %s", row.State, row.Output(), want)
+	}
+	close(tg.release)
+	f.completed(t, id)
+	if n := len(mb.messages()); n != 1 {
+		t.Fatalf("%d emails, want 1", n)
+	}
+}
+
+func TestReconnectNoticeAfterATelegramOutageIsSentOnce(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	bot := newFakeBot(t)
+	bot.setDown(true)
+	f := newRevokedFlow(t, mb, bot.client(t), "Clay & Co", true)
+	yes, chat := true, "4242"
+	f.setOwner(t, store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat})
+	id := f.revoke(t, time.Now())
+	waitFor(t, "refused Telegram attempts", func() bool { return bot.tries() >= 2 })
+	bot.setDown(false)
+	f.completed(t, id)
+	time.Sleep(200 * time.Millisecond)
+	if n, m := len(mb.messages()), len(bot.messages()); n != 1 || m != 1 {
+		t.Fatalf("%d emails and %d Telegram messages, want one of each", n, m)
+	}
+}
+
+func TestReconnectNoticeIsDroppedOnceTheShopIsReconnected(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	f := newRevokedFlow(t, mb, newFakeBot(t).client(t), "Clay & Co", true)
+	if err := f.db.StoreSetStatus(t.Context(), &store.StoreSetStatusParams{StoreID: f.shop.ID, Status: store.StatusNeedsReauth, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.StoreSetStatus(t.Context(), &store.StoreSetStatusParams{StoreID: f.shop.ID, Status: store.StatusConnected, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.client.Insert(t.Context(), notify.RevokedArgs{StoreID: f.shop.ID, At: time.Now().Unix()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.completed(t, res.Job.ID)
+	if n := len(mb.messages()); n != 0 {
+		t.Fatalf("%d emails for a shop that is connected again", n)
+	}
+}
+
+func TestShopNameIsSafeInTheReconnectNotice(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	evil := "Clay\r\nBcc: victim@example.com\r\n<script>alert(1)</script> & <b>bold</b>"
+	f := newRevokedFlow(t, mb, newFakeBot(t).client(t), evil, true)
+	f.completed(t, f.revoke(t, time.Now()))
+	waitFor(t, "the email", func() bool { return len(mb.messages()) == 1 })
+	raw := mb.messages()[0]
+	if len(raw.To) != 1 || raw.To[0] != "ada@example.com" {
+		t.Fatalf("recipients %v", raw.To)
+	}
+	p := parse(t, raw.Data)
+	if p.Header.Get("Bcc") != "" {
+		t.Fatal("a Bcc header was injected")
+	}
+	if s := p.subject(t); s != "Reconnect Clay Bcc: victim@example.com <script>alert(1)</script> & <b>bold</b> to Stockroom" {
+		t.Fatalf("subject %q", s)
+	}
+	if strings.Contains(p.HTML, "<script>") || strings.Contains(p.HTML, "<b>bold") ||
+		!strings.Contains(p.HTML, "Clay Bcc: victim@example.com &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;") {
+		t.Fatalf("HTML body not escaped:\n%s", p.HTML)
+	}
+	if strings.Contains(p.Text, "\r\nBcc") || strings.Contains(lf(p.Text), "\nBcc") {
+		t.Fatalf("text body keeps the line break:\n%q", p.Text)
+	}
+}
