@@ -190,16 +190,9 @@ func (v *Vault) token(ctx context.Context, storeID int64, before time.Duration, 
 	need := func(tok store.StoreTokens, access string) bool {
 		return !tok.ExpiresAt.After(v.cfg.Now().Add(before)) || (stale != "" && access == stale)
 	}
-	tok, err := v.cfg.Store.StoreTokensGet(ctx, storeID)
+	tok, access, err := v.load(ctx, storeID)
 	if err != nil {
-		return "", fmt.Errorf("vault: store %d: %w", storeID, err)
-	}
-	if err := usable(tok); err != nil {
 		return "", err
-	}
-	access, err := v.open(tok.AccessToken, AccessTokenAD(tok.EtsyShopID))
-	if err != nil {
-		return "", fmt.Errorf("vault: store %d access token: %w", storeID, err)
 	}
 	if !need(tok, access) {
 		return access, nil
@@ -274,18 +267,25 @@ func (v *Vault) refresh(ctx context.Context, storeID int64, need func(store.Stor
 
 // current opens the access token the store holds now.
 func (v *Vault) current(ctx context.Context, storeID int64) (string, error) {
+	_, access, err := v.load(ctx, storeID)
+	return access, err
+}
+
+// load reads the store's tokens and opens its access token, refusing a
+// store that must be connected again.
+func (v *Vault) load(ctx context.Context, storeID int64) (store.StoreTokens, string, error) {
 	tok, err := v.cfg.Store.StoreTokensGet(ctx, storeID)
 	if err != nil {
-		return "", fmt.Errorf("vault: store %d: %w", storeID, err)
+		return tok, "", fmt.Errorf("vault: store %d: %w", storeID, err)
 	}
 	if err := usable(tok); err != nil {
-		return "", err
+		return tok, "", err
 	}
 	access, err := v.open(tok.AccessToken, AccessTokenAD(tok.EtsyShopID))
 	if err != nil {
-		return "", fmt.Errorf("vault: store %d access token: %w", storeID, err)
+		return tok, "", fmt.Errorf("vault: store %d access token: %w", storeID, err)
 	}
-	return access, nil
+	return tok, access, nil
 }
 
 // refreshLeased takes the store's lease, or waits for the process holding it
@@ -348,16 +348,9 @@ func (v *Vault) refreshHolding(ctx context.Context, storeID int64, need func(sto
 
 	// Read again under the lease: another process may have saved between
 	// our last look and our acquiring it.
-	tok, err := v.cfg.Store.StoreTokensGet(work, storeID)
+	tok, access, err := v.load(work, storeID)
 	if err != nil {
-		return "", fmt.Errorf("vault: store %d: %w", storeID, err)
-	}
-	if err := usable(tok); err != nil {
 		return "", err
-	}
-	access, err := v.open(tok.AccessToken, AccessTokenAD(tok.EtsyShopID))
-	if err != nil {
-		return "", fmt.Errorf("vault: store %d access token: %w", storeID, err)
 	}
 	if !need(tok, access) {
 		return access, nil
