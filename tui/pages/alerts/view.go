@@ -46,7 +46,9 @@ func (m *Model) View() string {
 	switch {
 	case len(m.alerts) == 0 && m.loading:
 	case len(m.alerts) == 0 && m.view == Active:
-		lines = append(lines, s.Success.Render(common.Fit("No active alerts: nothing is at or below its threshold.", m.width)))
+		lines = append(lines, s.Success.Render(common.Fit("No active alerts.", m.width)),
+			s.Muted.Render(common.Fit("An alert fires when stock falls to its threshold. Rows already low when the shop", m.width)),
+			s.Muted.Render(common.Fit("was connected show LOW on the Inventory screen, where L jumps to them.", m.width)))
 	case len(m.alerts) == 0:
 		lines = append(lines, s.Muted.Render(common.Fit("No resolved alerts yet.", m.width)))
 	default:
