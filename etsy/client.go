@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -271,6 +272,9 @@ func (s *ShopClient) attempt(ctx context.Context, req apiRequest, token string, 
 
 	start := c.now()
 	c.limits.countCall(s.key)
+	if n, ok := ctx.Value(callCounterKey{}).(*atomic.Int64); ok {
+		n.Add(1)
+	}
 	resp, err := c.http.Do(hreq)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -376,4 +380,15 @@ func messageOr(msg string, status int) string {
 		return msg
 	}
 	return http.StatusText(status)
+}
+
+type callCounterKey struct{}
+
+// CountCalls returns a context under which every call the client sends to
+// Etsy is counted in the returned counter. Calls(key) counts all of a shop's
+// calls; this counts one piece of work's own, even while other work on the
+// same shop runs at once (the sync log's "Etsy calls" of a run).
+func CountCalls(ctx context.Context) (context.Context, *atomic.Int64) {
+	n := new(atomic.Int64)
+	return context.WithValue(ctx, callCounterKey{}, n), n
 }

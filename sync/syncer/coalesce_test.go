@@ -233,3 +233,61 @@ func TestVariationGoneFailsOnlyItself(t *testing.T) {
 		}
 	})
 }
+
+// Pushes to several listings of one shop run at once; each run's "Etsy
+// calls" in the sync log are its own (one read, one write), not whatever
+// the shop's other work spent meanwhile.
+func TestConcurrentPushesCountTheirOwnCalls(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 40, Receipts: 5}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		// One row from each of several listings.
+		seen := map[int64]bool{}
+		var items []store.StockEditItem
+		for _, r := range e.rows() {
+			if seen[r.EtsyListingID] || r.Gone || r.ListingState != "active" || r.Quantity < 2 {
+				continue
+			}
+			seen[r.EtsyListingID] = true
+			items = append(items, store.StockEditItem{OfferingID: r.OfferingID, Version: r.Version, Quantity: r.Quantity - 1})
+			if len(items) == 6 {
+				break
+			}
+		}
+		if len(items) < 3 {
+			t.Fatalf("only %d listings to edit", len(items))
+		}
+		e.start()
+		e.sb.ResetCalls()
+		if _, err := e.db.StockEdit(e.ctx, &store.StockEditParams{AccountID: e.account, StoreID: e.storeID, Source: store.SourceTUI,
+			Edits: items, Now: time.Now(),
+			OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
+				for _, r := range rows {
+					if err := e.q.EnqueuePushTx(ctx, tx, e.storeID, r.OfferingID, false); err != nil {
+						return err
+					}
+				}
+				return nil
+			}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			e.waitRow(it.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
+		}
+		time.Sleep(300 * time.Millisecond)
+		runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+		total := 0
+		for _, r := range runs {
+			if r.Kind != store.SyncPush {
+				continue
+			}
+			total += r.APICalls
+			if r.APICalls != 2 {
+				t.Errorf("push run %d records %d calls, want its own 2", r.ID, r.APICalls)
+			}
+		}
+		if total != e.calls() {
+			t.Errorf("push runs record %d calls in all, Etsy saw %d", total, e.calls())
+		}
+	})
+}

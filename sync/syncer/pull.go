@@ -109,13 +109,12 @@ func (s *pullStats) addListings(res store.SyncWriteResult) {
 
 // syncLocked runs the sync while holder holds the store's sync lease.
 func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.SyncKind, trigger store.SyncTrigger, holder string) (store.SyncRun, error) {
-	key := Key(st.ID)
 	run, err := e.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: kind, Trigger: trigger, Now: e.now()})
 	if err != nil {
 		return store.SyncRun{}, err
 	}
 	e.hub.Publish(hub.Event{Kind: hub.SyncStarted, StoreID: st.ID, RunID: run.ID, State: string(kind)})
-	callsBefore := e.etsy.Calls(key)
+	ctx, calls := etsy.CountCalls(ctx)
 	stats := &pullStats{offerings: map[int64]bool{}}
 	started := e.now()
 
@@ -158,7 +157,7 @@ func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.Sync
 		var err error
 		finished, err = e.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{
 			ID: run.ID, Result: result, ListingsChanged: stats.listings, ReceiptsChanged: stats.receipts,
-			APICalls: int(e.etsy.Calls(key) - callsBefore), Error: msg, Now: e.now(),
+			APICalls: int(calls.Load()), Error: msg, Now: e.now(),
 		})
 		return err
 	})

@@ -264,8 +264,8 @@ func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, e
 	if err != nil {
 		return err
 	}
-	key := Key(st.ID)
-	callsBefore := e.etsy.Calls(key)
+	// Other pushes and syncs of this shop may run at once: count only ours.
+	ctx, calls := etsy.CountCalls(ctx)
 	changed := 0
 	// inDoubt is set from the moment the write is sent until its outcome
 	// is recorded for every offering it covered.
@@ -283,7 +283,7 @@ func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, e
 		}
 		if ferr := retryWrite(fctx, func(ctx context.Context) error {
 			_, err := e.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: run.ID, Result: result, ListingsChanged: changed,
-				APICalls: int(e.etsy.Calls(key) - callsBefore), Error: msg, Now: e.now()})
+				APICalls: int(calls.Load()), Error: msg, Now: e.now()})
 			return err
 		}); ferr != nil {
 			e.log.Error("push run finish", "store", st.ID, "run", run.ID, "err", ferr)
