@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -144,7 +146,21 @@ func etsyClient(ctx context.Context, cfg *config.Config, g *errgroup.Group, log 
 			Keystring: demoKeystring, SharedSecret: demoSecret, RedirectURIs: []string{redirect},
 			PerSecond: 10, PerDay: 10000, BaseURL: base, Logger: log.With("component", "sandbox"),
 		})
-		sb.Load(sandbox.Generate(sandbox.GenOptions{Seed: 1, Shops: 1, Listings: 300, Receipts: 300}))
+		if err := sb.Load(sandbox.Generate(sandbox.GenOptions{Seed: 1, Shops: 1, Listings: 300, Receipts: 300})); err != nil {
+			return nil, err
+		}
+		// The sandbox announces its sales like Etsy does, signed, so a sale
+		// made through its /_sandbox/sale hook shows in seconds.
+		if cfg.EtsyWebhookSecret == "" {
+			key := make([]byte, 32)
+			if _, err := rand.Read(key); err != nil {
+				return nil, err
+			}
+			cfg.EtsyWebhookSecret = "whsec_" + base64.StdEncoding.EncodeToString(key)
+		}
+		if err := sb.SetWebhook("http://"+browserAddr(cfg.HTTPAddr)+"/etsy/webhook", cfg.EtsyWebhookSecret); err != nil {
+			return nil, err
+		}
 		srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		g.Go(func() error {
 			if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
