@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -89,7 +90,7 @@ func runSandbox(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	err := sandbox.Run(ctx, *addr, *seed, sandbox.Config{
 		Keystring: *keystring, SharedSecret: *secret, PerSecond: *perSecond, PerDay: *perDay,
-		BaseURL: "http://" + *addr,
+		BaseURL: "http://" + *addr, Logger: slog.New(slog.NewTextHandler(stderr, nil)),
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "sandbox:", err)
