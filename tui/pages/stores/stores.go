@@ -162,6 +162,10 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.c.Keys
 	if m.connect != nil {
+		if m.connect.done && m.connect.err != nil && key.Matches(msg, k.Connect) {
+			// The failure screen offers c to try again.
+			return m.StartConnect()
+		}
 		if key.Matches(msg, k.Back) || (m.connect.done && key.Matches(msg, k.Enter)) {
 			if m.connect.cancel != nil {
 				m.connect.cancel()
@@ -342,6 +346,9 @@ func (m *Model) connectView() string {
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	if m.connect != nil {
+		if m.connect.done && m.connect.err != nil {
+			return []key.Binding{k.Back, key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "try again"))}
+		}
 		return []key.Binding{k.Back}
 	}
 	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "use this shop")), k.Connect, k.SyncNow}

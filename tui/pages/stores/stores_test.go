@@ -158,3 +158,26 @@ func TestConnectLinkLongerThanTheScreenIsWhole(t *testing.T) {
 		t.Fatalf("link on screen %q\nwant %q", joined.String(), long)
 	}
 }
+
+func TestConnectFailureOffersTryAgain(t *testing.T) {
+	conn := &connector{url: "https://www.etsy.com/oauth/connect?state=state-1", result: make(chan store.Store, 2), err: errors.New("access_denied")}
+	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
+	m := New(env.Common(env.Owner, 120, 60))
+	m.SetSize(120, 58)
+	var comp common.Component = m
+	conn.result <- store.Store{}
+	tuitest.Drive(comp, wait, tuitest.Key("c"))
+	if !strings.Contains(ansi.Strip(m.View()), "c to try again") {
+		t.Fatalf("frame:\n%s", ansi.Strip(m.View()))
+	}
+	conn.err = nil
+	_, cmd := comp.Update(tuitest.Key("c"))
+	started := tuitest.Run(cmd, wait)
+	if len(started) != 1 {
+		t.Fatalf("c on the failure screen gave %v", started)
+	}
+	comp.Update(started[0])
+	if f := ansi.Strip(m.View()); !strings.Contains(f, conn.url) || !strings.Contains(f, "Waiting for Etsy") {
+		t.Fatalf("c did not start a new attempt:\n%s", f)
+	}
+}
