@@ -579,11 +579,25 @@ func (m *Model) View() tea.View {
 		if m.showHelp {
 			b.WriteString(m.help.FullHelpView(append(cur.FullHelp(), m.globalHelp())))
 		} else {
-			b.WriteString(m.help.ShortHelpView(append(cur.ShortHelp(), m.c.Keys.Palette, m.c.Keys.Help, m.c.Keys.Quit)))
+			b.WriteString(m.help.ShortHelpView(append(cur.ShortHelp(), m.sessionHelp(cur)...)))
 		}
 	}
 	v.SetContent(b.String())
 	return v
+}
+
+// sessionHelp is what the help bar adds to a screen's keys. While the
+// screen takes keys as text (an edit, a filter, sign-up) only ctrl+c still
+// reaches the root, so :, ? and q are not offered then; sign-up has no
+// palette.
+func (m *Model) sessionHelp(cur common.Component) []key.Binding {
+	if capturing(cur) {
+		return []key.Binding{key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))}
+	}
+	if m.signup != nil {
+		return []key.Binding{m.c.Keys.Help, m.c.Keys.Quit}
+	}
+	return []key.Binding{m.c.Keys.Palette, m.c.Keys.Help, m.c.Keys.Quit}
 }
 
 func (m *Model) globalHelp() []key.Binding {

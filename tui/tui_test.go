@@ -267,3 +267,34 @@ func TestHostileTextEndToEnd(t *testing.T) {
 		t.Errorf("stores frame:\n%s", ansi.Strip(frames[1]))
 	}
 }
+
+// TestHelpBarOffersOnlyKeysThatWork: while a screen takes keys as text,
+// :, ? and q are typed, not obeyed, so the help bar must not offer them.
+func TestHelpBarOffersOnlyKeysThatWork(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)
+	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l.quiet()
+	footer := func() string {
+		lines := strings.Split(l.plain(), "\n")
+		return lines[len(lines)-1]
+	}
+	if f := footer(); !strings.Contains(f, ": commands") || !strings.Contains(f, "q quit") {
+		t.Fatalf("browsing footer: %q", f)
+	}
+	l.send(tuitest.Key("e"))
+	if f := footer(); strings.Contains(f, ": commands") || strings.Contains(f, "q quit") || !strings.Contains(f, "ctrl+c quit") {
+		t.Errorf("editing footer: %q", f)
+	}
+	l.send(tuitest.Key("esc"), tuitest.Key("/"))
+	if f := footer(); strings.Contains(f, "? help") || !strings.Contains(f, "ctrl+c quit") {
+		t.Errorf("filter footer: %q", f)
+	}
+
+	o := session(env, nil, "", nil)
+	o.PublicKey = tuitest.NewKey(t)
+	l = newLoop(t, New(o), 100, 30)
+	if f := footer(); strings.Contains(f, "q quit") || strings.Contains(f, ": commands") || strings.Count(f, "ctrl+c quit") != 1 {
+		t.Errorf("sign-up footer: %q", f)
+	}
+}

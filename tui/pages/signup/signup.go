@@ -167,13 +167,13 @@ func (m *Model) View() string {
 }
 
 func (m *Model) ShortHelp() []key.Binding {
+	// The root adds how to quit.
 	if m.closed {
-		return []key.Binding{m.c.Keys.Quit}
+		return nil
 	}
 	return []key.Binding{
 		key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
 		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "create account")),
-		key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 	}
 }
 
