@@ -110,6 +110,9 @@ type ProfileParams struct {
 
 // UpdateProfile changes the actor's own account.
 func (s *Service) UpdateProfile(ctx context.Context, a Actor, p ProfileParams) (store.Account, error) {
+	if _, err := s.active(ctx, a); err != nil {
+		return store.Account{}, err
+	}
 	if p.Name != nil {
 		n, err := ValidateName(*p.Name)
 		if err != nil {
@@ -165,6 +168,9 @@ func (s *Service) Keys(ctx context.Context, a Actor) ([]store.Key, error) {
 
 // KeyAdd adds a public key given in authorized_keys format.
 func (s *Service) KeyAdd(ctx context.Context, a Actor, authorized string) (store.Key, error) {
+	if _, err := s.active(ctx, a); err != nil {
+		return store.Key{}, err
+	}
 	pk, comment, _, _, err := ssh.ParseAuthorizedKey([]byte(strings.TrimSpace(authorized)))
 	if err != nil {
 		return store.Key{}, errors.New("not a public key: paste one line such as \"ssh-ed25519 AAAA... you@laptop\"")
@@ -179,6 +185,9 @@ func (s *Service) KeyAdd(ctx context.Context, a Actor, authorized string) (store
 
 // KeyRemove removes one of the actor's keys; the last one stays.
 func (s *Service) KeyRemove(ctx context.Context, a Actor, keyID int64) error {
+	if _, err := s.active(ctx, a); err != nil {
+		return err
+	}
 	err := s.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.Account.ID, KeyID: keyID})
 	if errors.Is(err, store.ErrLastKey) {
 		return errors.New("this is your only key: add another before removing it")

@@ -3,6 +3,7 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
@@ -23,16 +24,19 @@ type AdminView struct {
 	Stores   []AdminStore
 }
 
-func (s *Service) admin(a Actor) error {
-	if !a.Account.IsAdmin || a.Account.Disabled {
+// admin checks the account as it is now: an admin disabled or demoted while
+// a session is open loses the admin actions at once.
+func (s *Service) admin(ctx context.Context, a Actor) error {
+	acct, err := s.active(ctx, a)
+	if errors.Is(err, ErrDisabled) || err == nil && !acct.IsAdmin {
 		return ErrNotAdmin
 	}
-	return nil
+	return err
 }
 
 // AdminOverview lists every account and store.
 func (s *Service) AdminOverview(ctx context.Context, a Actor) (AdminView, error) {
-	if err := s.admin(a); err != nil {
+	if err := s.admin(ctx, a); err != nil {
 		return AdminView{}, err
 	}
 	var v AdminView
@@ -71,7 +75,7 @@ func (s *Service) AdminOverview(ctx context.Context, a Actor) (AdminView, error)
 // AdminSetDisabled disables or enables an account. Admins cannot disable
 // themselves, so a server always keeps one.
 func (s *Service) AdminSetDisabled(ctx context.Context, a Actor, accountID int64, disabled bool) error {
-	if err := s.admin(a); err != nil {
+	if err := s.admin(ctx, a); err != nil {
 		return err
 	}
 	if accountID == a.Account.ID && disabled {
@@ -86,7 +90,7 @@ func (s *Service) AdminSetDisabled(ctx context.Context, a Actor, accountID int64
 
 // AdminSyncStore enqueues a sync of any store.
 func (s *Service) AdminSyncStore(ctx context.Context, a Actor, storeID int64) error {
-	if err := s.admin(a); err != nil {
+	if err := s.admin(ctx, a); err != nil {
 		return err
 	}
 	st, err := s.db.StoreGet(ctx, storeID)

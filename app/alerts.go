@@ -114,8 +114,8 @@ const linkAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 // (as "/start K7QXM-3HRWD" or on its own). It works once, for
 // TelegramLinkTTL, and replaces the account's earlier code.
 func (s *Service) TelegramLinkCode(ctx context.Context, a Actor) (string, error) {
-	if a.Account.Disabled {
-		return "", ErrDisabled
+	if _, err := s.active(ctx, a); err != nil {
+		return "", err
 	}
 	// 10 characters of 32: 50 bits, far beyond what guessing through
 	// Telegram could try in 15 minutes.

@@ -143,10 +143,27 @@ func (s *Service) Hub() *hub.Hub { return s.hub }
 // OAuth token, that is per shop.
 func BudgetKey(storeID int64) string { return strconv.FormatInt(storeID, 10) }
 
+// active re-reads the actor's account. An Actor is resolved once, when its
+// SSH session opens, and an admin may disable the account while sessions
+// of it are open: each action checks the account as it is now.
+func (s *Service) active(ctx context.Context, a Actor) (store.Account, error) {
+	if a.Account.Disabled {
+		return a.Account, ErrDisabled
+	}
+	acct, err := s.db.AccountGetByID(ctx, a.Account.ID)
+	if err != nil {
+		return acct, err
+	}
+	if acct.Disabled {
+		return acct, ErrDisabled
+	}
+	return acct, nil
+}
+
 // member loads a store the actor belongs to.
 func (s *Service) member(ctx context.Context, a Actor, storeID int64) (store.MemberStore, error) {
-	if a.Account.Disabled {
-		return store.MemberStore{}, ErrDisabled
+	if _, err := s.active(ctx, a); err != nil {
+		return store.MemberStore{}, err
 	}
 	return s.db.StoreGetForAccount(ctx, a.Account.ID, storeID)
 }

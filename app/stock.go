@@ -23,6 +23,9 @@ func (s *Service) Inventory(ctx context.Context, a Actor, storeID int64) ([]stor
 
 // Row returns one inventory row of the actor's stores.
 func (s *Service) Row(ctx context.Context, a Actor, offeringID int64) (store.InventoryRow, error) {
+	if _, err := s.active(ctx, a); err != nil {
+		return store.InventoryRow{}, err
+	}
 	return s.db.InventoryGet(ctx, a.Account.ID, offeringID)
 }
 

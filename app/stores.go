@@ -21,6 +21,9 @@ type StoreView struct {
 
 // Stores lists the actor's stores with their sync state and Etsy budget.
 func (s *Service) Stores(ctx context.Context, a Actor) ([]StoreView, error) {
+	if _, err := s.active(ctx, a); err != nil {
+		return nil, err
+	}
 	ms, err := s.db.StoreListForAccount(ctx, a.Account.ID)
 	if err != nil {
 		return nil, err
@@ -51,6 +54,9 @@ func (s *Service) Store(ctx context.Context, a Actor, storeID int64) (store.Memb
 // ResolveStore picks a store for a command: by id, Etsy shop id or name;
 // with ref empty, the actor's only store.
 func (s *Service) ResolveStore(ctx context.Context, a Actor, ref string) (store.MemberStore, error) {
+	if _, err := s.active(ctx, a); err != nil {
+		return store.MemberStore{}, err
+	}
 	ms, err := s.db.StoreListForAccount(ctx, a.Account.ID)
 	if err != nil {
 		return store.MemberStore{}, err
@@ -111,6 +117,9 @@ func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSetti
 func (s *Service) StartConnect(ctx context.Context, a Actor) (authURL, state string, err error) {
 	if s.connect == nil {
 		return "", "", errors.New("connecting shops is not configured on this server")
+	}
+	if _, err := s.active(ctx, a); err != nil {
+		return "", "", err
 	}
 	return s.connect.Start(ctx, a.Account.ID, a.Fingerprint)
 }
