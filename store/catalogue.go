@@ -77,7 +77,12 @@ type SyncListingsWriteParams struct {
 	StoreID  int64
 	Listings []ListingSnapshot
 	Now      time.Time
-	Cursor   *StoreSetSyncStateParams
+	// ReadAt is when the page was read from Etsy (taken before the call).
+	// An offering whose push was recorded at or after it keeps what the
+	// push recorded: the page's picture of it predates Etsy's answer to
+	// the write. Zero skips the check.
+	ReadAt time.Time
+	Cursor *StoreSetSyncStateParams
 	// OnCommit runs in the page's transaction (e.g. to enqueue alert checks).
 	OnCommit func(ctx context.Context, tx Tx, res SyncWriteResult) error
 }

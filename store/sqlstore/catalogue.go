@@ -35,6 +35,7 @@ type existingProduct struct {
 	enabled             bool
 	readiness           int64
 	version             int64
+	pushedAt            int64
 }
 
 func (s *Store) SyncListingsWrite(ctx context.Context, p *store.SyncListingsWriteParams) (store.SyncWriteResult, error) {
@@ -140,14 +141,14 @@ func (s *Store) existingProducts(ctx context.Context, tx Tx, listingIDs []int64,
 		return nil
 	}
 	const cols = `SELECT p.id, p.listing_id, p.product_key, p.sku, p.variation, p.property_values, p.etsy_product_id, p.gone,
-			o.id, o.etsy_offering_id, o.quantity, o.price_amount, o.price_divisor, o.currency, o.is_enabled, o.readiness_state_id, o.version`
+			o.id, o.etsy_offering_id, o.quantity, o.price_amount, o.price_divisor, o.currency, o.is_enabled, o.readiness_state_id, o.version, o.pushed_at`
 	var q string
 	var args []any
 	if s.arrays {
 		// LIMIT and OFFSET keep each subquery apart, so every listing and
 		// every product is an index probe whatever the statistics say.
 		q = `SELECT p.id, p.listing_id, p.product_key, p.sku, p.variation, p.property_values, p.etsy_product_id, p.gone,
-				o.id, o.etsy_offering_id, o.quantity, o.price_amount, o.price_divisor, o.currency, o.is_enabled, o.readiness_state_id, o.version
+				o.id, o.etsy_offering_id, o.quantity, o.price_amount, o.price_divisor, o.currency, o.is_enabled, o.readiness_state_id, o.version, o.pushed_at
 			FROM unnest(CAST($1 AS BIGINT[])) AS k(key_id)
 			CROSS JOIN LATERAL (SELECT * FROM products WHERE listing_id = k.key_id OFFSET 0) p
 			CROSS JOIN LATERAL (SELECT * FROM offerings WHERE product_id = p.id LIMIT 1) o`
@@ -166,7 +167,7 @@ func (s *Store) existingProducts(ctx context.Context, tx Tx, listingIDs []int64,
 		var e existingProduct
 		if err := rows.Scan(&e.id, &e.listingID, &e.key, &e.sku, &e.variation, &e.props, &e.etsyProductID, &e.gone,
 			&e.offeringID, &e.etsyOfferingID, &e.quantity, &e.price.Amount, &e.price.Divisor, &e.price.Currency,
-			&e.enabled, &e.readiness, &e.version); err != nil {
+			&e.enabled, &e.readiness, &e.version, &e.pushedAt); err != nil {
 			return err
 		}
 		fn(e)
@@ -198,6 +199,7 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 	}); err != nil {
 		return err
 	}
+	readAt := ms(p.ReadAt) // 0: no check
 	var inserts []newProduct
 	var stmts []Statement
 	for _, l := range p.Listings {
@@ -220,6 +222,9 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 			if e.sku != ps.SKU || e.variation != ps.Variation || e.props != ps.PropertyValues || e.etsyProductID != ps.EtsyProductID || e.gone {
 				stmts = append(stmts, Statement{`UPDATE products SET sku = $2, variation = $3, property_values = $4,
 					etsy_product_id = $5, gone = $6 WHERE id = $1`, []any{e.id, ps.SKU, ps.Variation, ps.PropertyValues, ps.EtsyProductID, false}})
+			}
+			if readAt != 0 && e.pushedAt >= readAt {
+				continue // pushed since the page was read: the push's record is newer
 			}
 			if e.etsyOfferingID != ps.EtsyOfferingID || e.quantity != ps.Quantity || e.price != ps.Price ||
 				e.enabled != ps.Enabled || e.readiness != ps.ReadinessID {

@@ -249,6 +249,41 @@ var pushTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("after the second push = %+v", done)
 		}
 	},
+	// A sync reads a page, a push writes one of its offerings and is
+	// recorded, then the sync writes its page: the page's picture of that
+	// offering is older than the push and must not replace it, or the row
+	// shows the old count and the seller's next edit is applied against it.
+	"SyncReadBeforePush": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "alice", 904)
+		r := s.rows[0] // Etsy holds 10
+		e := h.edit(t, s, r.OfferingID, r.Version, 8)
+		readAt := h.at(time.Second)
+		page := listing(9040, 3, 10) // Etsy as the sync read it, before the push
+		_, err := h.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: e.DesiredVersion, Pushed: 8, Etsy: 8, Now: h.at(2 * time.Second)})
+		noErr(t, err, "push done")
+		page.Products[1].Quantity = 7 // a sale of another variation, not pushed
+		res, err := h.db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: s.store.ID, Listings: []store.ListingSnapshot{page},
+			Now: h.at(3 * time.Second), ReadAt: readAt})
+		noErr(t, err, "sync write")
+		if got := h.row(t, r.OfferingID); got.Quantity != 8 || got.Shown() != 8 {
+			t.Fatalf("a picture read before the push replaced it: %+v", got)
+		}
+		if got := h.row(t, s.rows[1].OfferingID); got.Quantity != 7 {
+			t.Fatalf("the sale of another variation was not written: %+v", got)
+		}
+		if len(res.StockChanges) != 1 || res.StockChanges[0].OfferingID != s.rows[1].OfferingID {
+			t.Fatalf("stock changes = %+v", res.StockChanges)
+		}
+		// A picture read after the push is Etsy's word again.
+		page.Products[0].Quantity = 6
+		_, err = h.db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: s.store.ID, Listings: []store.ListingSnapshot{page},
+			Now: h.at(5 * time.Second), ReadAt: h.at(4 * time.Second)})
+		noErr(t, err, "second sync write")
+		if got := h.row(t, r.OfferingID); got.Quantity != 6 {
+			t.Fatalf("a picture read after the push was not written: %+v", got)
+		}
+	},
 	"Failed": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		s := h.seller(t, "alice", 903)

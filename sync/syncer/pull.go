@@ -219,6 +219,8 @@ func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats,
 	var seen []int64
 	for _, state := range listingStates {
 		for offset := 0; ; offset += pageSize {
+			// A push recorded after this instant is newer than the page.
+			readAt := e.now()
 			page, err := shop.GetListingsByShop(ctx, st.EtsyShopID, etsy.ListingsParams{
 				State: state, Limit: pageSize, Offset: offset, IncludeInventory: true,
 			})
@@ -234,7 +236,7 @@ func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats,
 				snaps = append(snaps, snap)
 				seen = append(seen, l.ListingID)
 			}
-			res, err := e.writeListings(ctx, st.ID, snaps)
+			res, err := e.writeListings(ctx, st.ID, snaps, readAt)
 			if err != nil {
 				return err
 			}
@@ -336,6 +338,7 @@ func (e *Engine) refreshListings(ctx context.Context, st store.Store, shop *etsy
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	for start := 0; start < len(ids); start += pageSize {
+		readAt := e.now()
 		batch, err := shop.GetListingsInventoryByIDs(ctx, ids[start:min(start+pageSize, len(ids))])
 		if err != nil {
 			return err
@@ -348,7 +351,7 @@ func (e *Engine) refreshListings(ctx context.Context, st store.Store, shop *etsy
 			}
 			snaps = append(snaps, snap)
 		}
-		res, err := e.writeListings(ctx, st.ID, snaps)
+		res, err := e.writeListings(ctx, st.ID, snaps, readAt)
 		if err != nil {
 			return err
 		}
