@@ -359,9 +359,15 @@ func TestInventoryEscapesUntrustedText(t *testing.T) {
 	if strings.ContainsAny(r.stdout, "\x1b\x07") {
 		t.Errorf("table carries control characters: %q", r.stdout)
 	}
-	recs := readCSV(t, f.run(t, f.owner, "", "inventory", "--format", "csv", "--filter", "evil").want(t, ExitOK).stdout)
-	if len(recs) != 2 || recs[1][0] != "EVIL,1" || recs[1][8] != l.Title {
-		t.Errorf("csv does not carry the exact text: %q", recs)
+	// CSV keeps the text, quoted (comma, quotes, line break), but not the
+	// controls it cannot escape.
+	out := f.run(t, f.owner, "", "inventory", "--format", "csv", "--filter", "evil").want(t, ExitOK).stdout
+	if strings.ContainsAny(out, "\x1b\x07\u009b") {
+		t.Errorf("csv carries terminal controls: %q", out)
+	}
+	recs := readCSV(t, out)
+	if want := "Bowl ]52;c;cGF5bG9hZA== \"quoted\"\nnext 2J"; len(recs) != 2 || recs[1][0] != "EVIL,1" || recs[1][8] != want {
+		t.Errorf("csv text: %q", recs)
 	}
 	r = f.run(t, f.owner, "", "inventory", "--format", "json", "--filter", "EVIL").want(t, ExitOK)
 	var items []inventoryJSON

@@ -82,17 +82,44 @@ func (t *table) row(cells ...string) {
 func (t *table) flush() error { return t.tw.Flush() }
 
 // writeCSV writes a header and records per RFC 4180 (CRLF line ends, as
-// spreadsheets expect).
+// spreadsheets expect). Cells keep their exact text, quoted as needed,
+// except for terminal control characters: CSV has no way to escape them,
+// a CSV printed to the terminal would run them (ESC starts a sequence that
+// can write the clipboard), and no real title or SKU holds one. Tabs and
+// line breaks stay.
 func writeCSV(w io.Writer, header []string, records [][]string) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	if err := cw.Write(header); err != nil {
 		return err
 	}
-	if err := cw.WriteAll(records); err != nil {
-		return err
+	for _, rec := range records {
+		for i, c := range rec {
+			rec[i] = dropControls(c)
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
 	}
+	cw.Flush()
 	return cw.Error()
+}
+
+// dropControls removes C0 controls other than tab, CR and LF, DEL, and C1
+// controls; it returns s itself when there are none.
+func dropControls(s string) string {
+	isControl := func(r rune) bool {
+		return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || (r >= 0x7f && r <= 0x9f)
+	}
+	if strings.IndexFunc(s, isControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // writeJSON writes v indented, ending in a newline.
