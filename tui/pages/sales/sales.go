@@ -223,7 +223,11 @@ func (m *Model) View() string {
 	if status == "" {
 		status = "all"
 	}
-	title := s.Title.Render("Sales") + s.Muted.Render(fmt.Sprintf(" · status: %s · %s · %d receipts", status, period, len(m.receipts)))
+	count := fmt.Sprintf("%d receipts", len(m.receipts))
+	if len(m.receipts) == 1 {
+		count = "1 receipt"
+	}
+	title := s.Title.Render("Sales") + s.Muted.Render(fmt.Sprintf(" · status: %s · %s · %s", status, period, count))
 	if len(m.receipts) == limit {
 		title += s.Muted.Render(fmt.Sprintf(" (newest %d)", limit))
 	}

@@ -121,7 +121,7 @@ func TestNewestFirstAndFilters(t *testing.T) {
 		t.Fatalf("status %q = %v, want completed [1]", m.StatusFilter(), ids(m))
 	}
 	view := ansi.Strip(m.View())
-	if !strings.Contains(view, "status: completed") || !strings.Contains(view, "Old Buyer") || strings.Contains(view, "Bea") {
+	if !strings.Contains(view, "status: completed") || !strings.Contains(view, "· 1 receipt\n") || !strings.Contains(view, "Old Buyer") || strings.Contains(view, "Bea") {
 		t.Fatalf("view does not show the completed filter:\n%s", view)
 	}
 	tuitest.Press(t, m, "/", "/", "/", "/", "/", "/")
