@@ -11,6 +11,11 @@ type Sales interface {
 	// cursor commits with them.
 	SyncReceiptsWrite(ctx context.Context, p *SyncReceiptsWriteParams) (int, error)
 	ReceiptList(ctx context.Context, p *ReceiptListParams) ([]Receipt, error)
+	// ReceiptUpdatedAtList returns when Etsy last changed each of the given
+	// receipts as the store holds them; receipts it does not hold are
+	// absent. A sync uses it to tell a receipt it already handled from one
+	// changed in the same second.
+	ReceiptUpdatedAtList(ctx context.Context, storeID int64, etsyReceiptIDs []int64) (map[int64]time.Time, error)
 }
 
 type SyncReceiptsWriteParams struct {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/stockroom/stockroom/store"
 )
@@ -80,6 +81,27 @@ func (s *Store) SyncReceiptsWrite(ctx context.Context, p *store.SyncReceiptsWrit
 		return nil
 	})
 	return changed, s.err("sync receipts write", err)
+}
+
+func (s *Store) ReceiptUpdatedAtList(ctx context.Context, storeID int64, etsyReceiptIDs []int64) (map[int64]time.Time, error) {
+	out := make(map[int64]time.Time, len(etsyReceiptIDs))
+	if len(etsyReceiptIDs) == 0 {
+		return out, nil
+	}
+	q, args := s.storeRowsByKey("receipts", "t.etsy_receipt_id, t.etsy_updated_at", "etsy_receipt_id", storeID, etsyReceiptIDs)
+	rows, err := s.d.Query(ctx, q, args...)
+	if err != nil {
+		return nil, s.err("receipt updated list", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, up int64
+		if err := rows.Scan(&id, &up); err != nil {
+			return nil, s.err("receipt updated list", err)
+		}
+		out[id] = fromMS(up)
+	}
+	return out, s.err("receipt updated list", rows.Err())
 }
 
 func (s *Store) ReceiptList(ctx context.Context, p *store.ReceiptListParams) ([]store.Receipt, error) {

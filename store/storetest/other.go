@@ -28,6 +28,25 @@ func receipt(etsyID int64, hours int, status string) store.Receipt {
 }
 
 var receiptTests = map[string]func(t *testing.T, h *harness){
+	"UpdatedAtList": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a := h.account(t, "alice")
+		st := h.shop(t, a.ID, 1002)
+		other := h.shop(t, a.ID, 1003)
+		mine, theirs := receipt(11, 0, "paid"), receipt(12, 1, "paid")
+		_, err := h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: st.ID, Receipts: []store.Receipt{mine}})
+		noErr(t, err, "receipts write")
+		_, err = h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: other.ID, Receipts: []store.Receipt{theirs}})
+		noErr(t, err, "other store's receipts write")
+		got, err := h.db.ReceiptUpdatedAtList(ctx, st.ID, []int64{11, 12, 13})
+		noErr(t, err, "receipt updated list")
+		if len(got) != 1 || !got[11].Equal(mine.UpdatedAt) {
+			t.Fatalf("updated = %v, want only receipt 11 at %v", got, mine.UpdatedAt)
+		}
+		if got, err := h.db.ReceiptUpdatedAtList(ctx, st.ID, nil); err != nil || len(got) != 0 {
+			t.Fatalf("no ids = %v, %v", got, err)
+		}
+	},
 	"UpsertAndList": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		a := h.account(t, "alice")

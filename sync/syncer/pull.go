@@ -293,6 +293,20 @@ func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.Sh
 		if err != nil {
 			return err
 		}
+		// Etsy's min_last_modified is inclusive and its times are whole
+		// seconds: the receipts at the cursor come again. Those already
+		// held as they are now touch nothing; another receipt changed in
+		// that same second after the last tick read it is new.
+		var atCursor []int64
+		for _, r := range page.Results {
+			if !since.IsZero() && !etsy.Time(r.UpdatedTimestamp).After(since) {
+				atCursor = append(atCursor, r.ReceiptID)
+			}
+		}
+		known, err := e.db.ReceiptUpdatedAtList(ctx, st.ID, atCursor)
+		if err != nil {
+			return err
+		}
 		receipts := make([]store.Receipt, 0, len(page.Results))
 		var touched []int64
 		for _, r := range page.Results {
@@ -301,9 +315,7 @@ func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.Sh
 			if up.After(cursor) {
 				cursor = up
 			}
-			// Etsy's min_last_modified is inclusive: the receipt the cursor
-			// came from is sent again and touches nothing.
-			if !up.After(since) && !since.IsZero() {
+			if held, ok := known[r.ReceiptID]; ok && held.Equal(up) {
 				continue
 			}
 			for _, t := range r.Transactions {

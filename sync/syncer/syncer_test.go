@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -397,3 +398,53 @@ func TestWebhookSaleShowsAtOnce(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Etsy's timestamps are whole seconds and min_last_modified is inclusive: a
+// sale made in the same second as the receipt the cursor came from, but
+// after the tick that read that receipt, must still refresh its listing.
+func TestSaleInTheCursorSecond(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		var frozen atomic.Int64 // unix seconds; 0 runs the sandbox's clock freely
+		clock := func() time.Time {
+			if s := frozen.Load(); s != 0 {
+				return time.Unix(s, 0)
+			}
+			return time.Now()
+		}
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 11, Listings: 20, Receipts: 5}, sandbox.Config{Now: clock})
+		e.sync(store.SyncFull)
+		first, r1 := e.variedListing(1)
+		var r2 store.InventoryRow
+		for _, r := range e.rows() {
+			if r.EtsyListingID != first.ListingID && r.SKU != "" && r.Quantity > 0 && r.ListingState == sandbox.StateActive && !r.Gone {
+				r2 = r
+				break
+			}
+		}
+		if r2.OfferingID == 0 {
+			t.Fatal("no second listing to sell from")
+		}
+		frozen.Store(time.Now().Add(time.Second).Unix())
+		if _, err := e.sb.SimulateSale(e.shopID, first.ListingID, r1.SKU, 1); err != nil {
+			t.Fatal(err)
+		}
+		e.sync(store.SyncIncremental)
+		if got := e.row(r1.OfferingID).Quantity; got != r1.Quantity-1 {
+			t.Fatalf("after the first sale Stockroom shows %d, want %d", got, r1.Quantity-1)
+		}
+		if _, err := e.sb.SimulateSale(e.shopID, r2.EtsyListingID, r2.SKU, 1); err != nil {
+			t.Fatal(err)
+		}
+		e.sync(store.SyncIncremental)
+		if got := e.row(r2.OfferingID).Quantity; got != r2.Quantity-1 {
+			t.Errorf("a sale in the cursor's second: Stockroom shows %d, want %d", got, r2.Quantity-1)
+		}
+		// A quiet tick still costs one call: the receipts at the cursor
+		// are known and touch nothing again.
+		e.sb.ResetCalls()
+		e.sync(store.SyncIncremental)
+		if e.calls() != 1 {
+			t.Errorf("quiet tick made %d calls (%v), want 1", e.calls(), e.sb.Calls())
+		}
+	})
+}
