@@ -177,8 +177,12 @@ func (m *Model) View() string {
 		lines = append(lines, s.ErrorLine(m.err, m.width))
 	case m.storeID == 0:
 		lines = append(lines, s.Muted.Render("No store selected."))
-	case len(m.runs) == 0 && !m.loading:
-		lines = append(lines, s.Muted.Render("No sync has run yet. Press "+m.syncKey.Help().Key+" to sync now."))
+	case len(m.runs) == 0:
+		// While the first load runs the title says loading; there is no
+		// run to draw (nor a selected one to read the error of).
+		if !m.loading {
+			lines = append(lines, s.Muted.Render("No sync has run yet. Press "+m.syncKey.Help().Key+" to sync now."))
+		}
 	default:
 		lines = append(lines, s.Header.Render(common.Fit(row("Started", "Kind", "Trigger", "Took", "Result", "Listings", "Receipts", "Calls", "Error"), m.width)))
 		for i := range m.list.Visible() {

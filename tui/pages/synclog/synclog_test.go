@@ -156,3 +156,24 @@ func TestScrollsLongLogs(t *testing.T) {
 		t.Fatalf("bottom does not show the oldest run:\n%s", ansi.Strip(m.View()))
 	}
 }
+
+// TestEmptyLogWhileLoading: a store without runs, drawn while a load is
+// under way (the first one, or r), has no selected run to show.
+func TestEmptyLogWhileLoading(t *testing.T) {
+	f := setup(t)
+	c := tuitest.Session(f.svc, f.actor, now, 120, 30)
+	m := New(c)
+	m.SetSize(120, 30)
+	cmd := m.SetStore(f.store.ID)
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "loading…") {
+		t.Fatalf("first load:\n%s", v)
+	}
+	tuitest.Settle(t, m, cmd)
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "No sync has run yet") {
+		t.Fatalf("empty log:\n%s", v)
+	}
+	m.Update(tuitest.Key("r"))
+	if v := ansi.Strip(m.View()); strings.Contains(v, "No sync has run yet") || !strings.Contains(v, "loading…") {
+		t.Fatalf("reloading:\n%s", v)
+	}
+}
