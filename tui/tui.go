@@ -205,7 +205,7 @@ func (m *Model) contentHeight() int {
 		h--
 	}
 	if m.showHelp {
-		h -= lipgloss.Height(m.help.FullHelpView(m.current().FullHelp())) - 1
+		h -= lipgloss.Height(m.fullHelpView(m.current())) - 1
 	}
 	return max(h, 1)
 }
@@ -577,7 +577,7 @@ func (m *Model) View() tea.View {
 	b.WriteByte('\n')
 	if cur := m.current(); cur != nil {
 		if m.showHelp {
-			b.WriteString(m.help.FullHelpView(append(cur.FullHelp(), m.globalHelp())))
+			b.WriteString(m.fullHelpView(cur))
 		} else {
 			b.WriteString(m.help.ShortHelpView(append(cur.ShortHelp(), m.sessionHelp(cur)...)))
 		}
@@ -598,6 +598,13 @@ func (m *Model) sessionHelp(cur common.Component) []key.Binding {
 		return []key.Binding{m.c.Keys.Help, m.c.Keys.Quit}
 	}
 	return []key.Binding{m.c.Keys.Palette, m.c.Keys.Help, m.c.Keys.Quit}
+}
+
+// fullHelpView is the help ? opens: the screen's keys and the session's.
+// The content height is measured on this very view, so the frame stays
+// the terminal's height whatever column is the longest.
+func (m *Model) fullHelpView(cur common.Component) string {
+	return m.help.FullHelpView(append(cur.FullHelp(), m.globalHelp()))
 }
 
 func (m *Model) globalHelp() []key.Binding {

@@ -298,3 +298,23 @@ func TestHelpBarOffersOnlyKeysThatWork(t *testing.T) {
 		t.Errorf("sign-up footer: %q", f)
 	}
 }
+
+// TestFullHelpFitsTheTerminal: the session's column of the full help is
+// longer than some screens' own; the frame must still be the terminal's
+// height, with the last help line (q quit) on it.
+func TestFullHelpFitsTheTerminal(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{Demo: true})
+	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)
+	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	for _, screen := range []string{"1", "2", "3", "4", "5", "6"} {
+		l.send(tuitest.Key(screen), tuitest.Key("?"))
+		f := l.plain()
+		if got := strings.Count(f, "\n") + 1; got != 30 {
+			t.Errorf("screen %s: full help frame is %d lines, want 30", screen, got)
+		}
+		if !strings.Contains(f, "quit") {
+			t.Errorf("screen %s: full help lacks quit:\n%s", screen, f)
+		}
+		l.send(tuitest.Key("?"))
+	}
+}
