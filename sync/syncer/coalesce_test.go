@@ -5,7 +5,9 @@ package syncer_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -288,6 +290,61 @@ func TestConcurrentPushesCountTheirOwnCalls(t *testing.T) {
 		}
 		if total != e.calls() {
 			t.Errorf("push runs record %d calls in all, Etsy saw %d", total, e.calls())
+		}
+	})
+}
+
+// TestLostAnswerThenSaleIsNotAppliedTwice: the write lands, its answer is
+// lost, and a buyer takes one before the retry reads the listing. Etsy no
+// longer holds the target, but the offering's new id shows the write
+// landed: the retry records it, and does not add the seller's change again.
+func TestLostAnswerThenSaleIsNotAppliedTwice(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
+		listing := e.sevenSizes()
+		e.sync(store.SyncFull)
+		var row store.InventoryRow
+		for _, r := range e.rows() {
+			if r.EtsyListingID == listing && r.Quantity >= 2 {
+				row = r
+				break
+			}
+		}
+		if row.OfferingID == 0 {
+			t.Fatal("no row with stock on the listing")
+		}
+		if err := e.sb.InjectFault("updateListingInventory", sandbox.Fault{Kind: sandbox.Fault500, Count: 1, Applied: true}); err != nil {
+			t.Fatal(err)
+		}
+		invPath := fmt.Sprintf("/v3/application/listings/%d/inventory", listing)
+		var put, sold atomic.Bool
+		tap := func(r *http.Request) {
+			switch {
+			case r.URL.Path == invPath && r.Method == http.MethodPut:
+				put.Store(true)
+			case r.URL.Path == invPath && r.Method == http.MethodGet && put.Load() && sold.CompareAndSwap(false, true):
+				if _, err := e.sb.SimulateSale(e.shopID, listing, row.SKU, 1); err != nil {
+					t.Errorf("sale: %v", err)
+				}
+			}
+		}
+		e.tap.Store(&tap)
+		e.start()
+		want := row.Quantity + 5 - 1
+		if _, err := e.db.StockEdit(e.ctx, &store.StockEditParams{AccountID: e.account, StoreID: e.storeID, Source: store.SourceTUI,
+			Edits: []store.StockEditItem{{OfferingID: row.OfferingID, Quantity: row.Quantity + 5}}, Now: time.Now(),
+			OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
+				return e.q.EnqueuePushTx(ctx, tx, e.storeID, row.OfferingID, false)
+			}}); err != nil {
+			t.Fatal(err)
+		}
+		got := e.waitRow(row.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
+		time.Sleep(300 * time.Millisecond) // a late second write would show
+		if !sold.Load() {
+			t.Fatal("the retry never read the listing after the lost write")
+		}
+		if q := sandboxQty(t, e.sb, listing, row.SKU); q != want || got.Quantity != want || got.PushStatus != store.PushPushed {
+			t.Errorf("Etsy %d, Stockroom %d (%s %q); want %d: the +5 once, the sale kept", q, got.Quantity, got.PushStatus, got.PushError, want)
 		}
 	})
 }

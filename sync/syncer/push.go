@@ -64,15 +64,20 @@ type intentItem struct {
 	OfferingID     int64 `json:"offering_id"`
 	DesiredVersion int64 `json:"desired_version"`
 	Target         int   `json:"target"`
+	// EtsyOfferingID is Etsy's id of the offering read before the write.
+	// Etsy issues new ids on every inventory write, so a different id
+	// afterwards shows the write landed even when a sale has since moved
+	// the quantity off the target.
+	EtsyOfferingID int64 `json:"etsy_offering_id,omitempty"`
 }
 
 // landed tells whether the write of an earlier attempt covered this
-// version of the offering and Etsy holds its target: the proof that the
-// write landed.
-func (in *pushIntent) landed(row store.InventoryRow, etsyNow int) bool {
+// version of the offering and landed: Etsy holds its target, or the
+// offering has a new id (a sale right after the write moved the quantity).
+func (in *pushIntent) landed(row store.InventoryRow, etsyNow int, etsyOfferingID int64) bool {
 	for _, it := range in.Items {
 		if it.OfferingID == row.OfferingID && it.DesiredVersion == row.DesiredVersion {
-			return it.Target == etsyNow
+			return it.Target == etsyNow || (it.EtsyOfferingID != 0 && it.EtsyOfferingID != etsyOfferingID)
 		}
 	}
 	return false
@@ -239,10 +244,11 @@ func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, 
 
 // pushWrite is one offering's part of a listing's write.
 type pushWrite struct {
-	row     store.InventoryRow
-	match   etsy.ProductMatch
-	etsyNow int
-	target  int
+	row            store.InventoryRow
+	match          etsy.ProductMatch
+	etsyNow        int
+	etsyOfferingID int64
+	target         int
 }
 
 // pushListing writes every pending offering of the listing to Etsy in one
@@ -346,13 +352,13 @@ func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, e
 
 	var writes []pushWrite
 	for _, r := range rows {
-		match, etsyNow, ok := findProduct(inv, r.ProductKey)
+		match, etsyNow, etsyOffering, ok := findOffering(inv, r.ProductKey)
 		switch {
 		case !ok:
 			// Only this offering fails; the rest of the listing is
 			// written.
 			err = fail(r, "this variation is no longer on Etsy ("+r.Variation+")")
-		case intent.landed(r, etsyNow):
+		case intent.landed(r, etsyNow, etsyOffering):
 			// The write of an earlier attempt landed with its answer lost:
 			// it is not applied twice.
 			changed = 1
@@ -362,7 +368,7 @@ func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, e
 			if target == etsyNow {
 				err = done(r, target, etsyNow, noteFor(r, target))
 			} else {
-				writes = append(writes, pushWrite{row: r, match: match, etsyNow: etsyNow, target: target})
+				writes = append(writes, pushWrite{row: r, match: match, etsyNow: etsyNow, etsyOfferingID: etsyOffering, target: target})
 			}
 		}
 		if err != nil {
@@ -382,7 +388,8 @@ func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, e
 	}
 	*intent = pushIntent{Items: make([]intentItem, len(writes))}
 	for i, w := range writes {
-		intent.Items[i] = intentItem{OfferingID: w.row.OfferingID, DesiredVersion: w.row.DesiredVersion, Target: w.target}
+		intent.Items[i] = intentItem{OfferingID: w.row.OfferingID, DesiredVersion: w.row.DesiredVersion, Target: w.target,
+			EtsyOfferingID: w.etsyOfferingID}
 	}
 	if jobID != 0 {
 		if err := e.queue.JobOutputSet(ctx, jobID, intent); err != nil {
@@ -463,7 +470,9 @@ func (e *Engine) pushAllZero(ctx context.Context, shop *etsy.ShopClient, st stor
 	}
 	for _, w := range writes {
 		note := fmt.Sprintf("every variation would be 0: listing deactivated on Etsy (it keeps %d there, not for sale)", w.etsyNow)
-		if err := done(w.row, 0, w.etsyNow, note); err != nil {
+		// Etsy still holds etsyNow: that is the base an edit made meanwhile
+		// must be measured against.
+		if err := done(w.row, w.etsyNow, w.etsyNow, note); err != nil {
 			return err
 		}
 	}
@@ -480,6 +489,12 @@ func noteFor(row store.InventoryRow, target int) string {
 
 // findProduct finds the live product whose key is key, with its quantity.
 func findProduct(inv etsy.ListingInventory, key string) (etsy.ProductMatch, int, bool) {
+	m, q, _, ok := findOffering(inv, key)
+	return m, q, ok
+}
+
+// findOffering is findProduct with Etsy's id of the product's offering.
+func findOffering(inv etsy.ListingInventory, key string) (etsy.ProductMatch, int, int64, bool) {
 	for _, p := range inv.Products {
 		if p.IsDeleted {
 			continue
@@ -490,11 +505,11 @@ func findProduct(inv etsy.ListingInventory, key string) (etsy.ProductMatch, int,
 		}
 		for _, o := range p.Offerings {
 			if !o.IsDeleted {
-				return m, o.Quantity, true
+				return m, o.Quantity, o.OfferingID, true
 			}
 		}
 	}
-	return etsy.ProductMatch{}, 0, false
+	return etsy.ProductMatch{}, 0, 0, false
 }
 
 // Push writes an offering's pending edit (with the rest of its listing) to

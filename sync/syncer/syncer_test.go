@@ -310,6 +310,11 @@ func TestAllZeroDeactivatesTheListing(t *testing.T) {
 		if got.PushStatus != store.PushPushed || l.State != sandbox.StateInactive {
 			t.Fatalf("status %s %q, Etsy listing %s; want pushed and inactive", got.PushStatus, got.PushError, l.State)
 		}
+		// Etsy keeps its count on the inactive listing: the next edit is
+		// measured from it, not from 0.
+		if got.Quantity != r.Quantity || got.BaseQuantity != r.Quantity {
+			t.Errorf("after deactivating: quantity %d, base %d; want both %d (Etsy's count)", got.Quantity, got.BaseQuantity, r.Quantity)
+		}
 	})
 }
 
