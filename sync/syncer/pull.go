@@ -286,9 +286,18 @@ func (e *Engine) pullIncremental(ctx context.Context, st store.Store, stats *pul
 // commit: a crash in between reads the page again next time.
 func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.ShopClient, since time.Time, stats *pullStats, refreshListings bool) error {
 	cursor := since
-	for offset := 0; ; offset += pageSize {
+	// Pages follow the update time rather than a growing offset: Etsy
+	// refuses offsets past 12,000 (a shop has more receipts than that long
+	// before it is a big shop), and a receipt updated while pages are read
+	// moves to the end, which would shift an offset past a receipt never
+	// read. Each page starts at the last second the previous one reached
+	// (min_last_modified is inclusive) and skips the receipts of that
+	// second it already holds; a page lying wholly inside one second moves
+	// on by offset.
+	from, offset := since, 0
+	for {
 		page, err := shop.GetShopReceipts(ctx, st.EtsyShopID, etsy.ReceiptsParams{
-			MinLastModified: since, Limit: pageSize, Offset: offset, SortOn: "updated", SortOrder: "asc",
+			MinLastModified: from, Limit: pageSize, Offset: offset, SortOn: "updated", SortOrder: "asc",
 		})
 		if err != nil {
 			return err
@@ -339,6 +348,17 @@ func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.Sh
 		stats.receipts += n
 		if len(page.Results) < pageSize || offset+len(page.Results) >= page.Count {
 			return nil
+		}
+		last := etsy.Time(page.Results[len(page.Results)-1].UpdatedTimestamp)
+		if !last.After(from) {
+			offset += pageSize
+			continue
+		}
+		from, offset = last, 0
+		for _, r := range page.Results {
+			if etsy.Time(r.UpdatedTimestamp).Equal(last) {
+				offset++
+			}
 		}
 	}
 }

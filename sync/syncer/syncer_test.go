@@ -453,3 +453,26 @@ func TestSaleInTheCursorSecond(t *testing.T) {
 		}
 	})
 }
+
+// A shop with more receipts than Etsy lets an offset reach (12,000) still
+// syncs in full, in about one call per 100 receipts.
+func TestFullSyncOfMoreReceiptsThanTheOffsetCap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("12,300 receipts")
+	}
+	e := newEnv(t, backends()[0], sandbox.GenOptions{Seed: 12, Listings: 20, Receipts: 12300}, sandbox.Config{})
+	run := e.sync(store.SyncFull)
+	if run.Result != store.ResultOK {
+		t.Fatalf("full sync: %s %q", run.Result, run.Error)
+	}
+	receipts, err := e.db.ReceiptList(e.ctx, &store.ReceiptListParams{AccountID: e.account, StoreID: e.storeID, Limit: 20000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(receipts) != 12300 {
+		t.Fatalf("%d receipts in Stockroom, want 12300", len(receipts))
+	}
+	if calls := e.sb.Calls()["getShopReceipts"]; calls > 12300/100+3 {
+		t.Errorf("%d receipt calls for 12,300 receipts", calls)
+	}
+}
