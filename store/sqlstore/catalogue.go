@@ -237,8 +237,13 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 				res.OfferingsChanged++
 				if e.quantity != ps.Quantity {
 					res.StockChanges = append(res.StockChanges, store.StockChange{OfferingID: e.offeringID, Before: e.quantity, After: ps.Quantity})
+					// Recorded only if the update above applied (the row is
+					// at the version it set), so a change a concurrent edit
+					// won over never reaches the audit trail.
 					stmts = append(stmts, Statement{`INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, created_at)
-						VALUES ($1, $2, 'sync', $3, $4, $5)`, []any{p.StoreID, e.offeringID, e.quantity, ps.Quantity, t}})
+						SELECT $1, $2, 'sync', $3, $4, $5 WHERE EXISTS
+							(SELECT 1 FROM offerings WHERE id = $2 AND version = $6 AND updated_at = $5)`,
+						[]any{p.StoreID, e.offeringID, e.quantity, ps.Quantity, t, e.version + 1}})
 				}
 			}
 		}
