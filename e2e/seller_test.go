@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -126,9 +127,9 @@ func TestSellerSignsUpEditsAndEtsyFollows(t *testing.T) {
 	// And the History screen shows it.
 	tm.send(t, "H")
 	sc := tm.waitFor(t, "History: "+target.Title, 5*time.Second)
-	for _, source := range []string{"tui", "push"} {
-		if !strings.Contains(sc, fmt.Sprintf("%s %d → %d", source, target.Quantity, want)) {
-			t.Errorf("History has no %s event %d → %d:\n%s", source, target.Quantity, want, sc)
+	for _, source := range []string{"your edit", "sent to Etsy"} {
+		if !regexp.MustCompile(regexp.QuoteMeta(source) + ` +` + fmt.Sprintf("%d → %d", target.Quantity, want)).MatchString(sc) {
+			t.Errorf("History has no %q event %d → %d:\n%s", source, target.Quantity, want, sc)
 		}
 	}
 

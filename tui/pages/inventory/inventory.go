@@ -108,6 +108,7 @@ type (
 		offeringID int64
 		snap       *app.Snapshot
 		note       string
+		typed      int // the quantity the seller entered
 		err        error
 	}
 	historyMsg struct {
@@ -592,7 +593,7 @@ func (m *Model) commitEdit() tea.Cmd {
 				// Show the row as it is now, alongside the message.
 				snap, _ = c.Snapshots.Refresh(c.Ctx, c.Actor, storeID, []int64{id}, time.Now())
 			}
-			return savedMsg{storeID: storeID, offeringID: id, snap: snap, err: err}
+			return savedMsg{storeID: storeID, offeringID: id, snap: snap, typed: qty, err: err}
 		}
 		snap, err := c.Snapshots.Refresh(c.Ctx, c.Actor, storeID, []int64{id}, time.Now())
 		return savedMsg{storeID: storeID, offeringID: id, snap: snap, note: fmt.Sprintf("saved %d: pushing to Etsy", qty), err: err}
@@ -611,7 +612,7 @@ func (m *Model) saved(msg savedMsg) tea.Cmd {
 	case msg.err == nil:
 		m.setNote(msg.note, false)
 	case errors.As(msg.err, &stale):
-		m.setNote(fmt.Sprintf("changed elsewhere (now %d)", stale.Current.Shown()), true)
+		m.setNote(fmt.Sprintf("changed elsewhere (now %d): your %d was not saved; e to edit again", stale.Current.Shown(), msg.typed), true)
 	case errors.Is(msg.err, app.ErrViewer):
 		m.setNote("viewers cannot edit", true)
 	default:
@@ -866,7 +867,7 @@ func (m *Model) historyView() string {
 			if i >= m.height-3 {
 				break
 			}
-			line := fmt.Sprintf("%s  %-7s %3d → %-3d %s", e.CreatedAt.In(time.Local).Format("2006-01-02 15:04"), e.Source, e.Before, e.After, e.Note)
+			line := fmt.Sprintf("%s  %-13s %3d → %-3d %s", e.CreatedAt.In(time.Local).Format("2006-01-02 15:04"), sourceText(e.Source), e.Before, e.After, e.Note)
 			b.WriteString(safetext.Line(line, m.width))
 			b.WriteByte('\n')
 		}
@@ -900,4 +901,23 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.Edit, k.Inc, k.Dec, k.Save, k.Cancel},
 		{k.Threshold, k.History},
 	}
+}
+
+// sourceText names where a change came from in a seller's words.
+func sourceText(s store.Source) string {
+	switch s {
+	case store.SourceTUI:
+		return "your edit"
+	case store.SourceCommand:
+		return "command"
+	case store.SourceImport:
+		return "CSV import"
+	case store.SourceSync:
+		return "seen on Etsy"
+	case store.SourceSale:
+		return "sale"
+	case store.SourcePush:
+		return "sent to Etsy"
+	}
+	return string(s)
 }

@@ -160,7 +160,7 @@ func TestStaleEditShowsCurrentQuantity(t *testing.T) {
 	}
 	tuitest.Drive(comp, wait, tuitest.Key("enter"))
 	frame := plain(m)
-	if !strings.Contains(frame, "changed elsewhere (now 7)") {
+	if !strings.Contains(frame, "changed elsewhere (now 7)") || !strings.Contains(frame, "was not saved") {
 		t.Fatalf("no stale message:\n%s", frame)
 	}
 	if m.current().Shown() != 7 {
@@ -321,7 +321,7 @@ func TestThresholdAndHistory(t *testing.T) {
 		t.Fatalf("history not shown: %+v", m.history)
 	}
 	frame := plain(m)
-	if !strings.Contains(frame, "History: Linen tote bag") || !strings.Contains(frame, " 30 → 25") {
+	if !strings.Contains(frame, "History: Linen tote bag") || !strings.Contains(frame, "your edit") || !strings.Contains(frame, " 30 → 25") {
 		t.Errorf("history frame:\n%s", frame)
 	}
 	tuitest.Drive(comp, wait, tuitest.Key("esc"))
