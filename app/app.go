@@ -84,6 +84,9 @@ type Config struct {
 	// Alerts fires and resolves low-stock alerts after stock changes.
 	// Optional: without it no alert fires from an edit.
 	Alerts AlertChecker
+	// Channels are the ways this server can send alerts (email with SMTP
+	// configured, Telegram with a bot).
+	Channels []store.Channel
 	// Demo says the server talks to its built-in Etsy sandbox.
 	Demo bool
 	// SignupOpen lets unknown keys create accounts.
@@ -102,6 +105,7 @@ type Service struct {
 	connect Connector
 	budgets Budgets
 	alerts  AlertChecker
+	chans   []store.Channel
 	demo    bool
 	signup  bool
 	admins  map[string]bool
@@ -119,7 +123,7 @@ func New(cfg Config) *Service {
 	if cfg.Hub == nil {
 		cfg.Hub = hub.New()
 	}
-	return &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts,
+	return &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels,
 		demo: cfg.Demo, signup: cfg.SignupOpen, admins: cfg.AdminFingerprints, log: cfg.Logger, now: cfg.Now}
 }
 
@@ -129,6 +133,10 @@ type Actor struct {
 	Account     store.Account
 	Fingerprint string
 }
+
+// AlertChannels are the ways this server can send alerts; none means
+// alerts show only in Stockroom.
+func (s *Service) AlertChannels() []store.Channel { return s.chans }
 
 // Demo tells whether the server runs on its Etsy sandbox.
 func (s *Service) Demo() bool { return s.demo }

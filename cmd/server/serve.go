@@ -116,7 +116,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		OnConnected: func(ctx context.Context, st store.Store) error {
 			return db.queue.EnqueueSync(ctx, st.ID, store.SyncFull, store.TriggerManual)
 		}})
-	svc := app.New(app.Config{Store: db, Jobs: db.queue, Hub: h, Connect: flow, Budgets: client, Alerts: evaluator,
+	svc := app.New(app.Config{Store: db, Jobs: db.queue, Hub: h, Connect: flow, Budgets: client, Alerts: evaluator, Channels: channels,
 		Demo: cfg.Demo(), SignupOpen: cfg.Signup == "open", AdminFingerprints: admins, Logger: log.With("component", "app")})
 
 	// Jobs.

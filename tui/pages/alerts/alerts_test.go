@@ -359,3 +359,28 @@ func TestViewerCannotEditThreshold(t *testing.T) {
 		t.Fatalf("refused save: %+v", st)
 	}
 }
+
+// A server without email or Telegram says so, rather than sending the
+// seller to preferences that cannot help.
+func TestNoChannelsOnTheServerIsSaid(t *testing.T) {
+	e := tuitest.New(t, shop(), tuitest.Options{})
+	now := tuitest.Epoch.Add(-time.Hour)
+	ev := notify.NewEvaluator(notify.EvaluatorConfig{Store: e.DB, Jobs: &jobs{}, Hub: e.Hub, Now: func() time.Time { return now }})
+	for _, chans := range [][]store.Channel{nil, {store.ChannelEmail}} {
+		svc := app.New(app.Config{Store: e.DB, Jobs: e.Jobs, Hub: e.Hub, Alerts: ev, Channels: chans, Now: func() time.Time { return tuitest.Epoch }})
+		f := &fixture{env: e, svc: svc, owner: e.Owner, now: now}
+		if chans == nil {
+			f.setStock(t, "POT", 1, now)
+		}
+		m := f.screen(t, e.Owner, 120, 30)
+		tuitest.Press(t, m, "enter")
+		frame := plain(m)
+		want := "choose email or Telegram on the Account screen"
+		if chans == nil {
+			want = "this server sends no email or Telegram"
+		}
+		if !strings.Contains(frame, want) {
+			t.Errorf("channels %v: the open alert does not say %q:\n%s", chans, want, frame)
+		}
+	}
+}

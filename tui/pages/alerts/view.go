@@ -251,7 +251,11 @@ func (m *Model) details(a store.AlertView) []string {
 	now := m.c.Now()
 	var out []string
 	if len(a.Deliveries) == 0 {
-		out = append(out, s.Muted.Render(indent+"No messages to you about this alert: choose email or Telegram on the Account screen."))
+		why := "choose email or Telegram on the Account screen."
+		if len(m.c.App.AlertChannels()) == 0 {
+			why = "this server sends no email or Telegram; alerts show here."
+		}
+		out = append(out, s.Muted.Render(indent+"No messages to you about this alert: "+why))
 	}
 	for _, d := range a.Deliveries {
 		ch := safetext.Line(string(d.Channel), 12)
