@@ -387,6 +387,23 @@ func (q *Queue) EnqueueSync(ctx context.Context, storeID int64, kind store.SyncK
 // queues a sync: the one running may have read receipts before the sale
 // the webhook announces.
 func (q *Queue) EnqueueSyncJob(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) (int64, error) {
+	args, opts, err := q.syncJob(storeID, kind, trigger)
+	if err != nil {
+		return 0, err
+	}
+	return q.Insert(ctx, args, &opts)
+}
+
+// EnqueueSyncTx is EnqueueSync in the store transaction tx.
+func (q *Queue) EnqueueSyncTx(ctx context.Context, tx store.Tx, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) error {
+	args, opts, err := q.syncJob(storeID, kind, trigger)
+	if err != nil {
+		return err
+	}
+	return q.InsertTx(ctx, tx, args, &opts)
+}
+
+func (q *Queue) syncJob(storeID int64, kind store.SyncKind, trigger store.SyncTrigger) (SyncArgs, river.InsertOpts, error) {
 	opts := SyncArgs{}.InsertOpts()
 	switch trigger {
 	case store.TriggerSchedule:
@@ -397,14 +414,14 @@ func (q *Queue) EnqueueSyncJob(ctx context.Context, storeID int64, kind store.Sy
 	case store.TriggerWebhook:
 		opts.Priority = 1
 	default:
-		return 0, fmt.Errorf("jobs: sync trigger %q: %w", trigger, store.ErrInvalid)
+		return SyncArgs{}, opts, fmt.Errorf("jobs: sync trigger %q: %w", trigger, store.ErrInvalid)
 	}
 	switch kind {
 	case store.SyncFull, store.SyncIncremental, store.SyncReconcile:
 	default:
-		return 0, fmt.Errorf("jobs: sync kind %q: %w", kind, store.ErrInvalid)
+		return SyncArgs{}, opts, fmt.Errorf("jobs: sync kind %q: %w", kind, store.ErrInvalid)
 	}
-	return q.Insert(ctx, SyncArgs{StoreID: storeID, SyncKind: kind, Trigger: trigger}, &opts)
+	return SyncArgs{StoreID: storeID, SyncKind: kind, Trigger: trigger}, opts, nil
 }
 
 // JobOutputSet stores output on a job at once, even while it runs: a worker

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"time"
+
+	"github.com/stockroom/stockroom/store"
 )
 
 func (s *Store) LeaseAcquire(ctx context.Context, name, owner string, at, until time.Time) (bool, error) {
@@ -20,7 +22,21 @@ func (s *Store) LeaseRelease(ctx context.Context, name, owner string) error {
 	return s.err("lease release", err)
 }
 
-func (s *Store) WebhookSeen(ctx context.Context, id string, at time.Time) (bool, error) {
-	n, err := s.d.Exec(ctx, `INSERT INTO webhook_events (id, received_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, ms(at))
-	return n == 1, s.err("webhook seen", err)
+func (s *Store) WebhookSeen(ctx context.Context, id string, at time.Time, onNew store.TxFunc) (bool, error) {
+	var fresh bool
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		n, err := tx.Exec(ctx, `INSERT INTO webhook_events (id, received_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, ms(at))
+		if err != nil {
+			return err
+		}
+		fresh = n == 1
+		if fresh && onNew != nil {
+			return onNew(ctx, txAdapter{tx})
+		}
+		return nil
+	})
+	if err != nil {
+		return false, s.err("webhook seen", err)
+	}
+	return fresh, nil
 }

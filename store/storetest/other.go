@@ -329,13 +329,40 @@ var leaseTests = map[string]func(t *testing.T, h *harness){
 	"Webhooks": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		for i, want := range []bool{true, false, false} {
-			seen, err := h.db.WebhookSeen(ctx, "evt_1", h.at(time.Duration(i)*time.Second))
+			seen, err := h.db.WebhookSeen(ctx, "evt_1", h.at(time.Duration(i)*time.Second), nil)
 			if err != nil || seen != want {
 				t.Fatalf("delivery %d: new = %v, %v; want %v", i, seen, err, want)
 			}
 		}
-		if seen, err := h.db.WebhookSeen(ctx, "evt_2", h.now); err != nil || !seen {
+		if seen, err := h.db.WebhookSeen(ctx, "evt_2", h.now, nil); err != nil || !seen {
 			t.Fatalf("another id: %v, %v", seen, err)
+		}
+		// The work a new delivery asks for runs in its transaction: if it
+		// fails, the id is not recorded and the retry counts as new.
+		ran := 0
+		work := func(fail bool) store.TxFunc {
+			return func(ctx context.Context, tx store.Tx) error {
+				ran++
+				if tx.Driver() == nil {
+					t.Error("no transaction handed to the work")
+				}
+				if fail {
+					return errLost
+				}
+				return nil
+			}
+		}
+		if _, err := h.db.WebhookSeen(ctx, "evt_3", h.now, work(true)); !errors.Is(err, errLost) {
+			t.Fatalf("failing work: %v", err)
+		}
+		if seen, err := h.db.WebhookSeen(ctx, "evt_3", h.now, work(false)); err != nil || !seen {
+			t.Fatalf("the retry after failed work: new = %v, %v; want new", seen, err)
+		}
+		if seen, err := h.db.WebhookSeen(ctx, "evt_3", h.now, work(false)); err != nil || seen {
+			t.Fatalf("a duplicate: new = %v, %v", seen, err)
+		}
+		if ran != 2 {
+			t.Fatalf("the work ran %d times, want 2 (not for the duplicate)", ran)
 		}
 	},
 }

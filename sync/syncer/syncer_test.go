@@ -379,7 +379,7 @@ func TestWebhookSaleShowsAtOnce(t *testing.T) {
 			t.Fatalf("replayed webhook: %d, want 401", resp.StatusCode)
 		}
 		// A duplicate id is accepted and not processed again.
-		if fresh, _ := e.db.WebhookSeen(e.ctx, "msg_dup", time.Now()); !fresh {
+		if fresh, _ := e.db.WebhookSeen(e.ctx, "msg_dup", time.Now(), nil); !fresh {
 			t.Fatal("first sight of msg_dup not new")
 		}
 		req, _ = http.NewRequest(http.MethodPost, hook.URL, strings.NewReader(body))

@@ -4,6 +4,7 @@
 package syncer
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -93,31 +94,29 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	fresh, err := h.cfg.Store.WebhookSeen(ctx, id, h.cfg.Now())
-	if err != nil {
-		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	if !fresh {
-		w.WriteHeader(http.StatusOK) // a retried delivery: handled already
-		return
-	}
 	stores, err := h.cfg.Store.StoreList(ctx)
 	if err != nil {
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	for _, st := range stores {
-		if st.EtsyShopID != msg.ShopID || st.Status != store.StatusConnected {
-			continue
+	// The delivery's id and the syncs it asks for commit together: a
+	// delivery is either handled or, if queueing fails, not recorded, so
+	// Etsy's retry is handled then.
+	_, err = h.cfg.Store.WebhookSeen(ctx, id, h.cfg.Now(), func(ctx context.Context, tx store.Tx) error {
+		for _, st := range stores {
+			if st.EtsyShopID != msg.ShopID || st.Status != store.StatusConnected {
+				continue
+			}
+			if err := h.cfg.Queue.EnqueueSyncTx(ctx, tx, st.ID, store.SyncIncremental, store.TriggerWebhook); err != nil {
+				return err
+			}
 		}
-		// If this fails the delivery is already marked seen; the next
-		// scheduled sync picks the sale up.
-		if err := h.cfg.Queue.EnqueueSync(ctx, st.ID, store.SyncIncremental, store.TriggerWebhook); err != nil {
-			h.cfg.Logger.Error("webhook enqueue", "store", st.ID, "err", err)
-			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
-			return
-		}
+		return nil
+	})
+	if err != nil {
+		h.cfg.Logger.Error("webhook", "err", err)
+		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+		return
 	}
 	w.WriteHeader(http.StatusOK)
 }
