@@ -3,7 +3,6 @@
 package syncer_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -92,18 +91,7 @@ func TestImportBurstOnOneListingIsOneReadAndOneWrite(t *testing.T) {
 		for _, r := range []store.InventoryRow{rows[0], rows[6]} {
 			want[r.SKU] = r.Quantity
 		}
-		if _, err := e.db.StockEdit(e.ctx, &store.StockEditParams{AccountID: e.account, StoreID: e.storeID, Source: store.SourceImport,
-			Edits: items, Now: time.Now(),
-			OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
-				for _, r := range rows {
-					if err := e.q.EnqueuePushTx(ctx, tx, e.storeID, r.OfferingID, true); err != nil {
-						return err
-					}
-				}
-				return nil
-			}}); err != nil {
-			t.Fatal(err)
-		}
+		e.editAll(store.SourceImport, items)
 		for _, r := range edited {
 			got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
 			if got.PushStatus != store.PushPushed || got.Quantity != want[r.SKU] {
@@ -162,18 +150,7 @@ func TestLostAnswerOfACombinedWriteIsNotAppliedTwice(t *testing.T) {
 		e.start()
 		items := []store.StockEditItem{{OfferingID: rows[2].OfferingID, Quantity: rows[2].Quantity + 5},
 			{OfferingID: rows[4].OfferingID, Quantity: rows[4].Quantity + 9}}
-		if _, err := e.db.StockEdit(e.ctx, &store.StockEditParams{AccountID: e.account, StoreID: e.storeID, Source: store.SourceTUI,
-			Edits: items, Now: time.Now(),
-			OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
-				for _, r := range rows {
-					if err := e.q.EnqueuePushTx(ctx, tx, e.storeID, r.OfferingID, false); err != nil {
-						return err
-					}
-				}
-				return nil
-			}}); err != nil {
-			t.Fatal(err)
-		}
+		e.editAll(store.SourceTUI, items)
 		for i, r := range []store.InventoryRow{rows[2], rows[4]} {
 			got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
 			want := items[i].Quantity
@@ -261,18 +238,7 @@ func TestConcurrentPushesCountTheirOwnCalls(t *testing.T) {
 		}
 		e.start()
 		e.sb.ResetCalls()
-		if _, err := e.db.StockEdit(e.ctx, &store.StockEditParams{AccountID: e.account, StoreID: e.storeID, Source: store.SourceTUI,
-			Edits: items, Now: time.Now(),
-			OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
-				for _, r := range rows {
-					if err := e.q.EnqueuePushTx(ctx, tx, e.storeID, r.OfferingID, false); err != nil {
-						return err
-					}
-				}
-				return nil
-			}}); err != nil {
-			t.Fatal(err)
-		}
+		e.editAll(store.SourceTUI, items)
 		for _, it := range items {
 			e.waitRow(it.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
 		}
@@ -331,13 +297,7 @@ func TestLostAnswerThenSaleIsNotAppliedTwice(t *testing.T) {
 		e.tap.Store(&tap)
 		e.start()
 		want := row.Quantity + 5 - 1
-		if _, err := e.db.StockEdit(e.ctx, &store.StockEditParams{AccountID: e.account, StoreID: e.storeID, Source: store.SourceTUI,
-			Edits: []store.StockEditItem{{OfferingID: row.OfferingID, Quantity: row.Quantity + 5}}, Now: time.Now(),
-			OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
-				return e.q.EnqueuePushTx(ctx, tx, e.storeID, row.OfferingID, false)
-			}}); err != nil {
-			t.Fatal(err)
-		}
+		e.editAll(store.SourceTUI, []store.StockEditItem{{OfferingID: row.OfferingID, Quantity: row.Quantity + 5}})
 		got := e.waitRow(row.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
 		time.Sleep(300 * time.Millisecond) // a late second write would show
 		if !sold.Load() {

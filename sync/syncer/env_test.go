@@ -316,17 +316,31 @@ func (e *env) edit(offeringID int64, qty int) {
 
 // editVia is edit through a given process's store and queue.
 func editVia(ctx context.Context, db store.DB, q *jobs.Queue, account, storeID, offeringID int64, qty int) error {
-	_, err := db.StockEdit(ctx, &store.StockEditParams{AccountID: account, StoreID: storeID, Source: store.SourceTUI,
-		Edits: []store.StockEditItem{{OfferingID: offeringID, Quantity: qty}}, Now: time.Now(),
+	return editAll(ctx, db, q, account, storeID, store.SourceTUI, []store.StockEditItem{{OfferingID: offeringID, Quantity: qty}})
+}
+
+// editAll saves edits and queues their pushes in one transaction, as the
+// application layer does; imports queue at bulk priority.
+func editAll(ctx context.Context, db store.DB, q *jobs.Queue, account, storeID int64, source store.Source, items []store.StockEditItem) error {
+	_, err := db.StockEdit(ctx, &store.StockEditParams{AccountID: account, StoreID: storeID, Source: source,
+		Edits: items, Now: time.Now(),
 		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
 			for _, r := range rows {
-				if err := q.EnqueuePushTx(ctx, tx, storeID, r.OfferingID, false); err != nil {
+				if err := q.EnqueuePushTx(ctx, tx, storeID, r.OfferingID, source == store.SourceImport); err != nil {
 					return err
 				}
 			}
 			return nil
 		}})
 	return err
+}
+
+// editAll is editAll on the test's store.
+func (e *env) editAll(source store.Source, items []store.StockEditItem) {
+	e.t.Helper()
+	if err := editAll(e.ctx, e.db, e.q, e.account, e.storeID, source, items); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // waitRow waits, on the hub's stock events, until cond holds for the row.
