@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"testing"
@@ -377,4 +378,52 @@ func assertSafe(t *testing.T, frame string) {
 
 func hubStock(storeID, offeringID int64) hub.Event {
 	return hub.Event{Kind: hub.StockChanged, StoreID: storeID, OfferingIDs: []int64{offeringID}}
+}
+
+func TestSortIsNatural(t *testing.T) {
+	env := tuitest.New(t, []store.ListingSnapshot{
+		tuitest.Listing(201, "Boho Beanie #117", V{Name: "Size 10", SKU: "BB-100", Quantity: 1}),
+		tuitest.Listing(202, "boho beanie #17", V{Name: "Size 9", SKU: "BB-20", Quantity: 1}),
+		tuitest.Listing(203, "Boho Beanie #2", V{Name: "Size 100", SKU: "bb-3", Quantity: 1}),
+	}, tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+	column := func(get func(*store.InventoryRow) string) string {
+		var got []string
+		for _, v := range m.view {
+			got = append(got, get(m.rowAt(v)))
+		}
+		return strings.Join(got, " | ")
+	}
+	if got, want := column(func(r *store.InventoryRow) string { return r.Title }), "Boho Beanie #2 | boho beanie #17 | Boho Beanie #117"; got != want {
+		t.Errorf("by title: %s, want %s", got, want)
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("s"))
+	if got, want := column(func(r *store.InventoryRow) string { return r.Variation }), "Size 9 | Size 10 | Size 100"; got != want {
+		t.Errorf("by variation: %s, want %s", got, want)
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("s"))
+	if got, want := column(func(r *store.InventoryRow) string { return r.SKU }), "bb-3 | BB-20 | BB-100"; got != want {
+		t.Errorf("by SKU: %s, want %s", got, want)
+	}
+	tuitest.Drive(comp, wait, tuitest.Key("S"))
+	if got, want := column(func(r *store.InventoryRow) string { return r.SKU }), "BB-100 | BB-20 | bb-3"; got != want {
+		t.Errorf("by SKU, reversed: %s, want %s", got, want)
+	}
+}
+
+func TestCompareNatural(t *testing.T) {
+	// Each string sorts strictly before the next.
+	ordered := []string{
+		"", "0", "00", "1", "01", "7", "007", "9", "10", "99", "100",
+		"123456789012345678901234567890", "123456789012345678901234567891",
+		"a", "A1", "a2", "a10", "a10b", "a10c", "a011", "b", "mug", "Mug 2", "mug 10", "Écru",
+	}
+	for i := range ordered {
+		for j := range ordered {
+			got := compareNatural(ordered[i], ordered[j])
+			if want := cmp.Compare(i, j); got != want {
+				t.Errorf("compareNatural(%q, %q) = %d, want %d", ordered[i], ordered[j], got, want)
+			}
+		}
+	}
 }

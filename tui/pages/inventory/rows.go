@@ -38,11 +38,11 @@ func compareRows(a, b *store.InventoryRow, col column) int {
 	var c int
 	switch col {
 	case colTitle:
-		c = compareFold(a.Title, b.Title)
+		c = compareNatural(a.Title, b.Title)
 	case colVariation:
-		c = compareFold(a.Variation, b.Variation)
+		c = compareNatural(a.Variation, b.Variation)
 	case colSKU:
-		c = compareFold(a.SKU, b.SKU)
+		c = compareNatural(a.SKU, b.SKU)
 	case colQuantity:
 		c = cmp.Compare(a.Shown(), b.Shown())
 	case colPrice:
@@ -55,7 +55,7 @@ func compareRows(a, b *store.InventoryRow, col column) int {
 	if c != 0 {
 		return c
 	}
-	if c = compareFold(a.Title, b.Title); c != 0 {
+	if c = compareNatural(a.Title, b.Title); c != 0 {
 		return c
 	}
 	if c = cmp.Compare(a.EtsyListingID, b.EtsyListingID); c != 0 {
@@ -71,9 +71,33 @@ func priceValue(m store.Money) float64 {
 	return float64(m.Amount) / float64(m.Divisor)
 }
 
-// compareFold compares case-insensitively without allocating.
-func compareFold(a, b string) int {
+// compareNatural compares the way sellers number things: case-insensitive,
+// with runs of digits compared as numbers, so "Beanie #17" comes before
+// "Beanie #117" and "Size 9" before "Size 10". Numbers of any length work
+// (they are compared by their digits, not parsed), and it does not
+// allocate: a sort of 50,000 rows calls it about a million times.
+func compareNatural(a, b string) int {
+	// zeros breaks the tie between equal numbers written differently ("7"
+	// and "07"), so the order stays total; it counts only if nothing else
+	// differs.
+	zeros := 0
 	for a != "" && b != "" {
+		if isDigit(a[0]) && isDigit(b[0]) {
+			za, ea := digitRun(a)
+			zb, eb := digitRun(b)
+			na, nb := a[za:ea], b[zb:eb]
+			if c := cmp.Compare(len(na), len(nb)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			if zeros == 0 {
+				zeros = cmp.Compare(za, zb)
+			}
+			a, b = a[ea:], b[eb:]
+			continue
+		}
 		ra, na := utf8.DecodeRuneInString(a)
 		rb, nb := utf8.DecodeRuneInString(b)
 		if ra < utf8.RuneSelf && rb < utf8.RuneSelf {
@@ -86,7 +110,25 @@ func compareFold(a, b string) int {
 		}
 		a, b = a[na:], b[nb:]
 	}
-	return cmp.Compare(len(a), len(b))
+	if c := cmp.Compare(len(a), len(b)); c != 0 {
+		return c
+	}
+	return zeros
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// digitRun returns where the significant digits of s's leading run of
+// ASCII digits start (after its leading zeros, keeping a lone 0) and where
+// the run ends.
+func digitRun(s string) (start, end int) {
+	for end < len(s) && isDigit(s[end]) {
+		end++
+	}
+	for start < end-1 && s[start] == '0' {
+		start++
+	}
+	return start, end
 }
 
 func asciiLower(r rune) rune {
