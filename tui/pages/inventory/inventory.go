@@ -66,6 +66,10 @@ type Model struct {
 
 	note    string
 	noteErr bool
+	// pushNote is the offering whose push the note reports as under way
+	// (0: none), so the note follows the push to Etsy's verdict instead of
+	// saying "pushing" next to a row that says "pushed".
+	pushNote int64
 
 	width, height int
 
@@ -108,7 +112,8 @@ type (
 		offeringID int64
 		snap       *app.Snapshot
 		note       string
-		typed      int // the quantity the seller entered
+		typed      int  // the quantity the seller entered
+		stock      bool // a stock edit, which a push to Etsy follows
 		err        error
 	}
 	historyMsg struct {
@@ -124,7 +129,8 @@ func (m *Model) StoreID() int64 { return m.storeID }
 // SetStore shows another store and starts loading it.
 func (m *Model) SetStore(storeID int64) tea.Cmd {
 	m.storeID, m.role, m.snap, m.order, m.view = storeID, "", nil, nil, nil
-	m.cursor, m.offset, m.mode, m.history, m.note = 0, 0, editNone, nil, ""
+	m.cursor, m.offset, m.mode, m.history = 0, 0, editNone, nil
+	m.setNote("", false)
 	clear(m.lines)
 	if storeID == 0 {
 		m.loading = false
@@ -249,7 +255,31 @@ func (m *Model) move(delta int) {
 	m.clampOffset()
 }
 
-func (m *Model) setNote(text string, isErr bool) { m.note, m.noteErr = text, isErr }
+func (m *Model) setNote(text string, isErr bool) { m.note, m.noteErr, m.pushNote = text, isErr, 0 }
+
+// followPush replaces the "pushing to Etsy" note with the push's outcome
+// once the row it is about is no longer pending.
+func (m *Model) followPush() {
+	if m.pushNote == 0 || m.snap == nil {
+		return
+	}
+	pos, ok := m.snap.Index(m.pushNote)
+	if !ok {
+		m.setNote("", false)
+		return
+	}
+	switch r := m.snap.Row(pos); {
+	case r.Gone:
+		m.setNote("", false)
+	case r.Pending():
+	case r.PushStatus == store.PushFailed && r.PushError != "":
+		m.setNote("Etsy refused the last push: "+r.PushError, true)
+	case r.PushStatus == store.PushFailed:
+		m.setNote("Etsy refused the last push", true)
+	default:
+		m.setNote(fmt.Sprintf("%d is on Etsy", r.Quantity), false)
+	}
+}
 
 // Update handles keys, mouse wheel, live events and command answers.
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
@@ -274,6 +304,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			return m, nil
 		}
 		m.adopt(msg.snap)
+		m.followPush()
 	case savedMsg:
 		return m, m.saved(msg)
 	case historyMsg:
@@ -395,7 +426,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if m.snap == nil {
 		return nil
 	}
-	m.note = ""
+	m.setNote("", false)
 	switch {
 	case key.Matches(msg, k.Up):
 		m.move(-1)
@@ -506,7 +537,7 @@ func (m *Model) openEditor(mode editMode) {
 	} else {
 		m.edit = strconv.Itoa(r.Threshold)
 	}
-	m.note = ""
+	m.setNote("", false)
 }
 
 func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -596,7 +627,7 @@ func (m *Model) commitEdit() tea.Cmd {
 			return savedMsg{storeID: storeID, offeringID: id, snap: snap, typed: qty, err: err}
 		}
 		snap, err := c.Snapshots.Refresh(c.Ctx, c.Actor, storeID, []int64{id}, time.Now())
-		return savedMsg{storeID: storeID, offeringID: id, snap: snap, note: fmt.Sprintf("saved %d: pushing to Etsy", qty), err: err}
+		return savedMsg{storeID: storeID, offeringID: id, snap: snap, note: fmt.Sprintf("saved %d: pushing to Etsy", qty), stock: true, err: err}
 	}
 }
 
@@ -611,6 +642,10 @@ func (m *Model) saved(msg savedMsg) tea.Cmd {
 	switch {
 	case msg.err == nil:
 		m.setNote(msg.note, false)
+		if msg.stock {
+			m.pushNote = msg.offeringID
+			m.followPush()
+		}
 	case errors.As(msg.err, &stale):
 		m.setNote(fmt.Sprintf("changed elsewhere (now %d): your %d was not saved; e to edit again", stale.Current.Shown(), msg.typed), true)
 	case errors.Is(msg.err, app.ErrViewer):

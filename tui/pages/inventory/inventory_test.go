@@ -427,3 +427,48 @@ func TestCompareNatural(t *testing.T) {
 		}
 	}
 }
+
+// The "pushing to Etsy" note follows the push: it gives way to Etsy's
+// verdict on the live update that shows the row pushed or failed, rather
+// than staying next to a row that already says "pushed".
+func TestPushNoteFollowsThePush(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+	ctx := context.Background()
+
+	cursorTo(t, m, "TOTE-L")
+	comp = tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Key("1"), tuitest.Key("2"), tuitest.Key("enter"))
+	if !strings.Contains(plain(m), "saved 12: pushing to Etsy") {
+		t.Fatalf("no pushing note after the save:\n%s", plain(m))
+	}
+	r := *m.current()
+	if _, err := env.DB.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: r.DesiredVersion,
+		Pushed: 12, Etsy: 12, Now: tuitest.Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	// Another row's update leaves the note alone.
+	other := m.rowAt(m.view[0]).OfferingID
+	if other == r.OfferingID {
+		other = m.rowAt(m.view[1]).OfferingID
+	}
+	comp = tuitest.Drive(comp, wait, common.LiveMsg{Event: hubStock(env.StoreID, other)})
+	comp = tuitest.Drive(comp, wait, common.LiveMsg{Event: hubStock(env.StoreID, r.OfferingID)})
+	frame := plain(m)
+	if !strings.Contains(frame, "pushed") || strings.Contains(frame, "pushing to Etsy") || !strings.Contains(frame, "12 is on Etsy") {
+		t.Fatalf("after the push, the frame should say 12 is on Etsy and not pushing:\n%s", frame)
+	}
+
+	cursorTo(t, m, "BEANIE-R")
+	comp = tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Key("3"), tuitest.Key("enter"))
+	r = *m.current()
+	if err := env.DB.PushFailed(ctx, &store.PushFailedParams{OfferingID: r.OfferingID, DesiredVersion: r.DesiredVersion,
+		Message: "listing is inactive", Now: tuitest.Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	cursorTo(t, m, "TOTE-L") // the failure is told even away from its row
+	tuitest.Drive(comp, wait, common.LiveMsg{Event: hubStock(env.StoreID, r.OfferingID)})
+	frame = plain(m)
+	if strings.Contains(frame, "pushing to Etsy") || !strings.Contains(frame, "Etsy refused the last push: listing is inactive") {
+		t.Fatalf("after the refusal, the frame should say so:\n%s", frame)
+	}
+}
