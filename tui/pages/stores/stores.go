@@ -351,15 +351,26 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		return []key.Binding{k.Back}
 	}
-	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "use this shop")), k.Connect, k.SyncNow}
+	var out []key.Binding
+	for _, g := range m.FullHelp() {
+		out = append(out, g...)
+	}
+	return out
 }
 
+// FullHelp offers only the keys that do something: without a shop there
+// is nothing to move to, use or sync, and with one there is nowhere to
+// move.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys
-	return [][]key.Binding{
-		{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "use this shop"))},
-		{k.Connect, k.SyncNow, k.Refresh},
+	if len(m.stores) == 0 {
+		return [][]key.Binding{{k.Connect, k.Refresh}}
 	}
+	use := []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "use this shop"))}
+	if len(m.stores) > 1 {
+		use = append([]key.Binding{k.Up, k.Down}, use...)
+	}
+	return [][]key.Binding{use, {k.Connect, k.SyncNow, k.Refresh}}
 }
 
 // wrapURL breaks a URL (ASCII) into lines of at most width characters.

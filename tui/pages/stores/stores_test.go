@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"github.com/charmbracelet/x/ansi"
 	"rsc.io/qr"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
@@ -179,5 +181,50 @@ func TestConnectFailureOffersTryAgain(t *testing.T) {
 	comp.Update(started[0])
 	if f := ansi.Strip(m.View()); !strings.Contains(f, conn.url) || !strings.Contains(f, "Waiting for Etsy") {
 		t.Fatalf("c did not start a new attempt:\n%s", f)
+	}
+}
+
+// helpKeys is what a help list offers, as the help bar names the keys.
+func helpKeys(groups ...[]key.Binding) string {
+	var out []string
+	for _, g := range groups {
+		for _, b := range g {
+			out = append(out, b.Help().Key)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// The help offers only keys that do something with the shops there are.
+func TestHelpOffersOnlyWhatWorks(t *testing.T) {
+	env := tuitest.New(t, nil, tuitest.Options{})
+	load := func(a app.Actor) *Model {
+		m := New(env.Common(a, 120, 30))
+		m.SetSize(120, 28)
+		tuitest.Drive[common.Component](m, wait, tuitest.Run(m.Init(), wait)...)
+		return m
+	}
+
+	none := load(env.SignUp(t, "Nell Newcomer"))
+	if got, want := helpKeys(none.ShortHelp()), "c r"; got != want {
+		t.Errorf("no shop: short help offers %q, want %q", got, want)
+	}
+	if got, want := helpKeys(none.FullHelp()...), "c r"; got != want {
+		t.Errorf("no shop: full help offers %q, want %q", got, want)
+	}
+
+	one := load(env.Owner)
+	if got, want := helpKeys(one.ShortHelp()), "enter c y r"; got != want {
+		t.Errorf("one shop: short help offers %q, want %q", got, want)
+	}
+
+	if _, err := env.DB.StoreConnect(context.Background(), &store.StoreConnectParams{AccountID: env.Owner.Account.ID, EtsyShopID: 4343,
+		Name: "Olive's Linens", Currency: "USD", AccessToken: []byte("sealed"), RefreshToken: []byte("sealed"),
+		TokenExpiresAt: tuitest.Epoch.Add(time.Hour), Now: tuitest.Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	two := load(env.Owner)
+	if got, want := helpKeys(two.FullHelp()...), "↑/k ↓/j enter c y r"; got != want {
+		t.Errorf("two shops: full help offers %q, want %q", got, want)
 	}
 }
