@@ -547,8 +547,7 @@ func (m *Model) View() tea.View {
 	st := m.c.Styles
 	w, h := m.c.Width, m.c.Height
 	if w < minWidth || h < minHeight {
-		v.SetContent(st.Warning.Render(fmt.Sprintf("Terminal too small: Stockroom needs %d×%d, this is %d×%d.", minWidth, minHeight, w, h)) +
-			"\n" + st.Muted.Render("Enlarge the window, or press q to quit."))
+		v.SetContent(m.tooSmallView())
 		return v
 	}
 	var b strings.Builder
@@ -584,6 +583,20 @@ func (m *Model) View() tea.View {
 	}
 	v.SetContent(b.String())
 	return v
+}
+
+// tooSmallView asks for a larger terminal. It is wrapped, not cut, to the
+// terminal's width, so the size needed and the size there is stay on
+// screen however narrow the window is.
+func (m *Model) tooSmallView() string {
+	st, w := m.c.Styles, max(m.c.Width, 1)
+	quit := "q"
+	if cur := m.current(); cur != nil && capturing(cur) {
+		quit = "ctrl+c" // q is text there
+	}
+	need := fmt.Sprintf("Terminal too small: Stockroom needs %d×%d, this is %d×%d.", minWidth, minHeight, m.c.Width, m.c.Height)
+	return st.Warning.Render(lipgloss.Wrap(need, w, "")) + "\n" +
+		st.Muted.Render(lipgloss.Wrap("Enlarge the window, or press "+quit+" to quit.", w, ""))
 }
 
 // sessionHelp is what the help bar adds to a screen's keys. While the

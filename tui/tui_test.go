@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -123,6 +124,31 @@ func TestTooSmall(t *testing.T) {
 	}
 	l.send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+}
+
+// TestTooSmallWrapsItsMessage: however narrow the window, the message is
+// wrapped rather than cut, so the size needed and the size there is stay
+// visible.
+func TestTooSmallWrapsItsMessage(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	for _, size := range [][2]int{{50, 10}, {30, 12}, {20, 8}, {59, 40}, {100, 14}} {
+		w, h := size[0], size[1]
+		l := newLoop(t, New(session(env, &env.Owner, "", nil)), w, h)
+		lines := strings.Split(l.plain(), "\n")
+		if len(lines) > h {
+			t.Errorf("%d×%d: the message takes %d lines", w, h, len(lines))
+		}
+		for _, line := range lines {
+			if got := ansi.StringWidth(line); got > w {
+				t.Errorf("%d×%d: line of width %d would be cut: %q", w, h, got, line)
+			}
+		}
+		text := strings.Join(strings.Fields(strings.Join(lines, " ")), " ")
+		want := fmt.Sprintf("Terminal too small: Stockroom needs 60×15, this is %d×%d. Enlarge the window, or press q to quit.", w, h)
+		if text != want {
+			t.Errorf("%d×%d: the message reads %q, want %q", w, h, text, want)
+		}
+	}
 }
 
 func TestSignUpThenStores(t *testing.T) {
