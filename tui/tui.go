@@ -617,12 +617,18 @@ func (m *Model) sessionHelp(cur common.Component) []key.Binding {
 // The content height is measured on this very view, so the frame stays
 // the terminal's height whatever column is the longest.
 func (m *Model) fullHelpView(cur common.Component) string {
-	return m.help.FullHelpView(append(cur.FullHelp(), m.globalHelp()))
+	return m.help.FullHelpView(append(cur.FullHelp(), m.globalHelp(cur)))
 }
 
-func (m *Model) globalHelp() []key.Binding {
+// globalHelp is the session's column of the full help: the same keys as
+// sessionHelp, and the keys that move between screens when there are
+// screens and the current one does not take them as text.
+func (m *Model) globalHelp(cur common.Component) []key.Binding {
+	if m.signup != nil || capturing(cur) {
+		return m.sessionHelp(cur)
+	}
 	k := m.c.Keys
-	return []key.Binding{k.NextTab, k.PrevTab, k.Screen1, k.Screen2, k.Palette, k.Help, k.Quit}
+	return append([]key.Binding{k.NextTab, k.PrevTab, k.Screen1, k.Screen2}, m.sessionHelp(cur)...)
 }
 
 // header is the tabs on the left and who and where on the right.

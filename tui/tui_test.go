@@ -344,3 +344,59 @@ func TestFullHelpFitsTheTerminal(t *testing.T) {
 		l.send(tuitest.Key("?"))
 	}
 }
+
+// TestFullHelpDuringSignUpOffersOnlyWhatWorks: sign-up has no screens to
+// move between and no palette, and while its form takes keys as text only
+// ctrl+c reaches the session.
+func TestFullHelpDuringSignUpOffersOnlyWhatWorks(t *testing.T) {
+	absent := []string{"next screen", "previous screen", "1 stores", "2 inventory", "commands"}
+	check := func(what, help string, want ...string) {
+		t.Helper()
+		help = squeeze(help)
+		for _, a := range absent {
+			if strings.Contains(help, a) {
+				t.Errorf("%s: full help offers %q:\n%s", what, a, help)
+			}
+		}
+		for _, w := range want {
+			if !strings.Contains(help, w) {
+				t.Errorf("%s: full help lacks %q:\n%s", what, w, help)
+			}
+		}
+	}
+
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	o := session(env, nil, "", nil)
+	o.PublicKey = tuitest.NewKey(t)
+	l := newLoop(t, New(o), 100, 30)
+	r := l.root()
+	check("sign-up form", ansi.Strip(r.fullHelpView(r.current())), "create account", "ctrl+c quit")
+	if h := squeeze(ansi.Strip(r.fullHelpView(r.current()))); strings.Contains(h, "? help") || strings.Contains(h, "q quit") {
+		t.Errorf("sign-up form: full help offers keys the form takes as text:\n%s", h)
+	}
+
+	closed := tuitest.New(t, shop(), tuitest.Options{SignupClosed: true})
+	l = newLoop(t, New(session(closed, nil, "", nil)), 100, 30)
+	l.send(tuitest.Key("?"))
+	if !l.root().showHelp {
+		t.Fatal("? did not open the full help on a closed sign-up")
+	}
+	check("closed sign-up", l.plain(), "? help", "q quit")
+
+	// Past sign-up the screens are there to move between.
+	l = newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)
+	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l.send(tuitest.Key("?"))
+	if f := squeeze(l.plain()); !strings.Contains(f, "tab next screen") || !strings.Contains(f, ": commands") {
+		t.Errorf("inventory: full help lacks the session's keys:\n%s", l.plain())
+	}
+}
+
+// squeeze turns each run of spaces into one, so help columns read as text.
+func squeeze(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, line := range lines {
+		lines[i] = strings.Join(strings.Fields(line), " ")
+	}
+	return strings.Join(lines, "\n")
+}
