@@ -149,6 +149,14 @@ func TestTooSmallWrapsItsMessage(t *testing.T) {
 			t.Errorf("%d×%d: the message reads %q, want %q", w, h, text, want)
 		}
 	}
+
+	// The sign-up form takes q as text: only ctrl+c quits there.
+	o := session(env, nil, "", nil)
+	o.PublicKey = tuitest.NewKey(t)
+	l := newLoop(t, New(o), 50, 10)
+	if text := strings.Join(strings.Fields(l.plain()), " "); !strings.HasSuffix(text, "or press ctrl+c to quit.") {
+		t.Errorf("sign-up, too small: %q", text)
+	}
 }
 
 func TestSignUpThenStores(t *testing.T) {
