@@ -1,5 +1,6 @@
 // Tests drive the sandbox over HTTP with a plain client, behind the
-// etsyspec validator so every answer is checked against Etsy's description.
+// etsyspec validator so every request and every answer is checked against
+// Etsy's description.
 package sandbox
 
 import (
@@ -26,9 +27,15 @@ type env struct {
 	srv    *httptest.Server
 	shop   Shop
 	token  string
-	now    time.Time
-	mu     sync.Mutex
 	client *http.Client
+
+	mu  sync.Mutex // guards the fields below, which the server goroutine reads too
+	now time.Time
+	// refusing is set while a test sends requests that break Etsy's
+	// description on purpose; refused counts the request-side reports the
+	// validator made meanwhile.
+	refusing bool
+	refused  int
 }
 
 func newEnv(t *testing.T, cfg Config) *env {
@@ -40,12 +47,19 @@ func newEnv(t *testing.T, cfg Config) *env {
 		t.Fatal(err)
 	}
 	report := func(err error) {
-		// Requests the tests send wrong on purpose are not the sandbox's
-		// fault; every response must conform.
 		var re *etsyspec.RequestError
-		if !errors.As(err, &re) {
-			t.Error(err)
+		if errors.As(err, &re) {
+			e.mu.Lock()
+			expected := e.refusing
+			if expected {
+				e.refused++
+			}
+			e.mu.Unlock()
+			if expected {
+				return
+			}
 		}
+		t.Error(err)
 	}
 	e.srv = httptest.NewServer(etsyspec.ValidatingHandler(e.sb.Handler(), report))
 	t.Cleanup(e.srv.Close)
@@ -61,6 +75,26 @@ func newEnv(t *testing.T, cfg Config) *env {
 }
 
 func (e *env) advance(d time.Duration) { e.mu.Lock(); e.now = e.now.Add(d); e.mu.Unlock() }
+
+// refuse runs send, whose requests break Etsy's description on purpose to
+// check that the sandbox turns them away. Their request-side reports are
+// expected rather than failures; yet the validator must make at least one,
+// or the request is not the malformed one the test means to send. what
+// names the request in that failure.
+func (e *env) refuse(what string, send func()) {
+	e.t.Helper()
+	e.mu.Lock()
+	e.refusing, e.refused = true, 0
+	e.mu.Unlock()
+	send()
+	e.mu.Lock()
+	refused := e.refused
+	e.refusing, e.refused = false, 0
+	e.mu.Unlock()
+	if refused == 0 {
+		e.t.Errorf("%s: meant to break Etsy's description, but it conforms", what)
+	}
+}
 
 // do sends an API call with the app key and token; it returns status, headers
 // and the decoded JSON body.
@@ -292,10 +326,16 @@ func TestRateLimits(t *testing.T) {
 func TestListingsPaging(t *testing.T) {
 	e := newEnv(t, Config{})
 	base := fmt.Sprintf("/v3/application/shops/%d/listings", e.shop.ShopID)
-	for _, q := range []string{"?limit=101", "?limit=0", "?offset=12001", "?state=deleted", "?includes=Bogus"} {
-		if status, _ := e.get(base + q); status != 400 {
-			t.Errorf("%s: %d, want 400", q, status)
-		}
+	// offset=12001 is within the description; Etsy's cap (FACTS.md) refuses it.
+	if status, _ := e.get(base + "?offset=12001"); status != 400 {
+		t.Errorf("?offset=12001: %d, want 400", status)
+	}
+	for _, q := range []string{"?limit=101", "?limit=0", "?state=deleted", "?includes=Bogus"} {
+		e.refuse(q, func() {
+			if status, _ := e.get(base + q); status != 400 {
+				t.Errorf("%s: %d, want 400", q, status)
+			}
+		})
 	}
 	active := 0
 	for _, l := range e.allListings() {
@@ -380,20 +420,32 @@ func TestUpdateListingInventory(t *testing.T) {
 			t.Fatalf("price %d, want 1250", p.Offerings[0].Price)
 		}
 	}
-	bad := []struct{ name, body, mention string }{
-		{"quantity 1000", inventoryBody(product("S", "12.5", 1000, "A-S"), `,"quantity_on_property":[100],"sku_on_property":[100]`), "999"},
-		{"all zero", inventoryBody(product("S", "12.5", 0, "A-S"), `,"sku_on_property":[100]`), "greater than 0"},
-		{"money price", inventoryBody(product("S", `{"amount":1250,"divisor":100,"currency_code":"USD"}`, 1, "A-S"), ""), "price"},
-		{"quantity varies undeclared", inventoryBody(product("S", "12.5", 3, "A")+","+product("M", "12.5", 4, "A"), ""), "quantity_on_property"},
-		{"shared sku different quantity", inventoryBody(product("S", "12.5", 3, "A")+","+product("M", "12.5", 4, "A"), `,"quantity_on_property":[100],"sku_on_property":[100]`), "same quantity"},
-		{"echoed product_id", `{"products":[{"product_id":5,"sku":"","property_values":[],"offerings":[{"price":1,"quantity":1,"is_enabled":true,"readiness_state_id":1}]}]}`, "product_id"},
-		{"unknown readiness", strings.Replace(inventoryBody(product("S", "12.5", 3, "A"), ""), fmt.Sprintf(`"readiness_state_id":%d`, rs), `"readiness_state_id":42`, 1), "readiness"},
-		{"missing property_values", fmt.Sprintf(`{"products":[{"sku":"x","offerings":[{"price":1,"quantity":1,"is_enabled":true,"readiness_state_id":%d}]}]}`, rs), "property_values"},
+	// Most of these fit the description and break only Etsy's rules
+	// (FACTS.md); malformed ones break the description itself.
+	bad := []struct {
+		name, body, mention string
+		malformed           bool
+	}{
+		{"quantity 1000", inventoryBody(product("S", "12.5", 1000, "A-S"), `,"quantity_on_property":[100],"sku_on_property":[100]`), "999", false},
+		{"all zero", inventoryBody(product("S", "12.5", 0, "A-S"), `,"sku_on_property":[100]`), "greater than 0", false},
+		{"money price", inventoryBody(product("S", `{"amount":1250,"divisor":100,"currency_code":"USD"}`, 1, "A-S"), ""), "price", true},
+		{"quantity varies undeclared", inventoryBody(product("S", "12.5", 3, "A")+","+product("M", "12.5", 4, "A"), ""), "quantity_on_property", false},
+		{"shared sku different quantity", inventoryBody(product("S", "12.5", 3, "A")+","+product("M", "12.5", 4, "A"), `,"quantity_on_property":[100],"sku_on_property":[100]`), "same quantity", false},
+		{"echoed product_id", `{"products":[{"product_id":5,"sku":"","property_values":[],"offerings":[{"price":1,"quantity":1,"is_enabled":true,"readiness_state_id":1}]}]}`, "product_id", false},
+		{"unknown readiness", strings.Replace(inventoryBody(product("S", "12.5", 3, "A"), ""), fmt.Sprintf(`"readiness_state_id":%d`, rs), `"readiness_state_id":42`, 1), "readiness", false},
+		{"missing property_values", fmt.Sprintf(`{"products":[{"sku":"x","offerings":[{"price":1,"quantity":1,"is_enabled":true,"readiness_state_id":%d}]}]}`, rs), "property_values", false},
 	}
 	for _, tt := range bad {
-		status, out := put(tt.body)
-		if msg, _ := out["error"].(string); status != 400 || !strings.Contains(msg, tt.mention) {
-			t.Errorf("%s: %d %v, want 400 mentioning %q", tt.name, status, out, tt.mention)
+		check := func() {
+			status, out := put(tt.body)
+			if msg, _ := out["error"].(string); status != 400 || !strings.Contains(msg, tt.mention) {
+				t.Errorf("%s: %d %v, want 400 mentioning %q", tt.name, status, out, tt.mention)
+			}
+		}
+		if tt.malformed {
+			e.refuse(tt.name, check)
+		} else {
+			check()
 		}
 	}
 	// A listing without variations takes property_values: [].
@@ -415,9 +467,11 @@ func TestUpdateListingState(t *testing.T) {
 	if status, _, out := e.do("PATCH", path, form, "state=active"); status != 200 || out["state"] != "active" {
 		t.Fatalf("activate: %d %v", status, out)
 	}
-	if status, _, _ := e.do("PATCH", path, form, "state=sold_out"); status != 400 {
-		t.Fatalf("state=sold_out accepted: %d", status)
-	}
+	e.refuse("state=sold_out", func() {
+		if status, _, _ := e.do("PATCH", path, form, "state=sold_out"); status != 400 {
+			t.Fatalf("state=sold_out accepted: %d", status)
+		}
+	})
 	sold := e.listingOf(StateSoldOut, false)
 	soldPath := fmt.Sprintf("/v3/application/shops/%d/listings/%d", e.shop.ShopID, sold.ListingID)
 	if status, _, _ := e.do("PATCH", soldPath, form, "state=active"); status != 400 {
@@ -449,9 +503,11 @@ func TestReceiptsFilters(t *testing.T) {
 			t.Fatal("receipt without transactions")
 		}
 	}
-	if status, _ := e.get(base + "?min_created=5"); status != 400 {
-		t.Fatalf("min_created below 2000 accepted: %d", status)
-	}
+	e.refuse("min_created=5", func() {
+		if status, _ := e.get(base + "?min_created=5"); status != 400 {
+			t.Fatalf("min_created below 2000 accepted: %d", status)
+		}
+	})
 	id := int64(all["results"].([]any)[0].(map[string]any)["receipt_id"].(float64))
 	if status, _ := e.get(fmt.Sprintf("%s/%d", base, id)); status != 200 {
 		t.Fatalf("getShopReceipt: %d", status)
