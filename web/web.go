@@ -203,7 +203,7 @@ func (s *server) failure(w http.ResponseWriter, err error) {
 			Message: "Etsy refused the authorization (it was already used or has expired). Nothing was connected." + again})
 	case errors.Is(err, connect.ErrShopLinked):
 		s.page(w, http.StatusConflict, messagePage{Title: "Shop already linked",
-			Message: "This Etsy shop is already connected to another Stockroom account. Its owner there can invite you instead. Nothing was changed."})
+			Message: "This Etsy shop is already connected to another Stockroom account, and a shop has one owner. Nothing was changed."})
 	case errors.Is(err, connect.ErrNoShop):
 		s.page(w, http.StatusBadRequest, messagePage{Title: "No shop",
 			Message: "The Etsy account you signed in with has no shop. Nothing was connected." + again})
