@@ -35,8 +35,9 @@ type Catalogue interface {
 	PushDone(ctx context.Context, p *PushDoneParams) (InventoryRow, error)
 	// PushFailed records Etsy's refusal of DesiredVersion.
 	PushFailed(ctx context.Context, p *PushFailedParams) error
-	// PushPendingList lists offerings with edits not yet on Etsy.
-	PushPendingList(ctx context.Context, storeID int64) ([]InventoryRow, error)
+	// PushPendingList lists offerings with edits not yet on Etsy, of a
+	// store or of one of its listings.
+	PushPendingList(ctx context.Context, p *PushPendingListParams) ([]InventoryRow, error)
 
 	StockEventList(ctx context.Context, p *StockEventListParams) ([]StockEvent, error)
 	// ThresholdSet overrides the low-stock threshold of a listing or of one
@@ -139,6 +140,11 @@ type PushFailedParams struct {
 	DesiredVersion int64
 	Message        string
 	Now            time.Time
+}
+
+type PushPendingListParams struct {
+	StoreID       int64
+	EtsyListingID int64 // 0: every listing of the store
 }
 
 type StockEventListParams struct {

@@ -497,9 +497,11 @@ func (s *Store) PushFailed(ctx context.Context, p *store.PushFailedParams) error
 	return s.err("push failed", err)
 }
 
-func (s *Store) PushPendingList(ctx context.Context, storeID int64) ([]store.InventoryRow, error) {
+func (s *Store) PushPendingList(ctx context.Context, p *store.PushPendingListParams) ([]store.InventoryRow, error) {
 	return s.queryRows(ctx, s.d, "push pending", `SELECT `+rowCols+rowFrom+`
-		WHERE o.store_id = $1 AND o.desired_version > o.pushed_version ORDER BY o.updated_at, o.id`, storeID)
+		WHERE o.store_id = $1 AND o.desired_version > o.pushed_version
+			AND (CAST($2 AS BIGINT) = 0 OR l.etsy_listing_id = $2)
+		ORDER BY o.updated_at, o.id`, p.StoreID, p.EtsyListingID)
 }
 
 func (s *Store) StockEventList(ctx context.Context, p *store.StockEventListParams) ([]store.StockEvent, error) {

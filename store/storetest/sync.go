@@ -198,17 +198,23 @@ var pushTests = map[string]func(t *testing.T, h *harness){
 		s := h.seller(t, "alice", 901)
 		r := s.rows[0]
 		e := h.edit(t, s, r.OfferingID, r.Version, 4)
-		pending, err := h.db.PushPendingList(ctx, s.store.ID)
+		pending, err := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID})
 		noErr(t, err, "pending list")
 		if len(pending) != 1 || pending[0] != e {
 			t.Fatalf("pending = %+v", pending)
+		}
+		if p, _ := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID}); len(p) != 1 {
+			t.Fatalf("pending of its listing = %+v", p)
+		}
+		if p, _ := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID + 1}); len(p) != 0 {
+			t.Fatalf("pending of another listing = %+v", p)
 		}
 		done, err := h.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: e.DesiredVersion, Pushed: 4, Etsy: 4, Now: h.at(time.Second)})
 		noErr(t, err, "push done")
 		if done.Pending() || done.PushStatus != store.PushPushed || done.Quantity != 4 || done.Shown() != 4 || !done.PushedAt.Equal(h.at(time.Second)) {
 			t.Fatalf("after push = %+v", done)
 		}
-		if pending, _ := h.db.PushPendingList(ctx, s.store.ID); len(pending) != 0 {
+		if pending, _ := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID}); len(pending) != 0 {
 			t.Fatalf("still pending: %+v", pending)
 		}
 		again, err := h.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: e.DesiredVersion, Pushed: 4, Etsy: 4, Now: h.at(time.Minute)})
@@ -239,7 +245,7 @@ var pushTests = map[string]func(t *testing.T, h *harness){
 			done.PushedVersion != first.DesiredVersion {
 			t.Fatalf("after the first push = %+v", done)
 		}
-		pending, _ := h.db.PushPendingList(ctx, s.store.ID)
+		pending, _ := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID})
 		if len(pending) != 1 || pending[0].DesiredVersion != second.DesiredVersion {
 			t.Fatalf("pending = %+v", pending)
 		}
@@ -294,7 +300,7 @@ var pushTests = map[string]func(t *testing.T, h *harness){
 		if got.Pending() || got.PushStatus != store.PushFailed || got.PushError != "listing is inactive" || got.Shown() != 10 {
 			t.Fatalf("after refusal = %+v", got)
 		}
-		if pending, _ := h.db.PushPendingList(ctx, s.store.ID); len(pending) != 0 {
+		if pending, _ := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID}); len(pending) != 0 {
 			t.Fatalf("refused edit still pending: %+v", pending)
 		}
 		// Trying again is a new edit, even to the quantity Etsy refused.

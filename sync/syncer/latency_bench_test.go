@@ -180,7 +180,7 @@ func benchEditLatency(b *testing.B, be backend, pending int) {
 		// The backlog drains before the next round.
 		b.StopTimer()
 		waitFor(b, 10*time.Minute, "the backlog to drain", func() bool {
-			rows, err := e.db.PushPendingList(e.ctx, e.storeID)
+			rows, err := e.db.PushPendingList(e.ctx, &store.PushPendingListParams{StoreID: e.storeID})
 			return err == nil && len(rows) == 0
 		})
 		b.StartTimer()

@@ -181,7 +181,7 @@ func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.Sync
 // instant a push finished); beside a seller-priority job of the same
 // offering it makes one that finds nothing pending.
 func (e *Engine) requeuePending(ctx context.Context, storeID int64) {
-	rows, err := e.db.PushPendingList(ctx, storeID)
+	rows, err := e.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: storeID})
 	if err != nil {
 		e.log.Warn("list pending pushes", "store", storeID, "err", err)
 		return

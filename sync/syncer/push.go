@@ -257,11 +257,10 @@ type pushWrite struct {
 // do and makes no call.
 func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, etsyListingID int64, intent *pushIntent,
 	hold func(time.Duration) error) (err error) {
-	pending, err := e.db.PushPendingList(ctx, st.ID)
+	rows, err := e.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: st.ID, EtsyListingID: etsyListingID})
 	if err != nil {
 		return err
 	}
-	rows := slices.DeleteFunc(pending, func(r store.InventoryRow) bool { return r.EtsyListingID != etsyListingID || !r.Pending() })
 	if len(rows) == 0 {
 		return nil
 	}
