@@ -45,19 +45,29 @@ func (r riverQueue) Insert(ctx context.Context, args river.JobArgs, opts *river.
 	return res.Job.ID, nil
 }
 
+// jobOutputs writes job output through the River client, as
+// *jobs.Queue.JobOutputSet does.
+type jobOutputs struct{ c *river.Client[*sql.Tx] }
+
+func (j jobOutputs) JobOutputSet(ctx context.Context, id int64, output any) error {
+	_, err := j.c.JobUpdate(ctx, id, &river.JobUpdateParams{Output: output})
+	return err
+}
+
 // flow is a store on SQLite with River working the notify queue against
 // the mailbox.
 type flow struct {
-	db    store.DB
-	ev    *notify.Evaluator
-	mb    *mailbox
-	queue riverQueue
-	owner store.Account
-	shop  store.Store
+	db     store.DB
+	client *river.Client[*sql.Tx]
+	ev     *notify.Evaluator
+	mb     *mailbox
+	queue  riverQueue
+	owner  store.Account
+	shop   store.Store
 }
 
 // flowConfig chooses the channels of a flow; the zero value sends email
-// only and discards logs.
+// only, discards logs and names the shop Clay & Co.
 type flowConfig struct {
 	telegram notify.TelegramSender
 	channels []store.Channel
@@ -65,6 +75,11 @@ type flowConfig struct {
 	logger *slog.Logger
 	// owner changes the owner's notification settings after sign-up.
 	owner *store.AccountUpdateParams
+	// shopName is the name of the owner's shop.
+	shopName string
+	// recordEagerly gives the sender JobOutputs, so a notice records each
+	// message as it is sent rather than as the attempt ends.
+	recordEagerly bool
 }
 
 func newFlow(t *testing.T, mb *mailbox) *flow {
@@ -79,6 +94,9 @@ func newFlowWith(t *testing.T, mb *mailbox, cfg flowConfig) *flow {
 	}
 	if cfg.channels == nil {
 		cfg.channels = []store.Channel{store.ChannelEmail}
+	}
+	if cfg.shopName == "" {
+		cfg.shopName = "Clay & Co"
 	}
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "stockroom.db")
@@ -101,19 +119,24 @@ func newFlowWith(t *testing.T, mb *mailbox, cfg flowConfig) *flow {
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		t.Fatal(err)
 	}
-	h := hub.New()
-	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mb.mailer(t), Telegram: cfg.telegram, Hub: h,
-		MessageIDDomain: "stockroom.test", Logger: cfg.logger})
 	workers := river.NewWorkers()
-	if err := sender.Register(workers); err != nil {
-		t.Fatal(err)
-	}
 	client, err := river.NewClient(drv, &river.Config{
 		Logger:  cfg.logger,
 		Queues:  map[string]river.QueueConfig{notify.QueueNotify: {MaxWorkers: 2}},
 		Workers: workers, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: quickRetry{},
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	h := hub.New()
+	sc := notify.SenderConfig{Store: db, Email: mb.mailer(t), Telegram: cfg.telegram, Hub: h,
+		MessageIDDomain: "stockroom.test", Logger: cfg.logger}
+	if cfg.recordEagerly {
+		sc.Jobs = jobOutputs{client}
+	}
+	// The sender may write job output through the client, so it joins the
+	// client's Workers bundle once the client exists.
+	if err := notify.NewSender(sc).Register(workers); err != nil {
 		t.Fatal(err)
 	}
 	if err := client.Start(ctx); err != nil {
@@ -124,7 +147,7 @@ func newFlowWith(t *testing.T, mb *mailbox, cfg flowConfig) *flow {
 		defer cancel()
 		_ = client.Stop(stop)
 	})
-	f := &flow{db: db, mb: mb, queue: riverQueue{client}, ev: notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Jobs: riverTx{client}, Hub: h,
+	f := &flow{db: db, client: client, mb: mb, queue: riverQueue{client}, ev: notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Jobs: riverTx{client}, Hub: h,
 		Channels: cfg.channels})}
 	f.owner, err = db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Email: "ada@example.com", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
 	if err != nil {
@@ -136,7 +159,7 @@ func newFlowWith(t *testing.T, mb *mailbox, cfg flowConfig) *flow {
 			t.Fatal(err)
 		}
 	}
-	f.shop, err = db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: f.owner.ID, EtsyShopID: 7, EtsyUserID: 8, Name: "Clay & Co",
+	f.shop, err = db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: f.owner.ID, EtsyShopID: 7, EtsyUserID: 8, Name: cfg.shopName,
 		Currency: "EUR", AccessToken: []byte("a"), RefreshToken: []byte("r"), TokenExpiresAt: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)

@@ -2,137 +2,20 @@ package notify_test
 
 import (
 	"context"
-	"database/sql"
-	"log/slog"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
 )
-
-// jobOutputs writes job output through the River client, as
-// *jobs.Queue.JobOutputSet does.
-type jobOutputs struct{ c *river.Client[*sql.Tx] }
-
-func (j jobOutputs) JobOutputSet(ctx context.Context, id int64, output any) error {
-	_, err := j.c.JobUpdate(ctx, id, &river.JobUpdateParams{Output: output})
-	return err
-}
-
-// revokedFlow is a store on SQLite whose owner ada has email alerts on,
-// with River working the notify queue against a mailbox and a fake bot.
-type revokedFlow struct {
-	db     store.DB
-	client *river.Client[*sql.Tx]
-	mb     *mailbox
-	owner  store.Account
-	shop   store.Store
-}
-
-// newRevokedFlow starts River sending through mb (which may not be
-// listening yet) and tg; recordEagerly gives the sender JobOutputs.
-func newRevokedFlow(t *testing.T, mb *mailbox, tg notify.TelegramSender, shopName string, recordEagerly bool) *revokedFlow {
-	t.Helper()
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "stockroom.db")
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	raw, err := sqlite.OpenRaw(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.SetMaxOpenConns(1)
-	t.Cleanup(func() { _ = raw.Close() })
-	drv := riversqlite.New(raw)
-	m, err := rivermigrate.New(drv, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		t.Fatal(err)
-	}
-	workers := river.NewWorkers()
-	f := &revokedFlow{db: db, mb: mb}
-	client, err := river.NewClient(drv, &river.Config{
-		Logger:  slog.New(slog.DiscardHandler),
-		Queues:  map[string]river.QueueConfig{notify.QueueNotify: {MaxWorkers: 2}},
-		Workers: workers, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: quickRetry{},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.client = client
-	cfg := notify.SenderConfig{Store: db, Email: mb.mailer(t), Telegram: tg, MessageIDDomain: "stockroom.test"}
-	if recordEagerly {
-		cfg.Jobs = jobOutputs{client}
-	}
-	if err := notify.NewSender(cfg).Register(workers); err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = client.Stop(stop)
-	})
-	f.owner, err = db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Email: "ada@example.com", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.shop, err = db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: f.owner.ID, EtsyShopID: 7, EtsyUserID: 8, Name: shopName,
-		Currency: "EUR", AccessToken: []byte("a"), RefreshToken: []byte("r"), TokenExpiresAt: time.Now().Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-// member adds an account to the store with its notification settings.
-func (f *revokedFlow) member(t *testing.T, name string, role store.Role, p store.AccountUpdateParams) store.Account {
-	t.Helper()
-	ctx := t.Context()
-	a, err := f.db.AccountCreate(ctx, &store.AccountCreateParams{Name: name, Email: name + "@example.com",
-		Fingerprint: "SHA256:" + name, PublicKey: "ssh-ed25519 AAAA" + name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.ID = a.ID
-	if a, err = f.db.AccountUpdate(ctx, &p); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: a.ID, StoreID: f.shop.ID, Role: role}); err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-func (f *revokedFlow) setOwner(t *testing.T, p store.AccountUpdateParams) {
-	t.Helper()
-	p.ID = f.owner.ID
-	var err error
-	if f.owner, err = f.db.AccountUpdate(t.Context(), &p); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // revoke marks the store as the vault does and queues the notice as the
 // server's OnRevoked does; it returns the job's id.
-func (f *revokedFlow) revoke(t *testing.T, at time.Time) int64 {
+func (f *flow) revoke(t *testing.T, at time.Time) int64 {
 	t.Helper()
 	ctx := t.Context()
 	if err := f.db.StoreSetStatus(ctx, &store.StoreSetStatusParams{StoreID: f.shop.ID, Status: store.StatusNeedsReauth,
@@ -147,7 +30,7 @@ func (f *revokedFlow) revoke(t *testing.T, at time.Time) int64 {
 }
 
 // completed waits until job id is completed and returns it.
-func (f *revokedFlow) completed(t *testing.T, id int64) *rivertype.JobRow {
+func (f *flow) completed(t *testing.T, id int64) *rivertype.JobRow {
 	t.Helper()
 	var row *rivertype.JobRow
 	waitFor(t, "the notice job to complete", func() bool {
@@ -165,9 +48,9 @@ func TestReconnectNoticeReachesEachOwnerOnceOnEachChosenChannel(t *testing.T) {
 	mb := newMailbox(t)
 	mb.start(t)
 	bot := newFakeBot(t)
-	f := newRevokedFlow(t, mb, bot.client(t), "Clay & Co", true)
 	yes, no, chat := true, false, "4242"
-	f.setOwner(t, store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat})
+	f := newFlowWith(t, mb, flowConfig{telegram: bot.client(t), recordEagerly: true,
+		owner: &store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat}})
 	f.member(t, "bob", store.RoleManager, store.AccountUpdateParams{}) // email alerts on
 	f.member(t, "cleo", store.RoleViewer, store.AccountUpdateParams{}) // email alerts on
 	// A second owner who turned email alerts off and linked no chat.
@@ -243,9 +126,9 @@ func TestReconnectNoticeAfterAnSMTPOutageIsSentOnce(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			mb := newMailbox(t) // not listening yet
 			bot := newFakeBot(t)
-			f := newRevokedFlow(t, mb, bot.client(t), "Clay & Co", eager)
 			yes, chat := true, "4242"
-			f.setOwner(t, store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat})
+			f := newFlowWith(t, mb, flowConfig{telegram: bot.client(t), recordEagerly: eager,
+				owner: &store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat}})
 			id := f.revoke(t, time.Now())
 			waitFor(t, "attempts after the mail server refused", func() bool {
 				row, err := f.client.JobGet(t.Context(), id)
@@ -296,9 +179,9 @@ func TestReconnectNoticeRecordsEachMessageAsItGoes(t *testing.T) {
 	mb := newMailbox(t)
 	mb.start(t)
 	tg := &heldTelegram{reached: make(chan struct{}), release: make(chan struct{})}
-	f := newRevokedFlow(t, mb, tg, "Clay & Co", true)
 	yes, chat := true, "4242"
-	f.setOwner(t, store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat})
+	f := newFlowWith(t, mb, flowConfig{telegram: tg, recordEagerly: true,
+		owner: &store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat}})
 	id := f.revoke(t, time.Now())
 	select {
 	case <-tg.reached:
@@ -325,9 +208,9 @@ func TestReconnectNoticeAfterATelegramOutageIsSentOnce(t *testing.T) {
 	mb.start(t)
 	bot := newFakeBot(t)
 	bot.setDown(true)
-	f := newRevokedFlow(t, mb, bot.client(t), "Clay & Co", true)
 	yes, chat := true, "4242"
-	f.setOwner(t, store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat})
+	f := newFlowWith(t, mb, flowConfig{telegram: bot.client(t), recordEagerly: true,
+		owner: &store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat}})
 	id := f.revoke(t, time.Now())
 	waitFor(t, "refused Telegram attempts", func() bool { return bot.tries() >= 2 })
 	bot.setDown(false)
@@ -341,7 +224,7 @@ func TestReconnectNoticeAfterATelegramOutageIsSentOnce(t *testing.T) {
 func TestReconnectNoticeIsDroppedOnceTheShopIsReconnected(t *testing.T) {
 	mb := newMailbox(t)
 	mb.start(t)
-	f := newRevokedFlow(t, mb, newFakeBot(t).client(t), "Clay & Co", true)
+	f := newFlowWith(t, mb, flowConfig{telegram: newFakeBot(t).client(t), recordEagerly: true})
 	if err := f.db.StoreSetStatus(t.Context(), &store.StoreSetStatusParams{StoreID: f.shop.ID, Status: store.StatusNeedsReauth, Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +245,7 @@ func TestShopNameIsSafeInTheReconnectNotice(t *testing.T) {
 	mb := newMailbox(t)
 	mb.start(t)
 	evil := "Clay\r\nBcc: victim@example.com\r\n<script>alert(1)</script> & <b>bold</b>"
-	f := newRevokedFlow(t, mb, newFakeBot(t).client(t), evil, true)
+	f := newFlowWith(t, mb, flowConfig{telegram: newFakeBot(t).client(t), recordEagerly: true, shopName: evil})
 	f.completed(t, f.revoke(t, time.Now()))
 	waitFor(t, "the email", func() bool { return len(mb.messages()) == 1 })
 	raw := mb.messages()[0]
