@@ -123,6 +123,49 @@ func New(t testing.TB, listings []store.ListingSnapshot, o Options) *Env {
 	return e
 }
 
+// Shop is one test's application in which Ada owns the connected shop
+// Mugs and nothing else has happened, for screens that read what a test
+// writes into the store itself.
+type Shop struct {
+	DB    *sqlite.DB
+	App   *app.Service
+	Jobs  *Jobs
+	Actor app.Actor
+	Store store.Store
+	// Now is the fixed clock of the store, the service and Session.
+	Now time.Time
+}
+
+// NewShop opens a store in t.TempDir and connects Ada's shop Mugs in it,
+// with the clock standing at now.
+func NewShop(t testing.TB, now time.Time) *Shop {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "Ada", Fingerprint: "SHA256:ada",
+		PublicKey: "ssh-ed25519 AAAAada", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: 77, Name: "Mugs",
+		Currency: "EUR", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := &Jobs{}
+	return &Shop{DB: db, App: app.New(app.Config{Store: db, Jobs: j, Now: func() time.Time { return now }}), Jobs: j,
+		Actor: app.Actor{Account: acct, Fingerprint: "SHA256:ada"}, Store: st, Now: now}
+}
+
+// Session is a session context for Ada at width × height.
+func (s *Shop) Session(width, height int) *common.Common {
+	return Session(s.App, s.Actor, s.Now, width, height)
+}
+
 // NewKey returns a fresh SSH public key.
 func NewKey(t testing.TB) ssh.PublicKey {
 	t.Helper()

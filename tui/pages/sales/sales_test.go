@@ -1,7 +1,6 @@
 package sales
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,44 +10,20 @@ import (
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
 var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 
-type fixture struct {
-	db    store.DB
-	svc   *app.Service
-	actor app.Actor
-	store store.Store
-}
+// fixture is Ada's shop Mugs with the clock at now.
+type fixture struct{ *tuitest.Shop }
 
-func setup(t *testing.T) *fixture {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	acct, err := db.AccountCreate(t.Context(), &store.AccountCreateParams{Name: "Ada", Fingerprint: "SHA256:ada",
-		PublicKey: "ssh-ed25519 AAAAada", Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := db.StoreConnect(t.Context(), &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: 77, Name: "Mugs",
-		Currency: "EUR", Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := app.New(app.Config{Store: db, Jobs: &tuitest.Jobs{}, Now: func() time.Time { return now }})
-	return &fixture{db: db, svc: svc, actor: app.Actor{Account: acct, Fingerprint: "SHA256:ada"}, store: st}
-}
+func setup(t *testing.T) *fixture { return &fixture{tuitest.NewShop(t, now)} }
 
 func (f *fixture) receipts(t *testing.T, rs ...store.Receipt) {
 	t.Helper()
-	if _, err := f.db.SyncReceiptsWrite(t.Context(), &store.SyncReceiptsWriteParams{StoreID: f.store.ID, Receipts: rs}); err != nil {
+	if _, err := f.DB.SyncReceiptsWrite(t.Context(), &store.SyncReceiptsWriteParams{StoreID: f.Store.ID, Receipts: rs}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -64,10 +39,10 @@ func receipt(id int64, age time.Duration, status, buyer, message string) store.R
 
 func (f *fixture) page(t *testing.T) *Model {
 	t.Helper()
-	c := tuitest.Session(f.svc, f.actor, now, 120, 30)
+	c := f.Session(120, 30)
 	m := New(c)
 	m.SetSize(120, 30)
-	tuitest.Settle(t, m, m.SetStore(f.store.ID))
+	tuitest.Settle(t, m, m.SetStore(f.Store.ID))
 	return m
 }
 
@@ -197,15 +172,15 @@ func TestReloadsWhenASyncFinishes(t *testing.T) {
 		t.Fatal("receipts before any were written")
 	}
 	f.receipts(t, receipt(20, time.Hour, "paid", "Bea", ""))
-	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.StockChanged, StoreID: f.store.ID}})
+	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.StockChanged, StoreID: f.Store.ID}})
 	if cmd != nil {
 		t.Fatal("a stock change reloaded sales")
 	}
-	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.store.ID + 1}})
+	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID + 1}})
 	if cmd != nil {
 		t.Fatal("another store's sync reloaded sales")
 	}
-	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.store.ID}})
+	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID}})
 	tuitest.Settle(t, m, cmd)
 	if !equal(ids(m), []int64{20}) {
 		t.Fatalf("after the sync: %v", ids(m))
@@ -215,12 +190,12 @@ func TestReloadsWhenASyncFinishes(t *testing.T) {
 func TestOtherAccountsStoreIsRefused(t *testing.T) {
 	f := setup(t)
 	f.receipts(t, receipt(30, time.Hour, "paid", "Bea", ""))
-	other, err := f.db.AccountCreate(t.Context(), &store.AccountCreateParams{Name: "Bob", Fingerprint: "SHA256:bob",
+	other, err := f.DB.AccountCreate(t.Context(), &store.AccountCreateParams{Name: "Bob", Fingerprint: "SHA256:bob",
 		PublicKey: "ssh-ed25519 AAAAbob", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.actor = app.Actor{Account: other, Fingerprint: "SHA256:bob"}
+	f.Actor = app.Actor{Account: other, Fingerprint: "SHA256:bob"}
 	m := f.page(t)
 	if len(m.Receipts()) != 0 || strings.Contains(m.View(), "Bea") {
 		t.Fatal("another account's receipts are shown")

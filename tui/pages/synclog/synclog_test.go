@@ -1,72 +1,44 @@
 package synclog
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
 var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 
-type fixture struct {
-	db    store.DB
-	svc   *app.Service
-	actor app.Actor
-	store store.Store
-	jobs  *tuitest.Jobs
-}
+// fixture is Ada's shop Mugs with the clock at now.
+type fixture struct{ *tuitest.Shop }
 
-func setup(t *testing.T) *fixture {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	acct, err := db.AccountCreate(t.Context(), &store.AccountCreateParams{Name: "Ada", Fingerprint: "SHA256:ada",
-		PublicKey: "ssh-ed25519 AAAAada", Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := db.StoreConnect(t.Context(), &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: 77, Name: "Mugs",
-		Currency: "EUR", Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	j := &tuitest.Jobs{}
-	svc := app.New(app.Config{Store: db, Jobs: j, Now: func() time.Time { return now }})
-	return &fixture{db: db, svc: svc, jobs: j, actor: app.Actor{Account: acct, Fingerprint: "SHA256:ada"}, store: st}
-}
+func setup(t *testing.T) *fixture { return &fixture{tuitest.NewShop(t, now)} }
 
 func (f *fixture) page(t *testing.T) *Model {
 	t.Helper()
-	c := tuitest.Session(f.svc, f.actor, now, 120, 30)
+	c := f.Session(120, 30)
 	m := New(c)
 	m.SetSize(120, 30)
-	tuitest.Settle(t, m, m.SetStore(f.store.ID))
+	tuitest.Settle(t, m, m.SetStore(f.Store.ID))
 	return m
 }
 
 func (f *fixture) run(t *testing.T, kind store.SyncKind, trigger store.SyncTrigger, started time.Time, took time.Duration, result store.SyncResult, listings, calls int, errText string) {
 	t.Helper()
-	r, err := f.db.SyncRunStart(t.Context(), &store.SyncRunStartParams{StoreID: f.store.ID, Kind: kind, Trigger: trigger, Now: started})
+	r, err := f.DB.SyncRunStart(t.Context(), &store.SyncRunStartParams{StoreID: f.Store.ID, Kind: kind, Trigger: trigger, Now: started})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if result == store.ResultRunning {
 		return
 	}
-	if _, err := f.db.SyncRunFinish(t.Context(), &store.SyncRunFinishParams{ID: r.ID, Result: result, ListingsChanged: listings,
+	if _, err := f.DB.SyncRunFinish(t.Context(), &store.SyncRunFinishParams{ID: r.ID, Result: result, ListingsChanged: listings,
 		ReceiptsChanged: 1, APICalls: calls, Error: errText, Now: started.Add(took)}); err != nil {
 		t.Fatal(err)
 	}
@@ -104,17 +76,17 @@ func TestSyncNowEnqueuesAndReportsErrors(t *testing.T) {
 	f := setup(t)
 	m := f.page(t)
 	tuitest.Press(t, m, "y")
-	if len(f.jobs.SyncCalls()) != 1 || f.jobs.SyncCalls()[0] != f.store.ID {
-		t.Fatalf("sync now enqueued %v, want [%d]", f.jobs.SyncCalls(), f.store.ID)
+	if len(f.Jobs.SyncCalls()) != 1 || f.Jobs.SyncCalls()[0] != f.Store.ID {
+		t.Fatalf("sync now enqueued %v, want [%d]", f.Jobs.SyncCalls(), f.Store.ID)
 	}
 	if !strings.Contains(m.Status(), "Sync queued") {
 		t.Fatalf("status after sync now: %q", m.Status())
 	}
-	if err := f.db.StoreSetStatus(t.Context(), &store.StoreSetStatusParams{StoreID: f.store.ID, Status: store.StatusNeedsReauth, Now: now}); err != nil {
+	if err := f.DB.StoreSetStatus(t.Context(), &store.StoreSetStatusParams{StoreID: f.Store.ID, Status: store.StatusNeedsReauth, Now: now}); err != nil {
 		t.Fatal(err)
 	}
 	tuitest.Press(t, m, "y")
-	if len(f.jobs.SyncCalls()) != 1 {
+	if len(f.Jobs.SyncCalls()) != 1 {
 		t.Fatal("a store that needs reconnecting was synced")
 	}
 	if !strings.Contains(ansi.Strip(m.View()), "Sync not started: the store needs to be connected to Etsy again") {
@@ -126,15 +98,15 @@ func TestRefreshesOnSyncEvents(t *testing.T) {
 	f := setup(t)
 	m := f.page(t)
 	f.run(t, store.SyncIncremental, store.TriggerManual, now.Add(-time.Minute), 0, store.ResultRunning, 0, 0, "")
-	if _, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncStarted, StoreID: f.store.ID + 1}}); cmd != nil {
+	if _, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncStarted, StoreID: f.Store.ID + 1}}); cmd != nil {
 		t.Fatal("another store's event reloaded the log")
 	}
-	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncStarted, StoreID: f.store.ID}})
+	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncStarted, StoreID: f.Store.ID}})
 	tuitest.Settle(t, m, cmd)
 	if len(m.Runs()) != 1 || !strings.Contains(m.Status(), "Syncing") {
 		t.Fatalf("after SyncStarted: %d runs, status %q", len(m.Runs()), m.Status())
 	}
-	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.store.ID, Error: "rate limited"}})
+	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID, Error: "rate limited"}})
 	tuitest.Settle(t, m, cmd)
 	if m.Status() != "Sync failed: rate limited" {
 		t.Fatalf("after a failed SyncFinished: %q", m.Status())
@@ -161,10 +133,10 @@ func TestScrollsLongLogs(t *testing.T) {
 // under way (the first one, or r), has no selected run to show.
 func TestEmptyLogWhileLoading(t *testing.T) {
 	f := setup(t)
-	c := tuitest.Session(f.svc, f.actor, now, 120, 30)
+	c := f.Session(120, 30)
 	m := New(c)
 	m.SetSize(120, 30)
-	cmd := m.SetStore(f.store.ID)
+	cmd := m.SetStore(f.Store.ID)
 	if v := ansi.Strip(m.View()); !strings.Contains(v, "loading…") {
 		t.Fatalf("first load:\n%s", v)
 	}
