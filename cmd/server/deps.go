@@ -67,8 +67,7 @@ func openDatabase(ctx context.Context, cfg *config.Config, h *hub.Hub, log *slog
 		db.Close()
 		return nil, err
 	}
-	host, _ := os.Hostname()
-	bridge := hub.NewBridge(h, db.Pool(), fmt.Sprintf("%s-%d", host, os.Getpid()), log.With("component", "hub"))
+	bridge := hub.NewBridge(h, db.Pool(), processName(), log.With("component", "hub"))
 	log.Info("database", "driver", "postgres", "url", config.Redacted(cfg.DatabaseURL))
 	return &database{DB: db, queue: q, bridge: bridge}, nil
 }
@@ -200,4 +199,11 @@ func ensureDataDir(dir string) error {
 		return &config.Error{Setting: "STOCKROOM_DATA_DIR", Reason: err.Error()}
 	}
 	return nil
+}
+
+// processName names this process among several sharing one database, in
+// leases and live-update relays.
+func processName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }

@@ -8,11 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/mail"
-	"os"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/go-co-op/gocron/v2"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/stockroom/stockroom/app"
@@ -131,10 +131,11 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	})
 
 	// The clock: syncs, reconciles, token refresh, digests, housekeeping.
-	var elector *syncer.LeaseElector
+	// With PostgreSQL several processes may share the database: a lease
+	// picks the one that schedules. SQLite means one process.
+	var elector gocron.Elector
 	if cfg.DatabaseURL != "" {
-		host, _ := os.Hostname()
-		elector = syncer.NewLeaseElector(db, "scheduler", fmt.Sprintf("%s-%d", host, os.Getpid()), 3*time.Minute)
+		elector = syncer.NewLeaseElector(db, "scheduler", processName(), 3*time.Minute)
 	}
 	sched, err := syncer.NewScheduler(syncer.ScheduleConfig{Store: db, Etsy: client, Queue: db.queue,
 		Interval: cfg.SyncInterval, ReconcileInterval: cfg.ReconcileInterval, RefreshDue: func(ctx context.Context) error {
@@ -149,7 +150,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 			}
 			_, err := notify.EnqueueDigests(ctx, db, db.queue, time.Now())
 			return err
-		}, Elector: electorOrNil(elector), Logger: log.With("component", "schedule")})
+		}, Elector: elector, Logger: log.With("component", "schedule")})
 	if err != nil {
 		return err
 	}
@@ -237,8 +238,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 // runLeased calls poll in a loop while this process holds the named lease,
 // and waits for the lease otherwise, until ctx ends.
 func runLeased(ctx context.Context, leases store.Leases, name string, poll func(context.Context) error, log *slog.Logger) error {
-	host, _ := os.Hostname()
-	owner := fmt.Sprintf("%s-%d", host, os.Getpid())
+	owner := processName()
 	const ttl = 2 * time.Minute
 	backoff := time.Second
 	for ctx.Err() == nil {
@@ -267,18 +267,6 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-time.After(d):
 	}
-}
-
-// electorOrNil keeps a nil *LeaseElector from becoming a non-nil interface.
-func electorOrNil(e *syncer.LeaseElector) syncerElector {
-	if e == nil {
-		return nil
-	}
-	return e
-}
-
-type syncerElector = interface {
-	IsLeader(ctx context.Context) error
 }
 
 // fromDomain is the domain of the From address, for Message-IDs.
