@@ -12,12 +12,14 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 func TestUnknownKeyRefusedWhenSignupClosed(t *testing.T) {
 	s := startServer(t, "--signup", "closed")
 	const msg = "this key is not registered; sign-up is closed"
-	stranger := newKey(t)
+	stranger := sshtest.NewKey(t)
 
 	t.Run("command", func(t *testing.T) {
 		r := run(t, s.dial(t, stranger), "inventory", "")
@@ -54,7 +56,7 @@ func (k *unsignableKey) Sign(io.Reader, []byte) (*gossh.Signature, error) {
 // account, not in the one whose key it only offered.
 func TestAccountIsTheKeyThatSigned(t *testing.T) {
 	s := startServer(t)
-	alice, bob := newKey(t), newKey(t)
+	alice, bob := sshtest.NewKey(t), sshtest.NewKey(t)
 	signUp(t, s, alice, "Alice", "")
 	signUp(t, s, bob, "Bob", "")
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 // BenchmarkConnectToFirstFrame: 50 signed-up sellers connect at the same
@@ -22,7 +24,7 @@ func BenchmarkConnectToFirstFrame(b *testing.B) {
 	// The sellers exist before the clock starts; signing up is not timed.
 	keys := make([]gossh.Signer, clients)
 	for i := range keys {
-		keys[i] = newKey(b)
+		keys[i] = sshtest.NewKey(b)
 		tm := signUp(b, s, keys[i], fmt.Sprintf("Seller %d", i), "")
 		tm.sess.Close()
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 // expect checks a command's exit code and that its stderr holds every
@@ -66,7 +68,7 @@ func csvQuantities(t *testing.T, data string) map[string]int {
 
 func TestCommands(t *testing.T) {
 	s := startServer(t)
-	ownerKey := newKey(t)
+	ownerKey := sshtest.NewKey(t)
 	signUp(t, s, ownerKey, "Olu", "olu@example.com")
 	owner := s.dial(t, ownerKey)
 	rows := connectShop(t, s, owner)
@@ -175,7 +177,7 @@ func TestCommands(t *testing.T) {
 		expect(t, sh("alerts --all --format json", ""), 0)
 	})
 	t.Run("keys", func(t *testing.T) {
-		second := newKey(t)
+		second := sshtest.NewKey(t)
 		expect(t, sh("keys add", string(gossh.MarshalAuthorizedKey(second.PublicKey()))), 0)
 		if r := run(t, s.dial(t, second), "whoami --format json", ""); r.code != 0 || !strings.Contains(r.stdout, `"Olu"`) {
 			t.Fatalf("the added key is not Olu's: %s", r)
@@ -195,7 +197,7 @@ func TestCommands(t *testing.T) {
 		expect(t, sh("keys remove "+gossh.FingerprintSHA256(ownerKey.PublicKey()), ""), 1)
 	})
 	t.Run("viewer", func(t *testing.T) {
-		viewerKey := newKey(t)
+		viewerKey := sshtest.NewKey(t)
 		signUp(t, s, viewerKey, "Vera", "")
 		viewer := s.dial(t, viewerKey)
 		who := decode[struct {

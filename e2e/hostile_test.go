@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 // hostileTitle holds every kind of sequence a title can smuggle: OSC 52
@@ -79,7 +81,7 @@ func terminalControls(out string) []string {
 
 func TestHostileTitleNeverReachesTheTerminal(t *testing.T) {
 	s := startServer(t)
-	key := newKey(t)
+	key := sshtest.NewKey(t)
 	signUp(t, s, key, "Rosa", "")
 	c := s.dial(t, key)
 	target := pickRow(t, connectShop(t, s, c))

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 // quantityOnScreen is the quantity the screen's row of sku shows, -1 when
@@ -28,7 +30,7 @@ func quantityOnScreen(screen, sku string) int {
 
 func TestSessionsSeeEachOthersEditsLive(t *testing.T) {
 	s := startServer(t)
-	key := newKey(t)
+	key := sshtest.NewKey(t)
 	signUp(t, s, key, "Ines", "")
 	c := s.dial(t, key)
 	target := pickRow(t, connectShop(t, s, c))

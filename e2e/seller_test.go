@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 // pickRow is a row with a SKU no other row's SKU contains (so filtering
@@ -71,7 +73,7 @@ func selectedLine(screen, text string) bool {
 
 func TestSellerSignsUpEditsAndEtsyFollows(t *testing.T) {
 	s := startServer(t)
-	key := newKey(t)
+	key := sshtest.NewKey(t)
 	first := signUp(t, s, key, "Maya Quilts", "maya@example.com")
 	c := s.dial(t, key)
 	if r := run(t, c, "whoami --format json", ""); r.code != 0 || !strings.Contains(r.stdout, `"name": "Maya Quilts"`) ||

@@ -5,9 +5,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -22,6 +19,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 // binary is the server built by TestMain.
@@ -156,23 +155,8 @@ func startServer(t testing.TB, extra ...string) *server {
 	return s
 }
 
-// newKey makes a fresh ed25519 SSH key.
-func newKey(t testing.TB) gossh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func (s *server) clientConfig(auth ...gossh.AuthMethod) *gossh.ClientConfig {
-	return &gossh.ClientConfig{User: "seller", Auth: auth, HostKeyCallback: gossh.FixedHostKey(s.hostKey),
-		Timeout: 10 * time.Second}
+	return sshtest.ClientConfig("seller", s.hostKey, 10*time.Second, auth...)
 }
 
 // dial connects with one key; the connection closes at cleanup.
@@ -199,25 +183,8 @@ func (r result) String() string {
 // run runs a command like `ssh host cmd < stdin`.
 func run(t testing.TB, c *gossh.Client, cmd string, stdin string) result {
 	t.Helper()
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	sess.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	sess.Stdout, sess.Stderr = &out, &errb
-	err = sess.Run(cmd)
-	r := result{stdout: out.String(), stderr: errb.String()}
-	var exit *gossh.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		r.code = exit.ExitStatus()
-	default:
-		t.Fatalf("ssh %q: %v", cmd, err)
-	}
-	return r
+	r := sshtest.Run(t, c, cmd, strings.NewReader(stdin))
+	return result{stdout: r.Stdout, stderr: r.Stderr, code: r.Code}
 }
 
 // term is a terminal session: a PTY, the output on a virtual screen.
@@ -308,14 +275,7 @@ func (tm *term) exitCode(t testing.TB, within time.Duration) int {
 	case <-time.After(within):
 		t.Fatalf("session still open after %s; screen:\n%s", within, tm.Screen())
 	}
-	var exit *gossh.ExitError
-	if errors.As(tm.err, &exit) {
-		return exit.ExitStatus()
-	}
-	if tm.err != nil {
-		t.Fatalf("session: %v", tm.err)
-	}
-	return 0
+	return sshtest.ExitStatus(t, tm.err)
 }
 
 // withTimeout is a context for one step of a test.

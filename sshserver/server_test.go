@@ -6,8 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +23,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -135,22 +134,9 @@ type fixture struct {
 	stranger gossh.Signer // no account
 }
 
-func newKey(t *testing.T) gossh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func start(t *testing.T, edit func(*Config)) *fixture {
 	t.Helper()
-	f := &fixture{accounts: &fakeAccounts{byKey: map[string]store.Account{}}, alice: newKey(t), bob: newKey(t), stranger: newKey(t)}
+	f := &fixture{accounts: &fakeAccounts{byKey: map[string]store.Account{}}, alice: sshtest.NewKey(t), bob: sshtest.NewKey(t), stranger: sshtest.NewKey(t)}
 	f.accounts.add(f.alice, store.Account{ID: 1, Name: "alice"})
 	f.accounts.add(f.bob, store.Account{ID: 2, Name: "bob"})
 	cfg := Config{
@@ -205,12 +191,7 @@ func (f *fixture) tui(n int) *fakeTUI {
 
 func (f *fixture) dialAuth(t *testing.T, auth ...gossh.AuthMethod) (*gossh.Client, error) {
 	t.Helper()
-	return gossh.Dial("tcp", f.addr, &gossh.ClientConfig{
-		User:            "whoever",
-		Auth:            auth,
-		HostKeyCallback: gossh.FixedHostKey(f.srv.HostKey()),
-		Timeout:         5 * time.Second,
-	})
+	return gossh.Dial("tcp", f.addr, sshtest.ClientConfig("whoever", f.srv.HostKey(), 5*time.Second, auth...))
 }
 
 func (f *fixture) dial(t *testing.T, key gossh.Signer) *gossh.Client {
@@ -232,24 +213,8 @@ func run(t *testing.T, c *gossh.Client, cmd string) (stdout, stderr string, code
 // runStdin runs a command with stdin; nil sends EOF at once.
 func runStdin(t *testing.T, c *gossh.Client, cmd string, stdin io.Reader) (stdout, stderr string, code int) {
 	t.Helper()
-	s, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	s.Stdin = stdin
-	var out, errb bytes.Buffer
-	s.Stdout, s.Stderr = &out, &errb
-	err = s.Run(cmd)
-	var exit *gossh.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		code = exit.ExitStatus()
-	default:
-		t.Fatalf("run %q: %v", cmd, err)
-	}
-	return out.String(), errb.String(), code
+	r := sshtest.Run(t, c, cmd, stdin)
+	return r.Stdout, r.Stderr, r.Code
 }
 
 // screen is everything a terminal session has printed so far.
@@ -335,14 +300,7 @@ func terminal(t *testing.T, c *gossh.Client, cmd string) *screen {
 func (s *screen) exitCode(t *testing.T) int {
 	t.Helper()
 	s.waitClosed(t, 5*time.Second)
-	var exit *gossh.ExitError
-	if errors.As(s.err, &exit) {
-		return exit.ExitStatus()
-	}
-	if s.err != nil {
-		t.Fatalf("session: %v", s.err)
-	}
-	return 0
+	return sshtest.ExitStatus(t, s.err)
 }
 
 func TestPasswordAndKeyboardInteractiveRefused(t *testing.T) {
@@ -788,10 +746,10 @@ func TestNewNeedsItsFaces(t *testing.T) {
 }
 
 func TestAcceptKey(t *testing.T) {
-	if !acceptKey(nil, newKey(t).PublicKey()) {
+	if !acceptKey(nil, sshtest.NewKey(t).PublicKey()) {
 		t.Fatal("ed25519 refused")
 	}
-	cert := &gossh.Certificate{Key: newKey(t).PublicKey(), CertType: gossh.UserCert}
+	cert := &gossh.Certificate{Key: sshtest.NewKey(t).PublicKey(), CertType: gossh.UserCert}
 	if acceptKey(nil, cert) {
 		t.Fatal("certificate accepted")
 	}

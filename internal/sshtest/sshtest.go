@@ -1,0 +1,190 @@
+// Package sshtest holds what Stockroom's SSH tests share: throwaway keys,
+// client configs, running a command and reading its result, and driving the
+// OpenSSH client inside tmux the way a seller's terminal would.
+package sshtest
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// NewKey makes a fresh ed25519 SSH key.
+func NewKey(t testing.TB) gossh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// ClientConfig logs in as user with auth and trusts only hostKey, so a test
+// never talks to a server it did not start.
+func ClientConfig(user string, hostKey gossh.PublicKey, timeout time.Duration, auth ...gossh.AuthMethod) *gossh.ClientConfig {
+	return &gossh.ClientConfig{User: user, Auth: auth, HostKeyCallback: gossh.FixedHostKey(hostKey), Timeout: timeout}
+}
+
+// Result is what a command without a terminal gave back.
+type Result struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+}
+
+// Run runs cmd like `ssh host cmd < stdin`; a nil stdin sends EOF at once.
+// A non-zero exit is a result, not a failure; anything else fails t.
+func Run(t testing.TB, c *gossh.Client, cmd string, stdin io.Reader) Result {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	sess.Stdin = stdin
+	var out, errb bytes.Buffer
+	sess.Stdout, sess.Stderr = &out, &errb
+	err = sess.Run(cmd)
+	r := Result{Stdout: out.String(), Stderr: errb.String()}
+	var exit *gossh.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		r.Code = exit.ExitStatus()
+	default:
+		t.Fatalf("ssh %q: %v", cmd, err)
+	}
+	return r
+}
+
+// ExitStatus turns what Session.Wait returned into the remote exit status;
+// an error that carries no status fails t.
+func ExitStatus(t testing.TB, err error) int {
+	t.Helper()
+	var exit *gossh.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitStatus()
+	}
+	if err != nil {
+		t.Fatalf("session: %v", err)
+	}
+	return 0
+}
+
+// NeedTool skips without a program, except in CI (CI=true) where it must
+// exist, so a CI image that lost it fails loudly instead of testing less.
+func NeedTool(t testing.TB, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required in CI: %v", name, err)
+		}
+		t.Skipf("no %s", name)
+	}
+}
+
+// OpenSSHArgs writes a fresh key and a known_hosts file that trusts only
+// hostKey at addr, and returns the OpenSSH client arguments (without the
+// program name) that use nothing else, and the key's signer. The arguments
+// end with the host, so a command may follow.
+func OpenSSHArgs(t testing.TB, addr string, hostKey gossh.PublicKey) ([]string, gossh.Signer) {
+	t.Helper()
+	dir := t.TempDir()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := gossh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPath := filepath.Join(dir, "id_ed25519")
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := filepath.Join(dir, "known_hosts")
+	line := fmt.Sprintf("[%s]:%s %s", host, port, gossh.MarshalAuthorizedKey(hostKey))
+	if err := os.WriteFile(known, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"-F", "/dev/null", "-p", port, "-i", keyPath,
+		"-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "BatchMode=yes",
+		"-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + known, host}, signer
+}
+
+// Tmux is a private tmux server with one 120x40 pane running a shell command.
+type Tmux struct {
+	sock string
+}
+
+// StartTmux runs shellCmd in a new detached session on its own socket; the
+// server is killed at cleanup. Callers usually end shellCmd with something
+// like `; echo exited-$?; sleep 60` so the pane outlives the program and
+// shows how it ended.
+func StartTmux(t testing.TB, shellCmd string) *Tmux {
+	t.Helper()
+	tm := &Tmux{sock: filepath.Join(t.TempDir(), "tmux.sock")}
+	if out, err := tm.tmux("new-session", "-d", "-x", "120", "-y", "40", shellCmd); err != nil {
+		t.Fatalf("tmux: %v, %s", err, out)
+	}
+	t.Cleanup(func() { _, _ = tm.tmux("kill-server") })
+	return tm
+}
+
+func (tm *Tmux) tmux(a ...string) (string, error) {
+	out, err := exec.Command("tmux", append([]string{"-S", tm.sock, "-f", "/dev/null"}, a...)...).CombinedOutput()
+	return string(out), err
+}
+
+// WaitFor waits up to 10s until the pane shows want and returns the pane.
+func (tm *Tmux) WaitFor(t testing.TB, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pane, _ := tm.tmux("capture-pane", "-p")
+		if strings.Contains(pane, want) {
+			return pane
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pane never showed %q:\n%s", want, pane)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// SendKeys passes keys to tmux send-keys as they are ("-l" first for
+// literal text, key names like "Enter" otherwise).
+func (tm *Tmux) SendKeys(t testing.TB, keys ...string) {
+	t.Helper()
+	if out, err := tm.tmux(append([]string{"send-keys"}, keys...)...); err != nil {
+		t.Fatalf("send-keys: %v, %s", err, out)
+	}
+}
