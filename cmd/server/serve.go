@@ -119,6 +119,25 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	svc := app.New(app.Config{Store: db, Jobs: db.queue, Hub: h, Connect: flow, Budgets: client, Alerts: evaluator, Channels: channels,
 		Demo: cfg.Demo(), SignupOpen: cfg.Signup == "open", AdminFingerprints: admins, Logger: log.With("component", "app")})
 
+	// SSH: the TUI and the commands. Built before anything listens, so the
+	// host key exists by the time /healthz says the server is up.
+	sc := sshserver.ConfigFrom(cfg)
+	sc.Accounts = svc
+	sc.Logger = log.With("component", "ssh")
+	// One row snapshot per open store, shared by every session of it.
+	snapshots := app.NewSnapshots(svc)
+	sc.NewTUI = func(p sshserver.TUIParams) tea.Model {
+		return tui.New(tui.Options{Ctx: p.Ctx, App: svc, Snapshots: snapshots, Actor: p.Actor, PublicKey: p.PublicKey, Screen: p.Screen,
+			Logger: p.Logger, Now: time.Now, OnActivity: p.OnActivity})
+	}
+	sc.RunCommand = func(ctx context.Context, c sshserver.Command) int {
+		return command.Run(ctx, command.Env{App: svc, Actor: c.Actor, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr}, c.Args)
+	}
+	sshSrv, err := sshserver.New(sc)
+	if err != nil {
+		return err
+	}
+
 	// Jobs.
 	if err := db.queue.Start(gctx); err != nil {
 		return err
@@ -199,23 +218,6 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		return httpSrv.Shutdown(sctx)
 	})
 
-	// SSH: the TUI and the commands.
-	sc := sshserver.ConfigFrom(cfg)
-	sc.Accounts = svc
-	sc.Logger = log.With("component", "ssh")
-	// One row snapshot per open store, shared by every session of it.
-	snapshots := app.NewSnapshots(svc)
-	sc.NewTUI = func(p sshserver.TUIParams) tea.Model {
-		return tui.New(tui.Options{Ctx: p.Ctx, App: svc, Snapshots: snapshots, Actor: p.Actor, PublicKey: p.PublicKey, Screen: p.Screen,
-			Logger: p.Logger, Now: time.Now, OnActivity: p.OnActivity})
-	}
-	sc.RunCommand = func(ctx context.Context, c sshserver.Command) int {
-		return command.Run(ctx, command.Env{App: svc, Actor: c.Actor, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr}, c.Args)
-	}
-	sshSrv, err := sshserver.New(sc)
-	if err != nil {
-		return err
-	}
 	g.Go(func() error {
 		if err := sshSrv.ListenAndServe(); err != nil {
 			return fmt.Errorf("ssh: %w", err)
