@@ -18,9 +18,7 @@ import (
 // for f's server and returns the ssh arguments that use them.
 func opensshClient(t *testing.T, f *fixture) []string {
 	t.Helper()
-	if _, err := exec.LookPath("ssh"); err != nil {
-		t.Skip("no OpenSSH client")
-	}
+	sshtest.NeedTool(t, "ssh")
 	args, key := sshtest.OpenSSHArgs(t, f.addr, f.srv.HostKey())
 	f.accounts.add(key, store.Account{ID: 7, Name: "carol"})
 	return args
@@ -43,9 +41,7 @@ func TestOpenSSHCommand(t *testing.T) {
 }
 
 func TestOpenSSHTerminalUnderTmux(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("no tmux")
-	}
+	sshtest.NeedTool(t, "tmux")
 	f := start(t, nil)
 	args := opensshClient(t, f)
 	// The shell keeps the pane open after ssh exits, to read what it left.
