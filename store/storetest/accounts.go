@@ -45,7 +45,8 @@ var accountTests = map[string]func(t *testing.T, h *harness){
 
 		noErr(t, h.db.AccountSetDisabled(ctx, a.ID, true), "disable")
 		noErr(t, h.db.AccountSetAdmin(ctx, a.ID, true), "admin")
-		got, _ = h.db.AccountGetByID(ctx, a.ID)
+		got, err = h.db.AccountGetByID(ctx, a.ID)
+		noErr(t, err, "AccountGetByID")
 		if !got.Disabled || !got.IsAdmin {
 			t.Fatalf("after disable+admin: %+v", got)
 		}
@@ -63,7 +64,8 @@ var accountTests = map[string]func(t *testing.T, h *harness){
 		a := h.account(t, "alice")
 		_, err := h.db.AccountCreate(ctx, &store.AccountCreateParams{Name: "mallory", Fingerprint: "SHA256:alice", PublicKey: "x", Now: h.now})
 		wantErr(t, err, store.ErrConflict, "account with a key in use")
-		list, _ := h.db.AccountList(ctx)
+		list, err := h.db.AccountList(ctx)
+		noErr(t, err, "AccountList")
 		if len(list) != 1 {
 			t.Fatalf("a refused account was half-written: %d accounts", len(list))
 		}
@@ -91,16 +93,18 @@ var accountTests = map[string]func(t *testing.T, h *harness){
 		if second.AccountID != a.ID || second.Comment != "desktop" || !second.CreatedAt.Equal(h.at(time.Minute)) {
 			t.Fatalf("added key = %+v", second)
 		}
-		bobKeys, _ := h.db.KeyList(ctx, b.ID)
+		bobKeys, err := h.db.KeyList(ctx, b.ID)
+		noErr(t, err, "KeyList")
 		wantErr(t, h.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.ID, KeyID: bobKeys[0].ID}), store.ErrNotFound,
 			"remove another account's key")
-		if got, _ := h.db.KeyList(ctx, b.ID); len(got) != 1 {
+		if got, err := h.db.KeyList(ctx, b.ID); err != nil || len(got) != 1 {
 			t.Fatalf("bob's keys after alice's attempt: %+v", got)
 		}
 		wantErr(t, h.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.ID, KeyID: second.ID + 100}), store.ErrNotFound, "remove unknown key")
 
 		noErr(t, h.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.ID, KeyID: first.ID}), "remove first key")
-		keys, _ = h.db.KeyList(ctx, a.ID)
+		keys, err = h.db.KeyList(ctx, a.ID)
+		noErr(t, err, "KeyList")
 		if len(keys) != 1 || keys[0].ID != second.ID {
 			t.Fatalf("keys after removal = %+v", keys)
 		}
@@ -109,7 +113,8 @@ var accountTests = map[string]func(t *testing.T, h *harness){
 		wantErr(t, h.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.ID, KeyID: second.ID}), store.ErrLastKey, "remove the new last key")
 
 		noErr(t, h.db.KeyTouch(ctx, "SHA256:alice2", h.at(time.Hour)), "touch")
-		keys, _ = h.db.KeyList(ctx, a.ID)
+		keys, err = h.db.KeyList(ctx, a.ID)
+		noErr(t, err, "KeyList")
 		if !keys[0].LastUsedAt.Equal(h.at(time.Hour)) {
 			t.Fatalf("last used = %v, want %v", keys[0].LastUsedAt, h.at(time.Hour))
 		}
@@ -117,14 +122,15 @@ var accountTests = map[string]func(t *testing.T, h *harness){
 		// Two sessions removing the last two keys at once leave one.
 		_, err = h.db.KeyAdd(ctx, &store.KeyAddParams{AccountID: a.ID, Fingerprint: "SHA256:alice3", PublicKey: "x", Now: h.now})
 		noErr(t, err, "key add")
-		keys, _ = h.db.KeyList(ctx, a.ID)
+		keys, err = h.db.KeyList(ctx, a.ID)
+		noErr(t, err, "KeyList")
 		errs := race(2, func(i int) error {
 			return h.db.KeyRemove(context.Background(), &store.KeyRemoveParams{AccountID: a.ID, KeyID: keys[i].ID})
 		})
 		if (errs[0] == nil) == (errs[1] == nil) || !errors.Is(errors.Join(errs...), store.ErrLastKey) {
 			t.Fatalf("concurrent removals = %v; want one success and one ErrLastKey", errs)
 		}
-		if keys, _ = h.db.KeyList(ctx, a.ID); len(keys) != 1 {
+		if keys, err = h.db.KeyList(ctx, a.ID); err != nil || len(keys) != 1 {
 			t.Fatalf("%d keys left after concurrent removals", len(keys))
 		}
 	},
@@ -153,14 +159,17 @@ var storeTests = map[string]func(t *testing.T, h *harness){
 			if winner < 0 || (errs[0] == nil) == (errs[1] == nil) {
 				t.Fatalf("round %d: connects = %v; want exactly one", round, errs)
 			}
-			all, _ := h.db.StoreList(ctx)
+			all, err := h.db.StoreList(ctx)
+			noErr(t, err, "StoreList")
 			st := all[len(all)-1]
-			members, _ := h.db.MembershipList(ctx, st.ID)
+			members, err := h.db.MembershipList(ctx, st.ID)
+			noErr(t, err, "MembershipList")
 			if len(members) != 1 || members[0].Role != store.RoleOwner {
 				t.Fatalf("round %d: members of the contested shop = %+v", round, members)
 			}
-			tok, _ := h.db.StoreTokensGet(ctx, st.ID)
-			if mine, _ := h.db.StoreGetForAccount(ctx, members[0].AccountID, st.ID); mine.ID != st.ID || len(tok.AccessToken) != 1 {
+			tok, err := h.db.StoreTokensGet(ctx, st.ID)
+			noErr(t, err, "StoreTokensGet")
+			if mine, err := h.db.StoreGetForAccount(ctx, members[0].AccountID, st.ID); err != nil || mine.ID != st.ID || len(tok.AccessToken) != 1 {
 				t.Fatalf("round %d: owner cannot see the store or tokens are mixed: %+v", round, tok)
 			}
 		}
@@ -207,11 +216,12 @@ var storeTests = map[string]func(t *testing.T, h *harness){
 		_, err = h.db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: b.ID, EtsyShopID: 501, Name: "Stolen",
 			AccessToken: []byte("evil"), RefreshToken: []byte("evil"), Now: h.now})
 		wantErr(t, err, store.ErrShopLinked, "connect a shop another account owns")
-		tok, _ = h.db.StoreTokensGet(ctx, st.ID)
+		tok, err = h.db.StoreTokensGet(ctx, st.ID)
+		noErr(t, err, "StoreTokensGet")
 		if !bytes.Equal(tok.AccessToken, []byte("a2")) {
 			t.Fatalf("a refused connect replaced the tokens")
 		}
-		if got, _ := h.db.StoreListForAccount(ctx, b.ID); len(got) != 0 {
+		if got, err := h.db.StoreListForAccount(ctx, b.ID); err != nil || len(got) != 0 {
 			t.Fatalf("bob became a member: %+v", got)
 		}
 
@@ -223,7 +233,7 @@ var storeTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("members = %+v", members)
 		}
 		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: b.ID, StoreID: st.ID, Role: store.RoleManager, Now: h.now}), "membership change")
-		if got, _ := h.db.StoreGetForAccount(ctx, b.ID, st.ID); got.Role != store.RoleManager {
+		if got, err := h.db.StoreGetForAccount(ctx, b.ID, st.ID); err != nil || got.Role != store.RoleManager {
 			t.Fatalf("bob's role = %q, want manager", got.Role)
 		}
 	},
@@ -285,7 +295,8 @@ var storeTests = map[string]func(t *testing.T, h *harness){
 		}
 		wantErr(t, save("p2", h.at(time.Second), "x"), store.ErrConflict, "save without the lease")
 		noErr(t, save("p1", h.at(2*time.Second), "fresh"), "save with the lease")
-		tok, _ := h.db.StoreTokensGet(ctx, st.ID)
+		tok, err := h.db.StoreTokensGet(ctx, st.ID)
+		noErr(t, err, "StoreTokensGet")
 		if string(tok.AccessToken) != "fresh" || string(tok.RefreshToken) != "r-fresh" || !tok.ExpiresAt.Equal(h.at(2*time.Second+time.Hour)) {
 			t.Fatalf("tokens after save = %+v", tok)
 		}

@@ -247,7 +247,8 @@ var alertTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("delivery job %+v", j)
 		}
 		noErr(t, h.db.DeliveryMarkFailed(t.Context(), &store.DeliveryMarkFailedParams{IDs: []int64{id}, Error: "dial tcp: connection refused", Now: h.now}), "fail")
-		j, _ = h.db.DeliveryGet(t.Context(), id)
+		j, err = h.db.DeliveryGet(t.Context(), id)
+		noErr(t, err, "DeliveryGet")
 		if j.Status != store.DeliveryRetrying || j.Attempts != 1 || j.LastError != "dial tcp: connection refused" {
 			t.Fatalf("after a failed attempt %+v", j.Delivery)
 		}
@@ -259,7 +260,8 @@ var alertTests = map[string]func(t *testing.T, h *harness){
 		n, err = h.db.DeliveryMarkSent(t.Context(), &store.DeliveryMarkSentParams{IDs: []int64{id}, Now: h.at(2 * time.Millisecond)})
 		noErr(t, err, "sent again")
 		noErr(t, h.db.DeliveryMarkFailed(t.Context(), &store.DeliveryMarkFailedParams{IDs: []int64{id}, Error: "late", Final: true, Now: h.now}), "fail after sent")
-		j, _ = h.db.DeliveryGet(t.Context(), id)
+		j, err = h.db.DeliveryGet(t.Context(), id)
+		noErr(t, err, "DeliveryGet")
 		if n != 0 || j.Status != store.DeliverySent || j.Attempts != 2 || j.LastError != "" || !j.SentAt.Equal(h.at(time.Millisecond)) {
 			t.Fatalf("a sent delivery changed: %+v (second mark changed %d)", j.Delivery, n)
 		}

@@ -23,7 +23,8 @@ var isolationTests = map[string]func(t *testing.T, h *harness){
 		_, err = h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: bs, Receipts: []store.Receipt{receipt(9001, 0, "paid")}})
 		noErr(t, err, "receipts")
 		before := h.inventory(t, bob.account.ID, bs)
-		bobStore, _ := h.db.StoreGet(ctx, bs)
+		bobStore, err := h.db.StoreGet(ctx, bs)
+		noErr(t, err, "StoreGet")
 
 		if rows, err := h.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a, StoreID: bs}); err != nil && !errors.Is(err, store.ErrNotFound) || len(rows) != 0 {
 			t.Fatalf("InventoryList of bob's store as alice = %d rows, %v", len(rows), err)
@@ -69,7 +70,7 @@ var isolationTests = map[string]func(t *testing.T, h *harness){
 				t.Fatalf("bob's row changed:\nbefore %+v\nafter  %+v", before[i], after[i])
 			}
 		}
-		if got, _ := h.db.StoreGet(ctx, bs); got != bobStore {
+		if got, err := h.db.StoreGet(ctx, bs); err != nil || got != bobStore {
 			t.Fatalf("bob's store changed: %+v", got)
 		}
 		// Alice still sees her own.
@@ -106,7 +107,7 @@ var stockEditTests = map[string]func(t *testing.T, h *harness){
 		if same.Version != got.Version {
 			t.Fatalf("a no-op edit moved the version")
 		}
-		if ev, _ := h.db.StockEventList(ctx, &store.StockEventListParams{AccountID: s.account.ID, StoreID: s.store.ID}); len(ev) != 1 {
+		if ev, err := h.db.StockEventList(ctx, &store.StockEventListParams{AccountID: s.account.ID, StoreID: s.store.ID}); err != nil || len(ev) != 1 {
 			t.Fatalf("a no-op edit was recorded: %+v", ev)
 		}
 	},
@@ -197,7 +198,7 @@ var stockEditTests = map[string]func(t *testing.T, h *harness){
 				t.Fatalf("a refused edit was written: %+v", r)
 			}
 		}
-		if ev, _ := h.db.StockEventList(ctx, &store.StockEventListParams{AccountID: s.account.ID, StoreID: s.store.ID}); len(ev) != 0 {
+		if ev, err := h.db.StockEventList(ctx, &store.StockEventListParams{AccountID: s.account.ID, StoreID: s.store.ID}); err != nil || len(ev) != 0 {
 			t.Fatalf("a refused edit left events: %+v", ev)
 		}
 		_, err := h.db.StockEdit(ctx, &store.StockEditParams{AccountID: s.account.ID, StoreID: s.store.ID, Source: store.SourceImport, Now: h.now,
@@ -226,7 +227,7 @@ var stockEditTests = map[string]func(t *testing.T, h *harness){
 				t.Fatalf("edit survived its OnCommit failure: %+v", r)
 			}
 		}
-		if ev, _ := h.db.StockEventList(ctx, &store.StockEventListParams{AccountID: s.account.ID, StoreID: s.store.ID}); len(ev) != 0 {
+		if ev, err := h.db.StockEventList(ctx, &store.StockEventListParams{AccountID: s.account.ID, StoreID: s.store.ID}); err != nil || len(ev) != 0 {
 			t.Fatalf("rolled back edit left events: %+v", ev)
 		}
 	},

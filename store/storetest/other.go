@@ -59,7 +59,7 @@ var receiptTests = map[string]func(t *testing.T, h *harness){
 		if n != 3 {
 			t.Fatalf("first write changed %d, want 3", n)
 		}
-		if s, _ := h.db.StoreGet(ctx, st.ID); !s.ReceiptsCursor.Equal(cursor) {
+		if s, err := h.db.StoreGet(ctx, st.ID); err != nil || !s.ReceiptsCursor.Equal(cursor) {
 			t.Fatalf("receipts cursor = %v", s.ReceiptsCursor)
 		}
 		n, err = h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: st.ID, Receipts: page})
@@ -85,15 +85,18 @@ var receiptTests = map[string]func(t *testing.T, h *harness){
 		if err != nil || n != 1 {
 			t.Fatalf("update = %d, %v", n, err)
 		}
-		list, _ = h.db.ReceiptList(ctx, &store.ReceiptListParams{AccountID: a.ID, StoreID: st.ID, Status: "completed"})
+		list, err = h.db.ReceiptList(ctx, &store.ReceiptListParams{AccountID: a.ID, StoreID: st.ID, Status: "completed"})
+		noErr(t, err, "ReceiptList")
 		if len(list) != 1 || !list[0].IsShipped || len(list[0].Items) != 2 || list[0].Items[1].Quantity != 0 || !list[0].UpdatedAt.Equal(upd.UpdatedAt) {
 			t.Fatalf("completed receipts = %+v", list)
 		}
-		list, _ = h.db.ReceiptList(ctx, &store.ReceiptListParams{AccountID: a.ID, StoreID: st.ID, Since: h.at(time.Hour), Until: h.at(2 * time.Hour)})
+		list, err = h.db.ReceiptList(ctx, &store.ReceiptListParams{AccountID: a.ID, StoreID: st.ID, Since: h.at(time.Hour), Until: h.at(2 * time.Hour)})
+		noErr(t, err, "ReceiptList")
 		if len(list) != 1 || list[0].EtsyReceiptID != 2 {
 			t.Fatalf("receipts in [1h, 2h) = %+v", list)
 		}
-		list, _ = h.db.ReceiptList(ctx, &store.ReceiptListParams{AccountID: a.ID, StoreID: st.ID, Limit: 2})
+		list, err = h.db.ReceiptList(ctx, &store.ReceiptListParams{AccountID: a.ID, StoreID: st.ID, Limit: 2})
+		noErr(t, err, "ReceiptList")
 		if len(list) != 2 || list[0].EtsyReceiptID != 3 {
 			t.Fatalf("limited receipts = %+v", list)
 		}
@@ -125,7 +128,7 @@ var syncRunTests = map[string]func(t *testing.T, h *harness){
 		if len(runs) != 2 || runs[0].ID != second.ID || runs[0].Error != "Etsy answered 503" || runs[1].ID != first.ID {
 			t.Fatalf("runs = %+v", runs)
 		}
-		if runs, _ := h.db.SyncRunList(ctx, &store.SyncRunListParams{AccountID: a.ID, StoreID: st.ID, Limit: 1}); len(runs) != 1 {
+		if runs, err := h.db.SyncRunList(ctx, &store.SyncRunListParams{AccountID: a.ID, StoreID: st.ID, Limit: 1}); err != nil || len(runs) != 1 {
 			t.Fatalf("limited runs = %+v", runs)
 		}
 		all, err := h.db.SyncRunListAll(ctx, 10)
@@ -216,7 +219,7 @@ var oauthTests = map[string]func(t *testing.T, h *harness){
 		}
 		_, err = h.db.OAuthStateComplete(ctx, &store.OAuthStateCompleteParams{State: "s1", ConfirmToken: "guess", Reseal: reseal, Now: h.now})
 		wantErr(t, err, store.ErrForbidden, "wrong confirm token")
-		if all, _ := h.db.StoreList(ctx); len(all) != 0 {
+		if all, err := h.db.StoreList(ctx); err != nil || len(all) != 0 {
 			t.Fatalf("a refused confirmation made a store: %+v", all)
 		}
 		st, err := h.db.OAuthStateComplete(ctx, &store.OAuthStateCompleteParams{State: "s1", ConfirmToken: "confirm-s1", IsSandbox: true, Reseal: reseal, Now: h.at(time.Minute)})
@@ -228,11 +231,13 @@ var oauthTests = map[string]func(t *testing.T, h *harness){
 		if err != nil || ms.Role != store.RoleOwner {
 			t.Fatalf("membership = %+v, %v", ms, err)
 		}
-		tok, _ := h.db.StoreTokensGet(ctx, st.ID)
+		tok, err := h.db.StoreTokensGet(ctx, st.ID)
+		noErr(t, err, "StoreTokensGet")
 		if string(tok.AccessToken) != "store:pa" || string(tok.RefreshToken) != "store4242:pr" {
 			t.Fatalf("store tokens = %q %q", tok.AccessToken, tok.RefreshToken)
 		}
-		o, _ := h.db.OAuthStateGet(ctx, "s1")
+		o, err := h.db.OAuthStateGet(ctx, "s1")
+		noErr(t, err, "OAuthStateGet")
 		if o.StoreID != st.ID || !o.CompletedAt.Equal(h.at(time.Minute)) || o.AccessToken != nil || o.RefreshToken != nil {
 			t.Fatalf("completed state = %+v", o)
 		}
@@ -246,7 +251,8 @@ var oauthTests = map[string]func(t *testing.T, h *harness){
 
 		h.oauthState(t, a.ID, "failed", h.at(time.Hour))
 		noErr(t, h.db.OAuthStateFail(ctx, "failed", "access_denied", h.now), "fail")
-		o, _ = h.db.OAuthStateGet(ctx, "failed")
+		o, err = h.db.OAuthStateGet(ctx, "failed")
+		noErr(t, err, "OAuthStateGet")
 		if o.Error != "access_denied" || !o.ConsumedAt.Equal(h.now) {
 			t.Fatalf("failed state = %+v", o)
 		}
@@ -262,17 +268,18 @@ var oauthTests = map[string]func(t *testing.T, h *harness){
 		h.pending(t, "s1", 4244)
 		_, err := h.db.OAuthStateComplete(ctx, &store.OAuthStateCompleteParams{State: "s1", ConfirmToken: "confirm-s1", Now: h.now})
 		wantErr(t, err, store.ErrShopLinked, "complete with another account's shop")
-		if got, _ := h.db.StoreGet(ctx, theirs.ID); got != theirs {
+		if got, err := h.db.StoreGet(ctx, theirs.ID); err != nil || got != theirs {
 			t.Fatalf("bob's store changed: %+v", got)
 		}
-		tok, _ := h.db.StoreTokensGet(ctx, theirs.ID)
+		tok, err := h.db.StoreTokensGet(ctx, theirs.ID)
+		noErr(t, err, "StoreTokensGet")
 		if string(tok.AccessToken) != "sealed-access" {
 			t.Fatalf("bob's tokens replaced: %q", tok.AccessToken)
 		}
-		if m, _ := h.db.MembershipList(ctx, theirs.ID); len(m) != 1 || m[0].AccountID != bob.ID {
+		if m, err := h.db.MembershipList(ctx, theirs.ID); err != nil || len(m) != 1 || m[0].AccountID != bob.ID {
 			t.Fatalf("members = %+v", m)
 		}
-		if o, _ := h.db.OAuthStateGet(ctx, "s1"); !o.CompletedAt.IsZero() || o.StoreID != 0 || string(o.AccessToken) != "pa" {
+		if o, err := h.db.OAuthStateGet(ctx, "s1"); err != nil || !o.CompletedAt.IsZero() || o.StoreID != 0 || string(o.AccessToken) != "pa" {
 			t.Fatalf("state after refusal = %+v", o)
 		}
 	},

@@ -175,7 +175,7 @@ var syncTests = map[string]func(t *testing.T, h *harness){
 		if rows := h.inventory(t, a.ID, st.ID); len(rows) != 0 {
 			t.Fatalf("rolled back page left %d rows", len(rows))
 		}
-		if s, _ := h.db.StoreGet(ctx, st.ID); !s.LastSyncAt.IsZero() {
+		if s, err := h.db.StoreGet(ctx, st.ID); err != nil || !s.LastSyncAt.IsZero() {
 			t.Fatal("rolled back page moved the cursor")
 		}
 		var got store.SyncWriteResult
@@ -186,7 +186,7 @@ var syncTests = map[string]func(t *testing.T, h *harness){
 		if got.OfferingsChanged != 2 {
 			t.Fatalf("OnCommit saw %+v", got)
 		}
-		if s, _ := h.db.StoreGet(ctx, st.ID); !s.LastSyncAt.Equal(last) {
+		if s, err := h.db.StoreGet(ctx, st.ID); err != nil || !s.LastSyncAt.Equal(last) {
 			t.Fatalf("cursor = %v, want %v", s.LastSyncAt, last)
 		}
 	},
@@ -203,10 +203,10 @@ var pushTests = map[string]func(t *testing.T, h *harness){
 		if len(pending) != 1 || pending[0] != e {
 			t.Fatalf("pending = %+v", pending)
 		}
-		if p, _ := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID}); len(p) != 1 {
+		if p, err := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID}); err != nil || len(p) != 1 {
 			t.Fatalf("pending of its listing = %+v", p)
 		}
-		if p, _ := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID + 1}); len(p) != 0 {
+		if p, err := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID + 1}); err != nil || len(p) != 0 {
 			t.Fatalf("pending of another listing = %+v", p)
 		}
 		done, err := h.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: e.DesiredVersion, Pushed: 4, Etsy: 4, Now: h.at(time.Second)})
@@ -214,7 +214,7 @@ var pushTests = map[string]func(t *testing.T, h *harness){
 		if done.Pending() || done.PushStatus != store.PushPushed || done.Quantity != 4 || done.Shown() != 4 || !done.PushedAt.Equal(h.at(time.Second)) {
 			t.Fatalf("after push = %+v", done)
 		}
-		if pending, _ := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID}); len(pending) != 0 {
+		if pending, err := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID}); err != nil || len(pending) != 0 {
 			t.Fatalf("still pending: %+v", pending)
 		}
 		again, err := h.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: e.DesiredVersion, Pushed: 4, Etsy: 4, Now: h.at(time.Minute)})
@@ -222,7 +222,8 @@ var pushTests = map[string]func(t *testing.T, h *harness){
 		if again != done {
 			t.Fatalf("a repeated PushDone changed the row: %+v", again)
 		}
-		ev, _ := h.db.StockEventList(ctx, &store.StockEventListParams{AccountID: s.account.ID, StoreID: s.store.ID, OfferingID: r.OfferingID})
+		ev, err := h.db.StockEventList(ctx, &store.StockEventListParams{AccountID: s.account.ID, StoreID: s.store.ID, OfferingID: r.OfferingID})
+		noErr(t, err, "StockEventList")
 		if len(ev) != 2 || ev[0].Source != store.SourcePush || ev[0].Before != 10 || ev[0].After != 4 {
 			t.Fatalf("events = %+v", ev)
 		}
@@ -245,7 +246,8 @@ var pushTests = map[string]func(t *testing.T, h *harness){
 			done.PushedVersion != first.DesiredVersion {
 			t.Fatalf("after the first push = %+v", done)
 		}
-		pending, _ := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID})
+		pending, err := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID})
+		noErr(t, err, "PushPendingList")
 		if len(pending) != 1 || pending[0].DesiredVersion != second.DesiredVersion {
 			t.Fatalf("pending = %+v", pending)
 		}
@@ -300,7 +302,7 @@ var pushTests = map[string]func(t *testing.T, h *harness){
 		if got.Pending() || got.PushStatus != store.PushFailed || got.PushError != "listing is inactive" || got.Shown() != 10 {
 			t.Fatalf("after refusal = %+v", got)
 		}
-		if pending, _ := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID}); len(pending) != 0 {
+		if pending, err := h.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: s.store.ID}); err != nil || len(pending) != 0 {
 			t.Fatalf("refused edit still pending: %+v", pending)
 		}
 		// Trying again is a new edit, even to the quantity Etsy refused.
