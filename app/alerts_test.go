@@ -11,6 +11,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
@@ -105,17 +106,6 @@ func (f *follower) alerts() []store.AlertView {
 	return append([]store.AlertView(nil), f.got...)
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestFollowAlertsDeliversNewAlertsInOrderExactlyOnce(t *testing.T) {
 	s := newAlertShop(t)
 	const n = 230 // more than one page of the follower's catch-up
@@ -139,7 +129,7 @@ func TestFollowAlertsDeliversNewAlertsInOrderExactlyOnce(t *testing.T) {
 	s.sync(t, page)
 	// Once the first has arrived the follower is past its first catch-up:
 	// the rest come through live events.
-	waitFor(t, "the first alert", func() bool { return len(f.alerts()) == 1 })
+	testwait.Until(t, "the first alert", func() bool { return len(f.alerts()) == 1 })
 	page[1].Quantity, page[1].Products[0].Quantity = 1, 1
 	s.sync(t, page)
 	page[2].Quantity, page[2].Products[0].Quantity = 3, 3
@@ -159,7 +149,7 @@ func TestFollowAlertsDeliversNewAlertsInOrderExactlyOnce(t *testing.T) {
 	if len(want) != 3+n-3 {
 		t.Fatalf("%d alerts fired, want %d", len(want), n)
 	}
-	waitFor(t, "every new alert", func() bool { return len(f.alerts()) >= len(want) })
+	testwait.Until(t, "every new alert", func() bool { return len(f.alerts()) >= len(want) })
 	time.Sleep(100 * time.Millisecond)
 	got := f.alerts()
 	if len(got) != len(want) {

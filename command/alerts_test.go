@@ -11,6 +11,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -77,17 +78,6 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestAlertsFollow(t *testing.T) {
 	f := newFixture(t)
 	f.fireAlert(t, "MUG-1") // before following: not printed
@@ -99,10 +89,10 @@ func TestAlertsFollow(t *testing.T) {
 	go func() {
 		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &stdout, Stderr: &stderr}, []string{"alerts", "--follow"})
 	}()
-	waitFor(t, "the follow to start", func() bool { return strings.Contains(stderr.String(), "following") })
+	testwait.Until(t, "the follow to start", func() bool { return strings.Contains(stderr.String(), "following") })
 
 	f.fireAlert(t, "MUG-3")
-	waitFor(t, "an alert line", func() bool { return strings.Contains(stdout.String(), "\n") })
+	testwait.Until(t, "an alert line", func() bool { return strings.Contains(stdout.String(), "\n") })
 	cancel() // the connection closes
 	if code := <-done; code != ExitOK {
 		t.Errorf("exit %d after the connection closed; stderr %s", code, stderr.String())

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
 )
@@ -68,7 +69,7 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 	f.syncPage(t, listing(555, "Speckled mug", 3)) // low
 	f.syncPage(t, listing(556, "Glazed bowl", 0))  // out
 	f.syncPage(t, listing(555, "Speckled mug", 0)) // low becomes out
-	waitFor(t, "ada's three emails", func() bool { return len(mb.to("ada@example.com")) == 3 })
+	testwait.Until(t, "ada's three emails", func() bool { return len(mb.to("ada@example.com")) == 3 })
 	for _, a := range []store.Account{bob, cy} {
 		ds := f.deliveries(t, a.ID)
 		for _, d := range ds {
@@ -94,10 +95,10 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 	if _, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, day.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the summaries", func() bool {
+	testwait.Until(t, "the summaries", func() bool {
 		return len(mb.to("bob@example.com")) >= 1 && len(mb.to("cy@example.com")) >= 1 && len(bot.messages()) >= 1
 	})
-	waitFor(t, "every digest delivery sent", func() bool {
+	testwait.Until(t, "every digest delivery sent", func() bool {
 		for _, a := range []store.Account{bob, cy} {
 			for _, d := range f.deliveries(t, a.ID) {
 				if d.Status != store.DeliverySent {
@@ -151,7 +152,7 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 	// scheduler runs again today.
 	f.syncPage(t, listing(556, "Glazed bowl", 10)) // resolved
 	f.syncPage(t, listing(556, "Glazed bowl", 2))  // low again
-	waitFor(t, "ada's fourth email", func() bool { return len(mb.to("ada@example.com")) == 4 })
+	testwait.Until(t, "ada's fourth email", func() bool { return len(mb.to("ada@example.com")) == 4 })
 	if _, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, day.Add(10*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 	if err != nil || n != 3 {
 		t.Fatalf("next day: queued %d digests (%v), want 3", n, err)
 	}
-	waitFor(t, "the next day's summaries", func() bool {
+	testwait.Until(t, "the next day's summaries", func() bool {
 		return len(mb.to("bob@example.com")) == 2 && len(mb.to("cy@example.com")) == 2 && len(bot.messages()) == 2
 	})
 	p = parse(t, mb.to("cy@example.com")[1].Data)
@@ -175,7 +176,7 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 		!strings.Contains(lf(p.Text), "Low stock: 2 left\nGlazed bowl") || strings.Contains(p.Text, "Speckled mug") {
 		t.Fatalf("the next day's summary holds more than the new alert: %q\n%s", s, p.Text)
 	}
-	waitFor(t, "all sent", func() bool {
+	testwait.Until(t, "all sent", func() bool {
 		ds := f.deliveries(t, cy.ID)
 		return ds[len(ds)-1].Status == store.DeliverySent
 	})
@@ -197,11 +198,11 @@ func TestDigestRetriedAfterAnOutageIsSentOnce(t *testing.T) {
 	if n, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, time.Now()); err != nil || n != 1 {
 		t.Fatalf("queued %d digests (%v), want 1", n, err)
 	}
-	waitFor(t, "both deliveries retrying", func() bool {
+	testwait.Until(t, "both deliveries retrying", func() bool {
 		return statusesOf(f.deliveries(t, f.owner.ID)) == "email:retrying email:retrying"
 	})
 	mb.start(t)
-	waitFor(t, "both sent", func() bool { return statusesOf(f.deliveries(t, f.owner.ID)) == "email:sent email:sent" })
+	testwait.Until(t, "both sent", func() bool { return statusesOf(f.deliveries(t, f.owner.ID)) == "email:sent email:sent" })
 	time.Sleep(300 * time.Millisecond)
 	got := mb.messages()
 	if len(got) != 1 {

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
@@ -213,17 +214,6 @@ func (f *flow) edit(t *testing.T, qty int) {
 	}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func (f *flow) statuses(t *testing.T) []string {
 	t.Helper()
 	views, err := f.db.AlertList(t.Context(), &store.AlertListParams{AccountID: f.owner.ID, StoreID: f.shop.ID, OldestFirst: true})
@@ -245,11 +235,11 @@ func TestThresholdCrossingsSendOneEmailEach(t *testing.T) {
 	f := newFlow(t, mb)
 	f.syncPage(t, snapshot("Speckled mug", 10)) // new listing, above the threshold of 3
 	f.syncPage(t, snapshot("Speckled mug", 3))  // a sale seen in sync: low
-	waitFor(t, "the sync's email", func() bool { return len(mb.messages()) == 1 })
+	testwait.Until(t, "the sync's email", func() bool { return len(mb.messages()) == 1 })
 	f.syncPage(t, snapshot("Speckled mug", 2)) // still low: no new alert
 	f.edit(t, 0)                               // an edit: out of stock
-	waitFor(t, "the edit's email", func() bool { return len(mb.messages()) == 2 })
-	waitFor(t, "both marked sent", func() bool {
+	testwait.Until(t, "the edit's email", func() bool { return len(mb.messages()) == 2 })
+	testwait.Until(t, "both marked sent", func() bool {
 		s := f.statuses(t)
 		return len(s) == 2 && s[0] == "low_stock:sent" && s[1] == "out_of_stock:sent"
 	})
@@ -276,7 +266,7 @@ func TestSMTPDownThenUpSendsExactlyOnce(t *testing.T) {
 	f := newFlow(t, mb)
 	f.syncPage(t, snapshot("Speckled mug", 10))
 	f.edit(t, 1)
-	waitFor(t, "a failed attempt recorded", func() bool {
+	testwait.Until(t, "a failed attempt recorded", func() bool {
 		s := f.statuses(t)
 		return len(s) == 1 && s[0] == "low_stock:retrying"
 	})
@@ -285,8 +275,8 @@ func TestSMTPDownThenUpSendsExactlyOnce(t *testing.T) {
 		t.Fatalf("retrying delivery without its reason: %+v", d)
 	}
 	mb.start(t)
-	waitFor(t, "the email", func() bool { return len(mb.messages()) >= 1 })
-	waitFor(t, "sent", func() bool { s := f.statuses(t); return len(s) == 1 && s[0] == "low_stock:sent" })
+	testwait.Until(t, "the email", func() bool { return len(mb.messages()) >= 1 })
+	testwait.Until(t, "sent", func() bool { s := f.statuses(t); return len(s) == 1 && s[0] == "low_stock:sent" })
 	time.Sleep(300 * time.Millisecond)
 	if n := len(mb.messages()); n != 1 {
 		t.Fatalf("%d emails after the outage, want exactly 1", n)
@@ -300,7 +290,7 @@ func TestEtsyTextIsSafeInEmail(t *testing.T) {
 	evil := "Mug\r\nBcc: victim@example.com\r\n<script>alert(1)</script> & <b>bold</b>"
 	f.syncPage(t, snapshot(evil, 10))
 	f.syncPage(t, snapshot(evil, 0))
-	waitFor(t, "the email", func() bool { return len(mb.messages()) == 1 })
+	testwait.Until(t, "the email", func() bool { return len(mb.messages()) == 1 })
 	raw := mb.messages()[0]
 	if len(raw.To) != 1 || raw.To[0] != "ada@example.com" {
 		t.Fatalf("recipients %v", raw.To)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
 )
@@ -33,7 +34,7 @@ func (f *flow) revoke(t *testing.T, at time.Time) int64 {
 func (f *flow) completed(t *testing.T, id int64) *rivertype.JobRow {
 	t.Helper()
 	var row *rivertype.JobRow
-	waitFor(t, "the notice job to complete", func() bool {
+	testwait.Until(t, "the notice job to complete", func() bool {
 		var err error
 		row, err = f.client.JobGet(t.Context(), id)
 		if err != nil {
@@ -112,7 +113,7 @@ func TestReconnectNoticeReachesEachOwnerOnceOnEachChosenChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.completed(t, f.revoke(t, at.Add(2*time.Hour)))
-	waitFor(t, "the second notice", func() bool { return len(mb.to("ada@example.com")) == 2 && len(bot.messages()) == 2 })
+	testwait.Until(t, "the second notice", func() bool { return len(mb.to("ada@example.com")) == 2 && len(bot.messages()) == 2 })
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -130,7 +131,7 @@ func TestReconnectNoticeAfterAnSMTPOutageIsSentOnce(t *testing.T) {
 			f := newFlowWith(t, mb, flowConfig{telegram: bot.client(t), recordEagerly: eager,
 				owner: &store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat}})
 			id := f.revoke(t, time.Now())
-			waitFor(t, "attempts after the mail server refused", func() bool {
+			testwait.Until(t, "attempts after the mail server refused", func() bool {
 				row, err := f.client.JobGet(t.Context(), id)
 				if err != nil {
 					t.Fatal(err)
@@ -212,7 +213,7 @@ func TestReconnectNoticeAfterATelegramOutageIsSentOnce(t *testing.T) {
 	f := newFlowWith(t, mb, flowConfig{telegram: bot.client(t), recordEagerly: true,
 		owner: &store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat}})
 	id := f.revoke(t, time.Now())
-	waitFor(t, "refused Telegram attempts", func() bool { return bot.tries() >= 2 })
+	testwait.Until(t, "refused Telegram attempts", func() bool { return bot.tries() >= 2 })
 	bot.setDown(false)
 	f.completed(t, id)
 	time.Sleep(200 * time.Millisecond)
@@ -247,7 +248,7 @@ func TestShopNameIsSafeInTheReconnectNotice(t *testing.T) {
 	evil := "Clay\r\nBcc: victim@example.com\r\n<script>alert(1)</script> & <b>bold</b>"
 	f := newFlowWith(t, mb, flowConfig{telegram: newFakeBot(t).client(t), recordEagerly: true, shopName: evil})
 	f.completed(t, f.revoke(t, time.Now()))
-	waitFor(t, "the email", func() bool { return len(mb.messages()) == 1 })
+	testwait.Until(t, "the email", func() bool { return len(mb.messages()) == 1 })
 	raw := mb.messages()[0]
 	if len(raw.To) != 1 || raw.To[0] != "ada@example.com" {
 		t.Fatalf("recipients %v", raw.To)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
 )
@@ -134,8 +135,8 @@ func TestTelegramDownThenUpSendsExactlyOnceWithoutLeakingTheToken(t *testing.T) 
 	f.syncPage(t, snapshot("Speckled mug", 10))
 	f.syncPage(t, snapshot("Speckled mug", 3))
 
-	waitFor(t, "two refused attempts", func() bool { return bot.tries() >= 2 })
-	waitFor(t, "the retry recorded", func() bool {
+	testwait.Until(t, "two refused attempts", func() bool { return bot.tries() >= 2 })
+	testwait.Until(t, "the retry recorded", func() bool {
 		d := f.deliveries(t, f.owner.ID)
 		return len(d) == 1 && d[0].Status == store.DeliveryRetrying && d[0].LastError != ""
 	})
@@ -148,8 +149,8 @@ func TestTelegramDownThenUpSendsExactlyOnceWithoutLeakingTheToken(t *testing.T) 
 	}
 
 	bot.setDown(false)
-	waitFor(t, "the message", func() bool { return len(bot.messages()) >= 1 })
-	waitFor(t, "sent", func() bool {
+	testwait.Until(t, "the message", func() bool { return len(bot.messages()) >= 1 })
+	testwait.Until(t, "sent", func() bool {
 		d := f.deliveries(t, f.owner.ID)
 		return len(d) == 1 && d[0].Status == store.DeliverySent
 	})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/storetest"
@@ -292,10 +293,10 @@ func TestLinkerRunSurvivesAnOutageAndStopsWithItsContext(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- l.Run(runCtx) }()
-	waitFor(t, "a failed poll logged", func() bool { return strings.Contains(logs.String(), "poll failed") })
+	testwait.Until(t, "a failed poll logged", func() bool { return strings.Contains(logs.String(), "poll failed") })
 	bot.say(4242, "/start "+code)
 	bot.setDown(false)
-	waitFor(t, "the link", func() bool {
+	testwait.Until(t, "the link", func() bool {
 		a, err := db.AccountGetByID(ctx, acct.ID)
 		return err == nil && a.TelegramChatID == "4242"
 	})

@@ -1,0 +1,35 @@
+// Package testwait waits in tests for a condition that another goroutine,
+// process or job makes true, polling briefly and failing with what was
+// awaited when it does not come. It is for outcomes with no signal to wait
+// on; where a channel or hook exists, wait on that instead.
+package testwait
+
+import (
+	"testing"
+	"time"
+)
+
+// Timeout is how long Until waits: long enough for a loaded CI machine,
+// short enough that a hung test says so well before the test binary's own
+// timeout.
+const Timeout = 10 * time.Second
+
+// Until polls cond until it holds, failing the test after Timeout.
+func Until(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	Within(tb, Timeout, what, cond)
+}
+
+// Within polls cond until it holds, failing the test after d.
+func Within(tb testing.TB, d time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(d)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		<-tick.C
+	}
+}
