@@ -81,7 +81,7 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 	if got := f.deliveries(t, bob.ID); len(got) != 6 {
 		t.Fatalf("bob has %d deliveries, want 3 alerts × 2 channels", len(got))
 	}
-	time.Sleep(200 * time.Millisecond)
+	f.settled(t)
 	if len(mb.messages()) != 3 || len(bot.messages()) != 0 {
 		t.Fatalf("%d emails and %d Telegram messages before the digest, want ada's 3 only", len(mb.messages()), len(bot.messages()))
 	}
@@ -108,7 +108,7 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 		}
 		return true
 	})
-	time.Sleep(300 * time.Millisecond)
+	f.settled(t)
 	if a, b, c, tg := len(mb.to("ada@example.com")), len(mb.to("bob@example.com")), len(mb.to("cy@example.com")), len(bot.messages()); a != 3 || b != 1 || c != 1 || tg != 1 {
 		t.Fatalf("ada %d, bob %d, cy %d emails and %d Telegram messages; want 3, 1, 1 and 1", a, b, c, tg)
 	}
@@ -156,7 +156,7 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 	if _, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, day.Add(10*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	f.settled(t)
 	if b, c, tg := len(mb.to("bob@example.com")), len(mb.to("cy@example.com")), len(bot.messages()); b != 1 || c != 1 || tg != 1 {
 		t.Fatalf("a second summary the same day: bob %d, cy %d emails, %d Telegram messages", b, c, tg)
 	}
@@ -180,7 +180,7 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 		ds := f.deliveries(t, cy.ID)
 		return ds[len(ds)-1].Status == store.DeliverySent
 	})
-	time.Sleep(200 * time.Millisecond)
+	f.settled(t)
 	if n := len(mb.messages()); n != 4+2+2 {
 		t.Fatalf("%d emails in all, want ada's 4 and two summaries each for bob and cy", n)
 	}
@@ -203,7 +203,7 @@ func TestDigestRetriedAfterAnOutageIsSentOnce(t *testing.T) {
 	})
 	mb.start(t)
 	testwait.Until(t, "both sent", func() bool { return statusesOf(f.deliveries(t, f.owner.ID)) == "email:sent email:sent" })
-	time.Sleep(300 * time.Millisecond)
+	f.settled(t)
 	got := mb.messages()
 	if len(got) != 1 {
 		t.Fatalf("%d summaries after the outage, want exactly 1", len(got))

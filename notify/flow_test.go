@@ -214,6 +214,22 @@ func (f *flow) edit(t *testing.T, qty int) {
 	}
 }
 
+// settled waits until River holds no job that could still run (available,
+// running, retryable or scheduled): after it, a count of messages sent is
+// final, with no sleep to guess how long a stray extra send would take.
+func (f *flow) settled(t *testing.T) {
+	t.Helper()
+	params := river.NewJobListParams().States(rivertype.JobStateAvailable, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled, rivertype.JobStatePending)
+	testwait.Until(t, "the job queue to settle", func() bool {
+		res, err := f.client.JobList(t.Context(), params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Jobs) == 0
+	})
+}
+
 func (f *flow) statuses(t *testing.T) []string {
 	t.Helper()
 	views, err := f.db.AlertList(t.Context(), &store.AlertListParams{AccountID: f.owner.ID, StoreID: f.shop.ID, OldestFirst: true})
@@ -243,7 +259,7 @@ func TestThresholdCrossingsSendOneEmailEach(t *testing.T) {
 		s := f.statuses(t)
 		return len(s) == 2 && s[0] == "low_stock:sent" && s[1] == "out_of_stock:sent"
 	})
-	time.Sleep(200 * time.Millisecond)
+	f.settled(t)
 	got := mb.messages()
 	if len(got) != 2 {
 		t.Fatalf("%d emails, want exactly 2", len(got))
@@ -277,7 +293,7 @@ func TestSMTPDownThenUpSendsExactlyOnce(t *testing.T) {
 	mb.start(t)
 	testwait.Until(t, "the email", func() bool { return len(mb.messages()) >= 1 })
 	testwait.Until(t, "sent", func() bool { s := f.statuses(t); return len(s) == 1 && s[0] == "low_stock:sent" })
-	time.Sleep(300 * time.Millisecond)
+	f.settled(t)
 	if n := len(mb.messages()); n != 1 {
 		t.Fatalf("%d emails after the outage, want exactly 1", n)
 	}

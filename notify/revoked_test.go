@@ -71,7 +71,7 @@ func TestReconnectNoticeReachesEachOwnerOnceOnEachChosenChannel(t *testing.T) {
 		t.Fatalf("a repeated insert made job %d (skipped %v), want job %d", dup.Job.ID, dup.UniqueSkippedAsDuplicate, id)
 	}
 	f.completed(t, id)
-	time.Sleep(200 * time.Millisecond)
+	f.settled(t)
 
 	mails := mb.messages()
 	if len(mails) != 2 || len(mb.to("ada@example.com")) != 1 || len(mb.to(eve.Email)) != 1 {
@@ -143,7 +143,7 @@ func TestReconnectNoticeAfterAnSMTPOutageIsSentOnce(t *testing.T) {
 			}
 			mb.start(t)
 			f.completed(t, id)
-			time.Sleep(200 * time.Millisecond)
+			f.settled(t)
 			if n := len(mb.messages()); n != 1 {
 				t.Fatalf("%d emails after the outage, want exactly 1", n)
 			}
@@ -216,7 +216,7 @@ func TestReconnectNoticeAfterATelegramOutageIsSentOnce(t *testing.T) {
 	testwait.Until(t, "refused Telegram attempts", func() bool { return bot.tries() >= 2 })
 	bot.setDown(false)
 	f.completed(t, id)
-	time.Sleep(200 * time.Millisecond)
+	f.settled(t)
 	if n, m := len(mb.messages()), len(bot.messages()); n != 1 || m != 1 {
 		t.Fatalf("%d emails and %d Telegram messages, want one of each", n, m)
 	}

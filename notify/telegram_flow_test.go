@@ -154,7 +154,7 @@ func TestTelegramDownThenUpSendsExactlyOnceWithoutLeakingTheToken(t *testing.T) 
 		d := f.deliveries(t, f.owner.ID)
 		return len(d) == 1 && d[0].Status == store.DeliverySent
 	})
-	time.Sleep(300 * time.Millisecond)
+	f.settled(t)
 	got := bot.messages()
 	if len(got) != 1 {
 		t.Fatalf("%d messages after the outage, want exactly 1", len(got))
