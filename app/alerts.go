@@ -52,7 +52,7 @@ func (s *Service) SubscribeAlerts(ctx context.Context, a Actor, storeID int64) (
 	if _, err := s.member(ctx, a, storeID); err != nil {
 		return nil, err
 	}
-	return s.hub.Subscribe(func(e hub.Event) bool { return e.Kind == hub.AlertsChanged && e.StoreID == storeID }), nil
+	return s.hub.SubscribeContext(ctx, func(e hub.Event) bool { return e.Kind == hub.AlertsChanged && e.StoreID == storeID }), nil
 }
 
 const followPage = 200

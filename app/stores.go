@@ -165,12 +165,13 @@ func (s *Service) Sales(ctx context.Context, a Actor, p store.ReceiptListParams)
 	return s.db.ReceiptList(ctx, &p)
 }
 
-// Subscribe returns live events of one of the actor's stores.
+// Subscribe returns live events of one of the actor's stores, until ctx
+// (the session) ends.
 func (s *Service) Subscribe(ctx context.Context, a Actor, storeID int64) (*hub.Subscription, error) {
 	if _, err := s.member(ctx, a, storeID); err != nil {
 		return nil, err
 	}
-	return s.hub.Subscribe(func(e hub.Event) bool {
+	return s.hub.SubscribeContext(ctx, func(e hub.Event) bool {
 		return e.StoreID == storeID || (e.Kind == hub.AccountChanged && e.AccountID == a.Account.ID)
 	}), nil
 }

@@ -6,6 +6,7 @@
 package hub
 
 import (
+	"context"
 	"encoding/json"
 	"sync"
 )
@@ -57,6 +58,8 @@ type Subscription struct {
 	filter func(Event) bool
 	mu     sync.Mutex
 	missed bool
+	// stop unregisters the close that SubscribeContext ties to its context.
+	stop func() bool
 }
 
 // Subscribe returns a subscription for events that pass filter (nil: all).
@@ -77,8 +80,26 @@ func (s *Subscription) Missed() bool {
 	return m
 }
 
+// SubscribeContext is Subscribe for a subscription that must not outlive
+// ctx (a session): it is closed when ctx ends, even if its owner never got
+// to hold it, such as a subscription made as the session was closing.
+func (h *Hub) SubscribeContext(ctx context.Context, filter func(Event) bool) *Subscription {
+	s := h.Subscribe(filter)
+	stop := context.AfterFunc(ctx, s.Close)
+	s.mu.Lock()
+	s.stop = stop
+	s.mu.Unlock()
+	return s
+}
+
 // Close stops delivery; C is closed.
 func (s *Subscription) Close() {
+	s.mu.Lock()
+	stop := s.stop
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 	s.h.mu.Lock()
 	if _, ok := s.h.subs[s]; ok {
 		delete(s.h.subs, s)

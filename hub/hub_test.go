@@ -136,3 +136,28 @@ wait:
 		t.Fatalf("process 2 got %d events for %d published", remote, published)
 	}
 }
+
+// A subscription tied to a session's context is closed when the session
+// ends, even if nobody ever closes it; closing it first is harmless.
+func TestSubscriptionEndsWithItsContext(t *testing.T) {
+	h := hub.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := h.SubscribeContext(ctx, nil)
+	cancel()
+	select {
+	case _, open := <-s.C:
+		if open {
+			t.Fatal("an event instead of the close")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the subscription outlived its context")
+	}
+	h.Publish(hub.Event{Kind: hub.StoreChanged, StoreID: 1}) // no send on a closed channel
+
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	s2 := h.SubscribeContext(ctx2, nil)
+	s2.Close()
+	cancel2()
+	s2.Close()
+}
