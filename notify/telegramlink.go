@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sethvargo/go-retry"
+
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
 )
@@ -95,24 +97,18 @@ func NewLinker(cfg LinkerConfig) *Linker {
 // Run polls until ctx ends, pausing longer after each failure in a row.
 // It returns ctx's error.
 func (l *Linker) Run(ctx context.Context) error {
-	pause := time.Second
-	for {
-		err := l.Poll(ctx)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err == nil {
-			pause = time.Second
-			continue
-		}
-		l.log.Warn("notify: Telegram link poll failed", "err", err, "retry_in", pause)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(pause):
-		}
-		pause = min(2*pause, l.backoff)
+	for ctx.Err() == nil {
+		// A fresh backoff per success: the pause grows only over failures
+		// in a row.
+		_ = retry.Do(ctx, retry.WithCappedDuration(l.backoff, retry.NewExponential(time.Second)), func(ctx context.Context) error {
+			if err := l.Poll(ctx); err != nil && ctx.Err() == nil {
+				l.log.Warn("notify: Telegram link poll failed", "err", err)
+				return retry.RetryableError(err)
+			}
+			return nil
+		})
 	}
+	return ctx.Err()
 }
 
 // Poll reads one batch of updates and answers each. An update whose code

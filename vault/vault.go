@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sethvargo/go-retry"
+
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/seal"
@@ -389,22 +391,25 @@ func (v *Vault) refreshHolding(ctx context.Context, storeID int64, need func(sto
 	}
 	// The old refresh token is spent: losing the new one would disconnect
 	// the shop, so a failing write is retried while the lease lasts.
-	for try := 0; ; try++ {
-		err = v.cfg.Store.StoreTokensSave(work, save)
-		if err == nil || errors.Is(err, store.ErrConflict) || try == 3 {
-			break
+	err = retry.Do(work, tokenSaveRetry(), func(ctx context.Context) error {
+		err := v.cfg.Store.StoreTokensSave(ctx, save)
+		if err != nil && !errors.Is(err, store.ErrConflict) {
+			return retry.RetryableError(err)
 		}
-		select {
-		case <-work.Done():
-		case <-time.After(time.Duration(try+1) * 200 * time.Millisecond):
-		}
-	}
+		return err
+	})
 	if err != nil {
 		v.log.Error("rotated refresh token could not be saved", "store", storeID, "err", err)
 		return "", fmt.Errorf("vault: store %d save tokens: %w", storeID, err)
 	}
 	v.log.Debug("token refreshed", "store", storeID, "expires", fresh.Expiry)
 	return fresh.AccessToken, nil
+}
+
+// tokenSaveRetry is how a failed save of rotated tokens is retried: three
+// more tries over about a second, well inside the refresh lease.
+func tokenSaveRetry() retry.Backoff {
+	return retry.WithMaxRetries(3, retry.NewExponential(200*time.Millisecond))
 }
 
 // markRevoked records that the store must be connected again. The caller
