@@ -37,6 +37,15 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	if err := ensureDataDir(cfg.DataDir); err != nil {
 		return err
 	}
+	if cfg.DatabaseURL == "" {
+		// SQLite is one process's file: hold the data dir against a second
+		// server and against restore or migrate while this one runs.
+		release, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	keys, err := keyring(cfg, log)
 	if err != nil {
 		return err
@@ -242,7 +251,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		checker.SetReady(false)
 		return nil
 	})
-	log.Info("stockroom started", "ssh", cfg.SSHAddr, "http", cfg.HTTPAddr, "demo", cfg.Demo(), "signup", cfg.Signup)
+	log.Info("stockroom started", "version", version, "ssh", cfg.SSHAddr, "http", cfg.HTTPAddr, "demo", cfg.Demo(), "signup", cfg.Signup)
 	err = g.Wait()
 	log.Info("stockroom stopped")
 	return err
