@@ -27,9 +27,11 @@ const (
 // Event is one change. Events carry ids, never data: a receiver reloads what
 // it shows through the application layer, which checks access.
 type Event struct {
-	Kind        Kind    `json:"k"`
-	StoreID     int64   `json:"s,omitempty"`
-	AccountID   int64   `json:"a,omitempty"`
+	Kind      Kind  `json:"k"`
+	StoreID   int64 `json:"s,omitempty"`
+	AccountID int64 `json:"a,omitempty"`
+	// OfferingIDs names the offerings a StockChanged event is about; none
+	// means the whole store (a receiver reloads it).
 	OfferingIDs []int64 `json:"o,omitempty"`
 	RunID       int64   `json:"r,omitempty"`
 	State       string  `json:"st,omitempty"`
@@ -142,7 +144,22 @@ func ForStore(storeID int64) func(Event) bool {
 	return func(e Event) bool { return e.StoreID == storeID }
 }
 
+// maxPayload keeps a notification under PostgreSQL's 8000-byte limit on
+// pg_notify payloads, with room to spare.
+const maxPayload = 7900
+
+// encode renders e for pg_notify. An event too large to send whole (an
+// import or a sync touching thousands of offerings) goes without its ids,
+// which receivers read as "reload the store": late is fine, lost is not.
 func encode(e Event) string {
 	b, _ := json.Marshal(e)
+	if len(b) <= maxPayload {
+		return string(b)
+	}
+	e.OfferingIDs = nil
+	if len(e.Error) > 1000 {
+		e.Error = e.Error[:1000]
+	}
+	b, _ = json.Marshal(e)
 	return string(b)
 }

@@ -161,3 +161,42 @@ func TestSubscriptionEndsWithItsContext(t *testing.T) {
 	cancel2()
 	s2.Close()
 }
+
+// An import or sync that changes thousands of offerings makes an event
+// whose id list would not fit in a PostgreSQL notification (8000 bytes).
+// It must still reach the other process, as "reload the store".
+func TestBridgeCarriesA2000OfferingEventAsReload(t *testing.T) {
+	db := storetest.OpenPostgres(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+
+	h1, h2 := hub.New(), hub.New()
+	go hub.NewBridge(h1, db.Pool(), "proc-1", log).Run(ctx)
+	go hub.NewBridge(h2, db.Pool(), "proc-2", log).Run(ctx)
+	const storeID = 770077
+	s2 := h2.Subscribe(hub.ForStore(storeID))
+	defer s2.Close()
+
+	ids := make([]int64, 2000)
+	for i := range ids {
+		ids[i] = 1_000_000 + int64(i)
+	}
+	big := hub.Event{Kind: hub.StockChanged, StoreID: storeID, OfferingIDs: ids, AccountID: 3}
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case got := <-s2.C:
+			if got.Kind != hub.StockChanged || got.StoreID != storeID || got.AccountID != 3 || len(got.OfferingIDs) != 0 {
+				t.Fatalf("process 2 got %v with %d offering ids, want a store-wide stock change", got.Kind, len(got.OfferingIDs))
+			}
+			return
+		case <-tick.C:
+			h1.Publish(big)
+		case <-deadline:
+			t.Fatal("process 2 never heard of the 2,000-offering change")
+		}
+	}
+}

@@ -10,9 +10,11 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/stockroom/stockroom/connect"
+	"github.com/stockroom/stockroom/health"
 )
 
 // Pinger tells whether the database answers.
@@ -24,6 +26,10 @@ type Pinger interface {
 type Config struct {
 	Store   Pinger
 	Connect *connect.Flow
+	// Health adds the process's other checks (disk, scheduler lease, job
+	// queue) to /healthz and its readiness to /readyz; nil checks the
+	// database only and is ready at once.
+	Health *health.Checker
 	// Webhook serves POST /etsy/webhook; nil answers 404.
 	Webhook http.Handler
 	Logger  *slog.Logger
@@ -40,6 +46,7 @@ func New(cfg Config) http.Handler {
 	s := &server{cfg: cfg, log: cfg.Logger.With("component", "web")}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /oauth/callback", s.callback)
 	mux.HandleFunc("GET /oauth/confirm", s.confirmPage)
 	mux.HandleFunc("POST /oauth/confirm", s.confirm)
@@ -74,17 +81,50 @@ type server struct {
 	log *slog.Logger
 }
 
+// healthz answers whether the process is well: 200 "ok", or 503 with one
+// line per degraded dependency. Every check recovers by itself, so an
+// orchestrator restarting on it is optional, not required.
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.cfg.Store.Ping(ctx); err != nil {
-		s.log.Warn("health check: database does not answer", "err", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("database unavailable\n"))
+	s.report(w, r, s.failures(r.Context()))
+}
+
+// readyz answers whether the process should be sent work: alive is not
+// enough while it is still starting or already stopping.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Health != nil && !s.cfg.Health.Ready() {
+		s.report(w, r, []health.Failure{{Name: "server", Reason: "not ready: starting or stopping"}})
 		return
 	}
-	_, _ = w.Write([]byte("ok\n"))
+	s.report(w, r, s.failures(r.Context()))
+}
+
+func (s *server) failures(ctx context.Context) []health.Failure {
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var out []health.Failure
+	if err := s.cfg.Store.Ping(pctx); err != nil {
+		out = append(out, health.Failure{Name: "database", Reason: "unavailable: " + err.Error()})
+	}
+	if s.cfg.Health != nil {
+		out = append(out, s.cfg.Health.Run(ctx)...)
+	}
+	return out
+}
+
+func (s *server) report(w http.ResponseWriter, r *http.Request, failures []health.Failure) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if len(failures) == 0 {
+		_, _ = w.Write([]byte("ok\n"))
+		return
+	}
+	var b strings.Builder
+	b.WriteString("degraded\n")
+	for _, f := range failures {
+		b.WriteString(f.String() + "\n")
+	}
+	s.log.Warn("health check failed", "path", r.URL.Path, "failures", strings.TrimSpace(b.String()))
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte(b.String()))
 }
 
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {

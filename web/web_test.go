@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +29,7 @@ import (
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/etsy/etsyspec"
 	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/health"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/seal"
 	"github.com/stockroom/stockroom/store"
@@ -664,6 +667,85 @@ func TestRoutesAndHeaders(t *testing.T) {
 		if !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") || h.Get("Referrer-Policy") != "no-referrer" ||
 			h.Get("X-Content-Type-Options") != "nosniff" || h.Get("X-Frame-Options") != "DENY" || h.Get("Cache-Control") != "no-store" {
 			t.Errorf("%s %s: security headers %v", c.method, c.path, h)
+		}
+	}
+}
+
+// Issue 10, item 10: with the data disk full every write fails, and
+// /healthz must say so (503, with the reason) instead of answering 200,
+// then recover by itself once space is back.
+func TestFullDiskLeavesHealthzAt200(t *testing.T) {
+	var full atomic.Bool
+	write := func(path string, data []byte) error {
+		if full.Load() {
+			return &os.PathError{Op: "write", Path: path, Err: syscall.ENOSPC}
+		}
+		return os.WriteFile(path, data, 0o600)
+	}
+	checker := health.New(health.Config{Checks: []health.Check{{Name: "disk", Probe: health.DiskProbe(t.TempDir(), write)}}})
+	checker.SetReady(true)
+	srv := httptest.NewServer(web.New(web.Config{Store: pinger{}, Health: checker}))
+	defer srv.Close()
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+		t.Fatalf("before: %d %q", code, body)
+	}
+	full.Store(true)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, body := get(path); code != 503 || !strings.Contains(body, "disk: cannot write to") || !strings.Contains(body, "no space left on device") {
+			t.Fatalf("disk full, %s: %d %q", path, code, body)
+		}
+	}
+	full.Store(false)
+	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+		t.Fatalf("space back: %d %q", code, body)
+	}
+}
+
+// /readyz separates alive from ready: a process still starting (or
+// stopping) is alive but must not be sent work.
+func TestReadyzWaitsForStartup(t *testing.T) {
+	checker := health.New(health.Config{})
+	srv := httptest.NewServer(web.New(web.Config{Store: pinger{}, Health: checker}))
+	defer srv.Close()
+	status := func(path string) int {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if h, r := status("/healthz"), status("/readyz"); h != 200 || r != 503 {
+		t.Fatalf("starting: healthz %d readyz %d", h, r)
+	}
+	checker.SetReady(true)
+	if r := status("/readyz"); r != 200 {
+		t.Fatalf("started: readyz %d", r)
+	}
+}
+
+func TestDatabaseDownIs503WithAReason(t *testing.T) {
+	srv := httptest.NewServer(web.New(web.Config{Store: pinger{errors.New("connection refused")}}))
+	defer srv.Close()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 503 || !strings.Contains(string(b), "database: unavailable: connection refused") {
+			t.Fatalf("%s: %d %q", path, resp.StatusCode, b)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/stdlib"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/sync/errgroup"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/stockroom/stockroom/etsy/sandbox"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/jobs"
+	"github.com/stockroom/stockroom/jobs/jobstats"
 	"github.com/stockroom/stockroom/seal"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/postgres"
@@ -40,6 +42,8 @@ type database struct {
 	store.DB
 	queue  *jobs.Queue
 	bridge *hub.Bridge
+	// queues reads River's table for /healthz and the metrics.
+	queues *jobstats.Reader
 }
 
 func openDatabase(ctx context.Context, cfg *config.Config, h *hub.Hub, log *slog.Logger) (*database, error) {
@@ -56,7 +60,7 @@ func openDatabase(ctx context.Context, cfg *config.Config, h *hub.Hub, log *slog
 			return nil, err
 		}
 		log.Info("database", "driver", "sqlite", "path", path)
-		return &database{DB: db, queue: q}, nil
+		return &database{DB: db, queue: q, queues: jobstats.NewSQLite(db.SQL())}, nil
 	}
 	db, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -69,7 +73,7 @@ func openDatabase(ctx context.Context, cfg *config.Config, h *hub.Hub, log *slog
 	}
 	bridge := hub.NewBridge(h, db.Pool(), processName(), log.With("component", "hub"))
 	log.Info("database", "driver", "postgres", "url", config.Redacted(cfg.DatabaseURL))
-	return &database{DB: db, queue: q, bridge: bridge}, nil
+	return &database{DB: db, queue: q, bridge: bridge, queues: jobstats.NewPostgres(stdlib.OpenDBFromPool(db.Pool()))}, nil
 }
 
 // keyring loads the encryption keys, or in development a generated key

@@ -6,6 +6,8 @@
 //	stockroom sandbox      run the Etsy sandbox on its own
 //	stockroom keygen       print a new STOCKROOM_ENCRYPTION_KEYS entry
 //	stockroom healthcheck  exit 0 when the local server answers /healthz
+//	stockroom migrate      status|up|down --to N: the database schema
+//	stockroom --version    print the version this binary was built as
 package main
 
 import (
@@ -24,6 +26,7 @@ import (
 
 	"github.com/stockroom/stockroom/config"
 	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/migrations"
 	"github.com/stockroom/stockroom/seal"
 )
 
@@ -49,6 +52,11 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return 0
 		case "healthcheck":
 			return healthcheck(ctx, getenv, stderr)
+		case "migrate":
+			return runMigrate(ctx, args[1:], getenv, stdout, stderr)
+		case "version", "--version", "-version":
+			fmt.Fprintln(stdout, "stockroom", version)
+			return 0
 		}
 	}
 
@@ -65,6 +73,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		var ce *config.Error
 		if errors.As(err, &ce) {
 			fmt.Fprintln(stderr, ce)
+			return 2
+		}
+		// A schema this binary does not know, or a data dir another
+		// process holds: starting would do harm, and retrying will not help.
+		if errors.Is(err, migrations.ErrSchemaTooNew) || errors.Is(err, errDataDirBusy) {
+			fmt.Fprintln(stderr, "stockroom:", err)
 			return 2
 		}
 		fmt.Fprintln(stderr, "stockroom:", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/stockroom/stockroom/command"
 	"github.com/stockroom/stockroom/config"
 	"github.com/stockroom/stockroom/connect"
+	"github.com/stockroom/stockroom/health"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/sshserver"
@@ -35,6 +36,15 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	log := newLogger(logOut, cfg.LogFormat, cfg.LogLevel, cfg.Secrets())
 	if err := ensureDataDir(cfg.DataDir); err != nil {
 		return err
+	}
+	if cfg.DatabaseURL == "" {
+		// SQLite is one process's file: hold the data dir against a second
+		// server and against restore or migrate while this one runs.
+		release, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
 	keys, err := keyring(cfg, log)
 	if err != nil {
@@ -153,8 +163,11 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	// With PostgreSQL several processes may share the database: a lease
 	// picks the one that schedules. SQLite means one process.
 	var elector gocron.Elector
+	checks := healthChecks(cfg, db)
 	if cfg.DatabaseURL != "" {
-		elector = syncer.NewLeaseElector(db, "scheduler", processName(), 3*time.Minute)
+		lease := health.WatchLease(syncer.NewLeaseElector(db, "scheduler", processName(), 3*time.Minute), syncer.ErrNotLeader)
+		elector = lease
+		checks = append(checks, health.Check{Name: "scheduler", Probe: lease.Probe})
 	}
 	sched, err := syncer.NewScheduler(syncer.ScheduleConfig{Store: db, Etsy: client, Queue: db.queue,
 		Interval: cfg.SyncInterval, ReconcileInterval: cfg.ReconcileInterval, RefreshDue: func(ctx context.Context) error {
@@ -197,9 +210,10 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 			return err
 		}
 	}
+	checker := health.New(health.Config{Checks: checks, CacheFor: 2 * time.Second})
 	httpSrv := &http.Server{
 		Addr: cfg.HTTPAddr,
-		Handler: web.New(web.Config{Store: db, Connect: flow, Webhook: webhook, Logger: log.With("component", "web"),
+		Handler: web.New(web.Config{Store: db, Connect: flow, Health: checker, Webhook: webhook, Logger: log.With("component", "web"),
 			InsecureCookies: strings.HasPrefix(cfg.PublicURL, "http://")}),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 		MaxHeaderBytes: 64 << 10,
@@ -231,7 +245,13 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		return sshSrv.Shutdown(sctx)
 	})
 
-	log.Info("stockroom started", "ssh", cfg.SSHAddr, "http", cfg.HTTPAddr, "demo", cfg.Demo(), "signup", cfg.Signup)
+	checker.SetReady(true)
+	g.Go(func() error {
+		<-gctx.Done()
+		checker.SetReady(false)
+		return nil
+	})
+	log.Info("stockroom started", "version", version, "ssh", cfg.SSHAddr, "http", cfg.HTTPAddr, "demo", cfg.Demo(), "signup", cfg.Signup)
 	err = g.Wait()
 	log.Info("stockroom stopped")
 	return err
@@ -280,3 +300,17 @@ func fromDomain(from string) string {
 	}
 	return "localhost"
 }
+
+// healthChecks are the probes /healthz runs besides the database ping: the
+// data directory takes a write (a full disk fails every write the server
+// makes), and no queue's oldest due job waits past queueStuckAfter.
+func healthChecks(cfg *config.Config, db *database) []health.Check {
+	return []health.Check{
+		{Name: "disk", Probe: health.DiskProbe(cfg.DataDir, nil)},
+		{Name: "queue", Probe: health.QueueProbe(db.queues.Queues, queueStuckAfter)},
+	}
+}
+
+// queueStuckAfter is longer than any healthy wait: pushes start within
+// seconds, and even a 10k import's tail drains in minutes.
+const queueStuckAfter = 15 * time.Minute

@@ -61,6 +61,32 @@ func Migrations(t *testing.T, db *sql.DB, d migrations.Dialect) {
 	if diff := SchemaDiff("first up", first, "up again", describe("after up again")); len(diff) > 0 {
 		t.Fatalf("up, down, up does not give the same schema:\n%s", strings.Join(diff, "\n"))
 	}
+
+	// A rollback to the previous release's schema and forward again keeps
+	// what that release's tables hold.
+	if err := migrations.DownTo(ctx, db, d, PreviousReleaseSchema); err != nil {
+		t.Fatalf("down to the previous release (%d): %v", PreviousReleaseSchema, err)
+	}
+	if v, err := migrations.Version(ctx, db, d); err != nil || v != PreviousReleaseSchema {
+		t.Fatalf("version after down to %d = %d, %v", PreviousReleaseSchema, v, err)
+	}
+	if _, err := db.ExecContext(ctx, "INSERT INTO accounts (name, created_at, updated_at) VALUES ('ada', 1, 1)"); err != nil {
+		t.Fatalf("the previous release's schema takes no account: %v", err)
+	}
+	if err := migrations.Up(ctx, db, d); err != nil {
+		t.Fatalf("up from the previous release: %v", err)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM accounts WHERE name = 'ada'").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("after up from the previous release: %d accounts named ada, %v", n, err)
+	}
+	if v, err := migrations.Version(ctx, db, d); err != nil || v != top {
+		t.Fatalf("version after up from the previous release = %d, %v; want %d", v, err, top)
+	}
 }
 
 func keys[V any](m map[string]V) []string { return unionKeys(m, nil) }
+
+// PreviousReleaseSchema is the schema version of the release before this
+// one: an upgrade starts there, and a rollback returns there.
+const PreviousReleaseSchema = 3
