@@ -74,8 +74,10 @@ type Client struct {
 	http   *http.Client
 	oauth  *oauth2.Config
 	limits *limiter
-	log    *slog.Logger
-	now    func() time.Time
+	// readiness caches each shop's default readiness_state_id (readiness.go).
+	readiness *readinessCache
+	log       *slog.Logger
+	now       func() time.Time
 	// sleep waits for a rate-limit slot; tests replace it to drive a fake clock.
 	sleep func(ctx context.Context, d time.Duration) error
 }
@@ -139,10 +141,11 @@ func New(cfg Config) (*Client, error) {
 				AuthStyle: oauth2.AuthStyleInParams,
 			},
 		},
-		limits: newLimiter(cfg.Now, cfg.AppMaxPerSecond),
-		log:    cfg.Logger,
-		now:    cfg.Now,
-		sleep:  sleepCtx,
+		limits:    newLimiter(cfg.Now, cfg.AppMaxPerSecond),
+		readiness: &readinessCache{},
+		log:       cfg.Logger,
+		now:       cfg.Now,
+		sleep:     sleepCtx,
 	}
 	return c, nil
 }
