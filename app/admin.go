@@ -65,7 +65,7 @@ func (s *Service) AdminOverview(ctx context.Context, a Actor) (AdminView, error)
 		}
 		as := AdminStore{Store: st, Members: members, LastRun: last[st.ID]}
 		if s.budgets != nil {
-			as.Budget = s.budgets.Budget(BudgetKey(st.ID))
+			as.Budget = s.budgets.Budget(etsy.StoreKey(st.ID))
 		}
 		v.Stores = append(v.Stores, as)
 	}

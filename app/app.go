@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/stockroom/stockroom/etsy"
@@ -146,10 +145,6 @@ func (s *Service) SignupOpen() bool { return s.signup }
 
 // Hub returns the live-update hub, for subscriptions.
 func (s *Service) Hub() *hub.Hub { return s.hub }
-
-// BudgetKey is the Etsy rate-limit key of a store: limits are counted per
-// OAuth token, that is per shop.
-func BudgetKey(storeID int64) string { return strconv.FormatInt(storeID, 10) }
 
 // active re-reads the actor's account. An Actor is resolved once, when its
 // SSH session opens, and an admin may disable the account while sessions

@@ -32,7 +32,7 @@ func (s *Service) Stores(ctx context.Context, a Actor) ([]StoreView, error) {
 	for _, m := range ms {
 		v := StoreView{MemberStore: m}
 		if s.budgets != nil {
-			v.Budget = s.budgets.Budget(BudgetKey(m.ID))
+			v.Budget = s.budgets.Budget(etsy.StoreKey(m.ID))
 		}
 		runs, err := s.db.SyncRunList(ctx, &store.SyncRunListParams{AccountID: a.Account.ID, StoreID: m.ID, Limit: 1})
 		if err != nil {

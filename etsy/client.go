@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -74,8 +75,10 @@ type Client struct {
 	http   *http.Client
 	oauth  *oauth2.Config
 	limits *limiter
-	log    *slog.Logger
-	now    func() time.Time
+	// readiness caches each shop's default readiness_state_id (readiness.go).
+	readiness *readinessCache
+	log       *slog.Logger
+	now       func() time.Time
 	// sleep waits for a rate-limit slot; tests replace it to drive a fake clock.
 	sleep func(ctx context.Context, d time.Duration) error
 }
@@ -139,10 +142,11 @@ func New(cfg Config) (*Client, error) {
 				AuthStyle: oauth2.AuthStyleInParams,
 			},
 		},
-		limits: newLimiter(cfg.Now, cfg.AppMaxPerSecond),
-		log:    cfg.Logger,
-		now:    cfg.Now,
-		sleep:  sleepCtx,
+		limits:    newLimiter(cfg.Now, cfg.AppMaxPerSecond),
+		readiness: &readinessCache{},
+		log:       cfg.Logger,
+		now:       cfg.Now,
+		sleep:     sleepCtx,
 	}
 	return c, nil
 }
@@ -189,6 +193,11 @@ type TokenSource interface {
 	AccessToken(ctx context.Context) (string, error)
 	Refresh(ctx context.Context) (string, error)
 }
+
+// StoreKey is the key a Stockroom store's calls count against: Etsy counts
+// limits per OAuth token, that is per shop, and a store is one shop. Every
+// place that paces, reserves or shows a store's budget uses this key.
+func StoreKey(storeID int64) string { return strconv.FormatInt(storeID, 10) }
 
 // ShopClient makes calls with one shop's token, paced under key's budget.
 type ShopClient struct {
@@ -241,13 +250,17 @@ func (s *ShopClient) do(ctx context.Context, req apiRequest, out any) error {
 
 func (s *ShopClient) attempt(ctx context.Context, req apiRequest, token string, out any) error {
 	c := s.c
-	wait, err := c.limits.reserve(s.key)
+	res, err := c.limits.reserve(s.key)
 	if err != nil {
 		return err
 	}
-	if err := c.sleep(ctx, wait); err != nil {
+	if err := c.sleep(ctx, res.wait); err != nil {
+		// The call is not sent: its slot and budget go back.
+		c.limits.release(res, false)
 		return fmt.Errorf("etsy: waiting for rate limit: %w", err)
 	}
+	// A call that ends without Etsy's headers keeps its unit spent.
+	defer c.limits.release(res, true)
 
 	callCtx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -261,6 +274,7 @@ func (s *ShopClient) attempt(ctx context.Context, req apiRequest, token string, 
 	}
 	hreq, err := http.NewRequestWithContext(callCtx, req.method, u, body)
 	if err != nil {
+		c.limits.release(res, false)
 		return fmt.Errorf("etsy: build request: %w", err)
 	}
 	hreq.Header.Set("x-api-key", c.cfg.Keystring+":"+c.cfg.SharedSecret)
@@ -284,7 +298,7 @@ func (s *ShopClient) attempt(ctx context.Context, req apiRequest, token string, 
 	}
 	defer resp.Body.Close()
 	requestID := resp.Header.Get("X-Etsy-Request-Uuid")
-	c.limits.observe(s.key, resp.Header)
+	c.limits.observe(res, resp.Header)
 	data, readErr := readCapped(resp.Body, c.cfg.MaxResponseBytes)
 	c.log.Debug("etsy call", "key", s.key, "method", req.method, "path", req.path,
 		"status", resp.StatusCode, "duration", c.now().Sub(start), "request_id", requestID)

@@ -161,13 +161,17 @@ func (s *ShopClient) GetListingInventory(ctx context.Context, listingID int64) (
 
 // UpdateListingInventory replaces a listing's whole inventory
 // (updateListingInventory) and returns what Etsy stored, with new product
-// and offering ids. Build req with BuildInventoryUpdate.
+// and offering ids. Build req with BuildInventoryUpdate. Offerings whose
+// readiness_state_id was read as null get the shop's (readiness.go).
 func (s *ShopClient) UpdateListingInventory(ctx context.Context, listingID int64, req UpdateInventoryRequest) (ListingInventory, error) {
 	var out ListingInventory
 	if err := checkID("listing", listingID); err != nil {
 		return out, err
 	}
 	if err := req.Validate(); err != nil {
+		return out, err
+	}
+	if err := s.fillReadiness(ctx, &req); err != nil {
 		return out, err
 	}
 	body, err := json.Marshal(req)

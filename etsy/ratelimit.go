@@ -47,6 +47,10 @@ type keyState struct {
 	blockedUntil   time.Time
 	blockedDaily   bool
 	calls          int64
+	// inFlight counts calls reserved against remainingToday whose answer
+	// has not come back: Etsy may not have counted them yet, so a header's
+	// remaining figure is lowered by them rather than taken as is.
+	inFlight int
 	// recent holds the start times of the latest calls, at most the
 	// per-second limit of them, to tell when a spent second frees up.
 	recent []time.Time
@@ -74,21 +78,35 @@ func (l *limiter) state(key string) *keyState {
 	return st
 }
 
-// reserve books the next slot for key and returns how long to wait for it,
-// or a RateLimitError when the key must not call at all right now.
-func (l *limiter) reserve(key string) (time.Duration, error) {
+// reservation is one booked call: its pacing slot and whether it took a
+// unit of the day budget, so that a call never sent can give both back.
+type reservation struct {
+	key  string
+	wait time.Duration
+	slot time.Time
+	// next and appNext are what the key's and the app's next slot were
+	// before this one was booked.
+	prevNext, prevAppNext time.Time
+	nextAfter, appAfter   time.Time
+	counted               bool
+	done                  bool
+}
+
+// reserve books the next slot for key and says how long to wait for it,
+// or returns a RateLimitError when the key must not call at all right now.
+func (l *limiter) reserve(key string) (*reservation, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	st := l.state(key)
 
 	if now.Before(st.blockedUntil) {
-		return 0, &RateLimitError{RetryAfter: st.blockedUntil.Sub(now), Daily: st.blockedDaily}
+		return nil, &RateLimitError{RetryAfter: st.blockedUntil.Sub(now), Daily: st.blockedDaily}
 	}
 	if st.dayKnown && st.remainingToday <= 0 {
 		probeAt := st.updatedAt.Add(dailyProbeInterval)
 		if now.Before(probeAt) {
-			return 0, &RateLimitError{RetryAfter: probeAt.Sub(now), Daily: true, Message: "daily budget spent"}
+			return nil, &RateLimitError{RetryAfter: probeAt.Sub(now), Daily: true, Message: "daily budget spent"}
 		}
 		// Let this one call through; its headers refresh the budget.
 		st.updatedAt = now
@@ -105,20 +123,63 @@ func (l *limiter) reserve(key string) (time.Duration, error) {
 	if l.appRate > 0 && l.appNext.After(slot) {
 		slot = l.appNext
 	}
+	r := &reservation{key: key, slot: slot, wait: slot.Sub(now), prevNext: st.next, prevAppNext: l.appNext}
 	st.next = slot.Add(time.Second / time.Duration(perSecond))
+	r.nextAfter = st.next
 	st.recent = append(st.recent, slot)
 	if len(st.recent) > perSecond {
 		st.recent = append(st.recent[:0], st.recent[len(st.recent)-perSecond:]...)
 	}
 	if l.appRate > 0 {
 		l.appNext = slot.Add(time.Duration(float64(time.Second) / l.appRate))
+		r.appAfter = l.appNext
 	}
-	if st.dayKnown && st.remainingToday > 0 {
-		// Counted now so that concurrent calls do not all spend the last unit;
-		// the next response's header corrects the figure.
-		st.remainingToday--
+	if st.dayKnown {
+		// Counted now so that concurrent calls do not all spend the last
+		// unit; the answer's header corrects the figure.
+		if st.remainingToday > 0 {
+			st.remainingToday--
+		}
+		st.inFlight++
+		r.counted = true
 	}
-	return slot.Sub(now), nil
+	return r, nil
+}
+
+// release ends a reservation whose call told nothing of the budget. sent
+// false means the call never went out (its wait was cancelled): its slot is
+// handed back when no later call was booked after it, and its unit of the
+// day budget is returned. sent true means it went out and failed without
+// Etsy's headers: Etsy may have counted it, so the unit stays spent.
+func (l *limiter) release(r *reservation, sent bool) {
+	if r == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if r.done {
+		return
+	}
+	r.done = true
+	st := l.state(r.key)
+	if r.counted {
+		st.inFlight = max(st.inFlight-1, 0)
+		if !sent {
+			st.remainingToday++
+		}
+	}
+	if sent {
+		return
+	}
+	if st.next.Equal(r.nextAfter) {
+		st.next = r.prevNext
+		if i := len(st.recent) - 1; i >= 0 && st.recent[i].Equal(r.slot) {
+			st.recent = st.recent[:i]
+		}
+	}
+	if l.appRate > 0 && l.appNext.Equal(r.appAfter) {
+		l.appNext = r.prevAppNext
+	}
 }
 
 func (l *limiter) countCall(key string) {
@@ -127,19 +188,25 @@ func (l *limiter) countCall(key string) {
 	l.mu.Unlock()
 }
 
-// observe learns the limits from a response's headers.
-func (l *limiter) observe(key string, h http.Header) {
+// observe learns the limits from the headers of the answer to r's call.
+func (l *limiter) observe(r *reservation, h http.Header) {
+	key := r.key
 	perSecond, okPS := headerInt(h, "x-limit-per-second")
 	remainingSecond, okRS := headerInt(h, "x-remaining-this-second")
 	perDay, okPD := headerInt(h, "x-limit-per-day")
 	remainingToday, okRT := headerInt(h, "x-remaining-today")
 	if !okPS && !okRS && !okPD && !okRT {
+		l.release(r, true)
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	st := l.state(key)
+	if r.counted && !r.done {
+		st.inFlight = max(st.inFlight-1, 0)
+	}
+	r.done = true
 	st.known = true
 	st.updatedAt = now
 	if okPS {
@@ -149,7 +216,10 @@ func (l *limiter) observe(key string, h http.Header) {
 		st.perDay = perDay
 	}
 	if okRT {
-		st.remainingToday = remainingToday
+		// Calls still in flight may not be in Etsy's figure yet, and an
+		// answer can arrive after one sent later: count them as spent so
+		// the figure never shows budget that is not there.
+		st.remainingToday = max(remainingToday-st.inFlight, 0)
 		st.dayKnown = true
 	}
 	if okRS && remainingSecond <= 0 {

@@ -383,3 +383,51 @@ func TestSandboxFaults(t *testing.T) {
 		t.Error("blocked key still called Etsy")
 	}
 }
+
+// A listing that is not active reads with readiness_state_id null; writing
+// its stock must still send one, taken from the shop's processing profiles,
+// which are asked for once per shop, not once per write.
+func TestReadinessStateIDNullIsFilledFromShopDefinitions(t *testing.T) {
+	e := newSandbox(t)
+	ctx := context.Background()
+	shop := e.client.Shop("readiness", e.vault(t))
+	defs, err := shop.GetShopReadinessStateDefinitions(ctx, e.shop.ShopID, 100, 0)
+	if err != nil || len(defs.Results) == 0 {
+		t.Fatalf("definitions: %+v %v", defs, err)
+	}
+	var inactive []etsy.Listing
+	page, err := shop.GetListingsByShop(ctx, e.shop.ShopID, etsy.ListingsParams{State: etsy.StateInactive, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inactive = page.Results
+	if len(inactive) < 2 {
+		t.Fatalf("the generated shop has %d inactive listings, want 2", len(inactive))
+	}
+	e.sb.ResetCalls()
+	for _, l := range inactive[:2] {
+		inv, err := shop.GetListingInventory(ctx, l.ListingID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := inv.Products[0]
+		if p.Offerings[0].ReadinessStateID != nil {
+			t.Fatalf("listing %d reads readiness %d; the sandbox must send null for inactive listings", l.ListingID, *p.Offerings[0].ReadinessStateID)
+		}
+		req, err := etsy.BuildInventoryUpdate(inv, etsy.MatchFor(inv, p), p.Offerings[0].Quantity+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := shop.UpdateListingInventory(ctx, l.ListingID, req); err != nil {
+			t.Fatalf("write to inactive listing %d: %v", l.ListingID, err)
+		}
+		after, _ := e.sb.Inventory(l.ListingID)
+		got := after.Products[0].Offerings[0].ReadinessStateID
+		if !slices.ContainsFunc(defs.Results, func(d etsy.ReadinessStateDefinition) bool { return d.ReadinessStateID == got }) {
+			t.Fatalf("written readiness %d is not one of the shop's definitions", got)
+		}
+	}
+	if n := e.sb.Calls()["getShopReadinessStateDefinitions"]; n != 1 {
+		t.Fatalf("definitions asked %d times for two writes, want once per shop", n)
+	}
+}

@@ -136,12 +136,9 @@ func RefreshTokenAD(etsyShopID int64) string {
 	return "store:" + strconv.FormatInt(etsyShopID, 10) + ":refresh_token"
 }
 
-// RateLimitKey is the Etsy client key a store's calls count against.
-func RateLimitKey(storeID int64) string { return strconv.FormatInt(storeID, 10) }
-
 // Shop returns an Etsy client for one store, with its tokens from the vault.
 func (v *Vault) Shop(storeID int64) *etsy.ShopClient {
-	return v.cfg.Etsy.Shop(RateLimitKey(storeID), v.TokenSource(storeID))
+	return v.cfg.Etsy.Shop(etsy.StoreKey(storeID), v.TokenSource(storeID))
 }
 
 // TokenSource returns the store's token source for the Etsy client.

@@ -96,10 +96,17 @@ type listingJSON struct {
 	Inventory                 *inventoryJSON `json:"inventory,omitempty"`
 }
 
-func renderOffering(o Offering, deleted bool, currency string) offeringJSON {
-	id := o.ReadinessStateID
-	return offeringJSON{OfferingID: o.OfferingID, Quantity: o.Quantity, IsEnabled: o.IsEnabled, IsDeleted: deleted,
-		Price: toMoney(o.Price, currency), ReadinessStateID: &id}
+// renderOffering shows readiness_state_id only when withReadiness: Etsy
+// returns it for active physical listings and may send null for every other,
+// so clients must not echo what they read.
+func renderOffering(o Offering, deleted, withReadiness bool, currency string) offeringJSON {
+	out := offeringJSON{OfferingID: o.OfferingID, Quantity: o.Quantity, IsEnabled: o.IsEnabled, IsDeleted: deleted,
+		Price: toMoney(o.Price, currency)}
+	if withReadiness {
+		id := o.ReadinessStateID
+		out.ReadinessStateID = &id
+	}
+	return out
 }
 
 func renderPropertyValues(pvs []PropertyValue) []propertyValueJSON {
@@ -119,16 +126,20 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func renderProduct(p Product, deleted bool, currency string) productJSON {
+func renderProduct(p Product, deleted, withReadiness bool, currency string) productJSON {
 	offs := make([]offeringJSON, 0, len(p.Offerings))
 	for _, o := range p.Offerings {
-		offs = append(offs, renderOffering(o, deleted, currency))
+		offs = append(offs, renderOffering(o, deleted, withReadiness, currency))
 	}
 	return productJSON{ProductID: p.ProductID, SKU: p.SKU, IsDeleted: deleted, Offerings: offs,
 		PropertyValues: renderPropertyValues(p.PropertyValues)}
 }
 
-func renderInventory(inv *Inventory, showDeleted bool, currency string) *inventoryJSON {
+// renderInventory renders l's inventory; readiness ids show only while l is
+// active (every sandbox listing is physical).
+func renderInventory(l *Listing, showDeleted bool, currency string) *inventoryJSON {
+	inv := &l.Inventory
+	withReadiness := l.State == StateActive
 	out := &inventoryJSON{
 		Products:                 make([]productJSON, 0, len(inv.Products)),
 		PriceOnProperty:          nonNil(slices.Clone(inv.PriceOnProperty)),
@@ -137,11 +148,11 @@ func renderInventory(inv *Inventory, showDeleted bool, currency string) *invento
 		ReadinessStateOnProperty: nonNil(slices.Clone(inv.ReadinessStateOnProperty)),
 	}
 	for _, p := range inv.Products {
-		out.Products = append(out.Products, renderProduct(p, false, currency))
+		out.Products = append(out.Products, renderProduct(p, false, withReadiness, currency))
 	}
 	if showDeleted {
 		for _, p := range inv.DeletedProducts {
-			out.Products = append(out.Products, renderProduct(p, true, currency))
+			out.Products = append(out.Products, renderProduct(p, true, withReadiness, currency))
 		}
 	}
 	return out
@@ -162,7 +173,7 @@ func (s *Sandbox) renderListing(l *Listing, st *shopState, withInventory bool) l
 		Price: toMoney(l.Inventory.minPrice(), cur), SKUs: l.Inventory.skus(),
 	}
 	if withInventory {
-		out.Inventory = renderInventory(&l.Inventory, false, cur)
+		out.Inventory = renderInventory(l, false, cur)
 	}
 	return out
 }
@@ -412,7 +423,7 @@ func (s *Sandbox) getListingInventory(c *call) {
 	if !ok {
 		return
 	}
-	inv := renderInventory(&l.Inventory, showDeleted != nil && *showDeleted, c.shop.shop.CurrencyCode)
+	inv := renderInventory(l, showDeleted != nil && *showDeleted, c.shop.shop.CurrencyCode)
 	if include == "Listing" {
 		lj := s.renderListing(l, c.shop, false)
 		inv.Listing = &lj

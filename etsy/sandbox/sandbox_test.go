@@ -619,3 +619,51 @@ func TestGenerateDeterministicAndLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Etsy returns readiness_state_id only for active physical listings and null
+// otherwise, yet refuses a write whose offering lacks one: a client that
+// echoes what it read fails on every listing that is not active.
+func TestReadinessStateIDNullWhenListingNotActive(t *testing.T) {
+	e := newEnv(t, Config{})
+	readiness := func(l Listing) []any {
+		t.Helper()
+		status, out := e.get(fmt.Sprintf("/v3/application/listings/%d/inventory", l.ListingID))
+		if status != 200 {
+			t.Fatalf("inventory of %d: %d %v", l.ListingID, status, out)
+		}
+		var ids []any
+		for _, p := range out["products"].([]any) {
+			for _, o := range p.(map[string]any)["offerings"].([]any) {
+				ids = append(ids, o.(map[string]any)["readiness_state_id"])
+			}
+		}
+		return ids
+	}
+	for _, id := range readiness(e.listingOf(StateActive, false)) {
+		if id == nil {
+			t.Fatal("an active listing shows a null readiness_state_id")
+		}
+	}
+	for _, state := range []string{StateInactive, StateSoldOut} {
+		for _, id := range readiness(e.listingOf(state, false)) {
+			if id != nil {
+				t.Fatalf("a %s listing shows readiness_state_id %v, want null as Etsy may send", state, id)
+			}
+		}
+	}
+
+	l := e.listingOf(StateInactive, false)
+	path := fmt.Sprintf("/v3/application/listings/%d/inventory", l.ListingID)
+	put := func(name, offering string) {
+		body := `{"products":[{"sku":"P1","property_values":[],"offerings":[` + offering + `]}]}`
+		status, _, out := e.do("PUT", path, "application/json", body)
+		if msg, _ := out["error"].(string); status != 400 || !strings.Contains(msg, "readiness_state_id") {
+			t.Errorf("%s readiness_state_id: %d %v, want 400 naming it", name, status, out)
+		}
+	}
+	// null fits the description's shape; only Etsy's rule refuses it.
+	put("null", `{"price":9.99,"quantity":2,"is_enabled":true,"readiness_state_id":null}`)
+	e.refuse("missing readiness_state_id", func() {
+		put("missing", `{"price":9.99,"quantity":2,"is_enabled":true}`)
+	})
+}

@@ -119,8 +119,9 @@ func (e *Engine) Register(w *river.Workers) error {
 	return nil
 }
 
-// Key is the Etsy rate-limit key of a store.
-func Key(storeID int64) string { return strconv.FormatInt(storeID, 10) }
+// Key is etsy.StoreKey, the Etsy rate-limit key of a store, under the name
+// this package has long used for it.
+func Key(storeID int64) string { return etsy.StoreKey(storeID) }
 
 func (e *Engine) shop(storeID int64) *etsy.ShopClient {
 	return e.etsy.Shop(Key(storeID), e.tokens.TokenSource(storeID))

@@ -69,7 +69,7 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.svc = app.New(app.Config{Store: db, Jobs: f.jobs, Now: func() time.Time { return now }, Budgets: budgets{
-		app.BudgetKey(f.shop.ID): {PerSecond: 5, PerDay: 10000, RemainingToday: 9120, Known: true},
+		etsy.StoreKey(f.shop.ID): {PerSecond: 5, PerDay: 10000, RemainingToday: 9120, Known: true},
 	}})
 	return f
 }
