@@ -11,6 +11,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -161,6 +162,8 @@ type client interface {
 	insertTx(ctx context.Context, tx any, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	JobUpdate(ctx context.Context, id int64, p *river.JobUpdateParams) (*rivertype.JobRow, error)
+	JobList(ctx context.Context, p *river.JobListParams) (*river.JobListResult, error)
+	rescueMany(ctx context.Context, p *riverdriver.JobRescueManyParams) error
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
@@ -177,6 +180,11 @@ func (c typedClient[TTx]) insertTx(ctx context.Context, tx any, args river.JobAr
 		return nil, fmt.Errorf("jobs: a %T transaction cannot carry a job for a queue on %T", tx, want)
 	}
 	return c.InsertTx(ctx, t, args, opts)
+}
+
+func (c typedClient[TTx]) rescueMany(ctx context.Context, p *riverdriver.JobRescueManyParams) error {
+	_, err := c.Driver().GetExecutor().JobRescueMany(ctx, p)
+	return err
 }
 
 // Queue is the job queue of one process. Register workers on Workers, then
@@ -436,6 +444,72 @@ func (q *Queue) JobOutputSet(ctx context.Context, jobID int64, output any) error
 		return fmt.Errorf("jobs: record output of job %d: %w", jobID, err)
 	}
 	return nil
+}
+
+// RescueReason is the error a job rescued from a dead process records.
+const RescueReason = "rescued: the process running it stopped"
+
+// RescueJobsOf makes the jobs that the dead process clientID (its Config.ID)
+// was running available again at once, instead of after River's
+// RescueStuckJobsAfter: the process's liveness record (store.Processes)
+// says it is gone, so no worker of it can still be running them. A job that
+// had used its last attempt is discarded, as River's own rescue does. It
+// says how many jobs it rescued.
+func (q *Queue) RescueJobsOf(ctx context.Context, clientID string) (int, error) {
+	if clientID == "" {
+		return 0, fmt.Errorf("jobs: rescue: no process: %w", store.ErrInvalid)
+	}
+	c, err := q.get()
+	if err != nil {
+		return 0, err
+	}
+	now := time.Now().UTC()
+	p := &riverdriver.JobRescueManyParams{StuckHorizon: now.Add(time.Second)}
+	params := river.NewJobListParams().States(rivertype.JobStateRunning).First(500)
+	for {
+		res, err := c.JobList(ctx, params)
+		if err != nil {
+			return 0, fmt.Errorf("jobs: rescue: %w", err)
+		}
+		for _, j := range res.Jobs {
+			if len(j.AttemptedBy) == 0 || j.AttemptedBy[len(j.AttemptedBy)-1] != clientID {
+				continue
+			}
+			e, err := json.Marshal(rivertype.AttemptError{At: now, Attempt: max(j.Attempt, 0), Error: RescueReason})
+			if err != nil {
+				return 0, err
+			}
+			state, finalized := rivertype.JobStateAvailable, (*time.Time)(nil)
+			if j.Attempt >= j.MaxAttempts {
+				state, finalized = rivertype.JobStateDiscarded, &now
+			}
+			p.ID = append(p.ID, j.ID)
+			p.Error = append(p.Error, e)
+			p.FinalizedAt = append(p.FinalizedAt, finalized)
+			p.ScheduledAt = append(p.ScheduledAt, now)
+			p.State = append(p.State, string(state))
+		}
+		if len(res.Jobs) < 500 {
+			break
+		}
+		params = params.After(res.LastCursor)
+	}
+	if len(p.ID) == 0 {
+		return 0, nil
+	}
+	if err := c.rescueMany(ctx, p); err != nil {
+		return 0, fmt.Errorf("jobs: rescue: %w", err)
+	}
+	return len(p.ID), nil
+}
+
+// JobList lists jobs (River's filters and paging).
+func (q *Queue) JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error) {
+	c, err := q.get()
+	if err != nil {
+		return nil, err
+	}
+	return c.JobList(ctx, params)
 }
 
 // JobGet returns a job's row.

@@ -61,6 +61,7 @@ type DB interface {
 	SyncRuns
 	OAuthStates
 	Leases
+	Processes
 	Alerts
 	Webhooks
 	TelegramLinks

@@ -243,6 +243,8 @@ type SyncRun struct {
 	ReceiptsChanged int
 	APICalls        int
 	Error           string
+	Process         string
+	JobID           int64
 }
 
 // Duration is how long a finished run took.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -46,8 +47,8 @@ type database struct {
 	queues *jobstats.Reader
 }
 
-func openDatabase(ctx context.Context, cfg *config.Config, h *hub.Hub, log *slog.Logger) (*database, error) {
-	jc := jobs.Config{Workers: cfg.Workers, Logger: log.With("component", "river")}
+func openDatabase(ctx context.Context, cfg *config.Config, h *hub.Hub, process string, log *slog.Logger) (*database, error) {
+	jc := jobs.Config{Workers: cfg.Workers, Logger: log.With("component", "river"), ID: process}
 	if cfg.DatabaseURL == "" {
 		path := filepath.Join(cfg.DataDir, "stockroom.db")
 		db, err := sqlite.Open(ctx, path)
@@ -210,4 +211,14 @@ func ensureDataDir(dir string) error {
 func processName() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}
+
+// processID names this run of the process in its liveness record, its
+// River jobs and its sync runs: unique per start, because a restarted
+// container has the same host name and pid as the one that died, and the
+// dead one's work must not look alive.
+func processID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return processName() + "-" + hex.EncodeToString(b)
 }

@@ -60,7 +60,8 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	g, gctx := errgroup.WithContext(ctx)
 
 	h := hub.New()
-	db, err := openDatabase(gctx, cfg, h, log)
+	process := processID()
+	db, err := openDatabase(gctx, cfg, h, process, log)
 	if err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 			}
 		}})
 	engine, err := syncer.New(syncer.Config{Store: db, Etsy: client, Tokens: tokens, Queue: db.queue, Hub: h,
-		Alerts: evaluator, Logger: log.With("component", "sync")})
+		Alerts: evaluator, Owner: process, Logger: log.With("component", "sync")})
 	if err != nil {
 		return err
 	}
@@ -148,10 +149,21 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		return err
 	}
 
-	// Jobs.
+	// Jobs. The liveness record is written before any job runs, and beaten
+	// from then on; every process takes over the work of one that stops
+	// beating (see syncer.Liveness).
+	live, err := syncer.NewLiveness(syncer.LivenessConfig{Store: db, Queue: db.queue, Process: process,
+		Logger: log.With("component", "liveness")})
+	if err != nil {
+		return err
+	}
+	if err := live.Beat(gctx); err != nil {
+		return err
+	}
 	if err := db.queue.Start(gctx); err != nil {
 		return err
 	}
+	g.Go(func() error { return live.Run(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
 		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)

@@ -23,7 +23,6 @@ func open(tb testing.TB) store.DB {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.DB { return open(t) })
-	storetest.SyncRunAbandon(t, func(t *testing.T) store.DB { return open(t) })
 }
 
 func TestMigrations(t *testing.T) {

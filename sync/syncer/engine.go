@@ -132,18 +132,64 @@ var errBusy = errors.New("syncer: busy elsewhere")
 
 // withLease runs fn while holding the named lease, waiting up to wait for
 // it. The lease is a row, so it excludes workers of this process and of
-// others alike; its TTL bounds how long a crashed holder blocks others.
-// Each hold has its own holder name (the engine's owner and a sequence
-// number), which fn gets to renew the lease with: a lease renews for the
-// same holder, so sharing the owner's name would let two workers of one
-// process hold it at once.
-func (e *Engine) withLease(ctx context.Context, name string, ttl, wait time.Duration, fn func(holder string) error) error {
+// others alike. Its TTL is short and a heartbeat renews it every third of
+// it while fn runs, so however long fn takes, a holder that died (or lost
+// the database) blocks others for at most one TTL. If the lease is lost
+// (not renewed in time and taken by another), fn's context is cancelled
+// with errLeaseLost. Each hold has its own holder name (the engine's owner
+// and a sequence number): a lease renews for the same holder, so sharing
+// the owner's name would let two workers of one process hold it at once.
+func (e *Engine) withLease(ctx context.Context, name string, ttl, wait time.Duration, fn func(ctx context.Context) error) error {
 	holder := e.newHolder()
 	if err := e.acquireLease(ctx, name, holder, ttl, wait); err != nil {
 		return err
 	}
 	defer e.releaseLease(ctx, name, holder)
-	return fn(holder)
+	lctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	defer func() { cancel(nil); <-done }()
+	go func() {
+		defer close(done)
+		e.keepLease(lctx, cancel, name, holder, ttl)
+	}()
+	err := fn(lctx)
+	if cause := context.Cause(lctx); errors.Is(cause, errLeaseLost) && err != nil {
+		err = fmt.Errorf("%w: %w", cause, err)
+	}
+	return err
+}
+
+// errLeaseLost means a lease's heartbeat could not renew it before it
+// expired, or found it taken: the work under it must stop.
+var errLeaseLost = errors.New("syncer: lost the lease (not renewed in time)")
+
+// keepLease renews holder's lease every ttl/3 until ctx ends. A failed
+// renewal (the database briefly away) is retried on the next beat; once
+// the lease has expired unrenewed, or another holder has it, lost is
+// called.
+func (e *Engine) keepLease(ctx context.Context, lost context.CancelCauseFunc, name, holder string, ttl time.Duration) {
+	t := time.NewTicker(ttl / 3)
+	defer t.Stop()
+	expires := e.now().Add(ttl)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := e.now()
+		ok, err := e.db.LeaseAcquire(ctx, name, holder, now, now.Add(ttl))
+		switch {
+		case err == nil && ok:
+			expires = now.Add(ttl)
+		case err == nil || !now.Before(expires):
+			if ctx.Err() == nil {
+				e.log.Warn("lease lost", "lease", name, "err", err)
+			}
+			lost(errLeaseLost)
+			return
+		}
+	}
 }
 
 // newHolder is a holder name of its own for one hold of a lease.

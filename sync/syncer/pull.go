@@ -29,9 +29,10 @@ const pageSize = 100
 // one at a time.
 var listingStates = [...]string{etsy.StateActive, etsy.StateInactive, etsy.StateSoldOut, etsy.StateDraft, etsy.StateExpired}
 
-// syncLeaseTTL bounds how long a crashed process keeps others from syncing
-// its store; a live sync renews it on every page.
-const syncLeaseTTL = 5 * time.Minute
+// syncLeaseTTL bounds how long a crashed process (or one cut off from the
+// database) keeps others from syncing its store; a live sync's heartbeat
+// renews it (see withLease).
+const syncLeaseTTL = 30 * time.Second
 
 // ErrStoreNotConnected means the store's link to Etsy is not usable
 // (needs_reauth or disconnected): nothing is synced until it is connected
@@ -48,7 +49,7 @@ type SyncWorker struct {
 // limits (snooze) and a busy store are handed back to River, since the
 // schedule's next tick is the retry for everything else.
 func (w *SyncWorker) Work(ctx context.Context, job *river.Job[jobs.SyncArgs]) error {
-	_, err := w.e.Sync(ctx, job.Args.StoreID, job.Args.SyncKind, job.Args.Trigger)
+	_, err := w.e.sync(ctx, job.Args.StoreID, job.Args.SyncKind, job.Args.Trigger, job.ID)
 	if errors.Is(err, ErrStoreNotConnected) {
 		return nil
 	}
@@ -72,6 +73,11 @@ func isEtsyError(err error) bool {
 // the sync log. An incremental sync of a store never fully synced is a full
 // sync. The run is returned even when it failed (with its error).
 func (e *Engine) Sync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) (store.SyncRun, error) {
+	return e.sync(ctx, storeID, kind, trigger, 0)
+}
+
+// sync is Sync for the River job jobID (0 for none), which the run records.
+func (e *Engine) sync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger, jobID int64) (store.SyncRun, error) {
 	st, err := e.db.StoreGet(ctx, storeID)
 	if err != nil {
 		return store.SyncRun{}, err
@@ -84,8 +90,8 @@ func (e *Engine) Sync(ctx context.Context, storeID int64, kind store.SyncKind, t
 	}
 	var run store.SyncRun
 	var runErr error
-	err = e.withLease(ctx, "sync:"+Key(storeID), syncLeaseTTL, 2*time.Second, func(holder string) error {
-		run, runErr = e.syncLocked(ctx, st, kind, trigger, holder)
+	err = e.withLease(ctx, "sync:"+Key(storeID), syncLeaseTTL, 2*time.Second, func(ctx context.Context) error {
+		run, runErr = e.syncLocked(ctx, st, kind, trigger, jobID)
 		return nil
 	})
 	if err != nil {
@@ -107,9 +113,12 @@ func (s *pullStats) addListings(res store.SyncWriteResult) {
 	}
 }
 
-// syncLocked runs the sync while holder holds the store's sync lease.
-func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.SyncKind, trigger store.SyncTrigger, holder string) (store.SyncRun, error) {
-	run, err := e.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: kind, Trigger: trigger, Now: e.now()})
+// syncLocked runs the sync while this process holds the store's sync
+// lease. The run names the process and job, so it is closed if the process
+// dies and `sync --wait` can find it.
+func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.SyncKind, trigger store.SyncTrigger, jobID int64) (store.SyncRun, error) {
+	run, err := e.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: kind, Trigger: trigger,
+		Process: e.owner, JobID: jobID, Now: e.now()})
 	if err != nil {
 		return store.SyncRun{}, err
 	}
@@ -120,9 +129,9 @@ func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.Sync
 
 	switch kind {
 	case store.SyncFull:
-		err = e.pullFull(ctx, st, stats, true, holder)
+		err = e.pullFull(ctx, st, stats, true)
 	case store.SyncReconcile:
-		err = e.pullFull(ctx, st, stats, false, holder)
+		err = e.pullFull(ctx, st, stats, false)
 	case store.SyncIncremental:
 		err = e.pullIncremental(ctx, st, stats)
 	default:
@@ -214,7 +223,7 @@ func sortedKeys(m map[int64]bool) []int64 {
 // pullFull reads every listing of every state with its inventory, marks
 // the listings Etsy no longer has, then reads receipts: all of them when
 // allReceipts, else those changed since the cursor.
-func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats, allReceipts bool, holder string) error {
+func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats, allReceipts bool) error {
 	shop := e.shop(st.ID)
 	var seen []int64
 	for _, state := range listingStates {
@@ -241,9 +250,6 @@ func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats,
 				return err
 			}
 			stats.addListings(res)
-			if err := e.renewLease(ctx, st.ID, holder); err != nil {
-				return err
-			}
 			if len(page.Results) < pageSize || offset+len(page.Results) >= page.Count {
 				break
 			}
@@ -259,18 +265,6 @@ func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats,
 		since = time.Time{}
 	}
 	return e.pullReceipts(ctx, st, shop, since, stats, false)
-}
-
-func (e *Engine) renewLease(ctx context.Context, storeID int64, holder string) error {
-	now := e.now()
-	ok, err := e.db.LeaseAcquire(ctx, "sync:"+Key(storeID), holder, now, now.Add(syncLeaseTTL))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errors.New("syncer: lost the store's sync lease to another process")
-	}
-	return nil
 }
 
 // pullIncremental reads the receipts changed since the cursor and the

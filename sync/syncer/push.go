@@ -265,7 +265,7 @@ func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, e
 		return nil
 	}
 
-	run, err := e.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: store.SyncPush, Trigger: store.TriggerEdit, Now: e.now()})
+	run, err := e.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: store.SyncPush, Trigger: store.TriggerEdit, Process: e.owner, JobID: jobID, Now: e.now()})
 	if err != nil {
 		return err
 	}

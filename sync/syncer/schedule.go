@@ -40,17 +40,16 @@ type ScheduleConfig struct {
 	// Elector picks the one process that schedules (NewLeaseElector); nil
 	// means this process always does.
 	Elector gocron.Elector
-	// Runs closes the sync runs a process that died left running. Default:
-	// Store, when it implements store.SyncRunSweeper (both stores do).
-	Runs   store.SyncRunSweeper
-	Logger *slog.Logger
+	Logger  *slog.Logger
 	Now    func() time.Time
 }
 
-// AbandonAfter is how long after its start a sync run still "running" is
+// AbandonAfter is how long after its start a sync run that names no
+// process (recorded before runs named theirs) and is still "running" is
 // taken for the run of a process that died: longer than River lets any job
 // run (jobs.JobTimeout), after which a live run has always been finished,
-// with a margin for that last write.
+// with a margin for that last write. Runs that name their process are
+// closed as soon as the process is found dead (see Liveness).
 const AbandonAfter = jobs.JobTimeout + 5*time.Minute
 
 // AbandonReason is the error an abandoned run shows in the sync log.
@@ -67,7 +66,6 @@ type Scheduler struct {
 type TickResult struct {
 	Enqueued  int
 	Stretched int // syncs postponed because the store's Etsy budget runs low
-	Abandoned int // runs left running by a process that died, now failed
 }
 
 // NewScheduler checks cfg and returns a Scheduler; Start runs it.
@@ -92,9 +90,6 @@ func NewScheduler(cfg ScheduleConfig) (*Scheduler, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.Runs == nil {
-		cfg.Runs, _ = cfg.Store.(store.SyncRunSweeper)
 	}
 	return &Scheduler{cfg: cfg}, nil
 }
@@ -152,22 +147,13 @@ func (s *Scheduler) Stop() error {
 	return err
 }
 
-// RunOnce closes the sync runs a dead process left running, then enqueues
-// the syncs that are due now. A failed sweep does not stop the scheduling;
-// its error is returned after.
+// RunOnce enqueues the syncs that are due now.
 func (s *Scheduler) RunOnce(ctx context.Context) (TickResult, error) {
 	var res TickResult
 	now := s.cfg.Now()
-	var sweepErr error
-	if s.cfg.Runs != nil {
-		res.Abandoned, sweepErr = s.cfg.Runs.SyncRunAbandon(ctx, now.Add(-AbandonAfter), AbandonReason)
-		if res.Abandoned > 0 {
-			s.cfg.Logger.Warn("sync runs abandoned by a stopped process", "runs", res.Abandoned)
-		}
-	}
 	stores, err := s.cfg.Store.StoreList(ctx)
 	if err != nil {
-		return res, errors.Join(sweepErr, err)
+		return res, err
 	}
 	for _, st := range stores {
 		if st.Status != store.StatusConnected {
@@ -181,11 +167,11 @@ func (s *Scheduler) RunOnce(ctx context.Context) (TickResult, error) {
 			continue
 		}
 		if err := s.cfg.Queue.EnqueueSync(ctx, st.ID, kind, store.TriggerSchedule); err != nil {
-			return res, errors.Join(sweepErr, err)
+			return res, err
 		}
 		res.Enqueued++
 	}
-	return res, sweepErr
+	return res, nil
 }
 
 // due says whether a store's sync is due and of which kind. Each store's

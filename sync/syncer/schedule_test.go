@@ -78,45 +78,60 @@ func TestLeaseElectorHasOneLeader(t *testing.T) {
 	})
 }
 
-func TestScheduleClosesRunsOfAStoppedProcess(t *testing.T) {
+func TestLivenessClosesRunsOfAStoppedProcess(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		e := newEnv(t, b, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, sandbox.Config{})
 		now := time.Now()
-		start := func(at time.Time) store.SyncRun {
+		start := func(process string, at time.Time) store.SyncRun {
 			t.Helper()
 			r, err := e.db.SyncRunStart(e.ctx, &store.SyncRunStartParams{StoreID: e.storeID, Kind: store.SyncFull,
-				Trigger: store.TriggerSchedule, Now: at})
+				Trigger: store.TriggerSchedule, Process: process, Now: at})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return r
 		}
-		// One run's process died two hours ago; another, started within
-		// River's job timeout, may still be working.
-		dead := start(now.Add(-2 * time.Hour))
-		alive := start(now.Add(-jobs.JobTimeout + time.Minute))
-		s, err := syncer.NewScheduler(syncer.ScheduleConfig{Store: e.db, Etsy: e.client, Queue: e.q,
+		beat := func(process string, at time.Time) {
+			t.Helper()
+			if err := e.db.ProcessBeat(e.ctx, process, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// One process stopped beating a minute ago; another beat just now.
+		// A run that names no process and started two hours ago is taken
+		// for dead; one started within River's job timeout may be alive.
+		beat("dead", now.Add(-time.Minute))
+		beat("alive", now.Add(-time.Second))
+		dead := start("dead", now.Add(-2*time.Minute))
+		alive := start("alive", now.Add(-time.Hour))
+		oldAnonymous := start("", now.Add(-2*time.Hour))
+		anonymous := start("", now.Add(-jobs.JobTimeout+time.Minute))
+		l, err := syncer.NewLiveness(syncer.LivenessConfig{Store: e.db, Queue: e.q, Process: "self",
 			Now: func() time.Time { return now }})
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := s.RunOnce(e.ctx)
-		if err != nil || res.Abandoned != 1 {
-			t.Fatalf("pass: %+v %v, want one run abandoned", res, err)
+		res, err := l.Sweep(e.ctx)
+		if err != nil || res.Processes != 1 || res.Runs != 2 {
+			t.Fatalf("sweep: %+v %v, want one dead process and two runs abandoned", res, err)
 		}
 		runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
 		got := map[int64]store.SyncRun{}
 		for _, r := range runs {
 			got[r.ID] = r
 		}
-		if r := got[dead.ID]; r.Result != store.ResultFailed || r.Error != syncer.AbandonReason || r.FinishedAt.IsZero() {
-			t.Errorf("the dead process's run = %+v, want failed: %s", r, syncer.AbandonReason)
+		for _, id := range []int64{dead.ID, oldAnonymous.ID} {
+			if r := got[id]; r.Result != store.ResultFailed || r.Error != syncer.AbandonReason || r.FinishedAt.IsZero() {
+				t.Errorf("a dead process's run = %+v, want failed: %s", r, syncer.AbandonReason)
+			}
 		}
-		if r := got[alive.ID]; r.Result != store.ResultRunning {
-			t.Errorf("a run that may be alive was closed: %+v", r)
+		for _, id := range []int64{alive.ID, anonymous.ID} {
+			if r := got[id]; r.Result != store.ResultRunning {
+				t.Errorf("a run that may be alive was closed: %+v", r)
+			}
 		}
-		if res, err := s.RunOnce(e.ctx); err != nil || res.Abandoned != 0 {
-			t.Fatalf("second pass: %+v %v, want nothing more abandoned", res, err)
+		if res, err := l.Sweep(e.ctx); err != nil || res != (syncer.SweepResult{}) {
+			t.Fatalf("second sweep: %+v %v, want nothing more", res, err)
 		}
 	})
 }
