@@ -33,7 +33,8 @@ import (
 // and stops with it.
 func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	log := newLogger(logOut, cfg.LogFormat, cfg.LogLevel, cfg.Secrets())
-	if err := ensureDataDir(cfg.DataDir); err != nil {
+	privateFiles()
+	if err := ensureDataDir(cfg.DataDir, log); err != nil {
 		return err
 	}
 	keys, err := keyring(cfg, log)
