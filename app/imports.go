@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -56,21 +57,32 @@ func (e *ImportError) Error() string {
 	return b.String()
 }
 
+// ImportParams is one CSV import.
+type ImportParams struct {
+	StoreID int64
+	Input   io.Reader
+	// Raw takes cells as they are. Otherwise a cell an export neutralised
+	// for spreadsheets ('=...) or whose bidi controls it marked (<U+202E>)
+	// reads as the original text (safetext.CSVCellValue).
+	Raw bool
+}
+
 // PlanImport reads a CSV with the columns sku and quantity (a header row is
 // required, other columns are ignored) and plans it against the store.
-func (s *Service) PlanImport(ctx context.Context, a Actor, storeID int64, r io.Reader) (*ImportPlan, error) {
-	if _, err := s.member(ctx, a, storeID); err != nil {
+func (s *Service) PlanImport(ctx context.Context, a Actor, p ImportParams) (*ImportPlan, error) {
+	if _, err := s.member(ctx, a, p.StoreID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: storeID})
+	rows, err := s.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: p.StoreID})
 	if err != nil {
 		return nil, err
 	}
-	return PlanImport(storeID, rows, r)
+	return PlanImport(rows, p)
 }
 
 // PlanImport plans a CSV against rows, reporting every invalid line.
-func PlanImport(storeID int64, rows []store.InventoryRow, r io.Reader) (*ImportPlan, error) {
+func PlanImport(rows []store.InventoryRow, p ImportParams) (*ImportPlan, error) {
+	storeID, r := p.StoreID, p.Input
 	bySKU := map[string][]store.InventoryRow{}
 	for _, row := range rows {
 		if row.SKU != "" && !row.Gone {
@@ -126,7 +138,11 @@ func PlanImport(storeID int64, rows []store.InventoryRow, r io.Reader) (*ImportP
 			problems = append(problems, LineError{Line: line, Reason: "missing the sku or quantity column"})
 			continue
 		}
-		sku, qtyText := strings.TrimSpace(rec[skuCol]), strings.TrimSpace(rec[qtyCol])
+		sku, qtyText := rec[skuCol], strings.TrimSpace(rec[qtyCol])
+		if !p.Raw {
+			sku = safetext.CSVCellValue(sku)
+		}
+		sku = strings.TrimSpace(sku)
 		if sku == "" && qtyText == "" && len(rec) <= 2 {
 			continue // a blank line
 		}

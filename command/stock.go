@@ -23,7 +23,9 @@ imports back once rows without a SKU are removed and rows sharing a SKU
 (Etsy makes them share a quantity) are kept once. Every row is checked first: an unknown SKU, a quantity that is not a
 whole number from 0 to 999, or a SKU listed twice is reported with its line
 number, and then nothing at all is applied. --dry-run prints the plan and the
-Etsy calls the push will cost without changing anything.`
+Etsy calls the push will cost without changing anything. A cell an export
+neutralised for spreadsheets ('=...) or whose bidi controls it marked
+(<U+202E>) reads as the original text; --raw takes cells as they are.`
 
 // editableStore resolves the store and refuses viewers before any work is
 // done, so they get the same answer whether or not anything would change.
@@ -137,6 +139,7 @@ func runStockImport(r *runner, c *invocation) error {
 	fs := c.flags(r)
 	storeRef := storeFlag(fs)
 	dry := fs.Bool("dry-run", false, "print the plan and change nothing")
+	raw := fs.Bool("raw", false, "take cells as they are: do not read back text an export neutralised for spreadsheets")
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
 		return err
 	}
@@ -154,7 +157,7 @@ func runStockImport(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	plan, err := r.app.PlanImport(r.ctx, r.actor, m.ID, bytes.NewReader(data))
+	plan, err := r.app.PlanImport(r.ctx, r.actor, app.ImportParams{StoreID: m.ID, Input: bytes.NewReader(data), Raw: *raw})
 	if err != nil {
 		return err
 	}
