@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/stockroom/stockroom/etsy"
@@ -43,10 +44,29 @@ var (
 )
 
 // DeniedError is Etsy's error redirect (the seller chose Deny, or Etsy
-// refused the request). Code is the RFC 6749 error code.
+// refused the request). Code is one of the RFC 6749 §4.1.2.1 error codes,
+// or UnknownErrorCode: the redirect's parameters are whatever the link
+// said, and an attacker can write "call support at evil.example" there, so
+// no text from it is kept.
 type DeniedError struct {
-	Code        string
-	Description string
+	Code string
+}
+
+// UnknownErrorCode stands for an error= value outside RFC 6749's list.
+const UnknownErrorCode = "unknown"
+
+// oauthErrorCodes are the error codes of an authorization response (RFC
+// 6749 §4.1.2.1).
+var oauthErrorCodes = []string{"invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type",
+	"invalid_scope", "server_error", "temporarily_unavailable"}
+
+// OAuthErrorCode returns code when it is one of RFC 6749's, else
+// UnknownErrorCode.
+func OAuthErrorCode(code string) string {
+	if slices.Contains(oauthErrorCodes, code) {
+		return code
+	}
+	return UnknownErrorCode
 }
 
 func (e *DeniedError) Error() string {
@@ -161,11 +181,11 @@ func (f *Flow) Start(ctx context.Context, accountID int64, keyFingerprint string
 }
 
 // CallbackParams is the query of Etsy's redirect to the callback.
+// Its error_description is not read: it is free text anyone can write.
 type CallbackParams struct {
-	State            string
-	Code             string
-	Error            string
-	ErrorDescription string
+	State string
+	Code  string
+	Error string
 }
 
 // Callback handles Etsy's redirect: it consumes the state, exchanges the
@@ -189,8 +209,8 @@ func (f *Flow) Callback(ctx context.Context, p CallbackParams) (confirmToken str
 	}
 	// From here the state is ours alone; every failure closes it.
 	if p.Error != "" {
-		derr := &DeniedError{Code: p.Error, Description: p.ErrorDescription}
-		return "", f.fail(ctx, o, derr, "denied on Etsy ("+p.Error+")")
+		derr := &DeniedError{Code: OAuthErrorCode(p.Error)}
+		return "", f.fail(ctx, o, derr, "denied on Etsy ("+derr.Code+")")
 	}
 	if p.Code == "" {
 		return "", f.fail(ctx, o, ErrMissingCode, "no authorization code")
