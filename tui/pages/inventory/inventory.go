@@ -540,6 +540,10 @@ func (m *Model) openEditor(mode editMode) {
 	m.setNote("", false)
 }
 
+// maxEditDigits bounds what the editor takes: enough to show an
+// out-of-range number as typed, not a screenful.
+const maxEditDigits = 6
+
 func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 	s := msg.String()
 	switch {
@@ -571,12 +575,18 @@ func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 		if m.editFresh {
 			next = s
 		}
+		if len(next) > maxEditDigits {
+			return nil
+		}
+		// Keep what was typed, even out of range: dropping the digit would
+		// leave a number the seller did not type (1000 read as 100), which
+		// enter would then save. Enter refuses it instead.
 		n, _ := strconv.Atoi(next)
+		m.edit, m.editFresh = strconv.Itoa(n), false
 		if err := app.CheckQuantity(n); err != nil {
 			m.setNote(err.Error(), true)
 			return nil
 		}
-		m.edit, m.editFresh = strconv.Itoa(n), false
 	default:
 		m.setNote("type a number from 0 to 999, +/- to step, enter to save, esc to cancel", false)
 		return nil
@@ -593,6 +603,11 @@ func (m *Model) commitEdit() tea.Cmd {
 		var th *int
 		if m.edit != "" {
 			n, _ := strconv.Atoi(m.edit)
+			if err := app.CheckQuantity(n); err != nil {
+				m.setNote(err.Error(), true)
+				m.mode = editThreshold
+				return nil
+			}
 			th = &n
 		}
 		return func() tea.Msg {
@@ -614,6 +629,11 @@ func (m *Model) commitEdit() tea.Cmd {
 		return nil
 	}
 	qty, _ := strconv.Atoi(m.edit)
+	if err := app.CheckQuantity(qty); err != nil {
+		m.setNote(err.Error(), true)
+		m.mode = editStock
+		return nil
+	}
 	return func() tea.Msg {
 		_, err := c.App.SetStock(c.Ctx, c.Actor, app.StockParams{StoreID: storeID, Source: store.SourceTUI,
 			Edits: []store.StockEditItem{{OfferingID: id, Version: version, Quantity: qty}}})
