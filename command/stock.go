@@ -17,13 +17,15 @@ import (
 // real shop's CSV (50,000 rows), far below what would strain the server.
 const MaxImportBytes = 10 << 20
 
-const importHelp = `Reads a CSV from stdin. The first row is a header naming the columns sku
-and quantity; other columns are ignored, so an inventory --format csv export
-imports back once rows without a SKU are removed and rows sharing a SKU
-(Etsy makes them share a quantity) are kept once. Every row is checked first: an unknown SKU, a quantity that is not a
-whole number from 0 to 999, or a SKU listed twice is reported with its line
-number, and then nothing at all is applied. --dry-run prints the plan and the
-Etsy calls the push will cost without changing anything. A cell an export
+const importHelp = `Reads a CSV from stdin. The first row is a header naming the columns
+quantity and sku, or quantity, listing_id and product_id; other columns are
+ignored, so an inventory --format csv export imports back as it is. A line
+with a listing_id and product_id changes that one row; a line with only a SKU
+changes every row with that SKU. Lines that change nothing are skipped. Every
+line is checked first: an unknown SKU or row, a quantity that is not a whole
+number from 0 to 999, or a row given two different quantities is reported
+with its line number, and then nothing at all is applied. --dry-run prints
+the plan and the Etsy calls the push will cost without changing anything. A cell an export
 neutralised for spreadsheets ('=...) or whose bidi controls it marked
 (<U+202E>) reads as the original text; --raw takes cells as they are.`
 
@@ -162,15 +164,17 @@ func runStockImport(r *runner, c *invocation) error {
 		return err
 	}
 	if *dry {
-		t := newTable(r.env.Stdout, []int{0, 24, 0, 0, 0}, "LINE", "SKU", "CURRENT", "NEW", "ROWS")
-		for _, l := range plan.Lines {
-			t.row(strconv.Itoa(l.Line), l.SKU, strconv.Itoa(l.Current), strconv.Itoa(l.New), strconv.Itoa(len(l.Rows)))
+		if len(plan.Lines) > 0 {
+			t := newTable(r.env.Stdout, []int{0, 24, 0, 0, 0}, "LINE", "SKU", "CURRENT", "NEW", "ROWS")
+			for _, l := range plan.Lines {
+				t.row(strconv.Itoa(l.Line), l.SKU, strconv.Itoa(l.Current), strconv.Itoa(l.New), strconv.Itoa(len(l.Rows)))
+			}
+			if err := t.flush(); err != nil {
+				return err
+			}
 		}
-		if err := t.flush(); err != nil {
-			return err
-		}
-		fmt.Fprintf(r.env.Stdout, "dry run: %d line(s), %d row(s) would change, costing about %d Etsy call(s); nothing applied\n",
-			len(plan.Lines), plan.Changes, plan.EtsyCalls)
+		r.notef("dry run: %d line(s) read, %d unchanged; %d row(s) would change, costing about %d Etsy call(s); nothing applied",
+			plan.Read, plan.Read-len(plan.Lines), plan.Changes, plan.EtsyCalls)
 		return nil
 	}
 	rows, err := r.app.ApplyImport(r.ctx, r.actor, plan)
@@ -182,8 +186,12 @@ func runStockImport(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(r.env.Stdout, "imported %d line(s): %d row(s) changed, queued for Etsy (about %d Etsy call(s))\n",
-		len(plan.Lines), len(rows), plan.EtsyCalls)
+	if len(rows) == 0 {
+		r.notef("imported %d line(s): 0 row(s) changed, every quantity was already as given", plan.Read)
+		return nil
+	}
+	r.notef("imported %d line(s): %d row(s) changed, queued for Etsy (about %d Etsy call(s))",
+		plan.Read, len(rows), plan.EtsyCalls)
 	return nil
 }
 
