@@ -14,7 +14,7 @@ your edit while it waits for Etsy, else Etsy's count. --low keeps rows at or
 below their low-stock threshold; --filter keeps rows whose SKU, title,
 variation or listing id contains TEXT. The csv format starts with the
 columns sku,quantity, so an edited export can be fed to stock import.
-`+csvSafetyHelp
+` + csvSafetyHelp
 
 // csvSafetyHelp explains what CSV output does to text for spreadsheets.
 const csvSafetyHelp = `CSV cells that start with =, +, -, @, a tab or a carriage return (and are

@@ -15,7 +15,7 @@ const salesHelp = `--since takes a number of days (7d), hours (12h) or a date (2
 or an RFC 3339 time; the default is 30d. The table shows one line per
 receipt; csv has one line per item sold, with its receipt's fields, for
 spreadsheets; json nests the items in their receipts.
-`+csvSafetyHelp
+` + csvSafetyHelp
 
 type receiptJSON struct {
 	ReceiptID int64             `json:"receipt_id"`
