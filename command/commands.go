@@ -21,9 +21,9 @@ func root() *command {
 		{name: "inventory", args: "[--store S] [--format table|csv|json] [--low] [--filter TEXT]",
 			summary: "list every listing × variation with its stock", help: inventoryHelp, run: runInventory},
 		{name: "stock", summary: "change stock: queued for Etsy like an edit in the TUI", subs: []*command{
-			{name: "set", args: "<sku | listing_id[:product]> <quantity> [--store S]",
+			{name: "set", args: "<sku | listing_id[:product]> <quantity> [--store S] [--dry-run]",
 				summary: "set the quantity of a SKU or listing row", help: stockRefHelp, run: runStockSet},
-			{name: "add", args: "<sku | listing_id[:product]> <delta> [--store S]",
+			{name: "add", args: "<sku | listing_id[:product]> <delta> [--store S] [--dry-run]",
 				summary: "add to (or, negative, take from) the quantity", help: stockRefHelp, run: runStockAdd},
 			{name: "import", args: "[--store S] [--dry-run] < file.csv",
 				summary: "set many quantities from a CSV with the columns sku,quantity", help: importHelp, run: runStockImport},
@@ -162,7 +162,9 @@ func runStores(r *runner, c *invocation) error {
 		}})
 }
 
-const stockRefHelp = `Name the row by its SKU (a SKU shared by several rows changes them all),
-by a listing id when the listing has one row, or as listing_id:product where
-product is a SKU, a variation (e.g. "Colour: blue") or a 1-based position.
-The change is recorded in the audit trail and queued for Etsy.`
+const stockRefHelp = `Name the row by its SKU (a SKU shared by several rows changes them all,
+and says so), by a listing id when the listing has one row, or as
+listing_id:product where product is the product_id an export prints, a SKU,
+a variation (e.g. "Colour: blue") or a 1-based position in Etsy's order (the
+TUI's). --dry-run prints what would change and changes nothing. The change is
+recorded in the audit trail and queued for Etsy.`

@@ -122,3 +122,50 @@ func TestBidiControlsInMachineFormats(t *testing.T) {
 		}
 	}
 }
+
+// Issue 17: listing_id:N picked the Nth variation in the list's sort order,
+// not Etsy's, and the product_id an export prints was refused.
+func TestStockRefUsesEtsyOrderAndProductID(t *testing.T) {
+	f := newFixture(t)
+	l := snapshot(905, []string{"S-1", "M-1", "L-1"}, 10)
+	for i, v := range []string{"Size: S", "Size: M", "Size: L"} {
+		l.Products[i].Variation = v // Etsy's order; sorted by name it is L, M, S
+	}
+	f.write(t, f.store.ID, l)
+	f.run(t, f.owner, "", "stock", "set", "905:1", "1").want(t, ExitOK)
+	f.run(t, f.owner, "", "stock", "set", "905:3", "3").want(t, ExitOK)
+	f.run(t, f.owner, "", "stock", "set", "905:9051", "2").want(t, ExitOK) // M-1's product_id
+	if q := f.quantities(t, f.store.ID); q["S-1"] != 1 || q["M-1"] != 2 || q["L-1"] != 3 {
+		t.Errorf("quantities %v, want S-1 1, M-1 2, L-1 3", q)
+	}
+}
+
+// Issue 17: stock set and add on a SKU several listings share changed
+// them all without a word.
+func TestStockSetSharedSKUSaysSoAndDryRun(t *testing.T) {
+	f := newFixture(t)
+	f.listing(t, f.store.ID, 902, []string{"MUG-1"}, 30)
+	r := f.run(t, f.owner, "", "stock", "set", "MUG-1", "6", "--dry-run").want(t, ExitOK)
+	contains(t, "dry run", r.stderr, "2 rows in 2 listings share SKU", "nothing applied")
+	contains(t, "dry run", r.stdout, "900", "902")
+	if q := f.quantities(t, f.store.ID); q["MUG-1"] == 6 || f.jobs.pushCount() != 0 {
+		t.Fatalf("--dry-run applied")
+	}
+	r = f.run(t, f.owner, "", "stock", "add", "MUG-1", "1").want(t, ExitOK)
+	contains(t, "add", r.stderr, "2 rows in 2 listings share SKU \"MUG-1\": all changed", "2 row(s) changed")
+	// A SKU on one row says nothing of the kind.
+	r = f.run(t, f.owner, "", "stock", "set", "MUG-2", "6").want(t, ExitOK)
+	if strings.Contains(r.stderr, "share") {
+		t.Errorf("a single row reported as shared: %q", r.stderr)
+	}
+}
+
+// Issue 17: "0 row(s) changed, queued for Etsy" when nothing changed.
+func TestStockSetNoChangeDoesNotSayQueued(t *testing.T) {
+	f := newFixture(t)
+	r := f.run(t, f.owner, "", "stock", "set", "MUG-1", "10").want(t, ExitOK)
+	contains(t, "stderr", r.stderr, "0 row(s) changed")
+	if strings.Contains(r.stderr, "queued") {
+		t.Errorf("a no-op says queued: %q", r.stderr)
+	}
+}

@@ -57,6 +57,7 @@ const staleRetries = 3
 func runStockEdit(r *runner, c *invocation, add bool) error {
 	fs := c.flags(r)
 	storeRef := storeFlag(fs)
+	dry := fs.Bool("dry-run", false, "print what would change and change nothing")
 	pos, err := r.parse(c, fs, 2, 2)
 	if err != nil {
 		return err
@@ -75,7 +76,12 @@ func runStockEdit(r *runner, c *invocation, add bool) error {
 			return err
 		}
 	}
-	m, err := r.editableStore(*storeRef)
+	var m store.MemberStore
+	if *dry {
+		m, err = r.resolveStore(*storeRef)
+	} else {
+		m, err = r.editableStore(*storeRef)
+	}
 	if err != nil {
 		return err
 	}
@@ -98,6 +104,9 @@ func runStockEdit(r *runner, c *invocation, add bool) error {
 				edits[i] = store.StockEditItem{OfferingID: t.OfferingID, Quantity: n}
 			}
 		}
+		if *dry {
+			return r.printDryEdits(targets, edits)
+		}
 		after, err := r.app.SetStock(r.ctx, r.actor, app.StockParams{StoreID: m.ID, Source: store.SourceCommand,
 			Note: "ssh " + c.path, Edits: edits})
 		var stale *store.StaleError
@@ -107,8 +116,46 @@ func runStockEdit(r *runner, c *invocation, add bool) error {
 		if err != nil {
 			return err
 		}
+		r.noteShared(targets, "all changed")
 		return r.printEdits(targets, after)
 	}
+}
+
+// noteShared says when one SKU named several rows: a seller who meant one
+// listing should know the others moved too.
+func (r *runner) noteShared(targets []store.InventoryRow, what string) {
+	if len(targets) < 2 {
+		return
+	}
+	listings := map[int64]bool{}
+	for _, t := range targets {
+		listings[t.EtsyListingID] = true
+	}
+	r.notef("%d rows in %d listings share SKU %q: %s; name one as listing_id:product_id to change only it",
+		len(targets), len(listings), targets[0].SKU, what)
+}
+
+// printDryEdits shows what a stock edit would do, applying nothing.
+func (r *runner) printDryEdits(targets []store.InventoryRow, edits []store.StockEditItem) error {
+	t := newTable(r.env.Stdout, []int{24, 0, 30, 0, 0}, "SKU", "LISTING", "VARIATION", "BEFORE", "AFTER")
+	changes := 0
+	for i, row := range targets {
+		if row.Shown() != edits[i].Quantity {
+			changes++
+		}
+		t.row(row.SKU, strconv.FormatInt(row.EtsyListingID, 10), row.Variation, strconv.Itoa(row.Shown()), strconv.Itoa(edits[i].Quantity))
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	r.noteShared(targets, "all would change")
+	for _, e := range edits {
+		if err := app.CheckQuantity(e.Quantity); err != nil {
+			return err
+		}
+	}
+	r.notef("dry run: %d row(s) would change; nothing applied", changes)
+	return nil
 }
 
 // printEdits shows what a stock edit queued.
@@ -118,12 +165,12 @@ func (r *runner) printEdits(before, after []store.InventoryRow) error {
 		was[b.OfferingID] = b.Shown()
 	}
 	t := newTable(r.env.Stdout, []int{24, 0, 30, 0, 0, 0}, "SKU", "LISTING", "VARIATION", "BEFORE", "AFTER", "ETSY")
-	queued := 0
+	changed := 0
 	for _, a := range after {
 		status := "unchanged"
 		if a.Shown() != was[a.OfferingID] {
 			status = "queued"
-			queued++
+			changed++
 		} else if a.Pending() {
 			status = "queued"
 		}
@@ -133,7 +180,11 @@ func (r *runner) printEdits(before, after []store.InventoryRow) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
-	r.notef("%d row(s) changed, queued for Etsy", queued)
+	if changed == 0 {
+		r.notef("0 row(s) changed: already at that quantity")
+		return nil
+	}
+	r.notef("%d row(s) changed, queued for Etsy", changed)
 	return nil
 }
 
