@@ -169,3 +169,32 @@ func TestStockSetNoChangeDoesNotSayQueued(t *testing.T) {
 		t.Errorf("a no-op says queued: %q", r.stderr)
 	}
 }
+
+// Issue 17: an edit queued for a store that must be connected again said
+// "queued for Etsy" with no warning. The edit is kept (a seller expects what
+// they typed not to be lost) and stderr says it waits for the reconnect.
+func TestQueuedEditToStoreNeedingReauthWarns(t *testing.T) {
+	f := newFixture(t)
+	if err := f.db.StoreSetStatus(t.Context(), &store.StoreSetStatusParams{StoreID: f.store.ID, Status: store.StatusNeedsReauth,
+		LastError: "etsy: authorization revoked", Now: epoch}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		stdin string
+		args  []string
+	}{
+		{"", []string{"stock", "set", "MUG-1", "4"}},
+		{"", []string{"stock", "add", "MUG-2", "1"}},
+		{"sku,quantity\nMUG-3,2\n", []string{"stock", "import"}},
+	} {
+		r := f.run(t, f.owner, c.stdin, c.args...).want(t, ExitOK)
+		contains(t, strings.Join(c.args, " "), r.stderr, "warning", "Ada's Pottery needs to be connected again",
+			"saved", "reach Etsy")
+		if strings.Contains(r.stderr, "queued for Etsy") {
+			t.Errorf("%v still says queued for Etsy: %q", c.args, r.stderr)
+		}
+	}
+	if q := f.quantities(t, f.store.ID); q["MUG-1"] != 4 || q["MUG-2"] != 12 || q["MUG-3"] != 2 {
+		t.Errorf("the edits were not kept: %v", q)
+	}
+}

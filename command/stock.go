@@ -117,7 +117,7 @@ func runStockEdit(r *runner, c *invocation, add bool) error {
 			return err
 		}
 		r.noteShared(targets, "all changed")
-		return r.printEdits(targets, after)
+		return r.printEdits(m, targets, after)
 	}
 }
 
@@ -159,7 +159,7 @@ func (r *runner) printDryEdits(targets []store.InventoryRow, edits []store.Stock
 }
 
 // printEdits shows what a stock edit queued.
-func (r *runner) printEdits(before, after []store.InventoryRow) error {
+func (r *runner) printEdits(m store.MemberStore, before, after []store.InventoryRow) error {
 	was := make(map[int64]int, len(before))
 	for _, b := range before {
 		was[b.OfferingID] = b.Shown()
@@ -184,8 +184,28 @@ func (r *runner) printEdits(before, after []store.InventoryRow) error {
 		r.notef("0 row(s) changed: already at that quantity")
 		return nil
 	}
-	r.notef("%d row(s) changed, queued for Etsy", changed)
+	r.queued(m, fmt.Sprintf("%d row(s) changed", changed), "")
 	return nil
+}
+
+// queued reports saved changes: queued for Etsy, or, when the store cannot
+// reach Etsy until it is connected again, saved with a warning. The edit is
+// kept rather than refused: it is what the seller wants Etsy to say, it
+// goes out by itself after the reconnect, and refusing would make them type
+// it all again. Exit 0, but they must not believe Etsy has it.
+func (r *runner) queued(m store.MemberStore, summary, cost string) {
+	switch m.Status {
+	case store.StatusNeedsReauth, store.StatusDisconnected:
+		r.notef("%s, saved", summary)
+		why := "needs to be connected again"
+		if m.Status == store.StatusDisconnected {
+			why = "is disconnected"
+		}
+		r.errorf("warning: %s %s, so your change is saved but will not reach Etsy until you connect it: "+
+			"open Stockroom (ssh without a command), go to Stores and press c", m.Name, why)
+	default:
+		r.notef("%s, queued for Etsy%s", summary, cost)
+	}
 }
 
 func runStockImport(r *runner, c *invocation) error {
@@ -241,8 +261,8 @@ func runStockImport(r *runner, c *invocation) error {
 		r.notef("imported %d line(s): 0 row(s) changed, every quantity was already as given", plan.Read)
 		return nil
 	}
-	r.notef("imported %d line(s): %d row(s) changed, queued for Etsy (about %d Etsy call(s))",
-		plan.Read, len(rows), plan.EtsyCalls)
+	r.queued(m, fmt.Sprintf("imported %d line(s): %d row(s) changed", plan.Read, len(rows)),
+		fmt.Sprintf(" (about %d Etsy call(s))", plan.EtsyCalls))
 	return nil
 }
 
