@@ -18,7 +18,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/stockroom/stockroom/etsy"
@@ -107,6 +109,9 @@ type Config struct {
 	Now    func() time.Time
 	// IsSandbox marks stores connected through a sandbox Etsy.
 	IsSandbox bool
+	// PublicURL is Stockroom's public base URL. When set, ShortLink gives a
+	// short link on it that redirects to Etsy's consent page.
+	PublicURL string
 	// StateTTL is how long a connect link stays valid. Default 10 minutes.
 	StateTTL time.Duration
 	// PollInterval is how often Wait re-reads the state, to see an attempt
@@ -177,7 +182,45 @@ func (f *Flow) Start(ctx context.Context, accountID int64, keyFingerprint string
 		return "", "", fmt.Errorf("connect: save state: %w", err)
 	}
 	f.log.Info("connect started", "account", accountID)
+	if short := f.ShortLink(state); short != "" {
+		return short, state, nil
+	}
 	return f.cfg.Etsy.AuthCodeURL(state, verifier), state, nil
+}
+
+// ShortLink is a short link to the consent page of the attempt state:
+// Etsy's URL runs to some 300 characters, too long to print on one
+// terminal line (copied across lines it breaks) or to fit a QR code on an
+// 80×24 terminal. It is "" when no PublicURL is configured.
+func (f *Flow) ShortLink(state string) string {
+	if f.cfg.PublicURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(f.cfg.PublicURL, "/") + "/c/" + url.PathEscape(state)
+}
+
+// AuthURL is Etsy's consent URL of a connect attempt that is still open,
+// for the short link to redirect to.
+func (f *Flow) AuthURL(ctx context.Context, state string) (string, error) {
+	if state == "" {
+		return "", ErrMissingState
+	}
+	o, err := f.cfg.Store.OAuthStateGet(ctx, state)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "", ErrUnknownState
+	case err != nil:
+		return "", fmt.Errorf("connect: get state: %w", err)
+	case !o.ConsumedAt.IsZero():
+		return "", ErrUsed
+	case !f.cfg.Now().Before(o.ExpiresAt):
+		return "", ErrExpired
+	}
+	verifier, err := f.cfg.Keyring.Open(o.CodeVerifier, verifierAD(o.State))
+	if err != nil {
+		return "", fmt.Errorf("connect: open verifier: %w", err)
+	}
+	return f.cfg.Etsy.AuthCodeURL(state, string(verifier)), nil
 }
 
 // CallbackParams is the query of Etsy's redirect to the callback.

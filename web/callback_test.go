@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/connect"
 )
 
 // Issue 11 item 8: a valid state with no code answered 500 "Something went
@@ -51,5 +54,34 @@ func TestCallbackErrorTextNeverShown(t *testing.T) {
 		if o := e.state(state); strings.Contains(o.Error, "evil.example") {
 			t.Errorf("free text stored as the connect error: %q", o.Error)
 		}
+	}
+}
+
+// Issue 17: Etsy's consent URL is too long to print on one line or to fit
+// a QR code on an 80×24 terminal. The TUI shows a short link on our domain
+// that redirects to it.
+func TestShortConnectLinkRedirectsToEtsy(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.flowCfg
+	cfg.PublicURL = e.web.URL
+	link, _, err := connect.New(cfg).Start(context.Background(), e.ada.ID, "SHA256:ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(link, e.web.URL+"/c/") || len(link) > len(e.web.URL)+60 {
+		t.Fatalf("short link %q", link)
+	}
+	p := e.do(e.browser().Client, "GET", link, nil)
+	if p.status != http.StatusOK || !strings.Contains(p.body, "Allow access") || !strings.HasPrefix(p.url.String(), e.sbURL) {
+		t.Fatalf("the short link led to %s: %d %s", p.url, p.status, p.body)
+	}
+	p = e.do(e.browser().Client, "GET", e.web.URL+"/c/not-a-state", nil)
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "not one Stockroom issued") {
+		t.Fatalf("unknown short link: %d %s", p.status, p.body)
+	}
+	e.clock.Advance(11 * time.Minute)
+	p = e.do(e.browser().Client, "GET", link, nil)
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "expired") {
+		t.Fatalf("expired short link: %d %s", p.status, p.body)
 	}
 }

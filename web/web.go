@@ -40,6 +40,7 @@ func New(cfg Config) http.Handler {
 	s := &server{cfg: cfg, log: cfg.Logger.With("component", "web")}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /c/{state}", s.shortLink)
 	mux.HandleFunc("GET /oauth/callback", s.callback)
 	mux.HandleFunc("GET /oauth/confirm", s.confirmPage)
 	mux.HandleFunc("POST /oauth/confirm", s.confirm)
@@ -94,6 +95,18 @@ func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
 // cookieName is per attempt, so two connects in one browser do not clash.
 func cookieName(state string) string {
 	return "stockroom_connect_" + connect.FormToken(state)[:16]
+}
+
+// shortLink sends the browser on to Etsy's consent page: the TUI prints
+// this short link because Etsy's URL is too long to copy off a terminal
+// or to fit a QR code.
+func (s *server) shortLink(w http.ResponseWriter, r *http.Request) {
+	u, err := s.cfg.Connect.AuthURL(r.Context(), r.PathValue("state"))
+	if err != nil {
+		s.failure(w, err)
+		return
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
 }
 
 func (s *server) callback(w http.ResponseWriter, r *http.Request) {

@@ -112,7 +112,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		return err
 	}
 
-	flow := connect.New(connect.Config{Store: db, Keyring: keys, Etsy: client, Hub: h, IsSandbox: cfg.Demo(),
+	flow := connect.New(connect.Config{Store: db, Keyring: keys, Etsy: client, Hub: h, IsSandbox: cfg.Demo(), PublicURL: cfg.PublicURL,
 		Logger: log.With("component", "connect"),
 		OnConnected: func(ctx context.Context, st store.Store) error {
 			return db.queue.EnqueueSync(ctx, st.ID, store.SyncFull, store.TriggerManual)

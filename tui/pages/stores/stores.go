@@ -319,27 +319,57 @@ func (m *Model) connectView() string {
 		b.WriteString(st.Muted.Render("Preparing the authorization link…"))
 		return b.String()
 	}
-	b.WriteString("Open this link in a browser, sign in to Etsy and allow access:\n\n")
-	// The URL is our own (the server builds it); it is printed as plain
-	// text, broken into lines of the screen's width rather than cut, so any
-	// terminal can select and copy all of it (browsers drop the breaks).
-	for i, line := range wrapURL(cn.url, m.width) {
-		if i > 0 {
-			b.WriteByte('\n')
+	return m.linkView(st.Title.Render("Connect an Etsy shop"), cn.url, cn.qr)
+}
+
+// Sizes of the connect screen's parts around the QR code.
+const (
+	qrGap      = 2  // columns between the text and the code
+	qrMinText  = 30 // the narrowest the text beside the code may be
+	chromeRows = 3  // the tab bar and footer around a page
+)
+
+// linkView shows the link and, where it fits, its QR code: beside the text
+// when the screen is wide enough (so 80×24 holds it), else below it, else a
+// line saying what size the code needs. The link is printed whole on one
+// line when the screen is wide enough, else broken at the screen's width,
+// and every piece is an OSC 8 hyperlink to the whole link, so a terminal
+// that supports them opens the right page from any piece.
+func (m *Model) linkView(title, u, code string) string {
+	st := m.c.Styles
+	link := st.Link.Hyperlink(u)
+	var links []string
+	for _, line := range wrapURL(u, m.width) {
+		links = append(links, link.Render(line))
+	}
+	linkBlock := strings.Join(links, "\n")
+	waiting := st.Muted.Render("Waiting for Etsy… this screen updates by itself.") + "\n" + st.Help.Render("esc to cancel")
+	qrW, qrH := lipgloss.Width(code), lipgloss.Height(code)
+
+	// Beside: the text on the left, the code on the right, the link below.
+	if textW := m.width - qrW - qrGap; code != "" && textW >= qrMinText {
+		text := lipgloss.NewStyle().Width(textW).Render(title + "\n\n" +
+			"Open the link below in a browser, sign in to Etsy and allow access.\n\n" +
+				"Or scan this code with your phone.\n\n" + waiting)
+		top := lipgloss.JoinHorizontal(lipgloss.Top, text, strings.Repeat(" ", qrGap), code)
+		if lipgloss.Height(top)+len(links) <= m.height {
+			return top + "\n" + linkBlock
 		}
-		b.WriteString(st.Link.Render(line))
 	}
+	var b strings.Builder
+	b.WriteString(title + "\n\n")
+	b.WriteString("Open this link in a browser, sign in to Etsy and allow access:\n\n")
+	b.WriteString(linkBlock)
 	b.WriteString("\n\n")
-	if lipgloss.Height(cn.qr)+lipgloss.Height(b.String())+2 <= m.height && lipgloss.Width(cn.qr) <= m.width {
-		b.WriteString("Or scan it with your phone:\n\n")
-		b.WriteString(cn.qr)
-		b.WriteString("\n")
-	} else {
-		b.WriteString(st.Muted.Render("(enlarge the terminal to see a QR code of the link)"))
+	if code != "" && qrW <= m.width && lipgloss.Height(b.String())+qrH+4 <= m.height {
+		b.WriteString("Or scan it with your phone:\n\n" + code + "\n")
+	} else if code != "" {
+		// The smallest screen that holds it beside the text.
+		b.WriteString(st.Muted.Render(fmt.Sprintf("(a QR code of the link needs a terminal of at least %d×%d)",
+			max(qrW+qrGap+qrMinText, 80), max(qrH, 9)+len(wrapURL(u, 80))+chromeRows)))
 		b.WriteString("\n")
 	}
-	b.WriteString(st.Muted.Render("Waiting for Etsy… this screen updates by itself."))
-	b.WriteString("\n" + st.Help.Render("esc to cancel"))
+	b.WriteString(waiting)
 	return b.String()
 }
 
