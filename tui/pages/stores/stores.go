@@ -350,7 +350,7 @@ func (m *Model) linkView(title, u, code string) string {
 	if textW := m.width - qrW - qrGap; code != "" && textW >= qrMinText {
 		text := lipgloss.NewStyle().Width(textW).Render(title + "\n\n" +
 			"Open the link below in a browser, sign in to Etsy and allow access.\n\n" +
-				"Or scan this code with your phone.\n\n" + waiting)
+			"Or scan this code with your phone.\n\n" + waiting)
 		top := lipgloss.JoinHorizontal(lipgloss.Top, text, strings.Repeat(" ", qrGap), code)
 		if lipgloss.Height(top)+len(links) <= m.height {
 			return top + "\n" + linkBlock
