@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -634,20 +635,12 @@ func (m *Model) globalHelp(cur common.Component) []key.Binding {
 // header is the tabs on the left and who and where on the right.
 func (m *Model) header() string {
 	st := m.c.Styles
-	var tabs strings.Builder
-	tabs.WriteString(st.Title.Render("Stockroom") + " ")
-	if m.signup != nil {
-		tabs.WriteString(st.ActiveTab.Render("Sign up"))
+	left := m.tabs(false)
+	if lipgloss.Width(left) > m.c.Width {
+		// Too narrow for every name: the other screens keep their
+		// number, so none disappears off the edge.
+		left = m.tabs(true)
 	}
-	for i, s := range m.screens {
-		label := fmt.Sprintf("%d %s", i+1, s.title)
-		if i == m.active {
-			tabs.WriteString(st.ActiveTab.Render(label))
-		} else {
-			tabs.WriteString(st.Tab.Render(label))
-		}
-	}
-	left := tabs.String()
 	room := m.c.Width - lipgloss.Width(left) - 1
 	if m.signup != nil || room < 8 {
 		return left
@@ -658,6 +651,31 @@ func (m *Model) header() string {
 	}
 	right := st.Muted.Render(safetext.Line(who, room))
 	return left + strings.Repeat(" ", max(room-lipgloss.Width(right)+1, 1)) + right
+}
+
+// tabs is the tab bar: the product name and a tab per screen, named, or
+// only numbered but the active one when short.
+func (m *Model) tabs(short bool) string {
+	st := m.c.Styles
+	var tabs strings.Builder
+	if !short {
+		tabs.WriteString(st.Title.Render("Stockroom") + " ")
+	}
+	if m.signup != nil {
+		tabs.WriteString(st.ActiveTab.Render("Sign up"))
+	}
+	for i, s := range m.screens {
+		label := fmt.Sprintf("%d %s", i+1, s.title)
+		switch {
+		case i == m.active:
+			tabs.WriteString(st.ActiveTab.Render(label))
+		case short:
+			tabs.WriteString(st.Tab.Render(strconv.Itoa(i + 1)))
+		default:
+			tabs.WriteString(st.Tab.Render(label))
+		}
+	}
+	return tabs.String()
 }
 
 // lineFit cleans and cuts text to width.

@@ -15,6 +15,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
@@ -79,6 +80,7 @@ type Model struct {
 	lines       map[*store.InventoryRow]string
 	linesStyles *common.Styles
 	lay         layout
+	need        need // the widest SKU and variation, for the layout
 }
 
 type historyPanel struct {
@@ -159,7 +161,7 @@ func (m *Model) SetSize(width, height int) {
 		clear(m.lines)
 	}
 	m.width, m.height = width, height
-	m.lay = newLayout(width)
+	m.lay = newLayout(width, m.need)
 	m.filter.SetWidth(max(width-4, 10))
 	m.clampOffset()
 }
@@ -179,6 +181,11 @@ func (m *Model) rebuild() {
 		}
 	}
 	sortOrder(m.order, m.rowAt, m.col, m.desc)
+	if n := measure(m.order, m.rowAt); n != m.need {
+		m.need = n
+		m.lay = newLayout(m.width, n)
+		clear(m.lines)
+	}
 	m.applyFilter(false)
 	m.moveTo(keep)
 }
@@ -479,6 +486,11 @@ func (m *Model) clearFilter() {
 func (m *Model) resort() {
 	keep := m.currentID()
 	sortOrder(m.order, m.rowAt, m.col, m.desc)
+	if n := measure(m.order, m.rowAt); n != m.need {
+		m.need = n
+		m.lay = newLayout(m.width, n)
+		clear(m.lines)
+	}
 	m.applyFilter(false)
 	m.moveTo(keep)
 }
@@ -766,18 +778,20 @@ func (m *Model) headerLine() string {
 	cell(&b, name(colVariation, "Variation"), l.variation, false)
 	cell(&b, name(colSKU, "SKU"), l.sku, false)
 	cell(&b, name(colQuantity, "Qty"), l.qty, true)
-	if l.price > 0 {
-		cell(&b, name(colPrice, "Price"), l.price, true)
-		cell(&b, name(colState, "State"), l.state, false)
-	}
+	cell(&b, name(colPrice, "Price"), l.price, true)
+	cell(&b, name(colState, "State"), l.state, false)
 	cell(&b, name(colPush, "Push"), l.push, false)
-	cell(&b, "", l.mark, false)
+	cell(&b, "Stock", l.mark, false)
 	return m.c.Styles.Header.Render(strings.TrimRight(b.String(), " "))
 }
 
-// cell writes text cut and padded to width, then a separator. Text from
-// Etsy is cut by safetext.Line, which also cleans it.
+// cell writes text cut and padded to width, then a separator; a column of
+// width 0 is not shown. Text from Etsy is cut by safetext.Line, which also
+// cleans it.
 func cell(b *strings.Builder, text string, width int, right bool) {
+	if width <= 0 {
+		return
+	}
 	text = safetext.Line(text, width)
 	pad := width - lipgloss.Width(text)
 	if right {
@@ -815,18 +829,16 @@ func (m *Model) drawRow(r *store.InventoryRow, selected bool) string {
 		b.WriteString("  ")
 	}
 	cell(&b, r.Title, l.title, false)
-	cell(&b, r.Variation, l.variation, false)
-	cell(&b, r.SKU, l.sku, false)
+	cell(&b, middleCut(r.Variation, l.variation), l.variation, false)
+	cell(&b, middleCut(r.SKU, l.sku), l.sku, false)
 	editing := selected && m.mode != editNone && m.editID == r.OfferingID
 	qty := strconv.Itoa(r.Shown())
 	if editing && m.mode == editStock {
 		qty = m.edit + "▏"
 	}
 	cell(&b, qty, l.qty, true)
-	if l.price > 0 {
-		cell(&b, formatPrice(r.Price), l.price, true)
-		cell(&b, r.ListingState, l.state, false)
-	}
+	cell(&b, formatPrice(r.Price), l.price, true)
+	cell(&b, r.ListingState, l.state, false)
 	plain := b.String()
 	push := pushLabel(r)
 	mark := ""
@@ -868,6 +880,21 @@ func (m *Model) drawRow(r *store.InventoryRow, selected bool) string {
 		markStyled = st.Low.Render(mark)
 	}
 	return plain + pushStyled + " " + markStyled
+}
+
+// middleCut cleans s and, when it is wider than width, keeps its start and
+// its end around an ellipsis: variations and SKUs of one listing often
+// differ only at the end ("… / Glaze: Matte" and "… / Glaze: Glossy"),
+// which cutting the end would hide.
+func middleCut(s string, width int) string {
+	s = safetext.Clean(s)
+	w := textWidth(s)
+	if width < 5 || w <= width {
+		return s
+	}
+	head := (width - 1) / 2
+	tail := width - 1 - head
+	return ansi.Truncate(s, head, "") + safetext.Ellipsis + ansi.TruncateLeft(s, w-tail, "")
 }
 
 // padTo pads plain text with spaces to width cells.
