@@ -74,6 +74,7 @@ type Model struct {
 	storeID   int64
 	storeName string
 	sub       *hub.Subscription
+	adminSub  *hub.Subscription // every store's events, for the admin screen
 
 	palette  *palette
 	showHelp bool
@@ -147,6 +148,14 @@ func (m *Model) start() tea.Cmd {
 		cmds = append(cmds, s.comp.Init())
 	}
 	c := m.c.Copy()
+	if c.Actor.Account.IsAdmin {
+		// The admin screen shows every store: it follows their events on
+		// a subscription of its own.
+		cmds = append(cmds, func() tea.Msg {
+			sub, err := c.App.AdminSubscribe(c.Ctx, c.Actor)
+			return adminSubMsg{sub: sub, err: err}
+		})
+	}
 	cmds = append(cmds, func() tea.Msg {
 		stores, err := c.App.Stores(c.Ctx, c.Actor)
 		if err != nil || len(stores) == 0 {
@@ -277,7 +286,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.sub, m.storeName = msg.sub, msg.name
 		return m, m.waitLive(msg.sub)
+	case adminSubMsg:
+		if msg.err != nil {
+			return m, nil // not an admin (any more): the screen says so
+		}
+		m.adminSub = msg.sub
+		return m, m.waitLive(msg.sub)
 	case liveMsg:
+		if msg.sub == m.adminSub && m.adminSub != nil {
+			if !msg.ok {
+				return m, nil
+			}
+			return m, tea.Batch(m.waitLive(msg.sub), m.sendTo("admin", common.LiveMsg{Event: msg.event}))
+		}
 		if msg.sub != m.sub || !msg.ok {
 			return m, nil
 		}
@@ -318,6 +339,24 @@ func (m *Model) updateCurrentAll(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	return m.broadcast(msg)
+}
+
+// adminSubMsg is the admin screen's subscription, or why there is none.
+type adminSubMsg struct {
+	sub *hub.Subscription
+	err error
+}
+
+// sendTo gives msg to the screen called name only.
+func (m *Model) sendTo(name string, msg tea.Msg) tea.Cmd {
+	for _, s := range m.screens {
+		if s.name == name {
+			var cmd tea.Cmd
+			s.comp, cmd = s.comp.Update(msg)
+			return cmd
+		}
+	}
+	return nil
 }
 
 func (m *Model) broadcast(msg tea.Msg) tea.Cmd {

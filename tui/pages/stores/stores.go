@@ -43,6 +43,11 @@ type connecting struct {
 	done   bool
 	err    error
 	shop   string
+	// storeID is the shop connected; its first sync's end changes the
+	// message, which would otherwise say "syncing" for ever.
+	storeID int64
+	synced  bool
+	syncErr string
 }
 
 type (
@@ -139,7 +144,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if msg.err != nil {
 			return m, nil
 		}
-		m.connect.shop = msg.store.Name
+		m.connect.shop, m.connect.storeID = msg.store.Name, msg.store.ID
 		id := msg.store.ID
 		return m, tea.Batch(m.load(), func() tea.Msg { return common.StoreSelectedMsg{StoreID: id} })
 	case syncAskedMsg:
@@ -149,7 +154,11 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.note = "sync of " + safetext.Clean(msg.name) + " queued"
 		}
 	case common.LiveMsg:
-		switch msg.Event.Kind {
+		ev := msg.Event
+		if cn := m.connect; cn != nil && ev.Kind == hub.SyncFinished && cn.storeID != 0 && ev.StoreID == cn.storeID {
+			cn.synced, cn.syncErr = true, ev.Error
+		}
+		switch ev.Kind {
 		case hub.StoreChanged, hub.SyncStarted, hub.SyncFinished, hub.AccountChanged:
 			return m, m.load()
 		}
@@ -310,6 +319,15 @@ func (m *Model) connectView() string {
 	case cn.done && cn.err != nil:
 		b.WriteString(st.Error.Render("The shop was not connected: " + safetext.Clean(cn.err.Error())))
 		b.WriteString("\n\n" + st.Help.Render("esc to go back, c to try again"))
+		return b.String()
+	case cn.done && cn.synced && cn.syncErr != "":
+		b.WriteString(st.Success.Render("Connected "+safetext.Clean(cn.shop)+".") + " " +
+			st.Error.Render("Its first sync failed: "+safetext.Line(cn.syncErr, max(m.width-40, 20))+" (the Sync screen has more; it is retried)"))
+		b.WriteString("\n\n" + st.Help.Render("enter to continue"))
+		return b.String()
+	case cn.done && cn.synced:
+		b.WriteString(st.Success.Render("Connected " + safetext.Clean(cn.shop) + ". Its listings are synced."))
+		b.WriteString("\n\n" + st.Help.Render("enter to continue"))
 		return b.String()
 	case cn.done:
 		b.WriteString(st.Success.Render("Connected " + safetext.Clean(cn.shop) + ". Its listings are syncing now."))

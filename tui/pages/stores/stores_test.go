@@ -12,6 +12,7 @@ import (
 	"rsc.io/qr"
 
 	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
@@ -283,5 +284,26 @@ func TestConnectSaysHowToGetTheQR(t *testing.T) {
 	f := ansi.Strip(m.View())
 	if strings.Contains(f, "█") || !strings.Contains(f, "QR code") || !strings.Contains(f, "at least 80×") {
 		t.Errorf("small screen:\n%s", f)
+	}
+}
+
+// Issue 17: "Its listings are syncing now" stayed after the sync.
+func TestConnectedMessageFollowsTheFirstSync(t *testing.T) {
+	conn := &connector{url: "https://stockroom.example.com/c/state-1", result: make(chan store.Store, 1)}
+	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
+	m := New(env.Common(env.Owner, 120, 40))
+	m.SetSize(120, 37)
+	var comp common.Component = m
+	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	_, cmd := comp.Update(tuitest.Key("c"))
+	_, waitCmd := comp.Update(tuitest.Run(cmd, wait)[0])
+	conn.result <- store.Store{ID: env.StoreID, Name: "Olive's Pottery"}
+	comp = tuitest.Drive(comp, wait, tuitest.Run(waitCmd, wait)...)
+	if f := ansi.Strip(m.View()); !strings.Contains(f, "syncing now") {
+		t.Fatalf("before the sync ends:\n%s", f)
+	}
+	tuitest.Drive(comp, wait, common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: env.StoreID, State: "ok"}})
+	if f := ansi.Strip(m.View()); strings.Contains(f, "syncing now") || !strings.Contains(f, "synced") {
+		t.Fatalf("after the sync ended:\n%s", f)
 	}
 }
