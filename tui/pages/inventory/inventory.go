@@ -362,6 +362,11 @@ func (m *Model) adopt(s *app.Snapshot) {
 }
 
 func (m *Model) live(e hub.Event) tea.Cmd {
+	if e.Kind == hub.AccountChanged && m.loadErr != nil && m.storeID != 0 {
+		// The account was enabled again, or its access changed: the
+		// refusal on screen may no longer hold.
+		return m.SetStore(m.storeID)
+	}
 	if m.snap == nil || e.StoreID != m.storeID {
 		return nil
 	}

@@ -482,3 +482,27 @@ func TestPushNoteFollowsThePush(t *testing.T) {
 		t.Fatalf("after the refusal, the frame should say so:\n%s", frame)
 	}
 }
+
+// Issue 17: "this account is disabled" stayed on screen after an admin
+// enabled the account again.
+func TestDisabledMessageGoesWhenEnabledAgain(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	if err := env.DB.AccountSetDisabled(t.Context(), env.Owner.Account.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	c := env.Common(env.Owner, 120, 20)
+	m := New(c)
+	m.SetSize(120, 20)
+	var comp common.Component = m
+	comp = tuitest.Drive(comp, wait, tuitest.Run(m.SetStore(env.StoreID), wait)...)
+	if !strings.Contains(plain(m), "disabled") {
+		t.Fatalf("a disabled account's inventory:\n%s", plain(m))
+	}
+	if err := env.DB.AccountSetDisabled(t.Context(), env.Owner.Account.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	tuitest.Drive(comp, wait, common.LiveMsg{Event: hub.Event{Kind: hub.AccountChanged, AccountID: env.Owner.Account.ID}})
+	if f := plain(m); strings.Contains(f, "disabled") || !strings.Contains(f, "MUG-OAT") {
+		t.Fatalf("after enabling:\n%s", f)
+	}
+}
