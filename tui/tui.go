@@ -668,7 +668,10 @@ func (m *Model) globalHelp(cur common.Component) []key.Binding {
 		return m.sessionHelp(cur)
 	}
 	k := m.c.Keys
-	return append([]key.Binding{k.NextTab, k.PrevTab, k.Screen1, k.Screen2}, m.sessionHelp(cur)...)
+	out := []key.Binding{k.NextTab, k.PrevTab}
+	screenKeys := []key.Binding{k.Screen1, k.Screen2, k.Screen3, k.Screen4, k.Screen5, k.Screen6, k.Screen7}
+	out = append(out, screenKeys[:min(len(m.screens), len(screenKeys))]...)
+	return append(out, m.sessionHelp(cur)...)
 }
 
 // header is the tabs on the left and who and where on the right.

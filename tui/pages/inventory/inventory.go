@@ -980,13 +980,18 @@ func (m *Model) ShortHelp() []key.Binding {
 	return []key.Binding{k.Down, k.Up, k.Edit, k.Filter, k.Sort, k.JumpLow, k.History}
 }
 
+// FullHelp lists the keys that work in the screen's state: the editor's
+// own keys while it is open (the palette offers these same keys as
+// actions, and +, enter or esc do nothing outside the editor).
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys
+	if m.mode != editNone || m.filtering || m.history != nil {
+		return [][]key.Binding{m.ShortHelp()}
+	}
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Filter, k.Sort, k.SortReverse, k.JumpLow, k.Refresh},
-		{k.Edit, k.Inc, k.Dec, k.Save, k.Cancel},
-		{k.Threshold, k.History},
+		{k.Edit, k.Threshold, k.History},
 	}
 }
 
