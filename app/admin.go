@@ -72,6 +72,25 @@ func (s *Service) AdminOverview(ctx context.Context, a Actor) (AdminView, error)
 	return v, nil
 }
 
+// AdminSubscribe follows what the admin view shows, across every store
+// and account: a session's own subscription only covers its current store.
+func (s *Service) AdminSubscribe(ctx context.Context, a Actor) (*hub.Subscription, error) {
+	if err := s.admin(ctx, a); err != nil {
+		return nil, err
+	}
+	return s.hub.Subscribe(func(e hub.Event) bool {
+		switch e.Kind {
+		case hub.AccountChanged, hub.StoreChanged, hub.SyncStarted, hub.SyncFinished, hub.StockChanged:
+			return true
+		}
+		return false
+	}), nil
+}
+
+// ErrDisableSelf refuses an admin's disabling of their own account, so a
+// server always keeps an admin.
+var ErrDisableSelf = errors.New("you cannot disable your own account: another admin can")
+
 // AdminSetDisabled disables or enables an account. Admins cannot disable
 // themselves, so a server always keeps one.
 func (s *Service) AdminSetDisabled(ctx context.Context, a Actor, accountID int64, disabled bool) error {
@@ -79,7 +98,7 @@ func (s *Service) AdminSetDisabled(ctx context.Context, a Actor, accountID int64
 		return err
 	}
 	if accountID == a.Account.ID && disabled {
-		return ErrNotAdmin
+		return ErrDisableSelf
 	}
 	if err := s.db.AccountSetDisabled(ctx, accountID, disabled); err != nil {
 		return err

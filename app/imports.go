@@ -10,13 +10,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 )
 
 // MaxImportRows bounds one import.
 const MaxImportRows = 50000
 
-// ImportLine is one planned change.
+// ImportLine is one line that changes rows: Rows are the rows it changes.
 type ImportLine struct {
 	Line    int
 	SKU     string
@@ -28,7 +29,9 @@ type ImportLine struct {
 // ImportPlan is what an import would do.
 type ImportPlan struct {
 	StoreID int64
-	Lines   []ImportLine
+	// Read counts the lines read; Lines holds those that change a row.
+	Read  int
+	Lines []ImportLine
 	// Changes counts rows whose quantity moves.
 	Changes int
 	// EtsyCalls estimates the calls the pushes will cost: a read and a write
@@ -56,28 +59,49 @@ func (e *ImportError) Error() string {
 	return b.String()
 }
 
+// ImportParams is one CSV import.
+type ImportParams struct {
+	StoreID int64
+	Input   io.Reader
+	// Raw takes cells as they are. Otherwise a cell an export neutralised
+	// for spreadsheets ('=...) or whose bidi controls it marked (<U+202E>)
+	// reads as the original text (safetext.CSVCellValue).
+	Raw bool
+}
+
 // PlanImport reads a CSV with the columns sku and quantity (a header row is
 // required, other columns are ignored) and plans it against the store.
-func (s *Service) PlanImport(ctx context.Context, a Actor, storeID int64, r io.Reader) (*ImportPlan, error) {
-	if _, err := s.member(ctx, a, storeID); err != nil {
+func (s *Service) PlanImport(ctx context.Context, a Actor, p ImportParams) (*ImportPlan, error) {
+	if _, err := s.member(ctx, a, p.StoreID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: storeID})
+	rows, err := s.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: p.StoreID})
 	if err != nil {
 		return nil, err
 	}
-	return PlanImport(storeID, rows, r)
+	return PlanImport(rows, p)
 }
 
-// PlanImport plans a CSV against rows, reporting every invalid line.
-func PlanImport(storeID int64, rows []store.InventoryRow, r io.Reader) (*ImportPlan, error) {
+// PlanImport plans a CSV against rows, reporting every invalid line. A line
+// names its row by the listing_id and product_id columns when the CSV has
+// them and they are filled in (as an inventory export has), else by SKU,
+// which names every row with that SKU. Lines that change nothing are
+// skipped, so an export imports back as is: rows without a SKU and SKUs
+// shared by several listings included.
+func PlanImport(rows []store.InventoryRow, p ImportParams) (*ImportPlan, error) {
 	bySKU := map[string][]store.InventoryRow{}
+	type rowKey struct{ listing, product int64 }
+	byID := map[rowKey]store.InventoryRow{}
 	for _, row := range rows {
-		if row.SKU != "" && !row.Gone {
+		if row.Gone {
+			continue
+		}
+		if row.SKU != "" {
 			bySKU[row.SKU] = append(bySKU[row.SKU], row)
 		}
+		byID[rowKey{row.EtsyListingID, row.EtsyProductID}] = row
 	}
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(p.Input)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -87,21 +111,33 @@ func PlanImport(storeID int64, rows []store.InventoryRow, r io.Reader) (*ImportP
 	if err != nil {
 		return nil, &ImportError{Problems: []LineError{{Line: 1, Reason: csvReason(err)}}}
 	}
-	skuCol, qtyCol := -1, -1
+	skuCol, qtyCol, listingCol, productCol := -1, -1, -1, -1
 	for i, h := range header {
 		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
 		case "sku":
 			skuCol = i
 		case "quantity":
 			qtyCol = i
+		case "listing_id":
+			listingCol = i
+		case "product_id":
+			productCol = i
 		}
 	}
-	if skuCol < 0 || qtyCol < 0 {
-		return nil, &ImportError{Problems: []LineError{{Line: 1, Reason: "the header must name the columns sku and quantity"}}}
+	if qtyCol < 0 || (skuCol < 0 && (listingCol < 0 || productCol < 0)) {
+		return nil, &ImportError{Problems: []LineError{{Line: 1,
+			Reason: "the header must name the columns sku and quantity (or listing_id, product_id and quantity)"}}}
 	}
-	plan := &ImportPlan{StoreID: storeID}
+	cell := func(rec []string, col int) string {
+		if col < 0 || col >= len(rec) {
+			return ""
+		}
+		return rec[col]
+	}
+	plan := &ImportPlan{StoreID: p.StoreID}
 	var problems []LineError
-	seen := map[string]int{}
+	type claim struct{ line, qty int }
+	claimed := map[int64]claim{} // offering → the line that set it
 	listings := map[int64]bool{} // listings with a changed row
 	for {
 		rec, err := cr.Read()
@@ -118,49 +154,92 @@ func PlanImport(storeID int64, rows []store.InventoryRow, r io.Reader) (*ImportP
 			continue
 		}
 		line, _ := cr.FieldPos(0)
-		if len(plan.Lines)+len(problems) >= MaxImportRows {
+		if plan.Read+len(problems) >= MaxImportRows {
 			problems = append(problems, LineError{Line: line, Reason: fmt.Sprintf("more than %d rows", MaxImportRows)})
 			break
 		}
-		if len(rec) <= skuCol || len(rec) <= qtyCol {
-			problems = append(problems, LineError{Line: line, Reason: "missing the sku or quantity column"})
+		if len(rec) <= qtyCol {
+			problems = append(problems, LineError{Line: line, Reason: "missing the quantity column"})
 			continue
 		}
-		sku, qtyText := strings.TrimSpace(rec[skuCol]), strings.TrimSpace(rec[qtyCol])
-		if sku == "" && qtyText == "" && len(rec) <= 2 {
+		sku := cell(rec, skuCol)
+		if !p.Raw {
+			sku = safetext.CSVCellValue(sku)
+		}
+		sku = strings.TrimSpace(sku)
+		qtyText := strings.TrimSpace(rec[qtyCol])
+		listingText, productText := strings.TrimSpace(cell(rec, listingCol)), strings.TrimSpace(cell(rec, productCol))
+		if sku == "" && qtyText == "" && listingText == "" && len(rec) <= 2 {
 			continue // a blank line
 		}
-		if sku == "" {
-			problems = append(problems, LineError{Line: line, Reason: "empty SKU"})
+		plan.Read++
+		var matches []store.InventoryRow
+		var what string
+		switch {
+		case listingText != "" || productText != "":
+			lid, lerr := strconv.ParseInt(listingText, 10, 64)
+			pid, perr := strconv.ParseInt(productText, 10, 64)
+			if lerr != nil || perr != nil {
+				problems = append(problems, LineError{Line: line,
+					Reason: fmt.Sprintf("listing_id %q and product_id %q must both be numbers", listingText, productText)})
+				continue
+			}
+			row, ok := byID[rowKey{lid, pid}]
+			if !ok {
+				problems = append(problems, LineError{Line: line, Reason: fmt.Sprintf("no row with listing_id %d and product_id %d", lid, pid)})
+				continue
+			}
+			matches, what = []store.InventoryRow{row}, fmt.Sprintf("listing %d product %d", lid, pid)
+		case sku == "":
+			problems = append(problems, LineError{Line: line, Reason: "empty SKU (and no listing_id and product_id)"})
 			continue
+		default:
+			matches, what = bySKU[sku], fmt.Sprintf("SKU %q", sku)
+			if len(matches) == 0 {
+				problems = append(problems, LineError{Line: line, Reason: fmt.Sprintf("unknown SKU %q", sku)})
+				continue
+			}
 		}
-		if first, dup := seen[sku]; dup {
-			problems = append(problems, LineError{Line: line, Reason: fmt.Sprintf("SKU %q also on line %d", sku, first)})
-			continue
-		}
-		seen[sku] = line
 		qty, err := strconv.Atoi(qtyText)
 		if err != nil {
 			problems = append(problems, LineError{Line: line, Reason: fmt.Sprintf("quantity %q is not a whole number", qtyText)})
+			continue
+		}
+		conflict := false
+		for _, m := range matches {
+			if c, dup := claimed[m.OfferingID]; dup && c.qty != qty {
+				problems = append(problems, LineError{Line: line,
+					Reason: fmt.Sprintf("%s also on line %d, with quantity %d", what, c.line, c.qty)})
+				conflict = true
+				break
+			}
+		}
+		if conflict {
+			continue
+		}
+		var changed []store.InventoryRow
+		for _, m := range matches {
+			if _, dup := claimed[m.OfferingID]; dup {
+				continue
+			}
+			claimed[m.OfferingID] = claim{line: line, qty: qty}
+			if m.Shown() != qty {
+				changed = append(changed, m)
+			}
+		}
+		if len(changed) == 0 {
+			// Unchanged rows are skipped, even out of range: Etsy said so.
 			continue
 		}
 		if err := CheckQuantity(qty); err != nil {
 			problems = append(problems, LineError{Line: line, Reason: err.Error()})
 			continue
 		}
-		matches := bySKU[sku]
-		if len(matches) == 0 {
-			problems = append(problems, LineError{Line: line, Reason: fmt.Sprintf("unknown SKU %q", sku)})
-			continue
+		for _, m := range changed {
+			listings[m.EtsyListingID] = true
 		}
-		il := ImportLine{Line: line, SKU: sku, Current: matches[0].Shown(), New: qty, Rows: matches}
-		for _, m := range matches {
-			if m.Shown() != qty {
-				plan.Changes++
-				listings[m.EtsyListingID] = true
-			}
-		}
-		plan.Lines = append(plan.Lines, il)
+		plan.Changes += len(changed)
+		plan.Lines = append(plan.Lines, ImportLine{Line: line, SKU: matches[0].SKU, Current: changed[0].Shown(), New: qty, Rows: changed})
 	}
 	if len(problems) > 0 {
 		return nil, &ImportError{Problems: problems}
@@ -183,9 +262,7 @@ func (s *Service) ApplyImport(ctx context.Context, a Actor, plan *ImportPlan) ([
 	var edits []store.StockEditItem
 	for _, l := range plan.Lines {
 		for _, r := range l.Rows {
-			if r.Shown() != l.New {
-				edits = append(edits, store.StockEditItem{OfferingID: r.OfferingID, Version: r.Version, Quantity: l.New})
-			}
+			edits = append(edits, store.StockEditItem{OfferingID: r.OfferingID, Version: r.Version, Quantity: l.New})
 		}
 	}
 	return s.SetStock(ctx, a, StockParams{StoreID: plan.StoreID, Source: store.SourceImport, Note: "csv import", Edits: edits})

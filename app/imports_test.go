@@ -21,7 +21,7 @@ func rows() []store.InventoryRow {
 // Etsy writes a listing's whole inventory at once, so changed rows of one
 // listing cost one read and one write together; unchanged rows cost nothing.
 func TestPlanCountsCallsPerListing(t *testing.T) {
-	plan, err := PlanImport(1, rows(), strings.NewReader("sku,quantity,title\nMUG-S,1,x\nMUG-M,2,x\nMUG-L,6,x\nBOWL,9,x\nPLATE,8,x\n"))
+	plan, err := PlanImport(rows(), ImportParams{StoreID: 1, Input: strings.NewReader("sku,quantity,title\nMUG-S,1,x\nMUG-M,2,x\nMUG-L,6,x\nBOWL,9,x\nPLATE,8,x\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestPlanCountsCallsPerListing(t *testing.T) {
 // Every invalid line is reported with its number, and no plan comes back.
 func TestPlanReportsEveryBadLine(t *testing.T) {
 	csv := "sku,quantity\nMUG-S,1\nNOPE,2\nMUG-M,1000\nBOWL,two\nMUG-S,3\n\"PLATE,4\n"
-	plan, err := PlanImport(1, rows(), strings.NewReader(csv))
+	plan, err := PlanImport(rows(), ImportParams{StoreID: 1, Input: strings.NewReader(csv)})
 	var ie *ImportError
 	if plan != nil || !errors.As(err, &ie) {
 		t.Fatalf("plan %v, err %v", plan, err)
@@ -58,7 +58,7 @@ func TestPlanReportsEveryBadLine(t *testing.T) {
 
 func TestPlanNeedsTheHeader(t *testing.T) {
 	for _, in := range []string{"", "MUG-S,1\n", "code,qty\nMUG-S,1\n"} {
-		if _, err := PlanImport(1, rows(), strings.NewReader(in)); err == nil {
+		if _, err := PlanImport(rows(), ImportParams{StoreID: 1, Input: strings.NewReader(in)}); err == nil {
 			t.Errorf("%q was accepted", in)
 		}
 	}

@@ -2,9 +2,11 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -102,9 +104,10 @@ func (s *Service) SetStock(ctx context.Context, a Actor, p StockParams) ([]store
 	return rows, nil
 }
 
-// FindRows resolves what a command names: a SKU, a listing id (its only
-// row), or listing_id:product where product is a SKU, a variation text or a
-// 1-based position.
+// FindRows resolves what a command names: a SKU (every row with it), a
+// listing id (its only row), or listing_id:product where product is a
+// product_id, a SKU, a variation text or a 1-based position in Etsy's
+// order of the listing's variations.
 func FindRows(rows []store.InventoryRow, ref string) ([]store.InventoryRow, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
@@ -118,15 +121,27 @@ func FindRows(rows []store.InventoryRow, ref string) ([]store.InventoryRow, erro
 				inListing = append(inListing, r)
 			}
 		}
+		// Etsy's order: the order of the listing's products, which is the
+		// order they were first stored in, as the TUI shows them.
+		slices.SortFunc(inListing, func(a, b store.InventoryRow) int { return cmp.Compare(a.OfferingID, b.OfferingID) })
 		if len(inListing) > 0 {
 			if !hasProduct {
 				if len(inListing) == 1 {
 					return inListing, nil
 				}
-				return nil, fmt.Errorf("listing %d has %d variations: name one as %d:<sku|variation|n>", id, len(inListing), id)
+				return nil, fmt.Errorf("listing %d has %d variations: name one as %d:<product_id|sku|variation|n>", id, len(inListing), id)
 			}
-			if n, err := strconv.Atoi(productPart); err == nil && n >= 1 && n <= len(inListing) {
-				return inListing[n-1 : n], nil
+			if pid, err := strconv.ParseInt(productPart, 10, 64); err == nil {
+				// A product_id, as an export prints it, before a position:
+				// Etsy's ids are far larger than any listing's count.
+				for _, r := range inListing {
+					if r.EtsyProductID == pid {
+						return []store.InventoryRow{r}, nil
+					}
+				}
+				if pid >= 1 && pid <= int64(len(inListing)) {
+					return inListing[pid-1 : pid], nil
+				}
 			}
 			for _, r := range inListing {
 				if r.SKU == productPart || strings.EqualFold(r.Variation, productPart) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/stockroom/stockroom/app"
@@ -63,12 +64,8 @@ func runAlerts(r *runner, c *invocation) error {
 	storeRef := storeFlag(fs)
 	all := fs.Bool("all", false, "include resolved alerts")
 	follow := fs.Bool("follow", false, "print new alerts as JSON lines until the connection closes")
-	formatV := formatFlag(fs, formatTable, formatJSON)
+	out := c.output(fs, formatTable, formatJSON)
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	f, err := checkFormat(c, *formatV, formatTable, formatJSON)
-	if err != nil {
 		return err
 	}
 	m, err := r.resolveStore(*storeRef)
@@ -82,19 +79,23 @@ func runAlerts(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	out := make([]alertJSON, len(views))
+	items := make([]alertJSON, len(views))
 	for i, v := range views {
-		out[i] = alertItem(v)
+		items[i] = alertItem(v)
 	}
-	if f == formatJSON {
-		return writeJSON(r.env.Stdout, out)
-	}
-	if len(out) == 0 {
-		r.notef("no alerts")
-		return nil
-	}
-	t := newTable(r.env.Stdout, []int{0, 0, 0, 0, 24, 40, 30, 0, 40}, "ID", "FIRED", "KIND", "QTY", "SKU", "TITLE", "VARIATION", "STATE", "NOTIFIED")
-	for i, a := range out {
+	return r.show(out, view{json: items, table: func(w io.Writer) error {
+		if len(items) == 0 {
+			r.notef("no alerts")
+			return nil
+		}
+		return alertTable(w, views, items)
+	}})
+}
+
+// alertTable writes alerts as a table; views and items are the same alerts.
+func alertTable(w io.Writer, views []store.AlertView, items []alertJSON) error {
+	t := newTable(w, []int{0, 0, 0, 0, 24, 40, 30, 0, 40}, "ID", "FIRED", "KIND", "QTY", "SKU", "TITLE", "VARIATION", "STATE", "NOTIFIED")
+	for i, a := range items {
 		state := "active"
 		if !a.Active {
 			state = "resolved"

@@ -80,6 +80,7 @@ type invocation struct {
 	cmd  *command
 	path string // "stock set"
 	args []string
+	out  *output // --format, when the command declared it
 }
 
 type runner struct {
@@ -265,6 +266,11 @@ func (r *runner) parse(c *invocation, fs *flag.FlagSet, minPos, maxPos int) ([]s
 		// The flag package has already said what was wrong.
 		fmt.Fprintf(r.env.Stderr, "usage: %s\n", synopsis(c.cmd, c.path))
 		return nil, &usageError{msg: "invalid flags"}
+	}
+	if c.out != nil {
+		if err := c.out.check(c); err != nil {
+			return nil, err
+		}
 	}
 	if len(pos) < minPos {
 		return nil, usagef(c, "missing arguments")

@@ -508,7 +508,9 @@ func TestStockImport(t *testing.T) {
 	csvText := "sku,quantity,note\nMUG-1,20,restock\nMUG-2,11,same\n"
 
 	r := f.run(t, f.owner, csvText, "stock", "import", "--dry-run").want(t, ExitOK)
-	contains(t, "dry run", r.stdout, "MUG-1", "10", "20", "1 row(s) would change", "2 Etsy call(s)")
+	contains(t, "dry run", r.stdout, "MUG-1", "10", "20")
+	// The summary is a message, on stderr: stdout holds only the plan.
+	contains(t, "dry run", r.stderr, "2 line(s) read, 1 unchanged", "1 row(s) would change", "2 Etsy call(s)")
 	if q := f.quantities(t, f.store.ID); q["MUG-1"] != 10 {
 		t.Fatalf("dry run applied: %v", q)
 	}
@@ -521,7 +523,16 @@ func TestStockImport(t *testing.T) {
 	}
 
 	r = f.run(t, f.owner, csvText, "stock", "import").want(t, ExitOK)
-	contains(t, "import", r.stdout, "1 row(s) changed")
+	contains(t, "import", r.stderr, "1 row(s) changed")
+	if r.stdout != "" {
+		t.Errorf("import wrote to stdout: %q", r.stdout)
+	}
+	// Importing it again changes nothing, and does not say it queued.
+	r = f.run(t, f.owner, csvText, "stock", "import").want(t, ExitOK)
+	contains(t, "again", r.stderr, "0 row(s) changed")
+	if strings.Contains(r.stderr, "queued") {
+		t.Errorf("a no-op import says it queued: %q", r.stderr)
+	}
 	if q := f.quantities(t, f.store.ID); q["MUG-1"] != 20 || q["MUG-2"] != 11 {
 		t.Errorf("quantities %v", q)
 	}
@@ -585,7 +596,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 		fmt.Fprintf(&in, "%s,%d\n", sku, q)
 	}
 	r := f.run(t, f.owner, in.String(), "stock", "import").want(t, ExitOK)
-	contains(t, "import", r.stdout, "imported 1000 line(s)")
+	contains(t, "import", r.stderr, "imported 1000 line(s)")
 
 	out := f.run(t, f.owner, "", "inventory", "--format", "csv").want(t, ExitOK).stdout
 	recs := readCSV(t, out)
@@ -602,7 +613,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 	}
 	// The export imports again as a no-op.
 	r = f.run(t, f.owner, out, "stock", "import", "--dry-run").want(t, ExitOK)
-	contains(t, "re-import", r.stdout, "1003 line(s), 0 row(s) would change")
+	contains(t, "re-import", r.stderr, "1003 line(s) read, 1003 unchanged; 0 row(s) would change")
 }
 
 func TestSales(t *testing.T) {

@@ -4,6 +4,7 @@ package command
 
 import (
 	"flag"
+	"io"
 	"strconv"
 	"strings"
 
@@ -20,9 +21,9 @@ func root() *command {
 		{name: "inventory", args: "[--store S] [--format table|csv|json] [--low] [--filter TEXT]",
 			summary: "list every listing × variation with its stock", help: inventoryHelp, run: runInventory},
 		{name: "stock", summary: "change stock: queued for Etsy like an edit in the TUI", subs: []*command{
-			{name: "set", args: "<sku | listing_id[:product]> <quantity> [--store S]",
+			{name: "set", args: "<sku | listing_id[:product]> <quantity> [--store S] [--dry-run]",
 				summary: "set the quantity of a SKU or listing row", help: stockRefHelp, run: runStockSet},
-			{name: "add", args: "<sku | listing_id[:product]> <delta> [--store S]",
+			{name: "add", args: "<sku | listing_id[:product]> <delta> [--store S] [--dry-run]",
 				summary: "add to (or, negative, take from) the quantity", help: stockRefHelp, run: runStockAdd},
 			{name: "import", args: "[--store S] [--dry-run] < file.csv",
 				summary: "set many quantities from a CSV with the columns sku,quantity", help: importHelp, run: runStockImport},
@@ -85,27 +86,24 @@ type whoamiJSON struct {
 
 func runWhoami(r *runner, c *invocation) error {
 	fs := c.flags(r)
-	formatV := formatFlag(fs, formatTable, formatJSON)
+	out := c.output(fs, formatTable, formatJSON)
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
 		return err
 	}
-	f, err := checkFormat(c, *formatV, formatTable, formatJSON)
-	if err != nil {
-		return err
-	}
 	a := r.actor.Account
-	if f == formatJSON {
-		return writeJSON(r.env.Stdout, whoamiJSON{AccountID: a.ID, Name: a.Name, Email: a.Email, Admin: a.IsAdmin,
-			Fingerprint: r.actor.Fingerprint, CreatedAt: timestamp(a.CreatedAt)})
-	}
-	t := newTable(r.env.Stdout, []int{0, 60}, "FIELD", "VALUE")
-	t.row("account", strconv.FormatInt(a.ID, 10))
-	t.row("name", a.Name)
-	t.row("email", a.Email)
-	t.row("admin", yesNo(a.IsAdmin))
-	t.row("key", r.actor.Fingerprint)
-	t.row("since", shortTime(a.CreatedAt))
-	return t.flush()
+	return r.show(out, view{
+		json: whoamiJSON{AccountID: a.ID, Name: a.Name, Email: a.Email, Admin: a.IsAdmin,
+			Fingerprint: r.actor.Fingerprint, CreatedAt: timestamp(a.CreatedAt)},
+		table: func(w io.Writer) error {
+			t := newTable(w, []int{0, 60}, "FIELD", "VALUE")
+			t.row("account", strconv.FormatInt(a.ID, 10))
+			t.row("name", a.Name)
+			t.row("email", a.Email)
+			t.row("admin", yesNo(a.IsAdmin))
+			t.row("key", r.actor.Fingerprint)
+			t.row("since", shortTime(a.CreatedAt))
+			return t.flush()
+		}})
 }
 
 type storeJSON struct {
@@ -124,51 +122,49 @@ var storeCSVHeader = []string{"id", "etsy_shop_id", "name", "role", "status", "c
 
 func runStores(r *runner, c *invocation) error {
 	fs := c.flags(r)
-	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
+	out := c.output(fs, formatTable, formatCSV, formatJSON)
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	f, err := checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
-	if err != nil {
 		return err
 	}
 	views, err := r.app.Stores(r.ctx, r.actor)
 	if err != nil {
 		return err
 	}
-	out := make([]storeJSON, len(views))
+	items := make([]storeJSON, len(views))
 	for i, v := range views {
-		out[i] = storeJSON{ID: v.ID, EtsyShopID: v.EtsyShopID, Name: v.Name, Role: string(v.Role), Status: string(v.Status),
+		items[i] = storeJSON{ID: v.ID, EtsyShopID: v.EtsyShopID, Name: v.Name, Role: string(v.Role), Status: string(v.Status),
 			Currency: v.Currency, Sandbox: v.IsSandbox, LastSyncAt: optTime(v.LastSyncAt), LastError: v.LastError}
 	}
-	switch f {
-	case formatJSON:
-		return writeJSON(r.env.Stdout, out)
-	case formatCSV:
-		recs := make([][]string, len(out))
-		for i, s := range out {
-			recs[i] = []string{strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.EtsyShopID, 10), s.Name, s.Role, s.Status,
-				s.Currency, strconv.FormatBool(s.Sandbox), timestamp(views[i].LastSyncAt), s.LastError}
-		}
-		return writeCSV(r.env.Stdout, storeCSVHeader, recs)
-	}
-	if len(out) == 0 {
-		r.notef("no stores yet: connect your Etsy shop in the TUI (ssh without a command)")
-		return nil
-	}
-	t := newTable(r.env.Stdout, []int{0, 0, 40, 0, 0, 0, 0, 60}, "ID", "SHOP", "NAME", "ROLE", "STATUS", "CURRENCY", "LAST SYNC", "LAST ERROR")
-	for i, s := range out {
-		name := s.Name
-		if s.Sandbox {
-			name += " (sandbox)"
-		}
-		t.row(strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.EtsyShopID, 10), name, s.Role, s.Status, s.Currency,
-			shortTime(views[i].LastSyncAt), s.LastError)
-	}
-	return t.flush()
+	return r.show(out, view{json: items, csvHeader: storeCSVHeader,
+		csv: func() [][]string {
+			recs := make([][]string, len(items))
+			for i, s := range items {
+				recs[i] = []string{strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.EtsyShopID, 10), s.Name, s.Role, s.Status,
+					s.Currency, strconv.FormatBool(s.Sandbox), timestamp(views[i].LastSyncAt), s.LastError}
+			}
+			return recs
+		},
+		table: func(w io.Writer) error {
+			if len(items) == 0 {
+				r.notef("no stores yet: connect your Etsy shop in the TUI (ssh without a command)")
+				return nil
+			}
+			t := newTable(w, []int{0, 0, 40, 0, 0, 0, 0, 60}, "ID", "SHOP", "NAME", "ROLE", "STATUS", "CURRENCY", "LAST SYNC", "LAST ERROR")
+			for i, s := range items {
+				name := s.Name
+				if s.Sandbox {
+					name += " (sandbox)"
+				}
+				t.row(strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.EtsyShopID, 10), name, s.Role, s.Status, s.Currency,
+					shortTime(views[i].LastSyncAt), s.LastError)
+			}
+			return t.flush()
+		}})
 }
 
-const stockRefHelp = `Name the row by its SKU (a SKU shared by several rows changes them all),
-by a listing id when the listing has one row, or as listing_id:product where
-product is a SKU, a variation (e.g. "Colour: blue") or a 1-based position.
-The change is recorded in the audit trail and queued for Etsy.`
+const stockRefHelp = `Name the row by its SKU (a SKU shared by several rows changes them all,
+and says so), by a listing id when the listing has one row, or as
+listing_id:product where product is the product_id an export prints, a SKU,
+a variation (e.g. "Colour: blue") or a 1-based position in Etsy's order (the
+TUI's). --dry-run prints what would change and changes nothing. The change is
+recorded in the audit trail and queued for Etsy.`

@@ -2,6 +2,7 @@
 package command
 
 import (
+	"io"
 	"strconv"
 	"strings"
 
@@ -12,7 +13,14 @@ const inventoryHelp = `One line per listing × variation. QUANTITY is what you s
 your edit while it waits for Etsy, else Etsy's count. --low keeps rows at or
 below their low-stock threshold; --filter keeps rows whose SKU, title,
 variation or listing id contains TEXT. The csv format starts with the
-columns sku,quantity, so an edited export can be fed to stock import.`
+columns sku,quantity, so an edited export can be fed to stock import.
+` + csvSafetyHelp
+
+// csvSafetyHelp explains what CSV output does to text for spreadsheets.
+const csvSafetyHelp = `CSV cells that start with =, +, -, @, a tab or a carriage return (and are
+not numbers) get a leading ' so a spreadsheet shows them instead of running
+them as formulas; bidi controls show as <U+202E>. stock import reads both
+back to the original text. --raw gives the exact text instead.`
 
 // inventoryJSON is one row as commands print it. The field names are part
 // of the command's contract: scripts read them.
@@ -63,14 +71,10 @@ func pushStatus(r store.InventoryRow) string {
 func runInventory(r *runner, c *invocation) error {
 	fs := c.flags(r)
 	storeRef := storeFlag(fs)
-	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
+	out := c.output(fs, formatTable, formatCSV, formatJSON)
 	low := fs.Bool("low", false, "only rows at or below their low-stock threshold")
 	filter := fs.String("filter", "", "only rows whose SKU, title, variation or listing id contains `TEXT`")
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	f, err := checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
-	if err != nil {
 		return err
 	}
 	m, err := r.resolveStore(*storeRef)
@@ -97,35 +101,35 @@ func runInventory(r *runner, c *invocation) error {
 		}
 		items = append(items, inventoryItem(row))
 	}
-	switch f {
-	case formatJSON:
-		return writeJSON(r.env.Stdout, items)
-	case formatCSV:
-		recs := make([][]string, len(items))
-		for i, it := range items {
-			updated := ""
-			if it.UpdatedAt != nil {
-				updated = *it.UpdatedAt
+	return r.show(out, view{json: items, csvHeader: inventoryCSVHeader,
+		csv: func() [][]string {
+			recs := make([][]string, len(items))
+			for i, it := range items {
+				updated := ""
+				if it.UpdatedAt != nil {
+					updated = *it.UpdatedAt
+				}
+				recs[i] = []string{it.SKU, strconv.Itoa(it.Quantity), strconv.Itoa(it.EtsyQuantity), strconv.FormatBool(it.Pending),
+					it.PushStatus, it.PushError, strconv.FormatInt(it.ListingID, 10), strconv.FormatInt(it.ProductID, 10),
+					it.Title, it.Variation, it.State, it.Price, it.Currency, strconv.Itoa(it.Threshold), strconv.FormatBool(it.Low),
+					it.URL, updated}
 			}
-			recs[i] = []string{it.SKU, strconv.Itoa(it.Quantity), strconv.Itoa(it.EtsyQuantity), strconv.FormatBool(it.Pending),
-				it.PushStatus, it.PushError, strconv.FormatInt(it.ListingID, 10), strconv.FormatInt(it.ProductID, 10),
-				it.Title, it.Variation, it.State, it.Price, it.Currency, strconv.Itoa(it.Threshold), strconv.FormatBool(it.Low),
-				it.URL, updated}
-		}
-		return writeCSV(r.env.Stdout, inventoryCSVHeader, recs)
-	}
-	if len(items) == 0 {
-		r.notef("no rows match")
-		return nil
-	}
-	t := newTable(r.env.Stdout, []int{24, 0, 0, 0, 12, 40, 30}, "SKU", "QTY", "ETSY", "LISTING", "STATUS", "TITLE", "VARIATION")
-	for _, it := range items {
-		status := it.PushStatus
-		if it.Low {
-			status += " low"
-		}
-		t.row(it.SKU, strconv.Itoa(it.Quantity), strconv.Itoa(it.EtsyQuantity), strconv.FormatInt(it.ListingID, 10),
-			status, it.Title, it.Variation)
-	}
-	return t.flush()
+			return recs
+		},
+		table: func(w io.Writer) error {
+			if len(items) == 0 {
+				r.notef("no rows match")
+				return nil
+			}
+			t := newTable(w, []int{24, 0, 0, 0, 12, 40, 30}, "SKU", "QTY", "ETSY", "LISTING", "STATUS", "TITLE", "VARIATION")
+			for _, it := range items {
+				status := it.PushStatus
+				if it.Low {
+					status += " low"
+				}
+				t.row(it.SKU, strconv.Itoa(it.Quantity), strconv.Itoa(it.EtsyQuantity), strconv.FormatInt(it.ListingID, 10),
+					status, it.Title, it.Variation)
+			}
+			return t.flush()
+		}})
 }

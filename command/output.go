@@ -3,8 +3,8 @@
 package command
 
 import (
+	"bufio"
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
@@ -27,25 +28,73 @@ const (
 	formatJSON  format = "json"
 )
 
-// formatFlag declares --format on fs, defaulting to table.
-func formatFlag(fs *flag.FlagSet, allowed ...format) *string {
+// output is a command's --format flag, and --raw where CSV is offered.
+// The invocation checks it when its flags are parsed.
+type output struct {
+	allowed []format
+	value   *string
+	raw     *bool
+	format  format
+}
+
+// output declares --format on fs, defaulting to table, and --raw when CSV
+// is among the allowed formats.
+func (c *invocation) output(fs *flag.FlagSet, allowed ...format) *output {
+	o := &output{allowed: allowed, value: fs.String("format", string(formatTable), "output format: "+formatNames(allowed))}
+	if slices.Contains(allowed, formatCSV) {
+		o.raw = fs.Bool("raw", false, "csv: the exact text, for programs; cells a spreadsheet would run as formulas are not neutralised")
+	}
+	c.out = o
+	return o
+}
+
+func formatNames(allowed []format) string {
 	names := make([]string, len(allowed))
 	for i, a := range allowed {
 		names[i] = string(a)
 	}
-	return fs.String("format", string(formatTable), "output format: "+strings.Join(names, ", "))
+	return strings.Join(names, ", ")
+}
+
+func (o *output) check(c *invocation) error {
+	f := format(strings.ToLower(strings.TrimSpace(*o.value)))
+	if !slices.Contains(o.allowed, f) {
+		return usagef(c, "unknown format %q: choose %s", safetext.Clean(*o.value), formatNames(o.allowed))
+	}
+	o.format = f
+	return nil
+}
+
+// view is one command's result in each format it offers: the value JSON
+// encodes, the CSV header and records, and the table for people.
+type view struct {
+	json      any
+	csvHeader []string
+	csv       func() [][]string
+	table     func(w io.Writer) error
+}
+
+// show writes v in the format the command was asked for.
+func (r *runner) show(o *output, v view) error {
+	switch o.format {
+	case formatJSON:
+		return writeJSON(r.env.Stdout, v.json)
+	case formatCSV:
+		return writeCSV(r.env.Stdout, v.csvHeader, v.csv(), o.raw != nil && *o.raw)
+	}
+	return v.table(r.env.Stdout)
+}
+
+// formatFlag and checkFormat are the older form of invocation.output, for
+// commands that check --format themselves.
+func formatFlag(fs *flag.FlagSet, allowed ...format) *string {
+	return fs.String("format", string(formatTable), "output format: "+formatNames(allowed))
 }
 
 func checkFormat(c *invocation, v string, allowed ...format) (format, error) {
-	f := format(strings.ToLower(strings.TrimSpace(v)))
-	if !slices.Contains(allowed, f) {
-		names := make([]string, len(allowed))
-		for i, a := range allowed {
-			names[i] = string(a)
-		}
-		return "", usagef(c, "unknown format %q: choose %s", safetext.Clean(v), strings.Join(names, ", "))
-	}
-	return f, nil
+	o := &output{allowed: allowed, value: &v}
+	err := o.check(c)
+	return o.format, err
 }
 
 // table writes aligned columns. Every cell passes the sanitiser and is cut
@@ -82,27 +131,47 @@ func (t *table) row(cells ...string) {
 func (t *table) flush() error { return t.tw.Flush() }
 
 // writeCSV writes a header and records per RFC 4180 (CRLF line ends, as
-// spreadsheets expect). Cells keep their exact text, quoted as needed,
-// except for terminal control characters: CSV has no way to escape them,
-// a CSV printed to the terminal would run them (ESC starts a sequence that
-// can write the clipboard), and no real title or SKU holds one. Tabs and
-// line breaks stay.
-func writeCSV(w io.Writer, header []string, records [][]string) error {
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(header); err != nil {
-		return err
-	}
+// spreadsheets expect). Cells keep their text, quoted as needed, except for
+// terminal control characters: CSV has no way to escape them, a CSV printed
+// to the terminal would run them (ESC starts a sequence that can write the
+// clipboard), and no real title or SKU holds one. Tabs and line breaks
+// stay. Unless raw, every cell also passes safetext.CSVCell: a cell a
+// spreadsheet would run as a formula is neutralised and bidi controls are
+// marked, reversibly, so stock import still reads the text back exactly.
+func writeCSV(w io.Writer, header []string, records [][]string, raw bool) error {
+	bw := bufio.NewWriter(w)
+	writeCSVRecord(bw, header)
 	for _, rec := range records {
 		for i, c := range rec {
-			rec[i] = dropControls(c)
+			c = dropControls(c)
+			if !raw {
+				c = safetext.CSVCell(c)
+			}
+			rec[i] = c
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+		writeCSVRecord(bw, rec)
 	}
-	cw.Flush()
-	return cw.Error()
+	return bw.Flush()
+}
+
+// writeCSVRecord writes one record. A field is quoted when it holds a
+// comma, quote or line break (RFC 4180), a leading or trailing space, or a
+// semicolon: spreadsheets set to a semicolon-separated locale would split
+// an unquoted field there and could read what follows as a new cell.
+func writeCSVRecord(w *bufio.Writer, rec []string) {
+	for i, f := range rec {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		if f == "" || !strings.ContainsAny(f, ",\";\r\n") && f[0] != ' ' && f[len(f)-1] != ' ' {
+			w.WriteString(f)
+			continue
+		}
+		w.WriteByte('"')
+		w.WriteString(strings.ReplaceAll(f, `"`, `""`))
+		w.WriteByte('"')
+	}
+	w.WriteString("\r\n")
 }
 
 // dropControls removes C0 controls other than tab, CR and LF, DEL, and C1
@@ -128,7 +197,7 @@ func writeJSON(w io.Writer, v any) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(escapeC1(b), '\n'))
+	_, err = w.Write(append(escapeJSON(b), '\n'))
 	return err
 }
 
@@ -138,27 +207,31 @@ func writeJSONLine(w io.Writer, v any) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(escapeC1(b), '\n'))
+	_, err = w.Write(append(escapeJSON(b), '\n'))
 	return err
 }
 
-// escapeC1 writes U+0080..U+009F as \u escapes. encoding/json escapes the
-// C0 controls but passes these through as raw UTF-8, and some terminals act
-// on them (U+009B starts a CSI) when a person runs a command without
-// redirecting its output. Escaped, the JSON holds the same text. They can
-// only appear inside JSON strings, so a byte-level rewrite is safe.
-func escapeC1(b []byte) []byte {
-	if !bytes.Contains(b, []byte{0xc2}) {
+// escapeJSON writes U+0080..U+009F and the bidi controls as \u escapes.
+// encoding/json escapes the C0 controls but passes these through as raw
+// UTF-8: some terminals act on C1 controls (U+009B starts a CSI) when a
+// person runs a command without redirecting its output, and bidi controls
+// (U+202E) make a SKU or title display as something it is not. Escaped,
+// the JSON holds the same text. They can only appear inside JSON strings,
+// so a rune-level rewrite is safe.
+func escapeJSON(b []byte) []byte {
+	needs := func(r rune) bool { return (r >= 0x80 && r <= 0x9f) || safetext.IsBidiControl(r) }
+	if bytes.IndexFunc(b, needs) < 0 {
 		return b
 	}
 	out := make([]byte, 0, len(b)+16)
-	for i := 0; i < len(b); i++ {
-		if b[i] == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f {
-			out = fmt.Appendf(out, `\u%04x`, b[i+1])
-			i++
-			continue
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if needs(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[:size]...)
 		}
-		out = append(out, b[i])
+		b = b[size:]
 	}
 	return out
 }

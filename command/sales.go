@@ -3,6 +3,7 @@ package command
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +14,8 @@ import (
 const salesHelp = `--since takes a number of days (7d), hours (12h) or a date (2026-03-01, UTC)
 or an RFC 3339 time; the default is 30d. The table shows one line per
 receipt; csv has one line per item sold, with its receipt's fields, for
-spreadsheets; json nests the items in their receipts.`
+spreadsheets; json nests the items in their receipts.
+` + csvSafetyHelp
 
 type receiptJSON struct {
 	ReceiptID int64             `json:"receipt_id"`
@@ -70,12 +72,8 @@ func runSales(r *runner, c *invocation) error {
 	fs := c.flags(r)
 	storeRef := storeFlag(fs)
 	since := fs.String("since", "30d", "how far back: `7d|12h|DATE`")
-	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
+	out := c.output(fs, formatTable, formatCSV, formatJSON)
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	f, err := checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
-	if err != nil {
 		return err
 	}
 	from, err := parseSince(*since, time.Now())
@@ -90,53 +88,56 @@ func runSales(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	out := make([]receiptJSON, len(receipts))
+	items := make([]receiptJSON, len(receipts))
 	for i, rc := range receipts {
-		out[i] = receiptJSON{ReceiptID: rc.EtsyReceiptID, CreatedAt: timestamp(rc.CreatedAt), UpdatedAt: optTime(rc.UpdatedAt),
+		items[i] = receiptJSON{ReceiptID: rc.EtsyReceiptID, CreatedAt: timestamp(rc.CreatedAt), UpdatedAt: optTime(rc.UpdatedAt),
 			Status: rc.Status, Buyer: rc.BuyerName, Message: rc.Message, Paid: rc.IsPaid, Shipped: rc.IsShipped,
 			Total: money(rc.Total), Currency: rc.Total.Currency, Items: make([]receiptItemJSON, len(rc.Items))}
 		for j, it := range rc.Items {
-			out[i].Items[j] = receiptItemJSON{TransactionID: it.EtsyTransactionID, ListingID: it.EtsyListingID,
+			items[i].Items[j] = receiptItemJSON{TransactionID: it.EtsyTransactionID, ListingID: it.EtsyListingID,
 				ProductID: it.EtsyProductID, SKU: it.SKU, Title: it.Title, Variation: it.Variation, Quantity: it.Quantity,
 				Price: money(it.Price), Currency: it.Price.Currency}
 		}
 	}
-	switch f {
-	case formatJSON:
-		return writeJSON(r.env.Stdout, out)
-	case formatCSV:
-		var recs [][]string
-		for _, rc := range out {
-			head := []string{strconv.FormatInt(rc.ReceiptID, 10), rc.CreatedAt, rc.Status, rc.Buyer, strconv.FormatBool(rc.Paid),
-				strconv.FormatBool(rc.Shipped), rc.Total, rc.Currency}
-			if len(rc.Items) == 0 {
-				recs = append(recs, append(head, "", "", "", "", "", "", ""))
+	return r.show(out, view{json: items, csvHeader: salesCSVHeader,
+		csv: func() [][]string { return salesCSV(items) },
+		table: func(w io.Writer) error {
+			if len(items) == 0 {
+				r.notef("no sales since %s", shortTime(from))
+				return nil
 			}
-			for _, it := range rc.Items {
-				recs = append(recs, append(append([]string{}, head...), strconv.FormatInt(it.TransactionID, 10),
-					strconv.FormatInt(it.ListingID, 10), it.SKU, it.Title, it.Variation, strconv.Itoa(it.Quantity), it.Price))
+			t := newTable(w, []int{0, 0, 24, 0, 0, 0, 50}, "RECEIPT", "DATE", "BUYER", "STATUS", "ITEMS", "TOTAL", "WHAT")
+			for i, rc := range items {
+				units := 0
+				var what []string
+				for _, it := range rc.Items {
+					units += it.Quantity
+					label := it.SKU
+					if label == "" {
+						label = it.Title
+					}
+					what = append(what, fmt.Sprintf("%d× %s", it.Quantity, label))
+				}
+				t.row(strconv.FormatInt(rc.ReceiptID, 10), shortTime(receipts[i].CreatedAt), rc.Buyer, rc.Status,
+					strconv.Itoa(units), rc.Total+" "+rc.Currency, strings.Join(what, ", "))
 			}
+			return t.flush()
+		}})
+}
+
+// salesCSV has one record per item sold, with its receipt's fields.
+func salesCSV(receipts []receiptJSON) [][]string {
+	var recs [][]string
+	for _, rc := range receipts {
+		head := []string{strconv.FormatInt(rc.ReceiptID, 10), rc.CreatedAt, rc.Status, rc.Buyer, strconv.FormatBool(rc.Paid),
+			strconv.FormatBool(rc.Shipped), rc.Total, rc.Currency}
+		if len(rc.Items) == 0 {
+			recs = append(recs, append(head, "", "", "", "", "", "", ""))
 		}
-		return writeCSV(r.env.Stdout, salesCSVHeader, recs)
-	}
-	if len(out) == 0 {
-		r.notef("no sales since %s", shortTime(from))
-		return nil
-	}
-	t := newTable(r.env.Stdout, []int{0, 0, 24, 0, 0, 0, 50}, "RECEIPT", "DATE", "BUYER", "STATUS", "ITEMS", "TOTAL", "WHAT")
-	for i, rc := range out {
-		units := 0
-		var what []string
 		for _, it := range rc.Items {
-			units += it.Quantity
-			label := it.SKU
-			if label == "" {
-				label = it.Title
-			}
-			what = append(what, fmt.Sprintf("%d× %s", it.Quantity, label))
+			recs = append(recs, append(append([]string{}, head...), strconv.FormatInt(it.TransactionID, 10),
+				strconv.FormatInt(it.ListingID, 10), it.SKU, it.Title, it.Variation, strconv.Itoa(it.Quantity), it.Price))
 		}
-		t.row(strconv.FormatInt(rc.ReceiptID, 10), shortTime(receipts[i].CreatedAt), rc.Buyer, rc.Status,
-			strconv.Itoa(units), rc.Total+" "+rc.Currency, strings.Join(what, ", "))
 	}
-	return t.flush()
+	return recs
 }

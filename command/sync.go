@@ -4,6 +4,7 @@ package command
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -159,12 +160,8 @@ func runSyncLog(r *runner, c *invocation) error {
 	fs := c.flags(r)
 	storeRef := storeFlag(fs)
 	limit := fs.Int("limit", 20, "how many runs, newest first (at most 500)")
-	formatV := formatFlag(fs, formatTable, formatJSON)
+	out := c.output(fs, formatTable, formatJSON)
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	f, err := checkFormat(c, *formatV, formatTable, formatJSON)
-	if err != nil {
 		return err
 	}
 	if *limit < 1 || *limit > 500 {
@@ -178,18 +175,21 @@ func runSyncLog(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	out := make([]syncRunJSON, len(runs))
+	items := make([]syncRunJSON, len(runs))
 	for i, s := range runs {
-		out[i] = syncRunItem(s)
+		items[i] = syncRunItem(s)
 	}
-	if f == formatJSON {
-		return writeJSON(r.env.Stdout, out)
-	}
-	if len(out) == 0 {
-		r.notef("no syncs yet")
-		return nil
-	}
-	t := newTable(r.env.Stdout, []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 60},
+	return r.show(out, view{json: items, table: func(w io.Writer) error {
+		if len(items) == 0 {
+			r.notef("no syncs yet")
+			return nil
+		}
+		return syncRunTable(w, runs)
+	}})
+}
+
+func syncRunTable(w io.Writer, runs []store.SyncRun) error {
+	t := newTable(w, []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 60},
 		"RUN", "STARTED", "KIND", "TRIGGER", "RESULT", "TOOK", "LISTINGS", "RECEIPTS", "CALLS", "ERROR")
 	for _, s := range runs {
 		took := ""

@@ -18,6 +18,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/stockroom/stockroom/etsy"
@@ -43,10 +46,29 @@ var (
 )
 
 // DeniedError is Etsy's error redirect (the seller chose Deny, or Etsy
-// refused the request). Code is the RFC 6749 error code.
+// refused the request). Code is one of the RFC 6749 §4.1.2.1 error codes,
+// or UnknownErrorCode: the redirect's parameters are whatever the link
+// said, and an attacker can write "call support at evil.example" there, so
+// no text from it is kept.
 type DeniedError struct {
-	Code        string
-	Description string
+	Code string
+}
+
+// UnknownErrorCode stands for an error= value outside RFC 6749's list.
+const UnknownErrorCode = "unknown"
+
+// oauthErrorCodes are the error codes of an authorization response (RFC
+// 6749 §4.1.2.1).
+var oauthErrorCodes = []string{"invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type",
+	"invalid_scope", "server_error", "temporarily_unavailable"}
+
+// OAuthErrorCode returns code when it is one of RFC 6749's, else
+// UnknownErrorCode.
+func OAuthErrorCode(code string) string {
+	if slices.Contains(oauthErrorCodes, code) {
+		return code
+	}
+	return UnknownErrorCode
 }
 
 func (e *DeniedError) Error() string {
@@ -87,6 +109,9 @@ type Config struct {
 	Now    func() time.Time
 	// IsSandbox marks stores connected through a sandbox Etsy.
 	IsSandbox bool
+	// PublicURL is Stockroom's public base URL. When set, ShortLink gives a
+	// short link on it that redirects to Etsy's consent page.
+	PublicURL string
 	// StateTTL is how long a connect link stays valid. Default 10 minutes.
 	StateTTL time.Duration
 	// PollInterval is how often Wait re-reads the state, to see an attempt
@@ -157,15 +182,53 @@ func (f *Flow) Start(ctx context.Context, accountID int64, keyFingerprint string
 		return "", "", fmt.Errorf("connect: save state: %w", err)
 	}
 	f.log.Info("connect started", "account", accountID)
+	if short := f.ShortLink(state); short != "" {
+		return short, state, nil
+	}
 	return f.cfg.Etsy.AuthCodeURL(state, verifier), state, nil
 }
 
+// ShortLink is a short link to the consent page of the attempt state:
+// Etsy's URL runs to some 300 characters, too long to print on one
+// terminal line (copied across lines it breaks) or to fit a QR code on an
+// 80×24 terminal. It is "" when no PublicURL is configured.
+func (f *Flow) ShortLink(state string) string {
+	if f.cfg.PublicURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(f.cfg.PublicURL, "/") + "/c/" + url.PathEscape(state)
+}
+
+// AuthURL is Etsy's consent URL of a connect attempt that is still open,
+// for the short link to redirect to.
+func (f *Flow) AuthURL(ctx context.Context, state string) (string, error) {
+	if state == "" {
+		return "", ErrMissingState
+	}
+	o, err := f.cfg.Store.OAuthStateGet(ctx, state)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "", ErrUnknownState
+	case err != nil:
+		return "", fmt.Errorf("connect: get state: %w", err)
+	case !o.ConsumedAt.IsZero():
+		return "", ErrUsed
+	case !f.cfg.Now().Before(o.ExpiresAt):
+		return "", ErrExpired
+	}
+	verifier, err := f.cfg.Keyring.Open(o.CodeVerifier, verifierAD(o.State))
+	if err != nil {
+		return "", fmt.Errorf("connect: open verifier: %w", err)
+	}
+	return f.cfg.Etsy.AuthCodeURL(state, string(verifier)), nil
+}
+
 // CallbackParams is the query of Etsy's redirect to the callback.
+// Its error_description is not read: it is free text anyone can write.
 type CallbackParams struct {
-	State            string
-	Code             string
-	Error            string
-	ErrorDescription string
+	State string
+	Code  string
+	Error string
 }
 
 // Callback handles Etsy's redirect: it consumes the state, exchanges the
@@ -189,8 +252,8 @@ func (f *Flow) Callback(ctx context.Context, p CallbackParams) (confirmToken str
 	}
 	// From here the state is ours alone; every failure closes it.
 	if p.Error != "" {
-		derr := &DeniedError{Code: p.Error, Description: p.ErrorDescription}
-		return "", f.fail(ctx, o, derr, "denied on Etsy ("+p.Error+")")
+		derr := &DeniedError{Code: OAuthErrorCode(p.Error)}
+		return "", f.fail(ctx, o, derr, "denied on Etsy ("+derr.Code+")")
 	}
 	if p.Code == "" {
 		return "", f.fail(ctx, o, ErrMissingCode, "no authorization code")

@@ -11,18 +11,27 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	gossh "golang.org/x/crypto/ssh"
 )
 
 // LoadOrCreateHostKey reads the host key at path, or creates an ed25519 key
-// there (mode 0600) when no file exists. An existing file that cannot be read
+// there (mode 0600) when no file exists. A key readable by group or others
+// is refused with the chmod that fixes it. An existing file that cannot be read
 // or parsed is an error, never a reason to make a new key: a new key would
 // change the server's identity, and every client would see a host key
 // mismatch warning. created tells whether the key is new.
 func LoadOrCreateHostKey(path string) (signer gossh.Signer, created bool, err error) {
 	if path == "" {
 		return nil, false, errors.New("ssh host key: no path configured")
+	}
+	if info, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+		// Whoever can read the key can pose as this server; refusing makes
+		// the operator fix it (and consider the key exposed) instead of
+		// running on quietly.
+		return nil, false, fmt.Errorf("ssh host key %s is accessible by other users (mode %04o); run: chmod 600 %s",
+			path, info.Mode().Perm(), path)
 	}
 	data, err := os.ReadFile(path)
 	switch {

@@ -20,6 +20,9 @@ type action struct {
 	run   func() tea.Cmd
 }
 
+// paletteWidth is the palette dialog's widest.
+const paletteWidth = 70
+
 type palette struct {
 	input   textinput.Model
 	all     []action
@@ -30,6 +33,8 @@ type palette struct {
 
 func newPalette(s *common.Styles, actions []action) *palette {
 	p := &palette{input: common.NewInput(s, ": ", "type to filter actions", 60), all: actions}
+	// Without a width the input shows one letter of its placeholder.
+	p.input.SetWidth(paletteWidth - 8)
 	p.input.Focus()
 	p.filter()
 	return p
@@ -106,7 +111,7 @@ func (p *palette) view(s *common.Styles, width, height int) string {
 	if len(p.shown) == 0 {
 		b.WriteString("\n" + s.Muted.Render("no action matches"))
 	}
-	return s.Dialog.Width(min(width, 70)).Render(b.String())
+	return s.Dialog.Width(min(width, paletteWidth)).Render(b.String())
 }
 
 // bindingActions turns a screen's help into palette entries that press the

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,6 +74,7 @@ type Model struct {
 	storeID   int64
 	storeName string
 	sub       *hub.Subscription
+	adminSub  *hub.Subscription // every store's events, for the admin screen
 
 	palette  *palette
 	showHelp bool
@@ -146,6 +148,14 @@ func (m *Model) start() tea.Cmd {
 		cmds = append(cmds, s.comp.Init())
 	}
 	c := m.c.Copy()
+	if c.Actor.Account.IsAdmin {
+		// The admin screen shows every store: it follows their events on
+		// a subscription of its own.
+		cmds = append(cmds, func() tea.Msg {
+			sub, err := c.App.AdminSubscribe(c.Ctx, c.Actor)
+			return adminSubMsg{sub: sub, err: err}
+		})
+	}
 	cmds = append(cmds, func() tea.Msg {
 		stores, err := c.App.Stores(c.Ctx, c.Actor)
 		if err != nil || len(stores) == 0 {
@@ -276,7 +286,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.sub, m.storeName = msg.sub, msg.name
 		return m, m.waitLive(msg.sub)
+	case adminSubMsg:
+		if msg.err != nil {
+			return m, nil // not an admin (any more): the screen says so
+		}
+		m.adminSub = msg.sub
+		return m, m.waitLive(msg.sub)
 	case liveMsg:
+		if msg.sub == m.adminSub && m.adminSub != nil {
+			if !msg.ok {
+				return m, nil
+			}
+			return m, tea.Batch(m.waitLive(msg.sub), m.sendTo("admin", common.LiveMsg{Event: msg.event}))
+		}
 		if msg.sub != m.sub || !msg.ok {
 			return m, nil
 		}
@@ -317,6 +339,24 @@ func (m *Model) updateCurrentAll(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	return m.broadcast(msg)
+}
+
+// adminSubMsg is the admin screen's subscription, or why there is none.
+type adminSubMsg struct {
+	sub *hub.Subscription
+	err error
+}
+
+// sendTo gives msg to the screen called name only.
+func (m *Model) sendTo(name string, msg tea.Msg) tea.Cmd {
+	for _, s := range m.screens {
+		if s.name == name {
+			var cmd tea.Cmd
+			s.comp, cmd = s.comp.Update(msg)
+			return cmd
+		}
+	}
+	return nil
 }
 
 func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
@@ -628,26 +668,21 @@ func (m *Model) globalHelp(cur common.Component) []key.Binding {
 		return m.sessionHelp(cur)
 	}
 	k := m.c.Keys
-	return append([]key.Binding{k.NextTab, k.PrevTab, k.Screen1, k.Screen2}, m.sessionHelp(cur)...)
+	out := []key.Binding{k.NextTab, k.PrevTab}
+	screenKeys := []key.Binding{k.Screen1, k.Screen2, k.Screen3, k.Screen4, k.Screen5, k.Screen6, k.Screen7}
+	out = append(out, screenKeys[:min(len(m.screens), len(screenKeys))]...)
+	return append(out, m.sessionHelp(cur)...)
 }
 
 // header is the tabs on the left and who and where on the right.
 func (m *Model) header() string {
 	st := m.c.Styles
-	var tabs strings.Builder
-	tabs.WriteString(st.Title.Render("Stockroom") + " ")
-	if m.signup != nil {
-		tabs.WriteString(st.ActiveTab.Render("Sign up"))
+	left := m.tabs(false)
+	if lipgloss.Width(left) > m.c.Width {
+		// Too narrow for every name: the other screens keep their
+		// number, so none disappears off the edge.
+		left = m.tabs(true)
 	}
-	for i, s := range m.screens {
-		label := fmt.Sprintf("%d %s", i+1, s.title)
-		if i == m.active {
-			tabs.WriteString(st.ActiveTab.Render(label))
-		} else {
-			tabs.WriteString(st.Tab.Render(label))
-		}
-	}
-	left := tabs.String()
 	room := m.c.Width - lipgloss.Width(left) - 1
 	if m.signup != nil || room < 8 {
 		return left
@@ -658,6 +693,31 @@ func (m *Model) header() string {
 	}
 	right := st.Muted.Render(safetext.Line(who, room))
 	return left + strings.Repeat(" ", max(room-lipgloss.Width(right)+1, 1)) + right
+}
+
+// tabs is the tab bar: the product name and a tab per screen, named, or
+// only numbered but the active one when short.
+func (m *Model) tabs(short bool) string {
+	st := m.c.Styles
+	var tabs strings.Builder
+	if !short {
+		tabs.WriteString(st.Title.Render("Stockroom") + " ")
+	}
+	if m.signup != nil {
+		tabs.WriteString(st.ActiveTab.Render("Sign up"))
+	}
+	for i, s := range m.screens {
+		label := fmt.Sprintf("%d %s", i+1, s.title)
+		switch {
+		case i == m.active:
+			tabs.WriteString(st.ActiveTab.Render(label))
+		case short:
+			tabs.WriteString(st.Tab.Render(strconv.Itoa(i + 1)))
+		default:
+			tabs.WriteString(st.Tab.Render(label))
+		}
+	}
+	return tabs.String()
 }
 
 // lineFit cleans and cuts text to width.

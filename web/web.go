@@ -47,6 +47,7 @@ func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /c/{state}", s.shortLink)
 	mux.HandleFunc("GET /oauth/callback", s.callback)
 	mux.HandleFunc("GET /oauth/confirm", s.confirmPage)
 	mux.HandleFunc("POST /oauth/confirm", s.confirm)
@@ -136,11 +137,23 @@ func cookieName(state string) string {
 	return "stockroom_connect_" + connect.FormToken(state)[:16]
 }
 
+// shortLink sends the browser on to Etsy's consent page: the TUI prints
+// this short link because Etsy's URL is too long to copy off a terminal
+// or to fit a QR code.
+func (s *server) shortLink(w http.ResponseWriter, r *http.Request) {
+	u, err := s.cfg.Connect.AuthURL(r.Context(), r.PathValue("state"))
+	if err != nil {
+		s.failure(w, err)
+		return
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
 func (s *server) callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	state := q.Get("state")
 	token, err := s.cfg.Connect.Callback(r.Context(), connect.CallbackParams{
-		State: state, Code: q.Get("code"), Error: q.Get("error"), ErrorDescription: q.Get("error_description"),
+		State: state, Code: q.Get("code"), Error: q.Get("error"),
 	})
 	if err != nil {
 		s.failure(w, err)
@@ -225,7 +238,11 @@ func (s *server) failure(w http.ResponseWriter, err error) {
 			Message: "You did not allow Stockroom to access your Etsy shop, so nothing was connected." + again})
 	case errors.As(err, &denied):
 		s.page(w, http.StatusBadRequest, messagePage{Title: "Etsy refused the request",
-			Message: "Etsy answered with the error “" + denied.Code + "”. Nothing was connected." + again})
+			Message: deniedMessage(denied.Code) + " Nothing was connected." + again})
+	case errors.Is(err, connect.ErrMissingCode):
+		s.page(w, http.StatusBadRequest, messagePage{Title: "Incomplete answer from Etsy",
+			Message: "Etsy sent you back with no authorization code, so there is nothing to connect. " +
+				"This happens when the link was changed or opened twice." + again})
 	case errors.Is(err, connect.ErrMissingState):
 		s.page(w, http.StatusBadRequest, messagePage{Title: "Incomplete link",
 			Message: "This link is missing its connect code. Open the link your terminal showed, as it is." + again})
@@ -258,6 +275,24 @@ func (s *server) failure(w http.ResponseWriter, err error) {
 		s.page(w, http.StatusInternalServerError, messagePage{Title: "Something went wrong",
 			Message: "Stockroom could not finish connecting your shop. Nothing was connected." + again})
 	}
+}
+
+// deniedMessage explains an RFC 6749 error code in our words. The code is
+// one connect.OAuthErrorCode allows, so the page never shows text from the
+// query, which anyone can write.
+func deniedMessage(code string) string {
+	why := map[string]string{
+		"invalid_request":           "the request was malformed",
+		"unauthorized_client":       "this Stockroom server's Etsy app may not ask for access this way",
+		"unsupported_response_type": "the request asked for an answer Etsy does not give",
+		"invalid_scope":             "the request asked for permissions Etsy does not grant this app",
+		"server_error":              "Etsy had an internal error",
+		"temporarily_unavailable":   "Etsy is busy or down for maintenance; try again in a few minutes",
+	}[code]
+	if why == "" {
+		return "Etsy answered with an error Stockroom does not know."
+	}
+	return "Etsy answered “" + code + "”: " + why + "."
 }
 
 type messagePage struct {

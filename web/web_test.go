@@ -83,6 +83,7 @@ type env struct {
 	keyring *seal.Keyring
 	hub     *hub.Hub
 	flow    *connect.Flow
+	flowCfg connect.Config
 	logs    *logBuffer
 	clock   *clock
 	ada     store.Account
@@ -140,10 +141,11 @@ func newEnv(t *testing.T) *env {
 	if e.keyring, err = seal.ParseKeyring(spec); err != nil {
 		t.Fatal(err)
 	}
-	e.flow = connect.New(connect.Config{
+	e.flowCfg = connect.Config{
 		Store: e.db, Keyring: e.keyring, Etsy: client, Hub: e.hub, Logger: log, Now: e.clock.Now, IsSandbox: true,
 		PollInterval: 20 * time.Millisecond,
-	})
+	}
+	e.flow = connect.New(e.flowCfg)
 	handler = web.New(web.Config{Store: e.db, Connect: e.flow, Logger: log, InsecureCookies: true})
 	return e
 }

@@ -199,11 +199,19 @@ func browserAddr(a string) string {
 	return net.JoinHostPort(host, port)
 }
 
-func ensureDataDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return &config.Error{Setting: "STOCKROOM_DATA_DIR", Reason: err.Error()}
+// ensureDataDir creates the data dir private, or makes it and everything in
+// it private again, logging each change: the operator should know that
+// files were readable by others, and for how long they may have been.
+func ensureDataDir(dir string, log *slog.Logger) error {
+	fixed, err := config.PrepareDataDir(dir)
+	if len(fixed) > 0 {
+		list := make([]string, len(fixed))
+		for i, c := range fixed {
+			list[i] = c.String()
+		}
+		log.Warn("data dir files were readable by other users: permissions corrected", "dir", dir, "corrected", list)
 	}
-	return nil
+	return err
 }
 
 // processName names this process among several sharing one database, in

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -62,7 +63,7 @@ func schemaDB(ctx context.Context, cfg *config.Config, create bool) (*sql.DB, mi
 	if cfg.DatabaseURL == "" {
 		path := sqlitePath(cfg.DataDir)
 		if create {
-			if err := ensureDataDir(cfg.DataDir); err != nil {
+			if err := ensureDataDir(cfg.DataDir, slog.New(slog.NewTextHandler(os.Stderr, nil))); err != nil {
 				return nil, "", nil, err
 			}
 		} else if _, err := os.Stat(path); err != nil {

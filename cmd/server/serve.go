@@ -34,7 +34,8 @@ import (
 // and stops with it.
 func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	log := newLogger(logOut, cfg.LogFormat, cfg.LogLevel, cfg.Secrets())
-	if err := ensureDataDir(cfg.DataDir); err != nil {
+	privateFiles()
+	if err := ensureDataDir(cfg.DataDir, log); err != nil {
 		return err
 	}
 	if cfg.DatabaseURL == "" {
@@ -122,7 +123,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		return err
 	}
 
-	flow := connect.New(connect.Config{Store: db, Keyring: keys, Etsy: client, Hub: h, IsSandbox: cfg.Demo(),
+	flow := connect.New(connect.Config{Store: db, Keyring: keys, Etsy: client, Hub: h, IsSandbox: cfg.Demo(), PublicURL: cfg.PublicURL,
 		Logger: log.With("component", "connect"),
 		OnConnected: func(ctx context.Context, st store.Store) error {
 			return db.queue.EnqueueSync(ctx, st.ID, store.SyncFull, store.TriggerManual)

@@ -7,7 +7,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -43,6 +45,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // instead of failing, foreign keys on, and IMMEDIATE transactions so a
 // transaction that reads then writes cannot deadlock on the upgrade.
 func OpenRaw(path string) (*sql.DB, error) {
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -59,6 +64,24 @@ func OpenRaw(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// createPrivate creates the database file with mode 0600 when it does not
+// exist. SQLite would create it 0644 (less the umask), readable by every
+// user of the machine, and it gives the -wal and -shm files the database
+// file's mode, so creating this one file right covers all three.
+func createPrivate(path string) error {
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // SQL returns the database handle (River's riversqlite driver uses it).

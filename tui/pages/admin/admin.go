@@ -46,6 +46,7 @@ type Model struct {
 	view    app.AdminView
 	seq     int
 	loading bool
+	stale   bool // events arrived during the load
 	err     error
 
 	section section
@@ -122,6 +123,12 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.lists[accounts].SetLen(len(m.view.Accounts))
 			m.lists[stores].SetLen(len(m.view.Stores))
 		}
+		if m.stale {
+			// Events came in while this load ran: one more load covers
+			// them all.
+			m.stale = false
+			return m, m.load()
+		}
 	case doneMsg:
 		if msg.err != nil {
 			m.status.Set(msg.err.Error(), true)
@@ -131,8 +138,15 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		return m, m.load()
 	case common.LiveMsg:
 		switch msg.Event.Kind {
-		case hub.AccountChanged, hub.SyncStarted, hub.SyncFinished, hub.StoreChanged:
-			if m.err == nil {
+		case hub.AccountChanged, hub.SyncStarted, hub.SyncFinished, hub.StoreChanged, hub.StockChanged:
+			// A push or a sync moves the budget too. Events during a load
+			// are coalesced into one more load, so a busy server costs one
+			// reload at a time.
+			switch {
+			case m.err != nil:
+			case m.loading:
+				m.stale = true
+			default:
 				return m, m.load()
 			}
 		}
@@ -194,11 +208,7 @@ func (m *Model) setDisabled(accountID int64, disabled bool, name string) tea.Cmd
 	}
 	text := fmt.Sprintf("Account %s %s.", safetext.Clean(name), verb)
 	return func() tea.Msg {
-		err := c.App.AdminSetDisabled(c.Ctx, actor, accountID, disabled)
-		if err != nil && accountID == actor.Account.ID {
-			err = fmt.Errorf("you cannot disable your own account: %w", err)
-		}
-		return doneMsg{text: text, err: err}
+		return doneMsg{text: text, err: c.App.AdminSetDisabled(c.Ctx, actor, accountID, disabled)}
 	}
 }
 

@@ -201,6 +201,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	case savedMsg:
 		return m, m.saved(msg)
 	case common.LiveMsg:
+		if msg.Event.Kind == hub.AccountChanged {
+			return m, m.load() // enabled again: drop the refusal shown
+		}
 		if msg.Event.StoreID != m.storeID {
 			return m, nil
 		}

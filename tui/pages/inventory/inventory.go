@@ -15,6 +15,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
@@ -79,6 +80,7 @@ type Model struct {
 	lines       map[*store.InventoryRow]string
 	linesStyles *common.Styles
 	lay         layout
+	need        need // the widest SKU and variation, for the layout
 }
 
 type historyPanel struct {
@@ -159,7 +161,7 @@ func (m *Model) SetSize(width, height int) {
 		clear(m.lines)
 	}
 	m.width, m.height = width, height
-	m.lay = newLayout(width)
+	m.lay = newLayout(width, m.need)
 	m.filter.SetWidth(max(width-4, 10))
 	m.clampOffset()
 }
@@ -179,6 +181,11 @@ func (m *Model) rebuild() {
 		}
 	}
 	sortOrder(m.order, m.rowAt, m.col, m.desc)
+	if n := measure(m.order, m.rowAt); n != m.need {
+		m.need = n
+		m.lay = newLayout(m.width, n)
+		clear(m.lines)
+	}
 	m.applyFilter(false)
 	m.moveTo(keep)
 }
@@ -355,6 +362,11 @@ func (m *Model) adopt(s *app.Snapshot) {
 }
 
 func (m *Model) live(e hub.Event) tea.Cmd {
+	if e.Kind == hub.AccountChanged && m.loadErr != nil && m.storeID != 0 {
+		// The account was enabled again, or its access changed: the
+		// refusal on screen may no longer hold.
+		return m.SetStore(m.storeID)
+	}
 	if m.snap == nil || e.StoreID != m.storeID {
 		return nil
 	}
@@ -479,6 +491,11 @@ func (m *Model) clearFilter() {
 func (m *Model) resort() {
 	keep := m.currentID()
 	sortOrder(m.order, m.rowAt, m.col, m.desc)
+	if n := measure(m.order, m.rowAt); n != m.need {
+		m.need = n
+		m.lay = newLayout(m.width, n)
+		clear(m.lines)
+	}
 	m.applyFilter(false)
 	m.moveTo(keep)
 }
@@ -540,6 +557,10 @@ func (m *Model) openEditor(mode editMode) {
 	m.setNote("", false)
 }
 
+// maxEditDigits bounds what the editor takes: enough to show an
+// out-of-range number as typed, not a screenful.
+const maxEditDigits = 6
+
 func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 	s := msg.String()
 	switch {
@@ -571,12 +592,18 @@ func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 		if m.editFresh {
 			next = s
 		}
+		if len(next) > maxEditDigits {
+			return nil
+		}
+		// Keep what was typed, even out of range: dropping the digit would
+		// leave a number the seller did not type (1000 read as 100), which
+		// enter would then save. Enter refuses it instead.
 		n, _ := strconv.Atoi(next)
+		m.edit, m.editFresh = strconv.Itoa(n), false
 		if err := app.CheckQuantity(n); err != nil {
 			m.setNote(err.Error(), true)
 			return nil
 		}
-		m.edit, m.editFresh = strconv.Itoa(n), false
 	default:
 		m.setNote("type a number from 0 to 999, +/- to step, enter to save, esc to cancel", false)
 		return nil
@@ -593,6 +620,11 @@ func (m *Model) commitEdit() tea.Cmd {
 		var th *int
 		if m.edit != "" {
 			n, _ := strconv.Atoi(m.edit)
+			if err := app.CheckQuantity(n); err != nil {
+				m.setNote(err.Error(), true)
+				m.mode = editThreshold
+				return nil
+			}
 			th = &n
 		}
 		return func() tea.Msg {
@@ -614,6 +646,11 @@ func (m *Model) commitEdit() tea.Cmd {
 		return nil
 	}
 	qty, _ := strconv.Atoi(m.edit)
+	if err := app.CheckQuantity(qty); err != nil {
+		m.setNote(err.Error(), true)
+		m.mode = editStock
+		return nil
+	}
 	return func() tea.Msg {
 		_, err := c.App.SetStock(c.Ctx, c.Actor, app.StockParams{StoreID: storeID, Source: store.SourceTUI,
 			Edits: []store.StockEditItem{{OfferingID: id, Version: version, Quantity: qty}}})
@@ -746,18 +783,20 @@ func (m *Model) headerLine() string {
 	cell(&b, name(colVariation, "Variation"), l.variation, false)
 	cell(&b, name(colSKU, "SKU"), l.sku, false)
 	cell(&b, name(colQuantity, "Qty"), l.qty, true)
-	if l.price > 0 {
-		cell(&b, name(colPrice, "Price"), l.price, true)
-		cell(&b, name(colState, "State"), l.state, false)
-	}
+	cell(&b, name(colPrice, "Price"), l.price, true)
+	cell(&b, name(colState, "State"), l.state, false)
 	cell(&b, name(colPush, "Push"), l.push, false)
-	cell(&b, "", l.mark, false)
+	cell(&b, "Stock", l.mark, false)
 	return m.c.Styles.Header.Render(strings.TrimRight(b.String(), " "))
 }
 
-// cell writes text cut and padded to width, then a separator. Text from
-// Etsy is cut by safetext.Line, which also cleans it.
+// cell writes text cut and padded to width, then a separator; a column of
+// width 0 is not shown. Text from Etsy is cut by safetext.Line, which also
+// cleans it.
 func cell(b *strings.Builder, text string, width int, right bool) {
+	if width <= 0 {
+		return
+	}
 	text = safetext.Line(text, width)
 	pad := width - lipgloss.Width(text)
 	if right {
@@ -795,18 +834,16 @@ func (m *Model) drawRow(r *store.InventoryRow, selected bool) string {
 		b.WriteString("  ")
 	}
 	cell(&b, r.Title, l.title, false)
-	cell(&b, r.Variation, l.variation, false)
-	cell(&b, r.SKU, l.sku, false)
+	cell(&b, middleCut(r.Variation, l.variation), l.variation, false)
+	cell(&b, middleCut(r.SKU, l.sku), l.sku, false)
 	editing := selected && m.mode != editNone && m.editID == r.OfferingID
 	qty := strconv.Itoa(r.Shown())
 	if editing && m.mode == editStock {
 		qty = m.edit + "▏"
 	}
 	cell(&b, qty, l.qty, true)
-	if l.price > 0 {
-		cell(&b, formatPrice(r.Price), l.price, true)
-		cell(&b, r.ListingState, l.state, false)
-	}
+	cell(&b, formatPrice(r.Price), l.price, true)
+	cell(&b, r.ListingState, l.state, false)
 	plain := b.String()
 	push := pushLabel(r)
 	mark := ""
@@ -848,6 +885,21 @@ func (m *Model) drawRow(r *store.InventoryRow, selected bool) string {
 		markStyled = st.Low.Render(mark)
 	}
 	return plain + pushStyled + " " + markStyled
+}
+
+// middleCut cleans s and, when it is wider than width, keeps its start and
+// its end around an ellipsis: variations and SKUs of one listing often
+// differ only at the end ("… / Glaze: Matte" and "… / Glaze: Glossy"),
+// which cutting the end would hide.
+func middleCut(s string, width int) string {
+	s = safetext.Clean(s)
+	w := textWidth(s)
+	if width < 5 || w <= width {
+		return s
+	}
+	head := (width - 1) / 2
+	tail := width - 1 - head
+	return ansi.Truncate(s, head, "") + safetext.Ellipsis + ansi.TruncateLeft(s, w-tail, "")
 }
 
 // padTo pads plain text with spaces to width cells.
@@ -928,13 +980,18 @@ func (m *Model) ShortHelp() []key.Binding {
 	return []key.Binding{k.Down, k.Up, k.Edit, k.Filter, k.Sort, k.JumpLow, k.History}
 }
 
+// FullHelp lists the keys that work in the screen's state: the editor's
+// own keys while it is open (the palette offers these same keys as
+// actions, and +, enter or esc do nothing outside the editor).
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys
+	if m.mode != editNone || m.filtering || m.history != nil {
+		return [][]key.Binding{m.ShortHelp()}
+	}
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Filter, k.Sort, k.SortReverse, k.JumpLow, k.Refresh},
-		{k.Edit, k.Inc, k.Dec, k.Save, k.Cancel},
-		{k.Threshold, k.History},
+		{k.Edit, k.Threshold, k.History},
 	}
 }
 

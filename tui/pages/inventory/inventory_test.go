@@ -126,16 +126,26 @@ func TestEditStepsAndCancels(t *testing.T) {
 	_ = comp
 }
 
+// Issue 17: typing 1000 silently kept 100 and enter saved it. The editor
+// shows what was typed and refuses it with stock set's message.
 func TestEditRefusesOutOfRange(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
 	m, comp := open(t, env, env.Owner)
 	comp = tuitest.Drive(comp, wait, tuitest.Key("e"))
 	comp = tuitest.Drive(comp, wait, tuitest.Keys("1000")...)
-	if m.edit != "100" {
-		t.Fatalf("value = %q, want 100 (the fourth digit refused)", m.edit)
+	if m.edit != "1000" {
+		t.Fatalf("value = %q, want 1000 as typed", m.edit)
 	}
-	if !strings.Contains(plain(m), "quantity 1000 is out of range: Etsy accepts 0 to 999") {
+	want := (&app.QuantityError{Quantity: 1000}).Error()
+	if want != "quantity 1000 is out of range: Etsy accepts 0 to 999" || !strings.Contains(plain(m), want) {
 		t.Errorf("no message for 1000:\n%s", plain(m))
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("enter"))
+	if m.mode != editStock || m.edit != "1000" || !strings.Contains(plain(m), want) {
+		t.Errorf("enter on 1000: mode %v value %q\n%s", m.mode, m.edit, plain(m))
+	}
+	if len(env.Jobs.PushCalls()) != 0 {
+		t.Fatal("1000 was saved")
 	}
 	comp = tuitest.Drive(comp, wait, tuitest.Key("esc"), tuitest.Key("e"), tuitest.Key("0"), tuitest.Key("-"))
 	if m.edit != "0" || !strings.Contains(plain(m), "quantity -1 is out of range") {
@@ -470,5 +480,29 @@ func TestPushNoteFollowsThePush(t *testing.T) {
 	frame = plain(m)
 	if strings.Contains(frame, "pushing to Etsy") || !strings.Contains(frame, "Etsy refused the last push: listing is inactive") {
 		t.Fatalf("after the refusal, the frame should say so:\n%s", frame)
+	}
+}
+
+// Issue 17: "this account is disabled" stayed on screen after an admin
+// enabled the account again.
+func TestDisabledMessageGoesWhenEnabledAgain(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	if err := env.DB.AccountSetDisabled(t.Context(), env.Owner.Account.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	c := env.Common(env.Owner, 120, 20)
+	m := New(c)
+	m.SetSize(120, 20)
+	var comp common.Component = m
+	comp = tuitest.Drive(comp, wait, tuitest.Run(m.SetStore(env.StoreID), wait)...)
+	if !strings.Contains(plain(m), "disabled") {
+		t.Fatalf("a disabled account's inventory:\n%s", plain(m))
+	}
+	if err := env.DB.AccountSetDisabled(t.Context(), env.Owner.Account.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	tuitest.Drive(comp, wait, common.LiveMsg{Event: hub.Event{Kind: hub.AccountChanged, AccountID: env.Owner.Account.ID}})
+	if f := plain(m); strings.Contains(f, "disabled") || !strings.Contains(f, "MUG-OAT") {
+		t.Fatalf("after enabling:\n%s", f)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -223,19 +225,81 @@ type layout struct {
 	title, variation, sku, qty, price, state, push, mark int
 }
 
-// newLayout shares the width between the columns: the fixed ones first,
-// the rest to title and variation; narrow terminals drop price and state.
-func newLayout(width int) layout {
-	l := layout{sku: 14, qty: 5, price: 10, state: 8, push: 8, mark: 3}
-	if width < 96 {
-		l.price, l.state = 0, 0
+// need is the widest text of the columns whose width follows the shop.
+type need struct{ sku, variation int }
+
+// measure finds the widest SKU and variation of the rows shown.
+func measure(order []int32, row func(int32) *store.InventoryRow) need {
+	var n need
+	for _, i := range order {
+		r := row(i)
+		n.sku = max(n.sku, textWidth(r.SKU))
+		n.variation = max(n.variation, textWidth(r.Variation))
 	}
-	fixed := 2 + l.sku + l.qty + l.push + l.mark + 5 // cursor mark and separators
-	if l.price > 0 {
-		fixed += l.price + l.state + 2
+	return n
+}
+
+// textWidth is the width of s in cells; ASCII, the usual case, is counted
+// without measuring.
+func textWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return lipgloss.Width(s)
+		}
 	}
-	rest := max(width-fixed, 10)
-	l.variation = max(rest*2/5, 4)
-	l.title = max(rest-l.variation-1, 4)
+	return len(s)
+}
+
+// Widths of the inventory's columns. The ones a seller cannot do without
+// (SKU, quantity, the LOW/OUT stock marker, the push status) are always
+// there; the others join by priority while their minimum fits: title,
+// variation, price, then the listing's state.
+const (
+	skuMin, skuMax             = 6, 24
+	qtyWidth                   = 5 // "Qty ▲"
+	pushWidth                  = 7 // "pending"
+	markWidth                  = 5 // "Stock"
+	variationMin, titleMin     = 10, 12
+	priceWidth, stateWidth     = 10, 8
+	cursorWidth                = 2
+	variationShare, titleShare = 2, 1 // how extra width is shared
+)
+
+// newLayout shares the width between the columns by priority. The SKU
+// column is as wide as the widest SKU (within bounds), so SKUs are read
+// whole; extra width goes to variation and title, variation first up to
+// its widest text.
+func newLayout(width int, n need) layout {
+	l := layout{sku: min(max(n.sku, skuMin), skuMax), qty: qtyWidth, push: pushWidth, mark: markWidth}
+	// Every column is followed by a one-cell separator.
+	rest := width - (cursorWidth + l.sku + 1 + l.qty + 1 + l.push + 1 + l.mark + 1)
+	take := func(w int) bool {
+		if rest >= w+1 {
+			rest -= w + 1
+			return true
+		}
+		return false
+	}
+	if take(titleMin) {
+		l.title = titleMin
+	}
+	if take(variationMin) {
+		l.variation = variationMin
+	}
+	if l.title > 0 && take(priceWidth) {
+		l.price = priceWidth
+		if take(stateWidth) {
+			l.state = stateWidth
+		}
+	}
+	switch {
+	case l.title == 0:
+	case l.variation == 0:
+		l.title += rest
+	default:
+		grow := min(max(n.variation-l.variation, 0), rest*variationShare/(variationShare+titleShare))
+		l.variation += grow
+		l.title += rest - grow
+	}
 	return l
 }

@@ -141,7 +141,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.setReceipts(msg.receipts)
 		}
 	case common.LiveMsg:
-		if msg.Event.StoreID == m.storeID && msg.Event.Kind == hub.SyncFinished {
+		// AccountChanged: an account enabled again must not keep showing
+		// the refusal it got while disabled.
+		if msg.Event.StoreID == m.storeID && msg.Event.Kind == hub.SyncFinished || msg.Event.Kind == hub.AccountChanged {
 			return m, m.load()
 		}
 	case tea.KeyPressMsg:

@@ -85,6 +85,12 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			return m, nil
 		case "enter":
 			if m.focus == 0 {
+				// A name is required: say so here rather than move on and
+				// refuse it after the email.
+				if _, err := app.ValidateName(m.name.Value()); err != nil {
+					m.err = err
+					return m, nil
+				}
 				m.toggleFocus()
 				return m, nil
 			}

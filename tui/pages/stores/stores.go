@@ -43,6 +43,11 @@ type connecting struct {
 	done   bool
 	err    error
 	shop   string
+	// storeID is the shop connected; its first sync's end changes the
+	// message, which would otherwise say "syncing" for ever.
+	storeID int64
+	synced  bool
+	syncErr string
 }
 
 type (
@@ -139,7 +144,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if msg.err != nil {
 			return m, nil
 		}
-		m.connect.shop = msg.store.Name
+		m.connect.shop, m.connect.storeID = msg.store.Name, msg.store.ID
 		id := msg.store.ID
 		return m, tea.Batch(m.load(), func() tea.Msg { return common.StoreSelectedMsg{StoreID: id} })
 	case syncAskedMsg:
@@ -149,7 +154,11 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.note = "sync of " + safetext.Clean(msg.name) + " queued"
 		}
 	case common.LiveMsg:
-		switch msg.Event.Kind {
+		ev := msg.Event
+		if cn := m.connect; cn != nil && ev.Kind == hub.SyncFinished && cn.storeID != 0 && ev.StoreID == cn.storeID {
+			cn.synced, cn.syncErr = true, ev.Error
+		}
+		switch ev.Kind {
 		case hub.StoreChanged, hub.SyncStarted, hub.SyncFinished, hub.AccountChanged:
 			return m, m.load()
 		}
@@ -311,6 +320,15 @@ func (m *Model) connectView() string {
 		b.WriteString(st.Error.Render("The shop was not connected: " + safetext.Clean(cn.err.Error())))
 		b.WriteString("\n\n" + st.Help.Render("esc to go back, c to try again"))
 		return b.String()
+	case cn.done && cn.synced && cn.syncErr != "":
+		b.WriteString(st.Success.Render("Connected "+safetext.Clean(cn.shop)+".") + " " +
+			st.Error.Render("Its first sync failed: "+safetext.Line(cn.syncErr, max(m.width-40, 20))+" (the Sync screen has more; it is retried)"))
+		b.WriteString("\n\n" + st.Help.Render("enter to continue"))
+		return b.String()
+	case cn.done && cn.synced:
+		b.WriteString(st.Success.Render("Connected " + safetext.Clean(cn.shop) + ". Its listings are synced."))
+		b.WriteString("\n\n" + st.Help.Render("enter to continue"))
+		return b.String()
 	case cn.done:
 		b.WriteString(st.Success.Render("Connected " + safetext.Clean(cn.shop) + ". Its listings are syncing now."))
 		b.WriteString("\n\n" + st.Help.Render("enter to continue"))
@@ -319,27 +337,57 @@ func (m *Model) connectView() string {
 		b.WriteString(st.Muted.Render("Preparing the authorization link…"))
 		return b.String()
 	}
-	b.WriteString("Open this link in a browser, sign in to Etsy and allow access:\n\n")
-	// The URL is our own (the server builds it); it is printed as plain
-	// text, broken into lines of the screen's width rather than cut, so any
-	// terminal can select and copy all of it (browsers drop the breaks).
-	for i, line := range wrapURL(cn.url, m.width) {
-		if i > 0 {
-			b.WriteByte('\n')
+	return m.linkView(st.Title.Render("Connect an Etsy shop"), cn.url, cn.qr)
+}
+
+// Sizes of the connect screen's parts around the QR code.
+const (
+	qrGap      = 2  // columns between the text and the code
+	qrMinText  = 30 // the narrowest the text beside the code may be
+	chromeRows = 3  // the tab bar and footer around a page
+)
+
+// linkView shows the link and, where it fits, its QR code: beside the text
+// when the screen is wide enough (so 80×24 holds it), else below it, else a
+// line saying what size the code needs. The link is printed whole on one
+// line when the screen is wide enough, else broken at the screen's width,
+// and every piece is an OSC 8 hyperlink to the whole link, so a terminal
+// that supports them opens the right page from any piece.
+func (m *Model) linkView(title, u, code string) string {
+	st := m.c.Styles
+	link := st.Link.Hyperlink(u)
+	var links []string
+	for _, line := range wrapURL(u, m.width) {
+		links = append(links, link.Render(line))
+	}
+	linkBlock := strings.Join(links, "\n")
+	waiting := st.Muted.Render("Waiting for Etsy… this screen updates by itself.") + "\n" + st.Help.Render("esc to cancel")
+	qrW, qrH := lipgloss.Width(code), lipgloss.Height(code)
+
+	// Beside: the text on the left, the code on the right, the link below.
+	if textW := m.width - qrW - qrGap; code != "" && textW >= qrMinText {
+		text := lipgloss.NewStyle().Width(textW).Render(title + "\n\n" +
+			"Open the link below in a browser, sign in to Etsy and allow access.\n\n" +
+			"Or scan this code with your phone.\n\n" + waiting)
+		top := lipgloss.JoinHorizontal(lipgloss.Top, text, strings.Repeat(" ", qrGap), code)
+		if lipgloss.Height(top)+len(links) <= m.height {
+			return top + "\n" + linkBlock
 		}
-		b.WriteString(st.Link.Render(line))
 	}
+	var b strings.Builder
+	b.WriteString(title + "\n\n")
+	b.WriteString("Open this link in a browser, sign in to Etsy and allow access:\n\n")
+	b.WriteString(linkBlock)
 	b.WriteString("\n\n")
-	if lipgloss.Height(cn.qr)+lipgloss.Height(b.String())+2 <= m.height && lipgloss.Width(cn.qr) <= m.width {
-		b.WriteString("Or scan it with your phone:\n\n")
-		b.WriteString(cn.qr)
-		b.WriteString("\n")
-	} else {
-		b.WriteString(st.Muted.Render("(enlarge the terminal to see a QR code of the link)"))
+	if code != "" && qrW <= m.width && lipgloss.Height(b.String())+qrH+4 <= m.height {
+		b.WriteString("Or scan it with your phone:\n\n" + code + "\n")
+	} else if code != "" {
+		// The smallest screen that holds it beside the text.
+		b.WriteString(st.Muted.Render(fmt.Sprintf("(a QR code of the link needs a terminal of at least %d×%d)",
+			max(qrW+qrGap+qrMinText, 80), max(qrH, 9)+len(wrapURL(u, 80))+chromeRows)))
 		b.WriteString("\n")
 	}
-	b.WriteString(st.Muted.Render("Waiting for Etsy… this screen updates by itself."))
-	b.WriteString("\n" + st.Help.Render("esc to cancel"))
+	b.WriteString(waiting)
 	return b.String()
 }
 

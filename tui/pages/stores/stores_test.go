@@ -12,6 +12,7 @@ import (
 	"rsc.io/qr"
 
 	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
@@ -226,5 +227,83 @@ func TestHelpOffersOnlyWhatWorks(t *testing.T) {
 	two := load(env.Owner)
 	if got, want := helpKeys(two.FullHelp()...), "↑/k ↓/j enter c y r"; got != want {
 		t.Errorf("two shops: full help offers %q, want %q", got, want)
+	}
+}
+
+// connectFrame opens the connect screen at width×height with link.
+func connectFrame(t *testing.T, link string, width, height int) *Model {
+	t.Helper()
+	conn := &connector{url: link, result: make(chan store.Store, 1)}
+	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
+	m := New(env.Common(env.Owner, width, height+3))
+	m.SetSize(width, height)
+	var comp common.Component = m
+	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	_, cmd := comp.Update(tuitest.Key("c"))
+	comp.Update(tuitest.Run(cmd, wait)[0])
+	return m
+}
+
+// Issue 17: the connect link was broken into hard lines (copied, it is a
+// broken URL) and the QR code needed a very tall terminal. On 80×24 (the
+// page gets 80×21) the short link is on one line, is an OSC 8 hyperlink,
+// and the QR code fits beside the text.
+func TestConnectLinkWholeWithQROn80x24(t *testing.T) {
+	link := "https://stockroom.example.com/c/" + strings.Repeat("S", 43)
+	m := connectFrame(t, link, 80, 21)
+	raw := m.View()
+	f := ansi.Strip(raw)
+	lines := strings.Split(f, "\n")
+	if len(lines) > 21 {
+		t.Errorf("%d lines on a 21-line page:\n%s", len(lines), f)
+	}
+	whole := false
+	for _, line := range lines {
+		if ansi.StringWidth(line) > 80 {
+			t.Errorf("line wider than 80: %q", line)
+		}
+		if strings.TrimSpace(line) == link {
+			whole = true
+		}
+	}
+	if !whole {
+		t.Errorf("the link is not on one line:\n%s", f)
+	}
+	if !strings.Contains(f, "█") {
+		t.Errorf("no QR code on 80×24:\n%s", f)
+	}
+	if !strings.Contains(raw, ansi.SetHyperlink(link)) {
+		t.Errorf("the link is not an OSC 8 hyperlink: %q", raw)
+	}
+}
+
+// Where the QR code cannot fit, the screen says what size it needs.
+func TestConnectSaysHowToGetTheQR(t *testing.T) {
+	link := "https://stockroom.example.com/c/" + strings.Repeat("S", 43)
+	m := connectFrame(t, link, 60, 12)
+	f := ansi.Strip(m.View())
+	if strings.Contains(f, "█") || !strings.Contains(f, "QR code") || !strings.Contains(f, "at least 80×") {
+		t.Errorf("small screen:\n%s", f)
+	}
+}
+
+// Issue 17: "Its listings are syncing now" stayed after the sync.
+func TestConnectedMessageFollowsTheFirstSync(t *testing.T) {
+	conn := &connector{url: "https://stockroom.example.com/c/state-1", result: make(chan store.Store, 1)}
+	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
+	m := New(env.Common(env.Owner, 120, 40))
+	m.SetSize(120, 37)
+	var comp common.Component = m
+	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	_, cmd := comp.Update(tuitest.Key("c"))
+	_, waitCmd := comp.Update(tuitest.Run(cmd, wait)[0])
+	conn.result <- store.Store{ID: env.StoreID, Name: "Olive's Pottery"}
+	comp = tuitest.Drive(comp, wait, tuitest.Run(waitCmd, wait)...)
+	if f := ansi.Strip(m.View()); !strings.Contains(f, "syncing now") {
+		t.Fatalf("before the sync ends:\n%s", f)
+	}
+	tuitest.Drive(comp, wait, common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: env.StoreID, State: "ok"}})
+	if f := ansi.Strip(m.View()); strings.Contains(f, "syncing now") || !strings.Contains(f, "synced") {
+		t.Fatalf("after the sync ended:\n%s", f)
 	}
 }

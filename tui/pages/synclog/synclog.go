@@ -133,6 +133,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		return m, func() tea.Msg { return common.StatusMsg{Text: "Sync queued"} }
 	case common.LiveMsg:
 		e := msg.Event
+		if e.Kind == hub.AccountChanged {
+			return m, m.load() // enabled again: drop the refusal shown
+		}
 		if e.StoreID != m.storeID {
 			return m, nil
 		}
