@@ -7,6 +7,8 @@ ARG VERSION=dev
 WORKDIR /src
 ENV GOTOOLCHAIN=local CGO_ENABLED=0
 COPY go.mod go.sum ./
+# go.mod replaces Bubble Tea with the patched copy in third_party/.
+COPY third_party/ third_party/
 RUN go mod download
 COPY . .
 RUN go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/stockroom ./cmd/server \

@@ -75,6 +75,7 @@ type server struct {
 	sbxAddr  string
 	hostKey  gossh.PublicKey
 	logs     *syncBuffer
+	pid      int
 }
 
 // freePort returns a loopback address nothing listens on right now.
@@ -109,6 +110,7 @@ func startServer(t testing.TB, extra ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	s.pid = cmd.Process.Pid
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
