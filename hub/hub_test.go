@@ -162,3 +162,17 @@ func TestBridgeCarriesA2000OfferingEventAsReload(t *testing.T) {
 		}
 	}
 }
+
+// Every event a slow subscriber misses is counted, for the metrics.
+func TestDroppedEventsAreObserved(t *testing.T) {
+	var drops []string
+	h := hub.New(hub.WithDropObserver(func(where string) { drops = append(drops, where) }))
+	slow := h.Subscribe(nil)
+	defer slow.Close()
+	for i := range 70 {
+		h.Publish(hub.Event{Kind: hub.StockChanged, StoreID: int64(i)})
+	}
+	if len(drops) != 70-cap(slow.C) || drops[0] != "subscriber" {
+		t.Fatalf("%d drops observed (%v), want %d", len(drops), drops[:min(len(drops), 3)], 70-cap(slow.C))
+	}
+}
