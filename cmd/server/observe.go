@@ -66,6 +66,13 @@ func (o *observer) hubOptions() []hub.Option {
 	return []hub.Option{hub.WithDropObserver(o.m.HubDropped)}
 }
 
+// backupDone counts a scheduled backup.
+func (o *observer) backupDone(at time.Time, err error) {
+	if o.m != nil {
+		o.m.BackupDone(at, err)
+	}
+}
+
 // etsyTransport is the Etsy client's transport (nil: the default).
 func (o *observer) etsyTransport() http.RoundTripper {
 	if o.m == nil {

@@ -67,6 +67,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	}
 	defer db.Close()
 	obs.db = db
+	scheduleBackups(gctx, g, cfg, db.DB, obs, log)
 	if db.bridge != nil {
 		g.Go(func() error { return db.bridge.Run(gctx) })
 	}
