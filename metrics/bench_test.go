@@ -41,3 +41,29 @@ func BenchmarkObserveJob(b *testing.B) {
 		m.ObserveJob(e)
 	}
 }
+
+// canned answers without a network, so BenchmarkEtsyTransportOverhead
+// measures what the metrics add and nothing else.
+type canned struct{}
+
+func (canned) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
+}
+
+// BenchmarkEtsyTransportOverhead: the metrics' own cost per Etsy call
+// (labels, counters, histogram, retry memory), beside the bare transport.
+func BenchmarkEtsyTransportOverhead(b *testing.B) {
+	req, _ := http.NewRequest("PUT", "http://etsy.test/v3/application/listings/7/inventory", nil)
+	for _, c := range []struct {
+		name string
+		rt   http.RoundTripper
+	}{{"bare", canned{}}, {"metrics", metrics.New(metrics.Config{}).EtsyTransport(canned{})}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.rt.RoundTrip(req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
