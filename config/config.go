@@ -57,6 +57,11 @@ type Config struct {
 
 	LogFormat string // auto | json | text
 	LogLevel  string
+
+	// Operations: metrics and SQLite backups.
+	MetricsAddr    string // empty: no metrics listener
+	BackupInterval time.Duration
+	BackupKeep     int
 }
 
 // Demo tells whether no Etsy credentials are configured, in which case the
@@ -260,6 +265,19 @@ var settings = []setting{
 			}
 			return errors.New("want debug, info, warn or error")
 		}},
+	{name: "metrics-addr", usage: "listen address of Prometheus /metrics, such as 127.0.0.1:9090 (empty: no metrics)",
+		set: addr(func(c *Config) *string { return &c.MetricsAddr })},
+	{name: "backup-interval", def: "6h", usage: "SQLite only: how often an online backup is written to <data-dir>/backups (0: never)",
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 || (d > 0 && d < time.Minute) {
+				return errors.New("want 0 (no scheduled backups) or a duration of at least 1m, such as 6h")
+			}
+			c.BackupInterval = d
+			return nil
+		}},
+	{name: "backup-keep", def: "28", usage: "SQLite only: how many scheduled backups to keep; older ones are deleted",
+		set: integer(func(c *Config) *int { return &c.BackupKeep }, 1, 100000)},
 }
 
 // Load reads the settings from args and the environment. A bad value is an

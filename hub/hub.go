@@ -47,9 +47,25 @@ type Hub struct {
 	subs   map[*Subscription]struct{}
 	relay  func(Event) // set by a Bridge
 	closed bool
+	// dropped is told of every event not delivered: "subscriber" (a slow
+	// receiver, which reloads instead) or "relay" (not sent to other
+	// processes).
+	dropped func(where string)
 }
 
-func New() *Hub { return &Hub{subs: map[*Subscription]struct{}{}} }
+// Option configures a Hub.
+type Option func(*Hub)
+
+// WithDropObserver has f told of every event the hub drops, for metrics.
+func WithDropObserver(f func(where string)) Option { return func(h *Hub) { h.dropped = f } }
+
+func New(opts ...Option) *Hub {
+	h := &Hub{subs: map[*Subscription]struct{}{}, dropped: func(string) {}}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
 
 // Subscription receives events on C. A slow receiver never blocks the
 // publisher: when its buffer is full, events are dropped and Missed is set,
@@ -135,6 +151,7 @@ func (h *Hub) deliver(e Event) {
 			s.mu.Lock()
 			s.missed = true
 			s.mu.Unlock()
+			h.dropped("subscriber")
 		}
 	}
 }

@@ -89,25 +89,8 @@ func TestBridgeCarriesEventsBetweenProcesses(t *testing.T) {
 	defer s1.Close()
 	defer s2.Close()
 
-	// The listeners start asynchronously: publish until the other side hears.
 	want := hub.Event{Kind: hub.StockChanged, StoreID: 5, OfferingIDs: []int64{42}, AccountID: 9}
-	deadline := time.After(10 * time.Second)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	published := 0
-	var got hub.Event
-wait:
-	for {
-		select {
-		case got = <-s2.C:
-			break wait
-		case <-tick.C:
-			h1.Publish(want)
-			published++
-		case <-deadline:
-			t.Fatal("process 2 never heard process 1's event")
-		}
-	}
+	got, published := publishUntilHeard(t, h1, s2, want)
 	if got.Kind != want.Kind || got.StoreID != 5 || got.AccountID != 9 || len(got.OfferingIDs) != 1 || got.OfferingIDs[0] != 42 {
 		t.Fatalf("process 2 got %+v", got)
 	}
@@ -162,6 +145,28 @@ func TestSubscriptionEndsWithItsContext(t *testing.T) {
 	s2.Close()
 }
 
+// publishUntilHeard publishes e on from every 100ms until sub (in another
+// process) hears something, since the listeners start asynchronously; it
+// returns what was heard and how many times e was published.
+func publishUntilHeard(t *testing.T, from *hub.Hub, sub *hub.Subscription, e hub.Event) (hub.Event, int) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	published := 0
+	for {
+		select {
+		case got := <-sub.C:
+			return got, published
+		case <-tick.C:
+			from.Publish(e)
+			published++
+		case <-deadline:
+			t.Fatalf("the other process never heard %v", e.Kind)
+		}
+	}
+}
+
 // An import or sync that changes thousands of offerings makes an event
 // whose id list would not fit in a PostgreSQL notification (8000 bytes).
 // It must still reach the other process, as "reload the store".
@@ -182,21 +187,22 @@ func TestBridgeCarriesA2000OfferingEventAsReload(t *testing.T) {
 	for i := range ids {
 		ids[i] = 1_000_000 + int64(i)
 	}
-	big := hub.Event{Kind: hub.StockChanged, StoreID: storeID, OfferingIDs: ids, AccountID: 3}
-	deadline := time.After(10 * time.Second)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case got := <-s2.C:
-			if got.Kind != hub.StockChanged || got.StoreID != storeID || got.AccountID != 3 || len(got.OfferingIDs) != 0 {
-				t.Fatalf("process 2 got %v with %d offering ids, want a store-wide stock change", got.Kind, len(got.OfferingIDs))
-			}
-			return
-		case <-tick.C:
-			h1.Publish(big)
-		case <-deadline:
-			t.Fatal("process 2 never heard of the 2,000-offering change")
-		}
+	got, _ := publishUntilHeard(t, h1, s2, hub.Event{Kind: hub.StockChanged, StoreID: storeID, OfferingIDs: ids, AccountID: 3})
+	if got.Kind != hub.StockChanged || got.StoreID != storeID || got.AccountID != 3 || len(got.OfferingIDs) != 0 {
+		t.Fatalf("process 2 got %v with %d offering ids, want a store-wide stock change", got.Kind, len(got.OfferingIDs))
+	}
+}
+
+// Every event a slow subscriber misses is counted, for the metrics.
+func TestDroppedEventsAreObserved(t *testing.T) {
+	var drops []string
+	h := hub.New(hub.WithDropObserver(func(where string) { drops = append(drops, where) }))
+	slow := h.Subscribe(nil)
+	defer slow.Close()
+	for i := range 70 {
+		h.Publish(hub.Event{Kind: hub.StockChanged, StoreID: int64(i)})
+	}
+	if len(drops) != 70-cap(slow.C) || drops[0] != "subscriber" {
+		t.Fatalf("%d drops observed (%v), want %d", len(drops), drops[:min(len(drops), 3)], 70-cap(slow.C))
 	}
 }

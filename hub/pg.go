@@ -35,6 +35,7 @@ func NewBridge(h *Hub, pool *pgxpool.Pool, origin string, log *slog.Logger) *Bri
 		select {
 		case b.out <- e:
 		default:
+			h.dropped("relay")
 			log.Warn("live-update relay queue full; event dropped", "kind", e.Kind, "store", e.StoreID)
 		}
 	}

@@ -242,3 +242,10 @@ func additionalData(header []byte, ad string) []byte {
 	b = append(b, header...)
 	return append(b, ad...)
 }
+
+// KeyID names the key that sealed c, without opening it: restore uses it
+// to say which key a backup needs.
+func KeyID(c []byte) (string, error) {
+	id, _, err := parseHeader(c)
+	return id, err
+}

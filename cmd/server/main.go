@@ -7,6 +7,8 @@
 //	stockroom keygen       print a new STOCKROOM_ENCRYPTION_KEYS entry
 //	stockroom healthcheck  exit 0 when the local server answers /healthz
 //	stockroom migrate      status|up|down --to N: the database schema
+//	stockroom backup       [--to FILE]: an online copy of the SQLite database
+//	stockroom restore      FILE: put a backup in place (server stopped)
 //	stockroom --version    print the version this binary was built as
 package main
 
@@ -52,6 +54,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return 0
 		case "healthcheck":
 			return healthcheck(ctx, getenv, stderr)
+		case "backup":
+			return runBackup(ctx, args[1:], getenv, stdout, stderr)
+		case "restore":
+			return runRestore(ctx, args[1:], getenv, stdout, stderr)
 		case "migrate":
 			return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 		case "version", "--version", "-version":

@@ -60,21 +60,25 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)
 
-	h := hub.New()
+	obs := newObserver(cfg.MetricsAddr)
+	h := hub.New(obs.hubOptions()...)
 	process := processID()
 	db, err := openDatabase(gctx, cfg, h, process, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	obs.db = db
+	scheduleBackups(gctx, g, cfg, db.DB, obs, log)
 	if db.bridge != nil {
 		g.Go(func() error { return db.bridge.Run(gctx) })
 	}
 
-	client, err := etsyClient(gctx, cfg, g, log)
+	client, err := etsyClient(gctx, cfg, g, obs.etsyTransport(), log)
 	if err != nil {
 		return err
 	}
+	obs.client = client
 
 	// Alerts: the evaluator fires them where stock changes; the sender
 	// delivers them from the queue.
@@ -96,6 +100,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		}
 		telegram, bot, channels = t, t, append(channels, store.ChannelTelegram)
 	}
+	mailer, telegram = obs.email(mailer), obs.telegram(telegram)
 	evaluator := notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Jobs: db.queue, Hub: h, Channels: channels})
 	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mailer, Telegram: telegram, Hub: h, Jobs: db.queue,
 		MessageIDDomain: fromDomain(cfg.SMTPFrom), Logger: log.With("component", "notify")})
@@ -145,6 +150,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	sc.RunCommand = func(ctx context.Context, c sshserver.Command) int {
 		return command.Run(ctx, command.Env{App: svc, Actor: c.Actor, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr}, c.Args)
 	}
+	obs.ssh(&sc)
 	sshSrv, err := sshserver.New(sc)
 	if err != nil {
 		return err
@@ -153,6 +159,9 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	// Jobs. The liveness record is written before any job runs, and beaten
 	// from then on; every process takes over the work of one that stops
 	// beating (see syncer.Liveness).
+	if err := obs.start(gctx, g, cfg.MetricsAddr, db.queue, log); err != nil {
+		return err
+	}
 	live, err := syncer.NewLiveness(syncer.LivenessConfig{Store: db, Queue: db.queue, Process: process,
 		Logger: log.With("component", "liveness")})
 	if err != nil {

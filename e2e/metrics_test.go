@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/internal/sshtest"
+)
+
+// scrape reads /metrics into series → value (the series as printed,
+// labels included).
+func scrape(t testing.TB, addr string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("/metrics: %d %s", resp.StatusCode, b)
+	}
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		out[line[:i]] = v
+	}
+	return out
+}
+
+// An operator scraping /metrics sees a sync and an edit move the counters:
+// sync runs, Etsy calls by operation, job runs, the edit-to-Etsy latency,
+// SSH sessions, with the Go runtime and process series beside them, and
+// no shop, account or SKU in any label.
+func TestMetricsMoveAfterASyncAndAnEdit(t *testing.T) {
+	metricsAddr := freePort(t)
+	s := startServer(t, "--metrics-addr", metricsAddr)
+	key := sshtest.NewKey(t)
+	signUp(t, s, key, "Mo", "mo@example.com")
+	c := s.dial(t, key)
+	rows := connectShop(t, s, c)
+	target := pickRow(t, rows)
+
+	before := scrape(t, metricsAddr)
+	for _, series := range []string{
+		`stockroom_sync_runs_total{kind="full",result="completed"}`,
+		`stockroom_job_runs_total{kind="sync",result="completed"}`,
+		`stockroom_etsy_calls_total{operation="GET shops/{id}/listings",status="2xx"}`,
+		`stockroom_ssh_sessions_started_total{type="tui"}`,
+		`stockroom_ssh_sessions_started_total{type="command"}`,
+		`stockroom_etsy_budget_shops`,
+	} {
+		if before[series] < 1 {
+			t.Errorf("after the first sync, %s = %v", series, before[series])
+		}
+	}
+	for _, series := range []string{`go_goroutines`, `process_resident_memory_bytes`, `stockroom_job_queue_depth{queue="push"}`,
+		`stockroom_etsy_budget_remaining_min`, `stockroom_etsy_budget_remaining_sum`, `stockroom_build_info{version="dev"}`} {
+		if _, ok := before[series]; !ok {
+			t.Errorf("no %s", series)
+		}
+	}
+
+	if r := run(t, c, fmt.Sprintf("stock set %s %d", target.SKU, target.Quantity+3), ""); r.code != 0 {
+		t.Fatalf("stock set: %s", r)
+	}
+	const pushed = `stockroom_edit_to_etsy_seconds_count{lane="edit"}`
+	var after map[string]float64
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		after = scrape(t, metricsAddr)
+		if after[pushed] > before[pushed] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no push finished 20s after the edit: %s = %v; log:\n%s", pushed, after[pushed], s.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, series := range []string{
+		`stockroom_job_runs_total{kind="push",result="completed"}`,
+		`stockroom_etsy_calls_total{operation="PUT listings/{id}/inventory",status="2xx"}`,
+		`stockroom_ssh_sessions_started_total{type="command"}`,
+	} {
+		if after[series] <= before[series] {
+			t.Errorf("%s did not move with the edit: %v then %v", series, before[series], after[series])
+		}
+	}
+	for series := range after {
+		if strings.Contains(series, target.SKU) || strings.Contains(series, "shop_id") || strings.Contains(series, "store=") || strings.Contains(series, "account") {
+			t.Errorf("unbounded label in %s", series)
+		}
+	}
+}
