@@ -80,6 +80,46 @@ func TestSyncNowReportsTheRun(t *testing.T) {
 	})
 }
 
+// TestSyncNowBackToBackRunsWhatWasAsked: two reconciles asked for one
+// after the other, with a scheduled incremental sync queued between them,
+// each run and each wait reports its own reconcile.
+func TestSyncNowBackToBackRunsWhatWasAsked(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 13, Listings: 10, Receipts: 3}, sandbox.Config{})
+		e.start()
+		if ev, err := syncer.SyncNow(e.ctx, e.hub, e.q, e.storeID, store.SyncFull); err != nil || ev.State != string(store.ResultOK) {
+			t.Fatalf("first sync: %+v %v", ev, err)
+		}
+		var runs []int64
+		for range 2 {
+			if _, _, err := e.q.EnqueueScheduledSync(e.ctx, e.storeID, store.SyncIncremental, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			ev, err := syncer.SyncNow(e.ctx, e.hub, e.q, e.storeID, store.SyncReconcile)
+			if err != nil || ev.State != string(store.ResultOK) {
+				t.Fatalf("reconcile: %+v %v", ev, err)
+			}
+			runs = append(runs, ev.RunID)
+		}
+		log, err := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID := map[int64]store.SyncRun{}
+		for _, r := range log {
+			byID[r.ID] = r
+		}
+		if runs[0] == runs[1] {
+			t.Fatalf("the second reconcile reported the first's run %d", runs[0])
+		}
+		for _, id := range runs {
+			if r := byID[id]; r.Kind != store.SyncReconcile || r.Trigger != store.TriggerManual || r.JobID == 0 {
+				t.Errorf("a wait for a reconcile reported %+v", r)
+			}
+		}
+	})
+}
+
 func TestLeaseElectorHasOneLeader(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		e := newEnv(t, b, sandbox.GenOptions{Seed: 14, Listings: 2, Receipts: 1}, sandbox.Config{})
