@@ -60,6 +60,9 @@ type Jobs interface {
 	// bulk pushes (an import's) wait behind the pushes of single edits.
 	EnqueuePushTx(ctx context.Context, tx store.Tx, storeID, offeringID int64, bulk bool) error
 	EnqueueSync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) error
+	// EnqueueSyncJob is EnqueueSync that returns the job's id: a manual
+	// sync always gets a job of its own.
+	EnqueueSyncJob(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) (int64, error)
 }
 
 // Connector runs the Etsy OAuth connect flow.

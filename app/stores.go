@@ -4,8 +4,10 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
@@ -136,16 +138,78 @@ func (s *Service) WaitConnect(ctx context.Context, a Actor, state string) (store
 	return st, nil
 }
 
-// SyncNow asks for a sync of the store at once.
+// SyncNow asks for a sync of the store at once (see SyncStart).
 func (s *Service) SyncNow(ctx context.Context, a Actor, storeID int64) error {
+	_, err := s.SyncStart(ctx, a, storeID)
+	return err
+}
+
+// SyncRequest is a sync a person asked for: the River job whose run
+// reports it. Joined is true when it is a sync of the same kind already
+// running, which the request joined instead of queueing another.
+type SyncRequest struct {
+	Kind   store.SyncKind
+	JobID  int64
+	Joined bool
+}
+
+// SyncStart asks for a sync of the store and says which job's run to
+// follow: a sync of the same kind already running in a live process is
+// joined, else a job of its own is queued, which runs now (after a sync
+// running, if any). A sync whose process has died is never joined.
+func (s *Service) SyncStart(ctx context.Context, a Actor, storeID int64) (SyncRequest, error) {
 	m, err := s.member(ctx, a, storeID)
 	if err != nil {
-		return err
+		return SyncRequest{}, err
 	}
 	if m.Status != store.StatusConnected {
-		return errors.New("the store needs to be connected to Etsy again before it can sync")
+		return SyncRequest{}, errors.New("the store needs to be connected to Etsy again before it can sync")
 	}
-	return s.jobs.EnqueueSync(ctx, storeID, manualSyncKind(m.Store), store.TriggerManual)
+	kind := manualSyncKind(m.Store)
+	if run, ok, err := s.runningSync(ctx, a, storeID, kind); err != nil {
+		return SyncRequest{}, err
+	} else if ok {
+		return SyncRequest{Kind: kind, JobID: run.JobID, Joined: true}, nil
+	}
+	id, err := s.jobs.EnqueueSyncJob(ctx, storeID, kind, store.TriggerManual)
+	if err != nil {
+		return SyncRequest{}, err
+	}
+	return SyncRequest{Kind: kind, JobID: id}, nil
+}
+
+// runningSync finds a run of kind in progress for the store, by a job in a
+// process that is alive.
+func (s *Service) runningSync(ctx context.Context, a Actor, storeID int64, kind store.SyncKind) (store.SyncRun, bool, error) {
+	runs, err := s.db.SyncRunList(ctx, &store.SyncRunListParams{AccountID: a.Account.ID, StoreID: storeID, Limit: 20})
+	if err != nil {
+		return store.SyncRun{}, false, err
+	}
+	var dead []string
+	for _, r := range runs {
+		if r.Result != store.ResultRunning || r.Kind != kind || r.JobID == 0 || r.Process == "" {
+			continue
+		}
+		if dead == nil {
+			if dead, err = s.db.ProcessListDead(ctx, time.Now().Add(-store.ProcessDeadAfter)); err != nil {
+				return store.SyncRun{}, false, err
+			}
+			dead = append(dead, "") // listed: not nil any more
+		}
+		if !slices.Contains(dead, r.Process) {
+			return r, true, nil
+		}
+	}
+	return store.SyncRun{}, false, nil
+}
+
+// SyncRunOf returns the latest run of a sync request's job, or
+// store.ErrNotFound while it has not started.
+func (s *Service) SyncRunOf(ctx context.Context, a Actor, storeID int64, req SyncRequest) (store.SyncRun, error) {
+	if _, err := s.member(ctx, a, storeID); err != nil {
+		return store.SyncRun{}, err
+	}
+	return s.db.SyncRunOfJob(ctx, &store.SyncRunOfJobParams{AccountID: a.Account.ID, StoreID: storeID, JobID: req.JobID})
 }
 
 // SyncLog lists a store's recent sync runs, newest first.

@@ -30,7 +30,7 @@ type fakeJobs struct {
 	mu     sync.Mutex
 	pushes []int64 // offering ids
 	syncs  []store.SyncKind
-	onSync func(storeID int64, kind store.SyncKind)
+	onSync func(storeID int64, kind store.SyncKind, jobID int64)
 }
 
 func (j *fakeJobs) EnqueuePushTx(_ context.Context, _ store.Tx, _, offeringID int64, _ bool) error {
@@ -40,15 +40,21 @@ func (j *fakeJobs) EnqueuePushTx(_ context.Context, _ store.Tx, _, offeringID in
 	return nil
 }
 
-func (j *fakeJobs) EnqueueSync(_ context.Context, storeID int64, kind store.SyncKind, _ store.SyncTrigger) error {
+func (j *fakeJobs) EnqueueSync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) error {
+	_, err := j.EnqueueSyncJob(ctx, storeID, kind, trigger)
+	return err
+}
+
+func (j *fakeJobs) EnqueueSyncJob(_ context.Context, storeID int64, kind store.SyncKind, _ store.SyncTrigger) (int64, error) {
 	j.mu.Lock()
 	j.syncs = append(j.syncs, kind)
+	id := int64(1000 + len(j.syncs))
 	fn := j.onSync
 	j.mu.Unlock()
 	if fn != nil {
-		go fn(storeID, kind)
+		go fn(storeID, kind, id)
 	}
-	return nil
+	return id, nil
 }
 
 func (j *fakeJobs) pushCount() int {
@@ -660,20 +666,51 @@ func TestSales(t *testing.T) {
 func (f *fixture) playSync(t *testing.T, result store.SyncResult, msg string) {
 	f.jobs.mu.Lock()
 	defer f.jobs.mu.Unlock()
-	f.jobs.onSync = func(storeID int64, kind store.SyncKind) {
-		ctx := context.Background()
-		run, err := f.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: storeID, Kind: kind, Trigger: store.TriggerManual, Now: time.Now()})
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		f.hub.Publish(hub.Event{Kind: hub.SyncStarted, StoreID: storeID, RunID: run.ID, State: string(kind)})
-		if _, err := f.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: run.ID, Result: result, ListingsChanged: 3,
-			APICalls: 4, Error: msg, Now: time.Now()}); err != nil {
-			t.Error(err)
-			return
-		}
-		f.hub.Publish(hub.Event{Kind: hub.SyncFinished, StoreID: storeID, RunID: run.ID, State: string(result), Error: msg})
+	f.jobs.onSync = func(storeID int64, kind store.SyncKind, jobID int64) {
+		f.recordRun(t, storeID, kind, store.TriggerManual, jobID, result, msg)
+	}
+}
+
+// recordRun records a sync run the way the sync engine does: a run in the
+// log and hub events around it. It returns the run's id.
+func (f *fixture) recordRun(t *testing.T, storeID int64, kind store.SyncKind, trigger store.SyncTrigger, jobID int64,
+	result store.SyncResult, msg string) int64 {
+	ctx := context.Background()
+	run, err := f.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: storeID, Kind: kind, Trigger: trigger,
+		JobID: jobID, Process: "server", Now: time.Now()})
+	if err != nil {
+		t.Error(err)
+		return 0
+	}
+	f.hub.Publish(hub.Event{Kind: hub.SyncStarted, StoreID: storeID, RunID: run.ID, JobID: jobID, State: string(kind)})
+	if _, err := f.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: run.ID, Result: result, ListingsChanged: 3,
+		APICalls: 4, Error: msg, Now: time.Now()}); err != nil {
+		t.Error(err)
+		return 0
+	}
+	f.hub.Publish(hub.Event{Kind: hub.SyncFinished, StoreID: storeID, RunID: run.ID, JobID: jobID, State: string(result), Error: msg})
+	return run.ID
+}
+
+// TestSyncWaitReportsTheSyncItAskedFor: a scheduled incremental sync that
+// starts and ends while the one asked for waits to run is not reported as
+// it; --wait reports the run of its own job.
+func TestSyncWaitReportsTheSyncItAskedFor(t *testing.T) {
+	f := newFixture(t)
+	asked := make(chan int64, 1)
+	f.jobs.mu.Lock()
+	f.jobs.onSync = func(storeID int64, kind store.SyncKind, jobID int64) {
+		// A scheduled sync (another job) runs first, then the one asked for.
+		f.recordRun(t, storeID, store.SyncIncremental, store.TriggerSchedule, 1, store.ResultFailed, "a scheduled sync's failure")
+		asked <- f.recordRun(t, storeID, kind, store.TriggerManual, jobID, store.ResultOK, "")
+	}
+	f.jobs.mu.Unlock()
+	r := f.run(t, f.owner, "", "sync", "--wait").want(t, ExitOK)
+	run := <-asked
+	contains(t, "stdout", r.stdout, fmt.Sprintf("sync %d ok", run))
+	contains(t, "stderr", r.stderr, fmt.Sprintf("sync %d started (full)", run))
+	if strings.Contains(r.stdout+r.stderr, "incremental") || strings.Contains(r.stdout+r.stderr, "scheduled sync") {
+		t.Errorf("--wait reported the scheduled sync: %s%s", r.stderr, r.stdout)
 	}
 }
 
@@ -743,5 +780,41 @@ func TestKeys(t *testing.T) {
 	contains(t, "last key", r.stderr, "only key")
 	if keys, _ := f.app.Keys(t.Context(), f.owner); len(keys) != 1 {
 		t.Errorf("%d keys left, want 1", len(keys))
+	}
+}
+
+// TestSyncWaitJoinsOnlyALiveSync: a sync of the same kind running in a
+// live process is joined; one left running by a process that died is not
+// waited for: a sync of its own is queued and reported.
+func TestSyncWaitJoinsOnlyALiveSync(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	running := func(process string, seen time.Time, jobID int64) store.SyncRun {
+		t.Helper()
+		if err := f.db.ProcessBeat(ctx, process, seen); err != nil {
+			t.Fatal(err)
+		}
+		run, err := f.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: f.store.ID, Kind: store.SyncFull,
+			Trigger: store.TriggerManual, Process: process, JobID: jobID, Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return run
+	}
+	dead := running("dead", time.Now().Add(-time.Minute), 77)
+	f.playSync(t, store.ResultOK, "")
+	r := f.run(t, f.owner, "", "sync", "--wait").want(t, ExitOK)
+	if strings.Contains(r.stdout+r.stderr, fmt.Sprintf("sync %d ", dead.ID)) || len(f.jobs.syncs) != 1 {
+		t.Fatalf("--wait followed the dead process's run %d (syncs queued %v): %s%s", dead.ID, f.jobs.syncs, r.stderr, r.stdout)
+	}
+
+	// A live process's sync of the same kind is joined, not queued again.
+	f.jobs.mu.Lock()
+	f.jobs.onSync = nil
+	f.jobs.mu.Unlock()
+	running("alive", time.Now(), 78)
+	req, err := f.app.SyncStart(ctx, f.owner, f.store.ID)
+	if err != nil || !req.Joined || req.JobID != 78 || len(f.jobs.syncs) != 1 {
+		t.Fatalf("sync start beside a live sync = %+v %v (syncs queued %v), want it joined", req, err, f.jobs.syncs)
 	}
 }

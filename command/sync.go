@@ -8,14 +8,17 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
 )
 
-const syncHelp = `Queues a sync of the store with Etsy (a full one if the store has never had
-one). With --wait, follows it on stderr and exits when it ends: 0 when it
-succeeded, 1 when it failed. If a sync is already queued or running, that
-one is the sync waited for.`
+const syncHelp = `Queues a sync of the store with Etsy (a reconcile, which re-reads every
+listing; a full one if the store has never had one). It runs now, after a
+sync already running. With --wait, follows that sync on stderr and exits when
+it ends: 0 when it succeeded, 1 when it failed. If a sync of the same kind is
+already running, that one is the sync waited for; a sync whose server
+process stopped is never waited for.`
 
 // syncPoll is how often sync --wait also reads the sync log, in case the
 // live events that normally end the wait were missed.
@@ -59,30 +62,22 @@ func runSync(r *runner, c *invocation) error {
 		fmt.Fprintf(r.env.Stdout, "sync of %s queued\n", cleanName(m.Name))
 		return nil
 	}
-	// Runs are numbered in order, so any run after the latest one known
-	// now is the one this request started (or joined).
-	latest, err := r.app.SyncLog(r.ctx, r.actor, m.ID, 1)
-	if err != nil {
-		return err
-	}
-	var base int64
-	if len(latest) == 1 {
-		base = latest[0].ID
-		if latest[0].Result == store.ResultRunning {
-			base = latest[0].ID - 1
-		}
-	}
-	// Subscribe before queueing so the start of a quick sync is not missed.
+	// Subscribe before asking so the start of a quick sync is not missed.
 	sub, err := r.app.Subscribe(r.ctx, r.actor, m.ID)
 	if err != nil {
 		return err
 	}
 	defer sub.Close()
-	if err := r.app.SyncNow(r.ctx, r.actor, m.ID); err != nil {
+	req, err := r.app.SyncStart(r.ctx, r.actor, m.ID)
+	if err != nil {
 		return err
 	}
-	r.notef("sync of %s queued, waiting for it", m.Name)
-	w := &syncWait{r: r, storeID: m.ID, base: base}
+	if req.Joined {
+		r.notef("a %s sync of %s is running: waiting for it", req.Kind, m.Name)
+	} else {
+		r.notef("sync of %s queued, waiting for it", m.Name)
+	}
+	w := &syncWait{r: r, storeID: m.ID, req: req}
 	tick := time.NewTicker(syncPoll)
 	defer tick.Stop()
 	for {
@@ -98,7 +93,7 @@ func runSync(r *runner, c *invocation) error {
 			switch {
 			case sub.Missed():
 				done, err = w.check()
-			case e.Kind == hub.SyncStarted || e.Kind == hub.SyncFinished:
+			case (e.Kind == hub.SyncStarted || e.Kind == hub.SyncFinished) && e.JobID == req.JobID:
 				done, err = w.check()
 			}
 		case <-tick.C:
@@ -110,32 +105,26 @@ func runSync(r *runner, c *invocation) error {
 	}
 }
 
-// syncWait follows the first sync run after base.
+// syncWait follows the run of the sync request's job: not any sync that
+// happens to start meanwhile (a scheduled one, a webhook's).
 type syncWait struct {
 	r       *runner
 	storeID int64
-	base    int64
+	req     app.SyncRequest
 	started int64
 }
 
-// check reads the sync log: it reports the run's start once and tells
-// whether it has finished, with an error when it failed.
+// check reads the job's run: it reports the run's start once and tells
+// whether it has finished, with an error when it failed. A run of a
+// process that died is closed as failed by the server within seconds, so
+// the wait never follows a dead job.
 func (w *syncWait) check() (bool, error) {
-	runs, err := w.r.app.SyncLog(w.r.ctx, w.r.actor, w.storeID, 50)
+	run, err := w.r.app.SyncRunOf(w.r.ctx, w.r.actor, w.storeID, w.req)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
 	if err != nil {
 		return false, err
-	}
-	var run *store.SyncRun
-	for i := range runs {
-		// Pushes of stock edits are logged as runs too; they are not the
-		// sync that was asked for. The log is newest first, so the last
-		// match is the earliest run after base.
-		if runs[i].ID > w.base && runs[i].Kind != store.SyncPush {
-			run = &runs[i]
-		}
-	}
-	if run == nil {
-		return false, nil
 	}
 	if w.started != run.ID {
 		w.started = run.ID

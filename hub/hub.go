@@ -34,6 +34,9 @@ type Event struct {
 	// means the whole store (a receiver reloads it).
 	OfferingIDs []int64 `json:"o,omitempty"`
 	RunID       int64   `json:"r,omitempty"`
+	// JobID is the River job of a sync run, so a person waiting for the
+	// sync they asked for knows its end from another's.
+	JobID int64 `json:"j,omitempty"`
 	State       string  `json:"st,omitempty"`
 	Error       string  `json:"e,omitempty"`
 	// Origin is the process that published the event, so a bridge does not

@@ -54,9 +54,6 @@ type Config struct {
 	// Workers is how many jobs of each queue run at once in this process.
 	// Default 10.
 	Workers int
-	// SyncPeriod is the window in which at most one scheduled sync of a
-	// kind runs per store, across every process. Default 1 minute.
-	SyncPeriod time.Duration
 	// Logger receives River's log. Default: discard.
 	Logger *slog.Logger
 	// Test makes the queue quick for tests: jobs are fetched within tens of
@@ -70,9 +67,6 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.Workers <= 0 {
 		c.Workers = 10
-	}
-	if c.SyncPeriod <= 0 {
-		c.SyncPeriod = time.Minute
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -133,8 +127,11 @@ func (a PushArgs) InsertOpts() river.InsertOpts {
 // SyncArgs asks for a sync of a store.
 type SyncArgs struct {
 	StoreID  int64             `json:"store_id" river:"unique"`
-	SyncKind store.SyncKind    `json:"kind" river:"unique"`
+	SyncKind store.SyncKind    `json:"kind"`
 	Trigger  store.SyncTrigger `json:"trigger"`
+	// Slot is when a scheduled sync is to start (Unix seconds): one job per
+	// store and slot, however many passes or processes schedule it.
+	Slot int64 `json:"slot,omitempty" river:"unique"`
 }
 
 func (SyncArgs) Kind() string { return "sync" }
@@ -388,38 +385,63 @@ func (q *Queue) EnqueueSync(ctx context.Context, storeID int64, kind store.SyncK
 	return err
 }
 
-// EnqueueSyncJob is EnqueueSync that returns the job's id. Scheduled syncs
-// are unique per store, kind and SyncPeriod across every process, so two
-// schedulers can never sync a store twice in one period. A manual sync
-// joins one of the same kind already waiting or running. A webhook always
-// queues a sync: the one running may have read receipts before the sale
-// the webhook announces.
+// EnqueueSyncJob is EnqueueSync that returns the job's id. A manual sync
+// always gets a job of its own, which runs now (after the one running, if
+// any: the store's sync lease keeps them apart), so a person who asks for a
+// reconcile gets one and `sync --wait` can follow that job; a webhook too
+// always queues one, as the sync running may have read receipts before the
+// sale the webhook announces. Scheduled syncs go through
+// EnqueueScheduledSync.
 func (q *Queue) EnqueueSyncJob(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) (int64, error) {
-	args, opts, err := q.syncJob(storeID, kind, trigger)
+	if trigger == store.TriggerSchedule {
+		id, _, err := q.EnqueueScheduledSync(ctx, storeID, kind, time.Now())
+		return id, err
+	}
+	args, opts, err := syncJob(storeID, kind, trigger, time.Time{})
 	if err != nil {
 		return 0, err
 	}
 	return q.Insert(ctx, args, &opts)
 }
 
+// EnqueueScheduledSync queues the scheduled sync of a store that is to
+// start at at, and returns its job's id and whether it is new. It is unique
+// per store and slot (at, to the second) across every process, so two
+// schedulers (or two passes of one) never queue a slot twice.
+func (q *Queue) EnqueueScheduledSync(ctx context.Context, storeID int64, kind store.SyncKind, at time.Time) (int64, bool, error) {
+	args, opts, err := syncJob(storeID, kind, store.TriggerSchedule, at)
+	if err != nil {
+		return 0, false, err
+	}
+	c, err := q.get()
+	if err != nil {
+		return 0, false, err
+	}
+	res, err := c.Insert(ctx, args, &opts)
+	if err != nil {
+		return 0, false, fmt.Errorf("jobs: insert %s: %w", args.Kind(), err)
+	}
+	return res.Job.ID, !res.UniqueSkippedAsDuplicate, nil
+}
+
 // EnqueueSyncTx is EnqueueSync in the store transaction tx.
 func (q *Queue) EnqueueSyncTx(ctx context.Context, tx store.Tx, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) error {
-	args, opts, err := q.syncJob(storeID, kind, trigger)
+	args, opts, err := syncJob(storeID, kind, trigger, time.Now())
 	if err != nil {
 		return err
 	}
 	return q.InsertTx(ctx, tx, args, &opts)
 }
 
-func (q *Queue) syncJob(storeID int64, kind store.SyncKind, trigger store.SyncTrigger) (SyncArgs, river.InsertOpts, error) {
+func syncJob(storeID int64, kind store.SyncKind, trigger store.SyncTrigger, at time.Time) (SyncArgs, river.InsertOpts, error) {
 	opts := SyncArgs{}.InsertOpts()
+	args := SyncArgs{StoreID: storeID, SyncKind: kind, Trigger: trigger}
 	switch trigger {
 	case store.TriggerSchedule:
-		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByPeriod: q.cfg.SyncPeriod}
-	case store.TriggerManual:
-		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: activeStates()}
-		opts.Priority = 1
-	case store.TriggerWebhook:
+		args.Slot = at.Unix()
+		opts.ScheduledAt = at
+		opts.UniqueOpts = river.UniqueOpts{ByArgs: true}
+	case store.TriggerManual, store.TriggerWebhook:
 		opts.Priority = 1
 	default:
 		return SyncArgs{}, opts, fmt.Errorf("jobs: sync trigger %q: %w", trigger, store.ErrInvalid)
@@ -429,7 +451,7 @@ func (q *Queue) syncJob(storeID int64, kind store.SyncKind, trigger store.SyncTr
 	default:
 		return SyncArgs{}, opts, fmt.Errorf("jobs: sync kind %q: %w", kind, store.ErrInvalid)
 	}
-	return SyncArgs{StoreID: storeID, SyncKind: kind, Trigger: trigger}, opts, nil
+	return args, opts, nil
 }
 
 // JobOutputSet stores output on a job at once, even while it runs: a worker

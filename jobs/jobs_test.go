@@ -108,26 +108,31 @@ func TestSweepPushesUniquePerOffering(t *testing.T) {
 	})
 }
 
-func TestScheduledSyncUniquePerPeriodManualJoins(t *testing.T) {
+func TestScheduledSyncUniquePerSlotManualRunsNow(t *testing.T) {
 	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
 		withWorkers(t, q)
 		ctx := t.Context()
-		a, err := q.EnqueueSyncJob(ctx, 7, store.SyncIncremental, store.TriggerSchedule)
-		if err != nil {
-			t.Fatal(err)
+		slot := time.Now().Add(time.Minute)
+		a, added, err := q.EnqueueScheduledSync(ctx, 7, store.SyncIncremental, slot)
+		if err != nil || !added {
+			t.Fatal(added, err)
 		}
-		b, _ := q.EnqueueSyncJob(ctx, 7, store.SyncIncremental, store.TriggerSchedule)
-		if a != b {
-			t.Fatalf("two scheduled syncs in one period: %d, %d", a, b)
+		b, added, _ := q.EnqueueScheduledSync(ctx, 7, store.SyncIncremental, slot)
+		if a != b || added {
+			t.Fatalf("one slot queued twice: %d, %d (added %v)", a, b, added)
 		}
-		c, _ := q.EnqueueSyncJob(ctx, 8, store.SyncIncremental, store.TriggerSchedule)
-		if c == a {
+		if c, _, _ := q.EnqueueScheduledSync(ctx, 8, store.SyncIncremental, slot); c == a {
 			t.Fatal("another store's sync was deduplicated")
 		}
-		m1, _ := q.EnqueueSyncJob(ctx, 7, store.SyncFull, store.TriggerManual)
-		m2, _ := q.EnqueueSyncJob(ctx, 7, store.SyncFull, store.TriggerManual)
-		if m1 != m2 {
-			t.Fatal("a second Sync now did not join the waiting one")
+		if d, _, _ := q.EnqueueScheduledSync(ctx, 7, store.SyncIncremental, slot.Add(time.Minute)); d == a {
+			t.Fatal("the next slot was deduplicated")
+		}
+		// A person's request always runs: a second Sync now is not
+		// swallowed by the first (the wait follows its own job).
+		m1, _ := q.EnqueueSyncJob(ctx, 7, store.SyncReconcile, store.TriggerManual)
+		m2, _ := q.EnqueueSyncJob(ctx, 7, store.SyncReconcile, store.TriggerManual)
+		if m1 == m2 || m1 == a {
+			t.Fatal("a Sync now joined another job")
 		}
 		if _, err := q.EnqueueSyncJob(ctx, 7, "weekly", store.TriggerManual); err == nil {
 			t.Fatal("an unknown kind was queued")

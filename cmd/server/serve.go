@@ -187,24 +187,31 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	var elector gocron.Elector
 	checks := healthChecks(cfg, db)
 	if cfg.DatabaseURL != "" {
-		lease := health.WatchLease(syncer.NewLeaseElector(db, "scheduler", processName(), 3*time.Minute), syncer.ErrNotLeader)
+		lease := health.WatchLease(syncer.NewLeaseElector(db, "scheduler", processName(), 45*time.Second), syncer.ErrNotLeader)
 		elector = lease
 		checks = append(checks, health.Check{Name: "scheduler", Probe: lease.Probe})
 	}
-	sched, err := syncer.NewScheduler(syncer.ScheduleConfig{Store: db, Etsy: client, Queue: db.queue,
-		Interval: cfg.SyncInterval, ReconcileInterval: cfg.ReconcileInterval, RefreshDue: func(ctx context.Context) error {
-			if err := tokens.RefreshDue(ctx); err != nil {
-				return err
-			}
-			if _, err := tokens.Rotate(ctx); err != nil {
-				return err
-			}
-			if _, err := db.OAuthStateDeleteExpired(ctx, time.Now().Add(-time.Hour)); err != nil {
-				return err
-			}
+	// Each chore runs on its own and fails on its own: a shop whose token
+	// refresh fails stops neither the other shops' refreshes nor the key
+	// rotation, the OAuth cleanup or the digests.
+	chores := []syncer.Chore{
+		{Name: "token-refresh", Every: 5 * time.Minute, Run: tokens.RefreshDue},
+		{Name: "key-rotation", Every: 15 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := tokens.Rotate(ctx)
+			return err
+		}},
+		{Name: "oauth-state-cleanup", Every: 15 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := db.OAuthStateDeleteExpired(ctx, time.Now().Add(-time.Hour))
+			return err
+		}},
+		{Name: "digests", Every: 5 * time.Minute, Run: func(ctx context.Context) error {
 			_, err := notify.EnqueueDigests(ctx, db, db.queue, time.Now())
 			return err
-		}, Elector: elector, Logger: log.With("component", "schedule")})
+		}},
+	}
+	sched, err := syncer.NewScheduler(syncer.ScheduleConfig{Store: db, Etsy: client, Queue: db.queue,
+		Interval: cfg.SyncInterval, ReconcileInterval: cfg.ReconcileInterval, Jitter: cfg.SyncJitter, Chores: chores,
+		Elector: elector, Logger: log.With("component", "schedule")})
 	if err != nil {
 		return err
 	}

@@ -23,9 +23,8 @@ const (
 	// BeatEvery is how often a process records that it is alive.
 	BeatEvery = 5 * time.Second
 	// DeadAfter is how long a process may go without a beat before the
-	// others take over its work. Four missed beats: a process is not
-	// declared dead for one slow write.
-	DeadAfter = 20 * time.Second
+	// others take over its work.
+	DeadAfter = store.ProcessDeadAfter
 )
 
 // LivenessConfig configures a Liveness. Store, Queue and Process are

@@ -122,7 +122,7 @@ func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.Sync
 	if err != nil {
 		return store.SyncRun{}, err
 	}
-	e.hub.Publish(hub.Event{Kind: hub.SyncStarted, StoreID: st.ID, RunID: run.ID, State: string(kind)})
+	e.hub.Publish(hub.Event{Kind: hub.SyncStarted, StoreID: st.ID, RunID: run.ID, JobID: jobID, State: string(kind)})
 	ctx, calls := etsy.CountCalls(ctx)
 	stats := &pullStats{offerings: map[int64]bool{}}
 	started := e.now()
@@ -177,7 +177,7 @@ func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.Sync
 	if len(stats.offerings) > 0 {
 		e.hub.Publish(hub.Event{Kind: hub.StockChanged, StoreID: st.ID, OfferingIDs: sortedKeys(stats.offerings)})
 	}
-	e.hub.Publish(hub.Event{Kind: hub.SyncFinished, StoreID: st.ID, RunID: run.ID, State: string(result), Error: msg})
+	e.hub.Publish(hub.Event{Kind: hub.SyncFinished, StoreID: st.ID, RunID: run.ID, JobID: jobID, State: string(result), Error: msg})
 	if err == nil {
 		e.requeuePending(fctx, st.ID)
 	}

@@ -8,12 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/jobs"
@@ -31,12 +31,20 @@ type ScheduleConfig struct {
 	// ReconcileInterval is the time between full re-reads of a store's
 	// listings, which catch edits made on Etsy.com. Default 6h.
 	ReconcileInterval time.Duration
-	// Tick is how often due stores are looked for. Default 1 minute.
+	// Tick is how often due stores are looked for; a sync due before the
+	// next pass is queued to start at its time. Default 1 minute.
 	Tick time.Duration
-	// RefreshDue refreshes the tokens that expire soon (the token vault's);
-	// nil skips it. RefreshEvery defaults to 5 minutes.
-	RefreshDue   func(ctx context.Context) error
-	RefreshEvery time.Duration
+	// Jitter spreads each sync's start around its slot by up to
+	// ±Jitter/2 of the interval (STOCKROOM_SYNC_JITTER, 0..1; values above
+	// 0.9 count as 0.9 so that consecutive slots never swap).
+	Jitter float64
+	// Chores are the housekeeping jobs (token refresh, key rotation, OAuth
+	// state cleanup, digests): each runs on its own clock and logs its own
+	// error, so one failing never stops another.
+	Chores []Chore
+	// Clock drives the scheduler's gocron jobs (a fake clock in tests).
+	// Default: the wall clock.
+	Clock clockwork.Clock
 	// Elector picks the one process that schedules (NewLeaseElector); nil
 	// means this process always does.
 	Elector gocron.Elector
@@ -55,6 +63,13 @@ const AbandonAfter = jobs.JobTimeout + 5*time.Minute
 // AbandonReason is the error an abandoned run shows in the sync log.
 const AbandonReason = "interrupted: the process running it stopped"
 
+// Chore is a housekeeping job the scheduler runs every Every.
+type Chore struct {
+	Name  string
+	Every time.Duration
+	Run   func(ctx context.Context) error
+}
+
 // Scheduler enqueues due syncs on a clock.
 type Scheduler struct {
 	cfg   ScheduleConfig
@@ -64,7 +79,7 @@ type Scheduler struct {
 
 // TickResult is what one scheduling pass did.
 type TickResult struct {
-	Enqueued  int
+	Enqueued  int // syncs newly queued (a slot already queued is not counted)
 	Stretched int // syncs postponed because the store's Etsy budget runs low
 }
 
@@ -82,8 +97,11 @@ func NewScheduler(cfg ScheduleConfig) (*Scheduler, error) {
 	if cfg.Tick <= 0 {
 		cfg.Tick = time.Minute
 	}
-	if cfg.RefreshEvery <= 0 {
-		cfg.RefreshEvery = 5 * time.Minute
+	cfg.Jitter = min(max(cfg.Jitter, 0), 0.9)
+	for _, c := range cfg.Chores {
+		if c.Name == "" || c.Every <= 0 || c.Run == nil {
+			return nil, fmt.Errorf("syncer: chore %q needs a name, a period and a func", c.Name)
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -102,6 +120,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		return errors.New("syncer: scheduler already started")
 	}
 	opts := []gocron.SchedulerOption{}
+	if s.cfg.Clock != nil {
+		opts = append(opts, gocron.WithClock(s.cfg.Clock))
+	}
 	if s.cfg.Elector != nil {
 		opts = append(opts, gocron.WithDistributedElector(s.cfg.Elector))
 	}
@@ -121,13 +142,13 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}), append(common, gocron.WithName("syncs"))...); err != nil {
 		return fmt.Errorf("syncer: %w", err)
 	}
-	if s.cfg.RefreshDue != nil {
-		if _, err := sched.NewJob(gocron.DurationJob(s.cfg.RefreshEvery), gocron.NewTask(func(ctx context.Context) {
-			if err := s.cfg.RefreshDue(ctx); err != nil {
-				s.cfg.Logger.Error("refresh tokens", "err", err)
+	for _, c := range s.cfg.Chores {
+		if _, err := sched.NewJob(gocron.DurationJob(c.Every), gocron.NewTask(func(ctx context.Context) {
+			if err := c.Run(ctx); err != nil && ctx.Err() == nil {
+				s.cfg.Logger.Error("chore failed; it runs again at its next time", "chore", c.Name, "err", err)
 			}
-		}), append(common, gocron.WithName("token-refresh"))...); err != nil {
-			return fmt.Errorf("syncer: %w", err)
+		}), append(common, gocron.WithName(c.Name))...); err != nil {
+			return fmt.Errorf("syncer: chore %s: %w", c.Name, err)
 		}
 	}
 	sched.Start()
@@ -159,27 +180,36 @@ func (s *Scheduler) RunOnce(ctx context.Context) (TickResult, error) {
 		if st.Status != store.StatusConnected {
 			continue
 		}
-		kind, due, stretched := s.due(st, now)
+		kind, at, stretched, ok := s.next(st, now)
 		if stretched {
 			res.Stretched++
 		}
-		if !due {
+		if !ok || at.After(now.Add(s.cfg.Tick)) {
 			continue
 		}
-		if err := s.cfg.Queue.EnqueueSync(ctx, st.ID, kind, store.TriggerSchedule); err != nil {
+		_, added, err := s.cfg.Queue.EnqueueScheduledSync(ctx, st.ID, kind, at)
+		if err != nil {
 			return res, err
 		}
-		res.Enqueued++
+		if added {
+			res.Enqueued++
+		}
 	}
 	return res, nil
 }
 
-// due says whether a store's sync is due and of which kind. Each store's
-// times are shifted by a fixed fraction of its interval drawn from its id,
-// so a thousand stores connected at once do not fire together.
-func (s *Scheduler) due(st store.Store, now time.Time) (kind store.SyncKind, due, stretched bool) {
+// next says when a store's next scheduled sync is to start and of which
+// kind; ok is false while Etsy blocks the store. A store's syncs fall on a
+// grid of its interval (shifted by a phase drawn from its id, so a thousand
+// stores connected at once do not fire together), each slot moved by its
+// own jitter. The slot after the last sync is the one after the grid point
+// nearest it, so a sync that starts a little late (River's fetch delay, a
+// busy queue) does not push the next one back: syncs start every interval,
+// not every interval plus the delay, and never twice for one slot. A slot
+// already passed (the server was down) is due at once.
+func (s *Scheduler) next(st store.Store, now time.Time) (kind store.SyncKind, at time.Time, stretched, ok bool) {
 	if st.LastSyncAt.IsZero() || st.LastFullSyncAt.IsZero() {
-		return store.SyncFull, true, false
+		return store.SyncFull, now, false, true
 	}
 	interval := s.cfg.Interval
 	if st.SyncInterval > 0 {
@@ -187,15 +217,41 @@ func (s *Scheduler) due(st store.Store, now time.Time) (kind store.SyncKind, due
 	}
 	b := s.cfg.Etsy.Budget(Key(st.ID))
 	if b.BlockedUntil.After(now) {
-		return "", false, true
+		return "", time.Time{}, true, false
 	}
 	factor := stretch(b, st, now)
-	stretched = factor > 1
 	interval *= time.Duration(factor)
-	if now.Sub(st.LastFullSyncAt) >= s.cfg.ReconcileInterval+jitter(st.ID, s.cfg.ReconcileInterval) {
-		return store.SyncReconcile, true, stretched
+	phase := time.Duration(hash64(st.ID, 0) % uint64(interval))
+	base := time.Unix(0, 0).Add(phase)
+	slot := (st.LastSyncAt.Sub(base) + interval/2) / interval // nearest grid point
+	slot++
+	at = base.Add(slot * interval).Add(s.slotJitter(st.ID, int64(slot), interval))
+	kind = store.SyncIncremental
+	if at.Sub(st.LastFullSyncAt) >= s.cfg.ReconcileInterval-interval/2 {
+		kind = store.SyncReconcile
 	}
-	return store.SyncIncremental, now.Sub(st.LastSyncAt) >= interval+jitter(st.ID, interval), stretched
+	return kind, at, factor > 1, true
+}
+
+// slotJitter is a slot's own offset within ±Jitter/2 of interval, the same
+// on every pass (so a slot is queued once) and different from slot to slot.
+func (s *Scheduler) slotJitter(storeID, slot int64, interval time.Duration) time.Duration {
+	if s.cfg.Jitter == 0 {
+		return 0
+	}
+	u := float64(hash64(storeID, slot)>>11) / (1 << 53) // [0, 1)
+	return time.Duration((u - 0.5) * s.cfg.Jitter * float64(interval))
+}
+
+// hash64 mixes two numbers into well-spread bits (splitmix64's finaliser):
+// neighbouring slots get unrelated jitters.
+func hash64(a, b int64) uint64 {
+	x := uint64(a)*0x9e3779b97f4a7c15 ^ uint64(b)
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // stretch is how many intervals a store waits between syncs given its
@@ -223,16 +279,6 @@ func stretch(b etsy.Budget, st store.Store, now time.Time) int {
 		return 2
 	}
 	return 1
-}
-
-// jitter is a stable offset of up to a tenth of interval for a store.
-func jitter(storeID int64, interval time.Duration) time.Duration {
-	if interval < 10 {
-		return 0
-	}
-	h := fnv.New64a()
-	fmt.Fprint(h, storeID)
-	return time.Duration(h.Sum64() % uint64(interval/10))
 }
 
 // LeaseElector is a gocron Elector on a store lease: the process holding

@@ -1,8 +1,17 @@
 package syncer_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/stockroom/stockroom/etsy/sandbox"
 	"github.com/stockroom/stockroom/hub"
@@ -15,8 +24,10 @@ func TestScheduleEnqueuesDueSyncsOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		e := newEnv(t, b, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, sandbox.Config{})
 		now := time.Now()
+		// A pass every two minutes sees the next slot, at most an interval
+		// and a half after the last sync.
 		s, err := syncer.NewScheduler(syncer.ScheduleConfig{Store: e.db, Etsy: e.client, Queue: e.q, Interval: time.Minute,
-			Now: func() time.Time { return now }})
+			Tick: 2 * time.Minute, Now: func() time.Time { return now }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,20 +42,28 @@ func TestScheduleEnqueuesDueSyncsOnce(t *testing.T) {
 		if err != nil || ev.State != string(store.ResultOK) {
 			t.Fatalf("scheduled sync: %+v %v", ev, err)
 		}
-		// Synced just now: nothing is due until the interval (plus jitter).
+		// Synced just now: the next sync is queued for its slot, about an
+		// interval later, once however many passes see it.
+		res, err = s.RunOnce(e.ctx)
+		if err != nil || res.Enqueued != 1 {
+			t.Fatalf("pass after the sync: %+v %v, want the next slot queued", res, err)
+		}
 		if res, _ := s.RunOnce(e.ctx); res.Enqueued != 0 {
-			t.Fatalf("a freshly synced store was enqueued again: %+v", res)
+			t.Fatalf("a slot was queued twice: %+v", res)
 		}
-		now = now.Add(2 * time.Minute)
-		if res, _ := s.RunOnce(e.ctx); res.Enqueued != 1 {
-			t.Fatalf("a due store was not enqueued: %+v", res)
+		next := scheduledSyncs(t, e)
+		if len(next) != 2 {
+			t.Fatalf("%d scheduled syncs, want the first and the next", len(next))
 		}
-		ev, err = syncer.WaitRun(e.ctx, sub)
-		if err != nil || ev.State != string(store.ResultOK) {
-			t.Fatalf("second scheduled sync: %+v %v", ev, err)
+		st, err := e.db.StoreGet(e.ctx, e.storeID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gap := next[1].ScheduledAt.Sub(st.LastSyncAt); gap < 30*time.Second || gap > 90*time.Second {
+			t.Fatalf("the next sync starts %s after the last, want about a minute", gap)
 		}
 		runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
-		if len(runs) != 2 || runs[0].Kind != store.SyncIncremental || runs[0].Trigger != store.TriggerSchedule {
+		if len(runs) != 1 || runs[0].Kind != store.SyncFull || runs[0].Trigger != store.TriggerSchedule {
 			t.Fatalf("sync log: %+v", runs)
 		}
 	})
@@ -57,6 +76,46 @@ func TestSyncNowReportsTheRun(t *testing.T) {
 		ev, err := syncer.SyncNow(e.ctx, e.hub, e.q, e.storeID, store.SyncFull)
 		if err != nil || ev.RunID == 0 || ev.State != string(store.ResultOK) {
 			t.Fatalf("sync now: %+v %v", ev, err)
+		}
+	})
+}
+
+// TestSyncNowBackToBackRunsWhatWasAsked: two reconciles asked for one
+// after the other, with a scheduled incremental sync queued between them,
+// each run and each wait reports its own reconcile.
+func TestSyncNowBackToBackRunsWhatWasAsked(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 13, Listings: 10, Receipts: 3}, sandbox.Config{})
+		e.start()
+		if ev, err := syncer.SyncNow(e.ctx, e.hub, e.q, e.storeID, store.SyncFull); err != nil || ev.State != string(store.ResultOK) {
+			t.Fatalf("first sync: %+v %v", ev, err)
+		}
+		var runs []int64
+		for range 2 {
+			if _, _, err := e.q.EnqueueScheduledSync(e.ctx, e.storeID, store.SyncIncremental, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			ev, err := syncer.SyncNow(e.ctx, e.hub, e.q, e.storeID, store.SyncReconcile)
+			if err != nil || ev.State != string(store.ResultOK) {
+				t.Fatalf("reconcile: %+v %v", ev, err)
+			}
+			runs = append(runs, ev.RunID)
+		}
+		log, err := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID := map[int64]store.SyncRun{}
+		for _, r := range log {
+			byID[r.ID] = r
+		}
+		if runs[0] == runs[1] {
+			t.Fatalf("the second reconcile reported the first's run %d", runs[0])
+		}
+		for _, id := range runs {
+			if r := byID[id]; r.Kind != store.SyncReconcile || r.Trigger != store.TriggerManual || r.JobID == 0 {
+				t.Errorf("a wait for a reconcile reported %+v", r)
+			}
 		}
 	})
 }
@@ -134,4 +193,145 @@ func TestLivenessClosesRunsOfAStoppedProcess(t *testing.T) {
 			t.Fatalf("second sweep: %+v %v, want nothing more", res, err)
 		}
 	})
+}
+
+// scheduledSyncs lists the scheduled sync jobs of a store, by when they
+// are to start.
+func scheduledSyncs(t *testing.T, e *env) []*rivertype.JobRow {
+	t.Helper()
+	res, err := e.q.JobList(e.ctx, river.NewJobListParams().Kinds(jobs.SyncArgs{}.Kind()).First(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*rivertype.JobRow
+	for _, j := range res.Jobs {
+		var a jobs.SyncArgs
+		if err := json.Unmarshal(j.EncodedArgs, &a); err != nil {
+			t.Fatal(err)
+		}
+		if a.StoreID == e.storeID && a.Trigger == store.TriggerSchedule {
+			out = append(out, j)
+		}
+	}
+	slices.SortFunc(out, func(a, b *rivertype.JobRow) int { return a.ScheduledAt.Compare(b.ScheduledAt) })
+	return out
+}
+
+// TestScheduledSyncsStartEveryInterval runs the scheduler's passes on a
+// fake clock, a pass a minute for half an hour, with the store's syncs
+// "run" (recorded as the sync engine records them) the moment they are to
+// start. With a 1-minute interval and no jitter a store syncs every
+// minute, not every two; with jitter each start stays within the spread.
+func TestScheduledSyncsStartEveryInterval(t *testing.T) {
+	for _, jit := range []float64{0, 0.5} {
+		t.Run(fmt.Sprintf("jitter=%v", jit), func(t *testing.T) {
+			e := newEnv(t, sqliteBackend(), sandbox.GenOptions{Seed: 12, Listings: 2, Receipts: 1}, sandbox.Config{})
+			start := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+			synced := start.Add(-30 * time.Second)
+			if err := e.db.StoreSetSyncState(e.ctx, &store.StoreSetSyncStateParams{StoreID: e.storeID,
+				LastSyncAt: &synced, LastFullSyncAt: &synced, ReceiptsCursor: &synced}); err != nil {
+				t.Fatal(err)
+			}
+			now := start
+			s, err := syncer.NewScheduler(syncer.ScheduleConfig{Store: e.db, Etsy: e.client, Queue: e.q, Interval: time.Minute,
+				Jitter: jit, Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ran := map[int64]bool{}
+			for ; now.Before(start.Add(30 * time.Minute)); now = now.Add(time.Minute) {
+				if _, err := s.RunOnce(e.ctx); err != nil {
+					t.Fatal(err)
+				}
+				// Every job due by now runs, a little late, as River runs it.
+				for _, j := range scheduledSyncs(t, e) {
+					if ran[j.ID] || j.ScheduledAt.After(now) {
+						continue
+					}
+					ran[j.ID] = true
+					at := j.ScheduledAt.Add(300 * time.Millisecond)
+					if err := e.db.StoreSetSyncState(e.ctx, &store.StoreSetSyncStateParams{StoreID: e.storeID, LastSyncAt: &at}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			jobs := scheduledSyncs(t, e)
+			if len(jobs) < 29 || len(jobs) > 31 {
+				t.Fatalf("%d scheduled syncs in 30 minutes at a 1-minute interval, want 30", len(jobs))
+			}
+			for i := 1; i < len(jobs); i++ {
+				gap := jobs[i].ScheduledAt.Sub(jobs[i-1].ScheduledAt)
+				lo, hi := time.Duration(float64(time.Minute)*(1-jit)), time.Duration(float64(time.Minute)*(1+jit))
+				if gap < lo-time.Second || gap > hi+time.Second {
+					t.Errorf("syncs %d and %d start %s apart, want a minute ± %v", i-1, i, gap, jit)
+				}
+			}
+			if jit > 0 {
+				// The jitter is used: starts are not all on the minute's grid.
+				spread := map[time.Duration]bool{}
+				for _, j := range jobs {
+					spread[j.ScheduledAt.Sub(start)%time.Minute] = true
+				}
+				if len(spread) < 5 {
+					t.Errorf("starts fall on %d offsets within the minute: jitter %v is not applied", len(spread), jit)
+				}
+			}
+		})
+	}
+}
+
+// TestChoresFailAlone runs the scheduler's chores on a fake clock: one that
+// always fails must not stop another, and each runs on its own period.
+func TestChoresFailAlone(t *testing.T) {
+	e := newEnv(t, sqliteBackend(), sandbox.GenOptions{Seed: 12, Listings: 2, Receipts: 1}, sandbox.Config{})
+	clock := clockwork.NewFakeClock()
+	ran := make(chan string, 100)
+	chore := func(name string, every time.Duration, err error) syncer.Chore {
+		return syncer.Chore{Name: name, Every: every, Run: func(context.Context) error {
+			ran <- name
+			return err
+		}}
+	}
+	s, err := syncer.NewScheduler(syncer.ScheduleConfig{Store: e.db, Etsy: e.client, Queue: e.q, Tick: time.Hour, Clock: clock,
+		Chores: []syncer.Chore{
+			chore("token-refresh", 5*time.Minute, errors.New("shop 7: Etsy refused the refresh token")),
+			chore("digests", 5*time.Minute, nil),
+			chore("oauth-state-cleanup", 15*time.Minute, nil),
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Stop() })
+	count := map[string]int{}
+	// Each chore runs at once, then every period: three 5-minute periods.
+	await := func(n int) {
+		t.Helper()
+		for range n {
+			select {
+			case name := <-ran:
+				count[name]++
+			case <-time.After(10 * time.Second):
+				t.Fatalf("chores ran %v; waiting for more", count)
+			}
+		}
+	}
+	await(3)
+	for i := 1; i <= 3; i++ {
+		// The syncs pass and the three chores wait on the clock.
+		if err := clock.BlockUntilContext(e.ctx, 4); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(5 * time.Minute)
+		want := 2
+		if i == 3 {
+			want = 3
+		}
+		await(want)
+	}
+	if count["token-refresh"] != 4 || count["digests"] != 4 || count["oauth-state-cleanup"] != 2 {
+		t.Fatalf("chores ran %v, want token-refresh and digests 4 times, cleanup twice", count)
+	}
 }

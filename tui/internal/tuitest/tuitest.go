@@ -44,11 +44,16 @@ func (j *Jobs) EnqueuePushTx(_ context.Context, _ store.Tx, storeID, offeringID 
 	return nil
 }
 
-func (j *Jobs) EnqueueSync(_ context.Context, storeID int64, _ store.SyncKind, _ store.SyncTrigger) error {
+func (j *Jobs) EnqueueSync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) error {
+	_, err := j.EnqueueSyncJob(ctx, storeID, kind, trigger)
+	return err
+}
+
+func (j *Jobs) EnqueueSyncJob(_ context.Context, storeID int64, _ store.SyncKind, _ store.SyncTrigger) (int64, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.Syncs = append(j.Syncs, storeID)
-	return nil
+	return int64(len(j.Syncs)), nil
 }
 
 // PushCalls returns a copy of the recorded pushes.
