@@ -59,7 +59,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		g.Go(func() error { return db.bridge.Run(gctx) })
 	}
 
-	client, err := etsyClient(gctx, cfg, g, log)
+	client, err := etsyClient(gctx, cfg, g, log, vault.NewBudgetLedger(db))
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"SyncRuns", syncRunTests},
 		{"OAuth", oauthTests},
 		{"Leases", leaseTests},
+		{"RateBudgets", budgetTests},
 		{"Errors", errorTests},
 	}
 	for _, g := range groups {
