@@ -51,6 +51,10 @@ type Config struct {
 	// AppMaxPerSecond is an app-wide ceiling across all keys, for when Etsy
 	// counts limits per API key rather than per token. 0 means none.
 	AppMaxPerSecond float64
+	// Ledger shares each key's day budget between the server processes
+	// that use one database (ledger.go): every call is reserved in it
+	// before it is sent. Default: the budget is kept in this process only.
+	Ledger Ledger
 	// Logger receives one debug line per call. Default: discard.
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
@@ -142,7 +146,7 @@ func New(cfg Config) (*Client, error) {
 				AuthStyle: oauth2.AuthStyleInParams,
 			},
 		},
-		limits:    newLimiter(cfg.Now, cfg.AppMaxPerSecond),
+		limits:    newLimiter(cfg.Now, cfg.AppMaxPerSecond, cfg.Ledger != nil),
 		readiness: &readinessCache{},
 		log:       cfg.Logger,
 		now:       cfg.Now,
@@ -177,7 +181,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // Budget reports what is known of key's rate limits.
-func (c *Client) Budget(key string) Budget { return c.limits.budget(key) }
+// With a Ledger, the day figures are the ledger's: what every process sees.
+func (c *Client) Budget(key string) Budget { return c.sharedBudget(key, c.limits.budget(key)) }
 
 // Calls reports how many API requests were sent for key since the Client
 // was made, retries included.
@@ -254,13 +259,20 @@ func (s *ShopClient) attempt(ctx context.Context, req apiRequest, token string, 
 	if err != nil {
 		return err
 	}
+	ticket, err := s.reserveShared(ctx)
+	if err != nil {
+		c.limits.release(res, false)
+		return err
+	}
 	if err := c.sleep(ctx, res.wait); err != nil {
 		// The call is not sent: its slot and budget go back.
 		c.limits.release(res, false)
+		s.settleShared(ctx, ticket, nil, false)
 		return fmt.Errorf("etsy: waiting for rate limit: %w", err)
 	}
 	// A call that ends without Etsy's headers keeps its unit spent.
 	defer c.limits.release(res, true)
+	defer s.settleShared(ctx, ticket, nil, true)
 
 	callCtx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -275,6 +287,7 @@ func (s *ShopClient) attempt(ctx context.Context, req apiRequest, token string, 
 	hreq, err := http.NewRequestWithContext(callCtx, req.method, u, body)
 	if err != nil {
 		c.limits.release(res, false)
+		s.settleShared(ctx, ticket, nil, false)
 		return fmt.Errorf("etsy: build request: %w", err)
 	}
 	hreq.Header.Set("x-api-key", c.cfg.Keystring+":"+c.cfg.SharedSecret)
@@ -299,6 +312,9 @@ func (s *ShopClient) attempt(ctx context.Context, req apiRequest, token string, 
 	defer resp.Body.Close()
 	requestID := resp.Header.Get("X-Etsy-Request-Uuid")
 	c.limits.observe(res, resp.Header)
+	if resp.StatusCode != http.StatusTooManyRequests {
+		s.settleShared(ctx, ticket, resp.Header, true)
+	}
 	data, readErr := readCapped(resp.Body, c.cfg.MaxResponseBytes)
 	c.log.Debug("etsy call", "key", s.key, "method", req.method, "path", req.path,
 		"status", resp.StatusCode, "duration", c.now().Sub(start), "request_id", requestID)
@@ -331,6 +347,14 @@ func (s *ShopClient) attempt(ctx context.Context, req apiRequest, token string, 
 			}
 		}
 		c.limits.block(s.key, retryAfter, daily)
+		if daily {
+			// Whatever the headers said, nothing is left today.
+			h := resp.Header.Clone()
+			h.Set("x-remaining-today", "0")
+			s.settleShared(ctx, ticket, h, true)
+		} else {
+			s.settleShared(ctx, ticket, resp.Header, true)
+		}
 		return &RateLimitError{RetryAfter: retryAfter, Daily: daily, Message: msg}
 	case status == http.StatusUnauthorized:
 		code, desc := parseErrorBody(data)

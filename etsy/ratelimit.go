@@ -51,6 +51,9 @@ type keyState struct {
 	// has not come back: Etsy may not have counted them yet, so a header's
 	// remaining figure is lowered by them rather than taken as is.
 	inFlight int
+	// seq numbers the key's reservations; an answer to the latest one,
+	// alone in flight, tells the exact figure (see observe).
+	seq int64
 	// recent holds the start times of the latest calls, at most the
 	// per-second limit of them, to tell when a spent second frees up.
 	recent []time.Time
@@ -63,10 +66,14 @@ type limiter struct {
 	keys    map[string]*keyState
 	appRate float64
 	appNext time.Time
+	// dayShared: the day budget is kept in a Ledger, not here.
+	dayShared bool
 }
 
-func newLimiter(now func() time.Time, appMaxPerSecond float64) *limiter {
-	return &limiter{now: now, keys: make(map[string]*keyState), appRate: appMaxPerSecond}
+// newLimiter makes a limiter; shared says a Ledger keeps the day budget,
+// so this one only paces.
+func newLimiter(now func() time.Time, appMaxPerSecond float64, shared bool) *limiter {
+	return &limiter{now: now, keys: make(map[string]*keyState), appRate: appMaxPerSecond, dayShared: shared}
 }
 
 func (l *limiter) state(key string) *keyState {
@@ -90,6 +97,7 @@ type reservation struct {
 	nextAfter, appAfter   time.Time
 	counted               bool
 	done                  bool
+	seq                   int64
 }
 
 // reserve books the next slot for key and says how long to wait for it,
@@ -123,7 +131,8 @@ func (l *limiter) reserve(key string) (*reservation, error) {
 	if l.appRate > 0 && l.appNext.After(slot) {
 		slot = l.appNext
 	}
-	r := &reservation{key: key, slot: slot, wait: slot.Sub(now), prevNext: st.next, prevAppNext: l.appNext}
+	st.seq++
+	r := &reservation{key: key, slot: slot, wait: slot.Sub(now), prevNext: st.next, prevAppNext: l.appNext, seq: st.seq}
 	st.next = slot.Add(time.Second / time.Duration(perSecond))
 	r.nextAfter = st.next
 	st.recent = append(st.recent, slot)
@@ -203,8 +212,10 @@ func (l *limiter) observe(r *reservation, h http.Header) {
 	defer l.mu.Unlock()
 	now := l.now()
 	st := l.state(key)
+	others := 0
 	if r.counted && !r.done {
-		st.inFlight = max(st.inFlight-1, 0)
+		others = max(st.inFlight-1, 0)
+		st.inFlight = others
 	}
 	r.done = true
 	st.known = true
@@ -216,11 +227,16 @@ func (l *limiter) observe(r *reservation, h http.Header) {
 		st.perDay = perDay
 	}
 	if okRT {
-		// Calls still in flight may not be in Etsy's figure yet, and an
-		// answer can arrive after one sent later: count them as spent so
-		// the figure never shows budget that is not there.
-		st.remainingToday = max(remainingToday-st.inFlight, 0)
-		st.dayKnown = true
+		// Calls still in flight may not be in Etsy's figure yet: they
+		// count as spent. And answers overtake each other, so only the
+		// answer to the latest reservation, alone in flight, may raise the
+		// figure; any other may be older than one already taken.
+		fig := max(remainingToday-others, 0)
+		if st.dayKnown && (st.seq != r.seq || others > 0) {
+			fig = min(fig, st.remainingToday)
+		}
+		st.remainingToday = fig
+		st.dayKnown = !l.dayShared
 	}
 	if okRS && remainingSecond <= 0 {
 		// Etsy's second is spent: no call until the oldest of the last
@@ -250,7 +266,7 @@ func (l *limiter) block(key string, retryAfter time.Duration, daily bool) {
 	}
 	if daily {
 		st.remainingToday = 0
-		st.dayKnown = true
+		st.dayKnown = !l.dayShared
 		st.updatedAt = now
 	}
 }

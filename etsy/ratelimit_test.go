@@ -18,7 +18,7 @@ import (
 // further out and spends a unit of the day budget on a call never sent.
 func TestCancelledRateLimitWaitReturnsItsSlot(t *testing.T) {
 	clock := newFakeClock()
-	l := newLimiter(clock.Now, 0)
+	l := newLimiter(clock.Now, 0, false)
 	l.observe(&reservation{key: "k"}, limitHeaderSet(5, 5, 100, 50))
 	first, err := l.reserve("k")
 	if err != nil || first.wait != 0 {

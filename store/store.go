@@ -65,6 +65,7 @@ type DB interface {
 	Alerts
 	Webhooks
 	TelegramLinks
+	RateBudgets
 
 	// Ping tells whether the database answers (for /healthz).
 	Ping(ctx context.Context) error

@@ -132,13 +132,14 @@ func adminFingerprints(spec string) (map[string]bool, error) {
 }
 
 // etsyClient builds the Etsy client; in demo mode it starts the sandbox
-// with a generated shop and points the client at it.
-func etsyClient(ctx context.Context, cfg *config.Config, g *errgroup.Group, transport http.RoundTripper, log *slog.Logger) (*etsy.Client, error) {
+// with a generated shop and points the client at it. ledger keeps each
+// shop's day budget in the database, shared with other processes on it.
+func etsyClient(ctx context.Context, cfg *config.Config, g *errgroup.Group, transport http.RoundTripper, log *slog.Logger, ledger etsy.Ledger) (*etsy.Client, error) {
 	redirect := cfg.PublicURL + "/oauth/callback"
 	ec := etsy.Config{
 		APIBaseURL: cfg.EtsyAPIURL, AuthURL: cfg.EtsyAuthURL, TokenURL: cfg.EtsyTokenURL,
 		Keystring: cfg.EtsyKeystring, SharedSecret: cfg.EtsySharedSecret, RedirectURL: redirect,
-		AppMaxPerSecond: cfg.EtsyAppMaxQPS, Logger: log.With("component", "etsy"),
+		AppMaxPerSecond: cfg.EtsyAppMaxQPS, Logger: log.With("component", "etsy"), Ledger: ledger,
 	}
 	if transport != nil {
 		ec.HTTPClient = &http.Client{Transport: transport}

@@ -74,7 +74,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		g.Go(func() error { return db.bridge.Run(gctx) })
 	}
 
-	client, err := etsyClient(gctx, cfg, g, obs.etsyTransport(), log)
+	client, err := etsyClient(gctx, cfg, g, obs.etsyTransport(), log, vault.NewBudgetLedger(db))
 	if err != nil {
 		return err
 	}

@@ -118,7 +118,15 @@ func (s *Sandbox) api(op operation) http.Handler {
 		if !s.rateLimit(w, r, c) {
 			return
 		}
+		rec := &statusRecorder{ResponseWriter: w}
+		c.w = rec
 		op.handle(c)
+		if s.cfg.Answered != nil && rec.status/100 == 2 {
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
+			s.cfg.Answered(op.id, r)
+		}
 	}))
 }
 
@@ -199,6 +207,26 @@ func pathID(c *call, name string) (int64, bool) {
 		return 0, false
 	}
 	return id, true
+}
+
+// statusRecorder remembers the status an operation answered with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(p)
 }
 
 // discardWriter swallows the answer of an operation whose response an

@@ -56,6 +56,12 @@ type Config struct {
 	TimeoutDelay time.Duration
 	// WebhookClient sends webhooks; defaults to a client with a 10 s timeout.
 	WebhookClient *http.Client
+	// Answered, when set, is called after an API call was answered
+	// successfully and the answer flushed to the client, with the operation
+	// id and the request (path values set). A test uses it to act between a
+	// client's read and its next write: a sale right after an inventory GET
+	// lands inside the push's window. It runs on the request's goroutine.
+	Answered func(operationID string, r *http.Request)
 }
 
 // Sandbox is an in-memory Etsy. All methods are safe for concurrent use.

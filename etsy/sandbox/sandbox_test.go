@@ -667,3 +667,31 @@ func TestReadinessStateIDNullWhenListingNotActive(t *testing.T) {
 		put("missing", `{"price":9.99,"quantity":2,"is_enabled":true}`)
 	})
 }
+
+// The Answered hook runs after a successful answer has reached the client,
+// so a test can sell between a client's inventory read and its write.
+func TestAnsweredHookRunsAfterTheAnswer(t *testing.T) {
+	var e *env
+	got := make(chan string, 4)
+	e = newEnv(t, Config{Answered: func(op string, r *http.Request) {
+		if op == "getListingInventory" {
+			got <- r.PathValue("listing_id")
+		}
+	}})
+	l := e.listingOf(StateActive, false)
+	if status, _ := e.get(fmt.Sprintf("/v3/application/listings/%d/inventory", l.ListingID)); status != 200 {
+		t.Fatalf("inventory: %d", status)
+	}
+	if id := <-got; id != fmt.Sprint(l.ListingID) {
+		t.Fatalf("hook saw listing %s, want %d", id, l.ListingID)
+	}
+	// A refused call is not announced.
+	if status, _ := e.get("/v3/application/listings/1/inventory"); status != 404 {
+		t.Fatalf("unknown listing: %d", status)
+	}
+	select {
+	case id := <-got:
+		t.Fatalf("hook ran for a refused call (listing %s)", id)
+	default:
+	}
+}

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"OAuth", oauthTests},
 		{"Leases", leaseTests},
 		{"Processes", processTests},
+		{"RateBudgets", budgetTests},
 		{"Errors", errorTests},
 	}
 	for _, g := range groups {

@@ -1,0 +1,705 @@
+// The chaos soak: Stockroom's one promise, that Etsy ends at what the
+// seller set minus what sold, tried the way a real shop meets it. A server
+// process (the binary TestMain built) runs against an Etsy sandbox in this
+// test process, on SQLite and on PostgreSQL, while the test
+//
+//   - imports quantities for ~200 SKUs and makes hundreds of `stock set` and
+//     `stock add` edits over SSH,
+//   - sells on the sandbox at random moments, and right after the sandbox
+//     answers an inventory read, inside a push's read-to-write window,
+//   - injects lost answers (a write applied, its answer a timeout), 429s,
+//     500s and timeouts,
+//   - kills the server with SIGKILL several times and starts it again on
+//     the same data.
+//
+// At the end every SKU on the sandbox must equal the value computed from the
+// accepted edits and the sales. The report counts edits, doubled (Etsy above
+// the expected value by more than the SKU's sales), sales undone (above it
+// by at most its sales), lost (below it) and stuck (still pending or failed
+// after the settle deadline); all but edits must be 0.
+//
+// It runs only when STOCKROOM_SOAK is set: "short" (CI: about 200 SKUs, 300
+// edits, 3 kills per database) or "long" (2,000 edits, 10 kills).
+package e2e
+
+import (
+	crand "crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/internal/sshtest"
+	"github.com/stockroom/stockroom/store/storetest"
+)
+
+// soakPlan sizes one soak run.
+type soakPlan struct {
+	Listings int           // generated listings; ~1.4 usable SKUs each
+	Edits    int           // stock set/add commands
+	Kills    int           // SIGKILLs of the server, spread over the edits
+	Workers  int           // concurrent SSH editors
+	Pace     time.Duration // mean pause between one worker's edits
+	Faults   int           // injected faults
+	Settle   time.Duration // how long pending pushes may take at the end
+}
+
+func soakPlanFor(t *testing.T) soakPlan {
+	switch mode := os.Getenv("STOCKROOM_SOAK"); mode {
+	case "":
+		t.Skip("the chaos soak runs with STOCKROOM_SOAK=short (CI) or STOCKROOM_SOAK=long")
+	case "short":
+		return soakPlan{Listings: 140, Edits: 300, Kills: 3, Workers: 4, Pace: 400 * time.Millisecond, Faults: 40, Settle: 90 * time.Second}
+	case "long":
+		return soakPlan{Listings: 140, Edits: 2000, Kills: 10, Workers: 4, Pace: 400 * time.Millisecond, Faults: 250, Settle: 3 * time.Minute}
+	default:
+		t.Fatalf("STOCKROOM_SOAK=%q: want short or long", mode)
+	}
+	return soakPlan{}
+}
+
+func TestChaosSoak(t *testing.T) {
+	plan := soakPlanFor(t)
+	t.Run("sqlite", func(t *testing.T) { runSoak(t, plan, "") })
+	t.Run("postgres", func(t *testing.T) { runSoak(t, plan, storetest.PostgresDatabase(t)) })
+}
+
+// soakSKU is one SKU the soak edits and sells, with what Etsy must end at.
+type soakSKU struct {
+	sku       string
+	listingID int64
+	mu        sync.Mutex // held while an edit or a sale of this SKU is made
+	expected  int
+	sales     int
+	history   []string
+}
+
+func (s *soakSKU) note(format string, a ...any) {
+	s.history = append(s.history, fmt.Sprintf(format, a...))
+}
+
+// soakServer is the Stockroom process under test: it can be killed with
+// SIGKILL and started again on the same data directory and ports.
+type soakServer struct {
+	*server
+	env  []string
+	args []string
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan error
+	client *gossh.Client
+	key    gossh.Signer
+}
+
+// start runs the server and waits until /healthz answers 200.
+func (s *soakServer) start() error {
+	cmd := exec.Command(binary, s.args...)
+	cmd.Env = s.env
+	cmd.Stdout, cmd.Stderr = s.logs, s.logs
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + s.httpAddr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("server exited before it was healthy: %v; log:\n%s", err, tail(s.logs.String(), 4000))
+		default:
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			return fmt.Errorf("server not healthy after 30s; log:\n%s", tail(s.logs.String(), 4000))
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if s.hostKey == nil {
+		pem, err := os.ReadFile(filepath.Join(s.dataDir, "ssh_host_ed25519"))
+		if err != nil {
+			return err
+		}
+		hk, err := gossh.ParsePrivateKey(pem)
+		if err != nil {
+			return err
+		}
+		s.hostKey = hk.PublicKey()
+	}
+	s.mu.Lock()
+	s.cmd, s.exited = cmd, exited
+	s.mu.Unlock()
+	return nil
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (s *soakServer) kill() {
+	s.mu.Lock()
+	cmd, exited, c := s.cmd, s.exited, s.client
+	s.client = nil
+	s.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	<-exited
+}
+
+// stop ends the server with SIGTERM at the end of the run.
+func (s *soakServer) stop(t *testing.T) {
+	s.mu.Lock()
+	cmd, exited, c := s.cmd, s.exited, s.client
+	s.client, s.cmd = nil, nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	if c != nil {
+		c.Close()
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Errorf("server still running 10s after SIGTERM")
+	}
+}
+
+// sshTimeout bounds one command: a command that hangs is a finding, not a
+// reason for the soak to hang.
+const sshTimeout = 60 * time.Second
+
+// ssh runs one command; the connection is dialled again after a restart.
+func (s *soakServer) ssh(cmd, stdin string) (sshtest.Result, error) {
+	s.mu.Lock()
+	c := s.client
+	s.mu.Unlock()
+	if c == nil {
+		var err error
+		c, err = gossh.Dial("tcp", s.sshAddr, s.clientConfig(gossh.PublicKeys(s.key)))
+		if err != nil {
+			return sshtest.Result{}, err
+		}
+		s.mu.Lock()
+		if s.client == nil {
+			s.client = c
+		} else {
+			c.Close()
+			c = s.client
+		}
+		s.mu.Unlock()
+	}
+	sess, err := c.NewSession()
+	if err != nil {
+		return sshtest.Result{}, err
+	}
+	defer sess.Close()
+	sess.Stdin = strings.NewReader(stdin)
+	var out, errb strings.Builder
+	sess.Stdout, sess.Stderr = &out, &errb
+	done := make(chan error, 1)
+	go func() { done <- sess.Run(cmd) }()
+	select {
+	case err = <-done:
+	case <-time.After(sshTimeout):
+		sess.Close()
+		return sshtest.Result{}, fmt.Errorf("no answer within %s", sshTimeout)
+	}
+	r := sshtest.Result{Stdout: out.String(), Stderr: errb.String()}
+	var exit *gossh.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		r.Code = exit.ExitStatus()
+	default:
+		return r, err
+	}
+	return r, nil
+}
+
+// soakRun is the state of one soak on one database.
+type soakRun struct {
+	t    *testing.T
+	plan soakPlan
+	sb   *sandbox.Sandbox
+	shop int64
+	srv  *soakServer
+
+	skus    []*soakSKU
+	bySKU   map[string]*soakSKU
+	byList  map[int64][]*soakSKU
+	chaos   atomic.Bool  // sales and faults are on
+	running sync.RWMutex // edits hold it shared; a kill holds it alone
+
+	edits, refused, sales, windowSales, faults, kills atomic.Int64
+}
+
+func runSoak(t *testing.T, plan soakPlan, databaseURL string) {
+	r := &soakRun{t: t, plan: plan, bySKU: map[string]*soakSKU{}, byList: map[int64][]*soakSKU{}}
+	srv := &soakServer{server: &server{t: t, dataDir: t.TempDir(), sshAddr: freePort(t), httpAddr: freePort(t), logs: &syncBuffer{}}}
+	r.srv = srv
+	public := "http://" + srv.httpAddr
+
+	// The sandbox lives in this process, so it outlives every kill.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.sbxAddr = l.Addr().String()
+	sbURL := "http://" + srv.sbxAddr
+	r.sb = sandbox.New(sandbox.Config{
+		Keystring: "soakkeystring", SharedSecret: "soaksecret", RedirectURIs: []string{public + "/oauth/callback"},
+		PerSecond: 50, PerDay: 1_000_000, BaseURL: sbURL, TimeoutDelay: 3 * time.Second,
+		Answered: r.saleInWindow,
+	})
+	if err := r.sb.Load(sandbox.Generate(sandbox.GenOptions{Seed: 11, Listings: plan.Listings, Receipts: 30})); err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: r.sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(l) }()
+	t.Cleanup(func() { hs.Close() })
+	r.shop = r.sb.Shops()[0].ShopID
+	key := make([]byte, 32)
+	_, _ = crand.Read(key)
+	secret := "whsec_" + base64.StdEncoding.EncodeToString(key)
+	if err := r.sb.SetWebhook(public+"/etsy/webhook", secret); err != nil {
+		t.Fatal(err)
+	}
+
+	env := []string{"GOTOOLCHAIN=local"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "STOCKROOM_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "STOCKROOM_ETSY_KEYSTRING=soakkeystring", "STOCKROOM_ETSY_SHARED_SECRET=soaksecret",
+		"STOCKROOM_ETSY_API_URL="+sbURL+"/v3", "STOCKROOM_ETSY_AUTH_URL="+sbURL+"/oauth/connect",
+		"STOCKROOM_ETSY_TOKEN_URL="+sbURL+"/v3/public/oauth/token", "STOCKROOM_ETSY_WEBHOOK_SECRET="+secret,
+		"STOCKROOM_SYNC_INTERVAL=1m", "STOCKROOM_LOG_LEVEL=info")
+	if databaseURL != "" {
+		env = append(env, "STOCKROOM_DATABASE_URL="+databaseURL)
+	}
+	srv.env = env
+	srv.args = []string{"--data-dir", srv.dataDir, "--ssh-addr", srv.sshAddr, "--http-addr", srv.httpAddr,
+		"--public-url", public, "--log-format", "json"}
+	if err := srv.start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.stop(t) })
+
+	srv.key = sshtest.NewKey(t)
+	signUp(t, srv.server, srv.key, "Soak", "soak@example.com")
+	rows := connectShop(t, srv.server, srv.dial(t, srv.key))
+	r.pick(rows)
+	t.Logf("%d SKUs on %d listings", len(r.skus), len(r.byList))
+
+	start := time.Now()
+	r.importAll()
+	r.chaos.Store(true)
+	var bg sync.WaitGroup
+	stop := make(chan struct{})
+	bg.Go(func() { r.sellAtRandom(stop) })
+	bg.Go(func() { r.injectFaults(stop) })
+
+	// Kills fall evenly over the edits; the first soon after the import,
+	// while its pushes are in flight.
+	killAt := map[int64]bool{int64(plan.Edits / 20): true}
+	for i := 1; i < plan.Kills; i++ {
+		killAt[int64(i*plan.Edits/plan.Kills)] = true
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range plan.Workers {
+		rng := rand.New(rand.NewPCG(uint64(w), 42))
+		wg.Go(func() {
+			for {
+				n := next.Add(1)
+				if n > int64(plan.Edits) {
+					return
+				}
+				if killAt[n] && !r.killAndRestart() {
+					return
+				}
+				r.edit(rng)
+				// Seller-paced: the chaos around the edits gets time to
+				// happen between them.
+				time.Sleep(time.Duration(rng.Int64N(int64(2 * plan.Pace))))
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	bg.Wait()
+	r.chaos.Store(false)
+	chaosTime := time.Since(start)
+
+	stuck := r.settle()
+	rep := r.report(stuck)
+	t.Logf("soak (%s): %d SKUs, %s of chaos, %d kills, %d faults, %d sales (%d inside push windows), %d edits refused\n%s",
+		dbName(databaseURL), len(r.skus), chaosTime.Round(time.Second), r.kills.Load(), r.faults.Load(), r.sales.Load(),
+		r.windowSales.Load(), r.refused.Load(), rep)
+	if rep.doubled+rep.undone+rep.lost+rep.stuck != 0 {
+		t.Errorf("Etsy does not hold what the seller set minus what sold:\n%s\n%s", rep, rep.details)
+	}
+}
+
+func dbName(url string) string {
+	if url == "" {
+		return "SQLite"
+	}
+	return "PostgreSQL"
+}
+
+// pick takes every SKU that names one product of an active listing.
+func (r *soakRun) pick(rows []row) {
+	count := map[string]int{}
+	for _, w := range rows {
+		count[w.SKU]++
+	}
+	for _, w := range rows {
+		if w.SKU == "" || count[w.SKU] != 1 {
+			continue
+		}
+		if l, ok := r.sb.Listing(w.ListingID); !ok || l.State != sandbox.StateActive {
+			continue
+		}
+		s := &soakSKU{sku: w.SKU, listingID: w.ListingID}
+		r.skus = append(r.skus, s)
+		r.bySKU[s.sku] = s
+		r.byList[s.listingID] = append(r.byList[s.listingID], s)
+	}
+	if len(r.skus) < 100 {
+		r.t.Fatalf("only %d usable SKUs", len(r.skus))
+	}
+}
+
+// importAll sets every SKU at once with `stock import`.
+func (r *soakRun) importAll() {
+	var b strings.Builder
+	b.WriteString("sku,quantity\n")
+	for i, s := range r.skus {
+		s.expected = 40 + (i*37)%100
+		fmt.Fprintf(&b, "%s,%d\n", s.sku, s.expected)
+	}
+	res, err := r.srv.ssh("stock import", b.String())
+	if err != nil || res.Code != 0 {
+		r.t.Fatalf("import: %v %s", err, res)
+	}
+	for _, s := range r.skus {
+		s.note("import %d", s.expected)
+	}
+	r.edits.Add(int64(len(r.skus)))
+}
+
+// edit makes one stock set or stock add on a random SKU. A set is made
+// only when Stockroom holds Etsy's current count for the SKU (no sale it
+// has not heard of), so "Etsy ends at the set value minus the sales made
+// after it" is the whole contract; otherwise an add is made.
+func (r *soakRun) edit(rng *rand.Rand) {
+	r.running.RLock()
+	defer r.running.RUnlock()
+	s := r.skus[rng.IntN(len(r.skus))]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rng.IntN(10) < 3 && r.settled(s) {
+		n := 10 + rng.IntN(140)
+		if n == s.expected {
+			n++
+		}
+		r.command(s, fmt.Sprintf("stock set %s %d", s.sku, n), func() { s.expected = n; s.note("set %d", n) })
+		return
+	}
+	d := 2 + rng.IntN(8)
+	if rng.IntN(2) == 0 && s.expected-d >= 10 {
+		d = -d
+	}
+	r.command(s, fmt.Sprintf("stock add %s %d", s.sku, d), func() { s.expected += d; s.note("add %+d → %d", d, s.expected) })
+}
+
+// command runs an edit; accepted (exit 0) edits change the expected value.
+func (r *soakRun) command(s *soakSKU, cmd string, accepted func()) {
+	res, err := r.srv.ssh(cmd, "")
+	switch {
+	case err != nil:
+		// Kills hold the edits back, so the server is up: a failure to
+		// reach it is a failure of the run, not chaos.
+		r.t.Errorf("%s: %v", cmd, err)
+	case res.Code == 0:
+		accepted()
+		r.edits.Add(1)
+	default:
+		s.note("refused %q: %s", cmd, strings.TrimSpace(res.Stderr))
+		r.refused.Add(1)
+	}
+}
+
+// settled reports whether Stockroom's row for s shows Etsy's current count
+// with nothing pending.
+func (r *soakRun) settled(s *soakSKU) bool {
+	res, err := r.srv.ssh("inventory --format json --filter "+s.sku, "")
+	if err != nil || res.Code != 0 {
+		return false
+	}
+	var rows []row
+	if json.Unmarshal([]byte(res.Stdout), &rows) != nil {
+		return false
+	}
+	for _, w := range rows {
+		if w.SKU == s.sku {
+			etsyNow := r.onEtsy(s)
+			ok := !w.Pending && w.Quantity == w.EtsyQuantity && w.EtsyQuantity == etsyNow
+			if !ok {
+				s.note("no set: pending=%v quantity=%d etsy_quantity=%d, Etsy %d", w.Pending, w.Quantity, w.EtsyQuantity, etsyNow)
+			}
+			return ok
+		}
+	}
+	return false
+}
+
+// onEtsy reads the SKU's quantity on the sandbox.
+func (r *soakRun) onEtsy(s *soakSKU) int {
+	inv, ok := r.sb.Inventory(s.listingID)
+	if !ok {
+		return -1
+	}
+	for _, p := range inv.Products {
+		if p.SKU == s.sku && len(p.Offerings) > 0 {
+			return p.Offerings[0].Quantity
+		}
+	}
+	return -1
+}
+
+// sell sells one of s on the sandbox, unless an edit of s is being made
+// (its expected value would then depend on the order the two landed in).
+func (r *soakRun) sell(s *soakSKU, where string) bool {
+	if !s.mu.TryLock() {
+		return false
+	}
+	defer s.mu.Unlock()
+	if s.expected < 5 {
+		return false
+	}
+	if _, err := r.sb.SimulateSale(r.shop, s.listingID, s.sku, 1); err != nil {
+		s.note("sale refused (%s): %v", where, err)
+		return false
+	}
+	s.expected--
+	s.sales++
+	s.note("sale %s → %d", where, s.expected)
+	r.sales.Add(1)
+	return true
+}
+
+func (r *soakRun) sellAtRandom(stop <-chan struct{}) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for {
+		select {
+		case <-stop:
+			return
+		case <-time.After(time.Duration(50+rng.IntN(250)) * time.Millisecond):
+		}
+		r.sell(r.skus[rng.IntN(len(r.skus))], "at random")
+	}
+}
+
+// saleInWindow is the sandbox's Answered hook: right after it answers an
+// inventory read (a push reads, then writes), one SKU of that listing
+// sells, so the sale lands between the push's read and its write.
+func (r *soakRun) saleInWindow(op string, req *http.Request) {
+	if op != "getListingInventory" || !r.chaos.Load() {
+		return
+	}
+	id, err := strconv.ParseInt(req.PathValue("listing_id"), 10, 64)
+	if err != nil {
+		return
+	}
+	skus := r.byList[id]
+	if len(skus) == 0 || rand.IntN(3) != 0 {
+		return
+	}
+	if r.sell(skus[rand.IntN(len(skus))], "inside a push window") {
+		r.windowSales.Add(1)
+	}
+}
+
+// injectFaults spreads the plan's faults over the edits: lost answers of
+// inventory writes most, then 429s, 500s and timeouts of reads and writes.
+func (r *soakRun) injectFaults(stop <-chan struct{}) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	kinds := []struct {
+		op    string
+		fault sandbox.Fault
+	}{
+		{"updateListingInventory", sandbox.Fault{Kind: sandbox.FaultTimeout, Count: 1, Applied: true, Delay: 2 * time.Second}},
+		{"updateListingInventory", sandbox.Fault{Kind: sandbox.FaultTimeout, Count: 1, Applied: true, Delay: 2 * time.Second}},
+		{"updateListingInventory", sandbox.Fault{Kind: sandbox.Fault500, Count: 1, Applied: true}},
+		{"updateListingInventory", sandbox.Fault{Kind: sandbox.Fault429, Count: 1}},
+		{"updateListingInventory", sandbox.Fault{Kind: sandbox.Fault500, Count: 1}},
+		{"getListingInventory", sandbox.Fault{Kind: sandbox.Fault429, Count: 2}},
+		{"getListingInventory", sandbox.Fault{Kind: sandbox.FaultTimeout, Count: 1, Delay: 2 * time.Second}},
+		{"getShopReceipts", sandbox.Fault{Kind: sandbox.Fault500, Count: 1}},
+		{"getShopReceipt", sandbox.Fault{Kind: sandbox.Fault500, Count: 1}},
+	}
+	// Spread over roughly the time the edits take (an edit's own command
+	// takes ~100 ms besides the pause).
+	every := time.Duration(r.plan.Edits) * (r.plan.Pace + 100*time.Millisecond) / time.Duration(r.plan.Workers) / time.Duration(r.plan.Faults)
+	for range r.plan.Faults {
+		select {
+		case <-stop:
+			return
+		case <-time.After(every/2 + time.Duration(rng.Int64N(int64(every)))):
+		}
+		k := kinds[rng.IntN(len(kinds))]
+		if err := r.sb.InjectFault(k.op, k.fault); err != nil {
+			r.t.Errorf("inject %s %+v: %v", k.op, k.fault, err)
+			return
+		}
+		r.faults.Add(1)
+	}
+}
+
+// killAndRestart waits for the edits in flight, kills the server with
+// SIGKILL (its pushes in flight die with it) and starts it again. false
+// means the server did not come back.
+func (r *soakRun) killAndRestart() bool {
+	r.running.Lock()
+	defer r.running.Unlock()
+	r.srv.kill()
+	r.kills.Add(1)
+	if err := r.srv.start(); err != nil {
+		r.t.Errorf("restart after kill %d: %v", r.kills.Load(), err)
+		return false
+	}
+	return true
+}
+
+// settle waits until no SKU has a push pending (after asking for a sync so
+// every sale is known), up to the plan's Settle, and returns the SKUs still
+// pending or failed then.
+func (r *soakRun) settle() map[string]string {
+	deadline := time.Now().Add(r.plan.Settle)
+	for {
+		res, err := r.srv.ssh("sync --wait", "")
+		if err == nil && res.Code == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			r.t.Errorf("sync --wait never succeeded: %v %s", err, res)
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	for {
+		stuck := map[string]string{}
+		res, err := r.srv.ssh("inventory --format json", "")
+		if err != nil || res.Code != 0 {
+			r.t.Fatalf("inventory: %v %s", err, res)
+		}
+		var rows []row
+		if err := json.Unmarshal([]byte(res.Stdout), &rows); err != nil {
+			r.t.Fatal(err)
+		}
+		for _, w := range rows {
+			if _, ours := r.bySKU[w.SKU]; !ours {
+				continue
+			}
+			if w.Pending || w.PushStatus == "failed" {
+				stuck[w.SKU] = fmt.Sprintf("pending=%v status=%s error=%q quantity=%d etsy_quantity=%d",
+					w.Pending, w.PushStatus, w.PushError, w.Quantity, w.EtsyQuantity)
+			}
+		}
+		if len(stuck) == 0 || time.Now().After(deadline) {
+			return stuck
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+type soakReport struct {
+	edits, doubled, undone, lost, stuck int64
+	// units off, by class
+	doubledUnits, undoneUnits, lostUnits int
+	details                              string
+}
+
+func (p soakReport) String() string {
+	return fmt.Sprintf("edits %d / doubled %d (%d units) / sales undone %d (%d units) / lost %d (%d units) / stuck %d",
+		p.edits, p.doubled, p.doubledUnits, p.undone, p.undoneUnits, p.lost, p.lostUnits, p.stuck)
+}
+
+// report compares every SKU on the sandbox with its expected value.
+func (r *soakRun) report(stuck map[string]string) soakReport {
+	rep := soakReport{edits: r.edits.Load()}
+	var lines []string
+	for _, s := range r.skus {
+		got := r.onEtsy(s)
+		diff := got - s.expected
+		class := ""
+		switch {
+		case stuck[s.sku] != "":
+			rep.stuck++
+			class = "stuck (" + stuck[s.sku] + ")"
+		case diff == 0:
+			continue
+		case diff > 0 && diff <= s.sales:
+			rep.undone++
+			rep.undoneUnits += diff
+			class = "sales undone"
+		case diff > 0:
+			rep.doubled++
+			rep.doubledUnits += diff
+			class = "doubled"
+		default:
+			rep.lost++
+			rep.lostUnits -= diff
+			class = "lost"
+		}
+		lines = append(lines, fmt.Sprintf("  %s (listing %d): Etsy %d, expected %d: %s\n    %s",
+			s.sku, s.listingID, got, s.expected, class, strings.Join(tailSlice(s.history, 12), "; ")))
+	}
+	slices.Sort(lines)
+	rep.details = strings.Join(lines, "\n")
+	return rep
+}
+
+func tailSlice(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append([]string{"…"}, s[len(s)-n:]...)
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
