@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -149,14 +150,16 @@ func runStores(r *runner, c *invocation) error {
 				r.notef("no stores yet: connect your Etsy shop in the TUI (ssh without a command)")
 				return nil
 			}
-			t := newTable(w, []int{0, 0, 40, 0, 0, 0, 0, 60}, "ID", "SHOP", "NAME", "ROLE", "STATUS", "CURRENCY", "LAST SYNC", "LAST ERROR")
+			// The last error is last and whole, in a seller's words: it is
+			// what they act on. --format json has Etsy's own text.
+			t := newTable(w, []int{0, 0, 40, 0, 0, 0, 0, 0}, "ID", "SHOP", "NAME", "ROLE", "STATUS", "CURRENCY", "LAST SYNC", "LAST ERROR")
 			for i, s := range items {
 				name := s.Name
 				if s.Sandbox {
 					name += " (sandbox)"
 				}
 				t.row(strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.EtsyShopID, 10), name, s.Role, s.Status, s.Currency,
-					shortTime(views[i].LastSyncAt), s.LastError)
+					shortTime(views[i].LastSyncAt), app.SellerError(s.LastError, s.Name))
 			}
 			return t.flush()
 		}})
