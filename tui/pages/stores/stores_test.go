@@ -314,7 +314,7 @@ func TestLastErrorInSellersWords(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
 	if err := env.DB.StoreSetStatus(t.Context(), &store.StoreSetStatusParams{StoreID: env.StoreID, Status: store.StatusNeedsReauth,
 		LastError: "etsy: refresh access token: vault: store needs to be connected again: etsy: authorization revoked, the shop must be connected again",
-		Now: tuitest.Epoch}); err != nil {
+		Now:       tuitest.Epoch}); err != nil {
 		t.Fatal(err)
 	}
 	m := New(env.Common(env.Owner, 120, 30))
