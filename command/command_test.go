@@ -286,7 +286,7 @@ func TestUsageErrors(t *testing.T) {
 		})
 	}
 	r := f.run(t, f.owner, "", "inventory", "--colour").want(t, ExitUsage)
-	contains(t, "stderr", r.stderr, "-colour", "usage: inventory")
+	contains(t, "stderr", r.stderr, "--colour", "help inventory")
 }
 
 func TestWhoami(t *testing.T) {

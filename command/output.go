@@ -40,7 +40,7 @@ type output struct {
 // output declares --format on fs, defaulting to table, and --raw when CSV
 // is among the allowed formats.
 func (c *invocation) output(fs *flag.FlagSet, allowed ...format) *output {
-	o := &output{allowed: allowed, value: fs.String("format", string(formatTable), "output format: "+formatNames(allowed))}
+	o := &output{allowed: allowed, value: fs.String("format", string(formatTable), "output format `F`: "+formatNames(allowed))}
 	if slices.Contains(allowed, formatCSV) {
 		o.raw = fs.Bool("raw", false, "csv: the exact text, for programs; cells a spreadsheet would run as formulas are not neutralised")
 	}
@@ -88,7 +88,7 @@ func (r *runner) show(o *output, v view) error {
 // formatFlag and checkFormat are the older form of invocation.output, for
 // commands that check --format themselves.
 func formatFlag(fs *flag.FlagSet, allowed ...format) *string {
-	return fs.String("format", string(formatTable), "output format: "+formatNames(allowed))
+	return fs.String("format", string(formatTable), "output format `F`: "+formatNames(allowed))
 }
 
 func checkFormat(c *invocation, v string, allowed ...format) (format, error) {

@@ -159,7 +159,7 @@ func (w *syncWait) check() (bool, error) {
 func runSyncLog(r *runner, c *invocation) error {
 	fs := c.flags(r)
 	storeRef := storeFlag(fs)
-	limit := fs.Int("limit", 20, "how many runs, newest first (at most 500)")
+	limit := fs.Int("limit", 20, "`N` runs, newest first (at most 500)")
 	out := c.output(fs, formatTable, formatJSON)
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
 		return err

@@ -1,0 +1,77 @@
+package command
+
+import (
+	"strings"
+	"testing"
+)
+
+// Issue 17: an unknown flag printed Go's flag dump; help showed -flag while
+// the README uses --flag.
+func TestUnknownFlagIsOneLine(t *testing.T) {
+	f := newFixture(t)
+	r := f.run(t, f.owner, "", "stock", "set", "--bogus", "MUG-1", "4").want(t, ExitUsage)
+	if r.stderr != "stockroom: unknown flag --bogus; see 'help stock set'\n" {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	r = f.run(t, f.owner, "", "inventory", "-store", "1").want(t, ExitUsage)
+	if r.stderr != "stockroom: unknown flag -store (flags take two dashes: --store); see 'help inventory'\n" {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	r = f.run(t, f.owner, "", "sync", "log", "--limit", "many").want(t, ExitUsage)
+	if r.stderr != "stockroom: --limit \"many\" is not a number; see 'help sync log'\n" {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	r = f.run(t, f.owner, "", "inventory", "--store").want(t, ExitUsage)
+	if r.stderr != "stockroom: --store needs a value; see 'help inventory'\n" {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	// --flag=value and flags anywhere still work.
+	f.run(t, f.owner, "", "inventory", "--format=json", "--store=5001").want(t, ExitOK)
+}
+
+func TestHelpUsesOneFlagStyleAligned(t *testing.T) {
+	f := newFixture(t)
+	r := f.run(t, f.owner, "", "inventory", "--help").want(t, ExitOK)
+	for _, want := range []string{"  --store S", "  --format F", "  --low ", "  --filter TEXT", "  --raw "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("help lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "\n  -store") || strings.Contains(r.stdout, "\n  -format") {
+		t.Errorf("help shows single-dash flags:\n%s", r.stdout)
+	}
+	// The descriptions start in one column.
+	col := -1
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if !strings.HasPrefix(line, "  --") {
+			continue
+		}
+		i := strings.Index(line[4:], "  ")
+		rest := strings.TrimLeft(line[4+i:], " ")
+		at := len(line) - len(rest)
+		if col >= 0 && at != col {
+			t.Errorf("flag help not aligned:\n%s", r.stdout)
+			break
+		}
+		col = at
+	}
+	// And the command list.
+	r = f.run(t, f.owner, "", "help").want(t, ExitOK)
+	col = -1
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if !strings.HasPrefix(line, "  ") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		i := strings.Index(line, "   ")
+		if i < 0 {
+			t.Errorf("help line without a gap: %q", line)
+			continue
+		}
+		at := i + len(line[i:]) - len(strings.TrimLeft(line[i:], " "))
+		if col >= 0 && at != col {
+			t.Errorf("help columns not aligned at %q:\n%s", line, r.stdout)
+			break
+		}
+		col = at
+	}
+}
