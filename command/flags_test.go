@@ -3,6 +3,8 @@ package command
 import (
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Issue 17: an unknown flag printed Go's flag dump; help showed -flag while
@@ -73,5 +75,32 @@ func TestHelpUsesOneFlagStyleAligned(t *testing.T) {
 			break
 		}
 		col = at
+	}
+}
+
+// Issue 17: table columns did not line up after CJK text (two cells a
+// character); the TUI already counts cells.
+func TestTablesAlignWithCJK(t *testing.T) {
+	f := newFixture(t)
+	l := snapshot(901, []string{"茶碗-1"}, 4)
+	l.Title = "手作りの茶碗"
+	f.write(t, f.store.ID, l)
+	r := f.run(t, f.owner, "", "inventory").want(t, ExitOK)
+	lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
+	col := func(line string) int {
+		i := strings.Index(line, "Hand-thrown")
+		if i < 0 {
+			i = strings.Index(line, "手作り")
+		}
+		if i < 0 {
+			i = strings.Index(line, "TITLE")
+		}
+		return ansi.StringWidth(line[:i])
+	}
+	want := col(lines[0])
+	for _, line := range lines[1:] {
+		if got := col(line); got != want {
+			t.Errorf("TITLE column at %d, want %d:\n%s", got, want, r.stdout)
+		}
 	}
 }

@@ -12,9 +12,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
@@ -98,16 +99,17 @@ func checkFormat(c *invocation, v string, allowed ...format) (format, error) {
 }
 
 // table writes aligned columns. Every cell passes the sanitiser and is cut
-// to its column's width (0: no cut beyond safetext's own cap).
+// to its column's width (0: no cut beyond safetext's own cap). Widths are
+// counted in terminal cells, so CJK text (two cells a character) and emoji
+// keep the columns aligned; text/tabwriter counts runes.
 type table struct {
-	tw     *tabwriter.Writer
+	w      io.Writer
 	widths []int
+	rows   [][]string
 }
 
 func newTable(w io.Writer, widths []int, header ...string) *table {
-	t := &table{tw: tabwriter.NewWriter(w, 0, 4, 2, ' ', 0), widths: widths}
-	fmt.Fprintln(t.tw, strings.Join(header, "\t"))
-	return t
+	return &table{w: w, widths: widths, rows: [][]string{header}}
 }
 
 func (t *table) row(cells ...string) {
@@ -125,10 +127,34 @@ func (t *table) row(cells ...string) {
 			cells[i] = "-"
 		}
 	}
-	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
+	t.rows = append(t.rows, cells)
 }
 
-func (t *table) flush() error { return t.tw.Flush() }
+// flush writes the rows, each column as wide as its widest cell plus two
+// spaces; the last column is not padded.
+func (t *table) flush() error {
+	var widths []int
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], ansi.StringWidth(c))
+		}
+	}
+	bw := bufio.NewWriter(t.w)
+	for _, r := range t.rows {
+		for i, c := range r {
+			bw.WriteString(c)
+			if i < len(r)-1 {
+				bw.WriteString(strings.Repeat(" ", widths[i]-ansi.StringWidth(c)+2))
+			}
+		}
+		bw.WriteByte('\n')
+	}
+	t.rows = t.rows[:0]
+	return bw.Flush()
+}
 
 // writeCSV writes a header and records per RFC 4180 (CRLF line ends, as
 // spreadsheets expect). Cells keep their text, quoted as needed, except for
