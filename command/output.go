@@ -114,20 +114,23 @@ func newTable(w io.Writer, widths []int, header ...string) *table {
 
 func (t *table) row(cells ...string) {
 	for i, c := range cells {
-		w := 0
-		if i < len(t.widths) {
-			w = t.widths[i]
-		}
-		if w > 0 {
-			cells[i] = safetext.Line(c, w)
-		} else {
-			cells[i] = safetext.Clean(c)
-		}
-		if cells[i] == "" {
-			cells[i] = "-"
-		}
+		cells[i] = tableCell(c, i, t.widths)
 	}
 	t.rows = append(t.rows, cells)
+}
+
+// tableCell is cell i as a table shows it: cleaned, cut to its column's
+// width (0: no cut beyond safetext's own cap), "-" when empty.
+func tableCell(c string, i int, widths []int) string {
+	if i < len(widths) && widths[i] > 0 {
+		c = safetext.Line(c, widths[i])
+	} else {
+		c = safetext.Clean(c)
+	}
+	if c == "" {
+		return "-"
+	}
+	return c
 }
 
 // flush writes the rows, each column as wide as its widest cell plus two
@@ -154,6 +157,34 @@ func (t *table) flush() error {
 	}
 	t.rows = t.rows[:0]
 	return bw.Flush()
+}
+
+// streamTable writes a table a row at a time, as rows arrive: its columns
+// have fixed widths (0: the last column, unpadded), every cell cut and
+// padded to its column's, counted in terminal cells.
+type streamTable struct {
+	w      io.Writer
+	widths []int
+}
+
+func newStreamTable(w io.Writer, widths []int, header ...string) (*streamTable, error) {
+	t := &streamTable{w: w, widths: widths}
+	return t, t.row(header...)
+}
+
+func (t *streamTable) row(cells ...string) error {
+	var b strings.Builder
+	for i, c := range cells {
+		c = tableCell(c, i, t.widths)
+		b.WriteString(c)
+		if i < len(t.widths) && t.widths[i] > 0 && i < len(cells)-1 {
+			w := t.widths[i]
+			b.WriteString(strings.Repeat(" ", w-ansi.StringWidth(c)+2))
+		}
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(t.w, b.String())
+	return err
 }
 
 // writeCSV writes a header and records per RFC 4180 (CRLF line ends, as
