@@ -680,7 +680,7 @@ func (f *fixture) playSync(t *testing.T, result store.SyncResult, msg string) {
 func TestSync(t *testing.T) {
 	f := newFixture(t)
 	r := f.run(t, f.owner, "", "sync").want(t, ExitOK)
-	contains(t, "sync", r.stdout, "queued")
+	contains(t, "sync", r.stderr, "queued")
 	if len(f.jobs.syncs) != 1 || f.jobs.syncs[0] != store.SyncFull {
 		t.Errorf("syncs queued %v", f.jobs.syncs)
 	}

@@ -104,3 +104,12 @@ func TestTablesAlignWithCJK(t *testing.T) {
 		}
 	}
 }
+
+// Issue 17: summaries go to stderr, results to stdout.
+func TestSyncSummaryOnStderr(t *testing.T) {
+	f := newFixture(t)
+	r := f.run(t, f.owner, "", "sync").want(t, ExitOK)
+	if r.stdout != "" || !strings.Contains(r.stderr, "queued") {
+		t.Errorf("stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+}

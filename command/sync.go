@@ -56,7 +56,7 @@ func runSync(r *runner, c *invocation) error {
 		if err := r.app.SyncNow(r.ctx, r.actor, m.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.env.Stdout, "sync of %s queued\n", cleanName(m.Name))
+		r.notef("sync of %s queued", cleanName(m.Name))
 		return nil
 	}
 	// Runs are numbered in order, so any run after the latest one known
