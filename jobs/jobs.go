@@ -408,7 +408,7 @@ func (q *Queue) syncJob(storeID int64, kind store.SyncKind, trigger store.SyncTr
 	switch trigger {
 	case store.TriggerSchedule:
 		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByPeriod: q.cfg.SyncPeriod}
-	case store.TriggerManual:
+	case store.TriggerManual, store.TriggerConnect:
 		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: activeStates()}
 		opts.Priority = 1
 	case store.TriggerWebhook:

@@ -115,7 +115,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	flow := connect.New(connect.Config{Store: db, Keyring: keys, Etsy: client, Hub: h, IsSandbox: cfg.Demo(), PublicURL: cfg.PublicURL,
 		Logger: log.With("component", "connect"),
 		OnConnected: func(ctx context.Context, st store.Store) error {
-			return db.queue.EnqueueSync(ctx, st.ID, store.SyncFull, store.TriggerManual)
+			return db.queue.EnqueueSync(ctx, st.ID, store.SyncFull, store.TriggerConnect)
 		}})
 	svc := app.New(app.Config{Store: db, Jobs: db.queue, Hub: h, Connect: flow, Budgets: client, Alerts: evaluator, Channels: channels,
 		Demo: cfg.Demo(), SignupOpen: cfg.Signup == "open", AdminFingerprints: admins, Logger: log.With("component", "app")})
