@@ -34,6 +34,9 @@ import (
 func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	log := newLogger(logOut, cfg.LogFormat, cfg.LogLevel, cfg.Secrets())
 	privateFiles()
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
 	if err := ensureDataDir(cfg.DataDir, log); err != nil {
 		return err
 	}
