@@ -14,8 +14,9 @@ import (
 
 const alertsHelp = `Lists the store's active low-stock and out-of-stock alerts, newest first,
 with how each of your notifications went (--all adds resolved ones).
-With --follow, prints each new alert as one JSON object per line as it fires,
-for as long as the connection stays open.`
+With --follow, prints each new alert as it fires, for as long as the
+connection stays open: a table row, or with --format json one JSON object
+per line.`
 
 // alertLimit caps a listing; following has no cap.
 const alertLimit = 200
@@ -63,7 +64,7 @@ func runAlerts(r *runner, c *invocation) error {
 	fs := c.flags(r)
 	storeRef := storeFlag(fs)
 	all := fs.Bool("all", false, "include resolved alerts")
-	follow := fs.Bool("follow", false, "print new alerts as JSON lines until the connection closes")
+	follow := fs.Bool("follow", false, "print new alerts as they fire until the connection closes")
 	out := c.output(fs, formatTable, formatJSON)
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
 		return err
@@ -73,7 +74,7 @@ func runAlerts(r *runner, c *invocation) error {
 		return err
 	}
 	if *follow {
-		return r.followAlerts(m)
+		return r.followAlerts(m, out.format)
 	}
 	views, err := r.app.Alerts(r.ctx, r.actor, m.ID, app.AlertListParams{ActiveOnly: !*all, Limit: alertLimit})
 	if err != nil {
@@ -92,34 +93,45 @@ func runAlerts(r *runner, c *invocation) error {
 	}})
 }
 
+var alertHeader = []string{"ID", "FIRED", "KIND", "QTY", "SKU", "TITLE", "VARIATION", "STATE", "NOTIFIED"}
+
 // alertTable writes alerts as a table; views and items are the same alerts.
 func alertTable(w io.Writer, views []store.AlertView, items []alertJSON) error {
-	t := newTable(w, []int{0, 0, 0, 0, 24, 40, 30, 0, 40}, "ID", "FIRED", "KIND", "QTY", "SKU", "TITLE", "VARIATION", "STATE", "NOTIFIED")
+	t := newTable(w, []int{0, 0, 0, 0, 24, 40, 30, 0, 40}, alertHeader...)
 	for i, a := range items {
-		state := "active"
-		if !a.Active {
-			state = "resolved"
-		}
-		notified := ""
-		for j, d := range a.Deliveries {
-			if j > 0 {
-				notified += ", "
-			}
-			notified += d.Channel + " " + d.Status
-			if d.LastError != "" && d.Status != string(store.DeliverySent) {
-				notified += " (" + d.LastError + ")"
-			}
-		}
-		t.row(strconv.FormatInt(a.ID, 10), shortTime(views[i].FiredAt), a.Kind,
-			fmt.Sprintf("%d/%d", a.Quantity, a.Threshold), a.SKU, a.Title, a.Variation, state, notified)
+		t.row(alertCells(views[i], a)...)
 	}
 	return t.flush()
 }
 
-// followAlerts prints alerts that fire from now on, one JSON object per
-// line, until the session ends. The end of the session is the normal way
-// out, so it is not an error.
-func (r *runner) followAlerts(m store.MemberStore) error {
+// followWidths are the columns of a followed table: rows are printed as
+// alerts fire, so no later row can widen a column.
+var followWidths = []int{6, 17, 12, 7, 24, 30, 24, 8, 0}
+
+// alertCells is one alert as a table row.
+func alertCells(v store.AlertView, a alertJSON) []string {
+	state := "active"
+	if !a.Active {
+		state = "resolved"
+	}
+	notified := ""
+	for j, d := range a.Deliveries {
+		if j > 0 {
+			notified += ", "
+		}
+		notified += d.Channel + " " + d.Status
+		if d.LastError != "" && d.Status != string(store.DeliverySent) {
+			notified += " (" + d.LastError + ")"
+		}
+	}
+	return []string{strconv.FormatInt(a.ID, 10), shortTime(v.FiredAt), a.Kind,
+		fmt.Sprintf("%d/%d", a.Quantity, a.Threshold), a.SKU, a.Title, a.Variation, state, notified}
+}
+
+// followAlerts prints alerts that fire from now on, as table rows or one
+// JSON object per line, until the session ends. The end of the session is
+// the normal way out, so it is not an error.
+func (r *runner) followAlerts(m store.MemberStore, f format) error {
 	latest, err := r.app.Alerts(r.ctx, r.actor, m.ID, app.AlertListParams{Limit: 1})
 	if err != nil {
 		return err
@@ -129,9 +141,15 @@ func (r *runner) followAlerts(m store.MemberStore) error {
 		after = latest[0].ID
 	}
 	r.notef("following alerts of %s; close the connection to stop", m.Name)
-	err = r.app.FollowAlerts(r.ctx, r.actor, m.ID, after, func(v store.AlertView) error {
-		return writeJSONLine(r.env.Stdout, alertItem(v))
-	})
+	emit := func(v store.AlertView) error { return writeJSONLine(r.env.Stdout, alertItem(v)) }
+	if f == formatTable {
+		t, err := newStreamTable(r.env.Stdout, followWidths, alertHeader...)
+		if err != nil {
+			return err
+		}
+		emit = func(v store.AlertView) error { return t.row(alertCells(v, alertItem(v))...) }
+	}
+	err = r.app.FollowAlerts(r.ctx, r.actor, m.ID, after, emit)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return nil
 	}

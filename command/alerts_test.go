@@ -87,7 +87,7 @@ func TestAlertsFollow(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &stdout, Stderr: &stderr}, []string{"alerts", "--follow"})
+		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &stdout, Stderr: &stderr}, []string{"alerts", "--follow", "--format", "json"})
 	}()
 	testwait.Until(t, "the follow to start", func() bool { return strings.Contains(stderr.String(), "following") })
 
@@ -104,5 +104,31 @@ func TestAlertsFollow(t *testing.T) {
 	var a alertJSON
 	if err := json.Unmarshal([]byte(lines[0]), &a); err != nil || a.SKU != "MUG-3" || a.Kind != string(store.AlertOutOfStock) {
 		t.Errorf("line %q: %v", lines[0], err)
+	}
+}
+
+// Issue 17: alerts --follow --format table printed JSON.
+func TestAlertsFollowTable(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &stdout, Stderr: &stderr}, []string{"alerts", "--follow", "--format", "table"})
+	}()
+	testwait.Until(t, "the follow to start", func() bool { return strings.Contains(stderr.String(), "following") })
+	f.fireAlert(t, "MUG-3")
+	testwait.Until(t, "an alert row", func() bool { return strings.Count(stdout.String(), "\n") >= 2 })
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Errorf("exit %d; stderr %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(lines[1], "MUG-3") || strings.Contains(stdout.String(), "{") {
+		t.Fatalf("want a header and a row, got:\n%s", stdout.String())
+	}
+	if strings.Index(lines[0], "SKU") != strings.Index(lines[1], "MUG-3") {
+		t.Errorf("columns do not line up:\n%s", stdout.String())
 	}
 }

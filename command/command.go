@@ -17,6 +17,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/safetext"
 )
@@ -231,10 +233,12 @@ func (c *invocation) flags(r *runner) *flag.FlagSet {
 	return fs
 }
 
-// parse parses c's arguments against fs. Flags may come before, between or
-// after the positional arguments (`stock set MUG-1 4 --store 2`), and a
-// negative number is a positional argument (`stock add MUG-1 -3`), not an
-// unknown flag. It checks the count of positional arguments.
+// parse parses c's arguments against fs. Flags are written --name or
+// --name=value and may come before, between or after the positional
+// arguments (`stock set MUG-1 4 --store 2`); a negative number is a
+// positional argument (`stock add MUG-1 -3`), not a flag. A mistake gets
+// one line naming it and where help is. It checks the count of positional
+// arguments.
 func (r *runner) parse(c *invocation, fs *flag.FlagSet, minPos, maxPos int) ([]string, error) {
 	var flagArgs, pos []string
 	args := c.args
@@ -244,28 +248,50 @@ func (r *runner) parse(c *invocation, fs *flag.FlagSet, minPos, maxPos int) ([]s
 		case a == "--":
 			pos = append(pos, args[i+1:]...)
 			i = len(args)
+		case a == "-h" || a == "--help" || a == "-help":
+			r.printCommandHelp(c, fs)
+			return nil, errHelpShown
 		case len(a) > 1 && a[0] == '-' && !isNumber(a):
-			flagArgs = append(flagArgs, a)
-			name := strings.TrimLeft(a, "-")
-			if strings.Contains(name, "=") {
-				continue
-			}
-			if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
+			name, value, hasValue := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+			f := fs.Lookup(name)
+			switch {
+			case !strings.HasPrefix(a, "--"):
+				single := strings.TrimPrefix(name, "-")
+				if fs.Lookup(single) != nil {
+					return nil, c.flagError("unknown flag %s (flags take two dashes: --%s)", a, single)
+				}
+				return nil, c.flagError("unknown flag %s", a)
+			case f == nil:
+				return nil, c.flagError("unknown flag --%s", name)
+			case isBoolFlag(f):
+				flagArgs = append(flagArgs, a)
+			case hasValue:
+				flagArgs = append(flagArgs, "--"+name, value)
+			case i+1 < len(args):
 				i++
-				flagArgs = append(flagArgs, args[i])
+				flagArgs = append(flagArgs, "--"+name, args[i])
+			default:
+				return nil, c.flagError("--%s needs a value", name)
 			}
 		default:
 			pos = append(pos, a)
 		}
 	}
+	fs.SetOutput(io.Discard)
 	if err := fs.Parse(flagArgs); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			r.printCommandHelp(c, fs)
-			return nil, errHelpShown
+		// Only a value the flag cannot read is left: say which, in one line.
+		name, value := "", ""
+		for i := 0; i+1 < len(flagArgs); i += 2 {
+			f := fs.Lookup(strings.TrimPrefix(flagArgs[i], "--"))
+			if f != nil && !isBoolFlag(f) && f.Value.Set(flagArgs[i+1]) != nil {
+				name, value = f.Name, flagArgs[i+1]
+				break
+			}
 		}
-		// The flag package has already said what was wrong.
-		fmt.Fprintf(r.env.Stderr, "usage: %s\n", synopsis(c.cmd, c.path))
-		return nil, &usageError{msg: "invalid flags"}
+		if name == "" {
+			return nil, c.flagError("%s", strings.ReplaceAll(err.Error(), " -", " --"))
+		}
+		return nil, c.flagError("--%s %q is not a number", name, value)
 	}
 	if c.out != nil {
 		if err := c.out.check(c); err != nil {
@@ -279,6 +305,12 @@ func (r *runner) parse(c *invocation, fs *flag.FlagSet, minPos, maxPos int) ([]s
 		return nil, usagef(c, "unexpected argument %q", safetext.Clean(pos[maxPos]))
 	}
 	return pos, nil
+}
+
+// flagError is a mistake in a flag: one line that names it and where help
+// is, not the flag package's list of every flag.
+func (c *invocation) flagError(format string, a ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, a...) + fmt.Sprintf("; see 'help %s'", c.path)}
 }
 
 func isNumber(s string) bool {
@@ -312,17 +344,49 @@ func (r *runner) printCommandHelp(c *invocation, fs *flag.FlagSet) {
 	}
 	if len(c.cmd.subs) > 0 {
 		fmt.Fprintln(w, "\nsubcommands:")
+		var rows [][2]string
 		for _, s := range c.cmd.subs {
-			fmt.Fprintf(w, "  %-30s %s\n", synopsis(s, c.path+" "+s.name), s.summary)
+			rows = append(rows, [2]string{synopsis(s, c.path+" "+s.name), s.summary})
 		}
+		writeColumns(w, rows)
 	}
-	hasFlags := false
-	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
-	if hasFlags {
-		fmt.Fprintln(w, "\nflags:")
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(r.env.Stderr)
+	printFlags(w, fs)
+}
+
+// printFlags lists fs's flags as they are typed, --name VALUE, with their
+// descriptions in one column.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	var rows [][2]string
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		left := "--" + f.Name
+		if !isBoolFlag(f) {
+			if name == "" || name == "string" || name == "int" || name == "value" {
+				name = "VALUE"
+			}
+			left += " " + name
+			if f.DefValue != "" && f.DefValue != "0" {
+				usage += " (default " + f.DefValue + ")"
+			}
+		}
+		rows = append(rows, [2]string{left, usage})
+	})
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nflags:")
+	writeColumns(w, rows)
+}
+
+// writeColumns writes two-column help lines, the second column starting at
+// one place however long the first gets.
+func writeColumns(w io.Writer, rows [][2]string) {
+	width := 0
+	for _, rw := range rows {
+		width = max(width, ansi.StringWidth(rw[0]))
+	}
+	for _, rw := range rows {
+		fmt.Fprintf(w, "  %s%s   %s\n", rw[0], strings.Repeat(" ", width-ansi.StringWidth(rw[0])), rw[1])
 	}
 }
 
@@ -334,15 +398,17 @@ func (r *runner) printHelp(w io.Writer, cmd *command, path []string) {
 		fmt.Fprintf(w, "usage: %s <subcommand>\n\n%s\n", strings.Join(path, " "), cmd.summary)
 	}
 	fmt.Fprintln(w)
+	var rows [][2]string
 	var walk func(c *command, prefix string)
 	walk = func(c *command, prefix string) {
 		for _, s := range c.subs {
 			p := strings.TrimSpace(prefix + " " + s.name)
 			if s.run != nil {
-				fmt.Fprintf(w, "  %-58s %s\n", synopsis(s, p), s.summary)
+				rows = append(rows, [2]string{synopsis(s, p), s.summary})
 			}
 			walk(s, p)
 		}
 	}
 	walk(cmd, strings.Join(path, " "))
+	writeColumns(w, rows)
 }

@@ -292,7 +292,7 @@ func TestUsageErrors(t *testing.T) {
 		})
 	}
 	r := f.run(t, f.owner, "", "inventory", "--colour").want(t, ExitUsage)
-	contains(t, "stderr", r.stderr, "-colour", "usage: inventory")
+	contains(t, "stderr", r.stderr, "--colour", "help inventory")
 }
 
 func TestWhoami(t *testing.T) {
@@ -717,7 +717,7 @@ func TestSyncWaitReportsTheSyncItAskedFor(t *testing.T) {
 func TestSync(t *testing.T) {
 	f := newFixture(t)
 	r := f.run(t, f.owner, "", "sync").want(t, ExitOK)
-	contains(t, "sync", r.stdout, "queued")
+	contains(t, "sync", r.stderr, "queued")
 	if len(f.jobs.syncs) != 1 || f.jobs.syncs[0] != store.SyncFull {
 		t.Errorf("syncs queued %v", f.jobs.syncs)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -17,18 +18,18 @@ func root() *command {
 	return &command{subs: []*command{
 		{name: "help", args: "[command]", summary: "list the commands, or explain one", run: runHelp},
 		{name: "whoami", args: "[--format table|json]", summary: "show the account and key you are signed in with", run: runWhoami},
-		{name: "stores", args: "[--format table|csv|json]", summary: "list your stores and your role in each", run: runStores},
-		{name: "inventory", args: "[--store S] [--format table|csv|json] [--low] [--filter TEXT]",
+		{name: "stores", args: "[--format table|csv|json] [--raw]", summary: "list your stores and your role in each", run: runStores},
+		{name: "inventory", args: "[--store S] [--format table|csv|json] [--raw] [--low] [--filter TEXT]",
 			summary: "list every listing × variation with its stock", help: inventoryHelp, run: runInventory},
 		{name: "stock", summary: "change stock: queued for Etsy like an edit in the TUI", subs: []*command{
 			{name: "set", args: "<sku | listing_id[:product]> <quantity> [--store S] [--dry-run]",
 				summary: "set the quantity of a SKU or listing row", help: stockRefHelp, run: runStockSet},
 			{name: "add", args: "<sku | listing_id[:product]> <delta> [--store S] [--dry-run]",
 				summary: "add to (or, negative, take from) the quantity", help: stockRefHelp, run: runStockAdd},
-			{name: "import", args: "[--store S] [--dry-run] < file.csv",
-				summary: "set many quantities from a CSV with the columns sku,quantity", help: importHelp, run: runStockImport},
+			{name: "import", args: "[--store S] [--dry-run] [--raw] < file.csv",
+				summary: "set many quantities from a CSV (an inventory export, edited)", help: importHelp, run: runStockImport},
 		}},
-		{name: "sales", args: "[--store S] [--since 7d|DATE] [--format table|csv|json]",
+		{name: "sales", args: "[--store S] [--since 7d|DATE] [--format table|csv|json] [--raw]",
 			summary: "list recent sales (Etsy receipts)", help: salesHelp, run: runSales},
 		{name: "sync", args: "[--store S] [--wait]", summary: "ask for a sync with Etsy now", help: syncHelp, run: runSync,
 			subs: []*command{
@@ -67,7 +68,7 @@ func runHelp(r *runner, c *invocation) error {
 
 // storeFlag declares --store.
 func storeFlag(fs *flag.FlagSet) *string {
-	return fs.String("store", "", "the store: its id, Etsy shop id or name (needed when you have several)")
+	return fs.String("store", "", "the store `S`: its id, Etsy shop id or name (needed when you have several)")
 }
 
 // resolveStore picks the store a command acts on.
@@ -149,14 +150,16 @@ func runStores(r *runner, c *invocation) error {
 				r.notef("no stores yet: connect your Etsy shop in the TUI (ssh without a command)")
 				return nil
 			}
-			t := newTable(w, []int{0, 0, 40, 0, 0, 0, 0, 60}, "ID", "SHOP", "NAME", "ROLE", "STATUS", "CURRENCY", "LAST SYNC", "LAST ERROR")
+			// The last error is last and whole, in a seller's words: it is
+			// what they act on. --format json has Etsy's own text.
+			t := newTable(w, []int{0, 0, 40, 0, 0, 0, 0, 0}, "ID", "SHOP", "NAME", "ROLE", "STATUS", "CURRENCY", "LAST SYNC", "LAST ERROR")
 			for i, s := range items {
 				name := s.Name
 				if s.Sandbox {
 					name += " (sandbox)"
 				}
 				t.row(strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.EtsyShopID, 10), name, s.Role, s.Status, s.Currency,
-					shortTime(views[i].LastSyncAt), s.LastError)
+					shortTime(views[i].LastSyncAt), app.SellerError(s.LastError, s.Name))
 			}
 			return t.flush()
 		}})

@@ -198,3 +198,25 @@ func TestQueuedEditToStoreNeedingReauthWarns(t *testing.T) {
 		t.Errorf("the edits were not kept: %v", q)
 	}
 }
+
+// Issue 17: stores cut the last error at 60 characters, in Go's words.
+func TestStoresShowsTheWholeLastError(t *testing.T) {
+	f := newFixture(t)
+	raw := "etsy: refresh access token: vault: store needs to be connected again: etsy: authorization revoked, the shop must be connected again"
+	if err := f.db.StoreSetStatus(t.Context(), &store.StoreSetStatusParams{StoreID: f.store.ID, Status: store.StatusNeedsReauth,
+		LastError: raw, Now: epoch}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run(t, f.owner, "", "stores").want(t, ExitOK)
+	contains(t, "table", r.stdout, "Etsy access was revoked: press c to connect Ada's Pottery again")
+	r = f.run(t, f.owner, "", "stores", "--format", "json").want(t, ExitOK)
+	contains(t, "json", r.stdout, raw)
+
+	long := "listing 901: " + strings.Repeat("a very long reason from Etsy ", 4) + "END"
+	if err := f.db.StoreSetStatus(t.Context(), &store.StoreSetStatusParams{StoreID: f.store.ID, Status: store.StatusConnected,
+		LastError: long, Now: epoch}); err != nil {
+		t.Fatal(err)
+	}
+	r = f.run(t, f.owner, "", "stores").want(t, ExitOK)
+	contains(t, "table", r.stdout, long)
+}

@@ -12,9 +12,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
@@ -40,7 +41,7 @@ type output struct {
 // output declares --format on fs, defaulting to table, and --raw when CSV
 // is among the allowed formats.
 func (c *invocation) output(fs *flag.FlagSet, allowed ...format) *output {
-	o := &output{allowed: allowed, value: fs.String("format", string(formatTable), "output format: "+formatNames(allowed))}
+	o := &output{allowed: allowed, value: fs.String("format", string(formatTable), "output format `F`: "+formatNames(allowed))}
 	if slices.Contains(allowed, formatCSV) {
 		o.raw = fs.Bool("raw", false, "csv: the exact text, for programs; cells a spreadsheet would run as formulas are not neutralised")
 	}
@@ -88,7 +89,7 @@ func (r *runner) show(o *output, v view) error {
 // formatFlag and checkFormat are the older form of invocation.output, for
 // commands that check --format themselves.
 func formatFlag(fs *flag.FlagSet, allowed ...format) *string {
-	return fs.String("format", string(formatTable), "output format: "+formatNames(allowed))
+	return fs.String("format", string(formatTable), "output format `F`: "+formatNames(allowed))
 }
 
 func checkFormat(c *invocation, v string, allowed ...format) (format, error) {
@@ -98,37 +99,93 @@ func checkFormat(c *invocation, v string, allowed ...format) (format, error) {
 }
 
 // table writes aligned columns. Every cell passes the sanitiser and is cut
-// to its column's width (0: no cut beyond safetext's own cap).
+// to its column's width (0: no cut beyond safetext's own cap). Widths are
+// counted in terminal cells, so CJK text (two cells a character) and emoji
+// keep the columns aligned; text/tabwriter counts runes.
 type table struct {
-	tw     *tabwriter.Writer
+	w      io.Writer
 	widths []int
+	rows   [][]string
 }
 
 func newTable(w io.Writer, widths []int, header ...string) *table {
-	t := &table{tw: tabwriter.NewWriter(w, 0, 4, 2, ' ', 0), widths: widths}
-	fmt.Fprintln(t.tw, strings.Join(header, "\t"))
-	return t
+	return &table{w: w, widths: widths, rows: [][]string{header}}
 }
 
 func (t *table) row(cells ...string) {
 	for i, c := range cells {
-		w := 0
-		if i < len(t.widths) {
-			w = t.widths[i]
-		}
-		if w > 0 {
-			cells[i] = safetext.Line(c, w)
-		} else {
-			cells[i] = safetext.Clean(c)
-		}
-		if cells[i] == "" {
-			cells[i] = "-"
-		}
+		cells[i] = tableCell(c, i, t.widths)
 	}
-	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
+	t.rows = append(t.rows, cells)
 }
 
-func (t *table) flush() error { return t.tw.Flush() }
+// tableCell is cell i as a table shows it: cleaned, cut to its column's
+// width (0: no cut beyond safetext's own cap), "-" when empty.
+func tableCell(c string, i int, widths []int) string {
+	if i < len(widths) && widths[i] > 0 {
+		c = safetext.Line(c, widths[i])
+	} else {
+		c = safetext.Clean(c)
+	}
+	if c == "" {
+		return "-"
+	}
+	return c
+}
+
+// flush writes the rows, each column as wide as its widest cell plus two
+// spaces; the last column is not padded.
+func (t *table) flush() error {
+	var widths []int
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], ansi.StringWidth(c))
+		}
+	}
+	bw := bufio.NewWriter(t.w)
+	for _, r := range t.rows {
+		for i, c := range r {
+			bw.WriteString(c)
+			if i < len(r)-1 {
+				bw.WriteString(strings.Repeat(" ", widths[i]-ansi.StringWidth(c)+2))
+			}
+		}
+		bw.WriteByte('\n')
+	}
+	t.rows = t.rows[:0]
+	return bw.Flush()
+}
+
+// streamTable writes a table a row at a time, as rows arrive: its columns
+// have fixed widths (0: the last column, unpadded), every cell cut and
+// padded to its column's, counted in terminal cells.
+type streamTable struct {
+	w      io.Writer
+	widths []int
+}
+
+func newStreamTable(w io.Writer, widths []int, header ...string) (*streamTable, error) {
+	t := &streamTable{w: w, widths: widths}
+	return t, t.row(header...)
+}
+
+func (t *streamTable) row(cells ...string) error {
+	var b strings.Builder
+	for i, c := range cells {
+		c = tableCell(c, i, t.widths)
+		b.WriteString(c)
+		if i < len(t.widths) && t.widths[i] > 0 && i < len(cells)-1 {
+			w := t.widths[i]
+			b.WriteString(strings.Repeat(" ", w-ansi.StringWidth(c)+2))
+		}
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
 
 // writeCSV writes a header and records per RFC 4180 (CRLF line ends, as
 // spreadsheets expect). Cells keep their text, quoted as needed, except for

@@ -59,7 +59,7 @@ func runSync(r *runner, c *invocation) error {
 		if err := r.app.SyncNow(r.ctx, r.actor, m.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.env.Stdout, "sync of %s queued\n", cleanName(m.Name))
+		r.notef("sync of %s queued", cleanName(m.Name))
 		return nil
 	}
 	// Subscribe before asking so the start of a quick sync is not missed.
@@ -148,7 +148,7 @@ func (w *syncWait) check() (bool, error) {
 func runSyncLog(r *runner, c *invocation) error {
 	fs := c.flags(r)
 	storeRef := storeFlag(fs)
-	limit := fs.Int("limit", 20, "how many runs, newest first (at most 500)")
+	limit := fs.Int("limit", 20, "`N` runs, newest first (at most 500)")
 	out := c.output(fs, formatTable, formatJSON)
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
 		return err

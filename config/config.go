@@ -336,7 +336,16 @@ func Load(args []string, getenv func(string) string, out io.Writer) (*Config, er
 // Usage prints every setting with its variable and default; secrets show no
 // value.
 func Usage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: stockroom [flags]\n       stockroom sandbox [--addr :8090] [--seed file.json]\n\n")
+	fmt.Fprintf(w, "Usage:\n")
+	for _, c := range [][2]string{
+		{"stockroom [flags]", "run the server (settings below)"},
+		{"stockroom sandbox [--addr :8090] [--seed file.json]", "run the Etsy sandbox on its own"},
+		{"stockroom keygen", "print a new STOCKROOM_ENCRYPTION_KEYS entry"},
+		{"stockroom healthcheck", "exit 0 when the local server answers /healthz (for a container)"},
+	} {
+		fmt.Fprintf(w, "  %-52s %s\n", c[0], c[1])
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Every flag can also be set by its environment variable; a flag wins.\n\n")
 	for _, s := range settings {
 		def := s.def
@@ -345,6 +354,46 @@ func Usage(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  --%s, %s%s\n      %s\n", s.name, env(s.name), def, s.usage)
 	}
+}
+
+// Warnings lists settings that are valid but probably wrong, for the log
+// at start.
+func (c *Config) Warnings() []string {
+	var out []string
+	if w := c.publicPortWarning(); w != "" {
+		out = append(out, w)
+	}
+	return out
+}
+
+// publicPortWarning: Etsy sends the seller's browser to PublicURL's
+// /oauth/callback, which only arrives if something listens on that port.
+// A URL with an explicit port, or one on this machine, should name the
+// HTTP listener's port; a public URL on the scheme's default port is
+// taken to be behind a proxy.
+func (c *Config) publicPortWarning() string {
+	u, err := url.Parse(c.PublicURL)
+	if err != nil {
+		return ""
+	}
+	_, listen, err := net.SplitHostPort(c.HTTPAddr)
+	if err != nil {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return ""
+		}
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if port == listen {
+		return ""
+	}
+	return fmt.Sprintf("STOCKROOM_PUBLIC_URL %s is on port %s but STOCKROOM_HTTP_ADDR listens on %s: "+
+		"Etsy's OAuth callback will not arrive unless a proxy forwards port %s to %s",
+		c.PublicURL, port, listen, port, listen)
 }
 
 // Secrets returns the values that must never reach a log line, so a log

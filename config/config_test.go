@@ -111,3 +111,45 @@ func TestSecretsListsPasswordsInURLs(t *testing.T) {
 		t.Errorf("Redacted = %q", r)
 	}
 }
+
+// Issue 17: --help did not list the keygen and healthcheck commands.
+func TestHelpListsEveryCommand(t *testing.T) {
+	var out bytes.Buffer
+	if _, err := Load([]string{"--help"}, fakeEnv(nil), &out); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err %v", err)
+	}
+	for _, want := range []string{"stockroom sandbox", "stockroom keygen", "stockroom healthcheck"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// Issue 17: a public URL whose port is not the HTTP listener's means Etsy's
+// OAuth callback never arrives, unless a proxy forwards it; say so.
+func TestPublicURLPortMismatchWarns(t *testing.T) {
+	cases := []struct {
+		public, addr string
+		warn         bool
+	}{
+		{"http://localhost:8080", ":8080", false},
+		{"http://localhost:9090", ":8080", true},
+		{"http://127.0.0.1", "127.0.0.1:8080", true},
+		{"https://stockroom.example.com", ":8080", false}, // behind a proxy on 443
+		{"https://stockroom.example.com:8443", ":8080", true},
+		{"https://stockroom.example.com:8080", "0.0.0.0:8080", false},
+	}
+	for _, c := range cases {
+		cfg, err := Load(nil, fakeEnv(map[string]string{"STOCKROOM_PUBLIC_URL": c.public, "STOCKROOM_HTTP_ADDR": c.addr}), &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := cfg.Warnings()
+		if got := len(w) > 0; got != c.warn {
+			t.Errorf("%s with %s: warnings %q", c.public, c.addr, w)
+		}
+		if c.warn && (!strings.Contains(w[0], "STOCKROOM_PUBLIC_URL") || !strings.Contains(w[0], "STOCKROOM_HTTP_ADDR")) {
+			t.Errorf("warning %q does not name both settings", w[0])
+		}
+	}
+}

@@ -21,6 +21,15 @@ func TestDemoShopExportImportsBackUnchanged(t *testing.T) {
 	c := s.dial(t, seller)
 	connectShop(t, s, c)
 
+	// Issue 17: the first sync after connecting was labelled manual.
+	runs := decode[[]struct {
+		Kind    string `json:"kind"`
+		Trigger string `json:"trigger"`
+	}](t, run(t, c, "sync log --format json", ""))
+	if len(runs) == 0 || runs[len(runs)-1].Trigger != "connect" || runs[len(runs)-1].Kind != "full" {
+		t.Errorf("the first sync after connecting: %+v", runs)
+	}
+
 	export := run(t, c, "inventory --format csv", "")
 	expect(t, export, 0)
 	recs, err := csv.NewReader(strings.NewReader(export.stdout)).ReadAll()

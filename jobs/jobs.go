@@ -441,7 +441,7 @@ func syncJob(storeID int64, kind store.SyncKind, trigger store.SyncTrigger, at t
 		args.Slot = at.Unix()
 		opts.ScheduledAt = at
 		opts.UniqueOpts = river.UniqueOpts{ByArgs: true}
-	case store.TriggerManual, store.TriggerWebhook:
+	case store.TriggerManual, store.TriggerWebhook, store.TriggerConnect:
 		opts.Priority = 1
 	default:
 		return SyncArgs{}, opts, fmt.Errorf("jobs: sync trigger %q: %w", trigger, store.ErrInvalid)

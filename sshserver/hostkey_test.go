@@ -32,3 +32,14 @@ func TestHostKeyReadableByOthersRefused(t *testing.T) {
 		t.Fatalf("after chmod: %v, created %v", err, created)
 	}
 }
+
+// Issue 17: an unknown key's message lacked the "stockroom:" prefix every
+// other command message has.
+func TestUnknownKeyMessageHasThePrefix(t *testing.T) {
+	f := start(t, nil)
+	f.accounts.signup = true
+	_, errOut, code := run(t, f.dial(t, f.stranger), "whoami")
+	if code != 1 || errOut != "stockroom: "+msgUnknownKey+"\n" {
+		t.Fatalf("got %q, exit %d", errOut, code)
+	}
+}

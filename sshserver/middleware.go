@@ -66,7 +66,7 @@ func stateOf(sess ssh.Session) *session {
 // refuse tells the person why, on stderr, and ends the session.
 func (ss *session) refuse(code int, outcome, msg string) {
 	ss.exit, ss.outcome = code, outcome
-	_, _ = io.WriteString(ss.Stderr(), msg+"\n")
+	_, _ = io.WriteString(ss.Stderr(), "stockroom: "+msg+"\n")
 	_ = ss.Exit(code)
 }
 

@@ -221,6 +221,8 @@ const (
 	TriggerManual   SyncTrigger = "manual"
 	TriggerWebhook  SyncTrigger = "webhook"
 	TriggerEdit     SyncTrigger = "edit"
+	// TriggerConnect is the first sync of a shop just connected.
+	TriggerConnect SyncTrigger = "connect"
 )
 
 type SyncResult string

@@ -77,3 +77,19 @@ func TestAdminKeysFromLinesOrFile(t *testing.T) {
 		t.Fatal("a broken key was accepted")
 	}
 }
+
+// Issue 17: JSON logs repeated keys ("component":"connect","component":
+// "connect"): the server names a component and the package names itself.
+func TestLogKeysNotRepeated(t *testing.T) {
+	for _, format := range []string{"json", "text"} {
+		var buf bytes.Buffer
+		log := newLogger(&buf, format, "info", []string{"sekret"})
+		log.With("component", "connect").With("component", "connect", "account", 1).Info("connect started", "account", 1)
+		if n := strings.Count(buf.String(), "component"); n != 1 {
+			t.Errorf("%s: component %d times: %s", format, n, buf.String())
+		}
+		if n := strings.Count(buf.String(), "account"); n != 1 {
+			t.Errorf("%s: account %d times: %s", format, n, buf.String())
+		}
+	}
+}

@@ -35,6 +35,9 @@ import (
 func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	log := newLogger(logOut, cfg.LogFormat, cfg.LogLevel, cfg.Secrets())
 	privateFiles()
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
 	if err := ensureDataDir(cfg.DataDir, log); err != nil {
 		return err
 	}
@@ -131,7 +134,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	flow := connect.New(connect.Config{Store: db, Keyring: keys, Etsy: client, Hub: h, IsSandbox: cfg.Demo(), PublicURL: cfg.PublicURL,
 		Logger: log.With("component", "connect"),
 		OnConnected: func(ctx context.Context, st store.Store) error {
-			return db.queue.EnqueueSync(ctx, st.ID, store.SyncFull, store.TriggerManual)
+			return db.queue.EnqueueSync(ctx, st.ID, store.SyncFull, store.TriggerConnect)
 		}})
 	svc := app.New(app.Config{Store: db, Jobs: db.queue, Hub: h, Connect: flow, Budgets: client, Alerts: evaluator, Channels: channels,
 		Demo: cfg.Demo(), SignupOpen: cfg.Signup == "open", AdminFingerprints: admins, Logger: log.With("component", "app")})

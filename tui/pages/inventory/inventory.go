@@ -280,7 +280,7 @@ func (m *Model) followPush() {
 		m.setNote("", false)
 	case r.Pending():
 	case r.PushStatus == store.PushFailed && r.PushError != "":
-		m.setNote("Etsy refused the last push: "+r.PushError, true)
+		m.setNote("Etsy refused the last push: "+app.SellerError(r.PushError, ""), true)
 	case r.PushStatus == store.PushFailed:
 		m.setNote("Etsy refused the last push", true)
 	default:
@@ -922,7 +922,7 @@ func (m *Model) footer() string {
 		return st.Success.Render(safetext.Line(m.note, m.width))
 	}
 	if r := m.current(); r != nil && r.PushStatus == store.PushFailed && r.PushError != "" {
-		return st.Failed.Render(safetext.Line("Etsy refused the last push: "+r.PushError, m.width))
+		return st.Failed.Render(safetext.Line("Etsy refused the last push: "+app.SellerError(r.PushError, ""), m.width))
 	}
 	dir := "▲"
 	if m.desc {

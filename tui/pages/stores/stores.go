@@ -251,7 +251,7 @@ func (m *Model) View() string {
 		b.WriteString(line + statusStyle.Render(fmt.Sprintf("%-15s", status)) + rest)
 	}
 	if s := m.selected(); s != nil && s.LastError != "" {
-		b.WriteString("\n\n" + st.Error.Render(safetext.Line("Last error: "+s.LastError, m.width)))
+		b.WriteString("\n\n" + st.Error.Render(safetext.Line("Last error: "+app.SellerError(s.LastError, s.Name), m.width)))
 	}
 	if m.note != "" {
 		b.WriteString("\n\n" + st.Success.Render(m.note))
@@ -322,7 +322,7 @@ func (m *Model) connectView() string {
 		return b.String()
 	case cn.done && cn.synced && cn.syncErr != "":
 		b.WriteString(st.Success.Render("Connected "+safetext.Clean(cn.shop)+".") + " " +
-			st.Error.Render("Its first sync failed: "+safetext.Line(cn.syncErr, max(m.width-40, 20))+" (the Sync screen has more; it is retried)"))
+			st.Error.Render("Its first sync failed: "+safetext.Line(app.SellerError(cn.syncErr, cn.shop), max(m.width-40, 20))+" (the Sync screen has more; it is retried)"))
 		b.WriteString("\n\n" + st.Help.Render("enter to continue"))
 		return b.String()
 	case cn.done && cn.synced:

@@ -307,3 +307,22 @@ func TestConnectedMessageFollowsTheFirstSync(t *testing.T) {
 		t.Fatalf("after the sync ended:\n%s", f)
 	}
 }
+
+// Issue 17: the last error read "etsy: refresh access token: vault: store
+// needs to be connected again: etsy: authorization revoked…".
+func TestLastErrorInSellersWords(t *testing.T) {
+	env := tuitest.New(t, nil, tuitest.Options{})
+	if err := env.DB.StoreSetStatus(t.Context(), &store.StoreSetStatusParams{StoreID: env.StoreID, Status: store.StatusNeedsReauth,
+		LastError: "etsy: refresh access token: vault: store needs to be connected again: etsy: authorization revoked, the shop must be connected again",
+		Now:       tuitest.Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	m := New(env.Common(env.Owner, 120, 30))
+	m.SetSize(120, 28)
+	var comp common.Component = m
+	tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	f := ansi.Strip(m.View())
+	if !strings.Contains(f, "Etsy access was revoked: press c to connect Olive's Pottery again") || strings.Contains(f, "vault:") {
+		t.Fatalf("frame:\n%s", f)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
@@ -145,7 +146,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			return m, m.load()
 		case hub.SyncFinished:
 			if e.Error != "" {
-				m.status.Set("Sync failed: "+e.Error, true)
+				m.status.Set("Sync failed: "+app.SellerError(e.Error, ""), true)
 			} else {
 				m.status.Set("Sync finished.", false)
 			}
@@ -192,7 +193,7 @@ func (m *Model) View() string {
 			lines = append(lines, m.runLine(i))
 		}
 		if r := m.runs[m.list.Cursor()]; r.Error != "" {
-			lines = append(lines, s.Error.Render(common.Fit("Error: "+safetext.Line(r.Error, max(1, m.width-7)), m.width)))
+			lines = append(lines, s.Error.Render(common.Fit("Error: "+safetext.Line(app.SellerError(r.Error, ""), max(1, m.width-7)), m.width)))
 		}
 	}
 	if st := m.status.View(s, m.width); st != "" {

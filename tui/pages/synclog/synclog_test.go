@@ -108,7 +108,7 @@ func TestRefreshesOnSyncEvents(t *testing.T) {
 	}
 	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID, Error: "rate limited"}})
 	tuitest.Settle(t, m, cmd)
-	if m.Status() != "Sync failed: rate limited" {
+	if m.Status() != "Sync failed: Etsy asked Stockroom to slow down: it retries by itself" {
 		t.Fatalf("after a failed SyncFinished: %q", m.Status())
 	}
 }
