@@ -80,8 +80,15 @@ func ValidateEmail(email string) (string, error) {
 
 // SignUp creates an account for a key that has none.
 func (s *Service) SignUp(ctx context.Context, p SignUpParams) (Actor, error) {
-	if !s.signup {
+	// Admin keys may sign up on a closed server: someone must be first.
+	if !s.signup && !s.IsAdminKey(p.PublicKey) {
 		return Actor{}, ErrSignupClosed
+	}
+	if p.PublicKey == nil {
+		return Actor{}, errors.New("sign-up needs the key that signed in")
+	}
+	if err := CheckKey(p.PublicKey); err != nil {
+		return Actor{}, err
 	}
 	name, err := ValidateName(p.Name)
 	if err != nil {
@@ -185,6 +192,34 @@ var ErrKeyAddGone = errors.New("keys are no longer added by pasting them: run ke
 // within 10 minutes: the key proves possession by signing in to redeem it.
 func (s *Service) KeyLinkCode(ctx context.Context, a Actor) (IssuedCode, error) {
 	return s.IssueCode(ctx, a, IssueCodeParams{Kind: store.CodeKeyLink})
+}
+
+// AdminInvite issues an invite code: the key that redeems it within 7 days
+// creates an account, even when sign-up is closed.
+func (s *Service) AdminInvite(ctx context.Context, a Actor) (IssuedCode, error) {
+	return s.IssueCode(ctx, a, IssueCodeParams{Kind: store.CodeAccountInvite})
+}
+
+// JoinParams is an invite redeemed by the key of a session.
+type JoinParams struct {
+	Code       string
+	Key        ssh.PublicKey
+	RemoteAddr string
+	Name       string // for a new account; blank: "New seller"
+	Email      string
+	// Actor is the signed-in account of the key, nil for a new person.
+	Actor *Actor
+}
+
+// Join redeems an invite: an account invite creates the key's account; a
+// store invite makes the key's account (created if need be) a member.
+func (s *Service) Join(ctx context.Context, p JoinParams) (Actor, store.Code, error) {
+	kinds := []store.CodeKind{store.CodeAccountInvite, store.CodeStoreInvite}
+	if p.Actor != nil {
+		kinds = []store.CodeKind{store.CodeStoreInvite}
+	}
+	return s.RedeemCode(ctx, RedeemParams{Kinds: kinds, Code: p.Code, Key: p.Key, RemoteAddr: p.RemoteAddr,
+		Name: p.Name, Email: p.Email, Actor: p.Actor})
 }
 
 // ClaimKey redeems a key link code for the key of this session.

@@ -24,7 +24,7 @@ import (
 // *store.StaleError) pass through wrapped.
 var (
 	ErrUnknownKey   = errors.New("this SSH key has no Stockroom account")
-	ErrSignupClosed = errors.New("sign-up is closed on this server: ask an admin to add your key")
+	ErrSignupClosed = errors.New("sign-up is closed on this server: ask its admin for an invite code")
 	ErrDisabled     = errors.New("this account is disabled")
 	ErrViewer       = errors.New("viewers can read this store but not change it")
 	ErrNotAdmin     = errors.New("only admins can do that")

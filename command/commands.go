@@ -34,6 +34,11 @@ func root() *command {
 				{name: "log", args: "[--store S] [--limit N] [--format table|json]", summary: "list recent syncs", run: runSyncLog},
 			}},
 		{name: "alerts", args: "[--store S] [--all] [--follow] [--format table|json]", summary: "list low-stock alerts", help: alertsHelp, run: runAlerts},
+		{name: "join", args: "<code> [--name NAME] [--email EMAIL]", summary: "redeem an invite: a new key gets an account (works when sign-up is closed)",
+			help: joinHelp, run: runJoin},
+		{name: "admin", summary: "admin sessions only (a key in STOCKROOM_ADMIN_KEYS)", subs: []*command{
+			{name: "invite", summary: "print a one-time code (7 days) that lets a person sign up, even when sign-up is closed", run: runAdminInvite},
+		}},
 		{name: "keys", summary: "manage the SSH keys of your account", subs: []*command{
 			{name: "list", args: "[--format table|json]", summary: "list your keys", run: runKeysList},
 			{name: "link", summary: "print a one-time code (10 minutes) that lets a new key join this account", help: keysLinkHelp, run: runKeysLink},
@@ -43,6 +48,10 @@ func root() *command {
 		}},
 	}}
 }
+
+const joinHelp = `Run with the key that is to get the account, e.g.
+  ssh -i ~/.ssh/id_ed25519 THIS_SERVER join 7KQ4-M2XW-9HBT-Z3PV --name "Dora"
+An invite works once; the name can be changed later on the Account screen.`
 
 const keysLinkHelp = `A key joins an account only by proving it holds its private half: this
 prints a code, and the new key, signing in, redeems it once within 10

@@ -187,3 +187,49 @@ func TestRemovedKeyClosesSession(t *testing.T) {
 		t.Fatalf("the removed key still signs in: %s", r)
 	}
 }
+
+// A server with sign-up closed still gets accounts: admin keys sign up,
+// and an admin invites people with one-time codes.
+func TestClosedServerGetsAccounts(t *testing.T) {
+	adminKey := sshtest.NewKey(t)
+	s := startServer(t, "--signup", "closed", "--admin-keys", authorized(adminKey))
+	signUp(t, s, adminKey, "Root", "")
+	if got, r := who(t, s, adminKey); r.code != 0 || !got.Admin {
+		t.Fatalf("the admin after signing up: %+v, %s", got, r)
+	}
+
+	r := runAs(t, s, adminKey, "admin invite", "")
+	code := codePattern.FindString(r.stdout)
+	if r.code != 0 || code == "" {
+		t.Fatalf("admin invite: %s", r)
+	}
+	dora := sshtest.NewKey(t)
+	if r := runAs(t, s, dora, "join "+code+" --name Dora", ""); r.code != 0 {
+		t.Fatalf("join: %s", r)
+	}
+	if got, r := who(t, s, dora); r.code != 0 || got.Name != "Dora" || got.Admin {
+		t.Fatalf("Dora after joining: %+v, %s", got, r)
+	}
+	if r := runAs(t, s, sshtest.NewKey(t), "join "+code, ""); r.code == 0 {
+		t.Fatalf("an invite worked twice: %s", r)
+	}
+	// A seller cannot invite.
+	if r := runAs(t, s, dora, "admin invite", ""); r.code == 0 || strings.Contains(r.stdout, "-") {
+		t.Fatalf("a seller invited: %s", r)
+	}
+
+	// On the sign-up screen of the closed server, the code field.
+	code = codePattern.FindString(runAs(t, s, adminKey, "admin invite", "").stdout)
+	eve := sshtest.NewKey(t)
+	tm := openTerm(t, s.dial(t, eve), "", 120, 40)
+	tm.waitFor(t, "Sign-up is closed", 10*time.Second)
+	tm.send(t, "Eve", "\t", "\t", code, "\r")
+	tm.waitFor(t, tabBar, 10*time.Second)
+	if got, _ := who(t, s, eve); got.Name != "Eve" {
+		t.Fatalf("Eve after the sign-up screen: %+v", got)
+	}
+	// Without a code a stranger still gets nothing.
+	if r := runAs(t, s, sshtest.NewKey(t), "whoami", ""); r.code == 0 {
+		t.Fatalf("a stranger got in: %s", r)
+	}
+}

@@ -190,8 +190,9 @@ func (s *Server) lifetime(next ssh.Handler) ssh.Handler {
 
 // Messages for keys and accounts that may not come in.
 const (
-	msgSignupClosed = "this key is not registered; sign-up is closed"
-	msgUnknownKey   = "unknown key: connect interactively once to sign up"
+	msgSignupClosed = "this key is not registered; sign-up is closed: with an invite code run join CODE, " +
+		"or connect with a terminal and enter it"
+	msgUnknownKey = "unknown key: connect interactively once to sign up, or redeem a code (keys claim CODE, join CODE)"
 	msgDisabled     = "this Stockroom account is disabled; ask the server's admin to enable it"
 )
 
@@ -211,14 +212,16 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 			actor.RemoteAddr = ss.RemoteAddr().String()
 			ss.actor = &actor
 		case errors.Is(err, app.ErrUnknownKey):
+			// A terminal gets the sign-up screen, which on a closed server
+			// takes only a code; a command only when it redeems one. What
+			// a code grants is checked where it is redeemed.
 			redeem := !pty && s.cfg.ForUnknownKey != nil && s.cfg.ForUnknownKey(ss.Command())
 			switch {
-			case redeem:
-				// A code proves what the key may do: checked by the command.
+			case pty || redeem:
 			case !s.cfg.Accounts.SignupOpen():
 				ss.refuse(1, "refused: unknown key, sign-up closed", msgSignupClosed)
 				return
-			case !pty:
+			default:
 				ss.refuse(1, "refused: unknown key running a command", msgUnknownKey)
 				return
 			}

@@ -423,14 +423,23 @@ func TestUnknownKeys(t *testing.T) {
 			t.Fatalf("got %q, exit %d", errOut, code)
 		}
 	})
+	// Closed, a terminal still gets sign-up, which then takes only an
+	// invite or link code.
 	t.Run("signup closed, terminal", func(t *testing.T) {
 		f := start(t, nil)
 		sc := terminal(t, f.dial(t, f.stranger), "")
-		if code := sc.exitCode(t); code != 1 {
-			t.Fatalf("exit %d", code)
+		sc.waitFor(t, "who=signup")
+	})
+	t.Run("signup closed, command redeeming a code", func(t *testing.T) {
+		f := start(t, func(c *Config) { c.ForUnknownKey = func(args []string) bool { return args[0] == "join" } })
+		out, _, code := run(t, f.dial(t, f.stranger), "join")
+		// The fake runner has no join: it got as far as the runner.
+		if code != 2 || out != "" {
+			t.Fatalf("join: exit %d", code)
 		}
-		if !strings.Contains(sc.String(), msgSignupClosed) || strings.Contains(sc.String(), "who=") {
-			t.Fatalf("screen: %q", sc.String())
+		_, errOut, code := run(t, f.dial(t, f.stranger), "whoami")
+		if code != 1 || !strings.Contains(errOut, msgSignupClosed) {
+			t.Fatalf("whoami: %q, exit %d", errOut, code)
 		}
 	})
 	t.Run("signup open, command", func(t *testing.T) {
