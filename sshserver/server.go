@@ -7,7 +7,6 @@ package sshserver
 
 import (
 	"context"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -206,22 +205,11 @@ func (s *Server) HostKey() gossh.PublicKey { return s.hostKey }
 // acceptKey lets any well-formed user key try to authenticate. Which account
 // a session belongs to is decided afterwards from the key that signed
 // (Session.PublicKey), never here: the SSH library may call this for several
-// keys before one of them proves possession of its private half.
+// keys before one of them proves possession of its private half. Weak keys
+// (DSA, RSA under 2048 bits) and certificates are refused by the same check
+// that refuses them wherever a key is attached to an account.
 func acceptKey(_ ssh.Context, key ssh.PublicKey) bool {
-	switch key.Type() {
-	case gossh.KeyAlgoDSA:
-		return false // broken, and OpenSSH dropped it
-	case gossh.KeyAlgoRSA:
-		ck, ok := key.(gossh.CryptoPublicKey)
-		if !ok {
-			return false
-		}
-		rsaKey, ok := ck.CryptoPublicKey().(*rsa.PublicKey)
-		return ok && rsaKey.N.BitLen() >= 2048
-	}
-	// Certificates are refused: no certificate authority is trusted.
-	_, isCert := key.(*gossh.Certificate)
-	return !isCert
+	return app.CheckKey(key) == nil
 }
 
 // limitConn counts a TCP connection against its IP before any SSH byte is
