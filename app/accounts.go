@@ -233,6 +233,14 @@ func (s *Service) KeyRemove(ctx context.Context, a Actor, keyID int64) error {
 	if _, err := s.active(ctx, a); err != nil {
 		return err
 	}
+	removed := ""
+	if keys, err := s.db.KeyList(ctx, a.Account.ID); err == nil {
+		for _, k := range keys {
+			if k.ID == keyID {
+				removed = k.Fingerprint
+			}
+		}
+	}
 	err := s.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.Account.ID, KeyID: keyID})
 	if errors.Is(err, store.ErrLastKey) {
 		return errors.New("this is your only key: link another (keys link) before removing it")
@@ -240,6 +248,7 @@ func (s *Service) KeyRemove(ctx context.Context, a Actor, keyID int64) error {
 	if err != nil {
 		return err
 	}
+	s.security(ctx, "key removed", a.who(), "removed_key", removed)
 	// Open sessions of the removed key end.
 	s.accessChanged(a.Account.ID, 0)
 	s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: a.Account.ID})

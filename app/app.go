@@ -17,6 +17,7 @@ import (
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/internal/ratelimit"
+	"github.com/stockroom/stockroom/internal/seclog"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -113,9 +114,9 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	// Rate limits of code redemptions and of the log lines an attacker
-	// can cause.
-	redeemKey, redeemIP, secLimit *ratelimit.Limiter
+	// Rate limits of code redemptions.
+	redeemKey, redeemIP *ratelimit.Limiter
+	sec                 *seclog.Logger
 }
 
 func New(cfg Config) *Service {
@@ -131,7 +132,7 @@ func New(cfg Config) *Service {
 	s := &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels,
 		demo: cfg.Demo, signup: cfg.SignupOpen, admins: cfg.AdminFingerprints, log: cfg.Logger, now: cfg.Now}
 	s.redeemKey, s.redeemIP = codeLimiters(cfg.Now)
-	s.secLimit = newSecurityLimiter(cfg.Now)
+	s.sec = seclog.New(cfg.Logger, cfg.Now)
 	return s
 }
 

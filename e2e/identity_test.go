@@ -54,6 +54,24 @@ func who(t *testing.T, s *server, key gossh.Signer) (whoami, result) {
 
 var codePattern = regexp.MustCompile(`[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`)
 
+// securityLogged checks the server logged each event as a security event
+// and no code in any form.
+func securityLogged(t *testing.T, s *server, events []string, codes ...string) {
+	t.Helper()
+	logs := s.logs.String()
+	for _, e := range events {
+		if !strings.Contains(logs, `"security":"`+e+`"`) {
+			t.Errorf("no %q security event in the log", e)
+		}
+	}
+	upper := strings.ToUpper(logs)
+	for _, c := range codes {
+		if strings.Contains(upper, c) || strings.Contains(upper, strings.ReplaceAll(c, "-", "")) {
+			t.Errorf("code %s reached the log", c)
+		}
+	}
+}
+
 // A seller who knows someone's public key (it is public) tries every way
 // the product offers to attach it to their own account without the private
 // half. The key's owner must not land in the squatter's account on their
@@ -109,9 +127,11 @@ func TestKeyLinkWithCode(t *testing.T) {
 	signUp(t, s, ada, "Ada", "")
 	owner, _ := who(t, s, ada)
 
+	var codes []string
 	for _, k := range []gossh.Signer{laptop, adminKey} {
 		r := runAs(t, s, ada, "keys link", "")
 		code := codePattern.FindString(r.stdout)
+		codes = append(codes, code)
 		if r.code != 0 || code == "" {
 			t.Fatalf("keys link: %s", r)
 		}
@@ -146,6 +166,7 @@ func TestKeyLinkWithCode(t *testing.T) {
 	if got.Admin {
 		t.Fatalf("Ada's own key became admin by linking an admin key: %+v", got)
 	}
+	securityLogged(t, s, []string{"code issued", "key linked", "code redemption failed"}, append(codes, code)...)
 }
 
 // link attaches a fresh key to the account of key, the way a seller does.
@@ -175,6 +196,7 @@ func TestRemovedKeyClosesSession(t *testing.T) {
 	if r := runAs(t, s, ada, "keys remove "+fp, ""); r.code != 0 {
 		t.Fatalf("keys remove: %s", r)
 	}
+	defer securityLogged(t, s, []string{"key removed"})
 	removed := time.Now()
 	code := tm.exitCode(t, 2*time.Second)
 	if took := time.Since(removed); took > 2*time.Second {
@@ -232,4 +254,5 @@ func TestClosedServerGetsAccounts(t *testing.T) {
 	if r := runAs(t, s, sshtest.NewKey(t), "whoami", ""); r.code == 0 {
 		t.Fatalf("a stranger got in: %s", r)
 	}
+	securityLogged(t, s, []string{"account created", "code issued", "code redeemed", "login refused"}, code)
 }
