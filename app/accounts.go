@@ -3,6 +3,7 @@ package app
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -18,8 +19,10 @@ import (
 )
 
 // Identify finds the account of the key that authenticated. An unknown key
-// answers ErrUnknownKey; a disabled account ErrDisabled. Keys named admin in
-// the configuration make their account an admin.
+// answers ErrUnknownKey; a disabled account ErrDisabled. The actor is an
+// admin when this key is named admin in the configuration: admin status
+// belongs to the session's key, never to the account, so linking an admin
+// key to an account does not make the account's other keys admin.
 func (s *Service) Identify(ctx context.Context, fingerprint string) (Actor, error) {
 	acct, err := s.db.AccountGetByFingerprint(ctx, fingerprint)
 	if errors.Is(err, store.ErrNotFound) {
@@ -31,14 +34,14 @@ func (s *Service) Identify(ctx context.Context, fingerprint string) (Actor, erro
 	if acct.Disabled {
 		return Actor{}, ErrDisabled
 	}
-	if s.admins[fingerprint] && !acct.IsAdmin {
-		if err := s.db.AccountSetAdmin(ctx, acct.ID, true); err != nil {
-			return Actor{}, err
-		}
-		acct.IsAdmin = true
-	}
+	acct.IsAdmin = s.admins[fingerprint]
 	_ = s.db.KeyTouch(ctx, fingerprint, s.now())
 	return Actor{Account: acct, Fingerprint: fingerprint}, nil
+}
+
+// IsAdminKey tells whether key is named admin in the configuration.
+func (s *Service) IsAdminKey(key ssh.PublicKey) bool {
+	return key != nil && s.admins[ssh.FingerprintSHA256(key)]
 }
 
 // SignUpParams is what a new seller enters.
@@ -46,6 +49,8 @@ type SignUpParams struct {
 	Name      string
 	Email     string
 	PublicKey ssh.PublicKey
+	// RemoteAddr is where the session comes from, for the security log.
+	RemoteAddr string
 }
 
 // ValidateName checks a display name.
@@ -75,8 +80,15 @@ func ValidateEmail(email string) (string, error) {
 
 // SignUp creates an account for a key that has none.
 func (s *Service) SignUp(ctx context.Context, p SignUpParams) (Actor, error) {
-	if !s.signup {
+	// Admin keys may sign up on a closed server: someone must be first.
+	if !s.signup && !s.IsAdminKey(p.PublicKey) {
 		return Actor{}, ErrSignupClosed
+	}
+	if p.PublicKey == nil {
+		return Actor{}, errors.New("sign-up needs the key that signed in")
+	}
+	if err := CheckKey(p.PublicKey); err != nil {
+		return Actor{}, err
 	}
 	name, err := ValidateName(p.Name)
 	if err != nil {
@@ -88,14 +100,16 @@ func (s *Service) SignUp(ctx context.Context, p SignUpParams) (Actor, error) {
 	}
 	fp := ssh.FingerprintSHA256(p.PublicKey)
 	acct, err := s.db.AccountCreate(ctx, &store.AccountCreateParams{
-		Name: name, Email: email, IsAdmin: s.admins[fp], Fingerprint: fp,
+		Name: name, Email: email, Fingerprint: fp,
 		PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(p.PublicKey))), Now: s.now(),
 	})
 	if err != nil {
 		return Actor{}, err
 	}
-	s.log.Info("account created", "account", acct.ID, "key", fp)
-	return Actor{Account: acct, Fingerprint: fp}, nil
+	acct.IsAdmin = s.admins[fp]
+	a := Actor{Account: acct, Fingerprint: fp, RemoteAddr: p.RemoteAddr}
+	s.security(ctx, "account created", a.who())
+	return a, nil
 }
 
 // ProfileParams changes the fields that are not nil.
@@ -156,9 +170,12 @@ func validChannel(s string) bool {
 	return true
 }
 
-// Profile returns the actor's own account as it is now.
+// Profile returns the actor's own account as it is now, admin when this
+// session's key is an admin key.
 func (s *Service) Profile(ctx context.Context, a Actor) (store.Account, error) {
-	return s.db.AccountGetByID(ctx, a.Account.ID)
+	acct, err := s.db.AccountGetByID(ctx, a.Account.ID)
+	acct.IsAdmin = s.admins[a.Fingerprint]
+	return acct, err
 }
 
 // Keys lists the actor's keys.
@@ -166,21 +183,49 @@ func (s *Service) Keys(ctx context.Context, a Actor) ([]store.Key, error) {
 	return s.db.KeyList(ctx, a.Account.ID)
 }
 
-// KeyAdd adds a public key given in authorized_keys format.
-func (s *Service) KeyAdd(ctx context.Context, a Actor, authorized string) (store.Key, error) {
-	if _, err := s.active(ctx, a); err != nil {
-		return store.Key{}, err
+// ErrKeyAddGone answers the old way of adding a key, which took any
+// public key without proof that the caller holds its private half.
+var ErrKeyAddGone = errors.New("keys are no longer added by pasting them: run keys link here, then " +
+	"keys claim CODE with the new key (or enter the code on its sign-up screen)")
+
+// KeyLinkCode issues a code that lets one new key join the actor's account
+// within 10 minutes: the key proves possession by signing in to redeem it.
+func (s *Service) KeyLinkCode(ctx context.Context, a Actor) (IssuedCode, error) {
+	return s.IssueCode(ctx, a, IssueCodeParams{Kind: store.CodeKeyLink})
+}
+
+// AdminInvite issues an invite code: the key that redeems it within 7 days
+// creates an account, even when sign-up is closed.
+func (s *Service) AdminInvite(ctx context.Context, a Actor) (IssuedCode, error) {
+	return s.IssueCode(ctx, a, IssueCodeParams{Kind: store.CodeAccountInvite})
+}
+
+// JoinParams is an invite redeemed by the key of a session.
+type JoinParams struct {
+	Code       string
+	Key        ssh.PublicKey
+	RemoteAddr string
+	Name       string // for a new account; blank: "New seller"
+	Email      string
+	// Actor is the signed-in account of the key, nil for a new person.
+	Actor *Actor
+}
+
+// Join redeems an invite: an account invite creates the key's account; a
+// store invite makes the key's account (created if need be) a member.
+func (s *Service) Join(ctx context.Context, p JoinParams) (Actor, store.Code, error) {
+	kinds := []store.CodeKind{store.CodeAccountInvite, store.CodeStoreInvite}
+	if p.Actor != nil {
+		kinds = []store.CodeKind{store.CodeStoreInvite}
 	}
-	pk, comment, _, _, err := ssh.ParseAuthorizedKey([]byte(strings.TrimSpace(authorized)))
-	if err != nil {
-		return store.Key{}, errors.New("not a public key: paste one line such as \"ssh-ed25519 AAAA... you@laptop\"")
-	}
-	k, err := s.db.KeyAdd(ctx, &store.KeyAddParams{AccountID: a.Account.ID, Fingerprint: ssh.FingerprintSHA256(pk),
-		PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))), Comment: safetext.Clean(comment), Now: s.now()})
-	if errors.Is(err, store.ErrConflict) {
-		return k, errors.New("that key already belongs to a Stockroom account")
-	}
-	return k, err
+	return s.RedeemCode(ctx, RedeemParams{Kinds: kinds, Code: p.Code, Key: p.Key, RemoteAddr: p.RemoteAddr,
+		Name: p.Name, Email: p.Email, Actor: p.Actor})
+}
+
+// ClaimKey redeems a key link code for the key of this session.
+func (s *Service) ClaimKey(ctx context.Context, key ssh.PublicKey, remoteAddr, code string) (Actor, error) {
+	a, _, err := s.RedeemCode(ctx, RedeemParams{Kinds: []store.CodeKind{store.CodeKeyLink}, Code: code, Key: key, RemoteAddr: remoteAddr})
+	return a, err
 }
 
 // KeyRemove removes one of the actor's keys; the last one stays.
@@ -188,9 +233,49 @@ func (s *Service) KeyRemove(ctx context.Context, a Actor, keyID int64) error {
 	if _, err := s.active(ctx, a); err != nil {
 		return err
 	}
+	removed := ""
+	if keys, err := s.db.KeyList(ctx, a.Account.ID); err == nil {
+		for _, k := range keys {
+			if k.ID == keyID {
+				removed = k.Fingerprint
+			}
+		}
+	}
 	err := s.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.Account.ID, KeyID: keyID})
 	if errors.Is(err, store.ErrLastKey) {
-		return errors.New("this is your only key: add another before removing it")
+		return errors.New("this is your only key: link another (keys link) before removing it")
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	s.security(ctx, "key removed", a.who(), "removed_key", removed)
+	// Open sessions of the removed key end.
+	s.accessChanged(a.Account.ID, 0)
+	s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: a.Account.ID})
+	return nil
+}
+
+// CheckKey refuses keys the SSH server would refuse at the handshake, with
+// the reason: DSA, RSA under 2048 bits, and certificates.
+func CheckKey(pk ssh.PublicKey) error {
+	switch pk.Type() {
+	case ssh.KeyAlgoDSA:
+		return errors.New("DSA keys are not accepted (broken, and dropped by OpenSSH): use an Ed25519 key (ssh-keygen -t ed25519)")
+	case ssh.KeyAlgoRSA:
+		ck, ok := pk.(ssh.CryptoPublicKey)
+		if !ok {
+			return errors.New("this RSA key cannot be read")
+		}
+		rk, ok := ck.CryptoPublicKey().(*rsa.PublicKey)
+		if !ok {
+			return errors.New("this RSA key cannot be read")
+		}
+		if bits := rk.N.BitLen(); bits < 2048 {
+			return fmt.Errorf("this RSA key has %d bits, fewer than the 2048 accepted: use an Ed25519 key (ssh-keygen -t ed25519)", bits)
+		}
+	}
+	if _, isCert := pk.(*ssh.Certificate); isCert {
+		return errors.New("SSH certificates are not accepted: use a plain public key")
+	}
+	return nil
 }

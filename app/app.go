@@ -15,6 +15,8 @@ import (
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/ratelimit"
+	"github.com/stockroom/stockroom/internal/seclog"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -22,7 +24,7 @@ import (
 // *store.StaleError) pass through wrapped.
 var (
 	ErrUnknownKey   = errors.New("this SSH key has no Stockroom account")
-	ErrSignupClosed = errors.New("sign-up is closed on this server: ask an admin to add your key")
+	ErrSignupClosed = errors.New("sign-up is closed on this server: ask its admin for an invite code")
 	ErrDisabled     = errors.New("this account is disabled")
 	ErrViewer       = errors.New("viewers can read this store but not change it")
 	ErrNotAdmin     = errors.New("only admins can do that")
@@ -113,6 +115,10 @@ type Service struct {
 	admins  map[string]bool
 	log     *slog.Logger
 	now     func() time.Time
+
+	// Rate limits of code redemptions.
+	redeemKey, redeemIP *ratelimit.Limiter
+	sec                 *seclog.Logger
 }
 
 func New(cfg Config) *Service {
@@ -125,8 +131,11 @@ func New(cfg Config) *Service {
 	if cfg.Hub == nil {
 		cfg.Hub = hub.New()
 	}
-	return &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels,
+	s := &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels,
 		demo: cfg.Demo, signup: cfg.SignupOpen, admins: cfg.AdminFingerprints, log: cfg.Logger, now: cfg.Now}
+	s.redeemKey, s.redeemIP = codeLimiters(cfg.Now)
+	s.sec = seclog.New(cfg.Logger, cfg.Now)
+	return s
 }
 
 // Actor is who acts: the account behind the SSH key that authenticated,
@@ -134,6 +143,8 @@ func New(cfg Config) *Service {
 type Actor struct {
 	Account     store.Account
 	Fingerprint string
+	// RemoteAddr is where the session comes from, for security events.
+	RemoteAddr string
 }
 
 // AlertChannels are the ways this server can send alerts; none means

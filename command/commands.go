@@ -36,13 +36,29 @@ func root() *command {
 				{name: "log", args: "[--store S] [--limit N] [--format table|json]", summary: "list recent syncs", run: runSyncLog},
 			}},
 		{name: "alerts", args: "[--store S] [--all] [--follow] [--format table|json]", summary: "list low-stock alerts", help: alertsHelp, run: runAlerts},
+		{name: "join", args: "<code> [--name NAME] [--email EMAIL]", summary: "redeem an invite: a new key gets an account (works when sign-up is closed)",
+			help: joinHelp, run: runJoin},
+		{name: "admin", summary: "admin sessions only (a key in STOCKROOM_ADMIN_KEYS)", subs: []*command{
+			{name: "invite", summary: "print a one-time code (7 days) that lets a person sign up, even when sign-up is closed", run: runAdminInvite},
+		}},
 		{name: "keys", summary: "manage the SSH keys of your account", subs: []*command{
 			{name: "list", args: "[--format table|json]", summary: "list your keys", run: runKeysList},
-			{name: "add", args: "< key.pub", summary: "add a public key (one authorized_keys line on stdin)", run: runKeysAdd},
+			{name: "link", summary: "print a one-time code (10 minutes) that lets a new key join this account", help: keysLinkHelp, run: runKeysLink},
+			{name: "claim", args: "<code>", summary: "with a new key: join the account whose link code this is", run: runKeysClaim},
+			{name: "add", summary: "gone: keys are linked with a code (keys link, then keys claim)", run: runKeysAdd},
 			{name: "remove", args: "<id | fingerprint>", summary: "remove a key (never your last one)", run: runKeysRemove},
 		}},
 	}}
 }
+
+const joinHelp = `Run with the key that is to get the account, e.g.
+  ssh -i ~/.ssh/id_ed25519 THIS_SERVER join 7KQ4-M2XW-9HBT-Z3PV --name "Dora"
+An invite works once; the name can be changed later on the Account screen.`
+
+const keysLinkHelp = `A key joins an account only by proving it holds its private half: this
+prints a code, and the new key, signing in, redeems it once within 10
+minutes with keys claim CODE (or on the sign-up screen). Codes are not
+case-sensitive; dashes and spaces are ignored.`
 
 func runHelp(r *runner, c *invocation) error {
 	fs := c.flags(r)

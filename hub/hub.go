@@ -22,6 +22,10 @@ const (
 	ConnectDone    Kind = "connect" // the OAuth attempt State finished
 	AlertsChanged  Kind = "alerts"
 	AccountChanged Kind = "account"
+	// AccessChanged: what AccountID may do changed (a key removed, the
+	// account disabled or enabled, a membership of StoreID changed).
+	// Sessions of the account re-check their access and end or redraw.
+	AccessChanged Kind = "access"
 )
 
 // Event is one change. Events carry ids, never data: a receiver reloads what

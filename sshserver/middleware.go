@@ -16,6 +16,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/internal/seclog"
 )
 
 // middleware is the whole chain. Wish composes it so that the LAST listed
@@ -63,6 +64,15 @@ func stateOf(sess ssh.Session) *session {
 	return sess.(*session)
 }
 
+// refuseLogin refuses a session for who it is (no key, an unknown key, a
+// disabled account) and records it as a security event, rate-limited per
+// address so a flood of attempts does not flood the log.
+func (s *Server) refuseLogin(ss *session, outcome, msg string) {
+	s.sec.Limited(ss.ctx, "login refused", seclog.Who{Fingerprint: ss.fingerprint, Remote: ss.RemoteAddr().String()},
+		"reason", outcome)
+	ss.refuse(1, outcome, msg)
+}
+
 // refuse tells the person why, on stderr, and ends the session.
 func (ss *session) refuse(code int, outcome, msg string) {
 	ss.exit, ss.outcome = code, outcome
@@ -78,10 +88,13 @@ const (
 	endIdle
 	endMaxTime
 	endCommandTime
+	endKeyRemoved
+	endDisabled
 )
 
 func (r endReason) Error() string {
-	return [...]string{"", "server shutdown", "idle timeout", "maximum session time", "command timeout"}[r]
+	return [...]string{"", "server shutdown", "idle timeout", "maximum session time", "command timeout",
+		"key removed", "account disabled"}[r]
 }
 
 // message is what the person sees when the server ends their session.
@@ -95,6 +108,10 @@ func (s *Server) message(r endReason) string {
 		return fmt.Sprintf("This session reached its maximum length of %s; reconnect to continue.", human(s.cfg.MaxSessionTime))
 	case endCommandTime:
 		return fmt.Sprintf("The command ran longer than %s and was stopped.", human(s.cfg.CommandTimeout))
+	case endKeyRemoved:
+		return "This key was removed from its Stockroom account, so this session is closed."
+	case endDisabled:
+		return "This Stockroom account was disabled, so this session is closed; ask the server's admin to enable it."
 	}
 	return ""
 }
@@ -183,9 +200,10 @@ func (s *Server) lifetime(next ssh.Handler) ssh.Handler {
 
 // Messages for keys and accounts that may not come in.
 const (
-	msgSignupClosed = "this key is not registered; sign-up is closed"
-	msgUnknownKey   = "unknown key: connect interactively once to sign up"
-	msgDisabled     = "this Stockroom account is disabled; ask the server's admin to enable it"
+	msgSignupClosed = "this key is not registered; sign-up is closed: with an invite code run join CODE, " +
+		"or connect with a terminal and enter it"
+	msgUnknownKey = "unknown key: connect interactively once to sign up, or redeem a code (keys claim CODE, join CODE)"
+	msgDisabled   = "this Stockroom account is disabled; ask the server's admin to enable it"
 )
 
 func (s *Server) identify(next ssh.Handler) ssh.Handler {
@@ -194,25 +212,31 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 		// The key that signed, read after the handshake: never the user
 		// name, never anything the auth callback saw.
 		if ss.fingerprint == "" {
-			ss.refuse(1, "refused: no public key", "Stockroom accepts SSH keys only.")
+			s.refuseLogin(ss, "refused: no public key", "Stockroom accepts SSH keys only.")
 			return
 		}
 		_, _, pty := ss.Pty()
 		actor, err := s.cfg.Accounts.Identify(ss.ctx, ss.fingerprint)
 		switch {
 		case err == nil:
+			actor.RemoteAddr = ss.RemoteAddr().String()
 			ss.actor = &actor
 		case errors.Is(err, app.ErrUnknownKey):
+			// A terminal gets the sign-up screen, which on a closed server
+			// takes only a code; a command only when it redeems one. What
+			// a code grants is checked where it is redeemed.
+			redeem := !pty && s.cfg.ForUnknownKey != nil && s.cfg.ForUnknownKey(ss.Command())
 			switch {
+			case pty || redeem:
 			case !s.cfg.Accounts.SignupOpen():
-				ss.refuse(1, "refused: unknown key, sign-up closed", msgSignupClosed)
+				s.refuseLogin(ss, "refused: unknown key, sign-up closed", msgSignupClosed)
 				return
-			case !pty:
-				ss.refuse(1, "refused: unknown key running a command", msgUnknownKey)
+			default:
+				s.refuseLogin(ss, "refused: unknown key running a command", msgUnknownKey)
 				return
 			}
 		case errors.Is(err, app.ErrDisabled):
-			ss.refuse(1, "refused: account disabled", msgDisabled)
+			s.refuseLogin(ss, "refused: account disabled", msgDisabled)
 			return
 		default:
 			s.log.Error("ssh identify", "key", ss.fingerprint, "err", err)
@@ -231,6 +255,28 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 			return
 		}
 		defer release()
+		s.watchAccess(ss)
 		next(ss)
 	}
+}
+
+// watchAccess ends the session, with the reason, as soon as its key is
+// removed or its account disabled, whichever session or replica did it.
+// A sign-up session is watched too: its key may get an account and lose
+// it while the session is open.
+func (s *Server) watchAccess(ss *session) {
+	ch := s.cfg.Accounts.WatchAccess(ss.ctx, ss.fingerprint)
+	go func() {
+		err, ok := <-ch
+		if !ok || err == nil {
+			return
+		}
+		reason := endKeyRemoved
+		if errors.Is(err, app.ErrDisabled) {
+			reason = endDisabled
+		}
+		s.log.Info("ssh session ended: access withdrawn", "key", ss.fingerprint, "remote", ss.RemoteAddr().String(),
+			"reason", reason.Error())
+		ss.cancel(reason)
+	}()
 }

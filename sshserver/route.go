@@ -15,8 +15,9 @@ import (
 
 // route sends `ssh host` (a PTY, no command) to the TUI, `ssh -t host
 // SCREEN` to the TUI opened on that screen, and `ssh host CMD...` (no PTY)
-// to the command tree. Unknown keys only get this far with a terminal and
-// sign-up open, and then always see sign-up.
+// to the command tree. Unknown keys only get this far with a terminal, and
+// then always see sign-up (which takes only a code when sign-up is closed),
+// or with a command that redeems a code.
 func (s *Server) route(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		ss := stateOf(sess)
@@ -34,7 +35,11 @@ func (s *Server) route(next ssh.Handler) ssh.Handler {
 			}
 			ss.exit = s.runTUI(ss, screen)
 		default:
-			ss.exit = s.runCommand(ss, *ss.actor, args)
+			var actor app.Actor // zero for a key redeeming a code
+			if ss.actor != nil {
+				actor = *ss.actor
+			}
+			ss.exit = s.runCommand(ss, actor, args)
 		}
 		_ = ss.Exit(ss.exit)
 		next(ss)
@@ -55,6 +60,7 @@ func (s *Server) runTUI(ss *session, screen string) int {
 		Ctx:        ss.ctx,
 		Actor:      actor,
 		PublicKey:  ss.PublicKey(),
+		RemoteAddr: ss.RemoteAddr().String(),
 		Screen:     screen,
 		Logger:     s.log.With("key", ss.fingerprint),
 		OnActivity: idle.touch,
@@ -111,7 +117,8 @@ func (s *Server) runCommand(ss *session, actor app.Actor, args []string) int {
 		defer cancel()
 	}
 	stderr := ss.Stderr()
-	code := s.cfg.RunCommand(ctx, Command{Actor: actor, Args: args, Stdin: ss, Stdout: ss, Stderr: stderr})
+	code := s.cfg.RunCommand(ctx, Command{Actor: actor, Args: args, Stdin: ss, Stdout: ss, Stderr: stderr,
+		PublicKey: ss.PublicKey(), RemoteAddr: ss.RemoteAddr().String()})
 	if r := endedBy(ctx); r != 0 {
 		_, _ = io.WriteString(stderr, s.message(r)+"\n")
 		if code == 0 {

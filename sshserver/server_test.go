@@ -23,15 +23,18 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/internal/logtest"
+	"github.com/stockroom/stockroom/internal/seclog"
 	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store"
 )
 
 // fakeAccounts maps key fingerprints to accounts.
 type fakeAccounts struct {
-	mu     sync.Mutex
-	byKey  map[string]store.Account
-	signup bool
+	mu       sync.Mutex
+	byKey    map[string]store.Account
+	signup   bool
+	watchers map[string][]chan error
 }
 
 func (f *fakeAccounts) Identify(_ context.Context, fp string) (app.Actor, error) {
@@ -48,6 +51,29 @@ func (f *fakeAccounts) Identify(_ context.Context, fp string) (app.Actor, error)
 }
 
 func (f *fakeAccounts) SignupOpen() bool { return f.signup }
+
+// WatchAccess ends sessions of a key when the test withdraws it.
+func (f *fakeAccounts) WatchAccess(ctx context.Context, fp string) <-chan error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan error, 1)
+	if f.watchers == nil {
+		f.watchers = map[string][]chan error{}
+	}
+	f.watchers[fp] = append(f.watchers[fp], ch)
+	return ch
+}
+
+// withdraw tells every session of key that err ended its access.
+func (f *fakeAccounts) withdraw(k gossh.Signer, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fp := gossh.FingerprintSHA256(k.PublicKey())
+	for _, ch := range f.watchers[fp] {
+		ch <- err
+	}
+	delete(f.watchers, fp)
+}
 
 func (f *fakeAccounts) add(k gossh.Signer, acct store.Account) {
 	f.mu.Lock()
@@ -399,14 +425,23 @@ func TestUnknownKeys(t *testing.T) {
 			t.Fatalf("got %q, exit %d", errOut, code)
 		}
 	})
+	// Closed, a terminal still gets sign-up, which then takes only an
+	// invite or link code.
 	t.Run("signup closed, terminal", func(t *testing.T) {
 		f := start(t, nil)
 		sc := terminal(t, f.dial(t, f.stranger), "")
-		if code := sc.exitCode(t); code != 1 {
-			t.Fatalf("exit %d", code)
+		sc.waitFor(t, "who=signup")
+	})
+	t.Run("signup closed, command redeeming a code", func(t *testing.T) {
+		f := start(t, func(c *Config) { c.ForUnknownKey = func(args []string) bool { return args[0] == "join" } })
+		out, _, code := run(t, f.dial(t, f.stranger), "join")
+		// The fake runner has no join: it got as far as the runner.
+		if code != 2 || out != "" {
+			t.Fatalf("join: exit %d", code)
 		}
-		if !strings.Contains(sc.String(), msgSignupClosed) || strings.Contains(sc.String(), "who=") {
-			t.Fatalf("screen: %q", sc.String())
+		_, errOut, code := run(t, f.dial(t, f.stranger), "whoami")
+		if code != 1 || !strings.Contains(errOut, msgSignupClosed) {
+			t.Fatalf("whoami: %q, exit %d", errOut, code)
 		}
 	})
 	t.Run("signup open, command", func(t *testing.T) {
@@ -746,12 +781,36 @@ func TestNewNeedsItsFaces(t *testing.T) {
 }
 
 func TestAcceptKey(t *testing.T) {
-	if !acceptKey(nil, sshtest.NewKey(t).PublicKey()) {
+	s := &Server{sec: seclog.New(slog.New(slog.DiscardHandler), nil)}
+	if !s.acceptKey(nil, sshtest.NewKey(t).PublicKey()) {
 		t.Fatal("ed25519 refused")
 	}
 	cert := &gossh.Certificate{Key: sshtest.NewKey(t).PublicKey(), CertType: gossh.UserCert}
-	if acceptKey(nil, cert) {
+	if s.acceptKey(nil, cert) {
 		t.Fatal("certificate accepted")
+	}
+}
+
+// Refused logins are security events, rate-limited per address: a client
+// hammering the server with an unknown key leaves a bounded trail.
+func TestRefusedLoginsLoggedRateLimited(t *testing.T) {
+	logger, buf := logtest.New()
+	f := start(t, func(c *Config) { c.Logger = logger })
+	for range 3 * seclog.Burst {
+		_, _, code := run(t, f.dial(t, f.stranger), "whoami")
+		if code != 1 {
+			t.Fatalf("unknown key: exit %d", code)
+		}
+	}
+	refused := buf.Find("security", "login refused")
+	if len(refused) != seclog.Burst || len(buf.Find("security", "suppressed")) != 1 {
+		t.Fatalf("%d refused logins logged %d lines and %d suppression notices; want %d and 1",
+			3*seclog.Burst, len(refused), len(buf.Find("security", "suppressed")), seclog.Burst)
+	}
+	r := refused[0]
+	if r["key"] != gossh.FingerprintSHA256(f.stranger.PublicKey()) || !strings.HasPrefix(r["remote"].(string), "127.0.0.1:") ||
+		!strings.Contains(r["reason"].(string), "unknown key") {
+		t.Fatalf("refused login line: %v", r)
 	}
 }
 
@@ -795,5 +854,59 @@ func TestHandshakeTimeoutFreesTheSlot(t *testing.T) {
 			t.Fatalf("slot never freed: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A key removed or an account disabled while sessions are open: every
+// session of it, terminal or command, is told why and closed.
+func TestAccessWithdrawnEndsSessions(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{app.ErrKeyRemoved, "This key was removed from its Stockroom account"},
+		{app.ErrDisabled, "This Stockroom account was disabled"},
+	} {
+		t.Run(c.want, func(t *testing.T) {
+			f := start(t, nil)
+			conn := f.dial(t, f.alice)
+			sc := terminal(t, conn, "")
+			sc.waitFor(t, "who=alice")
+			cmd, err := conn.NewSession()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cmdErr bytes.Buffer
+			cmd.Stderr = &cmdErr
+			out, _ := cmd.StdoutPipe()
+			_, _ = cmd.StdinPipe() // held open: only the server ends it
+			if err := cmd.Start("wait"); err != nil {
+				t.Fatal(err)
+			}
+			if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+				t.Fatalf("wait: %q", line)
+			}
+			bob := terminal(t, f.dial(t, f.bob), "")
+			bob.waitFor(t, "who=bob")
+
+			f.accounts.withdraw(f.alice, c.err)
+			sc.waitClosed(t, 2*time.Second)
+			if !strings.Contains(sc.String(), c.want) {
+				t.Fatalf("terminal: %q", sc.String())
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(2 * time.Second):
+				t.Fatal("the command session is still open")
+			}
+			if !strings.Contains(cmdErr.String(), c.want) {
+				t.Fatalf("command stderr: %q", cmdErr.String())
+			}
+			if bob.closed() {
+				t.Fatal("another account's session ended too")
+			}
+		})
 	}
 }

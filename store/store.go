@@ -66,6 +66,7 @@ type DB interface {
 	Webhooks
 	TelegramLinks
 	RateBudgets
+	Codes
 
 	// Ping tells whether the database answers (for /healthz).
 	Ping(ctx context.Context) error

@@ -35,7 +35,7 @@ func Migrations(t *testing.T, db *sql.DB, d migrations.Dialect) {
 	// is whatever the migrations define, compared as a whole below.
 	for _, tbl := range []string{"accounts", "account_keys", "stores", "memberships", "listings", "products", "offerings",
 		"receipts", "receipt_items", "sync_runs", "stock_events", "alerts", "deliveries", "oauth_states", "leases",
-		"webhook_events", "telegram_link_codes", "etsy_budgets"} {
+		"webhook_events", "telegram_link_codes", "etsy_budgets", "codes"} {
 		if _, ok := first.Tables[tbl]; !ok {
 			t.Errorf("table %s missing after up", tbl)
 		}

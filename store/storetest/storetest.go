@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"Processes", processTests},
 		{"RateBudgets", budgetTests},
 		{"Errors", errorTests},
+		{"Codes", codeTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 // Issue 17: enter on an empty name moved on to the email silently.
 func TestEmptyNameRefusedOnEnter(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
-	m := New(env.Common(env.Owner, 100, 30), tuitest.NewKey(t))
+	m := New(env.Common(env.Owner, 100, 30), tuitest.NewKey(t), "192.0.2.1:1234")
 	m.SetSize(100, 30)
 	var comp common.Component = m
 	tuitest.Drive(comp, 5*time.Second, tuitest.Key("enter"))
