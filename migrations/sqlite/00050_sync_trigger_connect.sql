@@ -14,13 +14,18 @@ CREATE TABLE sync_runs_new (
     listings_changed INTEGER NOT NULL DEFAULT 0,
     receipts_changed INTEGER NOT NULL DEFAULT 0,
     api_calls        INTEGER NOT NULL DEFAULT 0,
-    error            TEXT    NOT NULL DEFAULT ''
+    error            TEXT    NOT NULL DEFAULT '',
+    process          TEXT    NOT NULL DEFAULT '',
+    job_id           BIGINT  NOT NULL DEFAULT 0
 );
-INSERT INTO sync_runs_new (id, store_id, kind, trigger, result, started_at, finished_at, listings_changed, receipts_changed, api_calls, error)
-    SELECT id, store_id, kind, trigger, result, started_at, finished_at, listings_changed, receipts_changed, api_calls, error FROM sync_runs;
+INSERT INTO sync_runs_new (id, store_id, kind, trigger, result, started_at, finished_at, listings_changed, receipts_changed, api_calls, error, process, job_id)
+    SELECT id, store_id, kind, trigger, result, started_at, finished_at, listings_changed, receipts_changed, api_calls, error,
+           process, job_id FROM sync_runs;
 DROP TABLE sync_runs;
 ALTER TABLE sync_runs_new RENAME TO sync_runs;
 CREATE INDEX sync_runs_store_started ON sync_runs(store_id, started_at DESC);
+CREATE INDEX sync_runs_running ON sync_runs(result, process);
+CREATE INDEX sync_runs_job ON sync_runs(job_id);
 
 -- +goose Down
 CREATE TABLE sync_runs_old (
@@ -34,11 +39,15 @@ CREATE TABLE sync_runs_old (
     listings_changed INTEGER NOT NULL DEFAULT 0,
     receipts_changed INTEGER NOT NULL DEFAULT 0,
     api_calls        INTEGER NOT NULL DEFAULT 0,
-    error            TEXT    NOT NULL DEFAULT ''
+    error            TEXT    NOT NULL DEFAULT '',
+    process          TEXT    NOT NULL DEFAULT '',
+    job_id           BIGINT  NOT NULL DEFAULT 0
 );
-INSERT INTO sync_runs_old (id, store_id, kind, trigger, result, started_at, finished_at, listings_changed, receipts_changed, api_calls, error)
+INSERT INTO sync_runs_old (id, store_id, kind, trigger, result, started_at, finished_at, listings_changed, receipts_changed, api_calls, error, process, job_id)
     SELECT id, store_id, kind, CASE trigger WHEN 'connect' THEN 'manual' ELSE trigger END, result, started_at, finished_at,
-           listings_changed, receipts_changed, api_calls, error FROM sync_runs;
+           listings_changed, receipts_changed, api_calls, error, process, job_id FROM sync_runs;
 DROP TABLE sync_runs;
 ALTER TABLE sync_runs_old RENAME TO sync_runs;
 CREATE INDEX sync_runs_store_started ON sync_runs(store_id, started_at DESC);
+CREATE INDEX sync_runs_running ON sync_runs(result, process);
+CREATE INDEX sync_runs_job ON sync_runs(job_id);
