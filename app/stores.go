@@ -90,9 +90,15 @@ func (s *Service) ResolveStore(ctx context.Context, a Actor, ref string) (store.
 // StoreSettings changes the fields that are not nil.
 type StoreSettings = store.StoreUpdateSettingsParams
 
-// UpdateStoreSettings changes a store's settings (owners and managers).
+// UpdateStoreSettings changes a store's settings. The low-stock default
+// is a threshold, which managers set too; how pushes treat a sold-out
+// listing and how often the shop syncs are the owners'.
 func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSettings) (store.Store, error) {
-	if _, err := s.editor(ctx, a, p.StoreID); err != nil {
+	if p.ZeroPolicy != nil || p.SyncInterval != nil {
+		if _, err := s.owner(ctx, a, p.StoreID, "change the store's settings"); err != nil {
+			return store.Store{}, err
+		}
+	} else if _, err := s.editor(ctx, a, p.StoreID); err != nil {
 		return store.Store{}, err
 	}
 	if p.LowStockDefault != nil && (*p.LowStockDefault < 0 || *p.LowStockDefault > 999) {
@@ -136,9 +142,9 @@ func (s *Service) WaitConnect(ctx context.Context, a Actor, state string) (store
 	return st, nil
 }
 
-// SyncNow asks for a sync of the store at once.
+// SyncNow asks for a sync of the store at once (owners and managers).
 func (s *Service) SyncNow(ctx context.Context, a Actor, storeID int64) error {
-	m, err := s.member(ctx, a, storeID)
+	m, err := s.editor(ctx, a, storeID)
 	if err != nil {
 		return err
 	}
@@ -171,7 +177,7 @@ func (s *Service) Subscribe(ctx context.Context, a Actor, storeID int64) (*hub.S
 		return nil, err
 	}
 	return s.hub.Subscribe(func(e hub.Event) bool {
-		return e.StoreID == storeID || (e.Kind == hub.AccountChanged && e.AccountID == a.Account.ID)
+		return e.StoreID == storeID || (e.AccountID == a.Account.ID && (e.Kind == hub.AccountChanged || e.Kind == hub.MembersChanged))
 	}), nil
 }
 

@@ -21,6 +21,8 @@ const (
 	ConnectDone    Kind = "connect" // the OAuth attempt State finished
 	AlertsChanged  Kind = "alerts"
 	AccountChanged Kind = "account"
+	// MembersChanged: AccountID joined, left or changed role in StoreID.
+	MembersChanged Kind = "members"
 )
 
 // Event is one change. Events carry ids, never data: a receiver reloads what

@@ -150,7 +150,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 	case common.LiveMsg:
 		switch msg.Event.Kind {
-		case hub.StoreChanged, hub.SyncStarted, hub.SyncFinished, hub.AccountChanged:
+		case hub.StoreChanged, hub.SyncStarted, hub.SyncFinished, hub.AccountChanged, hub.MembersChanged:
 			return m, m.load()
 		}
 	case tea.KeyPressMsg:
