@@ -34,6 +34,16 @@ func root() *command {
 				{name: "log", args: "[--store S] [--limit N] [--format table|json]", summary: "list recent syncs", run: runSyncLog},
 			}},
 		{name: "alerts", args: "[--store S] [--all] [--follow] [--format table|json]", summary: "list low-stock alerts", help: alertsHelp, run: runAlerts},
+		{name: "members", summary: "the people in a store and their roles", help: membersHelp, subs: []*command{
+			{name: "list", args: "[--store S] [--format table|csv|json]", summary: "list a store's members and their roles", run: runMembersList},
+			{name: "role", args: "<member> <owner|manager|viewer> [--store S]", summary: "change a member's role (owners)",
+				help: membersHelp, run: runMembersRole},
+			{name: "remove", args: "<member> [--store S]", summary: "take a member out of the store (owners)", help: membersHelp, run: runMembersRemove},
+			{name: "leave", args: "[--store S]", summary: "leave a store (its last owner hands it over first)", help: membersHelp, run: runMembersLeave},
+		}},
+		{name: "store", summary: "act on one store", subs: []*command{
+			{name: "disconnect", args: "[--store S]", summary: "unlink the shop from Etsy, keeping its history (owners)", run: runStoreDisconnect},
+		}},
 		{name: "keys", summary: "manage the SSH keys of your account", subs: []*command{
 			{name: "list", args: "[--format table|json]", summary: "list your keys", run: runKeysList},
 			{name: "add", args: "< key.pub", summary: "add a public key (one authorized_keys line on stdin)", run: runKeysAdd},

@@ -1,0 +1,96 @@
+package command
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+func TestMembers(t *testing.T) {
+	f := newFixture(t)
+	r := f.run(t, f.viewer, "", "members", "list").want(t, ExitOK)
+	contains(t, "list", r.stdout, "Ada", "owner", "Vic", "viewer")
+	r = f.run(t, f.owner, "", "members", "list", "--format", "json").want(t, ExitOK)
+	wantKeys(t, r.stdout, "account_id", "name", "email", "role", "you", "since")
+	var ms []memberJSON
+	if err := json.Unmarshal([]byte(r.stdout), &ms); err != nil || len(ms) != 2 || ms[0].Name != "Ada" || !ms[0].You || ms[1].Role != "viewer" {
+		t.Fatalf("json %v %s", err, r.stdout)
+	}
+	r = f.run(t, f.owner, "", "members", "list", "--format", "csv").want(t, ExitOK)
+	if !strings.HasPrefix(r.stdout, "account_id,name,email,role,you,since\r\n") || !strings.Contains(r.stdout, "Vic,vic@example.com,viewer,false") {
+		t.Fatalf("csv %q", r.stdout)
+	}
+
+	// The viewer can manage nothing, and is told their role.
+	r = f.run(t, f.viewer, "", "members", "role", "Ada", "viewer").want(t, ExitFailure)
+	contains(t, "viewer's role change", r.stderr, "you are a viewer")
+	f.run(t, f.owner, "", "members", "role", "Vic", "boss").want(t, ExitUsage)
+	f.run(t, f.owner, "", "members", "role", "Nobody", "viewer").want(t, ExitFailure)
+
+	// The last owner cannot step down or leave.
+	r = f.run(t, f.owner, "", "members", "role", "ada@example.com", "manager").want(t, ExitFailure)
+	contains(t, "last owner", r.stderr, "needs an owner")
+	r = f.run(t, f.owner, "", "members", "leave").want(t, ExitFailure)
+	contains(t, "last owner leaving", r.stderr, "needs an owner")
+
+	// Ownership moves: Vic becomes owner, Ada steps down to manager.
+	r = f.run(t, f.owner, "", "members", "role", "Vic", "owner").want(t, ExitOK)
+	contains(t, "promote", r.stdout, "Vic is now an owner")
+	f.run(t, f.owner, "", "members", "role", "Ada", "manager").want(t, ExitOK)
+	r = f.run(t, f.owner, "", "members", "remove", "Vic").want(t, ExitFailure)
+	contains(t, "manager removing", r.stderr, "you are a manager", "only its owners can remove members")
+	r = f.run(t, f.owner, "", "store", "disconnect").want(t, ExitFailure)
+	contains(t, "manager disconnecting", r.stderr, "you are a manager")
+
+	r = f.run(t, f.viewer, "", "members", "remove", "Ada").want(t, ExitOK)
+	contains(t, "remove", r.stdout, "removed Ada")
+	r = f.run(t, f.owner, "", "inventory").want(t, ExitFailure)
+	contains(t, "inventory after removal", r.stderr, "no store")
+}
+
+// Every command that changes a store refuses a viewer with exit 1 and a
+// message naming the role, and changes nothing.
+func TestViewerEveryWriteCommandRefused(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct {
+		stdin string
+		args  []string
+	}{
+		{"", []string{"stock", "set", "MUG-1", "5"}},
+		{"", []string{"stock", "add", "MUG-1", "1"}},
+		{"sku,quantity\nMUG-1,4\n", []string{"stock", "import"}},
+		{"", []string{"sync"}},
+		{"", []string{"members", "role", "Ada", "viewer"}},
+		{"", []string{"members", "remove", "Ada"}},
+		{"", []string{"store", "disconnect"}},
+	} {
+		r := f.run(t, f.viewer, c.stdin, c.args...)
+		if r.code != ExitFailure || !strings.Contains(r.stderr, "you are a viewer") {
+			t.Errorf("%v by a viewer: exit %d, stderr %q; want exit 1 naming the role", c.args, r.code, r.stderr)
+		}
+	}
+	st, err := f.db.StoreGet(t.Context(), f.store.ID)
+	if err != nil || st.Status != store.StatusConnected {
+		t.Fatalf("store after the viewer: %+v %v", st, err)
+	}
+	r := f.run(t, f.owner, "", "inventory", "--format", "json").want(t, ExitOK)
+	if strings.Contains(r.stdout, `"pending": true`) {
+		t.Fatalf("a viewer's edit is pending: %s", r.stdout)
+	}
+	if len(f.jobs.syncs) != 0 {
+		t.Fatalf("a viewer queued syncs: %v", f.jobs.syncs)
+	}
+}
+
+func TestStoreDisconnect(t *testing.T) {
+	f := newFixture(t)
+	r := f.run(t, f.owner, "", "store", "disconnect", "--store", "Ada's Pottery").want(t, ExitOK)
+	contains(t, "disconnect", r.stdout, "disconnected Ada's Pottery")
+	r = f.run(t, f.owner, "", "stores").want(t, ExitOK)
+	contains(t, "stores", r.stdout, "disconnected")
+	f.run(t, f.owner, "", "inventory").want(t, ExitOK)
+	r = f.run(t, f.owner, "", "stock", "set", "MUG-1", "5").want(t, ExitFailure)
+	contains(t, "edit after disconnect", r.stderr, "disconnected")
+}
