@@ -3,6 +3,7 @@ package app
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -46,6 +47,8 @@ type SignUpParams struct {
 	Name      string
 	Email     string
 	PublicKey ssh.PublicKey
+	// RemoteAddr is where the session comes from, for the security log.
+	RemoteAddr string
 }
 
 // ValidateName checks a display name.
@@ -94,8 +97,9 @@ func (s *Service) SignUp(ctx context.Context, p SignUpParams) (Actor, error) {
 	if err != nil {
 		return Actor{}, err
 	}
-	s.log.Info("account created", "account", acct.ID, "key", fp)
-	return Actor{Account: acct, Fingerprint: fp}, nil
+	a := Actor{Account: acct, Fingerprint: fp, RemoteAddr: p.RemoteAddr}
+	s.security(ctx, "account created", a.who())
+	return a, nil
 }
 
 // ProfileParams changes the fields that are not nil.
@@ -193,4 +197,29 @@ func (s *Service) KeyRemove(ctx context.Context, a Actor, keyID int64) error {
 		return errors.New("this is your only key: add another before removing it")
 	}
 	return err
+}
+
+// CheckKey refuses keys the SSH server would refuse at the handshake, with
+// the reason: DSA, RSA under 2048 bits, and certificates.
+func CheckKey(pk ssh.PublicKey) error {
+	switch pk.Type() {
+	case ssh.KeyAlgoDSA:
+		return errors.New("DSA keys are not accepted (broken, and dropped by OpenSSH): use an Ed25519 key (ssh-keygen -t ed25519)")
+	case ssh.KeyAlgoRSA:
+		ck, ok := pk.(ssh.CryptoPublicKey)
+		if !ok {
+			return errors.New("this RSA key cannot be read")
+		}
+		rk, ok := ck.CryptoPublicKey().(*rsa.PublicKey)
+		if !ok {
+			return errors.New("this RSA key cannot be read")
+		}
+		if bits := rk.N.BitLen(); bits < 2048 {
+			return fmt.Errorf("this RSA key has %d bits, fewer than the 2048 accepted: use an Ed25519 key (ssh-keygen -t ed25519)", bits)
+		}
+	}
+	if _, isCert := pk.(*ssh.Certificate); isCert {
+		return errors.New("SSH certificates are not accepted: use a plain public key")
+	}
+	return nil
 }

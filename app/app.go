@@ -16,6 +16,7 @@ import (
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/ratelimit"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -111,6 +112,10 @@ type Service struct {
 	admins  map[string]bool
 	log     *slog.Logger
 	now     func() time.Time
+
+	// Rate limits of code redemptions and of the log lines an attacker
+	// can cause.
+	redeemKey, redeemIP, secLimit *ratelimit.Limiter
 }
 
 func New(cfg Config) *Service {
@@ -123,8 +128,11 @@ func New(cfg Config) *Service {
 	if cfg.Hub == nil {
 		cfg.Hub = hub.New()
 	}
-	return &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels,
+	s := &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels,
 		demo: cfg.Demo, signup: cfg.SignupOpen, admins: cfg.AdminFingerprints, log: cfg.Logger, now: cfg.Now}
+	s.redeemKey, s.redeemIP = codeLimiters(cfg.Now)
+	s.secLimit = newSecurityLimiter(cfg.Now)
+	return s
 }
 
 // Actor is who acts: the account behind the SSH key that authenticated,
@@ -132,6 +140,8 @@ func New(cfg Config) *Service {
 type Actor struct {
 	Account     store.Account
 	Fingerprint string
+	// RemoteAddr is where the session comes from, for security events.
+	RemoteAddr string
 }
 
 // AlertChannels are the ways this server can send alerts; none means

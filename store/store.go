@@ -66,6 +66,7 @@ type DB interface {
 	Alerts
 	Webhooks
 	TelegramLinks
+	Codes
 
 	// Ping tells whether the database answers (for /healthz).
 	Ping(ctx context.Context) error

@@ -19,20 +19,27 @@ func scanAccount(r Row) (store.Account, error) {
 }
 
 func (s *Store) AccountCreate(ctx context.Context, p *store.AccountCreateParams) (store.Account, error) {
-	t := ms(now(p.Now))
 	var a store.Account
 	err := s.d.InTx(ctx, func(tx Tx) error {
 		var err error
-		a, err = scanAccount(tx.QueryRow(ctx, `INSERT INTO accounts (name, email, is_admin, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $4) RETURNING `+accountCols, p.Name, p.Email, p.IsAdmin, t))
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO account_keys (account_id, fingerprint, public_key, comment, created_at)
-			VALUES ($1, $2, $3, $4, $5)`, a.ID, p.Fingerprint, p.PublicKey, p.Comment, t)
+		a, err = accountCreate(ctx, tx, p)
 		return err
 	})
 	return a, s.err("account create", err)
+}
+
+// accountCreate inserts an account and its first key on q, which must be a
+// transaction.
+func accountCreate(ctx context.Context, q Querier, p *store.AccountCreateParams) (store.Account, error) {
+	t := ms(now(p.Now))
+	a, err := scanAccount(q.QueryRow(ctx, `INSERT INTO accounts (name, email, is_admin, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $4) RETURNING `+accountCols, p.Name, p.Email, p.IsAdmin, t))
+	if err != nil {
+		return a, err
+	}
+	_, err = q.Exec(ctx, `INSERT INTO account_keys (account_id, fingerprint, public_key, comment, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, a.ID, p.Fingerprint, p.PublicKey, p.Comment, t)
+	return a, err
 }
 
 func (s *Store) AccountGetByID(ctx context.Context, id int64) (store.Account, error) {
@@ -126,9 +133,13 @@ func (s *Store) KeyList(ctx context.Context, accountID int64) ([]store.Key, erro
 }
 
 func (s *Store) KeyAdd(ctx context.Context, p *store.KeyAddParams) (store.Key, error) {
-	k, err := scanKey(s.d.QueryRow(ctx, `INSERT INTO account_keys (account_id, fingerprint, public_key, comment, created_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING `+keyCols, p.AccountID, p.Fingerprint, p.PublicKey, p.Comment, ms(now(p.Now))))
+	k, err := keyAdd(ctx, s.d, p)
 	return k, s.err("key add", err)
+}
+
+func keyAdd(ctx context.Context, q Querier, p *store.KeyAddParams) (store.Key, error) {
+	return scanKey(q.QueryRow(ctx, `INSERT INTO account_keys (account_id, fingerprint, public_key, comment, created_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING `+keyCols, p.AccountID, p.Fingerprint, p.PublicKey, p.Comment, ms(now(p.Now))))
 }
 
 func (s *Store) KeyRemove(ctx context.Context, p *store.KeyRemoveParams) error {

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"OAuth", oauthTests},
 		{"Leases", leaseTests},
 		{"Errors", errorTests},
+		{"Codes", codeTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
