@@ -17,9 +17,6 @@ import (
 	"github.com/stockroom/stockroom/store"
 )
 
-// ErrNotOwner is what a RoleError below owner matches.
-var ErrNotOwner = errors.New("only the store's owners can do that")
-
 // ErrLastOwner refuses to leave a store without an owner.
 var ErrLastOwner = errors.New("a store needs an owner: make another member owner first (members role MEMBER owner)")
 
@@ -42,7 +39,8 @@ func (e *RoleError) Error() string {
 }
 
 // Is makes errors.Is(err, ErrViewer) hold for a viewer and
-// errors.Is(err, ErrNotOwner) for any refusal.
+// errors.Is(err, ErrNotOwner) for any refusal (ErrNotOwner is the
+// one-time codes' answer to a non-owner's store invite).
 func (e *RoleError) Is(target error) bool {
 	return target == ErrNotOwner || (target == ErrViewer && e.Role == store.RoleViewer)
 }
