@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
@@ -116,7 +118,7 @@ func (s *Service) MemberSetRole(ctx context.Context, a Actor, storeID, accountID
 	if err != nil {
 		return m, memberErr(err)
 	}
-	s.membersChanged(a, storeID, accountID, "member role changed", "role", string(role))
+	s.membersChanged(ctx, a, storeID, accountID, "member role changed", "role", string(role))
 	return m, nil
 }
 
@@ -132,7 +134,7 @@ func (s *Service) MemberRemove(ctx context.Context, a Actor, storeID, accountID 
 	if err := s.db.MembershipRemove(ctx, &store.MembershipRemoveParams{AccountID: accountID, StoreID: storeID}); err != nil {
 		return memberErr(err)
 	}
-	s.membersChanged(a, storeID, accountID, "member removed")
+	s.membersChanged(ctx, a, storeID, accountID, "member removed")
 	return nil
 }
 
@@ -145,7 +147,7 @@ func (s *Service) Leave(ctx context.Context, a Actor, storeID int64) error {
 	if err := s.db.MembershipRemove(ctx, &store.MembershipRemoveParams{AccountID: a.Account.ID, StoreID: storeID}); err != nil {
 		return memberErr(err)
 	}
-	s.membersChanged(a, storeID, a.Account.ID, "member left")
+	s.membersChanged(ctx, a, storeID, a.Account.ID, "member left")
 	return nil
 }
 
@@ -162,8 +164,8 @@ func memberErr(err error) error {
 // membersChanged records a change of a store's members and tells every
 // session: the member touched re-reads their stores (and loses this one
 // if removed), the others redraw the member list.
-func (s *Service) membersChanged(a Actor, storeID, accountID int64, what string, extra ...any) {
-	s.log.Info(what, append([]any{"store", storeID, "member", accountID, "by", a.Account.ID, "key", a.Fingerprint}, extra...)...)
+func (s *Service) membersChanged(ctx context.Context, a Actor, storeID, accountID int64, what string, extra ...any) {
+	s.security(ctx, what, a.who(), append([]any{"store", storeID, "member", accountID}, extra...)...)
 	s.hub.Publish(hub.Event{Kind: hub.MembersChanged, StoreID: storeID, AccountID: accountID})
 }
 
@@ -182,7 +184,115 @@ func (s *Service) Disconnect(ctx context.Context, a Actor, storeID int64) error 
 	if err := s.db.StoreDisconnect(ctx, &store.StoreDisconnectParams{StoreID: storeID, Now: s.now()}); err != nil {
 		return err
 	}
-	s.log.Info("store disconnected", "store", storeID, "by", a.Account.ID, "key", a.Fingerprint)
+	s.security(ctx, "store disconnected", a.who(), "store", storeID)
 	s.hub.Publish(hub.Event{Kind: hub.StoreChanged, StoreID: storeID, State: string(store.StatusDisconnected)})
 	return nil
+}
+
+// Invite issues a one-time code that makes its redeemer a viewer or a
+// manager of the store (owners only). It works once, for StoreInviteTTL,
+// and only its hash is kept: the code is shown this once.
+func (s *Service) Invite(ctx context.Context, a Actor, storeID int64, role store.Role) (IssuedCode, error) {
+	if role != store.RoleViewer && role != store.RoleManager {
+		return IssuedCode{}, fmt.Errorf("invite as viewer or manager (not %q): make a member owner once they have joined", safetext.Clean(string(role)))
+	}
+	if _, err := s.owner(ctx, a, storeID, "invite members"); err != nil {
+		return IssuedCode{}, err
+	}
+	return s.IssueCode(ctx, a, IssueCodeParams{Kind: store.CodeStoreInvite, StoreID: storeID, Role: role})
+}
+
+// Invites lists a store's invites, newest first (owners only): those
+// still open, or with all, used, expired and revoked ones too.
+func (s *Service) Invites(ctx context.Context, a Actor, storeID int64, all bool) ([]store.Code, error) {
+	if _, err := s.owner(ctx, a, storeID, "see invites"); err != nil {
+		return nil, err
+	}
+	return s.db.CodeList(ctx, &store.CodeListParams{Kind: store.CodeStoreInvite, StoreID: storeID, Pending: !all, Now: s.now()})
+}
+
+// InviteRevoke ends an invite of the store before it is used. Any owner
+// of the store may revoke any of its invites.
+func (s *Service) InviteRevoke(ctx context.Context, a Actor, storeID, codeID int64) error {
+	codes, err := s.Invites(ctx, a, storeID, true)
+	if err != nil {
+		return err
+	}
+	found := false
+	for _, c := range codes {
+		found = found || c.ID == codeID
+	}
+	if !found {
+		return fmt.Errorf("this store has no invite %d: members invites lists them", codeID)
+	}
+	c, err := s.db.CodeRevoke(ctx, &store.CodeRevokeParams{ID: codeID, Now: s.now()})
+	switch {
+	case errors.Is(err, store.ErrUsed):
+		return errors.New("that invite was already used: members remove takes the member out")
+	case err != nil:
+		return err
+	}
+	s.security(ctx, "code revoked", a.who(), "code_id", c.ID, "kind", string(c.Kind), "issuer", c.AccountID, "store", storeID)
+	s.hub.Publish(hub.Event{Kind: hub.MembersChanged, StoreID: storeID})
+	return nil
+}
+
+// Join redeems a store invite for the actor's account, signed in with the
+// key of this session, and returns the store joined.
+func (s *Service) Join(ctx context.Context, a Actor, code string) (store.MemberStore, error) {
+	if _, err := s.active(ctx, a); err != nil {
+		return store.MemberStore{}, err
+	}
+	key, err := s.sessionKey(ctx, a)
+	if err != nil {
+		return store.MemberStore{}, err
+	}
+	_, c, err := s.RedeemCode(ctx, RedeemParams{Kinds: []store.CodeKind{store.CodeStoreInvite}, Code: code, Key: key,
+		RemoteAddr: a.RemoteAddr, Actor: &a})
+	if errors.Is(err, ErrKeyHasAccount) {
+		// For a signed-in account the only conflict is the membership.
+		return store.MemberStore{}, errors.New("you are already a member of that store: the code is still unused")
+	}
+	if err != nil {
+		return store.MemberStore{}, err
+	}
+	s.hub.Publish(hub.Event{Kind: hub.MembersChanged, StoreID: c.StoreID, AccountID: a.Account.ID})
+	return s.db.StoreGetForAccount(ctx, a.Account.ID, c.StoreID)
+}
+
+// sessionKey is the public key the actor's session signed in with.
+func (s *Service) sessionKey(ctx context.Context, a Actor) (ssh.PublicKey, error) {
+	keys, err := s.db.KeyList(ctx, a.Account.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if k.Fingerprint == a.Fingerprint {
+			pk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(k.PublicKey))
+			return pk, err
+		}
+	}
+	return nil, ErrUnknownKey
+}
+
+// SignUpWithInvite creates an account for a new key and makes it a member
+// of the store the invite names, in one step: the account exists only if
+// the code was good.
+func (s *Service) SignUpWithInvite(ctx context.Context, p SignUpParams, code string) (Actor, store.MemberStore, error) {
+	if !s.signup {
+		// A closed server takes new people by an admin's account invite;
+		// a store's owner cannot open it.
+		return Actor{}, store.MemberStore{}, ErrSignupClosed
+	}
+	if _, err := ValidateName(p.Name); err != nil {
+		return Actor{}, store.MemberStore{}, err
+	}
+	a, c, err := s.RedeemCode(ctx, RedeemParams{Kinds: []store.CodeKind{store.CodeStoreInvite}, Code: code, Key: p.PublicKey,
+		RemoteAddr: p.RemoteAddr, Name: p.Name, Email: p.Email})
+	if err != nil {
+		return Actor{}, store.MemberStore{}, err
+	}
+	s.hub.Publish(hub.Event{Kind: hub.MembersChanged, StoreID: c.StoreID, AccountID: a.Account.ID})
+	m, err := s.db.StoreGetForAccount(ctx, a.Account.ID, c.StoreID)
+	return a, m, err
 }

@@ -88,6 +88,13 @@ func writes(s *alertShop, offeringID int64) map[string]func(t *testing.T, a app.
 		"MemberRemove": func(t *testing.T, a app.Actor) error {
 			return s.svc.MemberRemove(t.Context(), a, s.shop.ID, s.owner.Account.ID)
 		},
+		"Invite": func(t *testing.T, a app.Actor) error {
+			_, err := s.svc.Invite(t.Context(), a, s.shop.ID, store.RoleViewer)
+			return err
+		},
+		"InviteRevoke": func(t *testing.T, a app.Actor) error {
+			return s.svc.InviteRevoke(t.Context(), a, s.shop.ID, 1)
+		},
 	}
 }
 
