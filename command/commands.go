@@ -40,7 +40,12 @@ func root() *command {
 				help: membersHelp, run: runMembersRole},
 			{name: "remove", args: "<member> [--store S]", summary: "take a member out of the store (owners)", help: membersHelp, run: runMembersRemove},
 			{name: "leave", args: "[--store S]", summary: "leave a store (its last owner hands it over first)", help: membersHelp, run: runMembersLeave},
+			{name: "invite", args: "--role viewer|manager [--store S]", summary: "print a one-time code that invites a person (owners)",
+				help: inviteHelp, run: runMembersInvite},
+			{name: "invites", args: "[--store S] [--all] [--format table|csv|json]", summary: "list a store's invites (owners)", run: runMembersInvites},
+			{name: "revoke", args: "<invite-id> [--store S]", summary: "end an invite before it is used (owners)", run: runMembersRevoke},
 		}},
+		{name: "join", args: "<code>", summary: "join a store with an invite code", run: runJoin},
 		{name: "store", summary: "act on one store", subs: []*command{
 			{name: "disconnect", args: "[--store S]", summary: "unlink the shop from Etsy, keeping its history (owners)", run: runStoreDisconnect},
 		}},

@@ -5,6 +5,7 @@ package command
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/safetext"
@@ -176,4 +177,158 @@ func article(r store.Role) string {
 		return "an owner"
 	}
 	return "a " + string(r)
+}
+
+const inviteHelp = `Prints a one-time code that makes its redeemer a viewer or a manager of
+the store. Send it to the person: with a Stockroom account they run
+ssh <host> join CODE; a new person enters it on the sign-up screen (ssh
+<host> with a terminal) and joins as they sign up. The code works once,
+expires in 7 days and is stored hashed, so it is shown only now; members
+revoke ends it sooner. Only owners invite.`
+
+func runMembersInvite(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	storeRef := storeFlag(fs)
+	roleV := fs.String("role", "", "the role the invitee gets: viewer or manager")
+	if _, err := r.parse(c, fs, 0, 0); err != nil {
+		return err
+	}
+	if *roleV == "" {
+		return usagef(c, "choose the role with --role viewer or --role manager")
+	}
+	role, err := app.ParseRole(*roleV)
+	if err != nil {
+		return usagef(c, "%s", err)
+	}
+	m, err := r.resolveStore(*storeRef)
+	if err != nil {
+		return err
+	}
+	code, err := r.app.Invite(r.ctx, r.actor, m.ID, role)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(r.env.Stdout, code.Plain)
+	r.notef("invite %d: %s of %s until %s. They run `join %s`, or enter it on the sign-up screen.",
+		code.Code.ID, article(role), cleanName(m.Name), shortTime(code.Code.ExpiresAt), code.Plain)
+	return nil
+}
+
+type inviteJSON struct {
+	ID        int64   `json:"id"`
+	Role      string  `json:"role"`
+	Status    string  `json:"status"`
+	InvitedBy int64   `json:"invited_by"`
+	CreatedAt string  `json:"created_at"`
+	ExpiresAt string  `json:"expires_at"`
+	UsedAt    *string `json:"used_at"`
+	UsedBy    *int64  `json:"used_by"`
+	RevokedAt *string `json:"revoked_at"`
+}
+
+var inviteCSVHeader = []string{"id", "role", "status", "invited_by", "created_at", "expires_at", "used_at", "used_by", "revoked_at"}
+
+// inviteStatus is where an invite stands at now.
+func inviteStatus(c store.Code, now time.Time) string {
+	switch {
+	case !c.UsedAt.IsZero():
+		return "used"
+	case !c.RevokedAt.IsZero():
+		return "revoked"
+	case !now.Before(c.ExpiresAt):
+		return "expired"
+	}
+	return "open"
+}
+
+func runMembersInvites(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	storeRef := storeFlag(fs)
+	all := fs.Bool("all", false, "list used, expired and revoked invites too")
+	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
+	if _, err := r.parse(c, fs, 0, 0); err != nil {
+		return err
+	}
+	f, err := checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
+	if err != nil {
+		return err
+	}
+	m, err := r.resolveStore(*storeRef)
+	if err != nil {
+		return err
+	}
+	codes, err := r.app.Invites(r.ctx, r.actor, m.ID, *all)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	out := make([]inviteJSON, len(codes))
+	for i, x := range codes {
+		out[i] = inviteJSON{ID: x.ID, Role: string(x.Role), Status: inviteStatus(x, now), InvitedBy: x.AccountID,
+			CreatedAt: timestamp(x.CreatedAt), ExpiresAt: timestamp(x.ExpiresAt), UsedAt: optTime(x.UsedAt), RevokedAt: optTime(x.RevokedAt)}
+		if x.UsedBy != 0 {
+			out[i].UsedBy = &codes[i].UsedBy
+		}
+	}
+	switch f {
+	case formatJSON:
+		return writeJSON(r.env.Stdout, out)
+	case formatCSV:
+		recs := make([][]string, len(out))
+		for i, x := range out {
+			usedBy := ""
+			if x.UsedBy != nil {
+				usedBy = strconv.FormatInt(*x.UsedBy, 10)
+			}
+			recs[i] = []string{strconv.FormatInt(x.ID, 10), x.Role, x.Status, strconv.FormatInt(x.InvitedBy, 10), x.CreatedAt,
+				x.ExpiresAt, timestamp(codes[i].UsedAt), usedBy, timestamp(codes[i].RevokedAt)}
+		}
+		return writeCSV(r.env.Stdout, inviteCSVHeader, recs)
+	}
+	if len(out) == 0 {
+		r.notef("no open invites: members invite --role viewer|manager makes one")
+		return nil
+	}
+	t := newTable(r.env.Stdout, nil, "ID", "ROLE", "STATUS", "INVITED BY", "CREATED", "EXPIRES")
+	for i, x := range out {
+		t.row(strconv.FormatInt(x.ID, 10), x.Role, x.Status, strconv.FormatInt(x.InvitedBy, 10),
+			shortTime(codes[i].CreatedAt), shortTime(codes[i].ExpiresAt))
+	}
+	return t.flush()
+}
+
+func runMembersRevoke(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	storeRef := storeFlag(fs)
+	pos, err := r.parse(c, fs, 1, 1)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id <= 0 {
+		return usagef(c, "name the invite by its id, as members invites lists it (not the code)")
+	}
+	m, err := r.resolveStore(*storeRef)
+	if err != nil {
+		return err
+	}
+	if err := r.app.InviteRevoke(r.ctx, r.actor, m.ID, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.env.Stdout, "revoked invite %d\n", id)
+	return nil
+}
+
+func runJoin(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	pos, err := r.parse(c, fs, 1, 1)
+	if err != nil {
+		return err
+	}
+	m, err := r.app.Join(r.ctx, r.actor, pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.env.Stdout, "you joined %s as %s\n", cleanName(m.Name), article(m.Role))
+	return nil
 }

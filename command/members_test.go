@@ -2,6 +2,7 @@ package command
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -65,6 +66,8 @@ func TestViewerEveryWriteCommandRefused(t *testing.T) {
 		{"", []string{"members", "role", "Ada", "viewer"}},
 		{"", []string{"members", "remove", "Ada"}},
 		{"", []string{"store", "disconnect"}},
+		{"", []string{"members", "invite", "--role", "viewer"}},
+		{"", []string{"members", "revoke", "1"}},
 	} {
 		r := f.run(t, f.viewer, c.stdin, c.args...)
 		if r.code != ExitFailure || !strings.Contains(r.stderr, "you are a viewer") {
@@ -93,4 +96,48 @@ func TestStoreDisconnect(t *testing.T) {
 	f.run(t, f.owner, "", "inventory").want(t, ExitOK)
 	r = f.run(t, f.owner, "", "stock", "set", "MUG-1", "5").want(t, ExitFailure)
 	contains(t, "edit after disconnect", r.stderr, "disconnected")
+}
+
+func TestMembersInviteJoinRevoke(t *testing.T) {
+	f := newFixture(t)
+	bea, cy := f.signUp(t, "Bea"), f.signUp(t, "Cy")
+	f.run(t, f.owner, "", "members", "invite").want(t, ExitUsage)
+	f.run(t, f.owner, "", "members", "invite", "--role", "boss").want(t, ExitUsage)
+	r := f.run(t, f.owner, "", "members", "invite", "--role", "owner").want(t, ExitFailure)
+	contains(t, "owner invite", r.stderr, "viewer or manager")
+	r = f.run(t, f.viewer, "", "members", "invite", "--role", "viewer").want(t, ExitFailure)
+	contains(t, "viewer inviting", r.stderr, "you are a viewer")
+
+	r = f.run(t, f.owner, "", "members", "invite", "--role", "manager").want(t, ExitOK)
+	code := strings.TrimSpace(r.stdout)
+	if len(code) != 19 || strings.Count(code, "-") != 3 {
+		t.Fatalf("invite printed %q", r.stdout)
+	}
+	contains(t, "invite note", r.stderr, "a manager of Ada's Pottery", "join "+code)
+
+	r = f.run(t, f.owner, "", "members", "invites", "--format", "json").want(t, ExitOK)
+	wantKeys(t, r.stdout, "id", "role", "status", "invited_by", "created_at", "expires_at", "used_at", "used_by", "revoked_at")
+	if strings.Contains(r.stdout, code) {
+		t.Fatal("invites lists the code itself")
+	}
+	r = f.run(t, bea, "", "join", strings.ToLower(code)).want(t, ExitOK)
+	contains(t, "join", r.stdout, "you joined Ada's Pottery as a manager")
+	r = f.run(t, cy, "", "join", code).want(t, ExitFailure)
+	contains(t, "reused", r.stderr, "not valid")
+
+	r = f.run(t, f.owner, "", "members", "invite", "--role", "viewer").want(t, ExitOK)
+	second := strings.TrimSpace(r.stdout)
+	r = f.run(t, f.owner, "", "members", "invites").want(t, ExitOK)
+	contains(t, "open invites", r.stdout, "viewer", "open")
+	var open []inviteJSON
+	r = f.run(t, f.owner, "", "members", "invites", "--format", "json").want(t, ExitOK)
+	if err := json.Unmarshal([]byte(r.stdout), &open); err != nil || len(open) != 1 {
+		t.Fatalf("open invites %v %s", err, r.stdout)
+	}
+	f.run(t, f.owner, "", "members", "revoke", second).want(t, ExitUsage) // the code, not its id
+	r = f.run(t, f.owner, "", "members", "revoke", strconv.FormatInt(open[0].ID, 10)).want(t, ExitOK)
+	r = f.run(t, cy, "", "join", second).want(t, ExitFailure)
+	contains(t, "revoked", r.stderr, "not valid")
+	r = f.run(t, f.owner, "", "members", "invites", "--all", "--format", "csv").want(t, ExitOK)
+	contains(t, "all invites", r.stdout, ",used,", ",revoked,")
 }
