@@ -19,8 +19,10 @@ import (
 )
 
 // Identify finds the account of the key that authenticated. An unknown key
-// answers ErrUnknownKey; a disabled account ErrDisabled. Keys named admin in
-// the configuration make their account an admin.
+// answers ErrUnknownKey; a disabled account ErrDisabled. The actor is an
+// admin when this key is named admin in the configuration: admin status
+// belongs to the session's key, never to the account, so linking an admin
+// key to an account does not make the account's other keys admin.
 func (s *Service) Identify(ctx context.Context, fingerprint string) (Actor, error) {
 	acct, err := s.db.AccountGetByFingerprint(ctx, fingerprint)
 	if errors.Is(err, store.ErrNotFound) {
@@ -32,14 +34,14 @@ func (s *Service) Identify(ctx context.Context, fingerprint string) (Actor, erro
 	if acct.Disabled {
 		return Actor{}, ErrDisabled
 	}
-	if s.admins[fingerprint] && !acct.IsAdmin {
-		if err := s.db.AccountSetAdmin(ctx, acct.ID, true); err != nil {
-			return Actor{}, err
-		}
-		acct.IsAdmin = true
-	}
+	acct.IsAdmin = s.admins[fingerprint]
 	_ = s.db.KeyTouch(ctx, fingerprint, s.now())
 	return Actor{Account: acct, Fingerprint: fingerprint}, nil
+}
+
+// IsAdminKey tells whether key is named admin in the configuration.
+func (s *Service) IsAdminKey(key ssh.PublicKey) bool {
+	return key != nil && s.admins[ssh.FingerprintSHA256(key)]
 }
 
 // SignUpParams is what a new seller enters.
@@ -91,12 +93,13 @@ func (s *Service) SignUp(ctx context.Context, p SignUpParams) (Actor, error) {
 	}
 	fp := ssh.FingerprintSHA256(p.PublicKey)
 	acct, err := s.db.AccountCreate(ctx, &store.AccountCreateParams{
-		Name: name, Email: email, IsAdmin: s.admins[fp], Fingerprint: fp,
+		Name: name, Email: email, Fingerprint: fp,
 		PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(p.PublicKey))), Now: s.now(),
 	})
 	if err != nil {
 		return Actor{}, err
 	}
+	acct.IsAdmin = s.admins[fp]
 	a := Actor{Account: acct, Fingerprint: fp, RemoteAddr: p.RemoteAddr}
 	s.security(ctx, "account created", a.who())
 	return a, nil
@@ -160,9 +163,12 @@ func validChannel(s string) bool {
 	return true
 }
 
-// Profile returns the actor's own account as it is now.
+// Profile returns the actor's own account as it is now, admin when this
+// session's key is an admin key.
 func (s *Service) Profile(ctx context.Context, a Actor) (store.Account, error) {
-	return s.db.AccountGetByID(ctx, a.Account.ID)
+	acct, err := s.db.AccountGetByID(ctx, a.Account.ID)
+	acct.IsAdmin = s.admins[a.Fingerprint]
+	return acct, err
 }
 
 // Keys lists the actor's keys.
@@ -170,21 +176,21 @@ func (s *Service) Keys(ctx context.Context, a Actor) ([]store.Key, error) {
 	return s.db.KeyList(ctx, a.Account.ID)
 }
 
-// KeyAdd adds a public key given in authorized_keys format.
-func (s *Service) KeyAdd(ctx context.Context, a Actor, authorized string) (store.Key, error) {
-	if _, err := s.active(ctx, a); err != nil {
-		return store.Key{}, err
-	}
-	pk, comment, _, _, err := ssh.ParseAuthorizedKey([]byte(strings.TrimSpace(authorized)))
-	if err != nil {
-		return store.Key{}, errors.New("not a public key: paste one line such as \"ssh-ed25519 AAAA... you@laptop\"")
-	}
-	k, err := s.db.KeyAdd(ctx, &store.KeyAddParams{AccountID: a.Account.ID, Fingerprint: ssh.FingerprintSHA256(pk),
-		PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))), Comment: safetext.Clean(comment), Now: s.now()})
-	if errors.Is(err, store.ErrConflict) {
-		return k, errors.New("that key already belongs to a Stockroom account")
-	}
-	return k, err
+// ErrKeyAddGone answers the old way of adding a key, which took any
+// public key without proof that the caller holds its private half.
+var ErrKeyAddGone = errors.New("keys are no longer added by pasting them: run keys link here, then " +
+	"keys claim CODE with the new key (or choose \"I have a code\" when it signs up)")
+
+// KeyLinkCode issues a code that lets one new key join the actor's account
+// within 10 minutes: the key proves possession by signing in to redeem it.
+func (s *Service) KeyLinkCode(ctx context.Context, a Actor) (IssuedCode, error) {
+	return s.IssueCode(ctx, a, IssueCodeParams{Kind: store.CodeKeyLink})
+}
+
+// ClaimKey redeems a key link code for the key of this session.
+func (s *Service) ClaimKey(ctx context.Context, key ssh.PublicKey, remoteAddr, code string) (Actor, error) {
+	a, _, err := s.RedeemCode(ctx, RedeemParams{Kinds: []store.CodeKind{store.CodeKeyLink}, Code: code, Key: key, RemoteAddr: remoteAddr})
+	return a, err
 }
 
 // KeyRemove removes one of the actor's keys; the last one stays.

@@ -24,14 +24,25 @@ type AdminView struct {
 	Stores   []AdminStore
 }
 
-// admin checks the account as it is now: an admin disabled or demoted while
-// a session is open loses the admin actions at once.
+// admin checks the session as it is now: its key is an admin key
+// (STOCKROOM_ADMIN_KEYS) and still opens this account, which is enabled. An
+// admin disabled, or whose key was removed, while a session is open loses
+// the admin actions at once; an account that merely holds an admin key is
+// not admin in sessions of its other keys.
 func (s *Service) admin(ctx context.Context, a Actor) error {
-	acct, err := s.active(ctx, a)
-	if errors.Is(err, ErrDisabled) || err == nil && !acct.IsAdmin {
+	if !s.admins[a.Fingerprint] {
 		return ErrNotAdmin
 	}
-	return err
+	acct, err := s.db.AccountGetByFingerprint(ctx, a.Fingerprint)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return ErrNotAdmin
+	case err != nil:
+		return err
+	case acct.ID != a.Account.ID || acct.Disabled:
+		return ErrNotAdmin
+	}
+	return nil
 }
 
 // AdminOverview lists every account and store.
@@ -43,6 +54,19 @@ func (s *Service) AdminOverview(ctx context.Context, a Actor) (AdminView, error)
 	var err error
 	if v.Accounts, err = s.db.AccountList(ctx); err != nil {
 		return v, err
+	}
+	// Shown as admin: accounts that hold an admin key, whose sessions with
+	// that key are admin. The stored flag is not read: admin status
+	// belongs to keys.
+	for i := range v.Accounts {
+		keys, err := s.db.KeyList(ctx, v.Accounts[i].ID)
+		if err != nil {
+			return v, err
+		}
+		v.Accounts[i].IsAdmin = false
+		for _, k := range keys {
+			v.Accounts[i].IsAdmin = v.Accounts[i].IsAdmin || s.admins[k.Fingerprint]
+		}
 	}
 	stores, err := s.db.StoreList(ctx)
 	if err != nil {

@@ -29,7 +29,7 @@ func TestDisabledWhileSessionOpen(t *testing.T) {
 	_, checks["Stores"] = s.svc.Stores(ctx, actor)
 	_, checks["ResolveStore"] = s.svc.ResolveStore(ctx, actor, "")
 	_, checks["UpdateProfile"] = s.svc.UpdateProfile(ctx, actor, app.ProfileParams{Name: &name})
-	_, checks["KeyAdd"] = s.svc.KeyAdd(ctx, actor, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl x@y")
+	_, checks["KeyLinkCode"] = s.svc.KeyLinkCode(ctx, actor)
 	checks["KeyRemove"] = s.svc.KeyRemove(ctx, actor, 1)
 	_, checks["TelegramLinkCode"] = s.svc.TelegramLinkCode(ctx, actor)
 	for name, err := range checks {
@@ -46,26 +46,42 @@ func TestDisabledWhileSessionOpen(t *testing.T) {
 	}
 }
 
-// An admin demoted or disabled while a session is open loses the admin
-// actions at once.
+// An admin disabled, or whose admin key was removed, while a session is
+// open loses the admin actions at once.
 func TestAdminRevokedWhileSessionOpen(t *testing.T) {
-	s := newAlertShop(t)
+	adminKey := edKey(t)
+	e := newIdentityEnv(t, true, adminKey)
 	ctx := t.Context()
-	if err := s.db.AccountSetAdmin(ctx, s.owner.Account.ID, true); err != nil {
-		t.Fatal(err)
-	}
-	admin := s.owner
-	admin.Account.IsAdmin = true
-	if _, err := s.svc.AdminOverview(ctx, admin); err != nil {
+	admin := e.signUp(t, "Ada", adminKey)
+	if _, err := e.svc.AdminOverview(ctx, admin); err != nil {
 		t.Fatalf("admin: %v", err)
 	}
-	if err := s.db.AccountSetAdmin(ctx, admin.Account.ID, false); err != nil {
+	if err := e.db.AccountSetDisabled(ctx, admin.Account.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.AdminOverview(ctx, admin); !errors.Is(err, app.ErrNotAdmin) {
-		t.Fatalf("demoted admin: got %v, want ErrNotAdmin", err)
+	if _, err := e.svc.AdminOverview(ctx, admin); !errors.Is(err, app.ErrNotAdmin) {
+		t.Fatalf("disabled admin: got %v, want ErrNotAdmin", err)
 	}
-	if err := s.svc.AdminSyncStore(ctx, admin, s.shop.ID); !errors.Is(err, app.ErrNotAdmin) {
-		t.Fatalf("demoted admin syncing: got %v, want ErrNotAdmin", err)
+	if err := e.db.AccountSetDisabled(ctx, admin.Account.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	// The admin key moves to another account: sessions still open with it
+	// for the first account are admin no more.
+	keys, err := e.db.KeyList(ctx, admin.Account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := e.signUp(t, "Bob", edKey(t))
+	if _, err := e.db.KeyAdd(ctx, &store.KeyAddParams{AccountID: admin.Account.ID, Fingerprint: "SHA256:spare", PublicKey: "ssh-ed25519 AAAAspare"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: admin.Account.ID, KeyID: keys[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.AdminOverview(ctx, admin); !errors.Is(err, app.ErrNotAdmin) {
+		t.Fatalf("admin whose key was removed: got %v, want ErrNotAdmin", err)
+	}
+	if _, err := e.svc.AdminOverview(ctx, other); !errors.Is(err, app.ErrNotAdmin) {
+		t.Fatalf("a seller: got %v, want ErrNotAdmin", err)
 	}
 }

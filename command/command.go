@@ -15,7 +15,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/safetext"
@@ -31,11 +34,30 @@ const (
 // Env is what one command invocation runs with: the application layer, the
 // account behind the SSH key that authenticated, and the session's streams.
 type Env struct {
-	App    *app.Service
+	App *app.Service
+	// Actor is the zero Actor for a key without an account, which may run
+	// only the commands that redeem a code (keys claim, join) and help.
 	Actor  app.Actor
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// PublicKey is the key that authenticated, RemoteAddr where the
+	// session comes from: a code redeemed here is for that key.
+	PublicKey  gossh.PublicKey
+	RemoteAddr string
+}
+
+// ForUnknownKey lists the commands a key without an account may run.
+var ForUnknownKey = [][]string{{"keys", "claim"}, {"join"}, {"help"}}
+
+// AllowedForUnknownKey tells whether args start with such a command.
+func AllowedForUnknownKey(args []string) bool {
+	for _, p := range ForUnknownKey {
+		if len(args) >= len(p) && slices.Equal(args[:len(p)], p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Run runs the command named by args (as the SSH client sent it, already
@@ -51,6 +73,10 @@ func Run(ctx context.Context, env Env, args []string) int {
 		env.Stderr = io.Discard
 	}
 	r := &runner{ctx: ctx, env: env, app: env.App, actor: env.Actor}
+	if env.Actor.Account.ID == 0 && !AllowedForUnknownKey(args) {
+		r.errorf("this key has no account here: redeem a code with keys claim CODE or join CODE, or connect interactively to sign up")
+		return ExitFailure
+	}
 	err := r.dispatch(root(), nil, args)
 	return r.exit(err)
 }

@@ -173,8 +173,15 @@ type result struct {
 
 func (f *fixture) run(t *testing.T, a app.Actor, stdin string, args ...string) result {
 	t.Helper()
+	return f.runEnv(t, Env{Actor: a, Stdin: strings.NewReader(stdin)}, args...)
+}
+
+// runEnv runs with env's actor, key and stdin on the fixture's service.
+func (f *fixture) runEnv(t *testing.T, env Env, args ...string) result {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(t.Context(), Env{App: f.app, Actor: a, Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb}, args)
+	env.App, env.Stdout, env.Stderr = f.app, &out, &errb
+	code := Run(t.Context(), env, args)
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
 
@@ -242,13 +249,13 @@ func readCSV(t *testing.T, s string) [][]string {
 func TestHelp(t *testing.T) {
 	f := newFixture(t)
 	r := f.run(t, f.owner, "", "help").want(t, ExitOK)
-	contains(t, "help", r.stdout, "inventory", "stock set", "stock import", "sync log", "keys add", "whoami")
+	contains(t, "help", r.stdout, "inventory", "stock set", "stock import", "sync log", "keys link", "keys claim", "whoami")
 	r = f.run(t, f.owner, "", "--help").want(t, ExitOK)
 	contains(t, "--help", r.stdout, "stock add")
 
 	for _, args := range [][]string{
 		{"inventory", "--help"}, {"stock", "set", "--help"}, {"stock", "import", "-h"}, {"sales", "--help"},
-		{"sync", "--help"}, {"sync", "log", "--help"}, {"keys", "list", "--help"}, {"keys", "add", "--help"},
+		{"sync", "--help"}, {"sync", "log", "--help"}, {"keys", "list", "--help"}, {"keys", "link", "--help"}, {"keys", "claim", "--help"},
 		{"keys", "remove", "--help"}, {"whoami", "--help"}, {"stores", "--help"}, {"help", "stock", "set"},
 	} {
 		r := f.run(t, f.owner, "", args...).want(t, ExitOK)
@@ -717,15 +724,21 @@ func TestKeys(t *testing.T) {
 
 	pk := newKey(t)
 	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))) + " ada@tablet\n"
-	r = f.run(t, f.owner, line, "keys", "add").want(t, ExitOK)
-	contains(t, "add", r.stdout, ssh.FingerprintSHA256(pk))
-	f.run(t, f.viewer, line, "keys", "add").want(t, ExitFailure) // already someone's key
-	r = f.run(t, f.owner, "not a key", "keys", "add").want(t, ExitFailure)
-	contains(t, "garbage", r.stderr, "not a public key")
-	f.run(t, f.owner, "", "keys", "add").want(t, ExitUsage)
+	// Pasting a public key proves nothing: keys add says how to link.
+	r = f.run(t, f.owner, line, "keys", "add").want(t, ExitUsage)
+	contains(t, "add", r.stderr, "keys link", "keys claim")
+	r = f.run(t, f.owner, "", "keys", "link").want(t, ExitOK)
+	code := strings.TrimSpace(r.stdout)
+	contains(t, "link", r.stderr, "keys claim "+code)
+	// The new key, signing in without an account, claims it.
+	r = f.runEnv(t, Env{PublicKey: pk, RemoteAddr: "192.0.2.4:22"}, "keys", "claim", code).want(t, ExitOK)
+	contains(t, "claim", r.stdout, ssh.FingerprintSHA256(pk), "Ada")
+	f.runEnv(t, Env{PublicKey: newKey(t), RemoteAddr: "192.0.2.4:22"}, "keys", "claim", code).want(t, ExitFailure)
+	f.runEnv(t, Env{PublicKey: newKey(t)}, "inventory").want(t, ExitFailure)
+	f.run(t, f.viewer, "", "keys", "claim", code).want(t, ExitFailure) // a key with an account
 
 	keys, _ := f.app.Keys(t.Context(), f.owner)
-	if len(keys) != 2 || keys[1].Comment != "ada@tablet" {
+	if len(keys) != 2 || keys[1].Fingerprint != ssh.FingerprintSHA256(pk) {
 		t.Fatalf("keys %+v", keys)
 	}
 	f.run(t, f.owner, "", "keys", "remove", "999").want(t, ExitFailure)

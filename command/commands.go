@@ -51,11 +51,18 @@ func root() *command {
 		}},
 		{name: "keys", summary: "manage the SSH keys of your account", subs: []*command{
 			{name: "list", args: "[--format table|json]", summary: "list your keys", run: runKeysList},
-			{name: "add", args: "< key.pub", summary: "add a public key (one authorized_keys line on stdin)", run: runKeysAdd},
+			{name: "link", summary: "print a one-time code (10 minutes) that lets a new key join this account", help: keysLinkHelp, run: runKeysLink},
+			{name: "claim", args: "<code>", summary: "with a new key: join the account whose link code this is", run: runKeysClaim},
+			{name: "add", summary: "gone: keys are linked with a code (keys link, then keys claim)", run: runKeysAdd},
 			{name: "remove", args: "<id | fingerprint>", summary: "remove a key (never your last one)", run: runKeysRemove},
 		}},
 	}}
 }
+
+const keysLinkHelp = `A key joins an account only by proving it holds its private half: this
+prints a code, and the new key, signing in, redeems it once within 10
+minutes with keys claim CODE (or on the sign-up screen). Codes are not
+case-sensitive; dashes and spaces are ignored.`
 
 func runHelp(r *runner, c *invocation) error {
 	fs := c.flags(r)

@@ -2,15 +2,13 @@
 package command
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-)
 
-// maxKeyBytes caps keys add's stdin: an authorized_keys line is well under
-// 16 KiB even for the largest RSA keys.
-const maxKeyBytes = 16 << 10
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/safetext"
+)
 
 type keyJSON struct {
 	ID          int64   `json:"id"`
@@ -58,27 +56,45 @@ func runKeysList(r *runner, c *invocation) error {
 	return nil
 }
 
+// runKeysAdd is the old way of adding a key, which proved nothing about
+// who holds it; it now says how to link one.
 func runKeysAdd(r *runner, c *invocation) error {
+	if _, err := r.parse(c, c.flags(r), 0, -1); err != nil {
+		return err
+	}
+	return usagef(c, "%s", app.ErrKeyAddGone.Error())
+}
+
+func runKeysLink(r *runner, c *invocation) error {
 	fs := c.flags(r)
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
 		return err
 	}
-	data, err := readCapped(r.env.Stdin, maxKeyBytes)
+	code, err := r.app.KeyLinkCode(r.ctx, r.actor)
 	if err != nil {
 		return err
 	}
-	line := strings.TrimSpace(string(data))
-	if line == "" {
-		return usagef(c, "pipe a public key on stdin, e.g. ssh host keys add < ~/.ssh/id_ed25519.pub")
-	}
-	if strings.Contains(line, "\n") {
-		return errors.New("one key at a time: stdin holds several lines")
-	}
-	k, err := r.app.KeyAdd(r.ctx, r.actor, line)
+	fmt.Fprintln(r.env.Stdout, code.Plain)
+	r.notef("With the new key, within %d minutes and once, run:", int(app.KeyLinkTTL.Minutes()))
+	r.notef("  ssh -i NEW_KEY THIS_SERVER keys claim %s", code.Plain)
+	r.notef("or connect with it interactively and enter the code on the sign-up screen.")
+	return nil
+}
+
+func runKeysClaim(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	pos, err := r.parse(c, fs, 1, 1)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(r.env.Stdout, "added key %d %s\n", k.ID, k.Fingerprint)
+	if r.actor.Account.ID != 0 {
+		return app.ErrKeyHasAccount
+	}
+	a, err := r.app.ClaimKey(r.ctx, r.env.PublicKey, r.env.RemoteAddr, pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.env.Stdout, "this key (%s) now signs in to %s's account\n", a.Fingerprint, safetext.Line(a.Account.Name, 64))
 	return nil
 }
 

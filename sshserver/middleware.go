@@ -201,9 +201,13 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 		actor, err := s.cfg.Accounts.Identify(ss.ctx, ss.fingerprint)
 		switch {
 		case err == nil:
+			actor.RemoteAddr = ss.RemoteAddr().String()
 			ss.actor = &actor
 		case errors.Is(err, app.ErrUnknownKey):
+			redeem := !pty && s.cfg.ForUnknownKey != nil && s.cfg.ForUnknownKey(ss.Command())
 			switch {
+			case redeem:
+				// A code proves what the key may do: checked by the command.
 			case !s.cfg.Accounts.SignupOpen():
 				ss.refuse(1, "refused: unknown key, sign-up closed", msgSignupClosed)
 				return

@@ -34,7 +34,11 @@ func (s *Server) route(next ssh.Handler) ssh.Handler {
 			}
 			ss.exit = s.runTUI(ss, screen)
 		default:
-			ss.exit = s.runCommand(ss, *ss.actor, args)
+			var actor app.Actor // zero for a key redeeming a code
+			if ss.actor != nil {
+				actor = *ss.actor
+			}
+			ss.exit = s.runCommand(ss, actor, args)
 		}
 		_ = ss.Exit(ss.exit)
 		next(ss)
@@ -55,6 +59,7 @@ func (s *Server) runTUI(ss *session, screen string) int {
 		Ctx:        ss.ctx,
 		Actor:      actor,
 		PublicKey:  ss.PublicKey(),
+		RemoteAddr: ss.RemoteAddr().String(),
 		Screen:     screen,
 		Logger:     s.log.With("key", ss.fingerprint),
 		OnActivity: idle.touch,
@@ -111,7 +116,8 @@ func (s *Server) runCommand(ss *session, actor app.Actor, args []string) int {
 		defer cancel()
 	}
 	stderr := ss.Stderr()
-	code := s.cfg.RunCommand(ctx, Command{Actor: actor, Args: args, Stdin: ss, Stdout: ss, Stderr: stderr})
+	code := s.cfg.RunCommand(ctx, Command{Actor: actor, Args: args, Stdin: ss, Stdout: ss, Stderr: stderr,
+		PublicKey: ss.PublicKey(), RemoteAddr: ss.RemoteAddr().String()})
 	if r := endedBy(ctx); r != 0 {
 		_, _ = io.WriteString(stderr, s.message(r)+"\n")
 		if code == 0 {

@@ -40,6 +40,8 @@ type TUIParams struct {
 	Actor *app.Actor
 	// PublicKey is the key that authenticated, for sign-up.
 	PublicKey gossh.PublicKey
+	// RemoteAddr is where the session comes from.
+	RemoteAddr string
 	// Screen is the screen asked for by `ssh -t host SCREEN`, or "".
 	Screen string
 	Logger *slog.Logger
@@ -50,11 +52,16 @@ type TUIParams struct {
 
 // Command is one non-interactive session: `ssh host ARGS...`.
 type Command struct {
-	Actor  app.Actor
-	Args   []string
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
+	// Actor is the zero Actor for a key without an account, which gets
+	// here only for the commands Config.ForUnknownKey allows.
+	Actor app.Actor
+	Args  []string
+	// PublicKey is the key that authenticated; RemoteAddr where from.
+	PublicKey  gossh.PublicKey
+	RemoteAddr string
+	Stdin      io.Reader
+	Stdout     io.Writer
+	Stderr     io.Writer
 }
 
 // Config holds the server's settings and the two faces it serves.
@@ -67,6 +74,9 @@ type Config struct {
 	NewTUI func(TUIParams) tea.Model
 	// RunCommand runs one command session and returns its exit status.
 	RunCommand func(ctx context.Context, c Command) int
+	// ForUnknownKey tells which commands a key without an account may run
+	// (redeeming a code), even when sign-up is closed. Nil: none.
+	ForUnknownKey func(args []string) bool
 
 	// HandshakeTimeout bounds the time from TCP accept to authenticated
 	// (default 30s).

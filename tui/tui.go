@@ -40,6 +40,8 @@ type Options struct {
 	Actor *app.Actor
 	// PublicKey is the key that authenticated, for sign-up.
 	PublicKey ssh.PublicKey
+	// RemoteAddr is where the session comes from, for the security log.
+	RemoteAddr string
 	// Screen opens the session on "stores", "inventory", "sales", "sync",
 	// "alerts", "account" or "admin"; "" picks inventory when the account
 	// has a shop, else stores.
@@ -121,7 +123,7 @@ func New(opts Options) tea.Model {
 	m := &Model{opts: opts, c: c, help: help.New()}
 	m.restyle()
 	if opts.Actor == nil {
-		m.signup = signup.New(c, opts.PublicKey)
+		m.signup = signup.New(c, opts.PublicKey, opts.RemoteAddr)
 	} else {
 		c.Actor = *opts.Actor
 		m.screens = buildScreens(c)

@@ -127,12 +127,14 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	// One row snapshot per open store, shared by every session of it.
 	snapshots := app.NewSnapshots(svc)
 	sc.NewTUI = func(p sshserver.TUIParams) tea.Model {
-		return tui.New(tui.Options{Ctx: p.Ctx, App: svc, Snapshots: snapshots, Actor: p.Actor, PublicKey: p.PublicKey, Screen: p.Screen,
+		return tui.New(tui.Options{Ctx: p.Ctx, App: svc, Snapshots: snapshots, Actor: p.Actor, PublicKey: p.PublicKey, RemoteAddr: p.RemoteAddr, Screen: p.Screen,
 			Logger: p.Logger, Now: time.Now, OnActivity: p.OnActivity})
 	}
 	sc.RunCommand = func(ctx context.Context, c sshserver.Command) int {
-		return command.Run(ctx, command.Env{App: svc, Actor: c.Actor, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr}, c.Args)
+		return command.Run(ctx, command.Env{App: svc, Actor: c.Actor, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
+			PublicKey: c.PublicKey, RemoteAddr: c.RemoteAddr}, c.Args)
 	}
+	sc.ForUnknownKey = command.AllowedForUnknownKey
 	sshSrv, err := sshserver.New(sc)
 	if err != nil {
 		return err

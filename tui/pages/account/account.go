@@ -41,7 +41,6 @@ type mode int
 const (
 	browsing   mode = iota
 	editing         // a profile text field
-	adding          // pasting a public key
 	confirming      // removing a key
 )
 
@@ -57,9 +56,10 @@ type savedMsg struct {
 	err     error
 }
 
-type keyAddedMsg struct {
-	key store.Key
-	err error
+// keyLinkMsg carries a code that lets a new key join this account.
+type keyLinkMsg struct {
+	code app.IssuedCode
+	err  error
 }
 
 type linkCodeMsg struct {
@@ -119,7 +119,7 @@ func New(c *common.Common) *Model {
 		km: keymap{
 			enter:  common.Relabel(k.Enter, "edit"),
 			toggle: k.Toggle,
-			add:    common.Relabel(k.Add, "add key"),
+			add:    common.Relabel(k.Add, "link a key"),
 			remove: common.Relabel(k.Remove, "remove key"),
 			save:   k.Save, cancel: k.Cancel, reload: k.Refresh, link: k.LinkTelegram,
 		}}
@@ -191,16 +191,14 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.input.Blur()
 		m.setStatus("Saved.", false)
 		return m, nil
-	case keyAddedMsg:
+	case keyLinkMsg:
 		if msg.err != nil {
-			m.setStatus("Key not added: "+msg.err.Error(), true)
+			m.setStatus("No link code: "+msg.err.Error(), true)
 			return m, nil
 		}
-		m.mode = browsing
-		m.input.Blur()
-		m.input.Reset()
-		m.setStatus("Key "+msg.key.Fingerprint+" added.", false)
-		return m, m.load()
+		m.setStatus(fmt.Sprintf("Link code %s: with the new key, run ssh THIS_SERVER keys claim %s, or connect and enter it on "+
+			"the sign-up screen. It works once, for %d minutes.", msg.code.Plain, msg.code.Plain, int(app.KeyLinkTTL.Minutes())), false)
+		return m, nil
 	case linkCodeMsg:
 		if msg.err != nil {
 			m.setStatus("No link code: "+msg.err.Error(), true)
@@ -225,7 +223,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	}
-	if m.mode == editing || m.mode == adding {
+	if m.mode == editing {
 		// Pastes, cursor blinks and the like belong to the input.
 		var cmd tea.Cmd
 		m.input, cmd = m.input.Update(msg)
@@ -248,7 +246,7 @@ func (m *Model) items() int { return int(fieldCount) + len(m.keys) }
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.km
 	switch m.mode {
-	case editing, adding:
+	case editing:
 		switch {
 		case key.Matches(msg, k.cancel):
 			m.mode = browsing
@@ -256,9 +254,6 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.setStatus("", false)
 			return nil
 		case key.Matches(msg, k.save):
-			if m.mode == adding {
-				return m.addKey()
-			}
 			return m.saveField()
 		}
 		var cmd tea.Cmd
@@ -289,15 +284,16 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return m.edit(f)
 		}
 	case key.Matches(msg, k.add):
+		// A key joins by proving possession: it redeems this code when it
+		// signs in, never by pasting its public half here.
 		if !m.loaded {
 			return nil
 		}
-		m.mode = adding
-		m.input.Reset()
-		m.input.Placeholder = "ssh-ed25519 AAAA… you@laptop"
-		m.input.CharLimit = 16384 // an RSA-8192 public key fits
-		m.setStatus("", false)
-		return m.input.Focus()
+		c, actor := m.c, m.c.Actor
+		return func() tea.Msg {
+			code, err := c.App.KeyLinkCode(c.Ctx, actor)
+			return keyLinkMsg{code: code, err: err}
+		}
 	case key.Matches(msg, k.remove):
 		if i := cur - int(fieldCount); i >= 0 && i < len(m.keys) {
 			m.removing = m.keys[i]
@@ -391,14 +387,6 @@ func (m *Model) update(p app.ProfileParams) tea.Cmd {
 	}
 }
 
-func (m *Model) addKey() tea.Cmd {
-	c, actor, text := m.c, m.c.Actor, m.input.Value()
-	return func() tea.Msg {
-		k, err := c.App.KeyAdd(c.Ctx, actor, text)
-		return keyAddedMsg{key: k, err: err}
-	}
-}
-
 func (m *Model) removeKey() tea.Cmd {
 	c, actor, k := m.c, m.c.Actor, m.removing
 	return func() tea.Msg {
@@ -454,8 +442,6 @@ func (m *Model) View() string {
 		}
 	}
 	switch m.mode {
-	case adding:
-		lines = append(lines, "", s.Key.Render("Paste a public key (authorized_keys line), enter to add, esc to cancel:"), m.input.View())
 	case confirming:
 		lines = append(lines, "", s.Warning.Render(common.Fit(fmt.Sprintf("Remove key %s (%s)? enter to remove, esc to keep.",
 			m.removing.Fingerprint, safetext.Line(m.removing.Comment, 30)), m.width)))
@@ -468,7 +454,7 @@ func (m *Model) View() string {
 
 func (m *Model) ShortHelp() []key.Binding {
 	switch m.mode {
-	case editing, adding, confirming:
+	case editing, confirming:
 		return []key.Binding{m.km.save, m.km.cancel}
 	}
 	return []key.Binding{m.km.enter, m.km.toggle, m.km.add, m.km.remove}

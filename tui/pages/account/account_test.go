@@ -2,9 +2,8 @@ package account
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -29,16 +28,12 @@ type fixture struct {
 	actor app.Actor
 }
 
+// codeIn finds a one-time code in a status line.
+var codeIn = regexp.MustCompile(`[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`)
+
 func newKey(t *testing.T, comment string) (authorized, fingerprint string) {
 	t.Helper()
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pk := tuitest.NewKey(t)
 	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))) + " " + comment
 	return line, ssh.FingerprintSHA256(pk)
 }
@@ -168,25 +163,20 @@ func TestAddAndRemoveKeysButNotTheLast(t *testing.T) {
 	if len(m.Keys()) != 1 || !strings.Contains(m.Status(), "this is your only key") {
 		t.Fatalf("last key: %d keys, status %q", len(m.Keys()), m.Status())
 	}
-	// A pasted key is added.
+	// A key joins with a link code, redeemed by that key: nothing pasted.
 	tuitest.Press(t, m, "a")
-	if !m.Editing() {
-		t.Fatal("a did not open the key input")
+	code := codeIn.FindString(m.Status())
+	if code == "" || m.Editing() {
+		t.Fatalf("a gave no link code: %q", m.Status())
 	}
-	paste(t, m, "not a key")
-	tuitest.Press(t, m, "enter")
-	if !strings.Contains(m.Status(), "not a public key") || !m.Editing() {
-		t.Fatalf("garbage accepted: %q", m.Status())
+	pk := tuitest.NewKey(t)
+	fp := ssh.FingerprintSHA256(pk)
+	if _, err := f.svc.ClaimKey(t.Context(), pk, "192.0.2.9:22", code); err != nil {
+		t.Fatal(err)
 	}
-	tuitest.Press(t, m, "esc", "a")
-	line, fp := newKey(t, "ada@desktop")
-	paste(t, m, line+"\n")
-	tuitest.Press(t, m, "enter")
-	if len(m.Keys()) != 2 || m.Editing() {
-		t.Fatalf("after adding: %d keys, status %q", len(m.Keys()), m.Status())
-	}
-	if !strings.Contains(ansi.Strip(m.View()), "ada@desktop") {
-		t.Fatal("the new key is not listed")
+	tuitest.Press(t, m, "r")
+	if len(m.Keys()) != 2 {
+		t.Fatalf("after linking: %d keys, status %q", len(m.Keys()), m.Status())
 	}
 	// Esc keeps a key; enter removes it.
 	var idx int

@@ -68,9 +68,10 @@ func setup(t *testing.T) *fixture {
 		Error: "invalid_grant\x1b]52;c;Zm9v\x07 token revoked", Now: now.Add(-2*time.Hour + time.Second)}); err != nil {
 		t.Fatal(err)
 	}
-	f.svc = app.New(app.Config{Store: db, Jobs: f.jobs, Now: func() time.Time { return now }, Budgets: budgets{
-		app.BudgetKey(f.shop.ID): {PerSecond: 5, PerDay: 10000, RemainingToday: 9120, Known: true},
-	}})
+	f.svc = app.New(app.Config{Store: db, Jobs: f.jobs, Now: func() time.Time { return now },
+		AdminFingerprints: map[string]bool{"SHA256:Root": true}, Budgets: budgets{
+			app.BudgetKey(f.shop.ID): {PerSecond: 5, PerDay: 10000, RemainingToday: 9120, Known: true},
+		}})
 	return f
 }
 

@@ -1,5 +1,7 @@
 // Package signup is the screen an unknown SSH key lands on: a display name
-// and an optional email create a Stockroom account for that key.
+// and an optional email create a Stockroom account for that key; a code
+// links the key to an existing account (a link code from its Account
+// screen) or signs up by invitation, which works when sign-up is closed.
 package signup
 
 import (
@@ -28,9 +30,11 @@ type resultMsg struct {
 type Model struct {
 	c       *common.Common
 	key     ssh.PublicKey
+	remote  string
 	name    textinput.Model
 	email   textinput.Model
-	focus   int // 0 name, 1 email
+	code    textinput.Model
+	focus   int // 0 name, 1 email, 2 code
 	busy    bool
 	err     error
 	closed  bool
@@ -39,13 +43,17 @@ type Model struct {
 	message string
 }
 
-// New returns the screen for the key that authenticated.
-func New(c *common.Common, publicKey ssh.PublicKey) *Model {
-	m := &Model{c: c, key: publicKey,
+// New returns the screen for the key that authenticated, from remoteAddr.
+func New(c *common.Common, publicKey ssh.PublicKey, remoteAddr string) *Model {
+	m := &Model{c: c, key: publicKey, remote: remoteAddr,
 		name:  common.NewInput(c.Styles, "Name  ", "how Stockroom greets you", 64),
-		email: common.NewInput(c.Styles, "Email ", "optional: for low-stock alerts", 254)}
-	m.name.Focus()
-	m.closed = !c.App.SignupOpen()
+		email: common.NewInput(c.Styles, "Email ", "optional: for low-stock alerts", 254),
+		code:  common.NewInput(c.Styles, "Code  ", "optional: a link code from your account, or an invite", 64)}
+	m.closed = !c.App.SignupOpen() && !c.App.IsAdminKey(publicKey)
+	m.setFocus(0)
+	if m.closed {
+		m.setFocus(2)
+	}
 	return m
 }
 
@@ -58,8 +66,8 @@ func (m *Model) SetSize(width, height int) {
 }
 
 // Capturing tells the root that keys are text here (q is a letter of a
-// name), except when sign-up is closed and q leaves.
-func (m *Model) Capturing() bool { return !m.closed }
+// name or a code).
+func (m *Model) Capturing() bool { return true }
 
 // Err is the last refusal shown.
 func (m *Model) Err() error { return m.err }
@@ -70,62 +78,86 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.busy = false
 		if msg.err != nil {
 			m.err = msg.err
-			m.closed = errors.Is(msg.err, app.ErrSignupClosed)
+			if errors.Is(msg.err, app.ErrSignupClosed) {
+				m.closed = true
+				m.setFocus(2)
+			}
 			return m, nil
 		}
 		actor := msg.actor
 		return m, func() tea.Msg { return DoneMsg{Actor: actor} }
 	case tea.KeyPressMsg:
-		if m.busy || m.closed {
+		if m.busy {
 			return m, nil
 		}
 		switch msg.String() {
-		case "tab", "down", "shift+tab", "up":
-			m.toggleFocus()
+		case "tab", "down":
+			m.setFocus((m.focus + 1) % 3)
+			return m, nil
+		case "shift+tab", "up":
+			m.setFocus((m.focus + 2) % 3)
 			return m, nil
 		case "enter":
-			if m.focus == 0 {
-				m.toggleFocus()
-				return m, nil
+			if m.focus < 2 && strings.TrimSpace(m.code.Value()) == "" && !m.closed {
+				// Name, then email, then create: the code is optional.
+				if m.focus == 0 {
+					m.setFocus(1)
+					return m, nil
+				}
 			}
 			return m, m.submit()
 		}
 		var cmd tea.Cmd
-		if m.focus == 0 {
-			m.name, cmd = m.name.Update(msg)
-		} else {
-			m.email, cmd = m.email.Update(msg)
-		}
+		in := m.inputs()[m.focus]
+		*in, cmd = in.Update(msg)
 		m.err = nil
 		return m, cmd
 	}
 	return m, nil
 }
 
-func (m *Model) toggleFocus() {
-	m.focus = 1 - m.focus
-	if m.focus == 0 {
-		m.email.Blur()
-		m.name.Focus()
-	} else {
-		m.name.Blur()
-		m.email.Focus()
+func (m *Model) inputs() [3]*textinput.Model { return [3]*textinput.Model{&m.name, &m.email, &m.code} }
+
+func (m *Model) setFocus(i int) {
+	m.focus = i
+	for j, in := range m.inputs() {
+		if j == i {
+			in.Focus()
+		} else {
+			in.Blur()
+		}
 	}
 }
 
+// submit creates the account, or with a code redeems it: a link code
+// joins this key to the account that asked for it, an invite creates an
+// account even when sign-up is closed.
 func (m *Model) submit() tea.Cmd {
-	if _, err := app.ValidateName(m.name.Value()); err != nil {
+	code := strings.TrimSpace(m.code.Value())
+	if code == "" && m.closed {
+		m.err = errors.New("enter a code: sign-up is closed on this server")
+		return nil
+	}
+	if _, err := app.ValidateName(m.name.Value()); err != nil && code == "" {
 		m.err = err
-		m.focus = 1
-		m.toggleFocus()
+		m.setFocus(0)
 		return nil
 	}
 	if _, err := app.ValidateEmail(m.email.Value()); err != nil {
 		m.err = err
+		m.setFocus(1)
 		return nil
 	}
 	m.busy = true
-	c, p := m.c.Copy(), app.SignUpParams{Name: m.name.Value(), Email: m.email.Value(), PublicKey: m.key}
+	c := m.c.Copy()
+	if code != "" {
+		p := app.RedeemParams{Code: code, Key: m.key, RemoteAddr: m.remote, Name: m.name.Value(), Email: m.email.Value()}
+		return func() tea.Msg {
+			a, _, err := c.App.RedeemCode(c.Ctx, p)
+			return resultMsg{actor: a, err: err}
+		}
+	}
+	p := app.SignUpParams{Name: m.name.Value(), Email: m.email.Value(), PublicKey: m.key, RemoteAddr: m.remote}
 	return func() tea.Msg {
 		a, err := c.App.SignUp(c.Ctx, p)
 		return resultMsg{actor: a, err: err}
@@ -145,19 +177,22 @@ func (m *Model) View() string {
 	b.WriteString(st.Key.Render(fp))
 	b.WriteString("\n\n")
 	if m.closed {
-		b.WriteString(st.Error.Render(app.ErrSignupClosed.Error()))
-		b.WriteString("\n\n")
-		b.WriteString(st.Muted.Render("Send them the fingerprint above. Press q to leave."))
-		return b.String()
+		b.WriteString(st.Warning.Render("Sign-up is closed on this server: enter an invite code from its admin."))
+		b.WriteString("\n")
+	} else {
+		b.WriteString("Create an account for it:\n")
 	}
-	b.WriteString("Create an account for it:\n\n")
+	b.WriteString(st.Muted.Render("Already have an account? Run keys link there (or press a on its Account screen) and enter the code below."))
+	b.WriteString("\n\n")
 	b.WriteString(m.name.View())
 	b.WriteString("\n")
 	b.WriteString(m.email.View())
+	b.WriteString("\n")
+	b.WriteString(m.code.View())
 	b.WriteString("\n\n")
 	switch {
 	case m.busy:
-		b.WriteString(st.Muted.Render("Creating your account…"))
+		b.WriteString(st.Muted.Render("Working…"))
 	case m.err != nil:
 		b.WriteString(st.Error.Render(safetext.Clean(m.err.Error())))
 	default:
@@ -168,12 +203,9 @@ func (m *Model) View() string {
 
 func (m *Model) ShortHelp() []key.Binding {
 	// The root adds how to quit.
-	if m.closed {
-		return nil
-	}
 	return []key.Binding{
 		key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
-		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "create account")),
+		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "create account or use the code")),
 	}
 }
 

@@ -1,0 +1,149 @@
+// Identity: a key joins an account only by proving possession, admin status
+// comes from the key of this session, removed keys and disabled accounts
+// lose their open sessions, and a closed server still gets accounts.
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/internal/sshtest"
+)
+
+func authorized(k gossh.Signer) string {
+	return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k.PublicKey())))
+}
+
+type whoami struct {
+	AccountID   int64  `json:"account_id"`
+	Name        string `json:"name"`
+	Admin       bool   `json:"admin"`
+	Fingerprint string `json:"key_fingerprint"`
+}
+
+// runAs runs one command on a connection of its own, closed after it, so
+// a long test stays under the per-address connection limit.
+func runAs(t *testing.T, s *server, key gossh.Signer, cmd, stdin string) result {
+	t.Helper()
+	c, err := gossh.Dial("tcp", s.sshAddr, s.clientConfig(gossh.PublicKeys(key)))
+	if err != nil {
+		t.Fatalf("ssh dial: %v", err)
+	}
+	defer c.Close()
+	return run(t, c, cmd, stdin)
+}
+
+// who runs whoami with key; a non-zero exit means the key has no way in.
+func who(t *testing.T, s *server, key gossh.Signer) (whoami, result) {
+	t.Helper()
+	r := runAs(t, s, key, "whoami --format json", "")
+	var w whoami
+	if r.code == 0 {
+		if err := json.Unmarshal([]byte(r.stdout), &w); err != nil {
+			t.Fatalf("whoami: %v; %s", err, r)
+		}
+	}
+	return w, r
+}
+
+var codePattern = regexp.MustCompile(`[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`)
+
+// A seller who knows someone's public key (it is public) tries every way
+// the product offers to attach it to their own account without the private
+// half. The key's owner must not land in the squatter's account on their
+// next login, and an admin key attached that way must not make the
+// squatter an admin.
+func TestKeySquatting(t *testing.T) {
+	adminKey := sshtest.NewKey(t)
+	s := startServer(t, "--admin-keys", authorized(adminKey))
+	squatter, victim := sshtest.NewKey(t), sshtest.NewKey(t)
+	signUp(t, s, squatter, "Squatter", "")
+	a, _ := who(t, s, squatter)
+
+	for _, k := range []gossh.Signer{victim, adminKey} {
+		r := runAs(t, s, squatter, "keys add", authorized(k)+"\n")
+		if r.code == 0 {
+			t.Errorf("keys add of a key the caller does not hold succeeded: %s", r)
+		}
+		// The Account screen: a key pasted where one used to be added.
+		// What the screen does with the text is its business; the
+		// session may even end on a letter that is a shortcut.
+		c := s.dial(t, squatter)
+		tm := openTerm(t, c, "account", 160, 40)
+		tm.waitFor(t, "SSH keys", 10*time.Second)
+		for _, in := range []string{"a", authorized(k), "\r", "\x1b"} {
+			_, _ = io.WriteString(tm.in, in)
+		}
+		tm.sess.Close()
+		c.Close()
+	}
+
+	got, r := who(t, s, victim)
+	if r.code == 0 && got.AccountID == a.AccountID {
+		t.Fatalf("the victim's key landed in the squatter's account: %+v", got)
+	}
+	// The admin signs in with their key; the squatter must stay a seller.
+	who(t, s, adminKey)
+	got, r = who(t, s, squatter)
+	if r.code != 0 || got.Admin {
+		t.Fatalf("squatter after the admin key signed in: %+v, %s", got, r)
+	}
+	if r := runAs(t, s, squatter, "admin invite", ""); r.code == 0 {
+		t.Fatalf("the squatter ran an admin command: %s", r)
+	}
+}
+
+// The way that works: the account asks for a link code, the new key
+// redeems it. Linking an admin key does not make the account's other keys
+// admin: only a session signed with the admin key is.
+func TestKeyLinkWithCode(t *testing.T) {
+	adminKey := sshtest.NewKey(t)
+	s := startServer(t, "--admin-keys", authorized(adminKey))
+	ada, laptop := sshtest.NewKey(t), sshtest.NewKey(t)
+	signUp(t, s, ada, "Ada", "")
+	owner, _ := who(t, s, ada)
+
+	for _, k := range []gossh.Signer{laptop, adminKey} {
+		r := runAs(t, s, ada, "keys link", "")
+		code := codePattern.FindString(r.stdout)
+		if r.code != 0 || code == "" {
+			t.Fatalf("keys link: %s", r)
+		}
+		r = runAs(t, s, k, "keys claim "+strings.ToLower(code), "")
+		if r.code != 0 {
+			t.Fatalf("keys claim: %s", r)
+		}
+		if r := runAs(t, s, sshtest.NewKey(t), "keys claim "+code, ""); r.code == 0 {
+			t.Fatalf("a link code worked twice: %s", r)
+		}
+	}
+	got, r := who(t, s, laptop)
+	if r.code != 0 || got.AccountID != owner.AccountID || got.Admin {
+		t.Fatalf("laptop after claiming: %+v, %s", got, r)
+	}
+
+	// On the sign-up screen: the code field links the key instead.
+	tablet := sshtest.NewKey(t)
+	code := codePattern.FindString(runAs(t, s, ada, "keys link", "").stdout)
+	tm := openTerm(t, s.dial(t, tablet), "", 120, 40)
+	tm.waitFor(t, "Welcome to Stockroom", 10*time.Second)
+	tm.send(t, "\t", "\t", code, "\r")
+	tm.waitFor(t, tabBar, 10*time.Second)
+	if got, _ := who(t, s, tablet); got.AccountID != owner.AccountID {
+		t.Fatalf("tablet after entering the code on sign-up: %+v", got)
+	}
+	got, _ = who(t, s, adminKey)
+	if got.AccountID != owner.AccountID || !got.Admin {
+		t.Fatalf("the admin key's session: %+v; want Ada's account, admin", got)
+	}
+	got, _ = who(t, s, ada)
+	if got.Admin {
+		t.Fatalf("Ada's own key became admin by linking an admin key: %+v", got)
+	}
+}
