@@ -145,11 +145,17 @@ func TestInviteRules(t *testing.T) {
 	}
 }
 
+// An owner's invite lets a new person in even when sign-up is closed, as
+// every code does; without a code a closed server stays closed.
 func TestSignUpWithInviteClosedServer(t *testing.T) {
 	e, ada, st := inviteShop(t)
 	code, _ := e.svc.Invite(t.Context(), ada, st.ID, store.RoleViewer)
 	closed := app.New(app.Config{Store: e.db, Now: func() time.Time { return e.now }})
-	if _, _, err := closed.SignUpWithInvite(t.Context(), app.SignUpParams{Name: "Eve", PublicKey: edKey(t)}, code.Plain); !errors.Is(err, app.ErrSignupClosed) {
-		t.Fatalf("sign-up with an invite on a closed server: %v", err)
+	if _, err := closed.SignUp(t.Context(), app.SignUpParams{Name: "Eve", PublicKey: edKey(t)}); !errors.Is(err, app.ErrSignupClosed) {
+		t.Fatalf("sign-up without a code on a closed server: %v", err)
+	}
+	a, m, err := closed.SignUpWithInvite(t.Context(), app.SignUpParams{PublicKey: edKey(t)}, code.Plain)
+	if err != nil || m.ID != st.ID || a.Account.Name != "New seller" {
+		t.Fatalf("sign-up with an invite on a closed server: %+v %+v %v", a.Account, m, err)
 	}
 }

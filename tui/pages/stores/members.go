@@ -130,7 +130,9 @@ func (p *membersPanel) update(msg tea.Msg) tea.Cmd {
 		}
 		return p.load()
 	case common.LiveMsg:
-		if msg.Event.Kind == hub.MembersChanged && msg.Event.StoreID == p.store.ID {
+		// A code redeemed on the sign-up screen tells its issuer by
+		// AccountChanged; a join or role change names the store.
+		if (msg.Event.Kind == hub.MembersChanged && msg.Event.StoreID == p.store.ID) || msg.Event.Kind == hub.AccountChanged {
 			return p.load()
 		}
 	case tea.KeyPressMsg:
