@@ -109,6 +109,7 @@ func (s *Service) AdminSetDisabled(ctx context.Context, a Actor, accountID int64
 		return err
 	}
 	s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: accountID})
+	s.security(ctx, map[bool]string{true: "admin: account disabled", false: "admin: account enabled"}[disabled], a.who(), "target", accountID)
 	return nil
 }
 
@@ -121,5 +122,9 @@ func (s *Service) AdminSyncStore(ctx context.Context, a Actor, storeID int64) er
 	if err != nil {
 		return err
 	}
-	return s.jobs.EnqueueSync(ctx, storeID, manualSyncKind(st), store.TriggerManual)
+	if err := s.jobs.EnqueueSync(ctx, storeID, manualSyncKind(st), store.TriggerManual); err != nil {
+		return err
+	}
+	s.security(ctx, "admin: store sync asked", a.who(), "store", storeID)
+	return nil
 }

@@ -45,6 +45,7 @@ func root() *command {
 			{name: "invites", args: "[--store S] [--all] [--format table|csv|json]", summary: "list a store's invites (owners)", run: runMembersInvites},
 			{name: "revoke", args: "<invite-id> [--store S]", summary: "end an invite before it is used (owners)", run: runMembersRevoke},
 		}},
+		adminCommand(),
 		{name: "join", args: "<code> [--name N] [--email E]", summary: "join a store with an invite code", help: joinHelp, run: runJoin},
 		{name: "store", summary: "act on one store", subs: []*command{
 			{name: "disconnect", args: "[--store S]", summary: "unlink the shop from Etsy, keeping its history (owners)", run: runStoreDisconnect},

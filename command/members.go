@@ -48,6 +48,11 @@ func runMembersList(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
+	return r.writeMembers(f, members)
+}
+
+// writeMembers prints members in format f; the actor is marked as you.
+func (r *runner) writeMembers(f format, members []store.Membership) error {
 	out := make([]memberJSON, len(members))
 	for i, x := range members {
 		out[i] = memberJSON{AccountID: x.AccountID, Name: x.Name, Email: x.Email, Role: string(x.Role),

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/internal/logtest"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -140,4 +142,46 @@ func TestMembersInviteJoinRevoke(t *testing.T) {
 	contains(t, "revoked", r.stderr, "not valid")
 	r = f.run(t, f.owner, "", "members", "invites", "--all", "--format", "csv").want(t, ExitOK)
 	contains(t, "all invites", r.stdout, ",used,", ",revoked,")
+}
+
+func TestAdminCommands(t *testing.T) {
+	f := newFixture(t)
+	root := f.signUp(t, "Root")
+	logger, logs := logtest.New()
+	f.app = app.New(app.Config{Store: f.db, Jobs: f.jobs, Hub: f.hub, SignupOpen: true, Logger: logger,
+		AdminFingerprints: map[string]bool{root.Fingerprint: true}})
+
+	for _, args := range [][]string{{"admin", "accounts"}, {"admin", "stores"}, {"admin", "members", "1"},
+		{"admin", "disable", "2"}, {"admin", "invite"}} {
+		r := f.run(t, f.owner, "", args...).want(t, ExitFailure)
+		contains(t, strings.Join(args, " ")+" by a seller", r.stderr, "only admins")
+	}
+
+	r := f.run(t, root, "", "admin", "accounts", "--format", "json").want(t, ExitOK)
+	wantKeys(t, r.stdout, "id", "name", "email", "admin", "disabled", "created_at")
+	contains(t, "accounts", r.stdout, `"name": "Ada"`, `"name": "Vic"`, `"name": "Root"`)
+	r = f.run(t, root, "", "admin", "stores").want(t, ExitOK)
+	contains(t, "stores", r.stdout, "Ada's Pottery", "connected")
+	r = f.run(t, root, "", "admin", "members", strconv.FormatInt(f.store.ID, 10), "--format", "csv").want(t, ExitOK)
+	contains(t, "members", r.stdout, "Ada,ada@example.com,owner", "Vic,vic@example.com,viewer")
+	f.run(t, root, "", "admin", "members", "shop").want(t, ExitUsage)
+
+	vic := strconv.FormatInt(f.viewer.Account.ID, 10)
+	r = f.run(t, root, "", "admin", "disable", vic).want(t, ExitOK)
+	contains(t, "disable", r.stdout, "disabled account "+vic)
+	f.run(t, f.viewer, "", "inventory").want(t, ExitFailure)
+	f.run(t, root, "", "admin", "enable", vic).want(t, ExitOK)
+	f.run(t, f.viewer, "", "inventory").want(t, ExitOK)
+	f.run(t, root, "", "admin", "disable", "999").want(t, ExitFailure)
+
+	r = f.run(t, root, "", "admin", "invite").want(t, ExitOK)
+	if code := strings.TrimSpace(r.stdout); len(code) != 19 {
+		t.Fatalf("admin invite printed %q", r.stdout)
+	}
+	for _, event := range []string{"admin: accounts listed", "admin: stores listed", "admin: store members listed",
+		"admin: account disabled", "admin: account enabled", "code issued"} {
+		if !strings.Contains(logs.String(), event) {
+			t.Errorf("no %q in the log:\n%s", event, logs)
+		}
+	}
 }
