@@ -350,3 +350,35 @@ func TestDisconnectAsksFirst(t *testing.T) {
 		t.Fatalf("after D y:\n%s", f)
 	}
 }
+
+// Every write key of the Stores screen refuses a viewer or is not there:
+// y (sync) is refused naming the role, D and the owners' member keys do
+// nothing, and nothing is queued or changed.
+func TestViewerWriteKeys(t *testing.T) {
+	env := tuitest.New(t, nil, tuitest.Options{})
+	vic := env.Member(t, "Vic Viewer", store.RoleViewer)
+	m := New(env.Common(vic, 120, 40))
+	m.SetSize(120, 38)
+	tuitest.Settle(t, m, m.Init())
+	tuitest.Press(t, m, "y")
+	if f := ansi.Strip(m.View()); !strings.Contains(f, "you are a viewer") {
+		t.Fatalf("y by a viewer:\n%s", f)
+	}
+	tuitest.Press(t, m, "D")
+	if m.Capturing() {
+		t.Fatal("D asked a viewer to confirm a disconnect")
+	}
+	tuitest.Press(t, m, "m", "i", "o", "x")
+	if m.Capturing() {
+		t.Fatalf("an owner's key opened a prompt for a viewer:\n%s", ansi.Strip(m.View()))
+	}
+	if len(env.Jobs.SyncCalls()) != 0 {
+		t.Fatalf("a viewer queued syncs: %v", env.Jobs.SyncCalls())
+	}
+	if ms, _ := env.App.Members(t.Context(), vic, env.StoreID); len(ms) != 2 {
+		t.Fatalf("members changed: %+v", ms)
+	}
+	if st, _ := env.DB.StoreGet(t.Context(), env.StoreID); st.Status != store.StatusConnected {
+		t.Fatalf("status %s", st.Status)
+	}
+}
