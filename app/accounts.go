@@ -200,9 +200,15 @@ func (s *Service) KeyRemove(ctx context.Context, a Actor, keyID int64) error {
 	}
 	err := s.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.Account.ID, KeyID: keyID})
 	if errors.Is(err, store.ErrLastKey) {
-		return errors.New("this is your only key: add another before removing it")
+		return errors.New("this is your only key: link another (keys link) before removing it")
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// Open sessions of the removed key end.
+	s.accessChanged(a.Account.ID, 0)
+	s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: a.Account.ID})
+	return nil
 }
 
 // CheckKey refuses keys the SSH server would refuse at the handshake, with

@@ -108,6 +108,7 @@ func (s *Service) AdminSetDisabled(ctx context.Context, a Actor, accountID int64
 	if err := s.db.AccountSetDisabled(ctx, accountID, disabled); err != nil {
 		return err
 	}
+	s.accessChanged(accountID, 0)
 	s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: accountID})
 	s.security(ctx, map[bool]string{true: "admin: account disabled", false: "admin: account enabled"}[disabled], a.who(), "target", accountID)
 	return nil

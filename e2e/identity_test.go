@@ -147,3 +147,43 @@ func TestKeyLinkWithCode(t *testing.T) {
 		t.Fatalf("Ada's own key became admin by linking an admin key: %+v", got)
 	}
 }
+
+// link attaches a fresh key to the account of key, the way a seller does.
+func link(t *testing.T, s *server, key gossh.Signer) gossh.Signer {
+	t.Helper()
+	code := codePattern.FindString(runAs(t, s, key, "keys link", "").stdout)
+	other := sshtest.NewKey(t)
+	if r := runAs(t, s, other, "keys claim "+code, ""); r.code != 0 {
+		t.Fatalf("keys claim: %s", r)
+	}
+	return other
+}
+
+// A TUI open with a key that is then removed (from another session) is
+// told why and closed within 2 s: it must not keep editing with a key the
+// account no longer trusts.
+func TestRemovedKeyClosesSession(t *testing.T) {
+	s := startServer(t)
+	ada := sshtest.NewKey(t)
+	signUp(t, s, ada, "Ada", "")
+	stolen := link(t, s, ada)
+
+	tm := openTerm(t, s.dial(t, stolen), "account", 120, 40)
+	tm.waitFor(t, "SSH keys (2)", 10*time.Second)
+
+	fp := gossh.FingerprintSHA256(stolen.PublicKey())
+	if r := runAs(t, s, ada, "keys remove "+fp, ""); r.code != 0 {
+		t.Fatalf("keys remove: %s", r)
+	}
+	removed := time.Now()
+	code := tm.exitCode(t, 2*time.Second)
+	if took := time.Since(removed); took > 2*time.Second {
+		t.Fatalf("the session closed %s after its key was removed", took)
+	}
+	if sc := tm.Screen(); !strings.Contains(sc, "key was removed") {
+		t.Fatalf("the session closed (exit %d) without saying why:\n%s", code, sc)
+	}
+	if r := runAs(t, s, stolen, "whoami", ""); r.code == 0 {
+		t.Fatalf("the removed key still signs in: %s", r)
+	}
+}

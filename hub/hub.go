@@ -23,6 +23,10 @@ const (
 	AccountChanged Kind = "account"
 	// MembersChanged: AccountID joined, left or changed role in StoreID.
 	MembersChanged Kind = "members"
+	// AccessChanged: what AccountID may do changed (a key removed, the
+	// account disabled or enabled, a membership of StoreID changed).
+	// Sessions of the account re-check their access and end or redraw.
+	AccessChanged Kind = "access"
 )
 
 // Event is one change. Events carry ids, never data: a receiver reloads what

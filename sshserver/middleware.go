@@ -78,10 +78,13 @@ const (
 	endIdle
 	endMaxTime
 	endCommandTime
+	endKeyRemoved
+	endDisabled
 )
 
 func (r endReason) Error() string {
-	return [...]string{"", "server shutdown", "idle timeout", "maximum session time", "command timeout"}[r]
+	return [...]string{"", "server shutdown", "idle timeout", "maximum session time", "command timeout",
+		"key removed", "account disabled"}[r]
 }
 
 // message is what the person sees when the server ends their session.
@@ -95,6 +98,10 @@ func (s *Server) message(r endReason) string {
 		return fmt.Sprintf("This session reached its maximum length of %s; reconnect to continue.", human(s.cfg.MaxSessionTime))
 	case endCommandTime:
 		return fmt.Sprintf("The command ran longer than %s and was stopped.", human(s.cfg.CommandTimeout))
+	case endKeyRemoved:
+		return "This key was removed from its Stockroom account, so this session is closed."
+	case endDisabled:
+		return "This Stockroom account was disabled, so this session is closed; ask the server's admin to enable it."
 	}
 	return ""
 }
@@ -235,6 +242,28 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 			return
 		}
 		defer release()
+		s.watchAccess(ss)
 		next(ss)
 	}
+}
+
+// watchAccess ends the session, with the reason, as soon as its key is
+// removed or its account disabled, whichever session or replica did it.
+// A sign-up session is watched too: its key may get an account and lose
+// it while the session is open.
+func (s *Server) watchAccess(ss *session) {
+	ch := s.cfg.Accounts.WatchAccess(ss.ctx, ss.fingerprint)
+	go func() {
+		err, ok := <-ch
+		if !ok || err == nil {
+			return
+		}
+		reason := endKeyRemoved
+		if errors.Is(err, app.ErrDisabled) {
+			reason = endDisabled
+		}
+		s.log.Info("ssh session ended: access withdrawn", "key", ss.fingerprint, "remote", ss.RemoteAddr().String(),
+			"reason", reason.Error())
+		ss.cancel(reason)
+	}()
 }

@@ -30,6 +30,9 @@ import (
 type Accounts interface {
 	Identify(ctx context.Context, fingerprint string) (app.Actor, error)
 	SignupOpen() bool
+	// WatchAccess sends, once, why sessions of the key must end
+	// (app.ErrKeyRemoved, app.ErrDisabled), and is closed with ctx.
+	WatchAccess(ctx context.Context, fingerprint string) <-chan error
 }
 
 // TUIParams is what a terminal session hands the TUI.

@@ -29,9 +29,10 @@ import (
 
 // fakeAccounts maps key fingerprints to accounts.
 type fakeAccounts struct {
-	mu     sync.Mutex
-	byKey  map[string]store.Account
-	signup bool
+	mu       sync.Mutex
+	byKey    map[string]store.Account
+	signup   bool
+	watchers map[string][]chan error
 }
 
 func (f *fakeAccounts) Identify(_ context.Context, fp string) (app.Actor, error) {
@@ -48,6 +49,29 @@ func (f *fakeAccounts) Identify(_ context.Context, fp string) (app.Actor, error)
 }
 
 func (f *fakeAccounts) SignupOpen() bool { return f.signup }
+
+// WatchAccess ends sessions of a key when the test withdraws it.
+func (f *fakeAccounts) WatchAccess(ctx context.Context, fp string) <-chan error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan error, 1)
+	if f.watchers == nil {
+		f.watchers = map[string][]chan error{}
+	}
+	f.watchers[fp] = append(f.watchers[fp], ch)
+	return ch
+}
+
+// withdraw tells every session of key that err ended its access.
+func (f *fakeAccounts) withdraw(k gossh.Signer, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fp := gossh.FingerprintSHA256(k.PublicKey())
+	for _, ch := range f.watchers[fp] {
+		ch <- err
+	}
+	delete(f.watchers, fp)
+}
 
 func (f *fakeAccounts) add(k gossh.Signer, acct store.Account) {
 	f.mu.Lock()
@@ -795,5 +819,59 @@ func TestHandshakeTimeoutFreesTheSlot(t *testing.T) {
 			t.Fatalf("slot never freed: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A key removed or an account disabled while sessions are open: every
+// session of it, terminal or command, is told why and closed.
+func TestAccessWithdrawnEndsSessions(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{app.ErrKeyRemoved, "This key was removed from its Stockroom account"},
+		{app.ErrDisabled, "This Stockroom account was disabled"},
+	} {
+		t.Run(c.want, func(t *testing.T) {
+			f := start(t, nil)
+			conn := f.dial(t, f.alice)
+			sc := terminal(t, conn, "")
+			sc.waitFor(t, "who=alice")
+			cmd, err := conn.NewSession()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cmdErr bytes.Buffer
+			cmd.Stderr = &cmdErr
+			out, _ := cmd.StdoutPipe()
+			_, _ = cmd.StdinPipe() // held open: only the server ends it
+			if err := cmd.Start("wait"); err != nil {
+				t.Fatal(err)
+			}
+			if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+				t.Fatalf("wait: %q", line)
+			}
+			bob := terminal(t, f.dial(t, f.bob), "")
+			bob.waitFor(t, "who=bob")
+
+			f.accounts.withdraw(f.alice, c.err)
+			sc.waitClosed(t, 2*time.Second)
+			if !strings.Contains(sc.String(), c.want) {
+				t.Fatalf("terminal: %q", sc.String())
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(2 * time.Second):
+				t.Fatal("the command session is still open")
+			}
+			if !strings.Contains(cmdErr.String(), c.want) {
+				t.Fatalf("command stderr: %q", cmdErr.String())
+			}
+			if bob.closed() {
+				t.Fatal("another account's session ended too")
+			}
+		})
 	}
 }

@@ -187,13 +187,21 @@ func TestSignUpThenStores(t *testing.T) {
 
 func TestSignUpClosed(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{SignupClosed: true})
-	l := newLoop(t, New(session(env, nil, "", nil)), 100, 30)
-	if !strings.Contains(l.plain(), app.ErrSignupClosed.Error()) {
+	o := session(env, nil, "", nil)
+	o.PublicKey = tuitest.NewKey(t)
+	l := newLoop(t, New(o), 100, 30)
+	if !strings.Contains(l.plain(), "Sign-up is closed on this server") {
 		t.Fatalf("frame:\n%s", l.plain())
 	}
-	l.send(tuitest.Key("q"))
+	// Only a code gets in; q is a letter of it.
+	l.send(tuitest.Key("q"), tuitest.Key("enter"))
+	l.settle("the refusal", func() bool { return strings.Contains(l.plain(), "not valid") })
+	if l.root().quitting {
+		t.Fatal("q left a closed sign-up")
+	}
+	l.send(tuitest.Key("ctrl+c"))
 	if !l.root().quitting {
-		t.Error("q does not leave a closed sign-up")
+		t.Error("ctrl+c does not leave a closed sign-up")
 	}
 }
 
@@ -383,13 +391,11 @@ func TestFullHelpDuringSignUpOffersOnlyWhatWorks(t *testing.T) {
 		t.Errorf("sign-up form: full help offers keys the form takes as text:\n%s", h)
 	}
 
+	// Closed, the form still takes an invite or link code as text.
 	closed := tuitest.New(t, shop(), tuitest.Options{SignupClosed: true})
 	l = newLoop(t, New(session(closed, nil, "", nil)), 100, 30)
-	l.send(tuitest.Key("?"))
-	if !l.root().showHelp {
-		t.Fatal("? did not open the full help on a closed sign-up")
-	}
-	check("closed sign-up", l.plain(), "? help", "q quit")
+	r = l.root()
+	check("closed sign-up", ansi.Strip(r.fullHelpView(r.current())), "use the code", "ctrl+c quit")
 
 	// Past sign-up the screens are there to move between.
 	l = newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)

@@ -1,0 +1,104 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store/storetest"
+)
+
+// waitAccess waits up to 2 s for a verdict on ch.
+func waitAccess(t *testing.T, ch <-chan error, want error) {
+	t.Helper()
+	select {
+	case err := <-ch:
+		if !errors.Is(err, want) {
+			t.Fatalf("access ended with %v, want %v", err, want)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatalf("no word within 2 s; want %v", want)
+	}
+}
+
+func TestWatchAccessKeyRemoved(t *testing.T) {
+	e := newIdentityEnv(t, true)
+	ctx := t.Context()
+	ada := e.signUp(t, "Ada", edKey(t))
+	code, err := e.svc.KeyLinkCode(ctx, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	laptop, err := e.svc.ClaimKey(ctx, edKey(t), "192.0.2.1:1", code.Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	watchLaptop := e.svc.WatchAccess(ctx, laptop.Fingerprint)
+	watchAda := e.svc.WatchAccess(ctx, ada.Fingerprint)
+	keys, err := e.svc.Keys(ctx, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.KeyRemove(ctx, ada, keys[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	waitAccess(t, watchLaptop, app.ErrKeyRemoved)
+	select {
+	case err := <-watchAda:
+		t.Fatalf("the remaining key's session ended: %v", err)
+	default:
+	}
+}
+
+// A session on one replica ends when an admin disables its account on
+// another: the event crosses PostgreSQL's LISTEN/NOTIFY.
+func TestWatchAccessAcrossReplicas(t *testing.T) {
+	db := storetest.OpenPostgres(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	adminKey := edKey(t)
+	admins := map[string]bool{ssh.FingerprintSHA256(adminKey): true}
+	log := slog.New(slog.DiscardHandler)
+	h1, h2 := hub.New(), hub.New()
+	b1, b2 := hub.NewBridge(h1, db.Pool(), "replica-1", log), hub.NewBridge(h2, db.Pool(), "replica-2", log)
+	go b1.Run(ctx)
+	go b2.Run(ctx)
+	one := app.New(app.Config{Store: db, Hub: h1, SignupOpen: true, AdminFingerprints: admins})
+	two := app.New(app.Config{Store: db, Hub: h2, SignupOpen: true, AdminFingerprints: admins})
+
+	admin, err := one.SignUp(ctx, app.SignUpParams{Name: "Root", PublicKey: adminKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seller, err := two.SignUp(ctx, app.SignUpParams{Name: "Bob", PublicKey: edKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The listeners start asynchronously: wait until replica 2 hears
+	// replica 1 at all.
+	probe := h2.Subscribe(func(e hub.Event) bool { return e.Kind == hub.AccountChanged && e.AccountID == -1 })
+	defer probe.Close()
+	deadline := time.After(10 * time.Second)
+	for heard := false; !heard; {
+		h1.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: -1})
+		select {
+		case <-probe.C:
+			heard = true
+		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("replica 2 never heard replica 1")
+		}
+	}
+
+	watch := two.WatchAccess(ctx, seller.Fingerprint)
+	if err := one.AdminSetDisabled(ctx, admin, seller.Account.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	waitAccess(t, watch, app.ErrDisabled)
+}
