@@ -290,3 +290,17 @@ func (s *Service) SignUpWithInvite(ctx context.Context, p SignUpParams, code str
 	m, err := s.db.StoreGetForAccount(ctx, a.Account.ID, c.StoreID)
 	return a, m, err
 }
+
+// SetStoreAlerts chooses whether the store's low-stock alerts reach the
+// actor, on the channels of their account (Account screen). Any member
+// chooses for themselves, viewers too: it changes nothing in the store.
+func (s *Service) SetStoreAlerts(ctx context.Context, a Actor, storeID int64, on bool) error {
+	if _, err := s.member(ctx, a, storeID); err != nil {
+		return err
+	}
+	if err := s.db.MembershipSetAlerts(ctx, &store.MembershipSetAlertsParams{AccountID: a.Account.ID, StoreID: storeID, Alerts: on}); err != nil {
+		return err
+	}
+	s.hub.Publish(hub.Event{Kind: hub.MembersChanged, StoreID: storeID, AccountID: a.Account.ID})
+	return nil
+}

@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -230,5 +233,36 @@ func TestDisconnectKeepsHistoryReadOnly(t *testing.T) {
 	}
 	if err := s.svc.Disconnect(ctx, s.owner, s.shop.ID); err == nil {
 		t.Fatal("disconnecting twice said nothing")
+	}
+}
+
+// inserter takes delivery jobs and does nothing with them.
+type inserter struct{}
+
+func (inserter) InsertTx(context.Context, store.Tx, river.JobArgs, *river.InsertOpts) error { return nil }
+
+// Alerts reach every member who wants them, on their own channels; a
+// viewer may turn a store's alerts off for themselves.
+func TestAlertsReachMembersWhoWantThem(t *testing.T) {
+	s := newAlertShop(t)
+	ctx := t.Context()
+	s.ev = notify.NewEvaluator(notify.EvaluatorConfig{Store: s.db, Hub: s.svc.Hub(), Jobs: inserter{},
+		Channels: []store.Channel{store.ChannelEmail}})
+	vic := s.member(t, "vic", store.RoleViewer)
+	mo := s.member(t, "mo", store.RoleManager)
+	if err := s.svc.SetStoreAlerts(ctx, vic, s.shop.ID, false); err != nil {
+		t.Fatalf("a viewer choosing their alerts: %v", err)
+	}
+	s.sync(t, listings(1, 10))
+	s.sync(t, listings(1, 1)) // below the default threshold of 3
+	for who, want := range map[string]int{"ada": 1, "mo": 1, "vic": 0} {
+		a := map[string]app.Actor{"ada": s.owner, "mo": mo, "vic": vic}[who]
+		got, err := s.svc.Alerts(ctx, a, s.shop.ID, app.AlertListParams{})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("%s's alerts: %+v %v", who, got, err)
+		}
+		if len(got[0].Deliveries) != want {
+			t.Errorf("%s got %d deliveries, want %d", who, len(got[0].Deliveries), want)
+		}
 	}
 }

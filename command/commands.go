@@ -40,6 +40,7 @@ func root() *command {
 				help: membersHelp, run: runMembersRole},
 			{name: "remove", args: "<member> [--store S]", summary: "take a member out of the store (owners)", help: membersHelp, run: runMembersRemove},
 			{name: "leave", args: "[--store S]", summary: "leave a store (its last owner hands it over first)", help: membersHelp, run: runMembersLeave},
+			{name: "alerts", args: "on|off [--store S]", summary: "choose whether the store's alerts reach you (any member)", run: runMembersAlerts},
 			{name: "invite", args: "--role viewer|manager [--store S]", summary: "print a one-time code that invites a person (owners)",
 				help: inviteHelp, run: runMembersInvite},
 			{name: "invites", args: "[--store S] [--all] [--format table|csv|json]", summary: "list a store's invites (owners)", run: runMembersInvites},

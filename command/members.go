@@ -23,11 +23,12 @@ type memberJSON struct {
 	Name      string `json:"name"`
 	Email     string `json:"email"`
 	Role      string `json:"role"`
+	Alerts    bool   `json:"alerts"`
 	You       bool   `json:"you"`
 	Since     string `json:"since"`
 }
 
-var memberCSVHeader = []string{"account_id", "name", "email", "role", "you", "since"}
+var memberCSVHeader = []string{"account_id", "name", "email", "role", "alerts", "you", "since"}
 
 func runMembersList(r *runner, c *invocation) error {
 	fs := c.flags(r)
@@ -55,7 +56,7 @@ func runMembersList(r *runner, c *invocation) error {
 func (r *runner) writeMembers(f format, members []store.Membership) error {
 	out := make([]memberJSON, len(members))
 	for i, x := range members {
-		out[i] = memberJSON{AccountID: x.AccountID, Name: x.Name, Email: x.Email, Role: string(x.Role),
+		out[i] = memberJSON{AccountID: x.AccountID, Name: x.Name, Email: x.Email, Role: string(x.Role), Alerts: x.Alerts,
 			You: x.AccountID == r.actor.Account.ID, Since: timestamp(x.CreatedAt)}
 	}
 	switch f {
@@ -64,17 +65,18 @@ func (r *runner) writeMembers(f format, members []store.Membership) error {
 	case formatCSV:
 		recs := make([][]string, len(out))
 		for i, x := range out {
-			recs[i] = []string{strconv.FormatInt(x.AccountID, 10), x.Name, x.Email, x.Role, strconv.FormatBool(x.You), x.Since}
+			recs[i] = []string{strconv.FormatInt(x.AccountID, 10), x.Name, x.Email, x.Role, strconv.FormatBool(x.Alerts),
+				strconv.FormatBool(x.You), x.Since}
 		}
 		return writeCSV(r.env.Stdout, memberCSVHeader, recs)
 	}
-	t := newTable(r.env.Stdout, []int{0, 40, 60, 0, 0}, "ACCOUNT", "NAME", "EMAIL", "ROLE", "SINCE")
+	t := newTable(r.env.Stdout, []int{0, 40, 60, 0, 0, 0}, "ACCOUNT", "NAME", "EMAIL", "ROLE", "ALERTS", "SINCE")
 	for i, x := range out {
 		id := strconv.FormatInt(x.AccountID, 10)
 		if x.You {
 			id += "*"
 		}
-		t.row(id, x.Name, x.Email, x.Role, shortTime(members[i].CreatedAt))
+		t.row(id, x.Name, x.Email, x.Role, onOff(x.Alerts), shortTime(members[i].CreatedAt))
 	}
 	if err := t.flush(); err != nil {
 		return err
@@ -354,4 +356,41 @@ func runJoin(r *runner, c *invocation) error {
 	}
 	fmt.Fprintf(r.env.Stdout, "you joined %s as %s\n", cleanName(m.Name), article(m.Role))
 	return nil
+}
+
+func runMembersAlerts(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	storeRef := storeFlag(fs)
+	pos, err := r.parse(c, fs, 1, 1)
+	if err != nil {
+		return err
+	}
+	var on bool
+	switch pos[0] {
+	case "on":
+		on = true
+	case "off":
+	default:
+		return usagef(c, "say on or off")
+	}
+	m, err := r.resolveStore(*storeRef)
+	if err != nil {
+		return err
+	}
+	if err := r.app.SetStoreAlerts(r.ctx, r.actor, m.ID, on); err != nil {
+		return err
+	}
+	if on {
+		fmt.Fprintf(r.env.Stdout, "alerts of %s reach you on your account's channels (Account screen)\n", cleanName(m.Name))
+	} else {
+		fmt.Fprintf(r.env.Stdout, "alerts of %s no longer reach you; they still show in Stockroom\n", cleanName(m.Name))
+	}
+	return nil
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }

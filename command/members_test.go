@@ -16,15 +16,21 @@ func TestMembers(t *testing.T) {
 	r := f.run(t, f.viewer, "", "members", "list").want(t, ExitOK)
 	contains(t, "list", r.stdout, "Ada", "owner", "Vic", "viewer")
 	r = f.run(t, f.owner, "", "members", "list", "--format", "json").want(t, ExitOK)
-	wantKeys(t, r.stdout, "account_id", "name", "email", "role", "you", "since")
+	wantKeys(t, r.stdout, "account_id", "name", "email", "role", "alerts", "you", "since")
 	var ms []memberJSON
 	if err := json.Unmarshal([]byte(r.stdout), &ms); err != nil || len(ms) != 2 || ms[0].Name != "Ada" || !ms[0].You || ms[1].Role != "viewer" {
 		t.Fatalf("json %v %s", err, r.stdout)
 	}
 	r = f.run(t, f.owner, "", "members", "list", "--format", "csv").want(t, ExitOK)
-	if !strings.HasPrefix(r.stdout, "account_id,name,email,role,you,since\r\n") || !strings.Contains(r.stdout, "Vic,vic@example.com,viewer,false") {
+	if !strings.HasPrefix(r.stdout, "account_id,name,email,role,alerts,you,since\r\n") || !strings.Contains(r.stdout, "Vic,vic@example.com,viewer,true,false") {
 		t.Fatalf("csv %q", r.stdout)
 	}
+	// Any member chooses whether the store's alerts reach them.
+	r = f.run(t, f.viewer, "", "members", "alerts", "off").want(t, ExitOK)
+	contains(t, "alerts off", r.stdout, "no longer reach you")
+	r = f.run(t, f.owner, "", "members", "list", "--format", "csv").want(t, ExitOK)
+	contains(t, "after alerts off", r.stdout, "Vic,vic@example.com,viewer,false,false")
+	f.run(t, f.viewer, "", "members", "alerts", "maybe").want(t, ExitUsage)
 
 	// The viewer can manage nothing, and is told their role.
 	r = f.run(t, f.viewer, "", "members", "role", "Ada", "viewer").want(t, ExitFailure)
@@ -163,7 +169,7 @@ func TestAdminCommands(t *testing.T) {
 	r = f.run(t, root, "", "admin", "stores").want(t, ExitOK)
 	contains(t, "stores", r.stdout, "Ada's Pottery", "connected")
 	r = f.run(t, root, "", "admin", "members", strconv.FormatInt(f.store.ID, 10), "--format", "csv").want(t, ExitOK)
-	contains(t, "members", r.stdout, "Ada,ada@example.com,owner", "Vic,vic@example.com,viewer")
+	contains(t, "members", r.stdout, "Ada,ada@example.com,owner,true", "Vic,vic@example.com,viewer,true")
 	f.run(t, root, "", "admin", "members", "shop").want(t, ExitUsage)
 
 	vic := strconv.FormatInt(f.viewer.Account.ID, 10)

@@ -46,6 +46,9 @@ type Stores interface {
 	// MembershipRemove takes an account out of a store. Removing the last
 	// owner answers ErrLastOwner; a non-member ErrNotFound.
 	MembershipRemove(ctx context.Context, p *MembershipRemoveParams) error
+	// MembershipSetAlerts chooses whether the store's alerts reach the
+	// member (on their account's channels); a non-member is ErrNotFound.
+	MembershipSetAlerts(ctx context.Context, p *MembershipSetAlertsParams) error
 }
 
 type Membership struct {
@@ -54,6 +57,8 @@ type Membership struct {
 	Role      Role
 	Name      string
 	Email     string
+	// Alerts says the store's alerts reach this member.
+	Alerts    bool
 	CreatedAt time.Time
 }
 
@@ -66,6 +71,12 @@ type MembershipSetRoleParams struct {
 	AccountID int64
 	StoreID   int64
 	Role      Role
+}
+
+type MembershipSetAlertsParams struct {
+	AccountID int64
+	StoreID   int64
+	Alerts    bool
 }
 
 type MembershipRemoveParams struct {

@@ -228,12 +228,12 @@ func (s *Store) MembershipList(ctx context.Context, storeID int64) ([]store.Memb
 	return out, s.err("membership list", rows.Err())
 }
 
-const membershipCols = `m.account_id, m.store_id, m.role, a.name, a.email, m.created_at`
+const membershipCols = `m.account_id, m.store_id, m.role, a.name, a.email, m.alerts, m.created_at`
 
 func scanMembership(r Row) (store.Membership, error) {
 	var m store.Membership
 	var created int64
-	err := r.Scan(&m.AccountID, &m.StoreID, &m.Role, &m.Name, &m.Email, &created)
+	err := r.Scan(&m.AccountID, &m.StoreID, &m.Role, &m.Name, &m.Email, &m.Alerts, &created)
 	m.CreatedAt = fromMS(created)
 	return m, err
 }
@@ -310,4 +310,9 @@ func (s *Store) StoreDisconnect(ctx context.Context, p *store.StoreDisconnectPar
 	return s.execOne(ctx, "store disconnect", `UPDATE stores SET status = 'disconnected', access_token = NULL, refresh_token = NULL,
 		token_expires_at = 0, token_lease_owner = '', token_lease_until = 0, last_error = '', updated_at = $2 WHERE id = $1`,
 		p.StoreID, ms(now(p.Now)))
+}
+
+func (s *Store) MembershipSetAlerts(ctx context.Context, p *store.MembershipSetAlertsParams) error {
+	return s.execOne(ctx, "membership alerts", `UPDATE memberships SET alerts = $3 WHERE account_id = $1 AND store_id = $2`,
+		p.AccountID, p.StoreID, p.Alerts)
 }

@@ -121,4 +121,28 @@ var memberTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("reconnected: %+v", again)
 		}
 	},
+	// A member who turns a store's alerts off gets none of its deliveries;
+	// the others still get theirs, on their own channels.
+	"AlertsReachMembersWhoWantThem": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "ada", 706)
+		bob := h.account(t, "bob")
+		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: bob.ID, StoreID: s.store.ID, Role: store.RoleViewer, Now: h.now}), "add bob")
+		ms, err := h.db.MembershipList(ctx, s.store.ID)
+		noErr(t, err, "list")
+		if !ms[0].Alerts || !ms[1].Alerts {
+			t.Fatalf("members start without alerts: %+v", ms)
+		}
+		noErr(t, h.db.MembershipSetAlerts(ctx, &store.MembershipSetAlertsParams{AccountID: s.account.ID, StoreID: s.store.ID, Alerts: false}), "ada off")
+		wantErr(t, h.db.MembershipSetAlerts(ctx, &store.MembershipSetAlertsParams{AccountID: bob.ID, StoreID: s.store.ID + 100}), store.ErrNotFound, "not a member")
+		r := h.edit(t, s, s.rows[0].OfferingID, s.rows[0].Version, 1)
+		res := h.evaluate(t, s.store.ID, r.OfferingID)
+		if len(res.Deliveries) != 1 || res.Deliveries[0].AccountID != bob.ID {
+			t.Fatalf("deliveries %+v, want bob's alone", res.Deliveries)
+		}
+		ms, _ = h.db.MembershipList(ctx, s.store.ID)
+		if ms[0].Alerts || !ms[1].Alerts {
+			t.Fatalf("alerts switches %+v", ms)
+		}
+	},
 }

@@ -170,10 +170,35 @@ func (p *membersPanel) key(msg tea.KeyPressMsg) tea.Cmd {
 		p.prompt = confirmRemove
 	case key.Matches(msg, k.Leave):
 		p.prompt = confirmLeave
+	case key.Matches(msg, k.Toggle):
+		return p.toggleAlerts()
 	case key.Matches(msg, k.Refresh):
 		return p.load()
 	}
 	return nil
+}
+
+// toggleAlerts turns the store's alerts on or off for the actor.
+func (p *membersPanel) toggleAlerts() tea.Cmd {
+	storeID, me := p.store.ID, p.c.Actor.Account.ID
+	for _, m := range p.members {
+		if m.AccountID == me {
+			on := !m.Alerts
+			return p.do(func(c *common.Common) (memberDoneMsg, error) {
+				note := "alerts of this shop no longer reach you"
+				if on {
+					note = "alerts of this shop reach you on your account's channels"
+				}
+				return memberDoneMsg{note: note}, c.App.SetStoreAlerts(c.Ctx, c.Actor, storeID, on)
+			})
+		}
+	}
+	return nil
+}
+
+// alertsKey is space, described for this panel.
+func (p *membersPanel) alertsKey() key.Binding {
+	return key.NewBinding(key.WithKeys(p.c.Keys.Toggle.Keys()...), key.WithHelp("space", "your alerts on/off"))
 }
 
 // roleKey reads v, m and o as roles.
@@ -260,13 +285,17 @@ func (p *membersPanel) view(width int) string {
 		return b.String()
 	}
 	nameW := max(min(width-40, 30), 10)
-	b.WriteString(st.Header.Render(fmt.Sprintf("  %-*s %-*s %s", nameW, "Name", nameW, "Email", "Role")))
+	b.WriteString(st.Header.Render(fmt.Sprintf("  %-*s %-*s %-8s %s", nameW, "Name", nameW, "Email", "Role", "Alerts")))
 	for i, m := range p.members {
 		name := safetext.Line(m.Name, nameW)
 		if m.AccountID == p.c.Actor.Account.ID {
 			name = safetext.Line(m.Name+" (you)", nameW)
 		}
-		line := fmt.Sprintf("  %s %s %s", pad(name, nameW), pad(safetext.Line(m.Email, nameW), nameW), m.Role)
+		alerts := "off"
+		if m.Alerts {
+			alerts = "on"
+		}
+		line := fmt.Sprintf("  %s %s %-8s %s", pad(name, nameW), pad(safetext.Line(m.Email, nameW), nameW), m.Role, alerts)
 		b.WriteByte('\n')
 		b.WriteString(p.row(i, line))
 	}
@@ -329,7 +358,7 @@ func (p *membersPanel) help() []key.Binding {
 	if p.owner() {
 		out = append(out, k.Invite, k.Role, k.Remove)
 	}
-	return append(out, k.Leave, k.Refresh, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to shops")))
+	return append(out, p.alertsKey(), k.Leave, k.Refresh, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to shops")))
 }
 
 // pad fills s (already cut) to width cells.

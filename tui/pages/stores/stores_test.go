@@ -319,6 +319,14 @@ func TestMembersPanelViewerLeaves(t *testing.T) {
 	if got := helpKeys(m.ShortHelp()); slices.Contains(strings.Fields(got), "i") || slices.Contains(strings.Fields(got), "o") {
 		t.Fatalf("viewer offered owners' keys: %s", got)
 	}
+	// Space turns the store's alerts off for the viewer alone.
+	tuitest.Press(t, m, "space")
+	if ms, _ := env.App.Members(t.Context(), vic, env.StoreID); ms[0].Alerts == ms[1].Alerts || !ms[0].Alerts {
+		t.Fatalf("after space: %+v", ms)
+	}
+	if f := ansi.Strip(m.View()); !strings.Contains(f, "no longer reach you") {
+		t.Fatalf("after space:\n%s", f)
+	}
 	tuitest.Press(t, m, "X", "y")
 	if m.MembersOpen() {
 		t.Fatalf("the panel stayed after leaving:\n%s", ansi.Strip(m.View()))
