@@ -239,7 +239,9 @@ func TestDisconnectKeepsHistoryReadOnly(t *testing.T) {
 // inserter takes delivery jobs and does nothing with them.
 type inserter struct{}
 
-func (inserter) InsertTx(context.Context, store.Tx, river.JobArgs, *river.InsertOpts) error { return nil }
+func (inserter) InsertTx(context.Context, store.Tx, river.JobArgs, *river.InsertOpts) error {
+	return nil
+}
 
 // Alerts reach every member who wants them, on their own channels; a
 // viewer may turn a store's alerts off for themselves.
