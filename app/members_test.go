@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -266,5 +267,37 @@ func TestAlertsReachMembersWhoWantThem(t *testing.T) {
 		if len(got[0].Deliveries) != want {
 			t.Errorf("%s got %d deliveries, want %d", who, len(got[0].Deliveries), want)
 		}
+	}
+}
+
+// A removed member's `alerts --follow` ends at once, refused, instead of
+// waiting for the store's next alert.
+func TestFollowEndsWhenRemoved(t *testing.T) {
+	s := newAlertShop(t)
+	vic := s.member(t, "vic", store.RoleViewer)
+	s.sync(t, listings(1, 10))
+	s.sync(t, listings(1, 1)) // one alert, which the follower gets first
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		var once sync.Once
+		done <- s.svc.FollowAlerts(t.Context(), vic, s.shop.ID, 0, func(store.AlertView) error {
+			// FollowAlerts subscribes before it lists: from here no
+			// removal can be missed.
+			once.Do(func() { close(ready) })
+			return nil
+		})
+	}()
+	<-ready
+	if err := s.svc.MemberRemove(t.Context(), s.owner, s.shop.ID, vic.Account.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("follow ended with %v, want not found", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the removed member's follow is still running 2 s later")
 	}
 }
