@@ -95,87 +95,73 @@ func (r *runner) member(storeID int64, ref string) (store.Membership, error) {
 }
 
 func runMembersRole(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	storeRef := storeFlag(fs)
-	pos, err := r.parse(c, fs, 2, 2)
-	if err != nil {
-		return err
-	}
-	role, err := app.ParseRole(pos[1])
-	if err != nil {
-		return usagef(c, "%s", err)
-	}
-	m, err := r.resolveStore(*storeRef)
-	if err != nil {
-		return err
-	}
-	who, err := r.member(m.ID, pos[0])
-	if err != nil {
-		return err
-	}
-	got, err := r.app.MemberSetRole(r.ctx, r.actor, m.ID, who.AccountID, role)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(r.env.Stdout, "%s is now %s of %s\n", safetext.Line(got.Name, 60), article(got.Role), cleanName(m.Name))
-	return nil
+	return r.storeCommand(c, 2, 2, func(m store.MemberStore, pos []string) error {
+		role, err := app.ParseRole(pos[1])
+		if err != nil {
+			return usagef(c, "%s", err)
+		}
+		who, err := r.member(m.ID, pos[0])
+		if err != nil {
+			return err
+		}
+		got, err := r.app.MemberSetRole(r.ctx, r.actor, m.ID, who.AccountID, role)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "%s is now %s of %s\n", safetext.Line(got.Name, 60), article(got.Role), cleanName(m.Name))
+		return nil
+	})
 }
 
 func runMembersRemove(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	storeRef := storeFlag(fs)
-	pos, err := r.parse(c, fs, 1, 1)
-	if err != nil {
-		return err
-	}
-	m, err := r.resolveStore(*storeRef)
-	if err != nil {
-		return err
-	}
-	who, err := r.member(m.ID, pos[0])
-	if err != nil {
-		return err
-	}
-	if err := r.app.MemberRemove(r.ctx, r.actor, m.ID, who.AccountID); err != nil {
-		return err
-	}
-	fmt.Fprintf(r.env.Stdout, "removed %s from %s\n", safetext.Line(who.Name, 60), cleanName(m.Name))
-	return nil
+	return r.storeCommand(c, 1, 1, func(m store.MemberStore, pos []string) error {
+		who, err := r.member(m.ID, pos[0])
+		if err != nil {
+			return err
+		}
+		if err := r.app.MemberRemove(r.ctx, r.actor, m.ID, who.AccountID); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "removed %s from %s\n", safetext.Line(who.Name, 60), cleanName(m.Name))
+		return nil
+	})
 }
 
 func runMembersLeave(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	storeRef := storeFlag(fs)
-	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	m, err := r.resolveStore(*storeRef)
-	if err != nil {
-		return err
-	}
-	if err := r.app.Leave(r.ctx, r.actor, m.ID); err != nil {
-		return err
-	}
-	fmt.Fprintf(r.env.Stdout, "you left %s\n", cleanName(m.Name))
-	return nil
+	return r.storeCommand(c, 0, 0, func(m store.MemberStore, _ []string) error {
+		if err := r.app.Leave(r.ctx, r.actor, m.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "you left %s\n", cleanName(m.Name))
+		return nil
+	})
 }
 
 func runStoreDisconnect(r *runner, c *invocation) error {
+	return r.storeCommand(c, 0, 0, func(m store.MemberStore, _ []string) error {
+		if err := r.app.Disconnect(r.ctx, r.actor, m.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "disconnected %s: Stockroom's Etsy tokens are deleted and syncs stop; its history stays readable. "+
+			"Connect it again from the Stores screen.\n", cleanName(m.Name))
+		return nil
+	})
+}
+
+// storeCommand parses a command whose only flag is --store, resolves the
+// store and runs act on it with the positional arguments.
+func (r *runner) storeCommand(c *invocation, minPos, maxPos int, act func(m store.MemberStore, pos []string) error) error {
 	fs := c.flags(r)
 	storeRef := storeFlag(fs)
-	if _, err := r.parse(c, fs, 0, 0); err != nil {
+	pos, err := r.parse(c, fs, minPos, maxPos)
+	if err != nil {
 		return err
 	}
 	m, err := r.resolveStore(*storeRef)
 	if err != nil {
 		return err
 	}
-	if err := r.app.Disconnect(r.ctx, r.actor, m.ID); err != nil {
-		return err
-	}
-	fmt.Fprintf(r.env.Stdout, "disconnected %s: Stockroom's Etsy tokens are deleted and syncs stop; its history stays readable. Connect it again from the Stores screen.\n",
-		cleanName(m.Name))
-	return nil
+	return act(m, pos)
 }
 
 // article is "an owner", "a manager", "a viewer".
@@ -305,25 +291,17 @@ func runMembersInvites(r *runner, c *invocation) error {
 }
 
 func runMembersRevoke(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	storeRef := storeFlag(fs)
-	pos, err := r.parse(c, fs, 1, 1)
-	if err != nil {
-		return err
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
-	if err != nil || id <= 0 {
-		return usagef(c, "name the invite by its id, as members invites lists it (not the code)")
-	}
-	m, err := r.resolveStore(*storeRef)
-	if err != nil {
-		return err
-	}
-	if err := r.app.InviteRevoke(r.ctx, r.actor, m.ID, id); err != nil {
-		return err
-	}
-	fmt.Fprintf(r.env.Stdout, "revoked invite %d\n", id)
-	return nil
+	return r.storeCommand(c, 1, 1, func(m store.MemberStore, pos []string) error {
+		id, err := strconv.ParseInt(pos[0], 10, 64)
+		if err != nil || id <= 0 {
+			return usagef(c, "name the invite by its id, as members invites lists it (not the code)")
+		}
+		if err := r.app.InviteRevoke(r.ctx, r.actor, m.ID, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "revoked invite %d\n", id)
+		return nil
+	})
 }
 
 const joinHelp = `Redeems an invite code an owner of a store sent you: you become a viewer
@@ -359,33 +337,21 @@ func runJoin(r *runner, c *invocation) error {
 }
 
 func runMembersAlerts(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	storeRef := storeFlag(fs)
-	pos, err := r.parse(c, fs, 1, 1)
-	if err != nil {
-		return err
-	}
-	var on bool
-	switch pos[0] {
-	case "on":
-		on = true
-	case "off":
-	default:
-		return usagef(c, "say on or off")
-	}
-	m, err := r.resolveStore(*storeRef)
-	if err != nil {
-		return err
-	}
-	if err := r.app.SetStoreAlerts(r.ctx, r.actor, m.ID, on); err != nil {
-		return err
-	}
-	if on {
-		fmt.Fprintf(r.env.Stdout, "alerts of %s reach you on your account's channels (Account screen)\n", cleanName(m.Name))
-	} else {
-		fmt.Fprintf(r.env.Stdout, "alerts of %s no longer reach you; they still show in Stockroom\n", cleanName(m.Name))
-	}
-	return nil
+	return r.storeCommand(c, 1, 1, func(m store.MemberStore, pos []string) error {
+		if pos[0] != "on" && pos[0] != "off" {
+			return usagef(c, "say on or off")
+		}
+		on := pos[0] == "on"
+		if err := r.app.SetStoreAlerts(r.ctx, r.actor, m.ID, on); err != nil {
+			return err
+		}
+		if on {
+			fmt.Fprintf(r.env.Stdout, "alerts of %s reach you on your account's channels (Account screen)\n", cleanName(m.Name))
+		} else {
+			fmt.Fprintf(r.env.Stdout, "alerts of %s no longer reach you; they still show in Stockroom\n", cleanName(m.Name))
+		}
+		return nil
+	})
 }
 
 func onOff(b bool) string {
