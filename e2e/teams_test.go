@@ -4,6 +4,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -101,5 +102,65 @@ func TestTeamInviteRolesAndRemoval(t *testing.T) {
 	// The invite was single use.
 	if r := run(t, s.dial(t, sshtest.NewKey(t)), "join "+code, ""); r.code != 1 {
 		t.Fatalf("a used invite worked again: %s", r)
+	}
+}
+
+// An owner disconnects the shop: its tokens go, syncs and edits stop, the
+// history stays readable; the normal connect flow links it back.
+func TestDisconnectAndReconnect(t *testing.T) {
+	s := startServer(t)
+	key := sshtest.NewKey(t)
+	signUp(t, s, key, "Ada Owner", "")
+	c := s.dial(t, key)
+	rows := connectShop(t, s, c)
+	target := pickRow(t, rows)
+
+	shop := func() (name, status string) {
+		r := run(t, c, "stores --format json", "")
+		var got []struct {
+			Name   string `json:"name"`
+			Status string `json:"status"`
+		}
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &got) != nil || len(got) != 1 {
+			t.Fatalf("stores: %s", r)
+		}
+		return got[0].Name, got[0].Status
+	}
+	status := func() string { _, st := shop(); return st }
+	name, _ := shop()
+	if r := run(t, c, fmt.Sprintf("store disconnect --store %q", name), ""); r.code != 0 {
+		t.Fatalf("store disconnect: %s", r)
+	}
+	if got := status(); got != "disconnected" {
+		t.Fatalf("status after disconnect: %s", got)
+	}
+	var tokens int
+	if err := openDB(t, s, true).QueryRow(`SELECT COUNT(*) FROM stores WHERE access_token IS NOT NULL OR refresh_token IS NOT NULL`).Scan(&tokens); err != nil || tokens != 0 {
+		t.Fatalf("%d stores still hold tokens (%v)", tokens, err)
+	}
+	if got := inventory(t, c); len(got) != len(rows) {
+		t.Fatalf("%d rows readable after disconnect, want %d", len(got), len(rows))
+	}
+	if r := run(t, c, fmt.Sprintf("stock set %s %d", target.SKU, target.Quantity+1), ""); r.code != 1 || !strings.Contains(r.stderr, "disconnected") {
+		t.Fatalf("stock set on a disconnected shop: %s", r)
+	}
+	if r := run(t, c, "sync", ""); r.code != 1 {
+		t.Fatalf("sync of a disconnected shop: %s", r)
+	}
+
+	// Connect again, as the first time: the same shop, connected.
+	tm := openTerm(t, c, "stores", 200, 60)
+	tm.waitFor(t, "disconnected", 10*time.Second)
+	tm.send(t, "c")
+	browserConnect(t, linkOnScreen(t, tm.waitFor(t, "Waiting for Etsy", 10*time.Second)))
+	deadline := time.Now().Add(10 * time.Second)
+	for status() != "connected" {
+		if time.Now().After(deadline) {
+			t.Fatalf("status 10 s after reconnecting: %s", status())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if r := run(t, c, fmt.Sprintf("stock set %s %d", target.SKU, target.Quantity+1), ""); r.code != 0 {
+		t.Fatalf("stock set after reconnecting: %s", r)
 	}
 }
