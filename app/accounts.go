@@ -80,8 +80,15 @@ func ValidateEmail(email string) (string, error) {
 
 // SignUp creates an account for a key that has none.
 func (s *Service) SignUp(ctx context.Context, p SignUpParams) (Actor, error) {
-	if !s.signup {
+	// Admin keys may sign up on a closed server: someone must be first.
+	if !s.signup && !s.IsAdminKey(p.PublicKey) {
 		return Actor{}, ErrSignupClosed
+	}
+	if p.PublicKey == nil {
+		return Actor{}, errors.New("sign-up needs the key that signed in")
+	}
+	if err := CheckKey(p.PublicKey); err != nil {
+		return Actor{}, err
 	}
 	name, err := ValidateName(p.Name)
 	if err != nil {
@@ -187,6 +194,35 @@ func (s *Service) KeyLinkCode(ctx context.Context, a Actor) (IssuedCode, error) 
 	return s.IssueCode(ctx, a, IssueCodeParams{Kind: store.CodeKeyLink})
 }
 
+// AdminInvite issues an invite code: the key that redeems it within 7 days
+// creates an account, even when sign-up is closed.
+func (s *Service) AdminInvite(ctx context.Context, a Actor) (IssuedCode, error) {
+	return s.IssueCode(ctx, a, IssueCodeParams{Kind: store.CodeAccountInvite})
+}
+
+// JoinParams is an invite redeemed by the key of a session.
+type JoinParams struct {
+	Code       string
+	Key        ssh.PublicKey
+	RemoteAddr string
+	Name       string // for a new account; blank: "New seller"
+	Email      string
+	// Actor is the signed-in account of the key, nil for a new person.
+	Actor *Actor
+}
+
+// Join redeems an invite: an account invite creates the key's account; a
+// store invite makes the key's account (created if need be) a member.
+func (s *Service) Join(ctx context.Context, p JoinParams) (Actor, store.Code, error) {
+	kinds := []store.CodeKind{store.CodeAccountInvite, store.CodeStoreInvite}
+	if p.Actor != nil {
+		kinds = []store.CodeKind{store.CodeStoreInvite}
+	}
+	a, c, err := s.RedeemCode(ctx, RedeemParams{Kinds: kinds, Code: p.Code, Key: p.Key, RemoteAddr: p.RemoteAddr,
+		Name: p.Name, Email: p.Email, Actor: p.Actor})
+	return a, c, s.joined(a, c, err, p.Actor != nil)
+}
+
 // ClaimKey redeems a key link code for the key of this session.
 func (s *Service) ClaimKey(ctx context.Context, key ssh.PublicKey, remoteAddr, code string) (Actor, error) {
 	a, _, err := s.RedeemCode(ctx, RedeemParams{Kinds: []store.CodeKind{store.CodeKeyLink}, Code: code, Key: key, RemoteAddr: remoteAddr})
@@ -198,6 +234,14 @@ func (s *Service) KeyRemove(ctx context.Context, a Actor, keyID int64) error {
 	if _, err := s.active(ctx, a); err != nil {
 		return err
 	}
+	removed := ""
+	if keys, err := s.db.KeyList(ctx, a.Account.ID); err == nil {
+		for _, k := range keys {
+			if k.ID == keyID {
+				removed = k.Fingerprint
+			}
+		}
+	}
 	err := s.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.Account.ID, KeyID: keyID})
 	if errors.Is(err, store.ErrLastKey) {
 		return errors.New("this is your only key: link another (keys link) before removing it")
@@ -205,6 +249,7 @@ func (s *Service) KeyRemove(ctx context.Context, a Actor, keyID int64) error {
 	if err != nil {
 		return err
 	}
+	s.security(ctx, "key removed", a.who(), "removed_key", removed)
 	// Open sessions of the removed key end.
 	s.accessChanged(a.Account.ID, 0)
 	s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: a.Account.ID})

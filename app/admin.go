@@ -31,6 +31,7 @@ type AdminView struct {
 // not admin in sessions of its other keys.
 func (s *Service) admin(ctx context.Context, a Actor) error {
 	if !s.admins[a.Fingerprint] {
+		s.securityLimited(ctx, "admin action refused", a.who())
 		return ErrNotAdmin
 	}
 	acct, err := s.db.AccountGetByFingerprint(ctx, a.Fingerprint)
@@ -108,9 +109,13 @@ func (s *Service) AdminSetDisabled(ctx context.Context, a Actor, accountID int64
 	if err := s.db.AccountSetDisabled(ctx, accountID, disabled); err != nil {
 		return err
 	}
+	event := "account enabled"
+	if disabled {
+		event = "account disabled"
+	}
+	s.security(ctx, event, a.who(), "target", accountID, "admin", true)
 	s.accessChanged(accountID, 0)
 	s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: accountID})
-	s.security(ctx, map[bool]string{true: "admin: account disabled", false: "admin: account enabled"}[disabled], a.who(), "target", accountID)
 	return nil
 }
 
@@ -123,9 +128,6 @@ func (s *Service) AdminSyncStore(ctx context.Context, a Actor, storeID int64) er
 	if err != nil {
 		return err
 	}
-	if err := s.jobs.EnqueueSync(ctx, storeID, manualSyncKind(st), store.TriggerManual); err != nil {
-		return err
-	}
-	s.security(ctx, "admin: store sync asked", a.who(), "store", storeID)
-	return nil
+	s.security(ctx, "admin synced a store", a.who(), "store", storeID, "admin", true)
+	return s.jobs.EnqueueSync(ctx, storeID, manualSyncKind(st), store.TriggerManual)
 }

@@ -15,7 +15,7 @@ func (s *Service) AdminAccounts(ctx context.Context, a Actor) ([]store.Account, 
 	if err != nil {
 		return nil, err
 	}
-	s.security(ctx, "admin: accounts listed", a.who())
+	s.security(ctx, "admin listed accounts", a.who(), "admin", true)
 	return v.Accounts, nil
 }
 
@@ -25,7 +25,7 @@ func (s *Service) AdminStores(ctx context.Context, a Actor) ([]AdminStore, error
 	if err != nil {
 		return nil, err
 	}
-	s.security(ctx, "admin: stores listed", a.who())
+	s.security(ctx, "admin listed stores", a.who(), "admin", true)
 	return v.Stores, nil
 }
 
@@ -42,6 +42,6 @@ func (s *Service) AdminMembers(ctx context.Context, a Actor, storeID int64) (sto
 	if err != nil {
 		return st, nil, err
 	}
-	s.security(ctx, "admin: store members listed", a.who(), "store", storeID)
+	s.security(ctx, "admin listed a store's members", a.who(), "store", storeID, "admin", true)
 	return st, ms, nil
 }

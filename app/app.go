@@ -17,6 +17,7 @@ import (
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/internal/ratelimit"
+	"github.com/stockroom/stockroom/internal/seclog"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -24,7 +25,7 @@ import (
 // *store.StaleError) pass through wrapped.
 var (
 	ErrUnknownKey   = errors.New("this SSH key has no Stockroom account")
-	ErrSignupClosed = errors.New("sign-up is closed on this server: ask an admin to add your key")
+	ErrSignupClosed = errors.New("sign-up is closed on this server: ask its admin for an invite code")
 	ErrDisabled     = errors.New("this account is disabled")
 	ErrViewer       = errors.New("viewers can read this store but not change it")
 	ErrNotAdmin     = errors.New("only admins can do that")
@@ -113,9 +114,9 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	// Rate limits of code redemptions and of the log lines an attacker
-	// can cause.
-	redeemKey, redeemIP, secLimit *ratelimit.Limiter
+	// Rate limits of code redemptions.
+	redeemKey, redeemIP *ratelimit.Limiter
+	sec                 *seclog.Logger
 }
 
 func New(cfg Config) *Service {
@@ -131,7 +132,7 @@ func New(cfg Config) *Service {
 	s := &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels,
 		demo: cfg.Demo, signup: cfg.SignupOpen, admins: cfg.AdminFingerprints, log: cfg.Logger, now: cfg.Now}
 	s.redeemKey, s.redeemIP = codeLimiters(cfg.Now)
-	s.secLimit = newSecurityLimiter(cfg.Now)
+	s.sec = seclog.New(cfg.Logger, cfg.Now)
 	return s
 }
 

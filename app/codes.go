@@ -15,6 +15,7 @@ import (
 
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/internal/ratelimit"
+	"github.com/stockroom/stockroom/internal/seclog"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -153,7 +154,7 @@ func (s *Service) RedeemCode(ctx context.Context, p RedeemParams) (Actor, store.
 	if p.Key != nil {
 		fp = ssh.FingerprintSHA256(p.Key)
 	}
-	w := who{Fingerprint: fp, Remote: p.RemoteAddr}
+	w := seclog.Who{Fingerprint: fp, Remote: p.RemoteAddr}
 	if p.Actor != nil {
 		w = p.Actor.who()
 	}
@@ -198,6 +199,15 @@ func (s *Service) RedeemCode(ctx context.Context, p RedeemParams) (Actor, store.
 	actor.Account.IsAdmin = s.admins[actor.Fingerprint]
 	s.security(ctx, "code redeemed", actor.who(), "code_id", r.Code.ID, "kind", string(r.Code.Kind),
 		"issuer", r.Code.AccountID, "store", r.Code.StoreID, "role", string(r.Code.Role))
+	switch r.Code.Kind {
+	case store.CodeKeyLink:
+		s.security(ctx, "key linked", actor.who(), "code_id", r.Code.ID)
+	case store.CodeAccountInvite:
+		s.security(ctx, "account created", actor.who(), "invited_by", r.Code.AccountID)
+	case store.CodeStoreInvite:
+		s.security(ctx, "member joined", actor.who(), "store", r.Code.StoreID, "role", string(r.Code.Role),
+			"invited_by", r.Code.AccountID)
+	}
 	s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: r.Code.AccountID})
 	if r.Account.ID != r.Code.AccountID {
 		s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: r.Account.ID})
@@ -266,7 +276,7 @@ func (s *Service) RevokeCode(ctx context.Context, a Actor, id int64) error {
 		return err
 	}
 	issuer := a.Account.ID
-	if s.admin(ctx, a) == nil {
+	if s.admins[a.Fingerprint] && s.admin(ctx, a) == nil {
 		issuer = 0
 	}
 	c, err := s.db.CodeRevoke(ctx, &store.CodeRevokeParams{ID: id, AccountID: issuer, Now: s.now()})

@@ -141,3 +141,41 @@ func TestCodeRevokeAndList(t *testing.T) {
 		t.Fatalf("a seller issued an account invite: %v", err)
 	}
 }
+
+func TestClosedSignupAdminKeysAndInvites(t *testing.T) {
+	adminKey := edKey(t)
+	e := newIdentityEnv(t, false, adminKey)
+	ctx := t.Context()
+	if _, err := e.svc.SignUp(ctx, app.SignUpParams{Name: "Mallory", PublicKey: edKey(t)}); !errors.Is(err, app.ErrSignupClosed) {
+		t.Fatalf("a stranger signed up on a closed server: %v", err)
+	}
+	admin := e.signUp(t, "Root", adminKey)
+	if !admin.Account.IsAdmin {
+		t.Fatal("the admin key's session is not admin")
+	}
+	invite, err := e.svc.AdminInvite(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !invite.Code.ExpiresAt.Equal(e.now.Add(7 * 24 * time.Hour)) {
+		t.Fatalf("invite expires %v", invite.Code.ExpiresAt)
+	}
+	dora, _, err := e.svc.Join(ctx, app.JoinParams{Code: invite.Plain, Key: edKey(t), Name: "Dora", RemoteAddr: "192.0.2.5:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dora.Account.Name != "Dora" || dora.Account.IsAdmin {
+		t.Fatalf("invited account %+v", dora.Account)
+	}
+	if _, err := e.svc.AdminInvite(ctx, dora); !errors.Is(err, app.ErrNotAdmin) {
+		t.Fatalf("a seller invited: %v", err)
+	}
+	// A key link code is not an invite.
+	link, err := e.svc.KeyLinkCode(ctx, dora)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.Join(ctx, app.JoinParams{Code: link.Plain, Key: edKey(t), Name: "Eve"}); !errors.Is(err, app.ErrBadCode) {
+		t.Fatalf("a link code joined as an invite: %v", err)
+	}
+}

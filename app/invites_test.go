@@ -6,9 +6,33 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
 )
+
+// member is a signed-up person and the key their sessions sign with.
+type member struct {
+	app.Actor
+	key ssh.PublicKey
+}
+
+func (e *identityEnv) person(t *testing.T, name string) member {
+	t.Helper()
+	k := edKey(t)
+	return member{Actor: e.signUp(t, name, k), key: k}
+}
+
+// join redeems a store invite from a session of m, and returns the store.
+func (e *identityEnv) join(t *testing.T, m member, code string) (store.MemberStore, error) {
+	t.Helper()
+	_, c, err := e.svc.Join(t.Context(), app.JoinParams{Code: code, Key: m.key, Actor: &m.Actor})
+	if err != nil {
+		return store.MemberStore{}, err
+	}
+	return e.svc.Store(t.Context(), m.Actor, c.StoreID)
+}
 
 // inviteShop is Ada's shop on a service with a settable clock.
 func inviteShop(t *testing.T) (*identityEnv, app.Actor, store.Store) {
@@ -26,7 +50,7 @@ func inviteShop(t *testing.T) (*identityEnv, app.Actor, store.Store) {
 func TestInviteJoinAndSignUp(t *testing.T) {
 	e, ada, st := inviteShop(t)
 	ctx := t.Context()
-	bob := e.signUp(t, "Bob", edKey(t))
+	bob := e.person(t, "Bob")
 
 	code, err := e.svc.Invite(ctx, ada, st.ID, store.RoleViewer)
 	if err != nil {
@@ -38,7 +62,7 @@ func TestInviteJoinAndSignUp(t *testing.T) {
 	if strings.Contains(e.log.String(), code.Plain) {
 		t.Fatal("the code reached the log")
 	}
-	joined, err := e.svc.Join(ctx, bob, code.Plain)
+	joined, err := e.join(t, bob, code.Plain)
 	if err != nil {
 		t.Fatalf("join: %v", err)
 	}
@@ -52,11 +76,12 @@ func TestInviteJoinAndSignUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, m, err := e.svc.SignUpWithInvite(ctx, app.SignUpParams{Name: "Cat", Email: "cat@example.com", PublicKey: cat}, code2.Plain)
+	a, c, err := e.svc.Join(ctx, app.JoinParams{Code: code2.Plain, Key: cat, Name: "Cat", Email: "cat@example.com"})
 	if err != nil {
 		t.Fatalf("sign up with invite: %v", err)
 	}
-	if a.Account.Name != "Cat" || m.ID != st.ID || m.Role != store.RoleManager {
+	m, err := e.svc.Store(ctx, a, c.StoreID)
+	if err != nil || a.Account.Name != "Cat" || m.ID != st.ID || m.Role != store.RoleManager {
 		t.Fatalf("signed up %+v in %+v", a.Account, m)
 	}
 	members, err := e.svc.Members(ctx, ada, st.ID)
@@ -75,13 +100,13 @@ func TestInviteJoinAndSignUp(t *testing.T) {
 func TestInviteExpiredReusedRevoked(t *testing.T) {
 	e, ada, st := inviteShop(t)
 	ctx := t.Context()
-	bob, cat, dan := e.signUp(t, "Bob", edKey(t)), e.signUp(t, "Cat", edKey(t)), e.signUp(t, "Dan", edKey(t))
+	bob, cat, dan := e.person(t, "Bob"), e.person(t, "Cat"), e.person(t, "Dan")
 
 	used, _ := e.svc.Invite(ctx, ada, st.ID, store.RoleViewer)
-	if _, err := e.svc.Join(ctx, bob, used.Plain); err != nil {
+	if _, err := e.join(t, bob, used.Plain); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Join(ctx, cat, used.Plain); !errors.Is(err, app.ErrBadCode) {
+	if _, err := e.join(t, cat, used.Plain); !errors.Is(err, app.ErrBadCode) {
 		t.Fatalf("reused code: %v", err)
 	}
 
@@ -89,7 +114,7 @@ func TestInviteExpiredReusedRevoked(t *testing.T) {
 	if err := e.svc.InviteRevoke(ctx, ada, st.ID, revoked.Code.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Join(ctx, cat, revoked.Plain); !errors.Is(err, app.ErrBadCode) {
+	if _, err := e.join(t, cat, revoked.Plain); !errors.Is(err, app.ErrBadCode) {
 		t.Fatalf("revoked code: %v", err)
 	}
 	if err := e.svc.InviteRevoke(ctx, ada, st.ID, used.Code.ID); err == nil || !strings.Contains(err.Error(), "already used") {
@@ -98,10 +123,10 @@ func TestInviteExpiredReusedRevoked(t *testing.T) {
 
 	expired, _ := e.svc.Invite(ctx, ada, st.ID, store.RoleViewer)
 	e.now = e.now.Add(7*24*time.Hour + time.Second)
-	if _, err := e.svc.Join(ctx, dan, expired.Plain); !errors.Is(err, app.ErrBadCode) {
+	if _, err := e.join(t, dan, expired.Plain); !errors.Is(err, app.ErrBadCode) {
 		t.Fatalf("expired code: %v", err)
 	}
-	for _, who := range []app.Actor{cat, dan} {
+	for _, who := range []app.Actor{cat.Actor, dan.Actor} {
 		if _, err := e.svc.Store(ctx, who, st.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("%s got in with a bad code: %v", who.Account.Name, err)
 		}
@@ -116,28 +141,28 @@ func TestInviteExpiredReusedRevoked(t *testing.T) {
 func TestInviteRules(t *testing.T) {
 	e, ada, st := inviteShop(t)
 	ctx := t.Context()
-	bob := e.signUp(t, "Bob", edKey(t))
+	bob := e.person(t, "Bob")
 	code, _ := e.svc.Invite(ctx, ada, st.ID, store.RoleManager)
-	if _, err := e.svc.Join(ctx, bob, code.Plain); err != nil {
+	if _, err := e.join(t, bob, code.Plain); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Invite(ctx, bob, st.ID, store.RoleViewer); !errors.Is(err, app.ErrNotOwner) || !strings.Contains(err.Error(), "you are a manager") {
+	if _, err := e.svc.Invite(ctx, bob.Actor, st.ID, store.RoleViewer); !errors.Is(err, app.ErrNotOwner) || !strings.Contains(err.Error(), "you are a manager") {
 		t.Fatalf("a manager inviting: %v", err)
 	}
-	if _, err := e.svc.Invites(ctx, bob, st.ID, false); !errors.Is(err, app.ErrNotOwner) {
+	if _, err := e.svc.Invites(ctx, bob.Actor, st.ID, false); !errors.Is(err, app.ErrNotOwner) {
 		t.Fatalf("a manager listing invites: %v", err)
 	}
 	if _, err := e.svc.Invite(ctx, ada, st.ID, store.RoleOwner); err == nil {
 		t.Fatal("an invite made an owner")
 	}
 	again, _ := e.svc.Invite(ctx, ada, st.ID, store.RoleViewer)
-	if _, err := e.svc.Join(ctx, bob, again.Plain); err == nil || !strings.Contains(err.Error(), "already a member") {
+	if _, err := e.join(t, bob, again.Plain); err == nil || !strings.Contains(err.Error(), "already a member") {
 		t.Fatalf("joining twice: %v", err)
 	}
 	if open, _ := e.svc.Invites(ctx, ada, st.ID, false); len(open) != 1 || open[0].ID != again.Code.ID {
 		t.Fatalf("the second code should still be open: %+v", open)
 	}
-	if err := e.svc.InviteRevoke(ctx, bob, st.ID, again.Code.ID); !errors.Is(err, app.ErrNotOwner) {
+	if err := e.svc.InviteRevoke(ctx, bob.Actor, st.ID, again.Code.ID); !errors.Is(err, app.ErrNotOwner) {
 		t.Fatalf("a manager revoking: %v", err)
 	}
 	if err := e.svc.InviteRevoke(ctx, ada, st.ID, again.Code.ID+100); err == nil {
@@ -147,15 +172,15 @@ func TestInviteRules(t *testing.T) {
 
 // An owner's invite lets a new person in even when sign-up is closed, as
 // every code does; without a code a closed server stays closed.
-func TestSignUpWithInviteClosedServer(t *testing.T) {
+func TestJoinWithStoreInviteClosedServer(t *testing.T) {
 	e, ada, st := inviteShop(t)
 	code, _ := e.svc.Invite(t.Context(), ada, st.ID, store.RoleViewer)
 	closed := app.New(app.Config{Store: e.db, Now: func() time.Time { return e.now }})
 	if _, err := closed.SignUp(t.Context(), app.SignUpParams{Name: "Eve", PublicKey: edKey(t)}); !errors.Is(err, app.ErrSignupClosed) {
 		t.Fatalf("sign-up without a code on a closed server: %v", err)
 	}
-	a, m, err := closed.SignUpWithInvite(t.Context(), app.SignUpParams{PublicKey: edKey(t)}, code.Plain)
-	if err != nil || m.ID != st.ID || a.Account.Name != "New seller" {
-		t.Fatalf("sign-up with an invite on a closed server: %+v %+v %v", a.Account, m, err)
+	a, c, err := closed.Join(t.Context(), app.JoinParams{Code: code.Plain, Key: edKey(t)})
+	if err != nil || c.StoreID != st.ID || a.Account.Name != "New seller" {
+		t.Fatalf("join with an invite on a closed server: %+v %+v %v", a.Account, c, err)
 	}
 }

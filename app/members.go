@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/crypto/ssh"
-
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
@@ -189,6 +187,23 @@ func (s *Service) Disconnect(ctx context.Context, a Actor, storeID int64) error 
 	return nil
 }
 
+// ErrAlreadyMember is a signed-in account redeeming an invite to a store
+// it is in; the code stays unused.
+var ErrAlreadyMember = errors.New("you are already a member of that store: the code is still unused")
+
+// joined finishes a redeemed invite: a store's new member reaches the
+// sessions that list its members, and a signed-in account's only possible
+// conflict, the membership, is named as such.
+func (s *Service) joined(a Actor, c store.Code, err error, signedIn bool) error {
+	if errors.Is(err, ErrKeyHasAccount) && signedIn {
+		return ErrAlreadyMember
+	}
+	if err == nil && c.Kind == store.CodeStoreInvite {
+		s.hub.Publish(hub.Event{Kind: hub.MembersChanged, StoreID: c.StoreID, AccountID: a.Account.ID})
+	}
+	return err
+}
+
 // Invite issues a one-time code that makes its redeemer a viewer or a
 // manager of the store (owners only). It works once, for StoreInviteTTL,
 // and only its hash is kept: the code is shown this once.
@@ -235,60 +250,6 @@ func (s *Service) InviteRevoke(ctx context.Context, a Actor, storeID, codeID int
 	s.security(ctx, "code revoked", a.who(), "code_id", c.ID, "kind", string(c.Kind), "issuer", c.AccountID, "store", storeID)
 	s.hub.Publish(hub.Event{Kind: hub.MembersChanged, StoreID: storeID})
 	return nil
-}
-
-// Join redeems a store invite for the actor's account, signed in with the
-// key of this session, and returns the store joined.
-func (s *Service) Join(ctx context.Context, a Actor, code string) (store.MemberStore, error) {
-	if _, err := s.active(ctx, a); err != nil {
-		return store.MemberStore{}, err
-	}
-	key, err := s.sessionKey(ctx, a)
-	if err != nil {
-		return store.MemberStore{}, err
-	}
-	_, c, err := s.RedeemCode(ctx, RedeemParams{Kinds: []store.CodeKind{store.CodeStoreInvite}, Code: code, Key: key,
-		RemoteAddr: a.RemoteAddr, Actor: &a})
-	if errors.Is(err, ErrKeyHasAccount) {
-		// For a signed-in account the only conflict is the membership.
-		return store.MemberStore{}, errors.New("you are already a member of that store: the code is still unused")
-	}
-	if err != nil {
-		return store.MemberStore{}, err
-	}
-	s.hub.Publish(hub.Event{Kind: hub.MembersChanged, StoreID: c.StoreID, AccountID: a.Account.ID})
-	return s.db.StoreGetForAccount(ctx, a.Account.ID, c.StoreID)
-}
-
-// sessionKey is the public key the actor's session signed in with.
-func (s *Service) sessionKey(ctx context.Context, a Actor) (ssh.PublicKey, error) {
-	keys, err := s.db.KeyList(ctx, a.Account.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range keys {
-		if k.Fingerprint == a.Fingerprint {
-			pk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(k.PublicKey))
-			return pk, err
-		}
-	}
-	return nil, ErrUnknownKey
-}
-
-// SignUpWithInvite creates an account for a new key and makes it a member
-// of the store the invite names, in one step: the account exists only if
-// the code was good. As with every code, it works when sign-up is closed:
-// the store's owner vouches for the person. A blank name becomes "New
-// seller", changed later on the Account screen.
-func (s *Service) SignUpWithInvite(ctx context.Context, p SignUpParams, code string) (Actor, store.MemberStore, error) {
-	a, c, err := s.RedeemCode(ctx, RedeemParams{Kinds: []store.CodeKind{store.CodeStoreInvite}, Code: code, Key: p.PublicKey,
-		RemoteAddr: p.RemoteAddr, Name: p.Name, Email: p.Email})
-	if err != nil {
-		return Actor{}, store.MemberStore{}, err
-	}
-	s.hub.Publish(hub.Event{Kind: hub.MembersChanged, StoreID: c.StoreID, AccountID: a.Account.ID})
-	m, err := s.db.StoreGetForAccount(ctx, a.Account.ID, c.StoreID)
-	return a, m, err
 }
 
 // SetStoreAlerts chooses whether the store's low-stock alerts reach the

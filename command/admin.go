@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 )
@@ -23,7 +22,7 @@ func adminCommand() *command {
 		{name: "members", args: "<store-id> [--format table|csv|json]", summary: "list a store's members", run: runAdminMembers},
 		{name: "disable", args: "<account-id>", summary: "disable an account: its sessions end, its keys are refused", run: runAdminDisable},
 		{name: "enable", args: "<account-id>", summary: "enable a disabled account", run: runAdminEnable},
-		{name: "invite", summary: "print a one-time code that lets a person sign up (7 days, once), even with sign-up closed", run: runAdminInvite},
+		{name: "invite", summary: "print a one-time code (7 days) that lets a person sign up, even when sign-up is closed", run: runAdminInvite},
 	}}
 }
 
@@ -169,21 +168,6 @@ func runAdminSetDisabled(r *runner, c *invocation, disabled bool) error {
 		verb = "disabled"
 	}
 	fmt.Fprintf(r.env.Stdout, "%s account %d\n", verb, id)
-	return nil
-}
-
-func runAdminInvite(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	code, err := r.app.IssueCode(r.ctx, r.actor, app.IssueCodeParams{Kind: store.CodeAccountInvite})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(r.env.Stdout, code.Plain)
-	r.notef("invite %d works once until %s: the person connects with a terminal and enters it on the sign-up screen.",
-		code.Code.ID, shortTime(code.Code.ExpiresAt))
 	return nil
 }
 

@@ -47,7 +47,8 @@ func root() *command {
 			{name: "revoke", args: "<invite-id> [--store S]", summary: "end an invite before it is used (owners)", run: runMembersRevoke},
 		}},
 		adminCommand(),
-		{name: "join", args: "<code> [--name N] [--email E]", summary: "join a store with an invite code", help: joinHelp, run: runJoin},
+		{name: "join", args: "<code> [--name NAME] [--email EMAIL]", summary: "redeem an invite: a new key gets an account (works when sign-up is closed)",
+			help: joinHelp, run: runJoin},
 		{name: "store", summary: "act on one store", subs: []*command{
 			{name: "disconnect", args: "[--store S]", summary: "unlink the shop from Etsy, keeping its history (owners)", run: runStoreDisconnect},
 		}},
@@ -60,6 +61,10 @@ func root() *command {
 		}},
 	}}
 }
+
+const joinHelp = `Run with the key that is to get the account, e.g.
+  ssh -i ~/.ssh/id_ed25519 THIS_SERVER join 7KQ4-M2XW-9HBT-Z3PV --name "Dora"
+An invite works once; the name can be changed later on the Account screen.`
 
 const keysLinkHelp = `A key joins an account only by proving it holds its private half: this
 prints a code, and the new key, signing in, redeems it once within 10

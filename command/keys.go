@@ -8,6 +8,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/safetext"
+	"github.com/stockroom/stockroom/store"
 )
 
 type keyJSON struct {
@@ -120,4 +121,43 @@ func runKeysRemove(r *runner, c *invocation) error {
 		}
 	}
 	return fmt.Errorf("you have no key %q: keys list shows them", ref)
+}
+
+func runJoin(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	name := fs.String("name", "", "your display name (default \"New seller\")")
+	email := fs.String("email", "", "your email, for low-stock alerts")
+	pos, err := r.parse(c, fs, 1, 1)
+	if err != nil {
+		return err
+	}
+	p := app.JoinParams{Code: pos[0], Key: r.env.PublicKey, RemoteAddr: r.env.RemoteAddr, Name: *name, Email: *email}
+	if r.actor.Account.ID != 0 {
+		p.Actor = &r.actor
+	}
+	a, code, err := r.app.Join(r.ctx, p)
+	if err != nil {
+		return err
+	}
+	if code.Kind == store.CodeStoreInvite {
+		fmt.Fprintf(r.env.Stdout, "%s joined store %d as %s\n", safetext.Line(a.Account.Name, 64), code.StoreID, code.Role)
+		return nil
+	}
+	fmt.Fprintf(r.env.Stdout, "account %d created for %s; connect with a terminal to continue\n", a.Account.ID, safetext.Line(a.Account.Name, 64))
+	return nil
+}
+
+func runAdminInvite(r *runner, c *invocation) error {
+	if _, err := r.parse(c, c.flags(r), 0, 0); err != nil {
+		return err
+	}
+	code, err := r.app.AdminInvite(r.ctx, r.actor)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(r.env.Stdout, code.Plain)
+	r.notef("The invited person runs, with their key, within 7 days and once:")
+	r.notef("  ssh THIS_SERVER join %s --name \"Their name\"", code.Plain)
+	r.notef("or connects with a terminal and enters the code on the sign-up screen.")
+	return nil
 }

@@ -304,38 +304,6 @@ func runMembersRevoke(r *runner, c *invocation) error {
 	})
 }
 
-const joinHelp = `Redeems an invite code an owner of a store sent you: you become a viewer
-or a manager of that store. A key without an account here gets one as it
-joins (named by --name, else "New seller"; change it on the Account screen).`
-
-func runJoin(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	name := fs.String("name", "", "your name, for a key without an account")
-	email := fs.String("email", "", "your email for alerts, for a key without an account")
-	pos, err := r.parse(c, fs, 1, 1)
-	if err != nil {
-		return err
-	}
-	if r.actor.Account.ID == 0 {
-		_, m, err := r.app.SignUpWithInvite(r.ctx, app.SignUpParams{Name: *name, Email: *email, PublicKey: r.env.PublicKey,
-			RemoteAddr: r.env.RemoteAddr}, pos[0])
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(r.env.Stdout, "this key now has an account and joined %s as %s\n", cleanName(m.Name), article(m.Role))
-		return nil
-	}
-	if *name != "" || *email != "" {
-		return usagef(c, "--name and --email are for a key without an account: yours is set on the Account screen")
-	}
-	m, err := r.app.Join(r.ctx, r.actor, pos[0])
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(r.env.Stdout, "you joined %s as %s\n", cleanName(m.Name), article(m.Role))
-	return nil
-}
-
 func runMembersAlerts(r *runner, c *invocation) error {
 	return r.storeCommand(c, 1, 1, func(m store.MemberStore, pos []string) error {
 		if pos[0] != "on" && pos[0] != "off" {

@@ -27,13 +27,17 @@ func TestUnknownKeyRefusedWhenSignupClosed(t *testing.T) {
 			t.Fatalf("got %s; want exit 1 and %q on stderr", r, msg)
 		}
 	})
+	// A terminal gets the sign-up screen, which takes only an invite or
+	// link code: without one nothing is created.
 	t.Run("terminal", func(t *testing.T) {
 		tm := openTerm(t, s.dial(t, stranger), "", 100, 30)
-		if code := tm.exitCode(t, 10*time.Second); code != 1 {
-			t.Fatalf("exit %d, want 1; screen:\n%s", code, tm.Screen())
-		}
-		if sc := tm.Screen(); !strings.Contains(sc, msg) || strings.Contains(sc, "Welcome to Stockroom") {
-			t.Fatalf("screen:\n%s", sc)
+		tm.waitFor(t, "Sign-up is closed on this server", 10*time.Second)
+		tm.send(t, "Mallory", "\r", "\r", "\r")
+		tm.waitFor(t, "enter a code", 10*time.Second)
+		tm.send(t, "\x03")
+		tm.exitCode(t, 10*time.Second)
+		if r := run(t, s.dial(t, stranger), "whoami", ""); r.code != 1 || !strings.Contains(r.stderr, msg) {
+			t.Fatalf("after the closed sign-up screen: %s", r)
 		}
 	})
 }

@@ -54,6 +54,24 @@ func who(t *testing.T, s *server, key gossh.Signer) (whoami, result) {
 
 var codePattern = regexp.MustCompile(`[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`)
 
+// securityLogged checks the server logged each event as a security event
+// and no code in any form.
+func securityLogged(t *testing.T, s *server, events []string, codes ...string) {
+	t.Helper()
+	logs := s.logs.String()
+	for _, e := range events {
+		if !strings.Contains(logs, `"security":"`+e+`"`) {
+			t.Errorf("no %q security event in the log", e)
+		}
+	}
+	upper := strings.ToUpper(logs)
+	for _, c := range codes {
+		if strings.Contains(upper, c) || strings.Contains(upper, strings.ReplaceAll(c, "-", "")) {
+			t.Errorf("code %s reached the log", c)
+		}
+	}
+}
+
 // A seller who knows someone's public key (it is public) tries every way
 // the product offers to attach it to their own account without the private
 // half. The key's owner must not land in the squatter's account on their
@@ -109,9 +127,11 @@ func TestKeyLinkWithCode(t *testing.T) {
 	signUp(t, s, ada, "Ada", "")
 	owner, _ := who(t, s, ada)
 
+	var codes []string
 	for _, k := range []gossh.Signer{laptop, adminKey} {
 		r := runAs(t, s, ada, "keys link", "")
 		code := codePattern.FindString(r.stdout)
+		codes = append(codes, code)
 		if r.code != 0 || code == "" {
 			t.Fatalf("keys link: %s", r)
 		}
@@ -146,6 +166,7 @@ func TestKeyLinkWithCode(t *testing.T) {
 	if got.Admin {
 		t.Fatalf("Ada's own key became admin by linking an admin key: %+v", got)
 	}
+	securityLogged(t, s, []string{"code issued", "key linked", "code redemption failed"}, append(codes, code)...)
 }
 
 // link attaches a fresh key to the account of key, the way a seller does.
@@ -175,6 +196,7 @@ func TestRemovedKeyClosesSession(t *testing.T) {
 	if r := runAs(t, s, ada, "keys remove "+fp, ""); r.code != 0 {
 		t.Fatalf("keys remove: %s", r)
 	}
+	defer securityLogged(t, s, []string{"key removed"})
 	removed := time.Now()
 	code := tm.exitCode(t, 2*time.Second)
 	if took := time.Since(removed); took > 2*time.Second {
@@ -186,4 +208,51 @@ func TestRemovedKeyClosesSession(t *testing.T) {
 	if r := runAs(t, s, stolen, "whoami", ""); r.code == 0 {
 		t.Fatalf("the removed key still signs in: %s", r)
 	}
+}
+
+// A server with sign-up closed still gets accounts: admin keys sign up,
+// and an admin invites people with one-time codes.
+func TestClosedServerGetsAccounts(t *testing.T) {
+	adminKey := sshtest.NewKey(t)
+	s := startServer(t, "--signup", "closed", "--admin-keys", authorized(adminKey))
+	signUp(t, s, adminKey, "Root", "")
+	if got, r := who(t, s, adminKey); r.code != 0 || !got.Admin {
+		t.Fatalf("the admin after signing up: %+v, %s", got, r)
+	}
+
+	r := runAs(t, s, adminKey, "admin invite", "")
+	code := codePattern.FindString(r.stdout)
+	if r.code != 0 || code == "" {
+		t.Fatalf("admin invite: %s", r)
+	}
+	dora := sshtest.NewKey(t)
+	if r := runAs(t, s, dora, "join "+code+" --name Dora", ""); r.code != 0 {
+		t.Fatalf("join: %s", r)
+	}
+	if got, r := who(t, s, dora); r.code != 0 || got.Name != "Dora" || got.Admin {
+		t.Fatalf("Dora after joining: %+v, %s", got, r)
+	}
+	if r := runAs(t, s, sshtest.NewKey(t), "join "+code, ""); r.code == 0 {
+		t.Fatalf("an invite worked twice: %s", r)
+	}
+	// A seller cannot invite.
+	if r := runAs(t, s, dora, "admin invite", ""); r.code == 0 || strings.Contains(r.stdout, "-") {
+		t.Fatalf("a seller invited: %s", r)
+	}
+
+	// On the sign-up screen of the closed server, the code field.
+	code = codePattern.FindString(runAs(t, s, adminKey, "admin invite", "").stdout)
+	eve := sshtest.NewKey(t)
+	tm := openTerm(t, s.dial(t, eve), "", 120, 40)
+	tm.waitFor(t, "Sign-up is closed", 10*time.Second)
+	tm.send(t, "Eve", "\t", "\t", code, "\r")
+	tm.waitFor(t, tabBar, 10*time.Second)
+	if got, _ := who(t, s, eve); got.Name != "Eve" {
+		t.Fatalf("Eve after the sign-up screen: %+v", got)
+	}
+	// Without a code a stranger still gets nothing.
+	if r := runAs(t, s, sshtest.NewKey(t), "whoami", ""); r.code == 0 {
+		t.Fatalf("a stranger got in: %s", r)
+	}
+	securityLogged(t, s, []string{"account created", "code issued", "code redeemed", "login refused"}, code)
 }

@@ -16,6 +16,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/internal/seclog"
 )
 
 // middleware is the whole chain. Wish composes it so that the LAST listed
@@ -61,6 +62,15 @@ type session struct {
 // receives a *session, so a miss is a wiring bug, caught by recoverPanics.
 func stateOf(sess ssh.Session) *session {
 	return sess.(*session)
+}
+
+// refuseLogin refuses a session for who it is (no key, an unknown key, a
+// disabled account) and records it as a security event, rate-limited per
+// address so a flood of attempts does not flood the log.
+func (s *Server) refuseLogin(ss *session, outcome, msg string) {
+	s.sec.Limited(ss.ctx, "login refused", seclog.Who{Fingerprint: ss.fingerprint, Remote: ss.RemoteAddr().String()},
+		"reason", outcome)
+	ss.refuse(1, outcome, msg)
 }
 
 // refuse tells the person why, on stderr, and ends the session.
@@ -190,9 +200,10 @@ func (s *Server) lifetime(next ssh.Handler) ssh.Handler {
 
 // Messages for keys and accounts that may not come in.
 const (
-	msgSignupClosed = "this key is not registered; sign-up is closed"
-	msgUnknownKey   = "unknown key: connect interactively once to sign up"
-	msgDisabled     = "this Stockroom account is disabled; ask the server's admin to enable it"
+	msgSignupClosed = "this key is not registered; sign-up is closed: with an invite code run join CODE, " +
+		"or connect with a terminal and enter it"
+	msgUnknownKey = "unknown key: connect interactively once to sign up, or redeem a code (keys claim CODE, join CODE)"
+	msgDisabled   = "this Stockroom account is disabled; ask the server's admin to enable it"
 )
 
 func (s *Server) identify(next ssh.Handler) ssh.Handler {
@@ -201,7 +212,7 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 		// The key that signed, read after the handshake: never the user
 		// name, never anything the auth callback saw.
 		if ss.fingerprint == "" {
-			ss.refuse(1, "refused: no public key", "Stockroom accepts SSH keys only.")
+			s.refuseLogin(ss, "refused: no public key", "Stockroom accepts SSH keys only.")
 			return
 		}
 		_, _, pty := ss.Pty()
@@ -211,19 +222,21 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 			actor.RemoteAddr = ss.RemoteAddr().String()
 			ss.actor = &actor
 		case errors.Is(err, app.ErrUnknownKey):
+			// A terminal gets the sign-up screen, which on a closed server
+			// takes only a code; a command only when it redeems one. What
+			// a code grants is checked where it is redeemed.
 			redeem := !pty && s.cfg.ForUnknownKey != nil && s.cfg.ForUnknownKey(ss.Command())
 			switch {
-			case redeem:
-				// A code proves what the key may do: checked by the command.
+			case pty || redeem:
 			case !s.cfg.Accounts.SignupOpen():
-				ss.refuse(1, "refused: unknown key, sign-up closed", msgSignupClosed)
+				s.refuseLogin(ss, "refused: unknown key, sign-up closed", msgSignupClosed)
 				return
-			case !pty:
-				ss.refuse(1, "refused: unknown key running a command", msgUnknownKey)
+			default:
+				s.refuseLogin(ss, "refused: unknown key running a command", msgUnknownKey)
 				return
 			}
 		case errors.Is(err, app.ErrDisabled):
-			ss.refuse(1, "refused: account disabled", msgDisabled)
+			s.refuseLogin(ss, "refused: account disabled", msgDisabled)
 			return
 		default:
 			s.log.Error("ssh identify", "key", ss.fingerprint, "err", err)

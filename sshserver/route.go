@@ -15,8 +15,9 @@ import (
 
 // route sends `ssh host` (a PTY, no command) to the TUI, `ssh -t host
 // SCREEN` to the TUI opened on that screen, and `ssh host CMD...` (no PTY)
-// to the command tree. Unknown keys only get this far with a terminal and
-// sign-up open, and then always see sign-up.
+// to the command tree. Unknown keys only get this far with a terminal, and
+// then always see sign-up (which takes only a code when sign-up is closed),
+// or with a command that redeems a code.
 func (s *Server) route(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		ss := stateOf(sess)

@@ -7,7 +7,6 @@ package sshserver
 
 import (
 	"context"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/config"
+	"github.com/stockroom/stockroom/internal/seclog"
 )
 
 // Accounts resolves the key that authenticated to an account. *app.Service
@@ -125,6 +125,7 @@ type Server struct {
 	hostKey  gossh.PublicKey
 	perIP    *counter
 	perAcct  *counter
+	sec      *seclog.Logger
 	sessions sync.WaitGroup
 
 	mu      sync.Mutex
@@ -165,13 +166,14 @@ func New(cfg Config) (*Server, error) {
 		log:     cfg.Logger,
 		hostKey: signer.PublicKey(),
 		perIP:   newCounter(cfg.MaxConnsPerIP),
+		sec:     seclog.New(cfg.Logger, nil),
 		perAcct: newCounter(cfg.MaxSessionsPerAccount),
 		live:    map[*session]struct{}{},
 	}
 	s.ssh, err = wish.NewServer(
 		wish.WithAddress(cfg.Addr),
 		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
-		wish.WithPublicKeyAuth(acceptKey),
+		wish.WithPublicKeyAuth(s.acceptKey),
 		func(srv *ssh.Server) error {
 			srv.HandshakeTimeout = cfg.HandshakeTimeout
 			// A backstop for connections that hold no session; sessions
@@ -206,22 +208,24 @@ func (s *Server) HostKey() gossh.PublicKey { return s.hostKey }
 // acceptKey lets any well-formed user key try to authenticate. Which account
 // a session belongs to is decided afterwards from the key that signed
 // (Session.PublicKey), never here: the SSH library may call this for several
-// keys before one of them proves possession of its private half.
-func acceptKey(_ ssh.Context, key ssh.PublicKey) bool {
-	switch key.Type() {
-	case gossh.KeyAlgoDSA:
-		return false // broken, and OpenSSH dropped it
-	case gossh.KeyAlgoRSA:
-		ck, ok := key.(gossh.CryptoPublicKey)
-		if !ok {
-			return false
+// keys before one of them proves possession of its private half. Weak keys
+// (DSA, RSA under 2048 bits) and certificates are refused by the same check
+// that refuses them wherever a key is attached to an account.
+func (s *Server) acceptKey(ctx ssh.Context, key ssh.PublicKey) bool {
+	err := app.CheckKey(key)
+	if err != nil {
+		w := seclog.Who{}
+		if c, ok := key.(*gossh.Certificate); ok && c.Key != nil {
+			w.Fingerprint = gossh.FingerprintSHA256(c.Key) // a certificate's own bytes need its signature
+		} else if !ok {
+			w.Fingerprint = gossh.FingerprintSHA256(key)
 		}
-		rsaKey, ok := ck.CryptoPublicKey().(*rsa.PublicKey)
-		return ok && rsaKey.N.BitLen() >= 2048
+		if ctx != nil {
+			w.Remote = ctx.RemoteAddr().String()
+		}
+		s.sec.Limited(context.Background(), "login refused", w, "reason", "key refused: "+err.Error())
 	}
-	// Certificates are refused: no certificate authority is trusted.
-	_, isCert := key.(*gossh.Certificate)
-	return !isCert
+	return err == nil
 }
 
 // limitConn counts a TCP connection against its IP before any SSH byte is
@@ -230,7 +234,8 @@ func (s *Server) limitConn(_ ssh.Context, c net.Conn) net.Conn {
 	ip := ipKey(c.RemoteAddr())
 	release, ok := s.perIP.acquire(ip)
 	if !ok {
-		s.log.Warn("ssh connection refused: too many from one address", "remote", ip, "limit", s.cfg.MaxConnsPerIP)
+		s.sec.Limited(context.Background(), "connection refused: too many from one address", seclog.Who{Remote: ip},
+			"limit", s.cfg.MaxConnsPerIP)
 		// Lines before the version string are allowed by RFC 4253 and
 		// shown by some clients.
 		_ = c.SetWriteDeadline(time.Now().Add(time.Second))

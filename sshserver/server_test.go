@@ -23,6 +23,8 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/internal/logtest"
+	"github.com/stockroom/stockroom/internal/seclog"
 	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store"
 )
@@ -423,14 +425,23 @@ func TestUnknownKeys(t *testing.T) {
 			t.Fatalf("got %q, exit %d", errOut, code)
 		}
 	})
+	// Closed, a terminal still gets sign-up, which then takes only an
+	// invite or link code.
 	t.Run("signup closed, terminal", func(t *testing.T) {
 		f := start(t, nil)
 		sc := terminal(t, f.dial(t, f.stranger), "")
-		if code := sc.exitCode(t); code != 1 {
-			t.Fatalf("exit %d", code)
+		sc.waitFor(t, "who=signup")
+	})
+	t.Run("signup closed, command redeeming a code", func(t *testing.T) {
+		f := start(t, func(c *Config) { c.ForUnknownKey = func(args []string) bool { return args[0] == "join" } })
+		out, _, code := run(t, f.dial(t, f.stranger), "join")
+		// The fake runner has no join: it got as far as the runner.
+		if code != 2 || out != "" {
+			t.Fatalf("join: exit %d", code)
 		}
-		if !strings.Contains(sc.String(), msgSignupClosed) || strings.Contains(sc.String(), "who=") {
-			t.Fatalf("screen: %q", sc.String())
+		_, errOut, code := run(t, f.dial(t, f.stranger), "whoami")
+		if code != 1 || !strings.Contains(errOut, msgSignupClosed) {
+			t.Fatalf("whoami: %q, exit %d", errOut, code)
 		}
 	})
 	t.Run("signup open, command", func(t *testing.T) {
@@ -770,12 +781,36 @@ func TestNewNeedsItsFaces(t *testing.T) {
 }
 
 func TestAcceptKey(t *testing.T) {
-	if !acceptKey(nil, sshtest.NewKey(t).PublicKey()) {
+	s := &Server{sec: seclog.New(slog.New(slog.DiscardHandler), nil)}
+	if !s.acceptKey(nil, sshtest.NewKey(t).PublicKey()) {
 		t.Fatal("ed25519 refused")
 	}
 	cert := &gossh.Certificate{Key: sshtest.NewKey(t).PublicKey(), CertType: gossh.UserCert}
-	if acceptKey(nil, cert) {
+	if s.acceptKey(nil, cert) {
 		t.Fatal("certificate accepted")
+	}
+}
+
+// Refused logins are security events, rate-limited per address: a client
+// hammering the server with an unknown key leaves a bounded trail.
+func TestRefusedLoginsLoggedRateLimited(t *testing.T) {
+	logger, buf := logtest.New()
+	f := start(t, func(c *Config) { c.Logger = logger })
+	for range 3 * seclog.Burst {
+		_, _, code := run(t, f.dial(t, f.stranger), "whoami")
+		if code != 1 {
+			t.Fatalf("unknown key: exit %d", code)
+		}
+	}
+	refused := buf.Find("security", "login refused")
+	if len(refused) != seclog.Burst || len(buf.Find("security", "suppressed")) != 1 {
+		t.Fatalf("%d refused logins logged %d lines and %d suppression notices; want %d and 1",
+			3*seclog.Burst, len(refused), len(buf.Find("security", "suppressed")), seclog.Burst)
+	}
+	r := refused[0]
+	if r["key"] != gossh.FingerprintSHA256(f.stranger.PublicKey()) || !strings.HasPrefix(r["remote"].(string), "127.0.0.1:") ||
+		!strings.Contains(r["reason"].(string), "unknown key") {
+		t.Fatalf("refused login line: %v", r)
 	}
 }
 

@@ -194,7 +194,7 @@ func TestSignUpClosed(t *testing.T) {
 		t.Fatalf("frame:\n%s", l.plain())
 	}
 	// Only a code gets in; q is a letter of it.
-	l.send(tuitest.Key("q"), tuitest.Key("enter"))
+	l.send(tuitest.Key("q"), tuitest.Key("enter"), tuitest.Key("enter"), tuitest.Key("q"), tuitest.Key("enter"))
 	l.settle("the refusal", func() bool { return strings.Contains(l.plain(), "not valid") })
 	if l.root().quitting {
 		t.Fatal("q left a closed sign-up")

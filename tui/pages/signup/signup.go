@@ -51,9 +51,6 @@ func New(c *common.Common, publicKey ssh.PublicKey, remoteAddr string) *Model {
 		code:  common.NewInput(c.Styles, "Code  ", "optional: a link code from your account, or an invite", 64)}
 	m.closed = !c.App.SignupOpen() && !c.App.IsAdminKey(publicKey)
 	m.setFocus(0)
-	if m.closed {
-		m.setFocus(2)
-	}
 	return m
 }
 
@@ -98,12 +95,12 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.setFocus((m.focus + 2) % 3)
 			return m, nil
 		case "enter":
-			if m.focus < 2 && strings.TrimSpace(m.code.Value()) == "" && !m.closed {
-				// Name, then email, then create: the code is optional.
-				if m.focus == 0 {
-					m.setFocus(1)
-					return m, nil
-				}
+			// Enter moves name → email (→ code when sign-up is closed and
+			// one is needed), then submits.
+			noCode := strings.TrimSpace(m.code.Value()) == ""
+			if noCode && (m.focus == 0 || m.focus == 1 && m.closed) {
+				m.setFocus(m.focus + 1)
+				return m, nil
 			}
 			return m, m.submit()
 		}
@@ -195,7 +192,7 @@ func (m *Model) View() string {
 		b.WriteString(st.Muted.Render("Working…"))
 	case m.err != nil:
 		b.WriteString(st.Error.Render(safetext.Clean(m.err.Error())))
-	default:
+	case !m.closed:
 		b.WriteString(st.Muted.Render("Then connect your Etsy shop from the Stores screen."))
 	}
 	return b.String()

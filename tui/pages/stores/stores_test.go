@@ -267,8 +267,12 @@ func TestMembersPanelOwner(t *testing.T) {
 			code = strings.TrimSpace(after)
 		}
 	}
-	bob := env.SignUp(t, "Bob Helper")
-	if _, err := env.App.Join(t.Context(), bob, code); err != nil {
+	bobKey := tuitest.NewKey(t)
+	bob, err := env.App.SignUp(t.Context(), app.SignUpParams{Name: "Bob Helper", PublicKey: bobKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := env.App.Join(t.Context(), app.JoinParams{Code: code, Key: bobKey, Actor: &bob}); err != nil {
 		t.Fatalf("joining with the code on screen %q: %v", code, err)
 	}
 	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.MembersChanged, StoreID: env.StoreID, AccountID: bob.Account.ID}})
