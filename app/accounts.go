@@ -109,6 +109,7 @@ func (s *Service) SignUp(ctx context.Context, p SignUpParams) (Actor, error) {
 	acct.IsAdmin = s.admins[fp]
 	a := Actor{Account: acct, Fingerprint: fp, RemoteAddr: p.RemoteAddr}
 	s.security(ctx, "account created", a.who())
+	s.keyJoined(acct.ID, fp)
 	return a, nil
 }
 
