@@ -37,8 +37,8 @@ type Event struct {
 	RunID       int64   `json:"r,omitempty"`
 	State       string  `json:"st,omitempty"`
 	// Key is the fingerprint of the SSH key concerned (AccessChanged).
-	Key string `json:"f,omitempty"`
-	Error       string  `json:"e,omitempty"`
+	Key   string `json:"f,omitempty"`
+	Error string `json:"e,omitempty"`
 	// Origin is the process that published the event, so a bridge does not
 	// deliver its own events twice.
 	Origin string `json:"p,omitempty"`
