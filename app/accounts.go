@@ -109,6 +109,7 @@ func (s *Service) SignUp(ctx context.Context, p SignUpParams) (Actor, error) {
 	acct.IsAdmin = s.admins[fp]
 	a := Actor{Account: acct, Fingerprint: fp, RemoteAddr: p.RemoteAddr}
 	s.security(ctx, "account created", a.who())
+	s.keyJoined(acct.ID, fp)
 	return a, nil
 }
 
@@ -186,7 +187,7 @@ func (s *Service) Keys(ctx context.Context, a Actor) ([]store.Key, error) {
 // ErrKeyAddGone answers the old way of adding a key, which took any
 // public key without proof that the caller holds its private half.
 var ErrKeyAddGone = errors.New("keys are no longer added by pasting them: run keys link here, then " +
-	"keys claim CODE with the new key (or choose \"I have a code\" when it signs up)")
+	"keys claim CODE with the new key (or enter the code on its sign-up screen)")
 
 // KeyLinkCode issues a code that lets one new key join the actor's account
 // within 10 minutes: the key proves possession by signing in to redeem it.

@@ -178,7 +178,9 @@ func TestCommands(t *testing.T) {
 	})
 	t.Run("keys", func(t *testing.T) {
 		second := sshtest.NewKey(t)
-		expect(t, sh("keys add", string(gossh.MarshalAuthorizedKey(second.PublicKey()))), 0)
+		expect(t, sh("keys add", string(gossh.MarshalAuthorizedKey(second.PublicKey()))), 2, "keys link")
+		code := strings.TrimSpace(sh("keys link", "").stdout)
+		expect(t, run(t, s.dial(t, second), "keys claim "+code, ""), 0)
 		if r := run(t, s.dial(t, second), "whoami --format json", ""); r.code != 0 || !strings.Contains(r.stdout, `"Olu"`) {
 			t.Fatalf("the added key is not Olu's: %s", r)
 		}
@@ -189,7 +191,6 @@ func TestCommands(t *testing.T) {
 		if len(keys) != 2 {
 			t.Fatalf("keys %+v", keys)
 		}
-		expect(t, sh("keys add", "not a key\n"), 1)
 		expect(t, sh("keys remove "+gossh.FingerprintSHA256(second.PublicKey()), ""), 0)
 		if r := run(t, s.dial(t, second), "whoami", ""); r.code != 1 {
 			t.Fatalf("a removed key still works: %s", r)

@@ -38,7 +38,9 @@ type Event struct {
 	OfferingIDs []int64 `json:"o,omitempty"`
 	RunID       int64   `json:"r,omitempty"`
 	State       string  `json:"st,omitempty"`
-	Error       string  `json:"e,omitempty"`
+	// Key is the fingerprint of the SSH key concerned (AccessChanged).
+	Key   string `json:"f,omitempty"`
+	Error string `json:"e,omitempty"`
 	// Origin is the process that published the event, so a bridge does not
 	// deliver its own events twice.
 	Origin string `json:"p,omitempty"`
