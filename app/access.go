@@ -25,6 +25,13 @@ func (s *Service) accessChanged(accountID, storeID int64) {
 	s.hub.Publish(hub.Event{Kind: hub.AccessChanged, AccountID: accountID, StoreID: storeID})
 }
 
+// keyJoined tells the session of a key that signed up or redeemed a code
+// which account it now opens, so its watch follows that account even if the
+// key is removed before the watch looks.
+func (s *Service) keyJoined(accountID int64, fingerprint string) {
+	s.hub.Publish(hub.Event{Kind: hub.AccessChanged, AccountID: accountID, Key: fingerprint})
+}
+
 // WatchAccess reports, once, why a session signed with fingerprint can no
 // longer act: ErrKeyRemoved when the key no longer opens the account it
 // opened, ErrDisabled when that account is disabled. A session that had
@@ -51,6 +58,9 @@ func (s *Service) WatchAccess(ctx context.Context, fingerprint string) <-chan er
 			case e, ok := <-sub.C:
 				if !ok {
 					return
+				}
+				if accountID == 0 && e.Key == fingerprint {
+					accountID = e.AccountID
 				}
 				if e.AccountID != accountID && accountID != 0 && !sub.Missed() {
 					continue

@@ -35,11 +35,13 @@ func TestWatchAccessKeyRemoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	laptop, err := e.svc.ClaimKey(ctx, edKey(t), "192.0.2.1:1", code.Plain)
-	if err != nil {
+	// The laptop's session opens before it has an account (sign-up
+	// screen), then claims one: it is watched from then on.
+	laptopKey := edKey(t)
+	watchLaptop := e.svc.WatchAccess(ctx, ssh.FingerprintSHA256(laptopKey))
+	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code.Plain); err != nil {
 		t.Fatal(err)
 	}
-	watchLaptop := e.svc.WatchAccess(ctx, laptop.Fingerprint)
 	watchAda := e.svc.WatchAccess(ctx, ada.Fingerprint)
 	keys, err := e.svc.Keys(ctx, ada)
 	if err != nil {

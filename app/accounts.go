@@ -109,6 +109,7 @@ func (s *Service) SignUp(ctx context.Context, p SignUpParams) (Actor, error) {
 	acct.IsAdmin = s.admins[fp]
 	a := Actor{Account: acct, Fingerprint: fp, RemoteAddr: p.RemoteAddr}
 	s.security(ctx, "account created", a.who())
+	s.keyJoined(acct.ID, fp)
 	return a, nil
 }
 
@@ -218,8 +219,9 @@ func (s *Service) Join(ctx context.Context, p JoinParams) (Actor, store.Code, er
 	if p.Actor != nil {
 		kinds = []store.CodeKind{store.CodeStoreInvite}
 	}
-	return s.RedeemCode(ctx, RedeemParams{Kinds: kinds, Code: p.Code, Key: p.Key, RemoteAddr: p.RemoteAddr,
+	a, c, err := s.RedeemCode(ctx, RedeemParams{Kinds: kinds, Code: p.Code, Key: p.Key, RemoteAddr: p.RemoteAddr,
 		Name: p.Name, Email: p.Email, Actor: p.Actor})
+	return a, c, s.joined(a, c, err, p.Actor != nil)
 }
 
 // ClaimKey redeems a key link code for the key of this session.

@@ -47,12 +47,16 @@ func (s *Service) Alerts(ctx context.Context, a Actor, storeID int64, p AlertLis
 
 // SubscribeAlerts returns the live alert events of one of the actor's
 // stores (hub.AlertsChanged: an alert fired or resolved, a delivery's
-// status moved).
+// status moved), and the changes of the actor's own membership of it, so a
+// follower removed from the store stops at once.
 func (s *Service) SubscribeAlerts(ctx context.Context, a Actor, storeID int64) (*hub.Subscription, error) {
 	if _, err := s.member(ctx, a, storeID); err != nil {
 		return nil, err
 	}
-	return s.hub.SubscribeContext(ctx, func(e hub.Event) bool { return e.Kind == hub.AlertsChanged && e.StoreID == storeID }), nil
+	me := a.Account.ID
+	return s.hub.SubscribeContext(ctx, func(e hub.Event) bool {
+		return e.StoreID == storeID && (e.Kind == hub.AlertsChanged || (e.Kind == hub.MembersChanged && e.AccountID == me))
+	}), nil
 }
 
 const followPage = 200

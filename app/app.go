@@ -192,7 +192,7 @@ func (s *Service) editor(ctx context.Context, a Actor, storeID int64) (store.Mem
 		return m, err
 	}
 	if !m.Role.CanEdit() {
-		return m, ErrViewer
+		return m, &RoleError{Role: m.Role, Action: "change it"}
 	}
 	return m, nil
 }

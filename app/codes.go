@@ -208,6 +208,7 @@ func (s *Service) RedeemCode(ctx context.Context, p RedeemParams) (Actor, store.
 		s.security(ctx, "member joined", actor.who(), "store", r.Code.StoreID, "role", string(r.Code.Role),
 			"invited_by", r.Code.AccountID)
 	}
+	s.keyJoined(r.Account.ID, actor.Fingerprint)
 	s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: r.Code.AccountID})
 	if r.Account.ID != r.Code.AccountID {
 		s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: r.Account.ID})

@@ -59,8 +59,12 @@ func (s *Service) SetStock(ctx context.Context, a Actor, p StockParams) ([]store
 			return nil, err
 		}
 	}
-	if _, err := s.editor(ctx, a, p.StoreID); err != nil {
+	m, err := s.editor(ctx, a, p.StoreID)
+	if err != nil {
 		return nil, err
+	}
+	if m.Status == store.StatusDisconnected {
+		return nil, ErrDisconnected
 	}
 	var fired store.AlertEvaluateResult
 	rows, err := s.db.StockEdit(ctx, &store.StockEditParams{
@@ -88,7 +92,8 @@ func (s *Service) SetStock(ctx context.Context, a Actor, p StockParams) ([]store
 		},
 	})
 	if errors.Is(err, store.ErrForbidden) {
-		return nil, ErrViewer
+		// The role changed between the check and the write.
+		return nil, &RoleError{Role: store.RoleViewer}
 	}
 	if err != nil {
 		return nil, err

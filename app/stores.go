@@ -92,9 +92,15 @@ func (s *Service) ResolveStore(ctx context.Context, a Actor, ref string) (store.
 // StoreSettings changes the fields that are not nil.
 type StoreSettings = store.StoreUpdateSettingsParams
 
-// UpdateStoreSettings changes a store's settings (owners and managers).
+// UpdateStoreSettings changes a store's settings. The low-stock default
+// is a threshold, which managers set too; how pushes treat a sold-out
+// listing and how often the shop syncs are the owners'.
 func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSettings) (store.Store, error) {
-	if _, err := s.editor(ctx, a, p.StoreID); err != nil {
+	if p.ZeroPolicy != nil || p.SyncInterval != nil {
+		if _, err := s.owner(ctx, a, p.StoreID, "change the store's settings"); err != nil {
+			return store.Store{}, err
+		}
+	} else if _, err := s.editor(ctx, a, p.StoreID); err != nil {
 		return store.Store{}, err
 	}
 	if p.LowStockDefault != nil && (*p.LowStockDefault < 0 || *p.LowStockDefault > 999) {
@@ -138,7 +144,8 @@ func (s *Service) WaitConnect(ctx context.Context, a Actor, state string) (store
 	return st, nil
 }
 
-// SyncNow asks for a sync of the store at once (see SyncStart).
+// SyncNow asks for a sync of the store at once (owners and managers; see
+// SyncStart).
 func (s *Service) SyncNow(ctx context.Context, a Actor, storeID int64) error {
 	_, err := s.SyncStart(ctx, a, storeID)
 	return err
@@ -158,7 +165,7 @@ type SyncRequest struct {
 // joined, else a job of its own is queued, which runs now (after a sync
 // running, if any). A sync whose process has died is never joined.
 func (s *Service) SyncStart(ctx context.Context, a Actor, storeID int64) (SyncRequest, error) {
-	m, err := s.member(ctx, a, storeID)
+	m, err := s.editor(ctx, a, storeID)
 	if err != nil {
 		return SyncRequest{}, err
 	}
@@ -236,7 +243,7 @@ func (s *Service) Subscribe(ctx context.Context, a Actor, storeID int64) (*hub.S
 		return nil, err
 	}
 	return s.hub.SubscribeContext(ctx, func(e hub.Event) bool {
-		return e.StoreID == storeID || (e.Kind == hub.AccountChanged && e.AccountID == a.Account.ID)
+		return e.StoreID == storeID || (e.AccountID == a.Account.ID && (e.Kind == hub.AccountChanged || e.Kind == hub.MembersChanged))
 	}), nil
 }
 

@@ -730,7 +730,9 @@ func TestSync(t *testing.T) {
 	}
 
 	f.playSync(t, store.ResultOK, "")
-	r = f.run(t, f.viewer, "", "sync", "--wait").want(t, ExitOK)
+	r = f.run(t, f.viewer, "", "sync").want(t, ExitFailure)
+	contains(t, "viewer's sync", r.stderr, "you are a viewer")
+	r = f.run(t, f.owner, "", "sync", "--wait").want(t, ExitOK)
 	contains(t, "stdout", r.stdout, "ok", "3 listing(s)", "4 Etsy call(s)")
 	contains(t, "stderr", r.stderr, "started")
 

@@ -36,10 +36,23 @@ func root() *command {
 				{name: "log", args: "[--store S] [--limit N] [--format table|json]", summary: "list recent syncs", run: runSyncLog},
 			}},
 		{name: "alerts", args: "[--store S] [--all] [--follow] [--format table|json]", summary: "list low-stock alerts", help: alertsHelp, run: runAlerts},
+		{name: "members", summary: "the people in a store and their roles", help: membersHelp, subs: []*command{
+			{name: "list", args: "[--store S] [--format table|csv|json]", summary: "list a store's members and their roles", run: runMembersList},
+			{name: "role", args: "<member> <owner|manager|viewer> [--store S]", summary: "change a member's role (owners)",
+				help: membersHelp, run: runMembersRole},
+			{name: "remove", args: "<member> [--store S]", summary: "take a member out of the store (owners)", help: membersHelp, run: runMembersRemove},
+			{name: "leave", args: "[--store S]", summary: "leave a store (its last owner hands it over first)", help: membersHelp, run: runMembersLeave},
+			{name: "alerts", args: "on|off [--store S]", summary: "choose whether the store's alerts reach you (any member)", run: runMembersAlerts},
+			{name: "invite", args: "--role viewer|manager [--store S]", summary: "print a one-time code that invites a person (owners)",
+				help: inviteHelp, run: runMembersInvite},
+			{name: "invites", args: "[--store S] [--all] [--format table|csv|json]", summary: "list a store's invites (owners)", run: runMembersInvites},
+			{name: "revoke", args: "<invite-id> [--store S]", summary: "end an invite before it is used (owners)", run: runMembersRevoke},
+		}},
+		adminCommand(),
 		{name: "join", args: "<code> [--name NAME] [--email EMAIL]", summary: "redeem an invite: a new key gets an account (works when sign-up is closed)",
 			help: joinHelp, run: runJoin},
-		{name: "admin", summary: "admin sessions only (a key in STOCKROOM_ADMIN_KEYS)", subs: []*command{
-			{name: "invite", summary: "print a one-time code (7 days) that lets a person sign up, even when sign-up is closed", run: runAdminInvite},
+		{name: "store", summary: "act on one store", subs: []*command{
+			{name: "disconnect", args: "[--store S]", summary: "unlink the shop from Etsy, keeping its history (owners)", run: runStoreDisconnect},
 		}},
 		{name: "keys", summary: "manage the SSH keys of your account", subs: []*command{
 			{name: "list", args: "[--format table|json]", summary: "list your keys", run: runKeysList},

@@ -37,7 +37,7 @@ func (r *runner) editableStore(ref string) (store.MemberStore, error) {
 		return m, err
 	}
 	if !m.Role.CanEdit() {
-		return m, app.ErrViewer
+		return m, &app.RoleError{Role: m.Role}
 	}
 	return m, nil
 }

@@ -22,6 +22,8 @@ const (
 	ConnectDone    Kind = "connect" // the OAuth attempt State finished
 	AlertsChanged  Kind = "alerts"
 	AccountChanged Kind = "account"
+	// MembersChanged: AccountID joined, left or changed role in StoreID.
+	MembersChanged Kind = "members"
 	// AccessChanged: what AccountID may do changed (a key removed, the
 	// account disabled or enabled, a membership of StoreID changed).
 	// Sessions of the account re-check their access and end or redraw.
@@ -42,7 +44,9 @@ type Event struct {
 	// sync they asked for knows its end from another's.
 	JobID int64 `json:"j,omitempty"`
 	State       string  `json:"st,omitempty"`
-	Error       string  `json:"e,omitempty"`
+	// Key is the fingerprint of the SSH key concerned (AccessChanged).
+	Key   string `json:"f,omitempty"`
+	Error string `json:"e,omitempty"`
 	// Origin is the process that published the event, so a bridge does not
 	// deliver its own events twice.
 	Origin string `json:"p,omitempty"`

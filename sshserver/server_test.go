@@ -61,6 +61,19 @@ func (f *fakeAccounts) WatchAccess(ctx context.Context, fp string) <-chan error 
 		f.watchers = map[string][]chan error{}
 	}
 	f.watchers[fp] = append(f.watchers[fp], ch)
+	go func() {
+		// Closed with the session, as the real watch is.
+		<-ctx.Done()
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for i, c := range f.watchers[fp] {
+			if c == ch {
+				f.watchers[fp] = append(f.watchers[fp][:i], f.watchers[fp][i+1:]...)
+				close(ch)
+				return
+			}
+		}
+	}()
 	return ch
 }
 
@@ -71,6 +84,7 @@ func (f *fakeAccounts) withdraw(k gossh.Signer, err error) {
 	fp := gossh.FingerprintSHA256(k.PublicKey())
 	for _, ch := range f.watchers[fp] {
 		ch <- err
+		close(ch)
 	}
 	delete(f.watchers, fp)
 }

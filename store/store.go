@@ -23,6 +23,8 @@ var (
 	ErrExpired   = errors.New("expired")
 	ErrUsed      = errors.New("already used")
 	ErrLastKey   = errors.New("the last key of an account cannot be removed")
+	// ErrLastOwner refuses to leave a store without an owner.
+	ErrLastOwner = errors.New("a store keeps at least one owner")
 	// ErrShopLinked means the Etsy shop is already connected to another
 	// Stockroom account.
 	ErrShopLinked = errors.New("shop is already linked to another account")

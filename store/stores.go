@@ -32,8 +32,23 @@ type Stores interface {
 	StoreTokenLeaseAcquire(ctx context.Context, p *LeaseParams) (bool, error)
 	StoreTokenLeaseRelease(ctx context.Context, storeID int64, owner string) error
 
+	// StoreDisconnect marks a store disconnected and deletes its sealed
+	// tokens; its listings, sales and history stay. StoreConnect links it
+	// again.
+	StoreDisconnect(ctx context.Context, p *StoreDisconnectParams) error
+
 	MembershipAdd(ctx context.Context, p *MembershipAddParams) error
+	// MembershipList lists a store's members, owners first, then by name.
 	MembershipList(ctx context.Context, storeID int64) ([]Membership, error)
+	// MembershipSetRole changes a member's role. Demoting a store's last
+	// owner answers ErrLastOwner; a non-member ErrNotFound.
+	MembershipSetRole(ctx context.Context, p *MembershipSetRoleParams) (Membership, error)
+	// MembershipRemove takes an account out of a store. Removing the last
+	// owner answers ErrLastOwner; a non-member ErrNotFound.
+	MembershipRemove(ctx context.Context, p *MembershipRemoveParams) error
+	// MembershipSetAlerts chooses whether the store's alerts reach the
+	// member (on their account's channels); a non-member is ErrNotFound.
+	MembershipSetAlerts(ctx context.Context, p *MembershipSetAlertsParams) error
 }
 
 type Membership struct {
@@ -42,6 +57,31 @@ type Membership struct {
 	Role      Role
 	Name      string
 	Email     string
+	// Alerts says the store's alerts reach this member.
+	Alerts    bool
+	CreatedAt time.Time
+}
+
+type StoreDisconnectParams struct {
+	StoreID int64
+	Now     time.Time
+}
+
+type MembershipSetRoleParams struct {
+	AccountID int64
+	StoreID   int64
+	Role      Role
+}
+
+type MembershipSetAlertsParams struct {
+	AccountID int64
+	StoreID   int64
+	Alerts    bool
+}
+
+type MembershipRemoveParams struct {
+	AccountID int64
+	StoreID   int64
 }
 
 type StoreConnectParams struct {

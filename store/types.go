@@ -12,8 +12,12 @@ const (
 	RoleViewer  Role = "viewer"
 )
 
-// CanEdit tells whether the role may change stock and settings.
+// CanEdit tells whether the role may change stock, thresholds and run
+// syncs.
 func (r Role) CanEdit() bool { return r == RoleOwner || r == RoleManager }
+
+// Valid tells whether r is one of the roles.
+func (r Role) Valid() bool { return r == RoleOwner || r == RoleManager || r == RoleViewer }
 
 // StoreStatus is the state of a store's link to Etsy.
 type StoreStatus string

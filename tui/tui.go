@@ -316,7 +316,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.storeName == "" {
 			cmds = append(cmds, m.loadStoreName())
 		}
+		if ev.Kind == hub.MembersChanged && ev.AccountID == m.c.Actor.Account.ID {
+			cmds = append(cmds, m.recheckStores())
+		}
 		return m, tea.Batch(cmds...)
+	case membershipMsg:
+		return m, m.membership(msg)
 	case storeNameMsg:
 		if msg.storeID == m.storeID {
 			m.storeName = msg.name
@@ -397,6 +402,10 @@ func (m *Model) setStatus(text string, isErr bool) { m.status, m.statusErr = tex
 func errorText(err error) string {
 	if errors.Is(err, app.ErrViewer) {
 		return "viewers cannot edit"
+	}
+	var re *app.RoleError
+	if errors.As(err, &re) {
+		return re.Error()
 	}
 	return safetext.Clean(err.Error())
 }
@@ -502,6 +511,65 @@ func (m *Model) selectStore(storeID int64) tea.Cmd {
 		sub, err := c.App.Subscribe(c.Ctx, c.Actor, storeID)
 		return subscribedMsg{storeID: storeID, name: st.Name, sub: sub, err: err}
 	})
+	return tea.Batch(cmds...)
+}
+
+// membershipMsg is the account's stores, read again after an owner
+// changed this account's role or removed it from a store.
+type membershipMsg struct {
+	stores []app.StoreView
+	err    error
+}
+
+func (m *Model) recheckStores() tea.Cmd {
+	c := m.c.Copy()
+	return func() tea.Msg {
+		s, err := c.App.Stores(c.Ctx, c.Actor)
+		return membershipMsg{stores: s, err: err}
+	}
+}
+
+// membership drops the current store when the account is no longer a
+// member of it: every screen forgets it at once and the session moves to
+// the account's next store, if any.
+func (m *Model) membership(msg membershipMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setStatus(errorText(msg.err), true)
+		return nil
+	}
+	for _, s := range msg.stores {
+		if s.ID == m.storeID {
+			return nil
+		}
+	}
+	if m.storeID == 0 {
+		if len(msg.stores) > 0 {
+			return m.selectStore(msg.stores[0].ID)
+		}
+		return nil
+	}
+	lost := m.storeName
+	if m.sub != nil {
+		m.sub.Close()
+		m.sub = nil
+	}
+	m.storeID, m.storeName = 0, ""
+	cmds := []tea.Cmd{}
+	for _, s := range m.screens {
+		if s.setStore != nil {
+			cmds = append(cmds, s.setStore(0))
+		}
+	}
+	text := "You are no longer a member of this store."
+	if lost != "" {
+		text = "You are no longer a member of " + safetext.Clean(lost) + "."
+	}
+	m.setStatus(text, true)
+	if len(msg.stores) > 0 {
+		cmds = append(cmds, m.selectStore(msg.stores[0].ID))
+	} else if i := m.screenIndex("stores"); i >= 0 {
+		m.active = i
+	}
 	return tea.Batch(cmds...)
 }
 

@@ -163,7 +163,8 @@ func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvalu
 		can[c] = true
 	}
 	q, err := tx.Query(ctx, `SELECT a.id, a.email, a.telegram_chat_id, a.notify_email, a.notify_telegram, a.notify_digest
-		FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.store_id = $1 AND a.disabled = $2 ORDER BY a.id`, p.StoreID, false)
+		FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.store_id = $1 AND a.disabled = $2 AND m.alerts = $3
+		ORDER BY a.id`, p.StoreID, false, true)
 	if err != nil {
 		return nil, err
 	}

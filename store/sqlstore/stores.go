@@ -60,12 +60,14 @@ func (s *Store) storeConnect(ctx context.Context, tx Tx, p *store.StoreConnectPa
 	if err != nil {
 		return st, err
 	}
-	var others int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM memberships WHERE store_id = $1 AND role = 'owner' AND account_id <> $2`,
-		st.ID, p.AccountID).Scan(&others); err != nil {
+	// Any owner of the shop may connect it again (a store may have
+	// several owners); anyone else, even a manager of it, is refused.
+	var owners, own int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN account_id = $2 THEN 1 ELSE 0 END), 0)
+		FROM memberships WHERE store_id = $1 AND role = 'owner'`, st.ID, p.AccountID).Scan(&owners, &own); err != nil {
 		return st, err
 	}
-	if others > 0 {
+	if owners > 0 && own == 0 {
 		return store.Store{}, store.ErrShopLinked
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO memberships (account_id, store_id, role, created_at) VALUES ($1, $2, 'owner', $3)
@@ -208,19 +210,109 @@ func (s *Store) MembershipAdd(ctx context.Context, p *store.MembershipAddParams)
 }
 
 func (s *Store) MembershipList(ctx context.Context, storeID int64) ([]store.Membership, error) {
-	rows, err := s.d.Query(ctx, `SELECT m.account_id, m.store_id, m.role, a.name, a.email FROM memberships m
-		JOIN accounts a ON a.id = m.account_id WHERE m.store_id = $1 ORDER BY m.account_id`, storeID)
+	rows, err := s.d.Query(ctx, `SELECT `+membershipCols+` FROM memberships m
+		JOIN accounts a ON a.id = m.account_id WHERE m.store_id = $1
+		ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'manager' THEN 1 ELSE 2 END, a.name, m.account_id`, storeID)
 	if err != nil {
 		return nil, s.err("membership list", err)
 	}
 	defer rows.Close()
 	var out []store.Membership
 	for rows.Next() {
-		var m store.Membership
-		if err := rows.Scan(&m.AccountID, &m.StoreID, &m.Role, &m.Name, &m.Email); err != nil {
+		m, err := scanMembership(rows)
+		if err != nil {
 			return nil, s.err("membership list", err)
 		}
 		out = append(out, m)
 	}
 	return out, s.err("membership list", rows.Err())
+}
+
+const membershipCols = `m.account_id, m.store_id, m.role, a.name, a.email, m.alerts, m.created_at`
+
+func scanMembership(r Row) (store.Membership, error) {
+	var m store.Membership
+	var created int64
+	err := r.Scan(&m.AccountID, &m.StoreID, &m.Role, &m.Name, &m.Email, &m.Alerts, &created)
+	m.CreatedAt = fromMS(created)
+	return m, err
+}
+
+// lockStore serialises changes to a store's owners: two owners demoting
+// each other at once must not both see the other still an owner. Touching
+// the store's row takes its row lock (PostgreSQL) or the write lock
+// (SQLite) until the transaction ends.
+func lockStore(ctx context.Context, tx Tx, storeID int64) error {
+	n, err := tx.Exec(ctx, `UPDATE stores SET updated_at = updated_at WHERE id = $1`, storeID)
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
+	return err
+}
+
+// ownerCheck answers ErrLastOwner when taking the owner role from
+// accountID would leave the store without one, and ErrNotFound when the
+// account is not a member.
+func ownerCheck(ctx context.Context, tx Tx, accountID, storeID int64, newRole store.Role) error {
+	if err := lockStore(ctx, tx, storeID); err != nil {
+		return err
+	}
+	var role store.Role
+	if err := tx.QueryRow(ctx, `SELECT role FROM memberships WHERE account_id = $1 AND store_id = $2`, accountID, storeID).Scan(&role); err != nil {
+		return err
+	}
+	if role != store.RoleOwner || newRole == store.RoleOwner {
+		return nil
+	}
+	var owners int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM memberships WHERE store_id = $1 AND role = 'owner'`, storeID).Scan(&owners); err != nil {
+		return err
+	}
+	if owners <= 1 {
+		return store.ErrLastOwner
+	}
+	return nil
+}
+
+func (s *Store) MembershipSetRole(ctx context.Context, p *store.MembershipSetRoleParams) (store.Membership, error) {
+	if !p.Role.Valid() {
+		return store.Membership{}, s.err("membership role", store.ErrInvalid)
+	}
+	var m store.Membership
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		if err := ownerCheck(ctx, tx, p.AccountID, p.StoreID, p.Role); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE memberships SET role = $3 WHERE account_id = $1 AND store_id = $2`,
+			p.AccountID, p.StoreID, p.Role); err != nil {
+			return err
+		}
+		var err error
+		m, err = scanMembership(tx.QueryRow(ctx, `SELECT `+membershipCols+` FROM memberships m JOIN accounts a ON a.id = m.account_id
+			WHERE m.account_id = $1 AND m.store_id = $2`, p.AccountID, p.StoreID))
+		return err
+	})
+	return m, s.err("membership role", err)
+}
+
+func (s *Store) MembershipRemove(ctx context.Context, p *store.MembershipRemoveParams) error {
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		if err := ownerCheck(ctx, tx, p.AccountID, p.StoreID, ""); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM memberships WHERE account_id = $1 AND store_id = $2`, p.AccountID, p.StoreID)
+		return err
+	})
+	return s.err("membership remove", err)
+}
+
+func (s *Store) StoreDisconnect(ctx context.Context, p *store.StoreDisconnectParams) error {
+	return s.execOne(ctx, "store disconnect", `UPDATE stores SET status = 'disconnected', access_token = NULL, refresh_token = NULL,
+		token_expires_at = 0, token_lease_owner = '', token_lease_until = 0, last_error = '', updated_at = $2 WHERE id = $1`,
+		p.StoreID, ms(now(p.Now)))
+}
+
+func (s *Store) MembershipSetAlerts(ctx context.Context, p *store.MembershipSetAlertsParams) error {
+	return s.execOne(ctx, "membership alerts", `UPDATE memberships SET alerts = $3 WHERE account_id = $1 AND store_id = $2`,
+		p.AccountID, p.StoreID, p.Alerts)
 }

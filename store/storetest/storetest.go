@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"Accounts", accountTests},
 		{"Stores", storeTests},
+		{"Members", memberTests},
 		{"Isolation", isolationTests},
 		{"StockEdit", stockEditTests},
 		{"Sync", syncTests},

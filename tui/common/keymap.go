@@ -14,8 +14,11 @@ type KeyMap struct {
 	Threshold, History, Toggle, Add, Remove key.Binding
 	NextTab, PrevTab                        key.Binding
 	LinkTelegram                            key.Binding
-	Screen1, Screen2, Screen3, Screen4      key.Binding
-	Screen5, Screen6, Screen7               key.Binding
+	// The Stores screen's team and shop keys.
+	Members, Invite, Role, Leave, Disconnect key.Binding
+	Yes, No                                  key.Binding
+	Screen1, Screen2, Screen3, Screen4       key.Binding
+	Screen5, Screen6, Screen7                key.Binding
 }
 
 func bind(help, desc string, keys ...string) key.Binding {
@@ -58,6 +61,13 @@ func DefaultKeyMap() *KeyMap {
 		NextTab:      bind("tab", "next screen", "tab"),
 		LinkTelegram: bind("T", "link Telegram", "T"),
 		PrevTab:      bind("shift+tab", "previous screen", "shift+tab"),
+		Members:      bind("m", "members", "m"),
+		Invite:       bind("i", "invite", "i"),
+		Role:         bind("o", "change role", "o"),
+		Leave:        bind("X", "leave store", "X"),
+		Disconnect:   bind("D", "disconnect shop", "D"),
+		Yes:          bind("y", "yes", "y"),
+		No:           bind("n", "no", "n", "esc"),
 		Screen1:      bind("1", "stores", "1"),
 		Screen2:      bind("2", "inventory", "2"),
 		Screen3:      bind("3", "sales", "3"),

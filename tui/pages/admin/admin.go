@@ -303,9 +303,14 @@ func (m *Model) budget(s app.AdminStore) string {
 	return fmt.Sprintf("%d/%d left", b.RemainingToday, b.PerDay)
 }
 
+// owner names the store's first owner and counts its other members
+// ("Ada +2"); `admin members STORE` lists them all.
 func owner(s app.AdminStore) string {
 	for _, mb := range s.Members {
 		if mb.Role == store.RoleOwner {
+			if n := len(s.Members) - 1; n > 0 {
+				return fmt.Sprintf("%s +%d", safetext.Line(mb.Name, 12), n)
+			}
 			return mb.Name
 		}
 	}

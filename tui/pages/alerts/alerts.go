@@ -208,7 +208,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			return m, nil
 		}
 		switch msg.Event.Kind {
-		case hub.AlertsChanged, hub.StockChanged, hub.StoreChanged, hub.SyncFinished:
+		case hub.AlertsChanged, hub.StockChanged, hub.StoreChanged, hub.SyncFinished, hub.MembersChanged:
 			return m, m.load()
 		}
 	case tea.KeyPressMsg:

@@ -370,6 +370,12 @@ func (m *Model) live(e hub.Event) tea.Cmd {
 	if m.snap == nil || e.StoreID != m.storeID {
 		return nil
 	}
+	if e.Kind == hub.MembersChanged {
+		if e.AccountID != m.c.Actor.Account.ID {
+			return nil
+		}
+		return m.loadRole() // an owner changed this account's role
+	}
 	switch e.Kind {
 	case hub.StockChanged, hub.SyncFinished, hub.StoreChanged:
 	default:

@@ -1,7 +1,9 @@
 // Package stores is the Stores screen: the account's shops with their link
 // to Etsy, their last sync and the Etsy budget left today; enter makes a
 // shop the current store, c connects a new one with an authorization link
-// and its QR code, and the screen follows the browser leg by itself.
+// and its QR code, and the screen follows the browser leg by itself; m
+// opens the shop's Members panel, D disconnects it (owners, after a
+// confirmation).
 package stores
 
 import (
@@ -31,8 +33,11 @@ type Model struct {
 	err     error
 	note    string
 	connect *connecting
-	width   int
-	height  int
+	members *membersPanel
+	// disconnecting asks to confirm disconnecting the selected shop.
+	disconnecting bool
+	width         int
+	height        int
 }
 
 // connecting is an OAuth attempt in progress.
@@ -68,6 +73,10 @@ type (
 		name string
 		err  error
 	}
+	disconnectedMsg struct {
+		name string
+		err  error
+	}
 )
 
 // New returns the screen; Init loads the stores.
@@ -80,6 +89,15 @@ func (m *Model) Stores() []app.StoreView { return m.stores }
 
 // Connecting tells whether a connect attempt is on screen.
 func (m *Model) Connecting() bool { return m.connect != nil }
+
+// Capturing tells the root that keys answer a question here (a
+// confirmation, a role to choose), so q and digits do not leave.
+func (m *Model) Capturing() bool {
+	return m.disconnecting || (m.members != nil && m.members.capturing())
+}
+
+// MembersOpen tells whether the Members panel is on screen.
+func (m *Model) MembersOpen() bool { return m.members != nil }
 
 // SetStore marks the session's current store.
 func (m *Model) SetStore(storeID int64) tea.Cmd {
@@ -147,6 +165,24 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.connect.shop, m.connect.storeID = msg.store.Name, msg.store.ID
 		id := msg.store.ID
 		return m, tea.Batch(m.load(), func() tea.Msg { return common.StoreSelectedMsg{StoreID: id} })
+	case membersLoadedMsg, memberDoneMsg:
+		if m.members == nil {
+			return m, nil
+		}
+		cmd := m.members.update(msg)
+		if m.members.left {
+			m.note = m.members.note
+			m.members = nil
+			return m, m.load()
+		}
+		return m, cmd
+	case disconnectedMsg:
+		if msg.err != nil {
+			m.note = "disconnect: " + errText(msg.err)
+		} else {
+			m.note = "disconnected " + safetext.Clean(msg.name) + ": its history stays; c connects it again"
+		}
+		return m, m.load()
 	case syncAskedMsg:
 		if msg.err != nil {
 			m.note = "sync: " + safetext.Clean(msg.err.Error())
@@ -158,10 +194,15 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if cn := m.connect; cn != nil && ev.Kind == hub.SyncFinished && cn.storeID != 0 && ev.StoreID == cn.storeID {
 			cn.synced, cn.syncErr = true, ev.Error
 		}
-		switch ev.Kind {
-		case hub.StoreChanged, hub.SyncStarted, hub.SyncFinished, hub.AccountChanged:
-			return m, m.load()
+		var cmd tea.Cmd
+		if m.members != nil {
+			cmd = m.members.update(msg)
 		}
+		switch msg.Event.Kind {
+		case hub.StoreChanged, hub.SyncStarted, hub.SyncFinished, hub.AccountChanged, hub.MembersChanged:
+			return m, tea.Batch(cmd, m.load())
+		}
+		return m, cmd
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	}
@@ -183,8 +224,34 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if m.members != nil {
+		if !m.members.capturing() && key.Matches(msg, k.Back) {
+			m.members = nil
+			return nil
+		}
+		return m.members.key(msg)
+	}
+	if m.disconnecting {
+		m.disconnecting = false
+		if s := m.selected(); s != nil && key.Matches(msg, k.Yes) {
+			c, id, name := m.c.Copy(), s.ID, s.Name
+			return func() tea.Msg {
+				return disconnectedMsg{name: name, err: c.App.Disconnect(c.Ctx, c.Actor, id)}
+			}
+		}
+		return nil
+	}
 	m.note = ""
 	switch {
+	case key.Matches(msg, k.Members):
+		if s := m.selected(); s != nil {
+			m.members = newMembersPanel(m.c, *s)
+			return m.members.load()
+		}
+	case key.Matches(msg, k.Disconnect):
+		if s := m.selected(); s != nil && s.Role == store.RoleOwner && s.Status != store.StatusDisconnected {
+			m.disconnecting = true
+		}
 	case key.Matches(msg, k.Up):
 		m.cursor = max(m.cursor-1, 0)
 	case key.Matches(msg, k.Down):
@@ -213,6 +280,9 @@ func (m *Model) View() string {
 	st := m.c.Styles
 	if m.connect != nil {
 		return m.connectView()
+	}
+	if m.members != nil {
+		return m.members.view(m.width)
 	}
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Your Etsy shops"))
@@ -253,7 +323,12 @@ func (m *Model) View() string {
 	if s := m.selected(); s != nil && s.LastError != "" {
 		b.WriteString("\n\n" + st.Error.Render(safetext.Line("Last error: "+app.SellerError(s.LastError, s.Name), m.width)))
 	}
-	if m.note != "" {
+	if m.disconnecting {
+		if s := m.selected(); s != nil {
+			b.WriteString("\n\n" + st.Warning.Render("Disconnect "+safetext.Clean(s.Name)+" from Etsy? Stockroom's tokens are deleted and syncs and pushes stop; "+
+				"its history stays readable and c connects it again. y yes · n no"))
+		}
+	} else if m.note != "" {
 		b.WriteString("\n\n" + st.Success.Render(m.note))
 	}
 	return b.String()
@@ -393,6 +468,12 @@ func (m *Model) linkView(title, u, code string) string {
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
+	if m.members != nil {
+		return m.members.help()
+	}
+	if m.disconnecting {
+		return []key.Binding{k.Yes, k.No}
+	}
 	if m.connect != nil {
 		if m.connect.done && m.connect.err != nil {
 			return []key.Binding{k.Back, key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "try again"))}
@@ -414,11 +495,23 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if len(m.stores) == 0 {
 		return [][]key.Binding{{k.Connect, k.Refresh}}
 	}
+	if m.members != nil || m.disconnecting {
+		return [][]key.Binding{m.ShortHelp()}
+	}
 	use := []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "use this shop"))}
 	if len(m.stores) > 1 {
 		use = append([]key.Binding{k.Up, k.Down}, use...)
 	}
-	return [][]key.Binding{use, {k.Connect, k.SyncNow, k.Refresh}}
+	shop := []key.Binding{k.Connect}
+	s := m.selected()
+	if s != nil && s.Role.CanEdit() {
+		shop = append(shop, k.SyncNow)
+	}
+	shop = append(shop, k.Members)
+	if s != nil && s.Role == store.RoleOwner && s.Status != store.StatusDisconnected {
+		shop = append(shop, k.Disconnect)
+	}
+	return [][]key.Binding{use, append(shop, k.Refresh)}
 }
 
 // wrapURL breaks a URL (ASCII) into lines of at most width characters.

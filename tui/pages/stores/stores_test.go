@@ -3,6 +3,7 @@ package stores
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,8 +216,13 @@ func TestHelpOffersOnlyWhatWorks(t *testing.T) {
 	}
 
 	one := load(env.Owner)
-	if got, want := helpKeys(one.ShortHelp()), "enter c y r"; got != want {
+	if got, want := helpKeys(one.ShortHelp()), "enter c y m D r"; got != want {
 		t.Errorf("one shop: short help offers %q, want %q", got, want)
+	}
+	// A viewer cannot sync or disconnect: neither key is offered.
+	viewer := load(env.Member(t, "Vera Viewer", store.RoleViewer))
+	if got, want := helpKeys(viewer.ShortHelp()), "enter c m r"; got != want {
+		t.Errorf("viewer: short help offers %q, want %q", got, want)
 	}
 
 	if _, err := env.DB.StoreConnect(context.Background(), &store.StoreConnectParams{AccountID: env.Owner.Account.ID, EtsyShopID: 4343,
@@ -225,7 +231,7 @@ func TestHelpOffersOnlyWhatWorks(t *testing.T) {
 		t.Fatal(err)
 	}
 	two := load(env.Owner)
-	if got, want := helpKeys(two.FullHelp()...), "↑/k ↓/j enter c y r"; got != want {
+	if got, want := helpKeys(two.FullHelp()...), "↑/k ↓/j enter c y m D r"; got != want {
 		t.Errorf("two shops: full help offers %q, want %q", got, want)
 	}
 }
@@ -324,5 +330,164 @@ func TestLastErrorInSellersWords(t *testing.T) {
 	f := ansi.Strip(m.View())
 	if !strings.Contains(f, "Etsy access was revoked: press c to connect Olive's Pottery again") || strings.Contains(f, "vault:") {
 		t.Fatalf("frame:\n%s", f)
+	}
+}
+
+// The Members panel: an owner invites (the code shows once), sees the
+// invitee join, changes their role and removes them.
+func TestMembersPanelOwner(t *testing.T) {
+	env := tuitest.New(t, nil, tuitest.Options{})
+	m := New(env.Common(env.Owner, 120, 40))
+	m.SetSize(120, 38)
+	tuitest.Settle(t, m, m.Init())
+	tuitest.Press(t, m, "m")
+	f := ansi.Strip(m.View())
+	if !strings.Contains(f, "Members of Olive's Pottery") || !strings.Contains(f, "Olive Owner (you)") || !strings.Contains(f, "No open invites") {
+		t.Fatalf("panel:\n%s", f)
+	}
+	tuitest.Press(t, m, "i")
+	if !m.Capturing() || !strings.Contains(ansi.Strip(m.View()), "Invite as: v viewer") {
+		t.Fatalf("i asks for a role:\n%s", ansi.Strip(m.View()))
+	}
+	tuitest.Press(t, m, "v")
+	f = ansi.Strip(m.View())
+	if !strings.Contains(f, "Invite code (shown only now)") {
+		t.Fatalf("no code shown:\n%s", f)
+	}
+	invites, err := env.App.Invites(t.Context(), env.Owner, env.StoreID, false)
+	if err != nil || len(invites) != 1 || invites[0].Role != store.RoleViewer {
+		t.Fatalf("invites %+v %v", invites, err)
+	}
+	code := ""
+	for _, line := range strings.Split(f, "\n") {
+		if _, after, ok := strings.Cut(line, "Invite code (shown only now): "); ok {
+			code = strings.TrimSpace(after)
+		}
+	}
+	bobKey := tuitest.NewKey(t)
+	bob, err := env.App.SignUp(t.Context(), app.SignUpParams{Name: "Bob Helper", PublicKey: bobKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := env.App.Join(t.Context(), app.JoinParams{Code: code, Key: bobKey, Actor: &bob}); err != nil {
+		t.Fatalf("joining with the code on screen %q: %v", code, err)
+	}
+	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.MembersChanged, StoreID: env.StoreID, AccountID: bob.Account.ID}})
+	tuitest.Settle(t, m, cmd)
+	f = ansi.Strip(m.View())
+	if !strings.Contains(f, "Bob Helper") || !strings.Contains(f, "No open invites") {
+		t.Fatalf("after the join:\n%s", f)
+	}
+	// Bob is listed after the owner: down, o, m makes him manager.
+	tuitest.Press(t, m, "j", "o", "m")
+	if ms, _ := env.App.Members(t.Context(), env.Owner, env.StoreID); ms[1].Role != store.RoleManager {
+		t.Fatalf("after o m: %+v\n%s", ms, ansi.Strip(m.View()))
+	}
+	if f = ansi.Strip(m.View()); !strings.Contains(f, "Bob Helper is now manager") {
+		t.Fatalf("no note:\n%s", f)
+	}
+	tuitest.Press(t, m, "x", "n")
+	if ms, _ := env.App.Members(t.Context(), env.Owner, env.StoreID); len(ms) != 2 {
+		t.Fatal("n removed bob")
+	}
+	tuitest.Press(t, m, "x", "y")
+	if ms, _ := env.App.Members(t.Context(), env.Owner, env.StoreID); len(ms) != 1 {
+		t.Fatalf("x y left %+v", ms)
+	}
+	// The last owner cannot leave: the panel says why.
+	tuitest.Press(t, m, "X", "y")
+	if f = ansi.Strip(m.View()); !strings.Contains(f, "needs an owner") {
+		t.Fatalf("leaving as the last owner:\n%s", f)
+	}
+	tuitest.Press(t, m, "esc")
+	if m.MembersOpen() {
+		t.Fatal("esc left the panel open")
+	}
+}
+
+// A viewer sees the members but no invites, cannot invite, and can leave.
+func TestMembersPanelViewerLeaves(t *testing.T) {
+	env := tuitest.New(t, nil, tuitest.Options{})
+	vic := env.Member(t, "Vic Viewer", store.RoleViewer)
+	m := New(env.Common(vic, 120, 40))
+	m.SetSize(120, 38)
+	tuitest.Settle(t, m, m.Init())
+	tuitest.Press(t, m, "m", "i")
+	f := ansi.Strip(m.View())
+	if m.Capturing() || strings.Contains(f, "Invite as") || strings.Contains(f, "open invites") || !strings.Contains(f, "Olive Owner") {
+		t.Fatalf("viewer's panel:\n%s", f)
+	}
+	if got := helpKeys(m.ShortHelp()); slices.Contains(strings.Fields(got), "i") || slices.Contains(strings.Fields(got), "o") {
+		t.Fatalf("viewer offered owners' keys: %s", got)
+	}
+	// Space turns the store's alerts off for the viewer alone.
+	tuitest.Press(t, m, "space")
+	if ms, _ := env.App.Members(t.Context(), vic, env.StoreID); ms[0].Alerts == ms[1].Alerts || !ms[0].Alerts {
+		t.Fatalf("after space: %+v", ms)
+	}
+	if f := ansi.Strip(m.View()); !strings.Contains(f, "no longer reach you") {
+		t.Fatalf("after space:\n%s", f)
+	}
+	tuitest.Press(t, m, "X", "y")
+	if m.MembersOpen() {
+		t.Fatalf("the panel stayed after leaving:\n%s", ansi.Strip(m.View()))
+	}
+	if len(m.Stores()) != 0 {
+		t.Fatalf("the viewer still lists %+v", m.Stores())
+	}
+}
+
+// D asks first; y disconnects; a viewer is not offered D.
+func TestDisconnectAsksFirst(t *testing.T) {
+	env := tuitest.New(t, nil, tuitest.Options{})
+	m := New(env.Common(env.Owner, 120, 40))
+	m.SetSize(120, 38)
+	tuitest.Settle(t, m, m.Init())
+	tuitest.Press(t, m, "D")
+	if f := ansi.Strip(m.View()); !m.Capturing() || !strings.Contains(f, "Disconnect Olive's Pottery from Etsy?") {
+		t.Fatalf("D:\n%s", f)
+	}
+	tuitest.Press(t, m, "n")
+	if st, _ := env.DB.StoreGet(t.Context(), env.StoreID); st.Status != store.StatusConnected {
+		t.Fatal("n disconnected")
+	}
+	tuitest.Press(t, m, "D", "y")
+	if st, _ := env.DB.StoreGet(t.Context(), env.StoreID); st.Status != store.StatusDisconnected {
+		t.Fatalf("D y: %s", st.Status)
+	}
+	if f := ansi.Strip(m.View()); !strings.Contains(f, "disconnected") {
+		t.Fatalf("after D y:\n%s", f)
+	}
+}
+
+// Every write key of the Stores screen refuses a viewer or is not there:
+// y (sync) is refused naming the role, D and the owners' member keys do
+// nothing, and nothing is queued or changed.
+func TestViewerWriteKeys(t *testing.T) {
+	env := tuitest.New(t, nil, tuitest.Options{})
+	vic := env.Member(t, "Vic Viewer", store.RoleViewer)
+	m := New(env.Common(vic, 120, 40))
+	m.SetSize(120, 38)
+	tuitest.Settle(t, m, m.Init())
+	tuitest.Press(t, m, "y")
+	if f := ansi.Strip(m.View()); !strings.Contains(f, "you are a viewer") {
+		t.Fatalf("y by a viewer:\n%s", f)
+	}
+	tuitest.Press(t, m, "D")
+	if m.Capturing() {
+		t.Fatal("D asked a viewer to confirm a disconnect")
+	}
+	tuitest.Press(t, m, "m", "i", "o", "x")
+	if m.Capturing() {
+		t.Fatalf("an owner's key opened a prompt for a viewer:\n%s", ansi.Strip(m.View()))
+	}
+	if len(env.Jobs.SyncCalls()) != 0 {
+		t.Fatalf("a viewer queued syncs: %v", env.Jobs.SyncCalls())
+	}
+	if ms, _ := env.App.Members(t.Context(), vic, env.StoreID); len(ms) != 2 {
+		t.Fatalf("members changed: %+v", ms)
+	}
+	if st, _ := env.DB.StoreGet(t.Context(), env.StoreID); st.Status != store.StatusConnected {
+		t.Fatalf("status %s", st.Status)
 	}
 }

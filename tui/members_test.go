@@ -1,0 +1,41 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/tui/internal/tuitest"
+)
+
+// A role change reaches the member's open session at once: the viewer's
+// read-only inventory becomes editable when an owner makes them manager,
+// and a removed member's session loses the store.
+func TestMemberSessionFollowsRoleAndRemoval(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	vic := env.Member(t, "Vic Viewer", store.RoleViewer)
+	l := newLoop(t, New(session(env, &vic, "inventory", nil)), 120, 30)
+	l.settle("the viewer's inventory", func() bool {
+		return l.root().sub != nil && strings.Contains(l.plain(), "read only (viewer)")
+	})
+
+	ctx := context.Background()
+	if _, err := env.App.MemberSetRole(ctx, env.Owner, env.StoreID, vic.Account.ID, store.RoleManager); err != nil {
+		t.Fatal(err)
+	}
+	l.settle("the new role", func() bool { return !strings.Contains(l.plain(), "read only") })
+
+	if err := env.App.MemberRemove(ctx, env.Owner, env.StoreID, vic.Account.ID); err != nil {
+		t.Fatal(err)
+	}
+	l.settle("the store gone", func() bool {
+		return l.root().storeID == 0 && strings.Contains(l.plain(), "no longer a member of Olive's Pottery")
+	})
+	if strings.Contains(l.plain(), "TOTE-L") {
+		t.Fatalf("the removed member still sees the inventory:\n%s", l.plain())
+	}
+	if l.root().sub != nil {
+		t.Fatal("the removed member still follows the store")
+	}
+}
