@@ -44,6 +44,22 @@ func scrape(t testing.TB, addr string) map[string]float64 {
 	return out
 }
 
+// scrapeUntil scrapes until series exceeds floor (20s at most).
+func scrapeUntil(t testing.TB, s *server, addr, series string, floor float64) map[string]float64 {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := scrape(t, addr)
+		if got[series] > floor {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still %v after 20s; log:\n%s", series, got[series], s.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // An operator scraping /metrics sees a sync and an edit move the counters:
 // sync runs, Etsy calls by operation, job runs, the edit-to-Etsy latency,
 // SSH sessions, with the Go runtime and process series beside them, and
@@ -57,7 +73,9 @@ func TestMetricsMoveAfterASyncAndAnEdit(t *testing.T) {
 	rows := connectShop(t, s, c)
 	target := pickRow(t, rows)
 
-	before := scrape(t, metricsAddr)
+	// The sync log shows the run finished a moment before River reports
+	// its job: wait for the job's event to be counted.
+	before := scrapeUntil(t, s, metricsAddr, `stockroom_sync_runs_total{kind="full",result="completed"}`, 0)
 	for _, series := range []string{
 		`stockroom_sync_runs_total{kind="full",result="completed"}`,
 		`stockroom_job_runs_total{kind="sync",result="completed"}`,
@@ -81,18 +99,7 @@ func TestMetricsMoveAfterASyncAndAnEdit(t *testing.T) {
 		t.Fatalf("stock set: %s", r)
 	}
 	const pushed = `stockroom_edit_to_etsy_seconds_count{lane="edit"}`
-	var after map[string]float64
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		after = scrape(t, metricsAddr)
-		if after[pushed] > before[pushed] {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no push finished 20s after the edit: %s = %v; log:\n%s", pushed, after[pushed], s.logs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	after := scrapeUntil(t, s, metricsAddr, pushed, before[pushed])
 	for _, series := range []string{
 		`stockroom_job_runs_total{kind="push",result="completed"}`,
 		`stockroom_etsy_calls_total{operation="PUT listings/{id}/inventory",status="2xx"}`,

@@ -93,7 +93,13 @@ func freePort(t testing.TB) string {
 // /healthz, and stops it with SIGTERM at cleanup, which must exit 0.
 func startServer(t testing.TB, extra ...string) *server {
 	t.Helper()
-	s := &server{t: t, dataDir: t.TempDir(), sshAddr: freePort(t), httpAddr: freePort(t), sbxAddr: freePort(t),
+	return startServerIn(t, t.TempDir(), extra...)
+}
+
+// startServerIn is startServer on a data directory of the caller's.
+func startServerIn(t testing.TB, dataDir string, extra ...string) *server {
+	t.Helper()
+	s := &server{t: t, dataDir: dataDir, sshAddr: freePort(t), httpAddr: freePort(t), sbxAddr: freePort(t),
 		logs: &syncBuffer{}}
 	args := append([]string{"--data-dir", s.dataDir, "--ssh-addr", s.sshAddr, "--http-addr", s.httpAddr,
 		"--public-url", "http://" + s.httpAddr, "--sandbox-addr", s.sbxAddr, "--log-format", "json"}, extra...)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stockroom/stockroom/connect"
@@ -80,6 +81,12 @@ func securityHeaders(next http.Handler) http.Handler {
 type server struct {
 	cfg Config
 	log *slog.Logger
+
+	// lastHealth is the last /healthz or /readyz verdict logged, so a load
+	// balancer polling through an outage logs its start and end, not
+	// every poll.
+	healthMu   sync.Mutex
+	lastHealth string
 }
 
 // healthz answers whether the process is well: 200 "ok", or 503 with one
@@ -114,18 +121,34 @@ func (s *server) failures(ctx context.Context) []health.Failure {
 
 func (s *server) report(w http.ResponseWriter, r *http.Request, failures []health.Failure) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if len(failures) == 0 {
-		_, _ = w.Write([]byte("ok\n"))
-		return
+	body := "ok\n"
+	if len(failures) > 0 {
+		var b strings.Builder
+		b.WriteString("degraded\n")
+		for _, f := range failures {
+			b.WriteString(f.String() + "\n")
+		}
+		body = b.String()
 	}
-	var b strings.Builder
-	b.WriteString("degraded\n")
-	for _, f := range failures {
-		b.WriteString(f.String() + "\n")
+	s.logHealth(r.URL.Path, body)
+	if len(failures) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
 	}
-	s.log.Warn("health check failed", "path", r.URL.Path, "failures", strings.TrimSpace(b.String()))
-	w.WriteHeader(http.StatusServiceUnavailable)
-	_, _ = w.Write([]byte(b.String()))
+	_, _ = w.Write([]byte(body))
+}
+
+func (s *server) logHealth(path, body string) {
+	s.healthMu.Lock()
+	changed := body != s.lastHealth && (s.lastHealth != "" || body != "ok\n")
+	s.lastHealth = body
+	s.healthMu.Unlock()
+	switch {
+	case !changed:
+	case body == "ok\n":
+		s.log.Info("health check: well again", "path", path)
+	default:
+		s.log.Warn("health check failed", "path", path, "failures", strings.TrimSpace(strings.TrimPrefix(body, "degraded\n")))
+	}
 }
 
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {

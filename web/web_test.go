@@ -751,3 +751,36 @@ func TestDatabaseDownIs503WithAReason(t *testing.T) {
 		}
 	}
 }
+
+// A load balancer polling through an outage logs its start and its end,
+// not every poll.
+func TestHealthLogsChangesNotEveryPoll(t *testing.T) {
+	var logs bytes.Buffer
+	var down atomic.Bool
+	checker := health.New(health.Config{Checks: []health.Check{{Name: "disk", Probe: func(context.Context) error {
+		if down.Load() {
+			return errors.New("full")
+		}
+		return nil
+	}}}})
+	srv := httptest.NewServer(web.New(web.Config{Store: pinger{}, Health: checker, Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
+	defer srv.Close()
+	poll := func(n int) {
+		for range n {
+			resp, err := http.Get(srv.URL + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	}
+	poll(2)
+	down.Store(true)
+	poll(3)
+	down.Store(false)
+	poll(2)
+	out := logs.String()
+	if strings.Count(out, "health check failed") != 1 || strings.Count(out, "well again") != 1 || !strings.Contains(out, "disk: full") {
+		t.Fatalf("log:\n%s", out)
+	}
+}

@@ -82,4 +82,3 @@ func TestQueuesCountsWaitingJobsAndTheirAge(t *testing.T) {
 		})
 	}
 }
-
