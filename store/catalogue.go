@@ -114,6 +114,11 @@ type StockEditParams struct {
 	Edits     []StockEditItem
 	Now       time.Time
 	OnCommit  func(ctx context.Context, tx Tx, rows []InventoryRow) error
+
+	// Fingerprint is the SSH key the edit came through and BatchID groups
+	// an import's rows, for the activity ledger.
+	Fingerprint string
+	BatchID     string
 }
 
 type StockEditItem struct {
@@ -122,6 +127,9 @@ type StockEditItem struct {
 	// "set to N whatever it is now").
 	Version  int64
 	Quantity int
+
+	// UndoOf is the activity event this edit undoes (0: none).
+	UndoOf int64
 }
 
 type PushDoneParams struct {

@@ -64,6 +64,7 @@ type DB interface {
 	Alerts
 	Webhooks
 	TelegramLinks
+	Activity
 
 	// Ping tells whether the database answers (for /healthz).
 	Ping(ctx context.Context) error

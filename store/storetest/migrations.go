@@ -15,7 +15,7 @@ import (
 func Migrations(t *testing.T, db *sql.DB, d migrations.Dialect) {
 	ctx := t.Context()
 	tables := []string{"accounts", "account_keys", "stores", "memberships", "listings", "products", "offerings", "receipts",
-		"receipt_items", "sync_runs", "stock_events", "alerts", "deliveries", "oauth_states", "leases", "webhook_events"}
+		"receipt_items", "sync_runs", "stock_events", "alerts", "deliveries", "oauth_states", "leases", "webhook_events", "activity"}
 	present := func() int {
 		n := 0
 		for _, tbl := range tables {

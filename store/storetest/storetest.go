@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"OAuth", oauthTests},
 		{"Leases", leaseTests},
 		{"Errors", errorTests},
+		{"Activity", activityTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
