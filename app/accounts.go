@@ -180,6 +180,9 @@ func (s *Service) KeyAdd(ctx context.Context, a Actor, authorized string) (store
 	if errors.Is(err, store.ErrConflict) {
 		return k, errors.New("that key already belongs to a Stockroom account")
 	}
+	if err == nil {
+		s.Record(ctx, a, store.ActivityEvent{AccountID: a.Account.ID, Kind: store.KindKeyAdd, Subject: k.Fingerprint, After: k.Comment})
+	}
 	return k, err
 }
 
@@ -191,6 +194,9 @@ func (s *Service) KeyRemove(ctx context.Context, a Actor, keyID int64) error {
 	err := s.db.KeyRemove(ctx, &store.KeyRemoveParams{AccountID: a.Account.ID, KeyID: keyID})
 	if errors.Is(err, store.ErrLastKey) {
 		return errors.New("this is your only key: add another before removing it")
+	}
+	if err == nil {
+		s.Record(ctx, a, store.ActivityEvent{AccountID: a.Account.ID, Kind: store.KindKeyRemove, Subject: fmt.Sprintf("key %d", keyID)})
 	}
 	return err
 }

@@ -4,6 +4,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
@@ -85,6 +86,11 @@ func (s *Service) AdminSetDisabled(ctx context.Context, a Actor, accountID int64
 		return err
 	}
 	s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: accountID})
+	kind := store.KindAccountEnable
+	if disabled {
+		kind = store.KindAccountDisable
+	}
+	s.Record(ctx, a, store.ActivityEvent{AccountID: accountID, Source: store.SourceAdmin, Kind: kind, Subject: fmt.Sprintf("account %d", accountID)})
 	return nil
 }
 
@@ -97,5 +103,9 @@ func (s *Service) AdminSyncStore(ctx context.Context, a Actor, storeID int64) er
 	if err != nil {
 		return err
 	}
-	return s.jobs.EnqueueSync(ctx, storeID, manualSyncKind(st), store.TriggerManual)
+	if err := s.jobs.EnqueueSync(ctx, storeID, manualSyncKind(st), store.TriggerManual); err != nil {
+		return err
+	}
+	s.Record(ctx, a, store.ActivityEvent{StoreID: storeID, Source: store.SourceAdmin, Kind: store.KindAdminSync, Subject: st.Name})
+	return nil
 }

@@ -132,6 +132,9 @@ func New(cfg Config) *Service {
 type Actor struct {
 	Account     store.Account
 	Fingerprint string
+	// Source is where the actor works (the TUI or a command), for the
+	// activity ledger.
+	Source store.Source
 }
 
 // AlertChannels are the ways this server can send alerts; none means

@@ -92,7 +92,8 @@ type StoreSettings = store.StoreUpdateSettingsParams
 
 // UpdateStoreSettings changes a store's settings (owners and managers).
 func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSettings) (store.Store, error) {
-	if _, err := s.editor(ctx, a, p.StoreID); err != nil {
+	m, err := s.editor(ctx, a, p.StoreID)
+	if err != nil {
 		return store.Store{}, err
 	}
 	if p.LowStockDefault != nil && (*p.LowStockDefault < 0 || *p.LowStockDefault > 999) {
@@ -104,6 +105,7 @@ func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSetti
 		return st, err
 	}
 	s.hub.Publish(hub.Event{Kind: hub.StoreChanged, StoreID: st.ID})
+	s.recordSettings(ctx, a, m.Store, st)
 	if p.LowStockDefault != nil && s.alerts != nil {
 		if _, err := s.alerts.Evaluate(ctx, st.ID, nil); err != nil {
 			return st, err
@@ -133,6 +135,7 @@ func (s *Service) WaitConnect(ctx context.Context, a Actor, state string) (store
 	if _, err := s.member(ctx, a, st.ID); err != nil {
 		return store.Store{}, err
 	}
+	s.Record(ctx, a, store.ActivityEvent{StoreID: st.ID, Kind: store.KindStoreConnect, Subject: st.Name, After: string(st.Status)})
 	return st, nil
 }
 

@@ -21,6 +21,7 @@ const (
 	ConnectDone    Kind = "connect" // the OAuth attempt State finished
 	AlertsChanged  Kind = "alerts"
 	AccountChanged Kind = "account"
+	ActivityAdded  Kind = "activity" // an event joined the ledger of StoreID (or of AccountID)
 )
 
 // Event is one change. Events carry ids, never data: a receiver reloads what

@@ -21,6 +21,7 @@ import (
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/safetext"
+	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/pages/signup"
 )
@@ -243,6 +244,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case signup.DoneMsg:
 		m.signup = nil
 		m.c.Actor = msg.Actor
+		m.c.Actor.Source = store.SourceTUI
 		m.screens = buildScreens(m.c)
 		m.resize()
 		m.active = max(m.screenIndex("stores"), 0)
