@@ -181,6 +181,7 @@ func runStockImport(r *runner, c *invocation) error {
 	}
 	fmt.Fprintf(r.env.Stdout, "imported %d line(s): %d row(s) changed, queued for Etsy (about %d Etsy call(s))\n",
 		len(plan.Lines), len(rows), plan.EtsyCalls)
+	r.notef("batch %s: take it back with undo --batch %s", plan.BatchID, plan.BatchID)
 	return nil
 }
 
