@@ -42,7 +42,7 @@ type Options struct {
 	// PublicKey is the key that authenticated, for sign-up.
 	PublicKey ssh.PublicKey
 	// Screen opens the session on "stores", "inventory", "sales", "sync",
-	// "alerts", "account" or "admin"; "" picks inventory when the account
+	// "alerts", "activity", "account" or "admin"; "" picks inventory when the account
 	// has a shop, else stores.
 	Screen string
 	Logger *slog.Logger
@@ -415,7 +415,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.active = (m.active + len(m.screens) - 1) % len(m.screens)
 			return nil
 		}
-		for i, b := range []key.Binding{k.Screen1, k.Screen2, k.Screen3, k.Screen4, k.Screen5, k.Screen6, k.Screen7} {
+		for i, b := range []key.Binding{k.Screen1, k.Screen2, k.Screen3, k.Screen4, k.Screen5, k.Screen6, k.Screen7, k.Screen8} {
 			if key.Matches(msg, b) {
 				if i < len(m.screens) {
 					m.active = i
