@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
@@ -289,4 +290,18 @@ func (s *Service) recordSettings(ctx context.Context, a Actor, before, after sto
 	change("zero_policy", string(before.ZeroPolicy), string(after.ZeroPolicy))
 	change("low_stock_default", strconv.Itoa(before.LowStockDefault), strconv.Itoa(after.LowStockDefault))
 	change("sync_interval", before.SyncInterval.String(), after.SyncInterval.String())
+}
+
+// PruneActivity deletes the ledger's events older than retention, the
+// operator's STOCKROOM_ACTIVITY_RETENTION; 0 keeps them for ever and
+// deletes nothing. The scheduler's housekeeping calls it.
+func PruneActivity(ctx context.Context, db store.Activity, retention time.Duration, now time.Time, log *slog.Logger) (int64, error) {
+	if retention <= 0 {
+		return 0, nil
+	}
+	n, err := db.ActivityPruneBefore(ctx, now.Add(-retention))
+	if err == nil && n > 0 {
+		log.Info("activity pruned", "events", n, "retention", retention.String())
+	}
+	return n, err
 }

@@ -251,3 +251,20 @@ func TestActivityIsLogged(t *testing.T) {
 		}
 	}
 }
+
+// Without a retention nothing is ever pruned; with one, only what is older.
+func TestPruneActivityOnlyWithRetention(t *testing.T) {
+	s := newLedgerShop(t, 1)
+	ctx := t.Context()
+	s.set(t, "MUG-0", 7)
+	later := time.Now().Add(400 * 24 * time.Hour)
+	if n, err := app.PruneActivity(ctx, s.db, 0, later, slog.New(slog.DiscardHandler)); n != 0 || err != nil {
+		t.Fatalf("prune without retention: %d, %v", n, err)
+	}
+	if n, err := app.PruneActivity(ctx, s.db, 365*24*time.Hour, time.Now(), slog.New(slog.DiscardHandler)); n != 0 || err != nil {
+		t.Fatalf("prune of recent events: %d, %v", n, err)
+	}
+	if n, err := app.PruneActivity(ctx, s.db, 365*24*time.Hour, later, slog.New(slog.DiscardHandler)); n == 0 || err != nil {
+		t.Fatalf("prune of year-old events: %d, %v", n, err)
+	}
+}

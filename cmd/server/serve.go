@@ -167,6 +167,9 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 			if _, err := db.OAuthStateDeleteExpired(ctx, time.Now().Add(-time.Hour)); err != nil {
 				return err
 			}
+			if _, err := app.PruneActivity(ctx, db, cfg.ActivityRetention, time.Now(), log); err != nil {
+				return err
+			}
 			_, err := notify.EnqueueDigests(ctx, db, db.queue, time.Now())
 			return err
 		}, Elector: elector, Logger: log.With("component", "schedule")})
