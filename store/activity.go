@@ -132,7 +132,7 @@ type ActivityListParams struct {
 	Before int64
 	Limit  int
 	// Filters; zero values match everything.
-	Who        string // an account name, a key fingerprint, "Etsy", "sync", "schedule"
+	Who        string // an account name or its start, a key fingerprint, "Etsy", "sync", "schedule"
 	Kind       string // a kind, or its area ("stock")
 	Text       string // part of the subject or title
 	Since      time.Time

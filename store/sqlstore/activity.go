@@ -103,8 +103,11 @@ func (s *Store) ActivityList(ctx context.Context, p *store.ActivityListParams) (
 		where = append(where, "e.id < "+arg(p.Before))
 	}
 	if p.Who != "" {
+		// A name matches from its start ("olive" is Olive Owner); keys
+		// and the non-person actors match whole.
 		n := arg(strings.ToLower(p.Who))
-		where = append(where, "(LOWER(COALESCE(a.name, '')) = "+n+" OR LOWER(e.actor_key) = "+n+" OR LOWER(e.actor) = "+n+")")
+		where = append(where, "(LOWER(COALESCE(a.name, '')) LIKE "+arg(likeEscape(strings.ToLower(p.Who))+"%")+` ESCAPE '\'`+
+			" OR LOWER(e.actor_key) = "+n+" OR LOWER(e.actor) = "+n+")")
 	}
 	if p.Kind != "" {
 		where = append(where, "(e.kind = "+arg(p.Kind)+" OR e.kind LIKE "+arg(likeEscape(p.Kind)+".%")+` ESCAPE '\')`)

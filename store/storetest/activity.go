@@ -211,6 +211,8 @@ var activityTests = map[string]func(t *testing.T, h *harness){
 			want int
 		}{
 			{"person by name", store.ActivityListParams{Who: "Alice"}, 3},
+			{"person by the start of the name", store.ActivityListParams{Who: "ali"}, 3},
+			{"another person", store.ActivityListParams{Who: "bob"}, 0},
 			{"person by key", store.ActivityListParams{Who: "SHA256:alice"}, 3},
 			{"Etsy", store.ActivityListParams{Who: "Etsy"}, 1},
 			{"kind area", store.ActivityListParams{Kind: "stock"}, 3},
