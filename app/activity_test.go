@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
 )
 
 // noJobs accepts push jobs and forgets them: these tests read the ledger
@@ -34,27 +32,15 @@ type ledgerShop struct {
 	logs  *bytes.Buffer
 }
 
+// newLedgerShop is Ada's shop of n one-row listings at 10 (newAlertShop's),
+// on a Service that queues pushes and logs as JSON into logs.
 func newLedgerShop(t *testing.T, n int) *ledgerShop {
 	t.Helper()
-	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	s := &ledgerShop{db: db, logs: &bytes.Buffer{}}
-	s.svc = app.New(app.Config{Store: db, Hub: hub.New(), Jobs: noJobs{}, Logger: slog.New(slog.NewJSONHandler(s.logs, nil))})
-	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Email: "ada@example.com", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.owner = app.Actor{Account: acct, Fingerprint: "SHA256:ada", Source: store.SourceCommand}
-	s.shop, err = db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: 7, EtsyUserID: 8, Name: "Clay & Co",
-		Currency: "EUR", AccessToken: []byte("a"), RefreshToken: []byte("r"), TokenExpiresAt: time.Now().Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: s.shop.ID, Listings: listings(n, 10)}); err != nil {
+	a := newAlertShop(t)
+	s := &ledgerShop{db: a.db, owner: a.owner, shop: a.shop, logs: &bytes.Buffer{}}
+	s.owner.Source = store.SourceCommand
+	s.svc = app.New(app.Config{Store: a.db, Hub: hub.New(), Jobs: noJobs{}, Logger: slog.New(slog.NewJSONHandler(s.logs, nil))})
+	if _, err := a.db.SyncListingsWrite(t.Context(), &store.SyncListingsWriteParams{StoreID: s.shop.ID, Listings: listings(n, 10)}); err != nil {
 		t.Fatal(err)
 	}
 	return s
