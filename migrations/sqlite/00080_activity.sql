@@ -35,6 +35,8 @@ CREATE TABLE activity (
 CREATE INDEX activity_store ON activity(store_id, id);
 CREATE INDEX activity_account ON activity(account_id, id);
 CREATE INDEX activity_offering ON activity(offering_id, id);
+-- The pushes alone, to find the one that carried an edit to Etsy.
+CREATE INDEX activity_push ON activity(offering_id, id) WHERE kind IN ('stock.pushed', 'stock.push_failed');
 CREATE INDEX activity_batch ON activity(batch_id) WHERE batch_id <> '';
 CREATE INDEX activity_created ON activity(created_at);
 
