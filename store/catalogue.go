@@ -86,6 +86,10 @@ type SyncListingsWriteParams struct {
 	Cursor *StoreSetSyncStateParams
 	// OnCommit runs in the page's transaction (e.g. to enqueue alert checks).
 	OnCommit func(ctx context.Context, tx Tx, res SyncWriteResult) error
+
+	// Source is what started the sync (SourceSync, or SourceWebhook for a
+	// sale Etsy announced), for the activity ledger; empty is SourceSync.
+	Source Source
 }
 
 // StockChange is one offering whose Etsy quantity moved.

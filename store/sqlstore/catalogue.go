@@ -201,6 +201,10 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 		return err
 	}
 	readAt := ms(p.ReadAt) // 0: no check
+	source := p.Source
+	if source == "" {
+		source = store.SourceSync
+	}
 	var inserts []newProduct
 	var stmts []Statement
 	for _, l := range p.Listings {
@@ -247,10 +251,10 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 						[]any{p.StoreID, e.offeringID, e.quantity, ps.Quantity, t, e.version + 1}})
 					stmts = append(stmts, Statement{`INSERT INTO activity (store_id, actor, source, kind, offering_id, subject, title,
 							before_text, after_text, before_qty, after_qty, created_at)
-						SELECT $1, 'Etsy', 'sync', 'stock.sync', o.id, p.sku, ` + activityTitleSQL + `, $3, $4, $5, $6, $7
+						SELECT $1, 'Etsy', $9, 'stock.sync', o.id, p.sku, ` + activityTitleSQL + `, $3, $4, $5, $6, $7
 						FROM offerings o JOIN products p ON p.id = o.product_id JOIN listings l ON l.id = p.listing_id
 						WHERE o.id = $2 AND o.version = $8 AND o.updated_at = $7`,
-						[]any{p.StoreID, e.offeringID, strconv.Itoa(e.quantity), strconv.Itoa(ps.Quantity), e.quantity, ps.Quantity, t, e.version + 1}})
+						[]any{p.StoreID, e.offeringID, strconv.Itoa(e.quantity), strconv.Itoa(ps.Quantity), e.quantity, ps.Quantity, t, e.version + 1, source}})
 				}
 			}
 		}

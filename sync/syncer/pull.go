@@ -109,6 +109,7 @@ func (s *pullStats) addListings(res store.SyncWriteResult) {
 
 // syncLocked runs the sync while holder holds the store's sync lease.
 func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.SyncKind, trigger store.SyncTrigger, holder string) (store.SyncRun, error) {
+	ctx = withTrigger(ctx, trigger)
 	run, err := e.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: kind, Trigger: trigger, Now: e.now()})
 	if err != nil {
 		return store.SyncRun{}, err
