@@ -108,7 +108,7 @@ func (s *Service) Activity(ctx context.Context, a Actor, q ActivityQuery) ([]sto
 	} else if _, err := s.active(ctx, a); err != nil {
 		return nil, err
 	}
-	q.AccountID = a.Account.ID
+	q.AccountID, q.Admin = a.Account.ID, false
 	return s.db.ActivityList(ctx, &q)
 }
 
@@ -304,4 +304,14 @@ func PruneActivity(ctx context.Context, db store.Activity, retention time.Durati
 		log.Info("activity pruned", "events", n, "retention", retention.String())
 	}
 	return n, err
+}
+
+// AdminActivity pages through the admin ledger: every admin action on any
+// account or store, for admins only.
+func (s *Service) AdminActivity(ctx context.Context, a Actor, q ActivityQuery) ([]store.ActivityEvent, error) {
+	if err := s.admin(ctx, a); err != nil {
+		return nil, err
+	}
+	q.Admin, q.StoreID = true, 0
+	return s.db.ActivityList(ctx, &q)
 }

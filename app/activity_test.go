@@ -254,3 +254,35 @@ func TestPruneActivityOnlyWithRetention(t *testing.T) {
 		t.Fatalf("prune of year-old events: %d, %v", n, err)
 	}
 }
+
+// An admin's actions are in the admin ledger, which only admins read, and
+// in the ledger of the account they were done to.
+func TestAdminActionsAreInTheAdminLedger(t *testing.T) {
+	s := newLedgerShop(t, 1)
+	ctx := t.Context()
+	v, err := s.db.AccountCreate(ctx, &store.AccountCreateParams{Name: "vic", Fingerprint: "SHA256:vic", PublicKey: "ssh-ed25519 AAAAvic"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.AdminActivity(ctx, s.owner, app.ActivityQuery{}); !errors.Is(err, app.ErrNotAdmin) {
+		t.Fatalf("a non-admin read the admin ledger: %v", err)
+	}
+	if err := s.db.AccountSetAdmin(ctx, s.owner.Account.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.svc.AdminSetDisabled(ctx, s.owner, v.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.svc.AdminSetDisabled(ctx, s.owner, v.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.svc.AdminActivity(ctx, s.owner, app.ActivityQuery{})
+	if err != nil || len(evs) != 2 || evs[0].Kind != store.KindAccountEnable || evs[1].Kind != store.KindAccountDisable ||
+		evs[1].AccountID != v.ID || evs[1].ActorKey != "SHA256:ada" || evs[1].Source != store.SourceAdmin {
+		t.Fatalf("admin ledger: %+v, %v", evs, err)
+	}
+	own, err := s.svc.Activity(ctx, app.Actor{Account: v, Fingerprint: "SHA256:vic"}, app.ActivityQuery{})
+	if err != nil || len(own) != 2 {
+		t.Fatalf("vic's own ledger: %+v, %v", own, err)
+	}
+}

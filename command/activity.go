@@ -20,7 +20,7 @@ of them (pending, pushed, failed). --since and --until take days (7d), hours
 time. --who takes an account name, a key fingerprint, Etsy or sync; --kind a
 kind (stock.set) or its area (stock); --filter part of a SKU or title.
 --account lists your account's own events (keys, admin actions) instead of a
-store's. Each line's id is what undo takes.`
+store's; --admin, for admins, every admin action on any account or store. Each line's id is what undo takes.`
 
 const undoHelp = `Undoes a stock edit: sets the row back to its quantity before the edit, as a
 new edit (queued for Etsy like any other, and itself in the activity, so it
@@ -113,6 +113,7 @@ func runActivity(r *runner, c *invocation) error {
 	fs := c.flags(r)
 	storeRef := storeFlag(fs)
 	account := fs.Bool("account", false, "list your account's events instead of a store's")
+	admin := fs.Bool("admin", false, "admins: list every admin action instead of a store's")
 	since := fs.String("since", "", "from: `7d|12h|DATE|TIME`")
 	until := fs.String("until", "", "to: `7d|12h|DATE|TIME`")
 	who := fs.String("who", "", "only changes by this account name, key fingerprint, Etsy or sync")
@@ -143,7 +144,10 @@ func runActivity(r *runner, c *invocation) error {
 			return usagef(c, "%v", err)
 		}
 	}
-	if !*account {
+	list := r.app.Activity
+	if *admin {
+		list = r.app.AdminActivity
+	} else if !*account {
 		m, err := r.resolveStore(*storeRef)
 		if err != nil {
 			return err
@@ -153,7 +157,7 @@ func runActivity(r *runner, c *invocation) error {
 	var evs []store.ActivityEvent
 	for len(evs) < *limitV {
 		q.Limit = min(*limitV-len(evs), 500)
-		page, err := r.app.Activity(r.ctx, r.actor, q)
+		page, err := list(r.ctx, r.actor, q)
 		if err != nil {
 			return err
 		}

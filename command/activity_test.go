@@ -120,3 +120,24 @@ func lastEdit(t *testing.T, f *fixture) string {
 	}
 	return strconv.FormatInt(evs[0].ID, 10)
 }
+
+// --admin is the admin ledger, for admins only; --account the account's own.
+func TestActivityAdminAndAccountLedgers(t *testing.T) {
+	f := newFixture(t)
+	r := f.run(t, f.owner, "", "activity", "--admin").want(t, ExitFailure)
+	contains(t, "non-admin", r.stderr, "only admins")
+	if err := f.db.AccountSetAdmin(t.Context(), f.owner.Account.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.app.AdminSetDisabled(t.Context(), f.owner, f.viewer.Account.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	recs := readCSV(t, f.run(t, f.owner, "", "activity", "--admin", "--format", "csv").want(t, ExitOK).stdout)
+	if len(recs) != 2 || recs[1][7] != "account.disable" || recs[1][6] != "admin" || recs[1][3] != "Ada" {
+		t.Fatalf("admin ledger %q", recs)
+	}
+	recs = readCSV(t, f.run(t, f.owner, "", "activity", "--account", "--format", "csv").want(t, ExitOK).stdout)
+	if len(recs) != 1 {
+		t.Fatalf("owner's own ledger %q: nothing happened to the account", recs)
+	}
+}

@@ -127,6 +127,10 @@ type ActivityAppendParams struct {
 type ActivityListParams struct {
 	AccountID int64
 	StoreID   int64 // 0: the account's own ledger
+	// Admin lists the admin ledger instead: every admin action on any
+	// account or store. It ignores AccountID, so only the application
+	// layer's admin check stands before it.
+	Admin bool
 	// Before is the cursor: only events with a smaller id (0: from the
 	// newest).
 	Before int64

@@ -39,6 +39,8 @@ CREATE INDEX activity_offering ON activity(offering_id, id);
 CREATE INDEX activity_push ON activity(offering_id, id) WHERE kind IN ('stock.pushed', 'stock.push_failed');
 CREATE INDEX activity_batch ON activity(batch_id) WHERE batch_id <> '';
 CREATE INDEX activity_created ON activity(created_at);
+-- The admin ledger: every admin action, across accounts and stores.
+CREATE INDEX activity_admin ON activity(id) WHERE source = 'admin';
 
 
 -- +goose StatementBegin

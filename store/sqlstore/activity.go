@@ -87,17 +87,20 @@ const activityVisible = `((e.store_id IS NOT NULL AND EXISTS (SELECT 1 FROM memb
 	OR (e.store_id IS NULL AND e.account_id = $1))`
 
 func (s *Store) ActivityList(ctx context.Context, p *store.ActivityListParams) ([]store.ActivityEvent, error) {
-	args := []any{p.AccountID}
+	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
 	var where []string
-	if p.StoreID != 0 {
+	switch {
+	case p.Admin:
+		where = append(where, "e.source = 'admin'")
+	case p.StoreID != 0:
 		where = append(where, "e.store_id = "+arg(p.StoreID),
-			"EXISTS (SELECT 1 FROM memberships m WHERE m.store_id = e.store_id AND m.account_id = $1)")
-	} else {
-		where = append(where, "e.store_id IS NULL", "e.account_id = $1")
+			"EXISTS (SELECT 1 FROM memberships m WHERE m.store_id = e.store_id AND m.account_id = "+arg(p.AccountID)+")")
+	default:
+		where = append(where, "e.store_id IS NULL", "e.account_id = "+arg(p.AccountID))
 	}
 	if p.Before > 0 {
 		where = append(where, "e.id < "+arg(p.Before))

@@ -245,6 +245,26 @@ var activityTests = map[string]func(t *testing.T, h *harness){
 		}
 	},
 
+	// The admin ledger is every admin action, on any account or store,
+	// and nothing else.
+	"AdminLedger": func(t *testing.T, h *harness) {
+		alice := h.seller(t, "alice", 710)
+		bob := h.seller(t, "bob", 711)
+		admin := h.account(t, "root")
+		disable := h.appendActivity(t, h.now, store.ActivityEvent{AccountID: bob.account.ID, ActorID: admin.ID, Source: store.SourceAdmin,
+			Kind: store.KindAccountDisable})[0]
+		resync := h.appendActivity(t, h.now, store.ActivityEvent{StoreID: alice.store.ID, ActorID: admin.ID, Source: store.SourceAdmin,
+			Kind: store.KindAdminSync})[0]
+		h.appendActivity(t, h.now, store.ActivityEvent{AccountID: bob.account.ID, ActorID: bob.account.ID, Source: store.SourceCommand, Kind: store.KindKeyAdd})
+		got := ids(h.activity(t, store.ActivityListParams{Admin: true}))
+		if !slices.Equal(got, []int64{resync.ID, disable.ID}) {
+			t.Fatalf("admin ledger = %v, want [%d %d]", got, resync.ID, disable.ID)
+		}
+		if got := ids(h.activity(t, store.ActivityListParams{AccountID: bob.account.ID})); len(got) != 2 || got[1] != disable.ID {
+			t.Fatalf("bob's own ledger = %v, want his key and the admin's disable", got)
+		}
+	},
+
 	// An event must say what it belongs to and what it is.
 	"AppendRefusesIncomplete": func(t *testing.T, h *harness) {
 		_, err := h.db.ActivityAppend(t.Context(), &store.ActivityAppendParams{Events: []store.ActivityEvent{{Kind: store.KindKeyAdd, Source: store.SourceTUI}}})
