@@ -152,6 +152,14 @@ func TestActivityAndUndo(t *testing.T) {
 		if got := findRow(t, inventory(t, c), target.SKU).Quantity; got != want-1 {
 			t.Fatalf("after the sale %s is %d, want %d", target.SKU, got, want-1)
 		}
+		sale := false
+		for _, l := range strings.Split(s.logs.String(), "\n") {
+			sale = sale || strings.Contains(l, `"msg":"activity"`) && strings.Contains(l, `"kind":"stock.sync"`) &&
+				strings.Contains(l, fmt.Sprintf(`"before":%d,"after":%d`, want, want-1))
+		}
+		if !sale {
+			t.Errorf("no activity log line for the sale (%d → %d):\n%s", want, want-1, s.logs)
+		}
 		expect(t, sh(fmt.Sprintf("undo %d", ev.ID)), 1, "changed since", fmt.Sprintf("now %d", want-1), "--force")
 		expect(t, sh(fmt.Sprintf("undo %d --force", ev.ID)), 0)
 		waitPushed(t, c, map[string]int{target.SKU: orig - 1})

@@ -255,5 +255,11 @@ func (e *Engine) writeListings(ctx context.Context, storeID int64, snaps []store
 	if err == nil && e.alerts != nil {
 		e.alerts.Announce(storeID, fired)
 	}
+	// The quantities Etsy changed, as the operators' log lines beside the
+	// ledger's events.
+	for _, c := range res.StockChanges {
+		e.log.Info("activity", "kind", store.KindStockSync, "source", p.Source, "store", storeID, "actor", store.ActorEtsy,
+			"offering", c.OfferingID, "before", c.Before, "after", c.After)
+	}
 	return res, err
 }
