@@ -141,6 +141,31 @@ func TestActivityAndUndo(t *testing.T) {
 		}
 	})
 
+	t.Run("undo from the Activity screen", func(t *testing.T) {
+		target := usable[0]
+		orig := findRow(t, inventory(t, c), target.SKU).Quantity
+		expect(t, sh(fmt.Sprintf("stock set %s %d", target.SKU, orig+3)), 0)
+		waitPushed(t, c, map[string]int{target.SKU: orig + 3})
+		tm := openTerm(t, c, "activity", 160, 40)
+		tm.waitFor(t, "changes", 10*time.Second)
+		tm.send(t, "/")
+		tm.waitFor(t, "enter apply", 5*time.Second)
+		tm.send(t, "kind:stock.set "+target.SKU, "\r")
+		tm.waitFor(t, "filter: kind:stock.set", 5*time.Second)
+		tm.send(t, "u")
+		tm.waitFor(t, fmt.Sprintf("set %s back from %d to %d?", target.SKU, orig+3, orig), 5*time.Second)
+		tm.send(t, "\r")
+		tm.waitFor(t, "Undid #", 5*time.Second)
+		waitPushed(t, c, map[string]int{target.SKU: orig})
+		if got := etsyQuantities(t, s, token, target.ListingID)[target.SKU]; got != orig {
+			t.Fatalf("Etsy has %s = %d after the undo from the screen, want %d", target.SKU, got, orig)
+		}
+		if ev := lastEdit(t, c, target.SKU); ev.Source != "tui" || ev.UndoOf == nil {
+			t.Fatalf("the screen's undo in activity: %+v", ev)
+		}
+		tm.send(t, "q")
+	})
+
 	t.Run("a sale between the edit and the undo is kept", func(t *testing.T) {
 		target := usable[1]
 		orig, want := target.Quantity, target.Quantity+5
