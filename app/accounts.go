@@ -227,6 +227,9 @@ func (s *Service) Join(ctx context.Context, p JoinParams) (Actor, store.Code, er
 // ClaimKey redeems a key link code for the key of this session.
 func (s *Service) ClaimKey(ctx context.Context, key ssh.PublicKey, remoteAddr, code string) (Actor, error) {
 	a, _, err := s.RedeemCode(ctx, RedeemParams{Kinds: []store.CodeKind{store.CodeKeyLink}, Code: code, Key: key, RemoteAddr: remoteAddr})
+	if err == nil {
+		s.Record(ctx, a, store.ActivityEvent{AccountID: a.Account.ID, Kind: store.KindKeyAdd, Subject: ssh.FingerprintSHA256(key)})
+	}
 	return a, err
 }
 
@@ -251,6 +254,7 @@ func (s *Service) KeyRemove(ctx context.Context, a Actor, keyID int64) error {
 		return err
 	}
 	s.security(ctx, "key removed", a.who(), "removed_key", removed)
+	s.Record(ctx, a, store.ActivityEvent{AccountID: a.Account.ID, Kind: store.KindKeyRemove, Subject: removed})
 	// Open sessions of the removed key end.
 	s.accessChanged(a.Account.ID, 0)
 	s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: a.Account.ID})

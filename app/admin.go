@@ -4,6 +4,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
@@ -135,6 +136,11 @@ func (s *Service) AdminSetDisabled(ctx context.Context, a Actor, accountID int64
 	s.security(ctx, event, a.who(), "target", accountID, "admin", true)
 	s.accessChanged(accountID, 0)
 	s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: accountID})
+	kind := store.KindAccountEnable
+	if disabled {
+		kind = store.KindAccountDisable
+	}
+	s.Record(ctx, a, store.ActivityEvent{AccountID: accountID, Source: store.SourceAdmin, Kind: kind, Subject: fmt.Sprintf("account %d", accountID)})
 	return nil
 }
 
@@ -148,5 +154,9 @@ func (s *Service) AdminSyncStore(ctx context.Context, a Actor, storeID int64) er
 		return err
 	}
 	s.security(ctx, "admin synced a store", a.who(), "store", storeID, "admin", true)
-	return s.jobs.EnqueueSync(ctx, storeID, manualSyncKind(st), store.TriggerManual)
+	if err := s.jobs.EnqueueSync(ctx, storeID, manualSyncKind(st), store.TriggerManual); err != nil {
+		return err
+	}
+	s.Record(ctx, a, store.ActivityEvent{StoreID: storeID, Source: store.SourceAdmin, Kind: store.KindAdminSync, Subject: st.Name})
+	return nil
 }

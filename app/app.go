@@ -145,6 +145,9 @@ type Actor struct {
 	Fingerprint string
 	// RemoteAddr is where the session comes from, for security events.
 	RemoteAddr string
+	// Source is where the actor works (the TUI or a command), for the
+	// activity ledger.
+	Source store.Source
 }
 
 // AlertChannels are the ways this server can send alerts; none means

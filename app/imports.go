@@ -38,6 +38,9 @@ type ImportPlan struct {
 	// per listing with a changed row, since one write carries every changed
 	// variation of a listing.
 	EtsyCalls int
+	// BatchID names the applied import in the activity ledger, where
+	// `undo --batch` takes it back.
+	BatchID string
 }
 
 // ImportError lists every invalid line; nothing was applied.
@@ -265,5 +268,7 @@ func (s *Service) ApplyImport(ctx context.Context, a Actor, plan *ImportPlan) ([
 			edits = append(edits, store.StockEditItem{OfferingID: r.OfferingID, Version: r.Version, Quantity: l.New})
 		}
 	}
-	return s.SetStock(ctx, a, StockParams{StoreID: plan.StoreID, Source: store.SourceImport, Note: "csv import", Edits: edits})
+	plan.BatchID = NewBatchID("import")
+	return s.SetStock(ctx, a, StockParams{StoreID: plan.StoreID, Source: store.SourceImport, Note: "csv import", Edits: edits,
+		BatchID: plan.BatchID})
 }

@@ -17,6 +17,8 @@ import (
 )
 
 // queue takes jobs and does nothing with them.
+// queue accepts push and sync jobs and forgets them: these tests read the
+// store and the ledger, not the work that would follow.
 type queue struct{}
 
 func (queue) EnqueuePushTx(context.Context, store.Tx, int64, int64, bool) error { return nil }

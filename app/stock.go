@@ -37,6 +37,10 @@ type StockParams struct {
 	Source  store.Source
 	Note    string
 	Edits   []store.StockEditItem
+
+	// BatchID groups the rows in the activity ledger (an import, a batch
+	// undo) so they can be undone together.
+	BatchID string
 }
 
 // CheckQuantity refuses what Etsy would refuse.
@@ -69,6 +73,7 @@ func (s *Service) SetStock(ctx context.Context, a Actor, p StockParams) ([]store
 	var fired store.AlertEvaluateResult
 	rows, err := s.db.StockEdit(ctx, &store.StockEditParams{
 		AccountID: a.Account.ID, StoreID: p.StoreID, Source: p.Source, Note: p.Note, Edits: p.Edits, Now: s.now(),
+		Fingerprint: a.Fingerprint, BatchID: p.BatchID,
 		// The push jobs and the alerts commit with the edit: an edit that
 		// is saved is always pushed, and alerted on once. An import's
 		// pushes wait behind a seller's single edits.
@@ -106,6 +111,7 @@ func (s *Service) SetStock(ctx context.Context, a Actor, p StockParams) ([]store
 	if s.alerts != nil {
 		s.alerts.Announce(p.StoreID, fired)
 	}
+	s.logStockEdits(ctx, a, p, rows)
 	return rows, nil
 }
 
@@ -188,9 +194,11 @@ func (s *Service) SetThreshold(ctx context.Context, a Actor, p store.ThresholdSe
 		}
 	}
 	p.AccountID = a.Account.ID
+	ev := s.thresholdEvent(ctx, a, p)
 	if err := s.db.ThresholdSet(ctx, &p); err != nil {
 		return err
 	}
+	s.Record(ctx, a, ev)
 	var ids []int64 // nil: every row of the store (a listing-wide change)
 	if p.OfferingID != 0 {
 		ids = []int64{p.OfferingID}

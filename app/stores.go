@@ -100,7 +100,9 @@ func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSetti
 		if _, err := s.owner(ctx, a, p.StoreID, "change the store's settings"); err != nil {
 			return store.Store{}, err
 		}
-	} else if _, err := s.editor(ctx, a, p.StoreID); err != nil {
+	}
+	m, err := s.editor(ctx, a, p.StoreID)
+	if err != nil {
 		return store.Store{}, err
 	}
 	if p.LowStockDefault != nil && (*p.LowStockDefault < 0 || *p.LowStockDefault > 999) {
@@ -112,6 +114,7 @@ func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSetti
 		return st, err
 	}
 	s.hub.Publish(hub.Event{Kind: hub.StoreChanged, StoreID: st.ID})
+	s.recordSettings(ctx, a, m.Store, st)
 	if p.LowStockDefault != nil && s.alerts != nil {
 		if _, err := s.alerts.Evaluate(ctx, st.ID, nil); err != nil {
 			return st, err
@@ -141,6 +144,7 @@ func (s *Service) WaitConnect(ctx context.Context, a Actor, state string) (store
 	if _, err := s.member(ctx, a, st.ID); err != nil {
 		return store.Store{}, err
 	}
+	s.Record(ctx, a, store.ActivityEvent{StoreID: st.ID, Kind: store.KindStoreConnect, Subject: st.Name, After: string(st.Status)})
 	return st, nil
 }
 

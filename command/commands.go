@@ -54,6 +54,10 @@ func root() *command {
 		{name: "store", summary: "act on one store", subs: []*command{
 			{name: "disconnect", args: "[--store S]", summary: "unlink the shop from Etsy, keeping its history (owners)", run: runStoreDisconnect},
 		}},
+		{name: "activity", args: "[--store S] [--since 7d|DATE] [--until DATE] [--who NAME] [--kind KIND] [--format table|csv|json]",
+			summary: "list who changed what, newest first", help: activityHelp, run: runActivity},
+		{name: "undo", args: "<event_id> | --batch ID [--store S] [--force]",
+			summary: "undo a stock edit (or a whole import) from activity", help: undoHelp, run: runUndo},
 		{name: "keys", summary: "manage the SSH keys of your account", subs: []*command{
 			{name: "list", args: "[--format table|json]", summary: "list your keys", run: runKeysList},
 			{name: "link", summary: "print a one-time code (10 minutes) that lets a new key join this account", help: keysLinkHelp, run: runKeysLink},

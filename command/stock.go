@@ -263,6 +263,7 @@ func runStockImport(r *runner, c *invocation) error {
 	}
 	r.queued(m, fmt.Sprintf("imported %d line(s): %d row(s) changed", plan.Read, len(rows)),
 		fmt.Sprintf(" (about %d Etsy call(s))", plan.EtsyCalls))
+	r.notef("batch %s: take it back with undo --batch %s", plan.BatchID, plan.BatchID)
 	return nil
 }
 

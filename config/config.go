@@ -62,6 +62,9 @@ type Config struct {
 	MetricsAddr    string // empty: no metrics listener
 	BackupInterval time.Duration
 	BackupKeep     int
+	// ActivityRetention is how long the activity ledger keeps an event;
+	// 0 keeps every event for ever.
+	ActivityRetention time.Duration
 }
 
 // Demo tells whether no Etsy credentials are configured, in which case the
@@ -244,6 +247,24 @@ var settings = []setting{
 		set: dur(func(c *Config) *time.Duration { return &c.IdleTimeout })},
 	{name: "max-session", def: "12h", usage: "longest an SSH session may last",
 		set: dur(func(c *Config) *time.Duration { return &c.MaxSessionTime })},
+	{name: "activity-retention", usage: "delete activity older than this (90d, 2160h); unset keeps it for ever",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				c.ActivityRetention = 0
+				return nil
+			}
+			d, err := time.ParseDuration(v)
+			if n, ok := strings.CutSuffix(v, "d"); ok {
+				var days int
+				days, err = strconv.Atoi(n)
+				d = time.Duration(days) * 24 * time.Hour
+			}
+			if err != nil || d <= 0 {
+				return errors.New("want a number of days (90d) or a duration (2160h)")
+			}
+			c.ActivityRetention = d
+			return nil
+		}},
 	{name: "max-conns-per-ip", def: "10", usage: "SSH connections at once from one IP address, checked before authentication",
 		set: integer(func(c *Config) *int { return &c.MaxConnsPerIP }, 1, 10000)},
 	{name: "max-sessions-per-account", def: "8", usage: "SSH sessions at once per account",

@@ -153,3 +153,22 @@ func TestPublicURLPortMismatchWarns(t *testing.T) {
 		}
 	}
 }
+
+// The activity ledger is kept for ever unless the operator sets a
+// retention, in days or as a duration.
+func TestActivityRetention(t *testing.T) {
+	cases := map[string]time.Duration{"": 0, "90d": 90 * 24 * time.Hour, "2160h": 2160 * time.Hour}
+	for v, want := range cases {
+		c, err := Load(nil, fakeEnv(map[string]string{"STOCKROOM_ACTIVITY_RETENTION": v}), &bytes.Buffer{})
+		if err != nil || c.ActivityRetention != want {
+			t.Errorf("%q: %v, %v; want %v", v, c.ActivityRetention, err, want)
+		}
+	}
+	for _, v := range []string{"0d", "-1h", "forever", "d"} {
+		_, err := Load(nil, fakeEnv(map[string]string{"STOCKROOM_ACTIVITY_RETENTION": v}), &bytes.Buffer{})
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Setting != "STOCKROOM_ACTIVITY_RETENTION" {
+			t.Errorf("%q accepted or unnamed: %v", v, err)
+		}
+	}
+}

@@ -53,6 +53,7 @@ type row struct {
 	ProductID    int64  `json:"product_id"`
 	Title        string `json:"title"`
 	Variation    string `json:"variation"`
+	State        string `json:"state"`
 }
 
 func inventory(t testing.TB, c *gossh.Client) []row {

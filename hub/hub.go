@@ -28,6 +28,7 @@ const (
 	// account disabled or enabled, a membership of StoreID changed).
 	// Sessions of the account re-check their access and end or redraw.
 	AccessChanged Kind = "access"
+	ActivityAdded Kind = "activity" // an event joined the ledger of StoreID (or of AccountID)
 )
 
 // Event is one change. Events carry ids, never data: a receiver reloads what
@@ -42,8 +43,8 @@ type Event struct {
 	RunID       int64   `json:"r,omitempty"`
 	// JobID is the River job of a sync run, so a person waiting for the
 	// sync they asked for knows its end from another's.
-	JobID int64 `json:"j,omitempty"`
-	State       string  `json:"st,omitempty"`
+	JobID int64  `json:"j,omitempty"`
+	State string `json:"st,omitempty"`
 	// Key is the fingerprint of the SSH key concerned (AccessChanged).
 	Key   string `json:"f,omitempty"`
 	Error string `json:"e,omitempty"`

@@ -11,6 +11,7 @@ import (
 	bm "charm.land/wish/v2/bubbletea"
 
 	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/store"
 )
 
 // route sends `ssh host` (a PTY, no command) to the TUI, `ssh -t host
@@ -54,6 +55,7 @@ func (s *Server) runTUI(ss *session, screen string) int {
 	var actor *app.Actor
 	if ss.actor != nil {
 		a := *ss.actor
+		a.Source = store.SourceTUI
 		actor = &a
 	}
 	model := s.cfg.NewTUI(TUIParams{
@@ -117,6 +119,7 @@ func (s *Server) runCommand(ss *session, actor app.Actor, args []string) int {
 		defer cancel()
 	}
 	stderr := ss.Stderr()
+	actor.Source = store.SourceCommand
 	code := s.cfg.RunCommand(ctx, Command{Actor: actor, Args: args, Stdin: ss, Stdout: ss, Stderr: stderr,
 		PublicKey: ss.PublicKey(), RemoteAddr: ss.RemoteAddr().String()})
 	if r := endedBy(ctx); r != 0 {

@@ -86,6 +86,10 @@ type SyncListingsWriteParams struct {
 	Cursor *StoreSetSyncStateParams
 	// OnCommit runs in the page's transaction (e.g. to enqueue alert checks).
 	OnCommit func(ctx context.Context, tx Tx, res SyncWriteResult) error
+
+	// Source is what started the sync (SourceSync, or SourceWebhook for a
+	// sale Etsy announced), for the activity ledger; empty is SourceSync.
+	Source Source
 }
 
 // StockChange is one offering whose Etsy quantity moved.
@@ -114,6 +118,11 @@ type StockEditParams struct {
 	Edits     []StockEditItem
 	Now       time.Time
 	OnCommit  func(ctx context.Context, tx Tx, rows []InventoryRow) error
+
+	// Fingerprint is the SSH key the edit came through and BatchID groups
+	// an import's rows, for the activity ledger.
+	Fingerprint string
+	BatchID     string
 }
 
 type StockEditItem struct {
@@ -122,6 +131,9 @@ type StockEditItem struct {
 	// "set to N whatever it is now").
 	Version  int64
 	Quantity int
+
+	// UndoOf is the activity event this edit undoes (0: none).
+	UndoOf int64
 }
 
 type PushDoneParams struct {

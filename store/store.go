@@ -69,6 +69,7 @@ type DB interface {
 	TelegramLinks
 	RateBudgets
 	Codes
+	Activity
 
 	// Ping tells whether the database answers (for /healthz).
 	Ping(ctx context.Context) error

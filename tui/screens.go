@@ -4,6 +4,7 @@ package tui
 import (
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/pages/account"
+	"github.com/stockroom/stockroom/tui/pages/activity"
 	"github.com/stockroom/stockroom/tui/pages/admin"
 	"github.com/stockroom/stockroom/tui/pages/alerts"
 	"github.com/stockroom/stockroom/tui/pages/inventory"
@@ -20,12 +21,14 @@ func buildScreens(c *common.Common) []*screen {
 	sa := sales.New(c)
 	sy := synclog.New(c)
 	al := alerts.New(c)
+	ac := activity.New(c)
 	out := []*screen{
 		{name: "stores", title: "Stores", comp: st, setStore: st.SetStore},
 		{name: "inventory", title: "Inventory", comp: inv, setStore: inv.SetStore},
 		{name: "sales", title: "Sales", comp: sa, setStore: sa.SetStore},
 		{name: "sync", title: "Sync", comp: sy, setStore: sy.SetStore},
 		{name: "alerts", title: "Alerts", comp: al, setStore: al.SetStore},
+		{name: "activity", title: "Activity", comp: ac, setStore: ac.SetStore},
 		{name: "account", title: "Account", comp: account.New(c)},
 	}
 	if c.Actor.Account.IsAdmin {

@@ -22,6 +22,7 @@ import (
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/safetext"
+	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/pages/signup"
 )
@@ -44,7 +45,7 @@ type Options struct {
 	// RemoteAddr is where the session comes from, for the security log.
 	RemoteAddr string
 	// Screen opens the session on "stores", "inventory", "sales", "sync",
-	// "alerts", "account" or "admin"; "" picks inventory when the account
+	// "alerts", "activity", "account" or "admin"; "" picks inventory when the account
 	// has a shop, else stores.
 	Screen string
 	Logger *slog.Logger
@@ -255,6 +256,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case signup.DoneMsg:
 		m.signup = nil
 		m.c.Actor = msg.Actor
+		m.c.Actor.Source = store.SourceTUI
 		m.screens = buildScreens(m.c)
 		m.resize()
 		m.active = max(m.screenIndex("stores"), 0)
@@ -464,7 +466,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.active = (m.active + len(m.screens) - 1) % len(m.screens)
 			return nil
 		}
-		for i, b := range []key.Binding{k.Screen1, k.Screen2, k.Screen3, k.Screen4, k.Screen5, k.Screen6, k.Screen7} {
+		for i, b := range []key.Binding{k.Screen1, k.Screen2, k.Screen3, k.Screen4, k.Screen5, k.Screen6, k.Screen7, k.Screen8} {
 			if key.Matches(msg, b) {
 				if i < len(m.screens) {
 					m.active = i

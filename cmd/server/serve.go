@@ -209,6 +209,10 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 			_, err := db.OAuthStateDeleteExpired(ctx, time.Now().Add(-time.Hour))
 			return err
 		}},
+		{Name: "activity-prune", Every: time.Hour, Run: func(ctx context.Context) error {
+			_, err := app.PruneActivity(ctx, db, cfg.ActivityRetention, time.Now(), log)
+			return err
+		}},
 		{Name: "digests", Every: 5 * time.Minute, Run: func(ctx context.Context) error {
 			_, err := notify.EnqueueDigests(ctx, db, db.queue, time.Now())
 			return err

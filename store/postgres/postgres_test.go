@@ -42,3 +42,14 @@ func BenchmarkSyncRewrite(b *testing.B) {
 	storetest.PostgresURL(b)
 	storetest.BenchmarkSyncRewrite(b, open)
 }
+
+func TestActivityFromStockEvents(t *testing.T) {
+	pool, err := pgxpool.New(context.Background(), storetest.PostgresSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	storetest.ActivityFromStockEvents(t, db, migrations.Postgres)
+}

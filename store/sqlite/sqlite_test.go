@@ -41,3 +41,12 @@ func BenchmarkSyncWrite(b *testing.B) {
 func BenchmarkSyncRewrite(b *testing.B) {
 	storetest.BenchmarkSyncRewrite(b, open)
 }
+
+func TestActivityFromStockEvents(t *testing.T) {
+	db, err := sqlite.OpenRaw(filepath.Join(t.TempDir(), "stockroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.ActivityFromStockEvents(t, db, migrations.SQLite)
+}

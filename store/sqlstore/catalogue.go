@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/stockroom/stockroom/store"
 )
@@ -200,6 +201,10 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 		return err
 	}
 	readAt := ms(p.ReadAt) // 0: no check
+	source := p.Source
+	if source == "" {
+		source = store.SourceSync
+	}
 	var inserts []newProduct
 	var stmts []Statement
 	for _, l := range p.Listings {
@@ -244,6 +249,12 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 						SELECT $1, $2, 'sync', $3, $4, $5 WHERE EXISTS
 							(SELECT 1 FROM offerings WHERE id = $2 AND version = $6 AND updated_at = $5)`,
 						[]any{p.StoreID, e.offeringID, e.quantity, ps.Quantity, t, e.version + 1}})
+					stmts = append(stmts, Statement{`INSERT INTO activity (store_id, actor, source, kind, offering_id, subject, title,
+							before_text, after_text, before_qty, after_qty, created_at)
+						SELECT $1, 'Etsy', $9, 'stock.sync', o.id, p.sku, ` + activityTitleSQL + `, $3, $4, $5, $6, $7
+						FROM offerings o JOIN products p ON p.id = o.product_id JOIN listings l ON l.id = p.listing_id
+						WHERE o.id = $2 AND o.version = $8 AND o.updated_at = $7`,
+						[]any{p.StoreID, e.offeringID, strconv.Itoa(e.quantity), strconv.Itoa(ps.Quantity), e.quantity, ps.Quantity, t, e.version + 1, source}})
 				}
 			}
 		}
@@ -442,6 +453,12 @@ func (s *Store) StockEdit(ctx context.Context, p *store.StockEditParams) ([]stor
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, p.StoreID, e.OfferingID, p.AccountID, p.Source, cur.Shown(), e.Quantity, p.Note, t); err != nil {
 				return err
 			}
+			ev := stockActivity(cur, store.KindStockSet, cur.Shown(), e.Quantity)
+			ev.ActorID, ev.ActorKey, ev.Source, ev.Note = p.AccountID, p.Fingerprint, p.Source, p.Note
+			ev.Version, ev.BatchID, ev.UndoOf = cur.DesiredVersion+1, p.BatchID, e.UndoOf
+			if _, err := appendActivity(ctx, tx, &ev, t); err != nil {
+				return err
+			}
 			row, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, e.OfferingID))
 			if err != nil {
 				return err
@@ -482,6 +499,11 @@ func (s *Store) PushDone(ctx context.Context, p *store.PushDoneParams) (store.In
 			VALUES ($1, $2, 'push', $3, $4, $5, $6)`, cur.StoreID, p.OfferingID, cur.Quantity, p.Etsy, p.Note, t); err != nil {
 			return err
 		}
+		ev := stockActivity(cur, store.KindStockPushed, cur.Quantity, p.Etsy)
+		ev.Actor, ev.Source, ev.Version, ev.Note = store.ActorSync, store.SourcePush, p.DesiredVersion, p.Note
+		if _, err := appendActivity(ctx, tx, &ev, t); err != nil {
+			return err
+		}
 		row, err = scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, p.OfferingID))
 		return err
 	})
@@ -491,9 +513,23 @@ func (s *Store) PushDone(ctx context.Context, p *store.PushDoneParams) (store.In
 func (s *Store) PushFailed(ctx context.Context, p *store.PushFailedParams) error {
 	// The refused edit stops being pending, so the row shows Etsy's
 	// quantity again, with the reason beside it.
-	_, err := s.d.Exec(ctx, `UPDATE offerings SET pushed_version = desired_version, push_status = 'failed', push_error = $3,
-		version = version + 1, updated_at = $4 WHERE id = $1 AND desired_version = $2 AND pushed_version < $2`,
-		p.OfferingID, p.DesiredVersion, p.Message, ms(now(p.Now)))
+	t := ms(now(p.Now))
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		n, err := tx.Exec(ctx, `UPDATE offerings SET pushed_version = desired_version, push_status = 'failed', push_error = $3,
+			version = version + 1, updated_at = $4 WHERE id = $1 AND desired_version = $2 AND pushed_version < $2`,
+			p.OfferingID, p.DesiredVersion, p.Message, t)
+		if err != nil || n == 0 {
+			return err
+		}
+		cur, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, p.OfferingID))
+		if err != nil {
+			return err
+		}
+		ev := stockActivity(cur, store.KindStockPushFailed, cur.Quantity, cur.Quantity)
+		ev.Actor, ev.Source, ev.Version, ev.Note = store.ActorSync, store.SourcePush, p.DesiredVersion, p.Message
+		_, err = appendActivity(ctx, tx, &ev, t)
+		return err
+	})
 	return s.err("push failed", err)
 }
 

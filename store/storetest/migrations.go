@@ -3,6 +3,7 @@ package storetest
 
 import (
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -35,7 +36,7 @@ func Migrations(t *testing.T, db *sql.DB, d migrations.Dialect) {
 	// is whatever the migrations define, compared as a whole below.
 	for _, tbl := range []string{"accounts", "account_keys", "stores", "memberships", "listings", "products", "offerings",
 		"receipts", "receipt_items", "sync_runs", "stock_events", "alerts", "deliveries", "oauth_states", "leases",
-		"webhook_events", "telegram_link_codes", "etsy_budgets", "codes"} {
+		"webhook_events", "telegram_link_codes", "etsy_budgets", "codes", "activity"} {
 		if _, ok := first.Tables[tbl]; !ok {
 			t.Errorf("table %s missing after up", tbl)
 		}
@@ -90,3 +91,60 @@ func keys[V any](m map[string]V) []string { return unionKeys(m, nil) }
 // PreviousReleaseSchema is the schema version of the release before this
 // one: an upgrade starts there, and a rollback returns there.
 const PreviousReleaseSchema = 3
+
+// ActivityFromStockEvents checks that the ledger's migration carries the
+// stock history written before it forward, so a store's Activity starts
+// with its past: a seller's edit stays the seller's, a sync's change is
+// Etsy's, with SKU, title and before → after. And that the database
+// refuses to update an event.
+func ActivityFromStockEvents(t *testing.T, db *sql.DB, d migrations.Dialect) {
+	ctx := t.Context()
+	if err := migrations.Up(ctx, db, d); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	if err := migrations.DownTo(ctx, db, d, 79); err != nil {
+		t.Fatalf("down to 79: %v", err)
+	}
+	for _, q := range []string{
+		`INSERT INTO accounts (id, name, created_at, updated_at) VALUES (1, 'Ada', 1, 1)`,
+		`INSERT INTO stores (id, etsy_shop_id, etsy_user_id, name, created_at, updated_at) VALUES (1, 77, 78, 'Mugs', 1, 1)`,
+		`INSERT INTO listings (id, store_id, etsy_listing_id, title, state, synced_at) VALUES (1, 1, 500, 'Speckled mug', 'active', 1)`,
+		`INSERT INTO products (id, store_id, listing_id, product_key, sku, variation) VALUES (1, 1, 1, 'MUG-B', 'MUG-B', 'Blue')`,
+		`INSERT INTO offerings (id, store_id, product_id, quantity, price_amount, price_divisor, currency, updated_at) VALUES (1, 1, 1, 7, 2400, 100, 'EUR', 1)`,
+		`INSERT INTO stock_events (store_id, offering_id, account_id, source, before_qty, after_qty, created_at) VALUES (1, 1, 1, 'tui', 10, 8, 1000)`,
+		`INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, created_at) VALUES (1, 1, 'sync', 8, 7, 2000)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := migrations.Up(ctx, db, d); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT COALESCE(actor_id, 0), actor, source, kind, subject, title, before_qty, after_qty, created_at
+		FROM activity ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var actorID, before, after, at int64
+		var actor, source, kind, subject, title string
+		if err := rows.Scan(&actorID, &actor, &source, &kind, &subject, &title, &before, &after, &at); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %q %s %s %s %q %d→%d @%d", actorID, actor, source, kind, subject, title, before, after, at))
+	}
+	want := []string{
+		`1 "" tui stock.set MUG-B "Speckled mug (Blue)" 10→8 @1000`,
+		`0 "Etsy" sync stock.sync MUG-B "Speckled mug (Blue)" 8→7 @2000`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("activity after the migration:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The database itself refuses to rewrite an event.
+	if _, err := db.ExecContext(ctx, `UPDATE activity SET after_qty = 99`); err == nil || !strings.Contains(err.Error(), "append-only") {
+		t.Fatalf("UPDATE of the ledger: %v, want it refused as append-only", err)
+	}
+}

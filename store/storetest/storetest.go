@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"RateBudgets", budgetTests},
 		{"Errors", errorTests},
 		{"Codes", codeTests},
+		{"Activity", activityTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

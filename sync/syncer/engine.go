@@ -282,7 +282,7 @@ func jobError(err error) error {
 // in the same transaction, fires the alerts the page's stock changes call
 // for: an alert is durable exactly when the change that caused it is.
 func (e *Engine) writeListings(ctx context.Context, storeID int64, snaps []store.ListingSnapshot, readAt time.Time) (store.SyncWriteResult, error) {
-	p := &store.SyncListingsWriteParams{StoreID: storeID, Listings: snaps, Now: e.now(), ReadAt: readAt}
+	p := &store.SyncListingsWriteParams{StoreID: storeID, Listings: snaps, Now: e.now(), ReadAt: readAt, Source: activitySource(ctx)}
 	var fired store.AlertEvaluateResult
 	if e.alerts != nil {
 		p.OnCommit = func(ctx context.Context, tx store.Tx, res store.SyncWriteResult) error {
@@ -301,6 +301,12 @@ func (e *Engine) writeListings(ctx context.Context, storeID int64, snaps []store
 	res, err := e.db.SyncListingsWrite(ctx, p)
 	if err == nil && e.alerts != nil {
 		e.alerts.Announce(storeID, fired)
+	}
+	// The quantities Etsy changed, as the operators' log lines beside the
+	// ledger's events.
+	for _, c := range res.StockChanges {
+		e.log.Info("activity", "kind", store.KindStockSync, "source", p.Source, "store", storeID, "actor", store.ActorEtsy,
+			"offering", c.OfferingID, "before", c.Before, "after", c.After)
 	}
 	return res, err
 }

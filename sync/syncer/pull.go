@@ -117,6 +117,7 @@ func (s *pullStats) addListings(res store.SyncWriteResult) {
 // lease. The run names the process and job, so it is closed if the process
 // dies and `sync --wait` can find it.
 func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.SyncKind, trigger store.SyncTrigger, jobID int64) (store.SyncRun, error) {
+	ctx = withTrigger(ctx, trigger)
 	run, err := e.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: kind, Trigger: trigger,
 		Process: e.owner, JobID: jobID, Now: e.now()})
 	if err != nil {

@@ -18,7 +18,8 @@ type KeyMap struct {
 	Members, Invite, Role, Leave, Disconnect key.Binding
 	Yes, No                                  key.Binding
 	Screen1, Screen2, Screen3, Screen4       key.Binding
-	Screen5, Screen6, Screen7                key.Binding
+	Screen5, Screen6, Screen7, Screen8       key.Binding
+	Undo, Force                              key.Binding
 }
 
 func bind(help, desc string, keys ...string) key.Binding {
@@ -73,7 +74,10 @@ func DefaultKeyMap() *KeyMap {
 		Screen3:      bind("3", "sales", "3"),
 		Screen4:      bind("4", "sync log", "4"),
 		Screen5:      bind("5", "alerts", "5"),
-		Screen6:      bind("6", "account", "6"),
-		Screen7:      bind("7", "admin", "7"),
+		Screen6:      bind("6", "activity", "6"),
+		Screen7:      bind("7", "account", "7"),
+		Screen8:      bind("8", "admin", "8"),
+		Undo:         bind("u", "undo", "u"),
+		Force:        bind("f", "undo as reverse change", "f"),
 	}
 }

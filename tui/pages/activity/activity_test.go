@@ -1,0 +1,291 @@
+package activity
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/internal/tuitest"
+)
+
+type fixture struct {
+	*tuitest.Env
+	rows []store.InventoryRow
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	env := tuitest.New(t, []store.ListingSnapshot{tuitest.Listing(500, "Speckled mug",
+		tuitest.Variation{Name: "Blue", SKU: "MUG-B", Quantity: 10}, tuitest.Variation{Name: "Red", SKU: "MUG-R", Quantity: 5})}, tuitest.Options{})
+	rows, err := env.App.Inventory(context.Background(), env.Owner, env.StoreID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{Env: env, rows: rows}
+}
+
+func (f *fixture) set(t *testing.T, a app.Actor, sku string, qty int) {
+	t.Helper()
+	for _, r := range f.rows {
+		if r.SKU == sku {
+			if _, err := f.App.SetStock(context.Background(), a, app.StockParams{StoreID: f.StoreID, Source: store.SourceTUI,
+				Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Quantity: qty}}}); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no SKU %s", sku)
+}
+
+func (f *fixture) page(t *testing.T, a app.Actor) *Model {
+	t.Helper()
+	m := New(f.Common(a, 140, 30))
+	m.SetSize(140, 28)
+	tuitest.Settle(t, m, m.SetStore(f.StoreID))
+	return m
+}
+
+func (f *fixture) shown(t *testing.T, sku string) int {
+	t.Helper()
+	rows, err := f.App.Inventory(context.Background(), f.Owner, f.StoreID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.SKU == sku {
+			return r.Shown()
+		}
+	}
+	t.Fatalf("no SKU %s", sku)
+	return 0
+}
+
+// The ledger shows newest first with who, before → after and the Etsy
+// outcome; enter opens the detail and esc closes it.
+func TestNewestFirstAndDetail(t *testing.T) {
+	f := setup(t)
+	f.set(t, f.Owner, "MUG-B", 7)
+	f.set(t, f.Owner, "MUG-R", 2)
+	m := f.page(t, f.Owner)
+	evs := m.Events()
+	if len(evs) < 2 || evs[0].Subject != "MUG-R" || evs[1].Subject != "MUG-B" {
+		t.Fatalf("events not newest first: %+v", evs)
+	}
+	view := ansi.Strip(m.View())
+	for _, want := range []string{"Activity", "Olive Owner", "MUG-R", "5 → 2", "10 → 7", "pending", "stock.set"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+	tuitest.Press(t, m, "j", "enter")
+	detail := ansi.Strip(m.View())
+	for _, want := range []string{fmt.Sprintf("Change #%d", evs[1].ID), "10 → 7", "Speckled mug", "SHA256:", "u undoes"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("detail lacks %q:\n%s", want, detail)
+		}
+	}
+	tuitest.Press(t, m, "esc")
+	if strings.Contains(ansi.Strip(m.View()), "Change #") {
+		t.Error("esc did not close the detail")
+	}
+}
+
+// The filter line narrows by person, kind, text and dates.
+func TestFilter(t *testing.T) {
+	f := setup(t)
+	vic := f.Member(t, "Vic", store.RoleManager)
+	f.set(t, f.Owner, "MUG-B", 7)
+	f.set(t, vic, "MUG-R", 2)
+	low := 4
+	if _, err := f.App.UpdateStoreSettings(context.Background(), f.Owner, app.StoreSettings{StoreID: f.StoreID, LowStockDefault: &low}); err != nil {
+		t.Fatal(err)
+	}
+	m := f.page(t, f.Owner)
+	if n := len(m.Events()); n != 3 {
+		t.Fatalf("%d events before filtering, want 3", n)
+	}
+	cases := map[string][]string{
+		"who:vic":                         {"MUG-R"},
+		"kind:stock":                      {"MUG-R", "MUG-B"},
+		"kind:store":                      {"low_stock_default"},
+		"mug-b":                           {"MUG-B"},
+		"who:olive kind:stock speckled":   {"MUG-B"},
+		"since:2026-03-14 kind:stock.set": {"MUG-R", "MUG-B"},
+		"until:2026-03-13":                nil,
+	}
+	for filter, want := range cases {
+		tuitest.Press(t, m, "/")
+		tuitest.Press(t, m, "esc") // an abandoned edit keeps the applied filter
+		tuitest.Press(t, m, "/")
+		for range 80 {
+			tuitest.Press(t, m, "backspace")
+		}
+		for _, r := range filter {
+			tuitest.Press(t, m, string(r))
+		}
+		tuitest.Press(t, m, "enter")
+		var got []string
+		for _, e := range m.Events() {
+			got = append(got, e.Subject)
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("filter %q: %v, want %v", filter, got, want)
+		}
+	}
+	if _, err := ParseFilter("since:yesterday", tuitest.Epoch); err == nil {
+		t.Error("since:yesterday was accepted")
+	}
+}
+
+// u on a stock edit asks first, then sets the value back through the
+// normal edit path, which queues the push.
+func TestUndoFromTheScreen(t *testing.T) {
+	f := setup(t)
+	f.set(t, f.Owner, "MUG-B", 7)
+	m := f.page(t, f.Owner)
+	pushes := len(f.Jobs.PushCalls())
+	tuitest.Press(t, m, "u")
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "set MUG-B back from 7 to 10?") {
+		t.Fatalf("no confirmation:\n%s", v)
+	}
+	if got := f.shown(t, "MUG-B"); got != 7 {
+		t.Fatalf("undone before confirming: %d", got)
+	}
+	tuitest.Press(t, m, "enter")
+	if got := f.shown(t, "MUG-B"); got != 10 {
+		t.Fatalf("after undo MUG-B is %d, want 10", got)
+	}
+	if len(f.Jobs.PushCalls()) != pushes+1 {
+		t.Error("the undo queued no push")
+	}
+	if !strings.Contains(m.Status(), "Undid #") {
+		t.Errorf("status %q", m.Status())
+	}
+	// The undo is itself on the screen, newest, and names what it undoes.
+	top := m.Events()[0]
+	if top.UndoOf == 0 || top.Source != store.SourceTUI || top.AfterQty != 10 {
+		t.Fatalf("undo event %+v", top)
+	}
+}
+
+// A row that moved since the edit: enter does nothing, the screen says
+// what happened, and f applies the reverse change.
+func TestUndoOfAMovedRowOffersTheReverseChange(t *testing.T) {
+	f := setup(t)
+	f.set(t, f.Owner, "MUG-B", 7)
+	f.set(t, f.Owner, "MUG-B", 6) // moved since the first edit
+	m := f.page(t, f.Owner)
+	tuitest.Press(t, m, "j", "u")
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "changed since") || !strings.Contains(v, "it is 6 now") || !strings.Contains(v, "(→ 9)") {
+		t.Fatalf("moved confirmation:\n%s", v)
+	}
+	tuitest.Press(t, m, "enter")
+	if got := f.shown(t, "MUG-B"); got != 6 {
+		t.Fatalf("enter applied the undo of a moved row: %d", got)
+	}
+	tuitest.Press(t, m, "f")
+	if got := f.shown(t, "MUG-B"); got != 9 {
+		t.Fatalf("reverse change: %d, want 9", got)
+	}
+}
+
+// Viewers read the ledger but u is refused with the reason.
+func TestViewerCannotUndo(t *testing.T) {
+	f := setup(t)
+	f.set(t, f.Owner, "MUG-B", 7)
+	vic := f.Member(t, "Vic", store.RoleViewer)
+	m := f.page(t, vic)
+	tuitest.Press(t, m, "u")
+	if !strings.Contains(m.Status(), "viewers") {
+		t.Fatalf("status %q", m.Status())
+	}
+	if got := f.shown(t, "MUG-B"); got != 7 {
+		t.Fatalf("a viewer undid: %d", got)
+	}
+}
+
+// A change made elsewhere appears on top as it arrives; the selected event
+// stays selected.
+func TestLive(t *testing.T) {
+	f := setup(t)
+	f.set(t, f.Owner, "MUG-B", 7)
+	f.set(t, f.Owner, "MUG-R", 3)
+	m := f.page(t, f.Owner)
+	tuitest.Press(t, m, "j")
+	sel, _ := m.Selected()
+	sub := f.Hub.Subscribe(nil)
+	defer sub.Close()
+	f.set(t, f.Owner, "MUG-R", 1)
+	var ev hub.Event
+	for ev = range sub.C {
+		if ev.Kind == hub.StockChanged {
+			break
+		}
+	}
+	_, cmd := m.Update(common.LiveMsg{Event: ev})
+	tuitest.Settle(t, m, cmd)
+	if top := m.Events()[0]; top.Subject != "MUG-R" || top.AfterQty != 1 {
+		t.Fatalf("newest event %+v", top)
+	}
+	if now, _ := m.Selected(); now.ID != sel.ID {
+		t.Fatalf("selection moved from #%d to #%d", sel.ID, now.ID)
+	}
+}
+
+// A long ledger is read a page at a time as the cursor goes down.
+func TestPagesAsTheCursorMoves(t *testing.T) {
+	f := setup(t)
+	var evs []store.ActivityEvent
+	for i := range 3*pageSize + 17 {
+		evs = append(evs, store.ActivityEvent{StoreID: f.StoreID, Actor: store.ActorSchedule, Source: store.SourceSync,
+			Kind: store.KindStoreSettings, Subject: fmt.Sprintf("s%d", i)})
+	}
+	if _, err := f.DB.ActivityAppend(context.Background(), &store.ActivityAppendParams{Events: evs, Now: tuitest.Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	m := f.page(t, f.Owner)
+	if n := len(m.Events()); n != pageSize {
+		t.Fatalf("first load holds %d events, want one page (%d)", n, pageSize)
+	}
+	for range 4 {
+		tuitest.Press(t, m, "G")
+	}
+	all := m.Events()
+	if len(all) != len(evs) || !m.end {
+		t.Fatalf("after paging down: %d events (end %v), want %d", len(all), m.end, len(evs))
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].ID >= all[i-1].ID {
+			t.Fatalf("events %d and %d out of order", i-1, i)
+		}
+	}
+	if !strings.Contains(ansi.Strip(m.View()), "s0") {
+		t.Error("the oldest event is not drawn at the bottom")
+	}
+}
+
+// Text from Etsy or another person is cleaned before it is drawn.
+func TestHostileTextIsCleaned(t *testing.T) {
+	f := setup(t)
+	evil := "\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\x1b[2J"
+	if _, err := f.DB.ActivityAppend(context.Background(), &store.ActivityAppendParams{Now: tuitest.Epoch, Events: []store.ActivityEvent{{
+		StoreID: f.StoreID, Actor: store.ActorEtsy, Source: store.SourceSync, Kind: store.KindStockSync, Subject: "SKU" + evil,
+		Title: "Mug" + evil, Before: "1", After: "2" + evil, Note: evil}}}); err != nil {
+		t.Fatal(err)
+	}
+	m := f.page(t, f.Owner)
+	for _, v := range []string{m.View(), func() string { tuitest.Press(t, m, "enter"); return m.View() }()} {
+		if strings.Contains(v, "evil.example") || strings.Contains(v, "\x1b[2J") || strings.Contains(v, "\x07") {
+			t.Fatalf("terminal sequences reached the view: %q", v)
+		}
+	}
+}
