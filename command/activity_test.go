@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stockroom/stockroom/app"
 )
 
 // activity --format json shows each change with who, before/after, source
@@ -126,9 +128,10 @@ func TestActivityAdminAndAccountLedgers(t *testing.T) {
 	f := newFixture(t)
 	r := f.run(t, f.owner, "", "activity", "--admin").want(t, ExitFailure)
 	contains(t, "non-admin", r.stderr, "only admins")
-	if err := f.db.AccountSetAdmin(t.Context(), f.owner.Account.ID, true); err != nil {
-		t.Fatal(err)
-	}
+	// Admin rights come from the key of the session, named in the server's
+	// configuration.
+	f.app = app.New(app.Config{Store: f.db, Jobs: f.jobs, Hub: f.hub, SignupOpen: true,
+		AdminFingerprints: map[string]bool{f.owner.Fingerprint: true}})
 	if err := f.app.AdminSetDisabled(t.Context(), f.owner, f.viewer.Account.ID, true); err != nil {
 		t.Fatal(err)
 	}
