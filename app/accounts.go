@@ -35,7 +35,11 @@ func (s *Service) Identify(ctx context.Context, fingerprint string) (Actor, erro
 		return Actor{}, ErrDisabled
 	}
 	acct.IsAdmin = s.admins[fingerprint]
-	_ = s.db.KeyTouch(ctx, fingerprint, s.now())
+	// The last-used time is for the seller's key list; a failed write of it
+	// must not refuse the login, but an operator should see it.
+	if err := s.db.KeyTouch(ctx, fingerprint, s.now()); err != nil {
+		s.log.Warn("key last-used time not recorded", "key", fingerprint, "err", err)
+	}
 	return Actor{Account: acct, Fingerprint: fingerprint}, nil
 }
 

@@ -498,6 +498,8 @@ func (f *Flow) Cancel(ctx context.Context, state, confirmToken, formToken string
 	if subtle.ConstantTimeCompare([]byte(FormToken(confirmToken)), []byte(formToken)) != 1 {
 		return ErrBadToken
 	}
+	// fail logs a failed write itself and returns its cause, ErrCancelled,
+	// which here is the outcome the seller asked for.
 	_ = f.fail(ctx, o, ErrCancelled, "cancelled")
 	return nil
 }

@@ -241,6 +241,10 @@ func TestTelegramSendMessage(t *testing.T) {
 		if err := json.NewDecoder(r.Body).Decode(&got); err != nil {
 			t.Error(err)
 		}
+		if status == -1 {
+			_, _ = io.WriteString(w, "<html>upstream busy</html>")
+			return
+		}
 		w.WriteHeader(status)
 		if status == http.StatusOK {
 			_, _ = io.WriteString(w, `{"ok":true,"result":{"message_id":7}}`)
@@ -275,6 +279,12 @@ func TestTelegramSendMessage(t *testing.T) {
 	status = http.StatusBadGateway
 	if err := tg.Send(t.Context(), "-1", "x"); err == nil || errors.As(err, &perm) {
 		t.Fatalf("a 502 is worth retrying: %v", err)
+	}
+	// A 200 that is not Telegram's JSON (a proxy's page) is no success, and
+	// the error says what came back.
+	status = -1
+	if err := tg.Send(t.Context(), "-1", "x"); err == nil || errors.As(err, &perm) || !strings.Contains(err.Error(), "not Telegram's JSON") {
+		t.Fatalf("an HTML page for a reply: %v", err)
 	}
 	srv.Close()
 	err = tg.Send(t.Context(), "-1", "x")

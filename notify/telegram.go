@@ -111,8 +111,16 @@ func (t *Telegram) call(ctx context.Context, method string, req, result any) (in
 		apiReply
 		Result json.RawMessage `json:"result"`
 	}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	_ = json.Unmarshal(raw, &reply)
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return resp.StatusCode, fmt.Errorf("telegram: %s: reading the reply: %s", method, t.redact(err.Error()))
+	}
+	if err := json.Unmarshal(raw, &reply); err != nil {
+		// A proxy's error page, or a cut-off answer: not Telegram's word,
+		// so neither a success nor a refusal to give up on.
+		return resp.StatusCode, fmt.Errorf("telegram: %s: %d %s, and the reply is not Telegram's JSON",
+			method, resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
 	if resp.StatusCode == http.StatusOK && reply.OK {
 		if result != nil {
 			if err := json.Unmarshal(reply.Result, result); err != nil {
