@@ -258,6 +258,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.storeID != 0 && m.storeID == 0 {
 			return m, m.selectStore(msg.storeID)
 		}
+		if msg.storeID == 0 && msg.err == nil && m.sub == nil {
+			return m, m.followAccount()
+		}
 		return m, nil
 	case common.StoreSelectedMsg:
 		cmd := m.selectStore(msg.StoreID)
@@ -291,7 +294,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.storeName = ""
 		}
 		cmds := []tea.Cmd{m.waitLive(msg.sub), m.broadcast(common.LiveMsg{Event: ev})}
-		if m.storeName == "" {
+		if m.storeName == "" && m.storeID != 0 {
 			cmds = append(cmds, m.loadStoreName())
 		}
 		if ev.Kind == hub.MembersChanged && ev.AccountID == m.c.Actor.Account.ID {
@@ -527,10 +530,22 @@ func (m *Model) membership(msg membershipMsg) tea.Cmd {
 	m.setStatus(text, true)
 	if len(msg.stores) > 0 {
 		cmds = append(cmds, m.selectStore(msg.stores[0].ID))
-	} else if i := m.screenIndex("stores"); i >= 0 {
-		m.active = i
+	} else {
+		if i := m.screenIndex("stores"); i >= 0 {
+			m.active = i
+		}
+		cmds = append(cmds, m.followAccount())
 	}
 	return tea.Batch(cmds...)
+}
+
+// followAccount subscribes a session without a store to its account's
+// changes, so a store it joins elsewhere (join CODE) opens here at once.
+func (m *Model) followAccount() tea.Cmd {
+	c := m.c.Copy()
+	return func() tea.Msg {
+		return subscribedMsg{sub: c.App.SubscribeAccount(c.Actor)}
+	}
 }
 
 type storeNameMsg struct {
