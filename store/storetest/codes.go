@@ -198,6 +198,15 @@ var codeTests = map[string]func(t *testing.T, h *harness){
 		if len(list) != 1 || list[0].Role != store.RoleViewer || list[0].UsedBy != r.Account.ID {
 			t.Fatalf("store's codes = %+v", list)
 		}
+		// A member invited again: nothing changes and the code stays.
+		const code3 = "6666-7777-8888-9999"
+		h.code(t, store.CodeCreateParams{Kind: store.CodeStoreInvite, AccountID: owner.account.ID, StoreID: owner.store.ID,
+			Role: store.RoleManager, Code: code3})
+		_, err = h.db.CodeRedeem(ctx, &store.CodeRedeemParams{Code: code3, AccountID: r.Account.ID, Now: h.now})
+		wantErr(t, err, store.ErrConflict, "invite a member again")
+		if ms, _ := h.db.StoreGetForAccount(ctx, r.Account.ID, owner.store.ID); ms.Role != store.RoleViewer {
+			t.Fatalf("a refused invite changed the role to %q", ms.Role)
+		}
 		list, err = h.db.CodeList(ctx, &store.CodeListParams{Kind: store.CodeAccountInvite, Pending: true, Now: h.now})
 		noErr(t, err, "pending invites")
 		if len(list) != 0 {
