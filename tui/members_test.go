@@ -69,3 +69,18 @@ func TestSessionWithoutStoreOpensAJoinedStore(t *testing.T) {
 		t.Fatalf("the session shows an error: %q", l.root().status)
 	}
 }
+
+// The palette's sync refuses a viewer, naming the role, and queues nothing.
+func TestViewerPaletteSyncRefused(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	vic := env.Member(t, "Vic Viewer", store.RoleViewer)
+	l := newLoop(t, New(session(env, &vic, "inventory", nil)), 120, 30)
+	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l.send(tuitest.Key(":"))
+	l.send(tuitest.Keys("syncnow")...)
+	l.send(tuitest.Key("enter"))
+	l.settle("the refusal", func() bool { return strings.Contains(l.plain(), "you are a viewer") })
+	if len(env.Jobs.SyncCalls()) != 0 {
+		t.Fatalf("a viewer's palette queued %v", env.Jobs.SyncCalls())
+	}
+}

@@ -363,12 +363,12 @@ func (m *Model) setStatus(text string, isErr bool) { m.status, m.statusErr = tex
 
 // errorText is an error for the status line; errors may quote Etsy.
 func errorText(err error) string {
-	if errors.Is(err, app.ErrViewer) {
-		return "viewers cannot edit"
-	}
 	var re *app.RoleError
 	if errors.As(err, &re) {
-		return re.Error()
+		return re.Error() // names the role and what it may not do
+	}
+	if errors.Is(err, app.ErrViewer) {
+		return "viewers cannot edit"
 	}
 	return safetext.Clean(err.Error())
 }
