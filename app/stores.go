@@ -251,6 +251,16 @@ func (s *Service) Subscribe(ctx context.Context, a Actor, storeID int64) (*hub.S
 	}), nil
 }
 
+// SubscribeAccount returns live events of the actor's own account, for a
+// session without a store: its memberships changing (a store joined) and
+// its profile.
+func (s *Service) SubscribeAccount(a Actor) *hub.Subscription {
+	me := a.Account.ID
+	return s.hub.Subscribe(func(e hub.Event) bool {
+		return e.AccountID == me && (e.Kind == hub.AccountChanged || e.Kind == hub.MembersChanged)
+	})
+}
+
 // manualSyncKind is what a person asking for a sync gets: a reconcile, which
 // re-reads every listing (catching edits made on Etsy.com, which no receipt
 // announces) and the receipts since the cursor; a full sync the first time.

@@ -3,6 +3,7 @@
 package command
 
 import (
+	"flag"
 	"fmt"
 	"strconv"
 	"time"
@@ -31,17 +32,7 @@ type memberJSON struct {
 var memberCSVHeader = []string{"account_id", "name", "email", "role", "alerts", "you", "since"}
 
 func runMembersList(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	storeRef := storeFlag(fs)
-	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
-	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	f, err := checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
-	if err != nil {
-		return err
-	}
-	m, err := r.resolveStore(*storeRef)
+	m, f, err := r.storeListing(c, c.flags(r))
 	if err != nil {
 		return err
 	}
@@ -148,6 +139,23 @@ func runStoreDisconnect(r *runner, c *invocation) error {
 	})
 }
 
+// storeListing adds --store and --format (table, csv, json) to fs, parses
+// a command without positional arguments and resolves its store: the
+// preamble of the commands that list something of one store.
+func (r *runner) storeListing(c *invocation, fs *flag.FlagSet) (store.MemberStore, format, error) {
+	storeRef := storeFlag(fs)
+	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
+	if _, err := r.parse(c, fs, 0, 0); err != nil {
+		return store.MemberStore{}, "", err
+	}
+	f, err := checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
+	if err != nil {
+		return store.MemberStore{}, "", err
+	}
+	m, err := r.resolveStore(*storeRef)
+	return m, f, err
+}
+
 // storeCommand parses a command whose only flag is --store, resolves the
 // store and runs act on it with the positional arguments.
 func (r *runner) storeCommand(c *invocation, minPos, maxPos int, act func(m store.MemberStore, pos []string) error) error {
@@ -236,17 +244,8 @@ func inviteStatus(c store.Code, now time.Time) string {
 
 func runMembersInvites(r *runner, c *invocation) error {
 	fs := c.flags(r)
-	storeRef := storeFlag(fs)
 	all := fs.Bool("all", false, "list used, expired and revoked invites too")
-	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
-	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	f, err := checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
-	if err != nil {
-		return err
-	}
-	m, err := r.resolveStore(*storeRef)
+	m, f, err := r.storeListing(c, fs)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
@@ -37,5 +38,49 @@ func TestMemberSessionFollowsRoleAndRemoval(t *testing.T) {
 	}
 	if l.root().sub != nil {
 		t.Fatal("the removed member still follows the store")
+	}
+}
+
+// A session without a store follows its account: a store joined from
+// another session (join CODE) opens in it at once.
+func TestSessionWithoutStoreOpensAJoinedStore(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	key := tuitest.NewKey(t)
+	nell, err := env.App.SignUp(context.Background(), app.SignUpParams{Name: "Nell Newcomer", PublicKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLoop(t, New(session(env, &nell, "", nil)), 120, 30)
+	l.settle("the account's subscription", func() bool { return l.root().sub != nil })
+	if l.root().storeID != 0 {
+		t.Fatal("a new account has a store")
+	}
+	code, err := env.App.Invite(context.Background(), env.Owner, env.StoreID, store.RoleViewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := env.App.Join(context.Background(), app.JoinParams{Code: code.Plain, Key: key, Actor: &nell}); err != nil {
+		t.Fatal(err)
+	}
+	l.settle("the joined store", func() bool {
+		return l.root().storeID == env.StoreID && strings.Contains(l.plain(), "Olive's Pottery")
+	})
+	if l.root().statusErr {
+		t.Fatalf("the session shows an error: %q", l.root().status)
+	}
+}
+
+// The palette's sync refuses a viewer, naming the role, and queues nothing.
+func TestViewerPaletteSyncRefused(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	vic := env.Member(t, "Vic Viewer", store.RoleViewer)
+	l := newLoop(t, New(session(env, &vic, "inventory", nil)), 120, 30)
+	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l.send(tuitest.Key(":"))
+	l.send(tuitest.Keys("syncnow")...)
+	l.send(tuitest.Key("enter"))
+	l.settle("the refusal", func() bool { return strings.Contains(l.plain(), "you are a viewer") })
+	if len(env.Jobs.SyncCalls()) != 0 {
+		t.Fatalf("a viewer's palette queued %v", env.Jobs.SyncCalls())
 	}
 }

@@ -270,6 +270,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.storeID != 0 && m.storeID == 0 {
 			return m, m.selectStore(msg.storeID)
 		}
+		if msg.storeID == 0 && msg.err == nil && m.sub == nil {
+			return m, m.followAccount()
+		}
 		return m, nil
 	case common.StoreSelectedMsg:
 		cmd := m.selectStore(msg.StoreID)
@@ -315,7 +318,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.storeName = ""
 		}
 		cmds := []tea.Cmd{m.waitLive(msg.sub), m.broadcast(common.LiveMsg{Event: ev})}
-		if m.storeName == "" {
+		if m.storeName == "" && m.storeID != 0 {
 			cmds = append(cmds, m.loadStoreName())
 		}
 		if ev.Kind == hub.MembersChanged && ev.AccountID == m.c.Actor.Account.ID {
@@ -402,12 +405,12 @@ func (m *Model) setStatus(text string, isErr bool) { m.status, m.statusErr = tex
 
 // errorText is an error for the status line; errors may quote Etsy.
 func errorText(err error) string {
-	if errors.Is(err, app.ErrViewer) {
-		return "viewers cannot edit"
-	}
 	var re *app.RoleError
 	if errors.As(err, &re) {
-		return re.Error()
+		return re.Error() // names the role and what it may not do
+	}
+	if errors.Is(err, app.ErrViewer) {
+		return "viewers cannot edit"
 	}
 	return safetext.Clean(err.Error())
 }
@@ -569,10 +572,22 @@ func (m *Model) membership(msg membershipMsg) tea.Cmd {
 	m.setStatus(text, true)
 	if len(msg.stores) > 0 {
 		cmds = append(cmds, m.selectStore(msg.stores[0].ID))
-	} else if i := m.screenIndex("stores"); i >= 0 {
-		m.active = i
+	} else {
+		if i := m.screenIndex("stores"); i >= 0 {
+			m.active = i
+		}
+		cmds = append(cmds, m.followAccount())
 	}
 	return tea.Batch(cmds...)
+}
+
+// followAccount subscribes a session without a store to its account's
+// changes, so a store it joins elsewhere (join CODE) opens here at once.
+func (m *Model) followAccount() tea.Cmd {
+	c := m.c.Copy()
+	return func() tea.Msg {
+		return subscribedMsg{sub: c.App.SubscribeAccount(c.Actor)}
+	}
 }
 
 type storeNameMsg struct {

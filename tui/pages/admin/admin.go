@@ -94,9 +94,9 @@ func (m *Model) Confirming() bool { return m.confirm != nil }
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = width, height
 	// The two lists share the height: each has a title and a column header;
-	// the status line takes one more.
+	// the selected store's members and the status line take two more.
 	for s := range m.lists {
-		m.lists[s].SetHeight((height - 6) / 2)
+		m.lists[s].SetHeight((height - 7) / 2)
 	}
 }
 
@@ -254,6 +254,9 @@ func (m *Model) View() string {
 			m.lastRun(s.LastRun), m.budget(s), safetext.Line(lastError(s), max(1, m.width-108))), m.width)
 		lines = append(lines, m.rowStyle(stores, i, failed).Render(line))
 	}
+	if line := m.membersLine(); line != "" {
+		lines = append(lines, st.Muted.Render(common.Fit(line, m.width)))
+	}
 	if m.confirm != nil {
 		verb := "Disable"
 		if m.confirm.Disabled {
@@ -265,6 +268,21 @@ func (m *Model) View() string {
 		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// membersLine lists the members of the store under the cursor, with the
+// stores list in focus.
+func (m *Model) membersLine() string {
+	cur := m.lists[stores].Cursor()
+	if m.section != stores || cur >= len(m.view.Stores) {
+		return ""
+	}
+	s := m.view.Stores[cur]
+	parts := make([]string, len(s.Members))
+	for i, mb := range s.Members {
+		parts[i] = fmt.Sprintf("%s (%s, account %d)", safetext.Line(mb.Name, 24), mb.Role, mb.AccountID)
+	}
+	return "Members of " + safetext.Line(s.Store.Name, 24) + ": " + strings.Join(parts, " · ")
 }
 
 func (m *Model) sectionTitle(s section, text string) string {

@@ -174,6 +174,10 @@ func TestSyncAnyStore(t *testing.T) {
 			target = s.Store.ID
 		}
 	}
+	// The store under the cursor shows its members, names sanitised.
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "Members of Bob's Mugs: Bob (owner, account") || strings.Contains(m.View(), "\x1b[2J") {
+		t.Fatalf("members line:\n%s", v)
+	}
 	tuitest.Press(t, m, "y")
 	if len(f.jobs.SyncCalls()) != 1 || f.jobs.SyncCalls()[0] != target {
 		t.Fatalf("synced %v, want [%d]", f.jobs.SyncCalls(), target)
