@@ -49,7 +49,7 @@ type ScheduleConfig struct {
 	// means this process always does.
 	Elector gocron.Elector
 	Logger  *slog.Logger
-	Now    func() time.Time
+	Now     func() time.Time
 }
 
 // AbandonAfter is how long after its start a sync run that names no
