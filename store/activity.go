@@ -42,6 +42,12 @@ const (
 	KindAccountDisable  ActivityKind = "account.disable"
 	KindAccountEnable   ActivityKind = "account.enable"
 	KindAdminSync       ActivityKind = "admin.sync"
+	// Kinds for the membership and disconnect paths: record them with
+	// app.Service.Record when those paths change something.
+	KindMemberAdd       ActivityKind = "member.add"
+	KindMemberRemove    ActivityKind = "member.remove"
+	KindMemberRole      ActivityKind = "member.role"
+	KindStoreDisconnect ActivityKind = "store.disconnect"
 )
 
 // Who acted when no person did.
