@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stockroom/stockroom/internal/sshtest"
 )
@@ -107,4 +108,31 @@ func TestDemoShopExportImportsBackUnchanged(t *testing.T) {
 	if changed != 3 || len(after) != len(recs) {
 		t.Fatalf("%d of 3 edits applied; %d rows after, %d before", changed, len(after), len(recs))
 	}
+}
+
+// Issue 17: the connect link came broken into hard lines (copied, a broken
+// URL) and the QR code needed a tall terminal. On 80×24 over SSH the link
+// is one line that opens the consent page, with the QR code beside it.
+func TestConnectLinkWholeOn80x24(t *testing.T) {
+	s := startServer(t)
+	seller := sshtest.NewKey(t)
+	signUp(t, s, seller, "Nia", "")
+	c := s.dial(t, seller)
+	tm := openTerm(t, c, "stores", 80, 24)
+	tm.waitFor(t, tabBar, 10*time.Second)
+	tm.send(t, "c")
+	sc := tm.waitFor(t, "Waiting for Etsy", 10*time.Second)
+	var link string
+	for _, line := range strings.Split(sc, "\n") {
+		if l := strings.TrimSpace(line); strings.HasPrefix(l, "http://") {
+			link = l
+		}
+	}
+	if !strings.HasPrefix(link, "http://"+s.httpAddr+"/c/") || !strings.Contains(sc, "█") {
+		t.Fatalf("the 80×24 connect screen:\n%s", sc)
+	}
+	// The one line is the whole link: the browser leg works from it.
+	browserConnect(t, link)
+	// Connected, the session moves to the new shop's inventory.
+	tm.waitFor(t, "rows · sorted by", 10*time.Second)
 }
