@@ -3,8 +3,12 @@ package e2e
 import (
 	"encoding/csv"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -135,4 +139,37 @@ func TestConnectLinkWholeOn80x24(t *testing.T) {
 	browserConnect(t, link)
 	// Connected, the session moves to the new shop's inventory.
 	tm.waitFor(t, "rows · sorted by", 10*time.Second)
+}
+
+// Issue 11 item 5: with umask 022 the database, -wal and -shm were 0644.
+// The server's whole data dir is private, whatever umask it started with.
+func TestDataFilesPrivate(t *testing.T) {
+	old := syscall.Umask(0o022) // the server inherits it
+	s := startServer(t)
+	syscall.Umask(old)
+	err := filepath.WalkDir(s.dataDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		want := os.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		if info.Mode().Perm() != want {
+			t.Errorf("%s is %04o, want %04o", path, info.Mode().Perm(), want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"stockroom.db", "stockroom.db-wal", "ssh_host_ed25519", "dev-encryption.key"} {
+		if _, err := os.Stat(filepath.Join(s.dataDir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
 }
