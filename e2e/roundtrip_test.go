@@ -3,9 +3,14 @@ package e2e
 import (
 	"encoding/csv"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stockroom/stockroom/internal/sshtest"
 )
@@ -106,5 +111,65 @@ func TestDemoShopExportImportsBackUnchanged(t *testing.T) {
 	}
 	if changed != 3 || len(after) != len(recs) {
 		t.Fatalf("%d of 3 edits applied; %d rows after, %d before", changed, len(after), len(recs))
+	}
+}
+
+// Issue 17: the connect link came broken into hard lines (copied, a broken
+// URL) and the QR code needed a tall terminal. On 80×24 over SSH the link
+// is one line that opens the consent page, with the QR code beside it.
+func TestConnectLinkWholeOn80x24(t *testing.T) {
+	s := startServer(t)
+	seller := sshtest.NewKey(t)
+	signUp(t, s, seller, "Nia", "")
+	c := s.dial(t, seller)
+	tm := openTerm(t, c, "stores", 80, 24)
+	tm.waitFor(t, tabBar, 10*time.Second)
+	tm.send(t, "c")
+	sc := tm.waitFor(t, "Waiting for Etsy", 10*time.Second)
+	var link string
+	for _, line := range strings.Split(sc, "\n") {
+		if l := strings.TrimSpace(line); strings.HasPrefix(l, "http://") {
+			link = l
+		}
+	}
+	if !strings.HasPrefix(link, "http://"+s.httpAddr+"/c/") || !strings.Contains(sc, "█") {
+		t.Fatalf("the 80×24 connect screen:\n%s", sc)
+	}
+	// The one line is the whole link: the browser leg works from it.
+	browserConnect(t, link)
+	// Connected, the session moves to the new shop's inventory.
+	tm.waitFor(t, "rows · sorted by", 10*time.Second)
+}
+
+// Issue 11 item 5: with umask 022 the database, -wal and -shm were 0644.
+// The server's whole data dir is private, whatever umask it started with.
+func TestDataFilesPrivate(t *testing.T) {
+	old := syscall.Umask(0o022) // the server inherits it
+	s := startServer(t)
+	syscall.Umask(old)
+	err := filepath.WalkDir(s.dataDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		want := os.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		if info.Mode().Perm() != want {
+			t.Errorf("%s is %04o, want %04o", path, info.Mode().Perm(), want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"stockroom.db", "stockroom.db-wal", "ssh_host_ed25519", "dev-encryption.key"} {
+		if _, err := os.Stat(filepath.Join(s.dataDir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }

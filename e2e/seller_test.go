@@ -90,7 +90,8 @@ func TestSellerSignsUpEditsAndEtsyFollows(t *testing.T) {
 	want := target.Quantity + 7
 
 	tm := openTerm(t, c, "inventory", 160, 40)
-	tm.waitFor(t, "Inventory", 10*time.Second)
+	// The rows, not just the tab: keys sent while the list loads are lost.
+	tm.waitFor(t, "rows · sorted by", 10*time.Second)
 	editInTUI(t, tm, target.SKU, want)
 
 	// The database, through the command that reads it.

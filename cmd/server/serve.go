@@ -34,7 +34,6 @@ import (
 // and stops with it.
 func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	log := newLogger(logOut, cfg.LogFormat, cfg.LogLevel, cfg.Secrets())
-	privateFiles()
 	for _, w := range cfg.Warnings() {
 		log.Warn(w)
 	}

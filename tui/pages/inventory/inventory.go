@@ -893,6 +893,9 @@ func (m *Model) drawRow(r *store.InventoryRow, selected bool) string {
 	return plain + pushStyled + " " + markStyled
 }
 
+// middleCutMin is the narrowest column cut in the middle.
+const middleCutMin = 16
+
 // middleCut cleans s and, when it is wider than width, keeps its start and
 // its end around an ellipsis: variations and SKUs of one listing often
 // differ only at the end ("… / Glaze: Matte" and "… / Glaze: Glossy"),
@@ -900,8 +903,8 @@ func (m *Model) drawRow(r *store.InventoryRow, selected bool) string {
 func middleCut(s string, width int) string {
 	s = safetext.Clean(s)
 	w := textWidth(s)
-	if width < 5 || w <= width {
-		return s
+	if width < middleCutMin || w <= width {
+		return s // cell cuts the end: too narrow for two readable halves
 	}
 	head := (width - 1) / 2
 	tail := width - 1 - head

@@ -253,13 +253,15 @@ func textWidth(s string) int {
 // Widths of the inventory's columns. The ones a seller cannot do without
 // (SKU, quantity, the LOW/OUT stock marker, the push status) are always
 // there; the others join by priority while their minimum fits: title,
-// variation, price, then the listing's state.
+// variation, a title wide enough to read (titlePref), price, then the
+// listing's state.
 const (
 	skuMin, skuMax             = 6, 24
 	qtyWidth                   = 5 // "Qty ▲"
 	pushWidth                  = 7 // "pending"
 	markWidth                  = 5 // "Stock"
 	variationMin, titleMin     = 10, 12
+	titlePref                  = 24
 	priceWidth, stateWidth     = 10, 8
 	cursorWidth                = 2
 	variationShare, titleShare = 2, 1 // how extra width is shared
@@ -285,6 +287,13 @@ func newLayout(width int, n need) layout {
 	}
 	if take(variationMin) {
 		l.variation = variationMin
+	}
+	// A title readable enough to tell listings apart comes before price
+	// and state.
+	if l.variation > 0 {
+		boost := min(titlePref-titleMin, max(rest, 0))
+		l.title += boost
+		rest -= boost
 	}
 	if l.title > 0 && take(priceWidth) {
 		l.price = priceWidth

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"rsc.io/qr"
 
@@ -62,15 +63,7 @@ func TestListsStoresAndSelects(t *testing.T) {
 
 func TestConnectShowsLinkAndQRThenFinishes(t *testing.T) {
 	conn := &connector{url: "https://www.etsy.com/oauth/connect?state=state-1", result: make(chan store.Store, 1)}
-	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
-	m := New(env.Common(env.Owner, 120, 60))
-	m.SetSize(120, 58)
-	var comp common.Component = m
-	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
-
-	_, cmd := comp.Update(tuitest.Key("c"))
-	started := tuitest.Run(cmd, wait)
-	_, waitCmd := comp.Update(started[0])
+	env, m, comp, waitCmd := startConnect(t, conn, 120, 58)
 	f := ansi.Strip(m.View())
 	if !strings.Contains(f, conn.url) || !strings.Contains(f, "█") || !strings.Contains(f, "Waiting for Etsy") {
 		t.Fatalf("connect frame:\n%s", f)
@@ -239,15 +232,22 @@ func TestHelpOffersOnlyWhatWorks(t *testing.T) {
 // connectFrame opens the connect screen at width×height with link.
 func connectFrame(t *testing.T, link string, width, height int) *Model {
 	t.Helper()
-	conn := &connector{url: link, result: make(chan store.Store, 1)}
+	_, m, _, _ := startConnect(t, &connector{url: link, result: make(chan store.Store, 1)}, width, height)
+	return m
+}
+
+// startConnect opens the Stores screen on a page of width×height, presses
+// c, and returns what waits for the browser leg.
+func startConnect(t *testing.T, conn *connector, width, height int) (*tuitest.Env, *Model, common.Component, tea.Cmd) {
+	t.Helper()
 	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
 	m := New(env.Common(env.Owner, width, height+3))
 	m.SetSize(width, height)
 	var comp common.Component = m
 	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
 	_, cmd := comp.Update(tuitest.Key("c"))
-	comp.Update(tuitest.Run(cmd, wait)[0])
-	return m
+	_, waitCmd := comp.Update(tuitest.Run(cmd, wait)[0])
+	return env, m, comp, waitCmd
 }
 
 // Issue 17: the connect link was broken into hard lines (copied, it is a
@@ -296,13 +296,7 @@ func TestConnectSaysHowToGetTheQR(t *testing.T) {
 // Issue 17: "Its listings are syncing now" stayed after the sync.
 func TestConnectedMessageFollowsTheFirstSync(t *testing.T) {
 	conn := &connector{url: "https://stockroom.example.com/c/state-1", result: make(chan store.Store, 1)}
-	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
-	m := New(env.Common(env.Owner, 120, 40))
-	m.SetSize(120, 37)
-	var comp common.Component = m
-	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
-	_, cmd := comp.Update(tuitest.Key("c"))
-	_, waitCmd := comp.Update(tuitest.Run(cmd, wait)[0])
+	env, m, comp, waitCmd := startConnect(t, conn, 120, 37)
 	conn.result <- store.Store{ID: env.StoreID, Name: "Olive's Pottery"}
 	comp = tuitest.Drive(comp, wait, tuitest.Run(waitCmd, wait)...)
 	if f := ansi.Strip(m.View()); !strings.Contains(f, "syncing now") {
