@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"OAuth", oauthTests},
 		{"Leases", leaseTests},
 		{"RateBudgets", budgetTests},
+		{"Readiness", readinessTests},
 		{"Errors", errorTests},
 	}
 	for _, g := range groups {
