@@ -202,6 +202,11 @@ const sshTimeout = 60 * time.Second
 
 // ssh runs one command; the connection is dialled again after a restart.
 func (s *soakServer) ssh(cmd, stdin string) (sshtest.Result, error) {
+	return s.sshWithin(cmd, stdin, sshTimeout)
+}
+
+// sshWithin is ssh with its own bound on the command.
+func (s *soakServer) sshWithin(cmd, stdin string, timeout time.Duration) (sshtest.Result, error) {
 	s.mu.Lock()
 	c := s.client
 	s.mu.Unlock()
@@ -232,9 +237,9 @@ func (s *soakServer) ssh(cmd, stdin string) (sshtest.Result, error) {
 	go func() { done <- sess.Run(cmd) }()
 	select {
 	case err = <-done:
-	case <-time.After(sshTimeout):
+	case <-time.After(timeout):
 		sess.Close()
-		return sshtest.Result{}, fmt.Errorf("no answer within %s", sshTimeout)
+		return sshtest.Result{}, fmt.Errorf("no answer within %s", timeout)
 	}
 	r := sshtest.Result{Stdout: out.String(), Stderr: errb.String()}
 	var exit *gossh.ExitError
@@ -262,7 +267,7 @@ type soakRun struct {
 	chaos   atomic.Bool  // sales and faults are on
 	running sync.RWMutex // edits hold it shared; a kill holds it alone
 
-	edits, refused, sales, windowSales, faults, kills atomic.Int64
+	edits, refused, sales, windowSales, faults, kills, syncHangs atomic.Int64
 }
 
 func runSoak(t *testing.T, plan soakPlan, databaseURL string) {
@@ -366,9 +371,9 @@ func runSoak(t *testing.T, plan soakPlan, databaseURL string) {
 
 	stuck := r.settle()
 	rep := r.report(stuck)
-	t.Logf("soak (%s): %d SKUs, %s of chaos, %d kills, %d faults, %d sales (%d inside push windows), %d edits refused\n%s",
+	t.Logf("soak (%s): %d SKUs, %s of chaos, %d kills, %d faults, %d sales (%d inside push windows), %d edits refused, %d failed or hung sync --wait\n%s",
 		dbName(databaseURL), len(r.skus), chaosTime.Round(time.Second), r.kills.Load(), r.faults.Load(), r.sales.Load(),
-		r.windowSales.Load(), r.refused.Load(), rep)
+		r.windowSales.Load(), r.refused.Load(), r.syncHangs.Load(), rep)
 	if rep.doubled+rep.undone+rep.lost+rep.stuck != 0 {
 		t.Errorf("Etsy does not hold what the seller set minus what sold:\n%s\n%s", rep, rep.details)
 	}
@@ -619,20 +624,42 @@ func (r *soakRun) killAndRestart() bool {
 
 // settle waits until no SKU has a push pending (after asking for a sync so
 // every sale is known), up to the plan's Settle, and returns the SKUs still
-// pending or failed then.
+// pending or failed then. Quiet twice, with a sync between, counts as
+// settled: a correction a sync decides on is queued after the sync.
 func (r *soakRun) settle() map[string]string {
 	deadline := time.Now().Add(r.plan.Settle)
-	for {
-		res, err := r.srv.ssh("sync --wait", "")
-		if err == nil && res.Code == 0 {
+	var stuck map[string]string
+	for range 2 {
+		r.syncWait(deadline)
+		if stuck = r.pendingUntil(deadline); len(stuck) > 0 {
 			break
 		}
+	}
+	return stuck
+}
+
+// syncWait runs `sync --wait` until it succeeds or the deadline passes. A
+// sync of the soak's shop takes a second or two; one that has not answered
+// in 20 s is waiting on something that will not come (a job of a killed
+// process), and is counted.
+func (r *soakRun) syncWait(deadline time.Time) {
+	for {
+		res, err := r.srv.sshWithin("sync --wait", "", 20*time.Second)
+		if err == nil && res.Code == 0 {
+			return
+		}
+		r.syncHangs.Add(1)
+		r.t.Errorf("sync --wait: %v %s", err, res)
 		if time.Now().After(deadline) {
-			r.t.Errorf("sync --wait never succeeded: %v %s", err, res)
-			break
+			return
 		}
 		time.Sleep(time.Second)
 	}
+}
+
+// pendingUntil polls the inventory until no SKU is pending or failed, or
+// the deadline passes, and returns those still pending or failed.
+func (r *soakRun) pendingUntil(deadline time.Time) map[string]string {
 	for {
 		stuck := map[string]string{}
 		res, err := r.srv.ssh("inventory --format json", "")
