@@ -87,3 +87,41 @@ func TestDailyBudgetNotOvershotByWorkersAndProcesses(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEtsyCallWithSharedBudget is one Etsy call whose day budget is
+// reserved and recorded in SQLite, beside the same call with the budget
+// kept in memory (the anchor): the difference is what sharing the budget
+// between processes costs each call.
+func BenchmarkEtsyCallWithSharedBudget(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-limit-per-second", "1000000")
+		w.Header().Set("x-remaining-this-second", "999999")
+		w.Header().Set("x-limit-per-day", "100000000")
+		w.Header().Set("x-remaining-today", "99999999")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"user_id": 1, "shop_id": 2}`)
+	}))
+	b.Cleanup(srv.Close)
+	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "stockroom.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	for _, bc := range []struct {
+		name   string
+		ledger etsy.Ledger
+	}{{"in-memory (anchor)", nil}, {"sqlite ledger", vault.NewBudgetLedger(db)}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c, err := etsy.New(etsy.Config{APIBaseURL: srv.URL + "/v3", Keystring: "k", SharedSecret: "s", Ledger: bc.ledger})
+			if err != nil {
+				b.Fatal(err)
+			}
+			shop := c.Shop(etsy.StoreKey(1), staticToken("t"))
+			for b.Loop() {
+				if _, err := shop.GetMe(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -135,11 +135,13 @@ func renderProduct(p Product, deleted, withReadiness bool, currency string) prod
 		PropertyValues: renderPropertyValues(p.PropertyValues)}
 }
 
-// renderInventory renders l's inventory; readiness ids show only while l is
-// active (every sandbox listing is physical).
-func renderInventory(l *Listing, showDeleted bool, currency string) *inventoryJSON {
+// renderInventory renders l's inventory. Readiness ids show only while l is
+// active (every sandbox listing is physical) and the request is shop-scoped
+// or about this one listing, as Etsy's description says; a batch read across
+// listings gets null.
+func renderInventory(l *Listing, showDeleted, scoped bool, currency string) *inventoryJSON {
 	inv := &l.Inventory
-	withReadiness := l.State == StateActive
+	withReadiness := scoped && l.State == StateActive
 	out := &inventoryJSON{
 		Products:                 make([]productJSON, 0, len(inv.Products)),
 		PriceOnProperty:          nonNil(slices.Clone(inv.PriceOnProperty)),
@@ -160,7 +162,8 @@ func renderInventory(l *Listing, showDeleted bool, currency string) *inventoryJS
 
 // renderListing renders l for its owner (skus are shown to owners only,
 // and every caller here is the owner). Callers hold s.mu.
-func (s *Sandbox) renderListing(l *Listing, st *shopState, withInventory bool) listingJSON {
+// scoped says the request is shop-scoped or for this listing alone.
+func (s *Sandbox) renderListing(l *Listing, st *shopState, withInventory, scoped bool) listingJSON {
 	cur := st.shop.CurrencyCode
 	out := listingJSON{
 		ListingID: l.ListingID, UserID: st.shop.UserID, ShopID: l.ShopID, Title: l.Title, Description: l.Description,
@@ -173,7 +176,7 @@ func (s *Sandbox) renderListing(l *Listing, st *shopState, withInventory bool) l
 		Price: toMoney(l.Inventory.minPrice(), cur), SKUs: l.Inventory.skus(),
 	}
 	if withInventory {
-		out.Inventory = renderInventory(l, false, cur)
+		out.Inventory = renderInventory(l, false, scoped, cur)
 	}
 	return out
 }
@@ -338,7 +341,7 @@ func (s *Sandbox) getListingsByShop(c *call) {
 	from, to := window(len(matched), limit, offset)
 	page := listPage[listingJSON]{Count: len(matched), Results: make([]listingJSON, 0, to-from)}
 	for _, l := range matched[from:to] {
-		page.Results = append(page.Results, s.renderListing(l, st, withInventory))
+		page.Results = append(page.Results, s.renderListing(l, st, withInventory, true))
 	}
 	writeJSON(c.w, http.StatusOK, page)
 }
@@ -398,7 +401,7 @@ func (s *Sandbox) getListingsInventoryByListingIds(c *call) {
 		if !ok {
 			return
 		}
-		page.Results = append(page.Results, s.renderListing(l, c.shop, true))
+		page.Results = append(page.Results, s.renderListing(l, c.shop, true, false))
 	}
 	page.Count = len(page.Results)
 	writeJSON(c.w, http.StatusOK, page)
@@ -423,9 +426,9 @@ func (s *Sandbox) getListingInventory(c *call) {
 	if !ok {
 		return
 	}
-	inv := renderInventory(l, showDeleted != nil && *showDeleted, c.shop.shop.CurrencyCode)
+	inv := renderInventory(l, showDeleted != nil && *showDeleted, true, c.shop.shop.CurrencyCode)
 	if include == "Listing" {
-		lj := s.renderListing(l, c.shop, false)
+		lj := s.renderListing(l, c.shop, false, true)
 		inv.Listing = &lj
 	}
 	writeJSON(c.w, http.StatusOK, inv)
@@ -530,7 +533,7 @@ func (s *Sandbox) updateListing(c *call) {
 	}
 	next.LastModified = now
 	*l = next
-	writeJSON(c.w, http.StatusOK, s.renderListing(l, st, false))
+	writeJSON(c.w, http.StatusOK, s.renderListing(l, st, false, true))
 }
 
 func stateChangeError(l *Listing, want string) string {

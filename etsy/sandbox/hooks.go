@@ -283,7 +283,7 @@ func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 		// Answer with the listing as the API now shows it, so a test sees
 		// what a client's next read will get.
 		s.mu.Lock()
-		out := s.renderListing(s.listings[req.ListingID], s.shops[req.ShopID], true)
+		out := s.renderListing(s.listings[req.ListingID], s.shops[req.ShopID], true, true)
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, out)
 	})

@@ -81,7 +81,7 @@ func (s *Sandbox) updateListingInventory(c *call) {
 	inv.DeletedProducts = cloneProducts(l.Inventory.Products)
 	l.Inventory = inv
 	l.LastModified = s.now().Unix()
-	writeJSON(c.w, http.StatusOK, renderInventory(l, false, c.shop.shop.CurrencyCode))
+	writeJSON(c.w, http.StatusOK, renderInventory(l, false, true, c.shop.shop.CurrencyCode))
 }
 
 // buildInventory validates req and returns the new inventory with freshly

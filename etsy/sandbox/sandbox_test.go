@@ -651,6 +651,22 @@ func TestReadinessStateIDNullWhenListingNotActive(t *testing.T) {
 			}
 		}
 	}
+	// A batch read is neither shop-scoped nor about one listing: null even
+	// for an active listing.
+	active := e.listingOf(StateActive, false)
+	status, out := e.get(fmt.Sprintf("/v3/application/listings/batch/inventory?listing_ids=%d", active.ListingID))
+	if status != 200 {
+		t.Fatalf("batch inventory: %d %v", status, out)
+	}
+	for _, res := range out["results"].([]any) {
+		for _, p := range res.(map[string]any)["inventory"].(map[string]any)["products"].([]any) {
+			for _, o := range p.(map[string]any)["offerings"].([]any) {
+				if id := o.(map[string]any)["readiness_state_id"]; id != nil {
+					t.Fatalf("a batch read shows readiness_state_id %v, want null as Etsy may send", id)
+				}
+			}
+		}
+	}
 
 	l := e.listingOf(StateInactive, false)
 	path := fmt.Sprintf("/v3/application/listings/%d/inventory", l.ListingID)

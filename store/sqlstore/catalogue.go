@@ -231,6 +231,12 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 			if readAt != 0 && e.pushedAt >= readAt {
 				continue // pushed since the page was read: the push's record is newer
 			}
+			if ps.ReadinessID == 0 {
+				// Etsy sent null, as it does outside shop-scoped and
+				// single-listing reads of active listings: the profile
+				// known stays.
+				ps.ReadinessID = e.readiness
+			}
 			if e.etsyOfferingID != ps.EtsyOfferingID || e.quantity != ps.Quantity || e.price != ps.Price ||
 				e.enabled != ps.Enabled || e.readiness != ps.ReadinessID {
 				// The version check lets a concurrent push or edit win over

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"Leases", leaseTests},
 		{"Processes", processTests},
 		{"RateBudgets", budgetTests},
+		{"Readiness", readinessTests},
 		{"Errors", errorTests},
 		{"Codes", codeTests},
 		{"Activity", activityTests},
