@@ -35,6 +35,20 @@ type Catalogue interface {
 	PushDone(ctx context.Context, p *PushDoneParams) (InventoryRow, error)
 	// PushFailed records Etsy's refusal of DesiredVersion.
 	PushFailed(ctx context.Context, p *PushFailedParams) error
+	// PushWindowRecord remembers when a push read a listing's products and
+	// when Etsy answered its write, so a sale made in between (which the
+	// write overwrote) is corrected when its receipt is learned.
+	PushWindowRecord(ctx context.Context, p *PushWindowRecordParams) error
+	// ListingStateSet records a listing state a push set on Etsy, and
+	// whether Stockroom deactivated it for lack of stock.
+	ListingStateSet(ctx context.Context, p *ListingStateSetParams) error
+	// PushQueueClaim marks the listings of the given offerings as having a
+	// push job waiting, in tx when set. It returns the offerings whose
+	// listing had none: only those need a job. PushQueueTake clears the
+	// mark as a job starts, before it reads what is pending, so an edit
+	// committed after that queues a job of its own.
+	PushQueueClaim(ctx context.Context, tx Tx, offeringIDs []int64) ([]int64, error)
+	PushQueueTake(ctx context.Context, offeringID int64) error
 	// PushPendingList lists offerings with edits not yet on Etsy, of a
 	// store or of one of its listings.
 	PushPendingList(ctx context.Context, p *PushPendingListParams) ([]InventoryRow, error)
@@ -118,6 +132,9 @@ type StockEditParams struct {
 
 type StockEditItem struct {
 	OfferingID int64
+	// Kind is EditSet (the default) or EditAdd; Quantity is the number the
+	// seller now sees either way.
+	Kind EditKind
 	// Version the editor saw; 0 skips the check (commands that say
 	// "set to N whatever it is now").
 	Version  int64
@@ -128,11 +145,40 @@ type PushDoneParams struct {
 	OfferingID     int64
 	DesiredVersion int64
 	// Pushed is the quantity written to Etsy, Etsy the quantity Etsy holds
-	// after the write (normally the same).
+	// after the write (normally the same), EtsyAt when it held it.
 	Pushed int
 	Etsy   int
-	Note   string
-	Now    time.Time
+	EtsyAt time.Time
+	// Desired is the seller's quantity of DesiredVersion. An add edit made
+	// since is measured from it: its base becomes Desired, so only the
+	// change made after DesiredVersion is applied next.
+	Desired int
+	Note    string
+	Now     time.Time
+}
+
+type PushWindowRecordParams struct {
+	StoreID       int64
+	EtsyListingID int64
+	// ReadAt is taken before the read is sent, WroteAt after the write's
+	// answer came.
+	ReadAt   time.Time
+	WroteAt  time.Time
+	Products []PushWindowProduct
+	Now      time.Time
+}
+
+// PushWindowProduct is a product a write replaced, with Etsy's id as read.
+type PushWindowProduct struct {
+	EtsyProductID int64
+	Key           string
+}
+
+type ListingStateSetParams struct {
+	StoreID              int64
+	EtsyListingID        int64
+	State                string
+	StockroomDeactivated bool
 }
 
 type PushFailedParams struct {
