@@ -3,6 +3,8 @@
 package syncer_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/stockroom/stockroom/etsy/sandbox"
 	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/sync/syncer"
 )
 
 // onFirstWrite runs f once, on the first inventory write of the listing,
@@ -213,6 +216,58 @@ func TestAddStaysRelativeToEtsysCount(t *testing.T) {
 		}
 		if e.calls() != 2 {
 			t.Errorf("an add made %d calls (%v), want 2", e.calls(), e.sb.Calls())
+		}
+	})
+}
+
+// flakyAlerts fails its first check of pushed rows.
+type flakyAlerts struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (a *flakyAlerts) EvaluateTx(context.Context, store.Tx, int64, []int64) (store.AlertEvaluateResult, error) {
+	return store.AlertEvaluateResult{}, nil
+}
+func (a *flakyAlerts) Announce(int64, store.AlertEvaluateResult) {}
+func (a *flakyAlerts) Evaluate(context.Context, int64, []int64) (store.AlertEvaluateResult, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.calls++
+	if a.calls == 1 {
+		return store.AlertEvaluateResult{}, errors.New("database is locked")
+	}
+	return store.AlertEvaluateResult{}, nil
+}
+
+// The low-stock check after a push that kept sales fails once: the push is
+// recorded, so it must stay a success, and the check must still happen
+// (a retried push would find nothing pending and never check).
+func TestAlertCheckFailureDoesNotFailThePush(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 46, Listings: 20, Receipts: 3}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		alerts := &flakyAlerts{}
+		eng, err := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: e.tokens, Queue: e.q, Hub: e.hub, Alerts: alerts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, r := e.variedListing(3)
+		e.edit(r.OfferingID, r.Quantity+4)
+		if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 2); err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.Push(e.ctx, r.OfferingID); err != nil {
+			t.Fatalf("push failed because of the alert check: %v", err)
+		}
+		runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+		if len(runs) == 0 || runs[0].Kind != store.SyncPush || runs[0].Result != store.ResultOK {
+			t.Fatalf("latest run %+v, want an ok push", runs[0])
+		}
+		alerts.mu.Lock()
+		defer alerts.mu.Unlock()
+		if alerts.calls < 2 {
+			t.Fatalf("the alert check ran %d times; a failed check must be retried", alerts.calls)
 		}
 	})
 }
