@@ -4,6 +4,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -109,6 +110,55 @@ func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSetti
 			return st, err
 		}
 	}
+	return st, nil
+}
+
+// ErrNotOwner refuses a change only the store's owner may make.
+var ErrNotOwner = errors.New("only the store's owner can change that")
+
+// ZeroPolicyNames are the names sellers use for the zero policies, in the
+// order the TUI cycles through them.
+var ZeroPolicyNames = []string{"deactivate", "keep-sold-out"}
+
+// ParseZeroPolicy reads a zero policy as a seller names it.
+func ParseZeroPolicy(name string) (store.ZeroPolicy, error) {
+	switch strings.TrimSpace(strings.ToLower(name)) {
+	case "deactivate":
+		return store.ZeroDeactivate, nil
+	case "keep-sold-out", "keep_sold_out":
+		return store.ZeroKeepSoldOut, nil
+	}
+	return "", fmt.Errorf("zero policy %q: use deactivate or keep-sold-out", name)
+}
+
+// ZeroPolicyName is how a seller names a zero policy.
+func ZeroPolicyName(p store.ZeroPolicy) string {
+	if p == store.ZeroKeepSoldOut {
+		return "keep-sold-out"
+	}
+	return "deactivate"
+}
+
+// SetZeroPolicy says what a push does when every variation of a listing
+// would be 0: deactivate the listing (it comes back when it gets stock),
+// or keep it as it is on Etsy and tell the seller. Only the owner may
+// change it: it decides whether listings leave the shop.
+func (s *Service) SetZeroPolicy(ctx context.Context, a Actor, storeID int64, p store.ZeroPolicy) (store.Store, error) {
+	if p != store.ZeroDeactivate && p != store.ZeroKeepSoldOut {
+		return store.Store{}, fmt.Errorf("zero policy %q: %w", p, store.ErrInvalid)
+	}
+	m, err := s.member(ctx, a, storeID)
+	if err != nil {
+		return store.Store{}, err
+	}
+	if m.Role != store.RoleOwner {
+		return store.Store{}, ErrNotOwner
+	}
+	st, err := s.db.StoreUpdateSettings(ctx, &store.StoreUpdateSettingsParams{AccountID: a.Account.ID, StoreID: storeID, ZeroPolicy: &p, Now: s.now()})
+	if err != nil {
+		return st, err
+	}
+	s.hub.Publish(hub.Event{Kind: hub.StoreChanged, StoreID: st.ID})
 	return st, nil
 }
 

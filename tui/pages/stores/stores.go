@@ -63,6 +63,10 @@ type (
 		name string
 		err  error
 	}
+	zeroPolicySetMsg struct {
+		store store.Store
+		err   error
+	}
 )
 
 // New returns the screen; Init loads the stores.
@@ -148,6 +152,13 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		} else {
 			m.note = "sync of " + safetext.Clean(msg.name) + " queued"
 		}
+	case zeroPolicySetMsg:
+		if msg.err != nil {
+			m.note = "zero policy: " + safetext.Clean(msg.err.Error())
+			return m, nil
+		}
+		m.note = safetext.Clean(msg.store.Name) + ": " + zeroPolicyText(msg.store.ZeroPolicy)
+		return m, m.load()
 	case common.LiveMsg:
 		switch msg.Event.Kind {
 		case hub.StoreChanged, hub.SyncStarted, hub.SyncFinished, hub.AccountChanged:
@@ -194,10 +205,37 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 				return syncAskedMsg{name: s.Name, err: c.App.SyncNow(c.Ctx, c.Actor, s.ID)}
 			}
 		}
+	case key.Matches(msg, k.ZeroPolicy):
+		if s := m.selected(); s != nil {
+			return m.toggleZeroPolicy(*s)
+		}
 	case key.Matches(msg, k.Refresh):
 		return m.load()
 	}
 	return nil
+}
+
+// toggleZeroPolicy switches what a push does when every variation of the
+// store's listing reaches 0 (the owner's to change; the app says so to
+// anyone else).
+func (m *Model) toggleZeroPolicy(s app.StoreView) tea.Cmd {
+	next := store.ZeroKeepSoldOut
+	if s.ZeroPolicy == store.ZeroKeepSoldOut {
+		next = store.ZeroDeactivate
+	}
+	c := m.c.Copy()
+	return func() tea.Msg {
+		st, err := c.App.SetZeroPolicy(c.Ctx, c.Actor, s.ID, next)
+		return zeroPolicySetMsg{store: st, err: err}
+	}
+}
+
+// zeroPolicyText says in a seller's words what a zero policy does.
+func zeroPolicyText(p store.ZeroPolicy) string {
+	if p == store.ZeroKeepSoldOut {
+		return "at 0 in every variation, listings stay as they are on Etsy (keep-sold-out)"
+	}
+	return "at 0 in every variation, listings are deactivated and come back with stock (deactivate)"
 }
 
 func (m *Model) View() string {
@@ -241,8 +279,11 @@ func (m *Model) View() string {
 		}
 		b.WriteString(line + statusStyle.Render(fmt.Sprintf("%-15s", status)) + rest)
 	}
-	if s := m.selected(); s != nil && s.LastError != "" {
-		b.WriteString("\n\n" + st.Error.Render(safetext.Line("Last error: "+s.LastError, m.width)))
+	if s := m.selected(); s != nil {
+		b.WriteString("\n\n" + st.Muted.Render(safetext.Line(zeroPolicyText(s.ZeroPolicy), m.width)))
+		if s.LastError != "" {
+			b.WriteString("\n" + st.Error.Render(safetext.Line("Last error: "+s.LastError, m.width)))
+		}
 	}
 	if m.note != "" {
 		b.WriteString("\n\n" + st.Success.Render(m.note))
@@ -370,7 +411,11 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if len(m.stores) > 1 {
 		use = append([]key.Binding{k.Up, k.Down}, use...)
 	}
-	return [][]key.Binding{use, {k.Connect, k.SyncNow, k.Refresh}}
+	actions := []key.Binding{k.Connect, k.SyncNow, k.Refresh}
+	if s := m.selected(); s != nil && s.Role == store.RoleOwner {
+		actions = append(actions, k.ZeroPolicy)
+	}
+	return [][]key.Binding{use, actions}
 }
 
 // wrapURL breaks a URL (ASCII) into lines of at most width characters.
