@@ -59,6 +59,10 @@ type Model struct {
 	mode        editMode
 	edit        string
 	editFresh   bool // the first digit replaces the value shown
+	// editTyped is set once a digit or backspace changed the value: an
+	// edit made only with +/- is a change relative to Etsy's count (an
+	// add), a typed one the seller's count (a set).
+	editTyped bool
 	editID      int64
 	editVersion int64
 
@@ -531,7 +535,7 @@ func (m *Model) openEditor(mode editMode) {
 		m.setNote("viewers cannot edit", true)
 		return
 	}
-	m.mode, m.editID, m.editVersion, m.editFresh = mode, r.OfferingID, r.Version, true
+	m.mode, m.editID, m.editVersion, m.editFresh, m.editTyped = mode, r.OfferingID, r.Version, true, false
 	if mode == editStock {
 		m.edit = strconv.Itoa(r.Shown())
 	} else {
@@ -550,7 +554,7 @@ func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 	case s == "enter":
 		return m.commitEdit()
 	case s == "backspace":
-		m.editFresh = false
+		m.editFresh, m.editTyped = false, true
 		if m.edit != "" {
 			m.edit = m.edit[:len(m.edit)-1]
 		}
@@ -576,7 +580,7 @@ func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.setNote(err.Error(), true)
 			return nil
 		}
-		m.edit, m.editFresh = strconv.Itoa(n), false
+		m.edit, m.editFresh, m.editTyped = strconv.Itoa(n), false, true
 	default:
 		m.setNote("type a number from 0 to 999, +/- to step, enter to save, esc to cancel", false)
 		return nil
@@ -614,9 +618,13 @@ func (m *Model) commitEdit() tea.Cmd {
 		return nil
 	}
 	qty, _ := strconv.Atoi(m.edit)
+	kind := store.EditSet
+	if !m.editTyped {
+		kind = store.EditAdd
+	}
 	return func() tea.Msg {
 		_, err := c.App.SetStock(c.Ctx, c.Actor, app.StockParams{StoreID: storeID, Source: store.SourceTUI,
-			Edits: []store.StockEditItem{{OfferingID: id, Version: version, Quantity: qty}}})
+			Edits: []store.StockEditItem{{OfferingID: id, Version: version, Kind: kind, Quantity: qty}}})
 		if err != nil {
 			var snap *app.Snapshot
 			var stale *store.StaleError
