@@ -165,7 +165,16 @@ type PushWindowRecordParams struct {
 	ReadAt   time.Time
 	WroteAt  time.Time
 	Products []PushWindowProduct
-	Now      time.Time
+	// Counted are sales the write's targets already took off (a set's
+	// sales since its base): they are never corrected, even when they lie
+	// inside the window.
+	Counted []PushCountedSale
+	Now     time.Time
+}
+
+type PushCountedSale struct {
+	EtsyTransactionID int64
+	OfferingID        int64
 }
 
 // PushWindowProduct is a product a write replaced, with Etsy's id as read.

@@ -14,7 +14,7 @@ import (
 const pushWindowKeep = 7 * 24 * time.Hour
 
 func (s *Store) PushWindowRecord(ctx context.Context, p *store.PushWindowRecordParams) error {
-	if len(p.Products) == 0 {
+	if len(p.Products) == 0 && len(p.Counted) == 0 {
 		return nil
 	}
 	err := s.d.InTx(ctx, func(tx Tx) error {
@@ -25,6 +25,13 @@ func (s *Store) PushWindowRecord(ctx context.Context, p *store.PushWindowRecordP
 		for _, pr := range p.Products {
 			stmts = append(stmts, Statement{`INSERT INTO push_windows (store_id, etsy_listing_id, etsy_product_id, product_key, read_at, wrote_at)
 				VALUES ($1, $2, $3, $4, $5, $6)`, []any{p.StoreID, p.EtsyListingID, pr.EtsyProductID, pr.Key, ms(p.ReadAt), ms(p.WroteAt)}})
+		}
+		// A counted sale is recorded as corrected (of 0 units): the write
+		// took it off already.
+		for _, c := range p.Counted {
+			stmts = append(stmts, Statement{`INSERT INTO push_corrections (store_id, etsy_transaction_id, offering_id, quantity, created_at)
+				VALUES ($1, $2, $3, 0, $4) ON CONFLICT (store_id, etsy_transaction_id) DO NOTHING`,
+				[]any{p.StoreID, c.EtsyTransactionID, c.OfferingID, ms(now(p.Now))}})
 		}
 		return s.d.ExecBatch(ctx, tx, stmts)
 	})

@@ -73,6 +73,8 @@ type intentItem struct {
 	// since is measured from it.
 	Desired int    `json:"desired,omitempty"`
 	Note    string `json:"note,omitempty"`
+	// Counted are the sales (transaction ids) Target already took off.
+	Counted []int64 `json:"counted,omitempty"`
 	// EtsyOfferingID is Etsy's id of the offering read before the write.
 	// Etsy issues new ids on every inventory write, so a different id
 	// afterwards shows the write landed even when a sale has since moved
@@ -289,6 +291,11 @@ type pushWrite struct {
 	etsyOfferingID int64
 	target         int
 	note           string
+	// counted are the sales (transaction ids) the target already takes
+	// off: a sale made after the read but before the receipts were read
+	// is both in the target and inside the write's window, and must not
+	// be corrected again.
+	counted []int64
 }
 
 // listingPush is one push of a listing's pending edits, run under the
@@ -403,7 +410,7 @@ func (p *listingPush) settleLanded(ctx context.Context) error {
 		return nil
 	}
 	// The write's window ends at the latest here, when its outcome is seen.
-	if err := p.recordWindow(ctx, p.intent.ReadAt, p.readAt, p.intent.Products); err != nil {
+	if err := p.recordWindow(ctx, p.intent.ReadAt, p.readAt, p.intent); err != nil {
 		return err
 	}
 	p.intent.Items = nil
@@ -449,8 +456,9 @@ func (p *listingPush) plan(ctx context.Context) ([]pushWrite, error) {
 					return nil, err
 				}
 			}
-			sold, receipts := sales.of(r, match, p.inv)
+			sold, receipts, txs := sales.of(r, match, p.inv)
 			w.target = clampQty(r.DesiredQuantity - sold)
+			w.counted = txs
 			w.note = setNote(r, w.target, etsyNow, sold, receipts)
 		}
 		if w.target == etsyNow {
@@ -491,7 +499,7 @@ func (p *listingPush) write(ctx context.Context, writes []pushWrite) error {
 		return err
 	}
 	p.changed = 1
-	if err := p.recordWindow(ctx, p.readAt, p.wroteAt, p.intent.Products); err != nil {
+	if err := p.recordWindow(ctx, p.readAt, p.wroteAt, p.intent); err != nil {
 		return err
 	}
 	for _, w := range writes {
@@ -514,7 +522,7 @@ func (p *listingPush) recordIntent(ctx context.Context, writes []pushWrite) erro
 	*p.intent = pushIntent{Items: make([]intentItem, len(writes)), ReadAt: p.readAt, Products: windowProducts(p.inv)}
 	for i, w := range writes {
 		p.intent.Items[i] = intentItem{OfferingID: w.row.OfferingID, DesiredVersion: w.row.DesiredVersion, Target: w.target,
-			EtsyOfferingID: w.etsyOfferingID, Desired: w.row.DesiredQuantity, Note: w.note}
+			EtsyOfferingID: w.etsyOfferingID, Desired: w.row.DesiredQuantity, Note: w.note, Counted: w.counted}
 	}
 	if p.jobID == 0 {
 		return nil
@@ -525,9 +533,17 @@ func (p *listingPush) recordIntent(ctx context.Context, writes []pushWrite) erro
 	return p.hold(pushInDoubtTTL)
 }
 
-func (p *listingPush) recordWindow(ctx context.Context, readAt, wroteAt time.Time, products []store.PushWindowProduct) error {
+// recordWindow records the window of the write in's describes, with the
+// sales its targets already took off.
+func (p *listingPush) recordWindow(ctx context.Context, readAt, wroteAt time.Time, in *pushIntent) error {
+	var counted []store.PushCountedSale
+	for _, it := range in.Items {
+		for _, tx := range it.Counted {
+			counted = append(counted, store.PushCountedSale{EtsyTransactionID: tx, OfferingID: it.OfferingID})
+		}
+	}
 	return p.e.db.PushWindowRecord(ctx, &store.PushWindowRecordParams{StoreID: p.st.ID, EtsyListingID: p.listID,
-		ReadAt: readAt, WroteAt: wroteAt, Products: products, Now: p.e.now()})
+		ReadAt: readAt, WroteAt: wroteAt, Products: in.Products, Counted: counted, Now: p.e.now()})
 }
 
 // windowProducts are every product a write of inv replaces: the write

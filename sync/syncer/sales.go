@@ -23,6 +23,7 @@ type salesSince struct {
 
 type saleLine struct {
 	receiptID int64
+	txID      int64
 	productID int64
 	sku       string
 	quantity  int
@@ -60,7 +61,7 @@ func (p *listingPush) salesSinceBase(ctx context.Context) (*salesSince, error) {
 				if t.ListingID == nil || *t.ListingID != p.listID {
 					continue
 				}
-				l := saleLine{receiptID: rc.ReceiptID, quantity: t.Quantity, created: etsy.Time(rc.CreatedTimestamp)}
+				l := saleLine{receiptID: rc.ReceiptID, txID: t.TransactionID, quantity: t.Quantity, created: etsy.Time(rc.CreatedTimestamp)}
 				if t.CreatedTimestamp != 0 {
 					l.created = etsy.Time(t.CreatedTimestamp)
 				}
@@ -89,10 +90,10 @@ func baseAt(r store.InventoryRow) time.Time {
 }
 
 // of sums the units of the row's product sold since its base, with the
-// receipts that sold them. A sale names the product by the id Etsy gave it
+// receipts and transactions that sold them. A sale names the product by the id Etsy gave it
 // then (ids change on every write), so the SKU, the id now and the id the
 // row last saw all identify it; a listing of one product needs none.
-func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.ListingInventory) (int, []int64) {
+func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.ListingInventory) (sold int, receipts, txs []int64) {
 	single := 0
 	for _, p := range inv.Products {
 		if !p.IsDeleted {
@@ -106,8 +107,6 @@ func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.
 		}
 	}
 	since := baseAt(r).Truncate(time.Second)
-	sold := 0
-	var receipts []int64
 	for _, l := range s.lines {
 		if l.created.Before(since) {
 			continue
@@ -118,8 +117,9 @@ func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.
 		}
 		sold += l.quantity
 		receipts = append(receipts, l.receiptID)
+		txs = append(txs, l.txID)
 	}
-	return sold, receipts
+	return sold, receipts, txs
 }
 
 // setNote explains a set edit's target when Etsy's count had moved.

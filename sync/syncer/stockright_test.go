@@ -271,3 +271,38 @@ func TestAlertCheckFailureDoesNotFailThePush(t *testing.T) {
 		}
 	})
 }
+
+// A sale made after a set's read but before its receipts call is both
+// in the target (taken off with the sales since the base) and inside the
+// write's window: it must be taken off once, not corrected again.
+func TestSaleCountedBySetIsNotCorrectedAgain(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 49, Listings: 20, Receipts: 3}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		l, r := e.variedListing(3)
+		e.edit(r.OfferingID, 30)
+		if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
+			t.Fatal(err)
+		}
+		var once sync.Once
+		e.onRequest(func(req *http.Request) {
+			if req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/receipts") {
+				once.Do(func() {
+					if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+		})
+		if err := e.eng.Push(e.ctx, r.OfferingID); err != nil {
+			t.Fatal(err)
+		}
+		if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != 28 {
+			t.Fatalf("Etsy %d after set 30 with 2 sold, want 28", q)
+		}
+		e.sync(store.SyncIncremental)
+		if x := e.row(r.OfferingID); x.Pending() || sandboxQty(t, e.sb, l.ListingID, r.SKU) != 28 {
+			t.Fatalf("a sale the set already took off was corrected again: %+v", x)
+		}
+	})
+}
