@@ -175,12 +175,22 @@ type PushWindowRecordParams struct {
 type PushCountedSale struct {
 	EtsyTransactionID int64
 	OfferingID        int64
+	Quantity          int
 }
 
-// PushWindowProduct is a product a write replaced, with Etsy's id as read.
+// PushWindowProduct is a product a write replaced: Etsy's id and count as
+// read, and the id and count the write gave it. Etsy issues new ids on
+// every inventory write and a sale names the id of its moment, so the
+// sales of an id the write replaced were made before it landed, and of
+// those, the units beyond what the id's own write left minus the count
+// read were made after the read: the window is exact when the read id
+// came from an earlier write of Stockroom's.
 type PushWindowProduct struct {
 	EtsyProductID int64
 	Key           string
+	ReadQty       int
+	NewProductID  int64
+	WrittenQty    int
 }
 
 type ListingStateSetParams struct {

@@ -11,9 +11,10 @@
 -- started yet (at most one waits per listing).
 --
 -- push_windows: when a push read a listing's product and when Etsy answered
--- its write. A sale made in between was overwritten by the write; it is
--- taken off Etsy's count once, and push_corrections remembers which
--- transactions were.
+-- its write, with the product's id and count as read and the id and count
+-- the write gave it. A sale made in between was overwritten by the write;
+-- it is taken off Etsy's count once, and push_corrections remembers which
+-- transactions were (and those a set already counted).
 
 -- +goose Up
 ALTER TABLE offerings ADD COLUMN edit_kind TEXT NOT NULL DEFAULT 'set';
@@ -30,9 +31,13 @@ CREATE TABLE push_windows (
     etsy_product_id BIGINT NOT NULL,
     product_key     TEXT   NOT NULL,
     read_at         BIGINT NOT NULL,
-    wrote_at        BIGINT NOT NULL
+    wrote_at        BIGINT NOT NULL,
+    read_qty        INTEGER NOT NULL,
+    new_product_id  BIGINT NOT NULL DEFAULT 0,
+    written_qty     INTEGER NOT NULL
 );
 CREATE INDEX push_windows_product ON push_windows(store_id, etsy_listing_id, etsy_product_id);
+CREATE INDEX push_windows_new_product ON push_windows(store_id, etsy_listing_id, new_product_id);
 CREATE INDEX push_windows_wrote ON push_windows(wrote_at);
 
 CREATE TABLE push_corrections (

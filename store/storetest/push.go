@@ -91,6 +91,35 @@ var pushCorrectnessTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("a re-read corrected again: %v, desired %d", corrected, again.DesiredQuantity)
 		}
 	},
+	// When the read id came from an earlier write of Stockroom's, the
+	// window is exact whatever the seconds say: that write left 20, the
+	// read saw 18, so the first 2 units sold under the id came before the
+	// read and only the rest are taken off.
+	"OverwrittenSaleExactByProductID": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "alice", 705)
+		r := s.rows[0]
+		const readID = 9_000_001
+		read := time.Date(2026, 3, 14, 10, 0, 0, 500_000_000, time.UTC)
+		noErr(t, h.db.PushWindowRecord(ctx, &store.PushWindowRecordParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID,
+			ReadAt: read.Add(-time.Minute), WroteAt: read.Add(-time.Minute), Now: h.now,
+			Products: []store.PushWindowProduct{{EtsyProductID: r.EtsyProductID, Key: r.ProductKey, ReadQty: 10, NewProductID: readID, WrittenQty: 20}}}), "earlier window")
+		noErr(t, h.db.PushWindowRecord(ctx, &store.PushWindowRecordParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID,
+			ReadAt: read, WroteAt: read.Add(300 * time.Millisecond), Now: h.now,
+			Products: []store.PushWindowProduct{{EtsyProductID: readID, Key: r.ProductKey, ReadQty: 18, NewProductID: readID + 1, WrittenQty: 25}}}), "window")
+		sec := read.Truncate(time.Second)
+		var corrected []int64
+		_, err := h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: s.store.ID, Now: h.now,
+			Receipts: []store.Receipt{sale(11, r.EtsyListingID, readID, 1, sec), sale(12, r.EtsyListingID, readID, 1, sec), sale(13, r.EtsyListingID, readID, 2, sec)},
+			OnCorrect: func(ctx context.Context, tx store.Tx, ids []int64) error {
+				corrected = append(corrected, ids...)
+				return nil
+			}})
+		noErr(t, err, "receipts")
+		if got := h.row(t, r.OfferingID); len(corrected) != 1 || got.DesiredQuantity != r.Quantity-2 {
+			t.Fatalf("corrected %v, desired %d; want only receipt 13's 2 units taken off (%d)", corrected, got.DesiredQuantity, r.Quantity-2)
+		}
+	},
 	// An add made while an earlier edit's write was in flight keeps only
 	// its own change once that write is recorded; a set is measured from
 	// Etsy's count then.

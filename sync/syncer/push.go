@@ -73,8 +73,8 @@ type intentItem struct {
 	// since is measured from it.
 	Desired int    `json:"desired,omitempty"`
 	Note    string `json:"note,omitempty"`
-	// Counted are the sales (transaction ids) Target already took off.
-	Counted []int64 `json:"counted,omitempty"`
+	// Counted are the sales Target already took off.
+	Counted []countedSale `json:"counted,omitempty"`
 	// EtsyOfferingID is Etsy's id of the offering read before the write.
 	// Etsy issues new ids on every inventory write, so a different id
 	// afterwards shows the write landed even when a sale has since moved
@@ -295,7 +295,13 @@ type pushWrite struct {
 	// off: a sale made after the read but before the receipts were read
 	// is both in the target and inside the write's window, and must not
 	// be corrected again.
-	counted []int64
+	counted []countedSale
+}
+
+// countedSale is a sale (Etsy's transaction) a set's target took off.
+type countedSale struct {
+	TxID     int64 `json:"tx"`
+	Quantity int   `json:"qty"`
 }
 
 // listingPush is one push of a listing's pending edits, run under the
@@ -410,7 +416,7 @@ func (p *listingPush) settleLanded(ctx context.Context) error {
 		return nil
 	}
 	// The write's window ends at the latest here, when its outcome is seen.
-	if err := p.recordWindow(ctx, p.intent.ReadAt, p.readAt, p.intent); err != nil {
+	if err := p.recordWindow(ctx, p.intent.ReadAt, p.readAt, p.intent, p.inv); err != nil {
 		return err
 	}
 	p.intent.Items = nil
@@ -499,7 +505,7 @@ func (p *listingPush) write(ctx context.Context, writes []pushWrite) error {
 		return err
 	}
 	p.changed = 1
-	if err := p.recordWindow(ctx, p.readAt, p.wroteAt, p.intent); err != nil {
+	if err := p.recordWindow(ctx, p.readAt, p.wroteAt, p.intent, after); err != nil {
 		return err
 	}
 	for _, w := range writes {
@@ -519,7 +525,7 @@ func (p *listingPush) write(ctx context.Context, writes []pushWrite) error {
 // recordIntent records on the job what the write is about to do, and
 // keeps the listing's lease for as long as its outcome may be in doubt.
 func (p *listingPush) recordIntent(ctx context.Context, writes []pushWrite) error {
-	*p.intent = pushIntent{Items: make([]intentItem, len(writes)), ReadAt: p.readAt, Products: windowProducts(p.inv)}
+	*p.intent = pushIntent{Items: make([]intentItem, len(writes)), ReadAt: p.readAt, Products: windowProducts(p.inv, writes)}
 	for i, w := range writes {
 		p.intent.Items[i] = intentItem{OfferingID: w.row.OfferingID, DesiredVersion: w.row.DesiredVersion, Target: w.target,
 			EtsyOfferingID: w.etsyOfferingID, Desired: w.row.DesiredQuantity, Note: w.note, Counted: w.counted}
@@ -533,28 +539,46 @@ func (p *listingPush) recordIntent(ctx context.Context, writes []pushWrite) erro
 	return p.hold(pushInDoubtTTL)
 }
 
-// recordWindow records the window of the write in's describes, with the
-// sales its targets already took off.
-func (p *listingPush) recordWindow(ctx context.Context, readAt, wroteAt time.Time, in *pushIntent) error {
+// recordWindow records the window of the write in describes, with the ids
+// Etsy gave its products (as written holds them) and the sales its
+// targets already took off.
+func (p *listingPush) recordWindow(ctx context.Context, readAt, wroteAt time.Time, in *pushIntent, written etsy.ListingInventory) error {
+	products := slices.Clone(in.Products)
+	for i, pr := range products {
+		for _, np := range written.Products {
+			if !np.IsDeleted && etsy.MatchFor(written, np).Key() == pr.Key {
+				products[i].NewProductID = np.ProductID
+			}
+		}
+	}
 	var counted []store.PushCountedSale
 	for _, it := range in.Items {
-		for _, tx := range it.Counted {
-			counted = append(counted, store.PushCountedSale{EtsyTransactionID: tx, OfferingID: it.OfferingID})
+		for _, c := range it.Counted {
+			counted = append(counted, store.PushCountedSale{EtsyTransactionID: c.TxID, OfferingID: it.OfferingID, Quantity: c.Quantity})
 		}
 	}
 	return p.e.db.PushWindowRecord(ctx, &store.PushWindowRecordParams{StoreID: p.st.ID, EtsyListingID: p.listID,
-		ReadAt: readAt, WroteAt: wroteAt, Products: in.Products, Counted: counted, Now: p.e.now()})
+		ReadAt: readAt, WroteAt: wroteAt, Products: products, Counted: counted, Now: p.e.now()})
 }
 
-// windowProducts are every product a write of inv replaces: the write
-// carries each of them as read, so a sale of any of them after the read is
-// overwritten.
-func windowProducts(inv etsy.ListingInventory) []store.PushWindowProduct {
+// windowProducts are every product a write of inv replaces, as read and
+// as written: the write carries each of them, so a sale of any of them
+// after the read is overwritten.
+func windowProducts(inv etsy.ListingInventory, writes []pushWrite) []store.PushWindowProduct {
 	out := make([]store.PushWindowProduct, 0, len(inv.Products))
 	for _, pr := range inv.Products {
-		if !pr.IsDeleted {
-			out = append(out, store.PushWindowProduct{EtsyProductID: pr.ProductID, Key: etsy.MatchFor(inv, pr).Key()})
+		if pr.IsDeleted {
+			continue
 		}
+		key := etsy.MatchFor(inv, pr).Key()
+		_, qty, _, _ := findOffering(inv, key)
+		wp := store.PushWindowProduct{EtsyProductID: pr.ProductID, Key: key, ReadQty: qty, WrittenQty: qty}
+		for _, w := range writes {
+			if w.row.ProductKey == key {
+				wp.WrittenQty = w.target
+			}
+		}
+		out = append(out, wp)
 	}
 	return out
 }

@@ -93,7 +93,7 @@ func baseAt(r store.InventoryRow) time.Time {
 // receipts and transactions that sold them. A sale names the product by the id Etsy gave it
 // then (ids change on every write), so the SKU, the id now and the id the
 // row last saw all identify it; a listing of one product needs none.
-func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.ListingInventory) (sold int, receipts, txs []int64) {
+func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.ListingInventory) (sold int, receipts []int64, txs []countedSale) {
 	single := 0
 	for _, p := range inv.Products {
 		if !p.IsDeleted {
@@ -117,7 +117,7 @@ func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.
 		}
 		sold += l.quantity
 		receipts = append(receipts, l.receiptID)
-		txs = append(txs, l.txID)
+		txs = append(txs, countedSale{TxID: l.txID, Quantity: l.quantity})
 	}
 	return sold, receipts, txs
 }
