@@ -375,14 +375,26 @@ func (p *listingPush) run(ctx context.Context) error {
 	if err := p.settleLanded(ctx); err != nil {
 		return err
 	}
-	writes, err := p.plan(ctx)
-	if err != nil || len(writes) == 0 {
-		if err == nil {
-			err = p.reactivate(ctx, nil)
-		}
+	writes, unchanged, err := p.plan(ctx)
+	if err != nil {
 		return err
 	}
-	return p.write(ctx, writes)
+	if len(writes) > 0 {
+		err = p.write(ctx, writes)
+	} else {
+		err = p.reactivate(ctx, nil)
+	}
+	if err != nil {
+		return err
+	}
+	// Edits Etsy already holds are recorded last, with the listing's state
+	// settled.
+	for _, w := range unchanged {
+		if err := p.done(ctx, w, w.etsyNow, p.readAt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // settleLanded records the offerings an earlier attempt's write covered
@@ -423,10 +435,9 @@ func (p *listingPush) settleLanded(ctx context.Context) error {
 	return nil
 }
 
-// plan works out each pending offering's target. Offerings with nothing
-// to write are recorded at once; the rest are returned.
-func (p *listingPush) plan(ctx context.Context) ([]pushWrite, error) {
-	var writes []pushWrite
+// plan works out each pending offering's target: writes are the
+// offerings to write, unchanged those Etsy already holds at their target.
+func (p *listingPush) plan(ctx context.Context) (writes, unchanged []pushWrite, err error) {
 	var sales *salesSince
 	for _, r := range p.rows {
 		if !r.Pending() {
@@ -437,7 +448,7 @@ func (p *listingPush) plan(ctx context.Context) ([]pushWrite, error) {
 			// Only this offering fails; the rest of the listing is
 			// written.
 			if err := p.fail(ctx, r, "this variation is no longer on Etsy ("+r.Variation+")"); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			continue
 		}
@@ -459,7 +470,7 @@ func (p *listingPush) plan(ctx context.Context) ([]pushWrite, error) {
 			if sales == nil {
 				var err error
 				if sales, err = p.salesSinceBase(ctx); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 			sold, receipts, txs := sales.of(r, match, p.inv)
@@ -468,14 +479,12 @@ func (p *listingPush) plan(ctx context.Context) ([]pushWrite, error) {
 			w.note = setNote(r, w.target, etsyNow, sold, receipts)
 		}
 		if w.target == etsyNow {
-			if err := p.done(ctx, w, etsyNow, p.readAt); err != nil {
-				return nil, err
-			}
+			unchanged = append(unchanged, w)
 			continue
 		}
 		writes = append(writes, w)
 	}
-	return writes, nil
+	return writes, unchanged, nil
 }
 
 // write sends the listing's new inventory and records Etsy's answer.
@@ -508,6 +517,11 @@ func (p *listingPush) write(ctx context.Context, writes []pushWrite) error {
 	if err := p.recordWindow(ctx, p.readAt, p.wroteAt, p.intent, after); err != nil {
 		return err
 	}
+	// The listing is active again before the edits show as pushed, so a
+	// row never shows its new stock on a listing still off sale.
+	if err := p.reactivate(ctx, &after); err != nil {
+		return err
+	}
 	for _, w := range writes {
 		got := w.target
 		if _, q, ok := findProduct(after, w.row.ProductKey); ok {
@@ -519,7 +533,7 @@ func (p *listingPush) write(ctx context.Context, writes []pushWrite) error {
 	}
 	p.inDoubt = false
 	p.intent.Items = nil // recorded: nothing left to prove
-	return p.reactivate(ctx, &after)
+	return nil
 }
 
 // recordIntent records on the job what the write is about to do, and
