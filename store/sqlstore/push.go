@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/stockroom/stockroom/store"
@@ -149,7 +150,7 @@ func (s *Store) correctOverwrittenSales(ctx context.Context, tx Tx, p *store.Syn
 	t := ms(now(p.Now))
 	var out []int64
 	for _, r := range p.Receipts {
-		if r.Status == "canceled" {
+		if strings.EqualFold(r.Status, "canceled") {
 			continue
 		}
 		created := ms(r.CreatedAt)

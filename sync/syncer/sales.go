@@ -54,7 +54,7 @@ func (p *listingPush) salesSinceBase(ctx context.Context) (*salesSince, error) {
 			return nil, err
 		}
 		for _, rc := range page.Results {
-			if rc.Status == "Canceled" || rc.Status == "canceled" {
+			if strings.EqualFold(rc.Status, "canceled") {
 				continue
 			}
 			for _, t := range rc.Transactions {
