@@ -155,6 +155,9 @@ type PushDoneParams struct {
 	Desired int
 	Note    string
 	Now     time.Time
+	// Window, when set, is the write's window, recorded in the same
+	// transaction (see PushWindowRecord).
+	Window *PushWindowRecordParams
 }
 
 type PushWindowRecordParams struct {

@@ -486,6 +486,11 @@ func (s *Store) PushDone(ctx context.Context, p *store.PushDoneParams) (store.In
 	t := ms(now(p.Now))
 	var row store.InventoryRow
 	err := s.d.InTx(ctx, func(tx Tx) error {
+		if p.Window != nil {
+			if err := s.recordWindow(ctx, tx, p.Window); err != nil {
+				return err
+			}
+		}
 		cur, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, p.OfferingID))
 		if err != nil {
 			return err

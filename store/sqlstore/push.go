@@ -18,27 +18,28 @@ func (s *Store) PushWindowRecord(ctx context.Context, p *store.PushWindowRecordP
 	if len(p.Products) == 0 && len(p.Counted) == 0 {
 		return nil
 	}
-	err := s.d.InTx(ctx, func(tx Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM push_windows WHERE wrote_at < $1`, ms(now(p.Now).Add(-pushWindowKeep))); err != nil {
-			return err
-		}
-		stmts := make([]Statement, 0, len(p.Products))
-		for _, pr := range p.Products {
-			stmts = append(stmts, Statement{`INSERT INTO push_windows (store_id, etsy_listing_id, etsy_product_id, product_key, read_at, wrote_at,
-					read_qty, new_product_id, written_qty)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, []any{p.StoreID, p.EtsyListingID, pr.EtsyProductID, pr.Key, ms(p.ReadAt), ms(p.WroteAt),
-				pr.ReadQty, pr.NewProductID, pr.WrittenQty}})
-		}
-		// A counted sale is recorded as handled: the write took it off
-		// already.
-		for _, c := range p.Counted {
-			stmts = append(stmts, Statement{`INSERT INTO push_corrections (store_id, etsy_transaction_id, offering_id, quantity, created_at)
-				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (store_id, etsy_transaction_id) DO NOTHING`,
-				[]any{p.StoreID, c.EtsyTransactionID, c.OfferingID, c.Quantity, ms(now(p.Now))}})
-		}
-		return s.d.ExecBatch(ctx, tx, stmts)
-	})
-	return s.err("push window record", err)
+	return s.err("push window record", s.d.InTx(ctx, func(tx Tx) error { return s.recordWindow(ctx, tx, p) }))
+}
+
+func (s *Store) recordWindow(ctx context.Context, tx Tx, p *store.PushWindowRecordParams) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM push_windows WHERE wrote_at < $1`, ms(now(p.Now).Add(-pushWindowKeep))); err != nil {
+		return err
+	}
+	stmts := make([]Statement, 0, len(p.Products)+len(p.Counted))
+	for _, pr := range p.Products {
+		stmts = append(stmts, Statement{`INSERT INTO push_windows (store_id, etsy_listing_id, etsy_product_id, product_key, read_at, wrote_at,
+				read_qty, new_product_id, written_qty)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, []any{p.StoreID, p.EtsyListingID, pr.EtsyProductID, pr.Key, ms(p.ReadAt), ms(p.WroteAt),
+			pr.ReadQty, pr.NewProductID, pr.WrittenQty}})
+	}
+	// A counted sale is recorded as handled: the write took it off
+	// already.
+	for _, c := range p.Counted {
+		stmts = append(stmts, Statement{`INSERT INTO push_corrections (store_id, etsy_transaction_id, offering_id, quantity, created_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (store_id, etsy_transaction_id) DO NOTHING`,
+			[]any{p.StoreID, c.EtsyTransactionID, c.OfferingID, c.Quantity, ms(now(p.Now))}})
+	}
+	return s.d.ExecBatch(ctx, tx, stmts)
 }
 
 func (s *Store) ListingStateSet(ctx context.Context, p *store.ListingStateSetParams) error {

@@ -120,6 +120,26 @@ var pushCorrectnessTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("corrected %v, desired %d; want only receipt 13's 2 units taken off (%d)", corrected, got.DesiredQuantity, r.Quantity-2)
 		}
 	},
+	// A push records its write's window with the outcome, in one
+	// transaction.
+	"PushDoneRecordsTheWindow": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "alice", 706)
+		r := s.rows[0]
+		e := h.edit(t, s, r.OfferingID, r.Version, r.Quantity+3)
+		read := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+		_, err := h.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: e.DesiredVersion,
+			Pushed: e.DesiredQuantity, Etsy: e.DesiredQuantity, Desired: e.DesiredQuantity, Now: h.now,
+			Window: &store.PushWindowRecordParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID, ReadAt: read, WroteAt: read.Add(2 * time.Second),
+				Products: []store.PushWindowProduct{{EtsyProductID: r.EtsyProductID, Key: r.ProductKey, ReadQty: r.Quantity, WrittenQty: e.DesiredQuantity}}, Now: h.now}})
+		noErr(t, err, "push done")
+		_, err = h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: s.store.ID, Now: h.now,
+			Receipts: []store.Receipt{sale(21, r.EtsyListingID, r.EtsyProductID, 1, read.Add(time.Second))}})
+		noErr(t, err, "receipts")
+		if got := h.row(t, r.OfferingID); !got.Pending() || got.DesiredQuantity != e.DesiredQuantity-1 {
+			t.Fatalf("the sale inside the recorded window was not taken off: %+v", got)
+		}
+	},
 	// An add made while an earlier edit's write was in flight keeps only
 	// its own change once that write is recorded; a set is measured from
 	// Etsy's count then.

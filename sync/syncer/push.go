@@ -514,22 +514,22 @@ func (p *listingPush) write(ctx context.Context, writes []pushWrite) error {
 		return err
 	}
 	p.changed = 1
-	if err := p.recordWindow(ctx, p.readAt, p.wroteAt, p.intent, after); err != nil {
-		return err
-	}
 	// The listing is active again before the edits show as pushed, so a
 	// row never shows its new stock on a listing still off sale.
 	if err := p.reactivate(ctx, &after); err != nil {
 		return err
 	}
+	// The write's window is recorded with its first offering's outcome.
+	window := p.window(p.readAt, p.wroteAt, p.intent, after)
 	for _, w := range writes {
 		got := w.target
 		if _, q, ok := findProduct(after, w.row.ProductKey); ok {
 			got = q
 		}
-		if err := p.done(ctx, w, got, p.wroteAt); err != nil {
+		if err := p.doneWith(ctx, w, got, p.wroteAt, window); err != nil {
 			return err
 		}
+		window = nil
 	}
 	p.inDoubt = false
 	p.intent.Items = nil // recorded: nothing left to prove
@@ -553,10 +553,15 @@ func (p *listingPush) recordIntent(ctx context.Context, writes []pushWrite) erro
 	return p.hold(pushInDoubtTTL)
 }
 
-// recordWindow records the window of the write in describes, with the ids
-// Etsy gave its products (as written holds them) and the sales its
-// targets already took off.
+// recordWindow records the window of the write in describes.
 func (p *listingPush) recordWindow(ctx context.Context, readAt, wroteAt time.Time, in *pushIntent, written etsy.ListingInventory) error {
+	return p.e.db.PushWindowRecord(ctx, p.window(readAt, wroteAt, in, written))
+}
+
+// window is the window of the write in describes, with the ids Etsy gave
+// its products (as written holds them) and the sales its targets already
+// took off.
+func (p *listingPush) window(readAt, wroteAt time.Time, in *pushIntent, written etsy.ListingInventory) *store.PushWindowRecordParams {
 	products := slices.Clone(in.Products)
 	for i, pr := range products {
 		for _, np := range written.Products {
@@ -571,8 +576,8 @@ func (p *listingPush) recordWindow(ctx context.Context, readAt, wroteAt time.Tim
 			counted = append(counted, store.PushCountedSale{EtsyTransactionID: c.TxID, OfferingID: it.OfferingID, Quantity: c.Quantity})
 		}
 	}
-	return p.e.db.PushWindowRecord(ctx, &store.PushWindowRecordParams{StoreID: p.st.ID, EtsyListingID: p.listID,
-		ReadAt: readAt, WroteAt: wroteAt, Products: products, Counted: counted, Now: p.e.now()})
+	return &store.PushWindowRecordParams{StoreID: p.st.ID, EtsyListingID: p.listID,
+		ReadAt: readAt, WroteAt: wroteAt, Products: products, Counted: counted, Now: p.e.now()}
 }
 
 // windowProducts are every product a write of inv replaces, as read and
@@ -682,9 +687,15 @@ func refusal(err error) (string, bool) {
 // done records that Etsy holds after (seen at etsyAt) for the write's
 // offering.
 func (p *listingPush) done(ctx context.Context, w pushWrite, after int, etsyAt time.Time) error {
+	return p.doneWith(ctx, w, after, etsyAt, nil)
+}
+
+// doneWith is done that records the write's window in the same
+// transaction.
+func (p *listingPush) doneWith(ctx context.Context, w pushWrite, after int, etsyAt time.Time, window *store.PushWindowRecordParams) error {
 	r := w.row
 	if _, err := p.e.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: r.DesiredVersion,
-		Pushed: w.target, Etsy: after, EtsyAt: etsyAt, Desired: r.DesiredQuantity, Note: w.note, Now: p.e.now()}); err != nil {
+		Pushed: w.target, Etsy: after, EtsyAt: etsyAt, Desired: r.DesiredQuantity, Note: w.note, Now: p.e.now(), Window: window}); err != nil {
 		return err
 	}
 	if after != r.DesiredQuantity {
