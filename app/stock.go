@@ -79,19 +79,27 @@ func (s *Service) SetStock(ctx context.Context, a Actor, p StockParams) ([]store
 		// pushes wait behind a seller's single edits.
 		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
 			ids := make([]int64, 0, len(rows))
-			bulk := p.Source == store.SourceImport
+			var pending []int64
 			for _, r := range rows {
 				ids = append(ids, r.OfferingID)
 				if r.Pending() {
-					if err := s.jobs.EnqueuePushTx(ctx, tx, p.StoreID, r.OfferingID, bulk); err != nil {
-						return err
-					}
+					pending = append(pending, r.OfferingID)
+				}
+			}
+			// One job waits per listing at most: its push writes every
+			// pending edit of the listing.
+			need, err := s.db.PushQueueClaim(ctx, tx, pending)
+			if err != nil {
+				return err
+			}
+			for _, id := range need {
+				if err := s.jobs.EnqueuePushTx(ctx, tx, p.StoreID, id, p.Source == store.SourceImport); err != nil {
+					return err
 				}
 			}
 			if s.alerts == nil {
 				return nil
 			}
-			var err error
 			fired, err = s.alerts.EvaluateTx(ctx, tx, p.StoreID, ids)
 			return err
 		},

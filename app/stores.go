@@ -4,6 +4,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,6 +122,42 @@ func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSetti
 		}
 	}
 	return st, nil
+}
+
+// ZeroPolicyNames are the names sellers use for the zero policies, in the
+// order the TUI cycles through them.
+var ZeroPolicyNames = []string{"deactivate", "keep-sold-out"}
+
+// ParseZeroPolicy reads a zero policy as a seller names it.
+func ParseZeroPolicy(name string) (store.ZeroPolicy, error) {
+	switch strings.TrimSpace(strings.ToLower(name)) {
+	case "deactivate":
+		return store.ZeroDeactivate, nil
+	case "keep-sold-out", "keep_sold_out":
+		return store.ZeroKeepSoldOut, nil
+	}
+	return "", fmt.Errorf("zero policy %q: use deactivate or keep-sold-out", name)
+}
+
+// ZeroPolicyName is how a seller names a zero policy.
+func ZeroPolicyName(p store.ZeroPolicy) string {
+	if p == store.ZeroKeepSoldOut {
+		return "keep-sold-out"
+	}
+	return "deactivate"
+}
+
+// SetZeroPolicy says what a push does when every variation of a listing
+// would be 0: deactivate the listing (it comes back when it gets stock),
+// or keep it as it is on Etsy and tell the seller. Only the owner may
+// change it: it decides whether listings leave the shop.
+func (s *Service) SetZeroPolicy(ctx context.Context, a Actor, storeID int64, p store.ZeroPolicy) (store.Store, error) {
+	if p != store.ZeroDeactivate && p != store.ZeroKeepSoldOut {
+		return store.Store{}, fmt.Errorf("zero policy %q: %w", p, store.ErrInvalid)
+	}
+	// The owners' check, the ledger entry and the live event are
+	// UpdateStoreSettings'.
+	return s.UpdateStoreSettings(ctx, a, StoreSettings{StoreID: storeID, ZeroPolicy: &p})
 }
 
 // StartConnect begins connecting an Etsy shop and returns the page the

@@ -833,3 +833,33 @@ func TestSyncWaitJoinsOnlyALiveSync(t *testing.T) {
 		t.Fatalf("sync start beside a live sync = %+v %v (syncs queued %v), want it joined", req, err, f.jobs.syncs)
 	}
 }
+
+func TestStoreSetZeroPolicy(t *testing.T) {
+	f := newFixture(t)
+	r := f.run(t, f.owner, "", "store", "set", "--zero-policy", "keep-sold-out").want(t, ExitOK)
+	contains(t, "stderr", r.stderr, "keep-sold-out")
+	if st, _ := f.db.StoreGet(t.Context(), f.store.ID); st.ZeroPolicy != store.ZeroKeepSoldOut {
+		t.Fatalf("policy %q, want keep_sold_out", st.ZeroPolicy)
+	}
+	f.run(t, f.owner, "", "store", "set", "--zero-policy", "deactivate", "--store", "Ada's Pottery").want(t, ExitOK)
+	for name, tc := range map[string]struct {
+		who  app.Actor
+		args []string
+		code int
+		msg  string
+	}{
+		"no setting":     {f.owner, []string{"store", "set"}, ExitUsage, "--zero-policy"},
+		"unknown policy": {f.owner, []string{"store", "set", "--zero-policy", "never"}, ExitUsage, "keep-sold-out"},
+		"viewer":         {f.viewer, []string{"store", "set", "--zero-policy", "keep-sold-out"}, ExitFailure, "owner"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := f.run(t, tc.who, "", tc.args...).want(t, tc.code)
+			contains(t, "stderr", r.stderr, tc.msg)
+		})
+	}
+	if st, _ := f.db.StoreGet(t.Context(), f.store.ID); st.ZeroPolicy != store.ZeroDeactivate {
+		t.Fatalf("policy %q after refused changes, want deactivate", st.ZeroPolicy)
+	}
+	r = f.run(t, f.owner, "", "help", "store", "set").want(t, ExitOK)
+	contains(t, "help", r.stdout, "keep-sold-out", "owner")
+}

@@ -53,6 +53,8 @@ func root() *command {
 			help: joinHelp, run: runJoin},
 		{name: "store", summary: "act on one store", subs: []*command{
 			{name: "disconnect", args: "[--store S]", summary: "unlink the shop from Etsy, keeping its history (owners)", run: runStoreDisconnect},
+			{name: "set", args: "--zero-policy deactivate|keep-sold-out [--store S]",
+				summary: "set what happens when every variation of a listing reaches 0 (owners)", help: storeSetHelp, run: runStoreSet},
 		}},
 		{name: "activity", args: "[--store S] [--since 7d|DATE] [--until DATE] [--who NAME] [--kind KIND] [--format table|csv|json]",
 			summary: "list who changed what, newest first", help: activityHelp, run: runActivity},
@@ -153,6 +155,38 @@ type storeJSON struct {
 }
 
 var storeCSVHeader = []string{"id", "etsy_shop_id", "name", "role", "status", "currency", "sandbox", "last_sync_at", "last_error"}
+
+const storeSetHelp = `--zero-policy says what a push does when every variation of a listing would
+be 0, which Etsy cannot hold: deactivate takes the listing off sale (it keeps
+its count on Etsy, and Stockroom activates it again when it gets stock back);
+keep-sold-out leaves the listing as it is on Etsy and says so beside the row.
+Only the store's owner can change it.`
+
+func runStoreSet(r *runner, c *invocation) error {
+	fs := c.flags(r)
+	storeRef := storeFlag(fs)
+	zero := fs.String("zero-policy", "", "deactivate or keep-sold-out")
+	if _, err := r.parse(c, fs, 0, 0); err != nil {
+		return err
+	}
+	if *zero == "" {
+		return usagef(c, "name a setting to change: --zero-policy deactivate|keep-sold-out")
+	}
+	policy, err := app.ParseZeroPolicy(*zero)
+	if err != nil {
+		return usagef(c, "%v", err)
+	}
+	m, err := r.resolveStore(*storeRef)
+	if err != nil {
+		return err
+	}
+	st, err := r.app.SetZeroPolicy(r.ctx, r.actor, m.ID, policy)
+	if err != nil {
+		return err
+	}
+	r.notef("%s: zero policy is now %s", st.Name, app.ZeroPolicyName(st.ZeroPolicy))
+	return nil
+}
 
 func runStores(r *runner, c *invocation) error {
 	fs := c.flags(r)

@@ -99,7 +99,7 @@ func runStockEdit(r *runner, c *invocation, add bool) error {
 			if add {
 				// The version makes the sum safe: a change made meanwhile
 				// fails the edit instead of being overwritten.
-				edits[i] = store.StockEditItem{OfferingID: t.OfferingID, Version: t.Version, Quantity: t.Shown() + n}
+				edits[i] = store.StockEditItem{OfferingID: t.OfferingID, Version: t.Version, Kind: store.EditAdd, Quantity: t.Shown() + n}
 			} else {
 				edits[i] = store.StockEditItem{OfferingID: t.OfferingID, Quantity: n}
 			}

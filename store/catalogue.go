@@ -35,6 +35,20 @@ type Catalogue interface {
 	PushDone(ctx context.Context, p *PushDoneParams) (InventoryRow, error)
 	// PushFailed records Etsy's refusal of DesiredVersion.
 	PushFailed(ctx context.Context, p *PushFailedParams) error
+	// PushWindowRecord remembers when a push read a listing's products and
+	// when Etsy answered its write, so a sale made in between (which the
+	// write overwrote) is corrected when its receipt is learned.
+	PushWindowRecord(ctx context.Context, p *PushWindowRecordParams) error
+	// ListingStateSet records a listing state a push set on Etsy, and
+	// whether Stockroom deactivated it for lack of stock.
+	ListingStateSet(ctx context.Context, p *ListingStateSetParams) error
+	// PushQueueClaim marks the listings of the given offerings as having a
+	// push job waiting, in tx when set. It returns the offerings whose
+	// listing had none: only those need a job. PushQueueTake clears the
+	// mark as a job starts, before it reads what is pending, so an edit
+	// committed after that queues a job of its own.
+	PushQueueClaim(ctx context.Context, tx Tx, offeringIDs []int64) ([]int64, error)
+	PushQueueTake(ctx context.Context, offeringID int64) error
 	// PushPendingList lists offerings with edits not yet on Etsy, of a
 	// store or of one of its listings.
 	PushPendingList(ctx context.Context, p *PushPendingListParams) ([]InventoryRow, error)
@@ -127,6 +141,9 @@ type StockEditParams struct {
 
 type StockEditItem struct {
 	OfferingID int64
+	// Kind is EditSet (the default) or EditAdd; Quantity is the number the
+	// seller now sees either way.
+	Kind EditKind
 	// Version the editor saw; 0 skips the check (commands that say
 	// "set to N whatever it is now").
 	Version  int64
@@ -140,11 +157,62 @@ type PushDoneParams struct {
 	OfferingID     int64
 	DesiredVersion int64
 	// Pushed is the quantity written to Etsy, Etsy the quantity Etsy holds
-	// after the write (normally the same).
+	// after the write (normally the same), EtsyAt when it held it.
 	Pushed int
 	Etsy   int
-	Note   string
-	Now    time.Time
+	EtsyAt time.Time
+	// Desired is the seller's quantity of DesiredVersion. An add edit made
+	// since is measured from it: its base becomes Desired, so only the
+	// change made after DesiredVersion is applied next.
+	Desired int
+	Note    string
+	Now     time.Time
+	// Window, when set, is the write's window, recorded in the same
+	// transaction (see PushWindowRecord).
+	Window *PushWindowRecordParams
+}
+
+type PushWindowRecordParams struct {
+	StoreID       int64
+	EtsyListingID int64
+	// ReadAt is taken before the read is sent, WroteAt after the write's
+	// answer came.
+	ReadAt   time.Time
+	WroteAt  time.Time
+	Products []PushWindowProduct
+	// Counted are sales the write's targets already took off (a set's
+	// sales since its base): they are never corrected, even when they lie
+	// inside the window.
+	Counted []PushCountedSale
+	Now     time.Time
+}
+
+type PushCountedSale struct {
+	EtsyTransactionID int64
+	OfferingID        int64
+	Quantity          int
+}
+
+// PushWindowProduct is a product a write replaced: Etsy's id and count as
+// read, and the id and count the write gave it. Etsy issues new ids on
+// every inventory write and a sale names the id of its moment, so the
+// sales of an id the write replaced were made before it landed, and of
+// those, the units beyond what the id's own write left minus the count
+// read were made after the read: the window is exact when the read id
+// came from an earlier write of Stockroom's.
+type PushWindowProduct struct {
+	EtsyProductID int64
+	Key           string
+	ReadQty       int
+	NewProductID  int64
+	WrittenQty    int
+}
+
+type ListingStateSetParams struct {
+	StoreID              int64
+	EtsyListingID        int64
+	State                string
+	StockroomDeactivated bool
 }
 
 type PushFailedParams struct {

@@ -8,7 +8,8 @@ import (
 
 type Sales interface {
 	// SyncReceiptsWrite upserts one page of receipts and their items; the
-	// cursor commits with them.
+	// cursor commits with them. A sale a push overwrote is corrected in
+	// the same transaction (see OnCorrect).
 	SyncReceiptsWrite(ctx context.Context, p *SyncReceiptsWriteParams) (int, error)
 	ReceiptList(ctx context.Context, p *ReceiptListParams) ([]Receipt, error)
 	// ReceiptUpdatedAtList returns when Etsy last changed each of the given
@@ -22,6 +23,12 @@ type SyncReceiptsWriteParams struct {
 	StoreID  int64
 	Receipts []Receipt
 	Cursor   *StoreSetSyncStateParams
+	Now      time.Time
+	// OnCorrect runs in the page's transaction with the offerings whose
+	// sales a push overwrote (a receipt created inside a push window, see
+	// PushWindowRecord): each got an add edit taking the sale off Etsy's
+	// count again, once per transaction, and needs a push.
+	OnCorrect func(ctx context.Context, tx Tx, offeringIDs []int64) error
 }
 
 type ReceiptListParams struct {

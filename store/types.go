@@ -49,6 +49,18 @@ const (
 	SourcePush    Source = "push"
 )
 
+// EditKind says how a pending edit reaches Etsy. A set is the seller's
+// count: the push writes it minus the units sold since the edit's base. An
+// add moves Etsy's current count by the seller's change (stock add, a
+// correction of a sale a write overwrote). An add made while a set waits
+// becomes part of the set.
+type EditKind string
+
+const (
+	EditSet EditKind = "set"
+	EditAdd EditKind = "add"
+)
+
 // PushStatus is where an offering's latest edit stands.
 type PushStatus string
 
@@ -143,18 +155,26 @@ type InventoryRow struct {
 	Quantity        int // last seen on Etsy
 	DesiredQuantity int // what the seller wants, meaningful while Pending
 	BaseQuantity    int // Etsy's quantity the pending edit was made against
-	Price           Money
-	Enabled         bool
-	ReadinessID     int64
-	Version         int64
-	DesiredVersion  int64
-	PushedVersion   int64
-	PushStatus      PushStatus
-	PushError       string
-	PushedAt        time.Time
-	Threshold       int // effective low-stock threshold
-	Gone            bool
-	UpdatedAt       time.Time
+	// BaseAt is when Etsy held BaseQuantity; sales after it are not in it.
+	BaseAt   time.Time
+	EditKind EditKind // of the pending edit
+	// QuantityAt is when Stockroom last saw Etsy's count change.
+	QuantityAt time.Time
+	// StockroomDeactivated is true while the listing is inactive because a
+	// push emptied every variation: stock brings it back.
+	StockroomDeactivated bool
+	Price                Money
+	Enabled              bool
+	ReadinessID          int64
+	Version              int64
+	DesiredVersion       int64
+	PushedVersion        int64
+	PushStatus           PushStatus
+	PushError            string
+	PushedAt             time.Time
+	Threshold            int // effective low-stock threshold
+	Gone                 bool
+	UpdatedAt            time.Time
 }
 
 // Pending tells whether an edit is waiting to reach Etsy.

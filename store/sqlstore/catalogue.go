@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -104,9 +105,12 @@ func (s *Store) writeListings(ctx context.Context, tx Tx, p *store.SyncListingsW
 		}
 		if e.title != l.Title || e.state != l.State || e.url != l.URL || e.quantity != l.Quantity ||
 			e.updatedAt != ms(l.UpdatedAt) || e.gone {
+			// A state someone else changed is theirs: Stockroom no longer
+			// counts the listing as one it deactivated.
 			updates = append(updates, Statement{`UPDATE listings SET title = $2, state = $3, url = $4, quantity = $5,
-				etsy_updated_at = $6, gone = $7, synced_at = $8 WHERE id = $1`,
-				[]any{e.id, l.Title, l.State, l.URL, l.Quantity, ms(l.UpdatedAt), false, t}})
+				etsy_updated_at = $6, gone = $7, synced_at = $8,
+				stockroom_deactivated = CASE WHEN state = CAST($3 AS TEXT) THEN stockroom_deactivated ELSE CAST($9 AS BOOLEAN) END WHERE id = $1`,
+				[]any{e.id, l.Title, l.State, l.URL, l.Quantity, ms(l.UpdatedAt), false, t, false}})
 		}
 	}
 	res.ListingsChanged = len(inserts) + len(updates)
@@ -241,10 +245,15 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 				e.enabled != ps.Enabled || e.readiness != ps.ReadinessID {
 				// The version check lets a concurrent push or edit win over
 				// this older picture of Etsy; the next sync catches up.
+				seenAt := readAt
+				if seenAt == 0 {
+					seenAt = t
+				}
 				stmts = append(stmts, Statement{`UPDATE offerings SET etsy_offering_id = $3, quantity = $4, price_amount = $5,
-					price_divisor = $6, currency = $7, is_enabled = $8, readiness_state_id = $9, version = version + 1, updated_at = $10
+					price_divisor = $6, currency = $7, is_enabled = $8, readiness_state_id = $9, version = version + 1, updated_at = $10,
+					quantity_at = CASE WHEN quantity <> CAST($4 AS INTEGER) THEN CAST($11 AS BIGINT) ELSE quantity_at END
 					WHERE id = $1 AND version = $2`, []any{e.offeringID, e.version, ps.EtsyOfferingID, ps.Quantity, ps.Price.Amount,
-					ps.Price.Divisor, ps.Price.Currency, ps.Enabled, ps.ReadinessID, t}})
+					ps.Price.Divisor, ps.Price.Currency, ps.Enabled, ps.ReadinessID, t, seenAt}})
 				res.OfferingsChanged++
 				if e.quantity != ps.Quantity {
 					res.StockChanges = append(res.StockChanges, store.StockChange{OfferingID: e.offeringID, Before: e.quantity, After: ps.Quantity})
@@ -304,7 +313,7 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 			return errors.New("product insert returned no id")
 		}
 		vals = append(vals, p.StoreID, pid, np.snap.EtsyOfferingID, np.snap.Quantity, np.snap.Price.Amount, np.snap.Price.Divisor,
-			np.snap.Price.Currency, np.snap.Enabled, np.snap.ReadinessID, t)
+			np.snap.Price.Currency, np.snap.Enabled, np.snap.ReadinessID, t, cmp.Or(readAt, t))
 	}
 	if err := s.insertRows(ctx, tx, "offerings", offeringCols, vals, "", nil); err != nil {
 		return err
@@ -320,7 +329,7 @@ var (
 		{"variation", colText}, {"property_values", colText}, {"etsy_product_id", colInt}}
 	offeringCols = []bulkCol{{"store_id", colInt}, {"product_id", colInt}, {"etsy_offering_id", colInt}, {"quantity", colInt},
 		{"price_amount", colInt}, {"price_divisor", colInt}, {"currency", colText}, {"is_enabled", colBool},
-		{"readiness_state_id", colInt}, {"updated_at", colInt}}
+		{"readiness_state_id", colInt}, {"updated_at", colInt}, {"quantity_at", colInt}}
 )
 
 func (s *Store) SyncListingsMarkGone(ctx context.Context, storeID int64, seen []int64) (int, error) {
@@ -359,20 +368,22 @@ func (s *Store) SyncListingsMarkGone(ctx context.Context, storeID int64, seen []
 const rowCols = `o.id, p.id, l.id, o.store_id, l.etsy_listing_id, p.etsy_product_id, o.etsy_offering_id, l.title, l.state, l.url,
 	p.product_key, p.sku, p.variation, o.quantity, o.desired_quantity, o.base_quantity, o.price_amount, o.price_divisor, o.currency,
 	o.is_enabled, o.readiness_state_id, o.version, o.desired_version, o.pushed_version, o.push_status, o.push_error, o.pushed_at,
-	COALESCE(o.low_stock_threshold, l.low_stock_threshold, s.low_stock_default), l.gone, p.gone, o.updated_at`
+	COALESCE(o.low_stock_threshold, l.low_stock_threshold, s.low_stock_default), l.gone, p.gone, o.updated_at,
+	o.edit_kind, o.base_at, o.quantity_at, l.stockroom_deactivated`
 
 const rowFrom = ` FROM offerings o JOIN products p ON p.id = o.product_id JOIN listings l ON l.id = p.listing_id
 	JOIN stores s ON s.id = o.store_id`
 
 func scanRow(r Row) (store.InventoryRow, error) {
 	var x store.InventoryRow
-	var pushedAt, updated int64
+	var pushedAt, updated, baseAt, qtyAt int64
 	var lgone, pgone bool
 	err := r.Scan(&x.OfferingID, &x.ProductID, &x.ListingID, &x.StoreID, &x.EtsyListingID, &x.EtsyProductID, &x.EtsyOfferingID,
 		&x.Title, &x.ListingState, &x.URL, &x.ProductKey, &x.SKU, &x.Variation, &x.Quantity, &x.DesiredQuantity, &x.BaseQuantity,
 		&x.Price.Amount, &x.Price.Divisor, &x.Price.Currency, &x.Enabled, &x.ReadinessID, &x.Version, &x.DesiredVersion,
-		&x.PushedVersion, &x.PushStatus, &x.PushError, &pushedAt, &x.Threshold, &lgone, &pgone, &updated)
-	x.PushedAt, x.UpdatedAt = fromMS(pushedAt), fromMS(updated)
+		&x.PushedVersion, &x.PushStatus, &x.PushError, &pushedAt, &x.Threshold, &lgone, &pgone, &updated,
+		&x.EditKind, &baseAt, &qtyAt, &x.StockroomDeactivated)
+	x.PushedAt, x.UpdatedAt, x.BaseAt, x.QuantityAt = fromMS(pushedAt), fromMS(updated), fromMS(baseAt), fromMS(qtyAt)
 	x.Gone = lgone || pgone
 	return x, err
 }
@@ -439,12 +450,23 @@ func (s *Store) StockEdit(ctx context.Context, p *store.StockEditParams) ([]stor
 				out = append(out, cur)
 				continue
 			}
-			// A new edit keeps the base of an edit still waiting for Etsy:
-			// the push applies the seller's total change to Etsy's count.
+			kind := e.Kind
+			if kind == "" {
+				kind = store.EditSet
+			}
+			if kind != store.EditSet && kind != store.EditAdd {
+				return fmt.Errorf("edit kind %q: %w", kind, store.ErrInvalid)
+			}
+			// A new edit keeps the base of an edit still waiting for Etsy
+			// (and when Etsy held it): the push applies the seller's total
+			// change, and a set among the waiting edits makes them a set.
 			n, err := tx.Exec(ctx, `UPDATE offerings SET desired_quantity = $3,
 					base_quantity = CASE WHEN desired_version > pushed_version THEN base_quantity ELSE quantity END,
+					base_at = CASE WHEN desired_version > pushed_version THEN base_at
+						WHEN quantity_at > 0 THEN quantity_at ELSE updated_at END,
+					edit_kind = CASE WHEN desired_version > pushed_version AND edit_kind = 'set' THEN 'set' ELSE CAST($5 AS TEXT) END,
 					desired_version = desired_version + 1, version = version + 1, push_status = 'pending', push_error = '', updated_at = $4
-				WHERE id = $1 AND version = $2`, e.OfferingID, cur.Version, e.Quantity, t)
+				WHERE id = $1 AND version = $2`, e.OfferingID, cur.Version, e.Quantity, t, string(kind))
 			if err != nil {
 				return err
 			}
@@ -487,6 +509,11 @@ func (s *Store) PushDone(ctx context.Context, p *store.PushDoneParams) (store.In
 	t := ms(now(p.Now))
 	var row store.InventoryRow
 	err := s.d.InTx(ctx, func(tx Tx) error {
+		if p.Window != nil {
+			if err := s.recordWindow(ctx, tx, p.Window); err != nil {
+				return err
+			}
+		}
 		cur, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, p.OfferingID))
 		if err != nil {
 			return err
@@ -495,10 +522,22 @@ func (s *Store) PushDone(ctx context.Context, p *store.PushDoneParams) (store.In
 			row = cur // already recorded: a retried job after a crash
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `UPDATE offerings SET pushed_version = $2, base_quantity = $3, quantity = $4,
+		etsyAt := ms(p.EtsyAt)
+		if etsyAt == 0 {
+			etsyAt = t
+		}
+		// An edit made since DesiredVersion stays pending and is rebased
+		// on what this push did: an add keeps only the change made after
+		// DesiredVersion (its base becomes that version's quantity), a set
+		// is measured from Etsy's count now, so nothing is applied twice.
+		if _, err := tx.Exec(ctx, `UPDATE offerings SET pushed_version = $2, quantity = CAST($4 AS INTEGER),
+				base_quantity = CASE WHEN desired_version <= $2 THEN CAST($3 AS INTEGER) WHEN edit_kind = 'add' THEN CAST($7 AS INTEGER)
+					ELSE CAST($4 AS INTEGER) END,
+				base_at = CASE WHEN desired_version > $2 AND edit_kind = 'add' THEN base_at ELSE CAST($6 AS BIGINT) END,
+				quantity_at = CASE WHEN quantity <> CAST($4 AS INTEGER) THEN CAST($6 AS BIGINT) ELSE quantity_at END,
 				push_status = CASE WHEN desired_version <= $2 THEN 'pushed' ELSE 'pending' END,
 				push_error = '', pushed_at = $5, version = version + 1, updated_at = $5
-			WHERE id = $1`, p.OfferingID, p.DesiredVersion, p.Pushed, p.Etsy, t); err != nil {
+			WHERE id = $1`, p.OfferingID, p.DesiredVersion, p.Pushed, p.Etsy, t, etsyAt, p.Desired); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, note, created_at)

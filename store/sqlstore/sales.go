@@ -73,6 +73,15 @@ func (s *Store) SyncReceiptsWrite(ctx context.Context, p *store.SyncReceiptsWrit
 				}
 			}
 		}
+		corrected, err := s.correctOverwrittenSales(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		if len(corrected) > 0 && p.OnCorrect != nil {
+			if err := p.OnCorrect(ctx, txAdapter{tx}, corrected); err != nil {
+				return err
+			}
+		}
 		if p.Cursor != nil {
 			c := *p.Cursor
 			c.StoreID = p.StoreID

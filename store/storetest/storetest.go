@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"StockEdit", stockEditTests},
 		{"Sync", syncTests},
 		{"Push", pushTests},
+		{"PushCorrectness", pushCorrectnessTests},
 		{"Receipts", receiptTests},
 		{"SyncRuns", syncRunTests},
 		{"OAuth", oauthTests},

@@ -320,13 +320,22 @@ func editVia(ctx context.Context, db store.DB, q *jobs.Queue, account, storeID, 
 }
 
 // editAll saves edits and queues their pushes in one transaction, as the
-// application layer does; imports queue at bulk priority.
+// application layer does (one waiting job per listing); imports queue at
+// bulk priority.
 func editAll(ctx context.Context, db store.DB, q *jobs.Queue, account, storeID int64, source store.Source, items []store.StockEditItem) error {
 	_, err := db.StockEdit(ctx, &store.StockEditParams{AccountID: account, StoreID: storeID, Source: source,
 		Edits: items, Now: time.Now(),
 		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
-			for _, r := range rows {
-				if err := q.EnqueuePushTx(ctx, tx, storeID, r.OfferingID, source == store.SourceImport); err != nil {
+			ids := make([]int64, len(rows))
+			for i, r := range rows {
+				ids[i] = r.OfferingID
+			}
+			need, err := db.PushQueueClaim(ctx, tx, ids)
+			if err != nil {
+				return err
+			}
+			for _, id := range need {
+				if err := q.EnqueuePushTx(ctx, tx, storeID, id, source == store.SourceImport); err != nil {
 					return err
 				}
 			}

@@ -186,21 +186,21 @@ func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.Sync
 }
 
 // requeuePending queues a push for every edit still waiting for Etsy, at
-// bulk priority. The push queue deduplicates, so this only revives edits
-// whose job was lost (discarded after its attempts, or edited in the
-// instant a push finished); beside a seller-priority job of the same
-// offering it makes one that finds nothing pending.
+// bulk priority, except on listings that have a push job waiting already:
+// it only revives edits whose job was lost (discarded after its attempts)
+// and never piles a second job behind a waiting one (an import's).
 func (e *Engine) requeuePending(ctx context.Context, storeID int64) {
 	rows, err := e.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: storeID})
 	if err != nil {
 		e.log.Warn("list pending pushes", "store", storeID, "err", err)
 		return
 	}
-	for _, r := range rows {
-		if err := e.queue.EnqueuePush(ctx, storeID, r.OfferingID, true); err != nil {
-			e.log.Warn("requeue push", "store", storeID, "offering", r.OfferingID, "err", err)
-			return
-		}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.OfferingID
+	}
+	if err := e.queuePushes(ctx, storeID, ids, true); err != nil {
+		e.log.Warn("requeue pushes", "store", storeID, "err", err)
 	}
 }
 
@@ -335,7 +335,15 @@ func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.Sh
 		}
 		c := cursor
 		n, err := e.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{
-			StoreID: st.ID, Receipts: receipts, Cursor: &store.StoreSetSyncStateParams{ReceiptsCursor: &c},
+			StoreID: st.ID, Receipts: receipts, Cursor: &store.StoreSetSyncStateParams{ReceiptsCursor: &c}, Now: e.now(),
+			// A sale a push overwrote is taken off Etsy's count again: its
+			// push commits with the receipt, once.
+			OnCorrect: func(ctx context.Context, tx store.Tx, ids []int64) error {
+				for _, id := range ids {
+					stats.offerings[id] = true
+				}
+				return e.queuePushesTx(ctx, tx, st.ID, ids)
+			},
 		})
 		if err != nil {
 			return err

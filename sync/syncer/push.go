@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -53,6 +54,10 @@ type PushWorker struct {
 // offering the write covered.
 type pushIntent struct {
 	Items []intentItem `json:"items,omitempty"`
+	// ReadAt is when the write's read was sent and Products what it
+	// replaced: a retry that finds the write landed records its window.
+	ReadAt   time.Time                 `json:"read_at,omitzero"`
+	Products []store.PushWindowProduct `json:"products,omitempty"`
 	// DesiredVersion and Target are the intent of one offering as jobs
 	// recorded it before writes covered whole listings; readIntent turns it
 	// into an item.
@@ -64,6 +69,12 @@ type intentItem struct {
 	OfferingID     int64 `json:"offering_id"`
 	DesiredVersion int64 `json:"desired_version"`
 	Target         int   `json:"target"`
+	// Desired is the seller's quantity at DesiredVersion: an add edit made
+	// since is measured from it.
+	Desired int    `json:"desired,omitempty"`
+	Note    string `json:"note,omitempty"`
+	// Counted are the sales Target already took off.
+	Counted []countedSale `json:"counted,omitempty"`
 	// EtsyOfferingID is Etsy's id of the offering read before the write.
 	// Etsy issues new ids on every inventory write, so a different id
 	// afterwards shows the write landed even when a sale has since moved
@@ -71,16 +82,22 @@ type intentItem struct {
 	EtsyOfferingID int64 `json:"etsy_offering_id,omitempty"`
 }
 
-// landed tells whether the write of an earlier attempt covered this
-// version of the offering and landed: Etsy holds its target, or the
-// offering has a new id (a sale right after the write moved the quantity).
-func (in *pushIntent) landed(row store.InventoryRow, etsyNow int, etsyOfferingID int64) bool {
+// item is the intent's item for the row, if the write it describes is
+// not recorded yet. It matches whatever edits the seller made since: a
+// later edit must not make a write that landed count as not written.
+func (in *pushIntent) item(row store.InventoryRow) (intentItem, bool) {
 	for _, it := range in.Items {
-		if it.OfferingID == row.OfferingID && it.DesiredVersion == row.DesiredVersion {
-			return it.Target == etsyNow || (it.EtsyOfferingID != 0 && it.EtsyOfferingID != etsyOfferingID)
+		if it.OfferingID == row.OfferingID && it.DesiredVersion > row.PushedVersion && it.DesiredVersion <= row.DesiredVersion {
+			return it, true
 		}
 	}
-	return false
+	return intentItem{}, false
+}
+
+// landed tells whether the write landed: Etsy holds its target, or the
+// offering has a new id (a sale right after the write moved the quantity).
+func (it intentItem) landed(etsyNow int, etsyOfferingID int64) bool {
+	return it.Target == etsyNow || (it.EtsyOfferingID != 0 && it.EtsyOfferingID != etsyOfferingID)
 }
 
 func readIntent(out []byte, offeringID int64) pushIntent {
@@ -101,6 +118,11 @@ func readIntent(out []byte, offeringID int64) pushIntent {
 // Work pushes the offering's pending edit (with the rest of its listing),
 // then any edit made meanwhile, until nothing is pending.
 func (w *PushWorker) Work(ctx context.Context, job *river.Job[jobs.PushArgs]) error {
+	// From here on an edit of the listing queues a job of its own; one
+	// committed before is read below.
+	if err := w.e.db.PushQueueTake(ctx, job.Args.OfferingID); err != nil {
+		return err
+	}
 	intent := readIntent(job.Output(), job.Args.OfferingID)
 	for range maxPushRounds {
 		done, err := w.e.push(ctx, job.ID, job.Args.OfferingID, &intent)
@@ -111,7 +133,22 @@ func (w *PushWorker) Work(ctx context.Context, job *river.Job[jobs.PushArgs]) er
 			return nil
 		}
 	}
-	return w.e.queue.EnqueuePush(ctx, job.Args.StoreID, job.Args.OfferingID, job.Args.Bulk)
+	return w.e.queuePushes(ctx, job.Args.StoreID, []int64{job.Args.OfferingID}, job.Args.Bulk)
+}
+
+// queuePushes queues a push job for each of the offerings whose listing
+// has none waiting (see store.Catalogue.PushQueueClaim).
+func (e *Engine) queuePushes(ctx context.Context, storeID int64, offeringIDs []int64, bulk bool) error {
+	need, err := e.db.PushQueueClaim(ctx, nil, offeringIDs)
+	if err != nil {
+		return err
+	}
+	for _, id := range need {
+		if err := e.queue.EnqueuePush(ctx, storeID, id, bulk); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // push handles the offering's current pending edit. done is true when
@@ -169,7 +206,11 @@ func (e *Engine) push(ctx context.Context, jobID, offeringID int64, intent *push
 	return false, nil // loop: an edit may have come in meanwhile
 }
 
-func pushLeaseName(etsyListingID int64) string { return "push:" + Key(etsyListingID) }
+// pushLeaseName names the lease of an Etsy listing (not a store: Key is
+// for stores).
+func pushLeaseName(etsyListingID int64) string {
+	return "push:listing:" + strconv.FormatInt(etsyListingID, 10)
+}
 
 // pushHolder names a queue job's hold of a listing's lease after the job,
 // so the job's retry can take back a lease it kept (see pushInDoubtTTL).
@@ -249,181 +290,490 @@ type pushWrite struct {
 	etsyNow        int
 	etsyOfferingID int64
 	target         int
+	note           string
+	// counted are the sales (transaction ids) the target already takes
+	// off: a sale made after the read but before the receipts were read
+	// is both in the target and inside the write's window, and must not
+	// be corrected again.
+	counted []countedSale
+}
+
+// countedSale is a sale (Etsy's transaction) a set's target took off.
+type countedSale struct {
+	TxID     int64 `json:"tx"`
+	Quantity int   `json:"qty"`
+}
+
+// listingPush is one push of a listing's pending edits, run under the
+// listing's lease. Its steps run in order: read Etsy's inventory, settle
+// what an earlier attempt's lost answer already wrote, plan each
+// offering's target, write them in one call, record the outcome. finish
+// then closes the run and tells the seller's screens, and the low-stock
+// alerts are checked last, once the push's own outcome is decided.
+type listingPush struct {
+	e      *Engine
+	jobID  int64
+	st     store.Store
+	shop   *etsy.ShopClient
+	listID int64
+	intent *pushIntent
+	hold   func(time.Duration) error
+
+	rows  []store.InventoryRow
+	inv   etsy.ListingInventory
+	calls *atomic.Int64
+	// readAt is taken before the read is sent, wroteAt after the write's
+	// answer came: a sale between them was overwritten (see
+	// PushWindowRecord).
+	readAt, wroteAt time.Time
+	changed         int
+	// moved are offerings Etsy holds at other than the seller typed.
+	moved []int64
+	// inDoubt is set from the moment the write is sent until its outcome
+	// is recorded for every offering it covered.
+	inDoubt bool
 }
 
 // pushListing writes every pending offering of the listing to Etsy in one
-// write. It runs under the listing's lease and reads the pending edits
-// itself, so a job whose offering an earlier push covered finds nothing to
-// do and makes no call.
+// write. It reads the pending edits itself, so a job whose offering an
+// earlier push covered finds nothing to do and makes no call.
 func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, etsyListingID int64, intent *pushIntent,
-	hold func(time.Duration) error) (err error) {
+	hold func(time.Duration) error) error {
 	rows, err := e.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: st.ID, EtsyListingID: etsyListingID})
-	if err != nil {
+	if err != nil || len(rows) == 0 {
 		return err
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-
 	run, err := e.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: store.SyncPush, Trigger: store.TriggerEdit, Process: e.owner, JobID: jobID, Now: e.now()})
 	if err != nil {
 		return err
 	}
+	p := &listingPush{e: e, jobID: jobID, st: st, shop: e.shop(st.ID), listID: etsyListingID, intent: intent, hold: hold, rows: rows}
 	// Other pushes and syncs of this shop may run at once: count only ours.
-	ctx, calls := etsy.CountCalls(ctx)
-	changed := 0
-	// inDoubt is set from the moment the write is sent until its outcome
-	// is recorded for every offering it covered.
-	inDoubt := false
-	defer func() {
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		result, msg := store.ResultOK, ""
-		if err != nil {
-			result, msg = store.ResultFailed, readable(err)
-			if etsy.NeedsReauthorization(err) {
-				e.markNeedsReauth(fctx, st.ID, err)
-				err = nil // the edits wait for the seller to reconnect
-			}
-		}
-		if ferr := retryWrite(fctx, func(ctx context.Context) error {
-			_, err := e.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: run.ID, Result: result, ListingsChanged: changed,
-				APICalls: int(calls.Load()), Error: msg, Now: e.now()})
-			return err
-		}); ferr != nil {
-			e.log.Error("push run finish", "store", st.ID, "run", run.ID, "err", ferr)
-		}
-		ids := make([]int64, len(rows))
-		for i, r := range rows {
-			ids[i] = r.OfferingID
-		}
-		e.hub.Publish(hub.Event{Kind: hub.StockChanged, StoreID: st.ID, OfferingIDs: ids})
-		if err != nil && inDoubt {
-			err = &inDoubtError{err}
-		}
-	}()
+	ctx, p.calls = etsy.CountCalls(ctx)
+	err = p.run(ctx)
+	err = p.finish(ctx, run, err)
+	if err == nil {
+		p.checkAlerts(ctx)
+	}
+	if err != nil && p.inDoubt {
+		return &inDoubtError{err}
+	}
+	return err
+}
 
-	// A refusal of an edit is the seller's to see; it is not retried.
-	fail := func(r store.InventoryRow, msg string) error {
-		return e.db.PushFailed(ctx, &store.PushFailedParams{OfferingID: r.OfferingID, DesiredVersion: r.DesiredVersion,
-			Message: msg, Now: e.now()})
-	}
-	failAll := func(ws []pushWrite, msg string) error {
-		for _, w := range ws {
-			if err := fail(w.row, msg); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	var moved []int64 // offerings Etsy holds at other than the seller typed
-	done := func(r store.InventoryRow, pushed, after int, note string) error {
-		if _, err := e.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: r.DesiredVersion,
-			Pushed: pushed, Etsy: after, Note: note, Now: e.now()}); err != nil {
-			return err
-		}
-		if after != r.DesiredQuantity {
-			moved = append(moved, r.OfferingID)
-		}
-		return nil
-	}
-	defer func() {
-		if err == nil && e.alerts != nil && len(moved) > 0 {
-			// Etsy sold some meanwhile: a row now shows less than the
-			// seller typed, which may cross a threshold.
-			_, err = e.alerts.Evaluate(ctx, st.ID, moved)
-		}
-	}()
-
-	shop := e.shop(st.ID)
-	inv, err := shop.GetListingInventory(ctx, etsyListingID)
+// run reads, plans, writes and records.
+func (p *listingPush) run(ctx context.Context) error {
+	p.readAt = p.e.now()
+	inv, err := p.shop.GetListingInventory(ctx, p.listID)
 	if etsy.IsNotFound(err) {
-		for _, r := range rows {
-			if err := fail(r, "the listing is no longer on Etsy"); err != nil {
-				return err
-			}
-		}
-		return nil
+		return p.failAll(ctx, p.rows, "the listing is no longer on Etsy")
 	}
 	if err != nil {
 		return err
 	}
+	p.inv = inv
+	if err := p.settleLanded(ctx); err != nil {
+		return err
+	}
+	writes, unchanged, err := p.plan(ctx)
+	if err != nil {
+		return err
+	}
+	if len(writes) > 0 {
+		err = p.write(ctx, writes)
+	} else {
+		err = p.reactivate(ctx, nil)
+	}
+	if err != nil {
+		return err
+	}
+	// Edits Etsy already holds are recorded last, with the listing's state
+	// settled.
+	for _, w := range unchanged {
+		if err := p.done(ctx, w, w.etsyNow, p.readAt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-	var writes []pushWrite
-	for _, r := range rows {
-		match, etsyNow, etsyOffering, ok := findOffering(inv, r.ProductKey)
-		switch {
-		case !ok:
+// settleLanded records the offerings an earlier attempt's write covered
+// when that write landed with its answer lost, whatever edits were made
+// since: what landed is never applied again. An edit made since stays
+// pending, rebased on what landed (see store.PushDoneParams).
+func (p *listingPush) settleLanded(ctx context.Context) error {
+	if len(p.intent.Items) == 0 {
+		return nil
+	}
+	landed := false
+	for i, r := range p.rows {
+		it, ok := p.intent.item(r)
+		if !ok {
+			continue
+		}
+		_, etsyNow, etsyOffering, found := findOffering(p.inv, r.ProductKey)
+		if !found || !it.landed(etsyNow, etsyOffering) {
+			continue
+		}
+		p.changed = 1
+		row, err := p.e.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: it.DesiredVersion,
+			Pushed: it.Target, Etsy: etsyNow, EtsyAt: p.readAt, Desired: it.Desired, Note: it.Note, Now: p.e.now()})
+		if err != nil {
+			return err
+		}
+		p.rows[i] = row
+		landed = true
+	}
+	if !landed {
+		return nil
+	}
+	// The write's window ends at the latest here, when its outcome is seen.
+	if err := p.recordWindow(ctx, p.intent.ReadAt, p.readAt, p.intent, p.inv); err != nil {
+		return err
+	}
+	p.intent.Items = nil
+	return nil
+}
+
+// plan works out each pending offering's target: writes are the
+// offerings to write, unchanged those Etsy already holds at their target.
+func (p *listingPush) plan(ctx context.Context) (writes, unchanged []pushWrite, err error) {
+	var sales *salesSince
+	for _, r := range p.rows {
+		if !r.Pending() {
+			continue
+		}
+		match, etsyNow, etsyOffering, ok := findOffering(p.inv, r.ProductKey)
+		if !ok {
 			// Only this offering fails; the rest of the listing is
 			// written.
-			err = fail(r, "this variation is no longer on Etsy ("+r.Variation+")")
-		case intent.landed(r, etsyNow, etsyOffering):
-			// The write of an earlier attempt landed with its answer lost:
-			// it is not applied twice.
-			changed = 1
-			err = done(r, etsyNow, etsyNow, noteFor(r, etsyNow))
-		default:
-			target := min(max(etsyNow+r.DesiredQuantity-r.BaseQuantity, 0), 999)
-			if target == etsyNow {
-				err = done(r, target, etsyNow, noteFor(r, target))
-			} else {
-				writes = append(writes, pushWrite{row: r, match: match, etsyNow: etsyNow, etsyOfferingID: etsyOffering, target: target})
+			if err := p.fail(ctx, r, "this variation is no longer on Etsy ("+r.Variation+")"); err != nil {
+				return nil, nil, err
 			}
+			continue
 		}
-		if err != nil {
-			return err
+		w := pushWrite{row: r, match: match, etsyNow: etsyNow, etsyOfferingID: etsyOffering}
+		switch {
+		case r.EditKind == store.EditAdd:
+			w.target = clampQty(etsyNow + r.DesiredQuantity - r.BaseQuantity)
+			if w.target != r.DesiredQuantity {
+				w.note = fmt.Sprintf("set to %d, not %d: your change of %+d was applied to Etsy's count, which had moved to %d",
+					w.target, r.DesiredQuantity, r.DesiredQuantity-r.BaseQuantity, etsyNow)
+			}
+		case etsyNow == r.BaseQuantity:
+			// Nothing moved since the edit's base: the seller's number
+			// stands, and no extra call is made.
+			w.target = r.DesiredQuantity
+		default:
+			// Etsy's count moved: the receipts since the base tell the
+			// sales (kept) from edits made elsewhere (overridden).
+			if sales == nil {
+				var err error
+				if sales, err = p.salesSinceBase(ctx); err != nil {
+					return nil, nil, err
+				}
+			}
+			sold, receipts, txs := sales.of(r, match, p.inv)
+			w.target = clampQty(r.DesiredQuantity - sold)
+			w.counted = txs
+			w.note = setNote(r, w.target, etsyNow, sold, receipts)
 		}
+		if w.target == etsyNow {
+			unchanged = append(unchanged, w)
+			continue
+		}
+		writes = append(writes, w)
 	}
-	if len(writes) == 0 {
-		return nil
-	}
+	return writes, unchanged, nil
+}
 
-	req, err := buildListingUpdate(inv, writes)
+// write sends the listing's new inventory and records Etsy's answer.
+func (p *listingPush) write(ctx context.Context, writes []pushWrite) error {
+	req, err := buildListingUpdate(p.inv, writes)
 	if errors.Is(err, etsy.ErrAllZero) {
-		return e.pushAllZero(ctx, shop, st, writes, failAll, done)
+		return p.allZero(ctx, writes)
 	}
 	if err != nil {
-		return failAll(writes, err.Error())
+		return p.failAll(ctx, rowsOf(writes), err.Error())
 	}
-	*intent = pushIntent{Items: make([]intentItem, len(writes))}
-	for i, w := range writes {
-		intent.Items[i] = intentItem{OfferingID: w.row.OfferingID, DesiredVersion: w.row.DesiredVersion, Target: w.target,
-			EtsyOfferingID: w.etsyOfferingID}
+	if err := p.recordIntent(ctx, writes); err != nil {
+		return err
 	}
-	if jobID != 0 {
-		if err := e.queue.JobOutputSet(ctx, jobID, intent); err != nil {
-			return err
-		}
-		if err := hold(pushInDoubtTTL); err != nil {
-			return err
-		}
-	}
-	inDoubt = true
-	after, err := shop.UpdateListingInventory(ctx, etsyListingID, req)
+	p.inDoubt = true
+	after, err := p.shop.UpdateListingInventory(ctx, p.listID, req)
+	p.wroteAt = p.e.now()
 	var rej *etsy.RejectedError
 	if _, limited := etsy.IsRateLimited(err); limited || etsy.NeedsReauthorization(err) {
-		inDoubt = false // refused before it was applied
+		p.inDoubt = false // refused before it was applied
 	} else if errors.As(err, &rej) {
-		inDoubt = false
-		intent.Items = nil
-		return failAll(writes, "Etsy refused: "+rej.Message)
+		p.inDoubt = false
+		p.intent.Items = nil
+		return p.failAll(ctx, rowsOf(writes), "Etsy refused: "+rej.Message)
 	}
 	if err != nil {
 		return err
 	}
-	changed = 1
+	p.changed = 1
+	// The listing is active again before the edits show as pushed, so a
+	// row never shows its new stock on a listing still off sale.
+	if err := p.reactivate(ctx, &after); err != nil {
+		return err
+	}
+	// The write's window is recorded with its first offering's outcome.
+	window := p.window(p.readAt, p.wroteAt, p.intent, after)
 	for _, w := range writes {
 		got := w.target
 		if _, q, ok := findProduct(after, w.row.ProductKey); ok {
 			got = q
 		}
-		if err := done(w.row, w.target, got, noteFor(w.row, w.target)); err != nil {
+		if err := p.doneWith(ctx, w, got, p.wroteAt, window); err != nil {
+			return err
+		}
+		window = nil
+	}
+	p.inDoubt = false
+	p.intent.Items = nil // recorded: nothing left to prove
+	return nil
+}
+
+// recordIntent records on the job what the write is about to do, and
+// keeps the listing's lease for as long as its outcome may be in doubt.
+func (p *listingPush) recordIntent(ctx context.Context, writes []pushWrite) error {
+	*p.intent = pushIntent{Items: make([]intentItem, len(writes)), ReadAt: p.readAt, Products: windowProducts(p.inv, writes)}
+	for i, w := range writes {
+		p.intent.Items[i] = intentItem{OfferingID: w.row.OfferingID, DesiredVersion: w.row.DesiredVersion, Target: w.target,
+			EtsyOfferingID: w.etsyOfferingID, Desired: w.row.DesiredQuantity, Note: w.note, Counted: w.counted}
+	}
+	if p.jobID == 0 {
+		return nil
+	}
+	if err := p.e.queue.JobOutputSet(ctx, p.jobID, p.intent); err != nil {
+		return err
+	}
+	return p.hold(pushInDoubtTTL)
+}
+
+// recordWindow records the window of the write in describes.
+func (p *listingPush) recordWindow(ctx context.Context, readAt, wroteAt time.Time, in *pushIntent, written etsy.ListingInventory) error {
+	return p.e.db.PushWindowRecord(ctx, p.window(readAt, wroteAt, in, written))
+}
+
+// window is the window of the write in describes, with the ids Etsy gave
+// its products (as written holds them) and the sales its targets already
+// took off.
+func (p *listingPush) window(readAt, wroteAt time.Time, in *pushIntent, written etsy.ListingInventory) *store.PushWindowRecordParams {
+	products := slices.Clone(in.Products)
+	for i, pr := range products {
+		for _, np := range written.Products {
+			if !np.IsDeleted && etsy.MatchFor(written, np).Key() == pr.Key {
+				products[i].NewProductID = np.ProductID
+			}
+		}
+	}
+	var counted []store.PushCountedSale
+	for _, it := range in.Items {
+		for _, c := range it.Counted {
+			counted = append(counted, store.PushCountedSale{EtsyTransactionID: c.TxID, OfferingID: it.OfferingID, Quantity: c.Quantity})
+		}
+	}
+	return &store.PushWindowRecordParams{StoreID: p.st.ID, EtsyListingID: p.listID,
+		ReadAt: readAt, WroteAt: wroteAt, Products: products, Counted: counted, Now: p.e.now()}
+}
+
+// windowProducts are every product a write of inv replaces, as read and
+// as written: the write carries each of them, so a sale of any of them
+// after the read is overwritten.
+func windowProducts(inv etsy.ListingInventory, writes []pushWrite) []store.PushWindowProduct {
+	out := make([]store.PushWindowProduct, 0, len(inv.Products))
+	for _, pr := range inv.Products {
+		if pr.IsDeleted {
+			continue
+		}
+		key := etsy.MatchFor(inv, pr).Key()
+		_, qty, _, _ := findOffering(inv, key)
+		wp := store.PushWindowProduct{EtsyProductID: pr.ProductID, Key: key, ReadQty: qty, WrittenQty: qty}
+		for _, w := range writes {
+			if w.row.ProductKey == key {
+				wp.WrittenQty = w.target
+			}
+		}
+		out = append(out, wp)
+	}
+	return out
+}
+
+// allZero handles a write that would leave every variation at 0, which
+// Etsy's inventory endpoint refuses: by the store's zero policy,
+// deactivate the listing, or leave it as it is and tell the seller. Every
+// offering of the write shares the outcome, since only together do they
+// empty it.
+func (p *listingPush) allZero(ctx context.Context, writes []pushWrite) error {
+	if p.st.ZeroPolicy == store.ZeroKeepSoldOut {
+		return p.failAll(ctx, rowsOf(writes), "Etsy cannot hold 0 of every variation; the store's zero policy keeps the listing as it is on Etsy")
+	}
+	first := writes[0].row
+	if first.ListingState != etsy.StateInactive {
+		if _, err := p.shop.UpdateListing(ctx, p.st.EtsyShopID, p.listID, etsy.UpdateListingRequest{State: etsy.StateInactive}); err != nil {
+			if msg, refused := refusal(err); refused {
+				return p.failAll(ctx, rowsOf(writes), "Etsy refused to deactivate the listing: "+msg)
+			}
+			return err
+		}
+		if err := p.e.db.ListingStateSet(ctx, &store.ListingStateSetParams{StoreID: p.st.ID, EtsyListingID: p.listID,
+			State: etsy.StateInactive, StockroomDeactivated: true}); err != nil {
 			return err
 		}
 	}
-	inDoubt = false
-	intent.Items = nil // recorded: nothing left to prove
+	p.changed = 1
+	for _, w := range writes {
+		w.note = fmt.Sprintf("every variation would be 0: listing deactivated on Etsy (it keeps %d there, not for sale)", w.etsyNow)
+		// Etsy still holds etsyNow: that is the base an edit made meanwhile
+		// must be measured against.
+		w.target = w.etsyNow
+		if err := p.done(ctx, w, w.etsyNow, p.readAt); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// reactivate makes a listing Stockroom deactivated for lack of stock
+// active again once it has stock on Etsy. after is Etsy's answer to the
+// write, nil when nothing was written.
+func (p *listingPush) reactivate(ctx context.Context, after *etsy.ListingInventory) error {
+	first := p.rows[0]
+	if !first.StockroomDeactivated || first.ListingState != etsy.StateInactive {
+		return nil
+	}
+	inv := p.inv
+	if after != nil {
+		inv = *after
+	}
+	stock := 0
+	for _, pr := range inv.Products {
+		if _, q, _, ok := findOffering(inv, etsy.MatchFor(inv, pr).Key()); ok && !pr.IsDeleted {
+			stock += q
+		}
+	}
+	if stock == 0 {
+		return nil
+	}
+	if _, err := p.shop.UpdateListing(ctx, p.st.EtsyShopID, p.listID, etsy.UpdateListingRequest{State: etsy.StateActive}); err != nil {
+		if _, refused := refusal(err); !refused {
+			return err
+		}
+		// Etsy would not activate it (a draft's missing images, say):
+		// the stock is written, and the next sync shows the state.
+		p.e.log.Warn("reactivate listing", "store", p.st.ID, "listing", p.listID, "err", err)
+		return nil
+	}
+	p.changed = 1
+	return p.e.db.ListingStateSet(ctx, &store.ListingStateSetParams{StoreID: p.st.ID, EtsyListingID: p.listID, State: etsy.StateActive})
+}
+
+// refusal tells an answer that refused the call for good from one worth
+// retrying (rate limits, reauthorization, transient failures).
+func refusal(err error) (string, bool) {
+	var rej *etsy.RejectedError
+	if !errors.As(err, &rej) || etsy.NeedsReauthorization(err) {
+		return "", false
+	}
+	if _, limited := etsy.IsRateLimited(err); limited {
+		return "", false
+	}
+	return rej.Message, true
+}
+
+// done records that Etsy holds after (seen at etsyAt) for the write's
+// offering.
+func (p *listingPush) done(ctx context.Context, w pushWrite, after int, etsyAt time.Time) error {
+	return p.doneWith(ctx, w, after, etsyAt, nil)
+}
+
+// doneWith is done that records the write's window in the same
+// transaction.
+func (p *listingPush) doneWith(ctx context.Context, w pushWrite, after int, etsyAt time.Time, window *store.PushWindowRecordParams) error {
+	r := w.row
+	if _, err := p.e.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: r.DesiredVersion,
+		Pushed: w.target, Etsy: after, EtsyAt: etsyAt, Desired: r.DesiredQuantity, Note: w.note, Now: p.e.now(), Window: window}); err != nil {
+		return err
+	}
+	if after != r.DesiredQuantity {
+		p.moved = append(p.moved, r.OfferingID)
+	}
+	return nil
+}
+
+// fail records Etsy's refusal of an edit: it is the seller's to see and is
+// not retried.
+func (p *listingPush) fail(ctx context.Context, r store.InventoryRow, msg string) error {
+	return p.e.db.PushFailed(ctx, &store.PushFailedParams{OfferingID: r.OfferingID, DesiredVersion: r.DesiredVersion,
+		Message: msg, Now: p.e.now()})
+}
+
+func (p *listingPush) failAll(ctx context.Context, rows []store.InventoryRow, msg string) error {
+	for _, r := range rows {
+		if err := p.fail(ctx, r, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func rowsOf(ws []pushWrite) []store.InventoryRow {
+	out := make([]store.InventoryRow, len(ws))
+	for i, w := range ws {
+		out[i] = w.row
+	}
+	return out
+}
+
+// finish closes the push's run in the sync log and tells the seller's
+// screens. A refused authorization stops the store; its edits wait for
+// the seller to connect it again, so the push itself is not an error.
+func (p *listingPush) finish(ctx context.Context, run store.SyncRun, err error) error {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	result, msg := store.ResultOK, ""
+	if err != nil {
+		result, msg = store.ResultFailed, readable(err)
+		if etsy.NeedsReauthorization(err) {
+			p.e.markNeedsReauth(fctx, p.st.ID, err)
+			err = nil
+		}
+	}
+	if ferr := retryWrite(fctx, func(ctx context.Context) error {
+		_, err := p.e.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: run.ID, Result: result, ListingsChanged: p.changed,
+			APICalls: int(p.calls.Load()), Error: msg, Now: p.e.now()})
+		return err
+	}); ferr != nil {
+		p.e.log.Error("push run finish", "store", p.st.ID, "run", run.ID, "err", ferr)
+	}
+	ids := make([]int64, len(p.rows))
+	for i, r := range p.rows {
+		ids[i] = r.OfferingID
+	}
+	p.e.hub.Publish(hub.Event{Kind: hub.StockChanged, StoreID: p.st.ID, OfferingIDs: ids})
+	return err
+}
+
+// checkAlerts re-checks the low-stock alerts of offerings Etsy holds at
+// less than the seller typed (sales kept): a row may have crossed its
+// threshold. The push is recorded already, so a failure here must not
+// fail it (its retry would find nothing pending and never check again):
+// the check is retried a while, then logged.
+func (p *listingPush) checkAlerts(ctx context.Context) {
+	if p.e.alerts == nil || len(p.moved) == 0 {
+		return
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := retryWrite(actx, func(ctx context.Context) error {
+		_, err := p.e.alerts.Evaluate(ctx, p.st.ID, p.moved)
+		return err
+	}); err != nil {
+		p.e.log.Error("push alert check", "store", p.st.ID, "offerings", p.moved, "err", err)
+	}
 }
 
 // buildListingUpdate is the inventory write that gives each offering of
@@ -446,45 +796,7 @@ func buildListingUpdate(inv etsy.ListingInventory, writes []pushWrite) (etsy.Upd
 	return etsy.BuildInventoryUpdate(next, writes[0].match, writes[0].target)
 }
 
-// pushAllZero handles a write that would leave every variation at 0, which
-// Etsy's inventory endpoint refuses: by the store's zero policy, deactivate
-// the listing, or leave it as it is and tell the seller. Every offering of
-// the write shares the outcome, since only together do they empty it.
-func (e *Engine) pushAllZero(ctx context.Context, shop *etsy.ShopClient, st store.Store, writes []pushWrite,
-	failAll func([]pushWrite, string) error, done func(r store.InventoryRow, pushed, after int, note string) error) error {
-	if st.ZeroPolicy == store.ZeroKeepSoldOut {
-		return failAll(writes, "Etsy cannot hold 0 of every variation; the store's zero policy keeps the listing as it is on Etsy")
-	}
-	first := writes[0].row
-	if first.ListingState != etsy.StateInactive {
-		if _, err := shop.UpdateListing(ctx, st.EtsyShopID, first.EtsyListingID, etsy.UpdateListingRequest{State: etsy.StateInactive}); err != nil {
-			var rej *etsy.RejectedError
-			if errors.As(err, &rej) && !etsy.NeedsReauthorization(err) {
-				if _, limited := etsy.IsRateLimited(err); !limited {
-					return failAll(writes, "Etsy refused to deactivate the listing: "+rej.Message)
-				}
-			}
-			return err
-		}
-	}
-	for _, w := range writes {
-		note := fmt.Sprintf("every variation would be 0: listing deactivated on Etsy (it keeps %d there, not for sale)", w.etsyNow)
-		// Etsy still holds etsyNow: that is the base an edit made meanwhile
-		// must be measured against.
-		if err := done(w.row, w.etsyNow, w.etsyNow, note); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// noteFor explains a pushed value that differs from what the seller typed.
-func noteFor(row store.InventoryRow, target int) string {
-	if target == row.DesiredQuantity {
-		return ""
-	}
-	return fmt.Sprintf("set to %d, not %d: Etsy's count moved since the edit (sales kept)", target, row.DesiredQuantity)
-}
+func clampQty(q int) int { return min(max(q, 0), 999) }
 
 // findProduct finds the live product whose key is key, with its quantity.
 func findProduct(inv etsy.ListingInventory, key string) (etsy.ProductMatch, int, bool) {
@@ -519,6 +831,21 @@ func (e *Engine) Push(ctx context.Context, offeringID int64) error {
 	for range maxPushRounds {
 		done, err := e.push(ctx, 0, offeringID, &intent)
 		if err != nil || done {
+			return err
+		}
+	}
+	return nil
+}
+
+// queuePushesTx is queuePushes in a store transaction, at the seller's
+// priority.
+func (e *Engine) queuePushesTx(ctx context.Context, tx store.Tx, storeID int64, offeringIDs []int64) error {
+	need, err := e.db.PushQueueClaim(ctx, tx, offeringIDs)
+	if err != nil {
+		return err
+	}
+	for _, id := range need {
+		if err := e.queue.EnqueuePushTx(ctx, tx, storeID, id, false); err != nil {
 			return err
 		}
 	}

@@ -10,7 +10,7 @@ type KeyMap struct {
 	Enter, Back, Quit, Help, Palette        key.Binding
 	Filter, Sort, SortReverse, JumpLow      key.Binding
 	Edit, Inc, Dec, Save, Cancel            key.Binding
-	Refresh, SyncNow, Connect               key.Binding
+	Refresh, SyncNow, Connect, ZeroPolicy   key.Binding
 	Threshold, History, Toggle, Add, Remove key.Binding
 	NextTab, PrevTab                        key.Binding
 	LinkTelegram                            key.Binding
@@ -54,6 +54,7 @@ func DefaultKeyMap() *KeyMap {
 		Refresh:      bind("r", "reload", "r", "ctrl+r"),
 		SyncNow:      bind("y", "sync now", "y"),
 		Connect:      bind("c", "connect shop", "c"),
+		ZeroPolicy:   bind("z", "at 0: deactivate / keep", "z"),
 		Threshold:    bind("t", "low-stock threshold", "t"),
 		History:      bind("H", "history", "H"),
 		Toggle:       bind("space", "toggle", "space"),

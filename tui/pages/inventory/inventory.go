@@ -57,9 +57,13 @@ type Model struct {
 	filter    textinput.Model
 	q         query
 
-	mode        editMode
-	edit        string
-	editFresh   bool // the first digit replaces the value shown
+	mode      editMode
+	edit      string
+	editFresh bool // the first digit replaces the value shown
+	// editTyped is set once a digit or backspace changed the value: an
+	// edit made only with +/- is a change relative to Etsy's count (an
+	// add), a typed one the seller's count (a set).
+	editTyped   bool
 	editID      int64
 	editVersion int64
 
@@ -554,7 +558,7 @@ func (m *Model) openEditor(mode editMode) {
 		m.setNote("viewers cannot edit", true)
 		return
 	}
-	m.mode, m.editID, m.editVersion, m.editFresh = mode, r.OfferingID, r.Version, true
+	m.mode, m.editID, m.editVersion, m.editFresh, m.editTyped = mode, r.OfferingID, r.Version, true, false
 	if mode == editStock {
 		m.edit = strconv.Itoa(r.Shown())
 	} else {
@@ -577,7 +581,7 @@ func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 	case s == "enter":
 		return m.commitEdit()
 	case s == "backspace":
-		m.editFresh = false
+		m.editFresh, m.editTyped = false, true
 		if m.edit != "" {
 			m.edit = m.edit[:len(m.edit)-1]
 		}
@@ -605,7 +609,7 @@ func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 		// leave a number the seller did not type (1000 read as 100), which
 		// enter would then save. Enter refuses it instead.
 		n, _ := strconv.Atoi(next)
-		m.edit, m.editFresh = strconv.Itoa(n), false
+		m.edit, m.editFresh, m.editTyped = strconv.Itoa(n), false, true
 		if err := app.CheckQuantity(n); err != nil {
 			m.setNote(err.Error(), true)
 			return nil
@@ -657,9 +661,13 @@ func (m *Model) commitEdit() tea.Cmd {
 		m.mode = editStock
 		return nil
 	}
+	kind := store.EditSet
+	if !m.editTyped {
+		kind = store.EditAdd
+	}
 	return func() tea.Msg {
 		_, err := c.App.SetStock(c.Ctx, c.Actor, app.StockParams{StoreID: storeID, Source: store.SourceTUI,
-			Edits: []store.StockEditItem{{OfferingID: id, Version: version, Quantity: qty}}})
+			Edits: []store.StockEditItem{{OfferingID: id, Version: version, Kind: kind, Quantity: qty}}})
 		if err != nil {
 			var snap *app.Snapshot
 			var stale *store.StaleError

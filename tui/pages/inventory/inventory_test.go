@@ -111,6 +111,25 @@ func TestEditSavesAndMarksPending(t *testing.T) {
 	}
 }
 
+// A typed number is the seller's count (a set); +/- alone is a change to
+// Etsy's count (an add), as stock add is.
+func TestEditKindFollowsHowTheNumberWasMade(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+	cursorTo(t, m, "BEANIE-R")
+	id := m.current().OfferingID
+	comp = tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Key("+"), tuitest.Key("+"), tuitest.Key("enter"))
+	if r, err := env.DB.InventoryGetByID(t.Context(), id); err != nil || r.EditKind != store.EditAdd || r.DesiredQuantity != 11 {
+		t.Fatalf("after e + + enter: kind %q desired %d (%v), want an add to 11", r.EditKind, r.DesiredQuantity, err)
+	}
+	cursorTo(t, m, "TOTE-L")
+	id = m.current().OfferingID
+	tuitest.Drive(comp, wait, append(append([]tea.Msg{tuitest.Key("e")}, tuitest.Keys("12")...), tuitest.Key("+"), tuitest.Key("enter"))...)
+	if r, err := env.DB.InventoryGetByID(t.Context(), id); err != nil || r.EditKind != store.EditSet || r.DesiredQuantity != 13 {
+		t.Fatalf("after e 12 + enter: kind %q desired %d (%v), want a set of 13", r.EditKind, r.DesiredQuantity, err)
+	}
+}
+
 func TestEditStepsAndCancels(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
 	m, comp := open(t, env, env.Owner)

@@ -77,6 +77,10 @@ type (
 		name string
 		err  error
 	}
+	zeroPolicySetMsg struct {
+		store store.Store
+		err   error
+	}
 )
 
 // New returns the screen; Init loads the stores.
@@ -189,6 +193,13 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		} else {
 			m.note = "sync of " + safetext.Clean(msg.name) + " queued"
 		}
+	case zeroPolicySetMsg:
+		if msg.err != nil {
+			m.note = "zero policy: " + safetext.Clean(msg.err.Error())
+			return m, nil
+		}
+		m.note = safetext.Clean(msg.store.Name) + ": " + zeroPolicyText(msg.store.ZeroPolicy)
+		return m, m.load()
 	case common.LiveMsg:
 		ev := msg.Event
 		if cn := m.connect; cn != nil && ev.Kind == hub.SyncFinished && cn.storeID != 0 && ev.StoreID == cn.storeID {
@@ -270,10 +281,37 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 				return syncAskedMsg{name: s.Name, err: c.App.SyncNow(c.Ctx, c.Actor, s.ID)}
 			}
 		}
+	case key.Matches(msg, k.ZeroPolicy):
+		if s := m.selected(); s != nil {
+			return m.toggleZeroPolicy(*s)
+		}
 	case key.Matches(msg, k.Refresh):
 		return m.load()
 	}
 	return nil
+}
+
+// toggleZeroPolicy switches what a push does when every variation of the
+// store's listing reaches 0 (the owner's to change; the app says so to
+// anyone else).
+func (m *Model) toggleZeroPolicy(s app.StoreView) tea.Cmd {
+	next := store.ZeroKeepSoldOut
+	if s.ZeroPolicy == store.ZeroKeepSoldOut {
+		next = store.ZeroDeactivate
+	}
+	c := m.c.Copy()
+	return func() tea.Msg {
+		st, err := c.App.SetZeroPolicy(c.Ctx, c.Actor, s.ID, next)
+		return zeroPolicySetMsg{store: st, err: err}
+	}
+}
+
+// zeroPolicyText says in a seller's words what a zero policy does.
+func zeroPolicyText(p store.ZeroPolicy) string {
+	if p == store.ZeroKeepSoldOut {
+		return "at 0 in every variation, listings stay as they are on Etsy (keep-sold-out)"
+	}
+	return "at 0 in every variation, listings are deactivated and come back with stock (deactivate)"
 }
 
 func (m *Model) View() string {
@@ -320,8 +358,11 @@ func (m *Model) View() string {
 		}
 		b.WriteString(line + statusStyle.Render(fmt.Sprintf("%-15s", status)) + rest)
 	}
-	if s := m.selected(); s != nil && s.LastError != "" {
-		b.WriteString("\n\n" + st.Error.Render(safetext.Line("Last error: "+app.SellerError(s.LastError, s.Name), m.width)))
+	if s := m.selected(); s != nil {
+		b.WriteString("\n\n" + st.Muted.Render(safetext.Line(zeroPolicyText(s.ZeroPolicy), m.width)))
+		if s.LastError != "" {
+			b.WriteString("\n" + st.Error.Render(safetext.Line("Last error: "+app.SellerError(s.LastError, s.Name), m.width)))
+		}
 	}
 	if m.disconnecting {
 		if s := m.selected(); s != nil {
@@ -510,6 +551,9 @@ func (m *Model) FullHelp() [][]key.Binding {
 	shop = append(shop, k.Members)
 	if s != nil && s.Role == store.RoleOwner && s.Status != store.StatusDisconnected {
 		shop = append(shop, k.Disconnect)
+	}
+	if s != nil && s.Role == store.RoleOwner {
+		shop = append(shop, k.ZeroPolicy)
 	}
 	return [][]key.Binding{use, append(shop, k.Refresh)}
 }

@@ -209,7 +209,7 @@ func TestHelpOffersOnlyWhatWorks(t *testing.T) {
 	}
 
 	one := load(env.Owner)
-	if got, want := helpKeys(one.ShortHelp()), "enter c y m D r"; got != want {
+	if got, want := helpKeys(one.ShortHelp()), "enter c y m D z r"; got != want {
 		t.Errorf("one shop: short help offers %q, want %q", got, want)
 	}
 	// A viewer cannot sync or disconnect: neither key is offered.
@@ -224,8 +224,50 @@ func TestHelpOffersOnlyWhatWorks(t *testing.T) {
 		t.Fatal(err)
 	}
 	two := load(env.Owner)
-	if got, want := helpKeys(two.FullHelp()...), "↑/k ↓/j enter c y m D r"; got != want {
+	if got, want := helpKeys(two.FullHelp()...), "↑/k ↓/j enter c y m D z r"; got != want {
 		t.Errorf("two shops: full help offers %q, want %q", got, want)
+	}
+	// Only the owner may change the zero policy: a manager is not offered z.
+	mgr := load(env.Member(t, "Max Manager", store.RoleManager))
+	if got, want := helpKeys(mgr.ShortHelp()), "enter c y r"; got != want {
+		t.Errorf("manager: short help offers %q, want %q", got, want)
+	}
+}
+
+// z switches the selected store between deactivating listings at 0 and
+// keeping them as they are, says so, and a manager is told it is the
+// owner's to change.
+func TestZeroPolicyKey(t *testing.T) {
+	env := tuitest.New(t, nil, tuitest.Options{})
+	m := New(env.Common(env.Owner, 120, 30))
+	m.SetSize(120, 28)
+	var comp common.Component = m
+	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	if f := ansi.Strip(m.View()); !strings.Contains(f, "listings are deactivated") {
+		t.Fatalf("the screen does not say what happens at 0:\n%s", f)
+	}
+	comp = tuitest.Drive(comp, wait, tuitest.Key("z"))
+	if st, _ := env.DB.StoreGet(t.Context(), env.StoreID); st.ZeroPolicy != store.ZeroKeepSoldOut {
+		t.Fatalf("after z the policy is %q, want keep_sold_out", st.ZeroPolicy)
+	}
+	if f := ansi.Strip(m.View()); !strings.Contains(f, "keep-sold-out") {
+		t.Fatalf("after z the screen does not show keep-sold-out:\n%s", f)
+	}
+	tuitest.Drive(comp, wait, tuitest.Key("z"))
+	if st, _ := env.DB.StoreGet(t.Context(), env.StoreID); st.ZeroPolicy != store.ZeroDeactivate {
+		t.Fatalf("after z again the policy is %q, want deactivate", st.ZeroPolicy)
+	}
+
+	mm := New(env.Common(env.Member(t, "Max Manager", store.RoleManager), 120, 30))
+	mm.SetSize(120, 28)
+	var mc common.Component = mm
+	mc = tuitest.Drive(mc, wait, tuitest.Run(mm.Init(), wait)...)
+	tuitest.Drive(mc, wait, tuitest.Key("z"))
+	if f := ansi.Strip(mm.View()); !strings.Contains(f, "owner") {
+		t.Fatalf("a manager's z does not say it is the owner's to change:\n%s", f)
+	}
+	if st, _ := env.DB.StoreGet(t.Context(), env.StoreID); st.ZeroPolicy != store.ZeroDeactivate {
+		t.Fatalf("a manager changed the policy to %q", st.ZeroPolicy)
 	}
 }
 

@@ -1,0 +1,268 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+// pushWindowKeep is how long a push window is kept: far longer than a
+// receipt takes to reach Stockroom (the next sync tick, or a webhook).
+const pushWindowKeep = 7 * 24 * time.Hour
+
+func (s *Store) PushWindowRecord(ctx context.Context, p *store.PushWindowRecordParams) error {
+	if len(p.Products) == 0 && len(p.Counted) == 0 {
+		return nil
+	}
+	return s.err("push window record", s.d.InTx(ctx, func(tx Tx) error { return s.recordWindow(ctx, tx, p) }))
+}
+
+func (s *Store) recordWindow(ctx context.Context, tx Tx, p *store.PushWindowRecordParams) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM push_windows WHERE wrote_at < $1`, ms(now(p.Now).Add(-pushWindowKeep))); err != nil {
+		return err
+	}
+	stmts := make([]Statement, 0, len(p.Products)+len(p.Counted))
+	for _, pr := range p.Products {
+		stmts = append(stmts, Statement{`INSERT INTO push_windows (store_id, etsy_listing_id, etsy_product_id, product_key, read_at, wrote_at,
+				read_qty, new_product_id, written_qty)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, []any{p.StoreID, p.EtsyListingID, pr.EtsyProductID, pr.Key, ms(p.ReadAt), ms(p.WroteAt),
+			pr.ReadQty, pr.NewProductID, pr.WrittenQty}})
+	}
+	// A counted sale is recorded as handled: the write took it off
+	// already.
+	for _, c := range p.Counted {
+		stmts = append(stmts, Statement{`INSERT INTO push_corrections (store_id, etsy_transaction_id, offering_id, quantity, created_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (store_id, etsy_transaction_id) DO NOTHING`,
+			[]any{p.StoreID, c.EtsyTransactionID, c.OfferingID, c.Quantity, ms(now(p.Now))}})
+	}
+	return s.d.ExecBatch(ctx, tx, stmts)
+}
+
+func (s *Store) ListingStateSet(ctx context.Context, p *store.ListingStateSetParams) error {
+	_, err := s.d.Exec(ctx, `UPDATE listings SET state = $3, stockroom_deactivated = $4 WHERE store_id = $1 AND etsy_listing_id = $2`,
+		p.StoreID, p.EtsyListingID, p.State, p.StockroomDeactivated)
+	return s.err("listing state set", err)
+}
+
+const listingOfOffering = `(SELECT p.listing_id FROM offerings o JOIN products p ON p.id = o.product_id WHERE o.id = $1)`
+
+func (s *Store) PushQueueClaim(ctx context.Context, stx store.Tx, offeringIDs []int64) ([]int64, error) {
+	var need []int64
+	claim := func(tx Tx) error {
+		need = need[:0]
+		for _, id := range offeringIDs {
+			// The update takes the listing's row lock whatever its value,
+			// so a job clearing the mark waits for this edit to commit
+			// and then reads it.
+			var n int64
+			err := tx.QueryRow(ctx, `UPDATE listings SET push_waiting = push_waiting + 1 WHERE id = `+listingOfOffering+`
+				RETURNING push_waiting`, id).Scan(&n)
+			if err != nil && errors.Is(s.d.MapError(err), store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if n == 1 {
+				need = append(need, id)
+			}
+		}
+		return nil
+	}
+	if stx == nil {
+		return need, s.err("push queue claim", s.d.InTx(ctx, claim))
+	}
+	a, ok := stx.(txAdapter)
+	if !ok {
+		return nil, fmt.Errorf("push queue claim: a %T is not this store's transaction: %w", stx, store.ErrInvalid)
+	}
+	return need, s.err("push queue claim", claim(a.tx))
+}
+
+func (s *Store) PushQueueTake(ctx context.Context, offeringID int64) error {
+	_, err := s.d.Exec(ctx, `UPDATE listings SET push_waiting = 0 WHERE id = `+listingOfOffering, offeringID)
+	return s.err("push queue take", err)
+}
+
+type pushWindow struct {
+	listingID, productID int64
+	key                  string
+	readAt, wroteAt      int64
+	readQty              int
+}
+
+// overlaps tells whether a sale Etsy timed at created (whole seconds) may
+// lie between the read and the answer of the write. Etsy's seconds cannot
+// tell a sale just before the read from one just after it in the same
+// second: both count as inside, so a doubtful sale is taken off (at worst
+// one unit is held back) rather than sold twice.
+func (w pushWindow) overlaps(created int64) bool {
+	sec := created / 1000 * 1000
+	return sec <= w.wroteAt && sec+999 >= w.readAt
+}
+
+// correctOverwrittenSales finds the sales of a receipts page that a push's
+// write overwrote (made between its read and its answer) and takes each
+// off Etsy's count again with an add edit, once per transaction. A pending
+// set needs no correction: its push subtracts the sales since its base.
+func (s *Store) correctOverwrittenSales(ctx context.Context, tx Tx, p *store.SyncReceiptsWriteParams) ([]int64, error) {
+	if len(p.Receipts) == 0 {
+		return nil, nil
+	}
+	// Only the windows of the page's listings are read: an import leaves
+	// many windows, and a full sync reads every receipt.
+	seen := map[int64]bool{}
+	var listingIDs []int64
+	for _, r := range p.Receipts {
+		for _, it := range r.Items {
+			if it.EtsyListingID != 0 && !seen[it.EtsyListingID] {
+				seen[it.EtsyListingID] = true
+				listingIDs = append(listingIDs, it.EtsyListingID)
+			}
+		}
+	}
+	if len(listingIDs) == 0 {
+		return nil, nil
+	}
+	in, args := s.inInts("etsy_listing_id", 2, listingIDs)
+	rows, err := tx.Query(ctx, `SELECT etsy_listing_id, etsy_product_id, product_key, read_at, wrote_at, read_qty FROM push_windows
+		WHERE store_id = $1 AND `+in, append([]any{p.StoreID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	windows := map[[2]int64][]pushWindow{}
+	for rows.Next() {
+		var w pushWindow
+		if err := rows.Scan(&w.listingID, &w.productID, &w.key, &w.readAt, &w.wroteAt, &w.readQty); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		k := [2]int64{w.listingID, w.productID}
+		windows[k] = append(windows[k], w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(windows) == 0 {
+		return nil, err
+	}
+	t := ms(now(p.Now))
+	var out []int64
+	for _, r := range p.Receipts {
+		if strings.EqualFold(r.Status, "canceled") {
+			continue
+		}
+		created := ms(r.CreatedAt)
+		for _, it := range r.Items {
+			if it.Quantity <= 0 {
+				continue
+			}
+			for _, w := range windows[[2]int64{it.EtsyListingID, it.EtsyProductID}] {
+				units, ok, err := s.unitsAfterRead(ctx, tx, p.StoreID, w, it)
+				if err != nil {
+					return nil, err
+				}
+				if !ok && w.overlaps(created) {
+					// The id's count before the read is unknown: Etsy's
+					// whole seconds decide.
+					units = it.Quantity
+				}
+				if units == 0 {
+					continue
+				}
+				id, err := s.correctSale(ctx, tx, p.StoreID, r.EtsyReceiptID, it, units, w, t)
+				if err != nil {
+					return nil, err
+				}
+				if id != 0 {
+					out = append(out, id)
+				}
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// unitsAfterRead tells how many units of a sale of the window's read id
+// were sold after the read, exactly, when the id came from an earlier
+// write of Stockroom's (ok): that write left written units, the read saw
+// readQty, so the first written-readQty units sold under the id came
+// before the read and the rest after it (and before the window's write,
+// which replaced the id). Sales are taken in Etsy's order: creation
+// second, then transaction id.
+func (s *Store) unitsAfterRead(ctx context.Context, tx Tx, storeID int64, w pushWindow, it store.ReceiptItem) (int, bool, error) {
+	var written int
+	err := tx.QueryRow(ctx, `SELECT written_qty FROM push_windows WHERE store_id = $1 AND etsy_listing_id = $2 AND new_product_id = $3
+		ORDER BY wrote_at DESC LIMIT 1`, storeID, w.listingID, w.productID).Scan(&written)
+	if err != nil {
+		if errors.Is(s.d.MapError(err), store.ErrNotFound) {
+			return 0, false, nil
+		}
+		return 0, false, err
+	}
+	before := max(written-w.readQty, 0)
+	rows, err := tx.Query(ctx, `SELECT i.etsy_transaction_id, i.quantity FROM receipt_items i JOIN receipts r ON r.id = i.receipt_id
+		WHERE i.store_id = $1 AND i.etsy_listing_id = $2 AND i.etsy_product_id = $3 AND r.status <> 'canceled'
+		ORDER BY r.etsy_created_at, i.etsy_transaction_id`, storeID, w.listingID, w.productID)
+	if err != nil {
+		return 0, false, err
+	}
+	defer rows.Close()
+	sold := 0
+	for rows.Next() {
+		var txID int64
+		var q int
+		if err := rows.Scan(&txID, &q); err != nil {
+			return 0, false, err
+		}
+		if txID == it.EtsyTransactionID {
+			return min(max(sold+q-before, 0), q), true, nil
+		}
+		sold += q
+	}
+	return 0, true, rows.Err()
+}
+
+// correctSale records one overwritten sale and, unless a set is pending,
+// the add edit that takes it off again. It returns the offering to push,
+// or 0.
+func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64, it store.ReceiptItem, units int, w pushWindow, t int64) (int64, error) {
+	var done int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM push_corrections WHERE store_id = $1 AND etsy_transaction_id = $2`,
+		storeID, it.EtsyTransactionID).Scan(&done); err != nil || done > 0 {
+		return 0, err
+	}
+	cur, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE l.store_id = $1 AND l.etsy_listing_id = $2 AND p.product_key = $3`,
+		storeID, w.listingID, w.key))
+	if errors.Is(s.d.MapError(err), store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO push_corrections (store_id, etsy_transaction_id, offering_id, quantity, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, storeID, it.EtsyTransactionID, cur.OfferingID, units, t); err != nil {
+		return 0, err
+	}
+	if cur.Pending() && cur.EditKind == store.EditSet {
+		return 0, nil
+	}
+	after := max(cur.Shown()-units, 0)
+	if _, err := tx.Exec(ctx, `UPDATE offerings SET desired_quantity = $2,
+			base_quantity = CASE WHEN desired_version > pushed_version THEN base_quantity ELSE quantity END,
+			base_at = CASE WHEN desired_version > pushed_version THEN base_at WHEN quantity_at > 0 THEN quantity_at ELSE updated_at END,
+			edit_kind = 'add', desired_version = desired_version + 1, version = version + 1,
+			push_status = 'pending', push_error = '', updated_at = $3
+		WHERE id = $1`, cur.OfferingID, after, t); err != nil {
+		return 0, err
+	}
+	note := fmt.Sprintf("sold %d (receipt %d) while Stockroom was writing this listing; taken off Etsy's count again", units, receiptID)
+	if _, err := tx.Exec(ctx, `INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, note, created_at)
+		VALUES ($1, $2, 'push', $3, $4, $5, $6)`, storeID, cur.OfferingID, cur.Shown(), after, note, t); err != nil {
+		return 0, err
+	}
+	return cur.OfferingID, nil
+}

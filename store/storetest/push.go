@@ -1,0 +1,198 @@
+// Push bookkeeping that keeps Etsy at the seller's number minus what sold:
+// one waiting push job per listing, sales a write overwrote, edits rebased
+// on what a push wrote, listings Stockroom deactivated.
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+// sale is a receipt of one item of an Etsy product, created at.
+func sale(receiptID, listingID, productID int64, qty int, at time.Time) store.Receipt {
+	return store.Receipt{EtsyReceiptID: receiptID, Status: "paid", BuyerName: "Buyer", IsPaid: true,
+		Total: store.Money{Amount: 2400, Divisor: 100, Currency: "EUR"}, CreatedAt: at, UpdatedAt: at,
+		Items: []store.ReceiptItem{{EtsyTransactionID: receiptID * 10, EtsyListingID: listingID, EtsyProductID: productID,
+			Quantity: qty, Price: store.Money{Amount: 2400, Divisor: 100, Currency: "EUR"}}}}
+}
+
+var pushCorrectnessTests = map[string]func(t *testing.T, h *harness){
+	"QueueOneJobPerListing": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "alice", 701)
+		a, b := s.rows[0].OfferingID, s.rows[1].OfferingID
+		need, err := h.db.PushQueueClaim(ctx, nil, []int64{a, b})
+		noErr(t, err, "claim")
+		if len(need) != 1 || need[0] != a {
+			t.Fatalf("first claim of two offerings of one listing = %v, want [%d]", need, a)
+		}
+		need, err = h.db.PushQueueClaim(ctx, nil, []int64{b})
+		noErr(t, err, "claim again")
+		if len(need) != 0 {
+			t.Fatalf("a listing with a job waiting got another: %v", need)
+		}
+		noErr(t, h.db.PushQueueTake(ctx, b), "take")
+		// In the edit's own transaction, as the application queues it.
+		var inTx []int64
+		_, err = h.db.StockEdit(ctx, &store.StockEditParams{AccountID: s.account.ID, StoreID: s.store.ID, Source: store.SourceTUI, Now: h.now,
+			Edits: []store.StockEditItem{{OfferingID: b, Quantity: 3}},
+			OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
+				var err error
+				inTx, err = h.db.PushQueueClaim(ctx, tx, []int64{b})
+				return err
+			}})
+		noErr(t, err, "edit")
+		if len(inTx) != 1 {
+			t.Fatalf("after the job started, an edit got %v, want a job of its own", inTx)
+		}
+	},
+	// Windows are whole milliseconds, Etsy's sale times whole seconds: a
+	// sale whose second touches [read, answer] counts as overwritten,
+	// including one in the read's own second (it may have come just after
+	// the read), so a doubtful sale is taken off rather than sold twice.
+	"OverwrittenSaleCorrectedOnce": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "alice", 702)
+		r := s.rows[0]
+		read := time.Date(2026, 3, 14, 10, 0, 0, 500_000_000, time.UTC)
+		noErr(t, h.db.PushWindowRecord(ctx, &store.PushWindowRecordParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID,
+			ReadAt: read, WroteAt: read.Add(700 * time.Millisecond), Now: h.now,
+			Products: []store.PushWindowProduct{{EtsyProductID: r.EtsyProductID, Key: r.ProductKey}}}), "window")
+		sec := read.Truncate(time.Second)
+		receipts := []store.Receipt{
+			sale(1, r.EtsyListingID, r.EtsyProductID, 1, sec.Add(-time.Second)),  // before the read's second
+			sale(2, r.EtsyListingID, r.EtsyProductID, 2, sec),                    // the read's second
+			sale(3, r.EtsyListingID, r.EtsyProductID, 1, sec.Add(time.Second)),   // the answer's second
+			sale(4, r.EtsyListingID, r.EtsyProductID, 1, sec.Add(2*time.Second)), // after the answer
+			sale(5, r.EtsyListingID, r.EtsyProductID+1, 1, sec.Add(time.Second)), // another product
+		}
+		var corrected []int64
+		write := func() {
+			corrected = nil
+			_, err := h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: s.store.ID, Receipts: receipts, Now: h.now,
+				OnCorrect: func(ctx context.Context, tx store.Tx, ids []int64) error {
+					corrected = append(corrected, ids...)
+					return nil
+				}})
+			noErr(t, err, "receipts")
+		}
+		write()
+		got := h.row(t, r.OfferingID)
+		if len(corrected) != 2 || !got.Pending() || got.EditKind != store.EditAdd || got.DesiredQuantity != r.Quantity-3 || got.BaseQuantity != r.Quantity {
+			t.Fatalf("after receipts 2 and 3 (3 units) in the window: corrected %v, row %+v; want an add edit of -3", corrected, got)
+		}
+		// The same receipts again (a re-sync) correct nothing again.
+		receipts[0].UpdatedAt = receipts[0].UpdatedAt.Add(time.Minute)
+		write()
+		if again := h.row(t, r.OfferingID); len(corrected) != 0 || again.DesiredQuantity != got.DesiredQuantity {
+			t.Fatalf("a re-read corrected again: %v, desired %d", corrected, again.DesiredQuantity)
+		}
+	},
+	// When the read id came from an earlier write of Stockroom's, the
+	// window is exact whatever the seconds say: that write left 20, the
+	// read saw 18, so the first 2 units sold under the id came before the
+	// read and only the rest are taken off.
+	"OverwrittenSaleExactByProductID": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "alice", 705)
+		r := s.rows[0]
+		const readID = 9_000_001
+		read := time.Date(2026, 3, 14, 10, 0, 0, 500_000_000, time.UTC)
+		noErr(t, h.db.PushWindowRecord(ctx, &store.PushWindowRecordParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID,
+			ReadAt: read.Add(-time.Minute), WroteAt: read.Add(-time.Minute), Now: h.now,
+			Products: []store.PushWindowProduct{{EtsyProductID: r.EtsyProductID, Key: r.ProductKey, ReadQty: 10, NewProductID: readID, WrittenQty: 20}}}), "earlier window")
+		noErr(t, h.db.PushWindowRecord(ctx, &store.PushWindowRecordParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID,
+			ReadAt: read, WroteAt: read.Add(300 * time.Millisecond), Now: h.now,
+			Products: []store.PushWindowProduct{{EtsyProductID: readID, Key: r.ProductKey, ReadQty: 18, NewProductID: readID + 1, WrittenQty: 25}}}), "window")
+		sec := read.Truncate(time.Second)
+		var corrected []int64
+		_, err := h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: s.store.ID, Now: h.now,
+			Receipts: []store.Receipt{sale(11, r.EtsyListingID, readID, 1, sec), sale(12, r.EtsyListingID, readID, 1, sec), sale(13, r.EtsyListingID, readID, 2, sec)},
+			OnCorrect: func(ctx context.Context, tx store.Tx, ids []int64) error {
+				corrected = append(corrected, ids...)
+				return nil
+			}})
+		noErr(t, err, "receipts")
+		if got := h.row(t, r.OfferingID); len(corrected) != 1 || got.DesiredQuantity != r.Quantity-2 {
+			t.Fatalf("corrected %v, desired %d; want only receipt 13's 2 units taken off (%d)", corrected, got.DesiredQuantity, r.Quantity-2)
+		}
+	},
+	// A push records its write's window with the outcome, in one
+	// transaction.
+	"PushDoneRecordsTheWindow": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "alice", 706)
+		r := s.rows[0]
+		e := h.edit(t, s, r.OfferingID, r.Version, r.Quantity+3)
+		read := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+		_, err := h.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: e.DesiredVersion,
+			Pushed: e.DesiredQuantity, Etsy: e.DesiredQuantity, Desired: e.DesiredQuantity, Now: h.now,
+			Window: &store.PushWindowRecordParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID, ReadAt: read, WroteAt: read.Add(2 * time.Second),
+				Products: []store.PushWindowProduct{{EtsyProductID: r.EtsyProductID, Key: r.ProductKey, ReadQty: r.Quantity, WrittenQty: e.DesiredQuantity}}, Now: h.now}})
+		noErr(t, err, "push done")
+		_, err = h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: s.store.ID, Now: h.now,
+			Receipts: []store.Receipt{sale(21, r.EtsyListingID, r.EtsyProductID, 1, read.Add(time.Second))}})
+		noErr(t, err, "receipts")
+		if got := h.row(t, r.OfferingID); !got.Pending() || got.DesiredQuantity != e.DesiredQuantity-1 {
+			t.Fatalf("the sale inside the recorded window was not taken off: %+v", got)
+		}
+	},
+	// An add made while an earlier edit's write was in flight keeps only
+	// its own change once that write is recorded; a set is measured from
+	// Etsy's count then.
+	"PushDoneRebasesLaterEdits": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "alice", 703)
+		for _, kind := range []store.EditKind{store.EditAdd, store.EditSet} {
+			r := h.row(t, s.rows[0].OfferingID)
+			if kind == store.EditSet {
+				r = h.row(t, s.rows[1].OfferingID)
+			}
+			edit := func(qty int) store.InventoryRow {
+				rows, err := h.db.StockEdit(ctx, &store.StockEditParams{AccountID: s.account.ID, StoreID: s.store.ID, Source: store.SourceCommand,
+					Now: h.now, Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Kind: kind, Quantity: qty}}})
+				noErr(t, err, "edit")
+				return rows[0]
+			}
+			first := edit(r.Quantity + 5)
+			second := edit(r.Quantity + 8)
+			if second.BaseQuantity != r.Quantity || second.EditKind != kind {
+				t.Fatalf("%s: second edit base %d kind %s, want the first's base %d", kind, second.BaseQuantity, second.EditKind, r.Quantity)
+			}
+			etsyAt := h.at(time.Minute)
+			// Etsy had sold 2 before the write: it holds base-2+5.
+			after := r.Quantity - 2 + 5
+			got, err := h.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: first.DesiredVersion,
+				Pushed: after, Etsy: after, EtsyAt: etsyAt, Desired: first.DesiredQuantity, Now: h.now})
+			noErr(t, err, "push done")
+			want, wantAt := first.DesiredQuantity, first.BaseAt
+			if kind == store.EditSet {
+				want, wantAt = after, etsyAt
+			}
+			if !got.Pending() || got.Quantity != after || got.BaseQuantity != want || !got.BaseAt.Equal(wantAt) {
+				t.Fatalf("%s: after the first write: %+v; want pending on base %d at %v", kind, got, want, wantAt)
+			}
+		}
+	},
+	"ListingStateSet": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "alice", 704)
+		r := s.rows[0]
+		noErr(t, h.db.ListingStateSet(ctx, &store.ListingStateSetParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID,
+			State: "inactive", StockroomDeactivated: true}), "deactivate")
+		if got := h.row(t, r.OfferingID); got.ListingState != "inactive" || !got.StockroomDeactivated {
+			t.Fatalf("row after deactivating: %s %v", got.ListingState, got.StockroomDeactivated)
+		}
+		// The seller activates it on Etsy.com: it is no longer Stockroom's
+		// to reactivate or not.
+		l := listing(s.store.EtsyShopID*10, 3, 10)
+		l.State = "active"
+		h.write(t, s.store.ID, l)
+		if got := h.row(t, r.OfferingID); got.ListingState != "active" || got.StockroomDeactivated {
+			t.Fatalf("row after the seller's own change: %s %v", got.ListingState, got.StockroomDeactivated)
+		}
+	},
+}

@@ -1,0 +1,149 @@
+// Sales since an edit's base, read live from Etsy when a set edit finds
+// Etsy's count moved: the units sold are kept, a move no sale explains
+// (an edit on Etsy.com, a restored backup) gives way to the seller's
+// number.
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stockroom/stockroom/etsy"
+	"github.com/stockroom/stockroom/store"
+)
+
+// salesSince are the sales of one listing made since the oldest base of
+// its moved set edits, as Etsy's receipts tell them.
+type salesSince struct {
+	lines []saleLine
+}
+
+type saleLine struct {
+	receiptID int64
+	txID      int64
+	productID int64
+	sku       string
+	quantity  int
+	created   time.Time
+}
+
+// salesSinceBase reads the receipts created since the oldest base of the
+// listing's pending set edits. It is read from Etsy, not from the synced
+// receipts: a sale whose receipt the sync has not fetched yet is still a
+// sale. Etsy's times are whole seconds; a sale in the base's own second
+// counts as after it (see saleLine.after).
+func (p *listingPush) salesSinceBase(ctx context.Context) (*salesSince, error) {
+	var since time.Time
+	for _, r := range p.rows {
+		if r.Pending() && r.EditKind != store.EditAdd {
+			at := baseAt(r)
+			if since.IsZero() || at.Before(since) {
+				since = at
+			}
+		}
+	}
+	out := &salesSince{}
+	for offset := 0; ; offset += pageSize {
+		page, err := p.shop.GetShopReceipts(ctx, p.st.EtsyShopID, etsy.ReceiptsParams{
+			MinCreated: since.Truncate(time.Second), Limit: pageSize, Offset: offset, SortOn: "created", SortOrder: "asc",
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, rc := range page.Results {
+			if strings.EqualFold(rc.Status, "canceled") {
+				continue
+			}
+			for _, t := range rc.Transactions {
+				if t.ListingID == nil || *t.ListingID != p.listID {
+					continue
+				}
+				l := saleLine{receiptID: rc.ReceiptID, txID: t.TransactionID, quantity: t.Quantity, created: etsy.Time(rc.CreatedTimestamp)}
+				if t.CreatedTimestamp != 0 {
+					l.created = etsy.Time(t.CreatedTimestamp)
+				}
+				if t.ProductID != nil {
+					l.productID = *t.ProductID
+				}
+				if t.SKU != nil {
+					l.sku = *t.SKU
+				}
+				out.lines = append(out.lines, l)
+			}
+		}
+		if len(page.Results) < pageSize || offset+len(page.Results) >= page.Count {
+			return out, nil
+		}
+	}
+}
+
+// baseAt is when Etsy held the row's base quantity (rows from before
+// Stockroom recorded it fall back to the row's last change).
+func baseAt(r store.InventoryRow) time.Time {
+	if !r.BaseAt.IsZero() {
+		return r.BaseAt
+	}
+	return r.UpdatedAt
+}
+
+// of sums the units of the row's product sold since its base, with the
+// receipts and transactions that sold them. A sale names the product by the id Etsy gave it
+// then (ids change on every write), so the SKU, the id now and the id the
+// row last saw all identify it; a listing of one product needs none.
+func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.ListingInventory) (sold int, receipts []int64, txs []countedSale) {
+	single := 0
+	for _, p := range inv.Products {
+		if !p.IsDeleted {
+			single++
+		}
+	}
+	var nowID int64
+	for _, p := range inv.Products {
+		if !p.IsDeleted && etsy.MatchFor(inv, p).Key() == match.Key() {
+			nowID = p.ProductID
+		}
+	}
+	since := baseAt(r).Truncate(time.Second)
+	for _, l := range s.lines {
+		if l.created.Before(since) {
+			continue
+		}
+		mine := single == 1 || (r.SKU != "" && l.sku == r.SKU) || (l.productID != 0 && (l.productID == nowID || l.productID == r.EtsyProductID))
+		if !mine {
+			continue
+		}
+		sold += l.quantity
+		receipts = append(receipts, l.receiptID)
+		txs = append(txs, countedSale{TxID: l.txID, Quantity: l.quantity})
+	}
+	return sold, receipts, txs
+}
+
+// setNote explains a set edit's target when Etsy's count had moved.
+func setNote(r store.InventoryRow, target, etsyNow, sold int, receipts []int64) string {
+	var parts []string
+	if sold > 0 {
+		ids := make([]string, len(receipts))
+		for i, id := range receipts {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		word := "receipt"
+		if len(ids) > 1 {
+			word = "receipts"
+		}
+		parts = append(parts, fmt.Sprintf("%d sold since your edit (%s %s); sales kept", sold, word, strings.Join(ids, ", ")))
+	}
+	if unexplained := etsyNow - (r.BaseQuantity - sold); unexplained != 0 {
+		parts = append(parts, fmt.Sprintf("Etsy's count had moved by %+d that no sale explains (an edit on Etsy?); your number wins", unexplained))
+	}
+	if target == r.DesiredQuantity {
+		if len(parts) == 0 {
+			return ""
+		}
+		return fmt.Sprintf("set to %d: %s", target, strings.Join(parts, "; "))
+	}
+	return fmt.Sprintf("set to %d, not %d: %s", target, r.DesiredQuantity, strings.Join(parts, "; "))
+}
