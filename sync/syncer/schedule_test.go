@@ -35,6 +35,12 @@ func TestScheduleEnqueuesDueSyncsOnce(t *testing.T) {
 		if err != nil || res.Enqueued != 1 {
 			t.Fatalf("first pass: %+v %v, want the never-synced store enqueued", res, err)
 		}
+		// Passes seconds apart before it has run queue nothing more.
+		now = now.Add(2 * time.Second)
+		if res, err := s.RunOnce(e.ctx); err != nil || res.Enqueued != 0 {
+			t.Fatalf("second pass before the first sync ran: %+v %v, want nothing queued", res, err)
+		}
+		now = now.Add(-2 * time.Second)
 		sub := e.hub.Subscribe(func(ev hub.Event) bool { return ev.Kind == hub.SyncFinished })
 		defer sub.Close()
 		e.start()
