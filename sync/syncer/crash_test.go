@@ -78,7 +78,7 @@ func runCrashChild(spec string) error {
 		if err != nil {
 			return err
 		}
-		if q, err = jobs.OpenSQLite(c.Where, cfg); err != nil {
+		if q, err = openSQLiteQueue(c.Where, cfg); err != nil {
 			return err
 		}
 		db = s
