@@ -44,8 +44,11 @@ const (
 	// JobTimeout ends a job that runs longer: a sync of a large shop at a
 	// low rate limit takes minutes.
 	JobTimeout = 30 * time.Minute
-	// RescueStuckJobsAfter is when a job left running by a process that
-	// died is picked up again.
+	// RescueStuckJobsAfter is River's own rescue of a job left running,
+	// only a backstop: the jobs of a process that died are rescued as soon
+	// as its liveness record goes stale (RescueJobsOf, syncer.Liveness),
+	// whatever its jobs' length, and a live process's long job is never
+	// taken from it.
 	RescueStuckJobsAfter = 35 * time.Minute
 	// FetchPollInterval is how often an idle worker looks for jobs no
 	// notification announced.
