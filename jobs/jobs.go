@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,7 +29,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
 )
 
 // Queue names. Pushes have their own queue so a long full sync of a big
@@ -44,9 +44,15 @@ const (
 	// JobTimeout ends a job that runs longer: a sync of a large shop at a
 	// low rate limit takes minutes.
 	JobTimeout = 30 * time.Minute
-	// RescueStuckJobsAfter is when a job left running by a process that
-	// died is picked up again.
+	// RescueStuckJobsAfter is River's own rescue of a job left running,
+	// only a backstop: the jobs of a process that died are rescued as soon
+	// as its liveness record goes stale (RescueJobsOf, syncer.Liveness),
+	// whatever its jobs' length, and a live process's long job is never
+	// taken from it.
 	RescueStuckJobsAfter = 35 * time.Minute
+	// FetchPollInterval is how often an idle worker looks for jobs no
+	// notification announced.
+	FetchPollInterval = 10 * time.Second
 )
 
 // Config configures a Queue. Zero values take the documented defaults.
@@ -62,6 +68,9 @@ type Config struct {
 	// ID names this process to River (and in its leader election).
 	// Default: River's generated id.
 	ID string
+	// Close, when set, is called once by Stop after River stopped: the
+	// dedicated SQLite handle a queue was given is closed with it.
+	Close func() error
 }
 
 func (c Config) withDefaults() Config {
@@ -156,11 +165,11 @@ func activeStates() []rivertype.JobState {
 // type.
 type client interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-	insertTx(ctx context.Context, tx any, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	insertTx(ctx context.Context, tx store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	JobUpdate(ctx context.Context, id int64, p *river.JobUpdateParams) (*rivertype.JobRow, error)
 	JobList(ctx context.Context, p *river.JobListParams) (*river.JobListResult, error)
-	rescueMany(ctx context.Context, p *riverdriver.JobRescueManyParams) error
+	rescueMany(ctx context.Context, p *riverdriver.JobRescueManyParams, queues []string) error
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
@@ -168,20 +177,49 @@ type client interface {
 
 type typedClient[TTx any] struct {
 	*river.Client[TTx]
+	// unwrap is the store transaction's side for this queue's database:
+	// store.Tx.SQL on SQLite, store.Tx.Pgx on PostgreSQL; false when the
+	// transaction is of the other database.
+	unwrap func(store.Tx) (TTx, bool)
 }
 
-func (c typedClient[TTx]) insertTx(ctx context.Context, tx any, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	t, ok := tx.(TTx)
+func (c typedClient[TTx]) insertTx(ctx context.Context, tx store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	t, ok := c.unwrap(tx)
 	if !ok {
-		var want TTx
-		return nil, fmt.Errorf("jobs: a %T transaction cannot carry a job for a queue on %T", tx, want)
+		return nil, fmt.Errorf("jobs: the transaction is not on the queue's database: %w", store.ErrInvalid)
 	}
 	return c.InsertTx(ctx, t, args, opts)
 }
 
-func (c typedClient[TTx]) rescueMany(ctx context.Context, p *riverdriver.JobRescueManyParams) error {
-	_, err := c.Driver().GetExecutor().JobRescueMany(ctx, p)
-	return err
+func sqlTx(tx store.Tx) (*sql.Tx, bool) {
+	t := tx.SQL()
+	return t, t != nil
+}
+
+func pgxTx(tx store.Tx) (pgx.Tx, bool) {
+	t := tx.Pgx()
+	return t, t != nil
+}
+
+// rescueMany rescues the jobs and announces them as River announces an
+// insert, so idle workers of queues take them at once instead of at their
+// next fetch poll.
+func (c typedClient[TTx]) rescueMany(ctx context.Context, p *riverdriver.JobRescueManyParams, queues []string) error {
+	exec := c.Driver().GetExecutor()
+	if _, err := exec.JobRescueMany(ctx, p); err != nil {
+		return err
+	}
+	payloads := make([]string, len(queues))
+	for i, q := range queues {
+		b, err := json.Marshal(struct {
+			Queue string `json:"queue"`
+		}{q})
+		if err != nil {
+			return err
+		}
+		payloads[i] = string(b)
+	}
+	return exec.NotifyMany(ctx, &riverdriver.NotifyManyParams{Topic: "river_insert", Payload: payloads})
 }
 
 // Queue is the job queue of one process. Register workers on Workers, then
@@ -190,47 +228,37 @@ type Queue struct {
 	cfg     Config
 	workers *river.Workers
 	newFn   func(*river.Config) (client, error)
-	closeFn func() error
+
+	// wake, on SQLite, has the quiet listener read River's notifications
+	// at once after this process queues a job.
+	wake *waker
 
 	mu     sync.Mutex
 	client client
 }
 
 // NewSQLite makes a queue on a SQLite database and migrates River's tables
-// into it. db should be a handle of its own with one connection (see
-// OpenSQLite): River runs several maintenance loops at once, and SQLite
+// into it. db should be a handle of its own with one connection (the
+// server opens it with sqlite.OpenRaw and SetMaxOpenConns(1), and closes it
+// after Stop): River runs several maintenance loops at once, and SQLite
 // allows one writer, so River's own traffic is funnelled through a single
 // connection that waits its turn (busy timeout) behind the store's writers
 // instead of competing with itself. Jobs inserted with InsertTx ride on the
 // store's own transaction, whichever handle it came from.
 func NewSQLite(db *sql.DB, cfg Config) (*Queue, error) {
-	drv := riversqlite.New(db)
+	wake := newWaker()
+	drv := quietDriver{Driver: riversqlite.New(db), wake: wake}
 	if err := migrate(context.Background(), drv); err != nil {
 		return nil, err
 	}
-	return newQueue(cfg, func(rc *river.Config) (client, error) {
-		c, err := river.NewClient(drv, rc)
+	q := newQueue(cfg, func(rc *river.Config) (client, error) {
+		c, err := river.NewClient[*sql.Tx](drv, rc)
 		if err != nil {
 			return nil, err
 		}
-		return typedClient[*sql.Tx]{c}, nil
-	}), nil
-}
-
-// OpenSQLite opens a dedicated one-connection handle on the SQLite file at
-// path for River and makes a queue on it. Stop closes the handle.
-func OpenSQLite(path string, cfg Config) (*Queue, error) {
-	db, err := sqlite.OpenRaw(path)
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(1)
-	q, err := NewSQLite(db, cfg)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	q.closeFn = db.Close
+		return typedClient[*sql.Tx]{c, sqlTx}, nil
+	})
+	q.wake = wake
 	return q, nil
 }
 
@@ -246,7 +274,7 @@ func NewPostgres(pool *pgxpool.Pool, cfg Config) (*Queue, error) {
 		if err != nil {
 			return nil, err
 		}
-		return typedClient[pgx.Tx]{c}, nil
+		return typedClient[pgx.Tx]{c, pgxTx}, nil
 	}), nil
 }
 
@@ -289,6 +317,10 @@ func (q *Queue) get() (client, error) {
 		JobTimeout:           JobTimeout,
 		RescueStuckJobsAfter: RescueStuckJobsAfter,
 	}
+	// Inserts wake workers through notifications (LISTEN on PostgreSQL,
+	// the quiet listener on SQLite); the fetch poll is only the backup,
+	// e.g. for jobs rescued from a dead process.
+	rc.FetchPollInterval = FetchPollInterval
 	if q.cfg.Test {
 		rc.FetchCooldown = 5 * time.Millisecond
 		rc.FetchPollInterval = 20 * time.Millisecond
@@ -300,6 +332,13 @@ func (q *Queue) get() (client, error) {
 	}
 	q.client = c
 	return c, nil
+}
+
+// kick tells this process's listener that a job was queued.
+func (q *Queue) kick() {
+	if q.wake != nil {
+		q.wake.kick()
+	}
 }
 
 // quickRetry retries failed jobs within a fraction of a second, for tests.
@@ -330,9 +369,9 @@ func (q *Queue) Stop(ctx context.Context) error {
 			err = nil
 		}
 	}
-	if q.closeFn != nil {
-		err = errors.Join(err, q.closeFn())
-		q.closeFn = nil
+	if q.cfg.Close != nil {
+		err = errors.Join(err, q.cfg.Close())
+		q.cfg.Close = nil
 	}
 	return err
 }
@@ -348,6 +387,7 @@ func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.Inse
 	if err != nil {
 		return 0, fmt.Errorf("jobs: insert %s: %w", args.Kind(), err)
 	}
+	q.kick()
 	return res.Job.ID, nil
 }
 
@@ -358,9 +398,10 @@ func (q *Queue) InsertTx(ctx context.Context, tx store.Tx, args river.JobArgs, o
 	if err != nil {
 		return err
 	}
-	if _, err := c.insertTx(ctx, tx.Driver(), args, opts); err != nil {
+	if _, err := c.insertTx(ctx, tx, args, opts); err != nil {
 		return fmt.Errorf("jobs: insert %s: %w", args.Kind(), err)
 	}
+	q.kick()
 	return nil
 }
 
@@ -421,6 +462,7 @@ func (q *Queue) EnqueueScheduledSync(ctx context.Context, storeID int64, kind st
 	if err != nil {
 		return 0, false, fmt.Errorf("jobs: insert %s: %w", args.Kind(), err)
 	}
+	q.kick()
 	return res.Job.ID, !res.UniqueSkippedAsDuplicate, nil
 }
 
@@ -487,6 +529,7 @@ func (q *Queue) RescueJobsOf(ctx context.Context, clientID string) (int, error) 
 	}
 	now := time.Now().UTC()
 	p := &riverdriver.JobRescueManyParams{StuckHorizon: now.Add(time.Second)}
+	var queues []string
 	params := river.NewJobListParams().States(rivertype.JobStateRunning).First(500)
 	for {
 		res, err := c.JobList(ctx, params)
@@ -510,6 +553,9 @@ func (q *Queue) RescueJobsOf(ctx context.Context, clientID string) (int, error) 
 			p.FinalizedAt = append(p.FinalizedAt, finalized)
 			p.ScheduledAt = append(p.ScheduledAt, now)
 			p.State = append(p.State, string(state))
+			if !slices.Contains(queues, j.Queue) {
+				queues = append(queues, j.Queue)
+			}
 		}
 		if len(res.Jobs) < 500 {
 			break
@@ -519,9 +565,10 @@ func (q *Queue) RescueJobsOf(ctx context.Context, clientID string) (int, error) 
 	if len(p.ID) == 0 {
 		return 0, nil
 	}
-	if err := c.rescueMany(ctx, p); err != nil {
+	if err := c.rescueMany(ctx, p, queues); err != nil {
 		return 0, fmt.Errorf("jobs: rescue: %w", err)
 	}
+	q.kick()
 	return len(p.ID), nil
 }
 

@@ -31,7 +31,7 @@ func (quickRetry) NextRetry(job *rivertype.JobRow) time.Time {
 type riverTx struct{ c *river.Client[*sql.Tx] }
 
 func (r riverTx) InsertTx(ctx context.Context, tx store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
-	_, err := r.c.InsertTx(ctx, tx.Driver().(*sql.Tx), args, opts)
+	_, err := r.c.InsertTx(ctx, tx.SQL(), args, opts)
 	return err
 }
 

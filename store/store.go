@@ -11,7 +11,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Sentinel errors. Drivers wrap them with %w and callers test with errors.Is.
@@ -45,10 +48,13 @@ func (e *StaleError) Error() string {
 func (e *StaleError) Unwrap() error { return ErrConflict }
 
 // Tx is an open database transaction handed to callbacks that must commit
-// together with a store write, such as inserting a River job. Driver returns
-// the driver's own transaction (pgx.Tx or *sql.Tx).
+// together with a store write, such as inserting a River job. It is the
+// driver's own transaction of the database the store is on: SQL on SQLite
+// (Pgx nil), Pgx on PostgreSQL (SQL nil). Typed accessors rather than an
+// any: a queue on the wrong database is a nil, not a failed assertion.
 type Tx interface {
-	Driver() any
+	SQL() *sql.Tx
+	Pgx() pgx.Tx
 }
 
 // TxFunc runs inside a store transaction; returning an error rolls it back.

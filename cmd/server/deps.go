@@ -55,8 +55,17 @@ func openDatabase(ctx context.Context, cfg *config.Config, h *hub.Hub, process s
 		if err != nil {
 			return nil, err
 		}
-		q, err := jobs.OpenSQLite(path, jc)
+		// River gets a one-connection handle of its own (see
+		// jobs.NewSQLite), closed when the queue stops.
+		raw, err := sqlite.OpenQueueHandle(path)
 		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		jc.Close = raw.Close
+		q, err := jobs.NewSQLite(raw, jc)
+		if err != nil {
+			raw.Close()
 			db.Close()
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -38,6 +39,18 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	return &DB{Store: sqlstore.New(&driver{db: db}), db: db}, nil
+}
+
+// OpenQueueHandle opens the one-connection handle River's queue runs on
+// (see jobs.NewSQLite): River's loops then wait their turn behind the
+// store's writers instead of competing with each other.
+func OpenQueueHandle(path string) (*sql.DB, error) {
+	db, err := OpenRaw(path)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
 }
 
 // OpenRaw opens the file with Stockroom's settings and no migration:
@@ -150,7 +163,8 @@ func (d *driver) MapError(err error) error {
 
 type txn struct{ tx *sql.Tx }
 
-func (t *txn) Driver() any { return t.tx }
+func (t *txn) SQL() *sql.Tx { return t.tx }
+func (t *txn) Pgx() pgx.Tx   { return nil }
 func (t *txn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	return execOn(ctx, t.tx, q, args)
 }

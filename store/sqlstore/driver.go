@@ -7,6 +7,8 @@ package sqlstore
 
 import (
 	"context"
+
+	"github.com/stockroom/stockroom/store"
 )
 
 // Querier runs statements on a connection pool or inside a transaction.
@@ -27,11 +29,11 @@ type Row interface {
 	Scan(dest ...any) error
 }
 
-// Tx is a Querier inside a transaction. Driver returns pgx.Tx or *sql.Tx so
-// River can insert jobs in the same transaction.
+// Tx is a Querier inside a transaction. Its store.Tx side hands River the
+// driver's transaction so jobs are inserted in the same transaction.
 type Tx interface {
 	Querier
-	Driver() any
+	store.Tx
 }
 
 // Statement is one statement of a batch.

@@ -2,9 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/stockroom/stockroom/store"
 )
@@ -40,7 +43,8 @@ func (s *Store) err(op string, err error) error {
 
 type txAdapter struct{ tx Tx }
 
-func (t txAdapter) Driver() any { return t.tx.Driver() }
+func (t txAdapter) SQL() *sql.Tx { return t.tx.SQL() }
+func (t txAdapter) Pgx() pgx.Tx   { return t.tx.Pgx() }
 
 // ms stores times as epoch milliseconds; the zero time is 0.
 func ms(t time.Time) int64 {

@@ -3,11 +3,14 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"maps"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/stockroom/stockroom/store"
 )
@@ -320,4 +323,5 @@ var alertTests = map[string]func(t *testing.T, h *harness){
 
 type fakeTx struct{}
 
-func (fakeTx) Driver() any { return nil }
+func (fakeTx) SQL() *sql.Tx { return nil }
+func (fakeTx) Pgx() pgx.Tx   { return nil }

@@ -213,7 +213,7 @@ var stockEditTests = map[string]func(t *testing.T, h *harness){
 		_, err := h.db.StockEdit(ctx, &store.StockEditParams{AccountID: s.account.ID, StoreID: s.store.ID, Source: store.SourceTUI, Now: h.now,
 			Edits: []store.StockEditItem{{OfferingID: s.rows[0].OfferingID, Quantity: 1}, {OfferingID: s.rows[1].OfferingID, Quantity: 2}},
 			OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
-				sawTx = tx.Driver() != nil && len(rows) == 2 && rows[0].DesiredQuantity == 1 && rows[1].DesiredQuantity == 2
+				sawTx = (tx.SQL() != nil || tx.Pgx() != nil) && len(rows) == 2 && rows[0].DesiredQuantity == 1 && rows[1].DesiredQuantity == 2
 				return boom
 			}})
 		if !errors.Is(err, boom) {

@@ -350,7 +350,7 @@ var leaseTests = map[string]func(t *testing.T, h *harness){
 		work := func(fail bool) store.TxFunc {
 			return func(ctx context.Context, tx store.Tx) error {
 				ran++
-				if tx.Driver() == nil {
+				if tx.SQL() == nil && tx.Pgx() == nil {
 					t.Error("no transaction handed to the work")
 				}
 				if fail {

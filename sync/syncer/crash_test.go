@@ -78,7 +78,7 @@ func runCrashChild(spec string) error {
 		if err != nil {
 			return err
 		}
-		if q, err = jobs.OpenSQLite(c.Where, cfg); err != nil {
+		if q, err = openSQLiteQueue(c.Where, cfg); err != nil {
 			return err
 		}
 		db = s
@@ -370,8 +370,12 @@ func crashAndRestart(tb testing.TB, b backend) crashResult {
 			tb.Errorf("offering %d (listing %d): Etsy %d, Stockroom %d, want %d", off, r.EtsyListingID, got, r.Quantity, qty)
 		}
 	}
-	// The dead process's runs are closed as abandoned, its jobs not left
-	// running, and the sync job it held ran again to the end.
+	// The sync job the dead process held runs again to the end; its runs
+	// are closed as abandoned and none of its jobs is left running.
+	waitFor(tb, time.Minute, "the killed process's sync job to finish", func() bool {
+		j, err := q2.JobGet(e.ctx, syncJob)
+		return err == nil && j.State == rivertype.JobStateCompleted
+	})
 	runs, err := e.db.SyncRunListAll(e.ctx, 500)
 	if err != nil {
 		tb.Fatal(err)
@@ -400,10 +404,6 @@ func crashAndRestart(tb testing.TB, b backend) crashResult {
 			tb.Errorf("job %d (%s) of the killed process still running", j.ID, j.Kind)
 		}
 	}
-	waitFor(tb, time.Minute, "the killed process's sync job to finish", func() bool {
-		j, err := q2.JobGet(e.ctx, syncJob)
-		return err == nil && j.State == rivertype.JobStateCompleted
-	})
 
 	// The anchor: one more edit on the now idle restarted process.
 	r := rows[12]

@@ -57,13 +57,28 @@ func sqliteBackend() backend {
 		},
 		queue: func(tb testing.TB, path string, _ store.DB, cfg jobs.Config) *jobs.Queue {
 			tb.Helper()
-			q, err := jobs.OpenSQLite(path, cfg)
+			q, err := openSQLiteQueue(path, cfg)
 			if err != nil {
 				tb.Fatal(err)
 			}
 			return q
 		},
 	}
+}
+
+// openSQLiteQueue makes a queue on the SQLite file at path, on a handle of
+// its own that the queue closes when it stops, as the server does.
+func openSQLiteQueue(path string, cfg jobs.Config) (*jobs.Queue, error) {
+	raw, err := sqlite.OpenQueueHandle(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Close = raw.Close
+	q, err := jobs.NewSQLite(raw, cfg)
+	if err != nil {
+		raw.Close()
+	}
+	return q, err
 }
 
 func postgresBackend() backend {

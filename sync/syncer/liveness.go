@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/stockroom/stockroom/jobs"
@@ -44,6 +45,10 @@ type LivenessConfig struct {
 // Liveness beats this process's record and sweeps dead processes' work.
 type Liveness struct {
 	cfg LivenessConfig
+	mu  sync.Mutex
+	// upSince is when this process's beats last started succeeding
+	// without a failure since; zero while they fail.
+	upSince time.Time
 }
 
 // SweepResult is what one sweep took over.
@@ -75,7 +80,17 @@ func NewLiveness(cfg LivenessConfig) (*Liveness, error) {
 
 // Beat records that this process is alive now.
 func (l *Liveness) Beat(ctx context.Context) error {
-	return l.cfg.Store.ProcessBeat(ctx, l.cfg.Process, l.cfg.Now())
+	now := l.cfg.Now()
+	err := l.cfg.Store.ProcessBeat(ctx, l.cfg.Process, now)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case err != nil:
+		l.upSince = time.Time{}
+	case l.upSince.IsZero():
+		l.upSince = now
+	}
+	return err
 }
 
 // Sweep takes over the work of every process not seen for DeadAfter:
@@ -83,9 +98,19 @@ func (l *Liveness) Beat(ctx context.Context) error {
 // and then its record is forgotten. Runs that name no process (recorded
 // before processes did) are closed once older than AbandonAfter. Every
 // step is idempotent, so any number of processes may sweep at once.
+//
+// A process sweeps only once its own beats have succeeded for DeadAfter:
+// after a database outage every record is stale, and the others must have
+// had the time to beat again before any of them is taken for dead.
 func (l *Liveness) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
 	now := l.cfg.Now()
+	l.mu.Lock()
+	up := l.upSince
+	l.mu.Unlock()
+	if up.IsZero() || now.Sub(up) < l.cfg.DeadAfter {
+		return res, nil
+	}
 	dead, err := l.cfg.Store.ProcessListDead(ctx, now.Add(-l.cfg.DeadAfter))
 	if err != nil {
 		return res, err

@@ -206,11 +206,10 @@ func (s *Scheduler) RunOnce(ctx context.Context) (TickResult, error) {
 // nearest it, so a sync that starts a little late (River's fetch delay, a
 // busy queue) does not push the next one back: syncs start every interval,
 // not every interval plus the delay, and never twice for one slot. A slot
-// already passed (the server was down) is due at once.
+// already passed (the server was down) is due at once. A store never
+// fully synced gets a full sync in the slot it is in now (in the past, so
+// at once, and the same slot on every pass until it has run).
 func (s *Scheduler) next(st store.Store, now time.Time) (kind store.SyncKind, at time.Time, stretched, ok bool) {
-	if st.LastSyncAt.IsZero() || st.LastFullSyncAt.IsZero() {
-		return store.SyncFull, now, false, true
-	}
 	interval := s.cfg.Interval
 	if st.SyncInterval > 0 {
 		interval = st.SyncInterval
@@ -223,6 +222,9 @@ func (s *Scheduler) next(st store.Store, now time.Time) (kind store.SyncKind, at
 	interval *= time.Duration(factor)
 	phase := time.Duration(hash64(st.ID, 0) % uint64(interval))
 	base := time.Unix(0, 0).Add(phase)
+	if st.LastSyncAt.IsZero() || st.LastFullSyncAt.IsZero() {
+		return store.SyncFull, base.Add(now.Sub(base) / interval * interval), factor > 1, true
+	}
 	slot := (st.LastSyncAt.Sub(base) + interval/2) / interval // nearest grid point
 	slot++
 	at = base.Add(slot * interval).Add(s.slotJitter(st.ID, int64(slot), interval))

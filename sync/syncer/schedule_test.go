@@ -35,6 +35,12 @@ func TestScheduleEnqueuesDueSyncsOnce(t *testing.T) {
 		if err != nil || res.Enqueued != 1 {
 			t.Fatalf("first pass: %+v %v, want the never-synced store enqueued", res, err)
 		}
+		// Passes seconds apart before it has run queue nothing more.
+		now = now.Add(2 * time.Second)
+		if res, err := s.RunOnce(e.ctx); err != nil || res.Enqueued != 0 {
+			t.Fatalf("second pass before the first sync ran: %+v %v, want nothing queued", res, err)
+		}
+		now = now.Add(-2 * time.Second)
 		sub := e.hub.Subscribe(func(ev hub.Event) bool { return ev.Kind == hub.SyncFinished })
 		defer sub.Close()
 		e.start()
@@ -165,11 +171,17 @@ func TestLivenessClosesRunsOfAStoppedProcess(t *testing.T) {
 		alive := start("alive", now.Add(-time.Hour))
 		oldAnonymous := start("", now.Add(-2*time.Hour))
 		anonymous := start("", now.Add(-jobs.JobTimeout+time.Minute))
+		clock := now.Add(-syncer.DeadAfter)
 		l, err := syncer.NewLiveness(syncer.LivenessConfig{Store: e.db, Queue: e.q, Process: "self",
-			Now: func() time.Time { return now }})
+			Now: func() time.Time { return clock }})
 		if err != nil {
 			t.Fatal(err)
 		}
+		// This process has beaten for DeadAfter: it may sweep.
+		if err := l.Beat(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		clock = now
 		res, err := l.Sweep(e.ctx)
 		if err != nil || res.Processes != 1 || res.Runs != 2 {
 			t.Fatalf("sweep: %+v %v, want one dead process and two runs abandoned", res, err)
@@ -333,5 +345,75 @@ func TestChoresFailAlone(t *testing.T) {
 	}
 	if count["token-refresh"] != 4 || count["digests"] != 4 || count["oauth-state-cleanup"] != 2 {
 		t.Fatalf("chores ran %v, want token-refresh and digests 4 times, cleanup twice", count)
+	}
+}
+
+// outageStore fails every liveness beat while down, as a database outage
+// does.
+type outageStore struct {
+	store.DB
+	down bool
+}
+
+func (o *outageStore) ProcessBeat(ctx context.Context, id string, now time.Time) error {
+	if o.down {
+		return errors.New("connection refused")
+	}
+	return o.DB.ProcessBeat(ctx, id, now)
+}
+
+// TestLivenessSweepsNobodyRightAfterAnOutage: after a database outage every
+// record is stale; a process whose beats have just come back must not take
+// the others (alive, about to beat) for dead.
+func TestLivenessSweepsNobodyRightAfterAnOutage(t *testing.T) {
+	e := newEnv(t, sqliteBackend(), sandbox.GenOptions{Seed: 12, Listings: 2, Receipts: 1}, sandbox.Config{})
+	now := time.Now()
+	db := &outageStore{DB: e.db}
+	l, err := syncer.NewLiveness(syncer.LivenessConfig{Store: db, Queue: e.q, Process: "self", Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Beat(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.ProcessBeat(e.ctx, "other", now); err != nil {
+		t.Fatal(err)
+	}
+	run, err := e.db.SyncRunStart(e.ctx, &store.SyncRunStartParams{StoreID: e.storeID, Kind: store.SyncFull,
+		Trigger: store.TriggerSchedule, Process: "other", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A minute of outage: nobody beats.
+	db.down = true
+	for range 12 {
+		now = now.Add(5 * time.Second)
+		if err := l.Beat(e.ctx); err == nil {
+			t.Fatal("a beat succeeded during the outage")
+		}
+	}
+	db.down = false
+	// Back: this process beats again, the other has not had its turn yet.
+	for range 3 {
+		now = now.Add(5 * time.Second)
+		if err := l.Beat(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := l.Sweep(e.ctx); err != nil || res != (syncer.SweepResult{}) {
+			t.Fatalf("sweep %s after the outage: %+v %v, want nothing taken over", syncer.DeadAfter, res, err)
+		}
+	}
+	// The other never came back: after DeadAfter of good beats it is dead.
+	now = now.Add(syncer.DeadAfter)
+	if err := l.Beat(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Sweep(e.ctx)
+	if err != nil || res.Processes != 1 || res.Runs != 1 {
+		t.Fatalf("sweep once the outage is long past: %+v %v, want the other process's run closed", res, err)
+	}
+	runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+	if len(runs) != 1 || runs[0].ID != run.ID || runs[0].Result != store.ResultFailed {
+		t.Fatalf("runs: %+v", runs)
 	}
 }
