@@ -36,7 +36,11 @@ func TestQueuesCountsWaitingJobsAndTheirAge(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			q, err := jobs.OpenSQLite(path, jobs.Config{Test: true})
+			raw, err := sqlite.OpenQueueHandle(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := jobs.NewSQLite(raw, jobs.Config{Test: true, Close: raw.Close})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -229,7 +229,7 @@ func TestHelpOffersOnlyWhatWorks(t *testing.T) {
 	}
 	// Only the owner may change the zero policy: a manager is not offered z.
 	mgr := load(env.Member(t, "Max Manager", store.RoleManager))
-	if got, want := helpKeys(mgr.ShortHelp()), "enter c y r"; got != want {
+	if got, want := helpKeys(mgr.ShortHelp()), "enter c y m r"; got != want {
 		t.Errorf("manager: short help offers %q, want %q", got, want)
 	}
 }
