@@ -298,7 +298,10 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 // and waits for the lease otherwise, until ctx ends.
 func runLeased(ctx context.Context, leases store.Leases, name string, poll func(context.Context) error, log *slog.Logger) error {
 	owner := processName()
-	const ttl = 2 * time.Minute
+	// Longer than one poll (a Telegram long poll ends within its HTTP
+	// client's 30 s), short enough that a process that died hands the
+	// poll over within a minute.
+	const ttl = 45 * time.Second
 	backoff := time.Second
 	for ctx.Err() == nil {
 		held, err := leases.LeaseAcquire(ctx, name, owner, time.Now(), time.Now().Add(ttl))
@@ -306,7 +309,7 @@ func runLeased(ctx context.Context, leases store.Leases, name string, poll func(
 			if err != nil && ctx.Err() == nil {
 				log.Warn("lease unavailable", "lease", name, "err", err)
 			}
-			sleep(ctx, 30*time.Second)
+			sleep(ctx, 10*time.Second)
 			continue
 		}
 		if err := poll(ctx); err != nil && ctx.Err() == nil {

@@ -102,7 +102,20 @@ func TestTwoProcessesNeverSyncAStoreTwiceAtOnceAndBothWork(t *testing.T) {
 			}
 		}
 
-		waitFor(t, 60*time.Second, "every sync job and push to finish", func() bool {
+		waitFor(t, 60*time.Second, "every sync job, sync run and push to finish", func() bool {
+			// Scheduled syncs run too, queued by whichever process
+			// schedules: they must end as well.
+			for _, st := range e.stores {
+				runs, err := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: st, Limit: 1000})
+				if err != nil {
+					return false
+				}
+				for _, r := range runs {
+					if r.Result == store.ResultRunning {
+						return false
+					}
+				}
+			}
 			for _, id := range ids {
 				j, err := e.q.JobGet(e.ctx, id)
 				if err != nil || j.FinalizedAt == nil {
