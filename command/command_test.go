@@ -850,7 +850,7 @@ func TestStoreSetZeroPolicy(t *testing.T) {
 	}{
 		"no setting":     {f.owner, []string{"store", "set"}, ExitUsage, "--zero-policy"},
 		"unknown policy": {f.owner, []string{"store", "set", "--zero-policy", "never"}, ExitUsage, "keep-sold-out"},
-		"viewer":         {f.viewer, []string{"store", "set", "--zero-policy", "keep-sold-out"}, ExitFailure, "owner"},
+		"viewer":         {f.viewer, []string{"store", "set", "--zero-policy", "keep-sold-out"}, ExitFailure, "you are a viewer"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := f.run(t, tc.who, "", tc.args...).want(t, tc.code)
