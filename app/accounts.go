@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
@@ -202,7 +203,12 @@ func (s *Service) KeyLinkCode(ctx context.Context, a Actor) (IssuedCode, error) 
 // AdminInvite issues an invite code: the key that redeems it within 7 days
 // creates an account, even when sign-up is closed.
 func (s *Service) AdminInvite(ctx context.Context, a Actor) (IssuedCode, error) {
-	return s.IssueCode(ctx, a, IssueCodeParams{Kind: store.CodeAccountInvite})
+	c, err := s.IssueCode(ctx, a, IssueCodeParams{Kind: store.CodeAccountInvite})
+	if err == nil {
+		s.Record(ctx, a, store.ActivityEvent{AccountID: a.Account.ID, Kind: store.KindAdminInvite, Source: store.SourceAdmin,
+			Subject: fmt.Sprintf("invite %d", c.Code.ID), After: "open until " + c.Code.ExpiresAt.UTC().Format(time.RFC3339)})
+	}
+	return c, err
 }
 
 // JoinParams is an invite redeemed by the key of a session.
