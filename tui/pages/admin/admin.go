@@ -81,7 +81,7 @@ func New(c *common.Common) *Model {
 		left: common.Relabel(k.Left, "accounts"), right: common.Relabel(k.Right, "stores"),
 		toggle: common.Relabel(k.Toggle, "disable/enable account"), sync: common.Relabel(k.SyncNow, "sync store"),
 		invite: common.Relabel(k.Invite, "invite a person"),
-		save: common.Relabel(k.Save, "confirm"), cancel: k.Cancel, reload: k.Refresh,
+		save:   common.Relabel(k.Save, "confirm"), cancel: k.Cancel, reload: k.Refresh,
 	}}
 	m.SetSize(c.Width, c.Height)
 	return m
