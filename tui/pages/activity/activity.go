@@ -360,9 +360,9 @@ func ParseFilter(s string, now time.Time) (app.ActivityQuery, error) {
 		case ok && name == "kind":
 			q.Kind = v
 		case ok && (name == "since" || name == "until"):
-			t, err := parseWhen(v, now, name == "until")
+			t, err := app.ParseWhen(v, now, name == "until")
 			if err != nil {
-				return q, fmt.Errorf("%s:%s: want a date (2026-03-01), 7d or 12h", name, v)
+				return q, fmt.Errorf("%s:%w", name, err)
 			}
 			if name == "since" {
 				q.Since = t
@@ -375,26 +375,6 @@ func ParseFilter(s string, now time.Time) (app.ActivityQuery, error) {
 	}
 	q.Text = strings.Join(text, " ")
 	return q, nil
-}
-
-func parseWhen(v string, now time.Time, endOfDay bool) (time.Time, error) {
-	if t, err := time.ParseInLocation(time.DateOnly, v, time.UTC); err == nil {
-		if endOfDay {
-			t = t.AddDate(0, 0, 1)
-		}
-		return t, nil
-	}
-	if n, ok := strings.CutSuffix(v, "d"); ok {
-		if d, err := strconv.Atoi(n); err == nil && d >= 0 {
-			return now.AddDate(0, 0, -d), nil
-		}
-	}
-	if n, ok := strings.CutSuffix(v, "h"); ok {
-		if h, err := strconv.Atoi(n); err == nil && h >= 0 {
-			return now.Add(-time.Duration(h) * time.Hour), nil
-		}
-	}
-	return time.Parse(time.RFC3339, v)
 }
 
 // planUndo works out the undo of the selected event, off the update loop;
