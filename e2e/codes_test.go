@@ -72,6 +72,20 @@ func TestKeyLinkCodesListedAndRevoked(t *testing.T) {
 		t.Fatalf("a revoked link code was claimed: %s", r)
 	}
 	securityLogged(t, s, []string{"code revoked"}, code)
+
+	// The Activity screen's account ledger (v) shows a key linked
+	// elsewhere within 2 s.
+	at := openTerm(t, s.dial(t, ada), "activity", 160, 40)
+	at.waitFor(t, "No store selected", 10*time.Second)
+	at.send(t, "v")
+	at.waitFor(t, "your account's ledger", 5*time.Second)
+	code = codePattern.FindString(runAs(t, s, ada, "keys link", "").stdout)
+	if r := runAs(t, s, sshtest.NewKey(t), "keys claim "+code, ""); r.code != 0 {
+		t.Fatalf("keys claim: %s", r)
+	}
+	linked := time.Now()
+	at.waitFor(t, "key.add", 2*time.Second)
+	t.Logf("the account ledger showed the linked key %s after keys claim returned", time.Since(linked).Round(time.Millisecond))
 }
 
 func TestAdminInvitesListedAndRevoked(t *testing.T) {
@@ -117,7 +131,7 @@ func TestAdminInvitesListedAndRevoked(t *testing.T) {
 	}
 	// The admin ledger has both the invites and the revocation.
 	r := runAs(t, s, adminKey, "activity --admin --format json", "")
-	if r.code != 0 || strings.Count(r.stdout, `"admin.invite"`) != 2 || !strings.Contains(r.stdout, `"admin.invite_revoke"`) {
+	if r.code != 0 || strings.Count(r.stdout, `"admin.invite"`) != 2 || !strings.Contains(r.stdout, `"admin.revoke"`) {
 		t.Fatalf("activity --admin: %s", r)
 	}
 
@@ -134,4 +148,21 @@ func TestAdminInvitesListedAndRevoked(t *testing.T) {
 		t.Fatalf("join with the Admin screen's code: %s", r)
 	}
 	securityLogged(t, s, []string{"code revoked", "code issued"}, code, next, shown)
+
+	// The Activity screen shows the account's and the admin ledger (v),
+	// live: an invite made elsewhere appears within 2 s.
+	at := openTerm(t, s.dial(t, adminKey), "activity", 160, 40)
+	at.waitFor(t, "No store selected", 10*time.Second)
+	at.send(t, "v")
+	at.waitFor(t, "your account's ledger", 5*time.Second)
+	at.send(t, "v")
+	at.waitFor(t, "admin.revoke", 5*time.Second)
+	r = runAs(t, s, adminKey, "admin invites --all --format json", "")
+	before := len(codeRows(t, r))
+	if r := runAs(t, s, adminKey, "admin invite", ""); r.code != 0 {
+		t.Fatalf("admin invite: %s", r)
+	}
+	made := time.Now()
+	at.waitFor(t, fmt.Sprintf("invite %d", before+1), 2*time.Second)
+	t.Logf("the admin ledger showed the new invite %s after admin invite returned", time.Since(made).Round(time.Millisecond))
 }

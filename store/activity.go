@@ -45,7 +45,7 @@ const (
 	// An admin issued or revoked an account invite; the event belongs to
 	// the admin's own account.
 	KindAdminInvite       ActivityKind = "admin.invite"
-	KindAdminInviteRevoke ActivityKind = "admin.invite_revoke"
+	KindAdminInviteRevoke ActivityKind = "admin.revoke"
 	// Kinds for the membership and disconnect paths: record them with
 	// app.Service.Record when those paths change something.
 	KindMemberAdd       ActivityKind = "member.add"
