@@ -14,7 +14,7 @@ func TestFullHelpListsEveryScreenKey(t *testing.T) {
 	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
 	l.send(tuitest.Key("?"))
 	f := squeeze(l.plain())
-	for _, want := range []string{"1 stores", "2 inventory", "3 sales", "4 sync log", "5 alerts", "6 account"} {
+	for _, want := range []string{"1 stores", "2 inventory", "3 sales", "4 sync log", "5 alerts", "6 activity", "7 account"} {
 		if !strings.Contains(f, want) {
 			t.Errorf("full help lacks %q:\n%s", want, l.plain())
 		}

@@ -13,7 +13,7 @@ import (
 // Issue 17: the Admin view's last run only changed on r. It follows the
 // live events of every store, including those the admin is no member of.
 func TestAdminViewFollowsLiveEvents(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
+	env := tuitest.New(t, shop(), tuitest.Options{Admins: map[string]bool{"SHA256:root": true}})
 	ctx := t.Context()
 	root, err := env.DB.AccountCreate(ctx, &store.AccountCreateParams{Name: "Root", IsAdmin: true,
 		Fingerprint: "SHA256:root", PublicKey: "ssh-ed25519 AAAAroot", Now: tuitest.Epoch})

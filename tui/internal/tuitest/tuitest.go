@@ -88,6 +88,8 @@ type Options struct {
 	Demo         bool
 	Connect      app.Connector
 	Budgets      app.Budgets
+	// Admins are the admin key fingerprints (STOCKROOM_ADMIN_KEYS).
+	Admins map[string]bool
 }
 
 // New opens a store in t.TempDir, signs an owner up, connects a shop for
@@ -102,7 +104,7 @@ func New(t testing.TB, listings []store.ListingSnapshot, o Options) *Env {
 	t.Cleanup(func() { _ = db.Close() })
 	e := &Env{DB: db, Hub: hub.New(), Jobs: &Jobs{}}
 	e.App = app.New(app.Config{Store: db, Jobs: e.Jobs, Hub: e.Hub, Connect: o.Connect, Budgets: o.Budgets,
-		Demo: o.Demo, SignupOpen: true, Now: func() time.Time { return Epoch }})
+		Demo: o.Demo, SignupOpen: true, AdminFingerprints: o.Admins, Now: func() time.Time { return Epoch }})
 	e.Snaps = app.NewSnapshots(e.App)
 	e.Owner = e.SignUp(t, "Olive Owner")
 	st, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: e.Owner.Account.ID, EtsyShopID: 4242,
@@ -122,7 +124,7 @@ func New(t testing.TB, listings []store.ListingSnapshot, o Options) *Env {
 		// Sign-up was needed to create the owner; reopen the service with
 		// the setting the test asked for, on the same store and hub.
 		e.App = app.New(app.Config{Store: db, Jobs: e.Jobs, Hub: e.Hub, Connect: o.Connect, Budgets: o.Budgets,
-			Demo: o.Demo, SignupOpen: false, Now: func() time.Time { return Epoch }})
+			Demo: o.Demo, SignupOpen: false, AdminFingerprints: o.Admins, Now: func() time.Time { return Epoch }})
 		e.Snaps = app.NewSnapshots(e.App)
 	}
 	return e
