@@ -160,7 +160,11 @@ func (s *Service) RedeemCode(ctx context.Context, p RedeemParams) (Actor, store.
 	if p.Actor != nil {
 		w = p.Actor.who()
 	}
-	if !s.redeemKey.Allow(fp) || !s.redeemIP.Allow(ipOf(p.RemoteAddr)) {
+	limited, err := s.redeemLimited(ctx, fp, ipOf(p.RemoteAddr))
+	if err != nil {
+		return Actor{}, store.Code{}, err
+	}
+	if limited {
 		s.securityLimited(ctx, "code redemption refused: rate limit", w)
 		return Actor{}, store.Code{}, ErrTooManyAttempts
 	}
@@ -294,6 +298,22 @@ func (s *Service) RevokeCode(ctx context.Context, a Actor, id int64) error {
 	s.security(ctx, "code revoked", a.who(), "code_id", c.ID, "kind", string(c.Kind), "issuer", c.AccountID,
 		"admin", issuer == 0)
 	return nil
+}
+
+// redeemLimited counts one redemption attempt of key fp from address ip
+// and tells whether it is over the limits. This process's memory answers
+// first, so a client hammering one replica never reaches the database; the
+// database's count is what every replica shares.
+func (s *Service) redeemLimited(ctx context.Context, fp, ip string) (bool, error) {
+	if !s.redeemKey.Allow(fp) || !s.redeemIP.Allow(ip) {
+		return true, nil
+	}
+	n, err := s.db.CodeAttemptAdd(ctx, &store.CodeAttemptAddParams{Buckets: []string{"key:" + fp, "ip:" + ip},
+		Since: s.now().Add(-redeemWindow), Now: s.now()})
+	if err != nil {
+		return false, err
+	}
+	return n[0] > redeemPerKey || n[1] > redeemPerIP, nil
 }
 
 // codeLimiters are the redemption rate limits.
