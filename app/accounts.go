@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
@@ -202,7 +203,12 @@ func (s *Service) KeyLinkCode(ctx context.Context, a Actor) (IssuedCode, error) 
 // AdminInvite issues an invite code: the key that redeems it within 7 days
 // creates an account, even when sign-up is closed.
 func (s *Service) AdminInvite(ctx context.Context, a Actor) (IssuedCode, error) {
-	return s.IssueCode(ctx, a, IssueCodeParams{Kind: store.CodeAccountInvite})
+	c, err := s.IssueCode(ctx, a, IssueCodeParams{Kind: store.CodeAccountInvite})
+	if err == nil {
+		s.Record(ctx, a, store.ActivityEvent{AccountID: a.Account.ID, Kind: store.KindAdminInvite, Source: store.SourceAdmin,
+			Subject: fmt.Sprintf("invite %d", c.Code.ID), After: "open until " + c.Code.ExpiresAt.UTC().Format(time.RFC3339)})
+	}
+	return c, err
 }
 
 // JoinParams is an invite redeemed by the key of a session.
@@ -230,11 +236,27 @@ func (s *Service) Join(ctx context.Context, p JoinParams) (Actor, store.Code, er
 
 // ClaimKey redeems a key link code for the key of this session.
 func (s *Service) ClaimKey(ctx context.Context, key ssh.PublicKey, remoteAddr, code string) (Actor, error) {
-	a, _, err := s.RedeemCode(ctx, RedeemParams{Kinds: []store.CodeKind{store.CodeKeyLink}, Code: code, Key: key, RemoteAddr: remoteAddr})
-	if err == nil {
-		s.Record(ctx, a, store.ActivityEvent{AccountID: a.Account.ID, Kind: store.KindKeyAdd, Subject: ssh.FingerprintSHA256(key)})
-	}
+	a, c, err := s.RedeemCode(ctx, RedeemParams{Kinds: []store.CodeKind{store.CodeKeyLink}, Code: code, Key: key, RemoteAddr: remoteAddr})
+	s.redeemed(ctx, a, c, err)
 	return a, err
+}
+
+// SignUpWithCode redeems any code typed on the sign-up screen by a key
+// without an account: a key link joins the key to its account, an invite
+// creates one (a store invite makes it a member too). Each has the effects
+// of its command, keys claim or join: the ledger entry, and the event that
+// redraws every open Members panel of the store.
+func (s *Service) SignUpWithCode(ctx context.Context, p JoinParams) (Actor, store.Code, error) {
+	a, c, err := s.RedeemCode(ctx, RedeemParams{Code: p.Code, Key: p.Key, RemoteAddr: p.RemoteAddr, Name: p.Name, Email: p.Email})
+	s.redeemed(ctx, a, c, err)
+	return a, c, s.joined(a, c, err, false)
+}
+
+// redeemed records a key a link code attached, in its account's ledger.
+func (s *Service) redeemed(ctx context.Context, a Actor, c store.Code, err error) {
+	if err == nil && c.Kind == store.CodeKeyLink {
+		s.Record(ctx, a, store.ActivityEvent{AccountID: a.Account.ID, Kind: store.KindKeyAdd, Subject: a.Fingerprint})
+	}
 }
 
 // KeyRemove removes one of the actor's keys; the last one stays.

@@ -108,6 +108,9 @@ func (s *Service) AdminSubscribe(ctx context.Context, a Actor) (*hub.Subscriptio
 		switch e.Kind {
 		case hub.AccountChanged, hub.StoreChanged, hub.SyncStarted, hub.SyncFinished, hub.StockChanged:
 			return true
+		case hub.ActivityAdded:
+			// The Activity screen's admin ledger.
+			return true
 		}
 		return false
 	}), nil

@@ -8,6 +8,8 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,7 +160,11 @@ func (s *Service) RedeemCode(ctx context.Context, p RedeemParams) (Actor, store.
 	if p.Actor != nil {
 		w = p.Actor.who()
 	}
-	if !s.redeemKey.Allow(fp) || !s.redeemIP.Allow(ipOf(p.RemoteAddr)) {
+	limited, err := s.redeemLimited(ctx, fp, ipOf(p.RemoteAddr))
+	if err != nil {
+		return Actor{}, store.Code{}, err
+	}
+	if limited {
 		s.securityLimited(ctx, "code redemption refused: rate limit", w)
 		return Actor{}, store.Code{}, ErrTooManyAttempts
 	}
@@ -294,7 +300,71 @@ func (s *Service) RevokeCode(ctx context.Context, a Actor, id int64) error {
 	return nil
 }
 
+// redeemLimited counts one redemption attempt of key fp from address ip
+// and tells whether it is over the limits. This process's memory answers
+// first, so a client hammering one replica never reaches the database; the
+// database's count is what every replica shares.
+func (s *Service) redeemLimited(ctx context.Context, fp, ip string) (bool, error) {
+	if !s.redeemKey.Allow(fp) || !s.redeemIP.Allow(ip) {
+		return true, nil
+	}
+	n, err := s.db.CodeAttemptAdd(ctx, &store.CodeAttemptAddParams{Buckets: []string{"key:" + fp, "ip:" + ip},
+		Since: s.now().Add(-redeemWindow), Now: s.now()})
+	if err != nil {
+		return false, err
+	}
+	return n[0] > redeemPerKey || n[1] > redeemPerIP, nil
+}
+
 // codeLimiters are the redemption rate limits.
 func codeLimiters(now func() time.Time) (perKey, perIP *ratelimit.Limiter) {
 	return ratelimit.New(redeemPerKey, redeemWindow, now), ratelimit.New(redeemPerIP, redeemWindow, now)
+}
+
+// KeyLinks lists the key link codes the actor issued: those still open, or
+// with all, used, expired and revoked ones too.
+func (s *Service) KeyLinks(ctx context.Context, a Actor, all bool) ([]store.Code, error) {
+	return s.Codes(ctx, a, ListCodesParams{Kind: store.CodeKeyLink, All: all})
+}
+
+// KeyLinkRevoke ends one of the actor's own key link codes before a key
+// redeems it.
+func (s *Service) KeyLinkRevoke(ctx context.Context, a Actor, id int64) error {
+	_, err := s.revokeKind(ctx, a, store.CodeKeyLink, id, "you have no link code %d: keys links lists them")
+	return err
+}
+
+// AdminInvites lists the account invites of every admin (admin sessions
+// only).
+func (s *Service) AdminInvites(ctx context.Context, a Actor, all bool) ([]store.Code, error) {
+	return s.Codes(ctx, a, ListCodesParams{Kind: store.CodeAccountInvite, All: all})
+}
+
+// AdminInviteRevoke ends an account invite of any admin before it is used
+// (admin sessions only); the action is recorded in the admin ledger.
+func (s *Service) AdminInviteRevoke(ctx context.Context, a Actor, id int64) error {
+	if err := s.admin(ctx, a); err != nil {
+		return err
+	}
+	c, err := s.revokeKind(ctx, a, store.CodeAccountInvite, id, "there is no account invite %d: admin invites lists them")
+	if err != nil {
+		return err
+	}
+	s.Record(ctx, a, store.ActivityEvent{AccountID: a.Account.ID, Kind: store.KindAdminInviteRevoke, Source: store.SourceAdmin,
+		Subject: fmt.Sprintf("invite %d", c.ID), Before: "open", After: "revoked"})
+	return nil
+}
+
+// revokeKind revokes code id when it is one of kind the actor may list, so
+// a link code id cannot end an invite or the other way round.
+func (s *Service) revokeKind(ctx context.Context, a Actor, kind store.CodeKind, id int64, missing string) (store.Code, error) {
+	codes, err := s.Codes(ctx, a, ListCodesParams{Kind: kind, All: true})
+	if err != nil {
+		return store.Code{}, err
+	}
+	i := slices.IndexFunc(codes, func(c store.Code) bool { return c.ID == id })
+	if i < 0 {
+		return store.Code{}, fmt.Errorf(missing, id)
+	}
+	return codes[i], s.RevokeCode(ctx, a, id)
 }

@@ -179,3 +179,26 @@ func TestClosedSignupAdminKeysAndInvites(t *testing.T) {
 		t.Fatalf("a link code joined as an invite: %v", err)
 	}
 }
+
+// Two replicas on one database share the redemption limits: a guesser
+// spreading attempts over both still gets 5 per key in the window.
+func TestCodeRedeemRateLimitSharedByReplicas(t *testing.T) {
+	e := newIdentityEnv(t, true)
+	ctx := t.Context()
+	other := app.New(app.Config{Store: e.db, SignupOpen: true, Now: func() time.Time { return e.now }})
+	guesser := edKey(t)
+	replicas := []*app.Service{e.svc, other, e.svc, other, e.svc}
+	for i, svc := range replicas {
+		_, _, err := svc.RedeemCode(ctx, app.RedeemParams{Code: "AAAA-BBBB-CCCC-DDD" + string(rune('0'+i)), Key: guesser, RemoteAddr: "203.0.113.9:1"})
+		if !errors.Is(err, app.ErrBadCode) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	if _, _, err := other.RedeemCode(ctx, app.RedeemParams{Code: "AAAA-BBBB-CCCC-DDD9", Key: guesser, RemoteAddr: "203.0.113.9:1"}); !errors.Is(err, app.ErrTooManyAttempts) {
+		t.Fatalf("sixth attempt, the second replica's third: %v, want ErrTooManyAttempts", err)
+	}
+	e.now = e.now.Add(11 * time.Minute)
+	if _, _, err := other.RedeemCode(ctx, app.RedeemParams{Code: "AAAA-BBBB-CCCC-DDD9", Key: guesser, RemoteAddr: "203.0.113.9:1"}); !errors.Is(err, app.ErrBadCode) {
+		t.Fatalf("after the window: %v, want ErrBadCode", err)
+	}
+}

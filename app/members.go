@@ -265,3 +265,17 @@ func (s *Service) SetStoreAlerts(ctx context.Context, a Actor, storeID int64, on
 	s.hub.Publish(hub.Event{Kind: hub.MembersChanged, StoreID: storeID, AccountID: a.Account.ID})
 	return nil
 }
+
+// ErrNoLongerMember ends what a removed member had running in a store
+// (sync --wait, alerts --follow): the store's news is no longer theirs.
+var ErrNoLongerMember = errors.New("you are no longer a member of this store")
+
+// StillMember answers ErrNoLongerMember once the actor has left or been
+// removed from the store, for commands that run on while members change.
+func (s *Service) StillMember(ctx context.Context, a Actor, storeID int64) error {
+	_, err := s.member(ctx, a, storeID)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrNoLongerMember
+	}
+	return err
+}

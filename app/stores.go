@@ -284,7 +284,7 @@ func (s *Service) Subscribe(ctx context.Context, a Actor, storeID int64) (*hub.S
 		return nil, err
 	}
 	return s.hub.SubscribeContext(ctx, func(e hub.Event) bool {
-		return e.StoreID == storeID || (e.AccountID == a.Account.ID && (e.Kind == hub.AccountChanged || e.Kind == hub.MembersChanged))
+		return e.StoreID == storeID || (e.AccountID == a.Account.ID && accountEvent(e))
 	}), nil
 }
 
@@ -294,8 +294,15 @@ func (s *Service) Subscribe(ctx context.Context, a Actor, storeID int64) (*hub.S
 func (s *Service) SubscribeAccount(a Actor) *hub.Subscription {
 	me := a.Account.ID
 	return s.hub.Subscribe(func(e hub.Event) bool {
-		return e.AccountID == me && (e.Kind == hub.AccountChanged || e.Kind == hub.MembersChanged)
+		return e.AccountID == me && accountEvent(e)
 	})
+}
+
+// accountEvent tells whether e, naming an account, is news for that
+// account's sessions: its profile or memberships changed, or its own ledger
+// grew (the Activity screen's account ledger).
+func accountEvent(e hub.Event) bool {
+	return e.Kind == hub.AccountChanged || e.Kind == hub.MembersChanged || (e.Kind == hub.ActivityAdded && e.StoreID == 0)
 }
 
 // manualSyncKind is what a person asking for a sync gets: a reconcile, which

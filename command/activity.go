@@ -3,7 +3,7 @@
 package command
 
 import (
-	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -99,12 +99,9 @@ func activityItem(e store.ActivityEvent) activityJSON {
 // parseUntil reads --until: like --since, except that a date means the end
 // of that day.
 func parseUntil(v string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(time.DateOnly, strings.TrimSpace(v)); err == nil {
-		return t.AddDate(0, 0, 1), nil
-	}
-	t, err := parseSince(v, now)
+	t, err := app.ParseWhen(v, now, true)
 	if err != nil {
-		return t, errors.New(strings.Replace(err.Error(), "--since", "--until", 1))
+		return t, fmt.Errorf("--until %w", err)
 	}
 	return t, nil
 }

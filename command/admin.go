@@ -23,6 +23,9 @@ func adminCommand() *command {
 		{name: "disable", args: "<account-id>", summary: "disable an account: its sessions end, its keys are refused", run: runAdminDisable},
 		{name: "enable", args: "<account-id>", summary: "enable a disabled account", run: runAdminEnable},
 		{name: "invite", summary: "print a one-time code (7 days) that lets a person sign up, even when sign-up is closed", run: runAdminInvite},
+		{name: "invites", args: "[--all] [--format table|csv|json]", summary: "list the open account invites of every admin",
+			help: adminInvitesHelp, run: runAdminInvites},
+		{name: "revoke", args: "<code-id>", summary: "revoke an account invite before it is used", help: adminInvitesHelp, run: runAdminRevoke},
 	}}
 }
 

@@ -153,5 +153,10 @@ func (r *runner) followAlerts(m store.MemberStore, f format) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return nil
 	}
+	if errors.Is(err, store.ErrNotFound) {
+		if lost := r.stillMember(m.ID, m.Name, "stopped following its alerts"); lost != nil {
+			return lost
+		}
+	}
 	return err
 }

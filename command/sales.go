@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -48,24 +49,11 @@ var salesCSVHeader = []string{"receipt_id", "created_at", "status", "buyer", "pa
 
 // parseSince reads --since relative to now.
 func parseSince(v string, now time.Time) (time.Time, error) {
-	v = strings.TrimSpace(v)
-	if n, ok := strings.CutSuffix(v, "d"); ok {
-		if d, err := strconv.Atoi(n); err == nil && d >= 0 && d <= 36500 {
-			return now.AddDate(0, 0, -d), nil
-		}
+	t, err := app.ParseWhen(v, now, false)
+	if err != nil {
+		return t, fmt.Errorf("--since %w", err)
 	}
-	if n, ok := strings.CutSuffix(v, "h"); ok {
-		if h, err := strconv.Atoi(n); err == nil && h >= 0 && h <= 36500*24 {
-			return now.Add(-time.Duration(h) * time.Hour), nil
-		}
-	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	return time.Time{}, fmt.Errorf("--since %q: want days (7d), hours (12h), a date (2026-03-01) or an RFC 3339 time", v)
+	return t, nil
 }
 
 func runSales(r *runner, c *invocation) error {

@@ -18,7 +18,8 @@ listing; a full one if the store has never had one). It runs now, after a
 sync already running. With --wait, follows that sync on stderr and exits when
 it ends: 0 when it succeeded, 1 when it failed. If a sync of the same kind is
 already running, that one is the sync waited for; a sync whose server
-process stopped is never waited for.`
+process stopped is never waited for. If you are removed from the store
+meanwhile, the wait ends (exit 1) saying so; the sync carries on.`
 
 // syncPoll is how often sync --wait also reads the sync log, in case the
 // live events that normally end the wait were missed.
@@ -77,7 +78,7 @@ func runSync(r *runner, c *invocation) error {
 	} else {
 		r.notef("sync of %s queued, waiting for it", m.Name)
 	}
-	w := &syncWait{r: r, storeID: m.ID, req: req}
+	w := &syncWait{r: r, storeID: m.ID, name: m.Name, req: req}
 	tick := time.NewTicker(syncPoll)
 	defer tick.Stop()
 	for {
@@ -93,6 +94,9 @@ func runSync(r *runner, c *invocation) error {
 			switch {
 			case sub.Missed():
 				done, err = w.check()
+			case e.Kind == hub.MembersChanged:
+				// A removal ends the wait at once, as it ends alerts --follow.
+				err = w.member()
 			case (e.Kind == hub.SyncStarted || e.Kind == hub.SyncFinished) && e.JobID == req.JobID:
 				done, err = w.check()
 			}
@@ -110,8 +114,26 @@ func runSync(r *runner, c *invocation) error {
 type syncWait struct {
 	r       *runner
 	storeID int64
+	name    string
 	req     app.SyncRequest
 	started int64
+}
+
+// member ends the wait of an account that is no longer a member of the
+// store, saying so.
+func (w *syncWait) member() error {
+	return w.r.stillMember(w.storeID, w.name, "stopped waiting (the sync carries on)")
+}
+
+// stillMember is nil while the actor is a member of the store, else the
+// error that ends a command running on in it: it names the store and what
+// stopped.
+func (r *runner) stillMember(storeID int64, name, stopped string) error {
+	err := r.app.StillMember(r.ctx, r.actor, storeID)
+	if errors.Is(err, app.ErrNoLongerMember) {
+		return fmt.Errorf("you are no longer a member of %s: %s", cleanName(name), stopped)
+	}
+	return err
 }
 
 // check reads the job's run: it reports the run's start once and tells
@@ -121,7 +143,8 @@ type syncWait struct {
 func (w *syncWait) check() (bool, error) {
 	run, err := w.r.app.SyncRunOf(w.r.ctx, w.r.actor, w.storeID, w.req)
 	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+		// No run yet, or no store for this account any more.
+		return false, w.member()
 	}
 	if err != nil {
 		return false, err

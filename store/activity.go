@@ -42,6 +42,10 @@ const (
 	KindAccountDisable  ActivityKind = "account.disable"
 	KindAccountEnable   ActivityKind = "account.enable"
 	KindAdminSync       ActivityKind = "admin.sync"
+	// An admin issued or revoked an account invite; the event belongs to
+	// the admin's own account.
+	KindAdminInvite       ActivityKind = "admin.invite"
+	KindAdminInviteRevoke ActivityKind = "admin.revoke"
 	// Kinds for the membership and disconnect paths: record them with
 	// app.Service.Record when those paths change something.
 	KindMemberAdd       ActivityKind = "member.add"

@@ -66,6 +66,17 @@ type Codes interface {
 	CodeRevoke(ctx context.Context, p *CodeRevokeParams) (Code, error)
 	// CodeList lists codes, newest first.
 	CodeList(ctx context.Context, p *CodeListParams) ([]Code, error)
+	// CodeAttemptAdd records one redemption attempt at Now in each of
+	// Buckets and returns, bucket by bucket, the attempts since Since, this
+	// one included: every replica counts the same attempts. Attempts before
+	// Since, of any bucket, are dropped on the way.
+	CodeAttemptAdd(ctx context.Context, p *CodeAttemptAddParams) ([]int, error)
+}
+
+type CodeAttemptAddParams struct {
+	Buckets []string // e.g. "key:SHA256:…", "ip:192.0.2.1"
+	Since   time.Time
+	Now     time.Time
 }
 
 // CodeKeep is how long an ended code stays listed.

@@ -304,7 +304,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			if !msg.ok {
 				return m, nil
 			}
-			return m, tea.Batch(m.waitLive(msg.sub), m.sendTo("admin", common.LiveMsg{Event: msg.event}))
+			return m, tea.Batch(m.waitLive(msg.sub), m.sendTo("admin", common.LiveMsg{Event: msg.event}), m.sendTo("activity", common.LiveMsg{Event: msg.event}))
 		}
 		if msg.sub != m.sub || !msg.ok {
 			return m, nil

@@ -121,8 +121,9 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 				log.Error("the owner of a revoked store could not be told", "store", storeID, "err", err)
 			}
 		}})
-	engine, err := syncer.New(syncer.Config{Store: db, Etsy: client, Tokens: tokens, Queue: db.queue, Hub: h,
-		Alerts: evaluator, Owner: process, Logger: log.With("component", "sync")})
+	// Push outcomes the engine records are also activity log lines.
+	engine, err := syncer.New(syncer.Config{Store: app.LogPushes(db, log.With("component", "sync")), Etsy: client, Tokens: tokens,
+		Queue: db.queue, Hub: h, Alerts: evaluator, Owner: process, Logger: log.With("component", "sync")})
 	if err != nil {
 		return err
 	}

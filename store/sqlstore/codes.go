@@ -215,3 +215,24 @@ func (s *Store) CodeList(ctx context.Context, p *store.CodeListParams) ([]store.
 	}
 	return out, s.err(op, rows.Err())
 }
+
+func (s *Store) CodeAttemptAdd(ctx context.Context, p *store.CodeAttemptAddParams) ([]int, error) {
+	t := ms(now(p.Now))
+	counts := make([]int, len(p.Buckets))
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM code_attempts WHERE created_at < $1`, ms(p.Since)); err != nil {
+			return err
+		}
+		for i, b := range p.Buckets {
+			if _, err := tx.Exec(ctx, `INSERT INTO code_attempts (bucket, created_at) VALUES ($1, $2)`, b, t); err != nil {
+				return err
+			}
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM code_attempts WHERE bucket = $1 AND created_at >= $2`,
+				b, ms(p.Since)).Scan(&counts[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return counts, s.err("code attempt add", err)
+}

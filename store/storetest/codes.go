@@ -36,6 +36,30 @@ func newAccount(name string) *store.AccountCreateParams {
 }
 
 var codeTests = map[string]func(t *testing.T, h *harness){
+	"AttemptsCountedPerBucketInWindow": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		add := func(at time.Duration, buckets ...string) []int {
+			t.Helper()
+			n, err := h.db.CodeAttemptAdd(ctx, &store.CodeAttemptAddParams{Buckets: buckets, Since: h.at(at - 10*time.Minute), Now: h.at(at)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for i := range 3 {
+			if n := add(time.Duration(i)*time.Minute, "key:a", "ip:192.0.2.1"); n[0] != i+1 || n[1] != i+1 {
+				t.Fatalf("attempt %d: counts %v", i+1, n)
+			}
+		}
+		// Another key from the same address shares the address's count.
+		if n := add(3*time.Minute, "key:b", "ip:192.0.2.1"); n[0] != 1 || n[1] != 4 {
+			t.Fatalf("another key: counts %v", n)
+		}
+		// Ten minutes after the first attempt it no longer counts.
+		if n := add(10*time.Minute+time.Millisecond, "key:a"); n[0] != 3 {
+			t.Fatalf("after the window: %v, want 3 (the first dropped)", n)
+		}
+	},
 	"KeyLinkJoinsIssuerOnce": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		alice := h.account(t, "alice")

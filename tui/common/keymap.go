@@ -20,6 +20,9 @@ type KeyMap struct {
 	Screen1, Screen2, Screen3, Screen4       key.Binding
 	Screen5, Screen6, Screen7, Screen8       key.Binding
 	Undo, Force                              key.Binding
+	// Ledger switches the Activity screen between the store's, the
+	// account's own and (admins) the admin ledger.
+	Ledger key.Binding
 }
 
 func bind(help, desc string, keys ...string) key.Binding {
@@ -80,5 +83,6 @@ func DefaultKeyMap() *KeyMap {
 		Screen8:      bind("8", "admin", "8"),
 		Undo:         bind("u", "undo", "u"),
 		Force:        bind("f", "undo as reverse change", "f"),
+		Ledger:       bind("v", "store/account/admin ledger", "v"),
 	}
 }

@@ -1,6 +1,9 @@
 // Package activity is the Activity screen: a store's ledger of changes,
 // newest first, filtered by person, kind, text and dates, live as changes
-// arrive, with the detail of one change and undo of stock edits.
+// arrive, with the detail of one change and undo of stock edits. A key
+// switches to the account's own ledger (keys, admin actions on it) and, for
+// admins, the admin ledger: the ledgers `activity --account` and
+// `activity --admin` list.
 //
 // The ledger can hold hundreds of thousands of events, so the screen never
 // loads it whole: it reads a page at a time from the store by cursor (the
@@ -57,10 +60,20 @@ type undoneMsg struct {
 	err   error
 }
 
+// ledger is which ledger the screen shows.
+type ledger int
+
+const (
+	storeLedger ledger = iota
+	accountLedger
+	adminLedger
+)
+
 // Model is the Activity screen.
 type Model struct {
 	c       *common.Common
 	storeID int64
+	ledger  ledger
 
 	events  []store.ActivityEvent
 	list    list.Model
@@ -113,14 +126,78 @@ func New(c *common.Common) *Model {
 
 func (m *Model) Init() tea.Cmd { return nil }
 
-// SetStore shows the ledger of storeID.
+// SetStore shows the ledger of storeID; on the account or admin ledger it
+// only remembers the store for the switch back.
 func (m *Model) SetStore(storeID int64) tea.Cmd {
+	if m.ledger != storeLedger {
+		m.storeID = storeID
+		return nil
+	}
 	if storeID != m.storeID {
 		m.storeID = storeID
 		m.status.Set("", false)
 		m.detail, m.plan = false, nil
 	}
 	return m.reload()
+}
+
+// switchLedger moves to the next ledger: the store's (when there is a
+// store), the account's, the admin one (admin sessions), and round.
+func (m *Model) switchLedger() tea.Cmd {
+	next := m.ledger
+	for {
+		next = (next + 1) % 3
+		if (next == storeLedger && m.storeID != 0) || next == accountLedger || (next == adminLedger && m.c.Actor.Account.IsAdmin) {
+			break
+		}
+	}
+	if next == m.ledger {
+		return nil
+	}
+	m.ledger = next
+	m.status.Set("", false)
+	m.detail, m.plan = false, nil
+	return m.reload()
+}
+
+// Ledger names the ledger shown: "store", "account" or "admin".
+func (m *Model) Ledger() string { return [...]string{"store", "account", "admin"}[m.ledger] }
+
+// shows tells whether a ledger is chosen (the store's needs a store).
+func (m *Model) shows() bool { return m.ledger != storeLedger || m.storeID != 0 }
+
+// read reads one page of the ledger shown, with the app functions the
+// activity command uses for --store, --account and --admin.
+func (m *Model) read(q app.ActivityQuery) func() ([]store.ActivityEvent, error) {
+	c, actor := m.c, m.c.Actor
+	q.Limit = pageSize
+	switch m.ledger {
+	case accountLedger:
+		q.StoreID = 0
+	case adminLedger:
+		return func() ([]store.ActivityEvent, error) { return c.App.AdminActivity(c.Ctx, actor, q) }
+	default:
+		q.StoreID = m.storeID
+	}
+	return func() ([]store.ActivityEvent, error) { return c.App.Activity(c.Ctx, actor, q) }
+}
+
+// live tells whether event e may add to the ledger shown.
+func (m *Model) live(e hub.Event) bool {
+	switch m.ledger {
+	case accountLedger:
+		return e.Kind == hub.ActivityAdded && e.StoreID == 0 && e.AccountID == m.c.Actor.Account.ID
+	case adminLedger:
+		return e.Kind == hub.ActivityAdded
+	}
+	if e.StoreID != m.storeID {
+		return false
+	}
+	switch e.Kind {
+	case hub.StockChanged, hub.ActivityAdded, hub.StoreChanged:
+		return true
+	}
+	return false
 }
 
 // Events are the events loaded, newest first.
@@ -164,35 +241,32 @@ func (m *Model) reload() tea.Cmd {
 
 // more reads the page after the last loaded event.
 func (m *Model) more() tea.Cmd {
-	if m.storeID == 0 || m.loading || m.end {
+	if !m.shows() || m.loading || m.end {
 		return nil
 	}
 	m.loading = true
 	q := m.query
-	q.StoreID, q.Limit = m.storeID, pageSize
 	if n := len(m.events); n > 0 {
 		q.Before = m.events[n-1].ID
 	}
-	seq, c, actor := m.seq, m.c, m.c.Actor
+	seq, read := m.seq, m.read(q)
 	return func() tea.Msg {
-		evs, err := c.App.Activity(c.Ctx, actor, q)
+		evs, err := read()
 		return pageMsg{seq: seq, before: q.Before, events: evs, err: err}
 	}
 }
 
 // newer reads what arrived above the newest event shown.
 func (m *Model) newer() tea.Cmd {
-	if m.storeID == 0 {
+	if !m.shows() {
 		return nil
 	}
 	if len(m.events) == 0 {
 		return m.reload()
 	}
-	q := m.query
-	q.StoreID, q.Limit = m.storeID, pageSize
-	seq, c, actor := m.seq, m.c, m.c.Actor
+	seq, read := m.seq, m.read(m.query)
 	return func() tea.Msg {
-		evs, err := c.App.Activity(c.Ctx, actor, q)
+		evs, err := read()
 		return newerMsg{seq: seq, events: evs, err: err}
 	}
 }
@@ -255,12 +329,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.status.Set(fmt.Sprintf("Undid #%d: %d row(s) queued for Etsy.", msg.event, msg.rows), false)
 		return m, m.newer()
 	case common.LiveMsg:
-		e := msg.Event
-		if e.StoreID != m.storeID {
-			return m, nil
-		}
-		switch e.Kind {
-		case hub.StockChanged, hub.ActivityAdded, hub.StoreChanged:
+		if m.live(msg.Event) {
 			return m, m.newer()
 		}
 	case tea.KeyPressMsg:
@@ -310,6 +379,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Undo):
 		return m.planUndo()
+	case key.Matches(msg, k.Ledger):
+		return m.switchLedger()
 	case key.Matches(msg, k.Refresh):
 		return m.reload()
 	}
@@ -360,9 +431,9 @@ func ParseFilter(s string, now time.Time) (app.ActivityQuery, error) {
 		case ok && name == "kind":
 			q.Kind = v
 		case ok && (name == "since" || name == "until"):
-			t, err := parseWhen(v, now, name == "until")
+			t, err := app.ParseWhen(v, now, name == "until")
 			if err != nil {
-				return q, fmt.Errorf("%s:%s: want a date (2026-03-01), 7d or 12h", name, v)
+				return q, fmt.Errorf("%s:%w", name, err)
 			}
 			if name == "since" {
 				q.Since = t
@@ -375,26 +446,6 @@ func ParseFilter(s string, now time.Time) (app.ActivityQuery, error) {
 	}
 	q.Text = strings.Join(text, " ")
 	return q, nil
-}
-
-func parseWhen(v string, now time.Time, endOfDay bool) (time.Time, error) {
-	if t, err := time.ParseInLocation(time.DateOnly, v, time.UTC); err == nil {
-		if endOfDay {
-			t = t.AddDate(0, 0, 1)
-		}
-		return t, nil
-	}
-	if n, ok := strings.CutSuffix(v, "d"); ok {
-		if d, err := strconv.Atoi(n); err == nil && d >= 0 {
-			return now.AddDate(0, 0, -d), nil
-		}
-	}
-	if n, ok := strings.CutSuffix(v, "h"); ok {
-		if h, err := strconv.Atoi(n); err == nil && h >= 0 {
-			return now.Add(-time.Duration(h) * time.Hour), nil
-		}
-	}
-	return time.Parse(time.RFC3339, v)
 }
 
 // planUndo works out the undo of the selected event, off the update loop;
@@ -458,8 +509,8 @@ func (m *Model) View() string {
 	switch {
 	case m.err != nil:
 		lines = append(lines, s.ErrorLine(m.err, m.width))
-	case m.storeID == 0:
-		lines = append(lines, s.Muted.Render("No store selected."))
+	case !m.shows():
+		lines = append(lines, s.Muted.Render("No store selected: v shows your account's ledger."))
 	case len(m.events) == 0:
 		if !m.loading {
 			lines = append(lines, s.Muted.Render("No changes recorded yet."))
@@ -485,10 +536,11 @@ type headerKey struct {
 	end, loading bool
 	query        string
 	width        int
+	ledger       ledger
 }
 
 func (m *Model) header() string {
-	k := headerKey{len(m.events), m.end, m.loading, m.queryText, m.width}
+	k := headerKey{len(m.events), m.end, m.loading, m.queryText, m.width, m.ledger}
 	if k != m.headerKey || m.headerText == "" {
 		m.headerKey, m.headerText = k, m.drawHeader()
 	}
@@ -502,6 +554,12 @@ func (m *Model) drawHeader() string {
 		n += "+"
 	}
 	title := s.Title.Render("Activity") + s.Muted.Render(" · "+n+" changes")
+	switch m.ledger {
+	case accountLedger:
+		title += s.Muted.Render(" · your account's ledger")
+	case adminLedger:
+		title += s.Muted.Render(" · admin ledger: every admin action")
+	}
 	if m.queryText != "" {
 		title += s.Muted.Render(" · filter: " + safetext.Line(m.queryText, 40))
 	}
@@ -638,12 +696,12 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.detail:
 		return []key.Binding{k.Undo, k.Back}
 	}
-	return []key.Binding{k.Down, k.Up, common.Relabel(k.Enter, "detail"), k.Filter, k.Undo}
+	return []key.Binding{k.Down, k.Up, common.Relabel(k.Enter, "detail"), k.Filter, k.Undo, k.Ledger}
 }
 
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys
-	return [][]key.Binding{m.list.Keys().Bindings(), {common.Relabel(k.Enter, "detail"), k.Filter, k.Undo, k.Refresh}}
+	return [][]key.Binding{m.list.Keys().Bindings(), {common.Relabel(k.Enter, "detail"), k.Filter, k.Undo, k.Ledger, k.Refresh}}
 }
 
 var _ common.Component = (*Model)(nil)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -142,6 +143,19 @@ func TestFilter(t *testing.T) {
 	}
 	if _, err := ParseFilter("since:yesterday", tuitest.Epoch); err == nil {
 		t.Error("since:yesterday was accepted")
+	}
+	// The screen reads dates as activity --since/--until do: a bound the
+	// command refuses is refused here too, and a date until includes it.
+	if _, err := ParseFilter("since:36501d", tuitest.Epoch); err == nil {
+		t.Error("since:36501d was accepted; activity --since refuses it")
+	}
+	q, err := ParseFilter("until:2026-03-01 since: 2026-02-01T00:00:00Z", tuitest.Epoch)
+	if err == nil {
+		t.Errorf("an empty since: was accepted: %+v", q)
+	}
+	q, err = ParseFilter("until:2026-03-01", tuitest.Epoch)
+	if err != nil || !q.Until.Equal(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("until:2026-03-01 = %v, %v", q.Until, err)
 	}
 }
 

@@ -39,6 +39,12 @@ type doneMsg struct {
 	err  error
 }
 
+// inviteMsg is an account invite just issued.
+type inviteMsg struct {
+	code app.IssuedCode
+	err  error
+}
+
 // Model is the Admin screen.
 type Model struct {
 	c *common.Common
@@ -53,6 +59,9 @@ type Model struct {
 	lists   [2]list.Model // accounts, stores
 	// confirm is the account waiting for a yes to be disabled or enabled.
 	confirm *store.Account
+	// code is the account invite just issued: shown until the next key,
+	// never stored (only its hash is).
+	code app.IssuedCode
 
 	status common.Status
 
@@ -61,7 +70,7 @@ type Model struct {
 }
 
 type keymap struct {
-	left, right, toggle, sync, save, cancel, reload key.Binding
+	left, right, toggle, sync, invite, save, cancel, reload key.Binding
 }
 
 // New builds the screen; Init loads it.
@@ -71,7 +80,8 @@ func New(c *common.Common) *Model {
 	m := &Model{c: c, lists: [2]list.Model{list.New(nav), list.New(nav)}, km: keymap{
 		left: common.Relabel(k.Left, "accounts"), right: common.Relabel(k.Right, "stores"),
 		toggle: common.Relabel(k.Toggle, "disable/enable account"), sync: common.Relabel(k.SyncNow, "sync store"),
-		save: common.Relabel(k.Save, "confirm"), cancel: k.Cancel, reload: k.Refresh,
+		invite: common.Relabel(k.Invite, "invite a person"),
+		save:   common.Relabel(k.Save, "confirm"), cancel: k.Cancel, reload: k.Refresh,
 	}}
 	m.SetSize(c.Width, c.Height)
 	return m
@@ -129,6 +139,14 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.stale = false
 			return m, m.load()
 		}
+	case inviteMsg:
+		if msg.err != nil {
+			m.status.Set(msg.err.Error(), true)
+			return m, nil
+		}
+		m.code = msg.code
+		m.status.Set("", false)
+		return m, nil
 	case doneMsg:
 		if msg.err != nil {
 			m.status.Set(msg.err.Error(), true)
@@ -175,6 +193,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	// The code shows until the next key: it is not kept anywhere.
+	m.code = app.IssuedCode{}
 	s := m.section
 	cur := m.lists[s].Cursor()
 	switch {
@@ -194,11 +214,20 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			st := m.view.Stores[cur].Store
 			return m.syncStore(st.ID, st.Name)
 		}
+	case key.Matches(msg, k.invite):
+		c, actor := m.c, m.c.Actor
+		return func() tea.Msg {
+			code, err := c.App.AdminInvite(c.Ctx, actor)
+			return inviteMsg{code: code, err: err}
+		}
 	case key.Matches(msg, k.reload):
 		return m.load()
 	}
 	return nil
 }
+
+// Code is the account invite on screen, "" when none.
+func (m *Model) Code() string { return m.code.Plain }
 
 func (m *Model) setDisabled(accountID int64, disabled bool, name string) tea.Cmd {
 	c, actor := m.c, m.c.Actor
@@ -264,6 +293,11 @@ func (m *Model) View() string {
 		}
 		lines = append(lines, st.Warning.Render(common.Fit(fmt.Sprintf("%s account %d (%s)? enter to confirm, esc to cancel.",
 			verb, m.confirm.ID, safetext.Line(m.confirm.Name, 24)), m.width)))
+	} else if m.code.Plain != "" {
+		lines = append(lines, "Invite code (shown only now): "+st.Key.Render(m.code.Plain),
+			st.Muted.Render(common.Fit(fmt.Sprintf("Invite %d: the person runs ssh THIS_SERVER join %s --name \"Their name\", or enters it "+
+				"on the sign-up screen, once, by %s. admin revoke %d ends it.", m.code.Code.ID, m.code.Plain,
+				m.code.Code.ExpiresAt.UTC().Format("2006-01-02 15:04Z"), m.code.Code.ID), m.width)))
 	} else if line := m.status.View(st, m.width); line != "" {
 		lines = append(lines, line)
 	}
@@ -356,12 +390,12 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.confirm != nil {
 		return []key.Binding{m.km.save, m.km.cancel}
 	}
-	return []key.Binding{m.km.left, m.km.right, m.km.toggle, m.km.sync}
+	return []key.Binding{m.km.left, m.km.right, m.km.toggle, m.km.sync, m.km.invite}
 }
 
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.km
-	return [][]key.Binding{append(m.lists[accounts].Keys().Bindings(), k.left, k.right), {k.toggle, k.sync, k.reload}, {k.save, k.cancel}}
+	return [][]key.Binding{append(m.lists[accounts].Keys().Bindings(), k.left, k.right), {k.toggle, k.sync, k.invite, k.reload}, {k.save, k.cancel}}
 }
 
 var _ common.Component = (*Model)(nil)

@@ -201,3 +201,29 @@ func TestReloadsOnLiveChanges(t *testing.T) {
 		}
 	}
 }
+
+// The invite key issues an account invite: the code shows once, on this
+// screen only, and is gone at the next key; the admin ledger records it.
+func TestAdminInviteKeyShowsCodeOnce(t *testing.T) {
+	f := setup(t)
+	m := f.page(t, f.admin)
+	tuitest.Press(t, m, "i")
+	code := m.Code()
+	if len(code) != 19 || !strings.Contains(ansi.Strip(m.View()), code) {
+		t.Fatalf("after i: code %q, screen:\n%s", code, ansi.Strip(m.View()))
+	}
+	codes, err := f.svc.AdminInvites(t.Context(), app.Actor{Account: f.admin, Fingerprint: "SHA256:Root"}, false)
+	if err != nil || len(codes) != 1 || codes[0].Kind != store.CodeAccountInvite {
+		t.Fatalf("open invites after i: %+v, %v", codes, err)
+	}
+	tuitest.Press(t, m, "j")
+	if m.Code() != "" || strings.Contains(ansi.Strip(m.View()), code) {
+		t.Fatalf("the code stayed on screen after the next key:\n%s", ansi.Strip(m.View()))
+	}
+	// A seller's screen has no invite to give.
+	b := f.page(t, f.bob)
+	tuitest.Press(t, b, "i")
+	if b.Code() != "" {
+		t.Fatalf("a seller got an invite code %q", b.Code())
+	}
+}

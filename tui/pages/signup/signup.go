@@ -156,9 +156,9 @@ func (m *Model) submit() tea.Cmd {
 	m.busy = true
 	c := m.c.Copy()
 	if code != "" {
-		p := app.RedeemParams{Code: code, Key: m.key, RemoteAddr: m.remote, Name: m.name.Value(), Email: m.email.Value()}
+		p := app.JoinParams{Code: code, Key: m.key, RemoteAddr: m.remote, Name: m.name.Value(), Email: m.email.Value()}
 		return func() tea.Msg {
-			a, _, err := c.App.RedeemCode(c.Ctx, p)
+			a, _, err := c.App.SignUpWithCode(c.Ctx, p)
 			return resultMsg{actor: a, err: err}
 		}
 	}

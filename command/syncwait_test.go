@@ -1,0 +1,102 @@
+package command
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+)
+
+// A member removed from the store while `sync --wait` runs is no longer
+// told how the store's sync goes: the wait ends at once (not at its next
+// poll, nor never), exit 1, saying why, as alerts --follow does.
+func TestSyncWaitEndsWhenMemberRemoved(t *testing.T) {
+	f := newFixture(t)
+	mia := f.signUp(t, "Mia")
+	if err := f.db.MembershipAdd(t.Context(), &store.MembershipAddParams{AccountID: mia.Account.ID, StoreID: f.store.ID,
+		Role: store.RoleManager, Now: epoch}); err != nil {
+		t.Fatal(err)
+	}
+	// The sync starts and never finishes while the member waits.
+	f.jobs.mu.Lock()
+	f.jobs.onSync = func(storeID int64, kind store.SyncKind, jobID int64) {
+		run, err := f.db.SyncRunStart(context.Background(), &store.SyncRunStartParams{StoreID: storeID, Kind: kind,
+			Trigger: store.TriggerManual, JobID: jobID, Process: "server", Now: time.Now()})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		f.hub.Publish(hub.Event{Kind: hub.SyncStarted, StoreID: storeID, RunID: run.ID, JobID: jobID, State: string(kind)})
+	}
+	f.jobs.mu.Unlock()
+	started := f.hub.Subscribe(func(e hub.Event) bool { return e.Kind == hub.SyncStarted })
+	defer started.Close()
+
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, Env{App: f.app, Actor: mia, Stdout: &out, Stderr: &errb}, []string{"sync", "--wait"})
+	}()
+	<-started.C
+	if err := f.app.MemberRemove(t.Context(), f.owner, f.store.ID, mia.Account.ID); err != nil {
+		t.Fatal(err)
+	}
+	removed := time.Now()
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatalf("sync --wait still waiting 2 s after the member was removed; stderr:\n%s", errb.String())
+	}
+	if code != ExitFailure {
+		t.Errorf("exit %d, want %d", code, ExitFailure)
+	}
+	t.Logf("the wait ended %s after the removal", time.Since(removed).Round(time.Millisecond))
+	contains(t, "stderr", errb.String(), "no longer a member of Ada's Pottery", "the sync carries on")
+}
+
+// alerts --follow of a removed member ends with the same words.
+func TestAlertsFollowEndsWhenMemberRemoved(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &out, Stderr: pw}, []string{"alerts", "--follow"})
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	if !lines.Scan() || !strings.Contains(lines.Text(), "following alerts") {
+		t.Fatalf("alerts --follow began with %q", lines.Text())
+	}
+	rest := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		for lines.Scan() {
+			b.WriteString(lines.Text() + "\n")
+		}
+		rest <- b.String()
+	}()
+	if err := f.app.MemberRemove(t.Context(), f.owner, f.store.ID, f.viewer.Account.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != ExitFailure {
+			t.Errorf("exit %d, want %d", code, ExitFailure)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("alerts --follow still running 2 s after the member was removed")
+	}
+	contains(t, "stderr", <-rest, "no longer a member of Ada's Pottery: stopped following its alerts")
+}

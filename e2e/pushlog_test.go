@@ -1,0 +1,31 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stockroom/stockroom/internal/sshtest"
+)
+
+// A push Etsy took is an `activity` line in the server log, like every
+// other ledger event.
+func TestPushOutcomeIsActivityLogLine(t *testing.T) {
+	s := startServer(t)
+	key := sshtest.NewKey(t)
+	signUp(t, s, key, "Ada", "")
+	c := s.dial(t, key)
+	target := pickRow(t, connectShop(t, s, c))
+	want := target.Quantity + 2
+	if r := run(t, c, fmt.Sprintf("stock set %s %d", target.SKU, want), ""); r.code != 0 {
+		t.Fatalf("stock set: %s", r)
+	}
+	waitPushed(t, c, map[string]int{target.SKU: want})
+	for _, l := range strings.Split(s.logs.String(), "\n") {
+		if strings.Contains(l, `"msg":"activity"`) && strings.Contains(l, `"kind":"stock.pushed"`) &&
+			strings.Contains(l, `"subject":"`+target.SKU+`"`) && strings.Contains(l, fmt.Sprintf(`"after":%d`, want)) {
+			return
+		}
+	}
+	t.Fatalf("no stock.pushed activity line for %s → %d in the log:\n%s", target.SKU, want, s.logs)
+}
