@@ -136,7 +136,7 @@ func (d *driver) MapError(err error) error {
 type txn struct{ tx pgx.Tx }
 
 func (t *txn) SQL() *sql.Tx { return nil }
-func (t *txn) Pgx() pgx.Tx   { return t.tx }
+func (t *txn) Pgx() pgx.Tx  { return t.tx }
 func (t *txn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	return execOn(ctx, t.tx, q, args)
 }

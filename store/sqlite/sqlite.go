@@ -164,7 +164,7 @@ func (d *driver) MapError(err error) error {
 type txn struct{ tx *sql.Tx }
 
 func (t *txn) SQL() *sql.Tx { return t.tx }
-func (t *txn) Pgx() pgx.Tx   { return nil }
+func (t *txn) Pgx() pgx.Tx  { return nil }
 func (t *txn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	return execOn(ctx, t.tx, q, args)
 }

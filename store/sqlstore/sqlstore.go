@@ -44,7 +44,7 @@ func (s *Store) err(op string, err error) error {
 type txAdapter struct{ tx Tx }
 
 func (t txAdapter) SQL() *sql.Tx { return t.tx.SQL() }
-func (t txAdapter) Pgx() pgx.Tx   { return t.tx.Pgx() }
+func (t txAdapter) Pgx() pgx.Tx  { return t.tx.Pgx() }
 
 // ms stores times as epoch milliseconds; the zero time is 0.
 func ms(t time.Time) int64 {

@@ -324,4 +324,4 @@ var alertTests = map[string]func(t *testing.T, h *harness){
 type fakeTx struct{}
 
 func (fakeTx) SQL() *sql.Tx { return nil }
-func (fakeTx) Pgx() pgx.Tx   { return nil }
+func (fakeTx) Pgx() pgx.Tx  { return nil }
