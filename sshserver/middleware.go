@@ -191,7 +191,7 @@ func (s *Server) lifetime(next ssh.Handler) ssh.Handler {
 		}
 		defer s.untrack(ss)
 		if d := s.cfg.MaxSessionTime; d > 0 {
-			t := time.AfterFunc(d, func() { ss.cancel(endMaxTime) })
+			t := s.cfg.clock.AfterFunc(d, func() { ss.cancel(endMaxTime) })
 			defer t.Stop()
 		}
 		next(ss)

@@ -49,7 +49,7 @@ func (s *Server) route(next ssh.Handler) ssh.Handler {
 
 func (s *Server) runTUI(ss *session, screen string) int {
 	ss.outcome = "tui"
-	idle := newIdleClock(s.cfg.IdleTimeout, func() { ss.cancel(endIdle) })
+	idle := newIdleClock(s.cfg.clock, s.cfg.IdleTimeout, func() { ss.cancel(endIdle) })
 	defer idle.stop()
 
 	var actor *app.Actor

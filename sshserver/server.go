@@ -102,6 +102,10 @@ type Config struct {
 	ShutdownGrace time.Duration
 
 	Logger *slog.Logger
+
+	// clock runs the idle and maximum-session limits (default the wall
+	// clock; tests set a fake one).
+	clock clock
 }
 
 // ConfigFrom copies the SSH settings of the server configuration; the caller
@@ -150,6 +154,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.CommandTimeout <= 0 {
 		cfg.CommandTimeout = cfg.MaxSessionTime
+	}
+	if cfg.clock == nil {
+		cfg.clock = wallClock{}
 	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = 5 * time.Second
