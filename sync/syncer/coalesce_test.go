@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/etsy/sandbox"
@@ -98,9 +97,9 @@ func TestImportBurstOnOneListingIsOneReadAndOneWrite(t *testing.T) {
 				t.Errorf("%s: %s at %d in Stockroom, want pushed %d", r.SKU, got.PushStatus, got.Quantity, want[r.SKU])
 			}
 		}
-		// The other jobs find nothing pending; give any stray call the
-		// time to show.
-		time.Sleep(300 * time.Millisecond)
+		// The other jobs find nothing pending: once they have all run, no
+		// stray call can still come.
+		e.settled()
 		calls := e.sb.Calls()
 		if calls["getListingInventory"] != 1 || calls["updateListingInventory"] != 1 || e.calls() != 2 {
 			t.Errorf("calls to Etsy = %v, want one getListingInventory and one updateListingInventory", calls)
@@ -158,7 +157,7 @@ func TestLostAnswerOfACombinedWriteIsNotAppliedTwice(t *testing.T) {
 				t.Errorf("%s: Etsy %d, Stockroom %d (%s %q); want %d pushed once", r.SKU, q, got.Quantity, got.PushStatus, got.PushError, want)
 			}
 		}
-		time.Sleep(300 * time.Millisecond) // a late second write would show
+		e.settled() // a late second write would have been made by now
 		for _, r := range []store.InventoryRow{rows[2], rows[4]} {
 			want := r.Quantity + 5
 			if r.OfferingID == rows[4].OfferingID {
@@ -242,8 +241,11 @@ func TestConcurrentPushesCountTheirOwnCalls(t *testing.T) {
 		for _, it := range items {
 			e.waitRow(it.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
 		}
-		time.Sleep(300 * time.Millisecond)
-		runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+		e.settled() // every run has recorded its calls
+		runs, err := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+		if err != nil {
+			t.Fatal(err)
+		}
 		total := 0
 		for _, r := range runs {
 			if r.Kind != store.SyncPush {
@@ -299,7 +301,7 @@ func TestLostAnswerThenSaleIsNotAppliedTwice(t *testing.T) {
 		want := row.Quantity + 5 - 1
 		e.editAll(store.SourceTUI, []store.StockEditItem{{OfferingID: row.OfferingID, Quantity: row.Quantity + 5}})
 		got := e.waitRow(row.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
-		time.Sleep(300 * time.Millisecond) // a late second write would show
+		e.settled() // a late second write would have been made by now
 		if !sold.Load() {
 			t.Fatal("the retry never read the listing after the lost write")
 		}
