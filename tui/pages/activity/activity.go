@@ -62,12 +62,11 @@ type Model struct {
 	c       *common.Common
 	storeID int64
 
-	events  []store.ActivityEvent
-	list    list.Model
-	seq     int
-	loading bool // a page read is in flight
-	end     bool // the oldest event is loaded
-	err     error
+	events []store.ActivityEvent
+	list   list.Model
+	loads  common.Loads // a page read is loading; a reload makes answers out stale
+	end    bool         // the oldest event is loaded
+	err    error
 
 	filtering bool
 	filter    textinput.Model
@@ -157,23 +156,21 @@ func (m *Model) reload() tea.Cmd {
 	m.events, m.lines, m.end = nil, nil, false
 	m.list.SetLen(0)
 	m.list.Reset()
-	m.seq++
-	m.loading = false
+	m.loads.Reset()
 	return m.more()
 }
 
 // more reads the page after the last loaded event.
 func (m *Model) more() tea.Cmd {
-	if m.storeID == 0 || m.loading || m.end {
+	if m.storeID == 0 || m.loads.Loading() || m.end {
 		return nil
 	}
-	m.loading = true
 	q := m.query
 	q.StoreID, q.Limit = m.storeID, pageSize
 	if n := len(m.events); n > 0 {
 		q.Before = m.events[n-1].ID
 	}
-	seq, c, actor := m.seq, m.c, m.c.Actor
+	seq, c, actor := m.loads.Begin(), m.c, m.c.Actor
 	return func() tea.Msg {
 		evs, err := c.App.Activity(c.Ctx, actor, q)
 		return pageMsg{seq: seq, before: q.Before, events: evs, err: err}
@@ -190,7 +187,7 @@ func (m *Model) newer() tea.Cmd {
 	}
 	q := m.query
 	q.StoreID, q.Limit = m.storeID, pageSize
-	seq, c, actor := m.seq, m.c, m.c.Actor
+	seq, c, actor := m.loads.Seq(), m.c, m.c.Actor
 	return func() tea.Msg {
 		evs, err := c.App.Activity(c.Ctx, actor, q)
 		return newerMsg{seq: seq, events: evs, err: err}
@@ -200,10 +197,9 @@ func (m *Model) newer() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case pageMsg:
-		if msg.seq != m.seq {
+		if !m.loads.Done(msg.seq) {
 			return m, nil
 		}
-		m.loading = false
 		m.err = msg.err
 		if msg.err != nil {
 			return m, nil
@@ -214,7 +210,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.list.SetLen(len(m.events))
 		return m, m.prefetch()
 	case newerMsg:
-		if msg.seq != m.seq || msg.err != nil || len(m.events) == 0 {
+		if !m.loads.Fresh(msg.seq) || msg.err != nil || len(m.events) == 0 {
 			return m, nil
 		}
 		top := m.events[0].ID
@@ -461,7 +457,7 @@ func (m *Model) View() string {
 	case m.storeID == 0:
 		lines = append(lines, s.Muted.Render("No store selected."))
 	case len(m.events) == 0:
-		if !m.loading {
+		if !m.loads.Loading() {
 			lines = append(lines, s.Muted.Render("No changes recorded yet."))
 		}
 	default:
@@ -488,7 +484,7 @@ type headerKey struct {
 }
 
 func (m *Model) header() string {
-	k := headerKey{len(m.events), m.end, m.loading, m.queryText, m.width}
+	k := headerKey{len(m.events), m.end, m.loads.Loading(), m.queryText, m.width}
 	if k != m.headerKey || m.headerText == "" {
 		m.headerKey, m.headerText = k, m.drawHeader()
 	}
@@ -505,7 +501,7 @@ func (m *Model) drawHeader() string {
 	if m.queryText != "" {
 		title += s.Muted.Render(" · filter: " + safetext.Line(m.queryText, 40))
 	}
-	if m.loading {
+	if m.loads.Loading() {
 		title += s.Muted.Render(" · loading…")
 	}
 	return common.Fit(title, m.width)

@@ -37,6 +37,7 @@ type membersPanel struct {
 	members []store.Membership
 	invites []store.Code
 	loaded  bool
+	loads   common.Loads
 	err     error
 	cursor  int
 	prompt  prompt
@@ -51,6 +52,7 @@ type membersPanel struct {
 type (
 	membersLoadedMsg struct {
 		storeID int64
+		seq     int
 		members []store.Membership
 		invites []store.Code
 		err     error
@@ -71,17 +73,17 @@ func newMembersPanel(c *common.Common, s app.StoreView) *membersPanel {
 func (p *membersPanel) owner() bool { return p.store.Role == store.RoleOwner }
 
 func (p *membersPanel) load() tea.Cmd {
-	c, id, owner := p.c.Copy(), p.store.ID, p.owner()
+	c, id, owner, seq := p.c.Copy(), p.store.ID, p.owner(), p.loads.Start()
 	return func() tea.Msg {
 		ms, err := c.App.Members(c.Ctx, c.Actor, id)
 		if err != nil {
-			return membersLoadedMsg{storeID: id, err: err}
+			return membersLoadedMsg{storeID: id, seq: seq, err: err}
 		}
 		var inv []store.Code
 		if owner {
 			inv, err = c.App.Invites(c.Ctx, c.Actor, id, false)
 		}
-		return membersLoadedMsg{storeID: id, members: ms, invites: inv, err: err}
+		return membersLoadedMsg{storeID: id, seq: seq, members: ms, invites: inv, err: err}
 	}
 }
 
@@ -108,7 +110,7 @@ func (p *membersPanel) capturing() bool { return p.prompt != noPrompt }
 func (p *membersPanel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case membersLoadedMsg:
-		if msg.storeID != p.store.ID {
+		if msg.storeID != p.store.ID || !p.loads.Done(msg.seq) {
 			return nil
 		}
 		p.loaded, p.err = true, msg.err

@@ -491,3 +491,21 @@ func TestViewerWriteKeys(t *testing.T) {
 		t.Fatalf("status %s", st.Status)
 	}
 }
+
+func TestAnOlderLoadArrivingLastIsDropped(t *testing.T) {
+	env := tuitest.New(t, nil, tuitest.Options{})
+	m := New(env.Common(env.Owner, 120, 30))
+	m.SetSize(120, 28)
+	older := m.load()() // read before the second shop was connected
+	if _, err := env.DB.StoreConnect(t.Context(), &store.StoreConnectParams{AccountID: env.Owner.Account.ID, EtsyShopID: 4343,
+		Name: "Second Shop", Currency: "USD", AccessToken: []byte("sealed"), RefreshToken: []byte("sealed"),
+		TokenExpiresAt: tuitest.Epoch.Add(time.Hour), Now: tuitest.Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	newer := m.load()()
+	m.Update(newer)
+	m.Update(older) // the older answer comes back last
+	if f := ansi.Strip(m.View()); !strings.Contains(f, "Second Shop") {
+		t.Fatalf("an older answer replaced the newer list:\n%s", f)
+	}
+}
