@@ -89,7 +89,7 @@ func OpenPostgres(tb testing.TB) *postgres.DB {
 // packages run at once, never share a schema or a database.
 func throwawayName() string {
 	b := make([]byte, 6)
-	_, _ = rand.Read(b)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported systems
 	return "stockroom_t_" + hex.EncodeToString(b)
 }
 

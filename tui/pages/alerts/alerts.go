@@ -348,7 +348,7 @@ func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 		if m.editFresh {
 			next = s
 		}
-		n, _ := strconv.Atoi(next)
+		n, _ := strconv.Atoi(next) // digits only, checked above; a number too long to parse is 0
 		if n > maxThreshold {
 			m.status.Set(rangeText(n), true)
 			return nil
