@@ -61,17 +61,25 @@ func (e *env) sevenSizes() int64 {
 	return id
 }
 
+// sevenSizesSynced is an environment whose first listing has seven sizes,
+// synced, with that listing's rows in Stockroom.
+func sevenSizesSynced(t *testing.T, b backend) (*env, int64, []store.InventoryRow) {
+	t.Helper()
+	e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
+	listing := e.sevenSizes()
+	e.sync(store.SyncFull)
+	var rows []store.InventoryRow
+	for _, r := range e.rows() {
+		if r.EtsyListingID == listing {
+			rows = append(rows, r)
+		}
+	}
+	return e, listing, rows
+}
+
 func TestImportBurstOnOneListingIsOneReadAndOneWrite(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
-		listing := e.sevenSizes()
-		e.sync(store.SyncFull)
-		var rows []store.InventoryRow
-		for _, r := range e.rows() {
-			if r.EtsyListingID == listing {
-				rows = append(rows, r)
-			}
-		}
+		e, listing, rows := sevenSizesSynced(t, b)
 		if len(rows) != 7 {
 			t.Fatalf("listing %d has %d rows in Stockroom, want 7", listing, len(rows))
 		}
@@ -134,15 +142,7 @@ func TestImportBurstOnOneListingIsOneReadAndOneWrite(t *testing.T) {
 // other offering's own job, must not apply either change again.
 func TestLostAnswerOfACombinedWriteIsNotAppliedTwice(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
-		listing := e.sevenSizes()
-		e.sync(store.SyncFull)
-		var rows []store.InventoryRow
-		for _, r := range e.rows() {
-			if r.EtsyListingID == listing {
-				rows = append(rows, r)
-			}
-		}
+		e, listing, rows := sevenSizesSynced(t, b)
 		if err := e.sb.InjectFault("updateListingInventory", sandbox.Fault{Kind: sandbox.Fault500, Count: 1, Applied: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -174,15 +174,7 @@ func TestLostAnswerOfACombinedWriteIsNotAppliedTwice(t *testing.T) {
 // variation no longer on Etsy; the other is still written.
 func TestVariationGoneFailsOnlyItself(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
-		listing := e.sevenSizes()
-		e.sync(store.SyncFull)
-		var rows []store.InventoryRow
-		for _, r := range e.rows() {
-			if r.EtsyListingID == listing {
-				rows = append(rows, r)
-			}
-		}
+		e, listing, rows := sevenSizesSynced(t, b)
 		// On Etsy.com the seller drops the last size.
 		shop := e.client.Shop(syncer.Key(e.storeID), e.tokens[e.storeID])
 		inv, err := shop.GetListingInventory(e.ctx, listing)
@@ -268,12 +260,10 @@ func TestConcurrentPushesCountTheirOwnCalls(t *testing.T) {
 // landed: the retry records it, and does not add the seller's change again.
 func TestLostAnswerThenSaleIsNotAppliedTwice(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
-		listing := e.sevenSizes()
-		e.sync(store.SyncFull)
+		e, listing, rows := sevenSizesSynced(t, b)
 		var row store.InventoryRow
-		for _, r := range e.rows() {
-			if r.EtsyListingID == listing && r.Quantity >= 2 {
+		for _, r := range rows {
+			if r.Quantity >= 2 {
 				row = r
 				break
 			}

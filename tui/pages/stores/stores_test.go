@@ -21,6 +21,15 @@ import (
 
 const wait = 5 * time.Second
 
+// open is the Stores screen of a for a terminal of width×height, sized
+// to screenHeight and loaded.
+func open(t *testing.T, env *tuitest.Env, a app.Actor, width, height, screenHeight int) (*Model, common.Component) {
+	t.Helper()
+	m := New(env.Common(a, width, height))
+	m.SetSize(width, screenHeight)
+	return m, tuitest.Drive(common.Component(m), wait, tuitest.Run(m.Init(), wait)...)
+}
+
 // connector is an OAuth flow the test finishes by hand.
 type connector struct {
 	url    string
@@ -43,10 +52,7 @@ func (c *connector) Wait(ctx context.Context, _ string) (store.Store, error) {
 
 func TestListsStoresAndSelects(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
-	m := New(env.Common(env.Owner, 120, 30))
-	m.SetSize(120, 28)
-	var comp common.Component = m
-	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	m, comp := open(t, env, env.Owner, 120, 30, 28)
 	f := ansi.Strip(m.View())
 	for _, want := range []string{"Olive's Pottery", "owner", "connected", "never", "not known yet"} {
 		if !strings.Contains(f, want) {
@@ -63,10 +69,7 @@ func TestListsStoresAndSelects(t *testing.T) {
 func TestConnectShowsLinkAndQRThenFinishes(t *testing.T) {
 	conn := &connector{url: "https://www.etsy.com/oauth/connect?state=state-1", result: make(chan store.Store, 1)}
 	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
-	m := New(env.Common(env.Owner, 120, 60))
-	m.SetSize(120, 58)
-	var comp common.Component = m
-	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	m, comp := open(t, env, env.Owner, 120, 60, 58)
 
 	_, cmd := comp.Update(tuitest.Key("c"))
 	started := tuitest.Run(cmd, wait)
@@ -143,10 +146,7 @@ func TestConnectLinkLongerThanTheScreenIsWhole(t *testing.T) {
 	long := "https://www.etsy.com/oauth/connect?client_id=abc&state=" + strings.Repeat("s", 150) + "&code_challenge=" + strings.Repeat("c", 43)
 	conn := &connector{url: long, result: make(chan store.Store, 1)}
 	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
-	m := New(env.Common(env.Owner, 80, 30))
-	m.SetSize(80, 28)
-	var comp common.Component = m
-	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	m, comp := open(t, env, env.Owner, 80, 30, 28)
 	_, cmd := comp.Update(tuitest.Key("c"))
 	comp.Update(tuitest.Run(cmd, wait)[0])
 	var joined strings.Builder
@@ -241,10 +241,7 @@ func connectFrame(t *testing.T, link string, width, height int) *Model {
 	t.Helper()
 	conn := &connector{url: link, result: make(chan store.Store, 1)}
 	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
-	m := New(env.Common(env.Owner, width, height+3))
-	m.SetSize(width, height)
-	var comp common.Component = m
-	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	m, comp := open(t, env, env.Owner, width, height+3, height)
 	_, cmd := comp.Update(tuitest.Key("c"))
 	comp.Update(tuitest.Run(cmd, wait)[0])
 	return m
@@ -297,10 +294,7 @@ func TestConnectSaysHowToGetTheQR(t *testing.T) {
 func TestConnectedMessageFollowsTheFirstSync(t *testing.T) {
 	conn := &connector{url: "https://stockroom.example.com/c/state-1", result: make(chan store.Store, 1)}
 	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
-	m := New(env.Common(env.Owner, 120, 40))
-	m.SetSize(120, 37)
-	var comp common.Component = m
-	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	m, comp := open(t, env, env.Owner, 120, 40, 37)
 	_, cmd := comp.Update(tuitest.Key("c"))
 	_, waitCmd := comp.Update(tuitest.Run(cmd, wait)[0])
 	conn.result <- store.Store{ID: env.StoreID, Name: "Olive's Pottery"}
