@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -15,7 +14,7 @@ import (
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 // alertShop is a store on SQLite whose sync pages fire alerts, announced
@@ -31,11 +30,7 @@ type alertShop struct {
 func newAlertShop(t *testing.T) *alertShop {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.OpenSQLite(t)
 	h := hub.New()
 	s := &alertShop{db: db, svc: app.New(app.Config{Store: db, Hub: h}),
 		ev: notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Hub: h})}

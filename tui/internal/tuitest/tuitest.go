@@ -9,7 +9,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 	"github.com/stockroom/stockroom/tui/common"
 )
 
@@ -95,11 +95,7 @@ type Options struct {
 func New(t testing.TB, listings []store.ListingSnapshot, o Options) *Env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.OpenSQLite(t)
 	e := &Env{DB: db, Hub: hub.New(), Jobs: &Jobs{}}
 	e.App = app.New(app.Config{Store: db, Jobs: e.Jobs, Hub: e.Hub, Connect: o.Connect, Budgets: o.Budgets,
 		Demo: o.Demo, SignupOpen: true, Now: func() time.Time { return Epoch }})
@@ -146,11 +142,7 @@ type Shop struct {
 func NewShop(t testing.TB, now time.Time) *Shop {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.OpenSQLite(t)
 	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "Ada", Fingerprint: "SHA256:ada",
 		PublicKey: "ssh-ed25519 AAAAada", Now: now})
 	if err != nil {
