@@ -275,24 +275,11 @@ func runStdin(t *testing.T, c *gossh.Client, cmd string, stdin io.Reader) (stdou
 
 // screen is everything a terminal session has printed so far.
 type screen struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	done chan struct{}
-	sess *gossh.Session
-	in   io.WriteCloser
-	err  error
-}
-
-func (s *screen) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *screen) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
+	logtest.Buffer // what the terminal received
+	done           chan struct{}
+	sess           *gossh.Session
+	in             io.WriteCloser
+	err            error
 }
 
 func (s *screen) waitFor(t *testing.T, want string) {
