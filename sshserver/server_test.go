@@ -383,7 +383,7 @@ func TestCommandRunsAsTheKeysAccount(t *testing.T) {
 // the auth callback got this wrong (CVE-2024-45337 class).
 func TestAccountFromKeyThatSignedNotKeyOffered(t *testing.T) {
 	f := start(t, nil)
-	impostor := &unsignableKey{pub: f.alice.PublicKey()}
+	impostor := &sshtest.UnsignableKey{Public: f.alice.PublicKey()}
 	attempts := 0
 	c, err := gossh.Dial("tcp", f.addr, &gossh.ClientConfig{
 		User: "alice", // the user name names nobody
@@ -406,7 +406,7 @@ func TestAccountFromKeyThatSignedNotKeyOffered(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if impostor.signs.Load() == 0 {
+	if impostor.Signs.Load() == 0 {
 		t.Fatal("the server never let alice's key try: the test proves nothing")
 	}
 	out, _, code := run(t, c, "whoami")
@@ -415,19 +415,6 @@ func TestAccountFromKeyThatSignedNotKeyOffered(t *testing.T) {
 	}
 	sc := terminal(t, c, "")
 	sc.waitFor(t, "who=bob")
-}
-
-// unsignableKey holds only the public half of a key, so it cannot sign.
-type unsignableKey struct {
-	pub   gossh.PublicKey
-	signs atomic.Int32
-}
-
-func (k *unsignableKey) PublicKey() gossh.PublicKey { return k.pub }
-
-func (k *unsignableKey) Sign(io.Reader, []byte) (*gossh.Signature, error) {
-	k.signs.Add(1)
-	return nil, errors.New("no private key")
 }
 
 func TestUnknownKeys(t *testing.T) {
