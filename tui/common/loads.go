@@ -46,5 +46,19 @@ func (l *Loads) Done(seq int) bool {
 	return true
 }
 
+// Take applies the answer numbered seq if it is still wanted: err becomes
+// the error the screen shows (*shown), and apply runs when there is none.
+// It reports whether the answer was wanted.
+func (l *Loads) Take(seq int, err error, shown *error, apply func()) bool {
+	if !l.Done(seq) {
+		return false
+	}
+	*shown = err
+	if err == nil {
+		apply()
+	}
+	return true
+}
+
 // Loading reports whether a wanted read is still out.
 func (l *Loads) Loading() bool { return l.loading }

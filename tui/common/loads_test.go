@@ -1,6 +1,9 @@
 package common
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestLoadsDropsTheAnswerToAnOlderRead(t *testing.T) {
 	var l Loads
@@ -44,5 +47,25 @@ func TestLoadsBeginKeepsReadsOut(t *testing.T) {
 	}
 	if !l.Done(page) || l.Loading() {
 		t.Fatal("the page's answer did not end the loading")
+	}
+}
+
+func TestLoadsTakeAppliesOnlyAWantedAnswerWithoutError(t *testing.T) {
+	var l Loads
+	var shown error
+	applied := 0
+	apply := func() { applied++ }
+	old := l.Start()
+	seq := l.Start()
+	if l.Take(old, errors.New("old"), &shown, apply) || shown != nil || applied != 0 {
+		t.Fatalf("a stale answer was taken: shown %v, applied %d", shown, applied)
+	}
+	failed := errors.New("refused")
+	if !l.Take(seq, failed, &shown, apply) || shown != failed || applied != 0 || l.Loading() {
+		t.Fatalf("a failed answer: shown %v, applied %d, loading %v", shown, applied, l.Loading())
+	}
+	seq = l.Start()
+	if !l.Take(seq, nil, &shown, apply) || shown != nil || applied != 1 {
+		t.Fatalf("a good answer: shown %v, applied %d", shown, applied)
 	}
 }

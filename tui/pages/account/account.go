@@ -169,16 +169,12 @@ func (m *Model) load() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if !m.loads.Done(msg.seq) {
-			return m, nil
-		}
-		m.err = msg.err
-		if msg.err == nil {
+		m.loads.Take(msg.seq, msg.err, &m.err, func() {
 			m.loaded = true
 			m.setAccount(msg.account)
 			m.keys = msg.keys
 			m.list.SetLen(m.items())
-		}
+		})
 		return m, nil
 	case savedMsg:
 		if msg.err != nil {

@@ -197,18 +197,15 @@ func (m *Model) newer() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case pageMsg:
-		if !m.loads.Done(msg.seq) {
-			return m, nil
-		}
-		m.err = msg.err
-		if msg.err != nil {
-			return m, nil
-		}
-		m.events = append(m.events, msg.events...)
-		m.lines = append(m.lines, make([]string, len(msg.events))...)
-		m.end = len(msg.events) < pageSize
-		m.list.SetLen(len(m.events))
-		return m, m.prefetch()
+		var next tea.Cmd
+		m.loads.Take(msg.seq, msg.err, &m.err, func() {
+			m.events = append(m.events, msg.events...)
+			m.lines = append(m.lines, make([]string, len(msg.events))...)
+			m.end = len(msg.events) < pageSize
+			m.list.SetLen(len(m.events))
+			next = m.prefetch()
+		})
+		return m, next
 	case newerMsg:
 		if !m.loads.Fresh(msg.seq) || msg.err != nil || len(m.events) == 0 {
 			return m, nil

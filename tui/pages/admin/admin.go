@@ -110,14 +110,12 @@ func (m *Model) load() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if !m.loads.Done(msg.seq) {
-			return m, nil
-		}
-		m.err = msg.err
-		if msg.err == nil {
+		if !m.loads.Take(msg.seq, msg.err, &m.err, func() {
 			m.view = msg.view
 			m.lists[accounts].SetLen(len(m.view.Accounts))
 			m.lists[stores].SetLen(len(m.view.Stores))
+		}) {
+			return m, nil
 		}
 		if m.stale {
 			// Events came in while this load ran: one more load covers

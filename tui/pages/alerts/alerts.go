@@ -186,14 +186,11 @@ func (m *Model) load() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if !m.loads.Done(msg.seq) {
-			return m, nil // an older load, or the other view's
-		}
-		m.err = msg.err
-		if msg.err == nil {
+		// An older load's answer, or the other view's, is dropped.
+		m.loads.Take(msg.seq, msg.err, &m.err, func() {
 			m.st = msg.store
 			m.setAlerts(msg.view, msg.alerts)
-		}
+		})
 	case savedMsg:
 		return m, m.saved(msg)
 	case common.LiveMsg:

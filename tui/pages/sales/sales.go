@@ -129,13 +129,8 @@ func (m *Model) load() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if !m.loads.Done(msg.seq) {
-			return m, nil // an older filter's answer
-		}
-		m.err = msg.err
-		if msg.err == nil {
-			m.setReceipts(msg.receipts)
-		}
+		// An older filter's answer is dropped.
+		m.loads.Take(msg.seq, msg.err, &m.err, func() { m.setReceipts(msg.receipts) })
 	case common.LiveMsg:
 		// AccountChanged: an account enabled again must not keep showing
 		// the refusal it got while disabled.

@@ -110,13 +110,14 @@ func (p *membersPanel) capturing() bool { return p.prompt != noPrompt }
 func (p *membersPanel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case membersLoadedMsg:
-		if msg.storeID != p.store.ID || !p.loads.Done(msg.seq) {
+		if msg.storeID != p.store.ID {
 			return nil
 		}
-		p.loaded, p.err = true, msg.err
-		if msg.err == nil {
+		if p.loads.Take(msg.seq, msg.err, &p.err, func() {
 			p.members, p.invites = msg.members, msg.invites
 			p.cursor = max(min(p.cursor, p.rows()-1), 0)
+		}) {
+			p.loaded = true
 		}
 	case memberDoneMsg:
 		if msg.storeID != p.store.ID {

@@ -133,13 +133,12 @@ func (m *Model) StartConnect() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if !m.loads.Done(msg.seq) {
-			return m, nil // an older load's answer
-		}
-		m.loaded, m.err = true, msg.err
-		if msg.err == nil {
+		// An older load's answer is dropped.
+		if m.loads.Take(msg.seq, msg.err, &m.err, func() {
 			m.stores = msg.stores
 			m.cursor = max(min(m.cursor, len(m.stores)-1), 0)
+		}) {
+			m.loaded = true
 		}
 	case connectStartedMsg:
 		if m.connect == nil {

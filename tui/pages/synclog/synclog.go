@@ -110,14 +110,10 @@ func (m *Model) syncNow() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if !m.loads.Done(msg.seq) {
-			return m, nil
-		}
-		m.err = msg.err
-		if msg.err == nil {
+		m.loads.Take(msg.seq, msg.err, &m.err, func() {
 			m.runs = msg.runs
 			m.list.SetLen(len(m.runs))
-		}
+		})
 	case syncedMsg:
 		if msg.storeID != m.storeID {
 			return m, nil
