@@ -73,7 +73,10 @@ func (s *Service) logStockEdits(ctx context.Context, a Actor, p StockParams, row
 	q := ActivityQuery{AccountID: a.Account.ID, StoreID: p.StoreID, Kind: string(store.KindStockSet)}
 	if p.BatchID != "" {
 		q.BatchID, q.Limit = p.BatchID, len(rows)
-		evs, _ := s.db.ActivityList(ctx, &q)
+		evs, err := s.db.ActivityList(ctx, &q)
+		if err != nil {
+			s.ledgerUnread(p, err)
+		}
 		for _, ev := range evs {
 			s.logActivity(ev)
 		}
@@ -82,16 +85,29 @@ func (s *Service) logStockEdits(ctx context.Context, a Actor, p StockParams, row
 	q.Limit = 1
 	for _, r := range rows {
 		q.OfferingID = r.OfferingID
-		if evs, err := s.db.ActivityList(ctx, &q); err == nil && len(evs) == 1 && !evs[0].CreatedAt.Before(r.UpdatedAt) {
+		evs, err := s.db.ActivityList(ctx, &q)
+		if err != nil {
+			s.ledgerUnread(p, err)
+			return
+		}
+		if len(evs) == 1 && !evs[0].CreatedAt.Before(r.UpdatedAt) {
 			s.logActivity(evs[0])
 		}
 	}
 }
 
+// ledgerUnread says in the log that an edit's ledger entries, written and
+// committed, could not be read back to log them: the log would otherwise
+// miss them without a word.
+func (s *Service) ledgerUnread(p StockParams, err error) {
+	s.log.Warn("stock edit saved but its activity could not be read back for the log",
+		"store", p.StoreID, "batch", p.BatchID, "err", err)
+}
+
 // NewBatchID names one import or one batch undo in the ledger.
 func NewBatchID(prefix string) string {
 	var b [6]byte
-	_, _ = rand.Read(b[:])
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported systems
 	return prefix + "-" + hex.EncodeToString(b[:])
 }
 

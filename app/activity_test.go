@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -275,5 +276,30 @@ func TestAdminActionsAreInTheAdminLedger(t *testing.T) {
 	own, err := s.svc.Activity(ctx, app.Actor{Account: v, Fingerprint: "SHA256:vic"}, app.ActivityQuery{})
 	if err != nil || len(own) != 2 {
 		t.Fatalf("vic's own ledger: %+v, %v", own, err)
+	}
+}
+
+// ledgerUnreadable fails every read of the activity ledger.
+type ledgerUnreadable struct{ store.DB }
+
+func (ledgerUnreadable) ActivityList(context.Context, *store.ActivityListParams) ([]store.ActivityEvent, error) {
+	return nil, errors.New("ledger unreadable")
+}
+
+// A stock edit whose ledger entries cannot be read back for the log says so
+// in the log, for a single edit and for a batch.
+func TestActivityLogSaysWhenTheLedgerCannotBeRead(t *testing.T) {
+	s := newLedgerShop(t, 2)
+	s.svc = app.New(app.Config{Store: ledgerUnreadable{s.db}, Hub: hub.New(), Jobs: queue{}, Logger: slog.New(slog.NewJSONHandler(s.logs, nil))})
+	for _, batch := range []string{"", app.NewBatchID("import")} {
+		s.logs.Reset()
+		r := s.row(t, "MUG-1")
+		if _, err := s.svc.SetStock(t.Context(), s.owner, app.StockParams{StoreID: s.shop.ID, Source: store.SourceCommand, BatchID: batch,
+			Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Quantity: r.Quantity + 1}}}); err != nil {
+			t.Fatal(err)
+		}
+		if logs := s.logs.String(); !strings.Contains(logs, `"err":"ledger unreadable"`) {
+			t.Errorf("batch %q: the log does not say the ledger was unreadable:\n%s", batch, logs)
+		}
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +14,7 @@ import (
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 // alertShop is a store on SQLite whose sync pages fire alerts, announced
@@ -30,11 +30,7 @@ type alertShop struct {
 func newAlertShop(t *testing.T) *alertShop {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.OpenSQLite(t)
 	h := hub.New()
 	s := &alertShop{db: db, svc: app.New(app.Config{Store: db, Hub: h}),
 		ev: notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Hub: h})}
@@ -149,11 +145,26 @@ func TestFollowAlertsDeliversNewAlertsInOrderExactlyOnce(t *testing.T) {
 	if len(want) != 3+n-3 {
 		t.Fatalf("%d alerts fired, want %d", len(want), n)
 	}
-	testwait.Until(t, "every new alert", func() bool { return len(f.alerts()) >= len(want) })
-	time.Sleep(100 * time.Millisecond)
+	// A sentinel alert, fired last: the follower delivers in order, so once
+	// it has arrived any duplicate of an earlier alert would have too.
+	page[1].Quantity, page[1].Products[0].Quantity = 0, 0
+	s.sync(t, page)
+	last, err := s.db.AlertList(t.Context(), &store.AlertListParams{AccountID: s.owner.Account.ID, StoreID: s.shop.ID,
+		AfterID: want[len(want)-1].ID, OldestFirst: true, Limit: 10})
+	if err != nil || len(last) != 1 || last[0].Title != "Mug 1" || last[0].Kind != store.AlertOutOfStock {
+		t.Fatalf("the sentinel alert: %+v, %v", last, err)
+	}
+	sentinel := last[0].ID
+	testwait.Until(t, "the sentinel alert", func() bool {
+		return slices.ContainsFunc(f.alerts(), func(v store.AlertView) bool { return v.ID == sentinel })
+	})
 	got := f.alerts()
+	if got[len(got)-1].ID != sentinel {
+		t.Fatalf("alerts followed the sentinel: %+v", got[len(got)-1].Alert)
+	}
+	got = got[:len(got)-1]
 	if len(got) != len(want) {
-		t.Fatalf("followed %d alerts, want %d (each exactly once)", len(got), len(want))
+		t.Fatalf("followed %d alerts before the sentinel, want %d (each exactly once)", len(got), len(want))
 	}
 	for i := range want {
 		if got[i].ID != want[i].ID {

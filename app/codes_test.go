@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,7 @@ import (
 	"github.com/stockroom/stockroom/internal/logtest"
 	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 // identityEnv is a service with a settable clock and a captured log.
@@ -27,11 +26,7 @@ type identityEnv struct {
 
 func newIdentityEnv(t *testing.T, signupOpen bool, admins ...ssh.PublicKey) *identityEnv {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.OpenSQLite(t)
 	logger, buf := logtest.New()
 	e := &identityEnv{db: db, log: buf, now: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), admins: map[string]bool{}}
 	for _, k := range admins {

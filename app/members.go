@@ -73,7 +73,7 @@ func FindMember(members []store.Membership, ref string) (store.Membership, error
 	if ref == "" {
 		return store.Membership{}, errors.New("name a member: their account id, name or email (members list shows them)")
 	}
-	id, _ := strconv.ParseInt(ref, 10, 64)
+	id, _ := strconv.ParseInt(ref, 10, 64) // not a number: id 0, and ref is matched as a name or email
 	var found []store.Membership
 	for _, m := range members {
 		if (id != 0 && m.AccountID == id) || strings.EqualFold(m.Name, ref) || (m.Email != "" && strings.EqualFold(m.Email, ref)) {

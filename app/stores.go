@@ -74,7 +74,7 @@ func (s *Service) ResolveStore(ctx context.Context, a Actor, ref string) (store.
 		return store.MemberStore{}, &AmbiguousStoreError{Choices: ms}
 	}
 	var found []store.MemberStore
-	id, _ := strconv.ParseInt(ref, 10, 64)
+	id, _ := strconv.ParseInt(ref, 10, 64) // not a number: id 0, and ref is matched as a name
 	for _, m := range ms {
 		if (id != 0 && (m.ID == id || m.EtsyShopID == id)) || strings.EqualFold(m.Name, ref) {
 			found = append(found, m)

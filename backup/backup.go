@@ -51,6 +51,9 @@ func Create(ctx context.Context, db *sql.DB, dest string) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	tmp := dest + ".partial"
+	// A partial file left by a crash is removed; if it cannot be, the
+	// exclusive create below fails and says so. On the error paths below
+	// the partial file is cleaned up the same way, best effort.
 	_ = os.Remove(tmp)
 	// VACUUM INTO wants a missing or empty file: create it empty with the
 	// mode the backup must have, so it is never readable by others.
@@ -162,7 +165,10 @@ func Check(ctx context.Context, path string, ring *seal.Keyring) (Info, error) {
 	if err != nil {
 		return info, err
 	}
-	known, _ := set.Known()
+	known, err := set.Known()
+	if err != nil {
+		return info, err
+	}
 	var tables int
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('goose_db_version', 'stores')").Scan(&tables); err != nil || tables != 2 {
 		return info, fmt.Errorf("%w: %s is not a Stockroom database", ErrSchema, path)
@@ -379,6 +385,8 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Result, error) {
 // (or there is none), so a server restarted more often than Interval
 // still backs up, and one restarted in a loop does not fill the disk.
 func (s *Scheduler) Due() bool {
+	// A folder that cannot be read shows no backup: one is due, and making
+	// it reports the real problem.
 	entries, _ := os.ReadDir(filepath.Join(s.cfg.DataDir, Dir))
 	var newest time.Time
 	for _, e := range entries {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +16,16 @@ import (
 	"github.com/stockroom/stockroom/seal"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 func setup(t *testing.T) (*connect.Flow, *sqlite.DB, store.Account) {
+	t.Helper()
+	return setupWith(t, nil)
+}
+
+// setupWith is setup with the flow's store wrapped (nil: not wrapped).
+func setupWith(t *testing.T, wrap func(connect.Store) connect.Store) (*connect.Flow, *sqlite.DB, store.Account) {
 	t.Helper()
 	sb := sandbox.New(sandbox.Config{Keystring: "k", SharedSecret: "s"})
 	srv := httptest.NewServer(sb.Handler())
@@ -31,11 +37,7 @@ func setup(t *testing.T) (*connect.Flow, *sqlite.DB, store.Account) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.OpenSQLite(t)
 	acct, err := db.AccountCreate(context.Background(), &store.AccountCreateParams{Name: "ada", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAA"})
 	if err != nil {
 		t.Fatal(err)
@@ -45,8 +47,12 @@ func setup(t *testing.T) (*connect.Flow, *sqlite.DB, store.Account) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var st connect.Store = db
+	if wrap != nil {
+		st = wrap(db)
+	}
 	// No hub: Wait must notice the outcome by reading the state.
-	f := connect.New(connect.Config{Store: db, Keyring: kr, Etsy: client, PollInterval: 10 * time.Millisecond})
+	f := connect.New(connect.Config{Store: st, Keyring: kr, Etsy: client, PollInterval: 10 * time.Millisecond})
 	return f, db, acct
 }
 
@@ -74,8 +80,27 @@ func TestStartSealsTheVerifier(t *testing.T) {
 	}
 }
 
+// readsSignalled tells the test each time the flow has read an attempt's
+// state, so a test can act once Wait has seen the attempt pending.
+type readsSignalled struct {
+	connect.Store
+	read chan store.OAuthState
+}
+
+func (r readsSignalled) OAuthStateGet(ctx context.Context, state string) (store.OAuthState, error) {
+	o, err := r.Store.OAuthStateGet(ctx, state)
+	if err == nil {
+		select {
+		case r.read <- o:
+		default: // nobody listening: Wait keeps polling
+		}
+	}
+	return o, err
+}
+
 func TestWaitSeesAnOutcomeWithoutTheHub(t *testing.T) {
-	f, db, acct := setup(t)
+	reads := make(chan store.OAuthState)
+	f, db, acct := setupWith(t, func(s connect.Store) connect.Store { return readsSignalled{s, reads} })
 	_, state, err := f.Start(context.Background(), acct.ID, "SHA256:ada")
 	if err != nil {
 		t.Fatal(err)
@@ -85,8 +110,10 @@ func TestWaitSeesAnOutcomeWithoutTheHub(t *testing.T) {
 		_, err := f.Wait(context.Background(), state)
 		done <- err
 	}()
-	// Another process fails the attempt.
-	time.Sleep(30 * time.Millisecond)
+	// Wait has read the attempt pending; then another process fails it.
+	if o := <-reads; o.Error != "" || !o.CompletedAt.IsZero() {
+		t.Fatalf("the attempt was not pending when Wait first read it: %+v", o)
+	}
 	if err := db.OAuthStateFail(context.Background(), state, "cancelled", time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -5,9 +5,7 @@ package e2e
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,19 +40,6 @@ func TestUnknownKeyRefusedWhenSignupClosed(t *testing.T) {
 	})
 }
 
-// unsignableKey has only the public half of a key, so it cannot sign.
-type unsignableKey struct {
-	pub   gossh.PublicKey
-	signs atomic.Int32
-}
-
-func (k *unsignableKey) PublicKey() gossh.PublicKey { return k.pub }
-
-func (k *unsignableKey) Sign(io.Reader, []byte) (*gossh.Signature, error) {
-	k.signs.Add(1)
-	return nil, errors.New("no private key")
-}
-
 // A client that offers another account's public key (which the server
 // lets it try) and then signs with its own key must land in its own
 // account, not in the one whose key it only offered.
@@ -64,7 +49,7 @@ func TestAccountIsTheKeyThatSigned(t *testing.T) {
 	signUp(t, s, alice, "Alice", "")
 	signUp(t, s, bob, "Bob", "")
 
-	impostor := &unsignableKey{pub: alice.PublicKey()}
+	impostor := &sshtest.UnsignableKey{Public: alice.PublicKey()}
 	attempts := 0
 	cfg := s.clientConfig()
 	cfg.User = "alice"
@@ -83,7 +68,7 @@ func TestAccountIsTheKeyThatSigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if impostor.signs.Load() == 0 {
+	if impostor.Signs.Load() == 0 {
 		t.Fatal("the server never let alice's key try: the test proves nothing")
 	}
 	r := run(t, c, "whoami --format json", "")

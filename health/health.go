@@ -108,7 +108,7 @@ func DiskProbe(dir string, write WriteFunc) func(context.Context) error {
 	return func(context.Context) error {
 		path := filepath.Join(dir, probeFile)
 		err := write(path, block)
-		_ = os.Remove(path)
+		_ = os.Remove(path) // a probe left behind is rewritten by the next check
 		if err != nil {
 			return fmt.Errorf("cannot write to %s: %w", dir, err)
 		}

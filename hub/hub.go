@@ -181,7 +181,7 @@ const maxPayload = 7900
 // import or a sync touching thousands of offerings) goes without its ids,
 // which receivers read as "reload the store": late is fine, lost is not.
 func encode(e Event) string {
-	b, _ := json.Marshal(e)
+	b, _ := json.Marshal(e) // Event is plain strings and numbers: Marshal cannot fail
 	if len(b) <= maxPayload {
 		return string(b)
 	}

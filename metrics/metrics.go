@@ -190,6 +190,19 @@ type budgetCollector struct {
 	read func(context.Context) ([]int, error)
 }
 
+// scrape reads what a collector reports, within a scrape's time; a read
+// that fails is reported as errDesc = 1 and nothing else.
+func scrape[T any](ch chan<- prometheus.Metric, errDesc *prometheus.Desc, read func(context.Context) (T, error)) (T, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	v, err := read(ctx)
+	if err != nil {
+		ch <- prometheus.MustNewConstMetric(errDesc, prometheus.GaugeValue, 1)
+		return v, false
+	}
+	return v, true
+}
+
 func (c *budgetCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- budgetMin
 	ch <- budgetSum
@@ -198,11 +211,8 @@ func (c *budgetCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *budgetCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	rem, err := c.read(ctx)
-	if err != nil {
-		ch <- prometheus.MustNewConstMetric(budgetError, prometheus.GaugeValue, 1)
+	rem, ok := scrape(ch, budgetError, c.read)
+	if !ok {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(budgetShops, prometheus.GaugeValue, float64(len(rem)))
@@ -234,11 +244,8 @@ func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	qs, err := c.read(ctx)
-	if err != nil {
-		ch <- prometheus.MustNewConstMetric(queueError, prometheus.GaugeValue, 1)
+	qs, ok := scrape(ch, queueError, c.read)
+	if !ok {
 		return
 	}
 	seen := map[string]bool{}

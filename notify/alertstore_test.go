@@ -1,8 +1,6 @@
 package notify_test
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/stockroom/stockroom/store"
@@ -12,11 +10,7 @@ import (
 
 func openSQLite(tb testing.TB) *sqlite.DB {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "stockroom.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = db.Close() })
+	db := storetest.OpenSQLite(tb)
 	return db
 }
 

@@ -306,15 +306,7 @@ func TestEtsyTextIsSafeInEmail(t *testing.T) {
 	evil := "Mug\r\nBcc: victim@example.com\r\n<script>alert(1)</script> & <b>bold</b>"
 	f.syncPage(t, snapshot(evil, 10))
 	f.syncPage(t, snapshot(evil, 0))
-	testwait.Until(t, "the email", func() bool { return len(mb.messages()) == 1 })
-	raw := mb.messages()[0]
-	if len(raw.To) != 1 || raw.To[0] != "ada@example.com" {
-		t.Fatalf("recipients %v", raw.To)
-	}
-	p := parse(t, raw.Data)
-	if p.Header.Get("Bcc") != "" {
-		t.Fatal("a Bcc header was injected")
-	}
+	p := mb.onlyToAda(t)
 	s := p.subject(t)
 	if strings.ContainsAny(s, "\r\n") || !strings.Contains(s, "Mug Bcc: victim@example.com <script>") {
 		t.Fatalf("subject %q", s)

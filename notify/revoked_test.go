@@ -248,15 +248,7 @@ func TestShopNameIsSafeInTheReconnectNotice(t *testing.T) {
 	evil := "Clay\r\nBcc: victim@example.com\r\n<script>alert(1)</script> & <b>bold</b>"
 	f := newFlowWith(t, mb, flowConfig{telegram: newFakeBot(t).client(t), recordEagerly: true, shopName: evil})
 	f.completed(t, f.revoke(t, time.Now()))
-	testwait.Until(t, "the email", func() bool { return len(mb.messages()) == 1 })
-	raw := mb.messages()[0]
-	if len(raw.To) != 1 || raw.To[0] != "ada@example.com" {
-		t.Fatalf("recipients %v", raw.To)
-	}
-	p := parse(t, raw.Data)
-	if p.Header.Get("Bcc") != "" {
-		t.Fatal("a Bcc header was injected")
-	}
+	p := mb.onlyToAda(t)
 	if s := p.subject(t); s != "Reconnect Clay Bcc: victim@example.com <script>alert(1)</script> & <b>bold</b> to Stockroom" {
 		t.Fatalf("subject %q", s)
 	}

@@ -25,6 +25,7 @@ import (
 
 	smtp "github.com/emersion/go-smtp"
 
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 )
 
@@ -147,6 +148,22 @@ type parsed struct {
 	Header mail.Header
 	Text   string
 	HTML   string
+}
+
+// onlyToAda waits for the one email, checks it went to Ada alone with no
+// header injected by what it quotes, and parses it.
+func (m *mailbox) onlyToAda(t *testing.T) parsed {
+	t.Helper()
+	testwait.Until(t, "the email", func() bool { return len(m.messages()) == 1 })
+	raw := m.messages()[0]
+	if len(raw.To) != 1 || raw.To[0] != "ada@example.com" {
+		t.Fatalf("recipients %v", raw.To)
+	}
+	p := parse(t, raw.Data)
+	if p.Header.Get("Bcc") != "" {
+		t.Fatal("a Bcc header was injected")
+	}
+	return p
 }
 
 func parse(t *testing.T, raw []byte) parsed {

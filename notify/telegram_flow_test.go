@@ -1,7 +1,6 @@
 package notify_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stockroom/stockroom/internal/logtest"
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
@@ -88,24 +88,6 @@ func (b *fakeBot) tries() int {
 	return b.attempts
 }
 
-// logBuffer collects log output from several goroutines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // deliveries lists the deliveries of accountID in the flow's store, oldest
 // alert first.
 func (f *flow) deliveries(t *testing.T, accountID int64) []store.Delivery {
@@ -124,7 +106,7 @@ func (f *flow) deliveries(t *testing.T, accountID int64) []store.Delivery {
 func TestTelegramDownThenUpSendsExactlyOnceWithoutLeakingTheToken(t *testing.T) {
 	bot := newFakeBot(t)
 	bot.setDown(true)
-	logs := &logBuffer{}
+	logs := &logtest.Buffer{}
 	no, yes, chat := false, true, "4242"
 	f := newFlowWith(t, newMailbox(t), flowConfig{
 		telegram: bot.client(t),

@@ -99,7 +99,8 @@ func NewLinker(cfg LinkerConfig) *Linker {
 func (l *Linker) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		// A fresh backoff per success: the pause grows only over failures
-		// in a row.
+		// in a row. Do ends only when a poll succeeds or ctx ends, and the
+		// loop's condition sees the latter.
 		_ = retry.Do(ctx, retry.WithCappedDuration(l.backoff, retry.NewExponential(time.Second)), func(ctx context.Context) error {
 			if err := l.Poll(ctx); err != nil && ctx.Err() == nil {
 				l.log.Warn("notify: Telegram link poll failed", "err", err)

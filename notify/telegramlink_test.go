@@ -15,6 +15,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/logtest"
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
@@ -287,7 +288,7 @@ func TestLinkerRunSurvivesAnOutageAndStopsWithItsContext(t *testing.T) {
 	}
 	bot := newLinkBot(t)
 	bot.setDown(true)
-	logs := &logBuffer{}
+	logs := &logtest.Buffer{}
 	l := notify.NewLinker(notify.LinkerConfig{Telegram: mustTelegram(t, bot.srv), Store: db, Wait: time.Second,
 		MaxBackoff: 50 * time.Millisecond, Logger: slogTo(logs)})
 	runCtx, cancel := context.WithCancel(ctx)

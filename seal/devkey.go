@@ -75,7 +75,7 @@ func LoadOrCreateDevKey(dataDir string) (spec string, created bool, err error) {
 		werr = cerr
 	}
 	if werr != nil {
-		_ = os.Remove(path)
+		_ = os.Remove(path) // best effort: a half-written key must not be read next start
 		return "", false, fmt.Errorf("seal: writing %s: %w", path, werr)
 	}
 	return spec, true, nil

@@ -66,26 +66,27 @@ func (c *countedConn) Close() error {
 // reports keypresses (touch): screen redraws and terminal replies are output
 // or protocol noise, not a person at the keyboard.
 type idleClock struct {
+	clock  clock
 	d      time.Duration
 	mu     sync.Mutex
 	last   time.Time
-	timer  *time.Timer
+	timer  timer
 	done   bool
 	expire func()
 }
 
 // newIdleClock starts the clock; d <= 0 never expires.
-func newIdleClock(d time.Duration, expire func()) *idleClock {
-	c := &idleClock{d: d, last: time.Now(), expire: expire}
+func newIdleClock(clk clock, d time.Duration, expire func()) *idleClock {
+	c := &idleClock{clock: clk, d: d, last: clk.Now(), expire: expire}
 	if d > 0 {
-		c.timer = time.AfterFunc(d, c.check)
+		c.timer = clk.AfterFunc(d, c.check)
 	}
 	return c
 }
 
 func (c *idleClock) touch() {
 	c.mu.Lock()
-	c.last = time.Now()
+	c.last = c.clock.Now()
 	c.mu.Unlock()
 }
 
@@ -97,7 +98,7 @@ func (c *idleClock) check() {
 		c.mu.Unlock()
 		return
 	}
-	left := c.d - time.Since(c.last)
+	left := c.d - c.clock.Now().Sub(c.last)
 	if left > 0 {
 		c.timer.Reset(left)
 		c.mu.Unlock()

@@ -76,6 +76,7 @@ func (s *Server) refuseLogin(ss *session, outcome, msg string) {
 // refuse tells the person why, on stderr, and ends the session.
 func (ss *session) refuse(code int, outcome, msg string) {
 	ss.exit, ss.outcome = code, outcome
+	// Best effort: a client that has gone has no one to tell.
 	_, _ = io.WriteString(ss.Stderr(), "stockroom: "+msg+"\n")
 	_ = ss.Exit(code)
 }
@@ -142,6 +143,7 @@ func (s *Server) recoverPanics(next ssh.Handler) ssh.Handler {
 			if r := recover(); r != nil {
 				s.log.Error("ssh session panicked", "remote", sess.RemoteAddr().String(),
 					"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				// Best effort, as in refuse: the session is ending either way.
 				_, _ = io.WriteString(sess.Stderr(), "Stockroom hit an internal error and closed this session.\n")
 				_ = sess.Exit(1)
 			}
@@ -191,7 +193,7 @@ func (s *Server) lifetime(next ssh.Handler) ssh.Handler {
 		}
 		defer s.untrack(ss)
 		if d := s.cfg.MaxSessionTime; d > 0 {
-			t := time.AfterFunc(d, func() { ss.cancel(endMaxTime) })
+			t := s.cfg.clock.AfterFunc(d, func() { ss.cancel(endMaxTime) })
 			defer t.Stop()
 		}
 		next(ss)

@@ -42,14 +42,14 @@ func (s *Server) route(next ssh.Handler) ssh.Handler {
 			}
 			ss.exit = s.runCommand(ss, actor, args)
 		}
-		_ = ss.Exit(ss.exit)
+		_ = ss.Exit(ss.exit) // fails only when the client has gone, with no one to tell
 		next(ss)
 	}
 }
 
 func (s *Server) runTUI(ss *session, screen string) int {
 	ss.outcome = "tui"
-	idle := newIdleClock(s.cfg.IdleTimeout, func() { ss.cancel(endIdle) })
+	idle := newIdleClock(s.cfg.clock, s.cfg.IdleTimeout, func() { ss.cancel(endIdle) })
 	defer idle.stop()
 
 	var actor *app.Actor
@@ -96,12 +96,12 @@ func (s *Server) runTUI(ss *session, screen string) int {
 		// session ends alone.
 		s.log.Error("ssh tui panicked", "key", ss.fingerprint, "err", err)
 		ss.outcome = "tui panic"
-		_, _ = io.WriteString(ss, "\nStockroom hit an internal error and closed this session.\n")
+		_, _ = io.WriteString(ss, "\nStockroom hit an internal error and closed this session.\n") // the client may have gone: nothing more to tell it
 		return 1
 	case endedBy(ss.ctx) != 0:
 		// The terminal is restored by now: the message stays on screen
 		// after the client disconnects.
-		_, _ = io.WriteString(ss, "\n"+s.message(endedBy(ss.ctx))+"\n")
+		_, _ = io.WriteString(ss, "\n"+s.message(endedBy(ss.ctx))+"\n") // the client may have gone: nothing more to tell it
 		return 0
 	case err != nil && !errors.Is(err, tea.ErrProgramKilled):
 		s.log.Warn("ssh tui ended with an error", "key", ss.fingerprint, "err", err)
@@ -123,7 +123,7 @@ func (s *Server) runCommand(ss *session, actor app.Actor, args []string) int {
 	code := s.cfg.RunCommand(ctx, Command{Actor: actor, Args: args, Stdin: ss, Stdout: ss, Stderr: stderr,
 		PublicKey: ss.PublicKey(), RemoteAddr: ss.RemoteAddr().String()})
 	if r := endedBy(ctx); r != 0 {
-		_, _ = io.WriteString(stderr, s.message(r)+"\n")
+		_, _ = io.WriteString(stderr, s.message(r)+"\n") // the client may have gone: nothing more to tell it
 		if code == 0 {
 			code = 1
 		}

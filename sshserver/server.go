@@ -102,6 +102,10 @@ type Config struct {
 	ShutdownGrace time.Duration
 
 	Logger *slog.Logger
+
+	// clock runs the idle and maximum-session limits (default the wall
+	// clock; tests set a fake one).
+	clock clock
 }
 
 // ConfigFrom copies the SSH settings of the server configuration; the caller
@@ -150,6 +154,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.CommandTimeout <= 0 {
 		cfg.CommandTimeout = cfg.MaxSessionTime
+	}
+	if cfg.clock == nil {
+		cfg.clock = wallClock{}
 	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = 5 * time.Second
@@ -238,6 +245,8 @@ func (s *Server) limitConn(_ ssh.Context, c net.Conn) net.Conn {
 			"limit", s.cfg.MaxConnsPerIP)
 		// Lines before the version string are allowed by RFC 4253 and
 		// shown by some clients.
+		// Best effort: the connection is refused whether or not the line
+		// reaches the client.
 		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
 		_, _ = io.WriteString(c, "Too many connections from your address; try again later.\r\n")
 		return nil
@@ -260,7 +269,7 @@ func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
-		_ = l.Close()
+		_ = l.Close() // refused after shutdown: nothing listens on it either way
 		return nil
 	}
 	s.ln = l
@@ -301,7 +310,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	// waiting, so no new connection arrives while sessions leave.
 	now, stop := context.WithCancel(context.Background())
 	stop()
-	_ = s.ssh.Shutdown(now)
+	_ = s.ssh.Shutdown(now) // with a done context it returns that context's error, by design
 	for _, ss := range live {
 		ss.cancel(endShutdown)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/stockroom/stockroom/internal/logtest"
 	"github.com/stockroom/stockroom/internal/seclog"
 	"github.com/stockroom/stockroom/internal/sshtest"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -100,6 +101,7 @@ func (f *fakeAccounts) add(k gossh.Signer, acct store.Account) {
 type fakeTUI struct {
 	p     TUIParams
 	ticks atomic.Int32
+	keys  atomic.Int32 // keypresses reported to OnActivity
 }
 
 type tickMsg struct{}
@@ -117,6 +119,7 @@ func (m *fakeTUI) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tick()
 	case tea.KeyPressMsg:
 		m.p.OnActivity()
+		m.keys.Add(1)
 		switch msg.String() {
 		case "p":
 			panic("fake TUI panic")
@@ -229,6 +232,19 @@ func (f *fixture) tui(n int) *fakeTUI {
 	return f.tuis[n]
 }
 
+// waitForConnSlot waits until alice can connect again once a connection
+// holding a slot has gone.
+func (f *fixture) waitForConnSlot(t *testing.T) {
+	t.Helper()
+	testwait.Within(t, 5*time.Second, "a connection slot to be freed", func() bool {
+		c, err := f.dialAuth(t, gossh.PublicKeys(f.alice))
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+}
+
 func (f *fixture) dialAuth(t *testing.T, auth ...gossh.AuthMethod) (*gossh.Client, error) {
 	t.Helper()
 	return gossh.Dial("tcp", f.addr, sshtest.ClientConfig("whoever", f.srv.HostKey(), 5*time.Second, auth...))
@@ -259,35 +275,18 @@ func runStdin(t *testing.T, c *gossh.Client, cmd string, stdin io.Reader) (stdou
 
 // screen is everything a terminal session has printed so far.
 type screen struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	done chan struct{}
-	sess *gossh.Session
-	in   io.WriteCloser
-	err  error
-}
-
-func (s *screen) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *screen) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
+	logtest.Buffer // what the terminal received
+	done           chan struct{}
+	sess           *gossh.Session
+	in             io.WriteCloser
+	err            error
 }
 
 func (s *screen) waitFor(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(s.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("screen never showed %q; it shows %q", want, s.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.Within(t, 5*time.Second, fmt.Sprintf("the screen to show %q", want), func() bool {
+		return strings.Contains(s.String(), want)
+	})
 }
 
 func (s *screen) closed() bool {
@@ -384,7 +383,7 @@ func TestCommandRunsAsTheKeysAccount(t *testing.T) {
 // the auth callback got this wrong (CVE-2024-45337 class).
 func TestAccountFromKeyThatSignedNotKeyOffered(t *testing.T) {
 	f := start(t, nil)
-	impostor := &unsignableKey{pub: f.alice.PublicKey()}
+	impostor := &sshtest.UnsignableKey{Public: f.alice.PublicKey()}
 	attempts := 0
 	c, err := gossh.Dial("tcp", f.addr, &gossh.ClientConfig{
 		User: "alice", // the user name names nobody
@@ -407,7 +406,7 @@ func TestAccountFromKeyThatSignedNotKeyOffered(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if impostor.signs.Load() == 0 {
+	if impostor.Signs.Load() == 0 {
 		t.Fatal("the server never let alice's key try: the test proves nothing")
 	}
 	out, _, code := run(t, c, "whoami")
@@ -416,19 +415,6 @@ func TestAccountFromKeyThatSignedNotKeyOffered(t *testing.T) {
 	}
 	sc := terminal(t, c, "")
 	sc.waitFor(t, "who=bob")
-}
-
-// unsignableKey holds only the public half of a key, so it cannot sign.
-type unsignableKey struct {
-	pub   gossh.PublicKey
-	signs atomic.Int32
-}
-
-func (k *unsignableKey) PublicKey() gossh.PublicKey { return k.pub }
-
-func (k *unsignableKey) Sign(io.Reader, []byte) (*gossh.Signature, error) {
-	k.signs.Add(1)
-	return nil, errors.New("no private key")
 }
 
 func TestUnknownKeys(t *testing.T) {
@@ -542,18 +528,7 @@ func TestConnectionsPerIPLimitedBeforeAuth(t *testing.T) {
 	}
 
 	raws[0].Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := f.dialAuth(t, gossh.PublicKeys(f.alice))
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("slot never freed: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	f.waitForConnSlot(t)
 }
 
 func TestSessionsPerAccountCapped(t *testing.T) {
@@ -585,63 +560,91 @@ func TestSessionsPerAccountCapped(t *testing.T) {
 	}
 
 	ins[0].Close() // the first "wait" ends
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	testwait.Within(t, 5*time.Second, "the session slot to be freed", func() bool {
 		out, _, _ := run(t, f.dial(t, f.alice), "whoami")
-		if out == "1\n" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("slot never freed")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return out == "1\n"
+	})
+}
+
+// press types a key into the n-th TUI's terminal and waits until the TUI has
+// reported it, so a limit's clock can be moved on knowing the key counted.
+func (f *fixture) press(t *testing.T, n int, sc *screen, key string) {
+	t.Helper()
+	want := f.tui(n).keys.Load() + 1
+	fmt.Fprint(sc.in, key)
+	testwait.Until(t, "the keypress to reach the TUI", func() bool { return f.tui(n).keys.Load() >= want })
 }
 
 func TestIdleTimeoutCountsKeypressesNotRedraws(t *testing.T) {
-	const idle = 600 * time.Millisecond
-	f := start(t, func(c *Config) { c.IdleTimeout = idle })
+	const idle = 10 * time.Minute
+	clk := newFakeClock()
+	f := start(t, func(c *Config) { c.IdleTimeout, c.clock = idle, clk })
 	c := f.dial(t, f.alice)
 
 	typing := terminal(t, c, "")
-	quiet := terminal(t, c, "")
 	typing.waitFor(t, "who=alice")
+	quiet := terminal(t, c, "")
 	quiet.waitFor(t, "who=alice")
+	typer, idler := f.tui(0), f.tui(1)
+	// The quiet screen redraws (on the wall clock) before any time passes
+	// on the limits' clock: redraws must not count as activity.
+	testwait.Until(t, "the quiet screen to redraw", func() bool { return idler.ticks.Load() >= 5 })
 
-	// Type for well past the timeout while the quiet one, redrawing all
-	// along, times out.
+	// Type for three times the timeout while the quiet one times out.
 	for range 12 {
-		fmt.Fprint(typing.in, "x")
-		time.Sleep(idle / 4)
+		f.press(t, 0, typing, "x")
+		clk.Advance(idle / 4)
 	}
-	if typing.closed() {
-		t.Fatalf("closed while typing: %q", typing.String())
+	// Advance ran every limit that fell due before returning.
+	if err := typer.p.Ctx.Err(); err != nil {
+		t.Fatalf("the typing session ended (%v): %q", context.Cause(typer.p.Ctx), typing.String())
 	}
-	quiet.waitClosed(t, time.Second)
-	if !strings.Contains(quiet.String(), "without a keypress") {
+	if endedBy(idler.p.Ctx) != endIdle {
+		t.Fatalf("the quiet session ended by %v, want the idle timeout", context.Cause(idler.p.Ctx))
+	}
+	quiet.waitClosed(t, 5*time.Second)
+	if !strings.Contains(quiet.String(), "Closed after 10m without a keypress") {
 		t.Fatalf("no idle message: %q", quiet.String())
 	}
-	if n := f.tui(1).ticks.Load(); n < 5 {
-		t.Fatalf("the quiet screen redrew only %d times: the test proves nothing", n)
-	}
 
-	typing.waitClosed(t, 2*idle)
+	// The last key was pressed idle/4 ago.
+	clk.Advance(idle*3/4 - 1)
+	if typer.p.Ctx.Err() != nil {
+		t.Fatal("the typing session ended before a full idle spell")
+	}
+	clk.Advance(1)
+	if endedBy(typer.p.Ctx) != endIdle {
+		t.Fatalf("the typing session ended by %v after a full idle spell", context.Cause(typer.p.Ctx))
+	}
+	typing.waitClosed(t, 5*time.Second)
 }
 
 func TestMaxSessionTime(t *testing.T) {
+	clk := newFakeClock()
 	f := start(t, func(c *Config) {
-		c.MaxSessionTime = 300 * time.Millisecond
+		c.MaxSessionTime = 5 * time.Hour
 		c.CommandTimeout = 150 * time.Millisecond
+		c.clock = clk
 	})
 	c := f.dial(t, f.alice)
 	sc := terminal(t, c, "")
 	sc.waitFor(t, "who=alice")
-	for range 6 { // typing does not extend it
-		fmt.Fprint(sc.in, "x")
-		time.Sleep(100 * time.Millisecond)
+	tui := f.tui(0)
+	for range 4 { // typing does not extend it
+		f.press(t, 0, sc, "x")
+		clk.Advance(time.Hour)
 	}
-	sc.waitClosed(t, time.Second)
-	if !strings.Contains(sc.String(), "maximum length of 300ms") {
+	f.press(t, 0, sc, "x")
+	clk.Advance(time.Hour - 1)
+	if tui.p.Ctx.Err() != nil {
+		t.Fatalf("ended (%v) before its maximum length", context.Cause(tui.p.Ctx))
+	}
+	clk.Advance(1)
+	if endedBy(tui.p.Ctx) != endMaxTime {
+		t.Fatalf("ended by %v, want the maximum session time", context.Cause(tui.p.Ctx))
+	}
+	sc.waitClosed(t, 5*time.Second)
+	if !strings.Contains(sc.String(), "maximum length of 5h") {
 		t.Fatalf("screen: %q", sc.String())
 	}
 
@@ -857,18 +860,7 @@ func TestHandshakeTimeoutFreesTheSlot(t *testing.T) {
 		t.Fatalf("silent connection kept for %s", d)
 	}
 	// ...and its slot goes to the next one.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := f.dialAuth(t, gossh.PublicKeys(f.alice))
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("slot never freed: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	f.waitForConnSlot(t)
 }
 
 // A key removed or an account disabled while sessions are open: every

@@ -120,9 +120,9 @@ func New(cfg Config) *Vault {
 }
 
 func defaultOwner() string {
-	host, _ := os.Hostname()
+	host, _ := os.Hostname() // without one, the pid and random part still tell owners apart
 	var b [6]byte
-	_, _ = rand.Read(b[:])
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported systems
 	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 

@@ -230,7 +230,7 @@ func ensureDataDir(dir string, log *slog.Logger) error {
 // processName names this process among several sharing one database, in
 // leases and live-update relays.
 func processName() string {
-	host, _ := os.Hostname()
+	host, _ := os.Hostname() // without one the name is "-pid": still a name, and processID adds a random part
 	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
@@ -240,6 +240,6 @@ func processName() string {
 // dead one's work must not look alive.
 func processID() string {
 	b := make([]byte, 4)
-	_, _ = rand.Read(b)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported systems
 	return processName() + "-" + hex.EncodeToString(b)
 }

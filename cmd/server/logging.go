@@ -16,7 +16,7 @@ import (
 // a last line of defence (code never logs secrets on purpose).
 func newLogger(w io.Writer, format, level string, secrets []string) *slog.Logger {
 	var lv slog.Level
-	_ = lv.UnmarshalText([]byte(level))
+	_ = lv.UnmarshalText([]byte(level)) // config accepts only slog's level names; anything else is info
 	opts := &slog.HandlerOptions{Level: lv}
 	if format == "auto" {
 		format = "json"

@@ -133,7 +133,11 @@ func healthcheck(ctx context.Context, getenv func(string) string, stderr io.Writ
 	}
 	ctx, cancel := context.WithTimeout(ctx, 4*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/healthz", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/healthz", nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "unhealthy: STOCKROOM_HTTP_ADDR %q: %v\n", addr, err)
+		return 1
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		fmt.Fprintln(stderr, "unhealthy:", err)

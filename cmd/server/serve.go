@@ -321,7 +321,11 @@ func runLeased(ctx context.Context, leases store.Leases, name string, poll func(
 		}
 		backoff = time.Second
 	}
-	_ = leases.LeaseRelease(context.Background(), name, owner)
+	// Released so another process takes over at once; if this fails the
+	// lease still expires after ttl.
+	if err := leases.LeaseRelease(context.Background(), name, owner); err != nil {
+		log.Warn("lease release failed; another process takes over when it expires", "lease", name, "err", err)
+	}
 	return nil
 }
 

@@ -10,7 +10,8 @@ import (
 	"sync"
 )
 
-// Buffer collects log output from several goroutines.
+// Buffer collects output written from several goroutines: logs, and any
+// other output a test reads while it is written (a process's, a session's).
 type Buffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

@@ -16,11 +16,26 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 )
+
+// UnsignableKey has only the public half of a key, so it cannot sign: a
+// client offering another account's key. Signs counts the attempts.
+type UnsignableKey struct {
+	Public gossh.PublicKey
+	Signs  atomic.Int32
+}
+
+func (k *UnsignableKey) PublicKey() gossh.PublicKey { return k.Public }
+
+func (k *UnsignableKey) Sign(io.Reader, []byte) (*gossh.Signature, error) {
+	k.Signs.Add(1)
+	return nil, errors.New("no private key")
+}
 
 // NewKey makes a fresh ed25519 SSH key.
 func NewKey(t testing.TB) gossh.Signer {

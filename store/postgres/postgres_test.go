@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,14 +23,22 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.DB { return open(t) })
 }
 
-func TestMigrations(t *testing.T) {
+// rawDB is a database/sql handle on a fresh schema, for the migration
+// tests, closed when the test ends.
+func rawDB(t *testing.T) *sql.DB {
+	t.Helper()
 	pool, err := pgxpool.New(context.Background(), storetest.PostgresSchema(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
+	t.Cleanup(pool.Close)
 	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func TestMigrations(t *testing.T) {
+	db := rawDB(t)
 	storetest.Migrations(t, db, migrations.Postgres)
 }
 
@@ -44,12 +53,6 @@ func BenchmarkSyncRewrite(b *testing.B) {
 }
 
 func TestActivityFromStockEvents(t *testing.T) {
-	pool, err := pgxpool.New(context.Background(), storetest.PostgresSchema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
+	db := rawDB(t)
 	storetest.ActivityFromStockEvents(t, db, migrations.Postgres)
 }

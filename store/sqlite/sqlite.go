@@ -123,7 +123,7 @@ func (d *driver) InTx(ctx context.Context, fn func(tx sqlstore.Tx) error) error 
 		return err
 	}
 	if err := fn(&txn{tx: tx}); err != nil {
-		_ = tx.Rollback()
+		_ = tx.Rollback() // fn's error is the one to report; a failed rollback is discarded with the connection's transaction
 		return err
 	}
 	return tx.Commit()

@@ -159,8 +159,10 @@ var codeTests = map[string]func(t *testing.T, h *harness){
 		}
 		var hash, kind string
 		noErr(t, d.Driver().QueryRow(t.Context(), `SELECT code_hash, kind FROM codes`).Scan(&hash, &kind), "read row")
-		want, _ := store.CodeHash(testCode)
-		plain, _ := store.NormalizeCode(testCode)
+		want, herr := store.CodeHash(testCode)
+		noErr(t, herr, "hash the code")
+		plain, nerr := store.NormalizeCode(testCode)
+		noErr(t, nerr, "normalise the code")
 		if hash != want || strings.Contains(strings.ToUpper(hash+kind), plain) {
 			t.Fatalf("stored %q, want the SHA-256 %q and never the code", hash, want)
 		}
@@ -228,7 +230,9 @@ var codeTests = map[string]func(t *testing.T, h *harness){
 			Role: store.RoleManager, Code: code3})
 		_, err = h.db.CodeRedeem(ctx, &store.CodeRedeemParams{Code: code3, AccountID: r.Account.ID, Now: h.now})
 		wantErr(t, err, store.ErrConflict, "invite a member again")
-		if ms, _ := h.db.StoreGetForAccount(ctx, r.Account.ID, owner.store.ID); ms.Role != store.RoleViewer {
+		ms, err = h.db.StoreGetForAccount(ctx, r.Account.ID, owner.store.ID)
+		noErr(t, err, "read the member's store")
+		if ms.Role != store.RoleViewer {
 			t.Fatalf("a refused invite changed the role to %q", ms.Role)
 		}
 		list, err = h.db.CodeList(ctx, &store.CodeListParams{Kind: store.CodeAccountInvite, Pending: true, Now: h.now})

@@ -140,7 +140,8 @@ var memberTests = map[string]func(t *testing.T, h *harness){
 		if len(res.Deliveries) != 1 || res.Deliveries[0].AccountID != bob.ID {
 			t.Fatalf("deliveries %+v, want bob's alone", res.Deliveries)
 		}
-		ms, _ = h.db.MembershipList(ctx, s.store.ID)
+		ms, err = h.db.MembershipList(ctx, s.store.ID)
+		noErr(t, err, "list again")
 		if ms[0].Alerts || !ms[1].Alerts {
 			t.Fatalf("alerts switches %+v", ms)
 		}

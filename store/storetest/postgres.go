@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -40,18 +41,27 @@ func PostgresURL(tb testing.TB) string {
 // notifications or runs River wants PostgresDatabase.
 func PostgresSchema(tb testing.TB) string {
 	tb.Helper()
+	u, name := throwaway(tb, "CREATE SCHEMA %s", "DROP SCHEMA IF EXISTS %s CASCADE")
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// throwaway runs create (a statement with %s for a fresh name) on the
+// TEST_DATABASE_URL server and drop when the test ends, and returns that
+// server's URL and the name.
+func throwaway(tb testing.TB, create, drop string) (*url.URL, string) {
+	tb.Helper()
 	base := PostgresURL(tb)
 	u, err := url.Parse(base)
 	if err != nil {
 		tb.Fatalf("TEST_DATABASE_URL: %v", err)
 	}
 	name := throwawayName()
-	adminExec(tb, base, "CREATE SCHEMA "+name)
-	tb.Cleanup(func() { adminExec(tb, base, "DROP SCHEMA IF EXISTS "+name+" CASCADE") })
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String()
+	adminExec(tb, base, fmt.Sprintf(create, name))
+	tb.Cleanup(func() { adminExec(tb, base, fmt.Sprintf(drop, name)) })
+	return u, name
 }
 
 // PostgresDatabase creates an empty database on the TEST_DATABASE_URL
@@ -61,14 +71,7 @@ func PostgresSchema(tb testing.TB) string {
 // run; WITH (FORCE) ends any connection a failed test left open.
 func PostgresDatabase(tb testing.TB) string {
 	tb.Helper()
-	base := PostgresURL(tb)
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatalf("TEST_DATABASE_URL: %v", err)
-	}
-	name := throwawayName()
-	adminExec(tb, base, "CREATE DATABASE "+name)
-	tb.Cleanup(func() { adminExec(tb, base, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	u, name := throwaway(tb, "CREATE DATABASE %s", "DROP DATABASE IF EXISTS %s WITH (FORCE)")
 	u.Path = "/" + name
 	return u.String()
 }
@@ -89,7 +92,7 @@ func OpenPostgres(tb testing.TB) *postgres.DB {
 // packages run at once, never share a schema or a database.
 func throwawayName() string {
 	b := make([]byte, 6)
-	_, _ = rand.Read(b)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported systems
 	return "stockroom_t_" + hex.EncodeToString(b)
 }
 

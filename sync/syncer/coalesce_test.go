@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/etsy/sandbox"
@@ -62,17 +61,25 @@ func (e *env) sevenSizes() int64 {
 	return id
 }
 
+// sevenSizesSynced is an environment whose first listing has seven sizes,
+// synced, with that listing's rows in Stockroom.
+func sevenSizesSynced(t *testing.T, b backend) (*env, int64, []store.InventoryRow) {
+	t.Helper()
+	e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
+	listing := e.sevenSizes()
+	e.sync(store.SyncFull)
+	var rows []store.InventoryRow
+	for _, r := range e.rows() {
+		if r.EtsyListingID == listing {
+			rows = append(rows, r)
+		}
+	}
+	return e, listing, rows
+}
+
 func TestImportBurstOnOneListingIsOneReadAndOneWrite(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
-		listing := e.sevenSizes()
-		e.sync(store.SyncFull)
-		var rows []store.InventoryRow
-		for _, r := range e.rows() {
-			if r.EtsyListingID == listing {
-				rows = append(rows, r)
-			}
-		}
+		e, listing, rows := sevenSizesSynced(t, b)
 		if len(rows) != 7 {
 			t.Fatalf("listing %d has %d rows in Stockroom, want 7", listing, len(rows))
 		}
@@ -98,9 +105,9 @@ func TestImportBurstOnOneListingIsOneReadAndOneWrite(t *testing.T) {
 				t.Errorf("%s: %s at %d in Stockroom, want pushed %d", r.SKU, got.PushStatus, got.Quantity, want[r.SKU])
 			}
 		}
-		// The other jobs find nothing pending; give any stray call the
-		// time to show.
-		time.Sleep(300 * time.Millisecond)
+		// The other jobs find nothing pending: once they have all run, no
+		// stray call can still come.
+		e.settled()
 		calls := e.sb.Calls()
 		if calls["getListingInventory"] != 1 || calls["updateListingInventory"] != 1 || e.calls() != 2 {
 			t.Errorf("calls to Etsy = %v, want one getListingInventory and one updateListingInventory", calls)
@@ -135,15 +142,7 @@ func TestImportBurstOnOneListingIsOneReadAndOneWrite(t *testing.T) {
 // other offering's own job, must not apply either change again.
 func TestLostAnswerOfACombinedWriteIsNotAppliedTwice(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
-		listing := e.sevenSizes()
-		e.sync(store.SyncFull)
-		var rows []store.InventoryRow
-		for _, r := range e.rows() {
-			if r.EtsyListingID == listing {
-				rows = append(rows, r)
-			}
-		}
+		e, listing, rows := sevenSizesSynced(t, b)
 		if err := e.sb.InjectFault("updateListingInventory", sandbox.Fault{Kind: sandbox.Fault500, Count: 1, Applied: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +157,7 @@ func TestLostAnswerOfACombinedWriteIsNotAppliedTwice(t *testing.T) {
 				t.Errorf("%s: Etsy %d, Stockroom %d (%s %q); want %d pushed once", r.SKU, q, got.Quantity, got.PushStatus, got.PushError, want)
 			}
 		}
-		time.Sleep(300 * time.Millisecond) // a late second write would show
+		e.settled() // a late second write would have been made by now
 		for _, r := range []store.InventoryRow{rows[2], rows[4]} {
 			want := r.Quantity + 5
 			if r.OfferingID == rows[4].OfferingID {
@@ -175,15 +174,7 @@ func TestLostAnswerOfACombinedWriteIsNotAppliedTwice(t *testing.T) {
 // variation no longer on Etsy; the other is still written.
 func TestVariationGoneFailsOnlyItself(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
-		listing := e.sevenSizes()
-		e.sync(store.SyncFull)
-		var rows []store.InventoryRow
-		for _, r := range e.rows() {
-			if r.EtsyListingID == listing {
-				rows = append(rows, r)
-			}
-		}
+		e, listing, rows := sevenSizesSynced(t, b)
 		// On Etsy.com the seller drops the last size.
 		shop := e.client.Shop(syncer.Key(e.storeID), e.tokens[e.storeID])
 		inv, err := shop.GetListingInventory(e.ctx, listing)
@@ -242,8 +233,11 @@ func TestConcurrentPushesCountTheirOwnCalls(t *testing.T) {
 		for _, it := range items {
 			e.waitRow(it.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
 		}
-		time.Sleep(300 * time.Millisecond)
-		runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+		e.settled() // every run has recorded its calls
+		runs, err := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
+		if err != nil {
+			t.Fatal(err)
+		}
 		total := 0
 		for _, r := range runs {
 			if r.Kind != store.SyncPush {
@@ -266,12 +260,10 @@ func TestConcurrentPushesCountTheirOwnCalls(t *testing.T) {
 // landed: the retry records it, and does not add the seller's change again.
 func TestLostAnswerThenSaleIsNotAppliedTwice(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
-		listing := e.sevenSizes()
-		e.sync(store.SyncFull)
+		e, listing, rows := sevenSizesSynced(t, b)
 		var row store.InventoryRow
-		for _, r := range e.rows() {
-			if r.EtsyListingID == listing && r.Quantity >= 2 {
+		for _, r := range rows {
+			if r.Quantity >= 2 {
 				row = r
 				break
 			}
@@ -299,7 +291,7 @@ func TestLostAnswerThenSaleIsNotAppliedTwice(t *testing.T) {
 		want := row.Quantity + 5 - 1
 		e.editAll(store.SourceTUI, []store.StockEditItem{{OfferingID: row.OfferingID, Quantity: row.Quantity + 5}})
 		got := e.waitRow(row.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
-		time.Sleep(300 * time.Millisecond) // a late second write would show
+		e.settled() // a late second write would have been made by now
 		if !sold.Load() {
 			t.Fatal("the retry never read the listing after the lost write")
 		}

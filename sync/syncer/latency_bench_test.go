@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store"
 )
@@ -179,7 +180,7 @@ func benchEditLatency(b *testing.B, be backend, pending int) {
 		lat = append(lat, got...)
 		// The backlog drains before the next round.
 		b.StopTimer()
-		waitFor(b, 10*time.Minute, "the backlog to drain", func() bool {
+		testwait.Within(b, 10*time.Minute, "the backlog to drain", func() bool {
 			rows, err := e.db.PushPendingList(e.ctx, &store.PushPendingListParams{StoreID: e.storeID})
 			return err == nil && len(rows) == 0
 		})

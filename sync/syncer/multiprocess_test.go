@@ -3,7 +3,6 @@
 package syncer_test
 
 import (
-	"context"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/stockroom/stockroom/etsy/sandbox"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/sync/syncer"
@@ -81,7 +81,7 @@ func TestTwoProcessesNeverSyncAStoreTwiceAtOnceAndBothWork(t *testing.T) {
 		want := map[int64]int{}
 		for si, st := range e.stores {
 			var rows []store.InventoryRow
-			waitFor(t, 20*time.Second, "the first sync of store", func() bool {
+			testwait.Within(t, 20*time.Second, "the first sync of store", func() bool {
 				rows, _ = e.db.InventoryList(e.ctx, &store.InventoryListParams{AccountID: e.account, StoreID: st})
 				return len(rows) > 0
 			})
@@ -102,7 +102,7 @@ func TestTwoProcessesNeverSyncAStoreTwiceAtOnceAndBothWork(t *testing.T) {
 			}
 		}
 
-		waitFor(t, 60*time.Second, "every sync job, sync run and push to finish", func() bool {
+		testwait.Within(t, 60*time.Second, "every sync job, sync run and push to finish", func() bool {
 			// Scheduled syncs run too, queued by whichever process
 			// schedules: they must end as well.
 			for _, st := range e.stores {
@@ -173,18 +173,7 @@ func TestTwoProcessesNeverSyncAStoreTwiceAtOnceAndBothWork(t *testing.T) {
 	})
 }
 
-// waitFor polls cond until it holds, failing the test after d.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("timed out waiting for %s", what)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
+// waitFor is testwait.Within under the name crash_test.go still calls.
+var waitFor = testwait.Within
 
 func listingSKU(listingID int64, sku string) string { return itoa(listingID) + "/" + sku }

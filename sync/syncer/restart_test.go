@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -78,7 +79,7 @@ func TestDatabaseRestartMidSyncLosesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "the sync job to finish", func() bool {
+	testwait.Within(t, 30*time.Second, "the sync job to finish", func() bool {
 		j, err := e.q.JobGet(e.ctx, id)
 		return err == nil && j.FinalizedAt != nil
 	})

@@ -79,7 +79,7 @@ type Model struct {
 	account store.Account
 	keys    []store.Key
 	loaded  bool
-	seq     int
+	loads   common.Loads
 	err     error
 
 	// list runs over the profile fields, which stay put, then the keys,
@@ -155,8 +155,7 @@ func (m *Model) SetSize(width, height int) {
 // load reads the profile afresh (Identify also refuses a disabled account)
 // and the keys.
 func (m *Model) load() tea.Cmd {
-	m.seq++
-	seq, c, actor := m.seq, m.c, m.c.Actor
+	seq, c, actor := m.loads.Start(), m.c, m.c.Actor
 	return func() tea.Msg {
 		a, err := c.App.Identify(c.Ctx, actor.Fingerprint)
 		if err != nil {
@@ -170,16 +169,12 @@ func (m *Model) load() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.seq != m.seq {
-			return m, nil
-		}
-		m.err = msg.err
-		if msg.err == nil {
+		m.loads.Take(msg.seq, msg.err, &m.err, func() {
 			m.loaded = true
 			m.setAccount(msg.account)
 			m.keys = msg.keys
 			m.list.SetLen(m.items())
-		}
+		})
 		return m, nil
 	case savedMsg:
 		if msg.err != nil {

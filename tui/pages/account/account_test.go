@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,7 +14,7 @@ import (
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
@@ -40,11 +39,7 @@ func newKey(t *testing.T, comment string) (authorized, fingerprint string) {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.OpenSQLite(t)
 	line, fp := newKey(t, "ada@laptop")
 	acct, err := db.AccountCreate(t.Context(), &store.AccountCreateParams{Name: "Ada", Email: "ada@example.com", Fingerprint: fp,
 		PublicKey: line, Comment: "ada@laptop", Now: now})

@@ -75,12 +75,11 @@ type Model struct {
 	storeID int64
 	ledger  ledger
 
-	events  []store.ActivityEvent
-	list    list.Model
-	seq     int
-	loading bool // a page read is in flight
-	end     bool // the oldest event is loaded
-	err     error
+	events []store.ActivityEvent
+	list   list.Model
+	loads  common.Loads // a page read is loading; a reload makes answers out stale
+	end    bool         // the oldest event is loaded
+	err    error
 
 	filtering bool
 	filter    textinput.Model
@@ -234,22 +233,20 @@ func (m *Model) reload() tea.Cmd {
 	m.events, m.lines, m.end = nil, nil, false
 	m.list.SetLen(0)
 	m.list.Reset()
-	m.seq++
-	m.loading = false
+	m.loads.Reset()
 	return m.more()
 }
 
 // more reads the page after the last loaded event.
 func (m *Model) more() tea.Cmd {
-	if !m.shows() || m.loading || m.end {
+	if !m.shows() || m.loads.Loading() || m.end {
 		return nil
 	}
-	m.loading = true
 	q := m.query
 	if n := len(m.events); n > 0 {
 		q.Before = m.events[n-1].ID
 	}
-	seq, read := m.seq, m.read(q)
+	seq, read := m.loads.Begin(), m.read(q)
 	return func() tea.Msg {
 		evs, err := read()
 		return pageMsg{seq: seq, before: q.Before, events: evs, err: err}
@@ -264,7 +261,7 @@ func (m *Model) newer() tea.Cmd {
 	if len(m.events) == 0 {
 		return m.reload()
 	}
-	seq, read := m.seq, m.read(m.query)
+	seq, read := m.loads.Seq(), m.read(m.query)
 	return func() tea.Msg {
 		evs, err := read()
 		return newerMsg{seq: seq, events: evs, err: err}
@@ -274,21 +271,17 @@ func (m *Model) newer() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case pageMsg:
-		if msg.seq != m.seq {
-			return m, nil
-		}
-		m.loading = false
-		m.err = msg.err
-		if msg.err != nil {
-			return m, nil
-		}
-		m.events = append(m.events, msg.events...)
-		m.lines = append(m.lines, make([]string, len(msg.events))...)
-		m.end = len(msg.events) < pageSize
-		m.list.SetLen(len(m.events))
-		return m, m.prefetch()
+		var next tea.Cmd
+		m.loads.Take(msg.seq, msg.err, &m.err, func() {
+			m.events = append(m.events, msg.events...)
+			m.lines = append(m.lines, make([]string, len(msg.events))...)
+			m.end = len(msg.events) < pageSize
+			m.list.SetLen(len(m.events))
+			next = m.prefetch()
+		})
+		return m, next
 	case newerMsg:
-		if msg.seq != m.seq || msg.err != nil || len(m.events) == 0 {
+		if !m.loads.Fresh(msg.seq) || msg.err != nil || len(m.events) == 0 {
 			return m, nil
 		}
 		top := m.events[0].ID
@@ -512,7 +505,7 @@ func (m *Model) View() string {
 	case !m.shows():
 		lines = append(lines, s.Muted.Render("No store selected: v shows your account's ledger."))
 	case len(m.events) == 0:
-		if !m.loading {
+		if !m.loads.Loading() {
 			lines = append(lines, s.Muted.Render("No changes recorded yet."))
 		}
 	default:
@@ -540,7 +533,7 @@ type headerKey struct {
 }
 
 func (m *Model) header() string {
-	k := headerKey{len(m.events), m.end, m.loading, m.queryText, m.width, m.ledger}
+	k := headerKey{len(m.events), m.end, m.loads.Loading(), m.queryText, m.width, m.ledger}
 	if k != m.headerKey || m.headerText == "" {
 		m.headerKey, m.headerText = k, m.drawHeader()
 	}
@@ -563,7 +556,7 @@ func (m *Model) drawHeader() string {
 	if m.queryText != "" {
 		title += s.Muted.Render(" · filter: " + safetext.Line(m.queryText, 40))
 	}
-	if m.loading {
+	if m.loads.Loading() {
 		title += s.Muted.Render(" · loading…")
 	}
 	return common.Fit(title, m.width)

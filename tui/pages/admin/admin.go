@@ -49,11 +49,10 @@ type inviteMsg struct {
 type Model struct {
 	c *common.Common
 
-	view    app.AdminView
-	seq     int
-	loading bool
-	stale   bool // events arrived during the load
-	err     error
+	view  app.AdminView
+	loads common.Loads
+	stale bool // events arrived during the load
+	err   error
 
 	section section
 	lists   [2]list.Model // accounts, stores
@@ -111,9 +110,7 @@ func (m *Model) SetSize(width, height int) {
 }
 
 func (m *Model) load() tea.Cmd {
-	m.seq++
-	m.loading = true
-	seq, c, actor := m.seq, m.c, m.c.Actor
+	seq, c, actor := m.loads.Start(), m.c, m.c.Actor
 	return func() tea.Msg {
 		v, err := c.App.AdminOverview(c.Ctx, actor)
 		return loadedMsg{seq: seq, view: v, err: err}
@@ -123,15 +120,12 @@ func (m *Model) load() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.seq != m.seq {
-			return m, nil
-		}
-		m.loading = false
-		m.err = msg.err
-		if msg.err == nil {
+		if !m.loads.Take(msg.seq, msg.err, &m.err, func() {
 			m.view = msg.view
 			m.lists[accounts].SetLen(len(m.view.Accounts))
 			m.lists[stores].SetLen(len(m.view.Stores))
+		}) {
+			return m, nil
 		}
 		if m.stale {
 			// Events came in while this load ran: one more load covers
@@ -162,7 +156,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			// reload at a time.
 			switch {
 			case m.err != nil:
-			case m.loading:
+			case m.loads.Loading():
 				m.stale = true
 			default:
 				return m, m.load()
@@ -252,7 +246,7 @@ func (m *Model) syncStore(storeID int64, name string) tea.Cmd {
 func (m *Model) View() string {
 	st := m.c.Styles
 	title := st.Title.Render("Admin")
-	if m.loading {
+	if m.loads.Loading() {
 		title += st.Muted.Render(" · loading…")
 	}
 	lines := []string{title}

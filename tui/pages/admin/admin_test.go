@@ -2,7 +2,6 @@ package admin
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,7 @@ import (
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
@@ -35,11 +34,7 @@ type fixture struct {
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.OpenSQLite(t)
 	f := &fixture{db: db, jobs: &tuitest.Jobs{}}
 	account := func(name string, admin bool) store.Account {
 		a, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: name, Email: strings.ToLower(name) + "@example.com",
@@ -51,6 +46,7 @@ func setup(t *testing.T) *fixture {
 	}
 	f.admin = account("Root", true)
 	f.bob = account("Bob\x1b[2J", false)
+	var err error
 	if f.shop, err = db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: f.bob.ID, EtsyShopID: 5, Name: "Bob's Mugs",
 		Currency: "USD", Now: now}); err != nil {
 		t.Fatal(err)

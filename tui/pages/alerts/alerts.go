@@ -74,10 +74,9 @@ type Model struct {
 	// st.ID is 0 until the first load.
 	st store.MemberStore
 
-	list    list.Model
-	seq     int
-	loading bool
-	err     error
+	list  list.Model
+	loads common.Loads
+	err   error
 
 	// editing is the store-default threshold editor: edit holds the
 	// digits typed, and the first digit replaces the old value.
@@ -169,9 +168,7 @@ func (m *Model) load() tea.Cmd {
 	if m.storeID == 0 {
 		return nil
 	}
-	m.seq++
-	m.loading = true
-	seq, view, c, storeID := m.seq, m.view, m.c.Copy(), m.storeID
+	seq, view, c, storeID := m.loads.Start(), m.view, m.c.Copy(), m.storeID
 	return func() tea.Msg {
 		st, err := c.App.Store(c.Ctx, c.Actor, storeID)
 		if err != nil {
@@ -189,15 +186,11 @@ func (m *Model) load() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.seq != m.seq {
-			return m, nil // an older load, or the other view's
-		}
-		m.loading = false
-		m.err = msg.err
-		if msg.err == nil {
+		// An older load's answer, or the other view's, is dropped.
+		m.loads.Take(msg.seq, msg.err, &m.err, func() {
 			m.st = msg.store
 			m.setAlerts(msg.view, msg.alerts)
-		}
+		})
 	case savedMsg:
 		return m, m.saved(msg)
 	case common.LiveMsg:
@@ -352,7 +345,7 @@ func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 		if m.editFresh {
 			next = s
 		}
-		n, _ := strconv.Atoi(next)
+		n, _ := strconv.Atoi(next) // digits only, checked above; a number too long to parse is 0
 		if n > maxThreshold {
 			m.status.Set(rangeText(n), true)
 			return nil

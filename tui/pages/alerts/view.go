@@ -44,7 +44,7 @@ func (m *Model) View() string {
 	}
 	lines = append(lines, common.Fit(m.thresholdLine(), m.width))
 	switch {
-	case len(m.alerts) == 0 && m.loading:
+	case len(m.alerts) == 0 && m.loads.Loading():
 	case len(m.alerts) == 0 && m.view == Active:
 		lines = append(lines, s.Success.Render(common.Fit("No active alerts.", m.width)),
 			s.Muted.Render(common.Fit("An alert fires when stock falls to its threshold. Rows already low when the shop", m.width)),
@@ -81,10 +81,10 @@ func (m *Model) titleLine() string {
 		return s.Tab.Render(name)
 	}
 	title := s.Title.Render("Alerts") + " " + tab("Active", Active) + tab("History", History)
-	if m.storeID != 0 && !m.loading && m.err == nil {
+	if m.storeID != 0 && !m.loads.Loading() && m.err == nil {
 		title += s.Muted.Render(" · " + m.countText())
 	}
-	if m.loading {
+	if m.loads.Loading() {
 		title += s.Muted.Render(" · loading…")
 	}
 	return title

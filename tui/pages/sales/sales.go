@@ -48,10 +48,9 @@ type Model struct {
 	receipts []store.Receipt
 	expanded map[int64]bool
 
-	list    list.Model
-	seq     int
-	loading bool
-	err     error
+	list  list.Model
+	loads common.Loads
+	err   error
 
 	width, height int
 	keys          keys
@@ -116,9 +115,7 @@ func (m *Model) load() tea.Cmd {
 	if m.storeID == 0 {
 		return nil
 	}
-	m.seq++
-	m.loading = true
-	seq, c, actor, storeID := m.seq, m.c, m.c.Actor, m.storeID
+	seq, c, actor, storeID := m.loads.Start(), m.c, m.c.Actor, m.storeID
 	p := store.ReceiptListParams{StoreID: storeID, Status: statuses[m.status], Limit: limit}
 	if days := periods[m.period]; days > 0 {
 		p.Since = c.Now().Add(-time.Duration(days) * 24 * time.Hour)
@@ -132,14 +129,8 @@ func (m *Model) load() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.seq != m.seq {
-			return m, nil // an older filter's answer
-		}
-		m.loading = false
-		m.err = msg.err
-		if msg.err == nil {
-			m.setReceipts(msg.receipts)
-		}
+		// An older filter's answer is dropped.
+		m.loads.Take(msg.seq, msg.err, &m.err, func() { m.setReceipts(msg.receipts) })
 	case common.LiveMsg:
 		// AccountChanged: an account enabled again must not keep showing
 		// the refusal it got while disabled.
@@ -233,7 +224,7 @@ func (m *Model) View() string {
 	if len(m.receipts) == limit {
 		title += s.Muted.Render(fmt.Sprintf(" (newest %d)", limit))
 	}
-	if m.loading {
+	if m.loads.Loading() {
 		title += s.Muted.Render(" · loading…")
 	}
 	lines := []string{common.Fit(title, m.width)}
@@ -244,7 +235,7 @@ func (m *Model) View() string {
 	case m.storeID == 0:
 		lines = append(lines, s.Muted.Render("No store selected."))
 		return strings.Join(lines, "\n")
-	case len(m.receipts) == 0 && !m.loading:
+	case len(m.receipts) == 0 && !m.loads.Loading():
 		lines = append(lines, s.Muted.Render("No receipts match these filters."))
 		return strings.Join(lines, "\n")
 	}

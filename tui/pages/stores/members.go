@@ -37,6 +37,7 @@ type membersPanel struct {
 	members []store.Membership
 	invites []store.Code
 	loaded  bool
+	loads   common.Loads
 	err     error
 	cursor  int
 	prompt  prompt
@@ -51,6 +52,7 @@ type membersPanel struct {
 type (
 	membersLoadedMsg struct {
 		storeID int64
+		seq     int
 		members []store.Membership
 		invites []store.Code
 		err     error
@@ -71,17 +73,17 @@ func newMembersPanel(c *common.Common, s app.StoreView) *membersPanel {
 func (p *membersPanel) owner() bool { return p.store.Role == store.RoleOwner }
 
 func (p *membersPanel) load() tea.Cmd {
-	c, id, owner := p.c.Copy(), p.store.ID, p.owner()
+	c, id, owner, seq := p.c.Copy(), p.store.ID, p.owner(), p.loads.Start()
 	return func() tea.Msg {
 		ms, err := c.App.Members(c.Ctx, c.Actor, id)
 		if err != nil {
-			return membersLoadedMsg{storeID: id, err: err}
+			return membersLoadedMsg{storeID: id, seq: seq, err: err}
 		}
 		var inv []store.Code
 		if owner {
 			inv, err = c.App.Invites(c.Ctx, c.Actor, id, false)
 		}
-		return membersLoadedMsg{storeID: id, members: ms, invites: inv, err: err}
+		return membersLoadedMsg{storeID: id, seq: seq, members: ms, invites: inv, err: err}
 	}
 }
 
@@ -111,10 +113,11 @@ func (p *membersPanel) update(msg tea.Msg) tea.Cmd {
 		if msg.storeID != p.store.ID {
 			return nil
 		}
-		p.loaded, p.err = true, msg.err
-		if msg.err == nil {
+		if p.loads.Take(msg.seq, msg.err, &p.err, func() {
 			p.members, p.invites = msg.members, msg.invites
 			p.cursor = max(min(p.cursor, p.rows()-1), 0)
+		}) {
+			p.loaded = true
 		}
 	case memberDoneMsg:
 		if msg.storeID != p.store.ID {

@@ -30,6 +30,7 @@ type Model struct {
 	cursor  int
 	current int64
 	loaded  bool
+	loads   common.Loads // a reload makes an answer still out stale
 	err     error
 	note    string
 	connect *connecting
@@ -57,6 +58,7 @@ type connecting struct {
 
 type (
 	loadedMsg struct {
+		seq    int
 		stores []app.StoreView
 		err    error
 	}
@@ -112,10 +114,10 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 func (m *Model) SetSize(width, height int) { m.width, m.height = width, height }
 
 func (m *Model) load() tea.Cmd {
-	c := m.c.Copy()
+	c, seq := m.c.Copy(), m.loads.Start()
 	return func() tea.Msg {
 		s, err := c.App.Stores(c.Ctx, c.Actor)
-		return loadedMsg{stores: s, err: err}
+		return loadedMsg{seq: seq, stores: s, err: err}
 	}
 }
 
@@ -135,10 +137,12 @@ func (m *Model) StartConnect() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		m.loaded, m.err = true, msg.err
-		if msg.err == nil {
+		// An older load's answer is dropped.
+		if m.loads.Take(msg.seq, msg.err, &m.err, func() {
 			m.stores = msg.stores
 			m.cursor = max(min(m.cursor, len(m.stores)-1), 0)
+		}) {
+			m.loaded = true
 		}
 	case connectStartedMsg:
 		if m.connect == nil {

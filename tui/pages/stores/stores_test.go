@@ -22,6 +22,15 @@ import (
 
 const wait = 5 * time.Second
 
+// open is the Stores screen of a for a terminal of width×height, sized
+// to screenHeight and loaded.
+func open(t *testing.T, env *tuitest.Env, a app.Actor, width, height, screenHeight int) (*Model, common.Component) {
+	t.Helper()
+	m := New(env.Common(a, width, height))
+	m.SetSize(width, screenHeight)
+	return m, tuitest.Drive(common.Component(m), wait, tuitest.Run(m.Init(), wait)...)
+}
+
 // connector is an OAuth flow the test finishes by hand.
 type connector struct {
 	url    string
@@ -44,10 +53,7 @@ func (c *connector) Wait(ctx context.Context, _ string) (store.Store, error) {
 
 func TestListsStoresAndSelects(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
-	m := New(env.Common(env.Owner, 120, 30))
-	m.SetSize(120, 28)
-	var comp common.Component = m
-	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	m, comp := open(t, env, env.Owner, 120, 30, 28)
 	f := ansi.Strip(m.View())
 	for _, want := range []string{"Olive's Pottery", "owner", "connected", "never", "not known yet"} {
 		if !strings.Contains(f, want) {
@@ -136,10 +142,7 @@ func TestConnectLinkLongerThanTheScreenIsWhole(t *testing.T) {
 	long := "https://www.etsy.com/oauth/connect?client_id=abc&state=" + strings.Repeat("s", 150) + "&code_challenge=" + strings.Repeat("c", 43)
 	conn := &connector{url: long, result: make(chan store.Store, 1)}
 	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
-	m := New(env.Common(env.Owner, 80, 30))
-	m.SetSize(80, 28)
-	var comp common.Component = m
-	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	m, comp := open(t, env, env.Owner, 80, 30, 28)
 	_, cmd := comp.Update(tuitest.Key("c"))
 	comp.Update(tuitest.Run(cmd, wait)[0])
 	var joined strings.Builder
@@ -283,10 +286,7 @@ func connectFrame(t *testing.T, link string, width, height int) *Model {
 func startConnect(t *testing.T, conn *connector, width, height int) (*tuitest.Env, *Model, common.Component, tea.Cmd) {
 	t.Helper()
 	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
-	m := New(env.Common(env.Owner, width, height+3))
-	m.SetSize(width, height)
-	var comp common.Component = m
-	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	m, comp := open(t, env, env.Owner, width, height+3, height)
 	_, cmd := comp.Update(tuitest.Key("c"))
 	_, waitCmd := comp.Update(tuitest.Run(cmd, wait)[0])
 	return env, m, comp, waitCmd
@@ -525,5 +525,23 @@ func TestViewerWriteKeys(t *testing.T) {
 	}
 	if st, _ := env.DB.StoreGet(t.Context(), env.StoreID); st.Status != store.StatusConnected {
 		t.Fatalf("status %s", st.Status)
+	}
+}
+
+func TestAnOlderLoadArrivingLastIsDropped(t *testing.T) {
+	env := tuitest.New(t, nil, tuitest.Options{})
+	m := New(env.Common(env.Owner, 120, 30))
+	m.SetSize(120, 28)
+	older := m.load()() // read before the second shop was connected
+	if _, err := env.DB.StoreConnect(t.Context(), &store.StoreConnectParams{AccountID: env.Owner.Account.ID, EtsyShopID: 4343,
+		Name: "Second Shop", Currency: "USD", AccessToken: []byte("sealed"), RefreshToken: []byte("sealed"),
+		TokenExpiresAt: tuitest.Epoch.Add(time.Hour), Now: tuitest.Epoch}); err != nil {
+		t.Fatal(err)
+	}
+	newer := m.load()()
+	m.Update(newer)
+	m.Update(older) // the older answer comes back last
+	if f := ansi.Strip(m.View()); !strings.Contains(f, "Second Shop") {
+		t.Fatalf("an older answer replaced the newer list:\n%s", f)
 	}
 }

@@ -38,11 +38,10 @@ type Model struct {
 	c       *common.Common
 	storeID int64
 
-	runs    []store.SyncRun
-	list    list.Model
-	seq     int
-	loading bool
-	err     error
+	runs  []store.SyncRun
+	list  list.Model
+	loads common.Loads
+	err   error
 
 	// status is the outcome of the last "sync now".
 	status common.Status
@@ -90,9 +89,7 @@ func (m *Model) load() tea.Cmd {
 	if m.storeID == 0 {
 		return nil
 	}
-	m.seq++
-	m.loading = true
-	seq, c, actor, storeID := m.seq, m.c, m.c.Actor, m.storeID
+	seq, c, actor, storeID := m.loads.Start(), m.c, m.c.Actor, m.storeID
 	return func() tea.Msg {
 		runs, err := c.App.SyncLog(c.Ctx, actor, storeID, limit)
 		return loadedMsg{seq: seq, runs: runs, err: err}
@@ -113,15 +110,10 @@ func (m *Model) syncNow() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.seq != m.seq {
-			return m, nil
-		}
-		m.loading = false
-		m.err = msg.err
-		if msg.err == nil {
+		m.loads.Take(msg.seq, msg.err, &m.err, func() {
 			m.runs = msg.runs
 			m.list.SetLen(len(m.runs))
-		}
+		})
 	case syncedMsg:
 		if msg.storeID != m.storeID {
 			return m, nil
@@ -172,7 +164,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) View() string {
 	s := m.c.Styles
 	title := s.Title.Render("Sync log") + s.Muted.Render(fmt.Sprintf(" · %d runs", len(m.runs)))
-	if m.loading {
+	if m.loads.Loading() {
 		title += s.Muted.Render(" · loading…")
 	}
 	lines := []string{common.Fit(title, m.width)}
@@ -184,7 +176,7 @@ func (m *Model) View() string {
 	case len(m.runs) == 0:
 		// While the first load runs the title says loading; there is no
 		// run to draw (nor a selected one to read the error of).
-		if !m.loading {
+		if !m.loads.Loading() {
 			lines = append(lines, s.Muted.Render("No sync has run yet. Press "+m.syncKey.Help().Key+" to sync now."))
 		}
 	default:
