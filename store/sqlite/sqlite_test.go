@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -40,4 +41,16 @@ func BenchmarkSyncWrite(b *testing.B) {
 
 func BenchmarkSyncRewrite(b *testing.B) {
 	storetest.BenchmarkSyncRewrite(b, open)
+}
+
+// BenchmarkSmallRead is the kind of query a session runs a dozen of before
+// its first frame: one indexed row.
+func BenchmarkSmallRead(b *testing.B) {
+	db := open(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := db.AccountGetByFingerprint(ctx, "SHA256:nobody"); !errors.Is(err, store.ErrNotFound) {
+			b.Fatal(err)
+		}
+	}
 }
