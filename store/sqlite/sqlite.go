@@ -60,6 +60,10 @@ func OpenRaw(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(8)
+	// Keep them all open: database/sql otherwise keeps two idle and closes
+	// the rest after each burst, so the next burst opens connections again
+	// (pragmas, and every prepared statement lost).
+	db.SetMaxIdleConns(8)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
