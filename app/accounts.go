@@ -9,6 +9,8 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
@@ -35,8 +37,49 @@ func (s *Service) Identify(ctx context.Context, fingerprint string) (Actor, erro
 		return Actor{}, ErrDisabled
 	}
 	acct.IsAdmin = s.admins[fingerprint]
-	_ = s.db.KeyTouch(ctx, fingerprint, s.now())
+	s.touchKey(fingerprint, s.now())
 	return Actor{Account: acct, Fingerprint: fingerprint}, nil
+}
+
+// keyTouches are keys' last-use times not written yet. A login does not
+// wait for its write: under a burst of logins (a shop's staff at 9:00,
+// a failover) one writer records them all after the fact, instead of each
+// session queueing for SQLite's write lock before its first frame.
+type keyTouches struct {
+	mu      sync.Mutex
+	pending map[string]time.Time
+	writing bool // a goroutine is writing; it takes what is pending before it exits
+}
+
+func (s *Service) touchKey(fingerprint string, at time.Time) {
+	t := &s.touches
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.pending == nil {
+		t.pending = map[string]time.Time{}
+	}
+	t.pending[fingerprint] = at
+	if t.writing {
+		return
+	}
+	t.writing = true
+	go func() {
+		for {
+			t.mu.Lock()
+			batch := t.pending
+			t.pending = nil
+			if len(batch) == 0 {
+				t.writing = false
+				t.mu.Unlock()
+				return
+			}
+			t.mu.Unlock()
+			for fp, at := range batch {
+				// Best effort, as before: a last-use time is informative.
+				_ = s.db.KeyTouch(context.Background(), fp, at)
+			}
+		}
+	}()
 }
 
 // IsAdminKey tells whether key is named admin in the configuration.
