@@ -176,7 +176,9 @@ const (
 
 func (c *Snapshots) load(ctx context.Context, a Actor, e *snapEntry, storeID int64) (*Snapshot, error) {
 	started := time.Now()
-	list, err := c.svc.Inventory(ctx, a, storeID)
+	// Every caller checked membership just before (and the query joins
+	// memberships again): no second check per load.
+	list, err := c.svc.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: storeID})
 	if err != nil {
 		return nil, err
 	}
