@@ -2,12 +2,15 @@ package e2e
 
 import (
 	"bufio"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +31,7 @@ import (
 //	STOCKROOM_LOAD_SESSIONS  N (default 100)
 //	STOCKROOM_LOAD_HOLD      idle window CPU is measured over (default 10s)
 //	STOCKROOM_BENCH_HEAPPROFILE=file  the server's heap profile after the hold
+//	STOCKROOM_BENCH_CPUPROFILE=file   its CPU profile during the hold (file.1, file.2, ...)
 //
 //	go test ./e2e -run '^$' -bench SessionCapacity -benchtime 1x
 //	STOCKROOM_LOAD_SESSIONS=1000 STOCKROOM_LOAD_HOLD=30s go test ./e2e -run '^$' -bench SessionCapacity -benchtime 1x -timeout 60m
@@ -53,12 +57,22 @@ func BenchmarkSessionCapacity(b *testing.B) {
 	bareFirst := probeFirstFrames(b, probes, func() (time.Duration, error) { return firstFrame(bare.addr, bareCfg(), isBare) })
 	bare.stop()
 
+	// An account may hold at most 1,000 sessions: the owner's staff share
+	// them, 900 each.
+	const perAccount = 900
 	metricsAddr := freePort(b)
-	s := startServer(b, "--max-conns-per-ip", strconv.Itoa(n+100), "--max-sessions-per-account", strconv.Itoa(n+100),
+	s := startServer(b, "--max-conns-per-ip", strconv.Itoa(n+100), "--max-sessions-per-account", strconv.Itoa(perAccount+50),
 		"--metrics-addr", metricsAddr)
 	owner := sshtest.NewKey(b)
 	signUp(b, s, owner, "Load Owner", "").sess.Close()
-	rows := connectShop(b, s, s.dial(b, owner))
+	ownerConn := s.dial(b, owner)
+	rows := connectShop(b, s, ownerConn)
+	staff := []gossh.Signer{owner}
+	for i := 1; i < (n+perAccount-1)/perAccount; i++ {
+		k := sshtest.NewKey(b)
+		joinWithInvite(b, s, ownerConn, k, fmt.Sprintf("Staff %d", i), net.IPv4(127, 0, 2, byte(i)))
+		staff = append(staff, k)
+	}
 	hasRows := func(screen string) bool {
 		for _, r := range rows {
 			if r.SKU != "" && strings.Contains(screen, r.SKU) {
@@ -69,13 +83,19 @@ func BenchmarkSessionCapacity(b *testing.B) {
 	}
 	base := rssKiB(b, s.pid)
 	baseG := goroutines(b, metricsAddr)
+	var next atomic.Int64
 	openMany(b, n, func() (*gossh.Client, error) {
-		return gossh.Dial("tcp", s.sshAddr, s.clientConfig(gossh.PublicKeys(owner)))
+		k := staff[int(next.Add(1)-1)/perAccount]
+		return gossh.Dial("tcp", s.sshAddr, s.clientConfig(gossh.PublicKeys(k)))
 	}, hasRows)
+	stopProfile := serverProfile(b, metricsAddr, os.Getenv("STOCKROOM_BENCH_CPUPROFILE"))
 	cpu, rss := idleCost(b, s.pid, hold)
+	stopProfile()
 	g := goroutines(b, metricsAddr)
+	prober := sshtest.NewKey(b) // an account with room for the probes
+	joinWithInvite(b, s, ownerConn, prober, "Prober", net.IPv4(127, 0, 3, 1))
 	first := probeFirstFrames(b, probes, func() (time.Duration, error) {
-		return firstFrame(s.sshAddr, s.clientConfig(gossh.PublicKeys(owner)), hasRows)
+		return firstFrame(s.sshAddr, s.clientConfig(gossh.PublicKeys(prober)), hasRows)
 	})
 	if path := os.Getenv("STOCKROOM_BENCH_HEAPPROFILE"); path != "" {
 		fetchTo(b, "http://"+metricsAddr+"/debug/pprof/heap", path)
