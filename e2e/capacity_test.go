@@ -6,8 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"slices"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -220,4 +220,3 @@ func envDuration(tb testing.TB, name string, def time.Duration) time.Duration {
 	}
 	return d
 }
-
