@@ -88,8 +88,9 @@ func BenchmarkSessionCapacity(b *testing.B) {
 	}
 	base := rssKiB(b, s.pid)
 	baseG := goroutines(b, metricsAddr)
+	openBefore := metric(b, metricsAddr, "stockroom_ssh_sessions_open")
 	var next atomic.Int64
-	openMany(b, n, func() (*gossh.Client, error) {
+	clients := openMany(b, n, func() (*gossh.Client, error) {
 		k := staff[int(next.Add(1)-1)/perAccount]
 		return gossh.Dial("tcp", s.sshAddr, s.clientConfig(gossh.PublicKeys(k)))
 	}, hasRows)
@@ -102,6 +103,19 @@ func BenchmarkSessionCapacity(b *testing.B) {
 	})
 	if path := os.Getenv("STOCKROOM_BENCH_HEAPPROFILE"); path != "" {
 		fetchTo(b, "http://"+metricsAddr+"/debug/pprof/heap", path)
+	}
+	// Hang up and let the server wind the sessions down before it is
+	// stopped: its stop is given seconds, not the minutes thousands of
+	// sessions can take to close.
+	for _, c := range clients {
+		c.Close()
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for metric(b, metricsAddr, "stockroom_ssh_sessions_open") > openBefore {
+		if time.Now().After(deadline) {
+			b.Fatal("the load's sessions still open on the server 2 minutes after the clients hung up")
+		}
+		time.Sleep(100 * time.Millisecond) // polling another process's gauge
 	}
 
 	perSession := func(rss, base int64) float64 { return float64(rss-base) / 1024 / float64(n) }
@@ -129,8 +143,10 @@ func BenchmarkSessionCapacity(b *testing.B) {
 // openMany opens n terminal sessions, ten at a time, each on its own
 // connection, and waits until each screen is ready. They stay open until
 // the benchmark ends.
-func openMany(b *testing.B, n int, dial func() (*gossh.Client, error), ready func(string) bool) {
+func openMany(b *testing.B, n int, dial func() (*gossh.Client, error), ready func(string) bool) []*gossh.Client {
 	b.Helper()
+	var mu sync.Mutex
+	var clients []*gossh.Client
 	sem := make(chan struct{}, 10)
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
@@ -144,6 +160,9 @@ func openMany(b *testing.B, n int, dial func() (*gossh.Client, error), ready fun
 				return
 			}
 			b.Cleanup(func() { c.Close() })
+			mu.Lock()
+			clients = append(clients, c)
+			mu.Unlock()
 			tm := openTerm(b, c, "", 120, 40)
 			tm.waitUntil(b, "a ready screen", 60*time.Second, ready)
 		})
@@ -153,6 +172,7 @@ func openMany(b *testing.B, n int, dial func() (*gossh.Client, error), ready fun
 	for err := range errs {
 		b.Fatal(err)
 	}
+	return clients
 }
 
 // probeFirstFrames times k new sessions one after another.
@@ -172,6 +192,12 @@ func probeFirstFrames(b *testing.B, k int, one func() (time.Duration, error)) []
 // goroutines reads go_goroutines from the server's metrics listener.
 func goroutines(tb testing.TB, metricsAddr string) int {
 	tb.Helper()
+	return int(metric(tb, metricsAddr, "go_goroutines"))
+}
+
+// metric reads one unlabelled series from the server's metrics listener.
+func metric(tb testing.TB, metricsAddr, name string) float64 {
+	tb.Helper()
 	resp, err := http.Get("http://" + metricsAddr + "/metrics")
 	if err != nil {
 		tb.Fatal(err)
@@ -179,15 +205,15 @@ func goroutines(tb testing.TB, metricsAddr string) int {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			n, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				tb.Fatal(err)
 			}
-			return int(n)
+			return n
 		}
 	}
-	tb.Fatal("no go_goroutines in /metrics")
+	tb.Fatalf("no %s in /metrics", name)
 	return 0
 }
 
