@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -36,12 +37,52 @@ func (s *Service) Identify(ctx context.Context, fingerprint string) (Actor, erro
 		return Actor{}, ErrDisabled
 	}
 	acct.IsAdmin = s.admins[fingerprint]
-	// The last-used time is for the seller's key list; a failed write of it
-	// must not refuse the login, but an operator should see it.
-	if err := s.db.KeyTouch(ctx, fingerprint, s.now()); err != nil {
-		s.log.Warn("key last-used time not recorded", "key", fingerprint, "err", err)
-	}
+	s.touchKey(fingerprint, s.now())
 	return Actor{Account: acct, Fingerprint: fingerprint}, nil
+}
+
+// keyTouches are keys' last-use times not written yet. A login does not
+// wait for its write: under a burst of logins (a shop's staff at 9:00,
+// a failover) one writer records them all after the fact, instead of each
+// session queueing for SQLite's write lock before its first frame.
+type keyTouches struct {
+	mu      sync.Mutex
+	pending map[string]time.Time
+	writing bool // a goroutine is writing; it takes what is pending before it exits
+}
+
+func (s *Service) touchKey(fingerprint string, at time.Time) {
+	t := &s.touches
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.pending == nil {
+		t.pending = map[string]time.Time{}
+	}
+	t.pending[fingerprint] = at
+	if t.writing {
+		return
+	}
+	t.writing = true
+	go func() {
+		for {
+			t.mu.Lock()
+			batch := t.pending
+			t.pending = nil
+			if len(batch) == 0 {
+				t.writing = false
+				t.mu.Unlock()
+				return
+			}
+			t.mu.Unlock()
+			for fp, at := range batch {
+				// A last-use time is informative: a failed write must not
+				// refuse the login, but an operator should see it.
+				if err := s.db.KeyTouch(context.Background(), fp, at); err != nil {
+					s.log.Warn("key last-used time not recorded", "key", fp, "err", err)
+				}
+			}
+		}
+	}()
 }
 
 // IsAdminKey tells whether key is named admin in the configuration.

@@ -119,6 +119,8 @@ type Service struct {
 	// Rate limits of code redemptions.
 	redeemKey, redeemIP *ratelimit.Limiter
 	sec                 *seclog.Logger
+
+	touches keyTouches
 }
 
 func New(cfg Config) *Service {

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 	"weak"
@@ -50,6 +51,11 @@ type Snapshots struct {
 type snapEntry struct {
 	mu  sync.Mutex // serialises loads of one store, so N sessions cause one load
 	cur weak.Pointer[Snapshot]
+	// The rows the last refresh read (sorted ids) and when that read
+	// started: the other sessions that receive the same event find it
+	// applied without reading again.
+	lastIDs    []int64
+	lastReadAt time.Time
 }
 
 // NewSnapshots returns an empty cache over svc. One cache serves a whole
@@ -111,23 +117,35 @@ func (c *Snapshots) Refresh(ctx context.Context, a Actor, storeID int64, offerin
 	if cur == nil {
 		return c.load(ctx, a, e, storeID)
 	}
-	full := len(offeringIDs) == 0
-	var changed []*store.InventoryRow
-	for _, id := range offeringIDs {
-		i, ok := cur.pos[id]
-		if !ok {
-			full = true
+	// Past a share of the store, one full load reads less than the rows
+	// one by one would (and the same query plan as the first load).
+	ids := slices.Compact(slices.Sorted(slices.Values(offeringIDs)))
+	full := len(ids) == 0 || len(ids) > max(refreshBatchMin, len(cur.rows)/refreshFullShare)
+	for _, id := range ids {
+		if _, ok := cur.pos[id]; !ok {
+			full = true // a row the snapshot does not have: its order is unknown
 			break
 		}
-		r, err := c.svc.Row(ctx, a, id)
+	}
+	var changed []*store.InventoryRow
+	if !full && e.lastReadAt.After(seen) && slices.Equal(ids, e.lastIDs) {
+		return cur, nil // another session's refresh read these rows after the event
+	}
+	if !full {
+		// One query for every row the event names, whatever their number.
+		readAt := time.Now()
+		rows, err := c.svc.db.InventoryListByIDs(ctx, &store.InventoryListByIDsParams{
+			AccountID: a.Account.ID, StoreID: storeID, OfferingIDs: ids})
 		if err != nil {
 			return nil, err
 		}
-		if r.StoreID != storeID {
-			continue
-		}
-		if !sameRow(cur.rows[i], &r) {
-			changed = append(changed, &r)
+		e.lastIDs, e.lastReadAt = ids, readAt
+		// A row named but not read back left the store: load it again.
+		full = len(rows) != len(ids)
+		for i := range rows {
+			if r := &rows[i]; !sameRow(cur.rows[cur.pos[r.OfferingID]], r) {
+				changed = append(changed, r)
+			}
 		}
 	}
 	if full {
@@ -148,9 +166,19 @@ func (c *Snapshots) Refresh(ctx context.Context, a Actor, storeID int64, offerin
 	return next, nil
 }
 
+// An event naming more than refreshBatchMin rows and more than
+// 1/refreshFullShare of the store reloads the store instead of reading
+// the rows by id.
+const (
+	refreshBatchMin  = 64
+	refreshFullShare = 4
+)
+
 func (c *Snapshots) load(ctx context.Context, a Actor, e *snapEntry, storeID int64) (*Snapshot, error) {
 	started := time.Now()
-	list, err := c.svc.Inventory(ctx, a, storeID)
+	// Every caller checked membership just before (and the query joins
+	// memberships again): no second check per load.
+	list, err := c.svc.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: storeID})
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,11 @@ type Catalogue interface {
 	// InventoryList returns every row of a store the account is a member of.
 	InventoryList(ctx context.Context, p *InventoryListParams) ([]InventoryRow, error)
 	InventoryGet(ctx context.Context, accountID, offeringID int64) (InventoryRow, error)
+	// InventoryListByIDs returns the rows of the given offerings that are
+	// in the store, for a member of it, in offering id order; ids it does
+	// not find are left out. It is one query per few hundred ids, so a live
+	// update of many rows costs one round trip rather than one per row.
+	InventoryListByIDs(ctx context.Context, p *InventoryListByIDsParams) ([]InventoryRow, error)
 	// InventoryGetByID is for the server's own work (push worker).
 	InventoryGetByID(ctx context.Context, offeringID int64) (InventoryRow, error)
 
@@ -122,6 +127,12 @@ type SyncWriteResult struct {
 type InventoryListParams struct {
 	AccountID int64
 	StoreID   int64
+}
+
+type InventoryListByIDsParams struct {
+	AccountID   int64
+	StoreID     int64
+	OfferingIDs []int64
 }
 
 type StockEditParams struct {

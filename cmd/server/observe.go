@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -174,6 +175,10 @@ func (o *observer) start(ctx context.Context, g *errgroup.Group, addr string, q 
 	})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", o.m.Handler())
+	// Go's profiles on the same private listener: where a busy or growing
+	// process spends its CPU and memory is an operator's question too.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 	g.Go(func() error {
 		log.Info("metrics listening", "addr", addr)

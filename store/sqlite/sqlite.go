@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"modernc.org/sqlite"
@@ -38,7 +39,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	return &DB{Store: sqlstore.New(&driver{db: db}), db: db}, nil
+	return &DB{Store: sqlstore.New(&driver{db: db, stmts: map[string]*sql.Stmt{}}), db: db}, nil
 }
 
 // OpenQueueHandle opens the one-connection handle River's queue runs on
@@ -72,6 +73,10 @@ func OpenRaw(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(8)
+	// Keep them all open: database/sql otherwise keeps two idle and closes
+	// the rest after each burst, so the next burst opens connections again
+	// (pragmas, and every prepared statement lost).
+	db.SetMaxIdleConns(8)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -100,20 +105,76 @@ func createPrivate(path string) error {
 // SQL returns the database handle (River's riversqlite driver uses it).
 func (d *DB) SQL() *sql.DB { return d.db }
 
-type driver struct{ db *sql.DB }
+type driver struct {
+	db *sql.DB
+	// stmts keeps the statements run outside transactions prepared.
+	// SQLite has no statement cache of its own and parsing and planning a
+	// query costs more CPU than running most of Stockroom's (a session's
+	// first frame runs a dozen small ones): prepared once per connection,
+	// they are only bound and stepped.
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
 
-func (d *driver) Name() string                   { return "sqlite" }
-func (d *driver) Close() error                   { return d.db.Close() }
+// Statements with more arguments than this are built per call (IN lists
+// of ids, batches of rows) and would only fill the cache; and the cache
+// stops growing at maxStmts so no input can make it unbounded.
+const (
+	maxStmtArgs = 16
+	maxStmts    = 512
+)
+
+// stmt is the prepared statement of q, or nil when q is not kept prepared.
+func (d *driver) stmt(ctx context.Context, q string, nargs int) *sql.Stmt {
+	if nargs > maxStmtArgs {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if st, ok := d.stmts[q]; ok || len(d.stmts) >= maxStmts {
+		return st
+	}
+	// Preparing under the lock serialises first uses of new statements
+	// only: there are a few hundred in all.
+	st, err := d.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // run unprepared; the error is the caller's to see
+	}
+	d.stmts[q] = st
+	return st
+}
+
+func (d *driver) Name() string { return "sqlite" }
+func (d *driver) Close() error {
+	d.mu.Lock()
+	for _, st := range d.stmts {
+		_ = st.Close()
+	}
+	d.stmts = map[string]*sql.Stmt{}
+	d.mu.Unlock()
+	return d.db.Close()
+}
 func (d *driver) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 
 func (d *driver) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	return execOn(ctx, d.db, q, args)
+	q, args = rebind(q, args)
+	if st := d.stmt(ctx, q, len(args)); st != nil {
+		return rowsAffected(st.ExecContext(ctx, args...))
+	}
+	return rowsAffected(d.db.ExecContext(ctx, q, args...))
 }
 func (d *driver) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
-	return queryOn(ctx, d.db, q, args)
+	q, args = rebind(q, args)
+	if st := d.stmt(ctx, q, len(args)); st != nil {
+		return wrapRows(st.QueryContext(ctx, args...))
+	}
+	return wrapRows(d.db.QueryContext(ctx, q, args...))
 }
 func (d *driver) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
 	q, args = rebind(q, args)
+	if st := d.stmt(ctx, q, len(args)); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.db.QueryRowContext(ctx, q, args...)
 }
 
@@ -183,16 +244,22 @@ type conn interface {
 
 func execOn(ctx context.Context, c conn, q string, args []any) (int64, error) {
 	q, args = rebind(q, args)
-	res, err := c.ExecContext(ctx, q, args...)
+	return rowsAffected(c.ExecContext(ctx, q, args...))
+}
+
+func queryOn(ctx context.Context, c conn, q string, args []any) (sqlstore.Rows, error) {
+	q, args = rebind(q, args)
+	return wrapRows(c.QueryContext(ctx, q, args...))
+}
+
+func rowsAffected(res sql.Result, err error) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
 }
 
-func queryOn(ctx context.Context, c conn, q string, args []any) (sqlstore.Rows, error) {
-	q, args = rebind(q, args)
-	rows, err := c.QueryContext(ctx, q, args...)
+func wrapRows(rows *sql.Rows, err error) (sqlstore.Rows, error) {
 	if err != nil {
 		return nil, err
 	}

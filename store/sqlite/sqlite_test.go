@@ -1,6 +1,8 @@
 package sqlite_test
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -44,4 +46,16 @@ func TestActivityFromStockEvents(t *testing.T) {
 	}
 	defer db.Close()
 	storetest.ActivityFromStockEvents(t, db, migrations.SQLite)
+}
+
+// BenchmarkSmallRead is the kind of query a session runs a dozen of before
+// its first frame: one indexed row.
+func BenchmarkSmallRead(b *testing.B) {
+	db := open(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := db.AccountGetByFingerprint(ctx, "SHA256:nobody"); !errors.Is(err, store.ErrNotFound) {
+			b.Fatal(err)
+		}
+	}
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/stockroom/stockroom/store"
 )
@@ -415,6 +417,38 @@ func (s *Store) InventoryGet(ctx context.Context, accountID, offeringID int64) (
 	x, err := scanRow(s.d.QueryRow(ctx, `SELECT `+rowCols+rowFrom+`
 		JOIN memberships m ON m.store_id = o.store_id AND m.account_id = $1 WHERE o.id = $2`, accountID, offeringID))
 	return x, s.err("inventory get", err)
+}
+
+// inventoryIDsPerQuery bounds the placeholders of one InventoryListByIDs
+// query (SQLite allows 32,766, PostgreSQL 65,535; smaller keeps each
+// statement cheap to plan).
+const inventoryIDsPerQuery = 500
+
+func (s *Store) InventoryListByIDs(ctx context.Context, p *store.InventoryListByIDsParams) ([]store.InventoryRow, error) {
+	// Sorted and unique, so the chunks come back in id order and no row
+	// twice.
+	sorted := slices.Compact(slices.Sorted(slices.Values(p.OfferingIDs)))
+	var out []store.InventoryRow
+	for ids := range slices.Chunk(sorted, inventoryIDsPerQuery) {
+		args := make([]any, 0, len(ids)+2)
+		args = append(args, p.AccountID, p.StoreID)
+		var in strings.Builder
+		for i, id := range ids {
+			if i > 0 {
+				in.WriteByte(',')
+			}
+			fmt.Fprintf(&in, "$%d", i+3)
+			args = append(args, id)
+		}
+		rows, err := s.queryRows(ctx, s.d, "inventory list by ids", `SELECT `+rowCols+rowFrom+`
+			JOIN memberships m ON m.store_id = o.store_id AND m.account_id = $1
+			WHERE o.store_id = $2 AND o.id IN (`+in.String()+`) ORDER BY o.id`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
 }
 
 func (s *Store) InventoryGetByID(ctx context.Context, offeringID int64) (store.InventoryRow, error) {

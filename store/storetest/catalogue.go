@@ -80,6 +80,48 @@ var isolationTests = map[string]func(t *testing.T, h *harness){
 	},
 }
 
+var listByIDsTests = map[string]func(t *testing.T, h *harness){
+	// The rows asked for, as InventoryGet reads them, in id order; ids of
+	// another store, of a store the account is not in, or of nothing are
+	// left out; and any number of ids works (several queries under the hood).
+	"InventoryListByIDs": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		alice := h.seller(t, "alice", 611)
+		bob := h.seller(t, "bob", 612)
+		a, as := alice.account.ID, alice.store.ID
+		r0, r2 := alice.rows[0], alice.rows[2]
+		edited := h.edit(t, alice, r0.OfferingID, r0.Version, 4)
+		ids := []int64{r2.OfferingID, bob.rows[0].OfferingID, 1 << 40, r0.OfferingID, r2.OfferingID}
+		for i := range 1200 { // past one query's worth of ids
+			ids = append(ids, 1<<41+int64(i))
+		}
+		got, err := h.db.InventoryListByIDs(ctx, &store.InventoryListByIDsParams{AccountID: a, StoreID: as, OfferingIDs: ids})
+		noErr(t, err, "InventoryListByIDs")
+		want := []store.InventoryRow{edited, r2}
+		if r2.OfferingID < r0.OfferingID {
+			want = []store.InventoryRow{r2, edited}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("InventoryListByIDs = %d rows, want %d: %+v", len(got), len(want), got)
+		}
+		for i := range want {
+			if one, err := h.db.InventoryGet(ctx, a, want[i].OfferingID); err != nil || one != want[i] || got[i] != want[i] {
+				t.Fatalf("row %d = %+v, want %+v (InventoryGet %+v, %v)", i, got[i], want[i], one, err)
+			}
+		}
+		// Bob's store, asked for by alice, or by bob through alice's store.
+		for _, p := range []store.InventoryListByIDsParams{
+			{AccountID: a, StoreID: bob.store.ID, OfferingIDs: []int64{bob.rows[0].OfferingID}},
+			{AccountID: bob.account.ID, StoreID: as, OfferingIDs: []int64{r0.OfferingID}},
+			{AccountID: a, StoreID: as},
+		} {
+			if rows, err := h.db.InventoryListByIDs(ctx, &p); err != nil || len(rows) != 0 {
+				t.Fatalf("InventoryListByIDs %+v = %d rows, %v; want none", p, len(rows), err)
+			}
+		}
+	},
+}
+
 var stockEditTests = map[string]func(t *testing.T, h *harness){
 	"EditRecordsEvent": func(t *testing.T, h *harness) {
 		ctx := t.Context()

@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		{"Members", memberTests},
 		{"Isolation", isolationTests},
 		{"StockEdit", stockEditTests},
+		{"ListByIDs", listByIDsTests},
 		{"Sync", syncTests},
 		{"Push", pushTests},
 		{"PushCorrectness", pushCorrectnessTests},

@@ -35,6 +35,38 @@ type cursedRenderer struct {
 	starting      bool // indicates whether the renderer is starting after being stopped
 	pendingErase  bool // an scr.Erase() is pending and hasn't been drained by flush yet
 	noInput       bool // whether input is disabled, in which case keyboard enhancement queries are pointless
+
+	// Stockroom patch: while the program is idle the frame buffer is
+	// released (cellbuf.RenderBuffer is nil) and its size kept here.
+	releasedW, releasedH int
+}
+
+// release frees the buffer the next frame is drawn into while nothing
+// changes (Stockroom patch). It is cleared and redrawn from the view at
+// every flush, so between flushes it holds nothing needed; the terminal
+// renderer keeps its own copy of what the terminal shows to diff against.
+// For a server holding many idle sessions it is a third of each one's
+// memory.
+func (s *cursedRenderer) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cellbuf.RenderBuffer == nil {
+		return
+	}
+	s.releasedW, s.releasedH = s.cellbuf.Width(), s.cellbuf.Height()
+	s.cellbuf.RenderBuffer = nil
+}
+
+// restore gives back a released frame buffer, the same size, every line
+// marked touched so the next render compares all of it with the terminal.
+func (s *cursedRenderer) restore() {
+	if s.cellbuf.RenderBuffer != nil {
+		return
+	}
+	s.cellbuf.RenderBuffer = uv.NewRenderBuffer(s.releasedW, s.releasedH)
+	for y := range s.releasedH {
+		s.cellbuf.TouchLine(0, y, s.releasedW)
+	}
 }
 
 var _ renderer = &cursedRenderer{}
@@ -175,6 +207,7 @@ func (s *cursedRenderer) start() {
 func (s *cursedRenderer) close() (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.restore()
 
 	// Exit the altScreen and show cursor before closing. It's important that
 	// we don't change the [cursedRenderer] altScreen and cursorHidden states
@@ -296,6 +329,7 @@ func (s *cursedRenderer) writeString(str string) (int, error) {
 func (s *cursedRenderer) flush(closing bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.restore()
 
 	view := s.view
 	frameArea := uv.Rect(0, 0, s.width, s.height)
@@ -777,6 +811,7 @@ func (s *cursedRenderer) insertAbove(str string) error {
 		return nil
 	}
 
+	s.restore()
 	var sb strings.Builder
 	w, h := s.cellbuf.Width(), s.cellbuf.Height()
 	_, y := s.scr.Position()

@@ -1499,6 +1499,11 @@ func (p *Program) startRenderer() {
 				if quiet++; quiet > 1 {
 					p.ticker.Stop()
 					ticking = false
+					// Asleep until the next change: the frame buffer
+					// is not needed meanwhile.
+					if r, ok := p.renderer.(interface{ release() }); ok {
+						r.release()
+					}
 				}
 			}
 		}

@@ -1,8 +1,16 @@
 package inventory
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"runtime"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/store"
 
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
@@ -89,5 +97,58 @@ func BenchmarkSortTitle(b *testing.B) {
 	for b.Loop() {
 		m.desc = !m.desc
 		sortOrder(m.order, m.rowAt, colTitle, m.desc)
+	}
+}
+
+// BenchmarkRefreshFanout is one live event reaching the 8 sessions that
+// have a 1,000-row store open (200 listings of 5): each asks the shared
+// cache for the rows the event names, as the hub delivers it to all at
+// once. rows=100 is a bulk edit, rows=1000 an import of every row.
+func BenchmarkRefreshFanout(b *testing.B) {
+	for _, changed := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("rows=%d", changed), func(b *testing.B) {
+			const sessions = 8
+			env := tuitest.New(b, tuitest.Catalogue(200, 5), tuitest.Options{})
+			ctx := context.Background()
+			snap, err := env.Snaps.Get(ctx, env.Owner, env.StoreID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids := make([]int64, changed)
+			for i := range ids {
+				ids[i] = snap.Row(i * snap.Len() / changed).OfferingID
+			}
+			held := make([]*app.Snapshot, sessions)
+			qty := 0
+			for b.Loop() {
+				b.StopTimer()
+				qty = 1 - qty
+				edits := make([]store.StockEditItem, len(ids))
+				for i, id := range ids {
+					edits[i] = store.StockEditItem{OfferingID: id, Quantity: qty}
+				}
+				if _, err := env.App.SetStock(ctx, env.Owner, app.StockParams{StoreID: env.StoreID, Source: store.SourceImport, Edits: edits}); err != nil {
+					b.Fatal(err)
+				}
+				seen := time.Now()
+				b.StartTimer()
+				var wg sync.WaitGroup
+				errs := make([]error, sessions)
+				for s := range sessions {
+					wg.Go(func() {
+						held[s], errs[s] = env.Snaps.Refresh(ctx, env.Owner, env.StoreID, ids, seen)
+					})
+				}
+				wg.Wait()
+				if err := errors.Join(errs...); err != nil {
+					b.Fatal(err)
+				}
+				for _, h := range held {
+					if i, _ := h.Index(ids[0]); h.Row(i).Shown() != qty {
+						b.Fatalf("a session's row shows %d, want %d", h.Row(i).Shown(), qty)
+					}
+				}
+			}
+		})
 	}
 }
