@@ -91,6 +91,10 @@ type Config struct {
 	// Channels are the ways this server can send alerts (email with SMTP
 	// configured, Telegram with a bot).
 	Channels []store.Channel
+	// SyncInterval is the server's time between a store's syncs
+	// (STOCKROOM_SYNC_INTERVAL), for telling when the next is due.
+	// Default 15 minutes.
+	SyncInterval time.Duration
 	// Demo says the server talks to its built-in Etsy sandbox.
 	Demo bool
 	// SignupOpen lets unknown keys create accounts.
@@ -103,18 +107,19 @@ type Config struct {
 
 // Service is the application layer. It is safe for concurrent use.
 type Service struct {
-	db      store.DB
-	jobs    Jobs
-	hub     *hub.Hub
-	connect Connector
-	budgets Budgets
-	alerts  AlertChecker
-	chans   []store.Channel
-	demo    bool
-	signup  bool
-	admins  map[string]bool
-	log     *slog.Logger
-	now     func() time.Time
+	db        store.DB
+	jobs      Jobs
+	hub       *hub.Hub
+	connect   Connector
+	budgets   Budgets
+	alerts    AlertChecker
+	chans     []store.Channel
+	syncEvery time.Duration
+	demo      bool
+	signup    bool
+	admins    map[string]bool
+	log       *slog.Logger
+	now       func() time.Time
 
 	// Rate limits of code redemptions.
 	redeemKey, redeemIP *ratelimit.Limiter
@@ -128,10 +133,13 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.SyncInterval <= 0 {
+		cfg.SyncInterval = 15 * time.Minute
+	}
 	if cfg.Hub == nil {
 		cfg.Hub = hub.New()
 	}
-	s := &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels,
+	s := &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels, syncEvery: cfg.SyncInterval,
 		demo: cfg.Demo, signup: cfg.SignupOpen, admins: cfg.AdminFingerprints, log: cfg.Logger, now: cfg.Now}
 	s.redeemKey, s.redeemIP = codeLimiters(cfg.Now)
 	s.sec = seclog.New(cfg.Logger, cfg.Now)

@@ -94,6 +94,9 @@ type Store struct {
 	SyncInterval    time.Duration // 0: the server's default
 	ZeroPolicy      ZeroPolicy
 	LowStockDefault int
+	// TargetCoverDays is how many days of sales the store wants in stock;
+	// restock suggestions aim for it.
+	TargetCoverDays int
 	ReceiptsCursor  time.Time
 	LastSyncAt      time.Time
 	LastFullSyncAt  time.Time
@@ -154,7 +157,9 @@ type InventoryRow struct {
 	PushedAt        time.Time
 	Threshold       int // effective low-stock threshold
 	Gone            bool
-	UpdatedAt       time.Time
+	// ListedAt is when Etsy created the listing (zero when not known).
+	ListedAt  time.Time
+	UpdatedAt time.Time
 }
 
 // Pending tells whether an edit is waiting to reach Etsy.

@@ -136,7 +136,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		OnConnected: func(ctx context.Context, st store.Store) error {
 			return db.queue.EnqueueSync(ctx, st.ID, store.SyncFull, store.TriggerConnect)
 		}})
-	svc := app.New(app.Config{Store: db, Jobs: db.queue, Hub: h, Connect: flow, Budgets: client, Alerts: evaluator, Channels: channels,
+	svc := app.New(app.Config{Store: db, Jobs: db.queue, Hub: h, Connect: flow, Budgets: client, Alerts: evaluator, Channels: channels, SyncInterval: cfg.SyncInterval,
 		Demo: cfg.Demo(), SignupOpen: cfg.Signup == "open", AdminFingerprints: admins, Logger: log.With("component", "app")})
 
 	// SSH: the TUI and the commands. Built before anything listens, so the

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sync", syncTests},
 		{"Push", pushTests},
 		{"Receipts", receiptTests},
+		{"Sales", salesTests},
 		{"SyncRuns", syncRunTests},
 		{"OAuth", oauthTests},
 		{"Leases", leaseTests},
