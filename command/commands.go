@@ -31,6 +31,8 @@ func root() *command {
 		}},
 		{name: "sales", args: "[--store S] [--since 7d|DATE] [--format table|csv|json] [--raw]",
 			summary: "list recent sales (Etsy receipts)", help: salesHelp, run: runSales},
+		{name: "report", args: "[--store S] [--days N] [--format table|csv|json] [--raw]",
+			summary: "sales today / 7 / 30 days, top sellers, days of cover and restock", help: reportHelp, run: runReport},
 		{name: "sync", args: "[--store S] [--wait]", summary: "ask for a sync with Etsy now", help: syncHelp, run: runSync,
 			subs: []*command{
 				{name: "log", args: "[--store S] [--limit N] [--format table|json]", summary: "list recent syncs", run: runSyncLog},
