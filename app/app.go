@@ -115,6 +115,7 @@ type Service struct {
 	alerts    AlertChecker
 	chans     []store.Channel
 	syncEvery time.Duration
+	sales     salesCache
 	demo      bool
 	signup    bool
 	admins    map[string]bool

@@ -20,7 +20,8 @@ const (
 // Cover is one variation's recent sales and how long its stock lasts at
 // that pace.
 type Cover struct {
-	Row store.InventoryRow
+	// Row is shared (with a Snapshot, say): it must not be modified.
+	Row *store.InventoryRow
 	// Units and Revenue (hundredths of the store's currency) were sold in
 	// the period.
 	Units   int
@@ -53,7 +54,7 @@ type CoverParams struct {
 // not sell last. A sales line is matched to its row by Etsy product id,
 // else (Etsy reissues product ids on every inventory write) by listing and
 // SKU, by listing and variation, or to a listing's only row.
-func ComputeCover(rows []store.InventoryRow, sales []store.ProductSales, p CoverParams) []Cover {
+func ComputeCover(rows []*store.InventoryRow, sales []store.ProductSales, p CoverParams) []Cover {
 	p.Days = cmp.Or(p.Days, DefaultCoverDays)
 	p.Target = cmp.Or(p.Target, DefaultTargetCover)
 	type lv struct {
@@ -108,16 +109,23 @@ func ComputeCover(rows []store.InventoryRow, sales []store.ProductSales, p Cover
 		c := &out[i]
 		c.Velocity, c.Days, c.Restock = coverOf(c.Units, c.Row.Shown(), c.Row.ListedAt, period, p)
 	}
-	slices.SortStableFunc(out, func(a, b Cover) int {
-		if c := cmp.Compare(a.Days, b.Days); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Velocity, a.Velocity); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Row.Title, b.Row.Title)
-	})
+	slices.SortFunc(out, runsOutFirst)
 	return out
+}
+
+// runsOutFirst orders covers: the fewest days first, the faster seller
+// first among equals, then by title and offering for a stable order.
+func runsOutFirst(a, b Cover) int {
+	if c := cmp.Compare(a.Days, b.Days); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.Velocity, a.Velocity); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Row.Title, b.Row.Title); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Row.OfferingID, b.Row.OfferingID)
 }
 
 // coverOf is one row's velocity, days of cover and restock. A listing
@@ -142,4 +150,13 @@ func coverOf(units, stock int, listed time.Time, period time.Duration, p CoverPa
 		restock = min(max(want, 0), 999-max(stock, 0))
 	}
 	return velocity, days, restock
+}
+
+// SnapshotRows lists a snapshot's rows, for DashboardParams.Rows.
+func SnapshotRows(s *Snapshot) []*store.InventoryRow {
+	out := make([]*store.InventoryRow, s.Len())
+	for i := range out {
+		out[i] = s.Row(i)
+	}
+	return out
 }

@@ -12,13 +12,13 @@ import (
 // coverNow is the fixed clock of the cover tests.
 var coverNow = time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC)
 
-func coverRow(product, listing int64, title, sku string, qty int, listed time.Time) store.InventoryRow {
-	return store.InventoryRow{EtsyProductID: product, EtsyListingID: listing, Title: title, SKU: sku, Quantity: qty, ListedAt: listed}
+func coverRow(product, listing int64, title, sku string, qty int, listed time.Time) *store.InventoryRow {
+	return &store.InventoryRow{EtsyProductID: product, EtsyListingID: listing, Title: title, SKU: sku, Quantity: qty, ListedAt: listed}
 }
 
 func TestComputeCoverOnFixedSales(t *testing.T) {
 	old := coverNow.AddDate(-1, 0, 0)
-	rows := []store.InventoryRow{
+	rows := []*store.InventoryRow{
 		coverRow(1, 10, "Steady mug", "MUG", 10, old),
 		coverRow(2, 20, "Unsold vase", "VASE", 5, old),
 		coverRow(3, 30, "Sold-out scarf", "SCARF", 0, old),
@@ -70,7 +70,7 @@ func TestComputeCoverOnFixedSales(t *testing.T) {
 }
 
 func TestComputeCoverRestockStopsAtEtsysMaximum(t *testing.T) {
-	rows := []store.InventoryRow{coverRow(1, 10, "Bestseller", "", 990, coverNow.AddDate(-1, 0, 0))}
+	rows := []*store.InventoryRow{coverRow(1, 10, "Bestseller", "", 990, coverNow.AddDate(-1, 0, 0))}
 	sales := []store.ProductSales{{EtsyListingID: 10, EtsyProductID: 1, Units: 3000}}
 	got := app.ComputeCover(rows, sales, app.CoverParams{Now: coverNow})
 	if got[0].Restock != 9 {

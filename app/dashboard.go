@@ -6,6 +6,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/stockroom/stockroom/etsy"
@@ -90,6 +91,9 @@ func (d *Dashboard) RunsOutFirst(n int) []Cover {
 type DashboardParams struct {
 	StoreID int64
 	Days    int
+	// Rows, when set, gives a store's inventory rows (a TUI session passes
+	// its shared Snapshot, already in memory); otherwise they are read.
+	Rows func(storeID int64) ([]*store.InventoryRow, error)
 }
 
 // Dashboard computes a store's figures, or every store's added up. Sales
@@ -104,7 +108,7 @@ func (s *Service) Dashboard(ctx context.Context, a Actor, p DashboardParams) (Da
 		if err != nil {
 			return Dashboard{}, err
 		}
-		return s.storeDashboard(ctx, a, m, p.Days)
+		return s.storeDashboard(ctx, a, m, p)
 	}
 	if _, err := s.active(ctx, a); err != nil {
 		return Dashboard{}, err
@@ -118,7 +122,7 @@ func (s *Service) Dashboard(ctx context.Context, a Actor, p DashboardParams) (Da
 	}
 	parts := make([]Dashboard, 0, len(ms))
 	for _, m := range ms {
-		d, err := s.storeDashboard(ctx, a, m, p.Days)
+		d, err := s.storeDashboard(ctx, a, m, p)
 		if err != nil {
 			return Dashboard{}, err
 		}
@@ -134,21 +138,36 @@ func (e *DaysError) Error() string {
 	return "a period of " + strconv.Itoa(e.Days) + " days is outside 1 to " + strconv.Itoa(MaxCoverDays)
 }
 
-func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberStore, days int) (Dashboard, error) {
-	now := s.now().UTC()
+func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberStore, p DashboardParams) (Dashboard, error) {
+	now, days := s.now().UTC(), p.Days
 	d := Dashboard{Store: m, Stores: []store.MemberStore{m}, Now: now, Days: days}
-	rows, err := s.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
-	if err != nil {
-		return d, err
-	}
-	sales, err := s.db.SalesByProductList(ctx, &store.SalesRangeParams{AccountID: a.Account.ID, StoreID: m.ID,
-		Since: now.Add(-time.Duration(days) * 24 * time.Hour)})
-	if err != nil {
-		return d, err
+	var rows []*store.InventoryRow
+	if p.Rows != nil {
+		var err error
+		if rows, err = p.Rows(m.ID); err != nil {
+			return d, err
+		}
+	} else {
+		list, err := s.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
+		if err != nil {
+			return d, err
+		}
+		rows = make([]*store.InventoryRow, len(list))
+		for i := range list {
+			rows[i] = &list[i]
+		}
 	}
 	today := now.Truncate(24 * time.Hour)
-	byDay, err := s.db.SalesByDayList(ctx, &store.SalesRangeParams{AccountID: a.Account.ID, StoreID: m.ID,
-		Since: today.AddDate(0, 0, -(SparkDays - 1))})
+	sales, byDay, err := s.sales.get(m.Store, days, now, func() ([]store.ProductSales, []store.DaySales, error) {
+		sales, err := s.db.SalesByProductList(ctx, &store.SalesRangeParams{AccountID: a.Account.ID, StoreID: m.ID,
+			Since: now.Add(-time.Duration(days) * 24 * time.Hour)})
+		if err != nil {
+			return nil, nil, err
+		}
+		byDay, err := s.db.SalesByDayList(ctx, &store.SalesRangeParams{AccountID: a.Account.ID, StoreID: m.ID,
+			Since: today.AddDate(0, 0, -(SparkDays - 1))})
+		return sales, byDay, err
+	})
 	if err != nil {
 		return d, err
 	}
@@ -256,11 +275,50 @@ func combineDashboards(parts []Dashboard) Dashboard {
 			d.Budget = p.Budget
 		}
 	}
-	slices.SortStableFunc(d.Cover, func(a, b Cover) int {
-		if c := cmp.Compare(a.Days, b.Days); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.Velocity, a.Velocity)
-	})
+	slices.SortFunc(d.Cover, runsOutFirst)
 	return d
+}
+
+// salesCache keeps each store's latest sales sums. Receipts reach the
+// store only through a sync, which moves the store's sync state, so sums
+// read since the last sync, in the same minute, are still right: a home
+// screen redrawn on every stock edit does not sum 200,000 receipt lines
+// each time. One entry per store and period.
+type salesCache struct {
+	mu sync.Mutex
+	m  map[salesKey]salesSums
+}
+
+type salesKey struct {
+	storeID int64
+	days    int
+}
+
+type salesSums struct {
+	minute           int64 // the period's end, in minutes
+	lastSync, cursor time.Time
+	byProduct        []store.ProductSales
+	byDay            []store.DaySales
+}
+
+func (c *salesCache) get(st store.Store, days int, now time.Time, read func() ([]store.ProductSales, []store.DaySales, error)) ([]store.ProductSales, []store.DaySales, error) {
+	k := salesKey{st.ID, days}
+	minute := now.Unix() / 60
+	c.mu.Lock()
+	v, ok := c.m[k]
+	c.mu.Unlock()
+	if ok && v.minute == minute && v.lastSync.Equal(st.LastSyncAt) && v.cursor.Equal(st.ReceiptsCursor) {
+		return v.byProduct, v.byDay, nil
+	}
+	byProduct, byDay, err := read()
+	if err != nil {
+		return nil, nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[salesKey]salesSums{}
+	}
+	c.m[k] = salesSums{minute: minute, lastSync: st.LastSyncAt, cursor: st.ReceiptsCursor, byProduct: byProduct, byDay: byDay}
+	c.mu.Unlock()
+	return byProduct, byDay, nil
 }

@@ -191,9 +191,12 @@ func (s *Store) SalesByProductList(ctx context.Context, p *store.SalesRangeParam
 	if err != nil {
 		return nil, s.err("sales by product", err)
 	}
-	rows, err := s.d.Query(ctx, `SELECT etsy_listing_id, etsy_product_id, sku, variation, SUM(quantity), `+salesRevenue+`
+	// Grouping on the ids alone keeps the sort on integers; the lines of
+	// one product share its SKU and variation (MAX picks them). Lines
+	// without a product id are told apart by SKU and variation.
+	rows, err := s.d.Query(ctx, `SELECT etsy_listing_id, etsy_product_id, MAX(sku), MAX(variation), SUM(quantity), `+salesRevenue+`
 		FROM receipt_items WHERE store_id = $1 AND sold_at >= $2 AND sold_at < $3 AND voided = $4
-		GROUP BY etsy_listing_id, etsy_product_id, sku, variation`, p.StoreID, since, until, false)
+		GROUP BY etsy_listing_id, etsy_product_id, CASE WHEN etsy_product_id = 0 THEN sku || '/' || variation END`, p.StoreID, since, until, false)
 	if err != nil {
 		return nil, s.err("sales by product", err)
 	}

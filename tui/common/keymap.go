@@ -18,7 +18,7 @@ type KeyMap struct {
 	Members, Invite, Role, Leave, Disconnect key.Binding
 	Yes, No                                  key.Binding
 	Screen1, Screen2, Screen3, Screen4       key.Binding
-	Screen5, Screen6, Screen7                key.Binding
+	Screen5, Screen6, Screen7, Screen8       key.Binding
 }
 
 func bind(help, desc string, keys ...string) key.Binding {
@@ -75,5 +75,6 @@ func DefaultKeyMap() *KeyMap {
 		Screen5:      bind("5", "alerts", "5"),
 		Screen6:      bind("6", "account", "6"),
 		Screen7:      bind("7", "admin", "7"),
+		Screen8:      bind("8", "home", "8"),
 	}
 }
