@@ -55,6 +55,7 @@ func root() *command {
 			help: joinHelp, run: runJoin},
 		{name: "store", summary: "act on one store", subs: []*command{
 			{name: "disconnect", args: "[--store S]", summary: "unlink the shop from Etsy, keeping its history (owners)", run: runStoreDisconnect},
+			{name: "cover", args: "<days> [--store S]", summary: "set the days of stock restock suggestions aim for (owners; default 30)", run: runStoreCover},
 		}},
 		{name: "keys", summary: "manage the SSH keys of your account", subs: []*command{
 			{name: "list", args: "[--format table|json]", summary: "list your keys", run: runKeysList},

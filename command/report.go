@@ -17,7 +17,8 @@ revenue today (UTC), over the last 7 and 30 days, from Etsy receipts less
 cancelled and fully refunded ones. --days is the period velocity is
 counted over (default 30; a listing younger than it is counted over its
 age). Days of cover is stock ÷ velocity; restock is what brings the stock
-to the store's target cover (owners set it on the Stores screen).
+to the store's target cover (default 30 days; owners set it with
+store cover DAYS).
 
 The table shows the figures, the top sellers and the rows that sell,
 "runs out first". json holds everything (days_of_cover is null for a row
@@ -216,4 +217,21 @@ func reportTable(w io.Writer, d *app.Dashboard, rep reportJSON, limit int) error
 			strconv.FormatFloat(x.PerDay, 'f', 2, 64), coverDays(x.DaysOfCover)+"d", strconv.Itoa(x.Restock))
 	}
 	return t.flush()
+}
+
+// runStoreCover sets the store's target cover: how many days of sales a
+// restock suggestion aims to hold.
+func runStoreCover(r *runner, c *invocation) error {
+	return r.storeCommand(c, 1, 1, func(m store.MemberStore, pos []string) error {
+		days, err := strconv.Atoi(pos[0])
+		if err != nil || days < 1 || days > app.MaxCoverDays {
+			return usagef(c, "%q: want a number of days from 1 to %d", pos[0], app.MaxCoverDays)
+		}
+		st, err := r.app.UpdateStoreSettings(r.ctx, r.actor, app.StoreSettings{StoreID: m.ID, TargetCoverDays: &days})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "%s: restock suggestions now aim for %d days of stock\n", cleanName(st.Name), st.TargetCoverDays)
+		return nil
+	})
 }

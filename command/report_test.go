@@ -62,6 +62,18 @@ func TestReport(t *testing.T) {
 		t.Errorf("csv %q", recs)
 	}
 
+	// The owner aims for 60 days: MUG-1 (0.2 a day, 10 in stock) needs 2.
+	r = f.run(t, f.owner, "", "store", "cover", "60").want(t, ExitOK)
+	contains(t, "store cover", r.stdout, "60 days")
+	if err := json.Unmarshal([]byte(f.run(t, f.owner, "", "report", "--format", "json").want(t, ExitOK).stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Cover[0].Restock != 2 || rep.Stores[0].TargetCoverDays != 60 {
+		t.Fatalf("after store cover 60: restock %d, target %d", rep.Cover[0].Restock, rep.Stores[0].TargetCoverDays)
+	}
+	f.run(t, f.viewer, "", "store", "cover", "10").want(t, ExitFailure)
+	f.run(t, f.owner, "", "store", "cover", "0").want(t, ExitUsage)
+
 	f.run(t, f.owner, "", "report", "--days", "0").want(t, ExitUsage)
 	f.run(t, f.owner, "", "report", "--format", "xml").want(t, ExitUsage)
 }
