@@ -37,7 +37,12 @@ func root() *command {
 			subs: []*command{
 				{name: "log", args: "[--store S] [--limit N] [--format table|json]", summary: "list recent syncs", run: runSyncLog},
 			}},
-		{name: "alerts", args: "[--store S] [--all] [--follow] [--format table|json]", summary: "list low-stock alerts", help: alertsHelp, run: runAlerts},
+		{name: "alerts", args: "[--store S] [--all] [--follow] [--format table|json]", summary: "list low-stock alerts", help: alertsHelp, run: runAlerts,
+			subs: []*command{
+				{name: "ack", args: "<alert-id>", summary: "acknowledge an alert (managers, owners)", help: alertHandleHelp, run: runAlertsAck},
+				{name: "snooze", args: "<alert-id> 1d|1w|restock", summary: "snooze an alert for a day, a week or until restocked",
+					help: alertHandleHelp, run: runAlertsSnooze},
+			}},
 		{name: "members", summary: "the people in a store and their roles", help: membersHelp, subs: []*command{
 			{name: "list", args: "[--store S] [--format table|csv|json]", summary: "list a store's members and their roles", run: runMembersList},
 			{name: "role", args: "<member> <owner|manager|viewer> [--store S]", summary: "change a member's role (owners)",

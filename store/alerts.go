@@ -36,6 +36,22 @@ type Alerts interface {
 	// DigestDeliveryList lists the waiting digest deliveries of one account
 	// and channel, oldest first.
 	DigestDeliveryList(ctx context.Context, key DigestKey) ([]DeliveryJob, error)
+	// AlertHandle acknowledges or snoozes an alert of a store the account
+	// may edit (ErrForbidden for a viewer, ErrNotFound outside its stores)
+	// and returns it as it now is.
+	AlertHandle(ctx context.Context, p *AlertHandleParams) (Alert, error)
+}
+
+// AlertHandleParams acknowledges the alert (Ack) and/or snoozes it: until
+// SnoozeUntil, or until restocked (SnoozeRestock). A zero SnoozeUntil with
+// SnoozeRestock false leaves the snooze as it is.
+type AlertHandleParams struct {
+	AccountID     int64
+	AlertID       int64
+	Ack           bool
+	SnoozeUntil   time.Time
+	SnoozeRestock bool
+	Now           time.Time
 }
 
 // AlertKind says how urgent an alert is.
@@ -74,6 +90,19 @@ type Alert struct {
 	Active     bool
 	FiredAt    time.Time
 	ResolvedAt time.Time
+	// AckedAt and AckedBy (an account) say a member has seen the alert.
+	AckedAt time.Time
+	AckedBy int64
+	// SnoozedUntil hides the alert from the active list until then;
+	// SnoozeRestock until the row climbs back above its threshold (which
+	// resolves the alert).
+	SnoozedUntil  time.Time
+	SnoozeRestock bool
+}
+
+// Snoozed tells whether the alert is snoozed at now.
+func (a Alert) Snoozed(now time.Time) bool {
+	return a.Active && (a.SnoozeRestock || a.SnoozedUntil.After(now))
 }
 
 type Delivery struct {

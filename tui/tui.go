@@ -234,6 +234,15 @@ func (m *Model) resize() {
 }
 
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	before := m.current()
+	next, cmd := m.update(msg)
+	if after := m.current(); after != before {
+		cmd = tea.Batch(cmd, common.Shown(before, false), common.Shown(after, true))
+	}
+	return next, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height

@@ -228,13 +228,22 @@ func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvalu
 }
 
 const alertCols = `al.id, al.store_id, al.offering_id, al.kind, al.quantity, al.threshold, al.active, al.fired_at, al.resolved_at,
+	al.acked_at, al.acked_by, al.snoozed_until, al.snooze_restock,
 	s.name, l.etsy_listing_id, l.title, p.variation, p.sku, l.url`
+
+// alertTimes are an alert's times as stored, scanned beside it.
+type alertTimes struct{ fired, resolved, acked, snoozed int64 }
+
+func (t *alertTimes) fill(a *store.Alert) {
+	a.FiredAt, a.ResolvedAt, a.AckedAt, a.SnoozedUntil = fromMS(t.fired), fromMS(t.resolved), fromMS(t.acked), fromMS(t.snoozed)
+}
 
 const alertFrom = ` JOIN stores s ON s.id = al.store_id JOIN offerings o ON o.id = al.offering_id
 	JOIN products p ON p.id = o.product_id JOIN listings l ON l.id = p.listing_id`
 
-func alertDest(v *store.AlertView, fired, resolved *int64) []any {
-	return []any{&v.ID, &v.StoreID, &v.OfferingID, &v.Kind, &v.Quantity, &v.Threshold, &v.Active, fired, resolved,
+func alertDest(v *store.AlertView, t *alertTimes) []any {
+	return []any{&v.ID, &v.StoreID, &v.OfferingID, &v.Kind, &v.Quantity, &v.Threshold, &v.Active, &t.fired, &t.resolved,
+		&t.acked, &v.AckedBy, &t.snoozed, &v.SnoozeRestock,
 		&v.StoreName, &v.EtsyListingID, &v.Title, &v.Variation, &v.SKU, &v.URL}
 }
 
@@ -260,12 +269,12 @@ func (s *Store) AlertList(ctx context.Context, p *store.AlertListParams) ([]stor
 	var out []store.AlertView
 	for rows.Next() {
 		var v store.AlertView
-		var fired, resolved int64
-		if err := rows.Scan(alertDest(&v, &fired, &resolved)...); err != nil {
+		var t alertTimes
+		if err := rows.Scan(alertDest(&v, &t)...); err != nil {
 			rows.Close()
 			return nil, s.err(op, err)
 		}
-		v.FiredAt, v.ResolvedAt = fromMS(fired), fromMS(resolved)
+		t.fill(&v.Alert)
 		out = append(out, v)
 	}
 	rows.Close()
@@ -306,14 +315,15 @@ const jobFrom = ` FROM deliveries d JOIN alerts al ON al.id = d.alert_id JOIN ac
 
 func scanJob(r Row) (store.DeliveryJob, error) {
 	var j store.DeliveryJob
-	var created, sent, fired, resolved int64
-	dest := append(deliveryDest(&j.Delivery, &created, &sent), alertDest(&j.Alert, &fired, &resolved)...)
+	var created, sent int64
+	var t alertTimes
+	dest := append(deliveryDest(&j.Delivery, &created, &sent), alertDest(&j.Alert, &t)...)
 	dest = append(dest, &j.AccountName, &j.Email, &j.TelegramChatID, &j.Disabled)
 	if err := r.Scan(dest...); err != nil {
 		return j, err
 	}
 	j.CreatedAt, j.SentAt = fromMS(created), fromMS(sent)
-	j.Alert.FiredAt, j.Alert.ResolvedAt = fromMS(fired), fromMS(resolved)
+	t.fill(&j.Alert.Alert)
 	return j, nil
 }
 
@@ -392,4 +402,39 @@ func (s *Store) DigestDeliveryList(ctx context.Context, key store.DigestKey) ([]
 		out = append(out, j)
 	}
 	return out, s.err(op, rows.Err())
+}
+
+func (s *Store) AlertHandle(ctx context.Context, p *store.AlertHandleParams) (store.Alert, error) {
+	const op = "alert handle"
+	var a store.Alert
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		var role store.Role
+		if err := tx.QueryRow(ctx, `SELECT m.role FROM alerts al JOIN memberships m ON m.store_id = al.store_id AND m.account_id = $1
+			WHERE al.id = $2`, p.AccountID, p.AlertID).Scan(&role); err != nil {
+			return err
+		}
+		if !role.CanEdit() {
+			return store.ErrForbidden
+		}
+		t := ms(now(p.Now))
+		if p.Ack {
+			if _, err := tx.Exec(ctx, `UPDATE alerts SET acked_at = $2, acked_by = $3 WHERE id = $1`, p.AlertID, t, p.AccountID); err != nil {
+				return err
+			}
+		}
+		if !p.SnoozeUntil.IsZero() || p.SnoozeRestock {
+			if _, err := tx.Exec(ctx, `UPDATE alerts SET snoozed_until = $2, snooze_restock = $3 WHERE id = $1`,
+				p.AlertID, ms(p.SnoozeUntil), p.SnoozeRestock); err != nil {
+				return err
+			}
+		}
+		var at alertTimes
+		err := tx.QueryRow(ctx, `SELECT id, store_id, offering_id, kind, quantity, threshold, active, fired_at, resolved_at,
+			acked_at, acked_by, snoozed_until, snooze_restock FROM alerts WHERE id = $1`, p.AlertID).Scan(&a.ID, &a.StoreID,
+			&a.OfferingID, &a.Kind, &a.Quantity, &a.Threshold, &a.Active, &at.fired, &at.resolved, &at.acked, &a.AckedBy,
+			&at.snoozed, &a.SnoozeRestock)
+		at.fill(&a)
+		return err
+	})
+	return a, s.err(op, err)
 }

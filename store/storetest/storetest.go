@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"Push", pushTests},
 		{"Receipts", receiptTests},
 		{"Sales", salesTests},
+		{"AlertHandle", alertHandleTests},
 		{"SyncRuns", syncRunTests},
 		{"OAuth", oauthTests},
 		{"Leases", leaseTests},

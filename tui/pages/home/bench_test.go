@@ -28,6 +28,7 @@ func benchEnv(b *testing.B) *tuitest.Env {
 func BenchmarkHome(b *testing.B) {
 	env := benchEnv(b)
 	m := New(env.Common(env.Owner, 120, 40))
+	m.SetShown(true)
 	tuitest.Settle(b, m, m.SetStore(env.StoreID))
 	if d := m.Dashboard(); d == nil || len(d.Cover) != benchListings*benchVariations || d.Month.Units == 0 {
 		b.Fatalf("dashboard not loaded: %v", m.err)
@@ -45,6 +46,7 @@ func BenchmarkHome(b *testing.B) {
 func BenchmarkHomeAfterSync(b *testing.B) {
 	env := benchEnv(b)
 	m := New(env.Common(env.Owner, 120, 40))
+	m.SetShown(true)
 	tuitest.Settle(b, m, m.SetStore(env.StoreID))
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -35,6 +35,10 @@ type Model struct {
 	storeID int64
 	// all shows every store added up instead of the current one.
 	all bool
+	// shown says the screen is on screen: only then does it load. A
+	// session that never looks at Home costs nothing for it, and a
+	// change seen while hidden loads once, when it is shown.
+	shown, stale bool
 
 	dash *app.Dashboard
 	// snaps keeps the shared inventory snapshots the dashboard was drawn
@@ -65,6 +69,15 @@ func New(c *common.Common) *Model {
 
 func (m *Model) Init() tea.Cmd { return nil }
 
+// SetShown loads what changed while the screen was hidden.
+func (m *Model) SetShown(shown bool) tea.Cmd {
+	m.shown = shown
+	if shown && (m.stale || m.dash == nil) {
+		return m.load()
+	}
+	return nil
+}
+
 // SetStore shows storeID (or, after the toggle, every store).
 func (m *Model) SetStore(storeID int64) tea.Cmd {
 	if storeID != m.storeID {
@@ -90,6 +103,11 @@ func (m *Model) loadAfter(ev *hub.Event, seen time.Time) tea.Cmd {
 	if m.storeID == 0 && !m.all {
 		return nil
 	}
+	if !m.shown {
+		m.stale = true
+		return nil
+	}
+	m.stale = false
 	m.seq++
 	m.loading = true
 	seq, c, actor := m.seq, m.c.Copy(), m.c.Actor

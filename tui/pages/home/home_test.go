@@ -33,8 +33,27 @@ func sell(t testing.TB, env *tuitest.Env, storeID, receiptID, listing int64, pro
 func open(t *testing.T, env *tuitest.Env) *Model {
 	t.Helper()
 	m := New(env.Common(env.Owner, 120, 40))
+	m.SetShown(true)
 	tuitest.Settle(t, m, m.SetStore(env.StoreID))
 	return m
+}
+
+// A hidden Home screen loads nothing; shown, it loads what it missed.
+func TestHomeLoadsOnlyWhenShown(t *testing.T) {
+	env := tuitest.New(t, []store.ListingSnapshot{tuitest.Listing(101, "Mug", V{SKU: "MUG", Quantity: 9})}, tuitest.Options{})
+	m := New(env.Common(env.Owner, 120, 40))
+	if cmd := m.SetStore(env.StoreID); cmd != nil {
+		t.Fatal("a hidden Home screen loads on a store change")
+	}
+	if _, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.StockChanged, StoreID: env.StoreID}}); cmd != nil {
+		t.Fatal("a hidden Home screen loads on a live event")
+	}
+	tuitest.Settle(t, m, m.SetShown(true))
+	if m.Dashboard() == nil {
+		t.Fatal("shown, the Home screen did not load")
+	}
+	m.SetShown(false)
+	tuitest.Settle(t, m, m.SetShown(true))
 }
 
 func TestHomeShowsSalesStockAndWhatRunsOutFirst(t *testing.T) {
