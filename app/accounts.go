@@ -121,6 +121,25 @@ type ProfileParams struct {
 	NotifyEmail    *bool
 	NotifyTelegram *bool
 	NotifyDigest   *bool
+	// WhatsAppNumber is in international format (+49 151 2345678); it is
+	// kept as digits.
+	WhatsAppNumber *string
+	NotifyWhatsApp *bool
+}
+
+// WhatsAppNumber reads a phone number in international format: a country
+// code and the number, 8 to 15 digits (E.164), spaces, dashes and a
+// leading + allowed. Empty clears it.
+func WhatsAppNumber(v string) (string, error) {
+	d := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(strings.TrimSpace(v))
+	d = strings.TrimPrefix(d, "+")
+	if d == "" {
+		return "", nil
+	}
+	if len(d) < 8 || len(d) > 15 || strings.Trim(d, "0123456789") != "" || d[0] == '0' {
+		return "", fmt.Errorf("%q is not a WhatsApp number: write it with its country code, such as +49 151 2345678", safetext.Clean(v))
+	}
+	return d, nil
 }
 
 // UpdateProfile changes the actor's own account.
@@ -149,9 +168,16 @@ func (s *Service) UpdateProfile(ctx context.Context, a Actor, p ProfileParams) (
 		}
 		p.Email = &e
 	}
+	if p.WhatsAppNumber != nil {
+		n, err := WhatsAppNumber(*p.WhatsAppNumber)
+		if err != nil {
+			return store.Account{}, err
+		}
+		p.WhatsAppNumber = &n
+	}
 	acct, err := s.db.AccountUpdate(ctx, &store.AccountUpdateParams{ID: a.Account.ID, Name: p.Name, Email: p.Email,
 		TelegramChatID: p.TelegramChatID, NotifyEmail: p.NotifyEmail, NotifyTelegram: p.NotifyTelegram,
-		NotifyDigest: p.NotifyDigest, Now: s.now()})
+		NotifyDigest: p.NotifyDigest, WhatsAppNumber: p.WhatsAppNumber, NotifyWhatsApp: p.NotifyWhatsApp, Now: s.now()})
 	if err == nil {
 		s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: acct.ID})
 	}

@@ -10,7 +10,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
+	"github.com/stockroom/stockroom/store"
 )
 
 const waToken = "EAAG-SECRET-token"
@@ -118,5 +120,39 @@ func TestWhatsAppTemplateParameterLimits(t *testing.T) {
 		if _, err := notify.NewWhatsApp(bad); err == nil {
 			t.Errorf("accepted %+v", bad)
 		}
+	}
+}
+
+// An alert reaches a member's WhatsApp through the delivery queue, as the
+// third channel beside email and Telegram.
+func TestAlertGoesToWhatsApp(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	fake := &fakeGraph{status: http.StatusOK}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	wa, err := notify.NewWhatsApp(notify.WhatsAppConfig{BaseURL: srv.URL, PhoneNumberID: "1065", Token: waToken, Client: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	number, yes, no := "4915112345678", true, false
+	f := newFlowWith(t, mb, flowConfig{whatsapp: wa, channels: []store.Channel{store.ChannelEmail, store.ChannelWhatsApp},
+		owner: &store.AccountUpdateParams{WhatsAppNumber: &number, NotifyWhatsApp: &yes, NotifyEmail: &no}})
+	f.syncPage(t, snapshot("Speckled mug", 10))
+	f.syncPage(t, snapshot("Speckled mug", 2))
+	testwait.Until(t, "the WhatsApp message", func() bool {
+		fake.mu.Lock()
+		defer fake.mu.Unlock()
+		return fake.body != nil
+	})
+	testwait.Until(t, "the delivery marked sent", func() bool {
+		s := f.statuses(t)
+		return len(s) == 1 && s[0] == "low_stock:sent"
+	})
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	b, _ := json.Marshal(fake.body)
+	if fake.body["to"] != number || !strings.Contains(string(b), "Low stock: 2 left: Speckled mug") || len(mb.messages()) != 0 {
+		t.Fatalf("sent %s, and %d emails (email is off)", b, len(mb.messages()))
 	}
 }

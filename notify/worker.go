@@ -63,12 +63,18 @@ type TelegramSender interface {
 	Send(ctx context.Context, chatID, text string) error
 }
 
+// WhatsAppSender is *WhatsApp.
+type WhatsAppSender interface {
+	Send(ctx context.Context, to, text string) error
+}
+
 // SenderConfig holds the workers' dependencies. A nil channel is not
 // configured on this server: its deliveries fail with that reason.
 type SenderConfig struct {
 	Store    SenderStore
 	Email    EmailSender
 	Telegram TelegramSender
+	WhatsApp WhatsAppSender
 	Hub      *hub.Hub
 	// Jobs records, as each message goes out, what a job has sent, so a
 	// job retried after a crash sends only the rest. Optional: without it
@@ -86,6 +92,7 @@ type Sender struct {
 	jobs     JobOutputs
 	email    EmailSender
 	telegram TelegramSender
+	whatsapp WhatsAppSender
 	hub      *hub.Hub
 	domain   string
 	log      *slog.Logger
@@ -102,7 +109,7 @@ func NewSender(cfg SenderConfig) *Sender {
 	if cfg.MessageIDDomain == "" {
 		cfg.MessageIDDomain = "stockroom.invalid"
 	}
-	return &Sender{db: cfg.Store, jobs: cfg.Jobs, email: cfg.Email, telegram: cfg.Telegram, hub: cfg.Hub, domain: cfg.MessageIDDomain,
+	return &Sender{db: cfg.Store, jobs: cfg.Jobs, email: cfg.Email, telegram: cfg.Telegram, whatsapp: cfg.WhatsApp, hub: cfg.Hub, domain: cfg.MessageIDDomain,
 		log: cfg.Logger, now: cfg.Now}
 }
 
@@ -149,24 +156,30 @@ func (s *Sender) Deliver(ctx context.Context, id int64, last bool) error {
 		return err
 	}
 	mid := fmt.Sprintf("alert-%d.delivery-%d@%s", j.AlertID, j.ID, s.domain)
-	if err := s.send(ctx, j.Channel, j.Email, j.TelegramChatID, msg, mid); err != nil {
+	if err := s.send(ctx, j.Channel, j, msg, mid); err != nil {
 		return s.failed(ctx, j.Alert.StoreID, []int64{id}, err, last)
 	}
 	return s.sent(ctx, j.Alert.StoreID, []int64{id})
 }
 
-func (s *Sender) send(ctx context.Context, ch store.Channel, email, chatID string, msg Message, messageID string) error {
+// send writes msg on channel ch to the recipient of delivery to.
+func (s *Sender) send(ctx context.Context, ch store.Channel, to store.DeliveryJob, msg Message, messageID string) error {
 	switch ch {
 	case store.ChannelEmail:
 		if s.email == nil {
 			return &PermanentError{Err: errors.New("email is not configured on this server")}
 		}
-		return s.email.Send(ctx, Email{To: email, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, MessageID: messageID})
+		return s.email.Send(ctx, Email{To: to.Email, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, MessageID: messageID})
 	case store.ChannelTelegram:
 		if s.telegram == nil {
 			return &PermanentError{Err: errors.New("Telegram is not configured on this server")}
 		}
-		return s.telegram.Send(ctx, chatID, msg.Subject+"\n\n"+msg.Text)
+		return s.telegram.Send(ctx, to.TelegramChatID, msg.Subject+"\n\n"+msg.Text)
+	case store.ChannelWhatsApp:
+		if s.whatsapp == nil {
+			return &PermanentError{Err: errors.New("WhatsApp is not configured on this server")}
+		}
+		return s.whatsapp.Send(ctx, to.WhatsAppNumber, msg.Subject+"\n"+msg.Text)
 	}
 	return &PermanentError{Err: fmt.Errorf("unknown channel %q", ch)}
 }
@@ -245,7 +258,7 @@ func (s *Sender) Digest(ctx context.Context, a DigestArgs, last bool) error {
 		return err
 	}
 	mid := fmt.Sprintf("digest-%s.account-%d.%s@%s", a.Day, a.AccountID, a.Channel, s.domain)
-	if err := s.send(ctx, a.Channel, jobs[0].Email, jobs[0].TelegramChatID, msg, mid); err != nil {
+	if err := s.send(ctx, a.Channel, jobs[0], msg, mid); err != nil {
 		return s.failed(ctx, storeID, ids, err, last)
 	}
 	if err := s.sent(ctx, storeID, ids); err != nil {

@@ -44,6 +44,9 @@ type AccountUpdateParams struct {
 	NotifyEmail    *bool
 	NotifyTelegram *bool
 	NotifyDigest   *bool
+	// WhatsAppNumber is in international format, digits only.
+	WhatsAppNumber *string
+	NotifyWhatsApp *bool
 	Now            time.Time
 }
 

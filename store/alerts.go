@@ -68,6 +68,7 @@ type Channel string
 const (
 	ChannelEmail    Channel = "email"
 	ChannelTelegram Channel = "telegram"
+	ChannelWhatsApp Channel = "whatsapp"
 )
 
 // DeliveryStatus is where one message stands.
@@ -140,6 +141,7 @@ type DeliveryJob struct {
 	AccountName    string
 	Email          string
 	TelegramChatID string
+	WhatsAppNumber string
 	// Disabled accounts are not written to.
 	Disabled bool
 }

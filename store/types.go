@@ -69,6 +69,10 @@ type Account struct {
 	NotifyEmail    bool
 	NotifyTelegram bool
 	NotifyDigest   bool
+	// WhatsAppNumber is where WhatsApp alerts go (international format,
+	// digits only) when NotifyWhatsApp is on.
+	WhatsAppNumber string
+	NotifyWhatsApp bool
 	CreatedAt      time.Time
 }
 

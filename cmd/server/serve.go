@@ -103,9 +103,18 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		}
 		telegram, bot, channels = t, t, append(channels, store.ChannelTelegram)
 	}
+	var whatsapp notify.WhatsAppSender
+	if cfg.WhatsAppToken != "" || cfg.WhatsAppPhoneNumberID != "" {
+		w, err := notify.NewWhatsApp(notify.WhatsAppConfig{BaseURL: cfg.WhatsAppAPIURL, PhoneNumberID: cfg.WhatsAppPhoneNumberID,
+			Token: cfg.WhatsAppToken, Template: cfg.WhatsAppTemplate})
+		if err != nil {
+			return &config.Error{Setting: "STOCKROOM_WHATSAPP_TOKEN and STOCKROOM_WHATSAPP_PHONE_NUMBER_ID", Reason: err.Error()}
+		}
+		whatsapp, channels = w, append(channels, store.ChannelWhatsApp)
+	}
 	mailer, telegram = obs.email(mailer), obs.telegram(telegram)
 	evaluator := notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Jobs: db.queue, Hub: h, Channels: channels})
-	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mailer, Telegram: telegram, Hub: h, Jobs: db.queue,
+	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mailer, Telegram: telegram, WhatsApp: whatsapp, Hub: h, Jobs: db.queue,
 		MessageIDDomain: fromDomain(cfg.SMTPFrom), Logger: log.With("component", "notify")})
 	if err := sender.Register(db.queue.Workers()); err != nil {
 		return err

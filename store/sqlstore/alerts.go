@@ -29,9 +29,9 @@ type activeAlert struct {
 }
 
 type member struct {
-	id                      int64
-	email, chatID           string
-	byEmail, byTg, isDigest bool
+	id                            int64
+	email, chatID, whatsapp       string
+	byEmail, byTg, byWA, isDigest bool
 }
 
 func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams) (store.AlertEvaluateResult, error) {
@@ -162,7 +162,8 @@ func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvalu
 	for _, c := range p.Channels {
 		can[c] = true
 	}
-	q, err := tx.Query(ctx, `SELECT a.id, a.email, a.telegram_chat_id, a.notify_email, a.notify_telegram, a.notify_digest
+	q, err := tx.Query(ctx, `SELECT a.id, a.email, a.telegram_chat_id, a.notify_email, a.notify_telegram, a.notify_digest,
+			a.whatsapp_number, a.notify_whatsapp
 		FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.store_id = $1 AND a.disabled = $2 AND m.alerts = $3
 		ORDER BY a.id`, p.StoreID, false, true)
 	if err != nil {
@@ -171,7 +172,7 @@ func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvalu
 	var members []member
 	for q.Next() {
 		var m member
-		if err := q.Scan(&m.id, &m.email, &m.chatID, &m.byEmail, &m.byTg, &m.isDigest); err != nil {
+		if err := q.Scan(&m.id, &m.email, &m.chatID, &m.byEmail, &m.byTg, &m.isDigest, &m.whatsapp, &m.byWA); err != nil {
 			q.Close()
 			return nil, err
 		}
@@ -189,6 +190,9 @@ func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvalu
 			}
 			if can[store.ChannelTelegram] && m.byTg && m.chatID != "" {
 				want = append(want, store.Delivery{AlertID: a.ID, AccountID: m.id, Channel: store.ChannelTelegram, Digest: m.isDigest})
+			}
+			if can[store.ChannelWhatsApp] && m.byWA && m.whatsapp != "" {
+				want = append(want, store.Delivery{AlertID: a.ID, AccountID: m.id, Channel: store.ChannelWhatsApp, Digest: m.isDigest})
 			}
 		}
 	}
@@ -309,7 +313,7 @@ func (s *Store) AlertList(ctx context.Context, p *store.AlertListParams) ([]stor
 	return out, s.err(op, drows.Err())
 }
 
-const jobCols = deliveryCols + `, ` + alertCols + `, a.name, a.email, a.telegram_chat_id, a.disabled`
+const jobCols = deliveryCols + `, ` + alertCols + `, a.name, a.email, a.telegram_chat_id, a.disabled, a.whatsapp_number`
 
 const jobFrom = ` FROM deliveries d JOIN alerts al ON al.id = d.alert_id JOIN accounts a ON a.id = d.account_id` + alertFrom
 
@@ -318,7 +322,7 @@ func scanJob(r Row) (store.DeliveryJob, error) {
 	var created, sent int64
 	var t alertTimes
 	dest := append(deliveryDest(&j.Delivery, &created, &sent), alertDest(&j.Alert, &t)...)
-	dest = append(dest, &j.AccountName, &j.Email, &j.TelegramChatID, &j.Disabled)
+	dest = append(dest, &j.AccountName, &j.Email, &j.TelegramChatID, &j.Disabled, &j.WhatsAppNumber)
 	if err := r.Scan(dest...); err != nil {
 		return j, err
 	}

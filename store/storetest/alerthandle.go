@@ -52,3 +52,37 @@ var alertHandleTests = map[string]func(t *testing.T, h *harness){
 		}
 	},
 }
+
+var whatsAppTests = map[string]func(t *testing.T, h *harness){
+	// WhatsApp is a third channel: a member with a number and the channel
+	// on gets a delivery, on a server that sends WhatsApp.
+	"DeliveryToTheNumber": func(t *testing.T, h *harness) {
+		s := h.seller(t, "ada", 1)
+		number, yes := "4915112345678", true
+		acct, err := h.db.AccountUpdate(t.Context(), &store.AccountUpdateParams{ID: s.account.ID, WhatsAppNumber: &number,
+			NotifyWhatsApp: &yes, Now: h.now})
+		noErr(t, err, "ada's WhatsApp")
+		if acct.WhatsAppNumber != number || !acct.NotifyWhatsApp {
+			t.Fatalf("account %+v", acct)
+		}
+		r := h.edit(t, s, s.rows[0].OfferingID, s.rows[0].Version, 1)
+		res, err := h.db.AlertEvaluate(t.Context(), &store.AlertEvaluateParams{StoreID: s.store.ID, OfferingIDs: []int64{r.OfferingID},
+			Channels: []store.Channel{store.ChannelEmail}, Now: h.now})
+		noErr(t, err, "evaluate without WhatsApp")
+		if len(res.Deliveries) != 1 || res.Deliveries[0].Channel != store.ChannelEmail {
+			t.Fatalf("deliveries %+v, want email only on a server without WhatsApp", res.Deliveries)
+		}
+		r = h.edit(t, s, s.rows[1].OfferingID, s.rows[1].Version, 1)
+		res, err = h.db.AlertEvaluate(t.Context(), &store.AlertEvaluateParams{StoreID: s.store.ID, OfferingIDs: []int64{r.OfferingID},
+			Channels: []store.Channel{store.ChannelEmail, store.ChannelWhatsApp}, Now: h.now})
+		noErr(t, err, "evaluate with WhatsApp")
+		if len(res.Deliveries) != 2 || res.Deliveries[1].Channel != store.ChannelWhatsApp {
+			t.Fatalf("deliveries %+v, want email and WhatsApp", res.Deliveries)
+		}
+		job, err := h.db.DeliveryGet(t.Context(), res.Deliveries[1].ID)
+		noErr(t, err, "delivery get")
+		if job.WhatsAppNumber != number || job.Channel != store.ChannelWhatsApp {
+			t.Fatalf("job %+v", job)
+		}
+	},
+}

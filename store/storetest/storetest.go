@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"Receipts", receiptTests},
 		{"Sales", salesTests},
 		{"AlertHandle", alertHandleTests},
+		{"WhatsApp", whatsAppTests},
 		{"SyncRuns", syncRunTests},
 		{"OAuth", oauthTests},
 		{"Leases", leaseTests},

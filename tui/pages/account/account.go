@@ -4,6 +4,7 @@ package account
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -28,12 +29,21 @@ const (
 	fieldNotifyEmail
 	fieldNotifyTelegram
 	fieldNotifyDigest
+	// WhatsApp's come last so the other fields keep their places.
+	fieldWhatsApp
+	fieldNotifyWhatsApp
 	fieldCount
 )
 
-var fieldLabels = [fieldCount]string{"Name", "Email", "Telegram chat id", "Email alerts", "Telegram alerts", "Daily digest"}
+var fieldLabels = [fieldCount]string{"Name", "Email", "Telegram chat id", "Email alerts", "Telegram alerts", "Daily digest",
+	"WhatsApp number", "WhatsApp alerts"}
 
-func (f field) isToggle() bool { return f >= fieldNotifyEmail }
+func (f field) isToggle() bool {
+	return f == fieldNotifyEmail || f == fieldNotifyTelegram || f == fieldNotifyDigest || f == fieldNotifyWhatsApp
+}
+
+// hasWhatsApp tells whether this server sends WhatsApp alerts.
+func (m *Model) hasWhatsApp() bool { return slices.Contains(m.c.App.AlertChannels(), store.ChannelWhatsApp) }
 
 // mode is what the keyboard is doing.
 type mode int
@@ -326,6 +336,14 @@ func (m *Model) edit(f field) tea.Cmd {
 	case fieldTelegram:
 		m.input.SetValue(m.account.TelegramChatID)
 		m.input.Placeholder = "a numeric chat id, e.g. 123456789"
+	case fieldWhatsApp:
+		if !m.hasWhatsApp() {
+			m.mode = browsing
+			m.setStatus("This server does not send WhatsApp alerts.", true)
+			return nil
+		}
+		m.input.SetValue(m.account.WhatsAppNumber)
+		m.input.Placeholder = "with its country code, e.g. +49 151 2345678"
 	}
 	m.input.CursorEnd()
 	m.setStatus("", false)
@@ -346,6 +364,12 @@ func (m *Model) saveField() tea.Cmd {
 			return nil
 		}
 		p.TelegramChatID = &v
+	case fieldWhatsApp:
+		if _, err := app.WhatsAppNumber(v); err != nil {
+			m.setStatus(err.Error(), true)
+			return nil
+		}
+		p.WhatsAppNumber = &v
 	}
 	return m.update(p)
 }
@@ -375,6 +399,13 @@ func (m *Model) toggle(f field) tea.Cmd {
 	case fieldNotifyDigest:
 		v := !m.account.NotifyDigest
 		p.NotifyDigest = &v
+	case fieldNotifyWhatsApp:
+		if !m.hasWhatsApp() {
+			m.setStatus("This server does not send WhatsApp alerts.", true)
+			return nil
+		}
+		v := !m.account.NotifyWhatsApp
+		p.NotifyWhatsApp = &v
 	}
 	return m.update(p)
 }
@@ -404,6 +435,14 @@ func (m *Model) View() string {
 	values := [fieldCount]string{
 		safetext.Line(a.Name, 64), safetext.Line(a.Email, 64), safetext.Line(a.TelegramChatID, 32),
 		onOff(a.NotifyEmail), onOff(a.NotifyTelegram), onOff(a.NotifyDigest),
+		safetext.Line(a.WhatsAppNumber, 20), onOff(a.NotifyWhatsApp),
+	}
+	if values[fieldWhatsApp] == "" {
+		values[fieldWhatsApp] = s.Muted.Render("none")
+	}
+	if !m.hasWhatsApp() {
+		values[fieldWhatsApp] = s.Muted.Render("not sent by this server")
+		values[fieldNotifyWhatsApp] = s.Muted.Render("not sent by this server")
 	}
 	if values[fieldEmail] == "" {
 		values[fieldEmail] = s.Muted.Render("none")
