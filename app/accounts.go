@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
@@ -125,6 +126,32 @@ type ProfileParams struct {
 	// kept as digits.
 	WhatsAppNumber *string
 	NotifyWhatsApp *bool
+	// DigestHour (0 to 23) in TimeZone (an IANA name such as
+	// Europe/Berlin) is when the daily digest goes.
+	DigestHour *int
+	TimeZone   *string
+}
+
+// DigestAt reads when a daily digest goes: an hour (0 to 23, "18" or
+// "18:00") and optionally a time zone ("18 Europe/Berlin"); without one
+// the zone stays zone.
+func DigestAt(v, zone string) (hour int, tz string, err error) {
+	f := strings.Fields(v)
+	if len(f) == 0 || len(f) > 2 {
+		return 0, "", fmt.Errorf("%q: write an hour and a time zone, such as 18 Europe/Berlin", safetext.Clean(v))
+	}
+	h, err := strconv.Atoi(strings.TrimSuffix(f[0], ":00"))
+	if err != nil || h < 0 || h > 23 {
+		return 0, "", fmt.Errorf("%q is not an hour: write 0 to 23, such as 18", safetext.Clean(f[0]))
+	}
+	tz = zone
+	if len(f) == 2 {
+		tz = f[1]
+	}
+	if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
+		return 0, "", fmt.Errorf("%q is not a time zone: write a name such as Europe/Berlin or UTC", safetext.Clean(tz))
+	}
+	return h, tz, nil
 }
 
 // WhatsAppNumber reads a phone number in international format: a country
@@ -175,9 +202,18 @@ func (s *Service) UpdateProfile(ctx context.Context, a Actor, p ProfileParams) (
 		}
 		p.WhatsAppNumber = &n
 	}
+	if p.DigestHour != nil && (*p.DigestHour < 0 || *p.DigestHour > 23) {
+		return store.Account{}, fmt.Errorf("%d is not an hour: write 0 to 23", *p.DigestHour)
+	}
+	if p.TimeZone != nil {
+		if _, err := time.LoadLocation(*p.TimeZone); err != nil || *p.TimeZone == "" || *p.TimeZone == "Local" {
+			return store.Account{}, fmt.Errorf("%q is not a time zone: write a name such as Europe/Berlin or UTC", safetext.Clean(*p.TimeZone))
+		}
+	}
 	acct, err := s.db.AccountUpdate(ctx, &store.AccountUpdateParams{ID: a.Account.ID, Name: p.Name, Email: p.Email,
 		TelegramChatID: p.TelegramChatID, NotifyEmail: p.NotifyEmail, NotifyTelegram: p.NotifyTelegram,
-		NotifyDigest: p.NotifyDigest, WhatsAppNumber: p.WhatsAppNumber, NotifyWhatsApp: p.NotifyWhatsApp, Now: s.now()})
+		NotifyDigest: p.NotifyDigest, WhatsAppNumber: p.WhatsAppNumber, NotifyWhatsApp: p.NotifyWhatsApp,
+		DigestHour: p.DigestHour, TimeZone: p.TimeZone, Now: s.now()})
 	if err == nil {
 		s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: acct.ID})
 	}

@@ -141,3 +141,25 @@ func TestTargetCoverIsTheOwners(t *testing.T) {
 		t.Fatalf("manager sets the target cover: %v, want a RoleError", err)
 	}
 }
+
+func TestDigestAtReadsAnHourAndAZone(t *testing.T) {
+	for _, c := range []struct {
+		in, zone string
+		hour     int
+		tz       string
+	}{
+		{"18 Europe/Berlin", "UTC", 18, "Europe/Berlin"},
+		{"07:00", "America/New_York", 7, "America/New_York"},
+		{"0 UTC", "Europe/Berlin", 0, "UTC"},
+	} {
+		h, tz, err := app.DigestAt(c.in, c.zone)
+		if err != nil || h != c.hour || tz != c.tz {
+			t.Errorf("DigestAt(%q) = %d %q %v", c.in, h, tz, err)
+		}
+	}
+	for _, bad := range []string{"", "24", "-1 UTC", "8 Mars/Olympus", "8 Local", "eight", "8 UTC extra"} {
+		if _, _, err := app.DigestAt(bad, "UTC"); err == nil {
+			t.Errorf("DigestAt(%q) accepted", bad)
+		}
+	}
+}

@@ -42,7 +42,7 @@ func (DeliveryArgs) InsertOpts() river.InsertOpts {
 type DigestArgs struct {
 	AccountID int64         `json:"account_id" river:"unique"`
 	Channel   store.Channel `json:"channel" river:"unique"`
-	Day       string        `json:"day" river:"unique"` // 2006-01-02, UTC
+	Day       string        `json:"day" river:"unique"` // 2006-01-02, the account's day
 }
 
 func (DigestArgs) Kind() string { return "notify_digest" }
@@ -277,20 +277,62 @@ type Enqueuer interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, error)
 }
 
-// EnqueueDigests queues today's summary for every account and channel with
-// digest deliveries waiting; the scheduler calls it once a day (calling it
-// more often is harmless: a summary is unique per account, channel and
-// day). It returns how many summaries it asked for.
-func EnqueueDigests(ctx context.Context, db store.Alerts, q Enqueuer, now time.Time) (int, error) {
+// DigestStore is what EnqueueDigests reads.
+type DigestStore interface {
+	DigestPendingList(ctx context.Context) ([]store.DigestKey, error)
+	DigestDeliveryList(ctx context.Context, key store.DigestKey) ([]store.DeliveryJob, error)
+	AccountGetByID(ctx context.Context, id int64) (store.Account, error)
+}
+
+// DigestSlot is the latest time at or before now at which the account's
+// daily digest goes: its digest hour, on its own clock (an unknown time
+// zone counts as UTC).
+func DigestSlot(acct store.Account, now time.Time) time.Time {
+	loc, err := time.LoadLocation(acct.TimeZone)
+	if err != nil || acct.TimeZone == "" {
+		loc = time.UTC
+	}
+	local := now.In(loc)
+	slot := time.Date(local.Year(), local.Month(), local.Day(), acct.DigestHour, 0, 0, 0, loc)
+	if slot.After(local) {
+		slot = time.Date(local.Year(), local.Month(), local.Day()-1, acct.DigestHour, 0, 0, 0, loc)
+	}
+	return slot
+}
+
+// EnqueueDigests queues the summary of every account and channel whose
+// digest hour has come with deliveries waiting from before it: everything
+// waiting goes in one message, once a day (a summary is unique per
+// account, channel and the slot's day), and an alert that fires after the
+// hour waits for the next day's. The scheduler calls it every few
+// minutes. It returns how many summaries it asked for.
+func EnqueueDigests(ctx context.Context, db DigestStore, q Enqueuer, now time.Time) (int, error) {
 	keys, err := db.DigestPendingList(ctx)
 	if err != nil {
 		return 0, err
 	}
-	day := now.UTC().Format(time.DateOnly)
-	for i, k := range keys {
-		if _, err := q.Insert(ctx, DigestArgs{AccountID: k.AccountID, Channel: k.Channel, Day: day}, nil); err != nil {
-			return i, fmt.Errorf("notify: queue digest: %w", err)
+	n := 0
+	accounts := map[int64]store.Account{}
+	for _, k := range keys {
+		acct, ok := accounts[k.AccountID]
+		if !ok {
+			if acct, err = db.AccountGetByID(ctx, k.AccountID); err != nil {
+				return n, err
+			}
+			accounts[k.AccountID] = acct
 		}
+		slot := DigestSlot(acct, now)
+		waiting, err := db.DigestDeliveryList(ctx, k)
+		if err != nil {
+			return n, err
+		}
+		if len(waiting) == 0 || !waiting[0].CreatedAt.Before(slot) {
+			continue // nothing waited for this slot: the next one takes it
+		}
+		if _, err := q.Insert(ctx, DigestArgs{AccountID: k.AccountID, Channel: k.Channel, Day: slot.Format(time.DateOnly)}, nil); err != nil {
+			return n, fmt.Errorf("notify: queue digest: %w", err)
+		}
+		n++
 	}
-	return len(keys), nil
+	return n, nil
 }

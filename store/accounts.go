@@ -47,7 +47,11 @@ type AccountUpdateParams struct {
 	// WhatsAppNumber is in international format, digits only.
 	WhatsAppNumber *string
 	NotifyWhatsApp *bool
-	Now            time.Time
+	// DigestHour (0 to 23) in TimeZone (an IANA name) is when the daily
+	// digest goes.
+	DigestHour *int
+	TimeZone   *string
+	Now        time.Time
 }
 
 type KeyAddParams struct {

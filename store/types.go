@@ -73,7 +73,11 @@ type Account struct {
 	// digits only) when NotifyWhatsApp is on.
 	WhatsAppNumber string
 	NotifyWhatsApp bool
-	CreatedAt      time.Time
+	// DigestHour (0 to 23, default 8) in TimeZone (an IANA name, default
+	// UTC) is when the daily digest goes.
+	DigestHour int
+	TimeZone   string
+	CreatedAt  time.Time
 }
 
 type Key struct {

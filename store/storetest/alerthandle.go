@@ -54,6 +54,24 @@ var alertHandleTests = map[string]func(t *testing.T, h *harness){
 }
 
 var whatsAppTests = map[string]func(t *testing.T, h *harness){
+	"DigestHourAndTimeZone": func(t *testing.T, h *harness) {
+		a := h.account(t, "ada")
+		if a.DigestHour != 8 || a.TimeZone != "UTC" {
+			t.Fatalf("defaults: %d %q, want 8 UTC", a.DigestHour, a.TimeZone)
+		}
+		hour, zone := 18, "Europe/Berlin"
+		up, err := h.db.AccountUpdate(t.Context(), &store.AccountUpdateParams{ID: a.ID, DigestHour: &hour, TimeZone: &zone, Now: h.now})
+		noErr(t, err, "set the digest hour")
+		again, err := h.db.AccountGetByID(t.Context(), a.ID)
+		noErr(t, err, "account get")
+		byKey, err := h.db.AccountGetByFingerprint(t.Context(), "SHA256:ada")
+		noErr(t, err, "account get by key")
+		for _, got := range []store.Account{up, again, byKey} {
+			if got.DigestHour != 18 || got.TimeZone != "Europe/Berlin" {
+				t.Fatalf("digest at %d %q", got.DigestHour, got.TimeZone)
+			}
+		}
+	},
 	// WhatsApp is a third channel: a member with a number and the channel
 	// on gets a delivery, on a server that sends WhatsApp.
 	"DeliveryToTheNumber": func(t *testing.T, h *harness) {

@@ -32,11 +32,12 @@ const (
 	// WhatsApp's come last so the other fields keep their places.
 	fieldWhatsApp
 	fieldNotifyWhatsApp
+	fieldDigestAt
 	fieldCount
 )
 
 var fieldLabels = [fieldCount]string{"Name", "Email", "Telegram chat id", "Email alerts", "Telegram alerts", "Daily digest",
-	"WhatsApp number", "WhatsApp alerts"}
+	"WhatsApp number", "WhatsApp alerts", "Digest at"}
 
 func (f field) isToggle() bool {
 	return f == fieldNotifyEmail || f == fieldNotifyTelegram || f == fieldNotifyDigest || f == fieldNotifyWhatsApp
@@ -344,6 +345,9 @@ func (m *Model) edit(f field) tea.Cmd {
 		}
 		m.input.SetValue(m.account.WhatsAppNumber)
 		m.input.Placeholder = "with its country code, e.g. +49 151 2345678"
+	case fieldDigestAt:
+		m.input.SetValue(digestAt(m.account))
+		m.input.Placeholder = "an hour and a time zone, e.g. 18 Europe/Berlin"
 	}
 	m.input.CursorEnd()
 	m.setStatus("", false)
@@ -370,8 +374,20 @@ func (m *Model) saveField() tea.Cmd {
 			return nil
 		}
 		p.WhatsAppNumber = &v
+	case fieldDigestAt:
+		h, tz, err := app.DigestAt(v, m.account.TimeZone)
+		if err != nil {
+			m.setStatus(err.Error(), true)
+			return nil
+		}
+		p.DigestHour, p.TimeZone = &h, &tz
 	}
 	return m.update(p)
+}
+
+// digestAt is when the account's daily digest goes, as the field shows it.
+func digestAt(a store.Account) string {
+	return fmt.Sprintf("%02d:00 %s", a.DigestHour, a.TimeZone)
 }
 
 // checkChatID accepts what Telegram hands out: a user's positive id or a
@@ -435,7 +451,7 @@ func (m *Model) View() string {
 	values := [fieldCount]string{
 		safetext.Line(a.Name, 64), safetext.Line(a.Email, 64), safetext.Line(a.TelegramChatID, 32),
 		onOff(a.NotifyEmail), onOff(a.NotifyTelegram), onOff(a.NotifyDigest),
-		safetext.Line(a.WhatsAppNumber, 20), onOff(a.NotifyWhatsApp),
+		safetext.Line(a.WhatsAppNumber, 20), onOff(a.NotifyWhatsApp), safetext.Line(digestAt(a), 48),
 	}
 	if values[fieldWhatsApp] == "" {
 		values[fieldWhatsApp] = s.Muted.Render("none")
