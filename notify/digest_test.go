@@ -269,3 +269,34 @@ func TestDigestWaitsForTheAccountsHour(t *testing.T) {
 		t.Fatalf("subject %q", s)
 	}
 }
+
+// Raising the threshold makes 8 rows low at once: the owner gets one
+// summary, not 8 messages; a later crossing is a message of its own.
+func TestRaisedThresholdSendsOneSummary(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	f := newFlow(t, mb)
+	for i := range 8 {
+		f.syncPage(t, listing(555+int64(i), fmt.Sprintf("Mug %d", i), 10))
+	}
+	twenty := 20
+	if _, err := f.db.StoreUpdateSettings(t.Context(), &store.StoreUpdateSettingsParams{AccountID: f.owner.ID, StoreID: f.shop.ID,
+		LowStockDefault: &twenty}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.ev.Evaluate(t.Context(), f.shop.ID, nil)
+	if err != nil || len(res.Fired) != 8 || !res.Summarized {
+		t.Fatalf("fired %d, summarized %v (%v)", len(res.Fired), res.Summarized, err)
+	}
+	testwait.Until(t, "the summary", func() bool { return len(mb.messages()) == 1 })
+	testwait.Until(t, "all 8 sent", func() bool { return strings.Count(statusesOf(f.deliveries(t, f.owner.ID)), ":sent") == 8 })
+	if p := parse(t, mb.messages()[0].Data); !strings.Contains(p.subject(t), ": 8 alert(s)") {
+		t.Fatalf("summary subject %q", p.subject(t))
+	}
+	f.syncPage(t, listing(555, "Mug 0", 0)) // a new crossing: out of stock
+	testwait.Until(t, "the out-of-stock email", func() bool { return len(mb.messages()) == 2 })
+	f.settled(t)
+	if n := len(mb.messages()); n != 2 {
+		t.Fatalf("%d emails, want the summary and one for the new crossing", n)
+	}
+}

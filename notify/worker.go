@@ -43,6 +43,10 @@ type DigestArgs struct {
 	AccountID int64         `json:"account_id" river:"unique"`
 	Channel   store.Channel `json:"channel" river:"unique"`
 	Day       string        `json:"day" river:"unique"` // 2006-01-02, the account's day
+	// Summary, when set, is the first alert of an evaluation that fired
+	// too many to send one by one: a summary sent at once, apart from the
+	// daily digest.
+	Summary int64 `json:"summary,omitempty" river:"unique"`
 }
 
 func (DigestArgs) Kind() string { return "notify_digest" }

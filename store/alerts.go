@@ -162,6 +162,11 @@ type AlertEvaluateParams struct {
 	// choice of another channel gets no delivery.
 	Channels []Channel
 	Now      time.Time
+	// SummarizeOver, when positive, makes an evaluation that fires more
+	// alerts than it (a raised threshold, a shop connected with many rows
+	// already low) queue its deliveries for one summary per account and
+	// channel rather than a message each: the result says Summarized.
+	SummarizeOver int
 	// OnCommit runs in the transaction when something changed.
 	OnCommit func(ctx context.Context, tx Tx, res AlertEvaluateResult) error
 }
@@ -171,6 +176,9 @@ type AlertEvaluateResult struct {
 	Resolved []Alert
 	// Deliveries are the delivery rows created for Fired.
 	Deliveries []Delivery
+	// Summarized says Deliveries wait for one summary (see
+	// AlertEvaluateParams.SummarizeOver).
+	Summarized bool
 }
 
 // Changed tells whether any alert fired or resolved.

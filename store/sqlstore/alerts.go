@@ -98,7 +98,8 @@ func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams)
 			res.Fired = append(res.Fired, a)
 		}
 		if len(res.Fired) > 0 {
-			if res.Deliveries, err = s.createDeliveries(ctx, tx, p, res.Fired, ms(t)); err != nil {
+			res.Summarized = p.SummarizeOver > 0 && len(res.Fired) > p.SummarizeOver
+			if res.Deliveries, err = s.createDeliveries(ctx, tx, p, res.Fired, ms(t), res.Summarized); err != nil {
 				return err
 			}
 		}
@@ -157,7 +158,9 @@ func (s *Store) alertState(ctx context.Context, tx Tx, storeID int64, ids []int6
 	return rows, active, nil
 }
 
-func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvaluateParams, fired []store.Alert, t int64) ([]store.Delivery, error) {
+// createDeliveries makes the delivery rows of fired alerts; summarized,
+// every one waits for a summary (digest) whatever the account chose.
+func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvaluateParams, fired []store.Alert, t int64, summarized bool) ([]store.Delivery, error) {
 	can := map[store.Channel]bool{}
 	for _, c := range p.Channels {
 		can[c] = true
@@ -176,6 +179,7 @@ func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvalu
 			q.Close()
 			return nil, err
 		}
+		m.isDigest = m.isDigest || summarized
 		members = append(members, m)
 	}
 	q.Close()

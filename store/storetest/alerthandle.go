@@ -53,6 +53,36 @@ var alertHandleTests = map[string]func(t *testing.T, h *harness){
 	},
 }
 
+var summaryTests = map[string]func(t *testing.T, h *harness){
+	// More alerts at once than SummarizeOver: every delivery waits for one
+	// summary; fewer: instant as the account chose.
+	"SummarizeOver": func(t *testing.T, h *harness) {
+		s := h.seller(t, "ada", 1) // 3 rows at 10, 11, 12
+		twenty := 20
+		_, err := h.db.StoreUpdateSettings(t.Context(), &store.StoreUpdateSettingsParams{AccountID: s.account.ID, StoreID: s.store.ID,
+			LowStockDefault: &twenty, Now: h.now})
+		noErr(t, err, "raise the default")
+		res, err := h.db.AlertEvaluate(t.Context(), &store.AlertEvaluateParams{StoreID: s.store.ID, Channels: bothChannels,
+			SummarizeOver: 2, Now: h.now})
+		noErr(t, err, "evaluate")
+		if len(res.Fired) != 3 || !res.Summarized || len(res.Deliveries) != 3 {
+			t.Fatalf("fired %d, summarized %v, deliveries %d", len(res.Fired), res.Summarized, len(res.Deliveries))
+		}
+		for _, d := range res.Deliveries {
+			if !d.Digest {
+				t.Fatalf("delivery %+v does not wait for the summary", d)
+			}
+		}
+		r := h.edit(t, s, s.rows[0].OfferingID, s.inventoryVersion(t, h, 0), 0)
+		res, err = h.db.AlertEvaluate(t.Context(), &store.AlertEvaluateParams{StoreID: s.store.ID, OfferingIDs: []int64{r.OfferingID},
+			Channels: bothChannels, SummarizeOver: 2, Now: h.now})
+		noErr(t, err, "evaluate one crossing")
+		if len(res.Fired) != 1 || res.Summarized || res.Deliveries[0].Digest {
+			t.Fatalf("a single crossing: %+v", res)
+		}
+	},
+}
+
 var whatsAppTests = map[string]func(t *testing.T, h *harness){
 	"DigestHourAndTimeZone": func(t *testing.T, h *harness) {
 		a := h.account(t, "ada")
@@ -103,4 +133,10 @@ var whatsAppTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("job %+v", job)
 		}
 	},
+}
+
+// inventoryVersion is row i's version as the store holds it now.
+func (s seller) inventoryVersion(t *testing.T, h *harness, i int) int64 {
+	t.Helper()
+	return h.inventory(t, s.account.ID, s.store.ID)[i].Version
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sales", salesTests},
 		{"AlertHandle", alertHandleTests},
 		{"WhatsApp", whatsAppTests},
+		{"AlertSummary", summaryTests},
 		{"SyncRuns", syncRunTests},
 		{"OAuth", oauthTests},
 		{"Leases", leaseTests},
