@@ -91,6 +91,9 @@ type Config struct {
 	// Channels are the ways this server can send alerts (email with SMTP
 	// configured, Telegram with a bot).
 	Channels []store.Channel
+	// TelegramBot is the alert bot's username (without @), when known, so
+	// sellers are told which bot to write to.
+	TelegramBot string
 	// SyncInterval is the server's time between a store's syncs
 	// (STOCKROOM_SYNC_INTERVAL), for telling when the next is due.
 	// Default 15 minutes.
@@ -115,6 +118,7 @@ type Service struct {
 	alerts    AlertChecker
 	chans     []store.Channel
 	syncEvery time.Duration
+	tgBot     string
 	sales     salesCache
 	demo      bool
 	signup    bool
@@ -140,7 +144,7 @@ func New(cfg Config) *Service {
 	if cfg.Hub == nil {
 		cfg.Hub = hub.New()
 	}
-	s := &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels, syncEvery: cfg.SyncInterval,
+	s := &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels, syncEvery: cfg.SyncInterval, tgBot: cfg.TelegramBot,
 		demo: cfg.Demo, signup: cfg.SignupOpen, admins: cfg.AdminFingerprints, log: cfg.Logger, now: cfg.Now}
 	s.redeemKey, s.redeemIP = codeLimiters(cfg.Now)
 	s.sec = seclog.New(cfg.Logger, cfg.Now)
@@ -159,6 +163,9 @@ type Actor struct {
 // AlertChannels are the ways this server can send alerts; none means
 // alerts show only in Stockroom.
 func (s *Service) AlertChannels() []store.Channel { return s.chans }
+
+// TelegramBot is the alert bot's username without @, or "" when unknown.
+func (s *Service) TelegramBot() string { return s.tgBot }
 
 // Demo tells whether the server runs on its Etsy sandbox.
 func (s *Service) Demo() bool { return s.demo }

@@ -156,3 +156,21 @@ func TestAlertGoesToWhatsApp(t *testing.T) {
 		t.Fatalf("sent %s, and %d emails (email is off)", b, len(mb.messages()))
 	}
 }
+
+func TestTelegramUsernameNamesTheBot(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/bot"+botToken+"/getMe" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.WriteString(w, `{"ok":true,"result":{"id":42,"is_bot":true,"first_name":"Stockroom","username":"stockroom_alerts_bot"}}`)
+	}))
+	defer srv.Close()
+	tg, err := notify.NewTelegram(srv.URL, botToken, srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, err := tg.Username(t.Context()); err != nil || name != "stockroom_alerts_bot" {
+		t.Fatalf("username %q, %v", name, err)
+	}
+}

@@ -89,6 +89,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	var mailer notify.EmailSender
 	var telegram notify.TelegramSender
 	var bot *notify.Telegram
+	var botName string
 	if cfg.SMTPURL != "" {
 		m, err := notify.NewMailer(notify.MailerConfig{URL: cfg.SMTPURL, From: cfg.SMTPFrom})
 		if err != nil {
@@ -102,6 +103,15 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 			return &config.Error{Setting: "STOCKROOM_TELEGRAM_BOT_TOKEN", Reason: err.Error()}
 		}
 		telegram, bot, channels = t, t, append(channels, store.ChannelTelegram)
+		// Sellers are told the bot's name; without an answer they are told
+		// "Stockroom's bot", and the server starts all the same.
+		me, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if name, err := t.Username(me); err == nil {
+			botName = name
+		} else {
+			log.Warn("telegram: the bot's name is unknown", "err", err)
+		}
+		cancel()
 	}
 	var whatsapp notify.WhatsAppSender
 	if cfg.WhatsAppToken != "" || cfg.WhatsAppPhoneNumberID != "" {
@@ -145,7 +155,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		OnConnected: func(ctx context.Context, st store.Store) error {
 			return db.queue.EnqueueSync(ctx, st.ID, store.SyncFull, store.TriggerConnect)
 		}})
-	svc := app.New(app.Config{Store: db, Jobs: db.queue, Hub: h, Connect: flow, Budgets: client, Alerts: evaluator, Channels: channels, SyncInterval: cfg.SyncInterval,
+	svc := app.New(app.Config{Store: db, Jobs: db.queue, Hub: h, Connect: flow, Budgets: client, Alerts: evaluator, Channels: channels, SyncInterval: cfg.SyncInterval, TelegramBot: botName,
 		Demo: cfg.Demo(), SignupOpen: cfg.Signup == "open", AdminFingerprints: admins, Logger: log.With("component", "app")})
 
 	// SSH: the TUI and the commands. Built before anything listens, so the

@@ -44,7 +44,9 @@ func (f field) isToggle() bool {
 }
 
 // hasWhatsApp tells whether this server sends WhatsApp alerts.
-func (m *Model) hasWhatsApp() bool { return slices.Contains(m.c.App.AlertChannels(), store.ChannelWhatsApp) }
+func (m *Model) hasWhatsApp() bool {
+	return slices.Contains(m.c.App.AlertChannels(), store.ChannelWhatsApp)
+}
 
 // mode is what the keyboard is doing.
 type mode int
@@ -215,8 +217,12 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.setStatus("No link code: "+msg.err.Error(), true)
 			return m, nil
 		}
-		m.setStatus(fmt.Sprintf("Send %s to Stockroom's Telegram bot within %d minutes: the chat you send it from gets your alerts.",
-			msg.code, int(app.TelegramLinkTTL.Minutes())), false)
+		bot := "Stockroom's Telegram bot"
+		if name := m.c.App.TelegramBot(); name != "" {
+			bot = "@" + safetext.Line(name, 40) + " (https://t.me/" + safetext.Line(name, 40) + ")"
+		}
+		m.setStatus(fmt.Sprintf("Send %s to %s within %d minutes: the chat you send it from gets your alerts.",
+			msg.code, bot, int(app.TelegramLinkTTL.Minutes())), false)
 		return m, nil
 	case keyRemovedMsg:
 		m.mode = browsing
@@ -314,6 +320,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.reload):
 		return m.load()
 	case key.Matches(msg, k.link):
+		if !slices.Contains(m.c.App.AlertChannels(), store.ChannelTelegram) {
+			m.setStatus("This server does not send Telegram alerts.", true)
+			return nil
+		}
 		c, actor := m.c, m.c.Actor
 		return func() tea.Msg {
 			code, err := c.App.TelegramLinkCode(c.Ctx, actor)
@@ -405,6 +415,12 @@ func checkChatID(v string) error {
 
 func (m *Model) toggle(f field) tea.Cmd {
 	var p app.ProfileParams
+	for ch, tf := range map[store.Channel]field{store.ChannelEmail: fieldNotifyEmail, store.ChannelTelegram: fieldNotifyTelegram} {
+		if f == tf && !slices.Contains(m.c.App.AlertChannels(), ch) {
+			m.setStatus("This server does not send "+channelName(ch)+" alerts.", true)
+			return nil
+		}
+	}
 	switch f {
 	case fieldNotifyEmail:
 		v := !m.account.NotifyEmail
@@ -456,9 +472,18 @@ func (m *Model) View() string {
 	if values[fieldWhatsApp] == "" {
 		values[fieldWhatsApp] = s.Muted.Render("none")
 	}
-	if !m.hasWhatsApp() {
-		values[fieldWhatsApp] = s.Muted.Render("not sent by this server")
-		values[fieldNotifyWhatsApp] = s.Muted.Render("not sent by this server")
+	// Only the channels this server has are offered.
+	chans := m.c.App.AlertChannels()
+	for _, c := range []struct {
+		ch     store.Channel
+		fields []field
+	}{{store.ChannelEmail, []field{fieldNotifyEmail}}, {store.ChannelTelegram, []field{fieldTelegram, fieldNotifyTelegram}},
+		{store.ChannelWhatsApp, []field{fieldWhatsApp, fieldNotifyWhatsApp}}} {
+		if !slices.Contains(chans, c.ch) {
+			for _, f := range c.fields {
+				values[f] = s.Muted.Render("not sent by this server")
+			}
+		}
 	}
 	if values[fieldEmail] == "" {
 		values[fieldEmail] = s.Muted.Render("none")
@@ -528,3 +553,13 @@ func onOff(b bool) string {
 }
 
 var _ common.Component = (*Model)(nil)
+
+func channelName(ch store.Channel) string {
+	switch ch {
+	case store.ChannelEmail:
+		return "email"
+	case store.ChannelTelegram:
+		return "Telegram"
+	}
+	return "WhatsApp"
+}
