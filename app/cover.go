@@ -63,29 +63,38 @@ func ComputeCover(rows []*store.InventoryRow, sales []store.ProductSales, p Cove
 	}
 	out := make([]Cover, 0, len(rows))
 	byProduct := make(map[int64]int, len(rows))
-	bySKU := make(map[lv]int)
-	byVariation := make(map[lv]int)
-	perListing := make(map[int64]int, len(rows)) // listing -> index, -1 when it has several rows
 	for _, r := range rows {
 		if r.Gone {
 			continue
 		}
-		i := len(out)
+		byProduct[r.EtsyProductID] = len(out)
 		out = append(out, Cover{Row: r})
-		byProduct[r.EtsyProductID] = i
-		if r.SKU != "" {
-			bySKU[lv{r.EtsyListingID, r.SKU}] = i
-		}
-		byVariation[lv{r.EtsyListingID, r.Variation}] = i
-		if _, ok := perListing[r.EtsyListingID]; ok {
-			perListing[r.EtsyListingID] = -1
-		} else {
-			perListing[r.EtsyListingID] = i
+	}
+	// The other keys are needed only for lines whose product id is not
+	// current (sold before Etsy reissued it): built at the first such.
+	var bySKU, byVariation map[lv]int
+	var perListing map[int64]int // listing -> index, -1 when it has several rows
+	fallback := func() {
+		bySKU, byVariation, perListing = map[lv]int{}, map[lv]int{}, map[int64]int{}
+		for i, c := range out {
+			r := c.Row
+			if r.SKU != "" {
+				bySKU[lv{r.EtsyListingID, r.SKU}] = i
+			}
+			byVariation[lv{r.EtsyListingID, r.Variation}] = i
+			if _, ok := perListing[r.EtsyListingID]; ok {
+				perListing[r.EtsyListingID] = -1
+			} else {
+				perListing[r.EtsyListingID] = i
+			}
 		}
 	}
 	find := func(x store.ProductSales) (int, bool) {
 		if i, ok := byProduct[x.EtsyProductID]; ok && x.EtsyProductID != 0 {
 			return i, true
+		}
+		if bySKU == nil {
+			fallback()
 		}
 		if i, ok := bySKU[lv{x.EtsyListingID, x.SKU}]; ok && x.SKU != "" {
 			return i, true
