@@ -26,6 +26,10 @@ func (s *Store) within(ctx context.Context, given store.Tx, fn func(tx Tx) error
 type activeAlert struct {
 	id   int64
 	kind store.AlertKind
+	// snoozedUntil and snoozeRestock carry a snooze over to the
+	// out-of-stock alert a snoozed low-stock alert becomes.
+	snoozedUntil  int64
+	snoozeRestock bool
 }
 
 type member struct {
@@ -58,7 +62,8 @@ func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams)
 				// Out of stock is more urgent than low: it is a new alert
 				// with messages of its own, not an edit of the old one.
 				resolve = append(resolve, a.id)
-				fire = append(fire, store.Alert{StoreID: p.StoreID, OfferingID: r.OfferingID, Kind: store.AlertOutOfStock, Quantity: q, Threshold: th})
+				fire = append(fire, store.Alert{StoreID: p.StoreID, OfferingID: r.OfferingID, Kind: store.AlertOutOfStock, Quantity: q, Threshold: th,
+					SnoozedUntil: fromMS(a.snoozedUntil), SnoozeRestock: a.snoozeRestock})
 			case !has && !r.Gone && q <= th:
 				kind := store.AlertLowStock
 				if q <= 0 {
@@ -85,9 +90,10 @@ func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams)
 		for _, a := range fire {
 			// A concurrent evaluation that fired first wins; this one then
 			// has nothing to add (the partial unique index says so).
-			err := tx.QueryRow(ctx, `INSERT INTO alerts (store_id, offering_id, kind, quantity, threshold, active, fired_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
-				a.StoreID, a.OfferingID, a.Kind, a.Quantity, a.Threshold, true, ms(t)).Scan(&a.ID)
+			err := tx.QueryRow(ctx, `INSERT INTO alerts (store_id, offering_id, kind, quantity, threshold, active, fired_at,
+					snoozed_until, snooze_restock)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
+				a.StoreID, a.OfferingID, a.Kind, a.Quantity, a.Threshold, true, ms(t), ms(a.SnoozedUntil), a.SnoozeRestock).Scan(&a.ID)
 			if s.isNotFound(err) {
 				continue
 			}
@@ -97,9 +103,16 @@ func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams)
 			a.Active, a.FiredAt = true, fromMS(ms(t))
 			res.Fired = append(res.Fired, a)
 		}
-		if len(res.Fired) > 0 {
-			res.Summarized = p.SummarizeOver > 0 && len(res.Fired) > p.SummarizeOver
-			if res.Deliveries, err = s.createDeliveries(ctx, tx, p, res.Fired, ms(t), res.Summarized); err != nil {
+		// A snoozed alert that escalates stays snoozed: no message.
+		var notify []store.Alert
+		for _, a := range res.Fired {
+			if !a.Snoozed(t) {
+				notify = append(notify, a)
+			}
+		}
+		if len(notify) > 0 {
+			res.Summarized = p.SummarizeOver > 0 && len(notify) > p.SummarizeOver
+			if res.Deliveries, err = s.createDeliveries(ctx, tx, p, notify, ms(t), res.Summarized); err != nil {
 				return err
 			}
 		}
@@ -130,7 +143,8 @@ func (s *Store) alertState(ctx context.Context, tx Tx, storeID int64, ids []int6
 			return err
 		}
 		rows = append(rows, got...)
-		q, err := tx.Query(ctx, `SELECT id, offering_id, kind FROM alerts WHERE store_id = $1 AND active = $2`+alertFilter,
+		q, err := tx.Query(ctx, `SELECT id, offering_id, kind, snoozed_until, snooze_restock FROM alerts
+			WHERE store_id = $1 AND active = $2`+alertFilter,
 			idArgs(part, storeID, true)...)
 		if err != nil {
 			return err
@@ -139,7 +153,7 @@ func (s *Store) alertState(ctx context.Context, tx Tx, storeID int64, ids []int6
 		for q.Next() {
 			var a activeAlert
 			var off int64
-			if err := q.Scan(&a.id, &off, &a.kind); err != nil {
+			if err := q.Scan(&a.id, &off, &a.kind, &a.snoozedUntil, &a.snoozeRestock); err != nil {
 				return err
 			}
 			active[off] = a

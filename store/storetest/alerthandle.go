@@ -44,6 +44,14 @@ var alertHandleTests = map[string]func(t *testing.T, h *harness){
 		_, err = h.db.AlertHandle(ctx, &store.AlertHandleParams{AccountID: stranger.ID, AlertID: id, Ack: true, Now: h.now})
 		wantErr(t, err, store.ErrNotFound, "a stranger acks")
 
+		// Sold out while snoozed until restocked: the out-of-stock alert
+		// keeps the snooze and tells nobody.
+		r = h.edit(t, s, r.OfferingID, r.Version, 0)
+		res = h.evaluate(t, s.store.ID, r.OfferingID)
+		if len(res.Fired) != 1 || res.Fired[0].Kind != store.AlertOutOfStock || !res.Fired[0].SnoozeRestock || len(res.Deliveries) != 0 {
+			t.Fatalf("escalated while snoozed: %+v", res)
+		}
+
 		// Restocked: the alert resolves, and the snooze ends with it.
 		r = h.edit(t, s, r.OfferingID, r.Version, 20)
 		h.evaluate(t, s.store.ID, r.OfferingID)
