@@ -167,6 +167,51 @@ type ProfileParams struct {
 	NotifyEmail    *bool
 	NotifyTelegram *bool
 	NotifyDigest   *bool
+	// WhatsAppNumber is in international format (+49 151 2345678); it is
+	// kept as digits.
+	WhatsAppNumber *string
+	NotifyWhatsApp *bool
+	// DigestHour (0 to 23) in TimeZone (an IANA name such as
+	// Europe/Berlin) is when the daily digest goes.
+	DigestHour *int
+	TimeZone   *string
+}
+
+// DigestAt reads when a daily digest goes: an hour (0 to 23, "18" or
+// "18:00") and optionally a time zone ("18 Europe/Berlin"); without one
+// the zone stays zone.
+func DigestAt(v, zone string) (hour int, tz string, err error) {
+	f := strings.Fields(v)
+	if len(f) == 0 || len(f) > 2 {
+		return 0, "", fmt.Errorf("%q: write an hour and a time zone, such as 18 Europe/Berlin", safetext.Clean(v))
+	}
+	h, err := strconv.Atoi(strings.TrimSuffix(f[0], ":00"))
+	if err != nil || h < 0 || h > 23 {
+		return 0, "", fmt.Errorf("%q is not an hour: write 0 to 23, such as 18", safetext.Clean(f[0]))
+	}
+	tz = zone
+	if len(f) == 2 {
+		tz = f[1]
+	}
+	if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
+		return 0, "", fmt.Errorf("%q is not a time zone: write a name such as Europe/Berlin or UTC", safetext.Clean(tz))
+	}
+	return h, tz, nil
+}
+
+// WhatsAppNumber reads a phone number in international format: a country
+// code and the number, 8 to 15 digits (E.164), spaces, dashes and a
+// leading + allowed. Empty clears it.
+func WhatsAppNumber(v string) (string, error) {
+	d := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(strings.TrimSpace(v))
+	d = strings.TrimPrefix(d, "+")
+	if d == "" {
+		return "", nil
+	}
+	if len(d) < 8 || len(d) > 15 || strings.Trim(d, "0123456789") != "" || d[0] == '0' {
+		return "", fmt.Errorf("%q is not a WhatsApp number: write it with its country code, such as +49 151 2345678", safetext.Clean(v))
+	}
+	return d, nil
 }
 
 // UpdateProfile changes the actor's own account.
@@ -195,9 +240,25 @@ func (s *Service) UpdateProfile(ctx context.Context, a Actor, p ProfileParams) (
 		}
 		p.Email = &e
 	}
+	if p.WhatsAppNumber != nil {
+		n, err := WhatsAppNumber(*p.WhatsAppNumber)
+		if err != nil {
+			return store.Account{}, err
+		}
+		p.WhatsAppNumber = &n
+	}
+	if p.DigestHour != nil && (*p.DigestHour < 0 || *p.DigestHour > 23) {
+		return store.Account{}, fmt.Errorf("%d is not an hour: write 0 to 23", *p.DigestHour)
+	}
+	if p.TimeZone != nil {
+		if _, err := time.LoadLocation(*p.TimeZone); err != nil || *p.TimeZone == "" || *p.TimeZone == "Local" {
+			return store.Account{}, fmt.Errorf("%q is not a time zone: write a name such as Europe/Berlin or UTC", safetext.Clean(*p.TimeZone))
+		}
+	}
 	acct, err := s.db.AccountUpdate(ctx, &store.AccountUpdateParams{ID: a.Account.ID, Name: p.Name, Email: p.Email,
 		TelegramChatID: p.TelegramChatID, NotifyEmail: p.NotifyEmail, NotifyTelegram: p.NotifyTelegram,
-		NotifyDigest: p.NotifyDigest, Now: s.now()})
+		NotifyDigest: p.NotifyDigest, WhatsAppNumber: p.WhatsAppNumber, NotifyWhatsApp: p.NotifyWhatsApp,
+		DigestHour: p.DigestHour, TimeZone: p.TimeZone, Now: s.now()})
 	if err == nil {
 		s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: acct.ID})
 	}

@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"time"
 
 	"github.com/stockroom/stockroom/hub"
@@ -141,4 +142,57 @@ func (s *Service) TelegramLinkCode(ctx context.Context, a Actor) (string, error)
 		return "", err
 	}
 	return string(code), nil
+}
+
+// Snooze lengths a seller picks from.
+const (
+	SnoozeDay     = "1d"
+	SnoozeWeek    = "1w"
+	SnoozeRestock = "restock"
+)
+
+// AlertHandling acknowledges an alert and/or snoozes it (Snooze is
+// SnoozeDay, SnoozeWeek, SnoozeRestock or empty).
+type AlertHandling struct {
+	AlertID int64
+	Ack     bool
+	Snooze  string
+}
+
+// SnoozeError refuses a snooze length that is not offered.
+type SnoozeError struct{ Snooze string }
+
+func (e *SnoozeError) Error() string {
+	return "snooze " + e.Snooze + ": choose 1d (a day), 1w (a week) or restock (until restocked)"
+}
+
+// HandleAlert acknowledges or snoozes an alert of one of the actor's
+// stores (managers and owners). The state is the alert's, kept in the
+// store, so every member sees it and it survives a restart.
+func (s *Service) HandleAlert(ctx context.Context, a Actor, h AlertHandling) (store.Alert, error) {
+	if _, err := s.active(ctx, a); err != nil {
+		return store.Alert{}, err
+	}
+	now := s.now()
+	p := store.AlertHandleParams{AccountID: a.Account.ID, AlertID: h.AlertID, Ack: h.Ack, Now: now}
+	switch h.Snooze {
+	case "":
+	case SnoozeDay:
+		p.SnoozeUntil = now.Add(24 * time.Hour)
+	case SnoozeWeek:
+		p.SnoozeUntil = now.Add(7 * 24 * time.Hour)
+	case SnoozeRestock:
+		p.SnoozeRestock = true
+	default:
+		return store.Alert{}, &SnoozeError{Snooze: h.Snooze}
+	}
+	al, err := s.db.AlertHandle(ctx, &p)
+	if errors.Is(err, store.ErrForbidden) {
+		return al, &RoleError{Role: store.RoleViewer, Action: "acknowledge or snooze alerts"}
+	}
+	if err != nil {
+		return al, err
+	}
+	s.hub.Publish(hub.Event{Kind: hub.AlertsChanged, StoreID: al.StoreID})
+	return al, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/store/storetest"
 )
 
@@ -224,5 +226,70 @@ func TestFollowAlertsOnlyForMembers(t *testing.T) {
 	disabled.Account.Disabled = true
 	if err := s.svc.FollowAlerts(ctx, disabled, s.shop.ID, 0, nop); !errors.Is(err, app.ErrDisabled) {
 		t.Fatalf("a disabled account following: %v, want app.ErrDisabled", err)
+	}
+}
+
+// Acknowledged and snoozed alerts stay so when the server restarts: the
+// state is the alert's row, read by a new process from the same database.
+func TestAlertAckAndSnoozeSurviveRestart(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "stockroom.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+	svc := app.New(app.Config{Store: db, Now: func() time.Time { return now }})
+	ev := notify.NewEvaluator(notify.EvaluatorConfig{Store: db})
+	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := app.Actor{Account: acct, Fingerprint: "SHA256:ada"}
+	shop, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: 7, Name: "Clay", Currency: "EUR", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: shop.ID, Listings: listings(2, 1), Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ev.Evaluate(ctx, shop.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	fired, err := svc.Alerts(ctx, owner, shop.ID, app.AlertListParams{ActiveOnly: true})
+	if err != nil || len(fired) != 2 {
+		t.Fatalf("alerts fired: %d, %v", len(fired), err)
+	}
+	if _, err := svc.HandleAlert(ctx, owner, app.AlertHandling{AlertID: fired[0].ID, Ack: true, Snooze: app.SnoozeDay}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.HandleAlert(ctx, owner, app.AlertHandling{AlertID: fired[1].ID, Snooze: app.SnoozeRestock}); err != nil {
+		t.Fatal(err)
+	}
+	var se *app.SnoozeError
+	if _, err := svc.HandleAlert(ctx, owner, app.AlertHandling{AlertID: fired[1].ID, Snooze: "2y"}); !errors.As(err, &se) {
+		t.Fatalf("snooze 2y: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	svc = app.New(app.Config{Store: db, Now: func() time.Time { return now }})
+	got, err := svc.Alerts(ctx, owner, shop.ID, app.AlertListParams{ActiveOnly: true})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("after the restart: %d alerts, %v", len(got), err)
+	}
+	byID := map[int64]store.AlertView{got[0].ID: got[0], got[1].ID: got[1]}
+	a, b := byID[fired[0].ID], byID[fired[1].ID]
+	if !a.AckedAt.Equal(now) || a.AckedBy != acct.ID || !a.SnoozedUntil.Equal(now.Add(24*time.Hour)) || !a.Snoozed(now) || a.Snoozed(now.Add(25*time.Hour)) {
+		t.Errorf("acked and snoozed a day: %+v", a.Alert)
+	}
+	if !b.SnoozeRestock || !b.AckedAt.IsZero() || !b.Snoozed(now.AddDate(1, 0, 0)) {
+		t.Errorf("snoozed until restocked: %+v", b.Alert)
 	}
 }

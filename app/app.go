@@ -91,6 +91,13 @@ type Config struct {
 	// Channels are the ways this server can send alerts (email with SMTP
 	// configured, Telegram with a bot).
 	Channels []store.Channel
+	// TelegramBot is the alert bot's username (without @), when known, so
+	// sellers are told which bot to write to.
+	TelegramBot string
+	// SyncInterval is the server's time between a store's syncs
+	// (STOCKROOM_SYNC_INTERVAL), for telling when the next is due.
+	// Default 15 minutes.
+	SyncInterval time.Duration
 	// Demo says the server talks to its built-in Etsy sandbox.
 	Demo bool
 	// SignupOpen lets unknown keys create accounts.
@@ -103,18 +110,21 @@ type Config struct {
 
 // Service is the application layer. It is safe for concurrent use.
 type Service struct {
-	db      store.DB
-	jobs    Jobs
-	hub     *hub.Hub
-	connect Connector
-	budgets Budgets
-	alerts  AlertChecker
-	chans   []store.Channel
-	demo    bool
-	signup  bool
-	admins  map[string]bool
-	log     *slog.Logger
-	now     func() time.Time
+	db        store.DB
+	jobs      Jobs
+	hub       *hub.Hub
+	connect   Connector
+	budgets   Budgets
+	alerts    AlertChecker
+	chans     []store.Channel
+	syncEvery time.Duration
+	tgBot     string
+	sales     salesCache
+	demo      bool
+	signup    bool
+	admins    map[string]bool
+	log       *slog.Logger
+	now       func() time.Time
 
 	// Rate limits of code redemptions.
 	redeemKey, redeemIP *ratelimit.Limiter
@@ -130,10 +140,13 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.SyncInterval <= 0 {
+		cfg.SyncInterval = 15 * time.Minute
+	}
 	if cfg.Hub == nil {
 		cfg.Hub = hub.New()
 	}
-	s := &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels,
+	s := &Service{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, connect: cfg.Connect, budgets: cfg.Budgets, alerts: cfg.Alerts, chans: cfg.Channels, syncEvery: cfg.SyncInterval, tgBot: cfg.TelegramBot,
 		demo: cfg.Demo, signup: cfg.SignupOpen, admins: cfg.AdminFingerprints, log: cfg.Logger, now: cfg.Now}
 	s.redeemKey, s.redeemIP = codeLimiters(cfg.Now)
 	s.sec = seclog.New(cfg.Logger, cfg.Now)
@@ -155,6 +168,9 @@ type Actor struct {
 // AlertChannels are the ways this server can send alerts; none means
 // alerts show only in Stockroom.
 func (s *Service) AlertChannels() []store.Channel { return s.chans }
+
+// TelegramBot is the alert bot's username without @, or "" when unknown.
+func (s *Service) TelegramBot() string { return s.tgBot }
 
 // Demo tells whether the server runs on its Etsy sandbox.
 func (s *Service) Demo() bool { return s.demo }

@@ -95,9 +95,10 @@ type StoreSettings = store.StoreUpdateSettingsParams
 
 // UpdateStoreSettings changes a store's settings. The low-stock default
 // is a threshold, which managers set too; how pushes treat a sold-out
-// listing and how often the shop syncs are the owners'.
+// listing, how often the shop syncs and how many days of stock restocks
+// aim for are the owners'.
 func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSettings) (store.Store, error) {
-	if p.ZeroPolicy != nil || p.SyncInterval != nil {
+	if p.ZeroPolicy != nil || p.SyncInterval != nil || p.TargetCoverDays != nil {
 		if _, err := s.owner(ctx, a, p.StoreID, "change the store's settings"); err != nil {
 			return store.Store{}, err
 		}
@@ -108,6 +109,9 @@ func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSetti
 	}
 	if p.LowStockDefault != nil && (*p.LowStockDefault < 0 || *p.LowStockDefault > 999) {
 		return store.Store{}, &QuantityError{Quantity: *p.LowStockDefault}
+	}
+	if p.TargetCoverDays != nil && (*p.TargetCoverDays < 1 || *p.TargetCoverDays > MaxCoverDays) {
+		return store.Store{}, fmt.Errorf("target cover must be 1 to %d days, not %d", MaxCoverDays, *p.TargetCoverDays)
 	}
 	p.AccountID, p.Now = a.Account.ID, s.now()
 	st, err := s.db.StoreUpdateSettings(ctx, &p)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
@@ -22,21 +24,26 @@ per line.`
 const alertLimit = 200
 
 type alertJSON struct {
-	ID         int64          `json:"id"`
-	StoreID    int64          `json:"store_id"`
-	Store      string         `json:"store"`
-	Kind       string         `json:"kind"`
-	Active     bool           `json:"active"`
-	Quantity   int            `json:"quantity"`
-	Threshold  int            `json:"threshold"`
-	FiredAt    string         `json:"fired_at"`
-	ResolvedAt *string        `json:"resolved_at"`
-	ListingID  int64          `json:"listing_id"`
-	SKU        string         `json:"sku"`
-	Title      string         `json:"title"`
-	Variation  string         `json:"variation"`
-	URL        string         `json:"url"`
-	Deliveries []deliveryJSON `json:"deliveries"`
+	ID         int64   `json:"id"`
+	StoreID    int64   `json:"store_id"`
+	Store      string  `json:"store"`
+	Kind       string  `json:"kind"`
+	Active     bool    `json:"active"`
+	Quantity   int     `json:"quantity"`
+	Threshold  int     `json:"threshold"`
+	FiredAt    string  `json:"fired_at"`
+	ResolvedAt *string `json:"resolved_at"`
+	ListingID  int64   `json:"listing_id"`
+	SKU        string  `json:"sku"`
+	Title      string  `json:"title"`
+	Variation  string  `json:"variation"`
+	URL        string  `json:"url"`
+	// AckedAt is when a member acknowledged the alert; SnoozedUntil and
+	// SnoozedUntilRestocked say it is snoozed.
+	AckedAt               *string        `json:"acked_at"`
+	SnoozedUntil          *string        `json:"snoozed_until"`
+	SnoozedUntilRestocked bool           `json:"snoozed_until_restocked"`
+	Deliveries            []deliveryJSON `json:"deliveries"`
 }
 
 type deliveryJSON struct {
@@ -52,6 +59,7 @@ func alertItem(v store.AlertView) alertJSON {
 	out := alertJSON{ID: v.ID, StoreID: v.StoreID, Store: v.StoreName, Kind: string(v.Kind), Active: v.Active,
 		Quantity: v.Quantity, Threshold: v.Threshold, FiredAt: timestamp(v.FiredAt), ResolvedAt: optTime(v.ResolvedAt),
 		ListingID: v.EtsyListingID, SKU: v.SKU, Title: v.Title, Variation: v.Variation, URL: v.URL,
+		AckedAt: optTime(v.AckedAt), SnoozedUntil: optTime(v.SnoozedUntil), SnoozedUntilRestocked: v.SnoozeRestock,
 		Deliveries: make([]deliveryJSON, len(v.Deliveries))}
 	for i, d := range v.Deliveries {
 		out.Deliveries[i] = deliveryJSON{Channel: string(d.Channel), Digest: d.Digest, Status: string(d.Status),
@@ -111,8 +119,15 @@ var followWidths = []int{6, 17, 12, 7, 24, 30, 24, 8, 0}
 // alertCells is one alert as a table row.
 func alertCells(v store.AlertView, a alertJSON) []string {
 	state := "active"
-	if !a.Active {
+	switch {
+	case !a.Active:
 		state = "resolved"
+	case v.SnoozeRestock:
+		state = "snoozed until restocked"
+	case v.Snoozed(time.Now()):
+		state = "snoozed until " + shortTime(v.SnoozedUntil)
+	case !v.AckedAt.IsZero():
+		state = "acknowledged"
 	}
 	notified := ""
 	for j, d := range a.Deliveries {
@@ -159,4 +174,55 @@ func (r *runner) followAlerts(m store.MemberStore, f format) error {
 		}
 	}
 	return err
+}
+
+const alertHandleHelp = `ack marks an alert as seen: it stays listed, marked acknowledged for every
+member. snooze 1d|1w|restock marks it snoozed for a day, a week, or until
+the row is restocked (which resolves it). Managers and owners may do both;
+the alert ids are those alerts lists.`
+
+func runAlertsAck(r *runner, c *invocation) error {
+	return r.handleAlert(c, true)
+}
+
+func runAlertsSnooze(r *runner, c *invocation) error {
+	return r.handleAlert(c, false)
+}
+
+// handleAlert acknowledges (ack) or snoozes the alert named by the first
+// argument; a snooze takes its length second.
+func (r *runner) handleAlert(c *invocation, ack bool) error {
+	fs := c.flags(r)
+	n := 2
+	if ack {
+		n = 1
+	}
+	pos, err := r.parse(c, fs, n, n)
+	if err != nil {
+		return err
+	}
+	id, err := idArg(c, pos[0], "alert")
+	if err != nil {
+		return err
+	}
+	h := app.AlertHandling{AlertID: id, Ack: ack}
+	if !ack {
+		h.Snooze = strings.ToLower(strings.TrimSpace(pos[1]))
+		if h.Snooze != app.SnoozeDay && h.Snooze != app.SnoozeWeek && h.Snooze != app.SnoozeRestock {
+			return usagef(c, "snooze %q: choose 1d, 1w or restock", pos[1])
+		}
+	}
+	a, err := r.app.HandleAlert(r.ctx, r.actor, h)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ack:
+		fmt.Fprintf(r.env.Stdout, "alert %d acknowledged\n", a.ID)
+	case a.SnoozeRestock:
+		fmt.Fprintf(r.env.Stdout, "alert %d snoozed until the row is restocked\n", a.ID)
+	default:
+		fmt.Fprintf(r.env.Stdout, "alert %d snoozed until %s\n", a.ID, shortTime(a.SnoozedUntil))
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -51,7 +52,7 @@ func TestAlerts(t *testing.T) {
 	contains(t, "table", r.stdout, "MUG-2", "out_of_stock", "active", "Hand-thrown mug 900")
 	r = f.run(t, f.owner, "", "alerts", "--format", "json").want(t, ExitOK)
 	wantKeys(t, r.stdout, "id", "store_id", "store", "kind", "active", "quantity", "threshold", "fired_at", "resolved_at",
-		"listing_id", "sku", "title", "variation", "url", "deliveries")
+		"listing_id", "sku", "title", "variation", "url", "acked_at", "snoozed_until", "snoozed_until_restocked", "deliveries")
 	var out []alertJSON
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out) != 1 || out[0].SKU != "MUG-2" ||
 		out[0].Quantity != 0 || out[0].Store != "Ada's Pottery" || !out[0].Active {
@@ -131,4 +132,33 @@ func TestAlertsFollowTable(t *testing.T) {
 	if strings.Index(lines[0], "SKU") != strings.Index(lines[1], "MUG-3") {
 		t.Errorf("columns do not line up:\n%s", stdout.String())
 	}
+}
+
+func TestAlertsAckAndSnooze(t *testing.T) {
+	f := newFixture(t)
+	f.fireAlert(t, "MUG-2")
+	var list []alertJSON
+	if err := json.Unmarshal([]byte(f.run(t, f.owner, "", "alerts", "--format", "json").want(t, ExitOK).stdout), &list); err != nil || len(list) != 1 {
+		t.Fatalf("alerts: %v %+v", err, list)
+	}
+	id := strconv.FormatInt(list[0].ID, 10)
+
+	f.run(t, f.viewer, "", "alerts", "ack", id).want(t, ExitFailure)
+	contains(t, "ack", f.run(t, f.owner, "", "alerts", "ack", id).want(t, ExitOK).stdout, "acknowledged")
+	contains(t, "table after ack", f.run(t, f.viewer, "", "alerts").want(t, ExitOK).stdout, "acknowledged")
+
+	contains(t, "snooze", f.run(t, f.owner, "", "alerts", "snooze", id, "1w").want(t, ExitOK).stdout, "snoozed until")
+	contains(t, "table after snooze", f.run(t, f.viewer, "", "alerts").want(t, ExitOK).stdout, "snoozed until")
+	contains(t, "snooze restock", f.run(t, f.owner, "", "alerts", "snooze", id, "restock").want(t, ExitOK).stdout, "restocked")
+	if err := json.Unmarshal([]byte(f.run(t, f.owner, "", "alerts", "--format", "json").want(t, ExitOK).stdout), &list); err != nil {
+		t.Fatal(err)
+	}
+	if !list[0].SnoozedUntilRestocked || list[0].AckedAt == nil || list[0].SnoozedUntil != nil {
+		t.Fatalf("json after snooze restock: %+v", list[0])
+	}
+
+	f.run(t, f.owner, "", "alerts", "snooze", id, "forever").want(t, ExitUsage)
+	f.run(t, f.owner, "", "alerts", "snooze", id).want(t, ExitUsage)
+	f.run(t, f.owner, "", "alerts", "ack", "nope").want(t, ExitUsage)
+	f.run(t, f.owner, "", "alerts", "ack", "999999").want(t, ExitFailure)
 }

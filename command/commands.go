@@ -31,11 +31,18 @@ func root() *command {
 		}},
 		{name: "sales", args: "[--store S] [--since 7d|DATE] [--format table|csv|json] [--raw]",
 			summary: "list recent sales (Etsy receipts)", help: salesHelp, run: runSales},
+		{name: "report", args: "[--store S] [--days N] [--format table|csv|json] [--raw]",
+			summary: "sales today / 7 / 30 days, top sellers, days of cover and restock", help: reportHelp, run: runReport},
 		{name: "sync", args: "[--store S] [--wait]", summary: "ask for a sync with Etsy now", help: syncHelp, run: runSync,
 			subs: []*command{
 				{name: "log", args: "[--store S] [--limit N] [--format table|json]", summary: "list recent syncs", run: runSyncLog},
 			}},
-		{name: "alerts", args: "[--store S] [--all] [--follow] [--format table|json]", summary: "list low-stock alerts", help: alertsHelp, run: runAlerts},
+		{name: "alerts", args: "[--store S] [--all] [--follow] [--format table|json]", summary: "list low-stock alerts", help: alertsHelp, run: runAlerts,
+			subs: []*command{
+				{name: "ack", args: "<alert-id>", summary: "acknowledge an alert (managers, owners)", help: alertHandleHelp, run: runAlertsAck},
+				{name: "snooze", args: "<alert-id> 1d|1w|restock", summary: "snooze an alert for a day, a week or until restocked",
+					help: alertHandleHelp, run: runAlertsSnooze},
+			}},
 		{name: "members", summary: "the people in a store and their roles", help: membersHelp, subs: []*command{
 			{name: "list", args: "[--store S] [--format table|csv|json]", summary: "list a store's members and their roles", run: runMembersList},
 			{name: "role", args: "<member> <owner|manager|viewer> [--store S]", summary: "change a member's role (owners)",
@@ -55,6 +62,7 @@ func root() *command {
 			{name: "disconnect", args: "[--store S]", summary: "unlink the shop from Etsy, keeping its history (owners)", run: runStoreDisconnect},
 			{name: "set", args: "--zero-policy deactivate|keep-sold-out [--store S]",
 				summary: "set what happens when every variation of a listing reaches 0 (owners)", help: storeSetHelp, run: runStoreSet},
+			{name: "cover", args: "<days> [--store S]", summary: "set the days of stock restock suggestions aim for (owners; default 30)", run: runStoreCover},
 		}},
 		{name: "activity", args: "[--store S] [--since 7d|DATE] [--until DATE] [--who NAME] [--kind KIND] [--format table|csv|json]",
 			summary: "list who changed what, newest first", help: activityHelp, run: runActivity},

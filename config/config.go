@@ -49,6 +49,12 @@ type Config struct {
 	SMTPFrom         string
 	TelegramBotToken string // secret
 	TelegramAPIURL   string
+	// WhatsApp Business Cloud API: all of token and phone number id, or
+	// neither.
+	WhatsAppToken         string // secret
+	WhatsAppPhoneNumberID string
+	WhatsAppAPIURL        string
+	WhatsAppTemplate      string
 
 	IdleTimeout        time.Duration
 	MaxSessionTime     time.Duration
@@ -243,6 +249,14 @@ var settings = []setting{
 		set: str(func(c *Config) *string { return &c.TelegramBotToken })},
 	{name: "telegram-api-url", def: "https://api.telegram.org", usage: "Telegram Bot API base URL",
 		set: httpURL(func(c *Config) *string { return &c.TelegramAPIURL })},
+	{name: "whatsapp-token", secret: true, usage: "WhatsApp Business Cloud API access token for alerts",
+		set: str(func(c *Config) *string { return &c.WhatsAppToken })},
+	{name: "whatsapp-phone-number-id", usage: "WhatsApp Business sending phone number id (WhatsApp Manager)",
+		set: str(func(c *Config) *string { return &c.WhatsAppPhoneNumberID })},
+	{name: "whatsapp-api-url", def: "https://graph.facebook.com/v21.0", usage: "WhatsApp Business Cloud API (Graph API) base URL",
+		set: httpURL(func(c *Config) *string { return &c.WhatsAppAPIURL })},
+	{name: "whatsapp-template", def: "stockroom_alert", usage: "approved WhatsApp template whose body has one parameter, the alert",
+		set: str(func(c *Config) *string { return &c.WhatsAppTemplate })},
 	{name: "idle-timeout", def: "30m", usage: "close an SSH session after this long without a keypress",
 		set: dur(func(c *Config) *time.Duration { return &c.IdleTimeout })},
 	{name: "max-session", def: "12h", usage: "longest an SSH session may last",
@@ -421,7 +435,7 @@ func (c *Config) publicPortWarning() string {
 // handler can redact them.
 func (c *Config) Secrets() []string {
 	var out []string
-	for _, v := range []string{c.EncryptionKeys, c.EtsySharedSecret, c.EtsyWebhookSecret, c.TelegramBotToken} {
+	for _, v := range []string{c.EncryptionKeys, c.EtsySharedSecret, c.EtsyWebhookSecret, c.TelegramBotToken, c.WhatsAppToken} {
 		if v != "" {
 			out = append(out, v)
 		}

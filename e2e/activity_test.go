@@ -4,10 +4,7 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -68,21 +65,6 @@ func waitPushed(t *testing.T, c *gossh.Client, want map[string]int) {
 			t.Fatalf("not pushed after 60s: %s", missing)
 		}
 		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// sellOnEtsy makes a buyer buy qty of sku, as the sandbox's admin surface
-// allows.
-func sellOnEtsy(t *testing.T, s *server, shopID, listingID int64, sku string, qty int) {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"shop_id": shopID, "listing_id": listingID, "sku": sku, "quantity": qty})
-	resp, err := http.Post("http://"+s.sbxAddr+"/_sandbox/sale", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("sale of %s: %s", sku, resp.Status)
 	}
 }
 

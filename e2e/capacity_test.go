@@ -53,9 +53,9 @@ func BenchmarkSessionCapacity(b *testing.B) {
 		return &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(sshtest.NewKey(b))},
 			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 30 * time.Second} //nolint:gosec // the anchor's host key is random per run
 	}
-	openMany(b, n, func() (*gossh.Client, error) { return gossh.Dial("tcp", bare.addr, bareCfg()) }, isBare)
+	openMany(b, n, func() (*gossh.Client, error) { return gossh.Dial("tcp", bare.addr, bareCfg()) }, "", isBare)
 	bareCPU, bareRSS := idleCost(b, bare.pid, hold)
-	bareFirst := probeFirstFrames(b, probes, func() (time.Duration, error) { return firstFrame(bare.addr, bareCfg(), isBare) })
+	bareFirst := probeFirstFrames(b, probes, func() (time.Duration, error) { return firstFrame(bare.addr, bareCfg(), "", isBare) })
 	bare.stop()
 
 	// An account may hold at most 1,000 sessions: the owner's staff share
@@ -93,13 +93,13 @@ func BenchmarkSessionCapacity(b *testing.B) {
 	clients := openMany(b, n, func() (*gossh.Client, error) {
 		k := staff[int(next.Add(1)-1)/perAccount]
 		return gossh.Dial("tcp", s.sshAddr, s.clientConfig(gossh.PublicKeys(k)))
-	}, hasRows)
+	}, "inventory", hasRows)
 	stopProfile := serverProfile(b, metricsAddr, os.Getenv("STOCKROOM_BENCH_CPUPROFILE"))
 	cpu, rss := idleCost(b, s.pid, hold)
 	stopProfile()
 	g := goroutines(b, metricsAddr)
 	first := probeFirstFrames(b, probes, func() (time.Duration, error) {
-		return firstFrame(s.sshAddr, s.clientConfig(gossh.PublicKeys(prober)), hasRows)
+		return firstFrame(s.sshAddr, s.clientConfig(gossh.PublicKeys(prober)), "inventory", hasRows)
 	})
 	if path := os.Getenv("STOCKROOM_BENCH_HEAPPROFILE"); path != "" {
 		fetchTo(b, "http://"+metricsAddr+"/debug/pprof/heap", path)
@@ -143,7 +143,7 @@ func BenchmarkSessionCapacity(b *testing.B) {
 // openMany opens n terminal sessions, ten at a time, each on its own
 // connection, and waits until each screen is ready. They stay open until
 // the benchmark ends.
-func openMany(b *testing.B, n int, dial func() (*gossh.Client, error), ready func(string) bool) []*gossh.Client {
+func openMany(b *testing.B, n int, dial func() (*gossh.Client, error), screen string, ready func(string) bool) []*gossh.Client {
 	b.Helper()
 	var mu sync.Mutex
 	var clients []*gossh.Client
@@ -163,7 +163,7 @@ func openMany(b *testing.B, n int, dial func() (*gossh.Client, error), ready fun
 			mu.Lock()
 			clients = append(clients, c)
 			mu.Unlock()
-			tm := openTerm(b, c, "", 120, 40)
+			tm := openTerm(b, c, screen, 120, 40)
 			tm.waitUntil(b, "a ready screen", 60*time.Second, ready)
 		})
 	}

@@ -86,25 +86,28 @@ const (
 
 // Listing holds the fields of ShopListingWithAssociations that Stockroom uses.
 type Listing struct {
-	ListingID             int64             `json:"listing_id"`
-	UserID                int64             `json:"user_id"`
-	ShopID                int64             `json:"shop_id"`
-	Title                 string            `json:"title"`
-	State                 string            `json:"state"`
-	Quantity              int64             `json:"quantity"`
-	URL                   string            `json:"url"`
-	SKUs                  []string          `json:"skus"`
-	Price                 Money             `json:"price"`
-	HasVariations         bool              `json:"has_variations"`
-	ListingType           string            `json:"listing_type"`
-	ReadinessStateID      *int64            `json:"readiness_state_id"`
-	CreatedTimestamp      int64             `json:"created_timestamp"`
-	LastModifiedTimestamp int64             `json:"last_modified_timestamp"`
-	UpdatedTimestamp      int64             `json:"updated_timestamp"`
-	StateTimestamp        *int64            `json:"state_timestamp"`
-	EndingTimestamp       int64             `json:"ending_timestamp"`
-	ShouldAutoRenew       bool              `json:"should_auto_renew"`
-	Inventory             *ListingInventory `json:"inventory"`
+	ListingID        int64    `json:"listing_id"`
+	UserID           int64    `json:"user_id"`
+	ShopID           int64    `json:"shop_id"`
+	Title            string   `json:"title"`
+	State            string   `json:"state"`
+	Quantity         int64    `json:"quantity"`
+	URL              string   `json:"url"`
+	SKUs             []string `json:"skus"`
+	Price            Money    `json:"price"`
+	HasVariations    bool     `json:"has_variations"`
+	ListingType      string   `json:"listing_type"`
+	ReadinessStateID *int64   `json:"readiness_state_id"`
+	CreatedTimestamp int64    `json:"created_timestamp"`
+	// OriginalCreationTimestamp survives renewals, which move
+	// CreatedTimestamp.
+	OriginalCreationTimestamp int64             `json:"original_creation_timestamp"`
+	LastModifiedTimestamp     int64             `json:"last_modified_timestamp"`
+	UpdatedTimestamp          int64             `json:"updated_timestamp"`
+	StateTimestamp            *int64            `json:"state_timestamp"`
+	EndingTimestamp           int64             `json:"ending_timestamp"`
+	ShouldAutoRenew           bool              `json:"should_auto_renew"`
+	Inventory                 *ListingInventory `json:"inventory"`
 }
 
 // ListingInventory is a listing's full set of products as Etsy returns it.

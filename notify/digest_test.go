@@ -86,7 +86,11 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 		t.Fatalf("%d emails and %d Telegram messages before the digest, want ada's 3 only", len(mb.messages()), len(bot.messages()))
 	}
 
-	day := time.Date(2026, 3, 14, 7, 0, 0, 0, time.UTC)
+	// The accounts keep the default digest hour, 8 UTC: the scheduler
+	// runs at 9, two days on, after the alerts fired.
+	at := time.Now().UTC().AddDate(0, 0, 2)
+	day := time.Date(at.Year(), at.Month(), at.Day(), 9, 0, 0, 0, time.UTC)
+	d1, d2 := day.Format(time.DateOnly), day.AddDate(0, 0, 1).Format(time.DateOnly)
 	n, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, day)
 	if err != nil || n != 3 {
 		t.Fatalf("queued %d digests (%v), want bob's two and cy's one", n, err)
@@ -128,10 +132,10 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 		return true
 	}
 	p := parse(t, mb.to("bob@example.com")[0].Data)
-	if s := p.subject(t); s != "Stockroom daily summary for 2026-03-14: 3 alert(s)" {
+	if s := p.subject(t); s != "Stockroom daily summary for "+d1+": 3 alert(s)" {
 		t.Fatalf("subject %q", s)
 	}
-	if id := p.Header.Get("Message-Id"); id != fmt.Sprintf("<digest-2026-03-14.account-%d.email@stockroom.test>", bob.ID) {
+	if id := p.Header.Get("Message-Id"); id != fmt.Sprintf("<digest-%s.account-%d.email@stockroom.test>", d1, bob.ID) {
 		t.Fatalf("Message-ID %q", id)
 	}
 	if !strings.Contains(p.Text, "3 stock alert(s) since the last summary, 2 out of stock.") || !inOrder(p.Text) {
@@ -144,7 +148,7 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 		t.Fatalf("cy's summary:\n%s", c.Text)
 	}
 	m := bot.messages()[0]
-	if m.ChatID != "777" || !strings.HasPrefix(m.Text, "Stockroom daily summary for 2026-03-14: 3 alert(s)\n\n") || !inOrder(m.Text) {
+	if m.ChatID != "777" || !strings.HasPrefix(m.Text, "Stockroom daily summary for "+d1+": 3 alert(s)\n\n") || !inOrder(m.Text) {
 		t.Fatalf("Telegram summary to %q:\n%s", m.ChatID, m.Text)
 	}
 
@@ -172,7 +176,7 @@ func TestDailyDigestSendsOneSummaryPerAccountAndChannel(t *testing.T) {
 		return len(mb.to("bob@example.com")) == 2 && len(mb.to("cy@example.com")) == 2 && len(bot.messages()) == 2
 	})
 	p = parse(t, mb.to("cy@example.com")[1].Data)
-	if s := p.subject(t); s != "Stockroom daily summary for 2026-03-15: 1 alert(s)" ||
+	if s := p.subject(t); s != "Stockroom daily summary for "+d2+": 1 alert(s)" ||
 		!strings.Contains(lf(p.Text), "Low stock: 2 left\nGlazed bowl") || strings.Contains(p.Text, "Speckled mug") {
 		t.Fatalf("the next day's summary holds more than the new alert: %q\n%s", s, p.Text)
 	}
@@ -195,7 +199,7 @@ func TestDigestRetriedAfterAnOutageIsSentOnce(t *testing.T) {
 	f.syncPage(t, listing(556, "Glazed bowl", 10))
 	f.syncPage(t, listing(555, "Speckled mug", 1))
 	f.syncPage(t, listing(556, "Glazed bowl", 0))
-	if n, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, time.Now()); err != nil || n != 1 {
+	if n, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, time.Now().Add(24*time.Hour)); err != nil || n != 1 {
 		t.Fatalf("queued %d digests (%v), want 1", n, err)
 	}
 	testwait.Until(t, "both deliveries retrying", func() bool {
@@ -210,5 +214,89 @@ func TestDigestRetriedAfterAnOutageIsSentOnce(t *testing.T) {
 	}
 	if s := parse(t, got[0].Data).subject(t); !strings.HasSuffix(s, ": 2 alert(s)") {
 		t.Fatalf("subject %q", s)
+	}
+}
+
+// The digest goes at the account's hour on its own clock; the first alert
+// of a day no longer goes alone: an alert after the hour waits for the
+// next day's slot.
+func TestDigestSlotFollowsTheAccountsHourAndZone(t *testing.T) {
+	berlin := store.Account{DigestHour: 18, TimeZone: "Europe/Berlin"}
+	cases := []struct {
+		acct store.Account
+		now  time.Time
+		want string
+	}{
+		// 16:30 UTC is 17:30 in Berlin (winter): yesterday's 18:00.
+		{berlin, time.Date(2026, 1, 10, 16, 30, 0, 0, time.UTC), "2026-01-09T18:00:00+01:00"},
+		{berlin, time.Date(2026, 1, 10, 17, 0, 0, 0, time.UTC), "2026-01-10T18:00:00+01:00"},
+		// Summer time: 18:00 in Berlin is 16:00 UTC.
+		{berlin, time.Date(2026, 7, 10, 16, 0, 0, 0, time.UTC), "2026-07-10T18:00:00+02:00"},
+		{store.Account{DigestHour: 8, TimeZone: "UTC"}, time.Date(2026, 3, 14, 7, 59, 0, 0, time.UTC), "2026-03-13T08:00:00Z"},
+		// An unknown zone counts as UTC.
+		{store.Account{DigestHour: 0, TimeZone: "Mars/Olympus"}, time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC), "2026-03-14T00:00:00Z"},
+	}
+	for _, c := range cases {
+		if got := notify.DigestSlot(c.acct, c.now).Format(time.RFC3339); got != c.want {
+			t.Errorf("%+v at %s: slot %s, want %s", c.acct, c.now, got, c.want)
+		}
+	}
+}
+
+func TestDigestWaitsForTheAccountsHour(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	yes, no, hour, zone := true, false, 18, "Europe/Berlin"
+	f := newFlowWith(t, mb, flowConfig{owner: &store.AccountUpdateParams{NotifyDigest: &yes, NotifyTelegram: &no,
+		DigestHour: &hour, TimeZone: &zone}})
+	f.syncPage(t, listing(555, "Speckled mug", 10))
+	f.syncPage(t, listing(555, "Speckled mug", 1))
+	created := time.Now()
+	slot := notify.DigestSlot(f.owner, created)
+	// Before the account's next 18:00 in Berlin: the alert waits, however
+	// often the scheduler runs.
+	for _, at := range []time.Time{created, created.Add(time.Minute), slot.AddDate(0, 0, 1).Add(-time.Minute)} {
+		if n, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, at); err != nil || n != 0 {
+			t.Fatalf("at %s: queued %d digests (%v), want none before 18:00 Berlin", at, n, err)
+		}
+	}
+	next := slot.AddDate(0, 0, 1)
+	if n, err := notify.EnqueueDigests(t.Context(), f.db, f.queue, next.Add(time.Minute)); err != nil || n != 1 {
+		t.Fatalf("at 18:01 Berlin: queued %d digests (%v), want 1", n, err)
+	}
+	testwait.Until(t, "the summary", func() bool { return len(mb.messages()) == 1 })
+	if s := parse(t, mb.messages()[0].Data).subject(t); s != "Stockroom daily summary for "+next.Format(time.DateOnly)+": 1 alert(s)" {
+		t.Fatalf("subject %q", s)
+	}
+}
+
+// Raising the threshold makes 8 rows low at once: the owner gets one
+// summary, not 8 messages; a later crossing is a message of its own.
+func TestRaisedThresholdSendsOneSummary(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	f := newFlow(t, mb)
+	for i := range 8 {
+		f.syncPage(t, listing(555+int64(i), fmt.Sprintf("Mug %d", i), 10))
+	}
+	twenty := 20
+	if _, err := f.db.StoreUpdateSettings(t.Context(), &store.StoreUpdateSettingsParams{AccountID: f.owner.ID, StoreID: f.shop.ID,
+		LowStockDefault: &twenty}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.ev.Evaluate(t.Context(), f.shop.ID, nil)
+	if err != nil || len(res.Fired) != 8 || !res.Summarized {
+		t.Fatalf("fired %d, summarized %v (%v)", len(res.Fired), res.Summarized, err)
+	}
+	testwait.Until(t, "the summary", func() bool { return len(mb.messages()) == 1 })
+	testwait.Until(t, "all 8 sent", func() bool { return strings.Count(statusesOf(f.deliveries(t, f.owner.ID)), ":sent") == 8 })
+	if p := parse(t, mb.messages()[0].Data); !strings.Contains(p.subject(t), ": 8 alert(s)") {
+		t.Fatalf("summary subject %q", p.subject(t))
+	}
+	f.syncPage(t, listing(555, "Mug 0", 0)) // a new crossing: out of stock
+	testwait.Until(t, "the out-of-stock email", func() bool { return len(mb.messages()) == 2 })
+	f.settled(t)
+	if n := len(mb.messages()); n != 2 {
+		t.Fatalf("%d emails, want the summary and one for the new crossing", n)
 	}
 }

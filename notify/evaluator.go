@@ -27,7 +27,11 @@ type EvaluatorConfig struct {
 	// Channels are those this server can send on (email when SMTP is
 	// configured, Telegram with a bot token).
 	Channels []store.Channel
-	Now      func() time.Time
+	// SummarizeOver is how many alerts one evaluation may fire before its
+	// messages become one summary per account and channel (default 5;
+	// negative: never).
+	SummarizeOver int
+	Now           func() time.Time
 }
 
 // Evaluator fires and resolves alerts. It is safe for concurrent use.
@@ -36,6 +40,7 @@ type Evaluator struct {
 	jobs     Inserter
 	hub      *hub.Hub
 	channels []store.Channel
+	summary  int
 	now      func() time.Time
 }
 
@@ -43,7 +48,10 @@ func NewEvaluator(cfg EvaluatorConfig) *Evaluator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Evaluator{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, channels: cfg.Channels, now: cfg.Now}
+	if cfg.SummarizeOver == 0 {
+		cfg.SummarizeOver = 5
+	}
+	return &Evaluator{db: cfg.Store, jobs: cfg.Jobs, hub: cfg.Hub, channels: cfg.Channels, summary: cfg.SummarizeOver, now: cfg.Now}
 }
 
 // EvaluateTx checks offeringIDs of storeID (nil: the whole store) inside
@@ -54,7 +62,7 @@ func NewEvaluator(cfg EvaluatorConfig) *Evaluator {
 func (e *Evaluator) EvaluateTx(ctx context.Context, tx store.Tx, storeID int64, offeringIDs []int64) (store.AlertEvaluateResult, error) {
 	return e.db.AlertEvaluate(ctx, &store.AlertEvaluateParams{
 		Tx: tx, StoreID: storeID, OfferingIDs: offeringIDs, Channels: e.channels, Now: e.now(),
-		OnCommit: e.enqueue,
+		SummarizeOver: e.summary, OnCommit: e.enqueue,
 	})
 }
 
@@ -63,7 +71,8 @@ func (e *Evaluator) EvaluateTx(ctx context.Context, tx store.Tx, storeID int64, 
 // default changed).
 func (e *Evaluator) Evaluate(ctx context.Context, storeID int64, offeringIDs []int64) (store.AlertEvaluateResult, error) {
 	res, err := e.db.AlertEvaluate(ctx, &store.AlertEvaluateParams{
-		StoreID: storeID, OfferingIDs: offeringIDs, Channels: e.channels, Now: e.now(), OnCommit: e.enqueue,
+		StoreID: storeID, OfferingIDs: offeringIDs, Channels: e.channels, Now: e.now(), SummarizeOver: e.summary,
+		OnCommit: e.enqueue,
 	})
 	if err == nil {
 		e.Announce(storeID, res)
@@ -72,6 +81,24 @@ func (e *Evaluator) Evaluate(ctx context.Context, storeID int64, offeringIDs []i
 }
 
 func (e *Evaluator) enqueue(ctx context.Context, tx store.Tx, res store.AlertEvaluateResult) error {
+	if res.Summarized {
+		// One summary now per account and channel, holding these alerts
+		// (and whatever else waited for that account's digest).
+		day := e.now().UTC().Format(time.DateOnly)
+		seen := map[store.DigestKey]bool{}
+		for _, d := range res.Deliveries {
+			k := store.DigestKey{AccountID: d.AccountID, Channel: d.Channel}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if err := e.jobs.InsertTx(ctx, tx, DigestArgs{AccountID: d.AccountID, Channel: d.Channel, Day: day,
+				Summary: res.Fired[0].ID}, nil); err != nil {
+				return fmt.Errorf("notify: queue summary: %w", err)
+			}
+		}
+		return nil
+	}
 	for _, d := range res.Deliveries {
 		if d.Digest {
 			continue // the daily digest collects it

@@ -71,6 +71,7 @@ type flow struct {
 // only, discards logs and names the shop Clay & Co.
 type flowConfig struct {
 	telegram notify.TelegramSender
+	whatsapp notify.WhatsAppSender
 	channels []store.Channel
 	// logger receives the sender's and River's logs.
 	logger *slog.Logger
@@ -130,7 +131,7 @@ func newFlowWith(t *testing.T, mb *mailbox, cfg flowConfig) *flow {
 		t.Fatal(err)
 	}
 	h := hub.New()
-	sc := notify.SenderConfig{Store: db, Email: mb.mailer(t), Telegram: cfg.telegram, Hub: h,
+	sc := notify.SenderConfig{Store: db, Email: mb.mailer(t), Telegram: cfg.telegram, WhatsApp: cfg.whatsapp, Hub: h,
 		MessageIDDomain: "stockroom.test", Logger: cfg.logger}
 	if cfg.recordEagerly {
 		sc.Jobs = jobOutputs{client}

@@ -132,7 +132,8 @@ func (s *Sender) Revoked(ctx context.Context, jobID int64, a RevokedArgs, done R
 				continue
 			}
 			mid := fmt.Sprintf("revoked-%d.store-%d.account-%d@%s", a.At, a.StoreID, acct.ID, s.domain)
-			sendErr := s.send(ctx, ch, acct.Email, acct.TelegramChatID, msg, mid)
+			sendErr := s.send(ctx, ch, store.DeliveryJob{Email: acct.Email, TelegramChatID: acct.TelegramChatID,
+				WhatsAppNumber: acct.WhatsAppNumber}, msg, mid)
 			var perm *PermanentError
 			switch {
 			case sendErr == nil:
@@ -163,6 +164,9 @@ func (s *Sender) revokedChannels(acct store.Account) []store.Channel {
 	}
 	if acct.NotifyTelegram && acct.TelegramChatID != "" && s.telegram != nil {
 		chs = append(chs, store.ChannelTelegram)
+	}
+	if acct.NotifyWhatsApp && acct.WhatsAppNumber != "" && s.whatsapp != nil {
+		chs = append(chs, store.ChannelWhatsApp)
 	}
 	return chs
 }

@@ -137,3 +137,15 @@ func (t *Telegram) call(ctx context.Context, method string, req, result any) (in
 }
 
 func (t *Telegram) redact(s string) string { return strings.ReplaceAll(s, t.token, "<token>") }
+
+// Username asks Telegram for the bot's username (getMe), so sellers can be
+// told which bot to write to.
+func (t *Telegram) Username(ctx context.Context) (string, error) {
+	var me struct {
+		Username string `json:"username"`
+	}
+	if _, err := t.call(ctx, "getMe", struct{}{}, &me); err != nil {
+		return "", err
+	}
+	return me.Username, nil
+}

@@ -42,7 +42,11 @@ func (DeliveryArgs) InsertOpts() river.InsertOpts {
 type DigestArgs struct {
 	AccountID int64         `json:"account_id" river:"unique"`
 	Channel   store.Channel `json:"channel" river:"unique"`
-	Day       string        `json:"day" river:"unique"` // 2006-01-02, UTC
+	Day       string        `json:"day" river:"unique"` // 2006-01-02, the account's day
+	// Summary, when set, is the first alert of an evaluation that fired
+	// too many to send one by one: a summary sent at once, apart from the
+	// daily digest.
+	Summary int64 `json:"summary,omitempty" river:"unique"`
 }
 
 func (DigestArgs) Kind() string { return "notify_digest" }
@@ -63,12 +67,18 @@ type TelegramSender interface {
 	Send(ctx context.Context, chatID, text string) error
 }
 
+// WhatsAppSender is *WhatsApp.
+type WhatsAppSender interface {
+	Send(ctx context.Context, to, text string) error
+}
+
 // SenderConfig holds the workers' dependencies. A nil channel is not
 // configured on this server: its deliveries fail with that reason.
 type SenderConfig struct {
 	Store    SenderStore
 	Email    EmailSender
 	Telegram TelegramSender
+	WhatsApp WhatsAppSender
 	Hub      *hub.Hub
 	// Jobs records, as each message goes out, what a job has sent, so a
 	// job retried after a crash sends only the rest. Optional: without it
@@ -86,6 +96,7 @@ type Sender struct {
 	jobs     JobOutputs
 	email    EmailSender
 	telegram TelegramSender
+	whatsapp WhatsAppSender
 	hub      *hub.Hub
 	domain   string
 	log      *slog.Logger
@@ -102,7 +113,7 @@ func NewSender(cfg SenderConfig) *Sender {
 	if cfg.MessageIDDomain == "" {
 		cfg.MessageIDDomain = "stockroom.invalid"
 	}
-	return &Sender{db: cfg.Store, jobs: cfg.Jobs, email: cfg.Email, telegram: cfg.Telegram, hub: cfg.Hub, domain: cfg.MessageIDDomain,
+	return &Sender{db: cfg.Store, jobs: cfg.Jobs, email: cfg.Email, telegram: cfg.Telegram, whatsapp: cfg.WhatsApp, hub: cfg.Hub, domain: cfg.MessageIDDomain,
 		log: cfg.Logger, now: cfg.Now}
 }
 
@@ -149,24 +160,30 @@ func (s *Sender) Deliver(ctx context.Context, id int64, last bool) error {
 		return err
 	}
 	mid := fmt.Sprintf("alert-%d.delivery-%d@%s", j.AlertID, j.ID, s.domain)
-	if err := s.send(ctx, j.Channel, j.Email, j.TelegramChatID, msg, mid); err != nil {
+	if err := s.send(ctx, j.Channel, j, msg, mid); err != nil {
 		return s.failed(ctx, j.Alert.StoreID, []int64{id}, err, last)
 	}
 	return s.sent(ctx, j.Alert.StoreID, []int64{id})
 }
 
-func (s *Sender) send(ctx context.Context, ch store.Channel, email, chatID string, msg Message, messageID string) error {
+// send writes msg on channel ch to the recipient of delivery to.
+func (s *Sender) send(ctx context.Context, ch store.Channel, to store.DeliveryJob, msg Message, messageID string) error {
 	switch ch {
 	case store.ChannelEmail:
 		if s.email == nil {
 			return &PermanentError{Err: errors.New("email is not configured on this server")}
 		}
-		return s.email.Send(ctx, Email{To: email, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, MessageID: messageID})
+		return s.email.Send(ctx, Email{To: to.Email, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, MessageID: messageID})
 	case store.ChannelTelegram:
 		if s.telegram == nil {
 			return &PermanentError{Err: errors.New("Telegram is not configured on this server")}
 		}
-		return s.telegram.Send(ctx, chatID, msg.Subject+"\n\n"+msg.Text)
+		return s.telegram.Send(ctx, to.TelegramChatID, msg.Subject+"\n\n"+msg.Text)
+	case store.ChannelWhatsApp:
+		if s.whatsapp == nil {
+			return &PermanentError{Err: errors.New("WhatsApp is not configured on this server")}
+		}
+		return s.whatsapp.Send(ctx, to.WhatsAppNumber, msg.Subject+"\n"+msg.Text)
 	}
 	return &PermanentError{Err: fmt.Errorf("unknown channel %q", ch)}
 }
@@ -245,7 +262,7 @@ func (s *Sender) Digest(ctx context.Context, a DigestArgs, last bool) error {
 		return err
 	}
 	mid := fmt.Sprintf("digest-%s.account-%d.%s@%s", a.Day, a.AccountID, a.Channel, s.domain)
-	if err := s.send(ctx, a.Channel, jobs[0].Email, jobs[0].TelegramChatID, msg, mid); err != nil {
+	if err := s.send(ctx, a.Channel, jobs[0], msg, mid); err != nil {
 		return s.failed(ctx, storeID, ids, err, last)
 	}
 	if err := s.sent(ctx, storeID, ids); err != nil {
@@ -264,20 +281,62 @@ type Enqueuer interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, error)
 }
 
-// EnqueueDigests queues today's summary for every account and channel with
-// digest deliveries waiting; the scheduler calls it once a day (calling it
-// more often is harmless: a summary is unique per account, channel and
-// day). It returns how many summaries it asked for.
-func EnqueueDigests(ctx context.Context, db store.Alerts, q Enqueuer, now time.Time) (int, error) {
+// DigestStore is what EnqueueDigests reads.
+type DigestStore interface {
+	DigestPendingList(ctx context.Context) ([]store.DigestKey, error)
+	DigestDeliveryList(ctx context.Context, key store.DigestKey) ([]store.DeliveryJob, error)
+	AccountGetByID(ctx context.Context, id int64) (store.Account, error)
+}
+
+// DigestSlot is the latest time at or before now at which the account's
+// daily digest goes: its digest hour, on its own clock (an unknown time
+// zone counts as UTC).
+func DigestSlot(acct store.Account, now time.Time) time.Time {
+	loc, err := time.LoadLocation(acct.TimeZone)
+	if err != nil || acct.TimeZone == "" {
+		loc = time.UTC
+	}
+	local := now.In(loc)
+	slot := time.Date(local.Year(), local.Month(), local.Day(), acct.DigestHour, 0, 0, 0, loc)
+	if slot.After(local) {
+		slot = time.Date(local.Year(), local.Month(), local.Day()-1, acct.DigestHour, 0, 0, 0, loc)
+	}
+	return slot
+}
+
+// EnqueueDigests queues the summary of every account and channel whose
+// digest hour has come with deliveries waiting from before it: everything
+// waiting goes in one message, once a day (a summary is unique per
+// account, channel and the slot's day), and an alert that fires after the
+// hour waits for the next day's. The scheduler calls it every few
+// minutes. It returns how many summaries it asked for.
+func EnqueueDigests(ctx context.Context, db DigestStore, q Enqueuer, now time.Time) (int, error) {
 	keys, err := db.DigestPendingList(ctx)
 	if err != nil {
 		return 0, err
 	}
-	day := now.UTC().Format(time.DateOnly)
-	for i, k := range keys {
-		if _, err := q.Insert(ctx, DigestArgs{AccountID: k.AccountID, Channel: k.Channel, Day: day}, nil); err != nil {
-			return i, fmt.Errorf("notify: queue digest: %w", err)
+	n := 0
+	accounts := map[int64]store.Account{}
+	for _, k := range keys {
+		acct, ok := accounts[k.AccountID]
+		if !ok {
+			if acct, err = db.AccountGetByID(ctx, k.AccountID); err != nil {
+				return n, err
+			}
+			accounts[k.AccountID] = acct
 		}
+		slot := DigestSlot(acct, now)
+		waiting, err := db.DigestDeliveryList(ctx, k)
+		if err != nil {
+			return n, err
+		}
+		if len(waiting) == 0 || !waiting[0].CreatedAt.Before(slot) {
+			continue // nothing waited for this slot: the next one takes it
+		}
+		if _, err := q.Insert(ctx, DigestArgs{AccountID: k.AccountID, Channel: k.Channel, Day: slot.Format(time.DateOnly)}, nil); err != nil {
+			return n, fmt.Errorf("notify: queue digest: %w", err)
+		}
+		n++
 	}
-	return len(keys), nil
+	return n, nil
 }

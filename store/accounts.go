@@ -44,7 +44,14 @@ type AccountUpdateParams struct {
 	NotifyEmail    *bool
 	NotifyTelegram *bool
 	NotifyDigest   *bool
-	Now            time.Time
+	// WhatsAppNumber is in international format, digits only.
+	WhatsAppNumber *string
+	NotifyWhatsApp *bool
+	// DigestHour (0 to 23) in TimeZone (an IANA name) is when the daily
+	// digest goes.
+	DigestHour *int
+	TimeZone   *string
+	Now        time.Time
 }
 
 type KeyAddParams struct {

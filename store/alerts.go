@@ -36,6 +36,22 @@ type Alerts interface {
 	// DigestDeliveryList lists the waiting digest deliveries of one account
 	// and channel, oldest first.
 	DigestDeliveryList(ctx context.Context, key DigestKey) ([]DeliveryJob, error)
+	// AlertHandle acknowledges or snoozes an alert of a store the account
+	// may edit (ErrForbidden for a viewer, ErrNotFound outside its stores)
+	// and returns it as it now is.
+	AlertHandle(ctx context.Context, p *AlertHandleParams) (Alert, error)
+}
+
+// AlertHandleParams acknowledges the alert (Ack) and/or snoozes it: until
+// SnoozeUntil, or until restocked (SnoozeRestock). A zero SnoozeUntil with
+// SnoozeRestock false leaves the snooze as it is.
+type AlertHandleParams struct {
+	AccountID     int64
+	AlertID       int64
+	Ack           bool
+	SnoozeUntil   time.Time
+	SnoozeRestock bool
+	Now           time.Time
 }
 
 // AlertKind says how urgent an alert is.
@@ -52,6 +68,7 @@ type Channel string
 const (
 	ChannelEmail    Channel = "email"
 	ChannelTelegram Channel = "telegram"
+	ChannelWhatsApp Channel = "whatsapp"
 )
 
 // DeliveryStatus is where one message stands.
@@ -74,6 +91,19 @@ type Alert struct {
 	Active     bool
 	FiredAt    time.Time
 	ResolvedAt time.Time
+	// AckedAt and AckedBy (an account) say a member has seen the alert.
+	AckedAt time.Time
+	AckedBy int64
+	// SnoozedUntil hides the alert from the active list until then;
+	// SnoozeRestock until the row climbs back above its threshold (which
+	// resolves the alert).
+	SnoozedUntil  time.Time
+	SnoozeRestock bool
+}
+
+// Snoozed tells whether the alert is snoozed at now.
+func (a Alert) Snoozed(now time.Time) bool {
+	return a.Active && (a.SnoozeRestock || a.SnoozedUntil.After(now))
 }
 
 type Delivery struct {
@@ -111,6 +141,7 @@ type DeliveryJob struct {
 	AccountName    string
 	Email          string
 	TelegramChatID string
+	WhatsAppNumber string
 	// Disabled accounts are not written to.
 	Disabled bool
 }
@@ -131,6 +162,11 @@ type AlertEvaluateParams struct {
 	// choice of another channel gets no delivery.
 	Channels []Channel
 	Now      time.Time
+	// SummarizeOver, when positive, makes an evaluation that fires more
+	// alerts than it (a raised threshold, a shop connected with many rows
+	// already low) queue its deliveries for one summary per account and
+	// channel rather than a message each: the result says Summarized.
+	SummarizeOver int
 	// OnCommit runs in the transaction when something changed.
 	OnCommit func(ctx context.Context, tx Tx, res AlertEvaluateResult) error
 }
@@ -140,6 +176,9 @@ type AlertEvaluateResult struct {
 	Resolved []Alert
 	// Deliveries are the delivery rows created for Fired.
 	Deliveries []Delivery
+	// Summarized says Deliveries wait for one summary (see
+	// AlertEvaluateParams.SummarizeOver).
+	Summarized bool
 }
 
 // Changed tells whether any alert fired or resolved.

@@ -72,6 +72,8 @@ type ListingSnapshot struct {
 	URL           string
 	Quantity      int
 	UpdatedAt     time.Time
+	// CreatedAt is when Etsy created the listing (zero when not known).
+	CreatedAt time.Time
 	// Products is nil when the inventory was not fetched with the listing;
 	// then only the listing's own fields are written.
 	Products []ProductSnapshot

@@ -17,6 +17,51 @@ type Sales interface {
 	// absent. A sync uses it to tell a receipt it already handled from one
 	// changed in the same second.
 	ReceiptUpdatedAtList(ctx context.Context, storeID int64, etsyReceiptIDs []int64) (map[int64]time.Time, error)
+	// SalesByProductList sums the units and revenue of each Etsy product
+	// (listing, product id, SKU and variation)
+	// sold in [Since, Until), leaving out cancelled and fully refunded
+	// receipts. It reads one covering index, never the receipts.
+	SalesByProductList(ctx context.Context, p *SalesRangeParams) ([]ProductSales, error)
+	// SalesByDayList sums the units and revenue sold on each UTC day of
+	// [Since, Until) that had a sale, oldest first.
+	SalesByDayList(ctx context.Context, p *SalesRangeParams) ([]DaySales, error)
+}
+
+// ReceiptVoided tells whether a receipt's status means its lines were not
+// sold after all (cancelled or fully refunded); the sales figures leave
+// them out. The statuses are Etsy's.
+func ReceiptVoided(status string) bool {
+	return status == "canceled" || status == "fully refunded"
+}
+
+// SalesRangeParams names a store and a period; the store must be one of
+// the account's (ErrNotFound otherwise). A zero Until is open.
+type SalesRangeParams struct {
+	AccountID int64
+	StoreID   int64
+	Since     time.Time
+	Until     time.Time
+}
+
+// ProductSales is what one Etsy product sold in a period. Revenue is in
+// hundredths of the store's currency. Etsy reissues product ids when an
+// inventory is written, so a line also names its listing, SKU and
+// variation for matching it to the product as it is now.
+type ProductSales struct {
+	EtsyListingID int64
+	EtsyProductID int64
+	SKU           string
+	Variation     string
+	Units         int
+	Revenue       int64
+}
+
+// DaySales is what a store sold on one UTC day. Revenue is in hundredths
+// of the store's currency.
+type DaySales struct {
+	Day     time.Time
+	Units   int
+	Revenue int64
 }
 
 type SyncReceiptsWriteParams struct {

@@ -112,6 +112,9 @@ type StoreUpdateSettingsParams struct {
 	ZeroPolicy      *ZeroPolicy
 	LowStockDefault *int
 	SyncInterval    *time.Duration
+	// TargetCoverDays is how many days of sales restock suggestions aim
+	// to hold.
+	TargetCoverDays *int
 	Now             time.Time
 }
 

@@ -81,7 +81,15 @@ type Account struct {
 	NotifyEmail    bool
 	NotifyTelegram bool
 	NotifyDigest   bool
-	CreatedAt      time.Time
+	// WhatsAppNumber is where WhatsApp alerts go (international format,
+	// digits only) when NotifyWhatsApp is on.
+	WhatsAppNumber string
+	NotifyWhatsApp bool
+	// DigestHour (0 to 23, default 8) in TimeZone (an IANA name, default
+	// UTC) is when the daily digest goes.
+	DigestHour int
+	TimeZone   string
+	CreatedAt  time.Time
 }
 
 type Key struct {
@@ -106,6 +114,9 @@ type Store struct {
 	SyncInterval    time.Duration // 0: the server's default
 	ZeroPolicy      ZeroPolicy
 	LowStockDefault int
+	// TargetCoverDays is how many days of sales the store wants in stock;
+	// restock suggestions aim for it.
+	TargetCoverDays int
 	ReceiptsCursor  time.Time
 	LastSyncAt      time.Time
 	LastFullSyncAt  time.Time
@@ -174,7 +185,9 @@ type InventoryRow struct {
 	PushedAt             time.Time
 	Threshold            int // effective low-stock threshold
 	Gone                 bool
-	UpdatedAt            time.Time
+	// ListedAt is when Etsy created the listing (zero when not known).
+	ListedAt  time.Time
+	UpdatedAt time.Time
 }
 
 // Pending tells whether an edit is waiting to reach Etsy.

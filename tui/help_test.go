@@ -10,11 +10,11 @@ import (
 // Issue 17: the full help listed the keys of only two of the screens.
 func TestFullHelpListsEveryScreenKey(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)
+	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
 	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
 	l.send(tuitest.Key("?"))
 	f := squeeze(l.plain())
-	for _, want := range []string{"1 stores", "2 inventory", "3 sales", "4 sync log", "5 alerts", "6 activity", "7 account"} {
+	for _, want := range []string{"1 stores", "2 inventory", "3 sales", "4 sync log", "5 alerts", "6 activity", "7 account", "8 home"} {
 		if !strings.Contains(f, want) {
 			t.Errorf("full help lacks %q:\n%s", want, l.plain())
 		}

@@ -2,11 +2,14 @@
 package tui
 
 import (
+	"strings"
+
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/pages/account"
 	"github.com/stockroom/stockroom/tui/pages/activity"
 	"github.com/stockroom/stockroom/tui/pages/admin"
 	"github.com/stockroom/stockroom/tui/pages/alerts"
+	"github.com/stockroom/stockroom/tui/pages/home"
 	"github.com/stockroom/stockroom/tui/pages/inventory"
 	"github.com/stockroom/stockroom/tui/pages/sales"
 	"github.com/stockroom/stockroom/tui/pages/stores"
@@ -34,5 +37,17 @@ func buildScreens(c *common.Common) []*screen {
 	if c.Actor.Account.IsAdmin {
 		out = append(out, &screen{name: "admin", title: "Admin", comp: admin.New(c)})
 	}
+	// Home comes last so the numbers of the other screens stay put; a
+	// session with a shop opens on it.
+	ho := home.New(c)
+	out = append(out, &screen{name: "home", title: "Home", comp: ho, setStore: ho.SetStore})
 	return out
+}
+
+// screenHelp is how the help names a screen's number key.
+func screenHelp(s *screen) string {
+	if s.name == "sync" {
+		return "sync log"
+	}
+	return strings.ToLower(s.title)
 }

@@ -45,7 +45,7 @@ type Options struct {
 	// RemoteAddr is where the session comes from, for the security log.
 	RemoteAddr string
 	// Screen opens the session on "stores", "inventory", "sales", "sync",
-	// "alerts", "activity", "account" or "admin"; "" picks inventory when the account
+	// "alerts", "activity", "account", "admin" or "home"; "" picks home when the account
 	// has a shop, else stores.
 	Screen string
 	Logger *slog.Logger
@@ -235,6 +235,15 @@ func (m *Model) resize() {
 }
 
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	before := m.current()
+	next, cmd := m.update(msg)
+	if after := m.current(); after != before {
+		cmd = tea.Batch(cmd, common.Shown(before, false), common.Shown(after, true))
+	}
+	return next, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
@@ -421,7 +430,7 @@ func (m *Model) openScreen(hasStore bool) {
 	if name == "" {
 		name = "stores"
 		if hasStore {
-			name = "inventory"
+			name = "home"
 		}
 	}
 	m.opts.Screen = "" // only once
@@ -469,7 +478,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.active = (m.active + len(m.screens) - 1) % len(m.screens)
 			return nil
 		}
-		for i, b := range []key.Binding{k.Screen1, k.Screen2, k.Screen3, k.Screen4, k.Screen5, k.Screen6, k.Screen7, k.Screen8} {
+		for i, b := range k.ScreenKeys() {
 			if key.Matches(msg, b) {
 				if i < len(m.screens) {
 					m.active = i
@@ -756,8 +765,12 @@ func (m *Model) globalHelp(cur common.Component) []key.Binding {
 	}
 	k := m.c.Keys
 	out := []key.Binding{k.NextTab, k.PrevTab}
-	screenKeys := []key.Binding{k.Screen1, k.Screen2, k.Screen3, k.Screen4, k.Screen5, k.Screen6, k.Screen7}
-	out = append(out, screenKeys[:min(len(m.screens), len(screenKeys))]...)
+	screenKeys := k.ScreenKeys()
+	// Each number names the screen it opens in this session: the screens
+	// an account has differ (admin, home).
+	for i, b := range screenKeys[:min(len(m.screens), len(screenKeys))] {
+		out = append(out, common.Relabel(b, screenHelp(m.screens[i])))
+	}
 	return append(out, m.sessionHelp(cur)...)
 }
 

@@ -96,13 +96,15 @@ func session(env *tuitest.Env, a *app.Actor, screen string, activity func()) Opt
 		Screen: screen, Now: func() time.Time { return tuitest.Epoch }, OnActivity: activity}
 }
 
-func TestOpensOnInventoryWithHeaderAndHelp(t *testing.T) {
+// A session with a shop opens on Home: how the shop is doing first.
+func TestOpensOnHomeWithHeaderAndHelp(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{Demo: true})
 	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)
-	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l.settle("the home screen", func() bool { return strings.Contains(l.plain(), "Runs out first") })
 	l.quiet()
 	f := l.plain()
-	for _, want := range []string{"Stockroom", "2 Inventory", "Olive Owner · Olive's Pottery", "Etsy sandbox", ": commands", "? help"} {
+	for _, want := range []string{"Stockroom", "2 Inventory", "7 Home", "Home · Olive's Pottery", "Olive Owner · Olive's Pottery",
+		"Etsy sandbox", ": commands", "? help"} {
 		if !strings.Contains(f, want) {
 			t.Errorf("frame lacks %q:\n%s", want, f)
 		}
@@ -111,14 +113,14 @@ func TestOpensOnInventoryWithHeaderAndHelp(t *testing.T) {
 		t.Errorf("frame is %d lines, want the terminal's 30", got)
 	}
 	l.send(tuitest.Key("?"))
-	if !strings.Contains(l.plain(), "next low stock") {
+	if !strings.Contains(l.plain(), "this store / all stores") {
 		t.Errorf("? did not show the full help:\n%s", l.plain())
 	}
 }
 
 func TestTooSmall(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 50, 10)
+	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 50, 10)
 	if !strings.Contains(l.plain(), "Terminal too small") {
 		t.Fatalf("frame:\n%s", l.plain())
 	}
@@ -292,7 +294,7 @@ func TestHostileTextEndToEnd(t *testing.T) {
 		Name: "Shop\x1b]52;c;SGVsbG8=\x07\x1b[2J", Currency: "USD", Now: tuitest.Epoch}); err != nil {
 		t.Fatal(err)
 	}
-	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)
+	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
 	l.settle("the hostile row", func() bool { return strings.Contains(l.plain(), "Mug") })
 	l.quiet()
 	frames := []string{l.frame()}
@@ -314,7 +316,7 @@ func TestHostileTextEndToEnd(t *testing.T) {
 // :, ? and q are typed, not obeyed, so the help bar must not offer them.
 func TestHelpBarOffersOnlyKeysThatWork(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)
+	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
 	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
 	l.quiet()
 	footer := func() string {
@@ -346,9 +348,9 @@ func TestHelpBarOffersOnlyKeysThatWork(t *testing.T) {
 // height, with the last help line (q quit) on it.
 func TestFullHelpFitsTheTerminal(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{Demo: true})
-	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)
+	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
 	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
-	for _, screen := range []string{"1", "2", "3", "4", "5", "6"} {
+	for _, screen := range []string{"1", "2", "3", "4", "5", "6", "7"} {
 		l.send(tuitest.Key(screen), tuitest.Key("?"))
 		f := l.plain()
 		if got := strings.Count(f, "\n") + 1; got != 30 {
@@ -398,7 +400,7 @@ func TestFullHelpDuringSignUpOffersOnlyWhatWorks(t *testing.T) {
 	check("closed sign-up", ansi.Strip(r.fullHelpView(r.current())), "use the code", "ctrl+c quit")
 
 	// Past sign-up the screens are there to move between.
-	l = newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)
+	l = newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
 	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
 	l.send(tuitest.Key("?"))
 	if f := squeeze(l.plain()); !strings.Contains(f, "tab next screen") || !strings.Contains(f, ": commands") {

@@ -88,6 +88,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	var mailer notify.EmailSender
 	var telegram notify.TelegramSender
 	var bot *notify.Telegram
+	var botName string
 	if cfg.SMTPURL != "" {
 		m, err := notify.NewMailer(notify.MailerConfig{URL: cfg.SMTPURL, From: cfg.SMTPFrom})
 		if err != nil {
@@ -101,10 +102,28 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 			return &config.Error{Setting: "STOCKROOM_TELEGRAM_BOT_TOKEN", Reason: err.Error()}
 		}
 		telegram, bot, channels = t, t, append(channels, store.ChannelTelegram)
+		// Sellers are told the bot's name; without an answer they are told
+		// "Stockroom's bot", and the server starts all the same.
+		me, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if name, err := t.Username(me); err == nil {
+			botName = name
+		} else {
+			log.Warn("telegram: the bot's name is unknown", "err", err)
+		}
+		cancel()
+	}
+	var whatsapp notify.WhatsAppSender
+	if cfg.WhatsAppToken != "" || cfg.WhatsAppPhoneNumberID != "" {
+		w, err := notify.NewWhatsApp(notify.WhatsAppConfig{BaseURL: cfg.WhatsAppAPIURL, PhoneNumberID: cfg.WhatsAppPhoneNumberID,
+			Token: cfg.WhatsAppToken, Template: cfg.WhatsAppTemplate})
+		if err != nil {
+			return &config.Error{Setting: "STOCKROOM_WHATSAPP_TOKEN and STOCKROOM_WHATSAPP_PHONE_NUMBER_ID", Reason: err.Error()}
+		}
+		whatsapp, channels = w, append(channels, store.ChannelWhatsApp)
 	}
 	mailer, telegram = obs.email(mailer), obs.telegram(telegram)
 	evaluator := notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Jobs: db.queue, Hub: h, Channels: channels})
-	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mailer, Telegram: telegram, Hub: h, Jobs: db.queue,
+	sender := notify.NewSender(notify.SenderConfig{Store: db, Email: mailer, Telegram: telegram, WhatsApp: whatsapp, Hub: h, Jobs: db.queue,
 		MessageIDDomain: fromDomain(cfg.SMTPFrom), Logger: log.With("component", "notify")})
 	if err := sender.Register(db.queue.Workers()); err != nil {
 		return err
@@ -136,7 +155,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		OnConnected: func(ctx context.Context, st store.Store) error {
 			return db.queue.EnqueueSync(ctx, st.ID, store.SyncFull, store.TriggerConnect)
 		}})
-	svc := app.New(app.Config{Store: db, Jobs: db.queue, Hub: h, Connect: flow, Budgets: client, Alerts: evaluator, Channels: channels,
+	svc := app.New(app.Config{Store: db, Jobs: db.queue, Hub: h, Connect: flow, Budgets: client, Alerts: evaluator, Channels: channels, SyncInterval: cfg.SyncInterval, TelegramBot: botName,
 		Demo: cfg.Demo(), SignupOpen: cfg.Signup == "open", AdminFingerprints: admins, Logger: log.With("component", "app")})
 
 	// SSH: the TUI and the commands. Built before anything listens, so the

@@ -7,13 +7,14 @@ import (
 	"github.com/stockroom/stockroom/store"
 )
 
-const accountCols = `id, name, email, is_admin, disabled, telegram_chat_id, notify_email, notify_telegram, notify_digest, created_at`
+const accountCols = `id, name, email, is_admin, disabled, telegram_chat_id, notify_email, notify_telegram, notify_digest, created_at,
+	whatsapp_number, notify_whatsapp, digest_hour, time_zone`
 
 func scanAccount(r Row) (store.Account, error) {
 	var a store.Account
 	var created int64
 	err := r.Scan(&a.ID, &a.Name, &a.Email, &a.IsAdmin, &a.Disabled, &a.TelegramChatID,
-		&a.NotifyEmail, &a.NotifyTelegram, &a.NotifyDigest, &created)
+		&a.NotifyEmail, &a.NotifyTelegram, &a.NotifyDigest, &created, &a.WhatsAppNumber, &a.NotifyWhatsApp, &a.DigestHour, &a.TimeZone)
 	a.CreatedAt = fromMS(created)
 	return a, err
 }
@@ -49,8 +50,8 @@ func (s *Store) AccountGetByID(ctx context.Context, id int64) (store.Account, er
 
 func (s *Store) AccountGetByFingerprint(ctx context.Context, fp string) (store.Account, error) {
 	a, err := scanAccount(s.d.QueryRow(ctx, `SELECT a.id, a.name, a.email, a.is_admin, a.disabled, a.telegram_chat_id,
-		a.notify_email, a.notify_telegram, a.notify_digest, a.created_at
-		FROM accounts a JOIN account_keys k ON k.account_id = a.id WHERE k.fingerprint = $1`, fp))
+		a.notify_email, a.notify_telegram, a.notify_digest, a.created_at, a.whatsapp_number, a.notify_whatsapp,
+		a.digest_hour, a.time_zone FROM accounts a JOIN account_keys k ON k.account_id = a.id WHERE k.fingerprint = $1`, fp))
 	return a, s.err("account get by key", err)
 }
 
@@ -79,9 +80,14 @@ func (s *Store) AccountUpdate(ctx context.Context, p *store.AccountUpdateParams)
 		notify_email = COALESCE($5, notify_email),
 		notify_telegram = COALESCE($6, notify_telegram),
 		notify_digest = COALESCE($7, notify_digest),
+		whatsapp_number = COALESCE($9, whatsapp_number),
+		notify_whatsapp = COALESCE($10, notify_whatsapp),
+		digest_hour = COALESCE($11, digest_hour),
+		time_zone = COALESCE($12, time_zone),
 		updated_at = $8
 		WHERE id = $1 RETURNING `+accountCols,
-		p.ID, p.Name, p.Email, p.TelegramChatID, p.NotifyEmail, p.NotifyTelegram, p.NotifyDigest, ms(now(p.Now))))
+		p.ID, p.Name, p.Email, p.TelegramChatID, p.NotifyEmail, p.NotifyTelegram, p.NotifyDigest, ms(now(p.Now)),
+		p.WhatsAppNumber, p.NotifyWhatsApp, p.DigestHour, p.TimeZone))
 	return a, s.err("account update", err)
 }
 

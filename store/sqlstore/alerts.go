@@ -26,12 +26,16 @@ func (s *Store) within(ctx context.Context, given store.Tx, fn func(tx Tx) error
 type activeAlert struct {
 	id   int64
 	kind store.AlertKind
+	// snoozedUntil and snoozeRestock carry a snooze over to the
+	// out-of-stock alert a snoozed low-stock alert becomes.
+	snoozedUntil  int64
+	snoozeRestock bool
 }
 
 type member struct {
-	id                      int64
-	email, chatID           string
-	byEmail, byTg, isDigest bool
+	id                            int64
+	email, chatID, whatsapp       string
+	byEmail, byTg, byWA, isDigest bool
 }
 
 func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams) (store.AlertEvaluateResult, error) {
@@ -58,7 +62,8 @@ func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams)
 				// Out of stock is more urgent than low: it is a new alert
 				// with messages of its own, not an edit of the old one.
 				resolve = append(resolve, a.id)
-				fire = append(fire, store.Alert{StoreID: p.StoreID, OfferingID: r.OfferingID, Kind: store.AlertOutOfStock, Quantity: q, Threshold: th})
+				fire = append(fire, store.Alert{StoreID: p.StoreID, OfferingID: r.OfferingID, Kind: store.AlertOutOfStock, Quantity: q, Threshold: th,
+					SnoozedUntil: fromMS(a.snoozedUntil), SnoozeRestock: a.snoozeRestock})
 			case !has && !r.Gone && q <= th:
 				kind := store.AlertLowStock
 				if q <= 0 {
@@ -85,9 +90,10 @@ func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams)
 		for _, a := range fire {
 			// A concurrent evaluation that fired first wins; this one then
 			// has nothing to add (the partial unique index says so).
-			err := tx.QueryRow(ctx, `INSERT INTO alerts (store_id, offering_id, kind, quantity, threshold, active, fired_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
-				a.StoreID, a.OfferingID, a.Kind, a.Quantity, a.Threshold, true, ms(t)).Scan(&a.ID)
+			err := tx.QueryRow(ctx, `INSERT INTO alerts (store_id, offering_id, kind, quantity, threshold, active, fired_at,
+					snoozed_until, snooze_restock)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
+				a.StoreID, a.OfferingID, a.Kind, a.Quantity, a.Threshold, true, ms(t), ms(a.SnoozedUntil), a.SnoozeRestock).Scan(&a.ID)
 			if s.isNotFound(err) {
 				continue
 			}
@@ -97,8 +103,16 @@ func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams)
 			a.Active, a.FiredAt = true, fromMS(ms(t))
 			res.Fired = append(res.Fired, a)
 		}
-		if len(res.Fired) > 0 {
-			if res.Deliveries, err = s.createDeliveries(ctx, tx, p, res.Fired, ms(t)); err != nil {
+		// A snoozed alert that escalates stays snoozed: no message.
+		var notify []store.Alert
+		for _, a := range res.Fired {
+			if !a.Snoozed(t) {
+				notify = append(notify, a)
+			}
+		}
+		if len(notify) > 0 {
+			res.Summarized = p.SummarizeOver > 0 && len(notify) > p.SummarizeOver
+			if res.Deliveries, err = s.createDeliveries(ctx, tx, p, notify, ms(t), res.Summarized); err != nil {
 				return err
 			}
 		}
@@ -129,7 +143,8 @@ func (s *Store) alertState(ctx context.Context, tx Tx, storeID int64, ids []int6
 			return err
 		}
 		rows = append(rows, got...)
-		q, err := tx.Query(ctx, `SELECT id, offering_id, kind FROM alerts WHERE store_id = $1 AND active = $2`+alertFilter,
+		q, err := tx.Query(ctx, `SELECT id, offering_id, kind, snoozed_until, snooze_restock FROM alerts
+			WHERE store_id = $1 AND active = $2`+alertFilter,
 			idArgs(part, storeID, true)...)
 		if err != nil {
 			return err
@@ -138,7 +153,7 @@ func (s *Store) alertState(ctx context.Context, tx Tx, storeID int64, ids []int6
 		for q.Next() {
 			var a activeAlert
 			var off int64
-			if err := q.Scan(&a.id, &off, &a.kind); err != nil {
+			if err := q.Scan(&a.id, &off, &a.kind, &a.snoozedUntil, &a.snoozeRestock); err != nil {
 				return err
 			}
 			active[off] = a
@@ -157,12 +172,15 @@ func (s *Store) alertState(ctx context.Context, tx Tx, storeID int64, ids []int6
 	return rows, active, nil
 }
 
-func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvaluateParams, fired []store.Alert, t int64) ([]store.Delivery, error) {
+// createDeliveries makes the delivery rows of fired alerts; summarized,
+// every one waits for a summary (digest) whatever the account chose.
+func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvaluateParams, fired []store.Alert, t int64, summarized bool) ([]store.Delivery, error) {
 	can := map[store.Channel]bool{}
 	for _, c := range p.Channels {
 		can[c] = true
 	}
-	q, err := tx.Query(ctx, `SELECT a.id, a.email, a.telegram_chat_id, a.notify_email, a.notify_telegram, a.notify_digest
+	q, err := tx.Query(ctx, `SELECT a.id, a.email, a.telegram_chat_id, a.notify_email, a.notify_telegram, a.notify_digest,
+			a.whatsapp_number, a.notify_whatsapp
 		FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.store_id = $1 AND a.disabled = $2 AND m.alerts = $3
 		ORDER BY a.id`, p.StoreID, false, true)
 	if err != nil {
@@ -171,10 +189,11 @@ func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvalu
 	var members []member
 	for q.Next() {
 		var m member
-		if err := q.Scan(&m.id, &m.email, &m.chatID, &m.byEmail, &m.byTg, &m.isDigest); err != nil {
+		if err := q.Scan(&m.id, &m.email, &m.chatID, &m.byEmail, &m.byTg, &m.isDigest, &m.whatsapp, &m.byWA); err != nil {
 			q.Close()
 			return nil, err
 		}
+		m.isDigest = m.isDigest || summarized
 		members = append(members, m)
 	}
 	q.Close()
@@ -189,6 +208,9 @@ func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvalu
 			}
 			if can[store.ChannelTelegram] && m.byTg && m.chatID != "" {
 				want = append(want, store.Delivery{AlertID: a.ID, AccountID: m.id, Channel: store.ChannelTelegram, Digest: m.isDigest})
+			}
+			if can[store.ChannelWhatsApp] && m.byWA && m.whatsapp != "" {
+				want = append(want, store.Delivery{AlertID: a.ID, AccountID: m.id, Channel: store.ChannelWhatsApp, Digest: m.isDigest})
 			}
 		}
 	}
@@ -228,13 +250,22 @@ func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvalu
 }
 
 const alertCols = `al.id, al.store_id, al.offering_id, al.kind, al.quantity, al.threshold, al.active, al.fired_at, al.resolved_at,
+	al.acked_at, al.acked_by, al.snoozed_until, al.snooze_restock,
 	s.name, l.etsy_listing_id, l.title, p.variation, p.sku, l.url`
+
+// alertTimes are an alert's times as stored, scanned beside it.
+type alertTimes struct{ fired, resolved, acked, snoozed int64 }
+
+func (t *alertTimes) fill(a *store.Alert) {
+	a.FiredAt, a.ResolvedAt, a.AckedAt, a.SnoozedUntil = fromMS(t.fired), fromMS(t.resolved), fromMS(t.acked), fromMS(t.snoozed)
+}
 
 const alertFrom = ` JOIN stores s ON s.id = al.store_id JOIN offerings o ON o.id = al.offering_id
 	JOIN products p ON p.id = o.product_id JOIN listings l ON l.id = p.listing_id`
 
-func alertDest(v *store.AlertView, fired, resolved *int64) []any {
-	return []any{&v.ID, &v.StoreID, &v.OfferingID, &v.Kind, &v.Quantity, &v.Threshold, &v.Active, fired, resolved,
+func alertDest(v *store.AlertView, t *alertTimes) []any {
+	return []any{&v.ID, &v.StoreID, &v.OfferingID, &v.Kind, &v.Quantity, &v.Threshold, &v.Active, &t.fired, &t.resolved,
+		&t.acked, &v.AckedBy, &t.snoozed, &v.SnoozeRestock,
 		&v.StoreName, &v.EtsyListingID, &v.Title, &v.Variation, &v.SKU, &v.URL}
 }
 
@@ -260,12 +291,12 @@ func (s *Store) AlertList(ctx context.Context, p *store.AlertListParams) ([]stor
 	var out []store.AlertView
 	for rows.Next() {
 		var v store.AlertView
-		var fired, resolved int64
-		if err := rows.Scan(alertDest(&v, &fired, &resolved)...); err != nil {
+		var t alertTimes
+		if err := rows.Scan(alertDest(&v, &t)...); err != nil {
 			rows.Close()
 			return nil, s.err(op, err)
 		}
-		v.FiredAt, v.ResolvedAt = fromMS(fired), fromMS(resolved)
+		t.fill(&v.Alert)
 		out = append(out, v)
 	}
 	rows.Close()
@@ -300,20 +331,21 @@ func (s *Store) AlertList(ctx context.Context, p *store.AlertListParams) ([]stor
 	return out, s.err(op, drows.Err())
 }
 
-const jobCols = deliveryCols + `, ` + alertCols + `, a.name, a.email, a.telegram_chat_id, a.disabled`
+const jobCols = deliveryCols + `, ` + alertCols + `, a.name, a.email, a.telegram_chat_id, a.disabled, a.whatsapp_number`
 
 const jobFrom = ` FROM deliveries d JOIN alerts al ON al.id = d.alert_id JOIN accounts a ON a.id = d.account_id` + alertFrom
 
 func scanJob(r Row) (store.DeliveryJob, error) {
 	var j store.DeliveryJob
-	var created, sent, fired, resolved int64
-	dest := append(deliveryDest(&j.Delivery, &created, &sent), alertDest(&j.Alert, &fired, &resolved)...)
-	dest = append(dest, &j.AccountName, &j.Email, &j.TelegramChatID, &j.Disabled)
+	var created, sent int64
+	var t alertTimes
+	dest := append(deliveryDest(&j.Delivery, &created, &sent), alertDest(&j.Alert, &t)...)
+	dest = append(dest, &j.AccountName, &j.Email, &j.TelegramChatID, &j.Disabled, &j.WhatsAppNumber)
 	if err := r.Scan(dest...); err != nil {
 		return j, err
 	}
 	j.CreatedAt, j.SentAt = fromMS(created), fromMS(sent)
-	j.Alert.FiredAt, j.Alert.ResolvedAt = fromMS(fired), fromMS(resolved)
+	t.fill(&j.Alert.Alert)
 	return j, nil
 }
 
@@ -392,4 +424,39 @@ func (s *Store) DigestDeliveryList(ctx context.Context, key store.DigestKey) ([]
 		out = append(out, j)
 	}
 	return out, s.err(op, rows.Err())
+}
+
+func (s *Store) AlertHandle(ctx context.Context, p *store.AlertHandleParams) (store.Alert, error) {
+	const op = "alert handle"
+	var a store.Alert
+	err := s.d.InTx(ctx, func(tx Tx) error {
+		var role store.Role
+		if err := tx.QueryRow(ctx, `SELECT m.role FROM alerts al JOIN memberships m ON m.store_id = al.store_id AND m.account_id = $1
+			WHERE al.id = $2`, p.AccountID, p.AlertID).Scan(&role); err != nil {
+			return err
+		}
+		if !role.CanEdit() {
+			return store.ErrForbidden
+		}
+		t := ms(now(p.Now))
+		if p.Ack {
+			if _, err := tx.Exec(ctx, `UPDATE alerts SET acked_at = $2, acked_by = $3 WHERE id = $1`, p.AlertID, t, p.AccountID); err != nil {
+				return err
+			}
+		}
+		if !p.SnoozeUntil.IsZero() || p.SnoozeRestock {
+			if _, err := tx.Exec(ctx, `UPDATE alerts SET snoozed_until = $2, snooze_restock = $3 WHERE id = $1`,
+				p.AlertID, ms(p.SnoozeUntil), p.SnoozeRestock); err != nil {
+				return err
+			}
+		}
+		var at alertTimes
+		err := tx.QueryRow(ctx, `SELECT id, store_id, offering_id, kind, quantity, threshold, active, fired_at, resolved_at,
+			acked_at, acked_by, snoozed_until, snooze_restock FROM alerts WHERE id = $1`, p.AlertID).Scan(&a.ID, &a.StoreID,
+			&a.OfferingID, &a.Kind, &a.Quantity, &a.Threshold, &a.Active, &at.fired, &at.resolved, &at.acked, &a.AckedBy,
+			&at.snoozed, &a.SnoozeRestock)
+		at.fill(&a)
+		return err
+	})
+	return a, s.err(op, err)
 }

@@ -23,6 +23,7 @@ type existingListing struct {
 	url       string
 	quantity  int
 	updatedAt int64
+	createdAt int64
 	gone      bool
 }
 
@@ -76,7 +77,7 @@ func (s *Store) writeListings(ctx context.Context, tx Tx, p *store.SyncListingsW
 	}
 	existing := make(map[int64]existingListing, len(ids))
 	byEtsy := make(map[int64]int64, len(ids)) // etsy listing id -> our id
-	q, args := s.storeRowsByKey("listings", `t.id, t.etsy_listing_id, t.title, t.state, t.url, t.quantity, t.etsy_updated_at, t.gone`,
+	q, args := s.storeRowsByKey("listings", `t.id, t.etsy_listing_id, t.title, t.state, t.url, t.quantity, t.etsy_updated_at, t.etsy_created_at, t.gone`,
 		"etsy_listing_id", p.StoreID, ids)
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
@@ -85,7 +86,7 @@ func (s *Store) writeListings(ctx context.Context, tx Tx, p *store.SyncListingsW
 	for rows.Next() {
 		var e existingListing
 		var etsyID int64
-		if err := rows.Scan(&e.id, &etsyID, &e.title, &e.state, &e.url, &e.quantity, &e.updatedAt, &e.gone); err != nil {
+		if err := rows.Scan(&e.id, &etsyID, &e.title, &e.state, &e.url, &e.quantity, &e.updatedAt, &e.createdAt, &e.gone); err != nil {
 			rows.Close()
 			return res, err
 		}
@@ -106,19 +107,19 @@ func (s *Store) writeListings(ctx context.Context, tx Tx, p *store.SyncListingsW
 			continue
 		}
 		if e.title != l.Title || e.state != l.State || e.url != l.URL || e.quantity != l.Quantity ||
-			e.updatedAt != ms(l.UpdatedAt) || e.gone {
+			e.updatedAt != ms(l.UpdatedAt) || e.gone || (e.createdAt == 0 && !l.CreatedAt.IsZero()) {
 			// A state someone else changed is theirs: Stockroom no longer
 			// counts the listing as one it deactivated.
 			updates = append(updates, Statement{`UPDATE listings SET title = $2, state = $3, url = $4, quantity = $5,
-				etsy_updated_at = $6, gone = $7, synced_at = $8,
+				etsy_updated_at = $6, gone = $7, synced_at = $8, etsy_created_at = $10,
 				stockroom_deactivated = CASE WHEN state = CAST($3 AS TEXT) THEN stockroom_deactivated ELSE CAST($9 AS BOOLEAN) END WHERE id = $1`,
-				[]any{e.id, l.Title, l.State, l.URL, l.Quantity, ms(l.UpdatedAt), false, t, false}})
+				[]any{e.id, l.Title, l.State, l.URL, l.Quantity, ms(l.UpdatedAt), false, t, false, max(e.createdAt, ms(l.CreatedAt))}})
 		}
 	}
 	res.ListingsChanged = len(inserts) + len(updates)
 	vals := make([]any, 0, len(inserts)*len(listingCols))
 	for _, l := range inserts {
-		vals = append(vals, p.StoreID, l.EtsyListingID, l.Title, l.State, l.URL, l.Quantity, ms(l.UpdatedAt), t)
+		vals = append(vals, p.StoreID, l.EtsyListingID, l.Title, l.State, l.URL, l.Quantity, ms(l.UpdatedAt), t, ms(l.CreatedAt))
 	}
 	if err := s.insertRows(ctx, tx, "listings", listingCols, vals, "id, etsy_listing_id", func(r Rows) error {
 		var id, etsyID int64
@@ -326,7 +327,8 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 
 var (
 	listingCols = []bulkCol{{"store_id", colInt}, {"etsy_listing_id", colInt}, {"title", colText}, {"state", colText},
-		{"url", colText}, {"quantity", colInt}, {"etsy_updated_at", colInt}, {"synced_at", colInt}}
+		{"url", colText}, {"quantity", colInt}, {"etsy_updated_at", colInt}, {"synced_at", colInt},
+		{"etsy_created_at", colInt}}
 	productCols = []bulkCol{{"store_id", colInt}, {"listing_id", colInt}, {"product_key", colText}, {"sku", colText},
 		{"variation", colText}, {"property_values", colText}, {"etsy_product_id", colInt}}
 	offeringCols = []bulkCol{{"store_id", colInt}, {"product_id", colInt}, {"etsy_offering_id", colInt}, {"quantity", colInt},
@@ -371,21 +373,22 @@ const rowCols = `o.id, p.id, l.id, o.store_id, l.etsy_listing_id, p.etsy_product
 	p.product_key, p.sku, p.variation, o.quantity, o.desired_quantity, o.base_quantity, o.price_amount, o.price_divisor, o.currency,
 	o.is_enabled, o.readiness_state_id, o.version, o.desired_version, o.pushed_version, o.push_status, o.push_error, o.pushed_at,
 	COALESCE(o.low_stock_threshold, l.low_stock_threshold, s.low_stock_default), l.gone, p.gone, o.updated_at,
-	o.edit_kind, o.base_at, o.quantity_at, l.stockroom_deactivated`
+	o.edit_kind, o.base_at, o.quantity_at, l.stockroom_deactivated, l.etsy_created_at`
 
 const rowFrom = ` FROM offerings o JOIN products p ON p.id = o.product_id JOIN listings l ON l.id = p.listing_id
 	JOIN stores s ON s.id = o.store_id`
 
 func scanRow(r Row) (store.InventoryRow, error) {
 	var x store.InventoryRow
-	var pushedAt, updated, baseAt, qtyAt int64
+	var pushedAt, updated, baseAt, qtyAt, listed int64
 	var lgone, pgone bool
 	err := r.Scan(&x.OfferingID, &x.ProductID, &x.ListingID, &x.StoreID, &x.EtsyListingID, &x.EtsyProductID, &x.EtsyOfferingID,
 		&x.Title, &x.ListingState, &x.URL, &x.ProductKey, &x.SKU, &x.Variation, &x.Quantity, &x.DesiredQuantity, &x.BaseQuantity,
 		&x.Price.Amount, &x.Price.Divisor, &x.Price.Currency, &x.Enabled, &x.ReadinessID, &x.Version, &x.DesiredVersion,
 		&x.PushedVersion, &x.PushStatus, &x.PushError, &pushedAt, &x.Threshold, &lgone, &pgone, &updated,
-		&x.EditKind, &baseAt, &qtyAt, &x.StockroomDeactivated)
+		&x.EditKind, &baseAt, &qtyAt, &x.StockroomDeactivated, &listed)
 	x.PushedAt, x.UpdatedAt, x.BaseAt, x.QuantityAt = fromMS(pushedAt), fromMS(updated), fromMS(baseAt), fromMS(qtyAt)
+	x.ListedAt = fromMS(listed)
 	x.Gone = lgone || pgone
 	return x, err
 }

@@ -51,23 +51,31 @@ func (s *Store) SyncReceiptsWrite(ctx context.Context, p *store.SyncReceiptsWrit
 					r.Total.Amount, r.Total.Divisor, r.Total.Currency, ms(r.CreatedAt), ms(r.UpdatedAt)).Scan(&id); err != nil {
 					return err
 				}
+				voided := store.ReceiptVoided(r.Status)
 				if len(r.Items) == 0 {
+					// A page without lines still cancels or restores the
+					// lines already held, which the sales figures count.
+					if _, err := tx.Exec(ctx, `UPDATE receipt_items SET sold_at = $2, voided = $3 WHERE receipt_id = $1`,
+						id, ms(r.CreatedAt), voided); err != nil {
+						return err
+					}
 					continue
 				}
 				var sb strings.Builder
 				sb.WriteString(`INSERT INTO receipt_items (store_id, receipt_id, etsy_transaction_id, etsy_listing_id, etsy_product_id, sku,
-					title, variation, quantity, price_amount, price_divisor) VALUES `)
-				args := make([]any, 0, len(r.Items)*11)
+					title, variation, quantity, price_amount, price_divisor, sold_at, voided) VALUES `)
+				args := make([]any, 0, len(r.Items)*13)
 				for i, it := range r.Items {
 					if i > 0 {
 						sb.WriteByte(',')
 					}
-					sb.WriteString(placeholders(len(args)+1, 11))
+					sb.WriteString(placeholders(len(args)+1, 13))
 					args = append(args, p.StoreID, id, it.EtsyTransactionID, it.EtsyListingID, it.EtsyProductID, it.SKU, it.Title,
-						it.Variation, it.Quantity, it.Price.Amount, it.Price.Divisor)
+						it.Variation, it.Quantity, it.Price.Amount, it.Price.Divisor, ms(r.CreatedAt), voided)
 				}
 				sb.WriteString(` ON CONFLICT (store_id, etsy_transaction_id) DO UPDATE SET quantity = excluded.quantity,
-					sku = excluded.sku, title = excluded.title, variation = excluded.variation`)
+					sku = excluded.sku, title = excluded.title, variation = excluded.variation,
+					sold_at = excluded.sold_at, voided = excluded.voided`)
 				if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
 					return err
 				}
@@ -167,4 +175,73 @@ func (s *Store) ReceiptList(ctx context.Context, p *store.ReceiptListParams) ([]
 		r.Items = append(r.Items, it)
 	}
 	return out, s.err("receipt list", items.Err())
+}
+
+// salesRange checks the account is a member of the store and returns the
+// period in epoch milliseconds.
+func (s *Store) salesRange(ctx context.Context, p *store.SalesRangeParams) (since, until int64, err error) {
+	var one int
+	if err := s.d.QueryRow(ctx, `SELECT 1 FROM memberships WHERE account_id = $1 AND store_id = $2`,
+		p.AccountID, p.StoreID).Scan(&one); err != nil {
+		return 0, 0, err
+	}
+	until = ms(p.Until)
+	if until == 0 {
+		until = 1<<62 - 1
+	}
+	return ms(p.Since), until, nil
+}
+
+// salesRevenue is a line's revenue in hundredths, whatever its divisor.
+const salesRevenue = `SUM(CAST(quantity AS BIGINT) * price_amount * 100 / CASE WHEN price_divisor > 0 THEN price_divisor ELSE 100 END)`
+
+func (s *Store) SalesByProductList(ctx context.Context, p *store.SalesRangeParams) ([]store.ProductSales, error) {
+	since, until, err := s.salesRange(ctx, p)
+	if err != nil {
+		return nil, s.err("sales by product", err)
+	}
+	// Grouping on the ids alone keeps the sort on integers; the lines of
+	// one product share its SKU and variation (MAX picks them). Lines
+	// without a product id are told apart by SKU and variation.
+	rows, err := s.d.Query(ctx, `SELECT etsy_listing_id, etsy_product_id, MAX(sku), MAX(variation), SUM(quantity), `+salesRevenue+`
+		FROM receipt_items WHERE store_id = $1 AND sold_at >= $2 AND sold_at < $3 AND voided = $4
+		GROUP BY etsy_listing_id, etsy_product_id, CASE WHEN etsy_product_id = 0 THEN sku || '/' || variation END`, p.StoreID, since, until, false)
+	if err != nil {
+		return nil, s.err("sales by product", err)
+	}
+	defer rows.Close()
+	var out []store.ProductSales
+	for rows.Next() {
+		var x store.ProductSales
+		if err := rows.Scan(&x.EtsyListingID, &x.EtsyProductID, &x.SKU, &x.Variation, &x.Units, &x.Revenue); err != nil {
+			return nil, s.err("sales by product", err)
+		}
+		out = append(out, x)
+	}
+	return out, s.err("sales by product", rows.Err())
+}
+
+func (s *Store) SalesByDayList(ctx context.Context, p *store.SalesRangeParams) ([]store.DaySales, error) {
+	since, until, err := s.salesRange(ctx, p)
+	if err != nil {
+		return nil, s.err("sales by day", err)
+	}
+	rows, err := s.d.Query(ctx, `SELECT sold_at / 86400000 AS day, SUM(quantity), `+salesRevenue+` FROM receipt_items
+		WHERE store_id = $1 AND sold_at >= $2 AND sold_at < $3 AND voided = $4
+		GROUP BY sold_at / 86400000 ORDER BY day`, p.StoreID, since, until, false)
+	if err != nil {
+		return nil, s.err("sales by day", err)
+	}
+	defer rows.Close()
+	var out []store.DaySales
+	for rows.Next() {
+		var x store.DaySales
+		var day int64
+		if err := rows.Scan(&day, &x.Units, &x.Revenue); err != nil {
+			return nil, s.err("sales by day", err)
+		}
+		x.Day = time.UnixMilli(day * 86400000).UTC()
+		out = append(out, x)
+	}
+	return out, s.err("sales by day", rows.Err())
 }

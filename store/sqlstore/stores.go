@@ -9,7 +9,7 @@ import (
 )
 
 const storeCols = `s.id, s.etsy_shop_id, s.etsy_user_id, s.name, s.currency, s.status, s.is_sandbox, s.token_expires_at,
-	s.sync_interval_sec, s.zero_policy, s.low_stock_default, s.receipts_cursor, s.last_sync_at, s.last_full_sync_at,
+	s.sync_interval_sec, s.zero_policy, s.low_stock_default, s.target_cover_days, s.receipts_cursor, s.last_sync_at, s.last_full_sync_at,
 	s.last_error, s.created_at`
 
 // storeReturning is storeCols for RETURNING, where SQLite refuses
@@ -21,7 +21,7 @@ func scanStore(r Row, extra ...any) (store.Store, error) {
 	var expires, cursor, lastSync, lastFull, created int64
 	var interval int
 	dest := append([]any{&st.ID, &st.EtsyShopID, &st.EtsyUserID, &st.Name, &st.Currency, &st.Status, &st.IsSandbox,
-		&expires, &interval, &st.ZeroPolicy, &st.LowStockDefault, &cursor, &lastSync, &lastFull, &st.LastError, &created}, extra...)
+		&expires, &interval, &st.ZeroPolicy, &st.LowStockDefault, &st.TargetCoverDays, &cursor, &lastSync, &lastFull, &st.LastError, &created}, extra...)
 	err := r.Scan(dest...)
 	st.TokenExpiresAt = fromMS(expires)
 	st.SyncInterval = time.Duration(interval) * time.Second
@@ -139,9 +139,10 @@ func (s *Store) StoreUpdateSettings(ctx context.Context, p *store.StoreUpdateSet
 			zero_policy = COALESCE($3, zero_policy),
 			low_stock_default = COALESCE($4, low_stock_default),
 			sync_interval_sec = COALESCE($5, sync_interval_sec),
+			target_cover_days = COALESCE($7, target_cover_days),
 			updated_at = $6
 		WHERE s.id = $2 AND EXISTS (SELECT 1 FROM memberships m WHERE m.store_id = s.id AND m.account_id = $1)
-		RETURNING `+storeReturning, p.AccountID, p.StoreID, (*string)(p.ZeroPolicy), p.LowStockDefault, interval, ms(now(p.Now))))
+		RETURNING `+storeReturning, p.AccountID, p.StoreID, (*string)(p.ZeroPolicy), p.LowStockDefault, interval, ms(now(p.Now)), p.TargetCoverDays))
 	return st, s.err("store settings", err)
 }
 

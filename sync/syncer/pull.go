@@ -6,6 +6,7 @@
 package syncer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -406,6 +407,7 @@ func snapshot(l etsy.Listing) (store.ListingSnapshot, error) {
 		URL:           l.URL,
 		Quantity:      int(l.Quantity),
 		UpdatedAt:     etsy.Time(max(l.LastModifiedTimestamp, l.UpdatedTimestamp)),
+		CreatedAt:     etsy.Time(cmp.Or(l.OriginalCreationTimestamp, l.CreatedTimestamp)),
 	}
 	if l.Inventory == nil {
 		return s, nil

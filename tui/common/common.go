@@ -74,3 +74,18 @@ func (c *Common) Copy() *Common {
 	cp := *c
 	return &cp
 }
+
+// Showable is a screen that works only while it is on screen (the Home
+// screen's figures cost a computation per load): the root tells it when
+// it is shown and hidden.
+type Showable interface {
+	SetShown(shown bool) tea.Cmd
+}
+
+// Shown tells c, when it is Showable, whether it is on screen.
+func Shown(c Component, shown bool) tea.Cmd {
+	if s, ok := c.(Showable); ok {
+		return s.SetShown(shown)
+	}
+	return nil
+}

@@ -384,3 +384,38 @@ func Press(tb testing.TB, c common.Component, keys ...string) {
 		Settle(tb, c, cmd)
 	}
 }
+
+// Sales writes receipts of lines receipt lines in all to the store, for
+// listings made by Catalogue(n, v): each receipt has 4 lines of different
+// variations, spread evenly over the 30 days before Epoch.
+func (e *Env) Sales(tb testing.TB, storeID int64, n, v, lines int) {
+	tb.Helper()
+	const perReceipt, page = 4, 500
+	var batch []store.Receipt
+	flush := func() {
+		if _, err := e.DB.SyncReceiptsWrite(context.Background(), &store.SyncReceiptsWriteParams{StoreID: storeID, Receipts: batch}); err != nil {
+			tb.Fatal(err)
+		}
+		batch = batch[:0]
+	}
+	span := 30 * 24 * time.Hour
+	receipts := lines / perReceipt
+	for r := range receipts {
+		at := Epoch.Add(-span + time.Duration(r)*span/time.Duration(receipts))
+		rc := store.Receipt{EtsyReceiptID: int64(r + 1), Status: "paid", IsPaid: true, CreatedAt: at, UpdatedAt: at}
+		for j := range perReceipt {
+			k := (r*perReceipt + j) * 7919 % (n * v) // scattered over the catalogue
+			id := int64(1_000_000 + k/v)
+			rc.Items = append(rc.Items, store.ReceiptItem{EtsyTransactionID: int64(r*perReceipt + j + 1), EtsyListingID: id,
+				EtsyProductID: id*10 + int64(k%v), SKU: fmt.Sprintf("SR-%06d-%02d", k/v, k%v), Quantity: 1 + j%2,
+				Price: store.Money{Amount: 2500, Divisor: 100, Currency: "USD"}})
+		}
+		batch = append(batch, rc)
+		if len(batch) == page {
+			flush()
+		}
+	}
+	if len(batch) > 0 {
+		flush()
+	}
+}

@@ -4,6 +4,7 @@ package account
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -28,12 +29,24 @@ const (
 	fieldNotifyEmail
 	fieldNotifyTelegram
 	fieldNotifyDigest
+	// WhatsApp's come last so the other fields keep their places.
+	fieldWhatsApp
+	fieldNotifyWhatsApp
+	fieldDigestAt
 	fieldCount
 )
 
-var fieldLabels = [fieldCount]string{"Name", "Email", "Telegram chat id", "Email alerts", "Telegram alerts", "Daily digest"}
+var fieldLabels = [fieldCount]string{"Name", "Email", "Telegram chat id", "Email alerts", "Telegram alerts", "Daily digest",
+	"WhatsApp number", "WhatsApp alerts", "Digest at"}
 
-func (f field) isToggle() bool { return f >= fieldNotifyEmail }
+func (f field) isToggle() bool {
+	return f == fieldNotifyEmail || f == fieldNotifyTelegram || f == fieldNotifyDigest || f == fieldNotifyWhatsApp
+}
+
+// hasWhatsApp tells whether this server sends WhatsApp alerts.
+func (m *Model) hasWhatsApp() bool {
+	return slices.Contains(m.c.App.AlertChannels(), store.ChannelWhatsApp)
+}
 
 // mode is what the keyboard is doing.
 type mode int
@@ -199,8 +212,12 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.setStatus("No link code: "+msg.err.Error(), true)
 			return m, nil
 		}
-		m.setStatus(fmt.Sprintf("Send %s to Stockroom's Telegram bot within %d minutes: the chat you send it from gets your alerts.",
-			msg.code, int(app.TelegramLinkTTL.Minutes())), false)
+		bot := "Stockroom's Telegram bot"
+		if name := m.c.App.TelegramBot(); name != "" {
+			bot = "@" + safetext.Line(name, 40) + " (https://t.me/" + safetext.Line(name, 40) + ")"
+		}
+		m.setStatus(fmt.Sprintf("Send %s to %s within %d minutes: the chat you send it from gets your alerts.",
+			msg.code, bot, int(app.TelegramLinkTTL.Minutes())), false)
 		return m, nil
 	case keyRemovedMsg:
 		m.mode = browsing
@@ -298,6 +315,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.reload):
 		return m.load()
 	case key.Matches(msg, k.link):
+		if !slices.Contains(m.c.App.AlertChannels(), store.ChannelTelegram) {
+			m.setStatus("This server does not send Telegram alerts.", true)
+			return nil
+		}
 		c, actor := m.c, m.c.Actor
 		return func() tea.Msg {
 			code, err := c.App.TelegramLinkCode(c.Ctx, actor)
@@ -321,6 +342,17 @@ func (m *Model) edit(f field) tea.Cmd {
 	case fieldTelegram:
 		m.input.SetValue(m.account.TelegramChatID)
 		m.input.Placeholder = "a numeric chat id, e.g. 123456789"
+	case fieldWhatsApp:
+		if !m.hasWhatsApp() {
+			m.mode = browsing
+			m.setStatus("This server does not send WhatsApp alerts.", true)
+			return nil
+		}
+		m.input.SetValue(m.account.WhatsAppNumber)
+		m.input.Placeholder = "with its country code, e.g. +49 151 2345678"
+	case fieldDigestAt:
+		m.input.SetValue(digestAt(m.account))
+		m.input.Placeholder = "an hour and a time zone, e.g. 18 Europe/Berlin"
 	}
 	m.input.CursorEnd()
 	m.setStatus("", false)
@@ -341,8 +373,26 @@ func (m *Model) saveField() tea.Cmd {
 			return nil
 		}
 		p.TelegramChatID = &v
+	case fieldWhatsApp:
+		if _, err := app.WhatsAppNumber(v); err != nil {
+			m.setStatus(err.Error(), true)
+			return nil
+		}
+		p.WhatsAppNumber = &v
+	case fieldDigestAt:
+		h, tz, err := app.DigestAt(v, m.account.TimeZone)
+		if err != nil {
+			m.setStatus(err.Error(), true)
+			return nil
+		}
+		p.DigestHour, p.TimeZone = &h, &tz
 	}
 	return m.update(p)
+}
+
+// digestAt is when the account's daily digest goes, as the field shows it.
+func digestAt(a store.Account) string {
+	return fmt.Sprintf("%02d:00 %s", a.DigestHour, a.TimeZone)
 }
 
 // checkChatID accepts what Telegram hands out: a user's positive id or a
@@ -360,6 +410,12 @@ func checkChatID(v string) error {
 
 func (m *Model) toggle(f field) tea.Cmd {
 	var p app.ProfileParams
+	for ch, tf := range map[store.Channel]field{store.ChannelEmail: fieldNotifyEmail, store.ChannelTelegram: fieldNotifyTelegram} {
+		if f == tf && !slices.Contains(m.c.App.AlertChannels(), ch) {
+			m.setStatus("This server does not send "+channelName(ch)+" alerts.", true)
+			return nil
+		}
+	}
 	switch f {
 	case fieldNotifyEmail:
 		v := !m.account.NotifyEmail
@@ -370,6 +426,13 @@ func (m *Model) toggle(f field) tea.Cmd {
 	case fieldNotifyDigest:
 		v := !m.account.NotifyDigest
 		p.NotifyDigest = &v
+	case fieldNotifyWhatsApp:
+		if !m.hasWhatsApp() {
+			m.setStatus("This server does not send WhatsApp alerts.", true)
+			return nil
+		}
+		v := !m.account.NotifyWhatsApp
+		p.NotifyWhatsApp = &v
 	}
 	return m.update(p)
 }
@@ -399,6 +462,23 @@ func (m *Model) View() string {
 	values := [fieldCount]string{
 		safetext.Line(a.Name, 64), safetext.Line(a.Email, 64), safetext.Line(a.TelegramChatID, 32),
 		onOff(a.NotifyEmail), onOff(a.NotifyTelegram), onOff(a.NotifyDigest),
+		safetext.Line(a.WhatsAppNumber, 20), onOff(a.NotifyWhatsApp), safetext.Line(digestAt(a), 48),
+	}
+	if values[fieldWhatsApp] == "" {
+		values[fieldWhatsApp] = s.Muted.Render("none")
+	}
+	// Only the channels this server has are offered.
+	chans := m.c.App.AlertChannels()
+	for _, c := range []struct {
+		ch     store.Channel
+		fields []field
+	}{{store.ChannelEmail, []field{fieldNotifyEmail}}, {store.ChannelTelegram, []field{fieldTelegram, fieldNotifyTelegram}},
+		{store.ChannelWhatsApp, []field{fieldWhatsApp, fieldNotifyWhatsApp}}} {
+		if !slices.Contains(chans, c.ch) {
+			for _, f := range c.fields {
+				values[f] = s.Muted.Render("not sent by this server")
+			}
+		}
 	}
 	if values[fieldEmail] == "" {
 		values[fieldEmail] = s.Muted.Render("none")
@@ -468,3 +548,13 @@ func onOff(b bool) string {
 }
 
 var _ common.Component = (*Model)(nil)
+
+func channelName(ch store.Channel) string {
+	switch ch {
+	case store.ChannelEmail:
+		return "email"
+	case store.ChannelTelegram:
+		return "Telegram"
+	}
+	return "WhatsApp"
+}

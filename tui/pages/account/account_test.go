@@ -46,7 +46,8 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := app.New(app.Config{Store: db, Now: func() time.Time { return now }})
+	svc := app.New(app.Config{Store: db, Channels: []store.Channel{store.ChannelEmail, store.ChannelTelegram},
+		TelegramBot: "stockroom_alerts_bot", Now: func() time.Time { return now }})
 	return &fixture{db: db, svc: svc, actor: app.Actor{Account: acct, Fingerprint: fp}}
 }
 
@@ -239,8 +240,8 @@ func TestLinkTelegramShowsAOneTimeCode(t *testing.T) {
 	m := f.page(t)
 	tuitest.Press(t, m, "T")
 	plain := ansi.Strip(m.View())
-	if !strings.Contains(plain, "Telegram bot") {
-		t.Fatalf("no link code shown:\n%s", plain)
+	if !strings.Contains(plain, "to @stockroom_alerts_bot (https://t.me/stockroom_alerts_bot)") {
+		t.Fatalf("no link code naming the bot shown:\n%s", plain)
 	}
 	code := strings.Fields(plain[strings.Index(plain, "Send ")+len("Send "):])[0]
 	acct, err := f.db.TelegramLinkCodeUse(t.Context(), &store.TelegramLinkCodeUseParams{Code: code, ChatID: "4242", Now: now})
@@ -249,5 +250,16 @@ func TestLinkTelegramShowsAOneTimeCode(t *testing.T) {
 	}
 	if acct.ID != f.actor.Account.ID {
 		t.Fatalf("linked account %d, want %d", acct.ID, f.actor.Account.ID)
+	}
+}
+
+// Only the channels the server has are offered: this one has email and
+// Telegram, not WhatsApp.
+func TestOnlyTheServersChannelsAreOffered(t *testing.T) {
+	f := setup(t)
+	m := f.page(t)
+	plain := ansi.Strip(m.View())
+	if !strings.Contains(plain, "WhatsApp alerts   not sent by this server") || strings.Contains(plain, "Email alerts      not sent") {
+		t.Fatalf("channels offered:\n%s", plain)
 	}
 }

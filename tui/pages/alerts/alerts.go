@@ -92,6 +92,50 @@ type Model struct {
 
 type keys struct {
 	active, history, expand, threshold, save, cancel, reload key.Binding
+	ack, snoozeDay, snoozeWeek, snoozeRestock                key.Binding
+}
+
+// handledMsg is the answer to an acknowledge or a snooze.
+type handledMsg struct {
+	storeID int64
+	alert   store.Alert
+	snooze  string
+	err     error
+}
+
+// handle acknowledges or snoozes the selected alert.
+func (m *Model) handle(ack bool, snooze string) tea.Cmd {
+	c := m.list.Cursor()
+	if m.view != Active || c >= len(m.alerts) {
+		return nil
+	}
+	cc, storeID, id := m.c.Copy(), m.storeID, m.alerts[c].ID
+	return func() tea.Msg {
+		a, err := cc.App.HandleAlert(cc.Ctx, cc.Actor, app.AlertHandling{AlertID: id, Ack: ack, Snooze: snooze})
+		return handledMsg{storeID: storeID, alert: a, snooze: snooze, err: err}
+	}
+}
+
+func (m *Model) handled(msg handledMsg) tea.Cmd {
+	if msg.storeID != m.storeID {
+		return nil
+	}
+	var re *app.RoleError
+	switch {
+	case errors.As(msg.err, &re):
+		m.status.Set("Viewers cannot acknowledge or snooze alerts: ask the store's owner or a manager.", true)
+		return nil
+	case msg.err != nil:
+		m.status.Set("Not changed: "+msg.err.Error(), true)
+		return nil
+	case msg.snooze == app.SnoozeRestock:
+		m.status.Set("Snoozed until the row is restocked.", false)
+	case msg.snooze != "":
+		m.status.Set("Snoozed until "+msg.alert.SnoozedUntil.UTC().Format("Jan 2 15:04")+" UTC.", false)
+	default:
+		m.status.Set("Acknowledged.", false)
+	}
+	return m.load()
 }
 
 // New builds the screen; SetStore loads it.
@@ -103,13 +147,17 @@ func New(c *common.Common) *Model {
 		expanded:  map[int64]bool{},
 		list:      list.New(list.NewKeyMap(k)),
 		keys: keys{
-			active:    common.Relabel(k.Left, "active"),
-			history:   common.Relabel(k.Right, "history"),
-			expand:    common.Relabel(k.Enter, "messages"),
-			threshold: common.Relabel(k.Threshold, "store's default threshold"),
-			save:      k.Save,
-			cancel:    k.Cancel,
-			reload:    k.Refresh,
+			active:        common.Relabel(k.Left, "active"),
+			history:       common.Relabel(k.Right, "history"),
+			expand:        common.Relabel(k.Enter, "messages"),
+			threshold:     common.Relabel(k.Threshold, "store's default threshold"),
+			save:          k.Save,
+			cancel:        k.Cancel,
+			reload:        k.Refresh,
+			ack:           k.Ack,
+			snoozeDay:     k.SnoozeDay,
+			snoozeWeek:    k.SnoozeWeek,
+			snoozeRestock: k.SnoozeRestock,
 		},
 	}
 	// An expanded alert takes the lines of its messages.
@@ -191,6 +239,8 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			m.st = msg.store
 			m.setAlerts(msg.view, msg.alerts)
 		})
+	case handledMsg:
+		return m, m.handled(msg)
 	case savedMsg:
 		return m, m.saved(msg)
 	case common.LiveMsg:
@@ -297,6 +347,14 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.openEditor()
 	case key.Matches(msg, k.reload):
 		return m.load()
+	case key.Matches(msg, k.ack):
+		return m.handle(true, "")
+	case key.Matches(msg, k.snoozeDay):
+		return m.handle(false, app.SnoozeDay)
+	case key.Matches(msg, k.snoozeWeek):
+		return m.handle(false, app.SnoozeWeek)
+	case key.Matches(msg, k.snoozeRestock):
+		return m.handle(false, app.SnoozeRestock)
 	}
 	return nil
 }
@@ -413,7 +471,8 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.editing {
 		return [][]key.Binding{{k.save, k.cancel}}
 	}
-	return [][]key.Binding{m.list.Keys().Bindings(), {k.active, k.history, k.expand, k.threshold, k.reload}}
+	return [][]key.Binding{m.list.Keys().Bindings(), {k.active, k.history, k.expand, k.threshold, k.reload},
+		{k.ack, k.snoozeDay, k.snoozeWeek, k.snoozeRestock}}
 }
 
 var _ common.Component = (*Model)(nil)

@@ -384,3 +384,28 @@ func TestNoChannelsOnTheServerIsSaid(t *testing.T) {
 		}
 	}
 }
+
+func TestAcknowledgeAndSnoozeFromTheScreen(t *testing.T) {
+	f := newFixture(t, shop()...)
+	f.setStock(t, "POT", 1, f.now)
+	m := f.screen(t, f.owner, 160, 20)
+	tuitest.Press(t, m, "A")
+	if got := plain(m); !strings.Contains(got, "Acknowledged.") || !strings.Contains(got, "acknowledged ·") {
+		t.Fatalf("after A:\n%s", got)
+	}
+	tuitest.Press(t, m, "Z")
+	if got := plain(m); !strings.Contains(got, "snoozed until Mar 21 09:30") {
+		t.Fatalf("after Z (a week from the fixed clock):\n%s", got)
+	}
+	tuitest.Press(t, m, "R")
+	if got := plain(m); !strings.Contains(got, "snoozed until restocked") {
+		t.Fatalf("after R:\n%s", got)
+	}
+
+	viewer := f.env.Member(t, "Vic", store.RoleViewer)
+	v := f.screen(t, viewer, 160, 20)
+	tuitest.Press(t, v, "z")
+	if got := plain(v); !strings.Contains(got, "Viewers cannot acknowledge or snooze") {
+		t.Fatalf("viewer's z:\n%s", got)
+	}
+}

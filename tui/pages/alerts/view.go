@@ -167,6 +167,15 @@ func (m *Model) alertLine(i int) string {
 	}
 	lw := m.listingW()
 	line += common.Pad(safetext.Line(a.SKU, skuW), skuW) + common.Pad(listingText(a, lw), lw)
+	switch {
+	case m.view != Active:
+	case a.SnoozeRestock:
+		line += "snoozed until restocked · "
+	case a.Snoozed(now):
+		line += "snoozed until " + a.SnoozedUntil.UTC().Format("Jan 2 15:04") + " · "
+	case !a.AckedAt.IsZero():
+		line += "acknowledged · "
+	}
 	used := ansi.StringWidth(line)
 	line += summary(a.Deliveries, max(1, m.width-used))
 	line = common.Fit(line, m.width)

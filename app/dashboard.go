@@ -1,0 +1,324 @@
+// How a shop is doing: sales, what runs out first, sync health.
+package app
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/stockroom/stockroom/etsy"
+	"github.com/stockroom/stockroom/store"
+)
+
+// SparkDays is how many days of sales the dashboard draws.
+const SparkDays = 30
+
+// SalesTotal is what was sold over a period. Revenue is in hundredths of
+// Currency; Currency is empty when stores with different currencies are
+// added up, and then Revenue means nothing.
+type SalesTotal struct {
+	Units    int
+	Revenue  int64
+	Currency string
+}
+
+// Dashboard is one store's figures, or all of an account's stores
+// together (Store zero).
+type Dashboard struct {
+	Store store.MemberStore
+	// Stores are the stores added up (one for a single store).
+	Stores []store.MemberStore
+	Now    time.Time
+	// Days is the period velocity is counted over.
+	Days int
+	// Today, Week and Month are the UTC day so far, the last 7 and the
+	// last 30 days (today included).
+	Today, Week, Month SalesTotal
+	// Daily has one entry per day of the last SparkDays, oldest first.
+	Daily []store.DaySales
+	// Cover is every live variation, "runs out first".
+	Cover []Cover
+	// Low and Out count the rows at or under their threshold (out
+	// included) and the sold-out ones.
+	Low, Out int
+	// Pending counts the edits not yet on Etsy.
+	Pending int
+	// Sync health: the last run, when the next is about due, the last
+	// error; Budget is Etsy's daily budget as last seen (per store).
+	LastRun   *store.SyncRun
+	NextSync  time.Time
+	LastError string
+	Budget    etsy.Budget
+}
+
+// TopSellers returns up to n variations by units sold in the period.
+func (d *Dashboard) TopSellers(n int) []Cover {
+	var top []Cover
+	for _, c := range d.Cover {
+		if c.Units > 0 {
+			top = append(top, c)
+		}
+	}
+	slices.SortStableFunc(top, func(a, b Cover) int {
+		if c := cmp.Compare(b.Units, a.Units); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Revenue, a.Revenue)
+	})
+	return top[:min(n, len(top))]
+}
+
+// RunsOutFirst returns up to n variations that sell or are sold out, the
+// fewest days of cover first.
+func (d *Dashboard) RunsOutFirst(n int) []Cover {
+	var out []Cover
+	for _, c := range d.Cover {
+		if len(out) == n {
+			break
+		}
+		if c.Sells() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// DashboardParams chooses the store (0 for all the actor's stores) and
+// the period velocity is counted over (default 30 days).
+type DashboardParams struct {
+	StoreID int64
+	Days    int
+	// Rows, when set, gives a store's inventory rows (a TUI session passes
+	// its shared Snapshot, already in memory); otherwise they are read.
+	Rows func(storeID int64) ([]*store.InventoryRow, error)
+}
+
+// Dashboard computes a store's figures, or every store's added up. Sales
+// come from indexed sums of receipt lines, never from reading receipts.
+func (s *Service) Dashboard(ctx context.Context, a Actor, p DashboardParams) (Dashboard, error) {
+	if p.Days < 0 || p.Days > MaxCoverDays {
+		return Dashboard{}, &DaysError{Days: p.Days}
+	}
+	p.Days = cmp.Or(p.Days, DefaultCoverDays)
+	if p.StoreID != 0 {
+		m, err := s.member(ctx, a, p.StoreID)
+		if err != nil {
+			return Dashboard{}, err
+		}
+		return s.storeDashboard(ctx, a, m, p)
+	}
+	if _, err := s.active(ctx, a); err != nil {
+		return Dashboard{}, err
+	}
+	ms, err := s.db.StoreListForAccount(ctx, a.Account.ID)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	if len(ms) == 0 {
+		return Dashboard{}, ErrNoStore
+	}
+	parts := make([]Dashboard, 0, len(ms))
+	for _, m := range ms {
+		d, err := s.storeDashboard(ctx, a, m, p)
+		if err != nil {
+			return Dashboard{}, err
+		}
+		parts = append(parts, d)
+	}
+	return combineDashboards(parts), nil
+}
+
+// DaysError refuses a period outside 1..MaxCoverDays.
+type DaysError struct{ Days int }
+
+func (e *DaysError) Error() string {
+	return "a period of " + strconv.Itoa(e.Days) + " days is outside 1 to " + strconv.Itoa(MaxCoverDays)
+}
+
+func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberStore, p DashboardParams) (Dashboard, error) {
+	now, days := s.now().UTC(), p.Days
+	d := Dashboard{Store: m, Stores: []store.MemberStore{m}, Now: now, Days: days}
+	var rows []*store.InventoryRow
+	if p.Rows != nil {
+		var err error
+		if rows, err = p.Rows(m.ID); err != nil {
+			return d, err
+		}
+	} else {
+		list, err := s.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
+		if err != nil {
+			return d, err
+		}
+		rows = make([]*store.InventoryRow, len(list))
+		for i := range list {
+			rows[i] = &list[i]
+		}
+	}
+	today := now.Truncate(24 * time.Hour)
+	sales, byDay, err := s.sales.get(m.Store, days, now, func() ([]store.ProductSales, []store.DaySales, error) {
+		sales, err := s.db.SalesByProductList(ctx, &store.SalesRangeParams{AccountID: a.Account.ID, StoreID: m.ID,
+			Since: now.Add(-time.Duration(days) * 24 * time.Hour)})
+		if err != nil {
+			return nil, nil, err
+		}
+		byDay, err := s.db.SalesByDayList(ctx, &store.SalesRangeParams{AccountID: a.Account.ID, StoreID: m.ID,
+			Since: today.AddDate(0, 0, -(SparkDays - 1))})
+		return sales, byDay, err
+	})
+	if err != nil {
+		return d, err
+	}
+	d.Daily = fillDays(byDay, today)
+	d.Today, d.Week, d.Month = totals(d.Daily, m.Currency)
+	d.Cover = ComputeCover(rows, sales, CoverParams{Days: days, Target: m.TargetCoverDays, Now: now})
+	for _, c := range d.Cover {
+		if c.Row.Low() {
+			d.Low++
+		}
+		if c.Row.Shown() <= 0 {
+			d.Out++
+		}
+		if c.Row.Pending() {
+			d.Pending++
+		}
+	}
+	runs, err := s.db.SyncRunList(ctx, &store.SyncRunListParams{AccountID: a.Account.ID, StoreID: m.ID, Limit: 1})
+	if err != nil {
+		return d, err
+	}
+	if len(runs) == 1 {
+		d.LastRun = &runs[0]
+	}
+	d.LastError = m.LastError
+	if !m.LastSyncAt.IsZero() && m.Status == store.StatusConnected {
+		d.NextSync = m.LastSyncAt.Add(cmp.Or(m.SyncInterval, s.syncEvery))
+	}
+	if s.budgets != nil {
+		d.Budget = s.budgets.Budget(etsy.StoreKey(m.ID))
+	}
+	return d, nil
+}
+
+// fillDays gives every day of the spark its entry, zero when nothing sold.
+func fillDays(byDay []store.DaySales, today time.Time) []store.DaySales {
+	out := make([]store.DaySales, SparkDays)
+	first := today.AddDate(0, 0, -(SparkDays - 1))
+	for i := range out {
+		out[i].Day = first.AddDate(0, 0, i)
+	}
+	for _, x := range byDay {
+		i := int(x.Day.Sub(first) / (24 * time.Hour))
+		if i >= 0 && i < SparkDays {
+			out[i].Units += x.Units
+			out[i].Revenue += x.Revenue
+		}
+	}
+	return out
+}
+
+func totals(daily []store.DaySales, currency string) (today, week, month SalesTotal) {
+	today.Currency, week.Currency, month.Currency = currency, currency, currency
+	for i, x := range daily {
+		age := len(daily) - 1 - i
+		if age == 0 {
+			today.Units, today.Revenue = today.Units+x.Units, today.Revenue+x.Revenue
+		}
+		if age < 7 {
+			week.Units, week.Revenue = week.Units+x.Units, week.Revenue+x.Revenue
+		}
+		month.Units, month.Revenue = month.Units+x.Units, month.Revenue+x.Revenue
+	}
+	return today, week, month
+}
+
+// combineDashboards adds stores up. Revenue in different currencies is not
+// added: its currency is left empty.
+func combineDashboards(parts []Dashboard) Dashboard {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	d := Dashboard{Now: parts[0].Now, Days: parts[0].Days, Daily: make([]store.DaySales, SparkDays)}
+	add := func(dst *SalesTotal, src SalesTotal, first bool) {
+		if first {
+			dst.Currency = src.Currency
+		} else if dst.Currency != src.Currency {
+			dst.Currency = ""
+		}
+		dst.Units += src.Units
+		dst.Revenue += src.Revenue
+	}
+	for i, p := range parts {
+		d.Stores = append(d.Stores, p.Store)
+		add(&d.Today, p.Today, i == 0)
+		add(&d.Week, p.Week, i == 0)
+		add(&d.Month, p.Month, i == 0)
+		for j, x := range p.Daily {
+			d.Daily[j].Day = x.Day
+			d.Daily[j].Units += x.Units
+			d.Daily[j].Revenue += x.Revenue
+		}
+		d.Cover = append(d.Cover, p.Cover...)
+		d.Low, d.Out, d.Pending = d.Low+p.Low, d.Out+p.Out, d.Pending+p.Pending
+		if p.LastRun != nil && (d.LastRun == nil || p.LastRun.StartedAt.After(d.LastRun.StartedAt)) {
+			d.LastRun = p.LastRun
+		}
+		if !p.NextSync.IsZero() && (d.NextSync.IsZero() || p.NextSync.Before(d.NextSync)) {
+			d.NextSync = p.NextSync
+		}
+		if p.LastError != "" {
+			d.LastError = p.Store.Name + ": " + p.LastError
+		}
+		if p.Budget.Known && (!d.Budget.Known || p.Budget.RemainingToday < d.Budget.RemainingToday) {
+			d.Budget = p.Budget
+		}
+	}
+	slices.SortFunc(d.Cover, runsOutFirst)
+	return d
+}
+
+// salesCache keeps each store's latest sales sums. Receipts reach the
+// store only through a sync, which moves the store's sync state, so sums
+// read since the last sync, in the same minute, are still right: a home
+// screen redrawn on every stock edit does not sum 200,000 receipt lines
+// each time. One entry per store and period.
+type salesCache struct {
+	mu sync.Mutex
+	m  map[salesKey]salesSums
+}
+
+type salesKey struct {
+	storeID int64
+	days    int
+}
+
+type salesSums struct {
+	minute           int64 // the period's end, in minutes
+	lastSync, cursor time.Time
+	byProduct        []store.ProductSales
+	byDay            []store.DaySales
+}
+
+func (c *salesCache) get(st store.Store, days int, now time.Time, read func() ([]store.ProductSales, []store.DaySales, error)) ([]store.ProductSales, []store.DaySales, error) {
+	k := salesKey{st.ID, days}
+	minute := now.Unix() / 60
+	c.mu.Lock()
+	v, ok := c.m[k]
+	c.mu.Unlock()
+	if ok && v.minute == minute && v.lastSync.Equal(st.LastSyncAt) && v.cursor.Equal(st.ReceiptsCursor) {
+		return v.byProduct, v.byDay, nil
+	}
+	byProduct, byDay, err := read()
+	if err != nil {
+		return nil, nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[salesKey]salesSums{}
+	}
+	c.m[k] = salesSums{minute: minute, lastSync: st.LastSyncAt, cursor: st.ReceiptsCursor, byProduct: byProduct, byDay: byDay}
+	c.mu.Unlock()
+	return byProduct, byDay, nil
+}

@@ -1,0 +1,165 @@
+package app_test
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlite"
+)
+
+// dashShop is a store on SQLite seen through a Service whose clock is
+// fixed at coverNow.
+type dashShop struct {
+	db    store.DB
+	svc   *app.Service
+	owner app.Actor
+	shop  store.Store
+}
+
+func newDashShop(t *testing.T) *dashShop {
+	t.Helper()
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	s := &dashShop{db: db, svc: app.New(app.Config{Store: db, Now: func() time.Time { return coverNow }})}
+	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Email: "ada@example.com", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.owner = app.Actor{Account: acct, Fingerprint: "SHA256:ada"}
+	s.shop = s.connect(t, acct.ID, 7, "Clay & Co")
+	return s
+}
+
+func (s *dashShop) connect(t *testing.T, accountID, shopID int64, name string) store.Store {
+	t.Helper()
+	st, err := s.db.StoreConnect(t.Context(), &store.StoreConnectParams{AccountID: accountID, EtsyShopID: shopID, EtsyUserID: shopID + 1,
+		Name: name, Currency: "EUR", AccessToken: []byte("a"), RefreshToken: []byte("r"), TokenExpiresAt: coverNow.Add(time.Hour), Now: coverNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// sale records one receipt of qty units of listing i (from listings())
+// at price 24.00, ago before the fixed clock.
+func (s *dashShop) sale(t *testing.T, storeID, receiptID int64, i, qty int, ago time.Duration) {
+	t.Helper()
+	id := int64(1000 + i)
+	at := coverNow.Add(-ago)
+	_, err := s.db.SyncReceiptsWrite(t.Context(), &store.SyncReceiptsWriteParams{StoreID: storeID, Receipts: []store.Receipt{{
+		EtsyReceiptID: receiptID, Status: "paid", IsPaid: true, CreatedAt: at, UpdatedAt: at,
+		Total: store.Money{Amount: int64(2400 * qty), Divisor: 100, Currency: "EUR"},
+		Items: []store.ReceiptItem{{EtsyTransactionID: receiptID * 10, EtsyListingID: id, EtsyProductID: id*10 + 1, Quantity: qty,
+			Price: store.Money{Amount: 2400, Divisor: 100, Currency: "EUR"}}},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDashboardSalesPeriodsAndRunsOutFirst(t *testing.T) {
+	s := newDashShop(t)
+	page := listings(3, 6)
+	page[2].Products[0].Quantity = 0 // sold out
+	for i := range page {
+		page[i].CreatedAt = coverNow.AddDate(-1, 0, 0)
+	}
+	if _, err := s.db.SyncListingsWrite(t.Context(), &store.SyncListingsWriteParams{StoreID: s.shop.ID, Listings: page, Now: coverNow}); err != nil {
+		t.Fatal(err)
+	}
+	s.sale(t, s.shop.ID, 1, 0, 2, time.Hour)       // today
+	s.sale(t, s.shop.ID, 2, 0, 4, 3*24*time.Hour)  // this week
+	s.sale(t, s.shop.ID, 3, 2, 3, 20*24*time.Hour) // this month
+	s.sale(t, s.shop.ID, 4, 1, 9, 40*24*time.Hour) // before the period
+
+	d, err := s.svc.Dashboard(t.Context(), s.owner, app.DashboardParams{StoreID: s.shop.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Today.Units != 2 || d.Today.Revenue != 4800 || d.Week.Units != 6 || d.Week.Revenue != 14400 ||
+		d.Month.Units != 9 || d.Month.Revenue != 21600 || d.Month.Currency != "EUR" {
+		t.Fatalf("totals today %+v week %+v month %+v", d.Today, d.Week, d.Month)
+	}
+	if len(d.Daily) != app.SparkDays || d.Daily[app.SparkDays-1].Units != 2 || d.Daily[app.SparkDays-4].Units != 4 || d.Daily[0].Units != 0 {
+		t.Fatalf("daily = %+v", d.Daily)
+	}
+	if d.Out != 1 || d.Low != 1 {
+		t.Fatalf("low %d out %d, want 1 and 1", d.Low, d.Out)
+	}
+	first := d.RunsOutFirst(5)
+	if len(first) != 2 || first[0].Row.SKU != "MUG-2" || first[1].Row.SKU != "MUG-0" || first[1].Units != 6 {
+		t.Fatalf("runs out first = %+v", first)
+	}
+	if top := d.TopSellers(1); len(top) != 1 || top[0].Row.SKU != "MUG-0" {
+		t.Fatalf("top sellers = %+v", top)
+	}
+
+	other := s.connect(t, s.owner.Account.ID, 8, "Second shop")
+	s.sale(t, other.ID, 5, 0, 1, time.Minute)
+	all, err := s.svc.Dashboard(t.Context(), s.owner, app.DashboardParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Stores) != 2 || all.Today.Units != 3 || all.Month.Units != 10 || all.Today.Currency != "EUR" {
+		t.Fatalf("all stores: %d stores, today %+v month %+v", len(all.Stores), all.Today, all.Month)
+	}
+
+	var de *app.DaysError
+	if _, err := s.svc.Dashboard(t.Context(), s.owner, app.DashboardParams{StoreID: s.shop.ID, Days: 400}); !errors.As(err, &de) {
+		t.Fatalf("400 days = %v, want a DaysError", err)
+	}
+}
+
+func TestTargetCoverIsTheOwners(t *testing.T) {
+	s := newDashShop(t)
+	days := 45
+	st, err := s.svc.UpdateStoreSettings(t.Context(), s.owner, app.StoreSettings{StoreID: s.shop.ID, TargetCoverDays: &days})
+	if err != nil || st.TargetCoverDays != 45 {
+		t.Fatalf("owner sets 45 days: %d, %v", st.TargetCoverDays, err)
+	}
+	zero := 0
+	if _, err := s.svc.UpdateStoreSettings(t.Context(), s.owner, app.StoreSettings{StoreID: s.shop.ID, TargetCoverDays: &zero}); err == nil {
+		t.Fatal("a target cover of 0 days was accepted")
+	}
+	mgr, err := s.db.AccountCreate(t.Context(), &store.AccountCreateParams{Name: "max", Fingerprint: "SHA256:max", PublicKey: "ssh-ed25519 AAAAmax"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.MembershipAdd(t.Context(), &store.MembershipAddParams{AccountID: mgr.ID, StoreID: s.shop.ID, Role: store.RoleManager}); err != nil {
+		t.Fatal(err)
+	}
+	var re *app.RoleError
+	if _, err := s.svc.UpdateStoreSettings(t.Context(), app.Actor{Account: mgr}, app.StoreSettings{StoreID: s.shop.ID, TargetCoverDays: &days}); !errors.As(err, &re) {
+		t.Fatalf("manager sets the target cover: %v, want a RoleError", err)
+	}
+}
+
+func TestDigestAtReadsAnHourAndAZone(t *testing.T) {
+	for _, c := range []struct {
+		in, zone string
+		hour     int
+		tz       string
+	}{
+		{"18 Europe/Berlin", "UTC", 18, "Europe/Berlin"},
+		{"07:00", "America/New_York", 7, "America/New_York"},
+		{"0 UTC", "Europe/Berlin", 0, "UTC"},
+	} {
+		h, tz, err := app.DigestAt(c.in, c.zone)
+		if err != nil || h != c.hour || tz != c.tz {
+			t.Errorf("DigestAt(%q) = %d %q %v", c.in, h, tz, err)
+		}
+	}
+	for _, bad := range []string{"", "24", "-1 UTC", "8 Mars/Olympus", "8 Local", "eight", "8 UTC extra"} {
+		if _, _, err := app.DigestAt(bad, "UTC"); err == nil {
+			t.Errorf("DigestAt(%q) accepted", bad)
+		}
+	}
+}

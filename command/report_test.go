@@ -1,0 +1,79 @@
+package command
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+func TestReport(t *testing.T) {
+	f := newFixture(t)
+	now := time.Now().UTC()
+	item := func(tx int64, sku string, qty int) store.ReceiptItem {
+		return store.ReceiptItem{EtsyTransactionID: tx, EtsyListingID: 900, SKU: sku, Title: "Hand-thrown mug", Quantity: qty,
+			Price: store.Money{Amount: 2450, Divisor: 100, Currency: "EUR"}}
+	}
+	receipts := []store.Receipt{
+		{EtsyReceiptID: 1, Status: "paid", CreatedAt: now.Add(-time.Minute), UpdatedAt: now.Add(-time.Minute),
+			Items: []store.ReceiptItem{item(1, "MUG-1", 2), item(2, "MUG-2", 1)}},
+		{EtsyReceiptID: 2, Status: "completed", CreatedAt: now.AddDate(0, 0, -10), UpdatedAt: now.AddDate(0, 0, -10),
+			Items: []store.ReceiptItem{item(3, "MUG-1", 4)}},
+		{EtsyReceiptID: 3, Status: "canceled", CreatedAt: now.AddDate(0, 0, -1), UpdatedAt: now.AddDate(0, 0, -1),
+			Items: []store.ReceiptItem{item(4, "MUG-3", 5)}},
+	}
+	if _, err := f.db.SyncReceiptsWrite(t.Context(), &store.SyncReceiptsWriteParams{StoreID: f.store.ID, Receipts: receipts}); err != nil {
+		t.Fatal(err)
+	}
+
+	r := f.run(t, f.owner, "", "report", "--format", "json").want(t, ExitOK)
+	wantKeys(t, r.stdout, "generated_at", "days", "stores", "today", "last_7_days", "last_30_days", "daily", "low_count",
+		"out_count", "pending_pushes", "top_sellers", "cover")
+	var rep reportJSON
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Today.Units != 3 || rep.Today.Revenue != "73.50" || rep.Today.Currency != "EUR" || rep.Last7Days.Units != 3 ||
+		rep.Last30Days.Units != 7 || rep.Last30Days.Revenue != "171.50" || rep.Days != 30 || len(rep.Daily) != 30 {
+		t.Fatalf("totals: today %+v week %+v month %+v days %d daily %d", rep.Today, rep.Last7Days, rep.Last30Days, rep.Days, len(rep.Daily))
+	}
+	if _, err := time.Parse(time.RFC3339, rep.GeneratedAt); err != nil || !strings.HasSuffix(rep.GeneratedAt, "Z") {
+		t.Errorf("generated_at %q is not RFC 3339 UTC", rep.GeneratedAt)
+	}
+	// MUG-1: 6 sold over 30 days (0.2 a day), 10 in stock: 50 days.
+	// MUG-2: 1 sold, 11 in stock: 330 days. MUG-3's sale was cancelled.
+	if len(rep.Cover) != 3 || rep.Cover[0].SKU != "MUG-1" || rep.Cover[0].UnitsSold != 6 || rep.Cover[0].PerDay != 0.2 ||
+		rep.Cover[0].DaysOfCover == nil || *rep.Cover[0].DaysOfCover != 50 || rep.Cover[0].Restock != 0 ||
+		rep.Cover[1].SKU != "MUG-2" || rep.Cover[2].SKU != "MUG-3" || rep.Cover[2].DaysOfCover != nil || rep.Cover[2].UnitsSold != 0 {
+		t.Fatalf("cover = %+v", rep.Cover)
+	}
+	if len(rep.TopSellers) != 2 || rep.TopSellers[0].SKU != "MUG-1" {
+		t.Fatalf("top sellers = %+v", rep.TopSellers)
+	}
+
+	r = f.run(t, f.viewer, "", "report", "--store", "Ada's Pottery", "--days", "7").want(t, ExitOK)
+	contains(t, "table", r.stdout, "today", "73.50 EUR", "Runs out first", "MUG-1", "Top sellers")
+
+	recs := readCSV(t, f.run(t, f.owner, "", "report", "--format", "csv").want(t, ExitOK).stdout)
+	if !slices.Equal(recs[0], reportCSVHeader) || len(recs) != 4 || recs[1][3] != "MUG-1" || recs[1][11] != "50.0" || recs[3][11] != "" {
+		t.Errorf("csv %q", recs)
+	}
+
+	// The owner aims for 60 days: MUG-1 (0.2 a day, 10 in stock) needs 2.
+	r = f.run(t, f.owner, "", "store", "cover", "60").want(t, ExitOK)
+	contains(t, "store cover", r.stdout, "60 days")
+	if err := json.Unmarshal([]byte(f.run(t, f.owner, "", "report", "--format", "json").want(t, ExitOK).stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Cover[0].Restock != 2 || rep.Stores[0].TargetCoverDays != 60 {
+		t.Fatalf("after store cover 60: restock %d, target %d", rep.Cover[0].Restock, rep.Stores[0].TargetCoverDays)
+	}
+	f.run(t, f.viewer, "", "store", "cover", "10").want(t, ExitFailure)
+	f.run(t, f.owner, "", "store", "cover", "0").want(t, ExitUsage)
+
+	f.run(t, f.owner, "", "report", "--days", "0").want(t, ExitUsage)
+	f.run(t, f.owner, "", "report", "--format", "xml").want(t, ExitUsage)
+}

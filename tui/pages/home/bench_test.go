@@ -1,0 +1,81 @@
+package home
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/command"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/tui/internal/tuitest"
+)
+
+// A 50,000-variation shop (10,000 listings of 5) with 200,000 receipt
+// lines over the last 30 days.
+const benchListings, benchVariations, benchLines = 10_000, 5, 200_000
+
+func benchEnv(b *testing.B) *tuitest.Env {
+	b.Helper()
+	env := tuitest.New(b, tuitest.Catalogue(benchListings, benchVariations), tuitest.Options{})
+	env.Sales(b, env.StoreID, benchListings, benchVariations, benchLines)
+	return env
+}
+
+// BenchmarkHome is a reload of the Home screen at 120×40, as a live event
+// causes: the dashboard computed from the session's shared snapshot and
+// the sales sums (kept since the last sync), then the frame.
+func BenchmarkHome(b *testing.B) {
+	env := benchEnv(b)
+	m := New(env.Common(env.Owner, 120, 40))
+	m.SetShown(true)
+	tuitest.Settle(b, m, m.SetStore(env.StoreID))
+	if d := m.Dashboard(); d == nil || len(d.Cover) != benchListings*benchVariations || d.Month.Units == 0 {
+		b.Fatalf("dashboard not loaded: %v", m.err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		tuitest.Settle(b, m, m.load())
+		_ = m.View()
+	}
+}
+
+// BenchmarkHomeAfterSync is the Home screen's load after a sync: the
+// sales sums are read again from the receipt lines' covering index.
+func BenchmarkHomeAfterSync(b *testing.B) {
+	env := benchEnv(b)
+	m := New(env.Common(env.Owner, 120, 40))
+	m.SetShown(true)
+	tuitest.Settle(b, m, m.SetStore(env.StoreID))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		synced := tuitest.Epoch.Add(-time.Duration(i+1) * time.Second)
+		if err := env.DB.StoreSetSyncState(context.Background(), &store.StoreSetSyncStateParams{StoreID: env.StoreID, LastSyncAt: &synced}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		tuitest.Settle(b, m, m.load())
+		_ = m.View()
+	}
+}
+
+// BenchmarkReport is `report --format json` on the same shop: the same
+// dashboard, encoded with every variation's cover.
+func BenchmarkReport(b *testing.B) {
+	env := benchEnv(b)
+	run := func() {
+		if code := command.Run(context.Background(), command.Env{App: env.App, Actor: env.Owner, Stdout: io.Discard, Stderr: io.Discard},
+			[]string{"report", "--format", "json"}); code != 0 {
+			b.Fatalf("report exited %d", code)
+		}
+	}
+	run()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		run()
+	}
+}
