@@ -126,7 +126,8 @@ func TestHostileTitleNeverReachesTheTerminal(t *testing.T) {
 	//   - the whole session: nothing but those three of Bubble Tea's own,
 	//     each exactly as Bubble Tea writes it and before that moment.
 	tm := openTerm(t, c, "inventory", 160, 40)
-	tm.waitFor(t, "e edit stock", 10*time.Second)
+	// Keys typed before the rows load are dropped: wait for them.
+	tm.waitFor(t, "rows · sorted by", 10*time.Second)
 	tm.send(t, "/")
 	tm.waitFor(t, "enter apply", 5*time.Second)
 	mark := len(tm.Raw())

@@ -103,7 +103,7 @@ func TestOpensOnHomeWithHeaderAndHelp(t *testing.T) {
 	l.settle("the home screen", func() bool { return strings.Contains(l.plain(), "Runs out first") })
 	l.quiet()
 	f := l.plain()
-	for _, want := range []string{"Stockroom", "2 Inventory", "7 Home", "Home · Olive's Pottery", "Olive Owner · Olive's Pottery",
+	for _, want := range []string{"Stockroom", "2 Inventory", "8 Home", "Home · Olive's Pottery", "Olive Owner · Olive's Pottery",
 		"Etsy sandbox", ": commands", "? help"} {
 		if !strings.Contains(f, want) {
 			t.Errorf("frame lacks %q:\n%s", want, f)
