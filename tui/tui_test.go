@@ -99,7 +99,7 @@ func session(env *tuitest.Env, a *app.Actor, screen string, activity func()) Opt
 // A session with a shop opens on Home: how the shop is doing first.
 func TestOpensOnHomeWithHeaderAndHelp(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{Demo: true})
-	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 120, 30)
+	l := newLoop(t, New(session(env, &env.Owner, "", nil)), 140, 30)
 	l.settle("the home screen", func() bool { return strings.Contains(l.plain(), "Runs out first") })
 	l.quiet()
 	f := l.plain()
