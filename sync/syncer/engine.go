@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/sethvargo/go-retry"
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
@@ -236,19 +237,24 @@ func (e *Engine) releaseLease(ctx context.Context, name, holder string) {
 // out a few dead connections before it notices; one failed attempt must not
 // leave a run "running" for ever or a lease held until its TTL.
 func retryWrite(ctx context.Context, write func(context.Context) error) error {
-	wait := 20 * time.Millisecond
-	for {
-		err := write(ctx)
-		if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-			return err
+	var last error
+	err := retry.Do(ctx, bookkeepingRetry(), func(ctx context.Context) error {
+		last = write(ctx)
+		if last == nil || errors.Is(last, store.ErrNotFound) || errors.Is(last, store.ErrInvalid) {
+			return last
 		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, time.Second)
+		return retry.RetryableError(last)
+	})
+	if err != nil && last != nil {
+		return last // the write's own error says more than the context's
 	}
+	return err
+}
+
+// bookkeepingRetry is how retryWrite paces its tries: from 20 ms, doubling,
+// at most a second apart, until the caller's context ends.
+func bookkeepingRetry() retry.Backoff {
+	return retry.WithCappedDuration(time.Second, retry.NewExponential(20*time.Millisecond))
 }
 
 // markNeedsReauth stops a store's work until the seller connects it again.
