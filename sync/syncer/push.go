@@ -95,9 +95,23 @@ func (in *pushIntent) item(row store.InventoryRow) (intentItem, bool) {
 }
 
 // landed tells whether the write landed: Etsy holds its target, or the
-// offering has a new id (a sale right after the write moved the quantity).
-func (it intentItem) landed(etsyNow int, etsyOfferingID int64) bool {
-	return it.Target == etsyNow || (it.EtsyOfferingID != 0 && it.EtsyOfferingID != etsyOfferingID)
+// offering has a new id (a write replaced it) and what Etsy holds is the
+// target less some of the units sold since the write's read (a sale right
+// after the write moved the quantity). A new id alone proves nothing: an
+// edit on Etsy.com after a refused write gives every offering new ids
+// too. sold reads those sales; it is called only when the count moved.
+func (it intentItem) landed(etsyNow int, etsyOfferingID int64, sold func() (int, error)) (bool, error) {
+	if it.Target == etsyNow {
+		return true, nil
+	}
+	if it.EtsyOfferingID == 0 || it.EtsyOfferingID == etsyOfferingID || etsyNow > it.Target {
+		return false, nil
+	}
+	n, err := sold()
+	if err != nil {
+		return false, err
+	}
+	return it.Target-etsyNow <= n, nil
 }
 
 func readIntent(out []byte, offeringID int64) pushIntent {
@@ -406,13 +420,30 @@ func (p *listingPush) settleLanded(ctx context.Context) error {
 		return nil
 	}
 	landed := false
+	var sales *salesSince
 	for i, r := range p.rows {
 		it, ok := p.intent.item(r)
 		if !ok {
 			continue
 		}
-		_, etsyNow, etsyOffering, found := findOffering(p.inv, r.ProductKey)
-		if !found || !it.landed(etsyNow, etsyOffering) {
+		match, etsyNow, etsyOffering, found := findOffering(p.inv, r.ProductKey)
+		if !found {
+			continue
+		}
+		ok, err := it.landed(etsyNow, etsyOffering, func() (int, error) {
+			if sales == nil {
+				var err error
+				if sales, err = p.salesFrom(ctx, p.intent.ReadAt); err != nil {
+					return 0, err
+				}
+			}
+			n, _, _ := sales.ofSince(r, match, p.inv, p.intent.ReadAt)
+			return n, nil
+		})
+		if err != nil {
+			return err
+		}
+		if !ok {
 			continue
 		}
 		p.changed = 1
