@@ -465,6 +465,7 @@ func (s *Store) StockEdit(ctx context.Context, p *store.StockEditParams) ([]stor
 					base_at = CASE WHEN desired_version > pushed_version THEN base_at
 						WHEN quantity_at > 0 THEN quantity_at ELSE updated_at END,
 					edit_kind = CASE WHEN desired_version > pushed_version AND edit_kind = 'set' THEN 'set' ELSE CAST($5 AS TEXT) END,
+					set_at = CASE WHEN CAST($5 AS TEXT) = 'set' THEN CAST($4 AS BIGINT) ELSE set_at END,
 					desired_version = desired_version + 1, version = version + 1, push_status = 'pending', push_error = '', updated_at = $4
 				WHERE id = $1 AND version = $2`, e.OfferingID, cur.Version, e.Quantity, t, string(kind))
 			if err != nil {

@@ -172,7 +172,7 @@ func (s *Store) correctOverwrittenSales(ctx context.Context, tx Tx, p *store.Syn
 				if units == 0 {
 					continue
 				}
-				id, err := s.correctSale(ctx, tx, p.StoreID, r.EtsyReceiptID, it, units, w, t)
+				id, err := s.correctSale(ctx, tx, p.StoreID, r.EtsyReceiptID, it, units, w, created, t)
 				if err != nil {
 					return nil, err
 				}
@@ -226,10 +226,10 @@ func (s *Store) unitsAfterRead(ctx context.Context, tx Tx, storeID int64, w push
 	return 0, true, rows.Err()
 }
 
-// correctSale records one overwritten sale and, unless a set is pending,
-// the add edit that takes it off again. It returns the offering to push,
-// or 0.
-func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64, it store.ReceiptItem, units int, w pushWindow, t int64) (int64, error) {
+// correctSale records one overwritten sale and, unless a set is pending
+// or the seller set the count after the sale, the add edit that takes it
+// off again. It returns the offering to push, or 0.
+func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64, it store.ReceiptItem, units int, w pushWindow, created, t int64) (int64, error) {
 	var done int
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM push_corrections WHERE store_id = $1 AND etsy_transaction_id = $2`,
 		storeID, it.EtsyTransactionID).Scan(&done); err != nil || done > 0 {
@@ -248,6 +248,16 @@ func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64
 		return 0, err
 	}
 	if cur.Pending() && cur.EditKind == store.EditSet {
+		return 0, nil
+	}
+	// A set typed after the window's read and no earlier than the sale's
+	// second came after the sale (a set's own window starts after it was
+	// typed): the seller's count leaves the sale out already.
+	var setAt int64
+	if err := tx.QueryRow(ctx, `SELECT set_at FROM offerings WHERE id = $1`, cur.OfferingID).Scan(&setAt); err != nil {
+		return 0, err
+	}
+	if setAt >= max(w.readAt, created/1000*1000) {
 		return 0, nil
 	}
 	after := max(cur.Shown()-units, 0)
