@@ -39,7 +39,52 @@ func (s *Store) recordWindow(ctx context.Context, tx Tx, p *store.PushWindowReco
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (store_id, etsy_transaction_id) DO NOTHING`,
 			[]any{p.StoreID, c.EtsyTransactionID, c.OfferingID, c.Quantity, ms(now(p.Now))}})
 	}
-	return s.d.ExecBatch(ctx, tx, stmts)
+	if err := s.d.ExecBatch(ctx, tx, stmts); err != nil {
+		return err
+	}
+	return s.correctKnownSales(ctx, tx, p)
+}
+
+// correctKnownSales corrects the sales of the window's products that were
+// synced before the window was recorded (a receipt can arrive while the
+// push that overwrote it is still writing): the receipt's own check found
+// no window then, and would never look again. The corrections' edits are
+// pushed by the job that recorded the window, which follows the
+// listing's pending edits (or by the next sync's sweep).
+func (s *Store) correctKnownSales(ctx context.Context, tx Tx, p *store.PushWindowRecordParams) error {
+	if len(p.Products) == 0 {
+		return nil
+	}
+	from := ms(p.ReadAt)/1000*1000 - 1000
+	rows, err := tx.Query(ctx, `SELECT r.etsy_receipt_id, r.status, r.etsy_created_at, i.etsy_transaction_id, i.etsy_listing_id,
+			i.etsy_product_id, i.sku, i.quantity
+		FROM receipt_items i JOIN receipts r ON r.id = i.receipt_id
+		WHERE i.store_id = $1 AND i.etsy_listing_id = $2 AND r.etsy_created_at >= $3 AND r.etsy_created_at <= $4
+			AND NOT EXISTS (SELECT 1 FROM push_corrections c WHERE c.store_id = i.store_id AND c.etsy_transaction_id = i.etsy_transaction_id)
+		ORDER BY r.etsy_created_at, i.etsy_transaction_id`, p.StoreID, p.EtsyListingID, from, ms(p.WroteAt))
+	if err != nil {
+		return err
+	}
+	var receipts []store.Receipt
+	for rows.Next() {
+		var r store.Receipt
+		var it store.ReceiptItem
+		var created int64
+		if err := rows.Scan(&r.EtsyReceiptID, &r.Status, &created, &it.EtsyTransactionID, &it.EtsyListingID, &it.EtsyProductID,
+			&it.SKU, &it.Quantity); err != nil {
+			rows.Close()
+			return err
+		}
+		r.CreatedAt = fromMS(created)
+		r.Items = []store.ReceiptItem{it}
+		receipts = append(receipts, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(receipts) == 0 {
+		return err
+	}
+	_, err = s.correctOverwrittenSales(ctx, tx, &store.SyncReceiptsWriteParams{StoreID: p.StoreID, Receipts: receipts, Now: p.Now})
+	return err
 }
 
 func (s *Store) ListingStateSet(ctx context.Context, p *store.ListingStateSetParams) error {

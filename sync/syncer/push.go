@@ -550,17 +550,21 @@ func (p *listingPush) write(ctx context.Context, writes []pushWrite) error {
 	if err := p.reactivate(ctx, &after); err != nil {
 		return err
 	}
-	// The write's window is recorded with its first offering's outcome.
-	window := p.window(p.readAt, p.wroteAt, p.intent, after)
-	for _, w := range writes {
+	// The write's window is recorded with its last offering's outcome:
+	// a sale already synced that it overwrote is then corrected against
+	// rows that all show the write (see store.PushDoneParams.Window).
+	for i, w := range writes {
 		got := w.target
 		if _, q, ok := findProduct(after, w.row.ProductKey); ok {
 			got = q
 		}
+		var window *store.PushWindowRecordParams
+		if i == len(writes)-1 {
+			window = p.window(p.readAt, p.wroteAt, p.intent, after)
+		}
 		if err := p.doneWith(ctx, w, got, p.wroteAt, window); err != nil {
 			return err
 		}
-		window = nil
 	}
 	p.inDoubt = false
 	p.intent.Items = nil // recorded: nothing left to prove
