@@ -65,7 +65,7 @@ type soakPlan struct {
 func soakPlanFor(t *testing.T) soakPlan {
 	switch mode := os.Getenv("STOCKROOM_SOAK"); mode {
 	case "":
-		t.Skip("the chaos soak runs with STOCKROOM_SOAK=short (CI) or STOCKROOM_SOAK=long")
+		t.Skip("opt-in: the chaos soak runs with STOCKROOM_SOAK=short (CI) or STOCKROOM_SOAK=long")
 	case "short":
 		return soakPlan{Listings: 140, Edits: 300, Kills: 3, Workers: 4, Pace: 400 * time.Millisecond, Faults: 40, Settle: 60 * time.Second}
 	case "long":
