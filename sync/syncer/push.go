@@ -144,10 +144,33 @@ func (w *PushWorker) Work(ctx context.Context, job *river.Job[jobs.PushArgs]) er
 			return jobError(err)
 		}
 		if done {
-			return nil
+			return w.e.queueLeftOver(ctx, job.Args)
 		}
 	}
 	return w.e.queuePushes(ctx, job.Args.StoreID, []int64{job.Args.OfferingID}, job.Args.Bulk)
+}
+
+// queueLeftOver queues a job for edits of the job's listing still pending
+// when it ends: a correction its write's window made of another
+// variation's sale (see store.Catalogue.PushWindowRecord) has no job of
+// its own, since the listing's mark was taken by this one.
+func (e *Engine) queueLeftOver(ctx context.Context, a jobs.PushArgs) error {
+	row, err := e.db.InventoryGetByID(ctx, a.OfferingID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	rows, err := e.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: row.StoreID, EtsyListingID: row.EtsyListingID})
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	st, err := e.db.StoreGet(ctx, row.StoreID)
+	if err != nil || st.Status != store.StatusConnected {
+		return err // pushed by the sweep once the shop is connected again
+	}
+	return e.queuePushes(ctx, row.StoreID, []int64{rows[0].OfferingID}, a.Bulk)
 }
 
 // queuePushes queues a push job for each of the offerings whose listing

@@ -398,3 +398,38 @@ func TestSaleSyncedBeforeItsPushIsRecordedIsCorrected(t *testing.T) {
 		}
 	})
 }
+
+// The same for a sale of another variation of the listing, pushed by the
+// queue: the correction the window makes has no job of its own, so the
+// job that recorded the window queues one as it ends.
+func TestSaleOfAnotherVariationSyncedBeforeThePushIsRecordedIsCorrected(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 42, Listings: 20, Receipts: 3}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		l, r := e.variedListing(2)
+		var other store.InventoryRow
+		for _, x := range e.rows() {
+			if x.EtsyListingID == l.ListingID && x.OfferingID != r.OfferingID && x.SKU != "" && x.Quantity >= 2 {
+				other = x
+			}
+		}
+		if other.OfferingID == 0 {
+			t.Fatal("the listing needs a second variation in stock")
+		}
+		e.onFirstWrite(l.ListingID, func() {
+			if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, other.SKU, 1); err != nil {
+				t.Error(err)
+			}
+			if _, err := e.eng.Sync(e.ctx, e.storeID, store.SyncIncremental, store.TriggerManual); err != nil {
+				t.Error(err)
+			}
+		})
+		e.edit(r.OfferingID, r.Quantity+2)
+		e.start()
+		want := other.Quantity - 1
+		got := e.waitRow(other.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() && x.Quantity == want })
+		if q := sandboxQty(t, e.sb, l.ListingID, other.SKU); q != want {
+			t.Fatalf("Etsy %d of %s, Stockroom %d; want %d: the overwritten sale was undone", q, other.SKU, got.Quantity, want)
+		}
+	})
+}
