@@ -144,17 +144,19 @@ func (w *PushWorker) Work(ctx context.Context, job *river.Job[jobs.PushArgs]) er
 			return jobError(err)
 		}
 		if done {
-			return w.e.queueLeftOver(ctx, job.Args)
+			return w.e.queueLeftOver(ctx, job.ID, job.Args)
 		}
 	}
 	return w.e.queuePushes(ctx, job.Args.StoreID, []int64{job.Args.OfferingID}, job.Args.Bulk)
 }
 
-// queueLeftOver queues a job for edits of the job's listing still pending
-// when it ends: a correction its write's window made of another
-// variation's sale (see store.Catalogue.PushWindowRecord) has no job of
-// its own, since the listing's mark was taken by this one.
-func (e *Engine) queueLeftOver(ctx context.Context, a jobs.PushArgs) error {
+// queueLeftOver ends a job that left nothing in doubt: it gives back the
+// listing's lease if an earlier attempt kept it (pushes of the listing
+// would otherwise wait for pushInDoubtTTL), and queues a job for edits of
+// the listing still pending: a correction its write's window made of
+// another variation's sale (see store.Catalogue.PushWindowRecord) has no
+// job of its own, since the listing's mark was taken by this one.
+func (e *Engine) queueLeftOver(ctx context.Context, jobID int64, a jobs.PushArgs) error {
 	row, err := e.db.InventoryGetByID(ctx, a.OfferingID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -162,6 +164,7 @@ func (e *Engine) queueLeftOver(ctx context.Context, a jobs.PushArgs) error {
 	if err != nil {
 		return err
 	}
+	e.releaseLease(ctx, pushLeaseName(row.EtsyListingID), pushHolder(jobID))
 	rows, err := e.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: row.StoreID, EtsyListingID: row.EtsyListingID})
 	if err != nil || len(rows) == 0 {
 		return err
