@@ -317,12 +317,6 @@ func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, 
 	})
 	var doubt *inDoubtError
 	if jobID != 0 && errors.As(err, &doubt) {
-		// A retry took the lease back for pushLeaseTTL only: keep it for
-		// as long as the write may be in doubt.
-		now := e.now()
-		if _, herr := e.db.LeaseAcquire(ctx, name, holder, now, now.Add(pushInDoubtTTL)); herr != nil {
-			e.log.Warn("keep push lease", "lease", name, "err", herr)
-		}
 		return err
 	}
 	e.releaseLease(ctx, name, holder)
@@ -401,10 +395,7 @@ func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, e
 	if err == nil {
 		p.checkAlerts(ctx)
 	}
-	// An earlier attempt's write whose outcome this attempt failed to
-	// settle (its read failed, say) is as much in doubt as this one's: the
-	// job keeps the lease, or another job would apply it again.
-	if err != nil && (p.inDoubt || (jobID != 0 && len(intent.Items) > 0)) {
+	if err != nil && p.inDoubt {
 		return &inDoubtError{err}
 	}
 	return err
