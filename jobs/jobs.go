@@ -414,10 +414,41 @@ func (q *Queue) EnqueuePushTx(ctx context.Context, tx store.Tx, storeID, offerin
 
 // EnqueuePush queues the push of an offering's pending edit outside any
 // transaction (the sweep that re-queues edits whose job was lost, a push
-// that hands over to a new job), unique per offering while it waits.
+// that hands over to a new job). The caller has claimed the listing (see
+// store.Catalogue.PushQueueClaim), so the job is not made unique: a
+// unique insert skipped as a duplicate of a job already running (past its
+// claim) would leave the listing claimed with no job to clear it.
 func (q *Queue) EnqueuePush(ctx context.Context, storeID, offeringID int64, bulk bool) error {
-	_, err := q.Insert(ctx, PushArgs{StoreID: storeID, OfferingID: offeringID, Bulk: bulk, Sweep: true}, nil)
+	_, err := q.Insert(ctx, PushArgs{StoreID: storeID, OfferingID: offeringID, Bulk: bulk}, nil)
 	return err
+}
+
+// PushJobOfferings are the offerings of the push jobs that wait or run:
+// those that will still push their listing.
+func (q *Queue) PushJobOfferings(ctx context.Context) (map[int64]bool, error) {
+	c, err := q.get()
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]bool{}
+	params := river.NewJobListParams().Kinds(PushArgs{}.Kind()).States(append(activeStates(), rivertype.JobStateRetryable)...).First(1000)
+	for {
+		res, err := c.JobList(ctx, params)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: push jobs: %w", err)
+		}
+		for _, j := range res.Jobs {
+			var a PushArgs
+			if err := json.Unmarshal(j.EncodedArgs, &a); err != nil {
+				return nil, fmt.Errorf("jobs: push job %d: %w", j.ID, err)
+			}
+			out[a.OfferingID] = true
+		}
+		if len(res.Jobs) < 1000 {
+			return out, nil
+		}
+		params = params.After(res.LastCursor)
+	}
 }
 
 // EnqueueSync queues a sync of a store.

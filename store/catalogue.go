@@ -42,7 +42,8 @@ type Catalogue interface {
 	PushFailed(ctx context.Context, p *PushFailedParams) error
 	// PushWindowRecord remembers when a push read a listing's products and
 	// when Etsy answered its write, so a sale made in between (which the
-	// write overwrote) is corrected when its receipt is learned.
+	// write overwrote) is corrected when its receipt is learned, or at
+	// once when the receipt was learned before the window was recorded.
 	PushWindowRecord(ctx context.Context, p *PushWindowRecordParams) error
 	// ListingStateSet records a listing state a push set on Etsy, and
 	// whether Stockroom deactivated it for lack of stock.

@@ -502,6 +502,7 @@ func (s *Store) StockEdit(ctx context.Context, p *store.StockEditParams) ([]stor
 					base_at = CASE WHEN desired_version > pushed_version THEN base_at
 						WHEN quantity_at > 0 THEN quantity_at ELSE updated_at END,
 					edit_kind = CASE WHEN desired_version > pushed_version AND edit_kind = 'set' THEN 'set' ELSE CAST($5 AS TEXT) END,
+					set_at = CASE WHEN CAST($5 AS TEXT) = 'set' THEN CAST($4 AS BIGINT) ELSE set_at END,
 					desired_version = desired_version + 1, version = version + 1, push_status = 'pending', push_error = '', updated_at = $4
 				WHERE id = $1 AND version = $2`, e.OfferingID, cur.Version, e.Quantity, t, string(kind))
 			if err != nil {
@@ -546,50 +547,61 @@ func (s *Store) PushDone(ctx context.Context, p *store.PushDoneParams) (store.In
 	t := ms(now(p.Now))
 	var row store.InventoryRow
 	err := s.d.InTx(ctx, func(tx Tx) error {
-		if p.Window != nil {
-			if err := s.recordWindow(ctx, tx, p.Window); err != nil {
-				return err
-			}
-		}
-		cur, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, p.OfferingID))
-		if err != nil {
+		// The window is recorded once the outcome is: a sale it finds
+		// already synced is corrected against the row as pushed.
+		if err := s.pushDone(ctx, tx, p, t, &row); err != nil || p.Window == nil {
 			return err
 		}
-		if cur.PushedVersion >= p.DesiredVersion {
-			row = cur // already recorded: a retried job after a crash
-			return nil
-		}
-		etsyAt := ms(p.EtsyAt)
-		if etsyAt == 0 {
-			etsyAt = t
-		}
-		// An edit made since DesiredVersion stays pending and is rebased
-		// on what this push did: an add keeps only the change made after
-		// DesiredVersion (its base becomes that version's quantity), a set
-		// is measured from Etsy's count now, so nothing is applied twice.
-		if _, err := tx.Exec(ctx, `UPDATE offerings SET pushed_version = $2, quantity = CAST($4 AS INTEGER),
-				base_quantity = CASE WHEN desired_version <= $2 THEN CAST($3 AS INTEGER) WHEN edit_kind = 'add' THEN CAST($7 AS INTEGER)
-					ELSE CAST($4 AS INTEGER) END,
-				base_at = CASE WHEN desired_version > $2 AND edit_kind = 'add' THEN base_at ELSE CAST($6 AS BIGINT) END,
-				quantity_at = CASE WHEN quantity <> CAST($4 AS INTEGER) THEN CAST($6 AS BIGINT) ELSE quantity_at END,
-				push_status = CASE WHEN desired_version <= $2 THEN 'pushed' ELSE 'pending' END,
-				push_error = '', pushed_at = $5, version = version + 1, updated_at = $5
-			WHERE id = $1`, p.OfferingID, p.DesiredVersion, p.Pushed, p.Etsy, t, etsyAt, p.Desired); err != nil {
+		if err := s.recordWindow(ctx, tx, p.Window); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, note, created_at)
-			VALUES ($1, $2, 'push', $3, $4, $5, $6)`, cur.StoreID, p.OfferingID, cur.Quantity, p.Etsy, p.Note, t); err != nil {
-			return err
-		}
-		ev := stockActivity(cur, store.KindStockPushed, cur.Quantity, p.Etsy)
-		ev.Actor, ev.Source, ev.Version, ev.Note = store.ActorSync, store.SourcePush, p.DesiredVersion, p.Note
-		if _, err := appendActivity(ctx, tx, &ev, t); err != nil {
-			return err
-		}
+		var err error
 		row, err = scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, p.OfferingID))
 		return err
 	})
 	return row, s.err("push done", err)
+}
+
+// pushDone is PushDone's record of the outcome, in tx; row is set to the
+// offering's row.
+func (s *Store) pushDone(ctx context.Context, tx Tx, p *store.PushDoneParams, t int64, row *store.InventoryRow) error {
+	cur, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, p.OfferingID))
+	if err != nil {
+		return err
+	}
+	if cur.PushedVersion >= p.DesiredVersion {
+		*row = cur // already recorded: a retried job after a crash
+		return nil
+	}
+	etsyAt := ms(p.EtsyAt)
+	if etsyAt == 0 {
+		etsyAt = t
+	}
+	// An edit made since DesiredVersion stays pending and is rebased
+	// on what this push did: an add keeps only the change made after
+	// DesiredVersion (its base becomes that version's quantity), a set
+	// is measured from Etsy's count now, so nothing is applied twice.
+	if _, err := tx.Exec(ctx, `UPDATE offerings SET pushed_version = $2, quantity = CAST($4 AS INTEGER),
+			base_quantity = CASE WHEN desired_version <= $2 THEN CAST($3 AS INTEGER) WHEN edit_kind = 'add' THEN CAST($7 AS INTEGER)
+				ELSE CAST($4 AS INTEGER) END,
+			base_at = CASE WHEN desired_version > $2 AND edit_kind = 'add' THEN base_at ELSE CAST($6 AS BIGINT) END,
+			quantity_at = CASE WHEN quantity <> CAST($4 AS INTEGER) THEN CAST($6 AS BIGINT) ELSE quantity_at END,
+			push_status = CASE WHEN desired_version <= $2 THEN 'pushed' ELSE 'pending' END,
+			push_error = '', pushed_at = $5, version = version + 1, updated_at = $5
+		WHERE id = $1`, p.OfferingID, p.DesiredVersion, p.Pushed, p.Etsy, t, etsyAt, p.Desired); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, note, created_at)
+		VALUES ($1, $2, 'push', $3, $4, $5, $6)`, cur.StoreID, p.OfferingID, cur.Quantity, p.Etsy, p.Note, t); err != nil {
+		return err
+	}
+	ev := stockActivity(cur, store.KindStockPushed, cur.Quantity, p.Etsy)
+	ev.Actor, ev.Source, ev.Version, ev.Note = store.ActorSync, store.SourcePush, p.DesiredVersion, p.Note
+	if _, err := appendActivity(ctx, tx, &ev, t); err != nil {
+		return err
+	}
+	*row, err = scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, p.OfferingID))
+	return err
 }
 
 func (s *Store) PushFailed(ctx context.Context, p *store.PushFailedParams) error {

@@ -39,7 +39,52 @@ func (s *Store) recordWindow(ctx context.Context, tx Tx, p *store.PushWindowReco
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (store_id, etsy_transaction_id) DO NOTHING`,
 			[]any{p.StoreID, c.EtsyTransactionID, c.OfferingID, c.Quantity, ms(now(p.Now))}})
 	}
-	return s.d.ExecBatch(ctx, tx, stmts)
+	if err := s.d.ExecBatch(ctx, tx, stmts); err != nil {
+		return err
+	}
+	return s.correctKnownSales(ctx, tx, p)
+}
+
+// correctKnownSales corrects the sales of the window's products that were
+// synced before the window was recorded (a receipt can arrive while the
+// push that overwrote it is still writing): the receipt's own check found
+// no window then, and would never look again. The corrections' edits are
+// pushed by the job that recorded the window, which follows the
+// listing's pending edits (or by the next sync's sweep).
+func (s *Store) correctKnownSales(ctx context.Context, tx Tx, p *store.PushWindowRecordParams) error {
+	if len(p.Products) == 0 {
+		return nil
+	}
+	from := ms(p.ReadAt)/1000*1000 - 1000
+	rows, err := tx.Query(ctx, `SELECT r.etsy_receipt_id, r.status, r.etsy_created_at, i.etsy_transaction_id, i.etsy_listing_id,
+			i.etsy_product_id, i.sku, i.quantity
+		FROM receipt_items i JOIN receipts r ON r.id = i.receipt_id
+		WHERE i.store_id = $1 AND i.etsy_listing_id = $2 AND r.etsy_created_at >= $3 AND r.etsy_created_at <= $4
+			AND NOT EXISTS (SELECT 1 FROM push_corrections c WHERE c.store_id = i.store_id AND c.etsy_transaction_id = i.etsy_transaction_id)
+		ORDER BY r.etsy_created_at, i.etsy_transaction_id`, p.StoreID, p.EtsyListingID, from, ms(p.WroteAt))
+	if err != nil {
+		return err
+	}
+	var receipts []store.Receipt
+	for rows.Next() {
+		var r store.Receipt
+		var it store.ReceiptItem
+		var created int64
+		if err := rows.Scan(&r.EtsyReceiptID, &r.Status, &created, &it.EtsyTransactionID, &it.EtsyListingID, &it.EtsyProductID,
+			&it.SKU, &it.Quantity); err != nil {
+			rows.Close()
+			return err
+		}
+		r.CreatedAt = fromMS(created)
+		r.Items = []store.ReceiptItem{it}
+		receipts = append(receipts, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(receipts) == 0 {
+		return err
+	}
+	_, err = s.correctOverwrittenSales(ctx, tx, &store.SyncReceiptsWriteParams{StoreID: p.StoreID, Receipts: receipts, Now: p.Now})
+	return err
 }
 
 func (s *Store) ListingStateSet(ctx context.Context, p *store.ListingStateSetParams) error {
@@ -172,7 +217,7 @@ func (s *Store) correctOverwrittenSales(ctx context.Context, tx Tx, p *store.Syn
 				if units == 0 {
 					continue
 				}
-				id, err := s.correctSale(ctx, tx, p.StoreID, r.EtsyReceiptID, it, units, w, t)
+				id, err := s.correctSale(ctx, tx, p.StoreID, r.EtsyReceiptID, it, units, w, created, t)
 				if err != nil {
 					return nil, err
 				}
@@ -226,10 +271,10 @@ func (s *Store) unitsAfterRead(ctx context.Context, tx Tx, storeID int64, w push
 	return 0, true, rows.Err()
 }
 
-// correctSale records one overwritten sale and, unless a set is pending,
-// the add edit that takes it off again. It returns the offering to push,
-// or 0.
-func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64, it store.ReceiptItem, units int, w pushWindow, t int64) (int64, error) {
+// correctSale records one overwritten sale and, unless a set is pending
+// or the seller set the count after the sale, the add edit that takes it
+// off again. It returns the offering to push, or 0.
+func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64, it store.ReceiptItem, units int, w pushWindow, created, t int64) (int64, error) {
 	var done int
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM push_corrections WHERE store_id = $1 AND etsy_transaction_id = $2`,
 		storeID, it.EtsyTransactionID).Scan(&done); err != nil || done > 0 {
@@ -248,6 +293,16 @@ func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64
 		return 0, err
 	}
 	if cur.Pending() && cur.EditKind == store.EditSet {
+		return 0, nil
+	}
+	// A set typed after the window's read and no earlier than the sale's
+	// second came after the sale (a set's own window starts after it was
+	// typed): the seller's count leaves the sale out already.
+	var setAt int64
+	if err := tx.QueryRow(ctx, `SELECT set_at FROM offerings WHERE id = $1`, cur.OfferingID).Scan(&setAt); err != nil {
+		return 0, err
+	}
+	if setAt >= max(w.readAt, created/1000*1000) {
 		return 0, nil
 	}
 	after := max(cur.Shown()-units, 0)

@@ -2,7 +2,6 @@ package syncer_test
 
 import (
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -18,9 +17,6 @@ import (
 // some write landed, not that this one did. Found by the chaos soak (a SKU
 // ended below its expected value by exactly one of its edits).
 func TestRefusedWriteThenEtsyEditOfAnotherVariationStillWrites(t *testing.T) {
-	if os.Getenv("STOCKROOM_SOAK") == "" {
-		t.Skip("opt-in: runs with STOCKROOM_SOAK set, with the chaos soak")
-	}
 	eachBackend(t, func(t *testing.T, b backend) {
 		e := newEnv(t, b, sandbox.GenOptions{Seed: 8, Listings: 10, Receipts: 3}, sandbox.Config{})
 		e.sync(store.SyncFull)

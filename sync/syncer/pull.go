@@ -186,23 +186,67 @@ func (e *Engine) syncLocked(ctx context.Context, st store.Store, kind store.Sync
 	return finished, err
 }
 
-// requeuePending queues a push for every edit still waiting for Etsy, at
-// bulk priority, except on listings that have a push job waiting already:
-// it only revives edits whose job was lost (discarded after its attempts)
-// and never piles a second job behind a waiting one (an import's).
+// requeuePending queues a push, at bulk priority, for every listing with
+// edits still waiting for Etsy and no push job waiting or running: it
+// revives edits whose job was lost (discarded after its attempts,
+// cancelled, or never queued because the process died between the claim
+// and the insert) and never piles a second job behind a waiting one (an
+// import's). The listing's mark is not trusted here: a lost job leaves it
+// set, and every later edit of the listing would then queue nothing.
 func (e *Engine) requeuePending(ctx context.Context, storeID int64) {
-	rows, err := e.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: storeID})
-	if err != nil {
-		e.log.Warn("list pending pushes", "store", storeID, "err", err)
-		return
-	}
-	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		ids[i] = r.OfferingID
-	}
-	if err := e.queuePushes(ctx, storeID, ids, true); err != nil {
+	if err := e.revivePending(ctx, storeID); err != nil {
 		e.log.Warn("requeue pushes", "store", storeID, "err", err)
 	}
+}
+
+func (e *Engine) revivePending(ctx context.Context, storeID int64) error {
+	rows, err := e.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: storeID})
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	queued, err := e.queue.PushJobOfferings(ctx)
+	if err != nil {
+		return err
+	}
+	// A job pushes its offering's listing.
+	covered := map[int64]bool{}
+	first := map[int64]int64{}
+	var order []int64
+	for _, r := range rows {
+		if queued[r.OfferingID] {
+			covered[r.EtsyListingID] = true
+			delete(queued, r.OfferingID)
+		}
+		if _, ok := first[r.EtsyListingID]; !ok {
+			first[r.EtsyListingID] = r.OfferingID
+			order = append(order, r.EtsyListingID)
+		}
+	}
+	for id := range queued {
+		r, err := e.db.InventoryGetByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		covered[r.EtsyListingID] = true
+	}
+	for _, l := range order {
+		if covered[l] {
+			continue
+		}
+		// The mark outlived its job: clear it and claim the listing anew.
+		// An edit that claims it in between queues its own job, and this
+		// claim then queues none.
+		if err := e.db.PushQueueTake(ctx, first[l]); err != nil {
+			return err
+		}
+		if err := e.queuePushes(ctx, storeID, []int64{first[l]}, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func readable(err error) string {

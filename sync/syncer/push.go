@@ -95,9 +95,23 @@ func (in *pushIntent) item(row store.InventoryRow) (intentItem, bool) {
 }
 
 // landed tells whether the write landed: Etsy holds its target, or the
-// offering has a new id (a sale right after the write moved the quantity).
-func (it intentItem) landed(etsyNow int, etsyOfferingID int64) bool {
-	return it.Target == etsyNow || (it.EtsyOfferingID != 0 && it.EtsyOfferingID != etsyOfferingID)
+// offering has a new id (a write replaced it) and what Etsy holds is the
+// target less some of the units sold since the write's read (a sale right
+// after the write moved the quantity). A new id alone proves nothing: an
+// edit on Etsy.com after a refused write gives every offering new ids
+// too. sold reads those sales; it is called only when the count moved.
+func (it intentItem) landed(etsyNow int, etsyOfferingID int64, sold func() (int, error)) (bool, error) {
+	if it.Target == etsyNow {
+		return true, nil
+	}
+	if it.EtsyOfferingID == 0 || it.EtsyOfferingID == etsyOfferingID || etsyNow > it.Target {
+		return false, nil
+	}
+	n, err := sold()
+	if err != nil {
+		return false, err
+	}
+	return it.Target-etsyNow <= n, nil
 }
 
 func readIntent(out []byte, offeringID int64) pushIntent {
@@ -130,10 +144,36 @@ func (w *PushWorker) Work(ctx context.Context, job *river.Job[jobs.PushArgs]) er
 			return jobError(err)
 		}
 		if done {
-			return nil
+			return w.e.queueLeftOver(ctx, job.ID, job.Args)
 		}
 	}
 	return w.e.queuePushes(ctx, job.Args.StoreID, []int64{job.Args.OfferingID}, job.Args.Bulk)
+}
+
+// queueLeftOver ends a job that left nothing in doubt: it gives back the
+// listing's lease if an earlier attempt kept it (pushes of the listing
+// would otherwise wait for pushInDoubtTTL), and queues a job for edits of
+// the listing still pending: a correction its write's window made of
+// another variation's sale (see store.Catalogue.PushWindowRecord) has no
+// job of its own, since the listing's mark was taken by this one.
+func (e *Engine) queueLeftOver(ctx context.Context, jobID int64, a jobs.PushArgs) error {
+	row, err := e.db.InventoryGetByID(ctx, a.OfferingID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	e.releaseLease(ctx, pushLeaseName(row.EtsyListingID), pushHolder(jobID))
+	rows, err := e.db.PushPendingList(ctx, &store.PushPendingListParams{StoreID: row.StoreID, EtsyListingID: row.EtsyListingID})
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	st, err := e.db.StoreGet(ctx, row.StoreID)
+	if err != nil || st.Status != store.StatusConnected {
+		return err // pushed by the sweep once the shop is connected again
+	}
+	return e.queuePushes(ctx, row.StoreID, []int64{rows[0].OfferingID}, a.Bulk)
 }
 
 // queuePushes queues a push job for each of the offerings whose listing
@@ -406,13 +446,30 @@ func (p *listingPush) settleLanded(ctx context.Context) error {
 		return nil
 	}
 	landed := false
+	var sales *salesSince
 	for i, r := range p.rows {
 		it, ok := p.intent.item(r)
 		if !ok {
 			continue
 		}
-		_, etsyNow, etsyOffering, found := findOffering(p.inv, r.ProductKey)
-		if !found || !it.landed(etsyNow, etsyOffering) {
+		match, etsyNow, etsyOffering, found := findOffering(p.inv, r.ProductKey)
+		if !found {
+			continue
+		}
+		ok, err := it.landed(etsyNow, etsyOffering, func() (int, error) {
+			if sales == nil {
+				var err error
+				if sales, err = p.salesFrom(ctx, p.intent.ReadAt); err != nil {
+					return 0, err
+				}
+			}
+			n, _, _ := sales.ofSince(r, match, p.inv, p.intent.ReadAt)
+			return n, nil
+		})
+		if err != nil {
+			return err
+		}
+		if !ok {
 			continue
 		}
 		p.changed = 1
@@ -519,17 +576,21 @@ func (p *listingPush) write(ctx context.Context, writes []pushWrite) error {
 	if err := p.reactivate(ctx, &after); err != nil {
 		return err
 	}
-	// The write's window is recorded with its first offering's outcome.
-	window := p.window(p.readAt, p.wroteAt, p.intent, after)
-	for _, w := range writes {
+	// The write's window is recorded with its last offering's outcome:
+	// a sale already synced that it overwrote is then corrected against
+	// rows that all show the write (see store.PushDoneParams.Window).
+	for i, w := range writes {
 		got := w.target
 		if _, q, ok := findProduct(after, w.row.ProductKey); ok {
 			got = q
 		}
+		var window *store.PushWindowRecordParams
+		if i == len(writes)-1 {
+			window = p.window(p.readAt, p.wroteAt, p.intent, after)
+		}
 		if err := p.doneWith(ctx, w, got, p.wroteAt, window); err != nil {
 			return err
 		}
-		window = nil
 	}
 	p.inDoubt = false
 	p.intent.Items = nil // recorded: nothing left to prove

@@ -3,41 +3,16 @@
 package syncer_test
 
 import (
-	"context"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/stockroom/stockroom/etsy/sandbox"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
 )
 
 // waitingPushJobs counts push jobs not yet started (or waiting to retry).
 func (e *env) waitingPushJobs() int {
 	e.t.Helper()
-	const q = `SELECT count(*) FROM river_job WHERE kind = 'push' AND state IN ('available', 'scheduled', 'pending', 'retryable')`
-	var n int
-	if e.b.name == "sqlite" {
-		db, err := sqlite.OpenRaw(e.where)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		defer db.Close()
-		if err := db.QueryRowContext(e.ctx, q).Scan(&n); err != nil {
-			e.t.Fatal(err)
-		}
-		return n
-	}
-	conn, err := pgx.Connect(e.ctx, e.where)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if err := conn.QueryRow(e.ctx, q).Scan(&n); err != nil {
-		e.t.Fatal(err)
-	}
-	return n
+	return int(e.rawInt(`SELECT count(*) FROM river_job WHERE kind = 'push' AND state IN ('available', 'scheduled', 'pending', 'retryable')`))
 }
 
 // An import queues pushes for many rows; a sync that finishes before they

@@ -45,6 +45,11 @@ func (p *listingPush) salesSinceBase(ctx context.Context) (*salesSince, error) {
 			}
 		}
 	}
+	return p.salesFrom(ctx, since)
+}
+
+// salesFrom reads the listing's receipts created since since.
+func (p *listingPush) salesFrom(ctx context.Context, since time.Time) (*salesSince, error) {
 	out := &salesSince{}
 	for offset := 0; ; offset += pageSize {
 		page, err := p.shop.GetShopReceipts(ctx, p.st.EtsyShopID, etsy.ReceiptsParams{
@@ -94,6 +99,11 @@ func baseAt(r store.InventoryRow) time.Time {
 // then (ids change on every write), so the SKU, the id now and the id the
 // row last saw all identify it; a listing of one product needs none.
 func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.ListingInventory) (sold int, receipts []int64, txs []countedSale) {
+	return s.ofSince(r, match, inv, baseAt(r))
+}
+
+// ofSince is of with the sales counted from since.
+func (s *salesSince) ofSince(r store.InventoryRow, match etsy.ProductMatch, inv etsy.ListingInventory, from time.Time) (sold int, receipts []int64, txs []countedSale) {
 	single := 0
 	for _, p := range inv.Products {
 		if !p.IsDeleted {
@@ -106,7 +116,7 @@ func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.
 			nowID = p.ProductID
 		}
 	}
-	since := baseAt(r).Truncate(time.Second)
+	since := from.Truncate(time.Second)
 	for _, l := range s.lines {
 		if l.created.Before(since) {
 			continue
