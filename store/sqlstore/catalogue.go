@@ -547,6 +547,11 @@ func (s *Store) PushDone(ctx context.Context, p *store.PushDoneParams) (store.In
 	t := ms(now(p.Now))
 	var row store.InventoryRow
 	err := s.d.InTx(ctx, func(tx Tx) error {
+		if p.Window != nil {
+			if err := s.lockSaleWindows(ctx, tx, p.Window.StoreID); err != nil {
+				return err
+			}
+		}
 		// The window is recorded once the outcome is: a sale it finds
 		// already synced is corrected against the row as pushed.
 		if err := s.pushDone(ctx, tx, p, t, &row); err != nil || p.Window == nil {

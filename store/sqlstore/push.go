@@ -18,7 +18,30 @@ func (s *Store) PushWindowRecord(ctx context.Context, p *store.PushWindowRecordP
 	if len(p.Products) == 0 && len(p.Counted) == 0 {
 		return nil
 	}
-	return s.err("push window record", s.d.InTx(ctx, func(tx Tx) error { return s.recordWindow(ctx, tx, p) }))
+	return s.err("push window record", s.d.InTx(ctx, func(tx Tx) error {
+		if err := s.lockSaleWindows(ctx, tx, p.StoreID); err != nil {
+			return err
+		}
+		return s.recordWindow(ctx, tx, p)
+	}))
+}
+
+// saleWindowsLock names the PostgreSQL advisory lock, per store, that
+// lockSaleWindows takes.
+const saleWindowsLock = 0x53574c // "SWL"
+
+// lockSaleWindows makes a transaction that records a push window and one
+// that writes receipts take turns per store. Each reads what the other
+// writes: under PostgreSQL's read committed, two at once would each miss
+// the other's rows and an overwritten sale would go uncorrected. Taken
+// first, before any row lock, so it adds no lock-order cycle. SQLite runs
+// one writer at a time already.
+func (s *Store) lockSaleWindows(ctx context.Context, tx Tx, storeID int64) error {
+	if s.d.Name() != "postgres" {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(saleWindowsLock), int32(storeID))
+	return err
 }
 
 func (s *Store) recordWindow(ctx context.Context, tx Tx, p *store.PushWindowRecordParams) error {

@@ -11,6 +11,9 @@ import (
 func (s *Store) SyncReceiptsWrite(ctx context.Context, p *store.SyncReceiptsWriteParams) (int, error) {
 	var changed int
 	err := s.d.InTx(ctx, func(tx Tx) error {
+		if err := s.lockSaleWindows(ctx, tx, p.StoreID); err != nil {
+			return err
+		}
 		if len(p.Receipts) > 0 {
 			ids := make([]int64, 0, len(p.Receipts))
 			for _, r := range p.Receipts {
