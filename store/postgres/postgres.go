@@ -61,6 +61,13 @@ func (d *driver) Name() string                   { return "postgres" }
 func (d *driver) Close() error                   { d.pool.Close(); return nil }
 func (d *driver) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
 
+// LockInTx is a transaction-scoped advisory lock: read committed lets two
+// transactions miss each other's rows, and this makes them take turns.
+func (d *driver) LockInTx(ctx context.Context, tx sqlstore.Tx, space, key int32) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, space, key)
+	return err
+}
+
 type pgConn interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)

@@ -156,6 +156,10 @@ func (d *driver) Close() error {
 }
 func (d *driver) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 
+// LockInTx has nothing to do: every write transaction begins IMMEDIATE,
+// so SQLite already runs them one at a time.
+func (d *driver) LockInTx(context.Context, sqlstore.Tx, int32, int32) error { return nil }
+
 func (d *driver) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	q, args = rebind(q, args)
 	if st := d.stmt(ctx, q, len(args)); st != nil {

@@ -53,6 +53,10 @@ type Driver interface {
 	// MapError turns driver errors into the store's sentinels; it is the
 	// only place driver error codes are read.
 	MapError(err error) error
+	// LockInTx takes a lock named by (space, key) until tx ends, so that
+	// transactions which each read what the other writes take turns. A
+	// database that runs one writer at a time has nothing to do.
+	LockInTx(ctx context.Context, tx Tx, space, key int32) error
 	Ping(ctx context.Context) error
 	Name() string
 	Close() error

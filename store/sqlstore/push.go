@@ -26,7 +26,7 @@ func (s *Store) PushWindowRecord(ctx context.Context, p *store.PushWindowRecordP
 	}))
 }
 
-// saleWindowsLock names the PostgreSQL advisory lock, per store, that
+// saleWindowsLock names the lock, per store, that
 // lockSaleWindows takes.
 const saleWindowsLock = 0x53574c // "SWL"
 
@@ -34,14 +34,9 @@ const saleWindowsLock = 0x53574c // "SWL"
 // that writes receipts take turns per store. Each reads what the other
 // writes: under PostgreSQL's read committed, two at once would each miss
 // the other's rows and an overwritten sale would go uncorrected. Taken
-// first, before any row lock, so it adds no lock-order cycle. SQLite runs
-// one writer at a time already.
+// first, before any row lock, so it adds no lock-order cycle.
 func (s *Store) lockSaleWindows(ctx context.Context, tx Tx, storeID int64) error {
-	if s.d.Name() != "postgres" {
-		return nil
-	}
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(saleWindowsLock), int32(storeID))
-	return err
+	return s.d.LockInTx(ctx, tx, saleWindowsLock, int32(storeID))
 }
 
 func (s *Store) recordWindow(ctx context.Context, tx Tx, p *store.PushWindowRecordParams) error {
