@@ -445,6 +445,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if m.filtering {
 		return m.filterKey(msg)
 	}
+	// The filter needs no rows to open: what is typed while they load
+	// applies when they arrive (rebuild reapplies the query).
+	if key.Matches(msg, k.Filter) {
+		m.filtering = true
+		return m.filter.Focus()
+	}
 	if m.snap == nil {
 		return nil
 	}
@@ -462,9 +468,6 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.move(-len(m.view))
 	case key.Matches(msg, k.Bottom):
 		m.move(len(m.view))
-	case key.Matches(msg, k.Filter):
-		m.filtering = true
-		return m.filter.Focus()
 	case key.Matches(msg, k.Back):
 		if len(m.q) > 0 {
 			m.clearFilter()

@@ -525,3 +525,24 @@ func TestDisabledMessageGoesWhenEnabledAgain(t *testing.T) {
 		t.Fatalf("after enabling:\n%s", f)
 	}
 }
+
+// A seller who types "/" and a SKU before the rows have loaded keeps what
+// they typed: the filter opens at once and applies when the rows arrive.
+func TestFilterTypedWhileLoadingApplies(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	c := env.Common(env.Owner, 120, 20)
+	m := New(c)
+	m.SetSize(120, 20)
+	var comp common.Component = m
+	load := m.SetStore(env.StoreID)
+	comp = tuitest.Drive(comp, wait, append([]tea.Msg{tuitest.Key("/")}, tuitest.Keys("TOTE")...)...)
+	comp = tuitest.Drive(comp, wait, tuitest.Key("enter"))
+	tuitest.Drive(comp, wait, tuitest.Run(load, wait)...)
+	if m.snap == nil {
+		t.Fatalf("inventory did not load: %v", m.loadErr)
+	}
+	f := plain(m)
+	if !strings.Contains(f, "TOTE-L") || strings.Contains(f, "MUG-OAT") {
+		t.Fatalf("the filter typed while loading was lost:\n%s", f)
+	}
+}
