@@ -143,6 +143,9 @@ func TestSubscriptionEndsWithItsContext(t *testing.T) {
 	s2.Close()
 	cancel2()
 	s2.Close()
+	if _, open := <-s2.C; open {
+		t.Fatal("a closed subscription delivered an event")
+	}
 }
 
 // publishUntilHeard publishes e on from every 100ms until sub (in another
