@@ -56,20 +56,7 @@ func (s *Store) AccountGetByFingerprint(ctx context.Context, fp string) (store.A
 }
 
 func (s *Store) AccountList(ctx context.Context) ([]store.Account, error) {
-	rows, err := s.d.Query(ctx, `SELECT `+accountCols+` FROM accounts ORDER BY id`)
-	if err != nil {
-		return nil, s.err("account list", err)
-	}
-	defer rows.Close()
-	var out []store.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, s.err("account list", err)
-		}
-		out = append(out, a)
-	}
-	return out, s.err("account list", rows.Err())
+	return queryAll(ctx, s, s.d, "account list", scanAccount, `SELECT `+accountCols+` FROM accounts ORDER BY id`)
 }
 
 func (s *Store) AccountUpdate(ctx context.Context, p *store.AccountUpdateParams) (store.Account, error) {
@@ -122,20 +109,7 @@ func scanKey(r Row) (store.Key, error) {
 }
 
 func (s *Store) KeyList(ctx context.Context, accountID int64) ([]store.Key, error) {
-	rows, err := s.d.Query(ctx, `SELECT `+keyCols+` FROM account_keys WHERE account_id = $1 ORDER BY id`, accountID)
-	if err != nil {
-		return nil, s.err("key list", err)
-	}
-	defer rows.Close()
-	var out []store.Key
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, s.err("key list", err)
-		}
-		out = append(out, k)
-	}
-	return out, s.err("key list", rows.Err())
+	return queryAll(ctx, s, s.d, "key list", scanKey, `SELECT `+keyCols+` FROM account_keys WHERE account_id = $1 ORDER BY id`, accountID)
 }
 
 func (s *Store) KeyAdd(ctx context.Context, p *store.KeyAddParams) (store.Key, error) {

@@ -132,20 +132,7 @@ func (s *Store) ActivityList(ctx context.Context, p *store.ActivityListParams) (
 		where = append(where, "e.offering_id = "+arg(p.OfferingID))
 	}
 	q := activitySelect + " WHERE " + strings.Join(where, " AND ") + " ORDER BY e.id DESC LIMIT " + arg(limit(p.Limit, 100))
-	rows, err := s.d.Query(ctx, q, args...)
-	if err != nil {
-		return nil, s.err("activity list", err)
-	}
-	defer rows.Close()
-	var out []store.ActivityEvent
-	for rows.Next() {
-		e, err := scanActivity(rows)
-		if err != nil {
-			return nil, s.err("activity list", err)
-		}
-		out = append(out, e)
-	}
-	return out, s.err("activity list", rows.Err())
+	return queryAll(ctx, s, s.d, "activity list", scanActivity, q, args...)
 }
 
 func (s *Store) ActivityGet(ctx context.Context, accountID, eventID int64) (store.ActivityEvent, error) {

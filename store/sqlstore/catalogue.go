@@ -394,20 +394,7 @@ func scanRow(r Row) (store.InventoryRow, error) {
 }
 
 func (s *Store) queryRows(ctx context.Context, q Querier, op, sql string, args ...any) ([]store.InventoryRow, error) {
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, s.err(op, err)
-	}
-	defer rows.Close()
-	var out []store.InventoryRow
-	for rows.Next() {
-		x, err := scanRow(rows)
-		if err != nil {
-			return nil, s.err(op, err)
-		}
-		out = append(out, x)
-	}
-	return out, s.err(op, rows.Err())
+	return queryAll(ctx, s, q, op, scanRow, sql, args...)
 }
 
 func (s *Store) InventoryList(ctx context.Context, p *store.InventoryListParams) ([]store.InventoryRow, error) {
@@ -643,22 +630,15 @@ func (s *Store) StockEventList(ctx context.Context, p *store.StockEventListParam
 	q := `SELECT e.id, e.store_id, e.offering_id, COALESCE(e.account_id, 0), e.source, e.before_qty, e.after_qty, e.note, e.created_at
 		FROM stock_events e JOIN memberships m ON m.store_id = e.store_id AND m.account_id = $1
 		WHERE e.store_id = $2 AND (CAST($3 AS BIGINT) = 0 OR e.offering_id = $3) ORDER BY e.created_at DESC, e.id DESC LIMIT $4`
-	rows, err := s.d.Query(ctx, q, p.AccountID, p.StoreID, p.OfferingID, limit(p.Limit, 200))
-	if err != nil {
-		return nil, s.err("stock events", err)
-	}
-	defer rows.Close()
-	var out []store.StockEvent
-	for rows.Next() {
-		var e store.StockEvent
-		var at int64
-		if err := rows.Scan(&e.ID, &e.StoreID, &e.OfferingID, &e.AccountID, &e.Source, &e.Before, &e.After, &e.Note, &at); err != nil {
-			return nil, s.err("stock events", err)
-		}
-		e.CreatedAt = fromMS(at)
-		out = append(out, e)
-	}
-	return out, s.err("stock events", rows.Err())
+	return queryAll(ctx, s, s.d, "stock events", scanStockEvent, q, p.AccountID, p.StoreID, p.OfferingID, limit(p.Limit, 200))
+}
+
+func scanStockEvent(r Row) (store.StockEvent, error) {
+	var e store.StockEvent
+	var at int64
+	err := r.Scan(&e.ID, &e.StoreID, &e.OfferingID, &e.AccountID, &e.Source, &e.Before, &e.After, &e.Note, &at)
+	e.CreatedAt = fromMS(at)
+	return e, err
 }
 
 func (s *Store) ThresholdSet(ctx context.Context, p *store.ThresholdSetParams) error {

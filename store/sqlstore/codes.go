@@ -195,25 +195,11 @@ func (s *Store) CodeRevoke(ctx context.Context, p *store.CodeRevokeParams) (stor
 }
 
 func (s *Store) CodeList(ctx context.Context, p *store.CodeListParams) ([]store.Code, error) {
-	const op = "code list"
-	rows, err := s.d.Query(ctx, `SELECT `+codeCols+` FROM codes
+	return queryAll(ctx, s, s.d, "code list", scanCode, `SELECT `+codeCols+` FROM codes
 		WHERE (CAST($1 AS BIGINT) = 0 OR account_id = $1) AND (CAST($2 AS TEXT) = '' OR kind = $2)
 			AND (CAST($3 AS BIGINT) = 0 OR store_id = $3)
 			AND ($4 = FALSE OR (used_at = 0 AND revoked_at = 0 AND expires_at > $5))
 		ORDER BY id DESC`, p.AccountID, string(p.Kind), p.StoreID, p.Pending, ms(now(p.Now)))
-	if err != nil {
-		return nil, s.err(op, err)
-	}
-	defer rows.Close()
-	var out []store.Code
-	for rows.Next() {
-		c, err := scanCode(rows)
-		if err != nil {
-			return nil, s.err(op, err)
-		}
-		out = append(out, c)
-	}
-	return out, s.err(op, rows.Err())
 }
 
 func (s *Store) CodeAttemptAdd(ctx context.Context, p *store.CodeAttemptAddParams) ([]int, error) {

@@ -13,20 +13,9 @@ func (s *Store) ProcessBeat(ctx context.Context, id string, at time.Time) error 
 }
 
 func (s *Store) ProcessListDead(ctx context.Context, before time.Time) ([]string, error) {
-	rows, err := s.d.Query(ctx, `SELECT id FROM processes WHERE seen_at < $1 ORDER BY seen_at`, ms(before))
-	if err != nil {
-		return nil, s.err("process list dead", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, s.err("process list dead", err)
-		}
-		out = append(out, id)
-	}
-	return out, s.err("process list dead", rows.Err())
+	return queryAll(ctx, s, s.d, "process list dead", func(r Row) (id string, err error) {
+		return id, r.Scan(&id)
+	}, `SELECT id FROM processes WHERE seen_at < $1 ORDER BY seen_at`, ms(before))
 }
 
 func (s *Store) ProcessDelete(ctx context.Context, id string) error {

@@ -82,6 +82,25 @@ func placeholders(from, n int) string {
 	return string(append(b, ')'))
 }
 
+// queryAll runs a query on q and scans every row it returns with scan;
+// op names the operation in errors, as s.err does for single rows.
+func queryAll[T any](ctx context.Context, s *Store, q Querier, op string, scan func(Row) (T, error), sql string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, s.err(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, s.err(op, err)
+		}
+		out = append(out, v)
+	}
+	return out, s.err(op, rows.Err())
+}
+
 func (s *Store) isNotFound(err error) bool {
 	return errors.Is(s.d.MapError(err), store.ErrNotFound)
 }

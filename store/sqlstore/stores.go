@@ -76,30 +76,22 @@ func (s *Store) storeConnect(ctx context.Context, tx Tx, p *store.StoreConnectPa
 }
 
 func (s *Store) StoreListForAccount(ctx context.Context, accountID int64) ([]store.MemberStore, error) {
-	rows, err := s.d.Query(ctx, `SELECT `+storeCols+`, m.role FROM stores s JOIN memberships m ON m.store_id = s.id
+	return queryAll(ctx, s, s.d, "store list", scanMemberStore, `SELECT `+storeCols+`, m.role FROM stores s JOIN memberships m ON m.store_id = s.id
 		WHERE m.account_id = $1 ORDER BY s.name, s.id`, accountID)
-	if err != nil {
-		return nil, s.err("store list", err)
-	}
-	defer rows.Close()
-	var out []store.MemberStore
-	for rows.Next() {
-		var ms store.MemberStore
-		ms.Store, err = scanStore(rows, &ms.Role)
-		if err != nil {
-			return nil, s.err("store list", err)
-		}
-		out = append(out, ms)
-	}
-	return out, s.err("store list", rows.Err())
 }
 
 func (s *Store) StoreGetForAccount(ctx context.Context, accountID, storeID int64) (store.MemberStore, error) {
+	m, err := scanMemberStore(s.d.QueryRow(ctx, `SELECT `+storeCols+`, m.role FROM stores s JOIN memberships m ON m.store_id = s.id
+		WHERE m.account_id = $1 AND s.id = $2`, accountID, storeID))
+	return m, s.err("store get", err)
+}
+
+// scanMemberStore reads storeCols followed by the member's role.
+func scanMemberStore(r Row) (store.MemberStore, error) {
 	var m store.MemberStore
 	var err error
-	m.Store, err = scanStore(s.d.QueryRow(ctx, `SELECT `+storeCols+`, m.role FROM stores s JOIN memberships m ON m.store_id = s.id
-		WHERE m.account_id = $1 AND s.id = $2`, accountID, storeID), &m.Role)
-	return m, s.err("store get", err)
+	m.Store, err = scanStore(r, &m.Role)
+	return m, err
 }
 
 func (s *Store) StoreGet(ctx context.Context, storeID int64) (store.Store, error) {
@@ -108,20 +100,8 @@ func (s *Store) StoreGet(ctx context.Context, storeID int64) (store.Store, error
 }
 
 func (s *Store) StoreList(ctx context.Context) ([]store.Store, error) {
-	rows, err := s.d.Query(ctx, `SELECT `+storeCols+` FROM stores s ORDER BY s.id`)
-	if err != nil {
-		return nil, s.err("store list", err)
-	}
-	defer rows.Close()
-	var out []store.Store
-	for rows.Next() {
-		st, err := scanStore(rows)
-		if err != nil {
-			return nil, s.err("store list", err)
-		}
-		out = append(out, st)
-	}
-	return out, s.err("store list", rows.Err())
+	return queryAll(ctx, s, s.d, "store list", func(r Row) (store.Store, error) { return scanStore(r) },
+		`SELECT `+storeCols+` FROM stores s ORDER BY s.id`)
 }
 
 func (s *Store) StoreSetStatus(ctx context.Context, p *store.StoreSetStatusParams) error {
@@ -211,22 +191,9 @@ func (s *Store) MembershipAdd(ctx context.Context, p *store.MembershipAddParams)
 }
 
 func (s *Store) MembershipList(ctx context.Context, storeID int64) ([]store.Membership, error) {
-	rows, err := s.d.Query(ctx, `SELECT `+membershipCols+` FROM memberships m
+	return queryAll(ctx, s, s.d, "membership list", scanMembership, `SELECT `+membershipCols+` FROM memberships m
 		JOIN accounts a ON a.id = m.account_id WHERE m.store_id = $1
 		ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'manager' THEN 1 ELSE 2 END, a.name, m.account_id`, storeID)
-	if err != nil {
-		return nil, s.err("membership list", err)
-	}
-	defer rows.Close()
-	var out []store.Membership
-	for rows.Next() {
-		m, err := scanMembership(rows)
-		if err != nil {
-			return nil, s.err("membership list", err)
-		}
-		out = append(out, m)
-	}
-	return out, s.err("membership list", rows.Err())
 }
 
 const membershipCols = `m.account_id, m.store_id, m.role, a.name, a.email, m.alerts, m.created_at`

@@ -74,20 +74,7 @@ func (s *Store) SyncRunAbandon(ctx context.Context, p *store.SyncRunAbandonParam
 }
 
 func (s *Store) listRuns(ctx context.Context, q string, args ...any) ([]store.SyncRun, error) {
-	rows, err := s.d.Query(ctx, q, args...)
-	if err != nil {
-		return nil, s.err("sync run list", err)
-	}
-	defer rows.Close()
-	var out []store.SyncRun
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, s.err("sync run list", err)
-		}
-		out = append(out, r)
-	}
-	return out, s.err("sync run list", rows.Err())
+	return queryAll(ctx, s, s.d, "sync run list", scanRun, q, args...)
 }
 
 func limit(n, def int) int {
