@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/stockroom/stockroom/etsy"
 )
 
 const (
@@ -17,49 +19,21 @@ const (
 	maxOffset = 12000
 )
 
-type money struct {
-	Amount       int64  `json:"amount"`
-	Divisor      int64  `json:"divisor"`
-	CurrencyCode string `json:"currency_code"`
+// Answers whose shape package etsy already declares field for field (money,
+// offerings, products, property values) are rendered in etsy's types: the
+// wire format is one. What is checked independently is the answer itself,
+// against the published description (sandbox_test validates every answer),
+// and the parsing of requests, which stays strict and the sandbox's own.
+
+func toMoney(cents int64, currency string) etsy.Money {
+	return etsy.Money{Amount: cents, Divisor: 100, CurrencyCode: currency}
 }
 
-func toMoney(cents int64, currency string) money {
-	return money{Amount: cents, Divisor: 100, CurrencyCode: currency}
-}
-
-type offeringJSON struct {
-	OfferingID       int64  `json:"offering_id"`
-	Quantity         int    `json:"quantity"`
-	IsEnabled        bool   `json:"is_enabled"`
-	IsDeleted        bool   `json:"is_deleted"`
-	Price            money  `json:"price"`
-	ReadinessStateID *int64 `json:"readiness_state_id"`
-}
-
-type propertyValueJSON struct {
-	PropertyID   int64    `json:"property_id"`
-	PropertyName *string  `json:"property_name"`
-	ScaleID      *int64   `json:"scale_id"`
-	ScaleName    *string  `json:"scale_name"`
-	ValueIDs     []int64  `json:"value_ids"`
-	Values       []string `json:"values"`
-}
-
-type productJSON struct {
-	ProductID      int64               `json:"product_id"`
-	SKU            string              `json:"sku"`
-	IsDeleted      bool                `json:"is_deleted"`
-	Offerings      []offeringJSON      `json:"offerings"`
-	PropertyValues []propertyValueJSON `json:"property_values"`
-}
-
+// inventoryJSON is a ListingInventory with, for updateListingInventory's
+// answer, the listing it belongs to.
 type inventoryJSON struct {
-	Products                 []productJSON `json:"products"`
-	PriceOnProperty          []int64       `json:"price_on_property"`
-	QuantityOnProperty       []int64       `json:"quantity_on_property"`
-	SKUOnProperty            []int64       `json:"sku_on_property"`
-	ReadinessStateOnProperty []int64       `json:"readiness_state_on_property"`
-	Listing                  *listingJSON  `json:"listing,omitempty"`
+	etsy.ListingInventory
+	Listing *listingJSON `json:"listing,omitempty"`
 }
 
 type listingJSON struct {
@@ -91,7 +65,7 @@ type listingJSON struct {
 	Style                     []string       `json:"style"`
 	HasVariations             bool           `json:"has_variations"`
 	ShouldAutoRenew           bool           `json:"should_auto_renew"`
-	Price                     money          `json:"price"`
+	Price                     etsy.Money     `json:"price"`
 	SKUs                      []string       `json:"skus"`
 	Inventory                 *inventoryJSON `json:"inventory,omitempty"`
 }
@@ -99,8 +73,8 @@ type listingJSON struct {
 // renderOffering shows readiness_state_id only when withReadiness: Etsy
 // returns it for active physical listings and may send null for every other,
 // so clients must not echo what they read.
-func renderOffering(o Offering, deleted, withReadiness bool, currency string) offeringJSON {
-	out := offeringJSON{OfferingID: o.OfferingID, Quantity: o.Quantity, IsEnabled: o.IsEnabled, IsDeleted: deleted,
+func renderOffering(o Offering, deleted, withReadiness bool, currency string) etsy.Offering {
+	out := etsy.Offering{OfferingID: o.OfferingID, Quantity: o.Quantity, IsEnabled: o.IsEnabled, IsDeleted: deleted,
 		Price: toMoney(o.Price, currency)}
 	if withReadiness {
 		id := o.ReadinessStateID
@@ -109,11 +83,11 @@ func renderOffering(o Offering, deleted, withReadiness bool, currency string) of
 	return out
 }
 
-func renderPropertyValues(pvs []PropertyValue) []propertyValueJSON {
-	out := make([]propertyValueJSON, 0, len(pvs))
+func renderPropertyValues(pvs []PropertyValue) []etsy.PropertyValue {
+	out := make([]etsy.PropertyValue, 0, len(pvs))
 	for _, v := range pvs {
 		name := v.PropertyName
-		out = append(out, propertyValueJSON{PropertyID: v.PropertyID, PropertyName: &name, ScaleID: v.ScaleID,
+		out = append(out, etsy.PropertyValue{PropertyID: v.PropertyID, PropertyName: &name, ScaleID: v.ScaleID,
 			ValueIDs: nonNil(v.ValueIDs), Values: nonNil(v.Values)})
 	}
 	return out
@@ -126,12 +100,12 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func renderProduct(p Product, deleted, withReadiness bool, currency string) productJSON {
-	offs := make([]offeringJSON, 0, len(p.Offerings))
+func renderProduct(p Product, deleted, withReadiness bool, currency string) etsy.Product {
+	offs := make([]etsy.Offering, 0, len(p.Offerings))
 	for _, o := range p.Offerings {
 		offs = append(offs, renderOffering(o, deleted, withReadiness, currency))
 	}
-	return productJSON{ProductID: p.ProductID, SKU: p.SKU, IsDeleted: deleted, Offerings: offs,
+	return etsy.Product{ProductID: p.ProductID, SKU: p.SKU, IsDeleted: deleted, Offerings: offs,
 		PropertyValues: renderPropertyValues(p.PropertyValues)}
 }
 
@@ -142,13 +116,13 @@ func renderProduct(p Product, deleted, withReadiness bool, currency string) prod
 func renderInventory(l *Listing, showDeleted, scoped bool, currency string) *inventoryJSON {
 	inv := &l.Inventory
 	withReadiness := scoped && l.State == StateActive
-	out := &inventoryJSON{
-		Products:                 make([]productJSON, 0, len(inv.Products)),
+	out := &inventoryJSON{ListingInventory: etsy.ListingInventory{
+		Products:                 make([]etsy.Product, 0, len(inv.Products)),
 		PriceOnProperty:          nonNil(slices.Clone(inv.PriceOnProperty)),
 		QuantityOnProperty:       nonNil(slices.Clone(inv.QuantityOnProperty)),
 		SKUOnProperty:            nonNil(slices.Clone(inv.SKUOnProperty)),
 		ReadinessStateOnProperty: nonNil(slices.Clone(inv.ReadinessStateOnProperty)),
-	}
+	}}
 	for _, p := range inv.Products {
 		out.Products = append(out.Products, renderProduct(p, false, withReadiness, currency))
 	}

@@ -1,7 +1,8 @@
 // This file holds the sandbox's own model of Etsy data (shops, listings,
-// inventory, receipts) and the seed format that fills it. The types are
+// inventory, receipts) and the seed format that fills it. The model is
 // deliberately independent of package etsy so the two implementations check
-// each other against the published description.
+// each other against the published description; only the rendered answers
+// (api.go, receipts.go) reuse etsy's types where the wire shapes are one.
 
 package sandbox
 

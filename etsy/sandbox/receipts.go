@@ -8,38 +8,21 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+
+	"github.com/stockroom/stockroom/etsy"
 )
 
+// transactionJSON is etsy's Transaction with the fields of the description
+// that Stockroom does not read.
 type transactionJSON struct {
-	TransactionID    int64               `json:"transaction_id"`
-	Title            *string             `json:"title"`
-	SellerUserID     int64               `json:"seller_user_id"`
-	BuyerUserID      int64               `json:"buyer_user_id"`
-	CreateTimestamp  int64               `json:"create_timestamp"`
-	CreatedTimestamp int64               `json:"created_timestamp"`
-	PaidTimestamp    *int64              `json:"paid_timestamp"`
-	ShippedTimestamp *int64              `json:"shipped_timestamp"`
-	Quantity         int                 `json:"quantity"`
-	ReceiptID        int64               `json:"receipt_id"`
-	IsDigital        bool                `json:"is_digital"`
-	FileData         string              `json:"file_data"`
-	ListingID        *int64              `json:"listing_id"`
-	TransactionType  string              `json:"transaction_type"`
-	ProductID        *int64              `json:"product_id"`
-	SKU              *string             `json:"sku"`
-	Price            money               `json:"price"`
-	ShippingCost     money               `json:"shipping_cost"`
-	Variations       []variationJSON     `json:"variations"`
-	ProductData      []propertyValueJSON `json:"product_data"`
-	BuyerCoupon      float64             `json:"buyer_coupon"`
-	ShopCoupon       float64             `json:"shop_coupon"`
-}
-
-type variationJSON struct {
-	PropertyID     int64  `json:"property_id"`
-	ValueID        *int64 `json:"value_id"`
-	FormattedName  string `json:"formatted_name"`
-	FormattedValue string `json:"formatted_value"`
+	etsy.Transaction
+	SellerUserID    int64   `json:"seller_user_id"`
+	BuyerUserID     int64   `json:"buyer_user_id"`
+	CreateTimestamp int64   `json:"create_timestamp"`
+	FileData        string  `json:"file_data"`
+	TransactionType string  `json:"transaction_type"`
+	BuyerCoupon     float64 `json:"buyer_coupon"`
+	ShopCoupon      float64 `json:"shop_coupon"`
 }
 
 type receiptJSON struct {
@@ -68,14 +51,14 @@ type receiptJSON struct {
 	IsGift           bool              `json:"is_gift"`
 	GiftMessage      string            `json:"gift_message"`
 	GiftSender       string            `json:"gift_sender"`
-	Grandtotal       money             `json:"grandtotal"`
-	Subtotal         money             `json:"subtotal"`
-	TotalPrice       money             `json:"total_price"`
-	TotalShipping    money             `json:"total_shipping_cost"`
-	TotalTax         money             `json:"total_tax_cost"`
-	TotalVat         money             `json:"total_vat_cost"`
-	DiscountAmt      money             `json:"discount_amt"`
-	GiftWrapPrice    money             `json:"gift_wrap_price"`
+	Grandtotal       etsy.Money        `json:"grandtotal"`
+	Subtotal         etsy.Money        `json:"subtotal"`
+	TotalPrice       etsy.Money        `json:"total_price"`
+	TotalShipping    etsy.Money        `json:"total_shipping_cost"`
+	TotalTax         etsy.Money        `json:"total_tax_cost"`
+	TotalVat         etsy.Money        `json:"total_vat_cost"`
+	DiscountAmt      etsy.Money        `json:"discount_amt"`
+	GiftWrapPrice    etsy.Money        `json:"gift_wrap_price"`
 	Shipments        []shipmentJSON    `json:"shipments"`
 	Transactions     []transactionJSON `json:"transactions"`
 	Refunds          []any             `json:"refunds"`
@@ -108,7 +91,7 @@ func renderReceipt(r *Receipt, st *shopState) receiptJSON {
 	txs := make([]transactionJSON, 0, len(r.Transactions))
 	for _, t := range r.Transactions {
 		subtotal += t.Price * int64(t.Quantity)
-		vars := make([]variationJSON, 0, len(t.Variations))
+		vars := make([]etsy.TransactionVariation, 0, len(t.Variations))
 		for _, v := range t.Variations {
 			var vid *int64
 			if len(v.ValueIDs) > 0 {
@@ -118,14 +101,17 @@ func renderReceipt(r *Receipt, st *shopState) receiptJSON {
 			if len(v.Values) > 0 {
 				val = v.Values[0]
 			}
-			vars = append(vars, variationJSON{PropertyID: v.PropertyID, ValueID: vid, FormattedName: v.PropertyName, FormattedValue: val})
+			vars = append(vars, etsy.TransactionVariation{PropertyID: v.PropertyID, ValueID: vid, FormattedName: v.PropertyName, FormattedValue: val})
 		}
 		txs = append(txs, transactionJSON{
-			TransactionID: t.TransactionID, Title: optString(t.Title), SellerUserID: st.shop.UserID, BuyerUserID: r.BuyerUserID,
-			CreateTimestamp: r.Created, CreatedTimestamp: r.Created, PaidTimestamp: optInt(t.Paid), ShippedTimestamp: optInt(t.Shipped),
-			Quantity: t.Quantity, ReceiptID: r.ReceiptID, ListingID: optInt(t.ListingID), TransactionType: "listing",
-			ProductID: optInt(t.ProductID), SKU: optString(t.SKU), Price: toMoney(t.Price, cur), ShippingCost: toMoney(0, cur),
-			Variations: vars, ProductData: renderPropertyValues(t.Variations),
+			Transaction: etsy.Transaction{
+				TransactionID: t.TransactionID, Title: optString(t.Title), CreatedTimestamp: r.Created,
+				PaidTimestamp: optInt(t.Paid), ShippedTimestamp: optInt(t.Shipped), Quantity: t.Quantity, ReceiptID: r.ReceiptID,
+				ListingID: optInt(t.ListingID), ProductID: optInt(t.ProductID), SKU: optString(t.SKU),
+				Price: toMoney(t.Price, cur), ShippingCost: toMoney(0, cur), Variations: vars,
+				ProductData: renderPropertyValues(t.Variations),
+			},
+			SellerUserID: st.shop.UserID, BuyerUserID: r.BuyerUserID, CreateTimestamp: r.Created, TransactionType: "listing",
 		})
 	}
 	shipments := []shipmentJSON{}
