@@ -4,6 +4,7 @@ package command
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -118,12 +119,8 @@ func runActivity(r *runner, c *invocation) error {
 	filter := fs.String("filter", "", "only events whose SKU or title contains this text")
 	batch := fs.String("batch", "", "only the events of this batch (an import)")
 	limitV := fs.Int("limit", 200, "at most this many events")
-	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
+	o := c.output(fs, formatTable, formatCSV, formatJSON)
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	f, err := checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
-	if err != nil {
 		return err
 	}
 	if *limitV < 1 || *limitV > activityMax {
@@ -131,6 +128,7 @@ func runActivity(r *runner, c *invocation) error {
 	}
 	q := app.ActivityQuery{Who: strings.TrimSpace(*who), Kind: strings.TrimSpace(*kind), Text: strings.TrimSpace(*filter), BatchID: strings.TrimSpace(*batch)}
 	now := time.Now()
+	var err error
 	if *since != "" {
 		if q.Since, err = parseSince(*since, now); err != nil {
 			return usagef(c, "%v", err)
@@ -168,36 +166,36 @@ func runActivity(r *runner, c *invocation) error {
 	for i, e := range evs {
 		out[i] = activityItem(e)
 	}
-	switch f {
-	case formatJSON:
-		return writeJSON(r.env.Stdout, out)
-	case formatCSV:
-		recs := make([][]string, len(out))
-		for i, e := range out {
-			var etsy, etsyQty string
-			if e.Etsy != nil {
-				etsy = e.Etsy.Outcome
-				if e.Etsy.Quantity != nil {
-					etsyQty = strconv.Itoa(*e.Etsy.Quantity)
+	return r.show(o, view{json: out, csvHeader: activityCSVHeader,
+		csv: func() [][]string {
+			recs := make([][]string, len(out))
+			for i, e := range out {
+				var etsy, etsyQty string
+				if e.Etsy != nil {
+					etsy = e.Etsy.Outcome
+					if e.Etsy.Quantity != nil {
+						etsyQty = strconv.Itoa(*e.Etsy.Quantity)
+					}
 				}
+				recs[i] = []string{strconv.FormatInt(e.ID, 10), e.CreatedAt, idText(e.StoreID), e.Who, idText(e.AccountID), e.KeyFingerprint,
+					e.Source, e.Kind, e.Subject, e.Title, e.Before, e.After, e.BatchID, idText(e.UndoOf), etsy, etsyQty, e.Note}
 			}
-			recs[i] = []string{strconv.FormatInt(e.ID, 10), e.CreatedAt, idText(e.StoreID), e.Who, idText(e.AccountID), e.KeyFingerprint,
-				e.Source, e.Kind, e.Subject, e.Title, e.Before, e.After, e.BatchID, idText(e.UndoOf), etsy, etsyQty, e.Note}
-		}
-		return writeCSV(r.env.Stdout, activityCSVHeader, recs, false)
-	}
-	t := newTable(r.env.Stdout, []int{0, 0, 16, 0, 0, 24, 24, 20}, "ID", "TIME", "WHO", "SOURCE", "KIND", "SUBJECT", "CHANGE", "ETSY")
-	for i, e := range out {
-		var etsy string
-		if e.Etsy != nil {
-			etsy = e.Etsy.Outcome
-			if e.Etsy.Outcome == "failed" {
-				etsy += ": " + e.Etsy.Note
+			return recs
+		},
+		table: func(w io.Writer) error {
+			t := newTable(w, []int{0, 0, 16, 0, 0, 24, 24, 20}, "ID", "TIME", "WHO", "SOURCE", "KIND", "SUBJECT", "CHANGE", "ETSY")
+			for i, e := range out {
+				var etsy string
+				if e.Etsy != nil {
+					etsy = e.Etsy.Outcome
+					if e.Etsy.Outcome == "failed" {
+						etsy += ": " + e.Etsy.Note
+					}
+				}
+				t.row(strconv.FormatInt(e.ID, 10), shortTime(evs[i].CreatedAt), e.Who, e.Source, e.Kind, e.Subject, changeText(e.Before, e.After), etsy)
 			}
-		}
-		t.row(strconv.FormatInt(e.ID, 10), shortTime(evs[i].CreatedAt), e.Who, e.Source, e.Kind, e.Subject, changeText(e.Before, e.After), etsy)
-	}
-	return t.flush()
+			return t.flush()
+		}})
 }
 
 func idText(v *int64) string {

@@ -7,6 +7,7 @@ package command
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -39,7 +40,7 @@ type adminAccountJSON struct {
 }
 
 func runAdminAccounts(r *runner, c *invocation) error {
-	f, err := r.formatOnly(c)
+	o, err := r.formatOnly(c)
 	if err != nil {
 		return err
 	}
@@ -51,21 +52,21 @@ func runAdminAccounts(r *runner, c *invocation) error {
 	for i, a := range accts {
 		out[i] = adminAccountJSON{ID: a.ID, Name: a.Name, Email: a.Email, Admin: a.IsAdmin, Disabled: a.Disabled, CreatedAt: timestamp(a.CreatedAt)}
 	}
-	switch f {
-	case formatJSON:
-		return writeJSON(r.env.Stdout, out)
-	case formatCSV:
-		recs := make([][]string, len(out))
-		for i, a := range out {
-			recs[i] = []string{strconv.FormatInt(a.ID, 10), a.Name, a.Email, strconv.FormatBool(a.Admin), strconv.FormatBool(a.Disabled), a.CreatedAt}
-		}
-		return writeCSV(r.env.Stdout, []string{"id", "name", "email", "admin", "disabled", "created_at"}, recs, false)
-	}
-	t := newTable(r.env.Stdout, []int{0, 40, 60, 0, 0, 0}, "ID", "NAME", "EMAIL", "ADMIN", "DISABLED", "SINCE")
-	for i, a := range out {
-		t.row(strconv.FormatInt(a.ID, 10), a.Name, a.Email, yesNo(a.Admin), yesNo(a.Disabled), shortTime(accts[i].CreatedAt))
-	}
-	return t.flush()
+	return r.show(o, view{json: out, csvHeader: []string{"id", "name", "email", "admin", "disabled", "created_at"},
+		csv: func() [][]string {
+			recs := make([][]string, len(out))
+			for i, a := range out {
+				recs[i] = []string{strconv.FormatInt(a.ID, 10), a.Name, a.Email, strconv.FormatBool(a.Admin), strconv.FormatBool(a.Disabled), a.CreatedAt}
+			}
+			return recs
+		},
+		table: func(w io.Writer) error {
+			t := newTable(w, []int{0, 40, 60, 0, 0, 0}, "ID", "NAME", "EMAIL", "ADMIN", "DISABLED", "SINCE")
+			for i, a := range out {
+				t.row(strconv.FormatInt(a.ID, 10), a.Name, a.Email, yesNo(a.Admin), yesNo(a.Disabled), shortTime(accts[i].CreatedAt))
+			}
+			return t.flush()
+		}})
 }
 
 type adminStoreJSON struct {
@@ -80,7 +81,7 @@ type adminStoreJSON struct {
 }
 
 func runAdminStores(r *runner, c *invocation) error {
-	f, err := r.formatOnly(c)
+	o, err := r.formatOnly(c)
 	if err != nil {
 		return err
 	}
@@ -98,41 +99,38 @@ func runAdminStores(r *runner, c *invocation) error {
 			}
 		}
 	}
-	switch f {
-	case formatJSON:
-		return writeJSON(r.env.Stdout, out)
-	case formatCSV:
-		recs := make([][]string, len(out))
-		for i, s := range out {
-			owners := make([]string, len(s.Owners))
-			for j, id := range s.Owners {
-				owners[j] = strconv.FormatInt(id, 10)
+	return r.show(o, view{json: out, csvHeader: []string{"id", "etsy_shop_id", "name", "status", "owner_ids", "members", "last_sync_at", "last_error"},
+		csv: func() [][]string {
+			recs := make([][]string, len(out))
+			for i, s := range out {
+				recs[i] = []string{strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.EtsyShopID, 10), s.Name, s.Status,
+					joinIDs(s.Owners, " "), strconv.Itoa(s.Members), timestamp(stores[i].Store.LastSyncAt), s.LastError}
 			}
-			recs[i] = []string{strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.EtsyShopID, 10), s.Name, s.Status,
-				strings.Join(owners, " "), strconv.Itoa(s.Members), timestamp(stores[i].Store.LastSyncAt), s.LastError}
-		}
-		return writeCSV(r.env.Stdout, []string{"id", "etsy_shop_id", "name", "status", "owner_ids", "members", "last_sync_at", "last_error"}, recs, false)
+			return recs
+		},
+		table: func(w io.Writer) error {
+			t := newTable(w, []int{0, 0, 40, 0, 0, 0, 0, 60}, "ID", "SHOP", "NAME", "STATUS", "OWNERS", "MEMBERS", "LAST SYNC", "ERROR")
+			for i, s := range out {
+				t.row(strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.EtsyShopID, 10), s.Name, s.Status, joinIDs(s.Owners, ","),
+					strconv.Itoa(s.Members), shortTime(stores[i].Store.LastSyncAt), s.LastError)
+			}
+			return t.flush()
+		}})
+}
+
+// joinIDs writes ids in decimal, separated by sep.
+func joinIDs(ids []int64, sep string) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
 	}
-	t := newTable(r.env.Stdout, []int{0, 0, 40, 0, 0, 0, 0, 60}, "ID", "SHOP", "NAME", "STATUS", "OWNERS", "MEMBERS", "LAST SYNC", "ERROR")
-	for i, s := range out {
-		owners := make([]string, len(s.Owners))
-		for j, id := range s.Owners {
-			owners[j] = strconv.FormatInt(id, 10)
-		}
-		t.row(strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.EtsyShopID, 10), s.Name, s.Status, strings.Join(owners, ","),
-			strconv.Itoa(s.Members), shortTime(stores[i].Store.LastSyncAt), s.LastError)
-	}
-	return t.flush()
+	return strings.Join(s, sep)
 }
 
 func runAdminMembers(r *runner, c *invocation) error {
 	fs := c.flags(r)
-	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
+	o := c.output(fs, formatTable, formatCSV, formatJSON)
 	pos, err := r.parse(c, fs, 1, 1)
-	if err != nil {
-		return err
-	}
-	f, err := checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
 	if err != nil {
 		return err
 	}
@@ -144,7 +142,7 @@ func runAdminMembers(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	return r.writeMembers(f, members)
+	return r.writeMembers(o, members)
 }
 
 func runAdminDisable(r *runner, c *invocation) error { return runAdminSetDisabled(r, c, true) }
@@ -175,13 +173,11 @@ func runAdminSetDisabled(r *runner, c *invocation, disabled bool) error {
 }
 
 // formatOnly parses a command whose only flag is --format.
-func (r *runner) formatOnly(c *invocation) (format, error) {
+func (r *runner) formatOnly(c *invocation) (*output, error) {
 	fs := c.flags(r)
-	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
-	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return "", err
-	}
-	return checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
+	o := c.output(fs, formatTable, formatCSV, formatJSON)
+	_, err := r.parse(c, fs, 0, 0)
+	return o, err
 }
 
 // idArg reads a positive id.

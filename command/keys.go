@@ -3,6 +3,7 @@ package command
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -22,12 +23,8 @@ type keyJSON struct {
 
 func runKeysList(r *runner, c *invocation) error {
 	fs := c.flags(r)
-	formatV := formatFlag(fs, formatTable, formatJSON)
+	o := c.output(fs, formatTable, formatJSON)
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	f, err := checkFormat(c, *formatV, formatTable, formatJSON)
-	if err != nil {
 		return err
 	}
 	keys, err := r.app.Keys(r.ctx, r.actor)
@@ -39,22 +36,21 @@ func runKeysList(r *runner, c *invocation) error {
 		out[i] = keyJSON{ID: k.ID, Fingerprint: k.Fingerprint, Comment: k.Comment, Current: k.Fingerprint == r.actor.Fingerprint,
 			CreatedAt: timestamp(k.CreatedAt), LastUsedAt: optTime(k.LastUsedAt)}
 	}
-	if f == formatJSON {
-		return writeJSON(r.env.Stdout, out)
-	}
-	t := newTable(r.env.Stdout, []int{0, 0, 40, 0, 0}, "ID", "FINGERPRINT", "COMMENT", "ADDED", "LAST USED")
-	for i, k := range out {
-		id := strconv.FormatInt(k.ID, 10)
-		if k.Current {
-			id += "*"
+	return r.show(o, view{json: out, table: func(w io.Writer) error {
+		t := newTable(w, []int{0, 0, 40, 0, 0}, "ID", "FINGERPRINT", "COMMENT", "ADDED", "LAST USED")
+		for i, k := range out {
+			id := strconv.FormatInt(k.ID, 10)
+			if k.Current {
+				id += "*"
+			}
+			t.row(id, k.Fingerprint, k.Comment, shortTime(keys[i].CreatedAt), shortTime(keys[i].LastUsedAt))
 		}
-		t.row(id, k.Fingerprint, k.Comment, shortTime(keys[i].CreatedAt), shortTime(keys[i].LastUsedAt))
-	}
-	if err := t.flush(); err != nil {
-		return err
-	}
-	r.notef("* the key of this session")
-	return nil
+		if err := t.flush(); err != nil {
+			return err
+		}
+		r.notef("* the key of this session")
+		return nil
+	}})
 }
 
 // runKeysAdd is the old way of adding a key, which proved nothing about

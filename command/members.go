@@ -5,6 +5,7 @@ package command
 import (
 	"flag"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -32,7 +33,7 @@ type memberJSON struct {
 var memberCSVHeader = []string{"account_id", "name", "email", "role", "alerts", "you", "since"}
 
 func runMembersList(r *runner, c *invocation) error {
-	m, f, err := r.storeListing(c, c.flags(r))
+	m, o, err := r.storeListing(c, c.flags(r))
 	if err != nil {
 		return err
 	}
@@ -40,40 +41,41 @@ func runMembersList(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	return r.writeMembers(f, members)
+	return r.writeMembers(o, members)
 }
 
-// writeMembers prints members in format f; the actor is marked as you.
-func (r *runner) writeMembers(f format, members []store.Membership) error {
+// writeMembers prints members in the format o asks for; the actor is
+// marked as you.
+func (r *runner) writeMembers(o *output, members []store.Membership) error {
 	out := make([]memberJSON, len(members))
 	for i, x := range members {
 		out[i] = memberJSON{AccountID: x.AccountID, Name: x.Name, Email: x.Email, Role: string(x.Role), Alerts: x.Alerts,
 			You: x.AccountID == r.actor.Account.ID, Since: timestamp(x.CreatedAt)}
 	}
-	switch f {
-	case formatJSON:
-		return writeJSON(r.env.Stdout, out)
-	case formatCSV:
-		recs := make([][]string, len(out))
-		for i, x := range out {
-			recs[i] = []string{strconv.FormatInt(x.AccountID, 10), x.Name, x.Email, x.Role, strconv.FormatBool(x.Alerts),
-				strconv.FormatBool(x.You), x.Since}
-		}
-		return writeCSV(r.env.Stdout, memberCSVHeader, recs, false)
-	}
-	t := newTable(r.env.Stdout, []int{0, 40, 60, 0, 0, 0}, "ACCOUNT", "NAME", "EMAIL", "ROLE", "ALERTS", "SINCE")
-	for i, x := range out {
-		id := strconv.FormatInt(x.AccountID, 10)
-		if x.You {
-			id += "*"
-		}
-		t.row(id, x.Name, x.Email, x.Role, onOff(x.Alerts), shortTime(members[i].CreatedAt))
-	}
-	if err := t.flush(); err != nil {
-		return err
-	}
-	r.notef("* you")
-	return nil
+	return r.show(o, view{json: out, csvHeader: memberCSVHeader,
+		csv: func() [][]string {
+			recs := make([][]string, len(out))
+			for i, x := range out {
+				recs[i] = []string{strconv.FormatInt(x.AccountID, 10), x.Name, x.Email, x.Role, strconv.FormatBool(x.Alerts),
+					strconv.FormatBool(x.You), x.Since}
+			}
+			return recs
+		},
+		table: func(w io.Writer) error {
+			t := newTable(w, []int{0, 40, 60, 0, 0, 0}, "ACCOUNT", "NAME", "EMAIL", "ROLE", "ALERTS", "SINCE")
+			for i, x := range out {
+				id := strconv.FormatInt(x.AccountID, 10)
+				if x.You {
+					id += "*"
+				}
+				t.row(id, x.Name, x.Email, x.Role, onOff(x.Alerts), shortTime(members[i].CreatedAt))
+			}
+			if err := t.flush(); err != nil {
+				return err
+			}
+			r.notef("* you")
+			return nil
+		}})
 }
 
 // member resolves a member of the store a command names.
@@ -142,18 +144,14 @@ func runStoreDisconnect(r *runner, c *invocation) error {
 // storeListing adds --store and --format (table, csv, json) to fs, parses
 // a command without positional arguments and resolves its store: the
 // preamble of the commands that list something of one store.
-func (r *runner) storeListing(c *invocation, fs *flag.FlagSet) (store.MemberStore, format, error) {
+func (r *runner) storeListing(c *invocation, fs *flag.FlagSet) (store.MemberStore, *output, error) {
 	storeRef := storeFlag(fs)
-	formatV := formatFlag(fs, formatTable, formatCSV, formatJSON)
+	o := c.output(fs, formatTable, formatCSV, formatJSON)
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return store.MemberStore{}, "", err
-	}
-	f, err := checkFormat(c, *formatV, formatTable, formatCSV, formatJSON)
-	if err != nil {
-		return store.MemberStore{}, "", err
+		return store.MemberStore{}, nil, err
 	}
 	m, err := r.resolveStore(*storeRef)
-	return m, f, err
+	return m, o, err
 }
 
 // storeCommand parses a command whose only flag is --store, resolves the
@@ -245,7 +243,7 @@ func inviteStatus(c store.Code, now time.Time) string {
 func runMembersInvites(r *runner, c *invocation) error {
 	fs := c.flags(r)
 	all := fs.Bool("all", false, "list used, expired and revoked invites too")
-	m, f, err := r.storeListing(c, fs)
+	m, o, err := r.storeListing(c, fs)
 	if err != nil {
 		return err
 	}
@@ -262,31 +260,31 @@ func runMembersInvites(r *runner, c *invocation) error {
 			out[i].UsedBy = &codes[i].UsedBy
 		}
 	}
-	switch f {
-	case formatJSON:
-		return writeJSON(r.env.Stdout, out)
-	case formatCSV:
-		recs := make([][]string, len(out))
-		for i, x := range out {
-			usedBy := ""
-			if x.UsedBy != nil {
-				usedBy = strconv.FormatInt(*x.UsedBy, 10)
+	return r.show(o, view{json: out, csvHeader: inviteCSVHeader,
+		csv: func() [][]string {
+			recs := make([][]string, len(out))
+			for i, x := range out {
+				usedBy := ""
+				if x.UsedBy != nil {
+					usedBy = strconv.FormatInt(*x.UsedBy, 10)
+				}
+				recs[i] = []string{strconv.FormatInt(x.ID, 10), x.Role, x.Status, strconv.FormatInt(x.InvitedBy, 10), x.CreatedAt,
+					x.ExpiresAt, timestamp(codes[i].UsedAt), usedBy, timestamp(codes[i].RevokedAt)}
 			}
-			recs[i] = []string{strconv.FormatInt(x.ID, 10), x.Role, x.Status, strconv.FormatInt(x.InvitedBy, 10), x.CreatedAt,
-				x.ExpiresAt, timestamp(codes[i].UsedAt), usedBy, timestamp(codes[i].RevokedAt)}
-		}
-		return writeCSV(r.env.Stdout, inviteCSVHeader, recs, false)
-	}
-	if len(out) == 0 {
-		r.notef("no open invites: members invite --role viewer|manager makes one")
-		return nil
-	}
-	t := newTable(r.env.Stdout, nil, "ID", "ROLE", "STATUS", "INVITED BY", "CREATED", "EXPIRES")
-	for i, x := range out {
-		t.row(strconv.FormatInt(x.ID, 10), x.Role, x.Status, strconv.FormatInt(x.InvitedBy, 10),
-			shortTime(codes[i].CreatedAt), shortTime(codes[i].ExpiresAt))
-	}
-	return t.flush()
+			return recs
+		},
+		table: func(w io.Writer) error {
+			if len(out) == 0 {
+				r.notef("no open invites: members invite --role viewer|manager makes one")
+				return nil
+			}
+			t := newTable(w, nil, "ID", "ROLE", "STATUS", "INVITED BY", "CREATED", "EXPIRES")
+			for i, x := range out {
+				t.row(strconv.FormatInt(x.ID, 10), x.Role, x.Status, strconv.FormatInt(x.InvitedBy, 10),
+					shortTime(codes[i].CreatedAt), shortTime(codes[i].ExpiresAt))
+			}
+			return t.flush()
+		}})
 }
 
 func runMembersRevoke(r *runner, c *invocation) error {

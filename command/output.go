@@ -86,18 +86,6 @@ func (r *runner) show(o *output, v view) error {
 	return v.table(r.env.Stdout)
 }
 
-// formatFlag and checkFormat are the older form of invocation.output, for
-// commands that check --format themselves.
-func formatFlag(fs *flag.FlagSet, allowed ...format) *string {
-	return fs.String("format", string(formatTable), "output format `F`: "+formatNames(allowed))
-}
-
-func checkFormat(c *invocation, v string, allowed ...format) (format, error) {
-	o := &output{allowed: allowed, value: &v}
-	err := o.check(c)
-	return o.format, err
-}
-
 // table writes aligned columns. Every cell passes the sanitiser and is cut
 // to its column's width (0: no cut beyond safetext's own cap). Widths are
 // counted in terminal cells, so CJK text (two cells a character) and emoji
