@@ -41,16 +41,7 @@ func (r *runner) codesView(codes []store.Code, empty string) view {
 	}
 	return view{json: out, csvHeader: codeCSVHeader,
 		csv: func() [][]string {
-			recs := make([][]string, len(out))
-			for i, x := range out {
-				usedBy := ""
-				if x.UsedBy != nil {
-					usedBy = strconv.FormatInt(*x.UsedBy, 10)
-				}
-				recs[i] = []string{strconv.FormatInt(x.ID, 10), x.Kind, x.Status, strconv.FormatInt(x.IssuedBy, 10), x.CreatedAt,
-					x.ExpiresAt, timestamp(codes[i].UsedAt), usedBy, timestamp(codes[i].RevokedAt)}
-			}
-			return recs
+			return codeRecords(codes, now, func(x store.Code) string { return string(x.Kind) })
 		},
 		table: func(w io.Writer) error {
 			if len(out) == 0 {
@@ -68,6 +59,22 @@ func (r *runner) codesView(codes []store.Code, empty string) view {
 			}
 			return t.flush()
 		}}
+}
+
+// codeRecords is the CSV of codes as of now, for codeCSVHeader and
+// inviteCSVHeader alike: label is the second column, a code's kind or an
+// invite's role.
+func codeRecords(codes []store.Code, now time.Time, label func(store.Code) string) [][]string {
+	recs := make([][]string, len(codes))
+	for i, x := range codes {
+		usedBy := ""
+		if x.UsedBy != 0 {
+			usedBy = strconv.FormatInt(x.UsedBy, 10)
+		}
+		recs[i] = []string{strconv.FormatInt(x.ID, 10), label(x), inviteStatus(x, now), strconv.FormatInt(x.AccountID, 10),
+			timestamp(x.CreatedAt), timestamp(x.ExpiresAt), timestamp(x.UsedAt), usedBy, timestamp(x.RevokedAt)}
+	}
+	return recs
 }
 
 // listCodes is the body of the commands that list codes: --all and

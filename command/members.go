@@ -262,16 +262,7 @@ func runMembersInvites(r *runner, c *invocation) error {
 	}
 	return r.show(o, view{json: out, csvHeader: inviteCSVHeader,
 		csv: func() [][]string {
-			recs := make([][]string, len(out))
-			for i, x := range out {
-				usedBy := ""
-				if x.UsedBy != nil {
-					usedBy = strconv.FormatInt(*x.UsedBy, 10)
-				}
-				recs[i] = []string{strconv.FormatInt(x.ID, 10), x.Role, x.Status, strconv.FormatInt(x.InvitedBy, 10), x.CreatedAt,
-					x.ExpiresAt, timestamp(codes[i].UsedAt), usedBy, timestamp(codes[i].RevokedAt)}
-			}
-			return recs
+			return codeRecords(codes, now, func(x store.Code) string { return string(x.Role) })
 		},
 		table: func(w io.Writer) error {
 			if len(out) == 0 {

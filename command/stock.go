@@ -42,6 +42,15 @@ func (r *runner) editableStore(ref string) (store.MemberStore, error) {
 	return m, nil
 }
 
+// storeToEdit is editableStore, or for a dry run, which changes nothing,
+// any store the actor can read.
+func (r *runner) storeToEdit(ref string, dry bool) (store.MemberStore, error) {
+	if dry {
+		return r.resolveStore(ref)
+	}
+	return r.editableStore(ref)
+}
+
 func runStockSet(r *runner, c *invocation) error {
 	return runStockEdit(r, c, false)
 }
@@ -76,12 +85,7 @@ func runStockEdit(r *runner, c *invocation, add bool) error {
 			return err
 		}
 	}
-	var m store.MemberStore
-	if *dry {
-		m, err = r.resolveStore(*storeRef)
-	} else {
-		m, err = r.editableStore(*storeRef)
-	}
+	m, err := r.storeToEdit(*storeRef, *dry)
 	if err != nil {
 		return err
 	}
@@ -216,13 +220,7 @@ func runStockImport(r *runner, c *invocation) error {
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
 		return err
 	}
-	var m store.MemberStore
-	var err error
-	if *dry {
-		m, err = r.resolveStore(*storeRef)
-	} else {
-		m, err = r.editableStore(*storeRef)
-	}
+	m, err := r.storeToEdit(*storeRef, *dry)
 	if err != nil {
 		return err
 	}
