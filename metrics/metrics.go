@@ -37,6 +37,7 @@ type Metrics struct {
 	sshOpen        prometheus.Gauge
 	sshStarted     *prometheus.CounterVec
 	sshAuthFailed  *prometheus.CounterVec
+	sshRefused     *prometheus.CounterVec
 	etsyCalls      *prometheus.CounterVec
 	etsyDuration   *prometheus.HistogramVec
 	etsy429        prometheus.Counter
@@ -72,7 +73,10 @@ func New(cfg Config) *Metrics {
 		Help: "SSH sessions refused after the handshake, by reason (unknown_key, disabled, error)."}, []string{"reason"})
 	f(m.sshOpen)
 	f(m.sshStarted)
+	m.sshRefused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_ssh_refused_total",
+		Help: "SSH connections and sessions the server turned away, by reason (sshserver.Refusal)."}, []string{"reason"})
 	f(m.sshAuthFailed)
+	f(m.sshRefused)
 
 	m.etsyCalls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_etsy_calls_total",
 		Help: "Etsy API calls, by operation (path with ids as {id}) and status class (2xx, 4xx, 5xx, error)."}, []string{"operation", "status"})
@@ -144,6 +148,17 @@ func (m *Metrics) SessionStarted(typ string) (ended func()) {
 
 // AuthFailed counts a refused SSH session.
 func (m *Metrics) AuthFailed(reason string) { m.sshAuthFailed.WithLabelValues(reason).Inc() }
+
+// SSHRefused counts a connection or session the SSH server turned away.
+func (m *Metrics) SSHRefused(reason string) { m.sshRefused.WithLabelValues(reason).Inc() }
+
+// SSHRefusalReasons starts the refusal counter of each reason at 0, so a
+// rate over it exists before the first refusal.
+func (m *Metrics) SSHRefusalReasons(reasons ...string) {
+	for _, r := range reasons {
+		m.sshRefused.WithLabelValues(r)
+	}
+}
 
 // HubDropped counts a live update not delivered (hub.WithDropObserver).
 func (m *Metrics) HubDropped(where string) { m.hubDrops.WithLabelValues(where).Inc() }

@@ -152,6 +152,8 @@ func TestHandlerServesTheRegistryWithRuntimeCollectors(t *testing.T) {
 	m := metrics.New(metrics.Config{Version: "v1.2.3"})
 	ended := m.SessionStarted("tui")
 	m.AuthFailed("disabled")
+	m.SSHRefusalReasons("session_cap", "conn_limit")
+	m.SSHRefused("session_cap")
 	m.AlertSent("email", errors.New("smtp down"))
 	m.HubDropped("subscriber")
 	get := func() string {
@@ -161,7 +163,9 @@ func TestHandlerServesTheRegistryWithRuntimeCollectors(t *testing.T) {
 	}
 	body := get()
 	for _, s := range []string{`stockroom_build_info{version="v1.2.3"} 1`, "stockroom_ssh_sessions_open 1", `stockroom_ssh_sessions_started_total{type="tui"} 1`,
-		`stockroom_ssh_auth_failures_total{reason="disabled"} 1`, `stockroom_alert_messages_total{channel="email",result="failed"} 1`,
+		`stockroom_ssh_auth_failures_total{reason="disabled"} 1`,
+		`stockroom_ssh_refused_total{reason="session_cap"} 1`, `stockroom_ssh_refused_total{reason="conn_limit"} 0`,
+		`stockroom_alert_messages_total{channel="email",result="failed"} 1`,
 		`stockroom_live_update_drops_total{where="subscriber"} 1`, "go_goroutines", "process_cpu_seconds_total"} {
 		if !strings.Contains(body, s) {
 			t.Errorf("no %s", s)

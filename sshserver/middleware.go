@@ -67,14 +67,16 @@ func stateOf(sess ssh.Session) *session {
 // refuseLogin refuses a session for who it is (no key, an unknown key, a
 // disabled account) and records it as a security event, rate-limited per
 // address so a flood of attempts does not flood the log.
-func (s *Server) refuseLogin(ss *session, outcome, msg string) {
+func (s *Server) refuseLogin(ss *session, why Refusal, outcome, msg string) {
 	s.sec.Limited(ss.ctx, "login refused", seclog.Who{Fingerprint: ss.fingerprint, Remote: ss.RemoteAddr().String()},
 		"reason", outcome)
-	ss.refuse(1, outcome, msg)
+	s.refuse(ss, why, 1, outcome, msg)
 }
 
-// refuse tells the person why, on stderr, and ends the session.
-func (ss *session) refuse(code int, outcome, msg string) {
+// refuse counts the refusal, tells the person why, on stderr, and ends the
+// session.
+func (s *Server) refuse(ss *session, why Refusal, code int, outcome, msg string) {
+	s.refused(why)
 	ss.exit, ss.outcome = code, outcome
 	// Best effort: a client that has gone has no one to tell.
 	_, _ = io.WriteString(ss.Stderr(), "stockroom: "+msg+"\n")
@@ -188,7 +190,7 @@ func (s *Server) lifetime(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		ss := stateOf(sess)
 		if !s.track(ss) {
-			ss.refuse(1, "refused: shutting down", s.message(endShutdown))
+			s.refuse(ss, RefusedShutdown, 1, "refused: shutting down", s.message(endShutdown))
 			return
 		}
 		defer s.untrack(ss)
@@ -214,7 +216,7 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 		// The key that signed, read after the handshake: never the user
 		// name, never anything the auth callback saw.
 		if ss.fingerprint == "" {
-			s.refuseLogin(ss, "refused: no public key", "Stockroom accepts SSH keys only.")
+			s.refuseLogin(ss, RefusedNoKey, "refused: no public key", "Stockroom accepts SSH keys only.")
 			return
 		}
 		_, _, pty := ss.Pty()
@@ -231,18 +233,18 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 			switch {
 			case pty || redeem:
 			case !s.cfg.Accounts.SignupOpen():
-				s.refuseLogin(ss, "refused: unknown key, sign-up closed", msgSignupClosed)
+				s.refuseLogin(ss, RefusedSignupClosed, "refused: unknown key, sign-up closed", msgSignupClosed)
 				return
 			default:
-				s.refuseLogin(ss, "refused: unknown key running a command", msgUnknownKey)
+				s.refuseLogin(ss, RefusedUnknownKey, "refused: unknown key running a command", msgUnknownKey)
 				return
 			}
 		case errors.Is(err, app.ErrDisabled):
-			s.refuseLogin(ss, "refused: account disabled", msgDisabled)
+			s.refuseLogin(ss, RefusedDisabled, "refused: account disabled", msgDisabled)
 			return
 		default:
 			s.log.Error("ssh identify", "key", ss.fingerprint, "err", err)
-			ss.refuse(1, "refused: identify failed", "Stockroom could not check your key just now; try again in a moment.")
+			s.refuse(ss, RefusedIdentifyError, 1, "refused: identify failed", "Stockroom could not check your key just now; try again in a moment.")
 			return
 		}
 
@@ -252,7 +254,7 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 		}
 		release, ok := s.perAcct.acquire(slot)
 		if !ok {
-			ss.refuse(1, "refused: session cap", fmt.Sprintf(
+			s.refuse(ss, RefusedSessionCap, 1, "refused: session cap", fmt.Sprintf(
 				"this account already has %d open sessions, the most allowed; close one and try again", s.cfg.MaxSessionsPerAccount))
 			return
 		}

@@ -26,7 +26,7 @@ func (s *Server) route(next ssh.Handler) ssh.Handler {
 		args := ss.Command()
 		switch {
 		case pty && len(args) > 1:
-			ss.refuse(2, "refused: arguments with a terminal",
+			s.refuse(ss, RefusedTerminalArgs, 2, "refused: arguments with a terminal",
 				"with a terminal (ssh -t) give at most one screen name; run commands without -t")
 			return
 		case pty:

@@ -101,11 +101,42 @@ type Config struct {
 	// telling them (default 5s).
 	ShutdownGrace time.Duration
 
+	// Refused, when set, is told of every connection or session turned
+	// away, by why (for metrics). It runs before the client hears of it.
+	Refused func(Refusal)
+
 	Logger *slog.Logger
 
 	// clock runs the idle and maximum-session limits (default the wall
 	// clock; tests set a fake one).
 	clock clock
+}
+
+// Refusal says why the server turned a connection or session away. Its
+// value is a metric label, so it stays short and stable.
+type Refusal string
+
+const (
+	RefusedConnLimit     Refusal = "conn_limit"     // too many connections from one address, before SSH
+	RefusedKey           Refusal = "key_refused"    // a weak key or a certificate offered at authentication
+	RefusedNoKey         Refusal = "no_key"         // a session authenticated without a public key
+	RefusedSignupClosed  Refusal = "signup_closed"  // an unknown key running a command, sign-up closed
+	RefusedUnknownKey    Refusal = "unknown_key"    // an unknown key running a command, sign-up open
+	RefusedDisabled      Refusal = "disabled"       // a disabled account
+	RefusedIdentifyError Refusal = "identify_error" // the key could not be looked up
+	RefusedSessionCap    Refusal = "session_cap"    // the account has its most sessions open
+	RefusedShutdown      Refusal = "shutting_down"  // the server is stopping
+	RefusedTerminalArgs  Refusal = "terminal_args"  // a terminal session given a command line
+)
+
+// Refusals is every Refusal, so a counter can start each at 0.
+var Refusals = []Refusal{RefusedConnLimit, RefusedKey, RefusedNoKey, RefusedSignupClosed, RefusedUnknownKey,
+	RefusedDisabled, RefusedIdentifyError, RefusedSessionCap, RefusedShutdown, RefusedTerminalArgs}
+
+func (s *Server) refused(why Refusal) {
+	if s.cfg.Refused != nil {
+		s.cfg.Refused(why)
+	}
 }
 
 // ConfigFrom copies the SSH settings of the server configuration; the caller
@@ -231,6 +262,7 @@ func (s *Server) acceptKey(ctx ssh.Context, key ssh.PublicKey) bool {
 			w.Remote = ctx.RemoteAddr().String()
 		}
 		s.sec.Limited(context.Background(), "login refused", w, "reason", "key refused: "+err.Error())
+		s.refused(RefusedKey)
 	}
 	return err == nil
 }
@@ -241,6 +273,7 @@ func (s *Server) limitConn(_ ssh.Context, c net.Conn) net.Conn {
 	ip := ipKey(c.RemoteAddr())
 	release, ok := s.perIP.acquire(ip)
 	if !ok {
+		s.refused(RefusedConnLimit)
 		s.sec.Limited(context.Background(), "connection refused: too many from one address", seclog.Who{Remote: ip},
 			"limit", s.cfg.MaxConnsPerIP)
 		// Lines before the version string are allowed by RFC 4253 and

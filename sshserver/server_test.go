@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -175,6 +176,19 @@ type fixture struct {
 	alice    gossh.Signer // account 1
 	bob      gossh.Signer // account 2
 	stranger gossh.Signer // no account
+	refusals []Refusal    // what Config.Refused was told, in order
+}
+
+// refused checks that the server has counted exactly these refusals so far.
+// Refused runs before the client is told, so a refusal a test has seen is
+// already recorded.
+func (f *fixture) refused(t *testing.T, want ...Refusal) {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !slices.Equal(f.refusals, want) {
+		t.Fatalf("refusals counted: %v, want %v", f.refusals, want)
+	}
 }
 
 func start(t *testing.T, edit func(*Config)) *fixture {
@@ -193,7 +207,12 @@ func start(t *testing.T, edit func(*Config)) *fixture {
 			return m
 		},
 		RunCommand: fakeCommand,
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Refused: func(why Refusal) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.refusals = append(f.refusals, why)
+		},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	if testing.Verbose() {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -424,6 +443,7 @@ func TestUnknownKeys(t *testing.T) {
 		if code != 1 || !strings.Contains(errOut, msgSignupClosed) {
 			t.Fatalf("got %q, exit %d", errOut, code)
 		}
+		f.refused(t, RefusedSignupClosed)
 	})
 	// Closed, a terminal still gets sign-up, which then takes only an
 	// invite or link code.
@@ -431,6 +451,7 @@ func TestUnknownKeys(t *testing.T) {
 		f := start(t, nil)
 		sc := terminal(t, f.dial(t, f.stranger), "")
 		sc.waitFor(t, "who=signup")
+		f.refused(t)
 	})
 	t.Run("signup closed, command redeeming a code", func(t *testing.T) {
 		f := start(t, func(c *Config) { c.ForUnknownKey = func(args []string) bool { return args[0] == "join" } })
@@ -451,6 +472,7 @@ func TestUnknownKeys(t *testing.T) {
 		if code != 1 || !strings.Contains(errOut, msgUnknownKey) {
 			t.Fatalf("got %q, exit %d", errOut, code)
 		}
+		f.refused(t, RefusedUnknownKey)
 	})
 	t.Run("signup open, terminal", func(t *testing.T) {
 		f := start(t, nil)
@@ -476,6 +498,7 @@ func TestDisabledAccountRefused(t *testing.T) {
 	if code := sc.exitCode(t); code != 1 || !strings.Contains(sc.String(), msgDisabled) {
 		t.Fatalf("terminal: exit %d, %q", code, sc.String())
 	}
+	f.refused(t, RefusedDisabled, RefusedDisabled)
 }
 
 func TestTerminalWithScreen(t *testing.T) {
@@ -489,10 +512,12 @@ func TestTerminalWithScreen(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 
+	f.refused(t)
 	sc = terminal(t, c, "inventory set 3")
 	if code := sc.exitCode(t); code != 2 || !strings.Contains(sc.String(), "without -t") {
 		t.Fatalf("exit %d, %q", code, sc.String())
 	}
+	f.refused(t, RefusedTerminalArgs)
 }
 
 func TestConnectionsPerIPLimitedBeforeAuth(t *testing.T) {
@@ -526,6 +551,7 @@ func TestConnectionsPerIPLimitedBeforeAuth(t *testing.T) {
 		c.Close()
 		t.Fatal("an SSH client got past the limit")
 	}
+	f.refused(t, RefusedConnLimit, RefusedConnLimit)
 
 	raws[0].Close()
 	f.waitForConnSlot(t)
@@ -555,6 +581,7 @@ func TestSessionsPerAccountCapped(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "2 open sessions") {
 		t.Fatalf("third session: %q, exit %d", errOut, code)
 	}
+	f.refused(t, RefusedSessionCap)
 	if out, _, _ := run(t, f.dial(t, f.bob), "whoami"); out != "2\n" {
 		t.Fatalf("another account is capped too: %q", out)
 	}
@@ -798,13 +825,17 @@ func TestNewNeedsItsFaces(t *testing.T) {
 }
 
 func TestAcceptKey(t *testing.T) {
-	s := &Server{sec: seclog.New(slog.New(slog.DiscardHandler), nil)}
+	var refused []Refusal
+	s := &Server{sec: seclog.New(slog.New(slog.DiscardHandler), nil), cfg: Config{Refused: func(why Refusal) { refused = append(refused, why) }}}
 	if !s.acceptKey(nil, sshtest.NewKey(t).PublicKey()) {
 		t.Fatal("ed25519 refused")
 	}
 	cert := &gossh.Certificate{Key: sshtest.NewKey(t).PublicKey(), CertType: gossh.UserCert}
 	if s.acceptKey(nil, cert) {
 		t.Fatal("certificate accepted")
+	}
+	if !slices.Equal(refused, []Refusal{RefusedKey}) {
+		t.Fatalf("refusals counted: %v", refused)
 	}
 }
 

@@ -125,6 +125,10 @@ func (o *observer) ssh(sc *sshserver.Config) {
 	}
 	m := o.m
 	sc.Accounts = countedAccounts{sc.Accounts, m}
+	for _, why := range sshserver.Refusals {
+		m.SSHRefusalReasons(string(why))
+	}
+	sc.Refused = func(why sshserver.Refusal) { m.SSHRefused(string(why)) }
 	newTUI, runCommand := sc.NewTUI, sc.RunCommand
 	sc.NewTUI = func(p sshserver.TUIParams) tea.Model {
 		ended := m.SessionStarted("tui")
