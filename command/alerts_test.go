@@ -1,17 +1,16 @@
 package command
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/logtest"
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/store"
 )
@@ -61,31 +60,13 @@ func TestAlerts(t *testing.T) {
 	f.run(t, f.owner, "", "alerts", "--format", "csv").want(t, ExitUsage)
 }
 
-// syncBuffer is a bytes.Buffer safe to read while a command writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestAlertsFollow(t *testing.T) {
 	f := newFixture(t)
 	f.fireAlert(t, "MUG-1") // before following: not printed
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr logtest.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &stdout, Stderr: &stderr}, []string{"alerts", "--follow", "--format", "json"})
@@ -113,7 +94,7 @@ func TestAlertsFollowTable(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr logtest.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &stdout, Stderr: &stderr}, []string{"alerts", "--follow", "--format", "table"})

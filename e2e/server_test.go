@@ -47,9 +47,6 @@ func buildAndRun(m *testing.M) int {
 	return m.Run()
 }
 
-// syncBuffer collects a process's output while it runs.
-type syncBuffer = logtest.Buffer
-
 // server is one running Stockroom process.
 type server struct {
 	t        testing.TB
@@ -58,7 +55,7 @@ type server struct {
 	httpAddr string
 	sbxAddr  string
 	hostKey  gossh.PublicKey
-	logs     *syncBuffer
+	logs     *logtest.Buffer
 	pid      int
 }
 
@@ -84,7 +81,7 @@ func startServer(t testing.TB, extra ...string) *server {
 func startServerIn(t testing.TB, dataDir string, extra ...string) *server {
 	t.Helper()
 	s := &server{t: t, dataDir: dataDir, sshAddr: freePort(t), httpAddr: freePort(t), sbxAddr: freePort(t),
-		logs: &syncBuffer{}}
+		logs: &logtest.Buffer{}}
 	args := append([]string{"--data-dir", s.dataDir, "--ssh-addr", s.sshAddr, "--http-addr", s.httpAddr,
 		"--public-url", "http://" + s.httpAddr, "--sandbox-addr", s.sbxAddr, "--log-format", "json"}, extra...)
 	cmd := exec.Command(binary, args...)

@@ -47,6 +47,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/internal/logtest"
 	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store/storetest"
 )
@@ -272,7 +273,7 @@ type soakRun struct {
 
 func runSoak(t *testing.T, plan soakPlan, databaseURL string) {
 	r := &soakRun{t: t, plan: plan, bySKU: map[string]*soakSKU{}, byList: map[int64][]*soakSKU{}}
-	srv := &soakServer{server: &server{t: t, dataDir: t.TempDir(), sshAddr: freePort(t), httpAddr: freePort(t), logs: &syncBuffer{}}}
+	srv := &soakServer{server: &server{t: t, dataDir: t.TempDir(), sshAddr: freePort(t), httpAddr: freePort(t), logs: &logtest.Buffer{}}}
 	r.srv = srv
 	public := "http://" + srv.httpAddr
 

@@ -28,6 +28,7 @@ import (
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/etsy/sandbox"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/postgres"
@@ -339,7 +340,7 @@ func crashAndRestart(tb testing.TB, b backend) crashResult {
 	}
 
 	var lastEdit time.Time
-	waitFor(tb, 3*time.Minute, "every edit to reach Etsy after the restart", func() bool {
+	testwait.Within(tb, 3*time.Minute, "every edit to reach Etsy after the restart", func() bool {
 		for off, qty := range want {
 			r, err := e.db.InventoryGetByID(e.ctx, off)
 			if err != nil || r.Pending() {
@@ -372,7 +373,7 @@ func crashAndRestart(tb testing.TB, b backend) crashResult {
 	}
 	// The sync job the dead process held runs again to the end; its runs
 	// are closed as abandoned and none of its jobs is left running.
-	waitFor(tb, time.Minute, "the killed process's sync job to finish", func() bool {
+	testwait.Within(tb, time.Minute, "the killed process's sync job to finish", func() bool {
 		j, err := q2.JobGet(e.ctx, syncJob)
 		return err == nil && j.State == rivertype.JobStateCompleted
 	})
@@ -412,7 +413,7 @@ func crashAndRestart(tb testing.TB, b backend) crashResult {
 		tb.Fatal(err)
 	}
 	var idle time.Duration
-	waitFor(tb, time.Minute, "the anchor edit to reach Etsy", func() bool {
+	testwait.Within(tb, time.Minute, "the anchor edit to reach Etsy", func() bool {
 		got, _ := sbQty(e.sb, r.EtsyListingID, r.SKU)
 		idle = time.Since(t0)
 		return got == r.Quantity+7

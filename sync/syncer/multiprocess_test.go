@@ -173,7 +173,4 @@ func TestTwoProcessesNeverSyncAStoreTwiceAtOnceAndBothWork(t *testing.T) {
 	})
 }
 
-// waitFor is testwait.Within under the name crash_test.go still calls.
-var waitFor = testwait.Within
-
 func listingSKU(listingID int64, sku string) string { return itoa(listingID) + "/" + sku }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
 )
@@ -111,7 +112,7 @@ func TestPushJobThatEndsGivesBackTheLeaseItKept(t *testing.T) {
 		}
 		e.start()
 		// The job ends (nothing pending); the next edit's job must write.
-		waitFor(t, 10*time.Second, "the kept job to end", func() bool {
+		testwait.Within(t, 10*time.Second, "the kept job to end", func() bool {
 			return e.rawInt(`SELECT count(*) FROM river_job WHERE kind = 'push' AND state = 'completed'`) == 1
 		})
 		e.edit(r.OfferingID, r.Quantity+7)
