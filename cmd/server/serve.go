@@ -275,19 +275,8 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 		MaxHeaderBytes: 64 << 10,
 	}
-	g.Go(func() error {
-		log.Info("http listening", "addr", cfg.HTTPAddr, "public_url", cfg.PublicURL)
-		if err := httpSrv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("http: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-gctx.Done()
-		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
-		defer c()
-		return httpSrv.Shutdown(sctx)
-	})
+	log.Info("http listening", "addr", cfg.HTTPAddr, "public_url", cfg.PublicURL)
+	serveHTTP(gctx, g, httpSrv, "http", 10*time.Second)
 
 	g.Go(func() error {
 		if err := sshSrv.ListenAndServe(); err != nil {
@@ -378,3 +367,20 @@ func healthChecks(cfg *config.Config, db *database) []health.Check {
 // queueStuckAfter is longer than any healthy wait: pushes start within
 // seconds, and even a 10k import's tail drains in minutes.
 const queueStuckAfter = 15 * time.Minute
+
+// serveHTTP runs srv in g until ctx ends, then shuts it down, giving open
+// requests grace to finish; name prefixes a listening error.
+func serveHTTP(ctx context.Context, g *errgroup.Group, srv *http.Server, name string, grace time.Duration) {
+	g.Go(func() error {
+		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, c := context.WithTimeout(context.Background(), grace)
+		defer c()
+		return srv.Shutdown(sctx)
+	})
+}
