@@ -2,17 +2,14 @@ package jobs_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/stockroom/stockroom/jobs"
+	"github.com/stockroom/stockroom/jobs/jobstest"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/postgres"
-	"github.com/stockroom/stockroom/store/sqlite"
-	"github.com/stockroom/stockroom/store/storetest"
 )
 
 type nopPush struct {
@@ -39,38 +36,9 @@ func backends() []struct {
 	}{{"sqlite", openSQLite}, {"postgres", openPostgres}}
 }
 
-func openSQLite(t *testing.T) (*jobs.Queue, store.DB) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "db")
-	db, err := sqlite.Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	raw, err := sqlite.OpenQueueHandle(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := jobs.NewSQLite(raw, jobs.Config{Test: true, Close: raw.Close})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return q, db
-}
+func openSQLite(t *testing.T) (*jobs.Queue, store.DB) { return jobstest.SQLite(t) }
 
-func openPostgres(t *testing.T) (*jobs.Queue, store.DB) {
-	t.Helper()
-	db, err := postgres.Open(t.Context(), storetest.PostgresDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	q, err := jobs.NewPostgres(db.Pool(), jobs.Config{Test: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return q, db
-}
+func openPostgres(t *testing.T) (*jobs.Queue, store.DB) { return jobstest.Postgres(t) }
 
 // eachBackend runs fn on every backend, in parallel subtests.
 func eachBackend(t *testing.T, fn func(t *testing.T, q *jobs.Queue, db store.DB)) {

@@ -2,7 +2,6 @@ package jobstats_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,9 +10,7 @@ import (
 
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/jobs/jobstats"
-	"github.com/stockroom/stockroom/store/postgres"
-	"github.com/stockroom/stockroom/store/sqlite"
-	"github.com/stockroom/stockroom/store/storetest"
+	"github.com/stockroom/stockroom/jobs/jobstest"
 )
 
 type nopPush struct {
@@ -30,32 +27,11 @@ func TestQueuesCountsWaitingJobsAndTheirAge(t *testing.T) {
 		open func(t *testing.T) (*jobs.Queue, *jobstats.Reader)
 	}{
 		{"sqlite", func(t *testing.T) (*jobs.Queue, *jobstats.Reader) {
-			path := filepath.Join(t.TempDir(), "db")
-			db, err := sqlite.Open(t.Context(), path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			raw, err := sqlite.OpenQueueHandle(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q, err := jobs.NewSQLite(raw, jobs.Config{Test: true, Close: raw.Close})
-			if err != nil {
-				t.Fatal(err)
-			}
+			q, db := jobstest.SQLite(t)
 			return q, jobstats.NewSQLite(db.SQL())
 		}},
 		{"postgres", func(t *testing.T) (*jobs.Queue, *jobstats.Reader) {
-			db, err := postgres.Open(t.Context(), storetest.PostgresDatabase(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			q, err := jobs.NewPostgres(db.Pool(), jobs.Config{Test: true})
-			if err != nil {
-				t.Fatal(err)
-			}
+			q, db := jobstest.Postgres(t)
 			h := stdlib.OpenDBFromPool(db.Pool())
 			t.Cleanup(func() { h.Close() })
 			return q, jobstats.NewPostgres(h)
