@@ -3,7 +3,6 @@
 package command
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -99,13 +98,7 @@ func activityItem(e store.ActivityEvent) activityJSON {
 
 // parseUntil reads --until: like --since, except that a date means the end
 // of that day.
-func parseUntil(v string, now time.Time) (time.Time, error) {
-	t, err := app.ParseWhen(v, now, true)
-	if err != nil {
-		return t, fmt.Errorf("--until %w", err)
-	}
-	return t, nil
-}
+func parseUntil(v string, now time.Time) (time.Time, error) { return parseWhen("until", v, now, true) }
 
 func runActivity(r *runner, c *invocation) error {
 	fs := c.flags(r)

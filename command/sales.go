@@ -48,10 +48,14 @@ var salesCSVHeader = []string{"receipt_id", "created_at", "status", "buyer", "pa
 	"transaction_id", "listing_id", "sku", "title", "variation", "quantity", "price"}
 
 // parseSince reads --since relative to now.
-func parseSince(v string, now time.Time) (time.Time, error) {
-	t, err := app.ParseWhen(v, now, false)
+func parseSince(v string, now time.Time) (time.Time, error) { return parseWhen("since", v, now, false) }
+
+// parseWhen reads the time flag --name with app.ParseWhen, naming the flag
+// in its error.
+func parseWhen(name, v string, now time.Time, endOfDay bool) (time.Time, error) {
+	t, err := app.ParseWhen(v, now, endOfDay)
 	if err != nil {
-		return t, fmt.Errorf("--since %w", err)
+		return t, fmt.Errorf("--%s %w", name, err)
 	}
 	return t, nil
 }
