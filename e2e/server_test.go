@@ -113,35 +113,52 @@ func startServerIn(t testing.TB, dataDir string, extra ...string) *server {
 		}
 	})
 
-	deadline := time.Now().Add(20 * time.Second)
+	if err := waitHealthy(s.httpAddr, exited, 20*time.Second); err != nil {
+		t.Fatalf("%v; log:\n%s", err, s.logs)
+	}
+	hk, err := readHostKey(s.dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.hostKey = hk
+	return s
+}
+
+// waitHealthy polls a server's /healthz until it answers 200, for at most
+// within; it fails early when the process exits first.
+func waitHealthy(httpAddr string, exited <-chan error, within time.Duration) error {
+	deadline := time.Now().Add(within)
 	for {
-		resp, err := http.Get("http://" + s.httpAddr + "/healthz")
+		resp, err := http.Get("http://" + httpAddr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				break
+				return nil
 			}
 		}
 		select {
 		case err := <-exited:
-			t.Fatalf("server exited before it was healthy: %v; log:\n%s", err, s.logs)
+			return fmt.Errorf("server exited before it was healthy: %v", err)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("server not healthy after 20s; log:\n%s", s.logs)
+			return fmt.Errorf("server not healthy after %s", within)
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
-	pem, err := os.ReadFile(filepath.Join(s.dataDir, "ssh_host_ed25519"))
+}
+
+// readHostKey is the public half of the host key a server made in dataDir.
+func readHostKey(dataDir string) (gossh.PublicKey, error) {
+	pem, err := os.ReadFile(filepath.Join(dataDir, "ssh_host_ed25519"))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	hk, err := gossh.ParsePrivateKey(pem)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	s.hostKey = hk.PublicKey()
-	return s
+	return hk.PublicKey(), nil
 }
 
 func (s *server) clientConfig(auth ...gossh.AuthMethod) *gossh.ClientConfig {

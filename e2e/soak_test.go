@@ -34,7 +34,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,36 +124,16 @@ func (s *soakServer) start() error {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + s.httpAddr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case err := <-exited:
-			return fmt.Errorf("server exited before it was healthy: %v; log:\n%s", err, tail(s.logs.String(), 4000))
-		default:
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			return fmt.Errorf("server not healthy after 30s; log:\n%s", tail(s.logs.String(), 4000))
-		}
-		time.Sleep(25 * time.Millisecond)
+	if err := waitHealthy(s.httpAddr, exited, 30*time.Second); err != nil {
+		_ = cmd.Process.Kill() // still starting, or already gone
+		return fmt.Errorf("%v; log:\n%s", err, tail(s.logs.String(), 4000))
 	}
 	if s.hostKey == nil {
-		pem, err := os.ReadFile(filepath.Join(s.dataDir, "ssh_host_ed25519"))
+		hk, err := readHostKey(s.dataDir)
 		if err != nil {
 			return err
 		}
-		hk, err := gossh.ParsePrivateKey(pem)
-		if err != nil {
-			return err
-		}
-		s.hostKey = hk.PublicKey()
+		s.hostKey = hk
 	}
 	s.mu.Lock()
 	s.cmd, s.exited = cmd, exited
