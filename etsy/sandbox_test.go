@@ -19,6 +19,7 @@ import (
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/etsy/etsyspec"
 	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/internal/testclock"
 )
 
 const (
@@ -26,24 +27,6 @@ const (
 	sbSecret   = "sandboxsecret"
 	sbCallback = "https://stockroom.example/callback"
 )
-
-// clock is a settable clock shared by the sandbox, so tests can age tokens.
-type clock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
-}
 
 // vault is a TokenSource the way Stockroom's store keeps tokens: it
 // refreshes through the client and keeps the rotated refresh token.
@@ -81,13 +64,13 @@ type sbEnv struct {
 	sb      *sandbox.Sandbox
 	srv     *httptest.Server
 	client  *etsy.Client
-	clock   *clock
+	clock   *testclock.Clock // shared by the sandbox, so tests can age tokens
 	shop    sandbox.Shop
 }
 
 func newSandbox(t *testing.T) *sbEnv {
 	t.Helper()
-	clk := &clock{}
+	clk := &testclock.Clock{}
 	sb := sandbox.New(sandbox.Config{
 		Keystring: sbKey, SharedSecret: sbSecret, RedirectURIs: []string{sbCallback},
 		PerSecond: 50, PerDay: 10000, Now: clk.Now,

@@ -19,7 +19,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -31,47 +30,14 @@ import (
 	"github.com/stockroom/stockroom/etsy/sandbox"
 	"github.com/stockroom/stockroom/health"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/logtest"
+	"github.com/stockroom/stockroom/internal/testclock"
 	"github.com/stockroom/stockroom/seal"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/vault"
 	"github.com/stockroom/stockroom/web"
 )
-
-// logBuffer collects every log line Stockroom's side writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
-}
-
-type clock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
-}
 
 type env struct {
 	t       *testing.T
@@ -84,15 +50,15 @@ type env struct {
 	hub     *hub.Hub
 	flow    *connect.Flow
 	flowCfg connect.Config
-	logs    *logBuffer
-	clock   *clock
+	logs    *logtest.Buffer // every log line Stockroom's side writes
+	clock   *testclock.Clock
 	ada     store.Account
 	bob     store.Account
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, logs: &logBuffer{}, clock: &clock{}, hub: hub.New()}
+	e := &env{t: t, logs: &logtest.Buffer{}, clock: &testclock.Clock{}, hub: hub.New()}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	var handler http.Handler
@@ -375,7 +341,7 @@ func TestConnectEndToEnd(t *testing.T) {
 	if _, err := e.db.SQL().Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
 		t.Fatal(err)
 	}
-	raw, logs := e.dbBytes(), e.logs.Bytes()
+	raw, logs := e.dbBytes(), []byte(e.logs.String())
 	for name, s := range secrets {
 		if s == "" {
 			t.Fatalf("no %s to look for", name)
