@@ -59,43 +59,11 @@ func DescribeSchema(ctx context.Context, db *sql.DB, d migrations.Dialect) (Sche
 
 // SchemaDiff lists every difference between two schemas, in words.
 func SchemaDiff(aName string, a Schema, bName string, b Schema) []string {
-	var diffs []string
-	for _, t := range unionKeys(a.Tables, b.Tables) {
-		ac, aok := a.Tables[t]
-		bc, bok := b.Tables[t]
-		switch {
-		case !aok:
-			diffs = append(diffs, fmt.Sprintf("table %s: only in %s", t, bName))
-			continue
-		case !bok:
-			diffs = append(diffs, fmt.Sprintf("table %s: only in %s", t, aName))
-			continue
-		}
-		for _, c := range unionKeys(ac, bc) {
-			x, xok := ac[c]
-			y, yok := bc[c]
-			switch {
-			case !xok:
-				diffs = append(diffs, fmt.Sprintf("column %s.%s: only in %s", t, c, bName))
-			case !yok:
-				diffs = append(diffs, fmt.Sprintf("column %s.%s: only in %s", t, c, aName))
-			case x != y:
-				diffs = append(diffs, fmt.Sprintf("column %s.%s: %s %+v, %s %+v", t, c, aName, x, bName, y))
-			}
-		}
-	}
-	for _, name := range unionKeys(a.Indexes, b.Indexes) {
-		x, xok := a.Indexes[name]
-		y, yok := b.Indexes[name]
-		switch {
-		case !xok:
-			diffs = append(diffs, fmt.Sprintf("index %s: only in %s", name, bName))
-		case !yok:
-			diffs = append(diffs, fmt.Sprintf("index %s: only in %s", name, aName))
-		case x != y:
-			diffs = append(diffs, fmt.Sprintf("index %s: %s %+v, %s %+v", name, aName, x, bName, y))
-		}
-	}
+	diffs := diffKeyed("table ", aName, a.Tables, bName, b.Tables, func(t string, ac, bc map[string]Column) []string {
+		label := "column " + t + "."
+		return diffKeyed(label, aName, ac, bName, bc, differ[Column](label, aName, bName))
+	})
+	diffs = append(diffs, diffKeyed("index ", aName, a.Indexes, bName, b.Indexes, differ[Index]("index ", aName, bName))...)
 	for _, u := range a.Uniques {
 		if !slices.Contains(b.Uniques, u) {
 			diffs = append(diffs, fmt.Sprintf("unique %s: only in %s", u, aName))
@@ -107,6 +75,38 @@ func SchemaDiff(aName string, a Schema, bName string, b Schema) []string {
 		}
 	}
 	return diffs
+}
+
+// diffKeyed lists, in key order, the keys only one of a and b has, and
+// what both(key, a's, b's) finds in those both have; label names a key in
+// words ("table ", "column t.").
+func diffKeyed[V any](label, aName string, a map[string]V, bName string, b map[string]V,
+	both func(key string, x, y V) []string) []string {
+	var diffs []string
+	for _, k := range unionKeys(a, b) {
+		x, xok := a[k]
+		y, yok := b[k]
+		switch {
+		case !xok:
+			diffs = append(diffs, fmt.Sprintf("%s%s: only in %s", label, k, bName))
+		case !yok:
+			diffs = append(diffs, fmt.Sprintf("%s%s: only in %s", label, k, aName))
+		default:
+			diffs = append(diffs, both(k, x, y)...)
+		}
+	}
+	return diffs
+}
+
+// differ is diffKeyed's both for values compared whole: it shows the two
+// when they differ.
+func differ[V comparable](label, aName, bName string) func(string, V, V) []string {
+	return func(k string, x, y V) []string {
+		if x == y {
+			return nil
+		}
+		return []string{fmt.Sprintf("%s%s: %s %+v, %s %+v", label, k, aName, x, bName, y)}
+	}
 }
 
 func unionKeys[V any](a, b map[string]V) []string {
