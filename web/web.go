@@ -253,51 +253,58 @@ func (s *server) done(w http.ResponseWriter, r *http.Request) {
 // Etsy's text or the error's, which may carry details not meant for the
 // page.
 func (s *server) failure(w http.ResponseWriter, err error) {
-	again := " Start again with the connect command in your Stockroom terminal."
 	var denied *connect.DeniedError
 	switch {
 	case errors.As(err, &denied) && denied.Code == "access_denied":
 		s.page(w, http.StatusOK, messagePage{Title: "Not connected",
-			Message: "You did not allow Stockroom to access your Etsy shop, so nothing was connected." + again})
+			Message: "You did not allow Stockroom to access your Etsy shop, so nothing was connected." + startAgain})
+		return
 	case errors.As(err, &denied):
 		s.page(w, http.StatusBadRequest, messagePage{Title: "Etsy refused the request",
-			Message: deniedMessage(denied.Code) + " Nothing was connected." + again})
-	case errors.Is(err, connect.ErrMissingCode):
-		s.page(w, http.StatusBadRequest, messagePage{Title: "Incomplete answer from Etsy",
-			Message: "Etsy sent you back with no authorization code, so there is nothing to connect. " +
-				"This happens when the link was changed or opened twice." + again})
-	case errors.Is(err, connect.ErrMissingState):
-		s.page(w, http.StatusBadRequest, messagePage{Title: "Incomplete link",
-			Message: "This link is missing its connect code. Open the link your terminal showed, as it is." + again})
-	case errors.Is(err, connect.ErrUnknownState):
-		s.page(w, http.StatusBadRequest, messagePage{Title: "Unknown link",
-			Message: "This connect link is not one Stockroom issued, or it was cleaned up." + again})
-	case errors.Is(err, connect.ErrExpired):
-		s.page(w, http.StatusBadRequest, messagePage{Title: "Link expired",
-			Message: "This connect link has expired: links are valid for 10 minutes." + again})
-	case errors.Is(err, connect.ErrUsed):
-		s.page(w, http.StatusConflict, messagePage{Title: "Link already used",
-			Message: "This connect link has already been used. Check your terminal: the shop may already be connected."})
-	case errors.Is(err, connect.ErrCodeRejected):
-		s.page(w, http.StatusBadRequest, messagePage{Title: "Authorization refused",
-			Message: "Etsy refused the authorization (it was already used or has expired). Nothing was connected." + again})
-	case errors.Is(err, connect.ErrShopLinked):
-		s.page(w, http.StatusConflict, messagePage{Title: "Shop already linked",
-			Message: "This Etsy shop is already connected to another Stockroom account, and a shop has one owner. Nothing was changed."})
-	case errors.Is(err, connect.ErrNoShop):
-		s.page(w, http.StatusBadRequest, messagePage{Title: "No shop",
-			Message: "The Etsy account you signed in with has no shop. Nothing was connected." + again})
-	case errors.Is(err, connect.ErrBadToken):
-		s.page(w, http.StatusForbidden, messagePage{Title: "Confirmation not accepted",
-			Message: "This confirmation did not come from the browser that signed in to Etsy. Finish connecting in that browser." + again})
-	case errors.Is(err, connect.ErrEtsyTransient):
-		s.page(w, http.StatusBadGateway, messagePage{Title: "Etsy did not answer",
-			Message: "Etsy did not answer in time. Nothing was connected." + again})
-	default:
-		s.log.Error("connect page failed", "err", err)
-		s.page(w, http.StatusInternalServerError, messagePage{Title: "Something went wrong",
-			Message: "Stockroom could not finish connecting your shop. Nothing was connected." + again})
+			Message: deniedMessage(denied.Code) + " Nothing was connected." + startAgain})
+		return
 	}
+	for _, f := range failurePages {
+		if errors.Is(err, f.err) {
+			s.page(w, f.status, f.page)
+			return
+		}
+	}
+	s.log.Error("connect page failed", "err", err)
+	s.page(w, http.StatusInternalServerError, messagePage{Title: "Something went wrong",
+		Message: "Stockroom could not finish connecting your shop. Nothing was connected." + startAgain})
+}
+
+// startAgain ends the message of a failure the person can retry.
+const startAgain = " Start again with the connect command in your Stockroom terminal."
+
+// failurePages is the page for each connect error, first match first.
+var failurePages = []struct {
+	err    error
+	status int
+	page   messagePage
+}{
+	{connect.ErrMissingCode, http.StatusBadRequest, messagePage{Title: "Incomplete answer from Etsy",
+		Message: "Etsy sent you back with no authorization code, so there is nothing to connect. " +
+			"This happens when the link was changed or opened twice." + startAgain}},
+	{connect.ErrMissingState, http.StatusBadRequest, messagePage{Title: "Incomplete link",
+		Message: "This link is missing its connect code. Open the link your terminal showed, as it is." + startAgain}},
+	{connect.ErrUnknownState, http.StatusBadRequest, messagePage{Title: "Unknown link",
+		Message: "This connect link is not one Stockroom issued, or it was cleaned up." + startAgain}},
+	{connect.ErrExpired, http.StatusBadRequest, messagePage{Title: "Link expired",
+		Message: "This connect link has expired: links are valid for 10 minutes." + startAgain}},
+	{connect.ErrUsed, http.StatusConflict, messagePage{Title: "Link already used",
+		Message: "This connect link has already been used. Check your terminal: the shop may already be connected."}},
+	{connect.ErrCodeRejected, http.StatusBadRequest, messagePage{Title: "Authorization refused",
+		Message: "Etsy refused the authorization (it was already used or has expired). Nothing was connected." + startAgain}},
+	{connect.ErrShopLinked, http.StatusConflict, messagePage{Title: "Shop already linked",
+		Message: "This Etsy shop is already connected to another Stockroom account, and a shop has one owner. Nothing was changed."}},
+	{connect.ErrNoShop, http.StatusBadRequest, messagePage{Title: "No shop",
+		Message: "The Etsy account you signed in with has no shop. Nothing was connected." + startAgain}},
+	{connect.ErrBadToken, http.StatusForbidden, messagePage{Title: "Confirmation not accepted",
+		Message: "This confirmation did not come from the browser that signed in to Etsy. Finish connecting in that browser." + startAgain}},
+	{connect.ErrEtsyTransient, http.StatusBadGateway, messagePage{Title: "Etsy did not answer",
+		Message: "Etsy did not answer in time. Nothing was connected." + startAgain}},
 }
 
 // deniedMessage explains an RFC 6749 error code in our words. The code is
