@@ -27,7 +27,6 @@ import (
 	crand "crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -221,16 +220,8 @@ func (s *soakServer) sshWithin(cmd, stdin string, timeout time.Duration) (sshtes
 		sess.Close()
 		return sshtest.Result{}, fmt.Errorf("no answer within %s", timeout)
 	}
-	r := sshtest.Result{Stdout: out.String(), Stderr: errb.String()}
-	var exit *gossh.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		r.Code = exit.ExitStatus()
-	default:
-		return r, err
-	}
-	return r, nil
+	code, err := sshtest.Code(err)
+	return sshtest.Result{Stdout: out.String(), Stderr: errb.String(), Code: code}, err
 }
 
 // soakRun is the state of one soak on one database.

@@ -79,31 +79,36 @@ func Run(t testing.TB, c *gossh.Client, cmd string, stdin io.Reader) Result {
 	sess.Stdin = stdin
 	var out, errb bytes.Buffer
 	sess.Stdout, sess.Stderr = &out, &errb
-	err = sess.Run(cmd)
-	r := Result{Stdout: out.String(), Stderr: errb.String()}
-	var exit *gossh.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		r.Code = exit.ExitStatus()
-	default:
+	code, err := Code(sess.Run(cmd))
+	if err != nil {
 		t.Fatalf("ssh %q: %v", cmd, err)
 	}
-	return r
+	return Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
 }
 
 // ExitStatus turns what Session.Wait returned into the remote exit status;
 // an error that carries no status fails t.
 func ExitStatus(t testing.TB, err error) int {
 	t.Helper()
-	var exit *gossh.ExitError
-	if errors.As(err, &exit) {
-		return exit.ExitStatus()
-	}
+	code, err := Code(err)
 	if err != nil {
 		t.Fatalf("session: %v", err)
 	}
-	return 0
+	return code
+}
+
+// Code reads the remote exit status from what Session.Run or Wait
+// returned: 0 for nil, the status an *ssh.ExitError carries, and for any
+// other error (the session failed, or ended without a status) the error.
+func Code(err error) (int, error) {
+	var exit *gossh.ExitError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &exit):
+		return exit.ExitStatus(), nil
+	}
+	return 0, err
 }
 
 // NeedTool skips without a program, except in CI (CI=true) where it must
