@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -463,21 +464,9 @@ func TestStockSet(t *testing.T) {
 	}
 	r = f.run(t, f.viewer, "", "stock", "set", "MUG-1", "5").want(t, ExitFailure)
 	contains(t, "viewer stderr", r.stderr, "viewers")
-	if after := f.quantities(t, f.store.ID); !mapsEqual(before, after) || f.jobs.pushCount() != pushes {
+	if after := f.quantities(t, f.store.ID); !maps.Equal(before, after) || f.jobs.pushCount() != pushes {
 		t.Errorf("a refused edit changed something: %v → %v, pushes %d → %d", before, after, pushes, f.jobs.pushCount())
 	}
-}
-
-func mapsEqual(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 func TestStockSetSharedSKU(t *testing.T) {
@@ -621,7 +610,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 		}
 		got[rec[0]] = q
 	}
-	if !mapsEqual(got, want) {
+	if !maps.Equal(got, want) {
 		t.Errorf("round trip: %d SKUs exported, %d imported", len(got), len(want))
 	}
 	// The export imports again as a no-op.

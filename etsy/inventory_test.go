@@ -5,6 +5,7 @@ package etsy
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -70,7 +71,7 @@ func TestBuildMultiVariationByProperties(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]int{"TS-RED-S": 3, "TS-RED-M": 5, "TS-BLUE-S": 5, "TS-BLUE-M": 5}
-	if got := quantities(req); len(got) != 4 || !mapsEqual(got, want) {
+	if got := quantities(req); len(got) != 4 || !maps.Equal(got, want) {
 		t.Errorf("quantities %v, want %v (deleted product dropped, others kept)", got, want)
 	}
 	// Red/S alone differs: quantity now varies along both properties.
@@ -257,16 +258,4 @@ func TestProductKeysSurviveIDChanges(t *testing.T) {
 	if a.Key() == b.Key() {
 		t.Errorf("keys collide: %q", a.Key())
 	}
-}
-
-func mapsEqual(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
