@@ -25,43 +25,21 @@ type transactionJSON struct {
 	ShopCoupon      float64 `json:"shop_coupon"`
 }
 
+// receiptJSON is etsy's Receipt with the fields of the description that
+// Stockroom does not read. Its Transactions, carrying those fields too,
+// stand in for the embedded Receipt's (the shallower field is the one JSON
+// writes).
 type receiptJSON struct {
-	ReceiptID        int64             `json:"receipt_id"`
-	ReceiptType      int               `json:"receipt_type"`
-	SellerUserID     int64             `json:"seller_user_id"`
-	SellerEmail      *string           `json:"seller_email"`
-	BuyerUserID      int64             `json:"buyer_user_id"`
-	BuyerEmail       *string           `json:"buyer_email"`
-	Name             string            `json:"name"`
-	FirstLine        *string           `json:"first_line"`
-	SecondLine       *string           `json:"second_line"`
-	City             *string           `json:"city"`
-	State            *string           `json:"state"`
-	Zip              *string           `json:"zip"`
-	Status           string            `json:"status"`
-	CountryISO       *string           `json:"country_iso"`
-	PaymentMethod    string            `json:"payment_method"`
-	MessageFromBuyer *string           `json:"message_from_buyer"`
-	IsPaid           bool              `json:"is_paid"`
-	IsShipped        bool              `json:"is_shipped"`
-	CreateTimestamp  int64             `json:"create_timestamp"`
-	CreatedTimestamp int64             `json:"created_timestamp"`
-	UpdateTimestamp  int64             `json:"update_timestamp"`
-	UpdatedTimestamp int64             `json:"updated_timestamp"`
-	IsGift           bool              `json:"is_gift"`
-	GiftMessage      string            `json:"gift_message"`
-	GiftSender       string            `json:"gift_sender"`
-	Grandtotal       etsy.Money        `json:"grandtotal"`
-	Subtotal         etsy.Money        `json:"subtotal"`
-	TotalPrice       etsy.Money        `json:"total_price"`
-	TotalShipping    etsy.Money        `json:"total_shipping_cost"`
-	TotalTax         etsy.Money        `json:"total_tax_cost"`
-	TotalVat         etsy.Money        `json:"total_vat_cost"`
-	DiscountAmt      etsy.Money        `json:"discount_amt"`
-	GiftWrapPrice    etsy.Money        `json:"gift_wrap_price"`
-	Shipments        []shipmentJSON    `json:"shipments"`
-	Transactions     []transactionJSON `json:"transactions"`
-	Refunds          []any             `json:"refunds"`
+	etsy.Receipt
+	SellerEmail     *string           `json:"seller_email"`
+	BuyerEmail      *string           `json:"buyer_email"`
+	CreateTimestamp int64             `json:"create_timestamp"`
+	UpdateTimestamp int64             `json:"update_timestamp"`
+	GiftSender      string            `json:"gift_sender"`
+	GiftWrapPrice   etsy.Money        `json:"gift_wrap_price"`
+	Shipments       []shipmentJSON    `json:"shipments"`
+	Transactions    []transactionJSON `json:"transactions"`
+	Refunds         []any             `json:"refunds"`
 }
 
 type shipmentJSON struct {
@@ -122,15 +100,18 @@ func renderReceipt(r *Receipt, st *shopState) receiptJSON {
 	}
 	email := st.shop.Email
 	return receiptJSON{
-		ReceiptID: r.ReceiptID, SellerUserID: st.shop.UserID, SellerEmail: optString(email), BuyerUserID: r.BuyerUserID,
-		BuyerEmail: optString(r.BuyerEmail), Name: r.Name, FirstLine: optString(r.FirstLine), SecondLine: optString(r.SecondLine),
-		City: optString(r.City), State: optString(r.State), Zip: optString(r.Zip), Status: r.Status,
-		CountryISO: optString(r.CountryISO), PaymentMethod: "cc", MessageFromBuyer: optString(r.MessageFromBuyer),
-		IsPaid: r.IsPaid, IsShipped: r.IsShipped, CreateTimestamp: r.Created, CreatedTimestamp: r.Created,
-		UpdateTimestamp: r.Updated, UpdatedTimestamp: r.Updated, IsGift: r.IsGift, GiftMessage: r.GiftMessage,
-		Grandtotal: toMoney(subtotal+r.Shipping+r.Tax, cur), Subtotal: toMoney(subtotal, cur), TotalPrice: toMoney(subtotal, cur),
-		TotalShipping: toMoney(r.Shipping, cur), TotalTax: toMoney(r.Tax, cur), TotalVat: toMoney(0, cur),
-		DiscountAmt: toMoney(0, cur), GiftWrapPrice: toMoney(0, cur), Shipments: shipments, Transactions: txs, Refunds: []any{},
+		Receipt: etsy.Receipt{
+			ReceiptID: r.ReceiptID, SellerUserID: st.shop.UserID, BuyerUserID: r.BuyerUserID, Name: r.Name,
+			FirstLine: optString(r.FirstLine), SecondLine: optString(r.SecondLine), City: optString(r.City),
+			State: optString(r.State), Zip: optString(r.Zip), Status: r.Status, CountryISO: optString(r.CountryISO),
+			PaymentMethod: "cc", MessageFromBuyer: optString(r.MessageFromBuyer), IsPaid: r.IsPaid, IsShipped: r.IsShipped,
+			CreatedTimestamp: r.Created, UpdatedTimestamp: r.Updated, IsGift: r.IsGift, GiftMessage: r.GiftMessage,
+			Grandtotal: toMoney(subtotal+r.Shipping+r.Tax, cur), Subtotal: toMoney(subtotal, cur), TotalPrice: toMoney(subtotal, cur),
+			TotalShippingCost: toMoney(r.Shipping, cur), TotalTaxCost: toMoney(r.Tax, cur), TotalVATCost: toMoney(0, cur),
+			DiscountAmt: toMoney(0, cur),
+		},
+		SellerEmail: optString(email), BuyerEmail: optString(r.BuyerEmail), CreateTimestamp: r.Created, UpdateTimestamp: r.Updated,
+		GiftWrapPrice: toMoney(0, cur), Shipments: shipments, Transactions: txs, Refunds: []any{},
 	}
 }
 
