@@ -238,14 +238,22 @@ func (e *env) dbBytes() []byte {
 	return all
 }
 
+// start begins a connect for account, as a session signed with the key
+// fingerprint would, and returns the Etsy link and the state.
+func (e *env) start(account store.Account, fingerprint string) (authURL, state string) {
+	e.t.Helper()
+	authURL, state, err := e.flow.Start(context.Background(), account.ID, fingerprint)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return authURL, state
+}
+
 // connectShop runs the whole flow for account and shop and returns the
 // store and the browser.
 func (e *env) connectShop(account store.Account, shop sandbox.Shop) (store.Store, *browser, string) {
 	e.t.Helper()
-	authURL, state, err := e.flow.Start(context.Background(), account.ID, "SHA256:"+account.Name)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	authURL, state := e.start(account, "SHA256:"+account.Name)
 	b := e.browser()
 	p := e.authorize(b, authURL, shop, "allow")
 	if p.url.Path != "/oauth/confirm" || p.status != http.StatusOK {
@@ -267,10 +275,7 @@ func TestConnectEndToEnd(t *testing.T) {
 	shop := e.sb.Shops()[0]
 	ctx := context.Background()
 
-	authURL, state, err := e.flow.Start(ctx, e.ada.ID, "SHA256:adakey")
-	if err != nil {
-		t.Fatal(err)
-	}
+	authURL, state := e.start(e.ada, "SHA256:adakey")
 	u, _ := url.Parse(authURL)
 	q := u.Query()
 	if q.Get("code_challenge_method") != "S256" || q.Get("state") != state || q.Get("scope") != "listings_r listings_w shops_r transactions_r" {
@@ -390,10 +395,7 @@ func etsyClient(t *testing.T, e *env) *etsy.Client {
 
 func TestAccessDenied(t *testing.T) {
 	e := newEnv(t)
-	authURL, state, err := e.flow.Start(context.Background(), e.ada.ID, "SHA256:ada")
-	if err != nil {
-		t.Fatal(err)
-	}
+	authURL, state := e.start(e.ada, "SHA256:ada")
 	sub := e.hub.Subscribe(nil)
 	defer sub.Close()
 	p := e.authorize(e.browser(), authURL, e.sb.Shops()[0], "deny")
@@ -441,10 +443,7 @@ func TestCallbackWithoutUsableState(t *testing.T) {
 
 func TestExpiredState(t *testing.T) {
 	e := newEnv(t)
-	authURL, state, err := e.flow.Start(context.Background(), e.ada.ID, "SHA256:ada")
-	if err != nil {
-		t.Fatal(err)
-	}
+	authURL, state := e.start(e.ada, "SHA256:ada")
 	e.clock.Advance(11 * time.Minute)
 	e.sb.ResetCalls()
 	p := e.authorize(e.browser(), authURL, e.sb.Shops()[0], "allow")
@@ -481,10 +480,7 @@ func TestReusedCode(t *testing.T) {
 	e := newEnv(t)
 	_, b, _ := e.connectShop(e.ada, e.sb.Shops()[0])
 	used, _ := url.Parse(callbackURL(t, b))
-	_, state, err := e.flow.Start(context.Background(), e.bob.ID, "SHA256:bob")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, state := e.start(e.bob, "SHA256:bob")
 	q := url.Values{"state": {state}, "code": {used.Query().Get("code")}}
 	p := e.do(e.browser().Client, "GET", e.web.URL+"/oauth/callback?"+q.Encode(), nil)
 	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Etsy refused the authorization") {
@@ -504,10 +500,7 @@ func TestShopLinkedToAnotherAccount(t *testing.T) {
 	st, _, _ := e.connectShop(e.bob, shop)
 	before, _ := e.db.StoreTokensGet(context.Background(), st.ID)
 
-	authURL, state, err := e.flow.Start(context.Background(), e.ada.ID, "SHA256:ada")
-	if err != nil {
-		t.Fatal(err)
-	}
+	authURL, state := e.start(e.ada, "SHA256:ada")
 	p := e.authorize(e.browser(), authURL, shop, "allow")
 	if p.status != http.StatusConflict || !strings.Contains(p.body, "already connected to another Stockroom account") {
 		t.Fatalf("linked: %d %s", p.status, p.body)
@@ -524,10 +517,7 @@ func TestShopLinkedToAnotherAccount(t *testing.T) {
 
 func TestConfirmNeedsTheBrowsersTokens(t *testing.T) {
 	e := newEnv(t)
-	authURL, state, err := e.flow.Start(context.Background(), e.bob.ID, "SHA256:bob")
-	if err != nil {
-		t.Fatal(err)
-	}
+	authURL, state := e.start(e.bob, "SHA256:bob")
 	b := e.browser()
 	p := e.authorize(b, authURL, e.sb.Shops()[1], "allow")
 	csrf := csrfOf(t, p)
@@ -574,10 +564,7 @@ func TestConfirmNeedsTheBrowsersTokens(t *testing.T) {
 
 func TestCancel(t *testing.T) {
 	e := newEnv(t)
-	authURL, state, err := e.flow.Start(context.Background(), e.ada.ID, "SHA256:ada")
-	if err != nil {
-		t.Fatal(err)
-	}
+	authURL, state := e.start(e.ada, "SHA256:ada")
 	b := e.browser()
 	p := e.authorize(b, authURL, e.sb.Shops()[0], "allow")
 	p = e.confirm(b, state, csrfOf(t, p), "cancel")
