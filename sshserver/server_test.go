@@ -561,20 +561,7 @@ func TestSessionsPerAccountCapped(t *testing.T) {
 	f := start(t, func(c *Config) { c.MaxSessionsPerAccount = 2 })
 	var ins []io.WriteCloser
 	for range 2 {
-		s, err := f.dial(t, f.alice).NewSession()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		in, _ := s.StdinPipe()
-		out, _ := s.StdoutPipe()
-		if err := s.Start("wait"); err != nil {
-			t.Fatal(err)
-		}
-		if line, err := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
-			t.Fatalf("wait: %q, %v", line, err)
-		}
-		ins = append(ins, in)
+		ins = append(ins, startWait(t, f.dial(t, f.alice)).in)
 	}
 
 	_, errOut, code := run(t, f.dial(t, f.alice), "whoami")
@@ -707,26 +694,43 @@ func TestPanicEndsOnlyThatSession(t *testing.T) {
 	}
 }
 
+// waitSession is the fake runner's "wait" command, which runs until its
+// stdin closes.
+type waitSession struct {
+	*gossh.Session
+	in     io.WriteCloser
+	stderr logtest.Buffer // what the server tells the command
+}
+
+// startWait starts "wait" on c and returns once the command has said it
+// is running.
+func startWait(t *testing.T, c *gossh.Client) *waitSession {
+	t.Helper()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	w := &waitSession{Session: s}
+	s.Stderr = &w.stderr
+	out, _ := s.StdoutPipe()
+	w.in, _ = s.StdinPipe()
+	if err := s.Start("wait"); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("wait: %q, %v", line, err)
+	}
+	return w
+}
+
 func TestShutdownTellsOpenSessions(t *testing.T) {
 	f := start(t, nil)
 	c := f.dial(t, f.alice)
 	sc := terminal(t, c, "")
 	sc.waitFor(t, "who=alice")
 
-	cmd, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cmdErr bytes.Buffer
-	cmd.Stderr = &cmdErr
-	out, _ := cmd.StdoutPipe()
-	_, _ = cmd.StdinPipe() // held open: only shutdown ends it
-	if err := cmd.Start("wait"); err != nil {
-		t.Fatal(err)
-	}
-	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
-		t.Fatalf("wait: %q", line)
-	}
+	cmd := startWait(t, c) // its stdin held open: only shutdown ends it
 
 	began := time.Now()
 	if err := f.srv.Shutdown(context.Background()); err != nil {
@@ -740,8 +744,8 @@ func TestShutdownTellsOpenSessions(t *testing.T) {
 		t.Fatalf("terminal: %q", sc.String())
 	}
 	_ = cmd.Wait()
-	if !strings.Contains(cmdErr.String(), "Stockroom is restarting") {
-		t.Fatalf("command stderr: %q", cmdErr.String())
+	if !strings.Contains(cmd.stderr.String(), "Stockroom is restarting") {
+		t.Fatalf("command stderr: %q", cmd.stderr.String())
 	}
 	if c, err := f.dialAuth(t, gossh.PublicKeys(f.alice)); err == nil {
 		c.Close()
@@ -909,20 +913,7 @@ func TestAccessWithdrawnEndsSessions(t *testing.T) {
 			conn := f.dial(t, f.alice)
 			sc := terminal(t, conn, "")
 			sc.waitFor(t, "who=alice")
-			cmd, err := conn.NewSession()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var cmdErr bytes.Buffer
-			cmd.Stderr = &cmdErr
-			out, _ := cmd.StdoutPipe()
-			_, _ = cmd.StdinPipe() // held open: only the server ends it
-			if err := cmd.Start("wait"); err != nil {
-				t.Fatal(err)
-			}
-			if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
-				t.Fatalf("wait: %q", line)
-			}
+			cmd := startWait(t, conn) // its stdin held open: only the server ends it
 			bob := terminal(t, f.dial(t, f.bob), "")
 			bob.waitFor(t, "who=bob")
 
@@ -938,8 +929,8 @@ func TestAccessWithdrawnEndsSessions(t *testing.T) {
 			case <-time.After(2 * time.Second):
 				t.Fatal("the command session is still open")
 			}
-			if !strings.Contains(cmdErr.String(), c.want) {
-				t.Fatalf("command stderr: %q", cmdErr.String())
+			if !strings.Contains(cmd.stderr.String(), c.want) {
+				t.Fatalf("command stderr: %q", cmd.stderr.String())
 			}
 			if bob.closed() {
 				t.Fatal("another account's session ended too")
