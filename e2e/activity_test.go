@@ -10,8 +10,6 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
-
-	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 type activityEvent struct {
@@ -70,10 +68,7 @@ func waitPushed(t *testing.T, c *gossh.Client, want map[string]int) {
 
 func TestActivityAndUndo(t *testing.T) {
 	s := startServer(t)
-	key := sshtest.NewKey(t)
-	signUp(t, s, key, "Noor", "noor@example.com")
-	c := s.dial(t, key)
-	rows := connectShop(t, s, c)
+	key, c, rows := s.seller(t, "Noor", "noor@example.com")
 	token := sandboxToken(t, s)
 	sh := func(cmd string, stdin ...string) result { return run(t, c, cmd, strings.Join(stdin, "")) }
 

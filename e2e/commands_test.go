@@ -68,10 +68,7 @@ func csvQuantities(t *testing.T, data string) map[string]int {
 
 func TestCommands(t *testing.T) {
 	s := startServer(t)
-	ownerKey := sshtest.NewKey(t)
-	signUp(t, s, ownerKey, "Olu", "olu@example.com")
-	owner := s.dial(t, ownerKey)
-	rows := connectShop(t, s, owner)
+	ownerKey, owner, rows := s.seller(t, "Olu", "olu@example.com")
 	target := pickRow(t, rows)
 	sh := func(cmd, stdin string) result { return run(t, owner, cmd, stdin) }
 

@@ -22,6 +22,8 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 	_ "modernc.org/sqlite"
+
+	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 // The demo sandbox's app credentials (cmd/server's demo mode).
@@ -67,6 +69,17 @@ func inventory(t testing.TB, c *gossh.Client) []row {
 		t.Fatalf("inventory JSON: %v in %q", err, r.stdout)
 	}
 	return rows
+}
+
+// seller signs up name with a new key, dials in and connects the demo
+// shop, where every test of a seller's work starts. It returns the key,
+// the seller's connection and the shop's rows.
+func (s *server) seller(t testing.TB, name, email string) (gossh.Signer, *gossh.Client, []row) {
+	t.Helper()
+	key := sshtest.NewKey(t)
+	signUp(t, s, key, name, email)
+	c := s.dial(t, key)
+	return key, c, connectShop(t, s, c)
 }
 
 // connectShop connects the demo shop for the account of c the way a seller

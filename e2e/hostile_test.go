@@ -15,8 +15,6 @@ import (
 	"unicode/utf8"
 
 	gossh "golang.org/x/crypto/ssh"
-
-	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 // hostileTitle holds every kind of sequence a title can smuggle: OSC 52
@@ -81,10 +79,8 @@ func terminalControls(out string) []string {
 
 func TestHostileTitleNeverReachesTheTerminal(t *testing.T) {
 	s := startServer(t)
-	key := sshtest.NewKey(t)
-	signUp(t, s, key, "Rosa", "")
-	c := s.dial(t, key)
-	target := pickRow(t, connectShop(t, s, c))
+	_, c, shopRows := s.seller(t, "Rosa", "")
+	target := pickRow(t, shopRows)
 
 	editOnEtsy(t, s, etsyShopID(t, c), target.ListingID, map[string]any{"title": hostileTitle})
 	if r := run(t, c, "sync --wait", ""); r.code != 0 {

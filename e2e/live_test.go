@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 // quantityOnScreen is the quantity the screen's row of sku shows, -1 when
@@ -30,10 +28,8 @@ func quantityOnScreen(screen, sku string) int {
 
 func TestSessionsSeeEachOthersEditsLive(t *testing.T) {
 	s := startServer(t)
-	key := sshtest.NewKey(t)
-	signUp(t, s, key, "Ines", "")
-	c := s.dial(t, key)
-	target := pickRow(t, connectShop(t, s, c))
+	key, c, shopRows := s.seller(t, "Ines", "")
+	target := pickRow(t, shopRows)
 
 	a := openTerm(t, s.dial(t, key), "inventory", 160, 40)
 	b := openTerm(t, s.dial(t, key), "inventory", 160, 40)

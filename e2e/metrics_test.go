@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 // scrape reads /metrics into series → value (the series as printed,
@@ -67,10 +65,7 @@ func scrapeUntil(t testing.TB, s *server, addr, series string, floor float64) ma
 func TestMetricsMoveAfterASyncAndAnEdit(t *testing.T) {
 	metricsAddr := freePort(t)
 	s := startServer(t, "--metrics-addr", metricsAddr)
-	key := sshtest.NewKey(t)
-	signUp(t, s, key, "Mo", "mo@example.com")
-	c := s.dial(t, key)
-	rows := connectShop(t, s, c)
+	_, c, rows := s.seller(t, "Mo", "mo@example.com")
 	target := pickRow(t, rows)
 
 	// The sync log shows the run finished a moment before River reports

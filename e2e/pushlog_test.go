@@ -4,18 +4,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 // A push Etsy took is an `activity` line in the server log, like every
 // other ledger event.
 func TestPushOutcomeIsActivityLogLine(t *testing.T) {
 	s := startServer(t)
-	key := sshtest.NewKey(t)
-	signUp(t, s, key, "Ada", "")
-	c := s.dial(t, key)
-	target := pickRow(t, connectShop(t, s, c))
+	_, c, shopRows := s.seller(t, "Ada", "")
+	target := pickRow(t, shopRows)
 	want := target.Quantity + 2
 	if r := run(t, c, fmt.Sprintf("stock set %s %d", target.SKU, want), ""); r.code != 0 {
 		t.Fatalf("stock set: %s", r)

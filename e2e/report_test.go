@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
-
-	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
 // sellOnEtsy makes a buyer buy qty of a row through the sandbox's admin
@@ -53,10 +51,7 @@ func cents(t testing.TB, v string) int64 {
 
 func TestReportShowsSandboxSales(t *testing.T) {
 	s := startServer(t)
-	key := sshtest.NewKey(t)
-	signUp(t, s, key, "Rae", "rae@example.com")
-	c := s.dial(t, key)
-	rows := connectShop(t, s, c)
+	_, c, rows := s.seller(t, "Rae", "rae@example.com")
 	target := pickRow(t, rows)
 	shopID := etsyShopID(t, c)
 	var price string

@@ -109,10 +109,7 @@ func TestTeamInviteRolesAndRemoval(t *testing.T) {
 // history stays readable; the normal connect flow links it back.
 func TestDisconnectAndReconnect(t *testing.T) {
 	s := startServer(t)
-	key := sshtest.NewKey(t)
-	signUp(t, s, key, "Ada Owner", "")
-	c := s.dial(t, key)
-	rows := connectShop(t, s, c)
+	_, c, rows := s.seller(t, "Ada Owner", "")
 	target := pickRow(t, rows)
 
 	shop := func() (name, status string) {
