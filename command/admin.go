@@ -40,7 +40,7 @@ type adminAccountJSON struct {
 }
 
 func runAdminAccounts(r *runner, c *invocation) error {
-	o, err := r.formatOnly(c)
+	o, err := r.formatOnly(c, formatTable, formatCSV, formatJSON)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ type adminStoreJSON struct {
 }
 
 func runAdminStores(r *runner, c *invocation) error {
-	o, err := r.formatOnly(c)
+	o, err := r.formatOnly(c, formatTable, formatCSV, formatJSON)
 	if err != nil {
 		return err
 	}
@@ -170,14 +170,6 @@ func runAdminSetDisabled(r *runner, c *invocation, disabled bool) error {
 	}
 	fmt.Fprintf(r.env.Stdout, "%s account %d\n", verb, id)
 	return nil
-}
-
-// formatOnly parses a command whose only flag is --format.
-func (r *runner) formatOnly(c *invocation) (*output, error) {
-	fs := c.flags(r)
-	o := c.output(fs, formatTable, formatCSV, formatJSON)
-	_, err := r.parse(c, fs, 0, 0)
-	return o, err
 }
 
 // idArg reads a positive id.

@@ -132,9 +132,8 @@ type whoamiJSON struct {
 }
 
 func runWhoami(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	out := c.output(fs, formatTable, formatJSON)
-	if _, err := r.parse(c, fs, 0, 0); err != nil {
+	out, err := r.formatOnly(c, formatTable, formatJSON)
+	if err != nil {
 		return err
 	}
 	a := r.actor.Account
@@ -200,9 +199,8 @@ func runStoreSet(r *runner, c *invocation) error {
 }
 
 func runStores(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	out := c.output(fs, formatTable, formatCSV, formatJSON)
-	if _, err := r.parse(c, fs, 0, 0); err != nil {
+	out, err := r.formatOnly(c, formatTable, formatCSV, formatJSON)
+	if err != nil {
 		return err
 	}
 	views, err := r.app.Stores(r.ctx, r.actor)

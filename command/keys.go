@@ -22,9 +22,8 @@ type keyJSON struct {
 }
 
 func runKeysList(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	o := c.output(fs, formatTable, formatJSON)
-	if _, err := r.parse(c, fs, 0, 0); err != nil {
+	o, err := r.formatOnly(c, formatTable, formatJSON)
+	if err != nil {
 		return err
 	}
 	keys, err := r.app.Keys(r.ctx, r.actor)

@@ -66,6 +66,15 @@ func (o *output) check(c *invocation) error {
 	return nil
 }
 
+// formatOnly parses a command whose only flag is --format, offering the
+// allowed formats.
+func (r *runner) formatOnly(c *invocation, allowed ...format) (*output, error) {
+	fs := c.flags(r)
+	o := c.output(fs, allowed...)
+	_, err := r.parse(c, fs, 0, 0)
+	return o, err
+}
+
 // view is one command's result in each format it offers: the value JSON
 // encodes, the CSV header and records, and the table for people.
 type view struct {
