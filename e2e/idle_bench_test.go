@@ -29,14 +29,7 @@ import (
 //	STOCKROOM_IDLE_SESSIONS=1000 STOCKROOM_IDLE_HOLD=60s go test ./e2e -run '^$' -bench IdleSessions -benchtime 1x -timeout 60m
 func BenchmarkIdleSessions(b *testing.B) {
 	n := envInt(b, "STOCKROOM_IDLE_SESSIONS", 100)
-	hold := 10 * time.Second
-	if v := os.Getenv("STOCKROOM_IDLE_HOLD"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			b.Fatalf("STOCKROOM_IDLE_HOLD: %v", err)
-		}
-		hold = d
-	}
+	hold := envDuration(b, "STOCKROOM_IDLE_HOLD", 10*time.Second)
 
 	// The anchor first, alone on the machine.
 	bare := startBare(b)
