@@ -436,13 +436,20 @@ func TestAccountFromKeyThatSignedNotKeyOffered(t *testing.T) {
 	sc.waitFor(t, "who=bob")
 }
 
+// refusedCommand runs cmd with key and checks the server refused it: exit
+// 1, with msg on stderr.
+func (f *fixture) refusedCommand(t *testing.T, key gossh.Signer, cmd, msg string) {
+	t.Helper()
+	_, errOut, code := run(t, f.dial(t, key), cmd)
+	if code != 1 || !strings.Contains(errOut, msg) {
+		t.Fatalf("%s: %q, exit %d", cmd, errOut, code)
+	}
+}
+
 func TestUnknownKeys(t *testing.T) {
 	t.Run("signup closed, command", func(t *testing.T) {
 		f := start(t, nil)
-		_, errOut, code := run(t, f.dial(t, f.stranger), "whoami")
-		if code != 1 || !strings.Contains(errOut, msgSignupClosed) {
-			t.Fatalf("got %q, exit %d", errOut, code)
-		}
+		f.refusedCommand(t, f.stranger, "whoami", msgSignupClosed)
 		f.refused(t, RefusedSignupClosed)
 	})
 	// Closed, a terminal still gets sign-up, which then takes only an
@@ -460,18 +467,13 @@ func TestUnknownKeys(t *testing.T) {
 		if code != 2 || out != "" {
 			t.Fatalf("join: exit %d", code)
 		}
-		_, errOut, code := run(t, f.dial(t, f.stranger), "whoami")
-		if code != 1 || !strings.Contains(errOut, msgSignupClosed) {
-			t.Fatalf("whoami: %q, exit %d", errOut, code)
-		}
+		f.refusedCommand(t, f.stranger, "whoami", msgSignupClosed)
+		f.refused(t, RefusedSignupClosed)
 	})
 	t.Run("signup open, command", func(t *testing.T) {
 		f := start(t, nil)
 		f.accounts.signup = true
-		_, errOut, code := run(t, f.dial(t, f.stranger), "whoami")
-		if code != 1 || !strings.Contains(errOut, msgUnknownKey) {
-			t.Fatalf("got %q, exit %d", errOut, code)
-		}
+		f.refusedCommand(t, f.stranger, "whoami", msgUnknownKey)
 		f.refused(t, RefusedUnknownKey)
 	})
 	t.Run("signup open, terminal", func(t *testing.T) {
@@ -490,10 +492,7 @@ func TestUnknownKeys(t *testing.T) {
 func TestDisabledAccountRefused(t *testing.T) {
 	f := start(t, nil)
 	f.accounts.add(f.alice, store.Account{ID: 1, Name: "alice", Disabled: true})
-	_, errOut, code := run(t, f.dial(t, f.alice), "whoami")
-	if code != 1 || !strings.Contains(errOut, msgDisabled) {
-		t.Fatalf("got %q, exit %d", errOut, code)
-	}
+	f.refusedCommand(t, f.alice, "whoami", msgDisabled)
 	sc := terminal(t, f.dial(t, f.alice), "")
 	if code := sc.exitCode(t); code != 1 || !strings.Contains(sc.String(), msgDisabled) {
 		t.Fatalf("terminal: exit %d, %q", code, sc.String())
