@@ -22,6 +22,7 @@ import (
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/components/list"
 )
 
 // editMode says what the inline editor edits.
@@ -184,6 +185,14 @@ func (m *Model) rebuild() {
 			m.order = append(m.order, int32(i))
 		}
 	}
+	m.sortKeeping(keep)
+}
+
+// sortKeeping sorts the order by the current column, measures it for the
+// layout, reapplies the filter and puts the cursor back on offering keep.
+// keep is taken by the caller before it touches the order: the view may
+// share the order's array.
+func (m *Model) sortKeeping(keep int64) {
 	sortOrder(m.order, m.rowAt, m.col, m.desc)
 	if n := measure(m.order, m.rowAt); n != m.need {
 		m.need = n
@@ -455,19 +464,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	m.setNote("", false)
+	if d, ok := list.NewKeyMap(k).Step(msg, m.visible(), len(m.view)); ok {
+		m.move(d)
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		m.move(-1)
-	case key.Matches(msg, k.Down):
-		m.move(1)
-	case key.Matches(msg, k.PageUp):
-		m.move(-m.visible())
-	case key.Matches(msg, k.PageDown):
-		m.move(m.visible())
-	case key.Matches(msg, k.Top):
-		m.move(-len(m.view))
-	case key.Matches(msg, k.Bottom):
-		m.move(len(m.view))
 	case key.Matches(msg, k.Back):
 		if len(m.q) > 0 {
 			m.clearFilter()
@@ -501,17 +502,7 @@ func (m *Model) clearFilter() {
 	m.moveTo(keep)
 }
 
-func (m *Model) resort() {
-	keep := m.currentID()
-	sortOrder(m.order, m.rowAt, m.col, m.desc)
-	if n := measure(m.order, m.rowAt); n != m.need {
-		m.need = n
-		m.lay = newLayout(m.width, n)
-		clear(m.lines)
-	}
-	m.applyFilter(false)
-	m.moveTo(keep)
-}
+func (m *Model) resort() { m.sortKeeping(m.currentID()) }
 
 // jumpLow moves to the next row at or below its threshold, wrapping.
 func (m *Model) jumpLow() {
