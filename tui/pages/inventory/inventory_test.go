@@ -3,9 +3,9 @@ package inventory
 import (
 	"cmp"
 	"context"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -17,7 +17,7 @@ import (
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
-const wait = 5 * time.Second
+const wait = tuitest.Wait
 
 type V = tuitest.Variation
 
@@ -257,7 +257,7 @@ func TestFilterSortAndJump(t *testing.T) {
 	for _, v := range m.view {
 		got = append(got, m.rowAt(v).Shown())
 	}
-	if want := []int{0, 2, 9, 12, 30}; !equal(got, want) {
+	if want := []int{0, 2, 9, 12, 30}; !slices.Equal(got, want) {
 		t.Fatalf("by quantity: %v, want %v", got, want)
 	}
 	comp = tuitest.Drive(comp, wait, tuitest.Key("S"))
@@ -288,18 +288,6 @@ func TestFilterSortAndJump(t *testing.T) {
 	if m.cursor != 0 {
 		t.Errorf("wheel up: cursor %d", m.cursor)
 	}
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestLiveEventsUpdateRows(t *testing.T) {
