@@ -103,6 +103,13 @@ func (m *Model) Reset() {
 	m.scroll()
 }
 
+// Clear empties the list and goes back to the top, for a screen that
+// drops what it showed (another store).
+func (m *Model) Clear() {
+	m.SetLen(0)
+	m.Reset()
+}
+
 // Move moves the cursor by d items, stopping at either end.
 func (m *Model) Move(d int) { m.SetCursor(m.cursor + d) }
 

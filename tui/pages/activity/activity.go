@@ -231,8 +231,7 @@ func (m *Model) SetSize(width, height int) {
 // reload reads the newest page again, for a new store or a new filter.
 func (m *Model) reload() tea.Cmd {
 	m.events, m.lines, m.end = nil, nil, false
-	m.list.SetLen(0)
-	m.list.Reset()
+	m.list.Clear()
 	m.loads.Reset()
 	return m.more()
 }

@@ -65,8 +65,7 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 	if storeID != m.storeID {
 		m.storeID = storeID
 		m.runs = nil
-		m.list.SetLen(0)
-		m.list.Reset()
+		m.list.Clear()
 		m.status.Set("", false)
 	}
 	return m.load()
@@ -86,14 +85,10 @@ func (m *Model) SetSize(width, height int) {
 }
 
 func (m *Model) load() tea.Cmd {
-	if m.storeID == 0 {
-		return nil
-	}
-	seq, c, actor, storeID := m.loads.Start(), m.c, m.c.Actor, m.storeID
-	return func() tea.Msg {
-		runs, err := c.App.SyncLog(c.Ctx, actor, storeID, limit)
+	return m.loads.ReadStore(m.c, m.storeID, func(c *common.Common, storeID int64, seq int) tea.Msg {
+		runs, err := c.App.SyncLog(c.Ctx, c.Actor, storeID, limit)
 		return loadedMsg{seq: seq, runs: runs, err: err}
-	}
+	})
 }
 
 func (m *Model) syncNow() tea.Cmd {
