@@ -982,8 +982,8 @@ func (m *Model) ShortHelp() []key.Binding {
 		return []key.Binding{k.Save, k.Cancel, k.Inc, k.Dec}
 	case m.filtering:
 		return []key.Binding{
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
+			common.Relabel(k.Enter, "apply"),
+			common.Relabel(k.Back, "clear"),
 		}
 	case m.history != nil:
 		return []key.Binding{k.Back}

@@ -201,7 +201,7 @@ func (p *membersPanel) toggleAlerts() tea.Cmd {
 
 // alertsKey is space, described for this panel.
 func (p *membersPanel) alertsKey() key.Binding {
-	return key.NewBinding(key.WithKeys(p.c.Keys.Toggle.Keys()...), key.WithHelp("space", "your alerts on/off"))
+	return common.Relabel(p.c.Keys.Toggle, "your alerts on/off")
 }
 
 // roleKey reads v, m and o as roles.
@@ -361,7 +361,7 @@ func (p *membersPanel) help() []key.Binding {
 	if p.owner() {
 		out = append(out, k.Invite, k.Role, k.Remove)
 	}
-	return append(out, p.alertsKey(), k.Leave, k.Refresh, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to shops")))
+	return append(out, p.alertsKey(), k.Leave, k.Refresh, common.Relabel(k.Back, "back to shops"))
 }
 
 // pad fills s (already cut) to width cells.

@@ -521,7 +521,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	}
 	if m.connect != nil {
 		if m.connect.done && m.connect.err != nil {
-			return []key.Binding{k.Back, key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "try again"))}
+			return []key.Binding{k.Back, common.Relabel(k.Connect, "try again")}
 		}
 		return []key.Binding{k.Back}
 	}
@@ -543,7 +543,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.members != nil || m.disconnecting {
 		return [][]key.Binding{m.ShortHelp()}
 	}
-	use := []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "use this shop"))}
+	use := []key.Binding{common.Relabel(k.Enter, "use this shop")}
 	if len(m.stores) > 1 {
 		use = append([]key.Binding{k.Up, k.Down}, use...)
 	}
