@@ -60,6 +60,27 @@ func (s *Styles) ErrorLine(err error, width int) string {
 	return s.Error.Render(safetext.Line(err.Error(), max(1, width)))
 }
 
+// Busy is a screen's title, marked while l has a read out.
+func (s *Styles) Busy(title string, l *Loads) string {
+	if l.Loading() {
+		return title + s.Muted.Render(" · loading…")
+	}
+	return title
+}
+
+// Unavailable is what a store's screen shows in place of its rows: the
+// failure of its last read, or that no store is selected; "" when the
+// rows can be drawn.
+func (s *Styles) Unavailable(err error, storeID int64, width int) string {
+	switch {
+	case err != nil:
+		return s.ErrorLine(err, width)
+	case storeID == 0:
+		return s.Muted.Render("No store selected.")
+	}
+	return ""
+}
+
 // Status is the outcome of a screen's last action, shown on its last line.
 type Status struct {
 	Text string

@@ -555,10 +555,7 @@ func (m *Model) drawHeader() string {
 	if m.queryText != "" {
 		title += s.Muted.Render(" · filter: " + safetext.Line(m.queryText, 40))
 	}
-	if m.loads.Loading() {
-		title += s.Muted.Render(" · loading…")
-	}
-	return common.Fit(title, m.width)
+	return common.Fit(s.Busy(title, &m.loads), m.width)
 }
 
 // line draws row i. Its text is kept once made, so a keypress that scrolls

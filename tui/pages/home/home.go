@@ -212,10 +212,7 @@ func (m *Model) View() string {
 		name = m.dash.Store.Name
 	}
 	title := s.Title.Render("Home") + s.Muted.Render(" · "+safetext.Line(name, max(1, m.width/2)))
-	if m.loads.Loading() {
-		title += s.Muted.Render(" · loading…")
-	}
-	lines := []string{common.Fit(title, m.width)}
+	lines := []string{common.Fit(s.Busy(title, &m.loads), m.width)}
 	switch {
 	case m.err != nil:
 		return strings.Join(append(lines, s.ErrorLine(m.err, m.width)), "\n")

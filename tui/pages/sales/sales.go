@@ -219,16 +219,10 @@ func (m *Model) View() string {
 	if len(m.receipts) == limit {
 		title += s.Muted.Render(fmt.Sprintf(" (newest %d)", limit))
 	}
-	if m.loads.Loading() {
-		title += s.Muted.Render(" · loading…")
-	}
-	lines := []string{common.Fit(title, m.width)}
-	switch {
-	case m.err != nil:
-		lines = append(lines, s.ErrorLine(m.err, m.width))
-		return strings.Join(lines, "\n")
-	case m.storeID == 0:
-		lines = append(lines, s.Muted.Render("No store selected."))
+	lines := []string{common.Fit(s.Busy(title, &m.loads), m.width)}
+	switch u := s.Unavailable(m.err, m.storeID, m.width); {
+	case u != "":
+		lines = append(lines, u)
 		return strings.Join(lines, "\n")
 	case len(m.receipts) == 0 && !m.loads.Loading():
 		lines = append(lines, s.Muted.Render("No receipts match these filters."))

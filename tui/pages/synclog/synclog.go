@@ -159,15 +159,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) View() string {
 	s := m.c.Styles
 	title := s.Title.Render("Sync log") + s.Muted.Render(fmt.Sprintf(" · %d runs", len(m.runs)))
-	if m.loads.Loading() {
-		title += s.Muted.Render(" · loading…")
-	}
-	lines := []string{common.Fit(title, m.width)}
-	switch {
-	case m.err != nil:
-		lines = append(lines, s.ErrorLine(m.err, m.width))
-	case m.storeID == 0:
-		lines = append(lines, s.Muted.Render("No store selected."))
+	lines := []string{common.Fit(s.Busy(title, &m.loads), m.width)}
+	switch u := s.Unavailable(m.err, m.storeID, m.width); {
+	case u != "":
+		lines = append(lines, u)
 	case len(m.runs) == 0:
 		// While the first load runs the title says loading; there is no
 		// run to draw (nor a selected one to read the error of).
