@@ -43,7 +43,7 @@ type Model struct {
 
 	storeID int64
 	role    store.Role
-	loading bool
+	loads   common.Loads // a load of another store, or an older one, is dropped
 	loadErr error
 
 	snap  *app.Snapshot
@@ -104,10 +104,10 @@ func New(c *common.Common) *Model {
 // Messages the screen's commands answer with.
 type (
 	loadedMsg struct {
-		storeID int64
-		snap    *app.Snapshot
-		role    store.Role
-		err     error
+		seq  int
+		snap *app.Snapshot
+		role store.Role
+		err  error
 	}
 	snapMsg struct {
 		storeID int64
@@ -140,19 +140,18 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 	m.setNote("", false)
 	clear(m.lines)
 	if storeID == 0 {
-		m.loading = false
+		m.loads.Reset()
 		return nil
 	}
-	m.loading, m.loadErr = true, nil
-	c := m.c.Copy()
-	return func() tea.Msg {
+	m.loadErr = nil
+	return m.loads.ReadStore(m.c, storeID, func(c *common.Common, storeID int64, seq int) tea.Msg {
 		ms, err := c.App.Store(c.Ctx, c.Actor, storeID)
 		if err != nil {
-			return loadedMsg{storeID: storeID, err: err}
+			return loadedMsg{seq: seq, err: err}
 		}
 		snap, err := c.Snapshots.Get(c.Ctx, c.Actor, storeID)
-		return loadedMsg{storeID: storeID, snap: snap, role: ms.Role, err: err}
-	}
+		return loadedMsg{seq: seq, snap: snap, role: ms.Role, err: err}
+	})
 }
 
 // Capturing tells the root that keys are text for this screen (the filter
@@ -305,16 +304,10 @@ func (m *Model) followPush() {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.storeID != m.storeID {
-			return m, nil
-		}
-		m.loading = false
-		if msg.err != nil {
-			m.loadErr = msg.err
-			return m, nil
-		}
-		m.snap, m.role = msg.snap, msg.role
-		m.rebuild()
+		m.loads.Take(msg.seq, msg.err, &m.loadErr, func() {
+			m.snap, m.role = msg.snap, msg.role
+			m.rebuild()
+		})
 	case snapMsg:
 		if msg.storeID != m.storeID || m.snap == nil {
 			return m, nil
@@ -730,7 +723,7 @@ func (m *Model) View() string {
 		return st.Muted.Render("No store selected: choose one on the Stores screen (press 1).")
 	case m.loadErr != nil:
 		return st.Error.Render("Cannot load the inventory: " + errText(m.loadErr))
-	case m.loading || m.snap == nil:
+	case m.loads.Loading() || m.snap == nil:
 		return st.Muted.Render("Loading inventory…")
 	case m.history != nil:
 		return m.historyView()

@@ -534,3 +534,28 @@ func TestFilterTypedWhileLoadingApplies(t *testing.T) {
 		t.Fatalf("the filter typed while loading was lost:\n%s", f)
 	}
 }
+
+// Loads are numbered like every screen's: an older load of the same store
+// that answers last is dropped, so a read that failed while the session
+// was changing does not mark the inventory that did load as failed.
+func TestAnOlderLoadOfTheSameStoreAnsweringLastIsDropped(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m := New(env.Common(env.Owner, 120, 20))
+	m.SetSize(120, 20)
+	live := m.c.Ctx
+	ended, cancel := context.WithCancel(live)
+	cancel()
+	m.c.Ctx = ended
+	older := tuitest.Run(m.SetStore(env.StoreID), wait)
+	m.c.Ctx = live
+	newer := tuitest.Run(m.SetStore(env.StoreID), wait)
+	if len(older) != 1 || older[0].(loadedMsg).err == nil {
+		t.Fatalf("the older read did not fail: %v", older)
+	}
+	var comp common.Component = m
+	comp = tuitest.Drive(comp, wait, newer...)
+	tuitest.Drive(comp, wait, older...)
+	if m.loadErr != nil || m.snap == nil {
+		t.Fatalf("the older answer replaced the newer: err %v\n%s", m.loadErr, plain(m))
+	}
+}
