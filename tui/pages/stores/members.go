@@ -73,8 +73,8 @@ func newMembersPanel(c *common.Common, s app.StoreView) *membersPanel {
 func (p *membersPanel) owner() bool { return p.store.Role == store.RoleOwner }
 
 func (p *membersPanel) load() tea.Cmd {
-	c, id, owner, seq := p.c.Copy(), p.store.ID, p.owner(), p.loads.Start()
-	return func() tea.Msg {
+	owner := p.owner()
+	return p.loads.ReadStore(p.c, p.store.ID, func(c *common.Common, id int64, seq int) tea.Msg {
 		ms, err := c.App.Members(c.Ctx, c.Actor, id)
 		if err != nil {
 			return membersLoadedMsg{storeID: id, seq: seq, err: err}
@@ -84,7 +84,7 @@ func (p *membersPanel) load() tea.Cmd {
 			inv, err = c.App.Invites(c.Ctx, c.Actor, id, false)
 		}
 		return membersLoadedMsg{storeID: id, seq: seq, members: ms, invites: inv, err: err}
-	}
+	})
 }
 
 // rows is how many lines the cursor moves over: members, then invites.
