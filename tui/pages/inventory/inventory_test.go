@@ -44,6 +44,15 @@ func open(t *testing.T, env *tuitest.Env, a app.Actor) (*Model, common.Component
 	return m, comp
 }
 
+// openAt is the owner's Inventory of shop() with the cursor on sku.
+func openAt(t *testing.T, sku string) (*tuitest.Env, *Model, common.Component) {
+	t.Helper()
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+	cursorTo(t, m, sku)
+	return env, m, comp
+}
+
 func plain(m *Model) string { return ansi.Strip(m.View()) }
 
 // cursorTo moves the cursor to the row with sku.
@@ -82,9 +91,7 @@ func TestShowsEveryRowWithMarkers(t *testing.T) {
 }
 
 func TestEditSavesAndMarksPending(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	m, comp := open(t, env, env.Owner)
-	cursorTo(t, m, "TOTE-L")
+	env, m, comp := openAt(t, "TOTE-L")
 	id := m.current().OfferingID
 
 	comp = tuitest.Drive(comp, wait, tuitest.Key("e"))
@@ -114,9 +121,7 @@ func TestEditSavesAndMarksPending(t *testing.T) {
 // A typed number is the seller's count (a set); +/- alone is a change to
 // Etsy's count (an add), as stock add is.
 func TestEditKindFollowsHowTheNumberWasMade(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	m, comp := open(t, env, env.Owner)
-	cursorTo(t, m, "BEANIE-R")
+	env, m, comp := openAt(t, "BEANIE-R")
 	id := m.current().OfferingID
 	comp = tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Key("+"), tuitest.Key("+"), tuitest.Key("enter"))
 	if r, err := env.DB.InventoryGetByID(t.Context(), id); err != nil || r.EditKind != store.EditAdd || r.DesiredQuantity != 11 {
@@ -131,9 +136,7 @@ func TestEditKindFollowsHowTheNumberWasMade(t *testing.T) {
 }
 
 func TestEditStepsAndCancels(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	m, comp := open(t, env, env.Owner)
-	cursorTo(t, m, "BEANIE-R")
+	env, m, comp := openAt(t, "BEANIE-R")
 	comp = tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Key("+"), tuitest.Key("+"), tuitest.Key("-"))
 	if m.edit != "10" {
 		t.Fatalf("9 +1 +1 -1 = %q, want 10", m.edit)
@@ -177,9 +180,7 @@ func TestEditRefusesOutOfRange(t *testing.T) {
 }
 
 func TestStaleEditShowsCurrentQuantity(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	m, comp := open(t, env, env.Owner)
-	cursorTo(t, m, "MUG-OAT")
+	env, m, comp := openAt(t, "MUG-OAT")
 	r := m.current()
 	comp = tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Key("5"))
 
@@ -291,9 +292,7 @@ func TestFilterSortAndJump(t *testing.T) {
 }
 
 func TestLiveEventsUpdateRows(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	m, comp := open(t, env, env.Owner)
-	cursorTo(t, m, "TOTE-L")
+	env, m, comp := openAt(t, "TOTE-L")
 	r := *m.current()
 	rows, err := env.App.SetStock(context.Background(), env.Owner, app.StockParams{StoreID: env.StoreID, Source: store.SourceCommand,
 		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Version: r.Version, Quantity: 4}}})
@@ -324,9 +323,7 @@ func TestLiveEventsUpdateRows(t *testing.T) {
 }
 
 func TestThresholdAndHistory(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	m, comp := open(t, env, env.Owner)
-	cursorTo(t, m, "TOTE-L")
+	_, m, comp := openAt(t, "TOTE-L")
 	if m.current().Low() {
 		t.Fatal("30 is low before any threshold")
 	}
