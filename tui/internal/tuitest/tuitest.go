@@ -311,12 +311,8 @@ func Run(cmd tea.Cmd, wait time.Duration) []tea.Msg {
 	if cmd == nil {
 		return nil
 	}
-	ch := make(chan tea.Msg, 1)
-	go func() { ch <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-ch:
-	case <-time.After(wait):
+	msg, ok := answer(cmd, wait)
+	if !ok {
 		return nil
 	}
 	switch msg := msg.(type) {
@@ -330,6 +326,20 @@ func Run(cmd tea.Cmd, wait time.Duration) []tea.Msg {
 		return out
 	}
 	return []tea.Msg{msg}
+}
+
+// answer runs cmd off the caller's goroutine, as the Bubble Tea loop does,
+// and returns its message, or false when it has not answered within wait
+// (it is left running).
+func answer(cmd tea.Cmd, wait time.Duration) (tea.Msg, bool) {
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	select {
+	case msg := <-ch:
+		return msg, true
+	case <-time.After(wait):
+		return nil, false
+	}
 }
 
 // Updater is a screen or the root model.
@@ -359,12 +369,10 @@ func Settle(tb testing.TB, c common.Component, cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
-	ch := make(chan tea.Msg, 1)
-	go func() { ch <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-ch:
-	case <-time.After(Wait): // the screens Settle serves start no timers or subscriptions
+	// The screens Settle serves start no timers or subscriptions: a
+	// command slower than Wait is a hang.
+	msg, ok := answer(cmd, Wait)
+	if !ok {
 		tb.Fatal("a command did not return: the screen must not start timers")
 	}
 	switch msg := msg.(type) {
