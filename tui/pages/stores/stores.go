@@ -402,7 +402,7 @@ func lastSync(s app.StoreView, now time.Time) string {
 	if s.LastSyncAt.IsZero() {
 		return "never"
 	}
-	return Age(now.Sub(s.LastSyncAt)) + " ago"
+	return common.Age(now.Sub(s.LastSyncAt)) + " ago"
 }
 
 func budgetText(s app.StoreView) string {
@@ -415,19 +415,6 @@ func budgetText(s app.StoreView) string {
 		return fmt.Sprintf("%d of %d", s.Budget.RemainingToday, s.Budget.PerDay)
 	}
 	return fmt.Sprint(s.Budget.RemainingToday)
-}
-
-// Age is a short duration for people: 45s, 12m, 3h, 2d.
-func Age(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", max(int(d.Seconds()), 0))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 func (m *Model) connectView() string {
