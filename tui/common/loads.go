@@ -1,5 +1,7 @@
 package common
 
+import tea "charm.land/bubbletea/v2"
+
 // Loads numbers a screen's reads so only the answer to the newest one is
 // applied: a reload started while an older read is out (a new filter, a
 // new store) makes the older answer stale, and it is dropped when it
@@ -62,3 +64,16 @@ func (l *Loads) Take(seq int, err error, shown *error, apply func()) bool {
 
 // Loading reports whether a wanted read is still out.
 func (l *Loads) Loading() bool { return l.loading }
+
+// ReadStore starts a read of store storeID (Start) and returns the command
+// that makes it off the update loop: read gets a copy of the session (the
+// command must not see Update's later changes), the store and the read's
+// number, for the answer it returns. With no store (0) nothing is read
+// and the command is nil.
+func (l *Loads) ReadStore(c *Common, storeID int64, read func(c *Common, storeID int64, seq int) tea.Msg) tea.Cmd {
+	if storeID == 0 {
+		return nil
+	}
+	c, seq := c.Copy(), l.Start()
+	return func() tea.Msg { return read(c, storeID, seq) }
+}

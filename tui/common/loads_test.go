@@ -3,6 +3,8 @@ package common
 import (
 	"errors"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 func TestLoadsDropsTheAnswerToAnOlderRead(t *testing.T) {
@@ -67,5 +69,21 @@ func TestLoadsTakeAppliesOnlyAWantedAnswerWithoutError(t *testing.T) {
 	seq = l.Start()
 	if !l.Take(seq, nil, &shown, apply) || shown != nil || applied != 1 {
 		t.Fatalf("a good answer: shown %v, applied %d", shown, applied)
+	}
+}
+
+func TestLoadsReadStoreReadsNothingWithoutAStore(t *testing.T) {
+	var l Loads
+	c := &Common{Width: 80}
+	if cmd := l.ReadStore(c, 0, func(*Common, int64, int) tea.Msg { return nil }); cmd != nil || l.Loading() {
+		t.Fatalf("no store: command %v, loading %v", cmd != nil, l.Loading())
+	}
+	cmd := l.ReadStore(c, 7, func(c *Common, storeID int64, seq int) tea.Msg { return [3]int{c.Width, int(storeID), seq} })
+	c.Width = 120 // Update changes the session after the read started
+	if !l.Loading() {
+		t.Fatal("a store's read is not shown as loading")
+	}
+	if got, want := cmd(), [3]int{80, 7, l.Seq()}; got != want {
+		t.Fatalf("the read saw %v, want %v (the session as it was, the store, the newest number)", got, want)
 	}
 }

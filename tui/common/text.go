@@ -37,15 +37,23 @@ func Fit(s string, w int) string {
 // Ago is how long ago something happened, for people: just now, 5m ago,
 // 3h ago, 4d ago.
 func Ago(d time.Duration) string {
+	if d < time.Minute {
+		return "just now"
+	}
+	return Age(d) + " ago"
+}
+
+// Age is a short duration for people: 45s, 12m, 3h, 2d.
+func Age(d time.Duration) string {
 	switch {
 	case d < time.Minute:
-		return "just now"
+		return fmt.Sprintf("%ds", max(int(d.Seconds()), 0))
 	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+		return fmt.Sprintf("%dm", int(d.Minutes()))
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
+		return fmt.Sprintf("%dh", int(d.Hours()))
 	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 // Relabel keeps a binding's keys from the one keymap and gives it a
@@ -58,6 +66,27 @@ func Relabel(b key.Binding, desc string) key.Binding {
 // user's words) and cut to the width.
 func (s *Styles) ErrorLine(err error, width int) string {
 	return s.Error.Render(safetext.Line(err.Error(), max(1, width)))
+}
+
+// Busy is a screen's title, marked while l has a read out.
+func (s *Styles) Busy(title string, l *Loads) string {
+	if l.Loading() {
+		return title + s.Muted.Render(" · loading…")
+	}
+	return title
+}
+
+// Unavailable is what a store's screen shows in place of its rows: the
+// failure of its last read, or that no store is selected; "" when the
+// rows can be drawn.
+func (s *Styles) Unavailable(err error, storeID int64, width int) string {
+	switch {
+	case err != nil:
+		return s.ErrorLine(err, width)
+	case storeID == 0:
+		return s.Muted.Render("No store selected.")
+	}
+	return ""
 }
 
 // Status is the outcome of a screen's last action, shown on its last line.

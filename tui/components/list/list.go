@@ -103,6 +103,13 @@ func (m *Model) Reset() {
 	m.scroll()
 }
 
+// Clear empties the list and goes back to the top, for a screen that
+// drops what it showed (another store).
+func (m *Model) Clear() {
+	m.SetLen(0)
+	m.Reset()
+}
+
 // Move moves the cursor by d items, stopping at either end.
 func (m *Model) Move(d int) { m.SetCursor(m.cursor + d) }
 
@@ -113,24 +120,32 @@ func (m *Model) Update(msg tea.Msg) bool {
 	if !ok {
 		return false
 	}
-	k := m.keys
-	switch {
-	case key.Matches(kp, k.Up):
-		m.Move(-1)
-	case key.Matches(kp, k.Down):
-		m.Move(1)
-	case key.Matches(kp, k.PageUp):
-		m.Move(-m.height)
-	case key.Matches(kp, k.PageDown):
-		m.Move(m.height)
-	case key.Matches(kp, k.Top):
-		m.Move(-m.n)
-	case key.Matches(kp, k.Bottom):
-		m.Move(m.n)
-	default:
-		return false
+	d, ok := m.keys.Step(kp, m.height, m.n)
+	if ok {
+		m.Move(d)
 	}
-	return true
+	return ok
+}
+
+// Step is how far a navigation key moves a cursor over n items with page
+// items to a page, and whether msg is one: the list's own moves, and
+// those of a screen that keeps its own cursor (Inventory's rows).
+func (k KeyMap) Step(msg tea.KeyPressMsg, page, n int) (int, bool) {
+	switch {
+	case key.Matches(msg, k.Up):
+		return -1, true
+	case key.Matches(msg, k.Down):
+		return 1, true
+	case key.Matches(msg, k.PageUp):
+		return -page, true
+	case key.Matches(msg, k.PageDown):
+		return page, true
+	case key.Matches(msg, k.Top):
+		return -n, true
+	case key.Matches(msg, k.Bottom):
+		return n, true
+	}
+	return 0, false
 }
 
 // Visible yields the indices of the scrolling items in the window, from

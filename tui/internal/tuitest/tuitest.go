@@ -27,6 +27,14 @@ import (
 // Epoch is the fixed "now" of the tests.
 var Epoch = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
 
+// Noon is the fixed "now" of the tests that build their own store (a Shop,
+// or accounts written straight into it), later the same day as Epoch.
+var Noon = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+
+// Wait is how long a test lets one command answer before it counts as a
+// hang (Run, Drive, Settle).
+const Wait = 5 * time.Second
+
 // Jobs records the jobs the application layer enqueues.
 type Jobs struct {
 	mu     sync.Mutex
@@ -303,12 +311,8 @@ func Run(cmd tea.Cmd, wait time.Duration) []tea.Msg {
 	if cmd == nil {
 		return nil
 	}
-	ch := make(chan tea.Msg, 1)
-	go func() { ch <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-ch:
-	case <-time.After(wait):
+	msg, ok := answer(cmd, wait)
+	if !ok {
 		return nil
 	}
 	switch msg := msg.(type) {
@@ -322,6 +326,20 @@ func Run(cmd tea.Cmd, wait time.Duration) []tea.Msg {
 		return out
 	}
 	return []tea.Msg{msg}
+}
+
+// answer runs cmd off the caller's goroutine, as the Bubble Tea loop does,
+// and returns its message, or false when it has not answered within wait
+// (it is left running).
+func answer(cmd tea.Cmd, wait time.Duration) (tea.Msg, bool) {
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	select {
+	case msg := <-ch:
+		return msg, true
+	case <-time.After(wait):
+		return nil, false
+	}
 }
 
 // Updater is a screen or the root model.
@@ -343,10 +361,6 @@ func Drive[M Updater[M]](m M, wait time.Duration, msgs ...tea.Msg) M {
 	return m
 }
 
-// settleWait is how long Settle lets one command run: the screens it serves
-// start no timers or subscriptions, so anything slower is a hang.
-const settleWait = 5 * time.Second
-
 // Settle runs cmd and feeds every message it produces back to c, until none
 // is left. A command that does not answer within a few seconds fails the
 // test.
@@ -355,12 +369,10 @@ func Settle(tb testing.TB, c common.Component, cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
-	ch := make(chan tea.Msg, 1)
-	go func() { ch <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-ch:
-	case <-time.After(settleWait):
+	// The screens Settle serves start no timers or subscriptions: a
+	// command slower than Wait is a hang.
+	msg, ok := answer(cmd, Wait)
+	if !ok {
 		tb.Fatal("a command did not return: the screen must not start timers")
 	}
 	switch msg := msg.(type) {
@@ -373,6 +385,21 @@ func Settle(tb testing.TB, c common.Component, cmd tea.Cmd) {
 		_, next := c.Update(msg)
 		Settle(tb, c, next)
 	}
+}
+
+// Open sizes screen m to width × height, as the root does, and settles the
+// command load starts on it: the screen's Init, or Store for a screen that
+// shows one store.
+func Open[M common.Component](tb testing.TB, m M, width, height int, load func(M) tea.Cmd) M {
+	tb.Helper()
+	m.SetSize(width, height)
+	Settle(tb, m, load(m))
+	return m
+}
+
+// Store is Open's load for a screen that shows one store: SetStore(id).
+func Store[M interface{ SetStore(int64) tea.Cmd }](id int64) func(M) tea.Cmd {
+	return func(m M) tea.Cmd { return m.SetStore(id) }
 }
 
 // Press sends the named keys (see Key) to c one by one, settling after

@@ -116,17 +116,8 @@ type keymap struct {
 // New builds the screen from the session's account; Init loads its keys.
 func New(c *common.Common) *Model {
 	k := c.Keys
-	in := textinput.New()
-	s := c.Styles
-	st := textinput.StyleState{Text: s.Input, Placeholder: s.Muted, Suggestion: s.Muted, Prompt: s.Key}
-	styles := in.Styles()
-	styles.Focused, styles.Blurred = st, st
-	// A steady cursor: over SSH a blinking one is a redraw twice a second
-	// for every idle session.
-	styles.Cursor.Blink = false
-	styles.Cursor.Color = s.Accent
-	in.SetStyles(styles)
-	in.Prompt = "> "
+	// The limit and placeholder are the field's, set when it is edited.
+	in := common.NewInput(c.Styles, "> ", "", 0)
 	m := &Model{c: c, account: c.Actor.Account, input: in,
 		list: list.New(list.KeyMap{Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom}),
 		km: keymap{

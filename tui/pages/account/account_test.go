@@ -19,7 +19,7 @@ import (
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
-var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+var now = tuitest.Noon
 
 type fixture struct {
 	db    store.DB
@@ -53,11 +53,7 @@ func setup(t *testing.T) *fixture {
 
 func (f *fixture) page(t *testing.T) *Model {
 	t.Helper()
-	c := tuitest.Session(f.svc, f.actor, now, 140, 30)
-	m := New(c)
-	m.SetSize(140, 30)
-	tuitest.Settle(t, m, m.Init())
-	return m
+	return tuitest.Open(t, New(tuitest.Session(f.svc, f.actor, now, 140, 30)), 140, 30, (*Model).Init)
 }
 
 func typeText(t *testing.T, m *Model, s string) {

@@ -231,8 +231,7 @@ func (m *Model) SetSize(width, height int) {
 // reload reads the newest page again, for a new store or a new filter.
 func (m *Model) reload() tea.Cmd {
 	m.events, m.lines, m.end = nil, nil, false
-	m.list.SetLen(0)
-	m.list.Reset()
+	m.list.Clear()
 	m.loads.Reset()
 	return m.more()
 }
@@ -556,10 +555,7 @@ func (m *Model) drawHeader() string {
 	if m.queryText != "" {
 		title += s.Muted.Render(" · filter: " + safetext.Line(m.queryText, 40))
 	}
-	if m.loads.Loading() {
-		title += s.Muted.Render(" · loading…")
-	}
-	return common.Fit(title, m.width)
+	return common.Fit(s.Busy(title, &m.loads), m.width)
 }
 
 // line draws row i. Its text is kept once made, so a keypress that scrolls

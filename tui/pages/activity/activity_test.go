@@ -48,10 +48,7 @@ func (f *fixture) set(t *testing.T, a app.Actor, sku string, qty int) {
 
 func (f *fixture) page(t *testing.T, a app.Actor) *Model {
 	t.Helper()
-	m := New(f.Common(a, 140, 30))
-	m.SetSize(140, 28)
-	tuitest.Settle(t, m, m.SetStore(f.StoreID))
-	return m
+	return tuitest.Open(t, New(f.Common(a, 140, 30)), 140, 28, tuitest.Store[*Model](f.StoreID))
 }
 
 func (f *fixture) shown(t *testing.T, sku string) int {

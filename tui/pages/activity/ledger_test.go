@@ -49,9 +49,7 @@ func TestLedgerKeySwitchesStoreAccountAdmin(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	m := New(tuitest.Session(svc, admin, tuitest.Epoch, 140, 30))
-	m.SetSize(140, 28)
-	tuitest.Settle(t, m, m.SetStore(f.StoreID))
+	m := tuitest.Open(t, New(tuitest.Session(svc, admin, tuitest.Epoch, 140, 30)), 140, 28, tuitest.Store[*Model](f.StoreID))
 	if m.Ledger() != "store" || !has(m.Events(), store.KindStockSet) || has(m.Events(), store.KindKeyAdd) {
 		t.Fatalf("store ledger: %v", kinds(m.Events()))
 	}
@@ -86,9 +84,7 @@ func TestLedgerKeySwitchesStoreAccountAdmin(t *testing.T) {
 
 	// A seller's session has no admin ledger: v goes store, account, store.
 	mo := f.Member(t, "Mo Manager", store.RoleManager)
-	s := New(tuitest.Session(svc, mo, tuitest.Epoch, 140, 30))
-	s.SetSize(140, 28)
-	tuitest.Settle(t, s, s.SetStore(f.StoreID))
+	s := tuitest.Open(t, New(tuitest.Session(svc, mo, tuitest.Epoch, 140, 30)), 140, 28, tuitest.Store[*Model](f.StoreID))
 	tuitest.Press(t, s, "v")
 	if s.Ledger() != "account" {
 		t.Fatalf("a seller's first v: %s", s.Ledger())

@@ -245,11 +245,7 @@ func (m *Model) syncStore(storeID int64, name string) tea.Cmd {
 
 func (m *Model) View() string {
 	st := m.c.Styles
-	title := st.Title.Render("Admin")
-	if m.loads.Loading() {
-		title += st.Muted.Render(" · loading…")
-	}
-	lines := []string{title}
+	lines := []string{st.Busy(st.Title.Render("Admin"), &m.loads)}
 	if m.err != nil {
 		return strings.Join(append(lines, st.ErrorLine(m.err, m.width)), "\n")
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
-var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+var now = tuitest.Noon
 
 type budgets map[string]etsy.Budget
 
@@ -74,10 +74,7 @@ func setup(t *testing.T) *fixture {
 func (f *fixture) page(t *testing.T, a store.Account) *Model {
 	t.Helper()
 	c := tuitest.Session(f.svc, app.Actor{Account: a, Fingerprint: "SHA256:" + a.Name}, now, 160, 30)
-	m := New(c)
-	m.SetSize(160, 30)
-	tuitest.Settle(t, m, m.Init())
-	return m
+	return tuitest.Open(t, New(c), 160, 30, (*Model).Init)
 }
 
 func TestNonAdminIsRefused(t *testing.T) {

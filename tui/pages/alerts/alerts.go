@@ -208,16 +208,12 @@ func (m *Model) clear() {
 	m.alerts = nil
 	m.escalated = map[int64]bool{}
 	m.expanded = map[int64]bool{}
-	m.list.SetLen(0)
-	m.list.Reset()
+	m.list.Clear()
 }
 
 func (m *Model) load() tea.Cmd {
-	if m.storeID == 0 {
-		return nil
-	}
-	seq, view, c, storeID := m.loads.Start(), m.view, m.c.Copy(), m.storeID
-	return func() tea.Msg {
+	view := m.view
+	return m.loads.ReadStore(m.c, m.storeID, func(c *common.Common, storeID int64, seq int) tea.Msg {
 		st, err := c.App.Store(c.Ctx, c.Actor, storeID)
 		if err != nil {
 			return loadedMsg{seq: seq, view: view, err: err}
@@ -228,7 +224,7 @@ func (m *Model) load() tea.Cmd {
 		}
 		as, err := c.App.Alerts(c.Ctx, c.Actor, storeID, p)
 		return loadedMsg{seq: seq, view: view, store: st, alerts: as, err: err}
-	}
+	})
 }
 
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {

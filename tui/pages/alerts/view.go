@@ -36,11 +36,8 @@ const (
 func (m *Model) View() string {
 	s := m.c.Styles
 	lines := []string{common.Fit(m.titleLine(), m.width)}
-	switch {
-	case m.err != nil:
-		return strings.Join(append(lines, s.ErrorLine(m.err, m.width)), "\n")
-	case m.storeID == 0:
-		return strings.Join(append(lines, s.Muted.Render("No store selected.")), "\n")
+	if u := s.Unavailable(m.err, m.storeID, m.width); u != "" {
+		return strings.Join(append(lines, u), "\n")
 	}
 	lines = append(lines, common.Fit(m.thresholdLine(), m.width))
 	switch {
@@ -84,10 +81,7 @@ func (m *Model) titleLine() string {
 	if m.storeID != 0 && !m.loads.Loading() && m.err == nil {
 		title += s.Muted.Render(" · " + m.countText())
 	}
-	if m.loads.Loading() {
-		title += s.Muted.Render(" · loading…")
-	}
-	return title
+	return s.Busy(title, &m.loads)
 }
 
 func (m *Model) countText() string {

@@ -27,9 +27,7 @@ func benchEnv(b *testing.B) *tuitest.Env {
 // the sales sums (kept since the last sync), then the frame.
 func BenchmarkHome(b *testing.B) {
 	env := benchEnv(b)
-	m := New(env.Common(env.Owner, 120, 40))
-	m.SetShown(true)
-	tuitest.Settle(b, m, m.SetStore(env.StoreID))
+	m := open(b, env)
 	if d := m.Dashboard(); d == nil || len(d.Cover) != benchListings*benchVariations || d.Month.Units == 0 {
 		b.Fatalf("dashboard not loaded: %v", m.err)
 	}
@@ -45,9 +43,7 @@ func BenchmarkHome(b *testing.B) {
 // sales sums are read again from the receipt lines' covering index.
 func BenchmarkHomeAfterSync(b *testing.B) {
 	env := benchEnv(b)
-	m := New(env.Common(env.Owner, 120, 40))
-	m.SetShown(true)
-	tuitest.Settle(b, m, m.SetStore(env.StoreID))
+	m := open(b, env)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {

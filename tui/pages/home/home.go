@@ -43,9 +43,8 @@ type Model struct {
 	dash *app.Dashboard
 	// snaps keeps the shared inventory snapshots the dashboard was drawn
 	// from alive, so a reload finds them in memory.
-	snaps   []*app.Snapshot
-	seq     int
-	loading bool
+	snaps []*app.Snapshot
+	loads common.Loads
 	// dirty asks for another load when the one running ends: a burst of
 	// live events costs two loads, not one each.
 	dirty     bool
@@ -61,8 +60,7 @@ type Model struct {
 // New builds the screen; SetStore loads it.
 func New(c *common.Common) *Model {
 	k := c.Keys
-	all := key.NewBinding(key.WithKeys(k.Toggle.Keys()...), key.WithHelp(k.Toggle.Help().Key, "this store / all stores"))
-	m := &Model{c: c, reload: k.Refresh, allKey: all, topN: 5}
+	m := &Model{c: c, reload: k.Refresh, allKey: common.Relabel(k.Toggle, "this store / all stores"), topN: 5}
 	m.SetSize(c.Width, c.Height)
 	return m
 }
@@ -108,9 +106,7 @@ func (m *Model) loadAfter(ev *hub.Event, seen time.Time) tea.Cmd {
 		return nil
 	}
 	m.stale = false
-	m.seq++
-	m.loading = true
-	seq, c, actor := m.seq, m.c.Copy(), m.c.Actor
+	seq, c, actor := m.loads.Start(), m.c.Copy(), m.c.Actor
 	id := m.storeID
 	if m.all {
 		id = 0
@@ -145,12 +141,8 @@ func (m *Model) loadAfter(ev *hub.Event, seen time.Time) tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.seq != m.seq {
+		if !m.loads.Take(msg.seq, msg.err, &m.err, func() { m.dash, m.snaps = &msg.dash, msg.snaps }) {
 			return m, nil
-		}
-		m.loading, m.err = false, msg.err
-		if msg.err == nil {
-			m.dash, m.snaps = &msg.dash, msg.snaps
 		}
 		if m.dirty {
 			m.dirty = false
@@ -165,7 +157,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		// edits move pending pushes and low counts.
 		switch e.Kind {
 		case hub.SyncFinished, hub.StoreChanged, hub.StockChanged:
-			if m.loading {
+			if m.loads.Loading() {
 				// The events missed name no rows: the snapshot is
 				// refreshed whole unless a load started since.
 				m.dirty, m.dirtySeen = true, time.Now()
@@ -220,10 +212,7 @@ func (m *Model) View() string {
 		name = m.dash.Store.Name
 	}
 	title := s.Title.Render("Home") + s.Muted.Render(" · "+safetext.Line(name, max(1, m.width/2)))
-	if m.loading {
-		title += s.Muted.Render(" · loading…")
-	}
-	lines := []string{common.Fit(title, m.width)}
+	lines := []string{common.Fit(s.Busy(title, &m.loads), m.width)}
 	switch {
 	case m.err != nil:
 		return strings.Join(append(lines, s.ErrorLine(m.err, m.width)), "\n")

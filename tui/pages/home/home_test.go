@@ -30,7 +30,8 @@ func sell(t testing.TB, env *tuitest.Env, storeID, receiptID, listing int64, pro
 	}
 }
 
-func open(t *testing.T, env *tuitest.Env) *Model {
+// open is the owner's Home screen at 120×40, shown and loaded.
+func open(t testing.TB, env *tuitest.Env) *Model {
 	t.Helper()
 	m := New(env.Common(env.Owner, 120, 40))
 	m.SetShown(true)

@@ -22,6 +22,7 @@ import (
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
+	"github.com/stockroom/stockroom/tui/components/list"
 )
 
 // editMode says what the inline editor edits.
@@ -42,7 +43,7 @@ type Model struct {
 
 	storeID int64
 	role    store.Role
-	loading bool
+	loads   common.Loads // a load of another store, or an older one, is dropped
 	loadErr error
 
 	snap  *app.Snapshot
@@ -103,10 +104,10 @@ func New(c *common.Common) *Model {
 // Messages the screen's commands answer with.
 type (
 	loadedMsg struct {
-		storeID int64
-		snap    *app.Snapshot
-		role    store.Role
-		err     error
+		seq  int
+		snap *app.Snapshot
+		role store.Role
+		err  error
 	}
 	snapMsg struct {
 		storeID int64
@@ -139,19 +140,18 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 	m.setNote("", false)
 	clear(m.lines)
 	if storeID == 0 {
-		m.loading = false
+		m.loads.Reset()
 		return nil
 	}
-	m.loading, m.loadErr = true, nil
-	c := m.c.Copy()
-	return func() tea.Msg {
+	m.loadErr = nil
+	return m.loads.ReadStore(m.c, storeID, func(c *common.Common, storeID int64, seq int) tea.Msg {
 		ms, err := c.App.Store(c.Ctx, c.Actor, storeID)
 		if err != nil {
-			return loadedMsg{storeID: storeID, err: err}
+			return loadedMsg{seq: seq, err: err}
 		}
 		snap, err := c.Snapshots.Get(c.Ctx, c.Actor, storeID)
-		return loadedMsg{storeID: storeID, snap: snap, role: ms.Role, err: err}
-	}
+		return loadedMsg{seq: seq, snap: snap, role: ms.Role, err: err}
+	})
 }
 
 // Capturing tells the root that keys are text for this screen (the filter
@@ -184,6 +184,14 @@ func (m *Model) rebuild() {
 			m.order = append(m.order, int32(i))
 		}
 	}
+	m.sortKeeping(keep)
+}
+
+// sortKeeping sorts the order by the current column, measures it for the
+// layout, reapplies the filter and puts the cursor back on offering keep.
+// keep is taken by the caller before it touches the order: the view may
+// share the order's array.
+func (m *Model) sortKeeping(keep int64) {
 	sortOrder(m.order, m.rowAt, m.col, m.desc)
 	if n := measure(m.order, m.rowAt); n != m.need {
 		m.need = n
@@ -296,16 +304,10 @@ func (m *Model) followPush() {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.storeID != m.storeID {
-			return m, nil
-		}
-		m.loading = false
-		if msg.err != nil {
-			m.loadErr = msg.err
-			return m, nil
-		}
-		m.snap, m.role = msg.snap, msg.role
-		m.rebuild()
+		m.loads.Take(msg.seq, msg.err, &m.loadErr, func() {
+			m.snap, m.role = msg.snap, msg.role
+			m.rebuild()
+		})
 	case snapMsg:
 		if msg.storeID != m.storeID || m.snap == nil {
 			return m, nil
@@ -455,19 +457,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	m.setNote("", false)
+	if d, ok := list.NewKeyMap(k).Step(msg, m.visible(), len(m.view)); ok {
+		m.move(d)
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		m.move(-1)
-	case key.Matches(msg, k.Down):
-		m.move(1)
-	case key.Matches(msg, k.PageUp):
-		m.move(-m.visible())
-	case key.Matches(msg, k.PageDown):
-		m.move(m.visible())
-	case key.Matches(msg, k.Top):
-		m.move(-len(m.view))
-	case key.Matches(msg, k.Bottom):
-		m.move(len(m.view))
 	case key.Matches(msg, k.Back):
 		if len(m.q) > 0 {
 			m.clearFilter()
@@ -501,17 +495,7 @@ func (m *Model) clearFilter() {
 	m.moveTo(keep)
 }
 
-func (m *Model) resort() {
-	keep := m.currentID()
-	sortOrder(m.order, m.rowAt, m.col, m.desc)
-	if n := measure(m.order, m.rowAt); n != m.need {
-		m.need = n
-		m.lay = newLayout(m.width, n)
-		clear(m.lines)
-	}
-	m.applyFilter(false)
-	m.moveTo(keep)
-}
+func (m *Model) resort() { m.sortKeeping(m.currentID()) }
 
 // jumpLow moves to the next row at or below its threshold, wrapping.
 func (m *Model) jumpLow() {
@@ -739,7 +723,7 @@ func (m *Model) View() string {
 		return st.Muted.Render("No store selected: choose one on the Stores screen (press 1).")
 	case m.loadErr != nil:
 		return st.Error.Render("Cannot load the inventory: " + errText(m.loadErr))
-	case m.loading || m.snap == nil:
+	case m.loads.Loading() || m.snap == nil:
 		return st.Muted.Render("Loading inventory…")
 	case m.history != nil:
 		return m.historyView()
@@ -991,8 +975,8 @@ func (m *Model) ShortHelp() []key.Binding {
 		return []key.Binding{k.Save, k.Cancel, k.Inc, k.Dec}
 	case m.filtering:
 		return []key.Binding{
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
+			common.Relabel(k.Enter, "apply"),
+			common.Relabel(k.Back, "clear"),
 		}
 	case m.history != nil:
 		return []key.Binding{k.Back}

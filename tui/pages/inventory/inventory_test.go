@@ -3,9 +3,9 @@ package inventory
 import (
 	"cmp"
 	"context"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -17,7 +17,7 @@ import (
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
-const wait = 5 * time.Second
+const wait = tuitest.Wait
 
 type V = tuitest.Variation
 
@@ -42,6 +42,15 @@ func open(t *testing.T, env *tuitest.Env, a app.Actor) (*Model, common.Component
 		t.Fatalf("inventory did not load: %v", m.loadErr)
 	}
 	return m, comp
+}
+
+// openAt is the owner's Inventory of shop() with the cursor on sku.
+func openAt(t *testing.T, sku string) (*tuitest.Env, *Model, common.Component) {
+	t.Helper()
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m, comp := open(t, env, env.Owner)
+	cursorTo(t, m, sku)
+	return env, m, comp
 }
 
 func plain(m *Model) string { return ansi.Strip(m.View()) }
@@ -82,9 +91,7 @@ func TestShowsEveryRowWithMarkers(t *testing.T) {
 }
 
 func TestEditSavesAndMarksPending(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	m, comp := open(t, env, env.Owner)
-	cursorTo(t, m, "TOTE-L")
+	env, m, comp := openAt(t, "TOTE-L")
 	id := m.current().OfferingID
 
 	comp = tuitest.Drive(comp, wait, tuitest.Key("e"))
@@ -114,9 +121,7 @@ func TestEditSavesAndMarksPending(t *testing.T) {
 // A typed number is the seller's count (a set); +/- alone is a change to
 // Etsy's count (an add), as stock add is.
 func TestEditKindFollowsHowTheNumberWasMade(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	m, comp := open(t, env, env.Owner)
-	cursorTo(t, m, "BEANIE-R")
+	env, m, comp := openAt(t, "BEANIE-R")
 	id := m.current().OfferingID
 	comp = tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Key("+"), tuitest.Key("+"), tuitest.Key("enter"))
 	if r, err := env.DB.InventoryGetByID(t.Context(), id); err != nil || r.EditKind != store.EditAdd || r.DesiredQuantity != 11 {
@@ -131,9 +136,7 @@ func TestEditKindFollowsHowTheNumberWasMade(t *testing.T) {
 }
 
 func TestEditStepsAndCancels(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	m, comp := open(t, env, env.Owner)
-	cursorTo(t, m, "BEANIE-R")
+	env, m, comp := openAt(t, "BEANIE-R")
 	comp = tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Key("+"), tuitest.Key("+"), tuitest.Key("-"))
 	if m.edit != "10" {
 		t.Fatalf("9 +1 +1 -1 = %q, want 10", m.edit)
@@ -177,9 +180,7 @@ func TestEditRefusesOutOfRange(t *testing.T) {
 }
 
 func TestStaleEditShowsCurrentQuantity(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	m, comp := open(t, env, env.Owner)
-	cursorTo(t, m, "MUG-OAT")
+	env, m, comp := openAt(t, "MUG-OAT")
 	r := m.current()
 	comp = tuitest.Drive(comp, wait, tuitest.Key("e"), tuitest.Key("5"))
 
@@ -257,7 +258,7 @@ func TestFilterSortAndJump(t *testing.T) {
 	for _, v := range m.view {
 		got = append(got, m.rowAt(v).Shown())
 	}
-	if want := []int{0, 2, 9, 12, 30}; !equal(got, want) {
+	if want := []int{0, 2, 9, 12, 30}; !slices.Equal(got, want) {
 		t.Fatalf("by quantity: %v, want %v", got, want)
 	}
 	comp = tuitest.Drive(comp, wait, tuitest.Key("S"))
@@ -290,22 +291,8 @@ func TestFilterSortAndJump(t *testing.T) {
 	}
 }
 
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestLiveEventsUpdateRows(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	m, comp := open(t, env, env.Owner)
-	cursorTo(t, m, "TOTE-L")
+	env, m, comp := openAt(t, "TOTE-L")
 	r := *m.current()
 	rows, err := env.App.SetStock(context.Background(), env.Owner, app.StockParams{StoreID: env.StoreID, Source: store.SourceCommand,
 		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Version: r.Version, Quantity: 4}}})
@@ -336,9 +323,7 @@ func TestLiveEventsUpdateRows(t *testing.T) {
 }
 
 func TestThresholdAndHistory(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	m, comp := open(t, env, env.Owner)
-	cursorTo(t, m, "TOTE-L")
+	_, m, comp := openAt(t, "TOTE-L")
 	if m.current().Low() {
 		t.Fatal("30 is low before any threshold")
 	}
@@ -544,5 +529,30 @@ func TestFilterTypedWhileLoadingApplies(t *testing.T) {
 	f := plain(m)
 	if !strings.Contains(f, "TOTE-L") || strings.Contains(f, "MUG-OAT") {
 		t.Fatalf("the filter typed while loading was lost:\n%s", f)
+	}
+}
+
+// Loads are numbered like every screen's: an older load of the same store
+// that answers last is dropped, so a read that failed while the session
+// was changing does not mark the inventory that did load as failed.
+func TestAnOlderLoadOfTheSameStoreAnsweringLastIsDropped(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	m := New(env.Common(env.Owner, 120, 20))
+	m.SetSize(120, 20)
+	live := m.c.Ctx
+	ended, cancel := context.WithCancel(live)
+	cancel()
+	m.c.Ctx = ended
+	older := tuitest.Run(m.SetStore(env.StoreID), wait)
+	m.c.Ctx = live
+	newer := tuitest.Run(m.SetStore(env.StoreID), wait)
+	if len(older) != 1 || older[0].(loadedMsg).err == nil {
+		t.Fatalf("the older read did not fail: %v", older)
+	}
+	var comp common.Component = m
+	comp = tuitest.Drive(comp, wait, newer...)
+	tuitest.Drive(comp, wait, older...)
+	if m.loadErr != nil || m.snap == nil {
+		t.Fatalf("the older answer replaced the newer: err %v\n%s", m.loadErr, plain(m))
 	}
 }

@@ -90,8 +90,7 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 		m.storeID = storeID
 		m.receipts = nil
 		m.expanded = map[int64]bool{}
-		m.list.SetLen(0)
-		m.list.Reset()
+		m.list.Clear()
 	}
 	return m.load()
 }
@@ -112,18 +111,14 @@ func (m *Model) SetSize(width, height int) {
 }
 
 func (m *Model) load() tea.Cmd {
-	if m.storeID == 0 {
-		return nil
-	}
-	seq, c, actor, storeID := m.loads.Start(), m.c, m.c.Actor, m.storeID
-	p := store.ReceiptListParams{StoreID: storeID, Status: statuses[m.status], Limit: limit}
+	p := store.ReceiptListParams{StoreID: m.storeID, Status: statuses[m.status], Limit: limit}
 	if days := periods[m.period]; days > 0 {
-		p.Since = c.Now().Add(-time.Duration(days) * 24 * time.Hour)
+		p.Since = m.c.Now().Add(-time.Duration(days) * 24 * time.Hour)
 	}
-	return func() tea.Msg {
-		rs, err := c.App.Sales(c.Ctx, actor, p)
+	return m.loads.ReadStore(m.c, m.storeID, func(c *common.Common, _ int64, seq int) tea.Msg {
+		rs, err := c.App.Sales(c.Ctx, c.Actor, p)
 		return loadedMsg{seq: seq, receipts: rs, err: err}
-	}
+	})
 }
 
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
@@ -224,16 +219,10 @@ func (m *Model) View() string {
 	if len(m.receipts) == limit {
 		title += s.Muted.Render(fmt.Sprintf(" (newest %d)", limit))
 	}
-	if m.loads.Loading() {
-		title += s.Muted.Render(" · loading…")
-	}
-	lines := []string{common.Fit(title, m.width)}
-	switch {
-	case m.err != nil:
-		lines = append(lines, s.ErrorLine(m.err, m.width))
-		return strings.Join(lines, "\n")
-	case m.storeID == 0:
-		lines = append(lines, s.Muted.Render("No store selected."))
+	lines := []string{common.Fit(s.Busy(title, &m.loads), m.width)}
+	switch u := s.Unavailable(m.err, m.storeID, m.width); {
+	case u != "":
+		lines = append(lines, u)
 		return strings.Join(lines, "\n")
 	case len(m.receipts) == 0 && !m.loads.Loading():
 		lines = append(lines, s.Muted.Render("No receipts match these filters."))

@@ -1,6 +1,7 @@
 package sales
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ import (
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
-var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+var now = tuitest.Noon
 
 // fixture is Ada's shop Mugs with the clock at now.
 type fixture struct{ *tuitest.Shop }
@@ -39,11 +40,7 @@ func receipt(id int64, age time.Duration, status, buyer, message string) store.R
 
 func (f *fixture) page(t *testing.T) *Model {
 	t.Helper()
-	c := f.Session(120, 30)
-	m := New(c)
-	m.SetSize(120, 30)
-	tuitest.Settle(t, m, m.SetStore(f.Store.ID))
-	return m
+	return tuitest.Open(t, New(f.Session(120, 30)), 120, 30, tuitest.Store[*Model](f.Store.ID))
 }
 
 func ids(m *Model) []int64 {
@@ -52,18 +49,6 @@ func ids(m *Model) []int64 {
 		out = append(out, r.EtsyReceiptID)
 	}
 	return out
-}
-
-func equal(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestNewestFirstAndFilters(t *testing.T) {
@@ -76,23 +61,23 @@ func TestNewestFirstAndFilters(t *testing.T) {
 		receipt(5, 1*time.Hour, "canceled", "Eve", ""),
 	)
 	m := f.page(t)
-	if got := ids(m); !equal(got, []int64{5, 2, 3, 4}) {
+	if got := ids(m); !slices.Equal(got, []int64{5, 2, 3, 4}) {
 		t.Fatalf("last 30 days = %v, want newest first [5 2 3 4]", got)
 	}
 	tuitest.Press(t, m, "left")
-	if m.PeriodDays() != 7 || !equal(ids(m), []int64{5, 2, 3}) {
+	if m.PeriodDays() != 7 || !slices.Equal(ids(m), []int64{5, 2, 3}) {
 		t.Fatalf("last %d days = %v, want [5 2 3]", m.PeriodDays(), ids(m))
 	}
 	tuitest.Press(t, m, "right", "right", "right")
-	if m.PeriodDays() != 0 || !equal(ids(m), []int64{5, 2, 3, 4, 1}) {
+	if m.PeriodDays() != 0 || !slices.Equal(ids(m), []int64{5, 2, 3, 4, 1}) {
 		t.Fatalf("all time = %v", ids(m))
 	}
 	tuitest.Press(t, m, "/")
-	if m.StatusFilter() != "paid" || !equal(ids(m), []int64{2, 4}) {
+	if m.StatusFilter() != "paid" || !slices.Equal(ids(m), []int64{2, 4}) {
 		t.Fatalf("status %q = %v, want paid [2 4]", m.StatusFilter(), ids(m))
 	}
 	tuitest.Press(t, m, "/")
-	if m.StatusFilter() != "completed" || !equal(ids(m), []int64{1}) {
+	if m.StatusFilter() != "completed" || !slices.Equal(ids(m), []int64{1}) {
 		t.Fatalf("status %q = %v, want completed [1]", m.StatusFilter(), ids(m))
 	}
 	view := ansi.Strip(m.View())
@@ -182,7 +167,7 @@ func TestReloadsWhenASyncFinishes(t *testing.T) {
 	}
 	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID}})
 	tuitest.Settle(t, m, cmd)
-	if !equal(ids(m), []int64{20}) {
+	if !slices.Equal(ids(m), []int64{20}) {
 		t.Fatalf("after the sync: %v", ids(m))
 	}
 }

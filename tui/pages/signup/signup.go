@@ -208,10 +208,8 @@ func (m *Model) View() string {
 
 func (m *Model) ShortHelp() []key.Binding {
 	// The root adds how to quit.
-	return []key.Binding{
-		key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
-		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "create account or use the code")),
-	}
+	k := m.c.Keys
+	return []key.Binding{common.Relabel(k.NextTab, "next field"), common.Relabel(k.Enter, "create account or use the code")}
 }
 
 func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }

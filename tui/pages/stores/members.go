@@ -73,8 +73,8 @@ func newMembersPanel(c *common.Common, s app.StoreView) *membersPanel {
 func (p *membersPanel) owner() bool { return p.store.Role == store.RoleOwner }
 
 func (p *membersPanel) load() tea.Cmd {
-	c, id, owner, seq := p.c.Copy(), p.store.ID, p.owner(), p.loads.Start()
-	return func() tea.Msg {
+	owner := p.owner()
+	return p.loads.ReadStore(p.c, p.store.ID, func(c *common.Common, id int64, seq int) tea.Msg {
 		ms, err := c.App.Members(c.Ctx, c.Actor, id)
 		if err != nil {
 			return membersLoadedMsg{storeID: id, seq: seq, err: err}
@@ -84,7 +84,7 @@ func (p *membersPanel) load() tea.Cmd {
 			inv, err = c.App.Invites(c.Ctx, c.Actor, id, false)
 		}
 		return membersLoadedMsg{storeID: id, seq: seq, members: ms, invites: inv, err: err}
-	}
+	})
 }
 
 // rows is how many lines the cursor moves over: members, then invites.
@@ -201,7 +201,7 @@ func (p *membersPanel) toggleAlerts() tea.Cmd {
 
 // alertsKey is space, described for this panel.
 func (p *membersPanel) alertsKey() key.Binding {
-	return key.NewBinding(key.WithKeys(p.c.Keys.Toggle.Keys()...), key.WithHelp("space", "your alerts on/off"))
+	return common.Relabel(p.c.Keys.Toggle, "your alerts on/off")
 }
 
 // roleKey reads v, m and o as roles.
@@ -361,7 +361,7 @@ func (p *membersPanel) help() []key.Binding {
 	if p.owner() {
 		out = append(out, k.Invite, k.Role, k.Remove)
 	}
-	return append(out, p.alertsKey(), k.Leave, k.Refresh, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to shops")))
+	return append(out, p.alertsKey(), k.Leave, k.Refresh, common.Relabel(k.Back, "back to shops"))
 }
 
 // pad fills s (already cut) to width cells.

@@ -402,7 +402,7 @@ func lastSync(s app.StoreView, now time.Time) string {
 	if s.LastSyncAt.IsZero() {
 		return "never"
 	}
-	return Age(now.Sub(s.LastSyncAt)) + " ago"
+	return common.Age(now.Sub(s.LastSyncAt)) + " ago"
 }
 
 func budgetText(s app.StoreView) string {
@@ -415,19 +415,6 @@ func budgetText(s app.StoreView) string {
 		return fmt.Sprintf("%d of %d", s.Budget.RemainingToday, s.Budget.PerDay)
 	}
 	return fmt.Sprint(s.Budget.RemainingToday)
-}
-
-// Age is a short duration for people: 45s, 12m, 3h, 2d.
-func Age(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", max(int(d.Seconds()), 0))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 func (m *Model) connectView() string {
@@ -521,7 +508,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	}
 	if m.connect != nil {
 		if m.connect.done && m.connect.err != nil {
-			return []key.Binding{k.Back, key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "try again"))}
+			return []key.Binding{k.Back, common.Relabel(k.Connect, "try again")}
 		}
 		return []key.Binding{k.Back}
 	}
@@ -543,7 +530,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.members != nil || m.disconnecting {
 		return [][]key.Binding{m.ShortHelp()}
 	}
-	use := []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "use this shop"))}
+	use := []key.Binding{common.Relabel(k.Enter, "use this shop")}
 	if len(m.stores) > 1 {
 		use = append([]key.Binding{k.Up, k.Down}, use...)
 	}

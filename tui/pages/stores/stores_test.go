@@ -20,15 +20,25 @@ import (
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
-const wait = 5 * time.Second
+const wait = tuitest.Wait
 
 // open is the Stores screen of a for a terminal of width×height, sized
 // to screenHeight and loaded.
 func open(t *testing.T, env *tuitest.Env, a app.Actor, width, height, screenHeight int) (*Model, common.Component) {
 	t.Helper()
-	m := New(env.Common(a, width, height))
-	m.SetSize(width, screenHeight)
-	return m, tuitest.Drive(common.Component(m), wait, tuitest.Run(m.Init(), wait)...)
+	m := tuitest.Open(t, New(env.Common(a, width, height)), width, screenHeight, (*Model).Init)
+	return m, m
+}
+
+// connectRefused is the Stores screen of a terminal of 120×60, not loaded,
+// after c started a connection that conn refuses.
+func connectRefused(t *testing.T, conn *connector) (*Model, common.Component) {
+	t.Helper()
+	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
+	m := New(env.Common(env.Owner, 120, 60))
+	m.SetSize(120, 58)
+	conn.result <- store.Store{}
+	return m, tuitest.Drive(common.Component(m), wait, tuitest.Key("c"))
 }
 
 // connector is an OAuth flow the test finishes by hand.
@@ -91,12 +101,7 @@ func TestConnectShowsLinkAndQRThenFinishes(t *testing.T) {
 
 func TestConnectFailureIsShown(t *testing.T) {
 	conn := &connector{url: "https://www.etsy.com/oauth/connect", result: make(chan store.Store, 1), err: errors.New("Etsy said: access_denied\x1b[2J")}
-	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
-	m := New(env.Common(env.Owner, 120, 60))
-	m.SetSize(120, 58)
-	var comp common.Component = m
-	conn.result <- store.Store{}
-	tuitest.Drive(comp, wait, tuitest.Key("c"))
+	m, _ := connectRefused(t, conn)
 	f := m.View()
 	if !strings.Contains(ansi.Strip(f), "The shop was not connected: Etsy said: access_denied") || strings.Contains(f, "\x1b[2J") {
 		t.Fatalf("frame:\n%q", f)
@@ -161,12 +166,7 @@ func TestConnectLinkLongerThanTheScreenIsWhole(t *testing.T) {
 
 func TestConnectFailureOffersTryAgain(t *testing.T) {
 	conn := &connector{url: "https://www.etsy.com/oauth/connect?state=state-1", result: make(chan store.Store, 2), err: errors.New("access_denied")}
-	env := tuitest.New(t, nil, tuitest.Options{Connect: conn})
-	m := New(env.Common(env.Owner, 120, 60))
-	m.SetSize(120, 58)
-	var comp common.Component = m
-	conn.result <- store.Store{}
-	tuitest.Drive(comp, wait, tuitest.Key("c"))
+	m, comp := connectRefused(t, conn)
 	if !strings.Contains(ansi.Strip(m.View()), "c to try again") {
 		t.Fatalf("frame:\n%s", ansi.Strip(m.View()))
 	}
@@ -197,9 +197,7 @@ func helpKeys(groups ...[]key.Binding) string {
 func TestHelpOffersOnlyWhatWorks(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
 	load := func(a app.Actor) *Model {
-		m := New(env.Common(a, 120, 30))
-		m.SetSize(120, 28)
-		tuitest.Drive[common.Component](m, wait, tuitest.Run(m.Init(), wait)...)
+		m, _ := open(t, env, a, 120, 30, 28)
 		return m
 	}
 
@@ -242,10 +240,7 @@ func TestHelpOffersOnlyWhatWorks(t *testing.T) {
 // owner's to change.
 func TestZeroPolicyKey(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
-	m := New(env.Common(env.Owner, 120, 30))
-	m.SetSize(120, 28)
-	var comp common.Component = m
-	comp = tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	m, comp := open(t, env, env.Owner, 120, 30, 28)
 	if f := ansi.Strip(m.View()); !strings.Contains(f, "listings are deactivated") {
 		t.Fatalf("the screen does not say what happens at 0:\n%s", f)
 	}
@@ -261,10 +256,7 @@ func TestZeroPolicyKey(t *testing.T) {
 		t.Fatalf("after z again the policy is %q, want deactivate", st.ZeroPolicy)
 	}
 
-	mm := New(env.Common(env.Member(t, "Max Manager", store.RoleManager), 120, 30))
-	mm.SetSize(120, 28)
-	var mc common.Component = mm
-	mc = tuitest.Drive(mc, wait, tuitest.Run(mm.Init(), wait)...)
+	mm, mc := open(t, env, env.Member(t, "Max Manager", store.RoleManager), 120, 30, 28)
 	tuitest.Drive(mc, wait, tuitest.Key("z"))
 	if f := ansi.Strip(mm.View()); !strings.Contains(f, "owner") {
 		t.Fatalf("a manager's z does not say it is the owner's to change:\n%s", f)
@@ -359,10 +351,7 @@ func TestLastErrorInSellersWords(t *testing.T) {
 		Now:       tuitest.Epoch}); err != nil {
 		t.Fatal(err)
 	}
-	m := New(env.Common(env.Owner, 120, 30))
-	m.SetSize(120, 28)
-	var comp common.Component = m
-	tuitest.Drive(comp, wait, tuitest.Run(m.Init(), wait)...)
+	m, _ := open(t, env, env.Owner, 120, 30, 28)
 	f := ansi.Strip(m.View())
 	if !strings.Contains(f, "Etsy access was revoked: press c to connect Olive's Pottery again") || strings.Contains(f, "vault:") {
 		t.Fatalf("frame:\n%s", f)
@@ -373,9 +362,7 @@ func TestLastErrorInSellersWords(t *testing.T) {
 // invitee join, changes their role and removes them.
 func TestMembersPanelOwner(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
-	m := New(env.Common(env.Owner, 120, 40))
-	m.SetSize(120, 38)
-	tuitest.Settle(t, m, m.Init())
+	m, _ := open(t, env, env.Owner, 120, 40, 38)
 	tuitest.Press(t, m, "m")
 	f := ansi.Strip(m.View())
 	if !strings.Contains(f, "Members of Olive's Pottery") || !strings.Contains(f, "Olive Owner (you)") || !strings.Contains(f, "No open invites") {
@@ -445,9 +432,7 @@ func TestMembersPanelOwner(t *testing.T) {
 func TestMembersPanelViewerLeaves(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
 	vic := env.Member(t, "Vic Viewer", store.RoleViewer)
-	m := New(env.Common(vic, 120, 40))
-	m.SetSize(120, 38)
-	tuitest.Settle(t, m, m.Init())
+	m, _ := open(t, env, vic, 120, 40, 38)
 	tuitest.Press(t, m, "m", "i")
 	f := ansi.Strip(m.View())
 	if m.Capturing() || strings.Contains(f, "Invite as") || strings.Contains(f, "open invites") || !strings.Contains(f, "Olive Owner") {
@@ -476,9 +461,7 @@ func TestMembersPanelViewerLeaves(t *testing.T) {
 // D asks first; y disconnects; a viewer is not offered D.
 func TestDisconnectAsksFirst(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
-	m := New(env.Common(env.Owner, 120, 40))
-	m.SetSize(120, 38)
-	tuitest.Settle(t, m, m.Init())
+	m, _ := open(t, env, env.Owner, 120, 40, 38)
 	tuitest.Press(t, m, "D")
 	if f := ansi.Strip(m.View()); !m.Capturing() || !strings.Contains(f, "Disconnect Olive's Pottery from Etsy?") {
 		t.Fatalf("D:\n%s", f)
@@ -502,9 +485,7 @@ func TestDisconnectAsksFirst(t *testing.T) {
 func TestViewerWriteKeys(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
 	vic := env.Member(t, "Vic Viewer", store.RoleViewer)
-	m := New(env.Common(vic, 120, 40))
-	m.SetSize(120, 38)
-	tuitest.Settle(t, m, m.Init())
+	m, _ := open(t, env, vic, 120, 40, 38)
 	tuitest.Press(t, m, "y")
 	if f := ansi.Strip(m.View()); !strings.Contains(f, "you are a viewer") {
 		t.Fatalf("y by a viewer:\n%s", f)

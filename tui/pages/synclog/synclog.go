@@ -65,8 +65,7 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 	if storeID != m.storeID {
 		m.storeID = storeID
 		m.runs = nil
-		m.list.SetLen(0)
-		m.list.Reset()
+		m.list.Clear()
 		m.status.Set("", false)
 	}
 	return m.load()
@@ -86,14 +85,10 @@ func (m *Model) SetSize(width, height int) {
 }
 
 func (m *Model) load() tea.Cmd {
-	if m.storeID == 0 {
-		return nil
-	}
-	seq, c, actor, storeID := m.loads.Start(), m.c, m.c.Actor, m.storeID
-	return func() tea.Msg {
-		runs, err := c.App.SyncLog(c.Ctx, actor, storeID, limit)
+	return m.loads.ReadStore(m.c, m.storeID, func(c *common.Common, storeID int64, seq int) tea.Msg {
+		runs, err := c.App.SyncLog(c.Ctx, c.Actor, storeID, limit)
 		return loadedMsg{seq: seq, runs: runs, err: err}
-	}
+	})
 }
 
 func (m *Model) syncNow() tea.Cmd {
@@ -164,15 +159,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) View() string {
 	s := m.c.Styles
 	title := s.Title.Render("Sync log") + s.Muted.Render(fmt.Sprintf(" · %d runs", len(m.runs)))
-	if m.loads.Loading() {
-		title += s.Muted.Render(" · loading…")
-	}
-	lines := []string{common.Fit(title, m.width)}
-	switch {
-	case m.err != nil:
-		lines = append(lines, s.ErrorLine(m.err, m.width))
-	case m.storeID == 0:
-		lines = append(lines, s.Muted.Render("No store selected."))
+	lines := []string{common.Fit(s.Busy(title, &m.loads), m.width)}
+	switch u := s.Unavailable(m.err, m.storeID, m.width); {
+	case u != "":
+		lines = append(lines, u)
 	case len(m.runs) == 0:
 		// While the first load runs the title says loading; there is no
 		// run to draw (nor a selected one to read the error of).

@@ -13,7 +13,7 @@ import (
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
-var now = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+var now = tuitest.Noon
 
 // fixture is Ada's shop Mugs with the clock at now.
 type fixture struct{ *tuitest.Shop }
@@ -22,11 +22,7 @@ func setup(t *testing.T) *fixture { return &fixture{tuitest.NewShop(t, now)} }
 
 func (f *fixture) page(t *testing.T) *Model {
 	t.Helper()
-	c := f.Session(120, 30)
-	m := New(c)
-	m.SetSize(120, 30)
-	tuitest.Settle(t, m, m.SetStore(f.Store.ID))
-	return m
+	return tuitest.Open(t, New(f.Session(120, 30)), 120, 30, tuitest.Store[*Model](f.Store.ID))
 }
 
 func (f *fixture) run(t *testing.T, kind store.SyncKind, trigger store.SyncTrigger, started time.Time, took time.Duration, result store.SyncResult, listings, calls int, errText string) {
