@@ -149,7 +149,7 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 			return d, err
 		}
 	} else {
-		list, err := s.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
+		list, err := s.db.CoverRowList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
 		if err != nil {
 			return d, err
 		}

@@ -29,6 +29,13 @@ type Sales interface {
 	// [Since, Until) that had a sale, oldest first, from the same kept
 	// sums.
 	SalesByDayList(ctx context.Context, p *SalesRangeParams) ([]DaySales, error)
+	// CoverRowList lists a store's rows with only what days of cover and
+	// the dashboard's counts read: ids, listing, product, SKU, title,
+	// variation, quantities and edit versions, currency, threshold, gone
+	// and when listed; the other fields are zero. In no order. A report
+	// that is not drawn from a shared Snapshot reads half the columns and
+	// sorts nothing.
+	CoverRowList(ctx context.Context, p *InventoryListParams) ([]InventoryRow, error)
 }
 
 // ReceiptVoided tells whether a receipt's status means its lines were not

@@ -211,13 +211,13 @@ func (s *Store) anchorSales(ctx context.Context, tx Tx, storeID, from, to int64)
 	if to < from {
 		lo, hi, sign = to, from, 1
 	}
-	diff, err := s.productDaySums(ctx, tx, storeID, lo, hi)
-	if err != nil {
+	diff := map[saleKey]saleSum{}
+	if err := s.productDaySums(ctx, tx, storeID, lo, hi, diff, sign); err != nil {
 		return err
 	}
 	rows := make([][]any, 0, len(diff))
 	for k, v := range diff {
-		rows = append(rows, []any{storeID, k.listing, k.product, k.sku, k.variation, sign * v.units, sign * v.revenue, sign * v.lines})
+		rows = append(rows, []any{storeID, k.listing, k.product, k.sku, k.variation, v.units, v.revenue, v.lines})
 	}
 	if err := s.addSums(ctx, tx, "sales_products", "store_id", saleKeyCols, rows); err != nil {
 		return err
@@ -227,7 +227,7 @@ func (s *Store) anchorSales(ctx context.Context, tx Tx, storeID, from, to int64)
 	}
 	// The figures of any period are the same after the move: the version
 	// stays.
-	_, err = tx.Exec(ctx, `UPDATE stores SET sales_anchor_day = $2 WHERE id = $1`, storeID, to)
+	_, err := tx.Exec(ctx, `UPDATE stores SET sales_anchor_day = $2 WHERE id = $1`, storeID, to)
 	return err
 }
 
@@ -236,18 +236,18 @@ func bumpSalesVersion(ctx context.Context, tx Tx, storeID int64) error {
 	return err
 }
 
-// productDaySums adds up the product rows of days [lo, hi).
-func (s *Store) productDaySums(ctx context.Context, q Querier, storeID, lo, hi int64) (map[saleKey]saleSum, error) {
-	out := map[saleKey]saleSum{}
+// productDaySums adds the product rows of days [lo, hi), times sign, into
+// sums.
+func (s *Store) productDaySums(ctx context.Context, q Querier, storeID, lo, hi int64, into map[saleKey]saleSum, sign int64) error {
 	if lo >= hi {
-		return out, nil
+		return nil
 	}
 	rows, err := q.Query(ctx, `SELECT `+saleKeyCols+`, SUM(units), SUM(revenue), SUM(lines) FROM sales_product_days
 		WHERE store_id = $1 AND day >= $2 AND day < $3 GROUP BY `+saleKeyCols, storeID, lo, hi)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return out, addProductRows(rows, out, 1)
+	return addProductRows(rows, into, sign)
 }
 
 // addProductRows adds rows of (key, units, revenue, lines) into sums,
@@ -268,17 +268,30 @@ func addProductRows(rows Rows, into map[saleKey]saleSum, sign int64) error {
 }
 
 // lineSums adds up the counting lines sold in [since, until) (ms), for the
-// part of a period that is not whole days.
+// part of a period that is not whole days. The lines are read from their
+// covering index as they are and added up here: grouping them in SQL
+// would sort them first.
 func (s *Store) lineSums(ctx context.Context, storeID, since, until int64, into map[saleKey]saleSum) error {
 	if since >= until {
 		return nil
 	}
-	rows, err := s.d.Query(ctx, `SELECT `+saleKeyCols+`, SUM(quantity), `+salesRevenue+`, COUNT(*) FROM receipt_items
-		WHERE store_id = $1 AND sold_at >= $2 AND sold_at < $3 AND voided = $4 GROUP BY `+saleKeyCols, storeID, since, until, false)
+	rows, err := s.d.Query(ctx, `SELECT `+saleKeyCols+`, quantity, price_amount, price_divisor FROM receipt_items
+		WHERE store_id = $1 AND sold_at >= $2 AND sold_at < $3 AND voided = $4`, storeID, since, until, false)
 	if err != nil {
 		return err
 	}
-	return addProductRows(rows, into, 1)
+	defer rows.Close()
+	for rows.Next() {
+		var k saleKey
+		var qty, amount, divisor int64
+		if err := rows.Scan(&k.listing, &k.product, &k.sku, &k.variation, &qty, &amount, &divisor); err != nil {
+			return err
+		}
+		x := into[k]
+		x.add(saleSum{units: qty, revenue: lineRevenue(qty, amount, divisor), lines: 1}, 1)
+		into[k] = x
+	}
+	return rows.Err()
 }
 
 // wholeDays splits [since, until) (ms) into whole UTC days [first, last)
@@ -301,41 +314,48 @@ func (s *Store) SalesByProductList(ctx context.Context, p *store.SalesRangeParam
 		return nil, s.err("sales by product", err)
 	}
 	first, last := wholeDays(since, until)
+	// The part of a day before the whole days (and after them, for a
+	// closed period) comes from the lines; it is small, kept in a map the
+	// whole days are added to.
 	sums := map[saleKey]saleSum{}
-	if until == openEnd {
-		sums, err = s.recentProductSums(ctx, p, first)
-	} else {
-		sums, err = s.productDaySums(ctx, s.d, p.StoreID, first, last)
+	err = s.lineSums(ctx, p.StoreID, since, min(first*dayMS, until), sums)
+	var out []store.ProductSales
+	if err == nil && until == openEnd {
+		out, err = s.recentProductSums(ctx, p, first, sums)
+	} else if err == nil {
+		err = s.lineSums(ctx, p.StoreID, max(last*dayMS, since), until, sums)
 		if err == nil {
-			err = s.lineSums(ctx, p.StoreID, max(last*dayMS, since), until, sums)
+			err = s.productDaySums(ctx, s.d, p.StoreID, first, last, sums, 1)
 		}
-	}
-	if err == nil {
-		err = s.lineSums(ctx, p.StoreID, since, min(first*dayMS, until), sums)
 	}
 	if err != nil {
 		return nil, s.err("sales by product", err)
 	}
-	out := make([]store.ProductSales, 0, len(sums))
 	for k, v := range sums {
-		if v.lines != 0 {
-			out = append(out, store.ProductSales{EtsyListingID: k.listing, EtsyProductID: k.product, SKU: k.sku, Variation: k.variation,
-				Units: int(v.units), Revenue: v.revenue})
-		}
+		out = appendProduct(out, k, v)
 	}
 	return out, nil
 }
 
-// recentProductSums is every product's sums from day first on: the kept
-// window, moved to the reader's window when it no longer starts where the
-// reader's 30 days do, and corrected by the product rows of the days
-// between its start and first.
-func (s *Store) recentProductSums(ctx context.Context, p *store.SalesRangeParams, first int64) (map[saleKey]saleSum, error) {
+func appendProduct(out []store.ProductSales, k saleKey, v saleSum) []store.ProductSales {
+	if v.lines == 0 {
+		return out
+	}
+	return append(out, store.ProductSales{EtsyListingID: k.listing, EtsyProductID: k.product, SKU: k.sku, Variation: k.variation,
+		Units: int(v.units), Revenue: v.revenue})
+}
+
+// recentProductSums lists every product's sums from day first on, plus
+// extra: the kept window, moved to the reader's window when it no longer
+// starts where the reader's 30 days do, and corrected by the product rows
+// of the days between its start and first. The products of extra it
+// lists are taken out of it; the caller adds the rest.
+func (s *Store) recentProductSums(ctx context.Context, p *store.SalesRangeParams, first int64, extra map[saleKey]saleSum) ([]store.ProductSales, error) {
 	want := now(p.Now).UnixMilli()/dayMS - (salesWindowDays - 1)
 	// Under the lock writes take: the sums and the correction agree.
-	var out map[saleKey]saleSum
+	var out []store.ProductSales
 	err := s.d.InTx(ctx, func(tx Tx) error {
-		out = map[saleKey]saleSum{}
+		out = nil
 		if err := s.lockSaleWindows(ctx, tx, p.StoreID); err != nil {
 			return err
 		}
@@ -349,27 +369,33 @@ func (s *Store) recentProductSums(ctx context.Context, p *store.SalesRangeParams
 			}
 			anchor = want
 		}
-		rows, err := tx.Query(ctx, `SELECT `+saleKeyCols+`, units, revenue, lines FROM sales_products WHERE store_id = $1 AND lines <> 0`, p.StoreID)
-		if err != nil {
-			return err
-		}
-		if err := addProductRows(rows, out, 1); err != nil {
-			return err
-		}
 		lo, hi, sign := anchor, first, int64(-1)
 		if first < anchor {
 			lo, hi, sign = first, anchor, 1
 		}
-		diff, err := s.productDaySums(ctx, tx, p.StoreID, lo, hi)
+		if err := s.productDaySums(ctx, tx, p.StoreID, lo, hi, extra, sign); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+saleKeyCols+`, units, revenue, lines FROM sales_products WHERE store_id = $1 AND lines <> 0`, p.StoreID)
 		if err != nil {
 			return err
 		}
-		for k, v := range diff {
-			x := out[k]
-			x.add(v, sign)
-			out[k] = x
+		defer rows.Close()
+		// Straight into the list: a map of 50,000 products costs more
+		// than the read.
+		for rows.Next() {
+			var k saleKey
+			var v saleSum
+			if err := rows.Scan(&k.listing, &k.product, &k.sku, &k.variation, &v.units, &v.revenue, &v.lines); err != nil {
+				return err
+			}
+			if x, ok := extra[k]; ok {
+				v.add(x, 1)
+				delete(extra, k)
+			}
+			out = appendProduct(out, k, v)
 		}
-		return nil
+		return rows.Err()
 	})
 	return out, err
 }

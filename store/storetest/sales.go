@@ -258,3 +258,51 @@ func init() {
 		check("after a restore")
 	}
 }
+
+func init() {
+	// The lean rows of a report hold what the inventory's rows hold, for
+	// the fields cover and the dashboard read.
+	salesTests["CoverRowsMatchInventory"] = func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "alice", 1106)
+		l := listing(90, 3, 2)
+		l.CreatedAt = h.at(-3 * 24 * time.Hour)
+		h.write(t, s.store.ID, l, listing(91, 1, 7))
+		rows := h.inventory(t, s.account.ID, s.store.ID)
+		h.edit(t, s, rows[1].OfferingID, rows[1].Version, 40) // pending
+		gone := listing(90, 2, 2)                             // the third product is gone
+		gone.CreatedAt = l.CreatedAt
+		h.write(t, s.store.ID, gone, listing(91, 1, 7))
+		want := map[int64]store.InventoryRow{}
+		for _, r := range h.inventory(t, s.account.ID, s.store.ID) {
+			want[r.OfferingID] = r
+		}
+		got, err := h.db.CoverRowList(ctx, &store.InventoryListParams{AccountID: s.account.ID, StoreID: s.store.ID})
+		noErr(t, err, "cover rows")
+		if len(got) != len(want) {
+			t.Fatalf("%d cover rows, want %d", len(got), len(want))
+		}
+		var pending, isGone int
+		for _, g := range got {
+			w := want[g.OfferingID]
+			if g.StoreID != w.StoreID || g.EtsyListingID != w.EtsyListingID || g.EtsyProductID != w.EtsyProductID || g.Title != w.Title ||
+				g.SKU != w.SKU || g.Variation != w.Variation || g.Shown() != w.Shown() || g.Pending() != w.Pending() ||
+				g.Price.Currency != w.Price.Currency || g.Threshold != w.Threshold || g.Gone != w.Gone || !g.ListedAt.Equal(w.ListedAt) {
+				t.Fatalf("cover row %+v\nwant inventory row %+v", g, w)
+			}
+			if g.Pending() {
+				pending++
+			}
+			if g.Gone {
+				isGone++
+			}
+		}
+		if pending != 1 || isGone != 1 {
+			t.Fatalf("%d pending, %d gone: want one of each", pending, isGone)
+		}
+		theirs, err := h.db.CoverRowList(ctx, &store.InventoryListParams{AccountID: h.account(t, "mallory").ID, StoreID: s.store.ID})
+		if err != nil || len(theirs) != 0 {
+			t.Fatalf("a stranger's cover rows: %d, %v; want none", len(theirs), err)
+		}
+	}
+}
