@@ -253,6 +253,16 @@ func (s *Store) productDaySums(ctx context.Context, q Querier, storeID, lo, hi i
 // addProductRows adds rows of (key, units, revenue, lines) into sums,
 // times sign, and closes them.
 func addProductRows(rows Rows, into map[saleKey]saleSum, sign int64) error {
+	return eachProductRow(rows, func(k saleKey, v saleSum) {
+		x := into[k]
+		x.add(v, sign)
+		into[k] = x
+	})
+}
+
+// eachProductRow calls fn with each row of (key, units, revenue, lines)
+// and closes them.
+func eachProductRow(rows Rows, fn func(saleKey, saleSum)) error {
 	defer rows.Close()
 	for rows.Next() {
 		var k saleKey
@@ -260,9 +270,7 @@ func addProductRows(rows Rows, into map[saleKey]saleSum, sign int64) error {
 		if err := rows.Scan(&k.listing, &k.product, &k.sku, &k.variation, &v.units, &v.revenue, &v.lines); err != nil {
 			return err
 		}
-		x := into[k]
-		x.add(v, sign)
-		into[k] = x
+		fn(k, v)
 	}
 	return rows.Err()
 }
@@ -380,22 +388,15 @@ func (s *Store) recentProductSums(ctx context.Context, p *store.SalesRangeParams
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
 		// Straight into the list: a map of 50,000 products costs more
 		// than the read.
-		for rows.Next() {
-			var k saleKey
-			var v saleSum
-			if err := rows.Scan(&k.listing, &k.product, &k.sku, &k.variation, &v.units, &v.revenue, &v.lines); err != nil {
-				return err
-			}
+		return eachProductRow(rows, func(k saleKey, v saleSum) {
 			if x, ok := extra[k]; ok {
 				v.add(x, 1)
 				delete(extra, k)
 			}
 			out = appendProduct(out, k, v)
-		}
-		return rows.Err()
+		})
 	})
 	return out, err
 }
