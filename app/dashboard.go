@@ -97,7 +97,8 @@ type DashboardParams struct {
 }
 
 // Dashboard computes a store's figures, or every store's added up. Sales
-// come from indexed sums of receipt lines, never from reading receipts.
+// come from the sums the store keeps as receipts are written, never from
+// reading every receipt line.
 func (s *Service) Dashboard(ctx context.Context, a Actor, p DashboardParams) (Dashboard, error) {
 	if p.Days < 0 || p.Days > MaxCoverDays {
 		return Dashboard{}, &DaysError{Days: p.Days}
@@ -148,7 +149,7 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 			return d, err
 		}
 	} else {
-		list, err := s.db.InventoryList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
+		list, err := s.db.CoverRowList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
 		if err != nil {
 			return d, err
 		}
@@ -160,12 +161,12 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 	today := now.Truncate(24 * time.Hour)
 	sales, byDay, err := s.sales.get(m.Store, days, now, func() ([]store.ProductSales, []store.DaySales, error) {
 		sales, err := s.db.SalesByProductList(ctx, &store.SalesRangeParams{AccountID: a.Account.ID, StoreID: m.ID,
-			Since: now.Add(-time.Duration(days) * 24 * time.Hour)})
+			Since: now.Add(-time.Duration(days) * 24 * time.Hour), Now: now})
 		if err != nil {
 			return nil, nil, err
 		}
 		byDay, err := s.db.SalesByDayList(ctx, &store.SalesRangeParams{AccountID: a.Account.ID, StoreID: m.ID,
-			Since: today.AddDate(0, 0, -(SparkDays - 1))})
+			Since: today.AddDate(0, 0, -(SparkDays - 1)), Now: now})
 		return sales, byDay, err
 	})
 	if err != nil {
@@ -279,11 +280,12 @@ func combineDashboards(parts []Dashboard) Dashboard {
 	return d
 }
 
-// salesCache keeps each store's latest sales sums. Receipts reach the
-// store only through a sync, which moves the store's sync state, so sums
-// read since the last sync, in the same minute, are still right: a home
-// screen redrawn on every stock edit does not sum 200,000 receipt lines
-// each time. One entry per store and period.
+// salesCache keeps each store's latest sales sums. The store moves its
+// SalesVersion whenever its sums change (receipts written), so sums read at
+// the same version, in the same minute (the period's start moves with the
+// clock), are still right: a home screen redrawn on every stock edit or
+// after a sync that brought no sale reads nothing again. One entry per
+// store and period.
 type salesCache struct {
 	mu sync.Mutex
 	m  map[salesKey]salesSums
@@ -295,10 +297,10 @@ type salesKey struct {
 }
 
 type salesSums struct {
-	minute           int64 // the period's end, in minutes
-	lastSync, cursor time.Time
-	byProduct        []store.ProductSales
-	byDay            []store.DaySales
+	minute    int64 // the period's end, in minutes
+	version   int64 // the store's SalesVersion
+	byProduct []store.ProductSales
+	byDay     []store.DaySales
 }
 
 func (c *salesCache) get(st store.Store, days int, now time.Time, read func() ([]store.ProductSales, []store.DaySales, error)) ([]store.ProductSales, []store.DaySales, error) {
@@ -307,7 +309,7 @@ func (c *salesCache) get(st store.Store, days int, now time.Time, read func() ([
 	c.mu.Lock()
 	v, ok := c.m[k]
 	c.mu.Unlock()
-	if ok && v.minute == minute && v.lastSync.Equal(st.LastSyncAt) && v.cursor.Equal(st.ReceiptsCursor) {
+	if ok && v.minute == minute && v.version == st.SalesVersion {
 		return v.byProduct, v.byDay, nil
 	}
 	byProduct, byDay, err := read()
@@ -318,7 +320,7 @@ func (c *salesCache) get(st store.Store, days int, now time.Time, read func() ([
 	if c.m == nil {
 		c.m = map[salesKey]salesSums{}
 	}
-	c.m[k] = salesSums{minute: minute, lastSync: st.LastSyncAt, cursor: st.ReceiptsCursor, byProduct: byProduct, byDay: byDay}
+	c.m[k] = salesSums{minute: minute, version: st.SalesVersion, byProduct: byProduct, byDay: byDay}
 	c.mu.Unlock()
 	return byProduct, byDay, nil
 }

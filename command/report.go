@@ -2,6 +2,9 @@
 package command
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -109,10 +112,14 @@ func runReport(r *runner, c *invocation) error {
 		return err
 	}
 	rep := reportOf(&d)
-	return r.show(out, view{json: rep, csvHeader: reportCSVHeader,
+	if out.format == formatJSON {
+		return writeReportJSON(r.env.Stdout, rep, d.Cover)
+	}
+	return r.show(out, view{csvHeader: reportCSVHeader,
 		csv: func() [][]string {
-			recs := make([][]string, len(rep.Cover))
-			for i, x := range rep.Cover {
+			recs := make([][]string, len(d.Cover))
+			for i, c := range d.Cover {
+				x := coverItem(c)
 				recs[i] = []string{strconv.FormatInt(x.StoreID, 10), strconv.FormatInt(x.ListingID, 10),
 					strconv.FormatInt(x.ProductID, 10), x.SKU, x.Title, x.Variation, strconv.Itoa(x.Stock), strconv.Itoa(x.UnitsSold),
 					x.Revenue, x.Currency, strconv.FormatFloat(x.PerDay, 'f', -1, 64), coverDays(x.DaysOfCover), strconv.Itoa(x.Restock)}
@@ -122,12 +129,13 @@ func runReport(r *runner, c *invocation) error {
 		table: func(w io.Writer) error { return reportTable(w, &d, rep, *limit) }})
 }
 
-// reportOf turns a dashboard into the report's JSON shape.
+// reportOf turns a dashboard into the report's JSON shape, all but the
+// cover of every variation (writeReportJSON streams it).
 func reportOf(d *app.Dashboard) reportJSON {
 	rep := reportJSON{GeneratedAt: timestamp(d.Now), Days: d.Days, Today: salesTotal(d.Today), Last7Days: salesTotal(d.Week),
 		Last30Days: salesTotal(d.Month), LowCount: d.Low, OutCount: d.Out, Pending: d.Pending,
 		Stores: make([]reportStoreJSON, len(d.Stores)), Daily: make([]salesDayJSON, len(d.Daily)),
-		TopSellers: []coverJSON{}, Cover: make([]coverJSON, len(d.Cover))}
+		TopSellers: []coverJSON{}, Cover: []coverJSON{}}
 	for i, m := range d.Stores {
 		rep.Stores[i] = reportStoreJSON{ID: m.ID, Name: m.Name, Currency: m.Currency, TargetCoverDays: m.TargetCoverDays,
 			LastSyncAt: optTime(m.LastSyncAt), LastError: m.LastError}
@@ -139,10 +147,101 @@ func reportOf(d *app.Dashboard) reportJSON {
 	for _, x := range d.TopSellers(reportTop) {
 		rep.TopSellers = append(rep.TopSellers, coverItem(x))
 	}
-	for i, x := range d.Cover {
-		rep.Cover[i] = coverItem(x)
-	}
 	return rep
+}
+
+// writeReportJSON writes the report as writeJSON would, the cover of
+// every variation encoded one at a time into a buffered writer: 50,000
+// variations never become one 15 MB document in memory.
+func writeReportJSON(w io.Writer, rep reportJSON, cover []app.Cover) error {
+	head, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	// Cover is the last field, marshalled empty: the array goes there.
+	const tail = "[]\n}"
+	if !bytes.HasSuffix(head, []byte(tail)) {
+		return fmt.Errorf("report: unexpected JSON layout")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(escapeJSON(head[:len(head)-len(tail)]))
+	if len(cover) == 0 {
+		bw.WriteString("[]\n}\n")
+		return bw.Flush()
+	}
+	bw.WriteString("[")
+	var buf []byte
+	for i, c := range cover {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		buf = appendCoverJSON(buf[:0], coverItem(c))
+		bw.Write(escapeJSON(buf))
+	}
+	bw.WriteString("\n  ]\n}\n")
+	return bw.Flush()
+}
+
+// appendCoverJSON appends one cover item, indented as MarshalIndent puts
+// it inside the report, without reflection.
+func appendCoverJSON(b []byte, x coverJSON) []byte {
+	b = append(b, "\n    {\n      \"store_id\": "...)
+	b = strconv.AppendInt(b, x.StoreID, 10)
+	b = append(b, ",\n      \"listing_id\": "...)
+	b = strconv.AppendInt(b, x.ListingID, 10)
+	b = append(b, ",\n      \"product_id\": "...)
+	b = strconv.AppendInt(b, x.ProductID, 10)
+	b = append(b, ",\n      \"sku\": "...)
+	b = appendJSONString(b, x.SKU)
+	b = append(b, ",\n      \"title\": "...)
+	b = appendJSONString(b, x.Title)
+	b = append(b, ",\n      \"variation\": "...)
+	b = appendJSONString(b, x.Variation)
+	b = append(b, ",\n      \"stock\": "...)
+	b = strconv.AppendInt(b, int64(x.Stock), 10)
+	b = append(b, ",\n      \"units_sold\": "...)
+	b = strconv.AppendInt(b, int64(x.UnitsSold), 10)
+	b = append(b, ",\n      \"revenue\": "...)
+	b = appendJSONString(b, x.Revenue)
+	b = append(b, ",\n      \"currency\": "...)
+	b = appendJSONString(b, x.Currency)
+	b = append(b, ",\n      \"velocity_per_day\": "...)
+	b = appendJSONFloat(b, x.PerDay)
+	b = append(b, ",\n      \"days_of_cover\": "...)
+	if x.DaysOfCover == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendJSONFloat(b, *x.DaysOfCover)
+	}
+	b = append(b, ",\n      \"restock\": "...)
+	b = strconv.AppendInt(b, int64(x.Restock), 10)
+	return append(b, "\n    }"...)
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it: plain
+// printable ASCII as it is, anything else through encoding/json itself.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendJSONFloat appends f as encoding/json writes a float64.
+func appendJSONFloat(b []byte, f float64) []byte {
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) || math.IsNaN(f) || math.IsInf(f, 0) {
+		q, err := json.Marshal(f)
+		if err != nil {
+			return append(b, "null"...)
+		}
+		return append(b, q...)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
 }
 
 func salesTotal(t app.SalesTotal) salesTotalJSON {

@@ -2,11 +2,13 @@ package command
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -76,4 +78,49 @@ func TestReport(t *testing.T) {
 
 	f.run(t, f.owner, "", "report", "--days", "0").want(t, ExitUsage)
 	f.run(t, f.owner, "", "report", "--format", "xml").want(t, ExitUsage)
+}
+
+// The streamed report is byte for byte what encoding/json makes of the
+// whole report, escapes included (HTML, C1 and bidi controls, invalid
+// UTF-8), with rows that sell, do not sell and are sold out.
+func TestReportJSONStreamMatchesEncodingJSON(t *testing.T) {
+	row := func(sku, title string, stock int) *store.InventoryRow {
+		return &store.InventoryRow{StoreID: 7, EtsyListingID: 900, EtsyProductID: 9001, SKU: sku, Title: title, Variation: "Blue",
+			Quantity: stock, Price: store.Money{Amount: 2450, Divisor: 100, Currency: "EUR"}}
+	}
+	d := app.Dashboard{Now: time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC), Days: 30,
+		Stores: []store.MemberStore{{Store: store.Store{ID: 7, Name: "Clay <&> Co", Currency: "EUR", TargetCoverDays: 30}}},
+		Cover: []app.Cover{
+			{Row: row("MUG-1", "Plain mug", 4), Units: 12, Revenue: 29400, Velocity: 0.4, Days: 10, Restock: 8},
+			{Row: row("MUG-\u202e2", "Mug <b>&</b> \"quoted\" \u009b1m\n", 0), Units: 3, Revenue: 7350, Velocity: 0.1, Days: 0},
+			{Row: row("MUG-3", "Tasse \xff à thé 🍵", 9), Days: math.Inf(1)},
+			{Row: row("", "", 2), Units: 1, Velocity: 1.0 / 30, Days: 60, Restock: 0},
+		}}
+	rep := reportOf(&d)
+	var got strings.Builder
+	if err := writeReportJSON(&got, rep, d.Cover); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range d.Cover {
+		rep.Cover = append(rep.Cover, coverItem(c))
+	}
+	var want strings.Builder
+	if err := writeJSON(&want, rep); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Fatalf("streamed:\n%s\nencoding/json:\n%s", got.String(), want.String())
+	}
+	rep.Cover = nil
+	got.Reset()
+	want.Reset()
+	if err := writeReportJSON(&got, reportOf(&app.Dashboard{}), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeJSON(&want, reportOf(&app.Dashboard{})); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Fatalf("empty report streamed:\n%s\nencoding/json:\n%s", got.String(), want.String())
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
@@ -298,5 +300,68 @@ func TestRaisedThresholdSendsOneSummary(t *testing.T) {
 	f.settled(t)
 	if n := len(mb.messages()); n != 2 {
 		t.Fatalf("%d emails, want the summary and one for the new crossing", n)
+	}
+}
+
+// A shop's first sync after it is connected finds rows already low on
+// several pages: they are told once, in one summary per connect, when the
+// sync is over; not a summary per page, nor a message per row of a page
+// with only a few. A crossing after that sync is told on its own, as any
+// later crossing.
+func TestRowsLowAtConnectAreToldInOneSummary(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	f := newFlowWith(t, mb, flowConfig{connectPoll: 20 * time.Millisecond})
+	ctx := t.Context()
+	run, err := f.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: f.shop.ID, Kind: store.SyncFull, Trigger: store.TriggerConnect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := int64(555)
+	page := func(low, fine int) {
+		var ls []store.ListingSnapshot
+		for i := range low + fine {
+			qty := 1
+			if i >= low {
+				qty = 50
+			}
+			ls = append(ls, listing(id, fmt.Sprintf("Mug %d", id), qty))
+			id++
+		}
+		f.syncPage(t, ls...)
+	}
+	page(7, 1) // more than SummarizeOver
+	page(2, 3) // fewer: alone, each would be a message
+	page(4, 0)
+	testwait.Until(t, "the summary to have looked at the sync", func() bool {
+		res, err := f.client.JobList(ctx, river.NewJobListParams().Kinds("notify_digest"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Jobs) == 1 && res.Jobs[0].AttemptedAt != nil
+	})
+	if n := len(mb.messages()); n != 0 {
+		t.Fatalf("%d messages while the first sync runs, want none", n)
+	}
+	if _, err := f.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: run.ID, Result: store.ResultOK}); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "the summary", func() bool { return len(mb.messages()) == 1 })
+	f.settled(t)
+	if n := len(mb.messages()); n != 1 {
+		t.Fatalf("%d messages for the rows low at connect, want one summary", n)
+	}
+	if p := parse(t, mb.messages()[0].Data); !strings.Contains(p.subject(t), ": 13 alert(s)") {
+		t.Fatalf("summary subject %q, want the 13 rows", p.subject(t))
+	}
+	if got := strings.Count(statusesOf(f.deliveries(t, f.owner.ID)), ":sent"); got != 13 {
+		t.Fatalf("%d deliveries sent, want 13", got)
+	}
+
+	f.syncPage(t, listing(562, "Mug 562", 0)) // fine at connect, now out of stock
+	testwait.Until(t, "the new crossing's email", func() bool { return len(mb.messages()) == 2 })
+	f.settled(t)
+	if n := len(mb.messages()); n != 2 {
+		t.Fatalf("%d messages, want the summary and one for the new crossing", n)
 	}
 }

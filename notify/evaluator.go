@@ -83,8 +83,12 @@ func (e *Evaluator) Evaluate(ctx context.Context, storeID int64, offeringIDs []i
 func (e *Evaluator) enqueue(ctx context.Context, tx store.Tx, res store.AlertEvaluateResult) error {
 	if res.Summarized {
 		// One summary now per account and channel, holding these alerts
-		// (and whatever else waited for that account's digest).
-		day := e.now().UTC().Format(time.DateOnly)
+		// (and whatever else waited for that account's digest); during a
+		// shop's first sync, one for the whole connect, when it is over.
+		args := DigestArgs{Day: e.now().UTC().Format(time.DateOnly), Summary: res.Fired[0].ID}
+		if res.ConnectRun != 0 {
+			args = DigestArgs{Day: res.ConnectStarted.UTC().Format(time.DateOnly), Connect: res.ConnectRun}
+		}
 		seen := map[store.DigestKey]bool{}
 		for _, d := range res.Deliveries {
 			k := store.DigestKey{AccountID: d.AccountID, Channel: d.Channel}
@@ -92,8 +96,8 @@ func (e *Evaluator) enqueue(ctx context.Context, tx store.Tx, res store.AlertEva
 				continue
 			}
 			seen[k] = true
-			if err := e.jobs.InsertTx(ctx, tx, DigestArgs{AccountID: d.AccountID, Channel: d.Channel, Day: day,
-				Summary: res.Fired[0].ID}, nil); err != nil {
+			args.AccountID, args.Channel = d.AccountID, d.Channel
+			if err := e.jobs.InsertTx(ctx, tx, args, nil); err != nil {
 				return fmt.Errorf("notify: queue summary: %w", err)
 			}
 		}

@@ -77,6 +77,9 @@ type flowConfig struct {
 	logger *slog.Logger
 	// owner changes the owner's notification settings after sign-up.
 	owner *store.AccountUpdateParams
+	// connectPoll is how often a connect's summary looks whether the
+	// shop's first sync is over.
+	connectPoll time.Duration
 	// shopName is the name of the owner's shop.
 	shopName string
 	// recordEagerly gives the sender JobOutputs, so a notice records each
@@ -132,7 +135,7 @@ func newFlowWith(t *testing.T, mb *mailbox, cfg flowConfig) *flow {
 	}
 	h := hub.New()
 	sc := notify.SenderConfig{Store: db, Email: mb.mailer(t), Telegram: cfg.telegram, WhatsApp: cfg.whatsapp, Hub: h,
-		MessageIDDomain: "stockroom.test", Logger: cfg.logger}
+		MessageIDDomain: "stockroom.test", Logger: cfg.logger, ConnectPoll: cfg.connectPoll}
 	if cfg.recordEagerly {
 		sc.Jobs = jobOutputs{client}
 	}
@@ -182,13 +185,13 @@ func listing(id int64, title string, qty int) store.ListingSnapshot {
 }
 
 // syncPage writes a page as the sync engine does, alerts in its OnCommit.
-func (f *flow) syncPage(t *testing.T, l store.ListingSnapshot) {
+func (f *flow) syncPage(t *testing.T, ls ...store.ListingSnapshot) {
 	t.Helper()
 	var res store.AlertEvaluateResult
-	_, err := f.db.SyncListingsWrite(t.Context(), &store.SyncListingsWriteParams{StoreID: f.shop.ID, Listings: []store.ListingSnapshot{l},
+	_, err := f.db.SyncListingsWrite(t.Context(), &store.SyncListingsWriteParams{StoreID: f.shop.ID, Listings: ls,
 		OnCommit: func(ctx context.Context, tx store.Tx, w store.SyncWriteResult) error {
 			var err error
-			res, err = f.ev.EvaluateTx(ctx, tx, f.shop.ID, notify.StockChangeIDs(w.StockChanges))
+			res, err = f.ev.EvaluateTx(ctx, tx, f.shop.ID, w.AlertIDs())
 			return err
 		}})
 	if err != nil {

@@ -43,6 +43,7 @@ func (RevokedArgs) InsertOpts() river.InsertOpts {
 type SenderStore interface {
 	store.Alerts
 	StoreGet(ctx context.Context, storeID int64) (store.Store, error)
+	SyncRunGet(ctx context.Context, id int64) (store.SyncRun, error)
 	MembershipList(ctx context.Context, storeID int64) ([]store.Membership, error)
 	AccountGetByID(ctx context.Context, id int64) (store.Account, error)
 }

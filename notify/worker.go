@@ -47,6 +47,11 @@ type DigestArgs struct {
 	// too many to send one by one: a summary sent at once, apart from the
 	// daily digest.
 	Summary int64 `json:"summary,omitempty" river:"unique"`
+	// Connect, when set, is the sync run of a shop just connected: the
+	// summary of the rows it found already low, one per connect, sent
+	// once the run is over (every page of the sync queues the same job,
+	// which River keeps unique).
+	Connect int64 `json:"connect,omitempty" river:"unique"`
 }
 
 func (DigestArgs) Kind() string { return "notify_digest" }
@@ -88,6 +93,9 @@ type SenderConfig struct {
 	MessageIDDomain string
 	Logger          *slog.Logger
 	Now             func() time.Time
+	// ConnectPoll is how often the summary of a shop just connected looks
+	// whether the shop's first sync is over (default 5 s).
+	ConnectPoll time.Duration
 }
 
 // Sender does the work of both workers.
@@ -101,6 +109,8 @@ type Sender struct {
 	domain   string
 	log      *slog.Logger
 	now      func() time.Time
+	// connectPoll: see SenderConfig.ConnectPoll.
+	connectPoll time.Duration
 }
 
 func NewSender(cfg SenderConfig) *Sender {
@@ -113,8 +123,11 @@ func NewSender(cfg SenderConfig) *Sender {
 	if cfg.MessageIDDomain == "" {
 		cfg.MessageIDDomain = "stockroom.invalid"
 	}
+	if cfg.ConnectPoll <= 0 {
+		cfg.ConnectPoll = 5 * time.Second
+	}
 	return &Sender{db: cfg.Store, jobs: cfg.Jobs, email: cfg.Email, telegram: cfg.Telegram, whatsapp: cfg.WhatsApp, hub: cfg.Hub, domain: cfg.MessageIDDomain,
-		log: cfg.Logger, now: cfg.Now}
+		log: cfg.Logger, now: cfg.Now, connectPoll: cfg.ConnectPoll}
 }
 
 // Register adds the delivery, digest and reconnect-notice workers to a
@@ -236,12 +249,26 @@ func (w *DigestWorker) Work(ctx context.Context, job *river.Job[DigestArgs]) err
 	return w.s.Digest(ctx, job.Args, job.Attempt >= job.MaxAttempts)
 }
 
+// connectWait is the longest a connect's summary waits for the sync.
+const connectWait = time.Hour
+
 // Digest sends the waiting digest deliveries of one account and channel as
 // one message and marks them all sent.
 func (s *Sender) Digest(ctx context.Context, a DigestArgs, last bool) error {
 	day, err := time.Parse(time.DateOnly, a.Day)
 	if err != nil {
 		return river.JobCancel(fmt.Errorf("digest day %q: %w", a.Day, err))
+	}
+	if a.Connect != 0 {
+		run, err := s.db.SyncRunGet(ctx, a.Connect)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		// A run left running by a process that died is closed by the
+		// sweep; past connectWait the summary goes with what it has.
+		if err == nil && run.Result == store.ResultRunning && s.now().Sub(run.StartedAt) < connectWait {
+			return river.JobSnooze(s.connectPoll)
+		}
 	}
 	jobs, err := s.db.DigestDeliveryList(ctx, store.DigestKey{AccountID: a.AccountID, Channel: a.Channel})
 	if err != nil || len(jobs) == 0 {

@@ -179,6 +179,13 @@ type AlertEvaluateResult struct {
 	// Summarized says Deliveries wait for one summary (see
 	// AlertEvaluateParams.SummarizeOver).
 	Summarized bool
+	// ConnectRun and ConnectStarted name the store's first sync after it was connected, when it
+	// is running (a sync run with TriggerConnect): the rows it finds
+	// already low are told in one summary for the whole connect, once the
+	// run is over, however many pages the sync writes. Summarized is then
+	// set whatever the count.
+	ConnectRun     int64
+	ConnectStarted time.Time
 }
 
 // Changed tells whether any alert fired or resolved.

@@ -125,6 +125,20 @@ type SyncWriteResult struct {
 	ListingsChanged  int
 	OfferingsChanged int
 	StockChanges     []StockChange
+	// NewOfferings are the offerings the page added to the store (a shop
+	// just connected: all of them); their stock did not move, but a row
+	// already low needs its alert.
+	NewOfferings []int64
+}
+
+// AlertIDs are the offerings whose alerts the page may change: those
+// whose stock moved and the new ones.
+func (r SyncWriteResult) AlertIDs() []int64 {
+	ids := make([]int64, 0, len(r.StockChanges)+len(r.NewOfferings))
+	for _, c := range r.StockChanges {
+		ids = append(ids, c.OfferingID)
+	}
+	return append(ids, r.NewOfferings...)
 }
 
 type InventoryListParams struct {

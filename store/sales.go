@@ -20,11 +20,22 @@ type Sales interface {
 	// SalesByProductList sums the units and revenue of each Etsy product
 	// (listing, product id, SKU and variation)
 	// sold in [Since, Until), leaving out cancelled and fully refunded
-	// receipts. It reads one covering index, never the receipts.
+	// receipts. Whole days come from sums kept as receipts are written
+	// (with Until open, from one row per product kept for the 30 days
+	// before Now); only the part of a day at either end reads receipt
+	// lines, through their covering index.
 	SalesByProductList(ctx context.Context, p *SalesRangeParams) ([]ProductSales, error)
 	// SalesByDayList sums the units and revenue sold on each UTC day of
-	// [Since, Until) that had a sale, oldest first.
+	// [Since, Until) that had a sale, oldest first, from the same kept
+	// sums.
 	SalesByDayList(ctx context.Context, p *SalesRangeParams) ([]DaySales, error)
+	// CoverRowList lists a store's rows with only what days of cover and
+	// the dashboard's counts read: ids, listing, product, SKU, title,
+	// variation, quantities and edit versions, currency, threshold, gone
+	// and when listed; the other fields are zero. In no order. A report
+	// that is not drawn from a shared Snapshot reads half the columns and
+	// sorts nothing.
+	CoverRowList(ctx context.Context, p *InventoryListParams) ([]InventoryRow, error)
 }
 
 // ReceiptVoided tells whether a receipt's status means its lines were not
@@ -41,6 +52,9 @@ type SalesRangeParams struct {
 	StoreID   int64
 	Since     time.Time
 	Until     time.Time
+	// Now is the reader's clock (default time.Now): the per-product sums
+	// are kept for the 30 days before it.
+	Now time.Time
 }
 
 // ProductSales is what one Etsy product sold in a period. Revenue is in

@@ -12,6 +12,9 @@ type SyncRuns interface {
 	SyncRunList(ctx context.Context, p *SyncRunListParams) ([]SyncRun, error)
 	// SyncRunListAll is for admins: the latest runs of every store.
 	SyncRunListAll(ctx context.Context, limit int) ([]SyncRun, error)
+	// SyncRunGet returns one run (for the server's own work: a connect's
+	// summary waits for the run to end).
+	SyncRunGet(ctx context.Context, id int64) (SyncRun, error)
 	// SyncRunOfJob returns the latest run the River job jobID started for
 	// a store of the account, or ErrNotFound while it has not started one.
 	SyncRunOfJob(ctx context.Context, p *SyncRunOfJobParams) (SyncRun, error)

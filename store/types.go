@@ -118,10 +118,14 @@ type Store struct {
 	// restock suggestions aim for it.
 	TargetCoverDays int
 	ReceiptsCursor  time.Time
-	LastSyncAt      time.Time
-	LastFullSyncAt  time.Time
-	LastError       string
-	CreatedAt       time.Time
+	// SalesVersion moves whenever the store's sales sums change (receipts
+	// written, the kept window moved): sums read at a version stay right
+	// while it does not move.
+	SalesVersion   int64
+	LastSyncAt     time.Time
+	LastFullSyncAt time.Time
+	LastError      string
+	CreatedAt      time.Time
 }
 
 // MemberStore is a store as one account sees it.

@@ -56,3 +56,8 @@ func TestActivityFromStockEvents(t *testing.T) {
 	db := rawDB(t)
 	storetest.ActivityFromStockEvents(t, db, migrations.Postgres)
 }
+
+func TestSalesSumsBackfilled(t *testing.T) {
+	db := rawDB(t)
+	storetest.SalesSumsBackfilled(t, db, migrations.Postgres)
+}

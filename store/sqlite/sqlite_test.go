@@ -48,6 +48,15 @@ func TestActivityFromStockEvents(t *testing.T) {
 	storetest.ActivityFromStockEvents(t, db, migrations.SQLite)
 }
 
+func TestSalesSumsBackfilled(t *testing.T) {
+	db, err := sqlite.OpenRaw(filepath.Join(t.TempDir(), "stockroom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.SalesSumsBackfilled(t, db, migrations.SQLite)
+}
+
 // BenchmarkSmallRead is the kind of query a session runs a dozen of before
 // its first frame: one indexed row.
 func BenchmarkSmallRead(b *testing.B) {

@@ -46,6 +46,13 @@ func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams)
 	t := now(p.Now)
 	err := s.within(ctx, p.Tx, func(tx Tx) error {
 		res = store.AlertEvaluateResult{}
+		var connectStarted int64
+		err := tx.QueryRow(ctx, `SELECT id, started_at FROM sync_runs WHERE store_id = $1 AND trigger = $2 AND result = $3
+			ORDER BY id DESC LIMIT 1`, p.StoreID, store.TriggerConnect, store.ResultRunning).Scan(&res.ConnectRun, &connectStarted)
+		if err != nil && !s.isNotFound(err) {
+			return err
+		}
+		res.ConnectStarted = fromMS(connectStarted)
 		rows, active, err := s.alertState(ctx, tx, p.StoreID, p.OfferingIDs)
 		if err != nil {
 			return err
@@ -111,7 +118,7 @@ func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams)
 			}
 		}
 		if len(notify) > 0 {
-			res.Summarized = p.SummarizeOver > 0 && len(notify) > p.SummarizeOver
+			res.Summarized = res.ConnectRun != 0 || (p.SummarizeOver > 0 && len(notify) > p.SummarizeOver)
 			if res.Deliveries, err = s.createDeliveries(ctx, tx, p, notify, ms(t), res.Summarized); err != nil {
 				return err
 			}

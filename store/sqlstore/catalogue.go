@@ -318,7 +318,14 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 		vals = append(vals, p.StoreID, pid, np.snap.EtsyOfferingID, np.snap.Quantity, np.snap.Price.Amount, np.snap.Price.Divisor,
 			np.snap.Price.Currency, np.snap.Enabled, np.snap.ReadinessID, t, cmp.Or(readAt, t))
 	}
-	if err := s.insertRows(ctx, tx, "offerings", offeringCols, vals, "", nil); err != nil {
+	if err := s.insertRows(ctx, tx, "offerings", offeringCols, vals, "id", func(r Rows) error {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		res.NewOfferings = append(res.NewOfferings, id)
+		return nil
+	}); err != nil {
 		return err
 	}
 	res.OfferingsChanged += len(inserts)

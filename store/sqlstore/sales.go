@@ -37,6 +37,18 @@ func (s *Store) SyncReceiptsWrite(ctx context.Context, p *store.SyncReceiptsWrit
 			if err := rows.Err(); err != nil {
 				return err
 			}
+			var changedIDs []int64
+			for _, r := range p.Receipts {
+				if up, ok := seen[r.EtsyReceiptID]; !ok || up != ms(r.UpdatedAt) {
+					changedIDs = append(changedIDs, r.EtsyReceiptID)
+				}
+			}
+			// The sales sums move by what the changed receipts count after
+			// the write less what they counted before it.
+			before, err := s.countingLines(ctx, tx, p.StoreID, changedIDs)
+			if err != nil {
+				return err
+			}
 			for _, r := range p.Receipts {
 				if up, ok := seen[r.EtsyReceiptID]; ok && up == ms(r.UpdatedAt) {
 					continue // unchanged: an idempotent re-read of the page
@@ -82,6 +94,13 @@ func (s *Store) SyncReceiptsWrite(ctx context.Context, p *store.SyncReceiptsWrit
 				if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
 					return err
 				}
+			}
+			after, err := s.countingLines(ctx, tx, p.StoreID, changedIDs)
+			if err != nil {
+				return err
+			}
+			if err := s.applySales(ctx, tx, p.StoreID, before, after); err != nil {
+				return err
 			}
 		}
 		corrected, err := s.correctOverwrittenSales(ctx, tx, p)
@@ -190,61 +209,10 @@ func (s *Store) salesRange(ctx context.Context, p *store.SalesRangeParams) (sinc
 	}
 	until = ms(p.Until)
 	if until == 0 {
-		until = 1<<62 - 1
+		until = openEnd
 	}
 	return ms(p.Since), until, nil
 }
 
 // salesRevenue is a line's revenue in hundredths, whatever its divisor.
 const salesRevenue = `SUM(CAST(quantity AS BIGINT) * price_amount * 100 / CASE WHEN price_divisor > 0 THEN price_divisor ELSE 100 END)`
-
-func (s *Store) SalesByProductList(ctx context.Context, p *store.SalesRangeParams) ([]store.ProductSales, error) {
-	since, until, err := s.salesRange(ctx, p)
-	if err != nil {
-		return nil, s.err("sales by product", err)
-	}
-	// Grouping on the ids alone keeps the sort on integers; the lines of
-	// one product share its SKU and variation (MAX picks them). Lines
-	// without a product id are told apart by SKU and variation.
-	rows, err := s.d.Query(ctx, `SELECT etsy_listing_id, etsy_product_id, MAX(sku), MAX(variation), SUM(quantity), `+salesRevenue+`
-		FROM receipt_items WHERE store_id = $1 AND sold_at >= $2 AND sold_at < $3 AND voided = $4
-		GROUP BY etsy_listing_id, etsy_product_id, CASE WHEN etsy_product_id = 0 THEN sku || '/' || variation END`, p.StoreID, since, until, false)
-	if err != nil {
-		return nil, s.err("sales by product", err)
-	}
-	defer rows.Close()
-	var out []store.ProductSales
-	for rows.Next() {
-		var x store.ProductSales
-		if err := rows.Scan(&x.EtsyListingID, &x.EtsyProductID, &x.SKU, &x.Variation, &x.Units, &x.Revenue); err != nil {
-			return nil, s.err("sales by product", err)
-		}
-		out = append(out, x)
-	}
-	return out, s.err("sales by product", rows.Err())
-}
-
-func (s *Store) SalesByDayList(ctx context.Context, p *store.SalesRangeParams) ([]store.DaySales, error) {
-	since, until, err := s.salesRange(ctx, p)
-	if err != nil {
-		return nil, s.err("sales by day", err)
-	}
-	rows, err := s.d.Query(ctx, `SELECT sold_at / 86400000 AS day, SUM(quantity), `+salesRevenue+` FROM receipt_items
-		WHERE store_id = $1 AND sold_at >= $2 AND sold_at < $3 AND voided = $4
-		GROUP BY sold_at / 86400000 ORDER BY day`, p.StoreID, since, until, false)
-	if err != nil {
-		return nil, s.err("sales by day", err)
-	}
-	defer rows.Close()
-	var out []store.DaySales
-	for rows.Next() {
-		var x store.DaySales
-		var day int64
-		if err := rows.Scan(&day, &x.Units, &x.Revenue); err != nil {
-			return nil, s.err("sales by day", err)
-		}
-		x.Day = time.UnixMilli(day * 86400000).UTC()
-		out = append(out, x)
-	}
-	return out, s.err("sales by day", rows.Err())
-}

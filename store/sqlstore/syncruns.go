@@ -46,6 +46,11 @@ func (s *Store) SyncRunListAll(ctx context.Context, n int) ([]store.SyncRun, err
 	return s.listRuns(ctx, `SELECT `+runCols+` FROM sync_runs r ORDER BY r.started_at DESC, r.id DESC LIMIT $1`, limit(n, 100))
 }
 
+func (s *Store) SyncRunGet(ctx context.Context, id int64) (store.SyncRun, error) {
+	r, err := scanRun(s.d.QueryRow(ctx, `SELECT `+runCols+` FROM sync_runs r WHERE r.id = $1`, id))
+	return r, s.err("sync run get", err)
+}
+
 func (s *Store) SyncRunOfJob(ctx context.Context, p *store.SyncRunOfJobParams) (store.SyncRun, error) {
 	if p.JobID <= 0 {
 		return store.SyncRun{}, fmt.Errorf("sync run of job: no job: %w", store.ErrInvalid)

@@ -292,12 +292,9 @@ func (e *Engine) writeListings(ctx context.Context, storeID int64, snaps []store
 	var fired store.AlertEvaluateResult
 	if e.alerts != nil {
 		p.OnCommit = func(ctx context.Context, tx store.Tx, res store.SyncWriteResult) error {
-			if len(res.StockChanges) == 0 {
+			ids := res.AlertIDs() // new rows too: one already low needs its alert
+			if len(ids) == 0 {
 				return nil
-			}
-			ids := make([]int64, len(res.StockChanges))
-			for i, c := range res.StockChanges {
-				ids[i] = c.OfferingID
 			}
 			var err error
 			fired, err = e.alerts.EvaluateTx(ctx, tx, storeID, ids)
