@@ -55,15 +55,6 @@ type Options struct {
 	OnActivity func()
 }
 
-// screen is one tab.
-type screen struct {
-	name  string // as Options.Screen spells it
-	title string
-	comp  common.Component
-	// setStore is set for screens that show the current store.
-	setStore func(storeID int64) tea.Cmd
-}
-
 // Model is the root model of a session.
 type Model struct {
 	opts Options
@@ -73,6 +64,17 @@ type Model struct {
 	signup  *signup.Model
 	screens []*screen
 	active  int
+	// opened is set once the session knows its first store and has moved
+	// to the screen it opens on: only then is a screen built and loaded.
+	opened bool
+	// held keeps the first frame back until the screen the session opens
+	// on has its data (or firstFrameWait passed), and sized says the
+	// terminal's size is known. A session otherwise draws a frame at the
+	// default size, one with the tabs only, one with the screen loading,
+	// then the one with rows: under a burst of sessions each of those
+	// frames is paid for by every session before the one that matters.
+	held, sized bool
+	firstWait   time.Duration // firstFrameWait; tests lengthen it
 
 	storeID   int64
 	storeName string
@@ -105,7 +107,13 @@ type (
 		storeID int64
 		err     error
 	}
+	// revealMsg ends the hold on the first frame, ready or not.
+	revealMsg struct{}
 )
+
+// firstFrameWait is how long the first frame waits for the data of the
+// screen the session opens on; past it, the session shows what it has.
+const firstFrameWait = 300 * time.Millisecond
 
 // New builds the TUI of one session.
 func New(opts Options) tea.Model {
@@ -130,6 +138,7 @@ func New(opts Options) tea.Model {
 	} else {
 		c.Actor = *opts.Actor
 		m.screens = buildScreens(c)
+		m.held, m.firstWait = true, firstFrameWait
 	}
 	return m
 }
@@ -141,15 +150,27 @@ func (m *Model) Init() tea.Cmd {
 	if m.signup != nil {
 		return tea.Batch(append(cmds, m.signup.Init())...)
 	}
+	cmds = append(cmds, tea.Tick(m.firstWait, func(time.Time) tea.Msg { return revealMsg{} }))
 	return tea.Batch(append(cmds, m.start())...)
 }
 
-// start initialises the screens and picks the first store.
-func (m *Model) start() tea.Cmd {
-	cmds := make([]tea.Cmd, 0, len(m.screens)+1)
-	for _, s := range m.screens {
-		cmds = append(cmds, s.comp.Init())
+// ready tells whether the first frame can be drawn: the session has moved
+// to its first screen, which has its data, and the header its store.
+func (m *Model) ready() bool {
+	if !m.sized || !m.opened {
+		return false
 	}
+	if m.storeID != 0 && m.storeName == "" && !m.statusErr {
+		return false // the store's name is on its way (or its error)
+	}
+	l, ok := m.current().(interface{ Loading() bool })
+	return !ok || !l.Loading()
+}
+
+// start picks the first store; the screen the session opens on is built
+// once it is known (see built).
+func (m *Model) start() tea.Cmd {
+	cmds := make([]tea.Cmd, 0, 2)
 	c := m.c.Copy()
 	if c.Actor.Account.IsAdmin {
 		// The admin screen shows every store: it follows their events on
@@ -160,12 +181,31 @@ func (m *Model) start() tea.Cmd {
 		})
 	}
 	cmds = append(cmds, func() tea.Msg {
-		stores, err := c.App.Stores(c.Ctx, c.Actor)
-		if err != nil || len(stores) == 0 {
+		ids, err := c.App.StoreIDs(c.Ctx, c.Actor)
+		if err != nil || len(ids) == 0 {
 			return firstStoreMsg{err: err}
 		}
-		return firstStoreMsg{storeID: stores[0].ID}
+		return firstStoreMsg{storeID: ids[0]}
 	})
+	return tea.Batch(cmds...)
+}
+
+// built builds the current screen if it has not been shown before: it gets
+// the size, its Init and the current store.
+func (m *Model) built() tea.Cmd {
+	if m.signup != nil || !m.opened || m.active >= len(m.screens) {
+		return nil
+	}
+	s := m.screens[m.active]
+	if s.comp != nil {
+		return nil
+	}
+	s.comp = s.build(m.c)
+	s.comp.SetSize(m.c.Width, m.contentHeight())
+	cmds := []tea.Cmd{s.comp.Init()}
+	if set, ok := s.comp.(storeSetter); ok && m.storeID != 0 {
+		cmds = append(cmds, set.SetStore(m.storeID))
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -194,7 +234,9 @@ func (m *Model) current() common.Component {
 		return m.signup
 	}
 	if m.active < len(m.screens) {
-		return m.screens[m.active].comp
+		if c := m.screens[m.active].comp; c != nil {
+			return c
+		}
 	}
 	return nil
 }
@@ -230,15 +272,23 @@ func (m *Model) resize() {
 		m.signup.SetSize(m.c.Width, h)
 	}
 	for _, s := range m.screens {
-		s.comp.SetSize(m.c.Width, h)
+		if s.comp != nil {
+			s.comp.SetSize(m.c.Width, h)
+		}
 	}
 }
 
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	before := m.current()
 	next, cmd := m.update(msg)
+	if b := m.built(); b != nil {
+		cmd = tea.Batch(cmd, b)
+	}
 	if after := m.current(); after != before {
 		cmd = tea.Batch(cmd, common.Shown(before, false), common.Shown(after, true))
+	}
+	if m.held && m.ready() {
+		m.held = false
 	}
 	return next, cmd
 }
@@ -247,7 +297,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
+		m.sized = true
 		m.resize()
+		return m, nil
+	case revealMsg:
+		m.held = false
 		return m, nil
 	case tea.BackgroundColorMsg:
 		m.c.Styles = common.NewStyles(msg.IsDark())
@@ -276,6 +330,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.setStatus(errorText(msg.err), true)
 		}
 		m.openScreen(msg.storeID != 0)
+		m.opened = true
 		if msg.storeID != 0 && m.storeID == 0 {
 			return m, m.selectStore(msg.storeID)
 		}
@@ -371,7 +426,7 @@ type adminSubMsg struct {
 // sendTo gives msg to the screen called name only.
 func (m *Model) sendTo(name string, msg tea.Msg) tea.Cmd {
 	for _, s := range m.screens {
-		if s.name == name {
+		if s.name == name && s.comp != nil {
 			var cmd tea.Cmd
 			s.comp, cmd = s.comp.Update(msg)
 			return cmd
@@ -380,9 +435,14 @@ func (m *Model) sendTo(name string, msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// broadcast gives msg to every screen built so far; one not built yet
+// reads what is current when it is first shown.
 func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
 	cmds := make([]tea.Cmd, 0, len(m.screens))
 	for _, s := range m.screens {
+		if s.comp == nil {
+			continue
+		}
 		var cmd tea.Cmd
 		s.comp, cmd = s.comp.Update(msg)
 		cmds = append(cmds, cmd)
@@ -395,7 +455,7 @@ func (m *Model) updateCurrent(msg tea.Msg) tea.Cmd {
 		_, cmd := m.signup.Update(msg)
 		return cmd
 	}
-	if m.active >= len(m.screens) {
+	if m.active >= len(m.screens) || m.screens[m.active].comp == nil {
 		return nil
 	}
 	s := m.screens[m.active]
@@ -510,22 +570,25 @@ func (m *Model) selectStore(storeID int64) tea.Cmd {
 		m.sub = nil
 	}
 	m.storeID, m.storeName = storeID, ""
-	cmds := []tea.Cmd{}
-	for _, s := range m.screens {
-		if s.setStore != nil {
-			cmds = append(cmds, s.setStore(storeID))
-		}
-	}
+	cmds := m.setStore(storeID)
 	c := m.c.Copy()
 	cmds = append(cmds, func() tea.Msg {
-		st, err := c.App.Store(c.Ctx, c.Actor, storeID)
-		if err != nil {
-			return subscribedMsg{storeID: storeID, err: err}
-		}
-		sub, err := c.App.Subscribe(c.Ctx, c.Actor, storeID)
+		st, sub, err := c.App.SubscribeStore(c.Ctx, c.Actor, storeID)
 		return subscribedMsg{storeID: storeID, name: st.Name, sub: sub, err: err}
 	})
 	return tea.Batch(cmds...)
+}
+
+// setStore tells the screens built so far that the current store is now
+// storeID.
+func (m *Model) setStore(storeID int64) []tea.Cmd {
+	var cmds []tea.Cmd
+	for _, s := range m.screens {
+		if set, ok := s.comp.(storeSetter); ok {
+			cmds = append(cmds, set.SetStore(storeID))
+		}
+	}
+	return cmds
 }
 
 // membershipMsg is the account's stores, read again after an owner
@@ -568,12 +631,7 @@ func (m *Model) membership(msg membershipMsg) tea.Cmd {
 		m.sub = nil
 	}
 	m.storeID, m.storeName = 0, ""
-	cmds := []tea.Cmd{}
-	for _, s := range m.screens {
-		if s.setStore != nil {
-			cmds = append(cmds, s.setStore(0))
-		}
-	}
+	cmds := m.setStore(0)
 	text := "You are no longer a member of this store."
 	if lost != "" {
 		text = "You are no longer a member of " + safetext.Clean(lost) + "."
@@ -682,8 +740,15 @@ func (m *Model) View() tea.View {
 	}
 	st := m.c.Styles
 	w, h := m.c.Width, m.c.Height
-	if w < minWidth || h < minHeight {
+	if m.sized && (w < minWidth || h < minHeight) {
 		v.SetContent(m.tooSmallView())
+		return v
+	}
+	if m.held {
+		// See held. A blank frame, not an empty one: an empty view
+		// shrinks the renderer's frame to nothing, and the next frame
+		// would clear the terminal a second time to grow it back.
+		v.SetContent(" ")
 		return v
 	}
 	var b strings.Builder
