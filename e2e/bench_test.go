@@ -16,6 +16,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/internal/sshtest"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 // BenchmarkConnectToFirstFrame: a shop's 50 staff connect at the same
@@ -29,12 +30,22 @@ import (
 // STOCKROOM_BENCH_CPUPROFILE=file writes the server's CPU profile of the
 // timed bursts there (go tool pprof file):
 //
+// It runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL (a
+// throwaway database on that server):
+//
 //	go test ./e2e -run '^$' -bench ConnectToFirstFrame -benchtime 3x
 func BenchmarkConnectToFirstFrame(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchConnectToFirstFrame(b, nil) })
+	b.Run("postgres", func(b *testing.B) {
+		benchConnectToFirstFrame(b, []string{"STOCKROOM_DATABASE_URL=" + storetest.PostgresDatabase(b)})
+	})
+}
+
+func benchConnectToFirstFrame(b *testing.B, settings []string) {
 	const clients = 50
 	metricsAddr := freePort(b)
 	// Loopback is one IP: lift the per-IP cap above the crowd.
-	s := startServer(b, "--max-conns-per-ip", "200", "--metrics-addr", metricsAddr)
+	s := startServerEnv(b, b.TempDir(), settings, "--max-conns-per-ip", "200", "--metrics-addr", metricsAddr)
 	// The staff exist before the clock starts: the owner connects the demo
 	// shop, the others join with invite codes. None of it is timed.
 	keys := make([]gossh.Signer, clients)
