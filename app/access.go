@@ -42,13 +42,16 @@ func (s *Service) keyJoined(accountID int64, fingerprint string) {
 func (s *Service) WatchAccess(ctx context.Context, fingerprint string) <-chan error {
 	out := make(chan error, 1)
 	sub := s.hub.Subscribe(func(e hub.Event) bool { return e.Kind == hub.AccessChanged })
-	var accountID int64
-	if acct, err := s.db.AccountGetByFingerprint(ctx, fingerprint); err == nil {
-		accountID = acct.ID
-	}
 	go func() {
 		defer close(out)
 		defer sub.Close()
+		// The account is looked up here, not before returning: the
+		// session's first frame does not wait for it, and what changes
+		// meanwhile waits in the subscription, taken out above.
+		var accountID int64
+		if acct, err := s.db.AccountGetByFingerprint(ctx, fingerprint); err == nil {
+			accountID = acct.ID
+		}
 		poll := time.NewTicker(accessPoll)
 		defer poll.Stop()
 		for {
