@@ -110,18 +110,21 @@ func benchConnectToFirstFrame(b *testing.B, settings []string) {
 // code of the owner's shop, and waits until the new member sees the shop.
 // It dials from the loopback address from, so that many sign-ups stay under
 // the per-address limit on code attempts.
-func joinWithInvite(tb testing.TB, s *server, owner *gossh.Client, key gossh.Signer, name string, from net.IP) {
+// It returns the new member's connection, still open.
+func joinWithInvite(tb testing.TB, s *server, owner *gossh.Client, key gossh.Signer, name string, from net.IP) *gossh.Client {
 	tb.Helper()
 	r := run(tb, owner, "members invite --role viewer", "")
 	code := strings.TrimSpace(r.stdout)
 	if r.code != 0 || !codePattern.MatchString(code) {
 		tb.Fatalf("members invite: %s", r)
 	}
-	tm := openTerm(tb, dialFrom(tb, s, key, from), "", 120, 40)
+	c := dialFrom(tb, s, key, from)
+	tm := openTerm(tb, c, "", 120, 40)
 	tm.waitFor(tb, "Welcome to Stockroom", 10*time.Second)
 	tm.send(tb, name, "\t", "\t", code, "\r")
 	tm.waitFor(tb, "DemoShop", 10*time.Second)
 	tm.sess.Close()
+	return c
 }
 
 // serverProfile starts a CPU profile of the server through its metrics

@@ -38,6 +38,7 @@ import (
 //	                         (1h, see README.md) shows whether idle sessions
 //	                         grow
 //	STOCKROOM_BENCH_HEAPPROFILE=file  the server's heap profile after the hold
+//	                                  (and its goroutines in file.goroutines)
 //	STOCKROOM_BENCH_CPUPROFILE=file   its CPU profile during the hold (file.1, file.2, ...)
 //
 //	go test ./e2e -run '^$' -bench SessionCapacity -benchtime 1x
@@ -112,25 +113,13 @@ func BenchmarkSessionCapacity(b *testing.B) {
 	first := probeFirstFrames(b, probes, probe)
 	// A member joins while the N are open: every one of them hears of it.
 	// The new sessions timed right after must not wait for that fan-out.
-	joinWithInvite(b, s, ownerConn, sshtest.NewKey(b), "Late joiner", net.IPv4(127, 0, 3, 2))
+	late := joinWithInvite(b, s, ownerConn, sshtest.NewKey(b), "Late joiner", net.IPv4(127, 0, 3, 2))
 	afterJoin := probeFirstFrames(b, probes/4, probe)
+	late.Close()
 	if path := os.Getenv("STOCKROOM_BENCH_HEAPPROFILE"); path != "" {
 		fetchTo(b, "http://"+metricsAddr+"/debug/pprof/heap", path)
+		fetchTo(b, "http://"+metricsAddr+"/debug/pprof/goroutine?debug=1", path+".goroutines")
 	}
-	// Hang up and let the server wind the sessions down before it is
-	// stopped: its stop is given seconds, not the minutes thousands of
-	// sessions can take to close.
-	for _, c := range clients {
-		c.Close()
-	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for metric(b, metricsAddr, "stockroom_ssh_sessions_open") > openBefore {
-		if time.Now().After(deadline) {
-			b.Fatal("the load's sessions still open on the server 2 minutes after the clients hung up")
-		}
-		time.Sleep(100 * time.Millisecond) // polling another process's gauge
-	}
-
 	perSession := func(rss, base int64) float64 { return float64(rss-base) / 1024 / float64(n) }
 	b.Logf("new sessions' first frames, in order: Stockroom %v; bare %v; Stockroom after a member joined %v",
 		slices.Clone(first), slices.Clone(bareFirst), slices.Clone(afterJoin))
@@ -161,6 +150,19 @@ func BenchmarkSessionCapacity(b *testing.B) {
 		"goroutines per session", float64(g-baseG)/float64(n), "-",
 		"RSS total (MiB)", float64(rss)/1024, "-",
 		"RSS slope while idle (MiB/h)", slope, bareSlope)
+	// Hang up and let the server wind the sessions down before it is
+	// stopped: its stop is given seconds, not the minutes thousands of
+	// sessions can take to close.
+	for _, c := range clients {
+		c.Close()
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for metric(b, metricsAddr, "stockroom_ssh_sessions_open") > openBefore {
+		if time.Now().After(deadline) {
+			b.Fatal("the load's sessions still open on the server 2 minutes after the clients hung up")
+		}
+		time.Sleep(100 * time.Millisecond) // polling another process's gauge
+	}
 }
 
 // rssSample is the server's RSS at one moment of the hold.
