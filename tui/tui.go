@@ -88,6 +88,16 @@ type Model struct {
 	statusErr bool
 
 	quitting bool
+
+	// The frame's header, banner and help line, kept with what they were
+	// drawn from: Bubble Tea draws after every message, and a live event
+	// that changes nothing on screen (another member joining, which every
+	// session of a busy store hears) would otherwise style them again in
+	// each session.
+	memo struct {
+		headerKey, bannerKey, helpKey string
+		header, banner, help         string
+	}
 }
 
 // Messages of the root.
@@ -752,10 +762,14 @@ func (m *Model) View() tea.View {
 		return v
 	}
 	var b strings.Builder
-	b.WriteString(m.header())
+	b.WriteString(m.cachedHeader())
 	b.WriteByte('\n')
 	if m.opts.App.Demo() {
-		b.WriteString(st.Banner.Render(lineFit("DEMO: this shop is an Etsy sandbox; nothing reaches a real Etsy shop.", w-2)))
+		if k := fmt.Sprintf("%p|%d", st, w); k != m.memo.bannerKey {
+			m.memo.bannerKey = k
+			m.memo.banner = st.Banner.Render(lineFit("DEMO: this shop is an Etsy sandbox; nothing reaches a real Etsy shop.", w-2))
+		}
+		b.WriteString(m.memo.banner)
 		b.WriteByte('\n')
 	}
 	ch := m.contentHeight()
@@ -779,11 +793,37 @@ func (m *Model) View() tea.View {
 		if m.showHelp {
 			b.WriteString(m.fullHelpView(cur))
 		} else {
-			b.WriteString(m.help.ShortHelpView(append(cur.ShortHelp(), m.sessionHelp(cur)...)))
+			b.WriteString(m.shortHelpView(cur))
 		}
 	}
 	v.SetContent(b.String())
 	return v
+}
+
+// cachedHeader is header, drawn again only when what it shows changed.
+func (m *Model) cachedHeader() string {
+	k := fmt.Sprintf("%p|%d|%d|%t|%d|%s|%s", m.c.Styles, m.c.Width, m.active, m.signup != nil, len(m.screens),
+		m.c.Actor.Account.Name, m.storeName)
+	if k != m.memo.headerKey {
+		m.memo.headerKey, m.memo.header = k, m.header()
+	}
+	return m.memo.header
+}
+
+// shortHelpView is the help bar, drawn again only when its keys changed.
+func (m *Model) shortHelpView(cur common.Component) string {
+	bindings := append(cur.ShortHelp(), m.sessionHelp(cur)...)
+	var k strings.Builder
+	fmt.Fprintf(&k, "%p|%d", m.c.Styles, m.c.Width)
+	for _, b := range bindings {
+		if b.Enabled() {
+			k.WriteString("|" + b.Help().Key + "\x00" + b.Help().Desc)
+		}
+	}
+	if k.String() != m.memo.helpKey {
+		m.memo.helpKey, m.memo.help = k.String(), m.help.ShortHelpView(bindings)
+	}
+	return m.memo.help
 }
 
 // tooSmallView asks for a larger terminal. It is wrapped, not cut, to the
