@@ -96,7 +96,7 @@ type Model struct {
 	// each session.
 	memo struct {
 		headerKey, bannerKey, helpKey string
-		header, banner, help         string
+		header, banner, help          string
 	}
 }
 
