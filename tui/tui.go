@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -125,6 +126,24 @@ type (
 // screen the session opens on; past it, the session shows what it has.
 const firstFrameWait = 300 * time.Millisecond
 
+// The style sheets and the keymap are never changed once built: every
+// session shares them rather than building its own, which a server holding
+// thousands of idle sessions pays per session.
+var (
+	styleSheets = sync.OnceValue(func() [2]*common.Styles {
+		return [2]*common.Styles{common.NewStyles(false), common.NewStyles(true)}
+	})
+	keyMap = sync.OnceValue(common.DefaultKeyMap)
+)
+
+// styleSheet is the shared sheet for a dark or a light background.
+func styleSheet(dark bool) *common.Styles {
+	if dark {
+		return styleSheets()[1]
+	}
+	return styleSheets()[0]
+}
+
 // New builds the TUI of one session.
 func New(opts Options) tea.Model {
 	if opts.Ctx == nil {
@@ -139,8 +158,8 @@ func New(opts Options) tea.Model {
 	if opts.Snapshots == nil {
 		opts.Snapshots = app.NewSnapshots(opts.App)
 	}
-	c := &common.Common{Ctx: opts.Ctx, App: opts.App, Snapshots: opts.Snapshots, Styles: common.NewStyles(true),
-		Keys: common.DefaultKeyMap(), Logger: opts.Logger, Now: opts.Now, Width: 80, Height: 24}
+	c := &common.Common{Ctx: opts.Ctx, App: opts.App, Snapshots: opts.Snapshots, Styles: styleSheet(true),
+		Keys: keyMap(), Logger: opts.Logger, Now: opts.Now, Width: 80, Height: 24}
 	m := &Model{opts: opts, c: c, help: help.New()}
 	m.restyle()
 	if opts.Actor == nil {
@@ -314,7 +333,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.held = false
 		return m, nil
 	case tea.BackgroundColorMsg:
-		m.c.Styles = common.NewStyles(msg.IsDark())
+		m.c.Styles = styleSheet(msg.IsDark())
 		m.restyle()
 		return m, nil
 	case tea.KeyPressMsg:
