@@ -39,19 +39,23 @@ func (s *Service) keyJoined(accountID int64, fingerprint string) {
 // no account yet (sign-up) is watched from the moment its key gets one.
 // The check runs on each access-changed event and every accessPoll; the
 // channel is closed when ctx ends. The watch exists when this returns, so
-// no change after it is missed.
-func (s *Service) WatchAccess(ctx context.Context, fingerprint string) <-chan error {
-	w := &watch{fingerprint: fingerprint, out: make(chan error, 1)}
-	// The account is looked up after the watch is in place, so a key
-	// removed meanwhile is caught by the check its event causes, and
+// no change after it is missed. accountID is the account the key opened
+// when the session was identified (0: none yet, or not known), so the
+// session's start does not read it again.
+func (s *Service) WatchAccess(ctx context.Context, fingerprint string, accountID int64) <-chan error {
+	w := &watch{fingerprint: fingerprint, accountID: accountID, out: make(chan error, 1)}
+	// Without an account, it is looked up after the watch is in place, so
+	// a key removed meanwhile is caught by the check its event causes, and
 	// before returning, so a removal after it is judged against it.
 	s.access.add(s, w)
-	if acct, err := s.db.AccountGetByFingerprint(ctx, fingerprint); err == nil {
-		s.access.mu.Lock()
-		if w.accountID == 0 {
-			w.accountID = acct.ID
+	if accountID == 0 {
+		if acct, err := s.db.AccountGetByFingerprint(ctx, fingerprint); err == nil {
+			s.access.mu.Lock()
+			if w.accountID == 0 {
+				w.accountID = acct.ID
+			}
+			s.access.mu.Unlock()
 		}
-		s.access.mu.Unlock()
 	}
 	context.AfterFunc(ctx, func() { s.access.drop(w, nil) })
 	return w.out
