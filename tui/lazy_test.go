@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
+	"github.com/stockroom/stockroom/tui/pages/stores"
 )
 
 // A session opened on one screen builds and loads that screen only: under
@@ -65,5 +66,24 @@ func TestFirstFrameHasTheRows(t *testing.T) {
 		if len(early) > 0 {
 			t.Errorf("screen %q: %d frames before the data, the first:\n%s", screen, len(early), early[0])
 		}
+	}
+}
+
+// The palette's "Connect an Etsy shop" moves to Stores and starts the
+// connect there, even when the session has not shown Stores yet (it is
+// built then, and still gets the key).
+func TestPaletteConnectBuildsStores(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
+	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l.send(tuitest.Key(":"))
+	l.send(tuitest.Keys("connectanetsy")...)
+	l.send(tuitest.Key("enter"))
+	st, ok := l.root().current().(*stores.Model)
+	if !ok {
+		t.Fatalf("the palette's connect went to %T", l.root().current())
+	}
+	if !st.Connecting() {
+		t.Errorf("the connect did not start:\n%s", l.plain())
 	}
 }

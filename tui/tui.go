@@ -741,7 +741,8 @@ func (m *Model) actions() []action {
 	if i := m.screenIndex("stores"); i >= 0 {
 		out = append(out, action{title: "Connect an Etsy shop", run: func() tea.Cmd {
 			m.active = i
-			return m.updateCurrent(keyPress("c"))
+			built := m.built() // a screen not shown yet is built first, to get the key
+			return tea.Batch(built, m.updateCurrent(keyPress("c")))
 		}})
 	}
 	out = append(out,
