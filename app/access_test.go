@@ -38,11 +38,11 @@ func TestWatchAccessKeyRemoved(t *testing.T) {
 	// The laptop's session opens before it has an account (sign-up
 	// screen), then claims one: it is watched from then on.
 	laptopKey := edKey(t)
-	watchLaptop := e.svc.WatchAccess(ctx, ssh.FingerprintSHA256(laptopKey))
+	watchLaptop := e.svc.WatchAccess(ctx, ssh.FingerprintSHA256(laptopKey), 0)
 	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code.Plain); err != nil {
 		t.Fatal(err)
 	}
-	watchAda := e.svc.WatchAccess(ctx, ada.Fingerprint)
+	watchAda := e.svc.WatchAccess(ctx, ada.Fingerprint, ada.Account.ID)
 	keys, err := e.svc.Keys(ctx, ada)
 	if err != nil {
 		t.Fatal(err)
@@ -98,9 +98,53 @@ func TestWatchAccessAcrossReplicas(t *testing.T) {
 		}
 	}
 
-	watch := two.WatchAccess(ctx, seller.Fingerprint)
+	watch := two.WatchAccess(ctx, seller.Fingerprint, 0)
 	if err := one.AdminSetDisabled(ctx, admin, seller.Account.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	waitAccess(t, watch, app.ErrDisabled)
+}
+
+// Many sessions of one key share one watch loop: removing the key ends
+// every one of them, a session that closes is told nothing, and the others
+// of the account go on.
+func TestWatchAccessManySessionsOfOneKey(t *testing.T) {
+	e := newIdentityEnv(t, true)
+	ctx := t.Context()
+	ada := e.signUp(t, "Ada", edKey(t))
+	code, err := e.svc.KeyLinkCode(ctx, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	laptopKey := edKey(t)
+	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code.Plain); err != nil {
+		t.Fatal(err)
+	}
+	laptop := ssh.FingerprintSHA256(laptopKey)
+	var watches []<-chan error
+	for range 50 {
+		watches = append(watches, e.svc.WatchAccess(ctx, laptop, 0))
+	}
+	closedCtx, closeSession := context.WithCancel(ctx)
+	closed := e.svc.WatchAccess(closedCtx, laptop, 0)
+	closeSession()
+	if err, open := <-closed; open || err != nil {
+		t.Errorf("a closed session's watch gave %v (open %v), want it closed with nothing", err, open)
+	}
+	other := e.svc.WatchAccess(ctx, ada.Fingerprint, ada.Account.ID)
+	keys, err := e.svc.Keys(ctx, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.KeyRemove(ctx, ada, keys[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range watches {
+		waitAccess(t, w, app.ErrKeyRemoved)
+	}
+	select {
+	case err := <-other:
+		t.Fatalf("the remaining key's session ended: %v", err)
+	default:
+	}
 }

@@ -131,6 +131,7 @@ type Service struct {
 	sec                 *seclog.Logger
 
 	touches keyTouches
+	access  accessWatch
 }
 
 func New(cfg Config) *Service {

@@ -88,16 +88,27 @@ func (c *Snapshots) entry(storeID int64) *snapEntry {
 // Get returns the current snapshot of one of the actor's stores, loading it
 // when no session holds it.
 func (c *Snapshots) Get(ctx context.Context, a Actor, storeID int64) (*Snapshot, error) {
-	if _, err := c.svc.member(ctx, a, storeID); err != nil {
-		return nil, err
+	s, _, err := c.Open(ctx, a, storeID)
+	return s, err
+}
+
+// Open is Get that also returns the actor's membership of the store (its
+// name, the actor's role), read by the same access check: a screen opening
+// on a store needs both, and each query before a new session's first frame
+// counts under a burst of sessions.
+func (c *Snapshots) Open(ctx context.Context, a Actor, storeID int64) (*Snapshot, store.MemberStore, error) {
+	ms, err := c.svc.member(ctx, a, storeID)
+	if err != nil {
+		return nil, ms, err
 	}
 	e := c.entry(storeID)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if s := e.cur.Value(); s != nil {
-		return s, nil
+		return s, ms, nil
 	}
-	return c.load(ctx, a, e, storeID)
+	s, err := c.load(ctx, a, e, storeID)
+	return s, ms, err
 }
 
 // Refresh brings the snapshot up to date after a live event the caller

@@ -24,10 +24,7 @@ type StoreView struct {
 
 // Stores lists the actor's stores with their sync state and Etsy budget.
 func (s *Service) Stores(ctx context.Context, a Actor) ([]StoreView, error) {
-	if _, err := s.active(ctx, a); err != nil {
-		return nil, err
-	}
-	ms, err := s.db.StoreListForAccount(ctx, a.Account.ID)
+	ms, err := s.memberships(ctx, a)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +46,26 @@ func (s *Service) Stores(ctx context.Context, a Actor) ([]StoreView, error) {
 	return out, nil
 }
 
+// StoreIDs lists the actor's stores' ids in the order Stores lists them,
+// without Stores' per-store sync runs: what a new session needs to pick
+// its first store.
+func (s *Service) StoreIDs(ctx context.Context, a Actor) ([]int64, error) {
+	ms, err := s.memberships(ctx, a)
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	return ids, err
+}
+
+// memberships lists the stores of an active actor.
+func (s *Service) memberships(ctx context.Context, a Actor) ([]store.MemberStore, error) {
+	if _, err := s.active(ctx, a); err != nil {
+		return nil, err
+	}
+	return s.db.StoreListForAccount(ctx, a.Account.ID)
+}
+
 // Store returns one of the actor's stores.
 func (s *Service) Store(ctx context.Context, a Actor, storeID int64) (store.MemberStore, error) {
 	return s.member(ctx, a, storeID)
@@ -57,10 +74,7 @@ func (s *Service) Store(ctx context.Context, a Actor, storeID int64) (store.Memb
 // ResolveStore picks a store for a command: by id, Etsy shop id or name;
 // with ref empty, the actor's only store.
 func (s *Service) ResolveStore(ctx context.Context, a Actor, ref string) (store.MemberStore, error) {
-	if _, err := s.active(ctx, a); err != nil {
-		return store.MemberStore{}, err
-	}
-	ms, err := s.db.StoreListForAccount(ctx, a.Account.ID)
+	ms, err := s.memberships(ctx, a)
 	if err != nil {
 		return store.MemberStore{}, err
 	}
@@ -284,10 +298,19 @@ func (s *Service) Sales(ctx context.Context, a Actor, p store.ReceiptListParams)
 // Subscribe returns live events of one of the actor's stores, until ctx
 // (the session) ends.
 func (s *Service) Subscribe(ctx context.Context, a Actor, storeID int64) (*hub.Subscription, error) {
-	if _, err := s.member(ctx, a, storeID); err != nil {
-		return nil, err
+	_, sub, err := s.SubscribeStore(ctx, a, storeID)
+	return sub, err
+}
+
+// SubscribeStore is Subscribe that also returns the store, read by the
+// same membership check: a session opening on a store needs both, and
+// under a burst of sessions each query before the first frame counts.
+func (s *Service) SubscribeStore(ctx context.Context, a Actor, storeID int64) (store.MemberStore, *hub.Subscription, error) {
+	ms, err := s.member(ctx, a, storeID)
+	if err != nil {
+		return ms, nil, err
 	}
-	return s.hub.SubscribeContext(ctx, func(e hub.Event) bool {
+	return ms, s.hub.SubscribeContext(ctx, func(e hub.Event) bool {
 		return e.StoreID == storeID || (e.AccountID == a.Account.ID && accountEvent(e))
 	}), nil
 }

@@ -16,6 +16,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/internal/sshtest"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 // BenchmarkConnectToFirstFrame: a shop's 50 staff connect at the same
@@ -29,12 +30,22 @@ import (
 // STOCKROOM_BENCH_CPUPROFILE=file writes the server's CPU profile of the
 // timed bursts there (go tool pprof file):
 //
+// It runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL (a
+// throwaway database on that server):
+//
 //	go test ./e2e -run '^$' -bench ConnectToFirstFrame -benchtime 3x
 func BenchmarkConnectToFirstFrame(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchConnectToFirstFrame(b, nil) })
+	b.Run("postgres", func(b *testing.B) {
+		benchConnectToFirstFrame(b, []string{"STOCKROOM_DATABASE_URL=" + storetest.PostgresDatabase(b)})
+	})
+}
+
+func benchConnectToFirstFrame(b *testing.B, settings []string) {
 	const clients = 50
 	metricsAddr := freePort(b)
 	// Loopback is one IP: lift the per-IP cap above the crowd.
-	s := startServer(b, "--max-conns-per-ip", "200", "--metrics-addr", metricsAddr)
+	s := startServerEnv(b, b.TempDir(), settings, "--max-conns-per-ip", "200", "--metrics-addr", metricsAddr)
 	// The staff exist before the clock starts: the owner connects the demo
 	// shop, the others join with invite codes. None of it is timed.
 	keys := make([]gossh.Signer, clients)
@@ -99,18 +110,21 @@ func BenchmarkConnectToFirstFrame(b *testing.B) {
 // code of the owner's shop, and waits until the new member sees the shop.
 // It dials from the loopback address from, so that many sign-ups stay under
 // the per-address limit on code attempts.
-func joinWithInvite(tb testing.TB, s *server, owner *gossh.Client, key gossh.Signer, name string, from net.IP) {
+// It returns the new member's connection, still open.
+func joinWithInvite(tb testing.TB, s *server, owner *gossh.Client, key gossh.Signer, name string, from net.IP) *gossh.Client {
 	tb.Helper()
 	r := run(tb, owner, "members invite --role viewer", "")
 	code := strings.TrimSpace(r.stdout)
 	if r.code != 0 || !codePattern.MatchString(code) {
 		tb.Fatalf("members invite: %s", r)
 	}
-	tm := openTerm(tb, dialFrom(tb, s, key, from), "", 120, 40)
+	c := dialFrom(tb, s, key, from)
+	tm := openTerm(tb, c, "", 120, 40)
 	tm.waitFor(tb, "Welcome to Stockroom", 10*time.Second)
 	tm.send(tb, name, "\t", "\t", code, "\r")
 	tm.waitFor(tb, "DemoShop", 10*time.Second)
 	tm.sess.Close()
+	return c
 }
 
 // serverProfile starts a CPU profile of the server through its metrics

@@ -25,13 +25,20 @@ import (
 // connected demo shop with its rows drawn, holds them idle, and samples
 // the server from /proc (RSS, CPU) and its metrics listener (goroutines).
 // Then, with all N still open, it times new sessions' first frames (rows
-// visible). The anchor, a bare Wish + Bubble Tea server
+// visible), and again right after a new member joins the shop: the join is
+// news to every open session, and the next new session must not queue
+// behind their reaction to it. The anchor, a bare Wish + Bubble Tea server
 // (e2e/internal/bare), gets the same N sessions and the same new ones in
 // the same run. It prints a table and reports the figures as metrics.
 //
 //	STOCKROOM_LOAD_SESSIONS  N (default 100)
-//	STOCKROOM_LOAD_HOLD      idle window CPU is measured over (default 10s)
+//	STOCKROOM_LOAD_HOLD      idle window CPU is measured over (default 10s);
+//	                         RSS is sampled 10 times in it (at least every
+//	                         second) and the slope printed, so a long hold
+//	                         (1h, see README.md) shows whether idle sessions
+//	                         grow
 //	STOCKROOM_BENCH_HEAPPROFILE=file  the server's heap profile after the hold
+//	                                  (and its goroutines in file.goroutines)
 //	STOCKROOM_BENCH_CPUPROFILE=file   its CPU profile during the hold (file.1, file.2, ...)
 //
 //	go test ./e2e -run '^$' -bench SessionCapacity -benchtime 1x
@@ -54,7 +61,8 @@ func BenchmarkSessionCapacity(b *testing.B) {
 			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 30 * time.Second} //nolint:gosec // the anchor's host key is random per run
 	}
 	openMany(b, n, func() (*gossh.Client, error) { return gossh.Dial("tcp", bare.addr, bareCfg()) }, "", isBare)
-	bareCPU, bareRSS := idleCost(b, bare.pid, hold)
+	bareCPU, bareSamples := holdSampled(b, bare.pid, hold)
+	bareRSS := bareSamples[len(bareSamples)-1].kib
 	bareFirst := probeFirstFrames(b, probes, func() (time.Duration, error) { return firstFrame(bare.addr, bareCfg(), "", isBare) })
 	bare.stop()
 
@@ -95,15 +103,53 @@ func BenchmarkSessionCapacity(b *testing.B) {
 		return gossh.Dial("tcp", s.sshAddr, s.clientConfig(gossh.PublicKeys(k)))
 	}, "inventory", hasRows)
 	stopProfile := serverProfile(b, metricsAddr, os.Getenv("STOCKROOM_BENCH_CPUPROFILE"))
-	cpu, rss := idleCost(b, s.pid, hold)
+	cpu, samples := holdSampled(b, s.pid, hold)
+	rss := samples[len(samples)-1].kib
 	stopProfile()
 	g := goroutines(b, metricsAddr)
-	first := probeFirstFrames(b, probes, func() (time.Duration, error) {
+	probe := func() (time.Duration, error) {
 		return firstFrame(s.sshAddr, s.clientConfig(gossh.PublicKeys(prober)), "inventory", hasRows)
-	})
+	}
+	first := probeFirstFrames(b, probes, probe)
+	// A member joins while the N are open: every one of them hears of it.
+	// The new sessions timed right after must not wait for that fan-out.
+	late := joinWithInvite(b, s, ownerConn, sshtest.NewKey(b), "Late joiner", net.IPv4(127, 0, 3, 2))
+	afterJoin := probeFirstFrames(b, probes/4, probe)
+	late.Close()
 	if path := os.Getenv("STOCKROOM_BENCH_HEAPPROFILE"); path != "" {
 		fetchTo(b, "http://"+metricsAddr+"/debug/pprof/heap", path)
+		fetchTo(b, "http://"+metricsAddr+"/debug/pprof/goroutine?debug=1", path+".goroutines")
 	}
+	perSession := func(rss, base int64) float64 { return float64(rss-base) / 1024 / float64(n) }
+	b.Logf("new sessions' first frames, in order: Stockroom %v; bare %v; Stockroom after a member joined %v",
+		slices.Clone(first), slices.Clone(bareFirst), slices.Clone(afterJoin))
+	slope, bareSlope := rssSlope(samples), rssSlope(bareSamples)
+	b.Logf("RSS during the hold (MiB, every %s): Stockroom %v; bare %v", samples[1].at-samples[0].at,
+		mibs(samples), mibs(bareSamples))
+	b.ReportMetric(perSession(rss, base), "MiB/session")
+	b.ReportMetric(perSession(bareRSS, bareBase), "bare-MiB/session")
+	b.ReportMetric(cpu, "cpu-%")
+	b.ReportMetric(bareCPU, "bare-cpu-%")
+	b.ReportMetric(percentile(first, 0.99), "first-p99-ms")
+	b.ReportMetric(percentile(bareFirst, 0.99), "bare-first-p99-ms")
+	b.ReportMetric(float64(g-baseG)/float64(n), "goroutines/session")
+	b.ReportMetric(percentile(afterJoin, 1), "join-first-max-ms")
+	b.ReportMetric(slope, "rss-MiB/h")
+	b.ReportMetric(bareSlope, "bare-rss-MiB/h")
+	b.ReportMetric(0, "ns/op")
+	b.Logf("%d idle sessions, CPU over %s, then %d new sessions timed to their first frame:\n"+
+		"%-32s %12s %12s\n%-32s %12.2f %12.2f\n%-32s %12.2f %12.2f\n%-32s %12.1f %12.1f\n%-32s %12.1f %12.1f\n"+
+		"%-32s %12.1f %12s\n%-32s %12.1f %12s\n%-32s %12.1f %12s\n%-32s %12.1f %12.1f",
+		n, hold, probes,
+		"figure", "Stockroom", "bare",
+		"RSS per session (MiB)", perSession(rss, base), perSession(bareRSS, bareBase),
+		"CPU, idle (% of a core)", cpu, bareCPU,
+		"new first frame p50 (ms)", percentile(first, 0.5), percentile(bareFirst, 0.5),
+		"new first frame p99 (ms)", percentile(first, 0.99), percentile(bareFirst, 0.99),
+		"first frame after a join, max", percentile(afterJoin, 1), "-",
+		"goroutines per session", float64(g-baseG)/float64(n), "-",
+		"RSS total (MiB)", float64(rss)/1024, "-",
+		"RSS slope while idle (MiB/h)", slope, bareSlope)
 	// Hang up and let the server wind the sessions down before it is
 	// stopped: its stop is given seconds, not the minutes thousands of
 	// sessions can take to close.
@@ -117,27 +163,52 @@ func BenchmarkSessionCapacity(b *testing.B) {
 		}
 		time.Sleep(100 * time.Millisecond) // polling another process's gauge
 	}
+}
 
-	perSession := func(rss, base int64) float64 { return float64(rss-base) / 1024 / float64(n) }
-	b.Logf("new sessions' first frames, in order: Stockroom %v; bare %v", slices.Clone(first), slices.Clone(bareFirst))
-	b.ReportMetric(perSession(rss, base), "MiB/session")
-	b.ReportMetric(perSession(bareRSS, bareBase), "bare-MiB/session")
-	b.ReportMetric(cpu, "cpu-%")
-	b.ReportMetric(bareCPU, "bare-cpu-%")
-	b.ReportMetric(percentile(first, 0.99), "first-p99-ms")
-	b.ReportMetric(percentile(bareFirst, 0.99), "bare-first-p99-ms")
-	b.ReportMetric(float64(g-baseG)/float64(n), "goroutines/session")
-	b.ReportMetric(0, "ns/op")
-	b.Logf("%d idle sessions, CPU over %s, then %d new sessions timed to their first frame:\n"+
-		"%-28s %12s %12s\n%-28s %12.2f %12.2f\n%-28s %12.2f %12.2f\n%-28s %12.1f %12.1f\n%-28s %12.1f %12.1f\n%-28s %12.1f %12s\n%-28s %12.1f %12s",
-		n, hold, probes,
-		"figure", "Stockroom", "bare",
-		"RSS per session (MiB)", perSession(rss, base), perSession(bareRSS, bareBase),
-		"CPU, idle (% of a core)", cpu, bareCPU,
-		"new first frame p50 (ms)", percentile(first, 0.5), percentile(bareFirst, 0.5),
-		"new first frame p99 (ms)", percentile(first, 0.99), percentile(bareFirst, 0.99),
-		"goroutines per session", float64(g-baseG)/float64(n), "-",
-		"RSS total (MiB)", float64(rss)/1024, "-")
+// rssSample is the server's RSS at one moment of the hold.
+type rssSample struct {
+	at  time.Duration // since the hold began
+	kib int64
+}
+
+// holdSampled is idleCost that also samples RSS ten times over the hold
+// (at least a second apart), for the growth check.
+func holdSampled(b *testing.B, pid int, hold time.Duration) (cpu float64, samples []rssSample) {
+	b.Helper()
+	time.Sleep(2 * time.Second) // let first frames and sign-up work finish: a settling period, not synchronisation
+	every := max(hold/10, time.Second)
+	c0, t0 := cpuTicks(b, pid), time.Now()
+	samples = append(samples, rssSample{0, rssKiB(b, pid)})
+	for since := time.Duration(0); since < hold; since = time.Since(t0) {
+		time.Sleep(min(every, hold-since)) // the measurement window itself
+		samples = append(samples, rssSample{time.Since(t0), rssKiB(b, pid)})
+	}
+	used := float64(cpuTicks(b, pid)-c0) / clockTicks
+	return 100 * used / time.Since(t0).Seconds(), samples
+}
+
+// rssSlope is the least-squares slope of the samples in MiB per hour: flat
+// idle sessions give about 0 over a long hold (a short one mostly shows
+// the garbage collector's rhythm).
+func rssSlope(samples []rssSample) float64 {
+	var sx, sy, sxx, sxy float64
+	for _, s := range samples {
+		x, y := s.at.Hours(), float64(s.kib)/1024
+		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+	}
+	n := float64(len(samples))
+	if d := n*sxx - sx*sx; d != 0 {
+		return (n*sxy - sx*sy) / d
+	}
+	return 0
+}
+
+func mibs(samples []rssSample) []string {
+	out := make([]string, len(samples))
+	for i, s := range samples {
+		out[i] = strconv.FormatFloat(float64(s.kib)/1024, 'f', 1, 64)
+	}
+	return out
 }
 
 // openMany opens n terminal sessions, ten at a time, each on its own

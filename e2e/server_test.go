@@ -80,6 +80,13 @@ func startServer(t testing.TB, extra ...string) *server {
 // startServerIn is startServer on a data directory of the caller's.
 func startServerIn(t testing.TB, dataDir string, extra ...string) *server {
 	t.Helper()
+	return startServerEnv(t, dataDir, nil, extra...)
+}
+
+// startServerEnv is startServerIn with STOCKROOM_* settings of the
+// caller's (KEY=value), such as STOCKROOM_DATABASE_URL.
+func startServerEnv(t testing.TB, dataDir string, settings []string, extra ...string) *server {
+	t.Helper()
 	s := &server{t: t, dataDir: dataDir, sshAddr: freePort(t), httpAddr: freePort(t), sbxAddr: freePort(t),
 		logs: &logtest.Buffer{}}
 	args := append([]string{"--data-dir", s.dataDir, "--ssh-addr", s.sshAddr, "--http-addr", s.httpAddr,
@@ -92,7 +99,7 @@ func startServerIn(t testing.TB, dataDir string, extra ...string) *server {
 			env = append(env, kv)
 		}
 	}
-	cmd.Env = env
+	cmd.Env = append(env, settings...)
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

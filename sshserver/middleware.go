@@ -269,7 +269,11 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 // A sign-up session is watched too: its key may get an account and lose
 // it while the session is open.
 func (s *Server) watchAccess(ss *session) {
-	ch := s.cfg.Accounts.WatchAccess(ss.ctx, ss.fingerprint)
+	var accountID int64
+	if ss.actor != nil {
+		accountID = ss.actor.Account.ID
+	}
+	ch := s.cfg.Accounts.WatchAccess(ss.ctx, ss.fingerprint, accountID)
 	go func() {
 		err, ok := <-ch
 		if !ok || err == nil {

@@ -32,7 +32,8 @@ type Accounts interface {
 	SignupOpen() bool
 	// WatchAccess sends, once, why sessions of the key must end
 	// (app.ErrKeyRemoved, app.ErrDisabled), and is closed with ctx.
-	WatchAccess(ctx context.Context, fingerprint string) <-chan error
+	// accountID is the account Identify found (0: none).
+	WatchAccess(ctx context.Context, fingerprint string, accountID int64) <-chan error
 }
 
 // TUIParams is what a terminal session hands the TUI.

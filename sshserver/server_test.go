@@ -55,7 +55,7 @@ func (f *fakeAccounts) Identify(_ context.Context, fp string) (app.Actor, error)
 func (f *fakeAccounts) SignupOpen() bool { return f.signup }
 
 // WatchAccess ends sessions of a key when the test withdraws it.
-func (f *fakeAccounts) WatchAccess(ctx context.Context, fp string) <-chan error {
+func (f *fakeAccounts) WatchAccess(ctx context.Context, fp string, _ int64) <-chan error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ch := make(chan error, 1)

@@ -4,6 +4,8 @@ package tui
 import (
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/pages/account"
 	"github.com/stockroom/stockroom/tui/pages/activity"
@@ -16,31 +18,40 @@ import (
 	"github.com/stockroom/stockroom/tui/pages/synclog"
 )
 
-// buildScreens makes the tabs for the session's account; the admin screen
+// screen is one tab. Its component is built the first time the tab is
+// shown: a session opened on one screen reads and holds that screen's data
+// only, so a burst of sessions opening on Inventory costs Inventory's
+// queries and memory, not every tab's.
+type screen struct {
+	name  string // as Options.Screen spells it
+	title string
+	build func(*common.Common) common.Component
+	comp  common.Component // nil until the tab is first shown
+}
+
+// storeSetter is a screen that shows the current store.
+type storeSetter interface {
+	SetStore(storeID int64) tea.Cmd
+}
+
+// buildScreens lists the tabs for the session's account; the admin screen
 // exists only for admins (the application layer checks again).
 func buildScreens(c *common.Common) []*screen {
-	st := stores.New(c)
-	inv := inventory.New(c)
-	sa := sales.New(c)
-	sy := synclog.New(c)
-	al := alerts.New(c)
-	ac := activity.New(c)
 	out := []*screen{
-		{name: "stores", title: "Stores", comp: st, setStore: st.SetStore},
-		{name: "inventory", title: "Inventory", comp: inv, setStore: inv.SetStore},
-		{name: "sales", title: "Sales", comp: sa, setStore: sa.SetStore},
-		{name: "sync", title: "Sync", comp: sy, setStore: sy.SetStore},
-		{name: "alerts", title: "Alerts", comp: al, setStore: al.SetStore},
-		{name: "activity", title: "Activity", comp: ac, setStore: ac.SetStore},
-		{name: "account", title: "Account", comp: account.New(c)},
+		{name: "stores", title: "Stores", build: func(c *common.Common) common.Component { return stores.New(c) }},
+		{name: "inventory", title: "Inventory", build: func(c *common.Common) common.Component { return inventory.New(c) }},
+		{name: "sales", title: "Sales", build: func(c *common.Common) common.Component { return sales.New(c) }},
+		{name: "sync", title: "Sync", build: func(c *common.Common) common.Component { return synclog.New(c) }},
+		{name: "alerts", title: "Alerts", build: func(c *common.Common) common.Component { return alerts.New(c) }},
+		{name: "activity", title: "Activity", build: func(c *common.Common) common.Component { return activity.New(c) }},
+		{name: "account", title: "Account", build: func(c *common.Common) common.Component { return account.New(c) }},
 	}
 	if c.Actor.Account.IsAdmin {
-		out = append(out, &screen{name: "admin", title: "Admin", comp: admin.New(c)})
+		out = append(out, &screen{name: "admin", title: "Admin", build: func(c *common.Common) common.Component { return admin.New(c) }})
 	}
 	// Home comes last so the numbers of the other screens stay put; a
 	// session with a shop opens on it.
-	ho := home.New(c)
-	out = append(out, &screen{name: "home", title: "Home", comp: ho, setStore: ho.SetStore})
+	out = append(out, &screen{name: "home", title: "Home", build: func(c *common.Common) common.Component { return home.New(c) }})
 	return out
 }
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -55,15 +56,6 @@ type Options struct {
 	OnActivity func()
 }
 
-// screen is one tab.
-type screen struct {
-	name  string // as Options.Screen spells it
-	title string
-	comp  common.Component
-	// setStore is set for screens that show the current store.
-	setStore func(storeID int64) tea.Cmd
-}
-
 // Model is the root model of a session.
 type Model struct {
 	opts Options
@@ -73,6 +65,17 @@ type Model struct {
 	signup  *signup.Model
 	screens []*screen
 	active  int
+	// opened is set once the session knows its first store and has moved
+	// to the screen it opens on: only then is a screen built and loaded.
+	opened bool
+	// held keeps the first frame back until the screen the session opens
+	// on has its data (or firstFrameWait passed), and sized says the
+	// terminal's size is known. A session otherwise draws a frame at the
+	// default size, one with the tabs only, one with the screen loading,
+	// then the one with rows: under a burst of sessions each of those
+	// frames is paid for by every session before the one that matters.
+	held, sized bool
+	firstWait   time.Duration // firstFrameWait; tests lengthen it
 
 	storeID   int64
 	storeName string
@@ -86,6 +89,16 @@ type Model struct {
 	statusErr bool
 
 	quitting bool
+
+	// The frame's header, banner and help line, kept with what they were
+	// drawn from: Bubble Tea draws after every message, and a live event
+	// that changes nothing on screen (another member joining, which every
+	// session of a busy store hears) would otherwise style them again in
+	// each session.
+	memo struct {
+		headerKey, bannerKey, helpKey string
+		header, banner, help          string
+	}
 }
 
 // Messages of the root.
@@ -105,7 +118,31 @@ type (
 		storeID int64
 		err     error
 	}
+	// revealMsg ends the hold on the first frame, ready or not.
+	revealMsg struct{}
 )
+
+// firstFrameWait is how long the first frame waits for the data of the
+// screen the session opens on; past it, the session shows what it has.
+const firstFrameWait = 300 * time.Millisecond
+
+// The style sheets and the keymap are never changed once built: every
+// session shares them rather than building its own, which a server holding
+// thousands of idle sessions pays per session.
+var (
+	styleSheets = sync.OnceValue(func() [2]*common.Styles {
+		return [2]*common.Styles{common.NewStyles(false), common.NewStyles(true)}
+	})
+	keyMap = sync.OnceValue(common.DefaultKeyMap)
+)
+
+// styleSheet is the shared sheet for a dark or a light background.
+func styleSheet(dark bool) *common.Styles {
+	if dark {
+		return styleSheets()[1]
+	}
+	return styleSheets()[0]
+}
 
 // New builds the TUI of one session.
 func New(opts Options) tea.Model {
@@ -121,8 +158,8 @@ func New(opts Options) tea.Model {
 	if opts.Snapshots == nil {
 		opts.Snapshots = app.NewSnapshots(opts.App)
 	}
-	c := &common.Common{Ctx: opts.Ctx, App: opts.App, Snapshots: opts.Snapshots, Styles: common.NewStyles(true),
-		Keys: common.DefaultKeyMap(), Logger: opts.Logger, Now: opts.Now, Width: 80, Height: 24}
+	c := &common.Common{Ctx: opts.Ctx, App: opts.App, Snapshots: opts.Snapshots, Styles: styleSheet(true),
+		Keys: keyMap(), Logger: opts.Logger, Now: opts.Now, Width: 80, Height: 24}
 	m := &Model{opts: opts, c: c, help: help.New()}
 	m.restyle()
 	if opts.Actor == nil {
@@ -130,6 +167,7 @@ func New(opts Options) tea.Model {
 	} else {
 		c.Actor = *opts.Actor
 		m.screens = buildScreens(c)
+		m.held, m.firstWait = true, firstFrameWait
 	}
 	return m
 }
@@ -141,15 +179,27 @@ func (m *Model) Init() tea.Cmd {
 	if m.signup != nil {
 		return tea.Batch(append(cmds, m.signup.Init())...)
 	}
+	cmds = append(cmds, tea.Tick(m.firstWait, func(time.Time) tea.Msg { return revealMsg{} }))
 	return tea.Batch(append(cmds, m.start())...)
 }
 
-// start initialises the screens and picks the first store.
-func (m *Model) start() tea.Cmd {
-	cmds := make([]tea.Cmd, 0, len(m.screens)+1)
-	for _, s := range m.screens {
-		cmds = append(cmds, s.comp.Init())
+// ready tells whether the first frame can be drawn: the session has moved
+// to its first screen, which has its data, and the header its store.
+func (m *Model) ready() bool {
+	if !m.sized || !m.opened {
+		return false
 	}
+	if m.storeID != 0 && m.storeName == "" && !m.statusErr {
+		return false // the store's name is on its way (or its error)
+	}
+	l, ok := m.current().(interface{ Loading() bool })
+	return !ok || !l.Loading()
+}
+
+// start picks the first store; the screen the session opens on is built
+// once it is known (see built).
+func (m *Model) start() tea.Cmd {
+	cmds := make([]tea.Cmd, 0, 2)
 	c := m.c.Copy()
 	if c.Actor.Account.IsAdmin {
 		// The admin screen shows every store: it follows their events on
@@ -160,12 +210,31 @@ func (m *Model) start() tea.Cmd {
 		})
 	}
 	cmds = append(cmds, func() tea.Msg {
-		stores, err := c.App.Stores(c.Ctx, c.Actor)
-		if err != nil || len(stores) == 0 {
+		ids, err := c.App.StoreIDs(c.Ctx, c.Actor)
+		if err != nil || len(ids) == 0 {
 			return firstStoreMsg{err: err}
 		}
-		return firstStoreMsg{storeID: stores[0].ID}
+		return firstStoreMsg{storeID: ids[0]}
 	})
+	return tea.Batch(cmds...)
+}
+
+// built builds the current screen if it has not been shown before: it gets
+// the size, its Init and the current store.
+func (m *Model) built() tea.Cmd {
+	if m.signup != nil || !m.opened || m.active >= len(m.screens) {
+		return nil
+	}
+	s := m.screens[m.active]
+	if s.comp != nil {
+		return nil
+	}
+	s.comp = s.build(m.c)
+	s.comp.SetSize(m.c.Width, m.contentHeight())
+	cmds := []tea.Cmd{s.comp.Init()}
+	if set, ok := s.comp.(storeSetter); ok && m.storeID != 0 {
+		cmds = append(cmds, set.SetStore(m.storeID))
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -194,7 +263,9 @@ func (m *Model) current() common.Component {
 		return m.signup
 	}
 	if m.active < len(m.screens) {
-		return m.screens[m.active].comp
+		if c := m.screens[m.active].comp; c != nil {
+			return c
+		}
 	}
 	return nil
 }
@@ -230,15 +301,23 @@ func (m *Model) resize() {
 		m.signup.SetSize(m.c.Width, h)
 	}
 	for _, s := range m.screens {
-		s.comp.SetSize(m.c.Width, h)
+		if s.comp != nil {
+			s.comp.SetSize(m.c.Width, h)
+		}
 	}
 }
 
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	before := m.current()
 	next, cmd := m.update(msg)
+	if b := m.built(); b != nil {
+		cmd = tea.Batch(cmd, b)
+	}
 	if after := m.current(); after != before {
 		cmd = tea.Batch(cmd, common.Shown(before, false), common.Shown(after, true))
+	}
+	if m.held && m.ready() {
+		m.held = false
 	}
 	return next, cmd
 }
@@ -247,10 +326,14 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
+		m.sized = true
 		m.resize()
 		return m, nil
+	case revealMsg:
+		m.held = false
+		return m, nil
 	case tea.BackgroundColorMsg:
-		m.c.Styles = common.NewStyles(msg.IsDark())
+		m.c.Styles = styleSheet(msg.IsDark())
 		m.restyle()
 		return m, nil
 	case tea.KeyPressMsg:
@@ -276,6 +359,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.setStatus(errorText(msg.err), true)
 		}
 		m.openScreen(msg.storeID != 0)
+		m.opened = true
 		if msg.storeID != 0 && m.storeID == 0 {
 			return m, m.selectStore(msg.storeID)
 		}
@@ -371,7 +455,7 @@ type adminSubMsg struct {
 // sendTo gives msg to the screen called name only.
 func (m *Model) sendTo(name string, msg tea.Msg) tea.Cmd {
 	for _, s := range m.screens {
-		if s.name == name {
+		if s.name == name && s.comp != nil {
 			var cmd tea.Cmd
 			s.comp, cmd = s.comp.Update(msg)
 			return cmd
@@ -380,9 +464,14 @@ func (m *Model) sendTo(name string, msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// broadcast gives msg to every screen built so far; one not built yet
+// reads what is current when it is first shown.
 func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
 	cmds := make([]tea.Cmd, 0, len(m.screens))
 	for _, s := range m.screens {
+		if s.comp == nil {
+			continue
+		}
 		var cmd tea.Cmd
 		s.comp, cmd = s.comp.Update(msg)
 		cmds = append(cmds, cmd)
@@ -395,7 +484,7 @@ func (m *Model) updateCurrent(msg tea.Msg) tea.Cmd {
 		_, cmd := m.signup.Update(msg)
 		return cmd
 	}
-	if m.active >= len(m.screens) {
+	if m.active >= len(m.screens) || m.screens[m.active].comp == nil {
 		return nil
 	}
 	s := m.screens[m.active]
@@ -510,22 +599,25 @@ func (m *Model) selectStore(storeID int64) tea.Cmd {
 		m.sub = nil
 	}
 	m.storeID, m.storeName = storeID, ""
-	cmds := []tea.Cmd{}
-	for _, s := range m.screens {
-		if s.setStore != nil {
-			cmds = append(cmds, s.setStore(storeID))
-		}
-	}
+	cmds := m.setStore(storeID)
 	c := m.c.Copy()
 	cmds = append(cmds, func() tea.Msg {
-		st, err := c.App.Store(c.Ctx, c.Actor, storeID)
-		if err != nil {
-			return subscribedMsg{storeID: storeID, err: err}
-		}
-		sub, err := c.App.Subscribe(c.Ctx, c.Actor, storeID)
+		st, sub, err := c.App.SubscribeStore(c.Ctx, c.Actor, storeID)
 		return subscribedMsg{storeID: storeID, name: st.Name, sub: sub, err: err}
 	})
 	return tea.Batch(cmds...)
+}
+
+// setStore tells the screens built so far that the current store is now
+// storeID.
+func (m *Model) setStore(storeID int64) []tea.Cmd {
+	var cmds []tea.Cmd
+	for _, s := range m.screens {
+		if set, ok := s.comp.(storeSetter); ok {
+			cmds = append(cmds, set.SetStore(storeID))
+		}
+	}
+	return cmds
 }
 
 // membershipMsg is the account's stores, read again after an owner
@@ -568,12 +660,7 @@ func (m *Model) membership(msg membershipMsg) tea.Cmd {
 		m.sub = nil
 	}
 	m.storeID, m.storeName = 0, ""
-	cmds := []tea.Cmd{}
-	for _, s := range m.screens {
-		if s.setStore != nil {
-			cmds = append(cmds, s.setStore(0))
-		}
-	}
+	cmds := m.setStore(0)
 	text := "You are no longer a member of this store."
 	if lost != "" {
 		text = "You are no longer a member of " + safetext.Clean(lost) + "."
@@ -654,7 +741,8 @@ func (m *Model) actions() []action {
 	if i := m.screenIndex("stores"); i >= 0 {
 		out = append(out, action{title: "Connect an Etsy shop", run: func() tea.Cmd {
 			m.active = i
-			return m.updateCurrent(keyPress("c"))
+			built := m.built() // a screen not shown yet is built first, to get the key
+			return tea.Batch(built, m.updateCurrent(keyPress("c")))
 		}})
 	}
 	out = append(out,
@@ -682,15 +770,26 @@ func (m *Model) View() tea.View {
 	}
 	st := m.c.Styles
 	w, h := m.c.Width, m.c.Height
-	if w < minWidth || h < minHeight {
+	if m.sized && (w < minWidth || h < minHeight) {
 		v.SetContent(m.tooSmallView())
 		return v
 	}
+	if m.held {
+		// See held. A blank frame, not an empty one: an empty view
+		// shrinks the renderer's frame to nothing, and the next frame
+		// would clear the terminal a second time to grow it back.
+		v.SetContent(" ")
+		return v
+	}
 	var b strings.Builder
-	b.WriteString(m.header())
+	b.WriteString(m.cachedHeader())
 	b.WriteByte('\n')
 	if m.opts.App.Demo() {
-		b.WriteString(st.Banner.Render(lineFit("DEMO: this shop is an Etsy sandbox; nothing reaches a real Etsy shop.", w-2)))
+		if k := fmt.Sprintf("%p|%d", st, w); k != m.memo.bannerKey {
+			m.memo.bannerKey = k
+			m.memo.banner = st.Banner.Render(lineFit("DEMO: this shop is an Etsy sandbox; nothing reaches a real Etsy shop.", w-2))
+		}
+		b.WriteString(m.memo.banner)
 		b.WriteByte('\n')
 	}
 	ch := m.contentHeight()
@@ -714,11 +813,37 @@ func (m *Model) View() tea.View {
 		if m.showHelp {
 			b.WriteString(m.fullHelpView(cur))
 		} else {
-			b.WriteString(m.help.ShortHelpView(append(cur.ShortHelp(), m.sessionHelp(cur)...)))
+			b.WriteString(m.shortHelpView(cur))
 		}
 	}
 	v.SetContent(b.String())
 	return v
+}
+
+// cachedHeader is header, drawn again only when what it shows changed.
+func (m *Model) cachedHeader() string {
+	k := fmt.Sprintf("%p|%d|%d|%t|%d|%s|%s", m.c.Styles, m.c.Width, m.active, m.signup != nil, len(m.screens),
+		m.c.Actor.Account.Name, m.storeName)
+	if k != m.memo.headerKey {
+		m.memo.headerKey, m.memo.header = k, m.header()
+	}
+	return m.memo.header
+}
+
+// shortHelpView is the help bar, drawn again only when its keys changed.
+func (m *Model) shortHelpView(cur common.Component) string {
+	bindings := append(cur.ShortHelp(), m.sessionHelp(cur)...)
+	var k strings.Builder
+	fmt.Fprintf(&k, "%p|%d", m.c.Styles, m.c.Width)
+	for _, b := range bindings {
+		if b.Enabled() {
+			k.WriteString("|" + b.Help().Key + "\x00" + b.Help().Desc)
+		}
+	}
+	if k.String() != m.memo.helpKey {
+		m.memo.helpKey, m.memo.help = k.String(), m.help.ShortHelpView(bindings)
+	}
+	return m.memo.help
 }
 
 // tooSmallView asks for a larger terminal. It is wrapped, not cut, to the

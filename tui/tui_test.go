@@ -18,12 +18,12 @@ import (
 // loop runs a root model the way a Bubble Tea program does: commands run
 // on their own goroutines and their messages come back through one channel.
 type loop struct {
-	t  *testing.T
+	t  testing.TB
 	m  tea.Model
 	ch chan tea.Msg
 }
 
-func newLoop(t *testing.T, m tea.Model, width, height int) *loop {
+func newLoop(t testing.TB, m tea.Model, width, height int) *loop {
 	l := &loop{t: t, m: m, ch: make(chan tea.Msg, 64)}
 	l.run(m.Init())
 	l.send(tea.WindowSizeMsg{Width: width, Height: height})

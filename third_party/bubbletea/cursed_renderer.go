@@ -69,6 +69,14 @@ func (s *cursedRenderer) restore() {
 	}
 }
 
+// bufBounds is the frame buffer's area, released or not (Stockroom patch).
+func (s *cursedRenderer) bufBounds() uv.Rectangle {
+	if s.cellbuf.RenderBuffer == nil {
+		return uv.Rect(0, 0, s.releasedW, s.releasedH)
+	}
+	return s.cellbuf.Bounds()
+}
+
 var _ renderer = &cursedRenderer{}
 
 func newCursedRenderer(w io.Writer, env []string, width, height int) (s *cursedRenderer) {
@@ -329,7 +337,6 @@ func (s *cursedRenderer) writeString(str string) (int, error) {
 func (s *cursedRenderer) flush(closing bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.restore()
 
 	view := s.view
 	frameArea := uv.Rect(0, 0, s.width, s.height)
@@ -357,10 +364,15 @@ func (s *cursedRenderer) flush(closing bool) error {
 		_, _ = s.scr.WriteString(ansi.SetTabEvery8Columns)
 	}
 
-	if !s.starting && !closing && !s.pendingErase && s.lastView != nil && viewEquals(s.lastView, &view) && frameArea == s.cellbuf.Bounds() {
+	if !s.starting && !closing && !s.pendingErase && s.lastView != nil && viewEquals(s.lastView, &view) && frameArea == s.bufBounds() {
 		// No changes, nothing to do.
 		return nil
 	}
+	// Stockroom patch: a released buffer comes back only for a frame that
+	// is drawn, not for every wake that finds the view unchanged (a
+	// program that holds its first frame back, or a message that changes
+	// nothing on screen, would otherwise allocate it each time).
+	s.restore()
 
 	// We're no longer starting.
 	s.starting = false

@@ -43,3 +43,35 @@ func TestCursedRenderer_releaseWritesTheSameFrames(t *testing.T) {
 		t.Fatalf("output differs:\nkept     %q\nreleased %q", kept, released)
 	}
 }
+
+// Stockroom patch: a flush that finds the view unchanged leaves a released
+// buffer released: it is allocated again only to draw a new frame.
+func TestCursedRenderer_unchangedFlushKeepsTheBufferReleased(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	r := newCursedRenderer(&out, []string{"TERM=xterm-256color"}, 40, 10)
+	r.start()
+	v := NewView("a frame")
+	v.AltScreen = true
+	r.render(v)
+	if err := r.flush(false); err != nil {
+		t.Fatal(err)
+	}
+	r.release()
+	r.render(v)
+	if err := r.flush(false); err != nil {
+		t.Fatal(err)
+	}
+	if r.cellbuf.RenderBuffer != nil {
+		t.Error("an unchanged frame allocated the released buffer again")
+	}
+	v = NewView("another frame")
+	v.AltScreen = true
+	r.render(v)
+	if err := r.flush(false); err != nil {
+		t.Fatal(err)
+	}
+	if r.cellbuf.RenderBuffer == nil {
+		t.Error("a new frame was flushed without a buffer")
+	}
+}

@@ -1,7 +1,8 @@
 // Package common is the per-session context every screen and component of
 // the TUI shares: the application layer and the acting account, the size,
-// one style sheet and one keymap, all built for that session. Nothing here
-// is package-level mutable state: each SSH session gets its own.
+// one style sheet and one keymap. Nothing here is package-level mutable
+// state: each SSH session gets its own Common; the style sheets and the
+// keymap, never changed once built, are shared between sessions.
 package common
 
 import (

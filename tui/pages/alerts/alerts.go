@@ -247,7 +247,13 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			return m, nil
 		}
 		switch msg.Event.Kind {
-		case hub.AlertsChanged, hub.StockChanged, hub.StoreChanged, hub.SyncFinished, hub.MembersChanged:
+		case hub.MembersChanged:
+			// Another member joining or leaving changes nothing here; this
+			// account's role or alert choice does.
+			if msg.Event.AccountID == m.c.Actor.Account.ID {
+				return m, m.load()
+			}
+		case hub.AlertsChanged, hub.StockChanged, hub.StoreChanged, hub.SyncFinished:
 			return m, m.load()
 		}
 	case tea.KeyPressMsg:

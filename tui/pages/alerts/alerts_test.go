@@ -409,3 +409,19 @@ func TestAcknowledgeAndSnoozeFromTheScreen(t *testing.T) {
 		t.Fatalf("viewer's z:\n%s", got)
 	}
 }
+
+// Another account joining the store changes nothing the screen shows: no
+// read for it, one for this account's own role or alert choice.
+func TestAnotherMembersJoinReadsNothing(t *testing.T) {
+	f := newFixture(t)
+	m := f.screen(t, f.env.Owner, 120, 30)
+	join := func(accountID int64) common.LiveMsg {
+		return common.LiveMsg{Event: hub.Event{Kind: hub.MembersChanged, StoreID: f.env.StoreID, AccountID: accountID}}
+	}
+	if _, cmd := m.Update(join(f.env.Owner.Account.ID + 1)); cmd != nil {
+		t.Error("another account's join made the alerts read again")
+	}
+	if _, cmd := m.Update(join(f.env.Owner.Account.ID)); cmd == nil {
+		t.Error("this account's own membership change did not read the alerts again")
+	}
+}

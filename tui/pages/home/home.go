@@ -87,6 +87,9 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 	return m.load()
 }
 
+// Loading tells whether the figures are being computed.
+func (m *Model) Loading() bool { return m.loads.Loading() }
+
 // Dashboard is what the screen shows, nil before the first load.
 func (m *Model) Dashboard() *app.Dashboard { return m.dash }
 

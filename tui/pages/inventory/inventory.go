@@ -145,11 +145,7 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 	}
 	m.loadErr = nil
 	return m.loads.ReadStore(m.c, storeID, func(c *common.Common, storeID int64, seq int) tea.Msg {
-		ms, err := c.App.Store(c.Ctx, c.Actor, storeID)
-		if err != nil {
-			return loadedMsg{seq: seq, err: err}
-		}
-		snap, err := c.Snapshots.Get(c.Ctx, c.Actor, storeID)
+		snap, ms, err := c.Snapshots.Open(c.Ctx, c.Actor, storeID)
 		return loadedMsg{seq: seq, snap: snap, role: ms.Role, err: err}
 	})
 }
@@ -157,6 +153,9 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 // Capturing tells the root that keys are text for this screen (the filter
 // or the editor is open), so global keys such as q or tab must not fire.
 func (m *Model) Capturing() bool { return m.filtering || m.mode != editNone }
+
+// Loading tells whether the store's rows are still being read.
+func (m *Model) Loading() bool { return m.loads.Loading() }
 
 func (m *Model) Init() tea.Cmd { return nil }
 

@@ -214,7 +214,13 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			cmd = m.members.update(msg)
 		}
 		switch msg.Event.Kind {
-		case hub.StoreChanged, hub.SyncStarted, hub.SyncFinished, hub.AccountChanged, hub.MembersChanged:
+		case hub.MembersChanged:
+			// The list shows this account's stores and roles: another
+			// account's join or removal changes none of it.
+			if msg.Event.AccountID == m.c.Actor.Account.ID {
+				return m, tea.Batch(cmd, m.load())
+			}
+		case hub.StoreChanged, hub.SyncStarted, hub.SyncFinished, hub.AccountChanged:
 			return m, tea.Batch(cmd, m.load())
 		}
 		return m, cmd

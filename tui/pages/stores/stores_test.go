@@ -526,3 +526,20 @@ func TestAnOlderLoadArrivingLastIsDropped(t *testing.T) {
 		t.Fatalf("an older answer replaced the newer list:\n%s", f)
 	}
 }
+
+// Another account joining a store is news to every session of the store;
+// the list shows this account's stores and roles, so it reads nothing for
+// it, and reads again for this account's own membership change.
+func TestAnotherMembersJoinReadsNothing(t *testing.T) {
+	env := tuitest.New(t, nil, tuitest.Options{})
+	_, comp := open(t, env, env.Owner, 120, 30, 28)
+	join := func(accountID int64) common.LiveMsg {
+		return common.LiveMsg{Event: hub.Event{Kind: hub.MembersChanged, StoreID: env.StoreID, AccountID: accountID}}
+	}
+	if _, cmd := comp.Update(join(env.Owner.Account.ID + 1)); cmd != nil {
+		t.Error("another account's join made the stores list read again")
+	}
+	if _, cmd := comp.Update(join(env.Owner.Account.ID)); cmd == nil {
+		t.Error("this account's own membership change did not read the list again")
+	}
+}
