@@ -105,6 +105,31 @@ func (s *Store) correctKnownSales(ctx context.Context, tx Tx, p *store.PushWindo
 	return err
 }
 
+func (s *Store) PushIntentSet(ctx context.Context, p *store.PushIntentParams) error {
+	_, err := s.d.Exec(ctx, `INSERT INTO push_intents (store_id, etsy_listing_id, intent, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (store_id, etsy_listing_id) DO UPDATE SET intent = excluded.intent, created_at = excluded.created_at`,
+		p.StoreID, p.EtsyListingID, string(p.Intent), ms(now(p.Now)))
+	return s.err("push intent set", err)
+}
+
+func (s *Store) PushIntentGet(ctx context.Context, storeID, etsyListingID int64) ([]byte, error) {
+	var in string
+	err := s.d.QueryRow(ctx, `SELECT intent FROM push_intents WHERE store_id = $1 AND etsy_listing_id = $2`, storeID, etsyListingID).Scan(&in)
+	if errors.Is(s.d.MapError(err), store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.err("push intent get", err)
+	}
+	return []byte(in), nil
+}
+
+func (s *Store) PushIntentClear(ctx context.Context, p *store.PushIntentParams) error {
+	_, err := s.d.Exec(ctx, `DELETE FROM push_intents WHERE store_id = $1 AND etsy_listing_id = $2 AND intent = $3`,
+		p.StoreID, p.EtsyListingID, string(p.Intent))
+	return s.err("push intent clear", err)
+}
+
 func (s *Store) ListingStateSet(ctx context.Context, p *store.ListingStateSetParams) error {
 	_, err := s.d.Exec(ctx, `UPDATE listings SET state = $3, stockroom_deactivated = $4 WHERE store_id = $1 AND etsy_listing_id = $2`,
 		p.StoreID, p.EtsyListingID, p.State, p.StockroomDeactivated)

@@ -20,6 +20,34 @@ func sale(receiptID, listingID, productID int64, qty int, at time.Time) store.Re
 }
 
 var pushCorrectnessTests = map[string]func(t *testing.T, h *harness){
+	// A listing's intent is replaced by the next write's and forgotten only
+	// while it is still the one recorded.
+	"IntentPerListing": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "alice", 700)
+		l := s.rows[0].EtsyListingID
+		in := func(v string) *store.PushIntentParams {
+			return &store.PushIntentParams{StoreID: s.store.ID, EtsyListingID: l, Intent: []byte(v), Now: h.now}
+		}
+		got := func() string {
+			raw, err := h.db.PushIntentGet(ctx, s.store.ID, l)
+			noErr(t, err, "get")
+			return string(raw)
+		}
+		if g := got(); g != "" {
+			t.Fatalf("a listing never pushed has intent %q", g)
+		}
+		noErr(t, h.db.PushIntentSet(ctx, in(`{"a":1}`)), "set")
+		noErr(t, h.db.PushIntentSet(ctx, in(`{"b":2}`)), "replace")
+		noErr(t, h.db.PushIntentClear(ctx, in(`{"a":1}`)), "clear a replaced one")
+		if g := got(); g != `{"b":2}` {
+			t.Fatalf("intent %q, want the later write's", g)
+		}
+		noErr(t, h.db.PushIntentClear(ctx, in(`{"b":2}`)), "clear")
+		if g := got(); g != "" {
+			t.Fatalf("intent %q left after it was forgotten", g)
+		}
+	},
 	"QueueOneJobPerListing": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		s := h.seller(t, "alice", 701)

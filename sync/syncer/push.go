@@ -48,10 +48,13 @@ type PushWorker struct {
 	e *Engine
 }
 
-// pushIntent is recorded on the job before the write, so a retry after the
-// write's answer was lost (or the process died) can see that Etsy already
-// holds the targets and does not apply the changes twice. It names every
-// offering the write covered.
+// pushIntent is recorded per listing in the database before the write
+// (store.Catalogue.PushIntentSet), so whichever push of the listing comes
+// next after the write's answer was lost (the job's retry, another job
+// after the lease was given up, another process after a kill) can see that
+// Etsy already holds the targets and does not apply the changes twice. It
+// names every offering the write covered. Jobs recorded it on themselves
+// before it was kept per listing: readIntent still reads theirs.
 type pushIntent struct {
 	Items []intentItem `json:"items,omitempty"`
 	// ReadAt is when the write's read was sent and Products what it
@@ -63,6 +66,9 @@ type pushIntent struct {
 	// into an item.
 	DesiredVersion int64 `json:"desired_version,omitempty"`
 	Target         int   `json:"target,omitempty"`
+	// raw is the intent as the database holds it, to forget it once its
+	// outcome is recorded (nil: not from the database).
+	raw []byte
 }
 
 type intentItem struct {
@@ -390,7 +396,15 @@ func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, e
 	p := &listingPush{e: e, jobID: jobID, st: st, shop: e.shop(st.ID), listID: etsyListingID, intent: intent, hold: hold, rows: rows}
 	// Other pushes and syncs of this shop may run at once: count only ours.
 	ctx, p.calls = etsy.CountCalls(ctx)
-	err = p.run(ctx)
+	err = p.loadIntent(ctx)
+	if err == nil {
+		err = p.run(ctx)
+	}
+	if err == nil {
+		// Every write the intent named is recorded, or was found not to
+		// have landed and was written again.
+		err = p.forgetIntent(ctx)
+	}
 	err = p.finish(ctx, run, err)
 	if err == nil {
 		p.checkAlerts(ctx)
@@ -597,19 +611,54 @@ func (p *listingPush) write(ctx context.Context, writes []pushWrite) error {
 	return nil
 }
 
-// recordIntent records on the job what the write is about to do, and
-// keeps the listing's lease for as long as its outcome may be in doubt.
+// loadIntent reads the listing's intent, recorded by whichever push wrote
+// it last: it is what tells whether a write whose answer was lost landed.
+// With none recorded, the job's own (from before intents were kept per
+// listing) stands.
+func (p *listingPush) loadIntent(ctx context.Context) error {
+	raw, err := p.e.db.PushIntentGet(ctx, p.st.ID, p.listID)
+	if err != nil || raw == nil {
+		return err
+	}
+	var in pushIntent
+	if err := json.Unmarshal(raw, &in); err != nil {
+		p.e.log.Warn("unreadable push intent", "store", p.st.ID, "listing", p.listID, "err", err)
+	}
+	in.raw = raw
+	*p.intent = in
+	return nil
+}
+
+// forgetIntent forgets the listing's intent once what it names is
+// recorded, unless another push has replaced it since.
+func (p *listingPush) forgetIntent(ctx context.Context) error {
+	raw := p.intent.raw
+	p.intent.Items, p.intent.raw = nil, nil
+	if raw == nil {
+		return nil
+	}
+	return p.e.db.PushIntentClear(ctx, &store.PushIntentParams{StoreID: p.st.ID, EtsyListingID: p.listID, Intent: raw})
+}
+
+// recordIntent records for the listing what the write is about to do,
+// and has a queue job keep the listing's lease while its outcome may be in
+// doubt (a write still in flight must land before another push reads).
 func (p *listingPush) recordIntent(ctx context.Context, writes []pushWrite) error {
 	*p.intent = pushIntent{Items: make([]intentItem, len(writes)), ReadAt: p.readAt, Products: windowProducts(p.inv, writes)}
 	for i, w := range writes {
 		p.intent.Items[i] = intentItem{OfferingID: w.row.OfferingID, DesiredVersion: w.row.DesiredVersion, Target: w.target,
 			EtsyOfferingID: w.etsyOfferingID, Desired: w.row.DesiredQuantity, Note: w.note, Counted: w.counted}
 	}
+	raw, err := json.Marshal(p.intent)
+	if err != nil {
+		return err
+	}
+	if err := p.e.db.PushIntentSet(ctx, &store.PushIntentParams{StoreID: p.st.ID, EtsyListingID: p.listID, Intent: raw, Now: p.e.now()}); err != nil {
+		return err
+	}
+	p.intent.raw = raw
 	if p.jobID == 0 {
 		return nil
-	}
-	if err := p.e.queue.JobOutputSet(ctx, p.jobID, p.intent); err != nil {
-		return err
 	}
 	return p.hold(pushInDoubtTTL)
 }

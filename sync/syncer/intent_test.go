@@ -1,0 +1,88 @@
+// A write whose answer was lost is proved landed by whichever push of the
+// listing comes next, not only by the job that sent it: the proof is kept
+// per listing in the database.
+package syncer_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/store"
+)
+
+// lostAnswer makes the listing's next inventory write land with its answer
+// lost.
+func (e *env) lostAnswer() {
+	e.t.Helper()
+	if err := e.sb.InjectFault("updateListingInventory", sandbox.Fault{Kind: sandbox.FaultTimeout, Count: 1, Applied: true, Delay: 3 * time.Second}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// The write of "+5" lands with its answer lost, and the push gives the
+// listing's lease up before it can prove that (a push outside the queue
+// always does; a job whose retry fails, is discarded or whose process is
+// killed does too). The seller adds 3; the queue's job for the listing
+// then pushes. It must apply +3 only: 10 -> 15 -> 18, never 23.
+func TestLostAnswerThenLeaseGivenUpAppliesEachDeltaOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 41, Listings: 20, Receipts: 3}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		l, r := e.variedListing(3)
+		base := r.Quantity
+		e.lostAnswer()
+		e.editKind(r.OfferingID, store.EditAdd, base+5)
+		if err := e.eng.Push(e.ctx, r.OfferingID); err == nil {
+			t.Fatal("the push whose answer was lost reported success")
+		}
+		if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != base+5 {
+			t.Fatalf("the lost write left Etsy at %d, want %d", q, base+5)
+		}
+		e.editKind(r.OfferingID, store.EditAdd, base+5+3)
+		e.start()
+		got := e.waitRow(r.OfferingID, func(x store.InventoryRow) bool { return !x.Pending() })
+		if want, q := base+5+3, sandboxQty(t, e.sb, l.ListingID, r.SKU); q != want || got.Quantity != want {
+			t.Fatalf("Etsy %d, Stockroom %d; want %d (%d, +5 landed unanswered, +3)", q, got.Quantity, want, base)
+		}
+	})
+}
+
+// Lost answers in a row, each proved by a different push, with an edit
+// between each: every delta is applied once, and a set's lost write is
+// not taken for an add's.
+func TestLostAnswersInARowAcrossPushesApplyEachEditOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 41, Listings: 20, Receipts: 3}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		l, r := e.variedListing(3)
+		base := r.Quantity
+		steps := []struct {
+			kind store.EditKind
+			qty  int // the edit's desired quantity, from what Stockroom shows
+			want int // Etsy once it is written
+		}{
+			{store.EditAdd, base + 5, base + 5},
+			{store.EditAdd, base + 5 + 3, base + 8},
+			{store.EditSet, 40, 40},
+			{store.EditAdd, 40 - 2, 38},
+		}
+		for i, s := range steps {
+			e.editKind(r.OfferingID, s.kind, s.qty)
+			if i < len(steps)-1 {
+				e.lostAnswer()
+				if err := e.eng.Push(e.ctx, r.OfferingID); err == nil {
+					t.Fatalf("step %d: the push whose answer was lost reported success", i)
+				}
+			} else if err := e.eng.Push(e.ctx, r.OfferingID); err != nil {
+				t.Fatal(err)
+			}
+			if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != s.want {
+				t.Fatalf("step %d (%s %d): Etsy %d, want %d", i, s.kind, s.qty, q, s.want)
+			}
+		}
+		if got := e.row(r.OfferingID); got.Pending() || got.Quantity != 38 {
+			t.Fatalf("Stockroom %+v, want 38 and nothing pending", got)
+		}
+	})
+}
