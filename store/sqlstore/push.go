@@ -136,19 +136,26 @@ func (s *Store) ListingStateSet(ctx context.Context, p *store.ListingStateSetPar
 	return s.err("listing state set", err)
 }
 
-const listingOfOffering = `(SELECT p.listing_id FROM offerings o JOIN products p ON p.id = o.product_id WHERE o.id = $1)`
+const listingOfOffering = `(SELECT p.listing_id ` + offeringAndProduct + `)`
+
+// offeringAndProduct is offering $1 with its product (no row when the
+// offering is gone).
+const offeringAndProduct = `FROM offerings o JOIN products p ON p.id = o.product_id WHERE o.id = $1`
 
 func (s *Store) PushQueueClaim(ctx context.Context, stx store.Tx, offeringIDs []int64) ([]int64, error) {
 	var need []int64
 	claim := func(tx Tx) error {
 		need = need[:0]
 		for _, id := range offeringIDs {
-			// The update takes the listing's row lock whatever its value,
-			// so a job clearing the mark waits for this edit to commit
-			// and then reads it.
+			// The upsert takes the mark's row lock whatever its value, so
+			// a job clearing the mark waits for this edit to commit and
+			// then reads it. The mark has a row of its own, not the
+			// listing's: a sync locks a listing and then its offerings,
+			// and an edit holds its offerings here.
 			var n int64
-			err := tx.QueryRow(ctx, `UPDATE listings SET push_waiting = push_waiting + 1 WHERE id = `+listingOfOffering+`
-				RETURNING push_waiting`, id).Scan(&n)
+			err := tx.QueryRow(ctx, `INSERT INTO push_marks (listing_id, waiting) SELECT p.listing_id, 1 `+offeringAndProduct+`
+				ON CONFLICT (listing_id) DO UPDATE SET waiting = push_marks.waiting + 1
+				RETURNING waiting`, id).Scan(&n)
 			if err != nil && errors.Is(s.d.MapError(err), store.ErrNotFound) {
 				continue
 			}
@@ -172,7 +179,7 @@ func (s *Store) PushQueueClaim(ctx context.Context, stx store.Tx, offeringIDs []
 }
 
 func (s *Store) PushQueueTake(ctx context.Context, offeringID int64) error {
-	_, err := s.d.Exec(ctx, `UPDATE listings SET push_waiting = 0 WHERE id = `+listingOfOffering, offeringID)
+	_, err := s.d.Exec(ctx, `UPDATE push_marks SET waiting = 0 WHERE listing_id = `+listingOfOffering, offeringID)
 	return s.err("push queue take", err)
 }
 

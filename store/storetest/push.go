@@ -5,6 +5,8 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -223,4 +225,44 @@ var pushCorrectnessTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("row after the seller's own change: %s %v", got.ListingState, got.StockroomDeactivated)
 		}
 	},
+}
+
+// EditAndSyncOfAListingTakeTurns checks that a seller's edit and a sync
+// writing the same listing never deadlock: the edit holds its offering
+// while it marks the listing's push job; the sync writes the listing and
+// then the offering. blocked tells whether some transaction waits for a
+// lock (the sync, waiting for the edit's offering): the edit marks the
+// listing only then, the order in which the two used to lock the same
+// rows the opposite way round.
+func EditAndSyncOfAListingTakeTurns(t *testing.T, db store.DB, blocked func() bool) {
+	ctx := t.Context()
+	h := &harness{db: db, now: epoch}
+	s := h.seller(t, "alice", 703)
+	r := s.rows[0]
+	held, synced := make(chan struct{}), make(chan error, 1)
+	go func() {
+		<-held
+		// Etsy's picture: the listing retitled and the offering's count moved.
+		l := listing(7030, 3, 10)
+		l.Title = "Renamed on Etsy"
+		l.Products[0].Quantity = 9
+		_, err := db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: s.store.ID, Listings: []store.ListingSnapshot{l}, Now: h.now})
+		synced <- err
+	}()
+	_, err := db.StockEdit(ctx, &store.StockEditParams{AccountID: s.account.ID, StoreID: s.store.ID, Source: store.SourceTUI, Now: h.now,
+		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Quantity: 3}},
+		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
+			close(held)
+			deadline := time.Now().Add(10 * time.Second)
+			for !blocked() {
+				if time.Now().After(deadline) {
+					return errors.New("the sync never waited for the edit's offering")
+				}
+				runtime.Gosched()
+			}
+			_, err := db.PushQueueClaim(ctx, tx, []int64{r.OfferingID})
+			return err
+		}})
+	noErr(t, err, "edit")
+	noErr(t, <-synced, "sync")
 }
