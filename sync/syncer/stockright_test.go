@@ -438,3 +438,28 @@ func TestSaleOfAnotherVariationSyncedBeforeThePushIsRecordedIsCorrected(t *testi
 		}
 	})
 }
+
+// A set, a sale, and an add typed while the set's push is writing: the set
+// is written less the sale, and the add that waited on it must keep that
+// sale off too: set 40, sold 1, +3 -> 42, not 43. Found by the chaos soak.
+func TestAddDuringASetsPushKeepsTheSaleTheSetKept(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 43, Listings: 20, Receipts: 3}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		l, r := e.variedListing(3)
+		e.edit(r.OfferingID, 40)
+		if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
+			t.Fatal(err)
+		}
+		e.onFirstWrite(l.ListingID, func() { e.editKind(r.OfferingID, store.EditAdd, 43) })
+		if err := e.eng.Push(e.ctx, r.OfferingID); err != nil {
+			t.Fatal(err)
+		}
+		if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != 42 {
+			t.Fatalf("Etsy %d after set 40, a sale, +3; want 42", q)
+		}
+		if got := e.row(r.OfferingID); got.Pending() || got.Quantity != 42 {
+			t.Fatalf("Stockroom %d (%s), want 42 and nothing pending", got.Quantity, got.PushStatus)
+		}
+	})
+}
