@@ -417,6 +417,24 @@ func (r *soakRun) logAudit(databaseURL string, skus []string) {
 		rows.Close()
 		r.t.Logf("audit of %s:\n%s", sku, strings.Join(lines, "\n"))
 	}
+	// And the server's warnings and errors about their listings.
+	listings := map[string]bool{}
+	for _, sku := range skus {
+		listings[strconv.FormatInt(r.bySKU[sku].listingID, 10)] = true
+	}
+	var logs []string
+	for line := range strings.Lines(r.srv.logs.String()) {
+		if strings.Contains(line, `"level":"INFO"`) || strings.Contains(line, `"level":"DEBUG"`) {
+			continue
+		}
+		for l := range listings {
+			if strings.Contains(line, l) {
+				logs = append(logs, strings.TrimSpace(line))
+				break
+			}
+		}
+	}
+	r.t.Logf("server warnings about those listings (last 40):\n%s", strings.Join(tailSlice(logs, 40), "\n"))
 }
 
 func dbName(url string) string {

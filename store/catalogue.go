@@ -52,6 +52,11 @@ type Catalogue interface {
 	// lost landed. PushIntentClear forgets it once its outcome is
 	// recorded, unless another intent has replaced it meanwhile.
 	PushIntentSet(ctx context.Context, p *PushIntentParams) error
+	// PushHandledSales says, of the given sales (Etsy transaction ids),
+	// when each one that a write already took off Etsy's count (a set
+	// that counted it, or a correction) was handled: a set's write counts
+	// its sales as of its answer, which is then the base of the offering.
+	PushHandledSales(ctx context.Context, storeID int64, txIDs []int64) (map[int64]time.Time, error)
 	PushIntentGet(ctx context.Context, storeID, etsyListingID int64) ([]byte, error)
 	PushIntentClear(ctx context.Context, p *PushIntentParams) error
 	// ListingStateSet records a listing state a push set on Etsy, and

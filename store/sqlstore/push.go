@@ -51,11 +51,16 @@ func (s *Store) recordWindow(ctx context.Context, tx Tx, p *store.PushWindowReco
 			pr.ReadQty, pr.NewProductID, pr.WrittenQty}})
 	}
 	// A counted sale is recorded as handled: the write took it off
-	// already.
+	// already, as of its answer (the base the write leaves; see
+	// PushHandledSales).
+	handledAt := ms(p.WroteAt)
+	if p.WroteAt.IsZero() {
+		handledAt = ms(now(p.Now))
+	}
 	for _, c := range p.Counted {
 		stmts = append(stmts, Statement{`INSERT INTO push_corrections (store_id, etsy_transaction_id, offering_id, quantity, created_at)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (store_id, etsy_transaction_id) DO NOTHING`,
-			[]any{p.StoreID, c.EtsyTransactionID, c.OfferingID, c.Quantity, ms(now(p.Now))}})
+			[]any{p.StoreID, c.EtsyTransactionID, c.OfferingID, c.Quantity, handledAt}})
 	}
 	if err := s.d.ExecBatch(ctx, tx, stmts); err != nil {
 		return err
@@ -103,6 +108,28 @@ func (s *Store) correctKnownSales(ctx context.Context, tx Tx, p *store.PushWindo
 	}
 	_, err = s.correctOverwrittenSales(ctx, tx, &store.SyncReceiptsWriteParams{StoreID: p.StoreID, Receipts: receipts, Now: p.Now})
 	return err
+}
+
+func (s *Store) PushHandledSales(ctx context.Context, storeID int64, txIDs []int64) (map[int64]time.Time, error) {
+	out := map[int64]time.Time{}
+	if len(txIDs) == 0 {
+		return out, nil
+	}
+	in, args := s.inInts("etsy_transaction_id", 2, txIDs)
+	rows, err := s.d.Query(ctx, `SELECT etsy_transaction_id, created_at FROM push_corrections WHERE store_id = $1 AND `+in,
+		append([]any{storeID}, args...)...)
+	if err != nil {
+		return nil, s.err("push handled sales", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, s.err("push handled sales", err)
+		}
+		out[id] = fromMS(at)
+	}
+	return out, s.err("push handled sales", rows.Err())
 }
 
 func (s *Store) PushIntentSet(ctx context.Context, p *store.PushIntentParams) error {
