@@ -422,19 +422,22 @@ func (r *soakRun) logAudit(databaseURL string, skus []string) {
 	for _, sku := range skus {
 		listings[strconv.FormatInt(r.bySKU[sku].listingID, 10)] = true
 	}
-	var logs []string
+	var logs, others []string
 	for line := range strings.Lines(r.srv.logs.String()) {
 		if strings.Contains(line, `"level":"INFO"`) || strings.Contains(line, `"level":"DEBUG"`) {
 			continue
 		}
+		line = tail(strings.TrimSpace(line), 600)
+		others = append(others, line)
 		for l := range listings {
 			if strings.Contains(line, l) {
-				logs = append(logs, strings.TrimSpace(line))
+				logs = append(logs, line)
 				break
 			}
 		}
 	}
 	r.t.Logf("server warnings about those listings (last 40):\n%s", strings.Join(tailSlice(logs, 40), "\n"))
+	r.t.Logf("the server's last warnings (40):\n%s", strings.Join(tailSlice(others, 40), "\n"))
 }
 
 func dbName(url string) string {

@@ -29,14 +29,14 @@ import (
 // every write: two pushes of one listing at once would undo each other.
 const pushLeaseTTL = 2 * time.Minute
 
-// pushInDoubtTTL is how long a queue job keeps a listing's lease after a
-// write whose outcome it does not know (the answer was lost, the process
-// stopped). Only that job's intent can tell whether the write landed, and
-// the write covered other offerings' edits too: their own jobs must not
-// push them again meanwhile. It outlasts River's rescue of a job whose
-// process died (jobs.RescueStuckJobsAfter), and the job's
-// retry takes the lease back under the same holder name.
-const pushInDoubtTTL = jobs.RescueStuckJobsAfter + 5*time.Minute
+// pushInDoubtGrace is how long a queue job keeps a listing's lease after a
+// write whose answer it did not get: a write Etsy is still working on
+// lands before another push of the listing reads. Only that: what the
+// write was is kept per listing (see pushIntent), so any push of the
+// listing can tell whether it landed, and a job that keeps the lease for
+// longer (its retry may be minutes away, its process may have died) only
+// holds the listing's other edits back.
+const pushInDoubtGrace = 15 * time.Second
 
 // maxPushRounds bounds how many edits made during a push one job follows
 // before it leaves the rest to a new job.
@@ -158,7 +158,7 @@ func (w *PushWorker) Work(ctx context.Context, job *river.Job[jobs.PushArgs]) er
 
 // queueLeftOver ends a job that left nothing in doubt: it gives back the
 // listing's lease if an earlier attempt kept it (pushes of the listing
-// would otherwise wait for pushInDoubtTTL), and queues a job for edits of
+// would otherwise wait for pushInDoubtGrace), and queues a job for edits of
 // the listing still pending: a correction its write's window made of
 // another variation's sale (see store.Catalogue.PushWindowRecord) has no
 // job of its own, since the listing's mark was taken by this one.
@@ -259,7 +259,7 @@ func pushLeaseName(etsyListingID int64) string {
 }
 
 // pushHolder names a queue job's hold of a listing's lease after the job,
-// so the job's retry can take back a lease it kept (see pushInDoubtTTL).
+// so the job's retry can take back a lease it kept (see pushInDoubtGrace).
 func pushHolder(jobID int64) string { return "push-job:" + strconv.FormatInt(jobID, 10) }
 
 // inDoubtError is a failure after a write was sent whose outcome is not
@@ -323,6 +323,10 @@ func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, 
 	})
 	var doubt *inDoubtError
 	if jobID != 0 && errors.As(err, &doubt) {
+		now := e.now()
+		if _, herr := e.db.LeaseAcquire(context.WithoutCancel(ctx), name, holder, now, now.Add(pushInDoubtGrace)); herr != nil {
+			e.log.Warn("keep push lease", "lease", name, "err", herr)
+		}
 		return err
 	}
 	e.releaseLease(ctx, name, holder)
@@ -641,8 +645,9 @@ func (p *listingPush) forgetIntent(ctx context.Context) error {
 }
 
 // recordIntent records for the listing what the write is about to do,
-// and has a queue job keep the listing's lease while its outcome may be in
-// doubt (a write still in flight must land before another push reads).
+// and has a queue job's lease outlast the write: a process killed while it
+// writes leaves the lease to its job's retry, or to any push of the
+// listing once it expires (see pushInDoubtGrace).
 func (p *listingPush) recordIntent(ctx context.Context, writes []pushWrite) error {
 	*p.intent = pushIntent{Items: make([]intentItem, len(writes)), ReadAt: p.readAt, Products: windowProducts(p.inv, writes)}
 	for i, w := range writes {
@@ -660,7 +665,7 @@ func (p *listingPush) recordIntent(ctx context.Context, writes []pushWrite) erro
 	if p.jobID == 0 {
 		return nil
 	}
-	return p.hold(pushInDoubtTTL)
+	return p.hold(pushLeaseTTL)
 }
 
 // recordWindow records the window of the write in describes.

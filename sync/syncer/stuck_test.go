@@ -91,7 +91,7 @@ func TestSyncRevivesEditsWhosePushJobWasDiscarded(t *testing.T) {
 // A job whose earlier attempt kept the listing's lease (its write was in
 // doubt) and that then ends with nothing left in doubt gives the lease
 // back: the listing's next edits are pushed at once, not after
-// pushInDoubtTTL.
+// pushInDoubtGrace.
 func TestPushJobThatEndsGivesBackTheLeaseItKept(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		e := newEnv(t, b, sandbox.GenOptions{Seed: 11, Listings: 6, Receipts: 2}, sandbox.Config{})
