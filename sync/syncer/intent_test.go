@@ -26,10 +26,7 @@ func (e *env) lostAnswer() {
 // killed does too). The seller adds 3; the queue's job for the listing
 // then pushes. It must apply +3 only: 10 -> 15 -> 18, never 23.
 func TestLostAnswerThenLeaseGivenUpAppliesEachDeltaOnce(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 41, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(3)
+	onSyncedListing(t, 41, 3, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		base := r.Quantity
 		e.lostAnswer()
 		e.editKind(r.OfferingID, store.EditAdd, base+5)
@@ -52,10 +49,7 @@ func TestLostAnswerThenLeaseGivenUpAppliesEachDeltaOnce(t *testing.T) {
 // between each: every delta is applied once, and a set's lost write is
 // not taken for an add's.
 func TestLostAnswersInARowAcrossPushesApplyEachEditOnce(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 41, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(3)
+	onSyncedListing(t, 41, 3, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		base := r.Quantity
 		steps := []struct {
 			kind store.EditKind

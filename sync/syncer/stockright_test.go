@@ -28,6 +28,18 @@ func (e *env) onFirstWrite(listingID int64, f func()) {
 	})
 }
 
+// onSyncedListing runs fn on every backend, on a generated shop of 20
+// listings (from seed) synced in full, with a listing of several
+// variations, each holding at least minQty, and its first variation's row.
+func onSyncedListing(t *testing.T, seed int64, minQty int, fn func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow)) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: seed, Listings: 20, Receipts: 3}, sandbox.Config{})
+		e.sync(store.SyncFull)
+		l, r := e.variedListing(minQty)
+		fn(t, e, l, r)
+	})
+}
+
 // editKind is a seller's edit of the given kind, with its push job.
 func (e *env) editKind(offeringID int64, kind store.EditKind, qty int) {
 	e.t.Helper()
@@ -47,10 +59,7 @@ func (e *env) lastEvent(offeringID int64) store.StockEvent {
 // before the retry. The retry must not apply the first change again
 // (27 -> 100 -> 123).
 func TestLostAnswerThenNewEditAppliesOnce(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 40, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(1)
+	onSyncedListing(t, 40, 1, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		if err := e.sb.InjectFault("updateListingInventory", sandbox.Fault{Kind: sandbox.FaultTimeout, Count: 1, Applied: true, Delay: 3 * time.Second}); err != nil {
 			t.Fatal(err)
 		}
@@ -68,10 +77,7 @@ func TestLostAnswerThenNewEditAppliesOnce(t *testing.T) {
 // write landed unanswered was superseded, and sales made before the push
 // are kept: 10, sold 2 (8), +5 written unanswered (13), +3 -> 16.
 func TestLostAnswerThenNewAddAppliesEachDeltaOnce(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 41, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(3)
+	onSyncedListing(t, 41, 3, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		base := r.Quantity
 		if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 2); err != nil {
 			t.Fatal(err)
@@ -93,10 +99,7 @@ func TestLostAnswerThenNewAddAppliesEachDeltaOnce(t *testing.T) {
 // undone. When its receipt is learned the sale is taken off again, once,
 // and the audit trail says so.
 func TestSaleBetweenPushReadAndWriteIsCorrected(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 42, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(2)
+	onSyncedListing(t, 42, 2, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		var receipt int64
 		e.onFirstWrite(l.ListingID, func() {
 			var err error
@@ -144,10 +147,7 @@ func TestSaleBetweenPushReadAndWriteIsCorrected(t *testing.T) {
 // named), an edit made on Etsy.com gives way to the seller's number, and
 // finding out costs one extra call only because the count moved.
 func TestSetKeepsSalesNotEtsyEdits(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 43, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(3)
+	onSyncedListing(t, 43, 3, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		e.edit(r.OfferingID, 50)
 		receipt, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 2)
 		if err != nil {
@@ -178,10 +178,7 @@ func TestSetKeepsSalesNotEtsyEdits(t *testing.T) {
 // An edit on Etsy.com alone: no sale to keep, so the note must not claim
 // any.
 func TestSetOverEtsyEditSaysNoSalesKept(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 44, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(1)
+	onSyncedListing(t, 44, 1, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		e.edit(r.OfferingID, 40)
 		if err := e.sb.EditListing(e.shopID, l.ListingID, sandbox.ListingEdit{Quantities: map[string]int{r.SKU: r.Quantity + 7}}); err != nil {
 			t.Fatal(err)
@@ -200,10 +197,7 @@ func TestSetOverEtsyEditSaysNoSalesKept(t *testing.T) {
 
 // add stays relative to Etsy's current count, whatever moved it.
 func TestAddStaysRelativeToEtsysCount(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 45, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(1)
+	onSyncedListing(t, 45, 1, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		e.editKind(r.OfferingID, store.EditAdd, r.Quantity+5)
 		if err := e.sb.EditListing(e.shopID, l.ListingID, sandbox.ListingEdit{Quantities: map[string]int{r.SKU: r.Quantity + 3}}); err != nil {
 			t.Fatal(err)
@@ -277,10 +271,7 @@ func TestAlertCheckFailureDoesNotFailThePush(t *testing.T) {
 // in the target (taken off with the sales since the base) and inside the
 // write's window: it must be taken off once, not corrected again.
 func TestSaleCountedBySetIsNotCorrectedAgain(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 49, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(3)
+	onSyncedListing(t, 49, 3, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		e.edit(r.OfferingID, 30)
 		if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
 			t.Fatal(err)
@@ -313,10 +304,7 @@ func TestSaleCountedBySetIsNotCorrectedAgain(t *testing.T) {
 // taken off again. Etsy's seconds cannot tell; the product id the sale
 // names (issued by Stockroom's previous write) and that write's count can.
 func TestSaleJustBeforeReadIsNotTakenOffAgain(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 50, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(1)
+	onSyncedListing(t, 50, 1, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		e.edit(r.OfferingID, 20)
 		if err := e.eng.Push(e.ctx, r.OfferingID); err != nil {
 			t.Fatal(err)
@@ -342,10 +330,7 @@ func TestSaleJustBeforeReadIsNotTakenOffAgain(t *testing.T) {
 // the seller's count, which already leaves the sale out, so learning the
 // receipt later takes nothing off again.
 func TestSetTypedAfterOverwrittenSaleIsNotCorrectedAgain(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 42, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(2)
+	onSyncedListing(t, 42, 2, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		e.onFirstWrite(l.ListingID, func() {
 			if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
 				t.Error(err)
@@ -375,10 +360,7 @@ func TestSetTypedAfterOverwrittenSaleIsNotCorrectedAgain(t *testing.T) {
 // taken off again: the receipt found no window to check, so the window
 // checks the receipts already synced.
 func TestSaleSyncedBeforeItsPushIsRecordedIsCorrected(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 42, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(2)
+	onSyncedListing(t, 42, 2, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		e.onFirstWrite(l.ListingID, func() {
 			if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
 				t.Error(err)
@@ -408,10 +390,7 @@ func TestSaleSyncedBeforeItsPushIsRecordedIsCorrected(t *testing.T) {
 // the listing before the write landed), so the row alone cannot tell when
 // the correction is done: the test waits until no push job is left.
 func TestSaleOfAnotherVariationSyncedBeforeThePushIsRecordedIsCorrected(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 42, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(2)
+	onSyncedListing(t, 42, 2, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		var other store.InventoryRow
 		for _, x := range e.rows() {
 			if x.EtsyListingID == l.ListingID && x.OfferingID != r.OfferingID && x.SKU != "" && x.Quantity >= 2 {
@@ -444,10 +423,7 @@ func TestSaleOfAnotherVariationSyncedBeforeThePushIsRecordedIsCorrected(t *testi
 // is written less the sale, and the add that waited on it must keep that
 // sale off too: set 40, sold 1, +3 -> 42, not 43. Found by the chaos soak.
 func TestAddDuringASetsPushKeepsTheSaleTheSetKept(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 43, Listings: 20, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
-		l, r := e.variedListing(3)
+	onSyncedListing(t, 43, 3, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
 		e.edit(r.OfferingID, 40)
 		if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
 			t.Fatal(err)
