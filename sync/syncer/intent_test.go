@@ -80,3 +80,30 @@ func TestLostAnswersInARowAcrossPushesApplyEachEditOnce(t *testing.T) {
 		}
 	})
 }
+
+// A write Etsy refused (a 500, nothing applied) whose target a sale then
+// reached: Etsy holds the target, but under the offering the write would
+// have replaced, so the write did not land and the add is still to apply.
+// 10, add -1 refused, 1 sold (9): 8, not 9.
+func TestRefusedWriteWhoseTargetASaleReachedStillWrites(t *testing.T) {
+	onSyncedListing(t, 41, 3, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
+		if err := e.sb.InjectFault("updateListingInventory", sandbox.Fault{Kind: sandbox.Fault500, Count: 1}); err != nil {
+			t.Fatal(err)
+		}
+		e.onFirstWrite(l.ListingID, func() {
+			if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
+				t.Error(err)
+			}
+		})
+		e.editKind(r.OfferingID, store.EditAdd, r.Quantity-1)
+		if err := e.eng.Push(e.ctx, r.OfferingID); err == nil {
+			t.Fatal("the refused write reported success")
+		}
+		if err := e.eng.Push(e.ctx, r.OfferingID); err != nil {
+			t.Fatal(err)
+		}
+		if want, q := r.Quantity-2, sandboxQty(t, e.sb, l.ListingID, r.SKU); q != want {
+			t.Fatalf("Etsy %d, want %d (%d, -1 refused then written, 1 sold)", q, want, r.Quantity)
+		}
+	})
+}

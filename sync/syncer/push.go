@@ -106,11 +106,18 @@ func (in *pushIntent) item(row store.InventoryRow) (intentItem, bool) {
 // after the write moved the quantity). A new id alone proves nothing: an
 // edit on Etsy.com after a refused write gives every offering new ids
 // too. sold reads those sales; it is called only when the count moved.
+//
+// The offering the write would have replaced still there proves the
+// opposite, even when Etsy holds the target: a sale made after a refused
+// write can bring the count to it.
 func (it intentItem) landed(etsyNow int, etsyOfferingID int64, sold func() (int, error)) (bool, error) {
+	if it.EtsyOfferingID != 0 && it.EtsyOfferingID == etsyOfferingID {
+		return false, nil
+	}
 	if it.Target == etsyNow {
 		return true, nil
 	}
-	if it.EtsyOfferingID == 0 || it.EtsyOfferingID == etsyOfferingID || etsyNow > it.Target {
+	if it.EtsyOfferingID == 0 || etsyNow > it.Target {
 		return false, nil
 	}
 	n, err := sold()
