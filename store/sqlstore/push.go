@@ -370,7 +370,13 @@ func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64
 		return 0, err
 	}
 	if cur.Pending() && cur.EditKind == store.EditSet {
-		return 0, nil
+		// The set's push subtracts the sales since its base, but it reads
+		// the receipts only when Etsy's count moved off the base, and the
+		// write put back the units this sale took: the base takes them in,
+		// so the count shows moved and the sale is kept.
+		_, err := tx.Exec(ctx, `UPDATE offerings SET base_quantity = base_quantity + $2, version = version + 1, updated_at = $3 WHERE id = $1`,
+			cur.OfferingID, units, t)
+		return 0, err
 	}
 	// A set typed after the window's read and no earlier than the sale's
 	// second came after the sale (a set's own window starts after it was

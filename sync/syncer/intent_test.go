@@ -107,3 +107,35 @@ func TestRefusedWriteWhoseTargetASaleReachedStillWrites(t *testing.T) {
 		}
 	})
 }
+
+// A sale a write overwrote whose answer was lost, learned before the write
+// is settled, with the seller's set still waiting (an add merged into it):
+// the set's push must keep the sale though Etsy holds the set's base
+// again. Set 60 (answer lost, a sale overwritten), add -4: 55, not 56.
+func TestOverwrittenSaleUnderAPendingSetIsKept(t *testing.T) {
+	onSyncedListing(t, 42, 2, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
+		e.edit(r.OfferingID, 60)
+		e.lostAnswer()
+		e.onFirstWrite(l.ListingID, func() {
+			if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
+				t.Error(err)
+			}
+		})
+		if err := e.eng.Push(e.ctx, r.OfferingID); err == nil {
+			t.Fatal("the push whose answer was lost reported success")
+		}
+		if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != 60 {
+			t.Fatalf("the lost write left Etsy at %d, want 60 (the sale overwritten)", q)
+		}
+		e.sync(store.SyncIncremental) // learns the sale
+		e.editKind(r.OfferingID, store.EditAdd, 56)
+		if err := e.eng.Push(e.ctx, r.OfferingID); err != nil {
+			t.Fatal(err)
+		}
+		e.start()
+		e.waitPushesDone()
+		if q, got := sandboxQty(t, e.sb, l.ListingID, r.SKU), e.row(r.OfferingID); q != 55 || got.Quantity != 55 || got.Pending() {
+			t.Fatalf("Etsy %d, Stockroom %d (%s); want 55 (set 60, 1 sold, -4)", q, got.Quantity, got.PushStatus)
+		}
+	})
+}

@@ -514,6 +514,17 @@ func (p *listingPush) settleLanded(ctx context.Context) error {
 		return err
 	}
 	p.intent.Items = nil
+	// The window may have corrected sales it overwrote, rebasing the
+	// listing's pending edits: plan on the rows as they are now.
+	for i, r := range p.rows {
+		row, err := p.e.db.InventoryGetByID(ctx, r.OfferingID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err == nil {
+			p.rows[i] = row
+		}
+	}
 	return nil
 }
 
