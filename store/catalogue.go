@@ -57,6 +57,11 @@ type Catalogue interface {
 	// that counted it, or a correction) was handled: a set's write counts
 	// its sales as of its answer, which is then the base of the offering.
 	PushHandledSales(ctx context.Context, storeID int64, txIDs []int64) (map[int64]time.Time, error)
+	// SalesSeenAt says, of the given sales (Etsy transaction ids), when
+	// Stockroom first had each one's receipt (see
+	// SyncReceiptsWriteParams.SeenAt); sales not held, or held from before
+	// that was recorded, are left out.
+	SalesSeenAt(ctx context.Context, storeID int64, txIDs []int64) (map[int64]time.Time, error)
 	PushIntentGet(ctx context.Context, storeID, etsyListingID int64) ([]byte, error)
 	PushIntentClear(ctx context.Context, p *PushIntentParams) error
 	// ListingStateSet records a listing state a push set on Etsy, and

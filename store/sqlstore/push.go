@@ -111,25 +111,36 @@ func (s *Store) correctKnownSales(ctx context.Context, tx Tx, p *store.PushWindo
 }
 
 func (s *Store) PushHandledSales(ctx context.Context, storeID int64, txIDs []int64) (map[int64]time.Time, error) {
+	return s.timesOfSales(ctx, "push handled sales", `SELECT etsy_transaction_id, created_at FROM push_corrections
+		WHERE store_id = $1 AND `, "etsy_transaction_id", storeID, txIDs)
+}
+
+func (s *Store) SalesSeenAt(ctx context.Context, storeID int64, txIDs []int64) (map[int64]time.Time, error) {
+	return s.timesOfSales(ctx, "sales seen at", `SELECT i.etsy_transaction_id, r.seen_at FROM receipt_items i
+		JOIN receipts r ON r.id = i.receipt_id WHERE r.seen_at > 0 AND i.store_id = $1 AND `, "i.etsy_transaction_id", storeID, txIDs)
+}
+
+// timesOfSales runs q (its store $1, followed by the ids' condition on
+// col) and maps each sale to the time in milliseconds it selects.
+func (s *Store) timesOfSales(ctx context.Context, op, q, col string, storeID int64, txIDs []int64) (map[int64]time.Time, error) {
 	out := map[int64]time.Time{}
 	if len(txIDs) == 0 {
 		return out, nil
 	}
-	in, args := s.inInts("etsy_transaction_id", 2, txIDs)
-	rows, err := s.d.Query(ctx, `SELECT etsy_transaction_id, created_at FROM push_corrections WHERE store_id = $1 AND `+in,
-		append([]any{storeID}, args...)...)
+	in, args := s.inInts(col, 2, txIDs)
+	rows, err := s.d.Query(ctx, q+in, append([]any{storeID}, args...)...)
 	if err != nil {
-		return nil, s.err("push handled sales", err)
+		return nil, s.err(op, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id, at int64
 		if err := rows.Scan(&id, &at); err != nil {
-			return nil, s.err("push handled sales", err)
+			return nil, s.err(op, err)
 		}
 		out[id] = fromMS(at)
 	}
-	return out, s.err("push handled sales", rows.Err())
+	return out, s.err(op, rows.Err())
 }
 
 func (s *Store) PushIntentSet(ctx context.Context, p *store.PushIntentParams) error {
@@ -288,8 +299,16 @@ func (s *Store) correctOverwrittenSales(ctx context.Context, tx Tx, p *store.Syn
 				}
 				if !ok && w.overlaps(created) {
 					// The id's count before the read is unknown: Etsy's
-					// whole seconds decide.
-					units = it.Quantity
+					// whole seconds decide, unless Stockroom had the
+					// receipt by the read, which proves the sale came
+					// before it.
+					seen, err := s.seenBy(ctx, tx, p.StoreID, it.EtsyTransactionID, w.readAt)
+					if err != nil {
+						return nil, err
+					}
+					if !seen {
+						units = it.Quantity
+					}
 				}
 				if units == 0 {
 					continue
@@ -306,6 +325,18 @@ func (s *Store) correctOverwrittenSales(ctx context.Context, tx Tx, p *store.Syn
 		}
 	}
 	return out, nil
+}
+
+// seenBy tells whether Stockroom had the receipt of the sale txID by at
+// (ms): the sale was made before then.
+func (s *Store) seenBy(ctx context.Context, tx Tx, storeID, txID, at int64) (bool, error) {
+	var seen int64
+	err := tx.QueryRow(ctx, `SELECT r.seen_at FROM receipt_items i JOIN receipts r ON r.id = i.receipt_id
+		WHERE i.store_id = $1 AND i.etsy_transaction_id = $2`, storeID, txID).Scan(&seen)
+	if errors.Is(s.d.MapError(err), store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && seen > 0 && seen <= at, err
 }
 
 // unitsAfterRead tells how many units of a sale of the window's read id

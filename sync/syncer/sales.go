@@ -20,8 +20,9 @@ import (
 type salesSince struct {
 	lines []saleLine
 	// handled says when a write already took a sale off Etsy's count (see
-	// store.Catalogue.PushHandledSales).
-	handled map[int64]time.Time
+	// store.Catalogue.PushHandledSales), seen when Stockroom first had
+	// its receipt (store.Catalogue.SalesSeenAt).
+	handled, seen map[int64]time.Time
 }
 
 type saleLine struct {
@@ -57,6 +58,9 @@ func (p *listingPush) salesSinceBase(ctx context.Context) (*salesSince, error) {
 		ids[i] = l.txID
 	}
 	if out.handled, err = p.e.db.PushHandledSales(ctx, p.st.ID, ids); err != nil {
+		return nil, err
+	}
+	if out.seen, err = p.e.db.SalesSeenAt(ctx, p.st.ID, ids); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -113,15 +117,21 @@ func baseAt(r store.InventoryRow) time.Time {
 // then (ids change on every write), so the SKU, the id now and the id the
 // row last saw all identify it; a listing of one product needs none.
 //
-// A sale a write took off no later than the base (a set's write counted it,
-// or its correction was written) is in the base already: Etsy's whole
-// seconds cannot tell it from a sale just after the base in the base's own
-// second, Stockroom's own record can.
+// Etsy's whole seconds cannot tell a sale just before the base from one
+// just after it in the base's own second; Stockroom's own record can. A
+// sale a write took off (a set's write counted it, or its correction was
+// written) no later than the base is in the base already; one it took off
+// later is not. A sale no write took off whose receipt Stockroom had by the
+// base's time was made before it, so Etsy's count at the base has it.
 func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.ListingInventory) (sold int, receipts []int64, txs []countedSale) {
 	base := baseAt(r)
 	kept := &salesSince{lines: make([]saleLine, 0, len(s.lines))}
 	for _, l := range s.lines {
-		if at, ok := s.handled[l.txID]; ok && !at.After(base) {
+		if at, ok := s.handled[l.txID]; ok {
+			if !at.After(base) {
+				continue
+			}
+		} else if at, ok := s.seen[l.txID]; ok && !at.After(base) {
 			continue
 		}
 		kept.lines = append(kept.lines, l)
