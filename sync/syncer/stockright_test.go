@@ -441,6 +441,38 @@ func TestAddDuringASetsPushKeepsTheSaleTheSetKept(t *testing.T) {
 	})
 }
 
+// inOneSecond is a synced shop whose Etsy and a second engine share a
+// clock that, from the sync on, stays inside one second (a millisecond a
+// reading), where Etsy's whole seconds tell nothing apart; with a listing
+// of several variations and its first variation's row.
+func inOneSecond(t *testing.T, b backend) (*env, *syncer.Engine, sandbox.Listing, store.InventoryRow) {
+	var tick atomic.Int64
+	var start atomic.Pointer[time.Time]
+	clock := func() time.Time {
+		if s := start.Load(); s != nil {
+			return s.Add(time.Duration(tick.Add(1)) * time.Millisecond)
+		}
+		return time.Now() // real time until the shop is synced
+	}
+	e := newEnv(t, b, sandbox.GenOptions{Seed: 49, Listings: 20, Receipts: 3}, sandbox.Config{Now: clock})
+	e.sync(store.SyncFull)
+	next := time.Now().Truncate(time.Second).Add(time.Second)
+	start.Store(&next)
+	eng, err := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: e.tokens, Queue: e.q, Hub: e.hub, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, r := e.variedListing(4)
+	return e, eng, l, r
+}
+
+// sell sells one of the row's product on Etsy.
+func (e *env) sell(l sandbox.Listing, r store.InventoryRow) {
+	if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
+		e.t.Error(err)
+	}
+}
+
 // Sales a set's write kept are in the count it left: a set made on that
 // count must not take them off again, though Etsy's whole seconds put
 // them in the same second as the base. Etsy and Stockroom share a clock
@@ -448,30 +480,8 @@ func TestAddDuringASetsPushKeepsTheSaleTheSetKept(t *testing.T) {
 // sold: 49, not 47. Found by the chaos soak.
 func TestSetOnACountASetLeftKeepsItsSalesOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		// Real time until the shop is synced, then the next second's start
-		// plus a millisecond a reading.
-		var tick atomic.Int64
-		var start atomic.Pointer[time.Time]
-		clock := func() time.Time {
-			if s := start.Load(); s != nil {
-				return s.Add(time.Duration(tick.Add(1)) * time.Millisecond)
-			}
-			return time.Now()
-		}
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 49, Listings: 20, Receipts: 3}, sandbox.Config{Now: clock})
-		e.sync(store.SyncFull)
-		next := time.Now().Truncate(time.Second).Add(time.Second)
-		start.Store(&next)
-		eng, err := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: e.tokens, Queue: e.q, Hub: e.hub, Now: clock})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, r := e.variedListing(4)
-		sell := func() {
-			if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
-				t.Error(err)
-			}
-		}
+		e, eng, l, r := inOneSecond(t, b)
+		sell := func() { e.sell(l, r) }
 		e.edit(r.OfferingID, 30)
 		sell()
 		var once sync.Once
@@ -504,28 +514,8 @@ func TestSetOnACountASetLeftKeepsItsSalesOnce(t *testing.T) {
 // 1 sold, synced, set 50, 1 sold: 49, not 48. Found by the chaos soak.
 func TestSetOnASyncedCountKeepsTheSaleBeforeItOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		var tick atomic.Int64
-		var start atomic.Pointer[time.Time]
-		clock := func() time.Time {
-			if s := start.Load(); s != nil {
-				return s.Add(time.Duration(tick.Add(1)) * time.Millisecond)
-			}
-			return time.Now()
-		}
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 49, Listings: 20, Receipts: 3}, sandbox.Config{Now: clock})
-		e.sync(store.SyncFull)
-		next := time.Now().Truncate(time.Second).Add(time.Second)
-		start.Store(&next)
-		eng, err := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: e.tokens, Queue: e.q, Hub: e.hub, Now: clock})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, r := e.variedListing(4)
-		sell := func() {
-			if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
-				t.Fatal(err)
-			}
-		}
+		e, eng, l, r := inOneSecond(t, b)
+		sell := func() { e.sell(l, r) }
 		sell()
 		if _, err := eng.Sync(e.ctx, e.storeID, store.SyncIncremental, store.TriggerManual); err != nil {
 			t.Fatal(err)
