@@ -396,28 +396,36 @@ func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64
 	if err != nil {
 		return 0, err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO push_corrections (store_id, etsy_transaction_id, offering_id, quantity, created_at)
-		VALUES ($1, $2, $3, $4, $5)`, storeID, it.EtsyTransactionID, cur.OfferingID, units, t); err != nil {
-		return 0, err
-	}
-	if cur.Pending() && cur.EditKind == store.EditSet {
-		// The set's push subtracts the sales since its base, but it reads
-		// the receipts only when Etsy's count moved off the base, and the
-		// write put back the units this sale took: the base takes them in,
-		// so the count shows moved and the sale is kept.
-		_, err := tx.Exec(ctx, `UPDATE offerings SET base_quantity = base_quantity + $2, version = version + 1, updated_at = $3 WHERE id = $1`,
-			cur.OfferingID, units, t)
-		return 0, err
-	}
 	// A set typed after the window's read and no earlier than the sale's
 	// second came after the sale (a set's own window starts after it was
-	// typed): the seller's count leaves the sale out already.
+	// typed): the seller's count leaves the sale out already. It is
+	// recorded as handled before any base (time 0), so no set's push
+	// takes it off either.
 	var setAt int64
 	if err := tx.QueryRow(ctx, `SELECT set_at FROM offerings WHERE id = $1`, cur.OfferingID).Scan(&setAt); err != nil {
 		return 0, err
 	}
-	if setAt >= max(w.readAt, created/1000*1000) {
+	counted := setAt >= max(w.readAt, created/1000*1000)
+	handledAt := t
+	if counted {
+		handledAt = 0
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO push_corrections (store_id, etsy_transaction_id, offering_id, quantity, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, storeID, it.EtsyTransactionID, cur.OfferingID, units, handledAt); err != nil {
+		return 0, err
+	}
+	if counted {
 		return 0, nil
+	}
+	if cur.Pending() && cur.EditKind == store.EditSet {
+		// The set, typed before the sale, subtracts the sales since its
+		// base, but its push reads the receipts only when Etsy's count
+		// moved off the base, and the write put back the units this sale
+		// took: the base takes them in, so the count shows moved and the
+		// sale is kept.
+		_, err := tx.Exec(ctx, `UPDATE offerings SET base_quantity = base_quantity + $2, version = version + 1, updated_at = $3 WHERE id = $1`,
+			cur.OfferingID, units, t)
+		return 0, err
 	}
 	after := max(cur.Shown()-units, 0)
 	if _, err := tx.Exec(ctx, `UPDATE offerings SET desired_quantity = $2,
