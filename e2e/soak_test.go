@@ -25,6 +25,7 @@ package e2e
 
 import (
 	crand "crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -42,6 +43,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/etsy/sandbox"
@@ -347,7 +349,66 @@ func runSoak(t *testing.T, plan soakPlan, databaseURL string) {
 		r.windowSales.Load(), r.refused.Load(), r.syncHangs.Load(), rep)
 	if rep.doubled+rep.undone+rep.lost+rep.stuck != 0 {
 		t.Errorf("Etsy does not hold what the seller set minus what sold:\n%s\n%s", rep, rep.details)
+		r.logAudit(databaseURL, rep.wrong)
 	}
+}
+
+// logAudit logs Stockroom's audit trail (stock_events) of the SKUs that
+// ended wrong, to tell which push or correction went astray.
+func (r *soakRun) logAudit(databaseURL string, skus []string) {
+	driver, dsn := "pgx", databaseURL
+	if databaseURL == "" {
+		driver, dsn = "sqlite", "file:"+filepath.Join(r.srv.dataDir, "stockroom.db")+"?_pragma=busy_timeout(10000)&mode=ro"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		r.t.Log(err)
+		return
+	}
+	defer db.Close()
+	for _, sku := range skus {
+		rows, err := db.QueryContext(r.t.Context(), `SELECT e.created_at, e.source, e.before_qty, e.after_qty, e.note
+			FROM stock_events e JOIN offerings o ON o.id = e.offering_id JOIN products p ON p.id = o.product_id
+			WHERE p.sku = $1 ORDER BY e.id`, sku)
+		if err != nil {
+			r.t.Log(err)
+			return
+		}
+		var lines []string
+		for rows.Next() {
+			var at int64
+			var source, note string
+			var before, after int
+			if err := rows.Scan(&at, &source, &before, &after, &note); err != nil {
+				r.t.Log(err)
+				break
+			}
+			lines = append(lines, fmt.Sprintf("    %s %s %d -> %d %s", time.UnixMilli(at).UTC().Format("15:04:05.000"), source, before, after, note))
+		}
+		rows.Close()
+		r.t.Logf("audit of %s:\n%s", sku, strings.Join(lines, "\n"))
+	}
+	// And the server's warnings and errors about their listings.
+	listings := map[string]bool{}
+	for _, sku := range skus {
+		listings[strconv.FormatInt(r.bySKU[sku].listingID, 10)] = true
+	}
+	var logs, others []string
+	for line := range strings.Lines(r.srv.logs.String()) {
+		if strings.Contains(line, `"level":"INFO"`) || strings.Contains(line, `"level":"DEBUG"`) {
+			continue
+		}
+		line = tail(strings.TrimSpace(line), 600)
+		others = append(others, line)
+		for l := range listings {
+			if strings.Contains(line, l) {
+				logs = append(logs, line)
+				break
+			}
+		}
+	}
+	r.t.Logf("server warnings about those listings (last 40):\n%s", strings.Join(tailSlice(logs, 40), "\n"))
+	r.t.Logf("the server's last warnings (40):\n%s", strings.Join(tailSlice(others, 40), "\n"))
 }
 
 func dbName(url string) string {
@@ -654,6 +715,7 @@ type soakReport struct {
 	edits, doubled, undone, lost, stuck int64
 	// units off, by class
 	doubledUnits, undoneUnits, lostUnits int
+	wrong                                []string // the SKUs that ended wrong
 	details                              string
 }
 
@@ -691,6 +753,7 @@ func (r *soakRun) report(stuck map[string]string) soakReport {
 			rep.doubledUnits += abs(diff)
 			class = "doubled"
 		}
+		rep.wrong = append(rep.wrong, s.sku)
 		lines = append(lines, fmt.Sprintf("  %s (listing %d): Etsy %d, expected %d: %s\n    %s",
 			s.sku, s.listingID, got, s.expected, class, strings.Join(tailSlice(s.history, 12), "; ")))
 	}

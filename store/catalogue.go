@@ -45,6 +45,25 @@ type Catalogue interface {
 	// write overwrote) is corrected when its receipt is learned, or at
 	// once when the receipt was learned before the window was recorded.
 	PushWindowRecord(ctx context.Context, p *PushWindowRecordParams) error
+	// PushIntentSet records, before a write of the listing is sent, what
+	// it is about to write (opaque to the store), replacing the listing's
+	// earlier intent. PushIntentGet reads it (nil: none), so whichever push
+	// of the listing comes next can tell whether a write whose answer was
+	// lost landed. PushIntentClear forgets it once its outcome is
+	// recorded, unless another intent has replaced it meanwhile.
+	PushIntentSet(ctx context.Context, p *PushIntentParams) error
+	// PushHandledSales says, of the given sales (Etsy transaction ids),
+	// when each one that a write already took off Etsy's count (a set
+	// that counted it, or a correction) was handled: a set's write counts
+	// its sales as of its answer, which is then the base of the offering.
+	PushHandledSales(ctx context.Context, storeID int64, txIDs []int64) (map[int64]time.Time, error)
+	// SalesSeenAt says, of the given sales (Etsy transaction ids), when
+	// Stockroom first had each one's receipt (see
+	// SyncReceiptsWriteParams.SeenAt); sales not held, or held from before
+	// that was recorded, are left out.
+	SalesSeenAt(ctx context.Context, storeID int64, txIDs []int64) (map[int64]time.Time, error)
+	PushIntentGet(ctx context.Context, storeID, etsyListingID int64) ([]byte, error)
+	PushIntentClear(ctx context.Context, p *PushIntentParams) error
 	// ListingStateSet records a listing state a push set on Etsy, and
 	// whether Stockroom deactivated it for lack of stock.
 	ListingStateSet(ctx context.Context, p *ListingStateSetParams) error
@@ -198,6 +217,13 @@ type PushDoneParams struct {
 	// Window, when set, is the write's window, recorded in the same
 	// transaction (see PushWindowRecord).
 	Window *PushWindowRecordParams
+}
+
+type PushIntentParams struct {
+	StoreID       int64
+	EtsyListingID int64
+	Intent        []byte
+	Now           time.Time
 }
 
 type PushWindowRecordParams struct {

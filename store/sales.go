@@ -83,6 +83,9 @@ type SyncReceiptsWriteParams struct {
 	Receipts []Receipt
 	Cursor   *StoreSetSyncStateParams
 	Now      time.Time
+	// SeenAt is when Etsy's answer with the page came (zero: unknown):
+	// its sales were made before then.
+	SeenAt time.Time
 	// OnCorrect runs in the page's transaction with the offerings whose
 	// sales a push overwrote (a receipt created inside a push window, see
 	// PushWindowRecord): each got an add edit taking the sale off Etsy's

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stockroom/stockroom/migrations"
 	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/postgres"
 	"github.com/stockroom/stockroom/store/storetest"
 )
 
@@ -60,4 +61,18 @@ func TestActivityFromStockEvents(t *testing.T) {
 func TestSalesSumsBackfilled(t *testing.T) {
 	db := rawDB(t)
 	storetest.SalesSumsBackfilled(t, db, migrations.Postgres)
+}
+
+// An edit and a sync of one listing never deadlock (PostgreSQL locks rows;
+// SQLite has one writer at a time).
+func TestEditAndSyncOfAListingTakeTurns(t *testing.T) {
+	storetest.PostgresURL(t)
+	db := open(t)
+	pool := db.(*postgres.DB).Pool()
+	storetest.EditAndSyncOfAListingTakeTurns(t, db, func() bool {
+		var n int
+		err := pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%offerings%'`).Scan(&n)
+		return err == nil && n > 0
+	})
 }

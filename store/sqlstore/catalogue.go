@@ -577,13 +577,16 @@ func (s *Store) pushDone(ctx context.Context, tx Tx, p *store.PushDoneParams, t 
 		etsyAt = t
 	}
 	// An edit made since DesiredVersion stays pending and is rebased
-	// on what this push did: an add keeps only the change made after
-	// DesiredVersion (its base becomes that version's quantity), a set
-	// is measured from Etsy's count now, so nothing is applied twice.
+	// on what this push did: its base becomes that version's quantity,
+	// still as of the edits' base time, so nothing is applied twice. An
+	// add keeps only the change made after DesiredVersion. A set (or an
+	// add merged into one) still keeps the sales made since that base:
+	// Etsy holds the written version less them, so they stay told apart
+	// from edits made on Etsy.com. Measured from Etsy's count now instead,
+	// a sale the written version kept would be undone by the next write.
 	if _, err := tx.Exec(ctx, `UPDATE offerings SET pushed_version = $2, quantity = CAST($4 AS INTEGER),
-			base_quantity = CASE WHEN desired_version <= $2 THEN CAST($3 AS INTEGER) WHEN edit_kind = 'add' THEN CAST($7 AS INTEGER)
-				ELSE CAST($4 AS INTEGER) END,
-			base_at = CASE WHEN desired_version > $2 AND edit_kind = 'add' THEN base_at ELSE CAST($6 AS BIGINT) END,
+			base_quantity = CASE WHEN desired_version <= $2 THEN CAST($3 AS INTEGER) ELSE CAST($7 AS INTEGER) END,
+			base_at = CASE WHEN desired_version > $2 THEN base_at ELSE CAST($6 AS BIGINT) END,
 			quantity_at = CASE WHEN quantity <> CAST($4 AS INTEGER) THEN CAST($6 AS BIGINT) ELSE quantity_at END,
 			push_status = CASE WHEN desired_version <= $2 THEN 'pushed' ELSE 'pending' END,
 			push_error = '', pushed_at = $5, version = version + 1, updated_at = $5

@@ -51,11 +51,16 @@ func (s *Store) recordWindow(ctx context.Context, tx Tx, p *store.PushWindowReco
 			pr.ReadQty, pr.NewProductID, pr.WrittenQty}})
 	}
 	// A counted sale is recorded as handled: the write took it off
-	// already.
+	// already, as of its answer (the base the write leaves; see
+	// PushHandledSales).
+	handledAt := ms(p.WroteAt)
+	if p.WroteAt.IsZero() {
+		handledAt = ms(now(p.Now))
+	}
 	for _, c := range p.Counted {
 		stmts = append(stmts, Statement{`INSERT INTO push_corrections (store_id, etsy_transaction_id, offering_id, quantity, created_at)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (store_id, etsy_transaction_id) DO NOTHING`,
-			[]any{p.StoreID, c.EtsyTransactionID, c.OfferingID, c.Quantity, ms(now(p.Now))}})
+			[]any{p.StoreID, c.EtsyTransactionID, c.OfferingID, c.Quantity, handledAt}})
 	}
 	if err := s.d.ExecBatch(ctx, tx, stmts); err != nil {
 		return err
@@ -105,25 +110,90 @@ func (s *Store) correctKnownSales(ctx context.Context, tx Tx, p *store.PushWindo
 	return err
 }
 
+func (s *Store) PushHandledSales(ctx context.Context, storeID int64, txIDs []int64) (map[int64]time.Time, error) {
+	return s.timesOfSales(ctx, "push handled sales", `SELECT etsy_transaction_id, created_at FROM push_corrections
+		WHERE store_id = $1 AND `, "etsy_transaction_id", storeID, txIDs)
+}
+
+func (s *Store) SalesSeenAt(ctx context.Context, storeID int64, txIDs []int64) (map[int64]time.Time, error) {
+	return s.timesOfSales(ctx, "sales seen at", `SELECT i.etsy_transaction_id, r.seen_at FROM receipt_items i
+		JOIN receipts r ON r.id = i.receipt_id WHERE r.seen_at > 0 AND i.store_id = $1 AND `, "i.etsy_transaction_id", storeID, txIDs)
+}
+
+// timesOfSales runs q (its store $1, followed by the ids' condition on
+// col) and maps each sale to the time in milliseconds it selects.
+func (s *Store) timesOfSales(ctx context.Context, op, q, col string, storeID int64, txIDs []int64) (map[int64]time.Time, error) {
+	out := map[int64]time.Time{}
+	if len(txIDs) == 0 {
+		return out, nil
+	}
+	in, args := s.inInts(col, 2, txIDs)
+	rows, err := s.d.Query(ctx, q+in, append([]any{storeID}, args...)...)
+	if err != nil {
+		return nil, s.err(op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, s.err(op, err)
+		}
+		out[id] = fromMS(at)
+	}
+	return out, s.err(op, rows.Err())
+}
+
+func (s *Store) PushIntentSet(ctx context.Context, p *store.PushIntentParams) error {
+	_, err := s.d.Exec(ctx, `INSERT INTO push_intents (store_id, etsy_listing_id, intent, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (store_id, etsy_listing_id) DO UPDATE SET intent = excluded.intent, created_at = excluded.created_at`,
+		p.StoreID, p.EtsyListingID, string(p.Intent), ms(now(p.Now)))
+	return s.err("push intent set", err)
+}
+
+func (s *Store) PushIntentGet(ctx context.Context, storeID, etsyListingID int64) ([]byte, error) {
+	var in string
+	err := s.d.QueryRow(ctx, `SELECT intent FROM push_intents WHERE store_id = $1 AND etsy_listing_id = $2`, storeID, etsyListingID).Scan(&in)
+	if errors.Is(s.d.MapError(err), store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.err("push intent get", err)
+	}
+	return []byte(in), nil
+}
+
+func (s *Store) PushIntentClear(ctx context.Context, p *store.PushIntentParams) error {
+	_, err := s.d.Exec(ctx, `DELETE FROM push_intents WHERE store_id = $1 AND etsy_listing_id = $2 AND intent = $3`,
+		p.StoreID, p.EtsyListingID, string(p.Intent))
+	return s.err("push intent clear", err)
+}
+
 func (s *Store) ListingStateSet(ctx context.Context, p *store.ListingStateSetParams) error {
 	_, err := s.d.Exec(ctx, `UPDATE listings SET state = $3, stockroom_deactivated = $4 WHERE store_id = $1 AND etsy_listing_id = $2`,
 		p.StoreID, p.EtsyListingID, p.State, p.StockroomDeactivated)
 	return s.err("listing state set", err)
 }
 
-const listingOfOffering = `(SELECT p.listing_id FROM offerings o JOIN products p ON p.id = o.product_id WHERE o.id = $1)`
+const listingOfOffering = `(SELECT p.listing_id ` + offeringAndProduct + `)`
+
+// offeringAndProduct is offering $1 with its product (no row when the
+// offering is gone).
+const offeringAndProduct = `FROM offerings o JOIN products p ON p.id = o.product_id WHERE o.id = $1`
 
 func (s *Store) PushQueueClaim(ctx context.Context, stx store.Tx, offeringIDs []int64) ([]int64, error) {
 	var need []int64
 	claim := func(tx Tx) error {
 		need = need[:0]
 		for _, id := range offeringIDs {
-			// The update takes the listing's row lock whatever its value,
-			// so a job clearing the mark waits for this edit to commit
-			// and then reads it.
+			// The upsert takes the mark's row lock whatever its value, so
+			// a job clearing the mark waits for this edit to commit and
+			// then reads it. The mark has a row of its own, not the
+			// listing's: a sync locks a listing and then its offerings,
+			// and an edit holds its offerings here.
 			var n int64
-			err := tx.QueryRow(ctx, `UPDATE listings SET push_waiting = push_waiting + 1 WHERE id = `+listingOfOffering+`
-				RETURNING push_waiting`, id).Scan(&n)
+			err := tx.QueryRow(ctx, `INSERT INTO push_marks (listing_id, waiting) SELECT p.listing_id, 1 `+offeringAndProduct+`
+				ON CONFLICT (listing_id) DO UPDATE SET waiting = push_marks.waiting + 1
+				RETURNING waiting`, id).Scan(&n)
 			if err != nil && errors.Is(s.d.MapError(err), store.ErrNotFound) {
 				continue
 			}
@@ -147,7 +217,7 @@ func (s *Store) PushQueueClaim(ctx context.Context, stx store.Tx, offeringIDs []
 }
 
 func (s *Store) PushQueueTake(ctx context.Context, offeringID int64) error {
-	_, err := s.d.Exec(ctx, `UPDATE listings SET push_waiting = 0 WHERE id = `+listingOfOffering, offeringID)
+	_, err := s.d.Exec(ctx, `UPDATE push_marks SET waiting = 0 WHERE listing_id = `+listingOfOffering, offeringID)
 	return s.err("push queue take", err)
 }
 
@@ -229,8 +299,16 @@ func (s *Store) correctOverwrittenSales(ctx context.Context, tx Tx, p *store.Syn
 				}
 				if !ok && w.overlaps(created) {
 					// The id's count before the read is unknown: Etsy's
-					// whole seconds decide.
-					units = it.Quantity
+					// whole seconds decide, unless Stockroom had the
+					// receipt by the read, which proves the sale came
+					// before it.
+					seen, err := s.seenBy(ctx, tx, p.StoreID, it.EtsyTransactionID, w.readAt)
+					if err != nil {
+						return nil, err
+					}
+					if !seen {
+						units = it.Quantity
+					}
 				}
 				if units == 0 {
 					continue
@@ -247,6 +325,18 @@ func (s *Store) correctOverwrittenSales(ctx context.Context, tx Tx, p *store.Syn
 		}
 	}
 	return out, nil
+}
+
+// seenBy tells whether Stockroom had the receipt of the sale txID by at
+// (ms): the sale was made before then.
+func (s *Store) seenBy(ctx context.Context, tx Tx, storeID, txID, at int64) (bool, error) {
+	var seen int64
+	err := tx.QueryRow(ctx, `SELECT r.seen_at FROM receipt_items i JOIN receipts r ON r.id = i.receipt_id
+		WHERE i.store_id = $1 AND i.etsy_transaction_id = $2`, storeID, txID).Scan(&seen)
+	if errors.Is(s.d.MapError(err), store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && seen > 0 && seen <= at, err
 }
 
 // unitsAfterRead tells how many units of a sale of the window's read id
@@ -306,22 +396,36 @@ func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64
 	if err != nil {
 		return 0, err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO push_corrections (store_id, etsy_transaction_id, offering_id, quantity, created_at)
-		VALUES ($1, $2, $3, $4, $5)`, storeID, it.EtsyTransactionID, cur.OfferingID, units, t); err != nil {
-		return 0, err
-	}
-	if cur.Pending() && cur.EditKind == store.EditSet {
-		return 0, nil
-	}
 	// A set typed after the window's read and no earlier than the sale's
 	// second came after the sale (a set's own window starts after it was
-	// typed): the seller's count leaves the sale out already.
+	// typed): the seller's count leaves the sale out already. It is
+	// recorded as handled before any base (time 0), so no set's push
+	// takes it off either.
 	var setAt int64
 	if err := tx.QueryRow(ctx, `SELECT set_at FROM offerings WHERE id = $1`, cur.OfferingID).Scan(&setAt); err != nil {
 		return 0, err
 	}
-	if setAt >= max(w.readAt, created/1000*1000) {
+	counted := setAt >= max(w.readAt, created/1000*1000)
+	handledAt := t
+	if counted {
+		handledAt = 0
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO push_corrections (store_id, etsy_transaction_id, offering_id, quantity, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, storeID, it.EtsyTransactionID, cur.OfferingID, units, handledAt); err != nil {
+		return 0, err
+	}
+	if counted {
 		return 0, nil
+	}
+	if cur.Pending() && cur.EditKind == store.EditSet {
+		// The set, typed before the sale, subtracts the sales since its
+		// base, but its push reads the receipts only when Etsy's count
+		// moved off the base, and the write put back the units this sale
+		// took: the base takes them in, so the count shows moved and the
+		// sale is kept.
+		_, err := tx.Exec(ctx, `UPDATE offerings SET base_quantity = base_quantity + $2, version = version + 1, updated_at = $3 WHERE id = $1`,
+			cur.OfferingID, units, t)
+		return 0, err
 	}
 	after := max(cur.Shown()-units, 0)
 	if _, err := tx.Exec(ctx, `UPDATE offerings SET desired_quantity = $2,

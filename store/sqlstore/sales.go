@@ -49,6 +49,7 @@ func (s *Store) SyncReceiptsWrite(ctx context.Context, p *store.SyncReceiptsWrit
 			if err != nil {
 				return err
 			}
+			seenAt := ms(p.SeenAt)
 			for _, r := range p.Receipts {
 				if up, ok := seen[r.EtsyReceiptID]; ok && up == ms(r.UpdatedAt) {
 					continue // unchanged: an idempotent re-read of the page
@@ -56,14 +57,15 @@ func (s *Store) SyncReceiptsWrite(ctx context.Context, p *store.SyncReceiptsWrit
 				changed++
 				var id int64
 				if err := tx.QueryRow(ctx, `INSERT INTO receipts (store_id, etsy_receipt_id, status, buyer_name, message, is_paid, is_shipped,
-						total_amount, total_divisor, currency, etsy_created_at, etsy_updated_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+						total_amount, total_divisor, currency, etsy_created_at, etsy_updated_at, seen_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 					ON CONFLICT (store_id, etsy_receipt_id) DO UPDATE SET status = excluded.status, buyer_name = excluded.buyer_name,
 						message = excluded.message, is_paid = excluded.is_paid, is_shipped = excluded.is_shipped,
 						total_amount = excluded.total_amount, total_divisor = excluded.total_divisor, currency = excluded.currency,
-						etsy_updated_at = excluded.etsy_updated_at
+						etsy_updated_at = excluded.etsy_updated_at,
+						seen_at = CASE WHEN receipts.seen_at > 0 THEN receipts.seen_at ELSE excluded.seen_at END
 					RETURNING id`, p.StoreID, r.EtsyReceiptID, r.Status, r.BuyerName, r.Message, r.IsPaid, r.IsShipped,
-					r.Total.Amount, r.Total.Divisor, r.Total.Currency, ms(r.CreatedAt), ms(r.UpdatedAt)).Scan(&id); err != nil {
+					r.Total.Amount, r.Total.Divisor, r.Total.Currency, ms(r.CreatedAt), ms(r.UpdatedAt), seenAt).Scan(&id); err != nil {
 					return err
 				}
 				voided := store.ReceiptVoided(r.Status)

@@ -5,6 +5,8 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -20,6 +22,34 @@ func sale(receiptID, listingID, productID int64, qty int, at time.Time) store.Re
 }
 
 var pushCorrectnessTests = map[string]func(t *testing.T, h *harness){
+	// A listing's intent is replaced by the next write's and forgotten only
+	// while it is still the one recorded.
+	"IntentPerListing": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "alice", 700)
+		l := s.rows[0].EtsyListingID
+		in := func(v string) *store.PushIntentParams {
+			return &store.PushIntentParams{StoreID: s.store.ID, EtsyListingID: l, Intent: []byte(v), Now: h.now}
+		}
+		got := func() string {
+			raw, err := h.db.PushIntentGet(ctx, s.store.ID, l)
+			noErr(t, err, "get")
+			return string(raw)
+		}
+		if g := got(); g != "" {
+			t.Fatalf("a listing never pushed has intent %q", g)
+		}
+		noErr(t, h.db.PushIntentSet(ctx, in(`{"a":1}`)), "set")
+		noErr(t, h.db.PushIntentSet(ctx, in(`{"b":2}`)), "replace")
+		noErr(t, h.db.PushIntentClear(ctx, in(`{"a":1}`)), "clear a replaced one")
+		if g := got(); g != `{"b":2}` {
+			t.Fatalf("intent %q, want the later write's", g)
+		}
+		noErr(t, h.db.PushIntentClear(ctx, in(`{"b":2}`)), "clear")
+		if g := got(); g != "" {
+			t.Fatalf("intent %q left after it was forgotten", g)
+		}
+	},
 	"QueueOneJobPerListing": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		s := h.seller(t, "alice", 701)
@@ -140,9 +170,10 @@ var pushCorrectnessTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("the sale inside the recorded window was not taken off: %+v", got)
 		}
 	},
-	// An add made while an earlier edit's write was in flight keeps only
-	// its own change once that write is recorded; a set is measured from
-	// Etsy's count then.
+	// An edit made while an earlier edit's write was in flight keeps only
+	// its own change once that write is recorded: its base becomes the
+	// written version's quantity, as of the same base time, for an add
+	// and for a set alike (the set still keeps the sales since then).
 	"PushDoneRebasesLaterEdits": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		s := h.seller(t, "alice", 703)
@@ -169,9 +200,6 @@ var pushCorrectnessTests = map[string]func(t *testing.T, h *harness){
 				Pushed: after, Etsy: after, EtsyAt: etsyAt, Desired: first.DesiredQuantity, Now: h.now})
 			noErr(t, err, "push done")
 			want, wantAt := first.DesiredQuantity, first.BaseAt
-			if kind == store.EditSet {
-				want, wantAt = after, etsyAt
-			}
 			if !got.Pending() || got.Quantity != after || got.BaseQuantity != want || !got.BaseAt.Equal(wantAt) {
 				t.Fatalf("%s: after the first write: %+v; want pending on base %d at %v", kind, got, want, wantAt)
 			}
@@ -195,4 +223,44 @@ var pushCorrectnessTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("row after the seller's own change: %s %v", got.ListingState, got.StockroomDeactivated)
 		}
 	},
+}
+
+// EditAndSyncOfAListingTakeTurns checks that a seller's edit and a sync
+// writing the same listing never deadlock: the edit holds its offering
+// while it marks the listing's push job; the sync writes the listing and
+// then the offering. blocked tells whether some transaction waits for a
+// lock (the sync, waiting for the edit's offering): the edit marks the
+// listing only then, the order in which the two used to lock the same
+// rows the opposite way round.
+func EditAndSyncOfAListingTakeTurns(t *testing.T, db store.DB, blocked func() bool) {
+	ctx := t.Context()
+	h := &harness{db: db, now: epoch}
+	s := h.seller(t, "alice", 703)
+	r := s.rows[0]
+	held, synced := make(chan struct{}), make(chan error, 1)
+	go func() {
+		<-held
+		// Etsy's picture: the listing retitled and the offering's count moved.
+		l := listing(7030, 3, 10)
+		l.Title = "Renamed on Etsy"
+		l.Products[0].Quantity = 9
+		_, err := db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: s.store.ID, Listings: []store.ListingSnapshot{l}, Now: h.now})
+		synced <- err
+	}()
+	_, err := db.StockEdit(ctx, &store.StockEditParams{AccountID: s.account.ID, StoreID: s.store.ID, Source: store.SourceTUI, Now: h.now,
+		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Quantity: 3}},
+		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
+			close(held)
+			deadline := time.Now().Add(10 * time.Second)
+			for !blocked() {
+				if time.Now().After(deadline) {
+					return errors.New("the sync never waited for the edit's offering")
+				}
+				runtime.Gosched()
+			}
+			_, err := db.PushQueueClaim(ctx, tx, []int64{r.OfferingID})
+			return err
+		}})
+	noErr(t, err, "edit")
+	noErr(t, <-synced, "sync")
 }

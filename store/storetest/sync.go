@@ -240,7 +240,8 @@ var pushTests = map[string]func(t *testing.T, h *harness){
 		if second.BaseQuantity != 10 || second.DesiredVersion != first.DesiredVersion+1 {
 			t.Fatalf("second edit = %+v", second)
 		}
-		done, err := h.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: first.DesiredVersion, Pushed: 8, Etsy: 8, Now: h.now})
+		done, err := h.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: first.DesiredVersion, Pushed: 8, Etsy: 8,
+			Desired: 8, Now: h.now})
 		noErr(t, err, "push done")
 		if !done.Pending() || done.PushStatus != store.PushPending || done.DesiredQuantity != 5 || done.Quantity != 8 || done.BaseQuantity != 8 ||
 			done.PushedVersion != first.DesiredVersion {

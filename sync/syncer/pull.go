@@ -342,6 +342,8 @@ func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.Sh
 		if err != nil {
 			return err
 		}
+		// The page's sales were made before its answer came.
+		seenAt := e.now()
 		// Etsy's min_last_modified is inclusive and its times are whole
 		// seconds: the receipts at the cursor come again. Those already
 		// held as they are now touch nothing; another receipt changed in
@@ -380,7 +382,7 @@ func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.Sh
 		}
 		c := cursor
 		n, err := e.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{
-			StoreID: st.ID, Receipts: receipts, Cursor: &store.StoreSetSyncStateParams{ReceiptsCursor: &c}, Now: e.now(),
+			StoreID: st.ID, Receipts: receipts, Cursor: &store.StoreSetSyncStateParams{ReceiptsCursor: &c}, Now: e.now(), SeenAt: seenAt,
 			// A sale a push overwrote is taken off Etsy's count again: its
 			// push commits with the receipt, once.
 			OnCorrect: func(ctx context.Context, tx store.Tx, ids []int64) error {

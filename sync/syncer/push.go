@@ -29,14 +29,14 @@ import (
 // every write: two pushes of one listing at once would undo each other.
 const pushLeaseTTL = 2 * time.Minute
 
-// pushInDoubtTTL is how long a queue job keeps a listing's lease after a
-// write whose outcome it does not know (the answer was lost, the process
-// stopped). Only that job's intent can tell whether the write landed, and
-// the write covered other offerings' edits too: their own jobs must not
-// push them again meanwhile. It outlasts River's rescue of a job whose
-// process died (jobs.RescueStuckJobsAfter), and the job's
-// retry takes the lease back under the same holder name.
-const pushInDoubtTTL = jobs.RescueStuckJobsAfter + 5*time.Minute
+// pushInDoubtGrace is how long a queue job keeps a listing's lease after a
+// write whose answer it did not get: a write Etsy is still working on
+// lands before another push of the listing reads. Only that: what the
+// write was is kept per listing (see pushIntent), so any push of the
+// listing can tell whether it landed, and a job that keeps the lease for
+// longer (its retry may be minutes away, its process may have died) only
+// holds the listing's other edits back.
+const pushInDoubtGrace = 15 * time.Second
 
 // maxPushRounds bounds how many edits made during a push one job follows
 // before it leaves the rest to a new job.
@@ -48,10 +48,13 @@ type PushWorker struct {
 	e *Engine
 }
 
-// pushIntent is recorded on the job before the write, so a retry after the
-// write's answer was lost (or the process died) can see that Etsy already
-// holds the targets and does not apply the changes twice. It names every
-// offering the write covered.
+// pushIntent is recorded per listing in the database before the write
+// (store.Catalogue.PushIntentSet), so whichever push of the listing comes
+// next after the write's answer was lost (the job's retry, another job
+// after the lease was given up, another process after a kill) can see that
+// Etsy already holds the targets and does not apply the changes twice. It
+// names every offering the write covered. Jobs recorded it on themselves
+// before it was kept per listing: readIntent still reads theirs.
 type pushIntent struct {
 	Items []intentItem `json:"items,omitempty"`
 	// ReadAt is when the write's read was sent and Products what it
@@ -63,6 +66,9 @@ type pushIntent struct {
 	// into an item.
 	DesiredVersion int64 `json:"desired_version,omitempty"`
 	Target         int   `json:"target,omitempty"`
+	// raw is the intent as the database holds it, to forget it once its
+	// outcome is recorded (nil: not from the database).
+	raw []byte
 }
 
 type intentItem struct {
@@ -100,11 +106,18 @@ func (in *pushIntent) item(row store.InventoryRow) (intentItem, bool) {
 // after the write moved the quantity). A new id alone proves nothing: an
 // edit on Etsy.com after a refused write gives every offering new ids
 // too. sold reads those sales; it is called only when the count moved.
+//
+// The offering the write would have replaced still there proves the
+// opposite, even when Etsy holds the target: a sale made after a refused
+// write can bring the count to it.
 func (it intentItem) landed(etsyNow int, etsyOfferingID int64, sold func() (int, error)) (bool, error) {
+	if it.EtsyOfferingID != 0 && it.EtsyOfferingID == etsyOfferingID {
+		return false, nil
+	}
 	if it.Target == etsyNow {
 		return true, nil
 	}
-	if it.EtsyOfferingID == 0 || it.EtsyOfferingID == etsyOfferingID || etsyNow > it.Target {
+	if it.EtsyOfferingID == 0 || etsyNow > it.Target {
 		return false, nil
 	}
 	n, err := sold()
@@ -152,7 +165,7 @@ func (w *PushWorker) Work(ctx context.Context, job *river.Job[jobs.PushArgs]) er
 
 // queueLeftOver ends a job that left nothing in doubt: it gives back the
 // listing's lease if an earlier attempt kept it (pushes of the listing
-// would otherwise wait for pushInDoubtTTL), and queues a job for edits of
+// would otherwise wait for pushInDoubtGrace), and queues a job for edits of
 // the listing still pending: a correction its write's window made of
 // another variation's sale (see store.Catalogue.PushWindowRecord) has no
 // job of its own, since the listing's mark was taken by this one.
@@ -253,7 +266,7 @@ func pushLeaseName(etsyListingID int64) string {
 }
 
 // pushHolder names a queue job's hold of a listing's lease after the job,
-// so the job's retry can take back a lease it kept (see pushInDoubtTTL).
+// so the job's retry can take back a lease it kept (see pushInDoubtGrace).
 func pushHolder(jobID int64) string { return "push-job:" + strconv.FormatInt(jobID, 10) }
 
 // inDoubtError is a failure after a write was sent whose outcome is not
@@ -317,6 +330,10 @@ func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, 
 	})
 	var doubt *inDoubtError
 	if jobID != 0 && errors.As(err, &doubt) {
+		now := e.now()
+		if _, herr := e.db.LeaseAcquire(context.WithoutCancel(ctx), name, holder, now, now.Add(pushInDoubtGrace)); herr != nil {
+			e.log.Warn("keep push lease", "lease", name, "err", herr)
+		}
 		return err
 	}
 	e.releaseLease(ctx, name, holder)
@@ -390,7 +407,15 @@ func (e *Engine) pushListing(ctx context.Context, jobID int64, st store.Store, e
 	p := &listingPush{e: e, jobID: jobID, st: st, shop: e.shop(st.ID), listID: etsyListingID, intent: intent, hold: hold, rows: rows}
 	// Other pushes and syncs of this shop may run at once: count only ours.
 	ctx, p.calls = etsy.CountCalls(ctx)
-	err = p.run(ctx)
+	err = p.loadIntent(ctx)
+	if err == nil {
+		err = p.run(ctx)
+	}
+	if err == nil {
+		// Every write the intent named is recorded, or was found not to
+		// have landed and was written again.
+		err = p.forgetIntent(ctx)
+	}
 	err = p.finish(ctx, run, err)
 	if err == nil {
 		p.checkAlerts(ctx)
@@ -489,6 +514,17 @@ func (p *listingPush) settleLanded(ctx context.Context) error {
 		return err
 	}
 	p.intent.Items = nil
+	// The window may have corrected sales it overwrote, rebasing the
+	// listing's pending edits: plan on the rows as they are now.
+	for i, r := range p.rows {
+		row, err := p.e.db.InventoryGetByID(ctx, r.OfferingID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err == nil {
+			p.rows[i] = row
+		}
+	}
 	return nil
 }
 
@@ -597,21 +633,57 @@ func (p *listingPush) write(ctx context.Context, writes []pushWrite) error {
 	return nil
 }
 
-// recordIntent records on the job what the write is about to do, and
-// keeps the listing's lease for as long as its outcome may be in doubt.
+// loadIntent reads the listing's intent, recorded by whichever push wrote
+// it last: it is what tells whether a write whose answer was lost landed.
+// With none recorded, the job's own (from before intents were kept per
+// listing) stands.
+func (p *listingPush) loadIntent(ctx context.Context) error {
+	raw, err := p.e.db.PushIntentGet(ctx, p.st.ID, p.listID)
+	if err != nil || raw == nil {
+		return err
+	}
+	var in pushIntent
+	if err := json.Unmarshal(raw, &in); err != nil {
+		p.e.log.Warn("unreadable push intent", "store", p.st.ID, "listing", p.listID, "err", err)
+	}
+	in.raw = raw
+	*p.intent = in
+	return nil
+}
+
+// forgetIntent forgets the listing's intent once what it names is
+// recorded, unless another push has replaced it since.
+func (p *listingPush) forgetIntent(ctx context.Context) error {
+	raw := p.intent.raw
+	p.intent.Items, p.intent.raw = nil, nil
+	if raw == nil {
+		return nil
+	}
+	return p.e.db.PushIntentClear(ctx, &store.PushIntentParams{StoreID: p.st.ID, EtsyListingID: p.listID, Intent: raw})
+}
+
+// recordIntent records for the listing what the write is about to do,
+// and has a queue job's lease outlast the write: a process killed while it
+// writes leaves the lease to its job's retry, or to any push of the
+// listing once it expires (see pushInDoubtGrace).
 func (p *listingPush) recordIntent(ctx context.Context, writes []pushWrite) error {
 	*p.intent = pushIntent{Items: make([]intentItem, len(writes)), ReadAt: p.readAt, Products: windowProducts(p.inv, writes)}
 	for i, w := range writes {
 		p.intent.Items[i] = intentItem{OfferingID: w.row.OfferingID, DesiredVersion: w.row.DesiredVersion, Target: w.target,
 			EtsyOfferingID: w.etsyOfferingID, Desired: w.row.DesiredQuantity, Note: w.note, Counted: w.counted}
 	}
+	raw, err := json.Marshal(p.intent)
+	if err != nil {
+		return err
+	}
+	if err := p.e.db.PushIntentSet(ctx, &store.PushIntentParams{StoreID: p.st.ID, EtsyListingID: p.listID, Intent: raw, Now: p.e.now()}); err != nil {
+		return err
+	}
+	p.intent.raw = raw
 	if p.jobID == 0 {
 		return nil
 	}
-	if err := p.e.queue.JobOutputSet(ctx, p.jobID, p.intent); err != nil {
-		return err
-	}
-	return p.hold(pushInDoubtTTL)
+	return p.hold(pushLeaseTTL)
 }
 
 // recordWindow records the window of the write in describes.

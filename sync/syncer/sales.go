@@ -19,6 +19,10 @@ import (
 // its moved set edits, as Etsy's receipts tell them.
 type salesSince struct {
 	lines []saleLine
+	// handled says when a write already took a sale off Etsy's count (see
+	// store.Catalogue.PushHandledSales), seen when Stockroom first had
+	// its receipt (store.Catalogue.SalesSeenAt).
+	handled, seen map[int64]time.Time
 }
 
 type saleLine struct {
@@ -45,7 +49,21 @@ func (p *listingPush) salesSinceBase(ctx context.Context) (*salesSince, error) {
 			}
 		}
 	}
-	return p.salesFrom(ctx, since)
+	out, err := p.salesFrom(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(out.lines))
+	for i, l := range out.lines {
+		ids[i] = l.txID
+	}
+	if out.handled, err = p.e.db.PushHandledSales(ctx, p.st.ID, ids); err != nil {
+		return nil, err
+	}
+	if out.seen, err = p.e.db.SalesSeenAt(ctx, p.st.ID, ids); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // salesFrom reads the listing's receipts created since since.
@@ -98,8 +116,27 @@ func baseAt(r store.InventoryRow) time.Time {
 // receipts and transactions that sold them. A sale names the product by the id Etsy gave it
 // then (ids change on every write), so the SKU, the id now and the id the
 // row last saw all identify it; a listing of one product needs none.
+//
+// Etsy's whole seconds cannot tell a sale just before the base from one
+// just after it in the base's own second; Stockroom's own record can. A
+// sale a write took off (a set's write counted it, or its correction was
+// written) no later than the base is in the base already; one it took off
+// later is not. A sale no write took off whose receipt Stockroom had by the
+// base's time was made before it, so Etsy's count at the base has it.
 func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.ListingInventory) (sold int, receipts []int64, txs []countedSale) {
-	return s.ofSince(r, match, inv, baseAt(r))
+	base := baseAt(r)
+	kept := &salesSince{lines: make([]saleLine, 0, len(s.lines))}
+	for _, l := range s.lines {
+		if at, ok := s.handled[l.txID]; ok {
+			if !at.After(base) {
+				continue
+			}
+		} else if at, ok := s.seen[l.txID]; ok && !at.After(base) {
+			continue
+		}
+		kept.lines = append(kept.lines, l)
+	}
+	return kept.ofSince(r, match, inv, base)
 }
 
 // ofSince is of with the sales counted from since.

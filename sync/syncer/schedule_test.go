@@ -35,12 +35,26 @@ func TestScheduleEnqueuesDueSyncsOnce(t *testing.T) {
 		if err != nil || res.Enqueued != 1 {
 			t.Fatalf("first pass: %+v %v, want the never-synced store enqueued", res, err)
 		}
-		// Passes seconds apart before it has run queue nothing more.
+		// Passes seconds apart before it has run queue nothing more. The
+		// second stays inside the first's slot (a pass in the next slot
+		// rightly queues that one): two seconds later, or the slot's last
+		// millisecond when the slot ends sooner.
+		first := now
+		q := scheduledSyncs(t, e)
+		if len(q) != 1 {
+			t.Fatalf("%d scheduled syncs after the first pass, want 1", len(q))
+		}
 		now = now.Add(2 * time.Second)
+		if last := q[0].ScheduledAt.Add(time.Minute - time.Millisecond); now.After(last) {
+			now = last
+		}
+		if now.Before(first) {
+			now = first
+		}
 		if res, err := s.RunOnce(e.ctx); err != nil || res.Enqueued != 0 {
 			t.Fatalf("second pass before the first sync ran: %+v %v, want nothing queued", res, err)
 		}
-		now = now.Add(-2 * time.Second)
+		now = first
 		sub := e.hub.Subscribe(func(ev hub.Event) bool { return ev.Kind == hub.SyncFinished })
 		defer sub.Close()
 		e.start()

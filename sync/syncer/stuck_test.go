@@ -92,7 +92,7 @@ func TestSyncRevivesEditsWhosePushJobWasDiscarded(t *testing.T) {
 // A job whose earlier attempt kept the listing's lease (its write was in
 // doubt) and that then ends with nothing left in doubt gives the lease
 // back: the listing's next edits are pushed at once, not after
-// pushInDoubtTTL.
+// pushInDoubtGrace.
 func TestPushJobThatEndsGivesBackTheLeaseItKept(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		e := newEnv(t, b, sandbox.GenOptions{Seed: 11, Listings: 6, Receipts: 2}, sandbox.Config{})
@@ -120,5 +120,15 @@ func TestPushJobThatEndsGivesBackTheLeaseItKept(t *testing.T) {
 		if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != r.Quantity+7 || got.Quantity != q {
 			t.Fatalf("Etsy %d, Stockroom %d; want %d", q, got.Quantity, r.Quantity+7)
 		}
+	})
+}
+
+// waitPushesDone waits until no push job waits or runs: every push, and
+// the pushes they queued as they ended, are done.
+func (e *env) waitPushesDone() {
+	e.t.Helper()
+	waitFor(e.t, 10*time.Second, "every push job to end", func() bool {
+		return e.rawInt(`SELECT count(*) FROM river_job WHERE kind = 'push'
+			AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')`) == 0
 	})
 }
