@@ -34,7 +34,13 @@ const tabBar = "1 Stores"
 // terminal session and returns that session, now on the TUI.
 func signUp(t testing.TB, s *server, key gossh.Signer, name, email string) *term {
 	t.Helper()
-	tm := openTerm(t, s.dial(t, key), "", 120, 40)
+	return signUpOn(t, s.dial(t, key), name, email)
+}
+
+// signUpOn is signUp on a connection of the caller's.
+func signUpOn(t testing.TB, c *gossh.Client, name, email string) *term {
+	t.Helper()
+	tm := openTerm(t, c, "", 120, 40)
 	tm.waitFor(t, "Welcome to Stockroom", 10*time.Second)
 	tm.send(t, name, "\r", email, "\r")
 	tm.waitFor(t, tabBar, 10*time.Second)

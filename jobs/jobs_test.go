@@ -41,33 +41,47 @@ func backends() []struct {
 
 func openSQLite(t *testing.T) (*jobs.Queue, store.DB) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "db")
-	db, err := sqlite.Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	raw, err := sqlite.OpenQueueHandle(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := jobs.NewSQLite(raw, jobs.Config{Test: true, Close: raw.Close})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return q, db
+	return openSQLiteWith(t, jobs.Config{Test: true})
 }
 
 func openPostgres(t *testing.T) (*jobs.Queue, store.DB) {
 	t.Helper()
-	db, err := postgres.Open(t.Context(), storetest.PostgresDatabase(t))
+	return openPostgresWith(t, jobs.Config{Test: true})
+}
+
+// openSQLiteWith opens a queue with cfg on a new SQLite file, on a handle
+// of its own as the server does.
+func openSQLiteWith(tb testing.TB, cfg jobs.Config) (*jobs.Queue, store.DB) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "db")
+	db, err := sqlite.Open(tb.Context(), path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	q, err := jobs.NewPostgres(db.Pool(), jobs.Config{Test: true})
+	tb.Cleanup(func() { db.Close() })
+	raw, err := sqlite.OpenQueueHandle(path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
+	}
+	cfg.Close = raw.Close
+	q, err := jobs.NewSQLite(raw, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return q, db
+}
+
+// openPostgresWith opens a queue with cfg on a new PostgreSQL database.
+func openPostgresWith(tb testing.TB, cfg jobs.Config) (*jobs.Queue, store.DB) {
+	tb.Helper()
+	db, err := postgres.Open(tb.Context(), storetest.PostgresDatabase(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	q, err := jobs.NewPostgres(db.Pool(), cfg)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return q, db
 }
