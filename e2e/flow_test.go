@@ -79,15 +79,7 @@ func inventory(t testing.TB, c *gossh.Client) []row {
 // does: the link from the Stores screen, opened in a browser.
 func connectShop(t testing.TB, s *server, c *gossh.Client) []row {
 	t.Helper()
-	tm := openTerm(t, c, "stores", 200, 60)
-	tm.waitFor(t, tabBar, 10*time.Second)
-	tm.send(t, "c")
-	sc := tm.waitFor(t, "Waiting for Etsy", 10*time.Second)
-	link := linkOnScreen(t, sc)
-	browserConnect(t, link)
-	// Once connected, the session moves to the new shop by itself.
-	tm.waitFor(t, "DemoShop", 10*time.Second)
-	tm.send(t, "q")
+	connectSeller(t, c, "")
 
 	// The connect queued a full sync: wait for it to finish (listings,
 	// then receipts), so tests start from a settled shop.
@@ -115,6 +107,22 @@ func connectShop(t testing.TB, s *server, c *gossh.Client) []row {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// connectSeller connects the shop of the sandbox's seller userID (its
+// first seller when "") from the Stores screen, and returns once the
+// session shows the shop: its first sync is queued then.
+func connectSeller(t testing.TB, c *gossh.Client, userID string) {
+	t.Helper()
+	tm := openTerm(t, c, "stores", 200, 60)
+	tm.waitFor(t, tabBar, 10*time.Second)
+	tm.send(t, "c")
+	sc := tm.waitFor(t, "Waiting for Etsy", 10*time.Second)
+	link := linkOnScreen(t, sc)
+	browserConnectAs(t, link, userID)
+	// Once connected, the session moves to the new shop by itself.
+	tm.waitFor(t, "DemoShop", 10*time.Second)
+	tm.send(t, "q")
 }
 
 // linkOnScreen joins the lines the Stores screen broke the link into.
@@ -217,6 +225,13 @@ func (p page) submit(t testing.TB, b *http.Client, extra map[string]string) page
 // sandbox's first seller, and confirms the connection on Stockroom's page.
 func browserConnect(t testing.TB, link string) {
 	t.Helper()
+	browserConnectAs(t, link, "")
+}
+
+// browserConnectAs is browserConnect as the sandbox's seller userID (its
+// first when "").
+func browserConnectAs(t testing.TB, link, userID string) {
+	t.Helper()
 	b := newBrowser(t)
 	authz := get(t, b, link)
 	if authz.status != http.StatusOK {
@@ -226,7 +241,10 @@ func browserConnect(t testing.TB, link string) {
 	if seller == nil {
 		t.Fatalf("no seller on the authorize page:\n%s", authz.body)
 	}
-	confirm := authz.submit(t, b, map[string]string{"decision": "allow", "user_id": seller[1]})
+	if userID == "" {
+		userID = seller[1]
+	}
+	confirm := authz.submit(t, b, map[string]string{"decision": "allow", "user_id": userID})
 	if confirm.status != http.StatusOK || confirm.url.Path != "/oauth/confirm" {
 		t.Fatalf("after allow: %d at %s\n%s", confirm.status, confirm.url.Path, confirm.body)
 	}
