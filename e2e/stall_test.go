@@ -86,12 +86,13 @@ func (p *stallPhase) report(b *testing.B, name string) {
 	b.ReportMetric(p.cpu, name+"-server-cpu-%")
 }
 
+// String is one line: a benchmark's log keeps ten lines unless -v.
 func (p *stallPhase) String() string {
 	f := func(ds []time.Duration) string {
-		return fmt.Sprintf("p50 %7.1f  p99 %7.1f  (n=%d)", percentile(ds, 0.5), percentile(ds, 0.99), len(ds))
+		return fmt.Sprintf("p50 %.0f p99 %.0f", percentile(ds, 0.5), percentile(ds, 0.99))
 	}
-	return fmt.Sprintf("  first frame (ms)    %s\n  edit accepted (ms)  %s\n  edit row shows (ms) %s\n  edit on Etsy (ms)   %s\n  server CPU          %.0f%% of a core",
-		f(p.first), f(p.accepted), f(p.shown), f(p.pushed), p.cpu)
+	return fmt.Sprintf("first frame %s; edit accepted %s, row shows %s, on Etsy %s (ms, n=%d); server CPU %.0f%% of a core",
+		f(p.first), f(p.accepted), f(p.shown), f(p.pushed), len(p.first), p.cpu)
 }
 
 func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
@@ -195,7 +196,7 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 	b.ReportMetric(took.Seconds(), "sync-s")
 	b.ReportMetric(0, "ns/op")
 	b.Logf("%d sessions open on a %d-listing shop; a %d-listing shop's first full sync took %.1f s at %d calls/s; "+
-		"%d of the %d samples of the second phase were taken while it ran.\nnothing else running:\n%s\nwhile the sync runs:\n%s",
+		"%d of the %d samples of the second phase were taken while it ran.\nnothing else running: %s\nwhile the sync runs:  %s",
 		cfg.sessions, len(small.Listings), cfg.listings, took.Seconds(), cfg.qps, duringSync, len(busy.first), &idle, &busy)
 }
 
