@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -215,23 +214,7 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 // CPU the server is measured with.
 func openBackground(b *testing.B, n int, dial func() (*gossh.Client, error), screen string, marks []string) {
 	b.Helper()
-	sem := make(chan struct{}, 10)
-	errs := make(chan error, n)
-	var wg sync.WaitGroup
-	for range n {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			errs <- openMarked(b, dial, screen, marks)
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
+	tenAtATime(b, n, func() error { return openMarked(b, dial, screen, marks) })
 }
 
 func openMarked(b *testing.B, dial func() (*gossh.Client, error), screen string, marks []string) error {
