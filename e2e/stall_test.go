@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +44,9 @@ import (
 //	STOCKROOM_STALL_LISTINGS  the big shop's listings (default 2,000)
 //	STOCKROOM_STALL_SAMPLES   first frames and edits per phase (default 10)
 //	STOCKROOM_STALL_QPS       the sandbox's rate limit (default 10)
+//	STOCKROOM_BENCH_GOROUTINES=file  the server's goroutines (pprof debug=1)
+//	                                 halfway through the samples taken while
+//	                                 the sync runs: where sessions wait
 //
 //	go test ./e2e -run '^$' -bench SyncStall -benchtime 1x
 //	STOCKROOM_STALL_SESSIONS=500 STOCKROOM_STALL_LISTINGS=10000 STOCKROOM_STALL_SAMPLES=20 go test ./e2e -run '^$' -bench SyncStall -benchtime 1x -timeout 60m
@@ -101,6 +105,9 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 	small.Listings, small.Receipts = small.Listings[:min(smallShopListings, len(small.Listings))], nil
 	etsyURL := startSandbox(b, seed, cfg.qps)
 
+	dump := os.Getenv("STOCKROOM_BENCH_GOROUTINES")
+	metricsAddr := freePort(b)
+	extra = append(extra, "--metrics-addr", metricsAddr)
 	s := startServer(b, append([]string{"--etsy-keystring", "stallkey", "--etsy-shared-secret", "stallsecret",
 		"--etsy-api-url", etsyURL + "/v3", "--etsy-auth-url", etsyURL + "/oauth/connect", "--etsy-token-url", etsyURL + "/v3/public/oauth/token",
 		"--signup", "open", "--max-conns-per-ip", strconv.Itoa(cfg.sessions + 200),
@@ -185,6 +192,9 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 		edit(&busy)
 		if !finished {
 			duringSync++
+			if dump != "" && duringSync == cfg.samples/2 {
+				fetchTo(b, "http://"+metricsAddr+"/debug/pprof/goroutine?debug=1", dump)
+			}
 		}
 		select {
 		case took = <-syncDone:
