@@ -218,6 +218,26 @@ func openMany(b *testing.B, n int, dial func() (*gossh.Client, error), screen st
 	b.Helper()
 	var mu sync.Mutex
 	var clients []*gossh.Client
+	tenAtATime(b, n, func() error {
+		c, err := dial()
+		if err != nil {
+			return err
+		}
+		b.Cleanup(func() { c.Close() })
+		mu.Lock()
+		clients = append(clients, c)
+		mu.Unlock()
+		tm := openTerm(b, c, screen, 120, 40)
+		tm.waitUntil(b, "a ready screen", 60*time.Second, ready)
+		return nil
+	})
+	return clients
+}
+
+// tenAtATime runs open n times, ten at once, and fails the benchmark with
+// the errors it returned.
+func tenAtATime(b *testing.B, n int, open func() error) {
+	b.Helper()
 	sem := make(chan struct{}, 10)
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
@@ -225,25 +245,16 @@ func openMany(b *testing.B, n int, dial func() (*gossh.Client, error), screen st
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			c, err := dial()
-			if err != nil {
-				errs <- err
-				return
-			}
-			b.Cleanup(func() { c.Close() })
-			mu.Lock()
-			clients = append(clients, c)
-			mu.Unlock()
-			tm := openTerm(b, c, screen, 120, 40)
-			tm.waitUntil(b, "a ready screen", 60*time.Second, ready)
+			errs <- open()
 		})
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		b.Fatal(err)
+		if err != nil {
+			b.Fatal(err)
+		}
 	}
-	return clients
 }
 
 // probeFirstFrames times k new sessions one after another.

@@ -36,7 +36,13 @@ const tabBar = "1 Stores"
 // terminal session and returns that session, now on the TUI.
 func signUp(t testing.TB, s *server, key gossh.Signer, name, email string) *term {
 	t.Helper()
-	tm := openTerm(t, s.dial(t, key), "", 120, 40)
+	return signUpOn(t, s.dial(t, key), name, email)
+}
+
+// signUpOn is signUp on a connection of the caller's.
+func signUpOn(t testing.TB, c *gossh.Client, name, email string) *term {
+	t.Helper()
+	tm := openTerm(t, c, "", 120, 40)
 	tm.waitFor(t, "Welcome to Stockroom", 10*time.Second)
 	tm.send(t, name, "\r", email, "\r")
 	tm.waitFor(t, tabBar, 10*time.Second)
@@ -86,15 +92,7 @@ func (s *server) seller(t testing.TB, name, email string) (gossh.Signer, *gossh.
 // does: the link from the Stores screen, opened in a browser.
 func connectShop(t testing.TB, s *server, c *gossh.Client) []row {
 	t.Helper()
-	tm := openTerm(t, c, "stores", 200, 60)
-	tm.waitFor(t, tabBar, 10*time.Second)
-	tm.send(t, "c")
-	sc := tm.waitFor(t, "Waiting for Etsy", 10*time.Second)
-	link := linkOnScreen(t, sc)
-	browserConnect(t, link)
-	// Once connected, the session moves to the new shop by itself.
-	tm.waitFor(t, "DemoShop", 10*time.Second)
-	tm.send(t, "q")
+	connectSeller(t, c, "")
 
 	// The connect queued a full sync: wait for it to finish (listings,
 	// then receipts), so tests start from a settled shop.
@@ -122,6 +120,22 @@ func connectShop(t testing.TB, s *server, c *gossh.Client) []row {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// connectSeller connects the shop of the sandbox's seller userID (its
+// first seller when "") from the Stores screen, and returns once the
+// session shows the shop: its first sync is queued then.
+func connectSeller(t testing.TB, c *gossh.Client, userID string) {
+	t.Helper()
+	tm := openTerm(t, c, "stores", 200, 60)
+	tm.waitFor(t, tabBar, 10*time.Second)
+	tm.send(t, "c")
+	sc := tm.waitFor(t, "Waiting for Etsy", 10*time.Second)
+	link := linkOnScreen(t, sc)
+	browserConnectAs(t, link, userID)
+	// Once connected, the session moves to the new shop by itself.
+	tm.waitFor(t, "DemoShop", 10*time.Second)
+	tm.send(t, "q")
 }
 
 // linkOnScreen joins the lines the Stores screen broke the link into.
@@ -224,6 +238,13 @@ func (p page) submit(t testing.TB, b *http.Client, extra map[string]string) page
 // sandbox's first seller, and confirms the connection on Stockroom's page.
 func browserConnect(t testing.TB, link string) {
 	t.Helper()
+	browserConnectAs(t, link, "")
+}
+
+// browserConnectAs is browserConnect as the sandbox's seller userID (its
+// first when "").
+func browserConnectAs(t testing.TB, link, userID string) {
+	t.Helper()
 	b := newBrowser(t)
 	authz := get(t, b, link)
 	if authz.status != http.StatusOK {
@@ -233,7 +254,10 @@ func browserConnect(t testing.TB, link string) {
 	if seller == nil {
 		t.Fatalf("no seller on the authorize page:\n%s", authz.body)
 	}
-	confirm := authz.submit(t, b, map[string]string{"decision": "allow", "user_id": seller[1]})
+	if userID == "" {
+		userID = seller[1]
+	}
+	confirm := authz.submit(t, b, map[string]string{"decision": "allow", "user_id": userID})
 	if confirm.status != http.StatusOK || confirm.url.Path != "/oauth/confirm" {
 		t.Fatalf("after allow: %d at %s\n%s", confirm.status, confirm.url.Path, confirm.body)
 	}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/stockroom/stockroom/internal/procstat"
 	"github.com/stockroom/stockroom/internal/sshtest"
 )
 
@@ -72,19 +72,22 @@ func idleCost(b *testing.B, pid int, hold time.Duration) (cpu float64, rss int64
 }
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat's CPU times on Linux.
-const clockTicks = 100
+const clockTicks = procstat.ClockTicks
 
 func cpuTicks(tb testing.TB, pid int) int64 {
 	tb.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	user, sys := cpuTimes(tb, pid)
+	return user + sys
+}
+
+// cpuTimes are pid's user and system CPU times in clock ticks.
+func cpuTimes(tb testing.TB, pid int) (user, sys int64) {
+	tb.Helper()
+	user, sys, err := procstat.CPU(pid)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	// Fields after the command name, which is in parentheses and may hold spaces.
-	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+2:]))
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return ut + st
+	return user, sys
 }
 
 func rssKiB(tb testing.TB, pid int) int64 {

@@ -50,9 +50,17 @@ const (
 	// whatever its jobs' length, and a live process's long job is never
 	// taken from it.
 	RescueStuckJobsAfter = 35 * time.Minute
-	// FetchPollInterval is how often an idle worker looks for jobs no
-	// notification announced.
+	// FetchPollInterval is how often an idle worker of the push and sync
+	// queues looks for jobs no notification announced. It is not only a
+	// backup: River's scheduler makes a job due within its next 5 s
+	// available without announcing it (a scheduled sync, a retry), and a
+	// job whose insert notification River rate-limits (two inserts in one
+	// queue within FetchCooldown) waits for it when no running job's end
+	// fetches first, so it bounds how late those jobs start.
 	FetchPollInterval = 10 * time.Second
+	// NotifyFetchPollInterval is the same for alert deliveries, whose
+	// retries may start a minute late: one query a minute instead of six.
+	NotifyFetchPollInterval = time.Minute
 )
 
 // Config configures a Queue. Zero values take the documented defaults.
@@ -311,19 +319,23 @@ func (q *Queue) get() (client, error) {
 			QueuePush: {MaxWorkers: q.cfg.Workers},
 			QueueSync: {MaxWorkers: q.cfg.Workers},
 			// Alert deliveries: SMTP and Telegram calls are short.
-			QueueNotify: {MaxWorkers: q.cfg.Workers},
+			QueueNotify: {MaxWorkers: q.cfg.Workers, FetchPollInterval: NotifyFetchPollInterval},
 		},
 		Workers:              q.workers,
 		JobTimeout:           JobTimeout,
 		RescueStuckJobsAfter: RescueStuckJobsAfter,
 	}
 	// Inserts wake workers through notifications (LISTEN on PostgreSQL,
-	// the quiet listener on SQLite); the fetch poll is only the backup,
-	// e.g. for jobs rescued from a dead process.
+	// the quiet listener on SQLite); the fetch poll catches what they do
+	// not announce (see FetchPollInterval).
 	rc.FetchPollInterval = FetchPollInterval
 	if q.cfg.Test {
 		rc.FetchCooldown = 5 * time.Millisecond
 		rc.FetchPollInterval = 20 * time.Millisecond
+		for name, qc := range rc.Queues {
+			qc.FetchPollInterval = 0 // the client's
+			rc.Queues[name] = qc
+		}
 		rc.RetryPolicy = quickRetry{}
 	}
 	c, err := q.newFn(rc)

@@ -182,6 +182,10 @@ func (o *observer) start(ctx context.Context, g *errgroup.Group, addr string, q 
 	// process spends its CPU and memory is an operator's question too.
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	// An execution trace shows every wake-up of every goroutine: what keeps
+	// an idle process from sleeping, which a CPU profile samples too rarely
+	// to see.
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 	log.Info("metrics listening", "addr", addr)
 	serveHTTP(ctx, g, srv, "metrics", 5*time.Second)

@@ -17,19 +17,27 @@ import (
 // handle to the same file; both close when the test ends.
 func SQLite(t *testing.T) (*jobs.Queue, *sqlite.DB) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "db")
-	db, err := sqlite.Open(t.Context(), path)
+	return SQLiteWith(t, jobs.Config{Test: true})
+}
+
+// SQLiteWith is SQLite with the queue configured by cfg (a benchmark of the
+// server's own settings passes Test: false).
+func SQLiteWith(tb testing.TB, cfg jobs.Config) (*jobs.Queue, *sqlite.DB) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "db")
+	db, err := sqlite.Open(tb.Context(), path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	tb.Cleanup(func() { db.Close() })
 	raw, err := sqlite.OpenQueueHandle(path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	q, err := jobs.NewSQLite(raw, jobs.Config{Test: true, Close: raw.Close})
+	cfg.Close = raw.Close
+	q, err := jobs.NewSQLite(raw, cfg)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return q, db
 }
@@ -38,14 +46,20 @@ func SQLite(t *testing.T) (*jobs.Queue, *sqlite.DB) {
 // test queue on the store's pool; the store closes when the test ends.
 func Postgres(t *testing.T) (*jobs.Queue, *postgres.DB) {
 	t.Helper()
-	db, err := postgres.Open(t.Context(), storetest.PostgresDatabase(t))
+	return PostgresWith(t, jobs.Config{Test: true})
+}
+
+// PostgresWith is Postgres with the queue configured by cfg.
+func PostgresWith(tb testing.TB, cfg jobs.Config) (*jobs.Queue, *postgres.DB) {
+	tb.Helper()
+	db, err := postgres.Open(tb.Context(), storetest.PostgresDatabase(tb))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	q, err := jobs.NewPostgres(db.Pool(), jobs.Config{Test: true})
+	tb.Cleanup(func() { db.Close() })
+	q, err := jobs.NewPostgres(db.Pool(), cfg)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return q, db
 }
