@@ -92,3 +92,4 @@ require (
 )
 
 replace charm.land/bubbletea/v2 => ./third_party/bubbletea
+replace github.com/riverqueue/river => ./third_party/river

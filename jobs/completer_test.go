@@ -1,0 +1,54 @@
+package jobs_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/stockroom/stockroom/jobs"
+	"github.com/stockroom/stockroom/store"
+)
+
+// River's batch completer is patched (third_party/river) to stop its 50 ms
+// ticker while nothing waits to be completed. A job that finishes after
+// such an idle spell must still be recorded completed at once: the first
+// completion wakes the completer.
+func TestJobFinishedAfterAnIdleSpellIsRecordedCompleted(t *testing.T) {
+	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
+		withWorkers(t, q)
+		ctx := t.Context()
+		events, cancel, err := q.Subscribe(river.EventKindJobCompleted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cancel()
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for round := range 3 {
+			// An idle spell several ticks long, so the completer sleeps.
+			time.Sleep(300 * time.Millisecond)
+			id, err := q.Insert(ctx, jobs.PushArgs{StoreID: 1, OfferingID: int64(100 + round)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case ev := <-events:
+				if ev.Job.ID != id {
+					t.Fatalf("round %d: completed job %d, want %d", round, ev.Job.ID, id)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("round %d: the job that ran after an idle spell was never recorded completed", round)
+			}
+			row, err := q.JobGet(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if row.State != rivertype.JobStateCompleted {
+				t.Fatalf("round %d: job state %s, want completed", round, row.State)
+			}
+		}
+	})
+}

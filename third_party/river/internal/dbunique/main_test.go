@@ -1,0 +1,11 @@
+package dbunique
+
+import (
+	"testing"
+
+	"github.com/riverqueue/river/internal/riverinternaltest"
+)
+
+func TestMain(m *testing.M) {
+	riverinternaltest.WrapTestMain(m)
+}

@@ -1,0 +1,11 @@
+package rivermigrate_test
+
+import (
+	"testing"
+
+	"github.com/riverqueue/river/internal/riverinternaltest"
+)
+
+func TestMain(m *testing.M) {
+	riverinternaltest.WrapTestMain(m)
+}
