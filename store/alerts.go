@@ -60,6 +60,11 @@ type AlertKind string
 const (
 	AlertLowStock   AlertKind = "low_stock"
 	AlertOutOfStock AlertKind = "out_of_stock"
+	// AlertRunsOut says a row's days of cover (stock ÷ units sold per day
+	// over the last 30 days) fell below the store's RunsOutDays. It is
+	// never about a sold-out row (the out-of-stock alert is) nor a row
+	// that did not sell in the period (its cover is unbounded).
+	AlertRunsOut AlertKind = "runs_out"
 )
 
 // Channel is a way an account is told about alerts.
@@ -87,7 +92,12 @@ type Alert struct {
 	OfferingID int64
 	Kind       AlertKind
 	Quantity   int // available quantity when it fired
-	Threshold  int
+	// Threshold is the low-stock threshold, or for AlertRunsOut the
+	// store's N days.
+	Threshold int
+	// CoverDays is, for AlertRunsOut, the days of cover when it fired (to
+	// a tenth of a day).
+	CoverDays  float64
 	Active     bool
 	FiredAt    time.Time
 	ResolvedAt time.Time
