@@ -120,7 +120,7 @@ type Model struct {
 
 type keys struct {
 	active, history, expand, threshold, runsOut, save, cancel, reload key.Binding
-	ack, snoozeDay, snoozeWeek, snoozeRestock                key.Binding
+	ack, snoozeDay, snoozeWeek, snoozeRestock                         key.Binding
 }
 
 // handledMsg is the answer to an acknowledge or a snooze.
