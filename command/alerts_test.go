@@ -51,7 +51,7 @@ func TestAlerts(t *testing.T) {
 	r := f.run(t, f.viewer, "", "alerts").want(t, ExitOK)
 	contains(t, "table", r.stdout, "MUG-2", "out_of_stock", "active", "Hand-thrown mug 900")
 	r = f.run(t, f.owner, "", "alerts", "--format", "json").want(t, ExitOK)
-	wantKeys(t, r.stdout, "id", "store_id", "store", "kind", "active", "quantity", "threshold", "fired_at", "resolved_at",
+	wantKeys(t, r.stdout, "id", "store_id", "store", "kind", "active", "quantity", "threshold", "cover_days", "fired_at", "resolved_at",
 		"listing_id", "sku", "title", "variation", "url", "acked_at", "snoozed_until", "snoozed_until_restocked", "deliveries")
 	var out []alertJSON
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out) != 1 || out[0].SKU != "MUG-2" ||
