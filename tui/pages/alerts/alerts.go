@@ -337,7 +337,7 @@ func urgency(k store.AlertKind) int {
 	return 2
 }
 
-// escalations finds the low-stock alerts that were resolved because their
+// escalations finds the low-stock and runs-out alerts that were resolved because their
 // row reached zero: an out-of-stock alert for the same row fired in the
 // same evaluation.
 func escalations(as []store.AlertView) map[int64]bool {
@@ -353,7 +353,7 @@ func escalations(as []store.AlertView) map[int64]bool {
 	}
 	esc := map[int64]bool{}
 	for _, a := range as {
-		if a.Kind == store.AlertLowStock && !a.Active && outs[fire{a.OfferingID, a.ResolvedAt.UnixMilli()}] {
+		if a.Kind != store.AlertOutOfStock && !a.Active && outs[fire{a.OfferingID, a.ResolvedAt.UnixMilli()}] {
 			esc[a.ID] = true
 		}
 	}
