@@ -165,7 +165,7 @@ func TestActiveOutOfStockFirstWithDeliveryStatus(t *testing.T) {
 	}
 	v := plain(m)
 	for _, want := range []string{
-		"Low stock at ≤ 3 by default (t to change); override per row with t on the Inventory screen",
+		"Low stock at ≤ 3 by default (t to change) · Runs out within 7 days (d to change); override thresholds per row with t on the Inventory screen",
 		"3 active alerts · 1 out of stock",
 		"Out of stock", "0 ≤ 3", "3h ago", "Teapot",
 		"email sent · telegram retrying (3): 429 Too Many Requests retry after 30s",
@@ -331,7 +331,7 @@ func TestViewerCannotEditThreshold(t *testing.T) {
 	f := newFixture(t, tuitest.Listing(1, "Bowl", tuitest.Variation{SKU: "BOWL", Quantity: 8}))
 	viewer := f.env.Member(t, "Vic Viewer", store.RoleViewer)
 	m := f.screen(t, viewer, 160, 24)
-	if v := plain(m); !strings.Contains(v, "Low stock at ≤ 3 by default; override per row") || strings.Contains(v, "to change") {
+	if v := plain(m); !strings.Contains(v, "Low stock at ≤ 3 by default · Runs out within 7 days; override thresholds per row") || strings.Contains(v, "to change") {
 		t.Fatalf("viewer's header:\n%s", v)
 	}
 	tuitest.Press(t, m, "t", "9", "enter")
@@ -424,6 +424,10 @@ func TestRunsOutSettingAndLabel(t *testing.T) {
 	m := f.screen(t, f.owner, 160, 24)
 	if m.RunsOutDays() != 7 || len(m.Alerts()) != 0 || !strings.Contains(plain(m), "Runs out within 7 days (d to change)") {
 		t.Fatalf("runs out %d, alerts %d:\n%s", m.RunsOutDays(), len(m.Alerts()), plain(m))
+	}
+	// An 80-column screen still shows both rules.
+	if v := plain(f.screen(t, f.owner, 80, 24)); !strings.Contains(v, "Runs out within 7 days") {
+		t.Fatalf("80 columns:\n%s", v)
 	}
 	tuitest.Press(t, m, "d", "3", "6", "6")
 	if st := m.Status(); !st.Err || !strings.Contains(st.Text, "366 is out of range: the runs-out days is 0 to 365") {

@@ -130,8 +130,10 @@ func (m *Model) thresholdLine() string {
 	if m.st.RunsOutDays > 0 {
 		runsOut = fmt.Sprintf("Runs out within %d days", m.st.RunsOutDays)
 	}
+	// Runs-out before the hint, so a narrow screen still shows both rules.
 	return s.Row.Render(fmt.Sprintf("Low stock at ≤ %d by default", m.st.LowStockDefault)) + change(t) +
-		s.Muted.Render("; override per row with "+t+" on the Inventory screen · ") + s.Row.Render(runsOut) + change(d)
+		s.Muted.Render(" · ") + s.Row.Render(runsOut) + change(d) +
+		s.Muted.Render("; override thresholds per row with "+t+" on the Inventory screen")
 }
 
 // listingW is the width of the listing column on this screen.
