@@ -1,4 +1,4 @@
-// Low-stock alerts and their notification deliveries.
+// Low-stock and runs-out alerts and their notification deliveries.
 package store
 
 import (
@@ -11,7 +11,12 @@ type Alerts interface {
 	// (nil: every offering of the store) with their thresholds and their
 	// active alert: it fires an alert for a row that fell to or below its
 	// threshold, escalates a low-stock alert to out-of-stock at 0, and
-	// resolves an alert whose row climbed back above its threshold. Each
+	// resolves an alert whose row climbed back above its threshold. Beside
+	// that rule, it fires AlertRunsOut for a row in stock whose days of
+	// cover (at its last 30 days' sales, from the per-product day sums) are
+	// under the store's RunsOutDays, and resolves it when they no longer
+	// are, when the row sells out or is gone, or when the rule is off; with
+	// OfferingIDs it checks this rule on every row of their listings. Each
 	// fired alert gets a delivery row per member account and chosen
 	// channel. With Tx set it runs inside that transaction (a Tx handed to
 	// an OnCommit callback of this store); OnCommit runs in the same
