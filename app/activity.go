@@ -306,6 +306,7 @@ func (s *Service) recordSettings(ctx context.Context, a Actor, before, after sto
 	change("zero_policy", string(before.ZeroPolicy), string(after.ZeroPolicy))
 	change("low_stock_default", strconv.Itoa(before.LowStockDefault), strconv.Itoa(after.LowStockDefault))
 	change("sync_interval", before.SyncInterval.String(), after.SyncInterval.String())
+	change("runs_out_days", strconv.Itoa(before.RunsOutDays), strconv.Itoa(after.RunsOutDays))
 }
 
 // PruneActivity deletes the ledger's events older than retention, the

@@ -1,164 +1,30 @@
-// Days of cover and restock suggestions.
+// Days of cover and restock suggestions: the arithmetic lives in package
+// cover, shared with the "runs out within N days" alert rule.
 package app
 
 import (
-	"cmp"
-	"math"
-	"slices"
-	"time"
-
+	"github.com/stockroom/stockroom/cover"
 	"github.com/stockroom/stockroom/store"
 )
 
 // Cover periods and targets, in days.
 const (
-	DefaultCoverDays   = 30
-	DefaultTargetCover = 30
-	MaxCoverDays       = 365
+	DefaultCoverDays   = cover.DefaultCoverDays
+	DefaultTargetCover = cover.DefaultTargetCover
+	MaxCoverDays       = cover.MaxCoverDays
 )
 
-// Cover is one variation's recent sales and how long its stock lasts at
-// that pace.
-type Cover struct {
-	// Row is shared (with a Snapshot, say): it must not be modified.
-	Row *store.InventoryRow
-	// Units and Revenue (hundredths of the store's currency) were sold in
-	// the period.
-	Units   int
-	Revenue int64
-	// Velocity is units sold per day: over the period, or over the
-	// listing's age when it was listed during the period.
-	Velocity float64
-	// Days is stock ÷ velocity: +Inf when the variation does not sell,
-	// 0 when it is sold out.
-	Days float64
-	// Restock is how many units bring the stock to the target cover (never
-	// past Etsy's 999).
-	Restock int
-}
-
-// Sells tells whether the variation sold in the period.
-func (c Cover) Sells() bool { return c.Velocity > 0 }
+// Cover is one variation's recent sales and how long its stock lasts.
+type Cover = cover.Cover
 
 // CoverParams are the period sales are counted over and the cover a
 // restock aims for.
-type CoverParams struct {
-	Days   int // the period, default 30
-	Target int // the target cover in days, default 30
-	Now    time.Time
-}
+type CoverParams = cover.Params
 
 // ComputeCover works out each live row's velocity, days of cover and
-// restock from the period's sales, sorted "runs out first": the fewest
-// days of cover first, the faster seller first among equals, rows that do
-// not sell last. A sales line is matched to its row by Etsy product id,
-// else (Etsy reissues product ids on every inventory write) by listing and
-// SKU, by listing and variation, or to a listing's only row.
+// restock, sorted "runs out first" (see cover.Compute).
 func ComputeCover(rows []*store.InventoryRow, sales []store.ProductSales, p CoverParams) []Cover {
-	p.Days = cmp.Or(p.Days, DefaultCoverDays)
-	p.Target = cmp.Or(p.Target, DefaultTargetCover)
-	type lv struct {
-		listing int64
-		key     string
-	}
-	out := make([]Cover, 0, len(rows))
-	byProduct := make(map[int64]int, len(rows))
-	for _, r := range rows {
-		if r.Gone {
-			continue
-		}
-		byProduct[r.EtsyProductID] = len(out)
-		out = append(out, Cover{Row: r})
-	}
-	// The other keys are needed only for lines whose product id is not
-	// current (sold before Etsy reissued it): built at the first such.
-	var bySKU, byVariation map[lv]int
-	var perListing map[int64]int // listing -> index, -1 when it has several rows
-	fallback := func() {
-		bySKU, byVariation, perListing = map[lv]int{}, map[lv]int{}, map[int64]int{}
-		for i, c := range out {
-			r := c.Row
-			if r.SKU != "" {
-				bySKU[lv{r.EtsyListingID, r.SKU}] = i
-			}
-			byVariation[lv{r.EtsyListingID, r.Variation}] = i
-			if _, ok := perListing[r.EtsyListingID]; ok {
-				perListing[r.EtsyListingID] = -1
-			} else {
-				perListing[r.EtsyListingID] = i
-			}
-		}
-	}
-	find := func(x store.ProductSales) (int, bool) {
-		if i, ok := byProduct[x.EtsyProductID]; ok && x.EtsyProductID != 0 {
-			return i, true
-		}
-		if bySKU == nil {
-			fallback()
-		}
-		if i, ok := bySKU[lv{x.EtsyListingID, x.SKU}]; ok && x.SKU != "" {
-			return i, true
-		}
-		if i, ok := byVariation[lv{x.EtsyListingID, x.Variation}]; ok {
-			return i, true
-		}
-		if i, ok := perListing[x.EtsyListingID]; ok && i >= 0 {
-			return i, true
-		}
-		return 0, false
-	}
-	for _, x := range sales {
-		if i, ok := find(x); ok {
-			out[i].Units += x.Units
-			out[i].Revenue += x.Revenue
-		}
-	}
-	period := time.Duration(p.Days) * 24 * time.Hour
-	for i := range out {
-		c := &out[i]
-		c.Velocity, c.Days, c.Restock = coverOf(c.Units, c.Row.Shown(), c.Row.ListedAt, period, p)
-	}
-	slices.SortFunc(out, runsOutFirst)
-	return out
-}
-
-// runsOutFirst orders covers: the fewest days first, the faster seller
-// first among equals, then by title and offering for a stable order.
-func runsOutFirst(a, b Cover) int {
-	if c := cmp.Compare(a.Days, b.Days); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(b.Velocity, a.Velocity); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Row.Title, b.Row.Title); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Row.OfferingID, b.Row.OfferingID)
-}
-
-// coverOf is one row's velocity, days of cover and restock. A listing
-// younger than the period sold over its age (at least a day), so a new
-// listing's pace is not diluted by days it did not exist.
-func coverOf(units, stock int, listed time.Time, period time.Duration, p CoverParams) (velocity, days float64, restock int) {
-	span := period
-	if !listed.IsZero() && p.Now.Sub(listed) < period {
-		span = max(p.Now.Sub(listed), 24*time.Hour)
-	}
-	velocity = float64(units) / span.Hours() * 24
-	switch {
-	case stock <= 0:
-		days = 0
-	case velocity == 0:
-		days = math.Inf(1)
-	default:
-		days = float64(stock) / velocity
-	}
-	if velocity > 0 {
-		want := int(math.Ceil(velocity*float64(p.Target))) - max(stock, 0)
-		restock = min(max(want, 0), 999-max(stock, 0))
-	}
-	return velocity, days, restock
+	return cover.Compute(rows, sales, p)
 }
 
 // SnapshotRows lists a snapshot's rows, for DashboardParams.Rows.

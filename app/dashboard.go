@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stockroom/stockroom/cover"
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/store"
 )
@@ -276,7 +277,7 @@ func combineDashboards(parts []Dashboard) Dashboard {
 			d.Budget = p.Budget
 		}
 	}
-	slices.SortFunc(d.Cover, runsOutFirst)
+	slices.SortFunc(d.Cover, cover.RunsOutFirst)
 	return d
 }
 

@@ -108,7 +108,7 @@ func (s *Service) ResolveStore(ctx context.Context, a Actor, ref string) (store.
 type StoreSettings = store.StoreUpdateSettingsParams
 
 // UpdateStoreSettings changes a store's settings. The low-stock default
-// is a threshold, which managers set too; how pushes treat a sold-out
+// and "runs out within N days" are alert rules, which managers set too; how pushes treat a sold-out
 // listing, how often the shop syncs and how many days of stock restocks
 // aim for are the owners'.
 func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSettings) (store.Store, error) {
@@ -124,6 +124,9 @@ func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSetti
 	if p.LowStockDefault != nil && (*p.LowStockDefault < 0 || *p.LowStockDefault > 999) {
 		return store.Store{}, &QuantityError{Quantity: *p.LowStockDefault}
 	}
+	if p.RunsOutDays != nil && (*p.RunsOutDays < 0 || *p.RunsOutDays > MaxCoverDays) {
+		return store.Store{}, &RunsOutError{Days: *p.RunsOutDays}
+	}
 	if p.TargetCoverDays != nil && (*p.TargetCoverDays < 1 || *p.TargetCoverDays > MaxCoverDays) {
 		return store.Store{}, fmt.Errorf("target cover must be 1 to %d days, not %d", MaxCoverDays, *p.TargetCoverDays)
 	}
@@ -134,12 +137,22 @@ func (s *Service) UpdateStoreSettings(ctx context.Context, a Actor, p StoreSetti
 	}
 	s.hub.Publish(hub.Event{Kind: hub.StoreChanged, StoreID: st.ID})
 	s.recordSettings(ctx, a, m.Store, st)
-	if p.LowStockDefault != nil && s.alerts != nil {
+	// A new rule fires and resolves at once; more crossings than the
+	// evaluator's SummarizeOver go out as one summary, not a message each.
+	if (p.LowStockDefault != nil || p.RunsOutDays != nil) && s.alerts != nil {
 		if _, err := s.alerts.Evaluate(ctx, st.ID, nil); err != nil {
 			return st, err
 		}
 	}
 	return st, nil
+}
+
+// RunsOutError refuses a "runs out within N days" outside 0 (off) to
+// MaxCoverDays.
+type RunsOutError struct{ Days int }
+
+func (e *RunsOutError) Error() string {
+	return fmt.Sprintf("runs out within %d days: choose 1 to %d days, or 0 to turn these alerts off", e.Days, MaxCoverDays)
 }
 
 // ZeroPolicyNames are the names sellers use for the zero policies, in the

@@ -14,8 +14,11 @@ import (
 	"github.com/stockroom/stockroom/store"
 )
 
-const alertsHelp = `Lists the store's active low-stock and out-of-stock alerts, newest first,
-with how each of your notifications went (--all adds resolved ones).
+const alertsHelp = `Lists the store's active alerts, newest first: low_stock and out_of_stock
+(stock at or below its threshold) and runs_out (stock lasts fewer days than
+the store's runs-out days at its last 30 days' sales; QTY then shows the
+days of cover and N), with how each of your notifications went (--all adds
+resolved ones).
 With --follow, prints each new alert as it fires, for as long as the
 connection stays open: a table row, or with --format json one JSON object
 per line.`
@@ -24,20 +27,23 @@ per line.`
 const alertLimit = 200
 
 type alertJSON struct {
-	ID         int64   `json:"id"`
-	StoreID    int64   `json:"store_id"`
-	Store      string  `json:"store"`
-	Kind       string  `json:"kind"`
-	Active     bool    `json:"active"`
-	Quantity   int     `json:"quantity"`
-	Threshold  int     `json:"threshold"`
-	FiredAt    string  `json:"fired_at"`
-	ResolvedAt *string `json:"resolved_at"`
-	ListingID  int64   `json:"listing_id"`
-	SKU        string  `json:"sku"`
-	Title      string  `json:"title"`
-	Variation  string  `json:"variation"`
-	URL        string  `json:"url"`
+	ID        int64  `json:"id"`
+	StoreID   int64  `json:"store_id"`
+	Store     string `json:"store"`
+	Kind      string `json:"kind"`
+	Active    bool   `json:"active"`
+	Quantity  int    `json:"quantity"`
+	Threshold int    `json:"threshold"`
+	// CoverDays is, for a runs_out alert (whose threshold is N days), the
+	// days of cover it fired at; null for the others.
+	CoverDays  *float64 `json:"cover_days"`
+	FiredAt    string   `json:"fired_at"`
+	ResolvedAt *string  `json:"resolved_at"`
+	ListingID  int64    `json:"listing_id"`
+	SKU        string   `json:"sku"`
+	Title      string   `json:"title"`
+	Variation  string   `json:"variation"`
+	URL        string   `json:"url"`
 	// AckedAt is when a member acknowledged the alert; SnoozedUntil and
 	// SnoozedUntilRestocked say it is snoozed.
 	AckedAt               *string        `json:"acked_at"`
@@ -61,6 +67,9 @@ func alertItem(v store.AlertView) alertJSON {
 		ListingID: v.EtsyListingID, SKU: v.SKU, Title: v.Title, Variation: v.Variation, URL: v.URL,
 		AckedAt: optTime(v.AckedAt), SnoozedUntil: optTime(v.SnoozedUntil), SnoozedUntilRestocked: v.SnoozeRestock,
 		Deliveries: make([]deliveryJSON, len(v.Deliveries))}
+	if v.Kind == store.AlertRunsOut {
+		out.CoverDays = &v.CoverDays
+	}
 	for i, d := range v.Deliveries {
 		out.Deliveries[i] = deliveryJSON{Channel: string(d.Channel), Digest: d.Digest, Status: string(d.Status),
 			Attempts: d.Attempts, LastError: d.LastError, SentAt: optTime(d.SentAt)}
@@ -139,8 +148,12 @@ func alertCells(v store.AlertView, a alertJSON) []string {
 			notified += " (" + d.LastError + ")"
 		}
 	}
+	qty := fmt.Sprintf("%d/%d", a.Quantity, a.Threshold)
+	if a.CoverDays != nil {
+		qty = fmt.Sprintf("%d (%.1fd<%dd)", a.Quantity, *a.CoverDays, a.Threshold)
+	}
 	return []string{strconv.FormatInt(a.ID, 10), shortTime(v.FiredAt), a.Kind,
-		fmt.Sprintf("%d/%d", a.Quantity, a.Threshold), a.SKU, a.Title, a.Variation, state, notified}
+		qty, a.SKU, a.Title, a.Variation, state, notified}
 }
 
 // followAlerts prints alerts that fire from now on, as table rows or one
@@ -225,4 +238,32 @@ func (r *runner) handleAlert(c *invocation, ack bool) error {
 		fmt.Fprintf(r.env.Stdout, "alert %d snoozed until %s\n", a.ID, shortTime(a.SnoozedUntil))
 	}
 	return nil
+}
+
+const runsOutHelp = `An alert (kind runs_out) fires when a variation's stock lasts fewer than
+this many days at its pace of the last 30 days (units sold ÷ 30, or over
+its age for a listing younger than that). Variations that did not sell in
+those days never fire; sold-out ones have their out_of_stock alert
+instead. 0 turns these alerts off. When the number changes, the rows that
+cross it at once are told in one summary if there are many; later
+crossings each get their message.`
+
+// runStoreRunsOut sets the store's "runs out within N days".
+func runStoreRunsOut(r *runner, c *invocation) error {
+	return r.storeCommand(c, 1, 1, func(m store.MemberStore, pos []string) error {
+		days, err := strconv.Atoi(pos[0])
+		if err != nil || days < 0 || days > app.MaxCoverDays {
+			return usagef(c, "%q: want a number of days from 1 to %d, or 0 for off", pos[0], app.MaxCoverDays)
+		}
+		st, err := r.app.UpdateStoreSettings(r.ctx, r.actor, app.StoreSettings{StoreID: m.ID, RunsOutDays: &days})
+		if err != nil {
+			return err
+		}
+		if st.RunsOutDays == 0 {
+			fmt.Fprintf(r.env.Stdout, "%s: runs-out alerts are off\n", cleanName(st.Name))
+			return nil
+		}
+		fmt.Fprintf(r.env.Stdout, "%s: an alert fires when a row's stock lasts fewer than %d days\n", cleanName(st.Name), st.RunsOutDays)
+		return nil
+	})
 }

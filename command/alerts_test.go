@@ -12,6 +12,7 @@ import (
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/internal/logtest"
 	"github.com/stockroom/stockroom/internal/testwait"
+	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -50,7 +51,7 @@ func TestAlerts(t *testing.T) {
 	r := f.run(t, f.viewer, "", "alerts").want(t, ExitOK)
 	contains(t, "table", r.stdout, "MUG-2", "out_of_stock", "active", "Hand-thrown mug 900")
 	r = f.run(t, f.owner, "", "alerts", "--format", "json").want(t, ExitOK)
-	wantKeys(t, r.stdout, "id", "store_id", "store", "kind", "active", "quantity", "threshold", "fired_at", "resolved_at",
+	wantKeys(t, r.stdout, "id", "store_id", "store", "kind", "active", "quantity", "threshold", "cover_days", "fired_at", "resolved_at",
 		"listing_id", "sku", "title", "variation", "url", "acked_at", "snoozed_until", "snoozed_until_restocked", "deliveries")
 	var out []alertJSON
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out) != 1 || out[0].SKU != "MUG-2" ||
@@ -142,4 +143,41 @@ func TestAlertsAckAndSnooze(t *testing.T) {
 	f.run(t, f.owner, "", "alerts", "snooze", id).want(t, ExitUsage)
 	f.run(t, f.owner, "", "alerts", "ack", "nope").want(t, ExitUsage)
 	f.run(t, f.owner, "", "alerts", "ack", "999999").want(t, ExitFailure)
+}
+
+// store runs-out sets N; the alerts it fires are listed with the kind
+// runs_out and their days of cover.
+func TestStoreRunsOutAndItsAlerts(t *testing.T) {
+	f := newFixture(t)
+	f.app = app.New(app.Config{Store: f.db, Jobs: f.jobs, Hub: f.hub, SignupOpen: true,
+		Alerts: notify.NewEvaluator(notify.EvaluatorConfig{Store: f.db, Hub: f.hub})})
+	at := time.Now().Add(-time.Hour)
+	// MUG-1 (10 in stock) sells 1 a day: 10 days of cover.
+	if _, err := f.db.SyncReceiptsWrite(t.Context(), &store.SyncReceiptsWriteParams{StoreID: f.store.ID, Receipts: []store.Receipt{
+		{EtsyReceiptID: 1, Status: "paid", CreatedAt: at, UpdatedAt: at, Items: []store.ReceiptItem{{EtsyTransactionID: 1,
+			EtsyListingID: 900, EtsyProductID: 9000, SKU: "MUG-1", Quantity: 30, Price: store.Money{Amount: 2450, Divisor: 100, Currency: "EUR"}}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run(t, f.owner, "", "store", "runs-out", "14").want(t, ExitOK)
+	contains(t, "store runs-out", r.stdout, "fewer than 14 days")
+	var got []alertJSON
+	if err := json.Unmarshal([]byte(f.run(t, f.owner, "", "alerts", "--format", "json").want(t, ExitOK).stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Kind != "runs_out" || got[0].SKU != "MUG-1" || got[0].Threshold != 14 ||
+		got[0].CoverDays == nil || *got[0].CoverDays != 10 {
+		t.Fatalf("alerts %+v", got)
+	}
+	r = f.run(t, f.owner, "", "alerts").want(t, ExitOK)
+	contains(t, "alerts table", r.stdout, "runs_out", "10 (10.0d<14d)")
+
+	f.run(t, f.viewer, "", "store", "runs-out", "3").want(t, ExitFailure)
+	f.run(t, f.owner, "", "store", "runs-out", "-1").want(t, ExitUsage)
+	f.run(t, f.owner, "", "store", "runs-out", "366").want(t, ExitUsage)
+	r = f.run(t, f.owner, "", "store", "runs-out", "0").want(t, ExitOK)
+	contains(t, "store runs-out 0", r.stdout, "off")
+	if out := f.run(t, f.owner, "", "alerts", "--format", "json").want(t, ExitOK).stdout; strings.TrimSpace(out) != "[]" {
+		t.Fatalf("alerts after turning it off: %s", out)
+	}
 }

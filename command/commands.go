@@ -63,6 +63,8 @@ func root() *command {
 			{name: "set", args: "--zero-policy deactivate|keep-sold-out [--store S]",
 				summary: "set what happens when every variation of a listing reaches 0 (owners)", help: storeSetHelp, run: runStoreSet},
 			{name: "cover", args: "<days> [--store S]", summary: "set the days of stock restock suggestions aim for (owners; default 30)", run: runStoreCover},
+			{name: "runs-out", args: "<days> [--store S]", summary: "alert when a row's stock lasts fewer days than this (managers, owners; default 7, 0 off)",
+				help: runsOutHelp, run: runStoreRunsOut},
 		}},
 		{name: "activity", args: "[--store S] [--since 7d|DATE] [--until DATE] [--who NAME] [--kind KIND] [--format table|csv|json]",
 			summary: "list who changed what, newest first", help: activityHelp, run: runActivity},

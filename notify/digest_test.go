@@ -365,3 +365,58 @@ func TestRowsLowAtConnectAreToldInOneSummary(t *testing.T) {
 		t.Fatalf("%d messages, want the summary and one for the new crossing", n)
 	}
 }
+
+// sold is a receipt a day old selling qty of listing id's only product.
+func sold(receiptID, listingID int64, qty int) store.Receipt {
+	at := time.Now().Add(-24 * time.Hour)
+	return store.Receipt{EtsyReceiptID: receiptID, Status: "paid", IsPaid: true, CreatedAt: at, UpdatedAt: at,
+		Total: store.Money{Amount: 2400, Divisor: 100, Currency: "EUR"},
+		Items: []store.ReceiptItem{{EtsyTransactionID: receiptID * 10, EtsyListingID: listingID, EtsyProductID: listingID*10 + 1,
+			Quantity: qty, Price: store.Money{Amount: 2400, Divisor: 100, Currency: "EUR"}}}}
+}
+
+// Raising "runs out within N days" from 7 to 20 puts 8 rows of 15 days of
+// cover under it: one summary, not 8 messages; a later crossing (a new
+// listing that sells as fast) is told on its own.
+func TestRaisedRunsOutSendsOneSummary(t *testing.T) {
+	mb := newMailbox(t)
+	mb.start(t)
+	f := newFlow(t, mb)
+	var receipts []store.Receipt
+	for i := range 9 {
+		receipts = append(receipts, sold(int64(i+1), 555+int64(i), 20))
+	}
+	if _, err := f.db.SyncReceiptsWrite(t.Context(), &store.SyncReceiptsWriteParams{StoreID: f.shop.ID, Receipts: receipts}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 8 {
+		f.syncPage(t, listing(555+int64(i), fmt.Sprintf("Mug %d", i), 10))
+	}
+	f.settled(t)
+	if n := len(mb.messages()); n != 0 {
+		t.Fatalf("%d emails at 15 days of cover under the default of 7", n)
+	}
+	twenty := 20
+	if _, err := f.db.StoreUpdateSettings(t.Context(), &store.StoreUpdateSettingsParams{AccountID: f.owner.ID, StoreID: f.shop.ID,
+		RunsOutDays: &twenty}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.ev.Evaluate(t.Context(), f.shop.ID, nil)
+	if err != nil || len(res.Fired) != 8 || !res.Summarized || res.Fired[0].Kind != store.AlertRunsOut {
+		t.Fatalf("fired %+v, summarized %v (%v)", res.Fired, res.Summarized, err)
+	}
+	testwait.Until(t, "the summary", func() bool { return len(mb.messages()) == 1 })
+	p := parse(t, mb.messages()[0].Data)
+	if !strings.Contains(p.subject(t), ": 8 alert(s)") || !strings.Contains(p.Text, "Runs out within 20 days: 10 left") {
+		t.Fatalf("summary %q\n%s", p.subject(t), p.Text)
+	}
+	f.syncPage(t, listing(563, "Mug 8", 10)) // a new crossing
+	testwait.Until(t, "the new crossing's email", func() bool { return len(mb.messages()) == 2 })
+	f.settled(t)
+	if n := len(mb.messages()); n != 2 {
+		t.Fatalf("%d emails, want the summary and one for the new crossing", n)
+	}
+	if s := parse(t, mb.messages()[1].Data).subject(t); !strings.HasPrefix(s, "Runs out within 20 days: 10 left: Mug 8") {
+		t.Fatalf("crossing subject %q", s)
+	}
+}

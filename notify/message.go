@@ -25,13 +25,15 @@ type line struct {
 	URL       string
 	Quantity  int
 	Threshold int
+	// CoverDays is the days of cover a runs-out alert fired at.
+	CoverDays float64
 	FiredAt   string
 }
 
 func lineOf(v store.AlertView) line {
 	l := line{Kind: v.Kind, Urgent: v.Kind == store.AlertOutOfStock, Store: safetext.Clean(v.StoreName),
 		Title: safetext.Clean(v.Title), Variation: safetext.Clean(v.Variation), SKU: safetext.Clean(v.SKU),
-		Quantity: v.Quantity, Threshold: v.Threshold, FiredAt: v.FiredAt.UTC().Format("2006-01-02 15:04 UTC")}
+		Quantity: v.Quantity, Threshold: v.Threshold, CoverDays: v.CoverDays, FiredAt: v.FiredAt.UTC().Format("2006-01-02 15:04 UTC")}
 	if u := safetext.Clean(v.URL); strings.HasPrefix(u, "https://") {
 		l.URL = u // anything else is not a link we send people to
 	}
@@ -50,10 +52,21 @@ func (l line) name() string {
 }
 
 func (l line) status() string {
-	if l.Urgent {
+	switch {
+	case l.Urgent:
 		return "Out of stock"
+	case l.Kind == store.AlertRunsOut:
+		return fmt.Sprintf("Runs out within %d days: %d left", l.Threshold, l.Quantity)
 	}
 	return fmt.Sprintf("Low stock: %d left", l.Quantity)
+}
+
+// detail says what the alert measured and what it fires at.
+func (l line) detail() string {
+	if l.Kind == store.AlertRunsOut {
+		return fmt.Sprintf("Available: %d, about %.1f days at the last 30 days' sales (alert under %d days)", l.Quantity, l.CoverDays, l.Threshold)
+	}
+	return fmt.Sprintf("Available: %d (alert at %d or fewer)", l.Quantity, l.Threshold)
 }
 
 func (l line) text() string {
@@ -62,7 +75,7 @@ func (l line) text() string {
 	if l.SKU != "" {
 		fmt.Fprintf(&b, "SKU: %s\n", l.SKU)
 	}
-	fmt.Fprintf(&b, "Shop: %s\nAvailable: %d (alert at %d or fewer)\nSince: %s\n", l.Store, l.Quantity, l.Threshold, l.FiredAt)
+	fmt.Fprintf(&b, "Shop: %s\n%s\nSince: %s\n", l.Store, l.detail(), l.FiredAt)
 	if l.URL != "" {
 		fmt.Fprintf(&b, "%s\n", l.URL)
 	}
@@ -86,7 +99,7 @@ var htmlTmpl = template.Must(template.New("alert").Parse(`<!DOCTYPE html>
 <p style="margin: 0"><strong{{if .Urgent}} style="color: #b00020"{{end}}>{{.Status}}</strong> · {{.Store}}</p>
 <p style="margin: 0">{{if .URL}}<a href="{{.URL}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</p>
 {{- if .SKU}}<p style="margin: 0">SKU: {{.SKU}}</p>{{end}}
-<p style="margin: 0">Available: {{.Quantity}} (alert at {{.Threshold}} or fewer) · since {{.FiredAt}}</p>
+<p style="margin: 0">{{.Detail}} · since {{.FiredAt}}</p>
 </div>
 {{- end}}
 <p style="color: #666; font-size: smaller">{{.Footer}}</p>
@@ -95,7 +108,7 @@ var htmlTmpl = template.Must(template.New("alert").Parse(`<!DOCTYPE html>
 
 type htmlLine struct {
 	line
-	Status, Name string
+	Status, Name, Detail string
 }
 
 func renderHTML(intro string, lines []line) (string, error) {
@@ -104,7 +117,7 @@ func renderHTML(intro string, lines []line) (string, error) {
 		Lines         []htmlLine
 	}{Intro: intro, Footer: footer}
 	for _, l := range lines {
-		data.Lines = append(data.Lines, htmlLine{line: l, Status: l.status(), Name: l.name()})
+		data.Lines = append(data.Lines, htmlLine{line: l, Status: l.status(), Name: l.name(), Detail: l.detail()})
 	}
 	var b bytes.Buffer
 	if err := htmlTmpl.Execute(&b, data); err != nil {

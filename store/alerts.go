@@ -1,4 +1,4 @@
-// Low-stock alerts and their notification deliveries.
+// Low-stock and runs-out alerts and their notification deliveries.
 package store
 
 import (
@@ -11,7 +11,12 @@ type Alerts interface {
 	// (nil: every offering of the store) with their thresholds and their
 	// active alert: it fires an alert for a row that fell to or below its
 	// threshold, escalates a low-stock alert to out-of-stock at 0, and
-	// resolves an alert whose row climbed back above its threshold. Each
+	// resolves an alert whose row climbed back above its threshold. Beside
+	// that rule, it fires AlertRunsOut for a row in stock whose days of
+	// cover (at its last 30 days' sales, from the per-product day sums) are
+	// under the store's RunsOutDays, and resolves it when they no longer
+	// are, when the row sells out or is gone, or when the rule is off; with
+	// OfferingIDs it checks this rule on every row of their listings. Each
 	// fired alert gets a delivery row per member account and chosen
 	// channel. With Tx set it runs inside that transaction (a Tx handed to
 	// an OnCommit callback of this store); OnCommit runs in the same
@@ -60,6 +65,11 @@ type AlertKind string
 const (
 	AlertLowStock   AlertKind = "low_stock"
 	AlertOutOfStock AlertKind = "out_of_stock"
+	// AlertRunsOut says a row's days of cover (stock ÷ units sold per day
+	// over the last 30 days) fell below the store's RunsOutDays. It is
+	// never about a sold-out row (the out-of-stock alert is) nor a row
+	// that did not sell in the period (its cover is unbounded).
+	AlertRunsOut AlertKind = "runs_out"
 )
 
 // Channel is a way an account is told about alerts.
@@ -87,7 +97,12 @@ type Alert struct {
 	OfferingID int64
 	Kind       AlertKind
 	Quantity   int // available quantity when it fired
-	Threshold  int
+	// Threshold is the low-stock threshold, or for AlertRunsOut the
+	// store's N days.
+	Threshold int
+	// CoverDays is, for AlertRunsOut, the days of cover when it fired (to
+	// a tenth of a day).
+	CoverDays  float64
 	Active     bool
 	FiredAt    time.Time
 	ResolvedAt time.Time

@@ -115,7 +115,9 @@ type StoreUpdateSettingsParams struct {
 	// TargetCoverDays is how many days of sales restock suggestions aim
 	// to hold.
 	TargetCoverDays *int
-	Now             time.Time
+	// RunsOutDays is N of the "runs out within N days" alerts (0: off).
+	RunsOutDays *int
+	Now         time.Time
 }
 
 // StoreSetSyncStateParams changes the fields that are not nil.

@@ -117,7 +117,10 @@ type Store struct {
 	// TargetCoverDays is how many days of sales the store wants in stock;
 	// restock suggestions aim for it.
 	TargetCoverDays int
-	ReceiptsCursor  time.Time
+	// RunsOutDays fires an alert when a row's days of cover (its stock at
+	// the pace of its last 30 days of sales) fall below it; 0 is off.
+	RunsOutDays    int
+	ReceiptsCursor time.Time
 	// SalesVersion moves whenever the store's sales sums change (receipts
 	// written, the kept window moved): sums read at a version stay right
 	// while it does not move.

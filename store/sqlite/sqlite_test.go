@@ -68,3 +68,7 @@ func BenchmarkSmallRead(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkAlertEvaluate(b *testing.B) {
+	storetest.BenchmarkAlertEvaluate(b, open)
+}

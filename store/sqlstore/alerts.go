@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -79,28 +80,39 @@ func (s *Store) AlertEvaluate(ctx context.Context, p *store.AlertEvaluateParams)
 				fire = append(fire, store.Alert{StoreID: p.StoreID, OfferingID: r.OfferingID, Kind: kind, Quantity: q, Threshold: th})
 			}
 		}
+		var all []store.InventoryRow
+		if p.OfferingIDs == nil {
+			all = rows
+		}
+		coverFire, coverResolve, err := s.evaluateCover(ctx, tx, p.StoreID, p.OfferingIDs, all, t)
+		if err != nil {
+			return err
+		}
+		fire, resolve = append(fire, coverFire...), append(resolve, coverResolve...)
 		for _, id := range resolve {
 			var a store.Alert
 			var fired, resolved int64
+			var tenths int64
 			err := tx.QueryRow(ctx, `UPDATE alerts SET active = $2, resolved_at = $3 WHERE id = $1 AND active = $4
-				RETURNING id, store_id, offering_id, kind, quantity, threshold, fired_at, resolved_at`, id, false, ms(t), true).
-				Scan(&a.ID, &a.StoreID, &a.OfferingID, &a.Kind, &a.Quantity, &a.Threshold, &fired, &resolved)
+				RETURNING id, store_id, offering_id, `+kindExpr+`, quantity, threshold, fired_at, resolved_at, cover_tenths`, id, false, ms(t), true).
+				Scan(&a.ID, &a.StoreID, &a.OfferingID, &a.Kind, &a.Quantity, &a.Threshold, &fired, &resolved, &tenths)
 			if s.isNotFound(err) {
 				continue // resolved meanwhile by another evaluation
 			}
 			if err != nil {
 				return err
 			}
-			a.FiredAt, a.ResolvedAt = fromMS(fired), fromMS(resolved)
+			a.FiredAt, a.ResolvedAt, a.CoverDays = fromMS(fired), fromMS(resolved), float64(tenths)/10
 			res.Resolved = append(res.Resolved, a)
 		}
 		for _, a := range fire {
 			// A concurrent evaluation that fired first wins; this one then
 			// has nothing to add (the partial unique index says so).
 			err := tx.QueryRow(ctx, `INSERT INTO alerts (store_id, offering_id, kind, quantity, threshold, active, fired_at,
-					snoozed_until, snooze_restock)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
-				a.StoreID, a.OfferingID, a.Kind, a.Quantity, a.Threshold, true, ms(t), ms(a.SnoozedUntil), a.SnoozeRestock).Scan(&a.ID)
+					snoozed_until, snooze_restock, rule, cover_tenths)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING id`,
+				a.StoreID, a.OfferingID, storedKind(a.Kind), a.Quantity, a.Threshold, true, ms(t), ms(a.SnoozedUntil), a.SnoozeRestock,
+				ruleOf(a.Kind), int64(math.Round(a.CoverDays*10))).Scan(&a.ID)
 			if s.isNotFound(err) {
 				continue
 			}
@@ -142,7 +154,7 @@ func (s *Store) alertState(ctx context.Context, tx Tx, storeID int64, ids []int6
 		rowFilter, alertFilter := "", ""
 		if part != nil {
 			rowFilter = ` AND o.id IN ` + placeholders(2, len(part))
-			alertFilter = ` AND offering_id IN ` + placeholders(3, len(part))
+			alertFilter = ` AND offering_id IN ` + placeholders(4, len(part))
 		}
 		got, err := s.queryRows(ctx, tx, "alert rows", `SELECT `+rowCols+rowFrom+` WHERE o.store_id = $1`+rowFilter,
 			idArgs(part, storeID)...)
@@ -151,8 +163,8 @@ func (s *Store) alertState(ctx context.Context, tx Tx, storeID int64, ids []int6
 		}
 		rows = append(rows, got...)
 		q, err := tx.Query(ctx, `SELECT id, offering_id, kind, snoozed_until, snooze_restock FROM alerts
-			WHERE store_id = $1 AND active = $2`+alertFilter,
-			idArgs(part, storeID, true)...)
+			WHERE store_id = $1 AND active = $2 AND rule = $3`+alertFilter,
+			idArgs(part, storeID, true, ruleThreshold)...)
 		if err != nil {
 			return err
 		}
@@ -256,22 +268,23 @@ func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvalu
 	return out, nil
 }
 
-const alertCols = `al.id, al.store_id, al.offering_id, al.kind, al.quantity, al.threshold, al.active, al.fired_at, al.resolved_at,
+const alertCols = `al.id, al.store_id, al.offering_id, ` + kindCol + `, al.quantity, al.threshold, al.cover_tenths, al.active, al.fired_at, al.resolved_at,
 	al.acked_at, al.acked_by, al.snoozed_until, al.snooze_restock,
 	s.name, l.etsy_listing_id, l.title, p.variation, p.sku, l.url`
 
 // alertTimes are an alert's times as stored, scanned beside it.
-type alertTimes struct{ fired, resolved, acked, snoozed int64 }
+type alertTimes struct{ fired, resolved, acked, snoozed, coverTenths int64 }
 
 func (t *alertTimes) fill(a *store.Alert) {
 	a.FiredAt, a.ResolvedAt, a.AckedAt, a.SnoozedUntil = fromMS(t.fired), fromMS(t.resolved), fromMS(t.acked), fromMS(t.snoozed)
+	a.CoverDays = float64(t.coverTenths) / 10
 }
 
 const alertFrom = ` JOIN stores s ON s.id = al.store_id JOIN offerings o ON o.id = al.offering_id
 	JOIN products p ON p.id = o.product_id JOIN listings l ON l.id = p.listing_id`
 
 func alertDest(v *store.AlertView, t *alertTimes) []any {
-	return []any{&v.ID, &v.StoreID, &v.OfferingID, &v.Kind, &v.Quantity, &v.Threshold, &v.Active, &t.fired, &t.resolved,
+	return []any{&v.ID, &v.StoreID, &v.OfferingID, &v.Kind, &v.Quantity, &v.Threshold, &t.coverTenths, &v.Active, &t.fired, &t.resolved,
 		&t.acked, &v.AckedBy, &t.snoozed, &v.SnoozeRestock,
 		&v.StoreName, &v.EtsyListingID, &v.Title, &v.Variation, &v.SKU, &v.URL}
 }
@@ -458,9 +471,9 @@ func (s *Store) AlertHandle(ctx context.Context, p *store.AlertHandleParams) (st
 			}
 		}
 		var at alertTimes
-		err := tx.QueryRow(ctx, `SELECT id, store_id, offering_id, kind, quantity, threshold, active, fired_at, resolved_at,
+		err := tx.QueryRow(ctx, `SELECT id, store_id, offering_id, `+kindExpr+`, quantity, threshold, cover_tenths, active, fired_at, resolved_at,
 			acked_at, acked_by, snoozed_until, snooze_restock FROM alerts WHERE id = $1`, p.AlertID).Scan(&a.ID, &a.StoreID,
-			&a.OfferingID, &a.Kind, &a.Quantity, &a.Threshold, &a.Active, &at.fired, &at.resolved, &at.acked, &a.AckedBy,
+			&a.OfferingID, &a.Kind, &a.Quantity, &a.Threshold, &at.coverTenths, &a.Active, &at.fired, &at.resolved, &at.acked, &a.AckedBy,
 			&at.snoozed, &a.SnoozeRestock)
 		at.fill(&a)
 		return err

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"AlertHandle", alertHandleTests},
 		{"WhatsApp", whatsAppTests},
 		{"AlertSummary", summaryTests},
+		{"CoverAlerts", coverAlertTests},
 		{"SyncRuns", syncRunTests},
 		{"OAuth", oauthTests},
 		{"Leases", leaseTests},

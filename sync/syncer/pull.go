@@ -335,6 +335,13 @@ func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.Sh
 	// second it already holds; a page lying wholly inside one second moves
 	// on by offset.
 	from, offset := since, 0
+	// Sales written (even before a failure) move the pace of sales.
+	written := stats.receipts
+	defer func() {
+		if stats.receipts > written {
+			e.salesArrived(ctx, st.ID)
+		}
+	}()
 	for {
 		page, err := shop.GetShopReceipts(ctx, st.EtsyShopID, etsy.ReceiptsParams{
 			MinLastModified: from, Limit: pageSize, Offset: offset, SortOn: "updated", SortOrder: "asc",

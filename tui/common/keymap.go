@@ -16,6 +16,8 @@ type KeyMap struct {
 	LinkTelegram                            key.Binding
 	// The Alerts screen's handling keys.
 	Ack, SnoozeDay, SnoozeWeek, SnoozeRestock key.Binding
+	// RunsOut sets the store's "runs out within N days".
+	RunsOut key.Binding
 	// The Stores screen's team and shop keys.
 	Members, Invite, Role, Leave, Disconnect key.Binding
 	Yes, No                                  key.Binding
@@ -89,6 +91,7 @@ func DefaultKeyMap() *KeyMap {
 		SnoozeDay:     bind("z", "snooze a day", "z"),
 		SnoozeWeek:    bind("Z", "snooze a week", "Z"),
 		SnoozeRestock: bind("R", "snooze until restocked", "R"),
+		RunsOut:       bind("d", "runs out within N days", "d"),
 		Undo:          bind("u", "undo", "u"),
 		Force:         bind("f", "undo as reverse change", "f"),
 		Ledger:        bind("v", "store/account/admin ledger", "v"),

@@ -1,7 +1,9 @@
-// Package alerts is the Alerts screen: a store's active low-stock alerts
-// (out of stock first) and their history, each with the viewing account's
-// own messages about it (sent, queued, retrying or failed with the reason),
-// and the store's default low-stock threshold, which t changes here.
+// Package alerts is the Alerts screen: a store's active alerts (out of
+// stock first, then low stock, then runs out within N days) and their
+// history, each with the viewing account's own messages about it (sent,
+// queued, retrying or failed with the reason), and the store's alert
+// rules: the default low-stock threshold, which t changes here, and "runs
+// out within N days", which d changes.
 // Per-row and per-listing overrides stay on the Inventory screen, next to
 // the rows they change.
 package alerts
@@ -44,6 +46,30 @@ const (
 	maxThreshold = 999
 )
 
+// setting is which store setting the editor changes.
+type setting int
+
+const (
+	settingThreshold setting = iota
+	settingRunsOut
+)
+
+// most is the largest value the setting takes.
+func (s setting) most() int {
+	if s == settingRunsOut {
+		return app.MaxCoverDays
+	}
+	return maxThreshold
+}
+
+// what names the setting in messages.
+func (s setting) what() string {
+	if s == settingRunsOut {
+		return "runs-out days"
+	}
+	return "threshold"
+}
+
 type loadedMsg struct {
 	seq    int
 	view   View
@@ -53,10 +79,11 @@ type loadedMsg struct {
 }
 
 type savedMsg struct {
-	storeID   int64
-	threshold int
-	store     store.Store
-	err       error
+	storeID int64
+	field   setting
+	value   int
+	store   store.Store
+	err     error
 }
 
 // Model is the Alerts screen.
@@ -78,9 +105,10 @@ type Model struct {
 	loads common.Loads
 	err   error
 
-	// editing is the store-default threshold editor: edit holds the
+	// editing is the editor of a store setting (field): edit holds the
 	// digits typed, and the first digit replaces the old value.
 	editing   bool
+	field     setting
 	edit      string
 	editFresh bool
 	saving    bool
@@ -91,8 +119,8 @@ type Model struct {
 }
 
 type keys struct {
-	active, history, expand, threshold, save, cancel, reload key.Binding
-	ack, snoozeDay, snoozeWeek, snoozeRestock                key.Binding
+	active, history, expand, threshold, runsOut, save, cancel, reload key.Binding
+	ack, snoozeDay, snoozeWeek, snoozeRestock                         key.Binding
 }
 
 // handledMsg is the answer to an acknowledge or a snooze.
@@ -151,6 +179,7 @@ func New(c *common.Common) *Model {
 			history:       common.Relabel(k.Right, "history"),
 			expand:        common.Relabel(k.Enter, "messages"),
 			threshold:     common.Relabel(k.Threshold, "store's default threshold"),
+			runsOut:       k.RunsOut,
 			save:          k.Save,
 			cancel:        k.Cancel,
 			reload:        k.Refresh,
@@ -189,6 +218,9 @@ func (m *Model) Showing() View { return m.view }
 // DefaultThreshold is the store's default low-stock threshold as last
 // loaded.
 func (m *Model) DefaultThreshold() int { return m.st.LowStockDefault }
+
+// RunsOutDays is the store's "runs out within N days" as last loaded.
+func (m *Model) RunsOutDays() int { return m.st.RunsOutDays }
 
 // Status is the line left by the last action.
 func (m *Model) Status() common.Status { return m.status }
@@ -302,13 +334,16 @@ func (m *Model) setAlerts(view View, as []store.AlertView) {
 }
 
 func urgency(k store.AlertKind) int {
-	if k == store.AlertOutOfStock {
+	switch k {
+	case store.AlertOutOfStock:
 		return 0
+	case store.AlertLowStock:
+		return 1
 	}
-	return 1
+	return 2
 }
 
-// escalations finds the low-stock alerts that were resolved because their
+// escalations finds the low-stock and runs-out alerts that were resolved because their
 // row reached zero: an out-of-stock alert for the same row fired in the
 // same evaluation.
 func escalations(as []store.AlertView) map[int64]bool {
@@ -324,7 +359,7 @@ func escalations(as []store.AlertView) map[int64]bool {
 	}
 	esc := map[int64]bool{}
 	for _, a := range as {
-		if a.Kind == store.AlertLowStock && !a.Active && outs[fire{a.OfferingID, a.ResolvedAt.UnixMilli()}] {
+		if a.Kind != store.AlertOutOfStock && !a.Active && outs[fire{a.OfferingID, a.ResolvedAt.UnixMilli()}] {
 			esc[a.ID] = true
 		}
 	}
@@ -346,7 +381,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.list.SetCursor(c) // the alert's new height may push it out of view
 		}
 	case key.Matches(msg, k.threshold):
-		m.openEditor()
+		m.openEditor(settingThreshold)
+	case key.Matches(msg, k.runsOut):
+		m.openEditor(settingRunsOut)
 	case key.Matches(msg, k.reload):
 		return m.load()
 	case key.Matches(msg, k.ack):
@@ -371,19 +408,31 @@ func (m *Model) show(v View) tea.Cmd {
 	return m.load()
 }
 
-func (m *Model) openEditor() {
+func (m *Model) openEditor(field setting) {
 	switch {
 	case m.st.ID == 0:
 		m.status.Set("The store is still loading.", true)
 	case !m.st.Role.CanEdit():
-		m.status.Set("Viewers cannot change the low-stock threshold: ask the store's owner or a manager.", true)
+		m.status.Set(viewerText(field), true)
 	case m.saving:
 		m.status.Set("Still saving the last change.", true)
+	case field == settingRunsOut:
+		m.editing, m.editFresh, m.field = true, true, field
+		m.edit = strconv.Itoa(m.st.RunsOutDays)
+		m.status.Set(fmt.Sprintf("Alert when a row's stock lasts fewer days than this at its last 30 days' sales (1 to %d, 0 off): enter saves, esc cancels.",
+			app.MaxCoverDays), false)
 	default:
-		m.editing, m.editFresh = true, true
+		m.editing, m.editFresh, m.field = true, true, field
 		m.edit = strconv.Itoa(m.st.LowStockDefault)
 		m.status.Set("Type the default threshold (0 to 999): enter saves, esc cancels.", false)
 	}
+}
+
+func viewerText(field setting) string {
+	if field == settingRunsOut {
+		return "Viewers cannot change when runs-out alerts fire: ask the store's owner or a manager."
+	}
+	return "Viewers cannot change the low-stock threshold: ask the store's owner or a manager."
 }
 
 func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -406,38 +455,42 @@ func (m *Model) editKey(msg tea.KeyPressMsg) tea.Cmd {
 			next = s
 		}
 		n, _ := strconv.Atoi(next) // digits only, checked above; a number too long to parse is 0
-		if n > maxThreshold {
-			m.status.Set(rangeText(n), true)
+		if n > m.field.most() {
+			m.status.Set(m.rangeText(n), true)
 			return nil
 		}
 		m.edit, m.editFresh = strconv.Itoa(n), false
 		m.status.Set("", false)
 	default:
-		m.status.Set("Type a number from 0 to 999: enter saves, esc cancels.", false)
+		m.status.Set(fmt.Sprintf("Type a number from 0 to %d: enter saves, esc cancels.", m.field.most()), false)
 	}
 	return nil
 }
 
-func rangeText(n int) string {
-	return fmt.Sprintf("%d is out of range: the threshold is 0 to %d.", n, maxThreshold)
+func (m *Model) rangeText(n int) string {
+	return fmt.Sprintf("%d is out of range: the %s is 0 to %d.", n, m.field.what(), m.field.most())
 }
 
 func (m *Model) commit() tea.Cmd {
 	if m.edit == "" {
-		m.status.Set("Type a threshold from 0 to 999, or esc to cancel.", true)
+		m.status.Set(fmt.Sprintf("Type a %s from 0 to %d, or esc to cancel.", m.field.what(), m.field.most()), true)
 		return nil
 	}
 	n, err := strconv.Atoi(m.edit)
-	if err != nil || n < 0 || n > maxThreshold {
-		m.status.Set(rangeText(n), true)
+	if err != nil || n < 0 || n > m.field.most() {
+		m.status.Set(m.rangeText(n), true)
 		return nil
 	}
 	m.editing, m.saving = false, true
 	m.status.Set("Saving…", false)
-	c, storeID := m.c.Copy(), m.storeID
+	c, storeID, field := m.c.Copy(), m.storeID, m.field
+	p := app.StoreSettings{StoreID: storeID, LowStockDefault: &n}
+	if field == settingRunsOut {
+		p = app.StoreSettings{StoreID: storeID, RunsOutDays: &n}
+	}
 	return func() tea.Msg {
-		st, err := c.App.UpdateStoreSettings(c.Ctx, c.Actor, app.StoreSettings{StoreID: storeID, LowStockDefault: &n})
-		return savedMsg{storeID: storeID, threshold: n, store: st, err: err}
+		st, err := c.App.UpdateStoreSettings(c.Ctx, c.Actor, p)
+		return savedMsg{storeID: storeID, field: field, value: n, store: st, err: err}
 	}
 }
 
@@ -448,14 +501,24 @@ func (m *Model) saved(msg savedMsg) tea.Cmd {
 	m.saving = false
 	switch {
 	case errors.Is(msg.err, app.ErrViewer):
-		m.status.Set("Viewers cannot change the low-stock threshold: ask the store's owner or a manager.", true)
+		m.status.Set(viewerText(msg.field), true)
+		return nil
+	case msg.err != nil && msg.field == settingRunsOut:
+		m.status.Set("Runs-out days not saved: "+msg.err.Error(), true)
 		return nil
 	case msg.err != nil:
 		m.status.Set("Threshold not saved: "+msg.err.Error(), true)
 		return nil
 	}
 	m.st.Store = msg.store
-	m.status.Set(fmt.Sprintf("Saved: rows without a threshold of their own are low at %d or fewer.", msg.threshold), false)
+	switch {
+	case msg.field == settingThreshold:
+		m.status.Set(fmt.Sprintf("Saved: rows without a threshold of their own are low at %d or fewer.", msg.value), false)
+	case msg.value == 0:
+		m.status.Set("Saved: runs-out alerts are off.", false)
+	default:
+		m.status.Set(fmt.Sprintf("Saved: an alert fires when a row's stock lasts fewer than %d days at its last 30 days' sales.", msg.value), false)
+	}
 	// Alerts fire and resolve under the new default: read them again.
 	return m.load()
 }
@@ -465,7 +528,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.editing {
 		return []key.Binding{k.save, k.cancel}
 	}
-	return []key.Binding{k.active, k.history, k.expand, k.threshold}
+	return []key.Binding{k.active, k.history, k.expand, k.threshold, k.runsOut}
 }
 
 func (m *Model) FullHelp() [][]key.Binding {
@@ -473,7 +536,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.editing {
 		return [][]key.Binding{{k.save, k.cancel}}
 	}
-	return [][]key.Binding{m.list.Keys().Bindings(), {k.active, k.history, k.expand, k.threshold, k.reload},
+	return [][]key.Binding{m.list.Keys().Bindings(), {k.active, k.history, k.expand, k.threshold, k.runsOut, k.reload},
 		{k.ack, k.snoozeDay, k.snoozeWeek, k.snoozeRestock}}
 }
 

@@ -165,7 +165,7 @@ func TestActiveOutOfStockFirstWithDeliveryStatus(t *testing.T) {
 	}
 	v := plain(m)
 	for _, want := range []string{
-		"Low stock at ≤ 3 by default (t to change); override per row with t on the Inventory screen",
+		"Low stock at ≤ 3 by default (t to change) · Runs out within 7 days (d to change); override thresholds per row with t on the Inventory screen",
 		"3 active alerts · 1 out of stock",
 		"Out of stock", "0 ≤ 3", "3h ago", "Teapot",
 		"email sent · telegram retrying (3): 429 Too Many Requests retry after 30s",
@@ -331,7 +331,7 @@ func TestViewerCannotEditThreshold(t *testing.T) {
 	f := newFixture(t, tuitest.Listing(1, "Bowl", tuitest.Variation{SKU: "BOWL", Quantity: 8}))
 	viewer := f.env.Member(t, "Vic Viewer", store.RoleViewer)
 	m := f.screen(t, viewer, 160, 24)
-	if v := plain(m); !strings.Contains(v, "Low stock at ≤ 3 by default; override per row") || strings.Contains(v, "to change") {
+	if v := plain(m); !strings.Contains(v, "Low stock at ≤ 3 by default · Runs out within 7 days; override thresholds per row") || strings.Contains(v, "to change") {
 		t.Fatalf("viewer's header:\n%s", v)
 	}
 	tuitest.Press(t, m, "t", "9", "enter")
@@ -423,5 +423,44 @@ func TestAnotherMembersJoinReadsNothing(t *testing.T) {
 	}
 	if _, cmd := m.Update(join(f.env.Owner.Account.ID)); cmd == nil {
 		t.Error("this account's own membership change did not read the alerts again")
+	}
+}
+
+func TestRunsOutSettingAndLabel(t *testing.T) {
+	f := newFixture(t, tuitest.Listing(1, "Bowl", tuitest.Variation{SKU: "BOWL", Quantity: 8}),
+		tuitest.Listing(2, "Plate", tuitest.Variation{SKU: "PLATE", Quantity: 50}))
+	at := f.now.Add(-24 * time.Hour)
+	// The bowl sells 1 a day: 8 days of cover, not under the default of 7.
+	if _, err := f.env.DB.SyncReceiptsWrite(t.Context(), &store.SyncReceiptsWriteParams{StoreID: f.env.StoreID, Now: f.now,
+		Receipts: []store.Receipt{{EtsyReceiptID: 1, Status: "paid", IsPaid: true, CreatedAt: at, UpdatedAt: at,
+			Items: []store.ReceiptItem{{EtsyTransactionID: 10, EtsyListingID: 1, EtsyProductID: 10, SKU: "BOWL", Quantity: 30,
+				Price: store.Money{Amount: 2500, Divisor: 100, Currency: "USD"}}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	m := f.screen(t, f.owner, 160, 24)
+	if m.RunsOutDays() != 7 || len(m.Alerts()) != 0 || !strings.Contains(plain(m), "Runs out within 7 days (d to change)") {
+		t.Fatalf("runs out %d, alerts %d:\n%s", m.RunsOutDays(), len(m.Alerts()), plain(m))
+	}
+	// An 80-column screen still shows both rules.
+	if v := plain(f.screen(t, f.owner, 80, 24)); !strings.Contains(v, "Runs out within 7 days") {
+		t.Fatalf("80 columns:\n%s", v)
+	}
+	tuitest.Press(t, m, "d", "3", "6", "6")
+	if st := m.Status(); !st.Err || !strings.Contains(st.Text, "366 is out of range: the runs-out days is 0 to 365") {
+		t.Fatalf("after typing 366: %+v", st)
+	}
+	tuitest.Press(t, m, "esc", "d", "1", "0", "enter")
+	if m.RunsOutDays() != 10 || !strings.Contains(m.Status().Text, "fewer than 10 days") {
+		t.Fatalf("after saving: %d, %+v", m.RunsOutDays(), m.Status())
+	}
+	if got := m.Alerts(); len(got) != 1 || got[0].SKU != "BOWL" || got[0].Kind != store.AlertRunsOut {
+		t.Fatalf("alerts after raising N: %+v", got)
+	}
+	if v := plain(m); !strings.Contains(v, "▸ Runs out") || !strings.Contains(v, "8.0<10d") || !strings.Contains(v, "Runs out within 10 days") {
+		t.Fatalf("view:\n%s", v)
+	}
+	tuitest.Press(t, m, "d", "0", "enter")
+	if len(m.Alerts()) != 0 || !strings.Contains(plain(m), "Runs-out alerts off") || m.Status().Text != "Saved: runs-out alerts are off." {
+		t.Fatalf("turned off: %d alerts, %+v\n%s", len(m.Alerts()), m.Status(), plain(m))
 	}
 }

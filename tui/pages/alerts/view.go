@@ -44,7 +44,8 @@ func (m *Model) View() string {
 	case len(m.alerts) == 0 && m.loads.Loading():
 	case len(m.alerts) == 0 && m.view == Active:
 		lines = append(lines, s.Success.Render(common.Fit("No active alerts.", m.width)),
-			s.Muted.Render(common.Fit("An alert fires when stock falls to its threshold. Rows already low when the shop", m.width)),
+			s.Muted.Render(common.Fit("An alert fires when stock falls to its threshold, or lasts fewer days than the store's", m.width)),
+			s.Muted.Render(common.Fit("runs-out days at its last 30 days' sales. Rows already low when the shop", m.width)),
 			s.Muted.Render(common.Fit("was connected show LOW on the Inventory screen, where L jumps to them.", m.width)))
 	case len(m.alerts) == 0:
 		lines = append(lines, s.Muted.Render(common.Fit("No resolved alerts yet.", m.width)))
@@ -104,22 +105,35 @@ func plural(n int, what string) string {
 	return strconv.Itoa(n) + " " + what + "s"
 }
 
-// thresholdLine shows the store's default, or its editor.
+// thresholdLine shows the store's alert rules (the default threshold and
+// runs out within N days), or the editor of one.
 func (m *Model) thresholdLine() string {
 	s := m.c.Styles
-	t := m.keys.threshold.Help().Key
+	t, d := m.keys.threshold.Help().Key, m.keys.runsOut.Help().Key
 	if m.editing {
-		return s.Row.Render("Low stock at ≤ ") + s.Editor.Render(" "+m.edit+"_ ") +
-			s.Muted.Render(" by default · "+m.keys.save.Help().Key+" saves, "+m.keys.cancel.Help().Key+" cancels")
+		keys := s.Muted.Render(" · " + m.keys.save.Help().Key + " saves, " + m.keys.cancel.Help().Key + " cancels")
+		if m.field == settingRunsOut {
+			return s.Row.Render("Runs out within ") + s.Editor.Render(" "+m.edit+"_ ") + s.Muted.Render(" days (0 off)") + keys
+		}
+		return s.Row.Render("Low stock at ≤ ") + s.Editor.Render(" "+m.edit+"_ ") + s.Muted.Render(" by default") + keys
 	}
 	if m.st.ID == 0 {
 		return s.Muted.Render("Low-stock default: loading…")
 	}
-	line := s.Row.Render(fmt.Sprintf("Low stock at ≤ %d by default", m.st.LowStockDefault))
-	if m.st.Role.CanEdit() {
-		line += s.Muted.Render(" (" + t + " to change)")
+	change := func(k string) string {
+		if m.st.Role.CanEdit() {
+			return s.Muted.Render(" (" + k + " to change)")
+		}
+		return ""
 	}
-	return line + s.Muted.Render("; override per row with "+t+" on the Inventory screen")
+	runsOut := "Runs-out alerts off"
+	if m.st.RunsOutDays > 0 {
+		runsOut = fmt.Sprintf("Runs out within %d days", m.st.RunsOutDays)
+	}
+	// Runs-out before the hint, so a narrow screen still shows both rules.
+	return s.Row.Render(fmt.Sprintf("Low stock at ≤ %d by default", m.st.LowStockDefault)) + change(t) +
+		s.Muted.Render(" · ") + s.Row.Render(runsOut) + change(d) +
+		s.Muted.Render("; override thresholds per row with "+t+" on the Inventory screen")
 }
 
 // listingW is the width of the listing column on this screen.
@@ -150,7 +164,7 @@ func (m *Model) alertLine(i int) string {
 		marker = "▾ "
 	}
 	line := common.Pad(marker+kindText(a.Kind), kindW) +
-		common.Pad(fmt.Sprintf("%d ≤ %d", a.Quantity, a.Threshold), stockW) +
+		common.Pad(firedText(a.Alert), stockW) +
 		common.Pad(common.Ago(now.Sub(a.FiredAt)), ageW)
 	if m.view == History {
 		resolved := common.Ago(now.Sub(a.ResolvedAt))
@@ -184,12 +198,23 @@ func (m *Model) alertLine(i int) string {
 	return s.Low.Render(line)
 }
 
+// firedText is what the alert fired at: the stock against the
+// threshold, or the days of cover against N.
+func firedText(a store.Alert) string {
+	if a.Kind == store.AlertRunsOut {
+		return fmt.Sprintf("%.1f<%dd", a.CoverDays, a.Threshold)
+	}
+	return fmt.Sprintf("%d ≤ %d", a.Quantity, a.Threshold)
+}
+
 func kindText(k store.AlertKind) string {
 	switch k {
 	case store.AlertOutOfStock:
 		return "Out of stock"
 	case store.AlertLowStock:
 		return "Low stock"
+	case store.AlertRunsOut:
+		return "Runs out"
 	}
 	return safetext.Line(string(k), kindW)
 }

@@ -1,0 +1,76 @@
+// The alert check benchmark: a whole-store evaluation of a large shop
+// with sales, as a setting change and each sync that brought sales run.
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/store"
+)
+
+// BenchmarkAlertEvaluate checks every row of the 50,000-offering shop of
+// benchCatalogue, holding 200,000 receipt lines of the last 30 days,
+// after a first evaluation fired what it had to: one op is the check of a
+// sync that moved nothing. "threshold" has the runs-out rule off (the
+// anchor), "cover" on.
+func BenchmarkAlertEvaluate(b *testing.B, open func(tb testing.TB) store.DB) {
+	ctx := b.Context()
+	db := open(b)
+	a, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "bench", Fingerprint: "SHA256:bench", PublicKey: "ssh-ed25519 AAAA", Now: epoch})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: a.ID, EtsyShopID: 1, Name: "Bench", Currency: "USD", Now: epoch})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, page := range benchCatalogue() {
+		if _, err := db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: st.ID, Listings: page, Now: epoch}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// 40,000 receipts of 5 lines over the last 30 days.
+	const receipts, lines = 40_000, 5
+	for start := 0; start < receipts; start += 100 {
+		page := make([]store.Receipt, 0, 100)
+		for r := start; r < start+100; r++ {
+			at := epoch.Add(-30 * 24 * time.Hour * time.Duration(r) / receipts)
+			rec := store.Receipt{EtsyReceiptID: int64(r + 1), Status: "paid", IsPaid: true, CreatedAt: at, UpdatedAt: at}
+			for l := range lines {
+				i := (r*lines + l) * 7919 % benchListings
+				id := int64(1_000_000_000 + i)
+				rec.Items = append(rec.Items, store.ReceiptItem{EtsyTransactionID: int64(r*lines + l + 1), EtsyListingID: id,
+					EtsyProductID: id*10 + int64(l), Quantity: 1, Price: store.Money{Amount: 1500, Divisor: 100, Currency: "USD"}})
+			}
+			page = append(page, rec)
+		}
+		if _, err := db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: st.ID, Receipts: page, Now: epoch}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		days int
+	}{{"threshold", 0}, {"cover", 7}} {
+		b.Run(c.name, func(b *testing.B) {
+			days := c.days
+			if _, err := db.StoreUpdateSettings(ctx, &store.StoreUpdateSettingsParams{AccountID: a.ID, StoreID: st.ID, RunsOutDays: &days, Now: epoch}); err != nil {
+				b.Fatal(err)
+			}
+			p := &store.AlertEvaluateParams{StoreID: st.ID, Now: epoch}
+			if _, err := db.AlertEvaluate(ctx, p); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				res, err := db.AlertEvaluate(ctx, p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.Changed() {
+					b.Fatalf("a second check changed alerts: %d fired", len(res.Fired))
+				}
+			}
+		})
+	}
+}
