@@ -16,6 +16,13 @@
 //     of a simulated day's calls in one window, as a real day would).
 //     Lateness is measured in real seconds, under k times the real sync
 //     rate: an upper bound of what a deployment at 1x sees.
+//   - That bounds k. A sync starting more than 0.4 of an interval late
+//     (with the default jitter 0.2) skips the next slot by design (the
+//     schedule takes the grid point nearest the last start), so the real
+//     interval must stay well above River's ~5 s: 20x (45 s) in CI. And
+//     Etsy's per-second pacing holds a worker ~0.1 s a call in real time,
+//     k times as often as at 1x: the long run may give more workers
+//     (STOCKROOM_FLEET_WORKERS, the server's STOCKROOM_WORKERS).
 //   - CPU is the whole test process (server, in-process sandbox and the
 //     sales generator): an upper bound of the server's. Its share of a
 //     core at 1x is the measured share divided by k.
