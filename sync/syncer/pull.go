@@ -50,8 +50,15 @@ type SyncWorker struct {
 // limits (snooze) and a busy store are handed back to River, since the
 // schedule's next tick is the retry for everything else.
 func (w *SyncWorker) Work(ctx context.Context, job *river.Job[jobs.SyncArgs]) error {
-	_, err := w.e.sync(ctx, job.Args.StoreID, job.Args.SyncKind, job.Args.Trigger, job.ID)
-	if errors.Is(err, ErrStoreNotConnected) {
+	// A scheduled sync's first attempt does nothing if a sync that started
+	// at or after its slot already did its work (see slotServed). A retry
+	// after a failure runs: its own failed run is what moved the store on.
+	var slot time.Time
+	if job.Args.Trigger == store.TriggerSchedule && job.Args.Slot != 0 && job.Attempt <= 1 {
+		slot = time.Unix(job.Args.Slot, 0)
+	}
+	_, err := w.e.sync(ctx, job.Args.StoreID, job.Args.SyncKind, job.Args.Trigger, job.ID, slot)
+	if errors.Is(err, ErrStoreNotConnected) || errors.Is(err, errSlotServed) {
 		return nil
 	}
 	if _, ok := etsy.IsRateLimited(err); ok || errors.Is(err, errBusy) {
@@ -74,17 +81,22 @@ func isEtsyError(err error) bool {
 // the sync log. An incremental sync of a store never fully synced is a full
 // sync. The run is returned even when it failed (with its error).
 func (e *Engine) Sync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) (store.SyncRun, error) {
-	return e.sync(ctx, storeID, kind, trigger, 0)
+	return e.sync(ctx, storeID, kind, trigger, 0, time.Time{})
 }
 
-// sync is Sync for the River job jobID (0 for none), which the run records.
-func (e *Engine) sync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger, jobID int64) (store.SyncRun, error) {
+// sync is Sync for the River job jobID (0 for none), which the run records,
+// of the scheduled slot (zero for none): errSlotServed if another sync
+// already did the slot's work.
+func (e *Engine) sync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger, jobID int64, slot time.Time) (store.SyncRun, error) {
 	st, err := e.db.StoreGet(ctx, storeID)
 	if err != nil {
 		return store.SyncRun{}, err
 	}
 	if st.Status != store.StatusConnected {
 		return store.SyncRun{}, fmt.Errorf("%w (%s)", ErrStoreNotConnected, st.Status)
+	}
+	if slotServed(st, kind, slot) {
+		return store.SyncRun{}, errSlotServed
 	}
 	if kind == store.SyncIncremental && (st.LastFullSyncAt.IsZero() || st.ReceiptsCursor.IsZero()) {
 		kind = store.SyncFull

@@ -75,7 +75,21 @@ type Scheduler struct {
 	cfg   ScheduleConfig
 	sched gocron.Scheduler
 	mu    sync.Mutex
+
+	// offered remembers, per store, the slot a pass last handed to River
+	// and when: later passes skip it until the store has synced (its slot
+	// moves) or an interval has gone by. Without it every pass re-inserted
+	// every due slot until its job ran: deduplicated by the job's
+	// uniqueness, but a query each, and with a backlog thousands a pass on
+	// SQLite's one queue connection, holding back the fetches that would
+	// clear the backlog. The interval's re-offer is the safety net for a
+	// job lost before it ran (deleted, cancelled), which would otherwise
+	// stop the store's syncs, since its slot only moves when it syncs.
+	passMu  sync.Mutex
+	offered map[int64]offer
 }
+
+type offer struct{ slot, at time.Time }
 
 // TickResult is what one scheduling pass did.
 type TickResult struct {
@@ -170,12 +184,15 @@ func (s *Scheduler) Stop() error {
 
 // RunOnce enqueues the syncs that are due now.
 func (s *Scheduler) RunOnce(ctx context.Context) (TickResult, error) {
+	s.passMu.Lock()
+	defer s.passMu.Unlock()
 	var res TickResult
 	now := s.cfg.Now()
 	stores, err := s.cfg.Store.StoreList(ctx)
 	if err != nil {
 		return res, err
 	}
+	offered := make(map[int64]offer, len(stores))
 	for _, st := range stores {
 		if st.Status != store.StatusConnected {
 			continue
@@ -187,15 +204,29 @@ func (s *Scheduler) RunOnce(ctx context.Context) (TickResult, error) {
 		if !ok || at.After(now.Add(s.cfg.Tick)) {
 			continue
 		}
+		if o, seen := s.offered[st.ID]; seen && o.slot.Equal(at) && now.Sub(o.at) < s.interval(st) {
+			offered[st.ID] = o
+			continue
+		}
 		_, added, err := s.cfg.Queue.EnqueueScheduledSync(ctx, st.ID, kind, at)
 		if err != nil {
-			return res, err
+			return res, err // the next pass offers this pass's slots again
 		}
+		offered[st.ID] = offer{slot: at, at: now}
 		if added {
 			res.Enqueued++
 		}
 	}
+	s.offered = offered // stores gone from the list are forgotten
 	return res, nil
+}
+
+// interval is a store's time between syncs.
+func (s *Scheduler) interval(st store.Store) time.Duration {
+	if st.SyncInterval > 0 {
+		return st.SyncInterval
+	}
+	return s.cfg.Interval
 }
 
 // next says when a store's next scheduled sync is to start and of which
@@ -210,10 +241,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) (TickResult, error) {
 // fully synced gets a full sync in the slot it is in now (in the past, so
 // at once, and the same slot on every pass until it has run).
 func (s *Scheduler) next(st store.Store, now time.Time) (kind store.SyncKind, at time.Time, stretched, ok bool) {
-	interval := s.cfg.Interval
-	if st.SyncInterval > 0 {
-		interval = st.SyncInterval
-	}
+	interval := s.interval(st)
 	b := s.cfg.Etsy.Budget(Key(st.ID))
 	if b.BlockedUntil.After(now) {
 		return "", time.Time{}, true, false
@@ -233,6 +261,27 @@ func (s *Scheduler) next(st store.Store, now time.Time) (kind store.SyncKind, at
 		kind = store.SyncReconcile
 	}
 	return kind, at, factor > 1, true
+}
+
+// errSlotServed means a scheduled sync's slot was already served.
+var errSlotServed = errors.New("syncer: a later sync already served this slot")
+
+// slotServed says whether a sync that started at or after slot (Unix
+// seconds, so up to a second early) already did the work a scheduled sync
+// of kind for that slot would do: any sync for an incremental slot, a
+// successful full read for a full or reconcile one. Such a job is left
+// over: queued for a slot that a manual or webhook sync covered, or a
+// never-synced store's full sync queued again an interval later (its slot
+// is the one it is in now) while the first waited in a backlog.
+func slotServed(st store.Store, kind store.SyncKind, slot time.Time) bool {
+	if slot.IsZero() {
+		return false
+	}
+	last := st.LastSyncAt
+	if kind != store.SyncIncremental {
+		last = st.LastFullSyncAt
+	}
+	return !last.IsZero() && !last.Before(slot)
 }
 
 // slotJitter is a slot's own offset within ±Jitter/2 of interval, the same
