@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
 )
@@ -67,16 +68,7 @@ func TestSyncWaitEndsWhenMemberRemoved(t *testing.T) {
 // alerts --follow of a removed member ends with the same words.
 func TestAlertsFollowEndsWhenMemberRemoved(t *testing.T) {
 	f := newFixture(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	var out bytes.Buffer
-	pr, pw := io.Pipe()
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &out, Stderr: pw}, []string{"alerts", "--follow"})
-		pw.Close()
-	}()
-	lines := bufio.NewScanner(pr)
+	_, lines, done := runPiped(t, f.app, f.viewer, "alerts", "--follow")
 	if !lines.Scan() || !strings.Contains(lines.Text(), "following alerts") {
 		t.Fatalf("alerts --follow began with %q", lines.Text())
 	}
@@ -143,17 +135,8 @@ func TestSyncWaitFollowsARunAfterARateLimit(t *testing.T) {
 	}
 	f.jobs.mu.Unlock()
 
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	var out bytes.Buffer
-	pr, pw := io.Pipe()
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, Env{App: f.app, Actor: f.owner, Stdout: &out, Stderr: pw}, []string{"sync", "--wait"})
-		pw.Close()
-	}()
+	out, lines, done := runPiped(t, f.app, f.owner, "sync", "--wait")
 	var stderr strings.Builder
-	lines := bufio.NewScanner(pr)
 	for lines.Scan() {
 		stderr.WriteString(lines.Text() + "\n")
 		if strings.Contains(lines.Text(), "runs again") {
@@ -169,4 +152,19 @@ func TestSyncWaitFollowsARunAfterARateLimit(t *testing.T) {
 	}
 	contains(t, "stderr", stderr.String(), "rate limited by Etsy", "it runs again when Etsy allows")
 	contains(t, "stdout", out.String(), " ok:")
+}
+
+// runPiped runs a command that goes on until something happens: its
+// stderr is read line by line as it comes, its stdout once it exits (done).
+func runPiped(t *testing.T, a *app.Service, actor app.Actor, args ...string) (*bytes.Buffer, *bufio.Scanner, <-chan int) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel)
+	out := &bytes.Buffer{}
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, Env{App: a, Actor: actor, Stdout: out, Stderr: pw}, args)
+		pw.Close()
+	}()
+	return out, bufio.NewScanner(pr), done
 }
