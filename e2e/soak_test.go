@@ -389,6 +389,7 @@ func (r *soakRun) logAudit(databaseURL string, skus []string) {
 		rows.Close()
 		r.t.Logf("audit of %s:\n%s", sku, strings.Join(lines, "\n"))
 	}
+	r.logPushJobs(db)
 	// And the server's warnings and errors about their listings.
 	listings := map[string]bool{}
 	for _, sku := range skus {
@@ -410,6 +411,33 @@ func (r *soakRun) logAudit(databaseURL string, skus []string) {
 	}
 	r.t.Logf("server warnings about those listings (last 40):\n%s", strings.Join(tailSlice(logs, 40), "\n"))
 	r.t.Logf("the server's last warnings (40):\n%s", strings.Join(tailSlice(others, 40), "\n"))
+}
+
+// logPushJobs logs the push jobs River has not completed: whether a stuck
+// edit's job waits, retries later, or is gone.
+func (r *soakRun) logPushJobs(db *sql.DB) {
+	rows, err := db.QueryContext(r.t.Context(), `SELECT id, state, attempt, max_attempts, CAST(scheduled_at AS TEXT),
+			CAST(attempted_by AS TEXT), CAST(errors AS TEXT)
+		FROM river_job WHERE kind = 'push' AND state <> 'completed' ORDER BY id`)
+	if err != nil {
+		r.t.Log(err)
+		return
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id int64
+		var state, scheduled string
+		var attempt, maxAttempts int
+		var by, errs sql.NullString
+		if err := rows.Scan(&id, &state, &attempt, &maxAttempts, &scheduled, &by, &errs); err != nil {
+			r.t.Log(err)
+			return
+		}
+		lines = append(lines, fmt.Sprintf("    job %d %s attempt %d/%d at %s by %s errors %s", id, state, attempt, maxAttempts,
+			scheduled, by.String, tail(errs.String, 300)))
+	}
+	r.t.Logf("push jobs not completed (%d):\n%s", len(lines), strings.Join(tailSlice(lines, 60), "\n"))
 }
 
 func dbName(url string) string {
