@@ -127,7 +127,7 @@ func TestPushJobThatEndsGivesBackTheLeaseItKept(t *testing.T) {
 // the pushes they queued as they ended, are done.
 func (e *env) waitPushesDone() {
 	e.t.Helper()
-	waitFor(e.t, 10*time.Second, "every push job to end", func() bool {
+	testwait.Within(e.t, 10*time.Second, "every push job to end", func() bool {
 		return e.rawInt(`SELECT count(*) FROM river_job WHERE kind = 'push'
 			AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')`) == 0
 	})
