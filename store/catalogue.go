@@ -62,6 +62,11 @@ type Catalogue interface {
 	// SyncReceiptsWriteParams.SeenAt); sales not held, or held from before
 	// that was recorded, are left out.
 	SalesSeenAt(ctx context.Context, storeID int64, txIDs []int64) (map[int64]time.Time, error)
+	// PushReplacedProducts says, of the listing's product ids that a
+	// recorded write of Stockroom's replaced (Etsy issues new ids on every
+	// inventory write), when Etsy answered that write: a sale made under
+	// such an id came before then.
+	PushReplacedProducts(ctx context.Context, storeID, etsyListingID int64) (map[int64]time.Time, error)
 	PushIntentGet(ctx context.Context, storeID, etsyListingID int64) ([]byte, error)
 	PushIntentClear(ctx context.Context, p *PushIntentParams) error
 	// ListingStateSet records a listing state a push set on Etsy, and

@@ -534,6 +534,36 @@ func TestSetOnASyncedCountKeepsTheSaleBeforeItOnce(t *testing.T) {
 	})
 }
 
+// A sale the write of the seller's own edit overwrote, then a set typed on
+// the count that write left, before the sale's receipt is learned: the
+// count the set was made on is the write's, which the sale is not in, so
+// the set's push must not take it off, though Etsy's whole seconds put it
+// in the base's own second. The sale names the product id the write
+// replaced: it came before the write landed. Etsy and Stockroom share a
+// clock inside one second. Set 12 (1 sold inside its write: 12), set 50,
+// 1 sold: 49, not 48. Found by the chaos soak on PostgreSQL.
+func TestSetOnACountThatOverwroteASaleKeepsOnlyLaterSales(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e, eng, l, r := inOneSecond(t, b)
+		e.onFirstWrite(l.ListingID, func() { e.sell(l, r) })
+		e.edit(r.OfferingID, 12)
+		if err := eng.Push(e.ctx, r.OfferingID); err != nil {
+			t.Fatal(err)
+		}
+		if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != 12 {
+			t.Fatalf("Etsy %d, want 12: the test needs the sale overwritten", q)
+		}
+		e.edit(r.OfferingID, 50)
+		e.sell(l, r)
+		if err := eng.Push(e.ctx, r.OfferingID); err != nil {
+			t.Fatal(err)
+		}
+		if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != 49 {
+			t.Fatalf("Etsy %d after set 50 and 1 sold, want 49 (%s)", q, e.lastEvent(r.OfferingID).Note)
+		}
+	})
+}
+
 // A sale another variation's write overwrote, then a set typed before its
 // receipt is learned: the set is the seller's count, which leaves that
 // sale out, so neither its correction nor the set's push takes it off;
