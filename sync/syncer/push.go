@@ -289,10 +289,17 @@ func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, 
 	fn func(hold func(time.Duration) error) error) error {
 	name := pushLeaseName(etsyListingID)
 	holder := e.newHolder()
+	// A queue job does not wait on a held listing: it is snoozed and gives
+	// its worker back. Workers waiting on listings that a killed process's
+	// jobs hold (until they are rescued) or that a write in doubt keeps
+	// would otherwise take every worker, and the pushes of other listings
+	// (an import's, at a lower priority) would wait for the leases to run
+	// out.
+	wait := 3 * time.Second
 	if jobID != 0 {
-		holder = pushHolder(jobID)
+		holder, wait = pushHolder(jobID), 0
 	}
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(wait)
 	for {
 		now := e.now()
 		ok, err := e.db.LeaseAcquire(ctx, name, holder, now, now.Add(pushLeaseTTL))
@@ -301,6 +308,16 @@ func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, 
 		}
 		if ok {
 			break
+		}
+		if stillPending != nil && wait == 0 {
+			// Snoozed only while there is still something to push.
+			pending, err := stillPending(ctx)
+			if err != nil {
+				return err
+			}
+			if !pending {
+				return errPushed
+			}
 		}
 		if time.Now().After(deadline) {
 			return errBusy
