@@ -217,8 +217,16 @@ type PushDoneParams struct {
 	// since is measured from it: its base becomes Desired, so only the
 	// change made after DesiredVersion is applied next.
 	Desired int
-	Note    string
-	Now     time.Time
+	// Base is the base the push planned on, and Unread that it planned
+	// without reading the receipts (Etsy's count had not moved from it).
+	// A receipt written meanwhile may have raised the base of the pending
+	// set to keep a sale an earlier write overwrote (see
+	// SyncReceiptsWrite); such a push did not take it off, so the sale is
+	// taken off by a correction after it.
+	Base   int
+	Unread bool
+	Note   string
+	Now    time.Time
 	// Window, when set, is the write's window, recorded in the same
 	// transaction (see PushWindowRecord).
 	Window *PushWindowRecordParams

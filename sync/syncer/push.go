@@ -364,7 +364,10 @@ type pushWrite struct {
 	etsyNow        int
 	etsyOfferingID int64
 	target         int
-	note           string
+	// unread: a set whose target was planned on its base without reading
+	// the receipts (see store.PushDoneParams.Unread).
+	unread bool
+	note   string
 	// counted are the sales (transaction ids) the target already takes
 	// off: a sale made after the read but before the receipts were read
 	// is both in the target and inside the write's window, and must not
@@ -574,6 +577,7 @@ func (p *listingPush) plan(ctx context.Context) (writes, unchanged []pushWrite, 
 			// Nothing moved since the edit's base: the seller's number
 			// stands, and no extra call is made.
 			w.target = r.DesiredQuantity
+			w.unread = true
 		default:
 			// Etsy's count moved: the receipts since the base tell the
 			// sales (kept) from edits made elsewhere (overridden).
@@ -845,7 +849,8 @@ func (p *listingPush) done(ctx context.Context, w pushWrite, after int, etsyAt t
 func (p *listingPush) doneWith(ctx context.Context, w pushWrite, after int, etsyAt time.Time, window *store.PushWindowRecordParams) error {
 	r := w.row
 	if _, err := p.e.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: r.DesiredVersion,
-		Pushed: w.target, Etsy: after, EtsyAt: etsyAt, Desired: r.DesiredQuantity, Note: w.note, Now: p.e.now(), Window: window}); err != nil {
+		Pushed: w.target, Etsy: after, EtsyAt: etsyAt, Desired: r.DesiredQuantity, Base: r.BaseQuantity, Unread: w.unread,
+		Note: w.note, Now: p.e.now(), Window: window}); err != nil {
 		return err
 	}
 	if after != r.DesiredQuantity {
