@@ -380,22 +380,22 @@ const rowCols = `o.id, p.id, l.id, o.store_id, l.etsy_listing_id, p.etsy_product
 	p.product_key, p.sku, p.variation, o.quantity, o.desired_quantity, o.base_quantity, o.price_amount, o.price_divisor, o.currency,
 	o.is_enabled, o.readiness_state_id, o.version, o.desired_version, o.pushed_version, o.push_status, o.push_error, o.pushed_at,
 	COALESCE(o.low_stock_threshold, l.low_stock_threshold, s.low_stock_default), l.gone, p.gone, o.updated_at,
-	o.edit_kind, o.base_at, o.quantity_at, l.stockroom_deactivated, l.etsy_created_at`
+	o.edit_kind, o.base_at, o.quantity_at, l.stockroom_deactivated, l.etsy_created_at, o.set_at`
 
 const rowFrom = ` FROM offerings o JOIN products p ON p.id = o.product_id JOIN listings l ON l.id = p.listing_id
 	JOIN stores s ON s.id = o.store_id`
 
 func scanRow(r Row) (store.InventoryRow, error) {
 	var x store.InventoryRow
-	var pushedAt, updated, baseAt, qtyAt, listed int64
+	var pushedAt, updated, baseAt, qtyAt, listed, setAt int64
 	var lgone, pgone bool
 	err := r.Scan(&x.OfferingID, &x.ProductID, &x.ListingID, &x.StoreID, &x.EtsyListingID, &x.EtsyProductID, &x.EtsyOfferingID,
 		&x.Title, &x.ListingState, &x.URL, &x.ProductKey, &x.SKU, &x.Variation, &x.Quantity, &x.DesiredQuantity, &x.BaseQuantity,
 		&x.Price.Amount, &x.Price.Divisor, &x.Price.Currency, &x.Enabled, &x.ReadinessID, &x.Version, &x.DesiredVersion,
 		&x.PushedVersion, &x.PushStatus, &x.PushError, &pushedAt, &x.Threshold, &lgone, &pgone, &updated,
-		&x.EditKind, &baseAt, &qtyAt, &x.StockroomDeactivated, &listed)
+		&x.EditKind, &baseAt, &qtyAt, &x.StockroomDeactivated, &listed, &setAt)
 	x.PushedAt, x.UpdatedAt, x.BaseAt, x.QuantityAt = fromMS(pushedAt), fromMS(updated), fromMS(baseAt), fromMS(qtyAt)
-	x.ListedAt = fromMS(listed)
+	x.ListedAt, x.SetAt = fromMS(listed), fromMS(setAt)
 	x.Gone = lgone || pgone
 	return x, err
 }

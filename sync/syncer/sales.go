@@ -129,8 +129,9 @@ func baseAt(r store.InventoryRow) time.Time {
 // written) no later than the base is in the base already; one it took off
 // later is not. A sale no write took off whose receipt Stockroom had by the
 // base's time was made before it, so Etsy's count at the base has it. A
-// sale made under a product id that a write answered by the base replaced
-// came before that write landed: the base has it, or the write overwrote
+// sale made under a product id that a write answered by the base (or by
+// the time the set was typed: a write that left the row's count as it was
+// does not move its base) replaced came before that write landed: the base has it, or the write overwrote
 // it, and a set made on the count the write left is the seller's count,
 // which leaves it out (its correction is skipped too: see
 // store.Catalogue.SyncReceiptsWrite).
@@ -145,7 +146,7 @@ func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.
 		} else if at, ok := s.seen[l.txID]; ok && !at.After(base) {
 			continue
 		}
-		if at, ok := s.replaced[l.productID]; ok && l.productID != 0 && !at.After(base) {
+		if at, ok := s.replaced[l.productID]; ok && l.productID != 0 && (!at.After(base) || !at.After(r.SetAt)) {
 			continue
 		}
 		kept.lines = append(kept.lines, l)

@@ -604,6 +604,38 @@ func TestSaleLearnedWhileTheNextPushWritesIsCorrected(t *testing.T) {
 	})
 }
 
+// The same, but the set's push runs before the overwritten sale's
+// receipt is learned: the push reads it live from Etsy, and must leave it
+// out though the other variation's write left this row's count as it was
+// (so the row's base time is older than that write). Set 71, then 1 sold:
+// 70, not 69. Found by the chaos soak on PostgreSQL (SKU-96-S-W).
+func TestSetTypedAfterAnOverwrittenSaleKeepsItOutBeforeItsReceipt(t *testing.T) {
+	onSyncedListing(t, 42, 2, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
+		var other store.InventoryRow
+		for _, x := range e.rows() {
+			if x.EtsyListingID == l.ListingID && x.OfferingID != r.OfferingID && x.SKU != "" {
+				other = x
+			}
+		}
+		e.onFirstWrite(l.ListingID, func() { e.sell(l, r) }) // overwritten by the other's write
+		e.edit(other.OfferingID, other.Quantity+3)
+		if err := e.eng.Push(e.ctx, other.OfferingID); err != nil {
+			t.Fatal(err)
+		}
+		if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != r.Quantity {
+			t.Fatalf("Etsy %d, want %d: the test needs the sale overwritten", q, r.Quantity)
+		}
+		e.edit(r.OfferingID, 71)
+		e.sell(l, r)
+		if err := e.eng.Push(e.ctx, r.OfferingID); err != nil {
+			t.Fatal(err)
+		}
+		if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != 70 {
+			t.Fatalf("Etsy %d, want 70: set 71, then 1 sold (%s)", q, e.lastEvent(r.OfferingID).Note)
+		}
+	})
+}
+
 // A sale another variation's write overwrote, then a set typed before its
 // receipt is learned: the set is the seller's count, which leaves that
 // sale out, so neither its correction nor the set's push takes it off;
