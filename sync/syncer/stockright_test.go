@@ -466,6 +466,26 @@ func inOneSecond(t *testing.T, b backend) (*env, *syncer.Engine, sandbox.Listing
 	return e, eng, l, r
 }
 
+// saleOverwrittenBySibling sells one of the row's product inside the write
+// of an edit of another variation of its listing, which overwrites it.
+func (e *env) saleOverwrittenBySibling(t *testing.T, l sandbox.Listing, r store.InventoryRow) {
+	t.Helper()
+	var other store.InventoryRow
+	for _, x := range e.rows() {
+		if x.EtsyListingID == l.ListingID && x.OfferingID != r.OfferingID && x.SKU != "" {
+			other = x
+		}
+	}
+	e.onFirstWrite(l.ListingID, func() { e.sell(l, r) })
+	e.edit(other.OfferingID, other.Quantity+3)
+	if err := e.eng.Push(e.ctx, other.OfferingID); err != nil {
+		t.Fatal(err)
+	}
+	if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != r.Quantity {
+		t.Fatalf("Etsy %d, want %d: the test needs the sale overwritten", q, r.Quantity)
+	}
+}
+
 // sell sells one of the row's product on Etsy.
 func (e *env) sell(l sandbox.Listing, r store.InventoryRow) {
 	if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
@@ -611,20 +631,7 @@ func TestSaleLearnedWhileTheNextPushWritesIsCorrected(t *testing.T) {
 // 70, not 69. Found by the chaos soak on PostgreSQL (SKU-96-S-W).
 func TestSetTypedAfterAnOverwrittenSaleKeepsItOutBeforeItsReceipt(t *testing.T) {
 	onSyncedListing(t, 42, 2, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
-		var other store.InventoryRow
-		for _, x := range e.rows() {
-			if x.EtsyListingID == l.ListingID && x.OfferingID != r.OfferingID && x.SKU != "" {
-				other = x
-			}
-		}
-		e.onFirstWrite(l.ListingID, func() { e.sell(l, r) }) // overwritten by the other's write
-		e.edit(other.OfferingID, other.Quantity+3)
-		if err := e.eng.Push(e.ctx, other.OfferingID); err != nil {
-			t.Fatal(err)
-		}
-		if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != r.Quantity {
-			t.Fatalf("Etsy %d, want %d: the test needs the sale overwritten", q, r.Quantity)
-		}
+		e.saleOverwrittenBySibling(t, l, r)
 		e.edit(r.OfferingID, 71)
 		e.sell(l, r)
 		if err := e.eng.Push(e.ctx, r.OfferingID); err != nil {
@@ -642,20 +649,7 @@ func TestSetTypedAfterAnOverwrittenSaleKeepsItOutBeforeItsReceipt(t *testing.T) 
 // a sale after the set is kept. Found by the chaos soak (set 71 gave 68).
 func TestSetTypedAfterAnOverwrittenSaleKeepsOnlyLaterSales(t *testing.T) {
 	onSyncedListing(t, 42, 2, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
-		var other store.InventoryRow
-		for _, x := range e.rows() {
-			if x.EtsyListingID == l.ListingID && x.OfferingID != r.OfferingID && x.SKU != "" {
-				other = x
-			}
-		}
-		e.onFirstWrite(l.ListingID, func() { e.sell(l, r) }) // overwritten by the other's write
-		e.edit(other.OfferingID, other.Quantity+3)
-		if err := e.eng.Push(e.ctx, other.OfferingID); err != nil {
-			t.Fatal(err)
-		}
-		if q := sandboxQty(t, e.sb, l.ListingID, r.SKU); q != r.Quantity {
-			t.Fatalf("Etsy %d, want %d: the test needs the sale overwritten", q, r.Quantity)
-		}
+		e.saleOverwrittenBySibling(t, l, r)
 		e.edit(r.OfferingID, 71)
 		e.sell(l, r)
 		e.sync(store.SyncIncremental) // learns both sales
