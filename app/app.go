@@ -65,6 +65,8 @@ type Jobs interface {
 	// EnqueueSyncJob is EnqueueSync that returns the job's id: a manual
 	// sync always gets a job of its own.
 	EnqueueSyncJob(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) (int64, error)
+	// JobQueued tells whether a job is queued to run (again), or running.
+	JobQueued(ctx context.Context, jobID int64) (queued, running bool, err error)
 }
 
 // Connector runs the Etsy OAuth connect flow.

@@ -28,6 +28,7 @@ func (queue) EnqueueSync(context.Context, int64, store.SyncKind, store.SyncTrigg
 func (queue) EnqueueSyncJob(context.Context, int64, store.SyncKind, store.SyncTrigger) (int64, error) {
 	return 1, nil
 }
+func (queue) JobQueued(context.Context, int64) (bool, bool, error) { return false, false, nil }
 
 // withJobs gives the shop's service a job queue, for the writes that
 // queue pushes and syncs.

@@ -291,6 +291,26 @@ func (s *Service) SyncRunOf(ctx context.Context, a Actor, storeID int64, req Syn
 	return s.db.SyncRunOfJob(ctx, &store.SyncRunOfJobParams{AccountID: a.Account.ID, StoreID: storeID, JobID: req.JobID})
 }
 
+// SyncRetries tells whether the job of a failed run runs again: River
+// snoozed it (Etsy's rate limit, another sync holding the store) and the
+// run after it is the sync's real outcome. A job still running counts
+// while its run's process is alive (it is being snoozed or ended); a
+// dead process's job is never waited on.
+func (s *Service) SyncRetries(ctx context.Context, a Actor, run store.SyncRun) (bool, error) {
+	if _, err := s.member(ctx, a, run.StoreID); err != nil {
+		return false, err
+	}
+	if run.JobID == 0 || run.Result != store.ResultFailed {
+		return false, nil
+	}
+	queued, running, err := s.jobs.JobQueued(ctx, run.JobID)
+	if err != nil || queued || !running || run.Process == "" {
+		return queued, err
+	}
+	dead, err := s.db.ProcessListDead(ctx, time.Now().Add(-store.ProcessDeadAfter))
+	return err == nil && !slices.Contains(dead, run.Process), err
+}
+
 // SyncLog lists a store's recent sync runs, newest first.
 func (s *Service) SyncLog(ctx context.Context, a Actor, storeID int64, limit int) ([]store.SyncRun, error) {
 	if _, err := s.member(ctx, a, storeID); err != nil {

@@ -32,6 +32,8 @@ type fakeJobs struct {
 	pushes []int64 // offering ids
 	syncs  []store.SyncKind
 	onSync func(storeID int64, kind store.SyncKind, jobID int64)
+	// queued, when set, answers JobQueued (else no job is queued).
+	queued func(jobID int64) bool
 }
 
 func (j *fakeJobs) EnqueuePushTx(_ context.Context, _ store.Tx, _, offeringID int64, _ bool) error {
@@ -56,6 +58,13 @@ func (j *fakeJobs) EnqueueSyncJob(_ context.Context, storeID int64, kind store.S
 		go fn(storeID, kind, id)
 	}
 	return id, nil
+}
+
+func (j *fakeJobs) JobQueued(_ context.Context, jobID int64) (bool, bool, error) {
+	j.mu.Lock()
+	fn := j.queued
+	j.mu.Unlock()
+	return fn != nil && fn(jobID), false, nil
 }
 
 func (j *fakeJobs) pushCount() int {

@@ -16,7 +16,8 @@ import (
 const syncHelp = `Queues a sync of the store with Etsy (a reconcile, which re-reads every
 listing; a full one if the store has never had one). It runs now, after a
 sync already running. With --wait, follows that sync on stderr and exits when
-it ends: 0 when it succeeded, 1 when it failed. If a sync of the same kind is
+it ends: 0 when it succeeded, 1 when it failed. A sync Etsy's rate limit
+stops runs again when the limit allows, and the wait follows it. If a sync of the same kind is
 already running, that one is the sync waited for; a sync whose server
 process stopped is never waited for. If you are removed from the store
 meanwhile, the wait ends (exit 1) saying so; the sync carries on.`
@@ -117,6 +118,7 @@ type syncWait struct {
 	name    string
 	req     app.SyncRequest
 	started int64
+	retried int64 // the run last reported as to be run again
 }
 
 // member ends the wait of an account that is no longer a member of the
@@ -154,6 +156,19 @@ func (w *syncWait) check() (bool, error) {
 		w.r.notef("sync %d started (%s)", run.ID, run.Kind)
 	}
 	if run.Result == store.ResultRunning {
+		return false, nil
+	}
+	// A run cut short by Etsy's rate limit is not the sync's outcome: its
+	// job waits out the limit and runs again, and that run is followed.
+	again, err := w.r.app.SyncRetries(w.r.ctx, w.r.actor, run)
+	if err != nil {
+		return false, err
+	}
+	if again {
+		if w.retried != run.ID {
+			w.retried = run.ID
+			w.r.notef("sync %d stopped (%s); it runs again when Etsy allows: waiting", run.ID, run.Error)
+		}
 		return false, nil
 	}
 	fmt.Fprintf(w.r.env.Stdout, "sync %d %s: %d listing(s) and %d receipt(s) changed, %d Etsy call(s), %s\n",

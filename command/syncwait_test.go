@@ -6,9 +6,11 @@ import (
 	"context"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
 )
@@ -66,16 +68,7 @@ func TestSyncWaitEndsWhenMemberRemoved(t *testing.T) {
 // alerts --follow of a removed member ends with the same words.
 func TestAlertsFollowEndsWhenMemberRemoved(t *testing.T) {
 	f := newFixture(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	var out bytes.Buffer
-	pr, pw := io.Pipe()
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &out, Stderr: pw}, []string{"alerts", "--follow"})
-		pw.Close()
-	}()
-	lines := bufio.NewScanner(pr)
+	_, lines, done := runPiped(t, f.app, f.viewer, "alerts", "--follow")
 	if !lines.Scan() || !strings.Contains(lines.Text(), "following alerts") {
 		t.Fatalf("alerts --follow began with %q", lines.Text())
 	}
@@ -99,4 +92,79 @@ func TestAlertsFollowEndsWhenMemberRemoved(t *testing.T) {
 		t.Fatal("alerts --follow still running 2 s after the member was removed")
 	}
 	contains(t, "stderr", <-rest, "no longer a member of Ada's Pottery: stopped following its alerts")
+}
+
+// A sync Etsy's rate limit stops is run again by its job once the limit
+// allows: `sync --wait` says so and follows that run, exiting 0 when it
+// succeeds, not 1 at the first run's failure.
+func TestSyncWaitFollowsARunAfterARateLimit(t *testing.T) {
+	f := newFixture(t)
+	var mu sync.Mutex
+	queued := false
+	again := make(chan struct{})
+	f.jobs.mu.Lock()
+	f.jobs.queued = func(int64) bool { mu.Lock(); defer mu.Unlock(); return queued }
+	f.jobs.onSync = func(storeID int64, kind store.SyncKind, jobID int64) {
+		run := func(result store.SyncResult, msg string) {
+			ctx := context.Background()
+			r, err := f.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: storeID, Kind: kind,
+				Trigger: store.TriggerManual, JobID: jobID, Process: "server", Now: time.Now()})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			f.hub.Publish(hub.Event{Kind: hub.SyncStarted, StoreID: storeID, RunID: r.ID, JobID: jobID, State: string(kind)})
+			if result == store.ResultFailed {
+				// River snoozes the job before the run's end is told.
+				mu.Lock()
+				queued = true
+				mu.Unlock()
+			}
+			if _, err := f.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: r.ID, Result: result, Error: msg, Now: time.Now()}); err != nil {
+				t.Error(err)
+				return
+			}
+			f.hub.Publish(hub.Event{Kind: hub.SyncFinished, StoreID: storeID, RunID: r.ID, JobID: jobID, State: string(result), Error: msg})
+		}
+		run(store.ResultFailed, "rate limited by Etsy: retry in 1s")
+		<-again
+		mu.Lock()
+		queued = false
+		mu.Unlock()
+		run(store.ResultOK, "")
+	}
+	f.jobs.mu.Unlock()
+
+	out, lines, done := runPiped(t, f.app, f.owner, "sync", "--wait")
+	var stderr strings.Builder
+	for lines.Scan() {
+		stderr.WriteString(lines.Text() + "\n")
+		if strings.Contains(lines.Text(), "runs again") {
+			close(again)
+			break
+		}
+	}
+	for lines.Scan() {
+		stderr.WriteString(lines.Text() + "\n")
+	}
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d after the run that followed the rate limit succeeded; stderr:\n%s", code, stderr.String())
+	}
+	contains(t, "stderr", stderr.String(), "rate limited by Etsy", "it runs again when Etsy allows")
+	contains(t, "stdout", out.String(), " ok:")
+}
+
+// runPiped runs a command that goes on until something happens: its
+// stderr is read line by line as it comes, its stdout once it exits (done).
+func runPiped(t *testing.T, a *app.Service, actor app.Actor, args ...string) (*bytes.Buffer, *bufio.Scanner, <-chan int) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel)
+	out := &bytes.Buffer{}
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, Env{App: a, Actor: actor, Stdout: out, Stderr: pw}, args)
+		pw.Close()
+	}()
+	return out, bufio.NewScanner(pr), done
 }

@@ -389,6 +389,10 @@ func (r *soakRun) logAudit(databaseURL string, skus []string) {
 		rows.Close()
 		r.t.Logf("audit of %s:\n%s", sku, strings.Join(lines, "\n"))
 	}
+	for _, sku := range skus {
+		r.logSales(db, r.bySKU[sku].listingID)
+	}
+	r.logPushJobs(db)
 	// And the server's warnings and errors about their listings.
 	listings := map[string]bool{}
 	for _, sku := range skus {
@@ -410,6 +414,75 @@ func (r *soakRun) logAudit(databaseURL string, skus []string) {
 	}
 	r.t.Logf("server warnings about those listings (last 40):\n%s", strings.Join(tailSlice(logs, 40), "\n"))
 	r.t.Logf("the server's last warnings (40):\n%s", strings.Join(tailSlice(others, 40), "\n"))
+}
+
+// logSales logs, for a listing, its write windows and the sales Stockroom
+// holds with the product ids they name and whether a write took them off:
+// what decides whether a sale was overwritten, and whether a set keeps it.
+func (r *soakRun) logSales(db *sql.DB, listingID int64) {
+	queries := []struct{ what, q string }{
+		{"windows (read, wrote, id read, id written, qty read, qty written)", `SELECT read_at, wrote_at, etsy_product_id, new_product_id,
+			read_qty, written_qty FROM push_windows WHERE etsy_listing_id = $1 ORDER BY wrote_at`},
+		{"sales (created, seen, transaction, product id, qty, handled at)", `SELECT r.etsy_created_at, r.seen_at, i.etsy_transaction_id,
+			i.etsy_product_id, i.quantity, COALESCE(c.created_at, -1) FROM receipt_items i JOIN receipts r ON r.id = i.receipt_id
+			LEFT JOIN push_corrections c ON c.store_id = i.store_id AND c.etsy_transaction_id = i.etsy_transaction_id
+			WHERE i.etsy_listing_id = $1 ORDER BY r.etsy_created_at`},
+	}
+	for _, q := range queries {
+		rows, err := db.QueryContext(r.t.Context(), q.q, listingID)
+		if err != nil {
+			r.t.Log(err)
+			return
+		}
+		var lines []string
+		for rows.Next() {
+			var v [6]int64
+			if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5]); err != nil {
+				r.t.Log(err)
+				break
+			}
+			at := func(ms int64) string {
+				if ms <= 0 {
+					return strconv.FormatInt(ms, 10)
+				}
+				return time.UnixMilli(ms).UTC().Format("15:04:05.000")
+			}
+			if strings.HasPrefix(q.what, "windows") {
+				lines = append(lines, fmt.Sprintf("    %s %s %d→%d %d→%d", at(v[0]), at(v[1]), v[2], v[3], v[4], v[5]))
+			} else {
+				lines = append(lines, fmt.Sprintf("    %s seen %s tx %d product %d qty %d handled %s", at(v[0]), at(v[1]), v[2], v[3], v[4], at(v[5])))
+			}
+		}
+		rows.Close()
+		r.t.Logf("listing %d %s:\n%s", listingID, q.what, strings.Join(tailSlice(lines, 30), "\n"))
+	}
+}
+
+// logPushJobs logs the push jobs River has not completed: whether a stuck
+// edit's job waits, retries later, or is gone.
+func (r *soakRun) logPushJobs(db *sql.DB) {
+	rows, err := db.QueryContext(r.t.Context(), `SELECT id, state, attempt, max_attempts, CAST(scheduled_at AS TEXT),
+			CAST(attempted_by AS TEXT), CAST(errors AS TEXT)
+		FROM river_job WHERE kind = 'push' AND state <> 'completed' ORDER BY id`)
+	if err != nil {
+		r.t.Log(err)
+		return
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id int64
+		var state, scheduled string
+		var attempt, maxAttempts int
+		var by, errs sql.NullString
+		if err := rows.Scan(&id, &state, &attempt, &maxAttempts, &scheduled, &by, &errs); err != nil {
+			r.t.Log(err)
+			return
+		}
+		lines = append(lines, fmt.Sprintf("    job %d %s attempt %d/%d at %s by %s errors %s", id, state, attempt, maxAttempts,
+			scheduled, by.String, tail(errs.String, 300)))
+	}
+	r.t.Logf("push jobs not completed (%d):\n%s", len(lines), strings.Join(tailSlice(lines, 60), "\n"))
 }
 
 func dbName(url string) string {

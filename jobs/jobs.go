@@ -633,6 +633,26 @@ func (q *Queue) JobGet(ctx context.Context, jobID int64) (*rivertype.JobRow, err
 	return c.JobGet(ctx, jobID)
 }
 
+// JobQueued tells whether a job is queued to run (again): waiting its
+// turn, snoozed (a rate limit, a busy store) or scheduled for a retry;
+// running says it is running now. A job River no longer holds is neither.
+func (q *Queue) JobQueued(ctx context.Context, jobID int64) (queued, running bool, err error) {
+	row, err := q.JobGet(ctx, jobID)
+	if errors.Is(err, river.ErrNotFound) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	switch row.State {
+	case rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateScheduled, rivertype.JobStateRetryable:
+		return true, false, nil
+	case rivertype.JobStateRunning:
+		return false, true, nil
+	}
+	return false, false, nil
+}
+
 // Subscribe delivers River's job events (completed, failed, snoozed...),
 // for tests and metrics. Call the returned func to stop.
 func (q *Queue) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func(), error) {

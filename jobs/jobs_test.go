@@ -183,3 +183,32 @@ func TestInsertTxCommitsWithTheStoreWrite(t *testing.T) {
 		}
 	})
 }
+
+// JobQueued tells a job that will still run (queued, or snoozed to a later
+// time, as a sync Etsy's rate limit stopped is) from one River no longer
+// holds: `sync --wait` follows the first and reports the run of the other.
+func TestJobQueuedTellsAJobThatRunsAgain(t *testing.T) {
+	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
+		withWorkers(t, q)
+		ctx := t.Context()
+		id, err := q.EnqueueSyncJob(ctx, 7, store.SyncReconcile, store.TriggerManual)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if queued, running, err := q.JobQueued(ctx, id); err != nil || !queued || running {
+			t.Fatalf("a queued job: queued %v running %v err %v", queued, running, err)
+		}
+		later := time.Now().Add(time.Hour)
+		snoozed, err := q.Insert(ctx, jobs.SyncArgs{StoreID: 8, SyncKind: store.SyncReconcile, Trigger: store.TriggerManual},
+			&river.InsertOpts{ScheduledAt: later})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if queued, _, err := q.JobQueued(ctx, snoozed); err != nil || !queued {
+			t.Fatalf("a job scheduled for later: queued %v err %v", queued, err)
+		}
+		if queued, running, err := q.JobQueued(ctx, 987654321); err != nil || queued || running {
+			t.Fatalf("a job River does not hold: queued %v running %v err %v", queued, running, err)
+		}
+	})
+}

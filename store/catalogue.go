@@ -62,6 +62,11 @@ type Catalogue interface {
 	// SyncReceiptsWriteParams.SeenAt); sales not held, or held from before
 	// that was recorded, are left out.
 	SalesSeenAt(ctx context.Context, storeID int64, txIDs []int64) (map[int64]time.Time, error)
+	// PushReplacedProducts says, of the listing's product ids that a
+	// recorded write of Stockroom's replaced (Etsy issues new ids on every
+	// inventory write), when Etsy answered that write: a sale made under
+	// such an id came before then.
+	PushReplacedProducts(ctx context.Context, storeID, etsyListingID int64) (map[int64]time.Time, error)
 	PushIntentGet(ctx context.Context, storeID, etsyListingID int64) ([]byte, error)
 	PushIntentClear(ctx context.Context, p *PushIntentParams) error
 	// ListingStateSet records a listing state a push set on Etsy, and
@@ -212,8 +217,16 @@ type PushDoneParams struct {
 	// since is measured from it: its base becomes Desired, so only the
 	// change made after DesiredVersion is applied next.
 	Desired int
-	Note    string
-	Now     time.Time
+	// Base is the base the push planned on, and Unread that it planned
+	// without reading the receipts (Etsy's count had not moved from it).
+	// A receipt written meanwhile may have raised the base of the pending
+	// set to keep a sale an earlier write overwrote (see
+	// SyncReceiptsWrite); such a push did not take it off, so the sale is
+	// taken off by a correction after it.
+	Base   int
+	Unread bool
+	Note   string
+	Now    time.Time
 	// Window, when set, is the write's window, recorded in the same
 	// transaction (see PushWindowRecord).
 	Window *PushWindowRecordParams

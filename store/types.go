@@ -178,6 +178,8 @@ type InventoryRow struct {
 	EditKind EditKind // of the pending edit
 	// QuantityAt is when Stockroom last saw Etsy's count change.
 	QuantityAt time.Time
+	// SetAt is when the seller last typed a set (zero: never).
+	SetAt time.Time
 	// StockroomDeactivated is true while the listing is inactive because a
 	// push emptied every variation: stock brings it back.
 	StockroomDeactivated bool

@@ -380,22 +380,22 @@ const rowCols = `o.id, p.id, l.id, o.store_id, l.etsy_listing_id, p.etsy_product
 	p.product_key, p.sku, p.variation, o.quantity, o.desired_quantity, o.base_quantity, o.price_amount, o.price_divisor, o.currency,
 	o.is_enabled, o.readiness_state_id, o.version, o.desired_version, o.pushed_version, o.push_status, o.push_error, o.pushed_at,
 	COALESCE(o.low_stock_threshold, l.low_stock_threshold, s.low_stock_default), l.gone, p.gone, o.updated_at,
-	o.edit_kind, o.base_at, o.quantity_at, l.stockroom_deactivated, l.etsy_created_at`
+	o.edit_kind, o.base_at, o.quantity_at, l.stockroom_deactivated, l.etsy_created_at, o.set_at`
 
 const rowFrom = ` FROM offerings o JOIN products p ON p.id = o.product_id JOIN listings l ON l.id = p.listing_id
 	JOIN stores s ON s.id = o.store_id`
 
 func scanRow(r Row) (store.InventoryRow, error) {
 	var x store.InventoryRow
-	var pushedAt, updated, baseAt, qtyAt, listed int64
+	var pushedAt, updated, baseAt, qtyAt, listed, setAt int64
 	var lgone, pgone bool
 	err := r.Scan(&x.OfferingID, &x.ProductID, &x.ListingID, &x.StoreID, &x.EtsyListingID, &x.EtsyProductID, &x.EtsyOfferingID,
 		&x.Title, &x.ListingState, &x.URL, &x.ProductKey, &x.SKU, &x.Variation, &x.Quantity, &x.DesiredQuantity, &x.BaseQuantity,
 		&x.Price.Amount, &x.Price.Divisor, &x.Price.Currency, &x.Enabled, &x.ReadinessID, &x.Version, &x.DesiredVersion,
 		&x.PushedVersion, &x.PushStatus, &x.PushError, &pushedAt, &x.Threshold, &lgone, &pgone, &updated,
-		&x.EditKind, &baseAt, &qtyAt, &x.StockroomDeactivated, &listed)
+		&x.EditKind, &baseAt, &qtyAt, &x.StockroomDeactivated, &listed, &setAt)
 	x.PushedAt, x.UpdatedAt, x.BaseAt, x.QuantityAt = fromMS(pushedAt), fromMS(updated), fromMS(baseAt), fromMS(qtyAt)
-	x.ListedAt = fromMS(listed)
+	x.ListedAt, x.SetAt = fromMS(listed), fromMS(setAt)
 	x.Gone = lgone || pgone
 	return x, err
 }
@@ -597,12 +597,41 @@ func (s *Store) pushDone(ctx context.Context, tx Tx, p *store.PushDoneParams, t 
 		VALUES ($1, $2, 'push', $3, $4, $5, $6)`, cur.StoreID, p.OfferingID, cur.Quantity, p.Etsy, p.Note, t); err != nil {
 		return err
 	}
+	if err := s.keepRaisedBase(ctx, tx, p, cur, t, etsyAt); err != nil {
+		return err
+	}
 	ev := stockActivity(cur, store.KindStockPushed, cur.Quantity, p.Etsy)
 	ev.Actor, ev.Source, ev.Version, ev.Note = store.ActorSync, store.SourcePush, p.DesiredVersion, p.Note
 	if _, err := appendActivity(ctx, tx, &ev, t); err != nil {
 		return err
 	}
 	*row, err = scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, p.OfferingID))
+	return err
+}
+
+// keepRaisedBase takes off the sales a receipt kept by raising the base of
+// the set this push wrote after the push had planned on the base without
+// reading the receipts: the push did not take them off. With nothing
+// newer pending, a correction is queued (an add, pushed by the job's next
+// round); a newer edit, rebased on this push, keeps the raised base.
+func (s *Store) keepRaisedBase(ctx context.Context, tx Tx, p *store.PushDoneParams, cur store.InventoryRow, t, etsyAt int64) error {
+	extra := cur.BaseQuantity - p.Base
+	if !p.Unread || cur.EditKind != store.EditSet || extra <= 0 {
+		return nil
+	}
+	if cur.DesiredVersion > p.DesiredVersion {
+		_, err := tx.Exec(ctx, `UPDATE offerings SET base_quantity = base_quantity + $2 WHERE id = $1`, p.OfferingID, extra)
+		return err
+	}
+	after := max(p.Etsy-extra, 0)
+	if _, err := tx.Exec(ctx, `UPDATE offerings SET desired_quantity = $2, base_quantity = quantity, base_at = $3, edit_kind = 'add',
+			desired_version = desired_version + 1, version = version + 1, push_status = 'pending', push_error = '', updated_at = $4
+		WHERE id = $1`, p.OfferingID, after, etsyAt, t); err != nil {
+		return err
+	}
+	note := fmt.Sprintf("sold %d while Stockroom was writing this listing, learned as it wrote again; taken off Etsy's count again", extra)
+	_, err := tx.Exec(ctx, `INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, note, created_at)
+		VALUES ($1, $2, 'push', $3, $4, $5, $6)`, cur.StoreID, p.OfferingID, p.Etsy, after, note, t)
 	return err
 }
 

@@ -120,6 +120,25 @@ func (s *Store) SalesSeenAt(ctx context.Context, storeID int64, txIDs []int64) (
 		JOIN receipts r ON r.id = i.receipt_id WHERE r.seen_at > 0 AND i.store_id = $1 AND `, "i.etsy_transaction_id", storeID, txIDs)
 }
 
+func (s *Store) PushReplacedProducts(ctx context.Context, storeID, etsyListingID int64) (map[int64]time.Time, error) {
+	rows, err := s.d.Query(ctx, `SELECT etsy_product_id, MIN(wrote_at) FROM push_windows
+		WHERE store_id = $1 AND etsy_listing_id = $2 AND new_product_id <> 0 AND new_product_id <> etsy_product_id
+		GROUP BY etsy_product_id`, storeID, etsyListingID)
+	if err != nil {
+		return nil, s.err("push replaced products", err)
+	}
+	defer rows.Close()
+	out := map[int64]time.Time{}
+	for rows.Next() {
+		var id, at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, s.err("push replaced products", err)
+		}
+		out[id] = fromMS(at)
+	}
+	return out, s.err("push replaced products", rows.Err())
+}
+
 // timesOfSales runs q (its store $1, followed by the ids' condition on
 // col) and maps each sale to the time in milliseconds it selects.
 func (s *Store) timesOfSales(ctx context.Context, op, q, col string, storeID int64, txIDs []int64) (map[int64]time.Time, error) {

@@ -289,10 +289,17 @@ func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, 
 	fn func(hold func(time.Duration) error) error) error {
 	name := pushLeaseName(etsyListingID)
 	holder := e.newHolder()
+	// A queue job does not wait on a held listing: it is snoozed and gives
+	// its worker back. Workers waiting on listings that a killed process's
+	// jobs hold (until they are rescued) or that a write in doubt keeps
+	// would otherwise take every worker, and the pushes of other listings
+	// (an import's, at a lower priority) would wait for the leases to run
+	// out.
+	wait := 3 * time.Second
 	if jobID != 0 {
-		holder = pushHolder(jobID)
+		holder, wait = pushHolder(jobID), 0
 	}
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(wait)
 	for {
 		now := e.now()
 		ok, err := e.db.LeaseAcquire(ctx, name, holder, now, now.Add(pushLeaseTTL))
@@ -301,6 +308,16 @@ func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, 
 		}
 		if ok {
 			break
+		}
+		if stillPending != nil && wait == 0 {
+			// Snoozed only while there is still something to push.
+			pending, err := stillPending(ctx)
+			if err != nil {
+				return err
+			}
+			if !pending {
+				return errPushed
+			}
 		}
 		if time.Now().After(deadline) {
 			return errBusy
@@ -347,7 +364,10 @@ type pushWrite struct {
 	etsyNow        int
 	etsyOfferingID int64
 	target         int
-	note           string
+	// unread: a set whose target was planned on its base without reading
+	// the receipts (see store.PushDoneParams.Unread).
+	unread bool
+	note   string
 	// counted are the sales (transaction ids) the target already takes
 	// off: a sale made after the read but before the receipts were read
 	// is both in the target and inside the write's window, and must not
@@ -557,6 +577,7 @@ func (p *listingPush) plan(ctx context.Context) (writes, unchanged []pushWrite, 
 			// Nothing moved since the edit's base: the seller's number
 			// stands, and no extra call is made.
 			w.target = r.DesiredQuantity
+			w.unread = true
 		default:
 			// Etsy's count moved: the receipts since the base tell the
 			// sales (kept) from edits made elsewhere (overridden).
@@ -828,7 +849,8 @@ func (p *listingPush) done(ctx context.Context, w pushWrite, after int, etsyAt t
 func (p *listingPush) doneWith(ctx context.Context, w pushWrite, after int, etsyAt time.Time, window *store.PushWindowRecordParams) error {
 	r := w.row
 	if _, err := p.e.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: r.DesiredVersion,
-		Pushed: w.target, Etsy: after, EtsyAt: etsyAt, Desired: r.DesiredQuantity, Note: w.note, Now: p.e.now(), Window: window}); err != nil {
+		Pushed: w.target, Etsy: after, EtsyAt: etsyAt, Desired: r.DesiredQuantity, Base: r.BaseQuantity, Unread: w.unread,
+		Note: w.note, Now: p.e.now(), Window: window}); err != nil {
 		return err
 	}
 	if after != r.DesiredQuantity {

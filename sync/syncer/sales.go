@@ -23,6 +23,9 @@ type salesSince struct {
 	// store.Catalogue.PushHandledSales), seen when Stockroom first had
 	// its receipt (store.Catalogue.SalesSeenAt).
 	handled, seen map[int64]time.Time
+	// replaced says when a write of Stockroom's replaced a product id (see
+	// store.Catalogue.PushReplacedProducts).
+	replaced map[int64]time.Time
 }
 
 type saleLine struct {
@@ -61,6 +64,9 @@ func (p *listingPush) salesSinceBase(ctx context.Context) (*salesSince, error) {
 		return nil, err
 	}
 	if out.seen, err = p.e.db.SalesSeenAt(ctx, p.st.ID, ids); err != nil {
+		return nil, err
+	}
+	if out.replaced, err = p.e.db.PushReplacedProducts(ctx, p.st.ID, p.listID); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -122,7 +128,13 @@ func baseAt(r store.InventoryRow) time.Time {
 // sale a write took off (a set's write counted it, or its correction was
 // written) no later than the base is in the base already; one it took off
 // later is not. A sale no write took off whose receipt Stockroom had by the
-// base's time was made before it, so Etsy's count at the base has it.
+// base's time was made before it, so Etsy's count at the base has it. A
+// sale made under a product id that a write answered by the base (or by
+// the time the set was typed: a write that left the row's count as it was
+// does not move its base) replaced came before that write landed: the base has it, or the write overwrote
+// it, and a set made on the count the write left is the seller's count,
+// which leaves it out (its correction is skipped too: see
+// store.Catalogue.SyncReceiptsWrite).
 func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.ListingInventory) (sold int, receipts []int64, txs []countedSale) {
 	base := baseAt(r)
 	kept := &salesSince{lines: make([]saleLine, 0, len(s.lines))}
@@ -132,6 +144,9 @@ func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.
 				continue
 			}
 		} else if at, ok := s.seen[l.txID]; ok && !at.After(base) {
+			continue
+		}
+		if at, ok := s.replaced[l.productID]; ok && l.productID != 0 && (!at.After(base) || !at.After(r.SetAt)) {
 			continue
 		}
 		kept.lines = append(kept.lines, l)

@@ -64,6 +64,9 @@ func (j *Jobs) EnqueueSyncJob(_ context.Context, storeID int64, _ store.SyncKind
 	return int64(len(j.Syncs)), nil
 }
 
+// JobQueued says no job is queued: nothing runs the recorded jobs.
+func (j *Jobs) JobQueued(context.Context, int64) (bool, bool, error) { return false, false, nil }
+
 // PushCalls returns a copy of the recorded pushes.
 func (j *Jobs) PushCalls() []Push {
 	j.mu.Lock()
