@@ -163,3 +163,58 @@ func TestDigestAtReadsAnHourAndAZone(t *testing.T) {
 		}
 	}
 }
+
+// A dashboard read again after sales (the kept sums patched with the
+// products the writes touched) equals one read afresh by another Service.
+func TestDashboardAfterSalesEqualsAFreshRead(t *testing.T) {
+	s := newDashShop(t)
+	page := listings(4, 6)
+	for i := range page {
+		page[i].CreatedAt = coverNow.AddDate(-1, 0, 0)
+	}
+	if _, err := s.db.SyncListingsWrite(t.Context(), &store.SyncListingsWriteParams{StoreID: s.shop.ID, Listings: page, Now: coverNow}); err != nil {
+		t.Fatal(err)
+	}
+	s.sale(t, s.shop.ID, 1, 0, 2, time.Hour)
+	s.sale(t, s.shop.ID, 2, 1, 1, 3*24*time.Hour)
+	same := func(step string) {
+		t.Helper()
+		p := app.DashboardParams{StoreID: s.shop.ID}
+		got, err := s.svc.Dashboard(t.Context(), s.owner, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := app.New(app.Config{Store: s.db, Now: func() time.Time { return coverNow }})
+		want, err := fresh.Dashboard(t.Context(), s.owner, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Today != want.Today || got.Week != want.Week || got.Month != want.Month || len(got.Cover) != len(want.Cover) {
+			t.Fatalf("%s: totals %+v %+v %+v, want %+v %+v %+v", step, got.Today, got.Week, got.Month, want.Today, want.Week, want.Month)
+		}
+		for i := range got.Cover {
+			g, w := got.Cover[i], want.Cover[i]
+			if g.Row.OfferingID != w.Row.OfferingID || g.Units != w.Units || g.Revenue != w.Revenue || g.Days != w.Days {
+				t.Fatalf("%s: cover %d = %s %d units, want %s %d units", step, i, g.Row.SKU, g.Units, w.Row.SKU, w.Units)
+			}
+		}
+	}
+	same("first read")
+	s.sale(t, s.shop.ID, 3, 0, 5, 2*time.Hour) // a product that sold before
+	same("after a sale of a product that sold")
+	s.sale(t, s.shop.ID, 4, 3, 1, time.Minute) // a product's first sale
+	same("after a first sale")
+	// The only sale of listing 1 is cancelled: it no longer sells.
+	at := coverNow.Add(-3 * 24 * time.Hour)
+	if _, err := s.db.SyncReceiptsWrite(t.Context(), &store.SyncReceiptsWriteParams{StoreID: s.shop.ID, Receipts: []store.Receipt{{
+		EtsyReceiptID: 2, Status: "canceled", CreatedAt: at, UpdatedAt: coverNow,
+		Items: []store.ReceiptItem{{EtsyTransactionID: 20, EtsyListingID: 1001, EtsyProductID: 10011, Quantity: 1,
+			Price: store.Money{Amount: 2400, Divisor: 100, Currency: "EUR"}}},
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	same("after a cancellation")
+	if d, _ := s.svc.Dashboard(t.Context(), s.owner, app.DashboardParams{StoreID: s.shop.ID}); d.Month.Units != 8 {
+		t.Fatalf("month after the cancellation = %+v, want 8 units", d.Month)
+	}
+}
