@@ -55,21 +55,31 @@ type Dashboard struct {
 	Budget    etsy.Budget
 }
 
-// TopSellers returns up to n variations by units sold in the period.
+// TopSellers returns up to n variations by units sold in the period, then
+// revenue; equals keep their order in Cover. A selection of n, not a sort
+// of every seller: a shop may have 50,000.
 func (d *Dashboard) TopSellers(n int) []Cover {
-	var top []Cover
-	for _, c := range d.Cover {
-		if c.Units > 0 {
-			top = append(top, c)
-		}
+	before := func(a, b Cover) bool { // a strictly ahead of b
+		return a.Units > b.Units || a.Units == b.Units && a.Revenue > b.Revenue
 	}
-	slices.SortStableFunc(top, func(a, b Cover) int {
-		if c := cmp.Compare(b.Units, a.Units); c != 0 {
-			return c
+	top := make([]Cover, 0, max(n, 0))
+	for _, c := range d.Cover {
+		if c.Units <= 0 || n <= 0 || len(top) == n && !before(c, top[n-1]) {
+			continue
 		}
-		return cmp.Compare(b.Revenue, a.Revenue)
-	})
-	return top[:min(n, len(top))]
+		// After every one it is not strictly ahead of, as a stable
+		// sort puts it.
+		i := len(top)
+		for i > 0 && before(c, top[i-1]) {
+			i--
+		}
+		if len(top) < n {
+			top = append(top, Cover{})
+		}
+		copy(top[i+1:], top[i:len(top)-1])
+		top[i] = c
+	}
+	return top
 }
 
 // RunsOutFirst returns up to n variations that sell or are sold out, the

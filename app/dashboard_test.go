@@ -1,8 +1,10 @@
 package app_test
 
 import (
+	"cmp"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -216,5 +218,38 @@ func TestDashboardAfterSalesEqualsAFreshRead(t *testing.T) {
 	same("after a cancellation")
 	if d, _ := s.svc.Dashboard(t.Context(), s.owner, app.DashboardParams{StoreID: s.shop.ID}); d.Month.Units != 8 {
 		t.Fatalf("month after the cancellation = %+v, want 8 units", d.Month)
+	}
+}
+
+// TopSellers picks what a stable sort of every seller by units, then
+// revenue, would put first, whatever n.
+func TestTopSellersEqualsAStableSort(t *testing.T) {
+	var d app.Dashboard
+	for i := range 200 {
+		d.Cover = append(d.Cover, app.Cover{Row: &store.InventoryRow{OfferingID: int64(i)}, Units: (i * 7) % 13, Revenue: int64((i * 5) % 3)})
+	}
+	var sellers []app.Cover
+	for _, c := range d.Cover {
+		if c.Units > 0 {
+			sellers = append(sellers, c)
+		}
+	}
+	slices.SortStableFunc(sellers, func(a, b app.Cover) int {
+		if c := cmp.Compare(b.Units, a.Units); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Revenue, a.Revenue)
+	})
+	for _, n := range []int{0, 1, 5, 17, len(sellers), 500} {
+		got := d.TopSellers(n)
+		want := sellers[:min(n, len(sellers))]
+		if len(got) != len(want) {
+			t.Fatalf("n=%d: %d sellers, want %d", n, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].Row != want[i].Row {
+				t.Fatalf("n=%d: seller %d is offering %d, want %d", n, i, got[i].Row.OfferingID, want[i].Row.OfferingID)
+			}
+		}
 	}
 }
