@@ -292,15 +292,31 @@ func eachProductRow(rows Rows, fn func(saleKey, saleSum)) error {
 }
 
 // lineSums adds up the counting lines sold in [since, until) (ms), for the
-// part of a period that is not whole days. The lines are read from their
-// covering index as they are and added up here: grouping them in SQL
-// would sort them first.
-func (s *Store) lineSums(ctx context.Context, storeID, since, until int64, into map[saleKey]saleSum) error {
+// part of a period that is not whole days; with listings not nil, of
+// those listings only. The lines are read from their covering index as
+// they are and added up here: grouping them in SQL would sort them first.
+func (s *Store) lineSums(ctx context.Context, storeID, since, until int64, into map[saleKey]saleSum, listings []int64) error {
 	if since >= until {
 		return nil
 	}
-	rows, err := s.d.Query(ctx, `SELECT `+saleKeyCols+`, quantity, price_amount, price_divisor FROM receipt_items
-		WHERE store_id = $1 AND sold_at >= $2 AND sold_at < $3 AND voided = $4`, storeID, since, until, false)
+	query := `SELECT ` + saleKeyCols + `, quantity, price_amount, price_divisor FROM receipt_items
+		WHERE store_id = $1 AND sold_at >= $2 AND sold_at < $3 AND voided = $4`
+	if listings == nil {
+		return s.addLines(ctx, query, []any{storeID, since, until, false}, into)
+	}
+	for start := 0; start < len(listings); start += chunk {
+		part := listings[start:min(start+chunk, len(listings))]
+		if err := s.addLines(ctx, query+` AND etsy_listing_id IN `+placeholders(5, len(part)),
+			idArgs(part, storeID, since, until, false), into); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addLines adds the lines a lineSums query reads into sums.
+func (s *Store) addLines(ctx context.Context, query string, args []any, into map[saleKey]saleSum) error {
+	rows, err := s.d.Query(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -342,12 +358,12 @@ func (s *Store) SalesByProductList(ctx context.Context, p *store.SalesRangeParam
 	// closed period) comes from the lines; it is small, kept in a map the
 	// whole days are added to.
 	sums := map[saleKey]saleSum{}
-	err = s.lineSums(ctx, p.StoreID, since, min(first*dayMS, until), sums)
+	err = s.lineSums(ctx, p.StoreID, since, min(first*dayMS, until), sums, nil)
 	var out []store.ProductSales
 	if err == nil && until == openEnd {
 		out, err = s.recentProductSums(ctx, p, first, sums)
 	} else if err == nil {
-		err = s.lineSums(ctx, p.StoreID, max(last*dayMS, since), until, sums)
+		err = s.lineSums(ctx, p.StoreID, max(last*dayMS, since), until, sums, nil)
 		if err == nil {
 			err = s.productDaySums(ctx, s.d, p.StoreID, first, last, sums, 1)
 		}
@@ -459,14 +475,26 @@ func (s *Store) SalesByProductChangedList(ctx context.Context, p *store.SalesRan
 		return out, s.err("sales by product", err)
 	}
 	first, _ := wholeDays(since, until)
-	edge := map[saleKey]saleSum{}
-	if err := s.lineSums(ctx, p.StoreID, since, min(first*dayMS, until), edge); err != nil {
-		return out, s.err("sales by product", err)
+	// The kept sums of the changed products first, then the lines of the
+	// period's first part day of their listings only: a day of a busy
+	// shop's lines costs more than the rest.
+	changed := map[saleKey]saleSum{}
+	err = s.keptProductSums(ctx, p, first, nil, max(version, 0), func() { clear(changed) }, func(k saleKey, v saleSum) { changed[k] = v })
+	var listings []int64
+	for k := range changed {
+		listings = append(listings, k.listing)
 	}
-	err = s.keptProductSums(ctx, p, first, edge, max(version, 0), func() { out = nil }, func(k saleKey, v saleSum) {
+	slices.Sort(listings)
+	listings = slices.Compact(listings)
+	edge := map[saleKey]saleSum{}
+	if err == nil && len(listings) > 0 {
+		err = s.lineSums(ctx, p.StoreID, since, min(first*dayMS, until), edge, listings)
+	}
+	for k, v := range changed {
+		v.add(edge[k], 1)
 		out = append(out, store.ProductSales{EtsyListingID: k.listing, EtsyProductID: k.product, SKU: k.sku,
 			Variation: k.variation, Units: int(v.units), Revenue: v.revenue})
-	})
+	}
 	if err != nil {
 		return nil, s.err("sales by product", err)
 	}
