@@ -55,21 +55,31 @@ type Dashboard struct {
 	Budget    etsy.Budget
 }
 
-// TopSellers returns up to n variations by units sold in the period.
+// TopSellers returns up to n variations by units sold in the period, then
+// revenue; equals keep their order in Cover. A selection of n, not a sort
+// of every seller: a shop may have 50,000.
 func (d *Dashboard) TopSellers(n int) []Cover {
-	var top []Cover
-	for _, c := range d.Cover {
-		if c.Units > 0 {
-			top = append(top, c)
-		}
+	before := func(a, b Cover) bool { // a strictly ahead of b
+		return a.Units > b.Units || a.Units == b.Units && a.Revenue > b.Revenue
 	}
-	slices.SortStableFunc(top, func(a, b Cover) int {
-		if c := cmp.Compare(b.Units, a.Units); c != 0 {
-			return c
+	top := make([]Cover, 0, max(n, 0))
+	for _, c := range d.Cover {
+		if c.Units <= 0 || n <= 0 || len(top) == n && !before(c, top[n-1]) {
+			continue
 		}
-		return cmp.Compare(b.Revenue, a.Revenue)
-	})
-	return top[:min(n, len(top))]
+		// After every one it is not strictly ahead of, as a stable
+		// sort puts it.
+		i := len(top)
+		for i > 0 && before(c, top[i-1]) {
+			i--
+		}
+		if len(top) < n {
+			top = append(top, Cover{})
+		}
+		copy(top[i+1:], top[i:len(top)-1])
+		top[i] = c
+	}
+	return top
 }
 
 // RunsOutFirst returns up to n variations that sell or are sold out, the
@@ -160,16 +170,30 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 		}
 	}
 	today := now.Truncate(24 * time.Hour)
-	sales, byDay, err := s.sales.get(m.Store, days, now, func() ([]store.ProductSales, []store.DaySales, error) {
-		sales, err := s.db.SalesByProductList(ctx, &store.SalesRangeParams{AccountID: a.Account.ID, StoreID: m.ID,
-			Since: now.Add(-time.Duration(days) * 24 * time.Hour), Now: now})
-		if err != nil {
-			return nil, nil, err
-		}
-		byDay, err := s.db.SalesByDayList(ctx, &store.SalesRangeParams{AccountID: a.Account.ID, StoreID: m.ID,
-			Since: today.AddDate(0, 0, -(SparkDays - 1)), Now: now})
-		return sales, byDay, err
-	})
+	period := func(now time.Time) *store.SalesRangeParams {
+		return &store.SalesRangeParams{AccountID: a.Account.ID, StoreID: m.ID, Since: now.Add(-time.Duration(days) * 24 * time.Hour), Now: now}
+	}
+	byDayOf := func(now time.Time) ([]store.DaySales, error) {
+		return s.db.SalesByDayList(ctx, &store.SalesRangeParams{AccountID: a.Account.ID, StoreID: m.ID,
+			Since: now.Truncate(24*time.Hour).AddDate(0, 0, -(SparkDays - 1)), Now: now})
+	}
+	sales, byDay, err := s.sales.get(m.Store, days, now, salesReads{
+		all: func(now time.Time) ([]store.ProductSales, []store.DaySales, error) {
+			sales, err := s.db.SalesByProductList(ctx, period(now))
+			if err != nil {
+				return nil, nil, err
+			}
+			byDay, err := byDayOf(now)
+			return sales, byDay, err
+		},
+		changed: func(now time.Time, version int64) ([]store.ProductSales, []store.DaySales, error) {
+			sales, err := s.db.SalesByProductChangedList(ctx, period(now), version)
+			if err != nil {
+				return nil, nil, err
+			}
+			byDay, err := byDayOf(now)
+			return sales, byDay, err
+		}})
 	if err != nil {
 		return d, err
 	}
@@ -285,8 +309,9 @@ func combineDashboards(parts []Dashboard) Dashboard {
 // SalesVersion whenever its sums change (receipts written), so sums read at
 // the same version, in the same minute (the period's start moves with the
 // clock), are still right: a home screen redrawn on every stock edit or
-// after a sync that brought no sale reads nothing again. One entry per
-// store and period.
+// after a sync that brought no sale reads nothing again. After a sale, in
+// the same minute, only the products the writes touched are read again
+// and replaced in a copy of the list. One entry per store and period.
 type salesCache struct {
 	mu sync.Mutex
 	m  map[salesKey]salesSums
@@ -298,22 +323,43 @@ type salesKey struct {
 }
 
 type salesSums struct {
-	minute    int64 // the period's end, in minutes
-	version   int64 // the store's SalesVersion
+	minute int64     // the period's end, in minutes
+	now    time.Time // the clock the sums were read at
+	// version is the store's SalesVersion as read before the sums: a
+	// write that lands during the read moves it past this, and its
+	// products are read again next time.
+	version   int64
 	byProduct []store.ProductSales
 	byDay     []store.DaySales
 }
 
-func (c *salesCache) get(st store.Store, days int, now time.Time, read func() ([]store.ProductSales, []store.DaySales, error)) ([]store.ProductSales, []store.DaySales, error) {
+// salesReads read a store's sums as of a clock: all of them, or the
+// products changed after a version (with every day).
+type salesReads struct {
+	all     func(now time.Time) ([]store.ProductSales, []store.DaySales, error)
+	changed func(now time.Time, version int64) ([]store.ProductSales, []store.DaySales, error)
+}
+
+func (c *salesCache) get(st store.Store, days int, now time.Time, r salesReads) ([]store.ProductSales, []store.DaySales, error) {
 	k := salesKey{st.ID, days}
 	minute := now.Unix() / 60
 	c.mu.Lock()
 	v, ok := c.m[k]
 	c.mu.Unlock()
-	if ok && v.minute == minute && v.version == st.SalesVersion {
+	ok = ok && v.minute == minute
+	if ok && v.version >= st.SalesVersion {
 		return v.byProduct, v.byDay, nil
 	}
-	byProduct, byDay, err := read()
+	next := salesSums{minute: minute, now: now, version: st.SalesVersion}
+	var err error
+	if ok {
+		var changed []store.ProductSales
+		if changed, next.byDay, err = r.changed(v.now, v.version); err == nil {
+			next.now, next.byProduct = v.now, patchSales(v.byProduct, changed)
+		}
+	} else {
+		next.byProduct, next.byDay, err = r.all(now)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -321,7 +367,33 @@ func (c *salesCache) get(st store.Store, days int, now time.Time, read func() ([
 	if c.m == nil {
 		c.m = map[salesKey]salesSums{}
 	}
-	c.m[k] = salesSums{minute: minute, version: st.SalesVersion, byProduct: byProduct, byDay: byDay}
+	c.m[k] = next
 	c.mu.Unlock()
-	return byProduct, byDay, nil
+	return next.byProduct, next.byDay, nil
+}
+
+// patchSales returns a copy of list (shared with other readers: never
+// modified) with the changed products' entries replaced; one with no
+// units and no revenue no longer sold and is left out.
+func patchSales(list, changed []store.ProductSales) []store.ProductSales {
+	key := func(x store.ProductSales) store.ProductSales {
+		x.Units, x.Revenue = 0, 0
+		return x
+	}
+	gone := make(map[store.ProductSales]bool, len(changed))
+	for _, x := range changed {
+		gone[key(x)] = true
+	}
+	out := make([]store.ProductSales, 0, len(list)+len(changed))
+	for _, x := range list {
+		if !gone[key(x)] {
+			out = append(out, x)
+		}
+	}
+	for _, x := range changed {
+		if x.Units != 0 || x.Revenue != 0 {
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -1,8 +1,10 @@
 package app_test
 
 import (
+	"cmp"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -160,6 +162,94 @@ func TestDigestAtReadsAnHourAndAZone(t *testing.T) {
 	for _, bad := range []string{"", "24", "-1 UTC", "8 Mars/Olympus", "8 Local", "eight", "8 UTC extra"} {
 		if _, _, err := app.DigestAt(bad, "UTC"); err == nil {
 			t.Errorf("DigestAt(%q) accepted", bad)
+		}
+	}
+}
+
+// A dashboard read again after sales (the kept sums patched with the
+// products the writes touched) equals one read afresh by another Service.
+func TestDashboardAfterSalesEqualsAFreshRead(t *testing.T) {
+	s := newDashShop(t)
+	page := listings(4, 6)
+	for i := range page {
+		page[i].CreatedAt = coverNow.AddDate(-1, 0, 0)
+	}
+	if _, err := s.db.SyncListingsWrite(t.Context(), &store.SyncListingsWriteParams{StoreID: s.shop.ID, Listings: page, Now: coverNow}); err != nil {
+		t.Fatal(err)
+	}
+	s.sale(t, s.shop.ID, 1, 0, 2, time.Hour)
+	s.sale(t, s.shop.ID, 2, 1, 1, 3*24*time.Hour)
+	same := func(step string) {
+		t.Helper()
+		p := app.DashboardParams{StoreID: s.shop.ID}
+		got, err := s.svc.Dashboard(t.Context(), s.owner, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := app.New(app.Config{Store: s.db, Now: func() time.Time { return coverNow }})
+		want, err := fresh.Dashboard(t.Context(), s.owner, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Today != want.Today || got.Week != want.Week || got.Month != want.Month || len(got.Cover) != len(want.Cover) {
+			t.Fatalf("%s: totals %+v %+v %+v, want %+v %+v %+v", step, got.Today, got.Week, got.Month, want.Today, want.Week, want.Month)
+		}
+		for i := range got.Cover {
+			g, w := got.Cover[i], want.Cover[i]
+			if g.Row.OfferingID != w.Row.OfferingID || g.Units != w.Units || g.Revenue != w.Revenue || g.Days != w.Days {
+				t.Fatalf("%s: cover %d = %s %d units, want %s %d units", step, i, g.Row.SKU, g.Units, w.Row.SKU, w.Units)
+			}
+		}
+	}
+	same("first read")
+	s.sale(t, s.shop.ID, 3, 0, 5, 2*time.Hour) // a product that sold before
+	same("after a sale of a product that sold")
+	s.sale(t, s.shop.ID, 4, 3, 1, time.Minute) // a product's first sale
+	same("after a first sale")
+	// The only sale of listing 1 is cancelled: it no longer sells.
+	at := coverNow.Add(-3 * 24 * time.Hour)
+	if _, err := s.db.SyncReceiptsWrite(t.Context(), &store.SyncReceiptsWriteParams{StoreID: s.shop.ID, Receipts: []store.Receipt{{
+		EtsyReceiptID: 2, Status: "canceled", CreatedAt: at, UpdatedAt: coverNow,
+		Items: []store.ReceiptItem{{EtsyTransactionID: 20, EtsyListingID: 1001, EtsyProductID: 10011, Quantity: 1,
+			Price: store.Money{Amount: 2400, Divisor: 100, Currency: "EUR"}}},
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	same("after a cancellation")
+	if d, _ := s.svc.Dashboard(t.Context(), s.owner, app.DashboardParams{StoreID: s.shop.ID}); d.Month.Units != 8 {
+		t.Fatalf("month after the cancellation = %+v, want 8 units", d.Month)
+	}
+}
+
+// TopSellers picks what a stable sort of every seller by units, then
+// revenue, would put first, whatever n.
+func TestTopSellersEqualsAStableSort(t *testing.T) {
+	var d app.Dashboard
+	for i := range 200 {
+		d.Cover = append(d.Cover, app.Cover{Row: &store.InventoryRow{OfferingID: int64(i)}, Units: (i * 7) % 13, Revenue: int64((i * 5) % 3)})
+	}
+	var sellers []app.Cover
+	for _, c := range d.Cover {
+		if c.Units > 0 {
+			sellers = append(sellers, c)
+		}
+	}
+	slices.SortStableFunc(sellers, func(a, b app.Cover) int {
+		if c := cmp.Compare(b.Units, a.Units); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Revenue, a.Revenue)
+	})
+	for _, n := range []int{0, 1, 5, 17, len(sellers), 500} {
+		got := d.TopSellers(n)
+		want := sellers[:min(n, len(sellers))]
+		if len(got) != len(want) {
+			t.Fatalf("n=%d: %d sellers, want %d", n, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].Row != want[i].Row {
+				t.Fatalf("n=%d: seller %d is offering %d, want %d", n, i, got[i].Row.OfferingID, want[i].Row.OfferingID)
+			}
 		}
 	}
 }

@@ -273,6 +273,18 @@ func writeJSONLine(w io.Writer, v any) error {
 // the JSON holds the same text. They can only appear inside JSON strings,
 // so a rune-level rewrite is safe.
 func escapeJSON(b []byte) []byte {
+	// Both are outside ASCII: plain ASCII (nearly every report line) is
+	// passed through after a byte scan, without decoding runes.
+	ascii := true
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return b
+	}
 	needs := func(r rune) bool { return (r >= 0x80 && r <= 0x9f) || safetext.IsBidiControl(r) }
 	if bytes.IndexFunc(b, needs) < 0 {
 		return b

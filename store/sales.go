@@ -25,6 +25,12 @@ type Sales interface {
 	// before Now); only the part of a day at either end reads receipt
 	// lines, through their covering index.
 	SalesByProductList(ctx context.Context, p *SalesRangeParams) ([]ProductSales, error)
+	// SalesByProductChangedList is SalesByProductList of an open period
+	// (Until zero) for only the products whose sums a receipt write
+	// changed after the store's sales version: a reader holding the list
+	// of that version replaces these entries (an entry with no units and
+	// no revenue no longer sold in the period) instead of reading all.
+	SalesByProductChangedList(ctx context.Context, p *SalesRangeParams, version int64) ([]ProductSales, error)
 	// SalesByDayList sums the units and revenue sold on each UTC day of
 	// [Since, Until) that had a sale, oldest first, from the same kept
 	// sums.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -110,15 +111,22 @@ func (s *Store) applySales(ctx context.Context, tx Tx, storeID int64, before, af
 	if err := tx.QueryRow(ctx, `SELECT sales_anchor_day FROM stores WHERE id = $1`, storeID).Scan(&anchor); err != nil {
 		return err
 	}
+	// Every product touched is stamped with the new version, a sale of a
+	// day before the anchor too (its sums add nothing here but the
+	// reader's period edge moved), so a reader holding an earlier version
+	// reads exactly these again.
 	products := map[saleKey]saleSum{}
 	for k, v := range productDays {
-		if k.day >= anchor {
-			p := products[k.saleKey]
-			p.add(v, 1)
-			products[k.saleKey] = p
+		if v.zero() {
+			continue
 		}
+		p := products[k.saleKey]
+		if k.day >= anchor {
+			p.add(v, 1)
+		}
+		products[k.saleKey] = p
 	}
-	var dayRows, pdRows, pRows [][]any
+	var dayRows, pdRows [][]any
 	for d, v := range days {
 		if !v.zero() {
 			dayRows = append(dayRows, []any{storeID, d, v.units, v.revenue, v.lines})
@@ -129,16 +137,16 @@ func (s *Store) applySales(ctx context.Context, tx Tx, storeID int64, before, af
 			pdRows = append(pdRows, []any{storeID, k.day, k.listing, k.product, k.sku, k.variation, v.units, v.revenue, v.lines})
 		}
 	}
-	for k, v := range products {
-		if !v.zero() {
-			pRows = append(pRows, []any{storeID, k.listing, k.product, k.sku, k.variation, v.units, v.revenue, v.lines})
-		}
-	}
 	if len(dayRows)+len(pdRows) == 0 {
 		return nil
 	}
-	if err := bumpSalesVersion(ctx, tx, storeID); err != nil {
+	version, err := bumpSalesVersion(ctx, tx, storeID)
+	if err != nil {
 		return err
+	}
+	pRows := make([][]any, 0, len(products))
+	for k, v := range products {
+		pRows = append(pRows, []any{storeID, k.listing, k.product, k.sku, k.variation, v.units, v.revenue, v.lines, version})
 	}
 	if err := s.addSums(ctx, tx, "sales_days", "store_id, day", "", dayRows); err != nil {
 		return err
@@ -152,9 +160,15 @@ func (s *Store) applySales(ctx context.Context, tx Tx, storeID int64, before, af
 const saleKeyCols = "etsy_listing_id, etsy_product_id, sku, variation"
 
 // addSums adds rows of (key..., units, revenue, lines) to a sums table.
+// Rows of sales_products may end with the version that wrote them, which
+// then replaces the row's.
 func (s *Store) addSums(ctx context.Context, tx Tx, table, head, key string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
+	}
+	cols, stamp := "units, revenue, lines", ""
+	if table == "sales_products" && len(rows[0]) == 9 {
+		cols, stamp = cols+", version", ", version = excluded.version"
 	}
 	// Sorted, so two writers touch rows in the same order.
 	slices.SortFunc(rows, func(a, b []any) int {
@@ -180,7 +194,7 @@ func (s *Store) addSums(ctx context.Context, tx Tx, table, head, key string, row
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(start+chunk, len(rows))]
 		var sb strings.Builder
-		sb.WriteString(`INSERT INTO ` + table + ` (` + keys + `, units, revenue, lines) VALUES `)
+		sb.WriteString(`INSERT INTO ` + table + ` (` + keys + `, ` + cols + `) VALUES `)
 		args := make([]any, 0, len(part)*n)
 		for i, r := range part {
 			if i > 0 {
@@ -190,7 +204,7 @@ func (s *Store) addSums(ctx context.Context, tx Tx, table, head, key string, row
 			args = append(args, r...)
 		}
 		sb.WriteString(` ON CONFLICT (` + keys + `) DO UPDATE SET units = ` + table + `.units + excluded.units,
-			revenue = ` + table + `.revenue + excluded.revenue, lines = ` + table + `.lines + excluded.lines`)
+			revenue = ` + table + `.revenue + excluded.revenue, lines = ` + table + `.lines + excluded.lines` + stamp)
 		if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
 			return err
 		}
@@ -231,9 +245,11 @@ func (s *Store) anchorSales(ctx context.Context, tx Tx, storeID, from, to int64)
 	return err
 }
 
-func bumpSalesVersion(ctx context.Context, tx Tx, storeID int64) error {
-	_, err := tx.Exec(ctx, `UPDATE stores SET sales_version = sales_version + 1 WHERE id = $1`, storeID)
-	return err
+// bumpSalesVersion moves the store's sales version and returns the new one.
+func bumpSalesVersion(ctx context.Context, tx Tx, storeID int64) (int64, error) {
+	var v int64
+	err := tx.QueryRow(ctx, `UPDATE stores SET sales_version = sales_version + 1 WHERE id = $1 RETURNING sales_version`, storeID).Scan(&v)
+	return v, err
 }
 
 // productDaySums adds the product rows of days [lo, hi), times sign, into
@@ -276,15 +292,31 @@ func eachProductRow(rows Rows, fn func(saleKey, saleSum)) error {
 }
 
 // lineSums adds up the counting lines sold in [since, until) (ms), for the
-// part of a period that is not whole days. The lines are read from their
-// covering index as they are and added up here: grouping them in SQL
-// would sort them first.
-func (s *Store) lineSums(ctx context.Context, storeID, since, until int64, into map[saleKey]saleSum) error {
+// part of a period that is not whole days; with listings not nil, of
+// those listings only. The lines are read from their covering index as
+// they are and added up here: grouping them in SQL would sort them first.
+func (s *Store) lineSums(ctx context.Context, storeID, since, until int64, into map[saleKey]saleSum, listings []int64) error {
 	if since >= until {
 		return nil
 	}
-	rows, err := s.d.Query(ctx, `SELECT `+saleKeyCols+`, quantity, price_amount, price_divisor FROM receipt_items
-		WHERE store_id = $1 AND sold_at >= $2 AND sold_at < $3 AND voided = $4`, storeID, since, until, false)
+	query := `SELECT ` + saleKeyCols + `, quantity, price_amount, price_divisor FROM receipt_items
+		WHERE store_id = $1 AND sold_at >= $2 AND sold_at < $3 AND voided = $4`
+	if listings == nil {
+		return s.addLines(ctx, query, []any{storeID, since, until, false}, into)
+	}
+	for start := 0; start < len(listings); start += chunk {
+		part := listings[start:min(start+chunk, len(listings))]
+		if err := s.addLines(ctx, query+` AND etsy_listing_id IN `+placeholders(5, len(part)),
+			idArgs(part, storeID, since, until, false), into); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addLines adds the lines a lineSums query reads into sums.
+func (s *Store) addLines(ctx context.Context, query string, args []any, into map[saleKey]saleSum) error {
+	rows, err := s.d.Query(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -326,12 +358,12 @@ func (s *Store) SalesByProductList(ctx context.Context, p *store.SalesRangeParam
 	// closed period) comes from the lines; it is small, kept in a map the
 	// whole days are added to.
 	sums := map[saleKey]saleSum{}
-	err = s.lineSums(ctx, p.StoreID, since, min(first*dayMS, until), sums)
+	err = s.lineSums(ctx, p.StoreID, since, min(first*dayMS, until), sums, nil)
 	var out []store.ProductSales
 	if err == nil && until == openEnd {
 		out, err = s.recentProductSums(ctx, p, first, sums)
 	} else if err == nil {
-		err = s.lineSums(ctx, p.StoreID, max(last*dayMS, since), until, sums)
+		err = s.lineSums(ctx, p.StoreID, max(last*dayMS, since), until, sums, nil)
 		if err == nil {
 			err = s.productDaySums(ctx, s.d, p.StoreID, first, last, sums, 1)
 		}
@@ -359,11 +391,23 @@ func appendProduct(out []store.ProductSales, k saleKey, v saleSum) []store.Produ
 // of the days between its start and first. The products of extra it
 // lists are taken out of it; the caller adds the rest.
 func (s *Store) recentProductSums(ctx context.Context, p *store.SalesRangeParams, first int64, extra map[saleKey]saleSum) ([]store.ProductSales, error) {
+	var out []store.ProductSales
+	err := s.keptProductSums(ctx, p, first, extra, -1, func() { out = nil },
+		func(k saleKey, v saleSum) { out = appendProduct(out, k, v) })
+	return out, err
+}
+
+// keptProductSums calls fn with the sums of every product from day first
+// on plus extra (see recentProductSums), or with changedAfter not
+// negative, of the products whose kept sums a write after that version
+// touched, zero included. reset is called as the transaction starts
+// (again when retried).
+func (s *Store) keptProductSums(ctx context.Context, p *store.SalesRangeParams, first int64, extra map[saleKey]saleSum,
+	changedAfter int64, reset func(), fn func(saleKey, saleSum)) error {
 	want := now(p.Now).UnixMilli()/dayMS - (salesWindowDays - 1)
 	// Under the lock writes take: the sums and the correction agree.
-	var out []store.ProductSales
-	err := s.d.InTx(ctx, func(tx Tx) error {
-		out = nil
+	return s.d.InTx(ctx, func(tx Tx) error {
+		reset()
 		if err := s.lockSaleWindows(ctx, tx, p.StoreID); err != nil {
 			return err
 		}
@@ -381,24 +425,80 @@ func (s *Store) recentProductSums(ctx context.Context, p *store.SalesRangeParams
 		if first < anchor {
 			lo, hi, sign = first, anchor, 1
 		}
-		if err := s.productDaySums(ctx, tx, p.StoreID, lo, hi, extra, sign); err != nil {
-			return err
+		if changedAfter < 0 {
+			if err := s.productDaySums(ctx, tx, p.StoreID, lo, hi, extra, sign); err != nil {
+				return err
+			}
+		} else {
+			// The products a write touched, a few: the correction is
+			// added to them only.
+			correction := map[saleKey]saleSum{}
+			if err := s.productDaySums(ctx, tx, p.StoreID, lo, hi, correction, sign); err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, `SELECT `+saleKeyCols+`, units, revenue, lines FROM sales_products
+				WHERE store_id = $1 AND version > $2`, p.StoreID, changedAfter)
+			if err != nil {
+				return err
+			}
+			return eachProductRow(rows, func(k saleKey, v saleSum) {
+				v.add(correction[k], 1)
+				v.add(extra[k], 1)
+				fn(k, v)
+			})
 		}
 		rows, err := tx.Query(ctx, `SELECT `+saleKeyCols+`, units, revenue, lines FROM sales_products WHERE store_id = $1 AND lines <> 0`, p.StoreID)
 		if err != nil {
 			return err
 		}
-		// Straight into the list: a map of 50,000 products costs more
-		// than the read.
+		// Straight to fn: a map of 50,000 products costs more than the
+		// read.
 		return eachProductRow(rows, func(k saleKey, v saleSum) {
 			if x, ok := extra[k]; ok {
 				v.add(x, 1)
 				delete(extra, k)
 			}
-			out = appendProduct(out, k, v)
+			fn(k, v)
 		})
 	})
-	return out, err
+}
+
+// SalesByProductChangedList lists the open period's sums of the products
+// a receipt write touched after version (see store.Sales).
+func (s *Store) SalesByProductChangedList(ctx context.Context, p *store.SalesRangeParams, version int64) ([]store.ProductSales, error) {
+	var out []store.ProductSales
+	since, until, err := s.salesRange(ctx, p)
+	if err == nil && until != openEnd {
+		err = fmt.Errorf("a closed period reads every product")
+	}
+	if err != nil {
+		return out, s.err("sales by product", err)
+	}
+	first, _ := wholeDays(since, until)
+	// The kept sums of the changed products first, then the lines of the
+	// period's first part day of their listings only: a day of a busy
+	// shop's lines costs more than the rest.
+	changed := map[saleKey]saleSum{}
+	err = s.keptProductSums(ctx, p, first, nil, max(version, 0), func() { clear(changed) }, func(k saleKey, v saleSum) { changed[k] = v })
+	var listings []int64
+	for k := range changed {
+		listings = append(listings, k.listing)
+	}
+	slices.Sort(listings)
+	listings = slices.Compact(listings)
+	edge := map[saleKey]saleSum{}
+	if err == nil && len(listings) > 0 {
+		err = s.lineSums(ctx, p.StoreID, since, min(first*dayMS, until), edge, listings)
+	}
+	for k, v := range changed {
+		v.add(edge[k], 1)
+		out = append(out, store.ProductSales{EtsyListingID: k.listing, EtsyProductID: k.product, SKU: k.sku,
+			Variation: k.variation, Units: int(v.units), Revenue: v.revenue})
+	}
+	if err != nil {
+		return nil, s.err("sales by product", err)
+	}
+	return out, nil
 }
 
 func (s *Store) SalesByDayList(ctx context.Context, p *store.SalesRangeParams) ([]store.DaySales, error) {

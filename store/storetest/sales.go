@@ -198,8 +198,28 @@ func init() {
 		}
 		write := func(storeID int64, page []store.Receipt, step string) {
 			t.Helper()
-			_, err := h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: storeID, Receipts: page, Now: h.now})
+			// A reader of the open periods holding the sums from before
+			// the write finds every product that moved among the
+			// changed ones.
+			day := 24 * time.Hour
+			// The dashboard's period last: the write finds the kept
+			// window where it puts it.
+			periods := []*store.SalesRangeParams{
+				{AccountID: a.ID, StoreID: st.ID, Since: h.at(-35 * day), Now: h.at(-5 * day)},
+				{AccountID: a.ID, StoreID: st.ID, Since: h.at(-7*day - 5*time.Hour), Now: h.now},
+				{AccountID: a.ID, StoreID: st.ID, Since: h.at(-30 * day), Now: h.now},
+			}
+			before := make([]map[store.ProductSales]store.ProductSales, len(periods))
+			for i, p := range periods {
+				before[i] = productSums(t, h, p)
+			}
+			held, err := h.db.StoreGet(ctx, st.ID)
+			noErr(t, err, step+": store")
+			_, err = h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: storeID, Receipts: page, Now: h.now})
 			noErr(t, err, step)
+			for i, p := range periods {
+				checkChanged(t, h, p, held.SalesVersion, before[i], step)
+			}
 		}
 		check := func(step string) {
 			t.Helper()
@@ -256,6 +276,15 @@ func init() {
 		restored.UpdatedAt = h.at(3 * time.Hour)
 		write(st.ID, []store.Receipt{restored}, "a receipt restored")
 		check("after a restore")
+
+		// Only receipts of about 30 days ago change: the start of the
+		// dashboard's period, before the kept window.
+		old := []store.Receipt{all[42], all[43]}
+		for i := range old {
+			old[i].UpdatedAt, old[i].Status = h.at(4*time.Hour), "canceled"
+		}
+		write(st.ID, old, "old receipts cancelled")
+		check("after old receipts cancelled")
 	}
 }
 
@@ -303,6 +332,55 @@ func init() {
 		theirs, err := h.db.CoverRowList(ctx, &store.InventoryListParams{AccountID: h.account(t, "mallory").ID, StoreID: s.store.ID})
 		if err != nil || len(theirs) != 0 {
 			t.Fatalf("a stranger's cover rows: %d, %v; want none", len(theirs), err)
+		}
+	}
+}
+
+// productSums is SalesByProductList by product.
+func productSums(t *testing.T, h *harness, p *store.SalesRangeParams) map[store.ProductSales]store.ProductSales {
+	t.Helper()
+	list, err := h.db.SalesByProductList(t.Context(), p)
+	noErr(t, err, "sales by product")
+	out := map[store.ProductSales]store.ProductSales{}
+	for _, x := range list {
+		out[productKey(x)] = x
+	}
+	return out
+}
+
+func productKey(x store.ProductSales) store.ProductSales {
+	x.Units, x.Revenue = 0, 0
+	return x
+}
+
+// checkChanged compares the products changed after version with the
+// sums read in full before (before) and now: each listed product has its
+// sums as read now (zero when gone), and every product whose sums moved
+// is listed.
+func checkChanged(t *testing.T, h *harness, p *store.SalesRangeParams, version int64, before map[store.ProductSales]store.ProductSales, step string) {
+	t.Helper()
+	after := productSums(t, h, p)
+	changed, err := h.db.SalesByProductChangedList(t.Context(), p, version)
+	noErr(t, err, step+": changed sales by product")
+	listed := map[store.ProductSales]bool{}
+	for _, x := range changed {
+		k := productKey(x)
+		if listed[k] {
+			t.Fatalf("%s since %v: product %+v listed twice", step, p.Since, k)
+		}
+		listed[k] = true
+		if w := after[k]; x.Units != w.Units || x.Revenue != w.Revenue {
+			t.Fatalf("%s since %v: changed product %+v, want %+v", step, p.Since, x, w)
+		}
+	}
+	for k, w := range after {
+		if before[k] != w && !listed[k] {
+			t.Fatalf("%s since %v: product %+v moved from %+v and is not listed as changed", step, p.Since, w, before[k])
+		}
+	}
+	for k, b := range before {
+		if _, ok := after[k]; !ok && !listed[k] {
+			t.Fatalf("%s since %v: product %+v (%+v) no longer sold and is not listed as changed", step, p.Since, k, b)
 		}
 	}
 }
