@@ -247,22 +247,15 @@ func (s *Store) createDeliveries(ctx context.Context, tx Tx, p *store.AlertEvalu
 			args = append(args, d.AlertID, d.AccountID, d.Channel, d.Digest, store.DeliveryQueued, t)
 		}
 		sb.WriteString(` RETURNING id, alert_id, account_id, channel, digest`)
-		rows, err := tx.Query(ctx, sb.String(), args...)
+		got, err := queryAll(ctx, s, tx, "alerts: queue deliveries", func(r Row) (store.Delivery, error) {
+			d := store.Delivery{Status: store.DeliveryQueued, CreatedAt: fromMS(t)}
+			err := r.Scan(&d.ID, &d.AlertID, &d.AccountID, &d.Channel, &d.Digest)
+			return d, err
+		}, sb.String(), args...)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			d := store.Delivery{Status: store.DeliveryQueued, CreatedAt: fromMS(t)}
-			if err := rows.Scan(&d.ID, &d.AlertID, &d.AccountID, &d.Channel, &d.Digest); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		out = append(out, got...)
 	}
 	slices.SortFunc(out, func(a, b store.Delivery) int { return int(a.ID - b.ID) })
 	return out, nil

@@ -117,23 +117,13 @@ func (s *Store) evaluateCover(ctx context.Context, tx Tx, storeID int64, ids []i
 func (s *Store) listingsOf(ctx context.Context, tx Tx, ids []int64) ([]int64, error) {
 	var out []int64
 	for part := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), chunk) {
-		q, err := tx.Query(ctx, `SELECT DISTINCT p.listing_id FROM offerings o JOIN products p ON p.id = o.product_id
+		got, err := queryAll(ctx, s, tx, "alerts: listings of offerings", scanInt64,
+			`SELECT DISTINCT p.listing_id FROM offerings o JOIN products p ON p.id = o.product_id
 			WHERE o.id IN `+placeholders(1, len(part)), idArgs(part)...)
 		if err != nil {
 			return nil, err
 		}
-		for q.Next() {
-			var id int64
-			if err := q.Scan(&id); err != nil {
-				q.Close()
-				return nil, err
-			}
-			out = append(out, id)
-		}
-		q.Close()
-		if err := q.Err(); err != nil {
-			return nil, err
-		}
+		out = append(out, got...)
 	}
 	return slices.Compact(slices.Sorted(slices.Values(out))), nil
 }

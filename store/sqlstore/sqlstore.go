@@ -101,6 +101,13 @@ func queryAll[T any](ctx context.Context, s *Store, q Querier, op string, scan f
 	return out, s.err(op, rows.Err())
 }
 
+// scanInt64 reads a row of one integer column (an id), for queryAll.
+func scanInt64(r Row) (int64, error) {
+	var v int64
+	err := r.Scan(&v)
+	return v, err
+}
+
 func (s *Store) isNotFound(err error) bool {
 	return errors.Is(s.d.MapError(err), store.ErrNotFound)
 }
