@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/stockroom/stockroom/jobs"
@@ -17,16 +16,8 @@ import (
 // completion wakes the completer.
 func TestJobFinishedAfterAnIdleSpellIsRecordedCompleted(t *testing.T) {
 	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
-		withWorkers(t, q)
 		ctx := t.Context()
-		events, cancel, err := q.Subscribe(river.EventKindJobCompleted)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cancel()
-		if err := q.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
+		events := startCompleted(t, q)
 		for round := range 3 {
 			// An idle spell several ticks long, so the completer sleeps.
 			time.Sleep(300 * time.Millisecond)

@@ -58,6 +58,22 @@ func withWorkers(t *testing.T, q *jobs.Queue) {
 	t.Cleanup(func() { _ = q.Stop(context.Background()) })
 }
 
+// startCompleted adds the no-op workers, starts q and returns the events
+// of the jobs it completes from then on.
+func startCompleted(t *testing.T, q *jobs.Queue) <-chan *river.Event {
+	t.Helper()
+	withWorkers(t, q)
+	events, cancel, err := q.Subscribe(river.EventKindJobCompleted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cancel)
+	if err := q.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return events
+}
+
 func TestSweepPushesUniquePerOffering(t *testing.T) {
 	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
 		withWorkers(t, q)
@@ -155,18 +171,10 @@ func TestBulkPushesWaitBehindEdits(t *testing.T) {
 
 func TestInsertTxCommitsWithTheStoreWrite(t *testing.T) {
 	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
-		withWorkers(t, q)
 		ctx := t.Context()
-		events, cancel, err := q.Subscribe(river.EventKindJobCompleted)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cancel()
-		if err := q.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
+		events := startCompleted(t, q)
 		// A store write whose OnCommit enqueues: the job runs once committed.
-		_, err = db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: 1, Now: time.Now(),
+		_, err := db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: 1, Now: time.Now(),
 			OnCommit: func(ctx context.Context, tx store.Tx, _ store.SyncWriteResult) error {
 				return q.EnqueuePushTx(ctx, tx, 1, 99, false)
 			}})
