@@ -231,9 +231,11 @@ func (s *soakServer) sshWithin(cmd, stdin string, timeout time.Duration) (sshtes
 type soakRun struct {
 	t    *testing.T
 	plan soakPlan
-	sb   *sandbox.Sandbox
-	shop int64
-	srv  *soakServer
+	// databaseURL is PostgreSQL's, or empty for SQLite in the data dir.
+	databaseURL string
+	sb          *sandbox.Sandbox
+	shop        int64
+	srv         *soakServer
 
 	skus    []*soakSKU
 	bySKU   map[string]*soakSKU
@@ -245,7 +247,7 @@ type soakRun struct {
 }
 
 func runSoak(t *testing.T, plan soakPlan, databaseURL string) {
-	r := &soakRun{t: t, plan: plan, bySKU: map[string]*soakSKU{}, byList: map[int64][]*soakSKU{}}
+	r := &soakRun{t: t, plan: plan, databaseURL: databaseURL, bySKU: map[string]*soakSKU{}, byList: map[int64][]*soakSKU{}}
 	srv := &soakServer{server: &server{t: t, dataDir: t.TempDir(), sshAddr: freePort(t), httpAddr: freePort(t), logs: &logtest.Buffer{}}}
 	r.srv = srv
 	public := "http://" + srv.httpAddr
@@ -357,11 +359,7 @@ func runSoak(t *testing.T, plan soakPlan, databaseURL string) {
 // logAudit logs Stockroom's audit trail (stock_events) of the SKUs that
 // ended wrong, to tell which push or correction went astray.
 func (r *soakRun) logAudit(databaseURL string, skus []string) {
-	driver, dsn := "pgx", databaseURL
-	if databaseURL == "" {
-		driver, dsn = "sqlite", "file:"+filepath.Join(r.srv.dataDir, "stockroom.db")+"?_pragma=busy_timeout(10000)&mode=ro"
-	}
-	db, err := sql.Open(driver, dsn)
+	db, err := r.openDB(databaseURL)
 	if err != nil {
 		r.t.Log(err)
 		return
@@ -456,6 +454,31 @@ func (r *soakRun) logSales(db *sql.DB, listingID int64) {
 		rows.Close()
 		r.t.Logf("listing %d %s:\n%s", listingID, q.what, strings.Join(tailSlice(lines, 30), "\n"))
 	}
+}
+
+// openDB opens the server's database read-only beside the server.
+func (r *soakRun) openDB(databaseURL string) (*sql.DB, error) {
+	if databaseURL == "" {
+		return sql.Open("sqlite", "file:"+filepath.Join(r.srv.dataDir, "stockroom.db")+"?_pragma=busy_timeout(10000)&mode=ro")
+	}
+	return sql.Open("pgx", databaseURL)
+}
+
+// pushJobsOutstanding counts the push jobs River still has to run (or is
+// running). A row that shows nothing pending can still have one: a
+// correction of a sale a write overwrote, or a write in doubt whose job a
+// restart rescued. Settling waits for them too, or it would judge Etsy
+// before they wrote.
+func (r *soakRun) pushJobsOutstanding() (int, error) {
+	db, err := r.openDB(r.databaseURL)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var n int
+	err = db.QueryRowContext(r.t.Context(), `SELECT count(*) FROM river_job
+		WHERE kind = 'push' AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')`).Scan(&n)
+	return n, err
 }
 
 // logPushJobs logs the push jobs River has not completed: whether a stuck
@@ -778,7 +801,20 @@ func (r *soakRun) pendingUntil(deadline time.Time) map[string]string {
 					w.Pending, w.PushStatus, w.PushError, w.Quantity, w.EtsyQuantity)
 			}
 		}
-		if len(stuck) == 0 || time.Now().After(deadline) {
+		if len(stuck) == 0 {
+			jobs, err := r.pushJobsOutstanding()
+			if err != nil {
+				r.t.Fatalf("push jobs: %v", err)
+			}
+			if jobs == 0 {
+				return stuck
+			}
+			if time.Now().After(deadline) {
+				stuck["(push jobs)"] = fmt.Sprintf("%d push jobs not run at the settle deadline", jobs)
+				return stuck
+			}
+		}
+		if time.Now().After(deadline) {
 			return stuck
 		}
 		time.Sleep(500 * time.Millisecond)
@@ -802,6 +838,10 @@ func (p soakReport) String() string {
 func (r *soakRun) report(stuck map[string]string) soakReport {
 	rep := soakReport{edits: r.edits.Load()}
 	var lines []string
+	if jobs := stuck["(push jobs)"]; jobs != "" {
+		rep.stuck++
+		lines = append(lines, "  "+jobs)
+	}
 	for _, s := range r.skus {
 		got := r.onEtsy(s)
 		diff := got - s.expected
