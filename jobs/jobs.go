@@ -324,6 +324,7 @@ func (q *Queue) get() (client, error) {
 		Workers:              q.workers,
 		JobTimeout:           JobTimeout,
 		RescueStuckJobsAfter: RescueStuckJobsAfter,
+		RetryPolicy:          RetryPolicy{Max: map[string]time.Duration{PushArgs{}.Kind(): PushRetryMax}},
 	}
 	// Inserts wake workers through notifications (LISTEN on PostgreSQL,
 	// the quiet listener on SQLite); the fetch poll catches what they do

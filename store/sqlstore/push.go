@@ -415,16 +415,19 @@ func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64
 	if err != nil {
 		return 0, err
 	}
-	// A set typed after the window's read and no earlier than the sale's
-	// second came after the sale (a set's own window starts after it was
-	// typed): the seller's count leaves the sale out already. It is
-	// recorded as handled before any base (time 0), so no set's push
-	// takes it off either.
+	// A set typed after the sale leaves it out of the seller's count
+	// already. It is recorded as handled before any base (time 0), so no
+	// set's push takes it off either. The set came after the sale when it
+	// was typed once the write that overwrote the sale had answered, or
+	// after the window's read in a later second than Etsy's for the sale.
+	// A set typed inside the window in the sale's own second may have come
+	// before it: the seller typed on a count that did not hold the sale,
+	// so the sale is kept (taken off the set).
 	var setAt int64
 	if err := tx.QueryRow(ctx, `SELECT set_at FROM offerings WHERE id = $1`, cur.OfferingID).Scan(&setAt); err != nil {
 		return 0, err
 	}
-	counted := setAt >= max(w.readAt, created/1000*1000)
+	counted := setAt >= w.wroteAt || setAt >= max(w.readAt, created/1000*1000+1000)
 	handledAt := t
 	if counted {
 		handledAt = 0

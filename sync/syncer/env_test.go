@@ -338,8 +338,14 @@ func editVia(ctx context.Context, db store.DB, q *jobs.Queue, account, storeID, 
 // application layer does (one waiting job per listing); imports queue at
 // bulk priority.
 func editAll(ctx context.Context, db store.DB, q *jobs.Queue, account, storeID int64, source store.Source, items []store.StockEditItem) error {
+	return editAllAt(ctx, db, q, account, storeID, source, items, time.Now())
+}
+
+// editAllAt is editAll typed at now.
+func editAllAt(ctx context.Context, db store.DB, q *jobs.Queue, account, storeID int64, source store.Source, items []store.StockEditItem,
+	now time.Time) error {
 	_, err := db.StockEdit(ctx, &store.StockEditParams{AccountID: account, StoreID: storeID, Source: source,
-		Edits: items, Now: time.Now(),
+		Edits: items, Now: now,
 		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
 			ids := make([]int64, len(rows))
 			for i, r := range rows {
