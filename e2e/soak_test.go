@@ -777,6 +777,56 @@ func (r *soakRun) syncWait() {
 	}
 	r.syncHangs.Add(1)
 	r.t.Errorf("sync --wait: %v %s", err, res)
+	r.logSyncs()
+}
+
+// logSyncs logs the sync jobs River has not completed and the last sync
+// runs: what a sync --wait that did not answer was waiting behind.
+func (r *soakRun) logSyncs() {
+	db, err := r.openDB(r.databaseURL)
+	if err != nil {
+		r.t.Log(err)
+		return
+	}
+	defer db.Close()
+	// River keeps JSON as JSONB blobs on SQLite: json() reads them back.
+	jsonText := "CAST(%s AS TEXT)"
+	if r.databaseURL == "" {
+		jsonText = "json(%s)"
+	}
+	for _, q := range []struct{ what, q string }{
+		{"sync jobs not completed", `SELECT id, state, attempt, CAST(scheduled_at AS TEXT), ` + fmt.Sprintf(jsonText, "args") + `, ` +
+			fmt.Sprintf(jsonText, "errors") + ` FROM river_job WHERE kind = 'sync' AND state <> 'completed' ORDER BY id`},
+		{"last sync runs", `SELECT id, kind, trigger, result, CAST(started_at AS TEXT), CAST(finished_at AS TEXT), error
+			FROM sync_runs WHERE kind <> 'push' ORDER BY id DESC LIMIT 15`},
+	} {
+		rows, err := db.QueryContext(r.t.Context(), q.q)
+		if err != nil {
+			r.t.Log(err)
+			return
+		}
+		var lines []string
+		for rows.Next() {
+			var v [7]sql.NullString
+			var dest []any
+			cols, _ := rows.Columns()
+			for i := range cols {
+				dest = append(dest, &v[i])
+			}
+			if err := rows.Scan(dest...); err != nil {
+				r.t.Log(err)
+				break
+			}
+			var f []string
+			for i := range cols {
+				f = append(f, tail(v[i].String, 200))
+			}
+			lines = append(lines, "    "+strings.Join(f, " | "))
+		}
+		rows.Close()
+		r.t.Logf("%s:\n%s", q.what, strings.Join(lines, "\n"))
+	}
+	r.t.Logf("the server's last log lines:\n%s", tail(r.srv.logs.String(), 6000))
 }
 
 // pendingUntil polls the inventory until no SKU is pending or failed, or
