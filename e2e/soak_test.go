@@ -484,8 +484,12 @@ func (r *soakRun) pushJobsOutstanding() (int, error) {
 // logPushJobs logs the push jobs River has not completed: whether a stuck
 // edit's job waits, retries later, or is gone.
 func (r *soakRun) logPushJobs(db *sql.DB) {
-	rows, err := db.QueryContext(r.t.Context(), `SELECT id, state, attempt, max_attempts, CAST(scheduled_at AS TEXT),
-			CAST(attempted_by AS TEXT), CAST(errors AS TEXT)
+	jsonText := "CAST(%s AS TEXT)"
+	if r.databaseURL == "" {
+		jsonText = "json(%s)" // River's JSONB blobs on SQLite
+	}
+	rows, err := db.QueryContext(r.t.Context(), `SELECT id, state, attempt, max_attempts, CAST(scheduled_at AS TEXT), `+
+		fmt.Sprintf(jsonText, "attempted_by")+`, `+fmt.Sprintf(jsonText, "errors")+`
 		FROM river_job WHERE kind = 'push' AND state <> 'completed' ORDER BY id`)
 	if err != nil {
 		r.t.Log(err)
