@@ -31,15 +31,12 @@ func TestWatchAccessKeyRemoved(t *testing.T) {
 	e := newIdentityEnv(t, true)
 	ctx := t.Context()
 	ada := e.signUp(t, "Ada", edKey(t))
-	code, err := e.svc.KeyLinkCode(ctx, ada)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := e.linkCode(t, ada)
 	// The laptop's session opens before it has an account (sign-up
 	// screen), then claims one: it is watched from then on.
 	laptopKey := edKey(t)
 	watchLaptop := e.svc.WatchAccess(ctx, ssh.FingerprintSHA256(laptopKey), 0)
-	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code.Plain); err != nil {
+	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code); err != nil {
 		t.Fatal(err)
 	}
 	watchAda := e.svc.WatchAccess(ctx, ada.Fingerprint, ada.Account.ID)
@@ -112,12 +109,9 @@ func TestWatchAccessManySessionsOfOneKey(t *testing.T) {
 	e := newIdentityEnv(t, true)
 	ctx := t.Context()
 	ada := e.signUp(t, "Ada", edKey(t))
-	code, err := e.svc.KeyLinkCode(ctx, ada)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := e.linkCode(t, ada)
 	laptopKey := edKey(t)
-	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code.Plain); err != nil {
+	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code); err != nil {
 		t.Fatal(err)
 	}
 	laptop := ssh.FingerprintSHA256(laptopKey)

@@ -31,12 +31,8 @@ func newDashShop(t *testing.T) *dashShop {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	s := &dashShop{db: db, svc: app.New(app.Config{Store: db, Now: func() time.Time { return coverNow }})}
-	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Email: "ada@example.com", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.owner = app.Actor{Account: acct, Fingerprint: "SHA256:ada"}
-	s.shop = s.connect(t, acct.ID, 7, "Clay & Co")
+	s.owner = ada(t, db, "ada@example.com")
+	s.shop = s.connect(t, s.owner.Account.ID, 7, "Clay & Co")
 	return s
 }
 
