@@ -48,10 +48,9 @@ func runAdminAccounts(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	out := make([]adminAccountJSON, len(accts))
-	for i, a := range accts {
-		out[i] = adminAccountJSON{ID: a.ID, Name: a.Name, Email: a.Email, Admin: a.IsAdmin, Disabled: a.Disabled, CreatedAt: timestamp(a.CreatedAt)}
-	}
+	out := jsonItems(accts, func(a store.Account) adminAccountJSON {
+		return adminAccountJSON{ID: a.ID, Name: a.Name, Email: a.Email, Admin: a.IsAdmin, Disabled: a.Disabled, CreatedAt: timestamp(a.CreatedAt)}
+	})
 	return r.show(o, view{json: out, csvHeader: []string{"id", "name", "email", "admin", "disabled", "created_at"},
 		csv: func() [][]string {
 			recs := make([][]string, len(out))

@@ -209,12 +209,12 @@ func runStores(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	items := make([]storeJSON, len(views))
-	for i, v := range views {
-		items[i] = storeJSON{ID: v.ID, EtsyShopID: v.EtsyShopID, Name: v.Name, Role: string(v.Role), Status: string(v.Status),
+	items := jsonItems(views, func(v app.StoreView) storeJSON {
+		return storeJSON{ID: v.ID, EtsyShopID: v.EtsyShopID, Name: v.Name, Role: string(v.Role), Status: string(v.Status),
 			Currency: v.Currency, Sandbox: v.IsSandbox, LastSyncAt: optTime(v.LastSyncAt), LastError: v.LastError}
-	}
+	})
 	return r.show(out, view{json: items, csvHeader: storeCSVHeader,
+		empty: "no stores yet: connect your Etsy shop in the TUI (ssh without a command)", count: len(items),
 		csv: func() [][]string {
 			recs := make([][]string, len(items))
 			for i, s := range items {
@@ -224,10 +224,6 @@ func runStores(r *runner, c *invocation) error {
 			return recs
 		},
 		table: func(w io.Writer) error {
-			if len(items) == 0 {
-				r.notef("no stores yet: connect your Etsy shop in the TUI (ssh without a command)")
-				return nil
-			}
 			// The last error is last and whole, in a seller's words: it is
 			// what they act on. --format json has Etsy's own text.
 			t := newTable(w, []int{0, 0, 40, 0, 0, 0, 0, 0}, "ID", "SHOP", "NAME", "ROLE", "STATUS", "CURRENCY", "LAST SYNC", "LAST ERROR")

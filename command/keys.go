@@ -30,11 +30,10 @@ func runKeysList(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	out := make([]keyJSON, len(keys))
-	for i, k := range keys {
-		out[i] = keyJSON{ID: k.ID, Fingerprint: k.Fingerprint, Comment: k.Comment, Current: k.Fingerprint == r.actor.Fingerprint,
+	out := jsonItems(keys, func(k store.Key) keyJSON {
+		return keyJSON{ID: k.ID, Fingerprint: k.Fingerprint, Comment: k.Comment, Current: k.Fingerprint == r.actor.Fingerprint,
 			CreatedAt: timestamp(k.CreatedAt), LastUsedAt: optTime(k.LastUsedAt)}
-	}
+	})
 	return r.show(o, view{json: out, table: func(w io.Writer) error {
 		t := newTable(w, []int{0, 0, 40, 0, 0}, "ID", "FINGERPRINT", "COMMENT", "ADDED", "LAST USED")
 		for i, k := range out {

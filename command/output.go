@@ -82,6 +82,10 @@ type view struct {
 	csvHeader []string
 	csv       func() [][]string
 	table     func(w io.Writer) error
+	// empty, when count is 0, is the note people are shown in place of an
+	// empty table (JSON and CSV stay empty lists, for programs).
+	empty string
+	count int
 }
 
 // show writes v in the format the command was asked for.
@@ -92,7 +96,20 @@ func (r *runner) show(o *output, v view) error {
 	case formatCSV:
 		return writeCSV(r.env.Stdout, v.csvHeader, v.csv(), o.raw != nil && *o.raw)
 	}
+	if v.empty != "" && v.count == 0 {
+		r.notef("%s", v.empty)
+		return nil
+	}
 	return v.table(r.env.Stdout)
+}
+
+// jsonItems is each of vs as its command's JSON shows it.
+func jsonItems[V, J any](vs []V, item func(V) J) []J {
+	out := make([]J, len(vs))
+	for i, v := range vs {
+		out[i] = item(v)
+	}
+	return out
 }
 
 // table writes aligned columns. Every cell passes the sanitiser and is cut
