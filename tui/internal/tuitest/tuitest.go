@@ -283,6 +283,13 @@ var namedKeys = map[string]tea.KeyPressMsg{
 	"ctrl+c":    {Code: 'c', Mod: tea.ModCtrl},
 }
 
+// Live hands c the hub event ev as a session's live feed does and returns
+// the command c answers with (nil: the event is not c's concern).
+func Live(c common.Component, ev hub.Event) tea.Cmd {
+	_, cmd := c.Update(common.LiveMsg{Event: ev})
+	return cmd
+}
+
 // Key is the key press s names: a printable character, or enter, esc,
 // backspace, up, down, left, right, tab, shift+tab, pgup, pgdown, space,
 // ctrl+c.

@@ -228,10 +228,10 @@ func TestHistoryAfterRecoveryAndLiveReload(t *testing.T) {
 	// MUG recovers; CUP runs out, which replaces its low-stock alert.
 	f.setStock(t, "MUG", 40, tuitest.Epoch.Add(-2*time.Hour))
 	f.setStock(t, "CUP", 0, tuitest.Epoch.Add(-1*time.Hour))
-	if _, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AlertsChanged, StoreID: f.env.StoreID + 1}}); cmd != nil {
+	if cmd := tuitest.Live(m, hub.Event{Kind: hub.AlertsChanged, StoreID: f.env.StoreID + 1}); cmd != nil {
 		t.Fatal("another store's alerts reloaded the screen")
 	}
-	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AlertsChanged, StoreID: f.env.StoreID}})
+	cmd := tuitest.Live(m, hub.Event{Kind: hub.AlertsChanged, StoreID: f.env.StoreID})
 	tuitest.Settle(t, m, cmd)
 	if as := m.Alerts(); len(as) != 1 || as[0].SKU != "CUP" || as[0].Kind != store.AlertOutOfStock {
 		t.Fatalf("active after the changes: %+v", as)
@@ -266,7 +266,7 @@ func TestHistoryAfterRecoveryAndLiveReload(t *testing.T) {
 	}
 	// A stock change reloads the list too.
 	f.setStock(t, "CUP", 20, tuitest.Epoch)
-	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.StockChanged, StoreID: f.env.StoreID}})
+	cmd = tuitest.Live(m, hub.Event{Kind: hub.StockChanged, StoreID: f.env.StoreID})
 	tuitest.Settle(t, m, cmd)
 	if len(m.Alerts()) != 0 || !strings.Contains(plain(m), "No active alerts") {
 		t.Fatalf("after restocking:\n%s", plain(m))

@@ -9,7 +9,6 @@ import (
 
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
@@ -94,15 +93,15 @@ func TestRefreshesOnSyncEvents(t *testing.T) {
 	f := setup(t)
 	m := f.page(t)
 	f.run(t, store.SyncIncremental, store.TriggerManual, now.Add(-time.Minute), 0, store.ResultRunning, 0, 0, "")
-	if _, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncStarted, StoreID: f.Store.ID + 1}}); cmd != nil {
+	if cmd := tuitest.Live(m, hub.Event{Kind: hub.SyncStarted, StoreID: f.Store.ID + 1}); cmd != nil {
 		t.Fatal("another store's event reloaded the log")
 	}
-	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncStarted, StoreID: f.Store.ID}})
+	cmd := tuitest.Live(m, hub.Event{Kind: hub.SyncStarted, StoreID: f.Store.ID})
 	tuitest.Settle(t, m, cmd)
 	if len(m.Runs()) != 1 || !strings.Contains(m.Status(), "Syncing") {
 		t.Fatalf("after SyncStarted: %d runs, status %q", len(m.Runs()), m.Status())
 	}
-	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID, Error: "rate limited"}})
+	cmd = tuitest.Live(m, hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID, Error: "rate limited"})
 	tuitest.Settle(t, m, cmd)
 	if m.Status() != "Sync failed: Etsy asked Stockroom to slow down: it retries by itself" {
 		t.Fatalf("after a failed SyncFinished: %q", m.Status())
