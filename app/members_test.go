@@ -12,28 +12,15 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/jobstest"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
 )
 
-// queue takes jobs and does nothing with them.
-// queue accepts push and sync jobs and forgets them: these tests read the
-// store and the ledger, not the work that would follow.
-type queue struct{}
-
-func (queue) EnqueuePushTx(context.Context, store.Tx, int64, int64, bool) error { return nil }
-func (queue) EnqueueSync(context.Context, int64, store.SyncKind, store.SyncTrigger) error {
-	return nil
-}
-func (queue) EnqueueSyncJob(context.Context, int64, store.SyncKind, store.SyncTrigger) (int64, error) {
-	return 1, nil
-}
-func (queue) JobQueued(context.Context, int64) (bool, bool, error) { return false, false, nil }
-
 // withJobs gives the shop's service a job queue, for the writes that
 // queue pushes and syncs.
 func (s *alertShop) withJobs() *alertShop {
-	s.svc = app.New(app.Config{Store: s.db, Hub: s.svc.Hub(), Jobs: queue{}})
+	s.svc = app.New(app.Config{Store: s.db, Hub: s.svc.Hub(), Jobs: &jobstest.Queue{}})
 	return s
 }
 

@@ -90,8 +90,8 @@ func TestViewerEveryWriteCommandRefused(t *testing.T) {
 	if strings.Contains(r.stdout, `"pending": true`) {
 		t.Fatalf("a viewer's edit is pending: %s", r.stdout)
 	}
-	if len(f.jobs.syncs) != 0 {
-		t.Fatalf("a viewer queued syncs: %v", f.jobs.syncs)
+	if len(f.jobs.SyncKinds()) != 0 {
+		t.Fatalf("a viewer queued syncs: %v", f.jobs.SyncKinds())
 	}
 }
 

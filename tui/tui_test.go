@@ -266,8 +266,8 @@ func TestPaletteRunsActions(t *testing.T) {
 	l.send(tuitest.Keys("syncnow")...)
 	l.send(tuitest.Key("enter"))
 	l.settle("the sync", func() bool { return strings.Contains(l.plain(), "sync queued") })
-	if len(env.Jobs.Syncs) != 1 {
-		t.Errorf("syncs = %v", env.Jobs.Syncs)
+	if len(env.Jobs.SyncCalls()) != 1 {
+		t.Errorf("syncs = %v", env.Jobs.SyncCalls())
 	}
 }
 

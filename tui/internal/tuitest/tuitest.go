@@ -9,7 +9,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/jobstest"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/store/storetest"
@@ -36,50 +36,7 @@ var Noon = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 const Wait = 5 * time.Second
 
 // Jobs records the jobs the application layer enqueues.
-type Jobs struct {
-	mu     sync.Mutex
-	Pushes []Push
-	Syncs  []int64
-}
-
-// Push is one recorded EnqueuePushTx call.
-type Push struct{ StoreID, OfferingID int64 }
-
-func (j *Jobs) EnqueuePushTx(_ context.Context, _ store.Tx, storeID, offeringID int64, _ bool) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.Pushes = append(j.Pushes, Push{storeID, offeringID})
-	return nil
-}
-
-func (j *Jobs) EnqueueSync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) error {
-	_, err := j.EnqueueSyncJob(ctx, storeID, kind, trigger)
-	return err
-}
-
-func (j *Jobs) EnqueueSyncJob(_ context.Context, storeID int64, _ store.SyncKind, _ store.SyncTrigger) (int64, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.Syncs = append(j.Syncs, storeID)
-	return int64(len(j.Syncs)), nil
-}
-
-// JobQueued says no job is queued: nothing runs the recorded jobs.
-func (j *Jobs) JobQueued(context.Context, int64) (bool, bool, error) { return false, false, nil }
-
-// PushCalls returns a copy of the recorded pushes.
-func (j *Jobs) PushCalls() []Push {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return append([]Push(nil), j.Pushes...)
-}
-
-// SyncCalls returns a copy of the stores a sync was asked for.
-func (j *Jobs) SyncCalls() []int64 {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return append([]int64(nil), j.Syncs...)
-}
+type Jobs = jobstest.Queue
 
 // Env is one test's application.
 type Env struct {
