@@ -3,8 +3,6 @@ package command
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -21,6 +19,7 @@ import (
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/internal/jobstest"
+	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
 )
@@ -61,18 +60,7 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func newKey(t *testing.T) ssh.PublicKey {
-	t.Helper()
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pk
-}
+func newKey(t *testing.T) ssh.PublicKey { return sshtest.NewKey(t).PublicKey() }
 
 func (f *fixture) signUp(t *testing.T, name string) app.Actor {
 	t.Helper()

@@ -6,8 +6,6 @@ package tuitest
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"fmt"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/internal/jobstest"
+	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/store/storetest"
@@ -135,18 +134,7 @@ func (s *Shop) Session(width, height int) *common.Common {
 }
 
 // NewKey returns a fresh SSH public key.
-func NewKey(t testing.TB) ssh.PublicKey {
-	t.Helper()
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pk
-}
+func NewKey(t testing.TB) ssh.PublicKey { return sshtest.NewKey(t).PublicKey() }
 
 // SignUp creates an account with a fresh key.
 func (e *Env) SignUp(t testing.TB, name string) app.Actor {
