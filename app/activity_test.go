@@ -12,6 +12,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/apptest"
 	"github.com/stockroom/stockroom/internal/jobstest"
 	"github.com/stockroom/stockroom/store"
 )
@@ -40,15 +41,7 @@ func newLedgerShop(t *testing.T, n int) *ledgerShop {
 
 func (s *ledgerShop) row(t *testing.T, sku string) store.InventoryRow {
 	t.Helper()
-	rows, err := s.svc.Inventory(t.Context(), s.owner, s.shop.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found, err := app.FindRows(rows, sku)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return found[0]
+	return apptest.Row(t, s.svc, s.owner, s.shop.ID, sku)
 }
 
 func (s *ledgerShop) set(t *testing.T, sku string, qty int) store.ActivityEvent {

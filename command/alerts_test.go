@@ -10,6 +10,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/apptest"
 	"github.com/stockroom/stockroom/internal/logtest"
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
@@ -20,20 +21,13 @@ import (
 // after an edit, announcing the change on the hub.
 func (f *fixture) fireAlert(t *testing.T, sku string) {
 	t.Helper()
-	rows, err := f.app.Inventory(t.Context(), f.owner, f.store.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found, err := app.FindRows(rows, sku)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := apptest.Row(t, f.app, f.owner, f.store.ID, sku)
 	if _, err := f.app.SetStock(t.Context(), f.owner, app.StockParams{StoreID: f.store.ID, Source: store.SourceTUI,
-		Edits: []store.StockEditItem{{OfferingID: found[0].OfferingID, Quantity: 0}}}); err != nil {
+		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Quantity: 0}}}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := f.db.AlertEvaluate(t.Context(), &store.AlertEvaluateParams{StoreID: f.store.ID,
-		OfferingIDs: []int64{found[0].OfferingID}, Channels: []store.Channel{store.ChannelEmail}, Now: time.Now()})
+		OfferingIDs: []int64{r.OfferingID}, Channels: []store.Channel{store.ChannelEmail}, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

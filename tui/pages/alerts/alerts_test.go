@@ -12,6 +12,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/apptest"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
@@ -64,16 +65,9 @@ func newFixture(t *testing.T, listings ...store.ListingSnapshot) *fixture {
 func (f *fixture) setStock(t *testing.T, sku string, qty int, at time.Time) {
 	t.Helper()
 	f.now = at
-	rows, err := f.svc.Inventory(t.Context(), f.owner, f.env.StoreID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found, err := app.FindRows(rows, sku)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := apptest.Row(t, f.svc, f.owner, f.env.StoreID, sku)
 	if _, err := f.svc.SetStock(t.Context(), f.owner, app.StockParams{StoreID: f.env.StoreID, Source: store.SourceTUI,
-		Edits: []store.StockEditItem{{OfferingID: found[0].OfferingID, Version: found[0].Version, Quantity: qty}}}); err != nil {
+		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Version: r.Version, Quantity: qty}}}); err != nil {
 		t.Fatal(err)
 	}
 }
