@@ -357,6 +357,16 @@ func Store[M interface{ SetStore(int64) tea.Cmd }](id int64) func(M) tea.Cmd {
 	return func(m M) tea.Cmd { return m.SetStore(id) }
 }
 
+// OpenShop is the screen newScreen builds for the shop's session on a
+// terminal of 120×30, showing the shop's store, loaded.
+func OpenShop[M interface {
+	common.Component
+	SetStore(int64) tea.Cmd
+}](tb testing.TB, s *Shop, newScreen func(*common.Common) M) M {
+	tb.Helper()
+	return Open(tb, newScreen(s.Session(120, 30)), 120, 30, Store[M](s.Store.ID))
+}
+
 // Press sends the named keys (see Key) to c one by one, settling after
 // each.
 func Press(tb testing.TB, c common.Component, keys ...string) {

@@ -39,7 +39,7 @@ func receipt(id int64, age time.Duration, status, buyer, message string) store.R
 
 func (f *fixture) page(t *testing.T) *Model {
 	t.Helper()
-	return tuitest.Open(t, New(f.Session(120, 30)), 120, 30, tuitest.Store[*Model](f.Store.ID))
+	return tuitest.OpenShop(t, f.Shop, New)
 }
 
 func ids(m *Model) []int64 {

@@ -21,7 +21,7 @@ func setup(t *testing.T) *fixture { return &fixture{tuitest.NewShop(t, now)} }
 
 func (f *fixture) page(t *testing.T) *Model {
 	t.Helper()
-	return tuitest.Open(t, New(f.Session(120, 30)), 120, 30, tuitest.Store[*Model](f.Store.ID))
+	return tuitest.OpenShop(t, f.Shop, New)
 }
 
 func (f *fixture) run(t *testing.T, kind store.SyncKind, trigger store.SyncTrigger, started time.Time, took time.Duration, result store.SyncResult, listings, calls int, errText string) {
