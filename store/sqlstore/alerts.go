@@ -33,6 +33,26 @@ type activeAlert struct {
 	snoozeRestock bool
 }
 
+// scanActive reads rows of an active alert's id and offering id, followed
+// by the columns more points into (nil: none), into into by offering; it
+// closes q.
+func scanActive(q Rows, into map[int64]activeAlert, more func(*activeAlert) []any) error {
+	defer q.Close()
+	for q.Next() {
+		var a activeAlert
+		var off int64
+		dest := []any{&a.id, &off}
+		if more != nil {
+			dest = append(dest, more(&a)...)
+		}
+		if err := q.Scan(dest...); err != nil {
+			return err
+		}
+		into[off] = a
+	}
+	return q.Err()
+}
+
 type member struct {
 	id                            int64
 	email, chatID, whatsapp       string
@@ -168,16 +188,7 @@ func (s *Store) alertState(ctx context.Context, tx Tx, storeID int64, ids []int6
 		if err != nil {
 			return err
 		}
-		defer q.Close()
-		for q.Next() {
-			var a activeAlert
-			var off int64
-			if err := q.Scan(&a.id, &off, &a.kind, &a.snoozedUntil, &a.snoozeRestock); err != nil {
-				return err
-			}
-			active[off] = a
-		}
-		return q.Err()
+		return scanActive(q, active, func(a *activeAlert) []any { return []any{&a.kind, &a.snoozedUntil, &a.snoozeRestock} })
 	}
 	if ids == nil {
 		return rows, active, load(nil)
