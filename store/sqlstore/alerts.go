@@ -412,42 +412,18 @@ func (s *Store) DeliveryMarkFailed(ctx context.Context, p *store.DeliveryMarkFai
 }
 
 func (s *Store) DigestPendingList(ctx context.Context) ([]store.DigestKey, error) {
-	const op = "digest pending"
-	rows, err := s.d.Query(ctx, `SELECT DISTINCT account_id, channel FROM deliveries
-		WHERE digest = $1 AND status IN ($2, $3) ORDER BY account_id, channel`, true, store.DeliveryQueued, store.DeliveryRetrying)
-	if err != nil {
-		return nil, s.err(op, err)
-	}
-	defer rows.Close()
-	var out []store.DigestKey
-	for rows.Next() {
+	return queryAll(ctx, s, s.d, "digest pending", func(r Row) (store.DigestKey, error) {
 		var k store.DigestKey
-		if err := rows.Scan(&k.AccountID, &k.Channel); err != nil {
-			return nil, s.err(op, err)
-		}
-		out = append(out, k)
-	}
-	return out, s.err(op, rows.Err())
+		err := r.Scan(&k.AccountID, &k.Channel)
+		return k, err
+	}, `SELECT DISTINCT account_id, channel FROM deliveries
+		WHERE digest = $1 AND status IN ($2, $3) ORDER BY account_id, channel`, true, store.DeliveryQueued, store.DeliveryRetrying)
 }
 
 func (s *Store) DigestDeliveryList(ctx context.Context, key store.DigestKey) ([]store.DeliveryJob, error) {
-	const op = "digest deliveries"
-	rows, err := s.d.Query(ctx, `SELECT `+jobCols+jobFrom+`
+	return queryAll(ctx, s, s.d, "digest deliveries", scanJob, `SELECT `+jobCols+jobFrom+`
 		WHERE d.account_id = $1 AND d.channel = $2 AND d.digest = $3 AND d.status IN ($4, $5) ORDER BY d.id`,
 		key.AccountID, key.Channel, true, store.DeliveryQueued, store.DeliveryRetrying)
-	if err != nil {
-		return nil, s.err(op, err)
-	}
-	defer rows.Close()
-	var out []store.DeliveryJob
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, s.err(op, err)
-		}
-		out = append(out, j)
-	}
-	return out, s.err(op, rows.Err())
 }
 
 func (s *Store) AlertHandle(ctx context.Context, p *store.AlertHandleParams) (store.Alert, error) {
