@@ -14,6 +14,12 @@ func Write(path string, r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	return Fill(f, r)
+}
+
+// Fill writes what r holds to the open file f, syncs it to disk and closes
+// f, which is closed whatever fails.
+func Fill(f *os.File, r io.Reader) error {
 	if _, err := f.ReadFrom(r); err != nil {
 		f.Close()
 		return err
