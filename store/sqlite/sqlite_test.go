@@ -36,8 +36,7 @@ func rawDB(t *testing.T) *sql.DB {
 }
 
 func TestMigrations(t *testing.T) {
-	db := rawDB(t)
-	storetest.Migrations(t, db, migrations.SQLite)
+	storetest.RunMigrations(t, rawDB, migrations.SQLite)
 }
 
 func BenchmarkSyncWrite(b *testing.B) {
@@ -46,16 +45,6 @@ func BenchmarkSyncWrite(b *testing.B) {
 
 func BenchmarkSyncRewrite(b *testing.B) {
 	storetest.BenchmarkSyncRewrite(b, open)
-}
-
-func TestActivityFromStockEvents(t *testing.T) {
-	db := rawDB(t)
-	storetest.ActivityFromStockEvents(t, db, migrations.SQLite)
-}
-
-func TestSalesSumsBackfilled(t *testing.T) {
-	db := rawDB(t)
-	storetest.SalesSumsBackfilled(t, db, migrations.SQLite)
 }
 
 // BenchmarkSmallRead is the kind of query a session runs a dozen of before
