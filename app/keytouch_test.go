@@ -2,13 +2,12 @@ package app_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 // slowTouch is a store whose KeyTouch waits until the test lets it go.
@@ -31,11 +30,7 @@ func (s *slowTouch) KeyTouch(ctx context.Context, fp string, at time.Time) error
 // would queue for SQLite's write lock before the first frame), and the
 // time is still recorded.
 func TestIdentifyDoesNotWaitForTheKeyTouch(t *testing.T) {
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.OpenSQLite(t)
 	slow := &slowTouch{DB: db, touching: make(chan string, 1), release: make(chan struct{}), touched: make(chan error, 1)}
 	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	svc := app.New(app.Config{Store: slow, SignupOpen: true, Now: func() time.Time { return now }})

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,7 +20,7 @@ import (
 	"github.com/stockroom/stockroom/internal/jobstest"
 	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 type fixture struct {
@@ -42,11 +41,7 @@ var epoch = time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.OpenSQLite(t)
 	f := &fixture{db: db, jobs: &jobstest.Queue{}, hub: hub.New()}
 	f.app = app.New(app.Config{Store: db, Jobs: f.jobs, Hub: f.hub, SignupOpen: true})
 	f.owner = f.signUp(t, "Ada")
