@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -11,19 +12,15 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/store/storetest"
 )
 
-// waitAccess waits up to 2 s for a verdict on ch.
+// waitAccess waits for a verdict on ch.
 func waitAccess(t *testing.T, ch <-chan error, want error) {
 	t.Helper()
-	select {
-	case err := <-ch:
-		if !errors.Is(err, want) {
-			t.Fatalf("access ended with %v, want %v", err, want)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatalf("no word within 2 s; want %v", want)
+	if err := testwait.Receive(t, ch, fmt.Sprintf("the access verdict %v", want)); !errors.Is(err, want) {
+		t.Fatalf("access ended with %v, want %v", err, want)
 	}
 }
 

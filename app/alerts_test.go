@@ -196,13 +196,8 @@ func TestFollowAlertsDeliversNewAlertsInOrderExactlyOnce(t *testing.T) {
 	}
 
 	cancel()
-	select {
-	case err := <-f.done:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("follow ended with %v, want context.Canceled", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("follow did not end when its context was cancelled")
+	if err := testwait.Receive(t, f.done, "the follow to end with its context"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("follow ended with %v, want context.Canceled", err)
 	}
 }
 
@@ -219,13 +214,8 @@ func TestFollowAlertsEndsWhenTheCallbackFails(t *testing.T) {
 		})
 	}()
 	s.sync(t, listings(2, 0)) // two alerts at once; the first call fails
-	select {
-	case err := <-done:
-		if !errors.Is(err, stop) || calls != 1 {
-			t.Fatalf("follow ended with %v after %d calls, want the callback's error after 1", err, calls)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("follow went on after its callback failed")
+	if err := testwait.Receive(t, done, "the follow to end after its callback failed"); !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("follow ended with %v after %d calls, want the callback's error after 1", err, calls)
 	}
 }
 

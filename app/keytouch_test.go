@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/storetest"
 )
@@ -41,13 +42,8 @@ func TestIdentifyDoesNotWaitForTheKeyTouch(t *testing.T) {
 	now = now.Add(time.Hour)
 	done := make(chan error, 1)
 	go func() { _, err := svc.Identify(t.Context(), ada.Fingerprint); done <- err }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Identify waited for the key's last-use write")
+	if err := testwait.Receive(t, done, "Identify, which must not wait for the key's last-use write"); err != nil {
+		t.Fatal(err)
 	}
 	if fp := <-slow.touching; fp != ada.Fingerprint {
 		t.Fatalf("touched %s, want %s", fp, ada.Fingerprint)

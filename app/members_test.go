@@ -13,6 +13,7 @@ import (
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/internal/jobstest"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
 )
@@ -285,12 +286,7 @@ func TestFollowEndsWhenRemoved(t *testing.T) {
 	if err := s.svc.MemberRemove(t.Context(), s.owner, s.shop.ID, vic.Account.ID); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		if !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("follow ended with %v, want not found", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("the removed member's follow is still running 2 s later")
+	if err := testwait.Receive(t, done, "the removed member's follow to end"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("follow ended with %v, want not found", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -81,13 +82,8 @@ func TestAlertsFollowEndsWhenMemberRemoved(t *testing.T) {
 	if err := f.app.MemberRemove(t.Context(), f.owner, f.store.ID, f.viewer.Account.ID); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case code := <-done:
-		if code != ExitFailure {
-			t.Errorf("exit %d, want %d", code, ExitFailure)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("alerts --follow still running 2 s after the member was removed")
+	if code := testwait.Receive(t, done, "alerts --follow to end when the member was removed"); code != ExitFailure {
+		t.Errorf("exit %d, want %d", code, ExitFailure)
 	}
 	contains(t, "stderr", <-rest, "no longer a member of Ada's Pottery: stopped following its alerts")
 }
