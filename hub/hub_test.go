@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/store/storetest"
 )
 
@@ -46,11 +47,7 @@ func TestSlowSubscriberNeverBlocksPublisher(t *testing.T) {
 		}
 		close(done)
 	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("publishing blocked on a subscriber that does not read")
-	}
+	testwait.Receive(t, done, "publishing past a subscriber that does not read")
 	if !slow.Missed() {
 		t.Fatal("the slow subscriber was not told it missed events")
 	}
