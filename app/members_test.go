@@ -12,7 +12,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
-	"github.com/stockroom/stockroom/internal/jobstest"
+	"github.com/stockroom/stockroom/internal/jobsfake"
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
@@ -21,7 +21,7 @@ import (
 // withJobs gives the shop's service a job queue, for the writes that
 // queue pushes and syncs.
 func (s *alertShop) withJobs() *alertShop {
-	s.svc = app.New(app.Config{Store: s.db, Hub: s.svc.Hub(), Jobs: &jobstest.Queue{}})
+	s.svc = app.New(app.Config{Store: s.db, Hub: s.svc.Hub(), Jobs: &jobsfake.Queue{}})
 	return s
 }
 

@@ -17,7 +17,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
-	"github.com/stockroom/stockroom/internal/jobstest"
+	"github.com/stockroom/stockroom/internal/jobsfake"
 	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/storetest"
@@ -25,7 +25,7 @@ import (
 
 type fixture struct {
 	db     store.DB
-	jobs   *jobstest.Queue
+	jobs   *jobsfake.Queue
 	hub    *hub.Hub
 	app    *app.Service
 	owner  app.Actor
@@ -42,7 +42,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	db := storetest.OpenSQLite(t)
-	f := &fixture{db: db, jobs: &jobstest.Queue{}, hub: hub.New()}
+	f := &fixture{db: db, jobs: &jobsfake.Queue{}, hub: hub.New()}
 	f.app = app.New(app.Config{Store: db, Jobs: f.jobs, Hub: f.hub, SignupOpen: true})
 	f.owner = f.signUp(t, "Ada")
 	f.viewer = f.signUp(t, "Vic")

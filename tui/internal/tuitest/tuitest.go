@@ -15,7 +15,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
-	"github.com/stockroom/stockroom/internal/jobstest"
+	"github.com/stockroom/stockroom/internal/jobsfake"
 	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
@@ -35,7 +35,7 @@ var Noon = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 const Wait = 5 * time.Second
 
 // Jobs records the jobs the application layer enqueues.
-type Jobs = jobstest.Queue
+type Jobs = jobsfake.Queue
 
 // Env is one test's application.
 type Env struct {

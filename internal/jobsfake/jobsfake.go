@@ -1,7 +1,7 @@
-// Package jobstest is the job queue of tests that drive the application
+// Package jobsfake is the job queue of tests that drive the application
 // layer without River: it records the pushes and syncs enqueued and runs
 // a sync only when a test plays the sync worker (OnSync).
-package jobstest
+package jobsfake
 
 import (
 	"context"
