@@ -5,6 +5,7 @@ package command
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 )
@@ -101,6 +103,21 @@ func (r *runner) show(o *output, v view) error {
 		return nil
 	}
 	return v.table(r.env.Stdout)
+}
+
+// showList is the body of a command that takes only --format (one of
+// formats) and shows the rows list reads for the actor, as viewOf makes
+// them.
+func showList[V any](r *runner, c *invocation, list func(context.Context, app.Actor) ([]V, error), viewOf func([]V) view, formats ...format) error {
+	o, err := r.formatOnly(c, formats...)
+	if err != nil {
+		return err
+	}
+	rows, err := list(r.ctx, r.actor)
+	if err != nil {
+		return err
+	}
+	return r.show(o, viewOf(rows))
 }
 
 // jsonItems is each of vs as its command's JSON shows it.
