@@ -16,6 +16,7 @@ import (
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 // withJobs gives the shop's service a job queue, for the writes that
@@ -28,13 +29,8 @@ func (s *alertShop) withJobs() *alertShop {
 // member adds an account to the shop with a role.
 func (s *alertShop) member(t *testing.T, name string, role store.Role) app.Actor {
 	t.Helper()
-	ctx := t.Context()
-	acct, err := s.db.AccountCreate(ctx, &store.AccountCreateParams{Name: name, Email: name + "@example.com",
-		Fingerprint: "SHA256:" + name, PublicKey: "ssh-ed25519 AAAA" + name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: acct.ID, StoreID: s.shop.ID, Role: role}); err != nil {
+	acct := storetest.Account(t, s.db, name)
+	if err := s.db.MembershipAdd(t.Context(), &store.MembershipAddParams{AccountID: acct.ID, StoreID: s.shop.ID, Role: role}); err != nil {
 		t.Fatal(err)
 	}
 	return app.Actor{Account: acct, Fingerprint: "SHA256:" + name}
