@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -11,19 +12,15 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/store/storetest"
 )
 
-// waitAccess waits up to 2 s for a verdict on ch.
+// waitAccess waits for a verdict on ch.
 func waitAccess(t *testing.T, ch <-chan error, want error) {
 	t.Helper()
-	select {
-	case err := <-ch:
-		if !errors.Is(err, want) {
-			t.Fatalf("access ended with %v, want %v", err, want)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatalf("no word within 2 s; want %v", want)
+	if err := testwait.Receive(t, ch, fmt.Sprintf("the access verdict %v", want)); !errors.Is(err, want) {
+		t.Fatalf("access ended with %v, want %v", err, want)
 	}
 }
 
@@ -31,15 +28,12 @@ func TestWatchAccessKeyRemoved(t *testing.T) {
 	e := newIdentityEnv(t, true)
 	ctx := t.Context()
 	ada := e.signUp(t, "Ada", edKey(t))
-	code, err := e.svc.KeyLinkCode(ctx, ada)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := e.linkCode(t, ada)
 	// The laptop's session opens before it has an account (sign-up
 	// screen), then claims one: it is watched from then on.
 	laptopKey := edKey(t)
 	watchLaptop := e.svc.WatchAccess(ctx, ssh.FingerprintSHA256(laptopKey), 0)
-	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code.Plain); err != nil {
+	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code); err != nil {
 		t.Fatal(err)
 	}
 	watchAda := e.svc.WatchAccess(ctx, ada.Fingerprint, ada.Account.ID)
@@ -112,12 +106,9 @@ func TestWatchAccessManySessionsOfOneKey(t *testing.T) {
 	e := newIdentityEnv(t, true)
 	ctx := t.Context()
 	ada := e.signUp(t, "Ada", edKey(t))
-	code, err := e.svc.KeyLinkCode(ctx, ada)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := e.linkCode(t, ada)
 	laptopKey := edKey(t)
-	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code.Plain); err != nil {
+	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code); err != nil {
 		t.Fatal(err)
 	}
 	laptop := ssh.FingerprintSHA256(laptopKey)

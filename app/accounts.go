@@ -219,33 +219,20 @@ func (s *Service) UpdateProfile(ctx context.Context, a Actor, p ProfileParams) (
 	if _, err := s.active(ctx, a); err != nil {
 		return store.Account{}, err
 	}
-	if p.Name != nil {
-		n, err := ValidateName(*p.Name)
+	// Each text field set is checked, and replaced by its clean form, in
+	// this order: the first refusal is the one reported.
+	for _, f := range []struct {
+		v     **string
+		clean func(string) (string, error)
+	}{{&p.Name, ValidateName}, {&p.TelegramChatID, telegramChatID}, {&p.Email, ValidateEmail}, {&p.WhatsAppNumber, WhatsAppNumber}} {
+		if *f.v == nil {
+			continue
+		}
+		v, err := f.clean(**f.v)
 		if err != nil {
 			return store.Account{}, err
 		}
-		p.Name = &n
-	}
-	if p.TelegramChatID != nil {
-		id := strings.TrimSpace(*p.TelegramChatID)
-		if _, err := strconv.ParseInt(id, 10, 64); id != "" && err != nil && !validChannel(id) {
-			return store.Account{}, fmt.Errorf("%q is not a Telegram chat id: want a number such as 123456789 or a @channel name", safetext.Clean(id))
-		}
-		p.TelegramChatID = &id
-	}
-	if p.Email != nil {
-		e, err := ValidateEmail(*p.Email)
-		if err != nil {
-			return store.Account{}, err
-		}
-		p.Email = &e
-	}
-	if p.WhatsAppNumber != nil {
-		n, err := WhatsAppNumber(*p.WhatsAppNumber)
-		if err != nil {
-			return store.Account{}, err
-		}
-		p.WhatsAppNumber = &n
+		*f.v = &v
 	}
 	if p.DigestHour != nil && (*p.DigestHour < 0 || *p.DigestHour > 23) {
 		return store.Account{}, fmt.Errorf("%d is not an hour: write 0 to 23", *p.DigestHour)
@@ -263,6 +250,16 @@ func (s *Service) UpdateProfile(ctx context.Context, a Actor, p ProfileParams) (
 		s.hub.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: acct.ID})
 	}
 	return acct, err
+}
+
+// telegramChatID reads a Telegram chat id: a number, a public @channel
+// name, or "" for none.
+func telegramChatID(v string) (string, error) {
+	id := strings.TrimSpace(v)
+	if _, err := strconv.ParseInt(id, 10, 64); id != "" && err != nil && !validChannel(id) {
+		return "", fmt.Errorf("%q is not a Telegram chat id: want a number such as 123456789 or a @channel name", safetext.Clean(id))
+	}
+	return id, nil
 }
 
 // validChannel accepts a public Telegram channel name such as @mystore.

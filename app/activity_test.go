@@ -12,6 +12,8 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/apptest"
+	"github.com/stockroom/stockroom/internal/jobsfake"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -30,7 +32,7 @@ func newLedgerShop(t *testing.T, n int) *ledgerShop {
 	a := newAlertShop(t)
 	s := &ledgerShop{db: a.db, owner: a.owner, shop: a.shop, logs: &bytes.Buffer{}}
 	s.owner.Source = store.SourceCommand
-	s.svc = app.New(app.Config{Store: a.db, Hub: hub.New(), Jobs: queue{}, Logger: slog.New(slog.NewJSONHandler(s.logs, nil))})
+	s.svc = app.New(app.Config{Store: a.db, Hub: hub.New(), Jobs: &jobsfake.Queue{}, Logger: slog.New(slog.NewJSONHandler(s.logs, nil))})
 	if _, err := a.db.SyncListingsWrite(t.Context(), &store.SyncListingsWriteParams{StoreID: s.shop.ID, Listings: listings(n, 10)}); err != nil {
 		t.Fatal(err)
 	}
@@ -39,15 +41,7 @@ func newLedgerShop(t *testing.T, n int) *ledgerShop {
 
 func (s *ledgerShop) row(t *testing.T, sku string) store.InventoryRow {
 	t.Helper()
-	rows, err := s.svc.Inventory(t.Context(), s.owner, s.shop.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found, err := app.FindRows(rows, sku)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return found[0]
+	return apptest.Row(t, s.svc, s.owner, s.shop.ID, sku)
 }
 
 func (s *ledgerShop) set(t *testing.T, sku string, qty int) store.ActivityEvent {
@@ -260,7 +254,7 @@ func TestAdminActionsAreInTheAdminLedger(t *testing.T) {
 	}
 	// Admin rights come from the key of the session, named in the server's
 	// configuration.
-	s.svc = app.New(app.Config{Store: s.db, Hub: hub.New(), Jobs: queue{}, Logger: slog.New(slog.NewJSONHandler(s.logs, nil)),
+	s.svc = app.New(app.Config{Store: s.db, Hub: hub.New(), Jobs: &jobsfake.Queue{}, Logger: slog.New(slog.NewJSONHandler(s.logs, nil)),
 		AdminFingerprints: map[string]bool{s.owner.Fingerprint: true}})
 	if err := s.svc.AdminSetDisabled(ctx, s.owner, v.ID, true); err != nil {
 		t.Fatal(err)
@@ -290,7 +284,7 @@ func (ledgerUnreadable) ActivityList(context.Context, *store.ActivityListParams)
 // in the log, for a single edit and for a batch.
 func TestActivityLogSaysWhenTheLedgerCannotBeRead(t *testing.T) {
 	s := newLedgerShop(t, 2)
-	s.svc = app.New(app.Config{Store: ledgerUnreadable{s.db}, Hub: hub.New(), Jobs: queue{}, Logger: slog.New(slog.NewJSONHandler(s.logs, nil))})
+	s.svc = app.New(app.Config{Store: ledgerUnreadable{s.db}, Hub: hub.New(), Jobs: &jobsfake.Queue{}, Logger: slog.New(slog.NewJSONHandler(s.logs, nil))})
 	for _, batch := range []string{"", app.NewBatchID("import")} {
 		s.logs.Reset()
 		r := s.row(t, "MUG-1")

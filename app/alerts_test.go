@@ -29,6 +29,27 @@ type alertShop struct {
 	shop  store.Store
 }
 
+// ada is the account ada (with email, if not ""), as the owner a session of
+// her key acts as.
+func ada(t *testing.T, db store.DB, email string) app.Actor {
+	t.Helper()
+	acct, err := db.AccountCreate(t.Context(), &store.AccountCreateParams{Name: "ada", Email: email, Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app.Actor{Account: acct, Fingerprint: "SHA256:ada"}
+}
+
+// clay connects owner's shop Clay (Etsy shop 7, in euros) at now.
+func clay(t *testing.T, db store.DB, owner app.Actor, now time.Time) store.Store {
+	t.Helper()
+	shop, err := db.StoreConnect(t.Context(), &store.StoreConnectParams{AccountID: owner.Account.ID, EtsyShopID: 7, Name: "Clay", Currency: "EUR", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shop
+}
+
 func newAlertShop(t *testing.T) *alertShop {
 	t.Helper()
 	ctx := t.Context()
@@ -36,12 +57,9 @@ func newAlertShop(t *testing.T) *alertShop {
 	h := hub.New()
 	s := &alertShop{db: db, svc: app.New(app.Config{Store: db, Hub: h}),
 		ev: notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Hub: h})}
-	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Email: "ada@example.com", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.owner = app.Actor{Account: acct, Fingerprint: "SHA256:ada"}
-	s.shop, err = db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: 7, EtsyUserID: 8, Name: "Clay & Co",
+	s.owner = ada(t, db, "ada@example.com")
+	var err error
+	s.shop, err = db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: s.owner.Account.ID, EtsyShopID: 7, EtsyUserID: 8, Name: "Clay & Co",
 		Currency: "EUR", AccessToken: []byte("a"), RefreshToken: []byte("r"), TokenExpiresAt: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -178,13 +196,8 @@ func TestFollowAlertsDeliversNewAlertsInOrderExactlyOnce(t *testing.T) {
 	}
 
 	cancel()
-	select {
-	case err := <-f.done:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("follow ended with %v, want context.Canceled", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("follow did not end when its context was cancelled")
+	if err := testwait.Receive(t, f.done, "the follow to end with its context"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("follow ended with %v, want context.Canceled", err)
 	}
 }
 
@@ -201,13 +214,8 @@ func TestFollowAlertsEndsWhenTheCallbackFails(t *testing.T) {
 		})
 	}()
 	s.sync(t, listings(2, 0)) // two alerts at once; the first call fails
-	select {
-	case err := <-done:
-		if !errors.Is(err, stop) || calls != 1 {
-			t.Fatalf("follow ended with %v after %d calls, want the callback's error after 1", err, calls)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("follow went on after its callback failed")
+	if err := testwait.Receive(t, done, "the follow to end after its callback failed"); !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("follow ended with %v after %d calls, want the callback's error after 1", err, calls)
 	}
 }
 
@@ -241,15 +249,8 @@ func TestAlertAckAndSnoozeSurviveRestart(t *testing.T) {
 	now := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 	svc := app.New(app.Config{Store: db, Now: func() time.Time { return now }})
 	ev := notify.NewEvaluator(notify.EvaluatorConfig{Store: db})
-	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := app.Actor{Account: acct, Fingerprint: "SHA256:ada"}
-	shop, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: 7, Name: "Clay", Currency: "EUR", Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner := ada(t, db, "")
+	shop := clay(t, db, owner, now)
 	if _, err := db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: shop.ID, Listings: listings(2, 1), Now: now}); err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +287,7 @@ func TestAlertAckAndSnoozeSurviveRestart(t *testing.T) {
 	}
 	byID := map[int64]store.AlertView{got[0].ID: got[0], got[1].ID: got[1]}
 	a, b := byID[fired[0].ID], byID[fired[1].ID]
-	if !a.AckedAt.Equal(now) || a.AckedBy != acct.ID || !a.SnoozedUntil.Equal(now.Add(24*time.Hour)) || !a.Snoozed(now) || a.Snoozed(now.Add(25*time.Hour)) {
+	if !a.AckedAt.Equal(now) || a.AckedBy != owner.Account.ID || !a.SnoozedUntil.Equal(now.Add(24*time.Hour)) || !a.Snoozed(now) || a.Snoozed(now.Add(25*time.Hour)) {
 		t.Errorf("acked and snoozed a day: %+v", a.Alert)
 	}
 	if !b.SnoozeRestock || !b.AckedAt.IsZero() || !b.Snoozed(now.AddDate(1, 0, 0)) {

@@ -49,14 +49,31 @@ func (e *identityEnv) signUp(t *testing.T, name string, key ssh.PublicKey) app.A
 	return a
 }
 
+// linkCode is a key link code of a's account, as the Account screen shows it.
+func (e *identityEnv) linkCode(t *testing.T, a app.Actor) string {
+	t.Helper()
+	link, err := e.svc.KeyLinkCode(t.Context(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return link.Plain
+}
+
+// issueKeyLink issues a key link code of a's account through IssueCode.
+func (e *identityEnv) issueKeyLink(t *testing.T, a app.Actor) app.IssuedCode {
+	t.Helper()
+	issued, err := e.svc.IssueCode(t.Context(), a, app.IssueCodeParams{Kind: store.CodeKeyLink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return issued
+}
+
 func TestKeyLinkCode(t *testing.T) {
 	e := newIdentityEnv(t, true)
 	ctx := t.Context()
 	ada := e.signUp(t, "Ada", edKey(t))
-	issued, err := e.svc.IssueCode(ctx, ada, app.IssueCodeParams{Kind: store.CodeKeyLink})
-	if err != nil {
-		t.Fatal(err)
-	}
+	issued := e.issueKeyLink(t, ada)
 	if len(issued.Plain) != 19 || strings.Count(issued.Plain, "-") != 3 || !issued.Code.ExpiresAt.Equal(e.now.Add(10*time.Minute)) {
 		t.Fatalf("issued %q expiring %v", issued.Plain, issued.Code.ExpiresAt)
 	}
@@ -82,10 +99,7 @@ func TestCodeRedeemRateLimited(t *testing.T) {
 	e := newIdentityEnv(t, true)
 	ctx := t.Context()
 	ada := e.signUp(t, "Ada", edKey(t))
-	issued, err := e.svc.IssueCode(ctx, ada, app.IssueCodeParams{Kind: store.CodeKeyLink})
-	if err != nil {
-		t.Fatal(err)
-	}
+	issued := e.issueKeyLink(t, ada)
 	guesser := edKey(t)
 	for i := range 5 {
 		_, _, err := e.svc.RedeemCode(ctx, app.RedeemParams{Code: "AAAA-BBBB-CCCC-DDD" + string(rune('0'+i)), Key: guesser, RemoteAddr: "203.0.113.9:1"})
@@ -115,10 +129,7 @@ func TestCodeRevokeAndList(t *testing.T) {
 	e := newIdentityEnv(t, true)
 	ctx := t.Context()
 	ada, bob := e.signUp(t, "Ada", edKey(t)), e.signUp(t, "Bob", edKey(t))
-	issued, err := e.svc.IssueCode(ctx, ada, app.IssueCodeParams{Kind: store.CodeKeyLink})
-	if err != nil {
-		t.Fatal(err)
-	}
+	issued := e.issueKeyLink(t, ada)
 	if err := e.svc.RevokeCode(ctx, bob, issued.Code.ID); err == nil {
 		t.Fatal("another account revoked Ada's code")
 	}
@@ -166,11 +177,7 @@ func TestClosedSignupAdminKeysAndInvites(t *testing.T) {
 		t.Fatalf("a seller invited: %v", err)
 	}
 	// A key link code is not an invite.
-	link, err := e.svc.KeyLinkCode(ctx, dora)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.svc.Join(ctx, app.JoinParams{Code: link.Plain, Key: edKey(t), Name: "Eve"}); !errors.Is(err, app.ErrBadCode) {
+	if _, _, err := e.svc.Join(ctx, app.JoinParams{Code: e.linkCode(t, dora), Key: edKey(t), Name: "Eve"}); !errors.Is(err, app.ErrBadCode) {
 		t.Fatalf("a link code joined as an invite: %v", err)
 	}
 }

@@ -32,15 +32,8 @@ func TestRunsOutAlertsOnFixedData(t *testing.T) {
 	h := hub.New()
 	ev := notify.NewEvaluator(notify.EvaluatorConfig{Store: db, Hub: h, Now: clock})
 	svc := app.New(app.Config{Store: db, Hub: h, Alerts: ev, Now: clock})
-	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := app.Actor{Account: acct, Fingerprint: "SHA256:ada"}
-	shop, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: 7, Name: "Clay", Currency: "EUR", Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner := ada(t, db, "")
+	shop := clay(t, db, owner, now)
 	ls := listings(5, 0)
 	old := now.AddDate(-1, 0, 0)
 	for i, q := range []int{5, 0, 6, 6, 7} {

@@ -3,14 +3,13 @@ package app_test
 import (
 	"cmp"
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 // dashShop is a store on SQLite seen through a Service whose clock is
@@ -24,19 +23,10 @@ type dashShop struct {
 
 func newDashShop(t *testing.T) *dashShop {
 	t.Helper()
-	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.OpenSQLite(t)
 	s := &dashShop{db: db, svc: app.New(app.Config{Store: db, Now: func() time.Time { return coverNow }})}
-	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Email: "ada@example.com", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.owner = app.Actor{Account: acct, Fingerprint: "SHA256:ada"}
-	s.shop = s.connect(t, acct.ID, 7, "Clay & Co")
+	s.owner = ada(t, db, "ada@example.com")
+	s.shop = s.connect(t, s.owner.Account.ID, 7, "Clay & Co")
 	return s
 }
 

@@ -2,13 +2,13 @@ package app_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 // slowTouch is a store whose KeyTouch waits until the test lets it go.
@@ -31,11 +31,7 @@ func (s *slowTouch) KeyTouch(ctx context.Context, fp string, at time.Time) error
 // would queue for SQLite's write lock before the first frame), and the
 // time is still recorded.
 func TestIdentifyDoesNotWaitForTheKeyTouch(t *testing.T) {
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.OpenSQLite(t)
 	slow := &slowTouch{DB: db, touching: make(chan string, 1), release: make(chan struct{}), touched: make(chan error, 1)}
 	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	svc := app.New(app.Config{Store: slow, SignupOpen: true, Now: func() time.Time { return now }})
@@ -46,13 +42,8 @@ func TestIdentifyDoesNotWaitForTheKeyTouch(t *testing.T) {
 	now = now.Add(time.Hour)
 	done := make(chan error, 1)
 	go func() { _, err := svc.Identify(t.Context(), ada.Fingerprint); done <- err }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Identify waited for the key's last-use write")
+	if err := testwait.Receive(t, done, "Identify, which must not wait for the key's last-use write"); err != nil {
+		t.Fatal(err)
 	}
 	if fp := <-slow.touching; fp != ada.Fingerprint {
 		t.Fatalf("touched %s, want %s", fp, ada.Fingerprint)

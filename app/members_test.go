@@ -12,41 +12,25 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/jobsfake"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/storetest"
 )
-
-// queue takes jobs and does nothing with them.
-// queue accepts push and sync jobs and forgets them: these tests read the
-// store and the ledger, not the work that would follow.
-type queue struct{}
-
-func (queue) EnqueuePushTx(context.Context, store.Tx, int64, int64, bool) error { return nil }
-func (queue) EnqueueSync(context.Context, int64, store.SyncKind, store.SyncTrigger) error {
-	return nil
-}
-func (queue) EnqueueSyncJob(context.Context, int64, store.SyncKind, store.SyncTrigger) (int64, error) {
-	return 1, nil
-}
-func (queue) JobQueued(context.Context, int64) (bool, bool, error) { return false, false, nil }
 
 // withJobs gives the shop's service a job queue, for the writes that
 // queue pushes and syncs.
 func (s *alertShop) withJobs() *alertShop {
-	s.svc = app.New(app.Config{Store: s.db, Hub: s.svc.Hub(), Jobs: queue{}})
+	s.svc = app.New(app.Config{Store: s.db, Hub: s.svc.Hub(), Jobs: &jobsfake.Queue{}})
 	return s
 }
 
 // member adds an account to the shop with a role.
 func (s *alertShop) member(t *testing.T, name string, role store.Role) app.Actor {
 	t.Helper()
-	ctx := t.Context()
-	acct, err := s.db.AccountCreate(ctx, &store.AccountCreateParams{Name: name, Email: name + "@example.com",
-		Fingerprint: "SHA256:" + name, PublicKey: "ssh-ed25519 AAAA" + name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: acct.ID, StoreID: s.shop.ID, Role: role}); err != nil {
+	acct := storetest.Account(t, s.db, name)
+	if err := s.db.MembershipAdd(t.Context(), &store.MembershipAddParams{AccountID: acct.ID, StoreID: s.shop.ID, Role: role}); err != nil {
 		t.Fatal(err)
 	}
 	return app.Actor{Account: acct, Fingerprint: "SHA256:" + name}
@@ -298,12 +282,7 @@ func TestFollowEndsWhenRemoved(t *testing.T) {
 	if err := s.svc.MemberRemove(t.Context(), s.owner, s.shop.ID, vic.Account.ID); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		if !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("follow ended with %v, want not found", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("the removed member's follow is still running 2 s later")
+	if err := testwait.Receive(t, done, "the removed member's follow to end"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("follow ended with %v, want not found", err)
 	}
 }

@@ -20,15 +20,12 @@ func TestSecurityEventsLogged(t *testing.T) {
 	ada := e.signUp(t, "Ada", edKey(t))
 	ada.RemoteAddr = "192.0.2.2:5000"
 
-	link, err := e.svc.KeyLinkCode(ctx, ada)
+	link := e.linkCode(t, ada)
+	laptop, err := e.svc.ClaimKey(ctx, edKey(t), "198.51.100.3:4000", link)
 	if err != nil {
 		t.Fatal(err)
 	}
-	laptop, err := e.svc.ClaimKey(ctx, edKey(t), "198.51.100.3:4000", link.Plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.svc.ClaimKey(ctx, edKey(t), "203.0.113.66:4000", link.Plain); err == nil {
+	if _, err := e.svc.ClaimKey(ctx, edKey(t), "203.0.113.66:4000", link); err == nil {
 		t.Fatal("a spent code worked")
 	}
 	keys, _ := e.svc.Keys(ctx, ada)
@@ -80,7 +77,7 @@ func TestSecurityEventsLogged(t *testing.T) {
 		t.Errorf("account disabled does not name the account: %v", recs)
 	}
 	logged := strings.ToUpper(e.log.String())
-	for _, code := range []string{link.Plain, invite.Plain} {
+	for _, code := range []string{link, invite.Plain} {
 		norm, _ := store.NormalizeCode(code)
 		if strings.Contains(logged, code) || strings.Contains(logged, norm) {
 			t.Errorf("code %s reached the log", code)

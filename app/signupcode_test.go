@@ -35,12 +35,9 @@ func TestSignUpWithCodeHasEachCommandsEffects(t *testing.T) {
 		t.Fatal("no MembersChanged event for the store after a sign-up with its invite")
 	}
 
-	link, err := e.svc.KeyLinkCode(ctx, ada)
-	if err != nil {
-		t.Fatal(err)
-	}
+	link := e.linkCode(t, ada)
 	laptop := edKey(t)
-	got, _, err := e.svc.SignUpWithCode(ctx, app.JoinParams{Code: link.Plain, Key: laptop, RemoteAddr: "192.0.2.5:1"})
+	got, _, err := e.svc.SignUpWithCode(ctx, app.JoinParams{Code: link, Key: laptop, RemoteAddr: "192.0.2.5:1"})
 	if err != nil || got.Account.ID != ada.Account.ID {
 		t.Fatalf("sign up with a link code: %+v %v", got, err)
 	}

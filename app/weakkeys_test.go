@@ -57,11 +57,8 @@ func TestWeakKeysRefused(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), w.reason) {
 				t.Errorf("sign-up: %v, want %q", err, w.reason)
 			}
-			link, err := e.svc.KeyLinkCode(ctx, ada)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := e.svc.ClaimKey(ctx, w.key, "192.0.2.1:1", link.Plain); err == nil || !strings.Contains(err.Error(), w.reason) {
+			link := e.linkCode(t, ada)
+			if _, err := e.svc.ClaimKey(ctx, w.key, "192.0.2.1:1", link); err == nil || !strings.Contains(err.Error(), w.reason) {
 				t.Errorf("key link: %v, want %q", err, w.reason)
 			}
 			invite, err := e.svc.AdminInvite(ctx, admin)
@@ -72,7 +69,7 @@ func TestWeakKeysRefused(t *testing.T) {
 				t.Errorf("invite: %v, want %q", err, w.reason)
 			}
 			// Refused before the code was spent: a good key still can.
-			if _, err := e.svc.ClaimKey(ctx, edKey(t), "192.0.2.2:1", link.Plain); err != nil {
+			if _, err := e.svc.ClaimKey(ctx, edKey(t), "192.0.2.2:1", link); err != nil {
 				t.Errorf("the link code after a weak key tried it: %v", err)
 			}
 		})

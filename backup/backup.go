@@ -20,6 +20,7 @@ import (
 
 	_ "modernc.org/sqlite" // the driver openReadOnly names
 
+	"github.com/stockroom/stockroom/internal/durable"
 	"github.com/stockroom/stockroom/migrations"
 	"github.com/stockroom/stockroom/seal"
 	"github.com/stockroom/stockroom/vault"
@@ -292,19 +293,7 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := out.ReadFrom(in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return durable.Write(dst, in)
 }
 
 // Prune deletes the oldest scheduled backups in dir beyond keep and

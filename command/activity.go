@@ -155,10 +155,7 @@ func runActivity(r *runner, c *invocation) error {
 		}
 		q.Before = page[len(page)-1].ID
 	}
-	out := make([]activityJSON, len(evs))
-	for i, e := range evs {
-		out[i] = activityItem(e)
-	}
+	out := jsonItems(evs, activityItem)
 	return r.show(o, view{json: out, csvHeader: activityCSVHeader,
 		csv: func() [][]string {
 			recs := make([][]string, len(out))

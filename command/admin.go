@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 )
@@ -40,19 +41,14 @@ type adminAccountJSON struct {
 }
 
 func runAdminAccounts(r *runner, c *invocation) error {
-	o, err := r.formatOnly(c, formatTable, formatCSV, formatJSON)
-	if err != nil {
-		return err
-	}
-	accts, err := r.app.AdminAccounts(r.ctx, r.actor)
-	if err != nil {
-		return err
-	}
-	out := make([]adminAccountJSON, len(accts))
-	for i, a := range accts {
-		out[i] = adminAccountJSON{ID: a.ID, Name: a.Name, Email: a.Email, Admin: a.IsAdmin, Disabled: a.Disabled, CreatedAt: timestamp(a.CreatedAt)}
-	}
-	return r.show(o, view{json: out, csvHeader: []string{"id", "name", "email", "admin", "disabled", "created_at"},
+	return showList(r, c, r.app.AdminAccounts, adminAccountsView, formatTable, formatCSV, formatJSON)
+}
+
+func adminAccountsView(accts []store.Account) view {
+	out := jsonItems(accts, func(a store.Account) adminAccountJSON {
+		return adminAccountJSON{ID: a.ID, Name: a.Name, Email: a.Email, Admin: a.IsAdmin, Disabled: a.Disabled, CreatedAt: timestamp(a.CreatedAt)}
+	})
+	return view{json: out, csvHeader: []string{"id", "name", "email", "admin", "disabled", "created_at"},
 		csv: func() [][]string {
 			recs := make([][]string, len(out))
 			for i, a := range out {
@@ -66,7 +62,7 @@ func runAdminAccounts(r *runner, c *invocation) error {
 				t.row(strconv.FormatInt(a.ID, 10), a.Name, a.Email, yesNo(a.Admin), yesNo(a.Disabled), shortTime(accts[i].CreatedAt))
 			}
 			return t.flush()
-		}})
+		}}
 }
 
 type adminStoreJSON struct {
@@ -81,25 +77,21 @@ type adminStoreJSON struct {
 }
 
 func runAdminStores(r *runner, c *invocation) error {
-	o, err := r.formatOnly(c, formatTable, formatCSV, formatJSON)
-	if err != nil {
-		return err
-	}
-	stores, err := r.app.AdminStores(r.ctx, r.actor)
-	if err != nil {
-		return err
-	}
-	out := make([]adminStoreJSON, len(stores))
-	for i, s := range stores {
-		out[i] = adminStoreJSON{ID: s.Store.ID, EtsyShopID: s.Store.EtsyShopID, Name: s.Store.Name, Status: string(s.Store.Status),
+	return showList(r, c, r.app.AdminStores, adminStoresView, formatTable, formatCSV, formatJSON)
+}
+
+func adminStoresView(stores []app.AdminStore) view {
+	out := jsonItems(stores, func(s app.AdminStore) adminStoreJSON {
+		j := adminStoreJSON{ID: s.Store.ID, EtsyShopID: s.Store.EtsyShopID, Name: s.Store.Name, Status: string(s.Store.Status),
 			Owners: []int64{}, Members: len(s.Members), LastSyncAt: optTime(s.Store.LastSyncAt), LastError: s.Store.LastError}
 		for _, m := range s.Members {
 			if m.Role == store.RoleOwner {
-				out[i].Owners = append(out[i].Owners, m.AccountID)
+				j.Owners = append(j.Owners, m.AccountID)
 			}
 		}
-	}
-	return r.show(o, view{json: out, csvHeader: []string{"id", "etsy_shop_id", "name", "status", "owner_ids", "members", "last_sync_at", "last_error"},
+		return j
+	})
+	return view{json: out, csvHeader: []string{"id", "etsy_shop_id", "name", "status", "owner_ids", "members", "last_sync_at", "last_error"},
 		csv: func() [][]string {
 			recs := make([][]string, len(out))
 			for i, s := range out {
@@ -115,7 +107,7 @@ func runAdminStores(r *runner, c *invocation) error {
 					strconv.Itoa(s.Members), shortTime(stores[i].Store.LastSyncAt), s.LastError)
 			}
 			return t.flush()
-		}})
+		}}
 }
 
 // joinIDs writes ids in decimal, separated by sep.

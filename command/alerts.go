@@ -97,17 +97,9 @@ func runAlerts(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	items := make([]alertJSON, len(views))
-	for i, v := range views {
-		items[i] = alertItem(v)
-	}
-	return r.show(out, view{json: items, table: func(w io.Writer) error {
-		if len(items) == 0 {
-			r.notef("no alerts")
-			return nil
-		}
-		return alertTable(w, views, items)
-	}})
+	items := jsonItems(views, alertItem)
+	return r.show(out, view{json: items, empty: "no alerts", count: len(items),
+		table: func(w io.Writer) error { return alertTable(w, views, items) }})
 }
 
 var alertHeader = []string{"ID", "FIRED", "KIND", "QTY", "SKU", "TITLE", "VARIATION", "STATE", "NOTIFIED"}

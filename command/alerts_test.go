@@ -10,6 +10,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/apptest"
 	"github.com/stockroom/stockroom/internal/logtest"
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
@@ -20,20 +21,13 @@ import (
 // after an edit, announcing the change on the hub.
 func (f *fixture) fireAlert(t *testing.T, sku string) {
 	t.Helper()
-	rows, err := f.app.Inventory(t.Context(), f.owner, f.store.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found, err := app.FindRows(rows, sku)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := apptest.Row(t, f.app, f.owner, f.store.ID, sku)
 	if _, err := f.app.SetStock(t.Context(), f.owner, app.StockParams{StoreID: f.store.ID, Source: store.SourceTUI,
-		Edits: []store.StockEditItem{{OfferingID: found[0].OfferingID, Quantity: 0}}}); err != nil {
+		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Quantity: 0}}}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := f.db.AlertEvaluate(t.Context(), &store.AlertEvaluateParams{StoreID: f.store.ID,
-		OfferingIDs: []int64{found[0].OfferingID}, Channels: []store.Channel{store.ChannelEmail}, Now: time.Now()})
+		OfferingIDs: []int64{r.OfferingID}, Channels: []store.Channel{store.ChannelEmail}, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,28 +55,35 @@ func TestAlerts(t *testing.T) {
 	f.run(t, f.owner, "", "alerts", "--format", "csv").want(t, ExitUsage)
 }
 
-func TestAlertsFollow(t *testing.T) {
-	f := newFixture(t)
-	f.fireAlert(t, "MUG-1") // before following: not printed
-
+// followMUG3 runs alerts --follow in format for the viewer, fires an alert
+// on MUG-3 once it follows, and closes the connection when shown(stdout)
+// says the alert is out; it returns what the follow printed.
+func (f *fixture) followMUG3(t *testing.T, format string, shown func(stdout string) bool) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var stdout, stderr logtest.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &stdout, Stderr: &stderr}, []string{"alerts", "--follow", "--format", "json"})
+		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &stdout, Stderr: &stderr}, []string{"alerts", "--follow", "--format", format})
 	}()
 	testwait.Until(t, "the follow to start", func() bool { return strings.Contains(stderr.String(), "following") })
-
 	f.fireAlert(t, "MUG-3")
-	testwait.Until(t, "an alert line", func() bool { return strings.Contains(stdout.String(), "\n") })
+	testwait.Until(t, "the alert", func() bool { return shown(stdout.String()) })
 	cancel() // the connection closes
 	if code := <-done; code != ExitOK {
 		t.Errorf("exit %d after the connection closed; stderr %s", code, stderr.String())
 	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	return stdout.String()
+}
+
+func TestAlertsFollow(t *testing.T) {
+	f := newFixture(t)
+	f.fireAlert(t, "MUG-1") // before following: not printed
+	out := f.followMUG3(t, "json", func(s string) bool { return strings.Contains(s, "\n") })
+	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 1 {
-		t.Fatalf("want one JSON line, got:\n%s", stdout.String())
+		t.Fatalf("want one JSON line, got:\n%s", out)
 	}
 	var a alertJSON
 	if err := json.Unmarshal([]byte(lines[0]), &a); err != nil || a.SKU != "MUG-3" || a.Kind != string(store.AlertOutOfStock) {
@@ -93,26 +94,13 @@ func TestAlertsFollow(t *testing.T) {
 // Issue 17: alerts --follow --format table printed JSON.
 func TestAlertsFollowTable(t *testing.T) {
 	f := newFixture(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var stdout, stderr logtest.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, Env{App: f.app, Actor: f.viewer, Stdout: &stdout, Stderr: &stderr}, []string{"alerts", "--follow", "--format", "table"})
-	}()
-	testwait.Until(t, "the follow to start", func() bool { return strings.Contains(stderr.String(), "following") })
-	f.fireAlert(t, "MUG-3")
-	testwait.Until(t, "an alert row", func() bool { return strings.Count(stdout.String(), "\n") >= 2 })
-	cancel()
-	if code := <-done; code != ExitOK {
-		t.Errorf("exit %d; stderr %s", code, stderr.String())
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(lines[1], "MUG-3") || strings.Contains(stdout.String(), "{") {
-		t.Fatalf("want a header and a row, got:\n%s", stdout.String())
+	out := f.followMUG3(t, "table", func(s string) bool { return strings.Count(s, "\n") >= 2 })
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(lines[1], "MUG-3") || strings.Contains(out, "{") {
+		t.Fatalf("want a header and a row, got:\n%s", out)
 	}
 	if strings.Index(lines[0], "SKU") != strings.Index(lines[1], "MUG-3") {
-		t.Errorf("columns do not line up:\n%s", stdout.String())
+		t.Errorf("columns do not line up:\n%s", out)
 	}
 }
 

@@ -27,27 +27,28 @@ type codeJSON struct {
 
 var codeCSVHeader = []string{"id", "kind", "status", "issued_by", "created_at", "expires_at", "used_at", "used_by", "revoked_at"}
 
+// usedBy is the account that used code x, nil while unused.
+func usedBy(x store.Code) *int64 {
+	if x.UsedBy == 0 {
+		return nil
+	}
+	return &x.UsedBy
+}
+
 // codesView is a list of codes in each format; empty is the note a table
 // prints when there are none.
 func (r *runner) codesView(codes []store.Code, empty string) view {
 	now := time.Now()
-	out := make([]codeJSON, len(codes))
-	for i, x := range codes {
-		out[i] = codeJSON{ID: x.ID, Kind: string(x.Kind), Status: inviteStatus(x, now), IssuedBy: x.AccountID,
-			CreatedAt: timestamp(x.CreatedAt), ExpiresAt: timestamp(x.ExpiresAt), UsedAt: optTime(x.UsedAt), RevokedAt: optTime(x.RevokedAt)}
-		if x.UsedBy != 0 {
-			out[i].UsedBy = &codes[i].UsedBy
-		}
-	}
-	return view{json: out, csvHeader: codeCSVHeader,
+	out := jsonItems(codes, func(x store.Code) codeJSON {
+		return codeJSON{ID: x.ID, Kind: string(x.Kind), Status: inviteStatus(x, now), IssuedBy: x.AccountID,
+			CreatedAt: timestamp(x.CreatedAt), ExpiresAt: timestamp(x.ExpiresAt), UsedAt: optTime(x.UsedAt), UsedBy: usedBy(x),
+			RevokedAt: optTime(x.RevokedAt)}
+	})
+	return view{json: out, csvHeader: codeCSVHeader, empty: empty, count: len(out),
 		csv: func() [][]string {
 			return codeRecords(codes, now, func(x store.Code) string { return string(x.Kind) })
 		},
 		table: func(w io.Writer) error {
-			if len(out) == 0 {
-				r.notef("%s", empty)
-				return nil
-			}
 			t := newTable(w, nil, "ID", "STATUS", "ISSUED BY", "CREATED", "EXPIRES", "USED BY")
 			for i, x := range out {
 				usedBy := ""

@@ -3,17 +3,13 @@ package command
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,61 +17,15 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/jobsfake"
+	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 )
-
-// fakeJobs records what the application layer queues. onSync, when set,
-// plays the sync worker.
-type fakeJobs struct {
-	mu     sync.Mutex
-	pushes []int64 // offering ids
-	syncs  []store.SyncKind
-	onSync func(storeID int64, kind store.SyncKind, jobID int64)
-	// queued, when set, answers JobQueued (else no job is queued).
-	queued func(jobID int64) bool
-}
-
-func (j *fakeJobs) EnqueuePushTx(_ context.Context, _ store.Tx, _, offeringID int64, _ bool) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.pushes = append(j.pushes, offeringID)
-	return nil
-}
-
-func (j *fakeJobs) EnqueueSync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) error {
-	_, err := j.EnqueueSyncJob(ctx, storeID, kind, trigger)
-	return err
-}
-
-func (j *fakeJobs) EnqueueSyncJob(_ context.Context, storeID int64, kind store.SyncKind, _ store.SyncTrigger) (int64, error) {
-	j.mu.Lock()
-	j.syncs = append(j.syncs, kind)
-	id := int64(1000 + len(j.syncs))
-	fn := j.onSync
-	j.mu.Unlock()
-	if fn != nil {
-		go fn(storeID, kind, id)
-	}
-	return id, nil
-}
-
-func (j *fakeJobs) JobQueued(_ context.Context, jobID int64) (bool, bool, error) {
-	j.mu.Lock()
-	fn := j.queued
-	j.mu.Unlock()
-	return fn != nil && fn(jobID), false, nil
-}
-
-func (j *fakeJobs) pushCount() int {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return len(j.pushes)
-}
 
 type fixture struct {
 	db     store.DB
-	jobs   *fakeJobs
+	jobs   *jobsfake.Queue
 	hub    *hub.Hub
 	app    *app.Service
 	owner  app.Actor
@@ -91,12 +41,8 @@ var epoch = time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	f := &fixture{db: db, jobs: &fakeJobs{}, hub: hub.New()}
+	db := storetest.OpenSQLite(t)
+	f := &fixture{db: db, jobs: &jobsfake.Queue{}, hub: hub.New()}
 	f.app = app.New(app.Config{Store: db, Jobs: f.jobs, Hub: f.hub, SignupOpen: true})
 	f.owner = f.signUp(t, "Ada")
 	f.viewer = f.signUp(t, "Vic")
@@ -109,18 +55,7 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func newKey(t *testing.T) ssh.PublicKey {
-	t.Helper()
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pk
-}
+func newKey(t *testing.T) ssh.PublicKey { return sshtest.NewKey(t).PublicKey() }
 
 func (f *fixture) signUp(t *testing.T, name string) app.Actor {
 	t.Helper()
@@ -435,8 +370,8 @@ func TestStockSet(t *testing.T) {
 	if q := f.quantities(t, f.store.ID); q["MUG-2"] != 4 || q["MUG-1"] != 10 {
 		t.Errorf("quantities %v", q)
 	}
-	if f.jobs.pushCount() != 1 {
-		t.Errorf("%d pushes queued, want 1", f.jobs.pushCount())
+	if len(f.jobs.PushCalls()) != 1 {
+		t.Errorf("%d pushes queued, want 1", len(f.jobs.PushCalls()))
 	}
 	ev, err := f.app.History(t.Context(), f.owner, f.store.ID, 0, 10)
 	if err != nil || len(ev) != 1 || ev[0].Source != store.SourceCommand || ev[0].Before != 11 || ev[0].After != 4 ||
@@ -453,7 +388,7 @@ func TestStockSet(t *testing.T) {
 	}
 
 	before := f.quantities(t, f.store.ID)
-	pushes := f.jobs.pushCount()
+	pushes := len(f.jobs.PushCalls())
 	for name, tc := range map[string]struct {
 		args []string
 		code int
@@ -473,8 +408,8 @@ func TestStockSet(t *testing.T) {
 	}
 	r = f.run(t, f.viewer, "", "stock", "set", "MUG-1", "5").want(t, ExitFailure)
 	contains(t, "viewer stderr", r.stderr, "viewers")
-	if after := f.quantities(t, f.store.ID); !maps.Equal(before, after) || f.jobs.pushCount() != pushes {
-		t.Errorf("a refused edit changed something: %v → %v, pushes %d → %d", before, after, pushes, f.jobs.pushCount())
+	if after := f.quantities(t, f.store.ID); !maps.Equal(before, after) || len(f.jobs.PushCalls()) != pushes {
+		t.Errorf("a refused edit changed something: %v → %v, pushes %d → %d", before, after, pushes, len(f.jobs.PushCalls()))
 	}
 }
 
@@ -529,7 +464,7 @@ func TestStockImport(t *testing.T) {
 	f.run(t, f.viewer, csvText, "stock", "import", "--dry-run").want(t, ExitOK)
 	r = f.run(t, f.viewer, csvText, "stock", "import").want(t, ExitFailure)
 	contains(t, "viewer", r.stderr, "viewers")
-	if q := f.quantities(t, f.store.ID); q["MUG-1"] != 10 || f.jobs.pushCount() != 0 {
+	if q := f.quantities(t, f.store.ID); q["MUG-1"] != 10 || len(f.jobs.PushCalls()) != 0 {
 		t.Fatalf("viewer import applied: %v", q)
 	}
 
@@ -575,7 +510,7 @@ func TestStockImportRefusesInvalidRows(t *testing.T) {
 			if q := f.quantities(t, f.store.ID); q["MUG-1"] != 10 || q["MUG-2"] != 11 || q["MUG-3"] != 12 {
 				t.Errorf("something was applied: %v", q)
 			}
-			if f.jobs.pushCount() != 0 {
+			if len(f.jobs.PushCalls()) != 0 {
 				t.Errorf("pushes queued")
 			}
 		})
@@ -669,11 +604,9 @@ func TestSales(t *testing.T) {
 // playSync makes the fake queue run a sync the way the sync engine
 // reports one: a run in the log and hub events around it.
 func (f *fixture) playSync(t *testing.T, result store.SyncResult, msg string) {
-	f.jobs.mu.Lock()
-	defer f.jobs.mu.Unlock()
-	f.jobs.onSync = func(storeID int64, kind store.SyncKind, jobID int64) {
+	f.jobs.OnSync(func(storeID int64, kind store.SyncKind, jobID int64) {
 		f.recordRun(t, storeID, kind, store.TriggerManual, jobID, result, msg)
-	}
+	})
 }
 
 // recordRun records a sync run the way the sync engine does: a run in the
@@ -703,13 +636,11 @@ func (f *fixture) recordRun(t *testing.T, storeID int64, kind store.SyncKind, tr
 func TestSyncWaitReportsTheSyncItAskedFor(t *testing.T) {
 	f := newFixture(t)
 	asked := make(chan int64, 1)
-	f.jobs.mu.Lock()
-	f.jobs.onSync = func(storeID int64, kind store.SyncKind, jobID int64) {
+	f.jobs.OnSync(func(storeID int64, kind store.SyncKind, jobID int64) {
 		// A scheduled sync (another job) runs first, then the one asked for.
 		f.recordRun(t, storeID, store.SyncIncremental, store.TriggerSchedule, 1, store.ResultFailed, "a scheduled sync's failure")
 		asked <- f.recordRun(t, storeID, kind, store.TriggerManual, jobID, store.ResultOK, "")
-	}
-	f.jobs.mu.Unlock()
+	})
 	r := f.run(t, f.owner, "", "sync", "--wait").want(t, ExitOK)
 	run := <-asked
 	contains(t, "stdout", r.stdout, fmt.Sprintf("sync %d ok", run))
@@ -723,8 +654,8 @@ func TestSync(t *testing.T) {
 	f := newFixture(t)
 	r := f.run(t, f.owner, "", "sync").want(t, ExitOK)
 	contains(t, "sync", r.stderr, "queued")
-	if len(f.jobs.syncs) != 1 || f.jobs.syncs[0] != store.SyncFull {
-		t.Errorf("syncs queued %v", f.jobs.syncs)
+	if len(f.jobs.SyncKinds()) != 1 || f.jobs.SyncKinds()[0] != store.SyncFull {
+		t.Errorf("syncs queued %v", f.jobs.SyncKinds())
 	}
 
 	f.playSync(t, store.ResultOK, "")
@@ -749,9 +680,7 @@ func TestSync(t *testing.T) {
 	}
 
 	// Leaving the wait (the connection closing) ends it without waiting.
-	f.jobs.mu.Lock()
-	f.jobs.onSync = nil
-	f.jobs.mu.Unlock()
+	f.jobs.OnSync(nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	var errb bytes.Buffer
@@ -817,18 +746,16 @@ func TestSyncWaitJoinsOnlyALiveSync(t *testing.T) {
 	dead := running("dead", time.Now().Add(-time.Minute), 77)
 	f.playSync(t, store.ResultOK, "")
 	r := f.run(t, f.owner, "", "sync", "--wait").want(t, ExitOK)
-	if strings.Contains(r.stdout+r.stderr, fmt.Sprintf("sync %d ", dead.ID)) || len(f.jobs.syncs) != 1 {
-		t.Fatalf("--wait followed the dead process's run %d (syncs queued %v): %s%s", dead.ID, f.jobs.syncs, r.stderr, r.stdout)
+	if strings.Contains(r.stdout+r.stderr, fmt.Sprintf("sync %d ", dead.ID)) || len(f.jobs.SyncKinds()) != 1 {
+		t.Fatalf("--wait followed the dead process's run %d (syncs queued %v): %s%s", dead.ID, f.jobs.SyncKinds(), r.stderr, r.stdout)
 	}
 
 	// A live process's sync of the same kind is joined, not queued again.
-	f.jobs.mu.Lock()
-	f.jobs.onSync = nil
-	f.jobs.mu.Unlock()
+	f.jobs.OnSync(nil)
 	running("alive", time.Now(), 78)
 	req, err := f.app.SyncStart(ctx, f.owner, f.store.ID)
-	if err != nil || !req.Joined || req.JobID != 78 || len(f.jobs.syncs) != 1 {
-		t.Fatalf("sync start beside a live sync = %+v %v (syncs queued %v), want it joined", req, err, f.jobs.syncs)
+	if err != nil || !req.Joined || req.JobID != 78 || len(f.jobs.SyncKinds()) != 1 {
+		t.Fatalf("sync start beside a live sync = %+v %v (syncs queued %v), want it joined", req, err, f.jobs.SyncKinds())
 	}
 }
 

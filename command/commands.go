@@ -201,20 +201,16 @@ func runStoreSet(r *runner, c *invocation) error {
 }
 
 func runStores(r *runner, c *invocation) error {
-	out, err := r.formatOnly(c, formatTable, formatCSV, formatJSON)
-	if err != nil {
-		return err
-	}
-	views, err := r.app.Stores(r.ctx, r.actor)
-	if err != nil {
-		return err
-	}
-	items := make([]storeJSON, len(views))
-	for i, v := range views {
-		items[i] = storeJSON{ID: v.ID, EtsyShopID: v.EtsyShopID, Name: v.Name, Role: string(v.Role), Status: string(v.Status),
+	return showList(r, c, r.app.Stores, storesView, formatTable, formatCSV, formatJSON)
+}
+
+func storesView(views []app.StoreView) view {
+	items := jsonItems(views, func(v app.StoreView) storeJSON {
+		return storeJSON{ID: v.ID, EtsyShopID: v.EtsyShopID, Name: v.Name, Role: string(v.Role), Status: string(v.Status),
 			Currency: v.Currency, Sandbox: v.IsSandbox, LastSyncAt: optTime(v.LastSyncAt), LastError: v.LastError}
-	}
-	return r.show(out, view{json: items, csvHeader: storeCSVHeader,
+	})
+	return view{json: items, csvHeader: storeCSVHeader,
+		empty: "no stores yet: connect your Etsy shop in the TUI (ssh without a command)", count: len(items),
 		csv: func() [][]string {
 			recs := make([][]string, len(items))
 			for i, s := range items {
@@ -224,10 +220,6 @@ func runStores(r *runner, c *invocation) error {
 			return recs
 		},
 		table: func(w io.Writer) error {
-			if len(items) == 0 {
-				r.notef("no stores yet: connect your Etsy shop in the TUI (ssh without a command)")
-				return nil
-			}
 			// The last error is last and whole, in a seller's words: it is
 			// what they act on. --format json has Etsy's own text.
 			t := newTable(w, []int{0, 0, 40, 0, 0, 0, 0, 0}, "ID", "SHOP", "NAME", "ROLE", "STATUS", "CURRENCY", "LAST SYNC", "LAST ERROR")
@@ -240,7 +232,7 @@ func runStores(r *runner, c *invocation) error {
 					shortTime(views[i].LastSyncAt), app.SellerError(s.LastError, s.Name))
 			}
 			return t.flush()
-		}})
+		}}
 }
 
 const stockRefHelp = `Name the row by its SKU (a SKU shared by several rows changes them all,

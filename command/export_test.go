@@ -148,7 +148,7 @@ func TestStockSetSharedSKUSaysSoAndDryRun(t *testing.T) {
 	r := f.run(t, f.owner, "", "stock", "set", "MUG-1", "6", "--dry-run").want(t, ExitOK)
 	contains(t, "dry run", r.stderr, "2 rows in 2 listings share SKU", "nothing applied")
 	contains(t, "dry run", r.stdout, "900", "902")
-	if q := f.quantities(t, f.store.ID); q["MUG-1"] == 6 || f.jobs.pushCount() != 0 {
+	if q := f.quantities(t, f.store.ID); q["MUG-1"] == 6 || len(f.jobs.PushCalls()) != 0 {
 		t.Fatalf("--dry-run applied")
 	}
 	r = f.run(t, f.owner, "", "stock", "add", "MUG-1", "1").want(t, ExitOK)

@@ -101,7 +101,7 @@ func runInventory(r *runner, c *invocation) error {
 		}
 		items = append(items, inventoryItem(row))
 	}
-	return r.show(out, view{json: items, csvHeader: inventoryCSVHeader,
+	return r.show(out, view{json: items, csvHeader: inventoryCSVHeader, empty: "no rows match", count: len(items),
 		csv: func() [][]string {
 			recs := make([][]string, len(items))
 			for i, it := range items {
@@ -117,10 +117,6 @@ func runInventory(r *runner, c *invocation) error {
 			return recs
 		},
 		table: func(w io.Writer) error {
-			if len(items) == 0 {
-				r.notef("no rows match")
-				return nil
-			}
 			t := newTable(w, []int{24, 0, 0, 0, 12, 40, 30}, "SKU", "QTY", "ETSY", "LISTING", "STATUS", "TITLE", "VARIATION")
 			for _, it := range items {
 				status := it.PushStatus

@@ -22,20 +22,16 @@ type keyJSON struct {
 }
 
 func runKeysList(r *runner, c *invocation) error {
-	o, err := r.formatOnly(c, formatTable, formatJSON)
-	if err != nil {
-		return err
-	}
-	keys, err := r.app.Keys(r.ctx, r.actor)
-	if err != nil {
-		return err
-	}
-	out := make([]keyJSON, len(keys))
-	for i, k := range keys {
-		out[i] = keyJSON{ID: k.ID, Fingerprint: k.Fingerprint, Comment: k.Comment, Current: k.Fingerprint == r.actor.Fingerprint,
+	return showList(r, c, r.app.Keys, r.keysView, formatTable, formatJSON)
+}
+
+// keysView marks the key of this session.
+func (r *runner) keysView(keys []store.Key) view {
+	out := jsonItems(keys, func(k store.Key) keyJSON {
+		return keyJSON{ID: k.ID, Fingerprint: k.Fingerprint, Comment: k.Comment, Current: k.Fingerprint == r.actor.Fingerprint,
 			CreatedAt: timestamp(k.CreatedAt), LastUsedAt: optTime(k.LastUsedAt)}
-	}
-	return r.show(o, view{json: out, table: func(w io.Writer) error {
+	})
+	return view{json: out, table: func(w io.Writer) error {
 		t := newTable(w, []int{0, 0, 40, 0, 0}, "ID", "FINGERPRINT", "COMMENT", "ADDED", "LAST USED")
 		for i, k := range out {
 			id := strconv.FormatInt(k.ID, 10)
@@ -49,7 +45,7 @@ func runKeysList(r *runner, c *invocation) error {
 		}
 		r.notef("* the key of this session")
 		return nil
-	}})
+	}}
 }
 
 // runKeysAdd is the old way of adding a key, which proved nothing about

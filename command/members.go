@@ -47,11 +47,10 @@ func runMembersList(r *runner, c *invocation) error {
 // writeMembers prints members in the format o asks for; the actor is
 // marked as you.
 func (r *runner) writeMembers(o *output, members []store.Membership) error {
-	out := make([]memberJSON, len(members))
-	for i, x := range members {
-		out[i] = memberJSON{AccountID: x.AccountID, Name: x.Name, Email: x.Email, Role: string(x.Role), Alerts: x.Alerts,
+	out := jsonItems(members, func(x store.Membership) memberJSON {
+		return memberJSON{AccountID: x.AccountID, Name: x.Name, Email: x.Email, Role: string(x.Role), Alerts: x.Alerts,
 			You: x.AccountID == r.actor.Account.ID, Since: timestamp(x.CreatedAt)}
-	}
+	})
 	return r.show(o, view{json: out, csvHeader: memberCSVHeader,
 		csv: func() [][]string {
 			recs := make([][]string, len(out))
@@ -252,23 +251,17 @@ func runMembersInvites(r *runner, c *invocation) error {
 		return err
 	}
 	now := time.Now()
-	out := make([]inviteJSON, len(codes))
-	for i, x := range codes {
-		out[i] = inviteJSON{ID: x.ID, Role: string(x.Role), Status: inviteStatus(x, now), InvitedBy: x.AccountID,
-			CreatedAt: timestamp(x.CreatedAt), ExpiresAt: timestamp(x.ExpiresAt), UsedAt: optTime(x.UsedAt), RevokedAt: optTime(x.RevokedAt)}
-		if x.UsedBy != 0 {
-			out[i].UsedBy = &codes[i].UsedBy
-		}
-	}
+	out := jsonItems(codes, func(x store.Code) inviteJSON {
+		return inviteJSON{ID: x.ID, Role: string(x.Role), Status: inviteStatus(x, now), InvitedBy: x.AccountID,
+			CreatedAt: timestamp(x.CreatedAt), ExpiresAt: timestamp(x.ExpiresAt), UsedAt: optTime(x.UsedAt), UsedBy: usedBy(x),
+			RevokedAt: optTime(x.RevokedAt)}
+	})
 	return r.show(o, view{json: out, csvHeader: inviteCSVHeader,
+		empty: "no open invites: members invite --role viewer|manager makes one", count: len(out),
 		csv: func() [][]string {
 			return codeRecords(codes, now, func(x store.Code) string { return string(x.Role) })
 		},
 		table: func(w io.Writer) error {
-			if len(out) == 0 {
-				r.notef("no open invites: members invite --role viewer|manager makes one")
-				return nil
-			}
 			t := newTable(w, nil, "ID", "ROLE", "STATUS", "INVITED BY", "CREATED", "EXPIRES")
 			for i, x := range out {
 				t.row(strconv.FormatInt(x.ID, 10), x.Role, x.Status, strconv.FormatInt(x.InvitedBy, 10),

@@ -2,6 +2,7 @@ package command
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -90,8 +91,8 @@ func TestViewerEveryWriteCommandRefused(t *testing.T) {
 	if strings.Contains(r.stdout, `"pending": true`) {
 		t.Fatalf("a viewer's edit is pending: %s", r.stdout)
 	}
-	if len(f.jobs.syncs) != 0 {
-		t.Fatalf("a viewer queued syncs: %v", f.jobs.syncs)
+	if len(f.jobs.SyncKinds()) != 0 {
+		t.Fatalf("a viewer queued syncs: %v", f.jobs.SyncKinds())
 	}
 }
 
@@ -177,6 +178,12 @@ func TestAdminCommands(t *testing.T) {
 	contains(t, "accounts", r.stdout, `"name": "Ada"`, `"name": "Vic"`, `"name": "Root"`)
 	r = f.run(t, root, "", "admin", "stores").want(t, ExitOK)
 	contains(t, "stores", r.stdout, "Ada's Pottery", "connected")
+	var stores []adminStoreJSON
+	r = f.run(t, root, "", "admin", "stores", "--format", "json").want(t, ExitOK)
+	if err := json.Unmarshal([]byte(r.stdout), &stores); err != nil || len(stores) != 1 || stores[0].Members != 2 ||
+		!slices.Equal(stores[0].Owners, []int64{f.owner.Account.ID}) {
+		t.Errorf("admin stores json: %v %s", err, r.stdout)
+	}
 	r = f.run(t, root, "", "admin", "members", strconv.FormatInt(f.store.ID, 10), "--format", "csv").want(t, ExitOK)
 	contains(t, "members", r.stdout, "Ada,ada@example.com,owner,true", "Vic,vic@example.com,viewer,true")
 	f.run(t, root, "", "admin", "members", "shop").want(t, ExitUsage)

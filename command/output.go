@@ -5,6 +5,7 @@ package command
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 )
@@ -82,6 +84,10 @@ type view struct {
 	csvHeader []string
 	csv       func() [][]string
 	table     func(w io.Writer) error
+	// empty, when count is 0, is the note people are shown in place of an
+	// empty table (JSON and CSV stay empty lists, for programs).
+	empty string
+	count int
 }
 
 // show writes v in the format the command was asked for.
@@ -92,7 +98,35 @@ func (r *runner) show(o *output, v view) error {
 	case formatCSV:
 		return writeCSV(r.env.Stdout, v.csvHeader, v.csv(), o.raw != nil && *o.raw)
 	}
+	if v.empty != "" && v.count == 0 {
+		r.notef("%s", v.empty)
+		return nil
+	}
 	return v.table(r.env.Stdout)
+}
+
+// showList is the body of a command that takes only --format (one of
+// formats) and shows the rows list reads for the actor, as viewOf makes
+// them.
+func showList[V any](r *runner, c *invocation, list func(context.Context, app.Actor) ([]V, error), viewOf func([]V) view, formats ...format) error {
+	o, err := r.formatOnly(c, formats...)
+	if err != nil {
+		return err
+	}
+	rows, err := list(r.ctx, r.actor)
+	if err != nil {
+		return err
+	}
+	return r.show(o, viewOf(rows))
+}
+
+// jsonItems is each of vs as its command's JSON shows it.
+func jsonItems[V, J any](vs []V, item func(V) J) []J {
+	out := make([]J, len(vs))
+	for i, v := range vs {
+		out[i] = item(v)
+	}
+	return out
 }
 
 // table writes aligned columns. Every cell passes the sanitiser and is cut

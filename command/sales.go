@@ -80,24 +80,18 @@ func runSales(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	items := make([]receiptJSON, len(receipts))
-	for i, rc := range receipts {
-		items[i] = receiptJSON{ReceiptID: rc.EtsyReceiptID, CreatedAt: timestamp(rc.CreatedAt), UpdatedAt: optTime(rc.UpdatedAt),
+	items := jsonItems(receipts, func(rc store.Receipt) receiptJSON {
+		return receiptJSON{ReceiptID: rc.EtsyReceiptID, CreatedAt: timestamp(rc.CreatedAt), UpdatedAt: optTime(rc.UpdatedAt),
 			Status: rc.Status, Buyer: rc.BuyerName, Message: rc.Message, Paid: rc.IsPaid, Shipped: rc.IsShipped,
-			Total: money(rc.Total), Currency: rc.Total.Currency, Items: make([]receiptItemJSON, len(rc.Items))}
-		for j, it := range rc.Items {
-			items[i].Items[j] = receiptItemJSON{TransactionID: it.EtsyTransactionID, ListingID: it.EtsyListingID,
-				ProductID: it.EtsyProductID, SKU: it.SKU, Title: it.Title, Variation: it.Variation, Quantity: it.Quantity,
-				Price: money(it.Price), Currency: it.Price.Currency}
-		}
-	}
-	return r.show(out, view{json: items, csvHeader: salesCSVHeader,
+			Total: money(rc.Total), Currency: rc.Total.Currency, Items: jsonItems(rc.Items, func(it store.ReceiptItem) receiptItemJSON {
+				return receiptItemJSON{TransactionID: it.EtsyTransactionID, ListingID: it.EtsyListingID,
+					ProductID: it.EtsyProductID, SKU: it.SKU, Title: it.Title, Variation: it.Variation, Quantity: it.Quantity,
+					Price: money(it.Price), Currency: it.Price.Currency}
+			})}
+	})
+	return r.show(out, view{json: items, csvHeader: salesCSVHeader, empty: "no sales since " + shortTime(from), count: len(items),
 		csv: func() [][]string { return salesCSV(items) },
 		table: func(w io.Writer) error {
-			if len(items) == 0 {
-				r.notef("no sales since %s", shortTime(from))
-				return nil
-			}
 			t := newTable(w, []int{0, 0, 24, 0, 0, 0, 50}, "RECEIPT", "DATE", "BUYER", "STATUS", "ITEMS", "TOTAL", "WHAT")
 			for i, rc := range items {
 				units := 0

@@ -202,17 +202,9 @@ func runSyncLog(r *runner, c *invocation) error {
 	if err != nil {
 		return err
 	}
-	items := make([]syncRunJSON, len(runs))
-	for i, s := range runs {
-		items[i] = syncRunItem(s)
-	}
-	return r.show(out, view{json: items, table: func(w io.Writer) error {
-		if len(items) == 0 {
-			r.notef("no syncs yet")
-			return nil
-		}
-		return syncRunTable(w, runs)
-	}})
+	items := jsonItems(runs, syncRunItem)
+	return r.show(out, view{json: items, empty: "no syncs yet", count: len(items),
+		table: func(w io.Writer) error { return syncRunTable(w, runs) }})
 }
 
 func syncRunTable(w io.Writer, runs []store.SyncRun) error {

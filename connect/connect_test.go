@@ -13,6 +13,7 @@ import (
 	"github.com/stockroom/stockroom/connect"
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/etsy/sandbox"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/seal"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
@@ -117,13 +118,8 @@ func TestWaitSeesAnOutcomeWithoutTheHub(t *testing.T) {
 	if err := db.OAuthStateFail(context.Background(), state, "cancelled", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		if !errors.Is(err, connect.ErrCancelled) {
-			t.Fatalf("wait: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Wait did not see the failure")
+	if err := testwait.Receive(t, done, "Wait to see the failure"); !errors.Is(err, connect.ErrCancelled) {
+		t.Fatalf("wait: %v", err)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)

@@ -66,6 +66,17 @@ func waitPushed(t *testing.T, c *gossh.Client, want map[string]int) {
 	}
 }
 
+// raise sets the stock of target 5 higher with stock set and waits until
+// Etsy has it; it returns the quantity before, the one set and the
+// ledger's event of the edit.
+func raise(t *testing.T, c *gossh.Client, target row) (orig, want int, ev activityEvent) {
+	t.Helper()
+	orig, want = target.Quantity, target.Quantity+5
+	expect(t, run(t, c, fmt.Sprintf("stock set %s %d", target.SKU, want), ""), 0)
+	waitPushed(t, c, map[string]int{target.SKU: want})
+	return orig, want, lastEdit(t, c, target.SKU)
+}
+
 func TestActivityAndUndo(t *testing.T) {
 	s := startServer(t)
 	key, c, rows := s.seller(t, "Noor", "noor@example.com")
@@ -89,10 +100,7 @@ func TestActivityAndUndo(t *testing.T) {
 
 	t.Run("edit shows in activity and undo restores Etsy", func(t *testing.T) {
 		target := usable[0]
-		orig, want := target.Quantity, target.Quantity+5
-		expect(t, sh(fmt.Sprintf("stock set %s %d", target.SKU, want)), 0)
-		waitPushed(t, c, map[string]int{target.SKU: want})
-		ev := lastEdit(t, c, target.SKU)
+		orig, want, ev := raise(t, c, target)
 		if ev.Before != fmt.Sprint(orig) || ev.After != fmt.Sprint(want) || ev.Source != "command" || ev.Who != "Noor" ||
 			ev.KeyFingerprint != gossh.FingerprintSHA256(key.PublicKey()) || ev.Etsy == nil || ev.Etsy.Outcome != "pushed" {
 			t.Fatalf("activity event %+v", ev)
@@ -145,10 +153,7 @@ func TestActivityAndUndo(t *testing.T) {
 
 	t.Run("a sale between the edit and the undo is kept", func(t *testing.T) {
 		target := usable[1]
-		orig, want := target.Quantity, target.Quantity+5
-		expect(t, sh(fmt.Sprintf("stock set %s %d", target.SKU, want)), 0)
-		waitPushed(t, c, map[string]int{target.SKU: want})
-		ev := lastEdit(t, c, target.SKU)
+		orig, want, ev := raise(t, c, target)
 		sellOnEtsy(t, s, etsyShopID(t, c), target.ListingID, target.SKU, 1)
 		expect(t, sh("sync --wait"), 0)
 		if got := findRow(t, inventory(t, c), target.SKU).Quantity; got != want-1 {

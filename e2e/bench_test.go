@@ -50,7 +50,7 @@ func benchConnectToFirstFrame(b *testing.B, settings []string) {
 	// shop, the others join with invite codes. None of it is timed.
 	keys := make([]gossh.Signer, clients)
 	keys[0] = sshtest.NewKey(b)
-	signUp(b, s, keys[0], "Seller 0", "").sess.Close()
+	signUp(b, s, keys[0], "Seller 0", "").Sess.Close()
 	owner := s.dial(b, keys[0])
 	rows := connectShop(b, s, owner)
 	for i := 1; i < clients; i++ {
@@ -123,7 +123,7 @@ func joinWithInvite(tb testing.TB, s *server, owner *gossh.Client, key gossh.Sig
 	tm.waitFor(tb, "Welcome to Stockroom", 10*time.Second)
 	tm.send(tb, name, "\t", "\t", code, "\r")
 	tm.waitFor(tb, "DemoShop", 10*time.Second)
-	tm.sess.Close()
+	tm.Sess.Close()
 	return c
 }
 

@@ -77,7 +77,7 @@ func BenchmarkSessionCapacity(b *testing.B) {
 	s := startServer(b, "--max-conns-per-ip", strconv.Itoa(n+100), "--max-sessions-per-account", strconv.Itoa(perAccount+50),
 		"--metrics-addr", metricsAddr)
 	owner := sshtest.NewKey(b)
-	signUp(b, s, owner, "Load Owner", "").sess.Close()
+	signUp(b, s, owner, "Load Owner", "").Sess.Close()
 	ownerConn := s.dial(b, owner)
 	rows := connectShop(b, s, ownerConn)
 	staff := []gossh.Signer{owner}

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
@@ -264,6 +265,23 @@ func browserConnectAs(t testing.TB, link, userID string) {
 	done := confirm.submit(t, b, map[string]string{"action": "connect"})
 	if done.status != http.StatusOK || !strings.Contains(done.body, "Connected") {
 		t.Fatalf("after confirm: %d at %s\n%s", done.status, done.url.Path, done.body)
+	}
+}
+
+// sandboxAdmin posts req to the sandbox's admin route /_sandbox/<route>,
+// as a seller or buyer acting on Etsy.com would; what names the act in a
+// failure.
+func (s *server) sandboxAdmin(t testing.TB, route string, req any, what string) {
+	t.Helper()
+	body, _ := json.Marshal(req)
+	resp, err := http.Post("http://"+s.sbxAddr+"/_sandbox/"+route, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(resp.Body)
+		t.Fatalf("%s on the sandbox: %s %s", what, resp.Status, msg)
 	}
 }
 

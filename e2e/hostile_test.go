@@ -4,11 +4,7 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -29,16 +25,7 @@ const hostileTitle = "Mug \x1b]52;c;SGVsbG8=\x07 \x1b]8;;http://evil.example\x1b
 func editOnEtsy(t testing.TB, s *server, shopID, listingID int64, edit map[string]any) {
 	t.Helper()
 	edit["shop_id"], edit["listing_id"] = shopID, listingID
-	body, _ := json.Marshal(edit)
-	resp, err := http.Post("http://"+s.sbxAddr+"/_sandbox/listing", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(resp.Body)
-		t.Fatalf("editing listing %d on the sandbox: %s %s", listingID, resp.Status, msg)
-	}
+	s.sandboxAdmin(t, "listing", edit, fmt.Sprintf("editing listing %d", listingID))
 }
 
 // etsyShopID is the Etsy id of the account's only store.

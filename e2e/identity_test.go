@@ -96,9 +96,9 @@ func TestKeySquatting(t *testing.T) {
 		tm := openTerm(t, c, "account", 160, 40)
 		tm.waitFor(t, "SSH keys", 10*time.Second)
 		for _, in := range []string{"a", authorized(k), "\r", "\x1b"} {
-			_, _ = io.WriteString(tm.in, in)
+			_, _ = io.WriteString(tm.In, in)
 		}
-		tm.sess.Close()
+		tm.Sess.Close()
 		c.Close()
 	}
 

@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
 	"strconv"
 	"testing"
 )
@@ -13,16 +10,8 @@ import (
 // surface.
 func sellOnEtsy(t testing.TB, s *server, shopID, listingID int64, sku string, qty int) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"shop_id": shopID, "listing_id": listingID, "sku": sku, "quantity": qty})
-	resp, err := http.Post("http://"+s.sbxAddr+"/_sandbox/sale", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(resp.Body)
-		t.Fatalf("selling %s on the sandbox: %s %s", sku, resp.Status, msg)
-	}
+	s.sandboxAdmin(t, "sale", map[string]any{"shop_id": shopID, "listing_id": listingID, "sku": sku, "quantity": qty},
+		"selling "+sku)
 }
 
 type reportTotals struct {

@@ -203,38 +203,14 @@ func run(t testing.TB, c *gossh.Client, cmd string, stdin string) result {
 // term is a terminal session: a PTY, the output on a virtual screen.
 type term struct {
 	*vterm
-	sess *gossh.Session
-	in   io.WriteCloser
-	done chan struct{}
-	err  error
+	*sshtest.PTY
 }
 
 // openTerm opens a PTY session like `ssh host` (or `ssh -t host cmd`).
 func openTerm(t testing.TB, c *gossh.Client, cmd string, cols, rows int) *term {
 	t.Helper()
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sess.Close() })
-	if err := sess.RequestPty("xterm-256color", rows, cols, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	tm := &term{vterm: newVterm(cols, rows), sess: sess, done: make(chan struct{})}
-	sess.Stdout, sess.Stderr = tm.vterm, tm.vterm
-	if tm.in, err = sess.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if cmd == "" {
-		err = sess.Shell()
-	} else {
-		err = sess.Start(cmd)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { tm.err = sess.Wait(); close(tm.done) }()
-	return tm
+	v := newVterm(cols, rows)
+	return &term{vterm: v, PTY: sshtest.StartPTY(t, c, cmd, rows, cols, v)}
 }
 
 // waitFor waits until the screen shows want and returns the screen.
@@ -273,7 +249,7 @@ func (tm *term) waitUntil(t testing.TB, what string, within time.Duration, ok fu
 func (tm *term) send(t testing.TB, keys ...string) {
 	t.Helper()
 	for _, k := range keys {
-		if _, err := io.WriteString(tm.in, k); err != nil {
+		if _, err := io.WriteString(tm.In, k); err != nil {
 			t.Fatalf("typing %q: %v", k, err)
 		}
 		time.Sleep(30 * time.Millisecond)
@@ -283,12 +259,8 @@ func (tm *term) send(t testing.TB, keys ...string) {
 // exitCode waits for the session to end and returns its exit status.
 func (tm *term) exitCode(t testing.TB, within time.Duration) int {
 	t.Helper()
-	select {
-	case <-tm.done:
-	case <-time.After(within):
-		t.Fatalf("session still open after %s; screen:\n%s", within, tm.Screen())
-	}
-	return sshtest.ExitStatus(t, tm.err)
+	tm.WaitClosed(t, within, tm.Screen)
+	return sshtest.ExitStatus(t, tm.Err)
 }
 
 // withTimeout is a context for one step of a test.

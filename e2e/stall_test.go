@@ -116,7 +116,7 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 	// The small shop, connected and synced; its staff's sessions open.
 	owner := sshtest.NewKey(b)
 	oc := s.dial(b, owner)
-	signUpOn(b, oc, "Small Shop Owner", "").sess.Close()
+	signUpOn(b, oc, "Small Shop Owner", "").Sess.Close()
 	rows := connectShop(b, s, oc)
 	hasRows := func(screen string) bool {
 		for _, r := range rows {
@@ -174,7 +174,7 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 	// again, until the sync ends (and at least until the samples are in).
 	seller := sshtest.NewKey(b)
 	sc := s.dial(b, seller)
-	signUpOn(b, sc, "Big Shop Owner", "").sess.Close()
+	signUpOn(b, sc, "Big Shop Owner", "").Sess.Close()
 	syncStart := time.Now()
 	connectSeller(b, sc, bigShopSeller)
 	syncDone := make(chan time.Duration, 1)

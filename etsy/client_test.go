@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -369,17 +370,33 @@ func limitHeaders(w http.ResponseWriter, perSecond, remainingSecond, perDay, rem
 	w.Header().Set("x-remaining-today", fmt.Sprint(remainingToday))
 }
 
-func TestPacingStartsCautiousThenLearns(t *testing.T) {
+// meEnv is a client whose Etsy answers every call with GetMe's body, its
+// rate-limit headers set by headers (given the call's number, from 0; nil
+// sets none); starts returns when each call reached Etsy, on the client's
+// clock.
+func meEnv(t *testing.T, headers func(w http.ResponseWriter, call int), mutate ...func(*Config)) (env *testEnv, starts func() []time.Time) {
+	t.Helper()
 	var mu sync.Mutex
-	var starts []time.Time
-	var env *testEnv
+	var at []time.Time
 	env = newEnv(t, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		starts = append(starts, env.clock.Now())
+		call := len(at)
+		at = append(at, env.clock.Now())
 		mu.Unlock()
-		limitHeaders(w, 2, 1, 10000, 9000)
+		if headers != nil {
+			headers(w, call)
+		}
 		writeJSON(w, 200, `{"user_id": 1, "shop_id": 2}`)
-	})
+	}, mutate...)
+	return env, func() []time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(at)
+	}
+}
+
+func TestPacingStartsCautiousThenLearns(t *testing.T) {
+	env, startsOf := meEnv(t, func(w http.ResponseWriter, _ int) { limitHeaders(w, 2, 1, 10000, 9000) })
 	if b := env.client.Budget("store-1"); b.Known {
 		t.Fatalf("budget known before any call: %+v", b)
 	}
@@ -388,6 +405,7 @@ func TestPacingStartsCautiousThenLearns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	starts := startsOf()
 	// First gap: the cautious 5/s start. Later gaps: the learned 2/s.
 	if gap := starts[1].Sub(starts[0]); gap < 200*time.Millisecond {
 		t.Errorf("gap 0-1 = %v, want >= 200ms", gap)
@@ -408,18 +426,13 @@ func TestPacingStartsCautiousThenLearns(t *testing.T) {
 }
 
 func TestSecondSpentWaitsASecond(t *testing.T) {
-	var starts []time.Time
-	var env *testEnv
-	env = newEnv(t, func(w http.ResponseWriter, r *http.Request) {
-		starts = append(starts, env.clock.Now())
-		limitHeaders(w, 100, 0, 10000, 9000)
-		writeJSON(w, 200, `{"user_id": 1, "shop_id": 2}`)
-	})
+	env, startsOf := meEnv(t, func(w http.ResponseWriter, _ int) { limitHeaders(w, 100, 0, 10000, 9000) })
 	for range 2 {
 		if _, err := env.shop.GetMe(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
+	starts := startsOf()
 	if gap := starts[1].Sub(starts[0]); gap < time.Second {
 		t.Errorf("gap = %v after x-remaining-this-second: 0, want >= 1s", gap)
 	}
@@ -429,18 +442,13 @@ func TestSecondSpentWaitsASecond(t *testing.T) {
 // only until the first call of that second is a second old, not a whole
 // second more: at the limit, throughput stays at the limit.
 func TestSpentSecondAtTheLimitKeepsThroughput(t *testing.T) {
-	var starts []time.Time
-	var env *testEnv
-	env = newEnv(t, func(w http.ResponseWriter, r *http.Request) {
-		starts = append(starts, env.clock.Now())
-		limitHeaders(w, 10, 9-(len(starts)-1)%10, 10000, 9000)
-		writeJSON(w, 200, `{"user_id": 1, "shop_id": 2}`)
-	})
+	env, startsOf := meEnv(t, func(w http.ResponseWriter, call int) { limitHeaders(w, 10, 9-call%10, 10000, 9000) })
 	for range 21 {
 		if _, err := env.shop.GetMe(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
+	starts := startsOf()
 	// Calls 0-9 spend a second; call 10 may start a second after call 0.
 	for _, i := range []int{10, 20} {
 		gap := starts[i].Sub(starts[i-10])
@@ -518,17 +526,13 @@ func TestRetryAfterBlocksKey(t *testing.T) {
 }
 
 func TestAppCeilingSpansKeys(t *testing.T) {
-	var starts []time.Time
-	var env *testEnv
-	env = newEnv(t, func(w http.ResponseWriter, r *http.Request) {
-		starts = append(starts, env.clock.Now())
-		writeJSON(w, 200, `{"user_id": 1, "shop_id": 2}`)
-	}, func(c *Config) { c.AppMaxPerSecond = 1 })
+	env, startsOf := meEnv(t, nil, func(c *Config) { c.AppMaxPerSecond = 1 })
 	for i := range 3 {
 		if _, err := env.client.Shop(fmt.Sprintf("store-%d", i), env.tokens).GetMe(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
+	starts := startsOf()
 	for i := 1; i < len(starts); i++ {
 		if gap := starts[i].Sub(starts[i-1]); gap < time.Second {
 			t.Errorf("gap %d = %v, want >= 1s across keys", i, gap)

@@ -4,6 +4,7 @@
 package health
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/stockroom/stockroom/internal/durable"
 )
 
 // Check is one probe. Probe returns nil when the dependency is well, or an
@@ -116,21 +119,7 @@ func DiskProbe(dir string, write WriteFunc) func(context.Context) error {
 	}
 }
 
-func writeSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
+func writeSync(path string, data []byte) error { return durable.Write(path, bytes.NewReader(data)) }
 
 // Elector is gocron's leader election, as the scheduler uses it.
 type Elector interface {

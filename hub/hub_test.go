@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/store/storetest"
 )
 
@@ -46,11 +47,7 @@ func TestSlowSubscriberNeverBlocksPublisher(t *testing.T) {
 		}
 		close(done)
 	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("publishing blocked on a subscriber that does not read")
-	}
+	testwait.Receive(t, done, "publishing past a subscriber that does not read")
 	if !slow.Missed() {
 		t.Fatal("the slow subscriber was not told it missed events")
 	}
@@ -70,20 +67,24 @@ func TestClosedSubscriptionGetsNothing(t *testing.T) {
 	}
 }
 
+// bridged is the hubs of two processes on one PostgreSQL, each bridged
+// to it until the test ends.
+func bridged(t *testing.T) (h1, h2 *hub.Hub) {
+	t.Helper()
+	db := storetest.OpenPostgres(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	log := slog.New(slog.DiscardHandler)
+	h1, h2 = hub.New(), hub.New()
+	go hub.NewBridge(h1, db.Pool(), "proc-1", log).Run(ctx)
+	go hub.NewBridge(h2, db.Pool(), "proc-2", log).Run(ctx)
+	return h1, h2
+}
+
 // Two processes on one PostgreSQL: an event published in one reaches the
 // other's subscribers once, and is not echoed back to its own.
 func TestBridgeCarriesEventsBetweenProcesses(t *testing.T) {
-	db := storetest.OpenPostgres(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	log := slog.New(slog.DiscardHandler)
-
-	h1, h2 := hub.New(), hub.New()
-	b1 := hub.NewBridge(h1, db.Pool(), "proc-1", log)
-	b2 := hub.NewBridge(h2, db.Pool(), "proc-2", log)
-	go b1.Run(ctx)
-	go b2.Run(ctx)
-
+	h1, h2 := bridged(t)
 	s1 := h1.Subscribe(hub.ForStore(5))
 	s2 := h2.Subscribe(hub.ForStore(5))
 	defer s1.Close()
@@ -174,14 +175,7 @@ func publishUntilHeard(t *testing.T, from *hub.Hub, sub *hub.Subscription, e hub
 // whose id list would not fit in a PostgreSQL notification (8000 bytes).
 // It must still reach the other process, as "reload the store".
 func TestBridgeCarriesA2000OfferingEventAsReload(t *testing.T) {
-	db := storetest.OpenPostgres(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	log := slog.New(slog.DiscardHandler)
-
-	h1, h2 := hub.New(), hub.New()
-	go hub.NewBridge(h1, db.Pool(), "proc-1", log).Run(ctx)
-	go hub.NewBridge(h2, db.Pool(), "proc-2", log).Run(ctx)
+	h1, h2 := bridged(t)
 	const storeID = 770077
 	s2 := h2.Subscribe(hub.ForStore(storeID))
 	defer s2.Close()

@@ -1,11 +1,13 @@
 package jobs_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store"
 )
@@ -25,13 +27,8 @@ func TestJobFinishedAfterAnIdleSpellIsRecordedCompleted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case ev := <-events:
-				if ev.Job.ID != id {
-					t.Fatalf("round %d: completed job %d, want %d", round, ev.Job.ID, id)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatalf("round %d: the job that ran after an idle spell was never recorded completed", round)
+			if ev := testwait.Receive(t, events, fmt.Sprintf("round %d: the job that ran after an idle spell to be recorded completed", round)); ev.Job.ID != id {
+				t.Fatalf("round %d: completed job %d, want %d", round, ev.Job.ID, id)
 			}
 			row, err := q.JobGet(ctx, id)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/jobs/jobstest"
 	"github.com/stockroom/stockroom/store"
@@ -181,13 +182,8 @@ func TestInsertTxCommitsWithTheStoreWrite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		select {
-		case ev := <-events:
-			if ev.Job.Kind != "push" {
-				t.Fatalf("completed %s", ev.Job.Kind)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("the job inserted in the store transaction never ran")
+		if ev := testwait.Receive(t, events, "the job inserted in the store transaction to run"); ev.Job.Kind != "push" {
+			t.Fatalf("completed %s", ev.Job.Kind)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/storetest"
 )
 
 // to lists the messages the mailbox received for addr.
@@ -29,13 +30,10 @@ func (mb *mailbox) to(addr string) []received {
 func (f *flow) member(t *testing.T, name string, role store.Role, p store.AccountUpdateParams) store.Account {
 	t.Helper()
 	ctx := t.Context()
-	a, err := f.db.AccountCreate(ctx, &store.AccountCreateParams{Name: name, Email: name + "@example.com",
-		Fingerprint: "SHA256:" + name, PublicKey: "ssh-ed25519 AAAA" + name})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := storetest.Account(t, f.db, name)
 	p.ID = a.ID
-	if a, err = f.db.AccountUpdate(ctx, &p); err != nil {
+	a, err := f.db.AccountUpdate(ctx, &p)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := f.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: a.ID, StoreID: f.shop.ID, Role: role}); err != nil {

@@ -184,11 +184,7 @@ func TestReconnectNoticeRecordsEachMessageAsItGoes(t *testing.T) {
 	f := newFlowWith(t, mb, flowConfig{telegram: tg, recordEagerly: true,
 		owner: &store.AccountUpdateParams{NotifyTelegram: &yes, TelegramChatID: &chat}})
 	id := f.revoke(t, time.Now())
-	select {
-	case <-tg.reached:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the Telegram message was never tried")
-	}
+	testwait.Receive(t, tg.reached, "the Telegram message to be tried")
 	row, err := f.client.JobGet(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)

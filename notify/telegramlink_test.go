@@ -302,13 +302,8 @@ func TestLinkerRunSurvivesAnOutageAndStopsWithItsContext(t *testing.T) {
 		return err == nil && a.TelegramChatID == "4242"
 	})
 	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("Run ended with %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not stop with its context")
+	if err := testwait.Receive(t, done, "Run to stop with its context"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run ended with %v", err)
 	}
 	if out := logs.String(); strings.Contains(out, "SECRET") || !strings.Contains(out, "<token>") {
 		t.Fatalf("logs must name the token only as <token>:\n%s", out)

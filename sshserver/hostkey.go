@@ -3,6 +3,7 @@
 package sshserver
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -14,6 +15,8 @@ import (
 	"runtime"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/stockroom/stockroom/internal/durable"
 )
 
 // LoadOrCreateHostKey reads the host key at path, or creates an ed25519 key
@@ -82,15 +85,7 @@ func writeNew(path string, data []byte) error {
 		tmp.Close()
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
+	if err := durable.Fill(tmp, bytes.NewReader(data)); err != nil {
 		return err
 	}
 	if err := os.Link(tmp.Name(), path); err != nil {

@@ -295,10 +295,7 @@ func runStdin(t *testing.T, c *gossh.Client, cmd string, stdin io.Reader) (stdou
 // screen is everything a terminal session has printed so far.
 type screen struct {
 	logtest.Buffer // what the terminal received
-	done           chan struct{}
-	sess           *gossh.Session
-	in             io.WriteCloser
-	err            error
+	*sshtest.PTY
 }
 
 func (s *screen) waitFor(t *testing.T, want string) {
@@ -310,7 +307,7 @@ func (s *screen) waitFor(t *testing.T, want string) {
 
 func (s *screen) closed() bool {
 	select {
-	case <-s.done:
+	case <-s.Done:
 		return true
 	default:
 		return false
@@ -319,46 +316,22 @@ func (s *screen) closed() bool {
 
 func (s *screen) waitClosed(t *testing.T, within time.Duration) {
 	t.Helper()
-	select {
-	case <-s.done:
-	case <-time.After(within):
-		t.Fatalf("session still open after %s; screen: %q", within, s.String())
-	}
+	s.WaitClosed(t, within, s.String)
 }
 
 // terminal opens a session with a PTY, like a plain `ssh host` (or `ssh -t
 // host cmd` when cmd is given).
 func terminal(t *testing.T, c *gossh.Client, cmd string) *screen {
 	t.Helper()
-	s, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	sc := &screen{done: make(chan struct{}), sess: s}
-	s.Stdout, s.Stderr = sc, sc
-	if sc.in, err = s.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if cmd == "" {
-		err = s.Shell()
-	} else {
-		err = s.Start(cmd)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { sc.err = s.Wait(); close(sc.done) }()
+	sc := &screen{}
+	sc.PTY = sshtest.StartPTY(t, c, cmd, 24, 80, &sc.Buffer)
 	return sc
 }
 
 func (s *screen) exitCode(t *testing.T) int {
 	t.Helper()
 	s.waitClosed(t, 5*time.Second)
-	return sshtest.ExitStatus(t, s.err)
+	return sshtest.ExitStatus(t, s.Err)
 }
 
 func TestPasswordAndKeyboardInteractiveRefused(t *testing.T) {
@@ -506,7 +479,7 @@ func TestTerminalWithScreen(t *testing.T) {
 	sc := terminal(t, c, "inventory")
 	sc.waitFor(t, "who=alice")
 	sc.waitFor(t, "screen=inventory")
-	fmt.Fprint(sc.in, "q")
+	fmt.Fprint(sc.In, "q")
 	if code := sc.exitCode(t); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -584,7 +557,7 @@ func TestSessionsPerAccountCapped(t *testing.T) {
 func (f *fixture) press(t *testing.T, n int, sc *screen, key string) {
 	t.Helper()
 	want := f.tui(n).keys.Load() + 1
-	fmt.Fprint(sc.in, key)
+	fmt.Fprint(sc.In, key)
 	testwait.Until(t, "the keypress to reach the TUI", func() bool { return f.tui(n).keys.Load() >= want })
 }
 
@@ -679,7 +652,7 @@ func TestPanicEndsOnlyThatSession(t *testing.T) {
 
 	sc := terminal(t, c, "")
 	sc.waitFor(t, "who=alice")
-	fmt.Fprint(sc.in, "p")
+	fmt.Fprint(sc.In, "p")
 	if code := sc.exitCode(t); code != 1 || !strings.Contains(sc.String(), "internal error") {
 		t.Fatalf("TUI panic: exit %d, %q", code, sc.String())
 	}

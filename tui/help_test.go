@@ -10,8 +10,7 @@ import (
 // Issue 17: the full help listed the keys of only two of the screens.
 func TestFullHelpListsEveryScreenKey(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
-	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l := inventorySession(t, env)
 	l.send(tuitest.Key("?"))
 	f := squeeze(l.plain())
 	for _, want := range []string{"1 stores", "2 inventory", "3 sales", "4 sync log", "5 alerts", "6 activity", "7 account", "8 home"} {
@@ -25,8 +24,7 @@ func TestFullHelpListsEveryScreenKey(t *testing.T) {
 // one letter), and it listed the editor's keys outside the editor.
 func TestPaletteEmptyInputAndEditOnlyActions(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
-	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l := inventorySession(t, env)
 	l.send(tuitest.Key(":"))
 	f := l.plain()
 	if !strings.Contains(f, "type to filter actions") {

@@ -15,8 +15,7 @@ import (
 // current store, the first time it is shown.
 func TestOnlyTheShownScreenLoads(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
-	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l := inventorySession(t, env)
 	l.quiet()
 	for _, s := range l.root().screens {
 		if built := s.comp != nil; built != (s.name == "inventory") {
@@ -74,8 +73,7 @@ func TestFirstFrameHasTheRows(t *testing.T) {
 // built then, and still gets the key).
 func TestPaletteConnectBuildsStores(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
-	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l := inventorySession(t, env)
 	l.send(tuitest.Key(":"))
 	l.send(tuitest.Keys("connectanetsy")...)
 	l.send(tuitest.Key("enter"))

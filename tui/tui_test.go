@@ -23,6 +23,14 @@ type loop struct {
 	ch chan tea.Msg
 }
 
+// inventorySession is the owner's session of env on a 120×30 terminal,
+// opened on Inventory and showing the shop.
+func inventorySession(t testing.TB, env *tuitest.Env) *loop {
+	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
+	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	return l
+}
+
 func newLoop(t testing.TB, m tea.Model, width, height int) *loop {
 	l := &loop{t: t, m: m, ch: make(chan tea.Msg, 64)}
 	l.run(m.Init())
@@ -248,8 +256,7 @@ func TestLiveUpdateWithoutKeypress(t *testing.T) {
 
 func TestPaletteRunsActions(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
-	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l := inventorySession(t, env)
 	l.send(tuitest.Key(":"))
 	f := l.plain()
 	for _, want := range []string{"Go to Stores", "Go to Sales", "Sync the current store now", "Connect an Etsy shop", "Inventory: edit stock (e)"} {
@@ -266,8 +273,8 @@ func TestPaletteRunsActions(t *testing.T) {
 	l.send(tuitest.Keys("syncnow")...)
 	l.send(tuitest.Key("enter"))
 	l.settle("the sync", func() bool { return strings.Contains(l.plain(), "sync queued") })
-	if len(env.Jobs.Syncs) != 1 {
-		t.Errorf("syncs = %v", env.Jobs.Syncs)
+	if len(env.Jobs.SyncCalls()) != 1 {
+		t.Errorf("syncs = %v", env.Jobs.SyncCalls())
 	}
 }
 
@@ -316,8 +323,7 @@ func TestHostileTextEndToEnd(t *testing.T) {
 // :, ? and q are typed, not obeyed, so the help bar must not offer them.
 func TestHelpBarOffersOnlyKeysThatWork(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
-	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l := inventorySession(t, env)
 	l.quiet()
 	footer := func() string {
 		lines := strings.Split(l.plain(), "\n")
@@ -348,8 +354,7 @@ func TestHelpBarOffersOnlyKeysThatWork(t *testing.T) {
 // height, with the last help line (q quit) on it.
 func TestFullHelpFitsTheTerminal(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{Demo: true})
-	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
-	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l := inventorySession(t, env)
 	for _, screen := range []string{"1", "2", "3", "4", "5", "6", "7"} {
 		l.send(tuitest.Key(screen), tuitest.Key("?"))
 		f := l.plain()
@@ -400,8 +405,7 @@ func TestFullHelpDuringSignUpOffersOnlyWhatWorks(t *testing.T) {
 	check("closed sign-up", ansi.Strip(r.fullHelpView(r.current())), "use the code", "ctrl+c quit")
 
 	// Past sign-up the screens are there to move between.
-	l = newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
-	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
+	l = inventorySession(t, env)
 	l.send(tuitest.Key("?"))
 	if f := squeeze(l.plain()); !strings.Contains(f, "tab next screen") || !strings.Contains(f, ": commands") {
 		t.Errorf("inventory: full help lacks the session's keys:\n%s", l.plain())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 	"github.com/stockroom/stockroom/vault"
 )
 
@@ -102,11 +103,7 @@ func BenchmarkEtsyCallWithSharedBudget(b *testing.B) {
 		fmt.Fprint(w, `{"user_id": 1, "shop_id": 2}`)
 	}))
 	b.Cleanup(srv.Close)
-	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "stockroom.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := storetest.OpenSQLite(b)
 	for _, bc := range []struct {
 		name   string
 		ledger etsy.Ledger

@@ -19,6 +19,7 @@ import (
 	"github.com/stockroom/stockroom/etsy/etsyspec"
 	"github.com/stockroom/stockroom/etsy/sandbox"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/seal"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
@@ -346,13 +347,8 @@ func TestRevokedMarksNeedsReauthOnce(t *testing.T) {
 	if got.Status != store.StatusNeedsReauth || got.LastError == "" {
 		t.Fatalf("store status %q, last error %q", got.Status, got.LastError)
 	}
-	select {
-	case ev := <-sub.C:
-		if ev.Kind != hub.StoreChanged {
-			t.Fatalf("event %+v", ev)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("no StoreChanged event")
+	if ev := testwait.Receive(t, sub.C, "a StoreChanged event"); ev.Kind != hub.StoreChanged {
+		t.Fatalf("event %+v", ev)
 	}
 }
 

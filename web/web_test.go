@@ -32,6 +32,7 @@ import (
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/internal/logtest"
 	"github.com/stockroom/stockroom/internal/testclock"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/seal"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
@@ -405,13 +406,8 @@ func TestAccessDenied(t *testing.T) {
 	if o := e.state(state); o.Error == "" || o.ConsumedAt.IsZero() || len(o.AccessToken) != 0 {
 		t.Fatalf("state after deny: %+v", o)
 	}
-	select {
-	case ev := <-sub.C:
-		if ev.Kind != hub.ConnectDone || ev.State != state || ev.Error == "" {
-			t.Fatalf("event: %+v", ev)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("no ConnectDone")
+	if ev := testwait.Receive(t, sub.C, "ConnectDone"); ev.Kind != hub.ConnectDone || ev.State != state || ev.Error == "" {
+		t.Fatalf("event: %+v", ev)
 	}
 	var failed *connect.FailedError
 	if _, err := e.flow.Wait(context.Background(), state); !errors.As(err, &failed) {

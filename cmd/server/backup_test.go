@@ -128,14 +128,7 @@ func TestBackupRestoreRoundTripYieldsIdenticalRows(t *testing.T) {
 	}
 
 	// Change the live database after the backup.
-	raw, err := sqlite.OpenRaw(sqlitePath(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.Exec("DELETE FROM stores WHERE etsy_shop_id = 502"); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
+	execSQLite(t, sqlitePath(dir), "DELETE FROM stores WHERE etsy_shop_id = 502")
 
 	code, out, stderr = runCmd(t, dir, "restore", file)
 	if code != 0 || !strings.Contains(out, "schema version") || !strings.Contains(out, "2 stores") || !strings.Contains(out, "key dev") {
@@ -212,12 +205,7 @@ func TestRestoreRefusesACorruptOrForeignFile(t *testing.T) {
 		t.Fatalf("junk: exit %d %q", code, stderr)
 	}
 	foreign := filepath.Join(t.TempDir(), "foreign.db")
-	db, err := sqlite.OpenRaw(foreign)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = db.Exec("CREATE TABLE x (a INTEGER)")
-	db.Close()
+	execSQLite(t, foreign, "CREATE TABLE x (a INTEGER)")
 	if code, _, stderr := runCmd(t, dir, "restore", foreign); code != 1 || !strings.Contains(stderr, "not a Stockroom database") {
 		t.Fatalf("foreign: exit %d %q", code, stderr)
 	}

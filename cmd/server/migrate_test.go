@@ -29,6 +29,20 @@ func newDataDir(t *testing.T) string {
 	return dir
 }
 
+// execSQLite runs statement on the SQLite file at path, as another program
+// would, behind the server's back.
+func execSQLite(t *testing.T, path, statement string) {
+	t.Helper()
+	raw, err := sqlite.OpenRaw(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(statement); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func knownSchema(t *testing.T) int64 {
 	t.Helper()
 	s, err := migrations.Open(nil, migrations.SQLite)
@@ -53,14 +67,7 @@ func runCmd(t *testing.T, dir string, args ...string) (int, string, string) {
 // it must not start on it, and must say what to do.
 func TestSchemaNewerThanTheBinaryRefusesToStart(t *testing.T) {
 	dir := newDataDir(t)
-	raw, err := sqlite.OpenRaw(sqlitePath(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, 1)"); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
+	execSQLite(t, sqlitePath(dir), "INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, 1)")
 	code, _, stderr := runCmd(t, dir)
 	known := knownSchema(t)
 	if code != 2 || !strings.Contains(stderr, "version 999") || !strings.Contains(stderr, fmt.Sprintf("up to %d", known)) ||

@@ -63,17 +63,21 @@ func TestValidateRequest(t *testing.T) {
 			if tt.ctype != "" {
 				r.Header.Set("Content-Type", tt.ctype)
 			}
-			err := s.ValidateRequest(r, []byte(tt.body))
-			if tt.ok && err != nil {
-				t.Fatalf("want valid, got %v", err)
-			}
-			if !tt.ok {
-				var re *RequestError
-				if !errors.As(err, &re) {
-					t.Fatalf("want RequestError, got %v", err)
-				}
-			}
+			wantValid[*RequestError](t, tt.ok, s.ValidateRequest(r, []byte(tt.body)))
 		})
+	}
+}
+
+// wantValid fails t unless err is nil when ok, and an E (the validation
+// error of a request or a response) when not.
+func wantValid[E error](t *testing.T, ok bool, err error) {
+	t.Helper()
+	var e E
+	switch {
+	case ok && err != nil:
+		t.Fatalf("want valid, got %v", err)
+	case !ok && !errors.As(err, &e):
+		t.Fatalf("want %T, got %v", e, err)
 	}
 }
 
@@ -107,16 +111,7 @@ func TestValidateResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.ValidateResponse(tt.req, tt.status, jsonHeader(), []byte(tt.body))
-			if tt.ok && err != nil {
-				t.Fatalf("want valid, got %v", err)
-			}
-			if !tt.ok {
-				var re *ResponseError
-				if !errors.As(err, &re) {
-					t.Fatalf("want ResponseError, got %v", err)
-				}
-			}
+			wantValid[*ResponseError](t, tt.ok, s.ValidateResponse(tt.req, tt.status, jsonHeader(), []byte(tt.body)))
 		})
 	}
 }

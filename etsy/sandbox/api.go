@@ -4,7 +4,6 @@
 package sandbox
 
 import (
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -441,17 +440,8 @@ func (s *Sandbox) getShopReadinessStateDefinitions(c *call) {
 // Etsy: active and inactive swap, sold_out and expired listings can be
 // (re)activated only with stock, drafts need images the sandbox lacks.
 func (s *Sandbox) updateListing(c *call) {
-	st, ok := s.ownShop(c)
-	if !ok {
-		return
-	}
-	lid, ok := pathID(c, "listing_id")
-	if !ok {
-		return
-	}
-	mt, _, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
-	if mt != "application/x-www-form-urlencoded" {
-		writeError(c.w, http.StatusBadRequest, "Request body must be application/x-www-form-urlencoded")
+	st, lid, ok := s.ownShopItem(c, "listing_id")
+	if !ok || !bodyIs(c, "application/x-www-form-urlencoded") {
 		return
 	}
 	if err := c.r.ParseForm(); err != nil {

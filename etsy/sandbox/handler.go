@@ -5,6 +5,7 @@
 package sandbox
 
 import (
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -198,6 +199,31 @@ func (s *Sandbox) ownShop(c *call) (*shopState, bool) {
 		return nil, false
 	}
 	return st, true
+}
+
+// ownShopItem is ownShop and then the id in the path's name segment (a
+// listing or receipt of that shop); either failing has already answered.
+func (s *Sandbox) ownShopItem(c *call, name string) (*shopState, int64, bool) {
+	st, ok := s.ownShop(c)
+	if !ok {
+		return nil, 0, false
+	}
+	id, ok := pathID(c, name)
+	if !ok {
+		return nil, 0, false
+	}
+	return st, id, true
+}
+
+// bodyIs reports whether the request's body is of media type want, and
+// otherwise answers 400 as Etsy does.
+func bodyIs(c *call, want string) bool {
+	mt, _, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
+	if mt != want {
+		writeError(c.w, http.StatusBadRequest, "Request body must be "+want)
+		return false
+	}
+	return true
 }
 
 func pathID(c *call, name string) (int64, bool) {

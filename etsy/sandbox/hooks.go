@@ -215,6 +215,15 @@ func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 		}
 		return true
 	}
+	// answer ends a call that changes the sandbox: {"ok": true}, or err
+	// with status.
+	answer := func(w http.ResponseWriter, err error, status int) {
+		if err != nil {
+			writeError(w, status, err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	}
 	mux.HandleFunc("POST /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Operation string `json:"operation"`
@@ -223,11 +232,7 @@ func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 		if !decode(w, r, &req) {
 			return
 		}
-		if err := s.InjectFault(req.Operation, req.Fault); err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+		answer(w, s.InjectFault(req.Operation, req.Fault), http.StatusBadRequest)
 	})
 	mux.HandleFunc("POST /_sandbox/revoke", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -236,11 +241,7 @@ func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 		if !decode(w, r, &req) {
 			return
 		}
-		if err := s.RevokeTokens(req.ShopID); err != nil {
-			writeError(w, http.StatusNotFound, err.Error())
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+		answer(w, s.RevokeTokens(req.ShopID), http.StatusNotFound)
 	})
 	mux.HandleFunc("POST /_sandbox/sale", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -292,7 +293,7 @@ func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("POST /_sandbox/calls/reset", func(w http.ResponseWriter, r *http.Request) {
 		s.ResetCalls()
-		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+		answer(w, nil, 0)
 	})
 	mux.HandleFunc("POST /_sandbox/webhook", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -302,10 +303,6 @@ func (s *Sandbox) adminRoutes(mux *http.ServeMux) {
 		if !decode(w, r, &req) {
 			return
 		}
-		if err := s.SetWebhook(req.URL, req.Secret); err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+		answer(w, s.SetWebhook(req.URL, req.Secret), http.StatusBadRequest)
 	})
 }

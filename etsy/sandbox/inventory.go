@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -53,9 +52,7 @@ func (s *Sandbox) updateListingInventory(c *call) {
 	if !ok {
 		return
 	}
-	mt, _, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
-	if mt != "application/json" {
-		writeError(c.w, http.StatusBadRequest, "Request body must be application/json")
+	if !bodyIs(c, "application/json") {
 		return
 	}
 	dec := json.NewDecoder(c.r.Body)

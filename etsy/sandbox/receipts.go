@@ -192,11 +192,7 @@ func (s *Sandbox) getShopReceipts(c *call) {
 }
 
 func (s *Sandbox) getShopReceipt(c *call) {
-	st, ok := s.ownShop(c)
-	if !ok {
-		return
-	}
-	id, ok := pathID(c, "receipt_id")
+	st, id, ok := s.ownShopItem(c, "receipt_id")
 	if !ok {
 		return
 	}

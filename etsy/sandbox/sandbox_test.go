@@ -711,3 +711,33 @@ func TestAnsweredHookRunsAfterTheAnswer(t *testing.T) {
 	default:
 	}
 }
+
+// The admin surface answers a change it made with {"ok": true} and one it
+// refused with the hook's error and the status that error calls for.
+func TestAdminRoutesAnswer(t *testing.T) {
+	e := newEnv(t, Config{})
+	shop := e.sb.Shops()[0].ShopID
+	for _, c := range []struct {
+		path, body string
+		status     int
+		says       string
+	}{
+		{"/_sandbox/faults", `{"operation":"getMe","kind":"500","count":1}`, 200, `"ok":true`},
+		{"/_sandbox/faults", `{"operation":"nope","kind":"500","count":1}`, 400, "unknown operation"},
+		{"/_sandbox/revoke", fmt.Sprintf(`{"shop_id":%d}`, shop), 200, `"ok":true`},
+		{"/_sandbox/revoke", `{"shop_id":1}`, 404, "not found"},
+		{"/_sandbox/calls/reset", ``, 200, `"ok":true`},
+		{"/_sandbox/webhook", `{"url":"http://127.0.0.1:9/hook","secret":"whsec_MDEyMzQ1Njc4OWFiY2RlZg=="}`, 200, `"ok":true`},
+		{"/_sandbox/webhook", `{"url":"http://127.0.0.1:9/hook","secret":"plain"}`, 400, "whsec_"},
+	} {
+		resp, err := http.Post(e.srv.URL+c.path, "application/json", strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || !strings.Contains(string(b), c.says) {
+			t.Errorf("POST %s %s: %d %s, want %d with %q", c.path, c.body, resp.StatusCode, b, c.status, c.says)
+		}
+	}
+}

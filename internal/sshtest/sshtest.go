@@ -86,6 +86,57 @@ func Run(t testing.TB, c *gossh.Client, cmd string, stdin io.Reader) Result {
 	return Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
 }
 
+// PTY is a session with a terminal, as `ssh host` (or `ssh -t host cmd`)
+// opens one: In is its keyboard; Done is closed when the session ends, and
+// Err is then what Session.Wait returned.
+type PTY struct {
+	Sess *gossh.Session
+	In   io.WriteCloser
+	Done chan struct{}
+	Err  error
+}
+
+// StartPTY opens a session on c with a rows×cols xterm whose output goes to
+// out and starts cmd in it ("" starts the shell); the session closes when
+// the test ends.
+func StartPTY(t testing.TB, c *gossh.Client, cmd string, rows, cols int, out io.Writer) *PTY {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sess.Close() })
+	if err := sess.RequestPty("xterm-256color", rows, cols, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	sess.Stdout, sess.Stderr = out, out
+	p := &PTY{Sess: sess, Done: make(chan struct{})}
+	if p.In, err = sess.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if cmd == "" {
+		err = sess.Shell()
+	} else {
+		err = sess.Start(cmd)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.Err = sess.Wait(); close(p.Done) }()
+	return p
+}
+
+// WaitClosed waits up to within for the session to end, failing t with
+// what screen says the terminal shows when it does not.
+func (p *PTY) WaitClosed(t testing.TB, within time.Duration, screen func() string) {
+	t.Helper()
+	select {
+	case <-p.Done:
+	case <-time.After(within):
+		t.Fatalf("session still open after %s; screen:\n%s", within, screen())
+	}
+}
+
 // ExitStatus turns what Session.Wait returned into the remote exit status;
 // an error that carries no status fails t.
 func ExitStatus(t testing.TB, err error) int {

@@ -33,3 +33,24 @@ func Within(tb testing.TB, d time.Duration, what string, cond func() bool) {
 		<-tick.C
 	}
 }
+
+// Receive waits up to Timeout for a value on ch (a goroutine's result, an
+// event) and returns it, failing the test with what was awaited when none
+// comes.
+func Receive[T any](tb testing.TB, ch <-chan T, what string) T {
+	tb.Helper()
+	return ReceiveWithin(tb, Timeout, ch, what)
+}
+
+// ReceiveWithin waits up to d for a value on ch and returns it, failing the
+// test when none comes.
+func ReceiveWithin[T any](tb testing.TB, d time.Duration, ch <-chan T, what string) T {
+	tb.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(d):
+		tb.Fatalf("timed out after %s waiting for %s", d, what)
+		panic("unreachable: Fatalf ends the test")
+	}
+}

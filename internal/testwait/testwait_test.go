@@ -41,3 +41,23 @@ func TestWithinFailsNamingWhatItAwaited(t *testing.T) {
 		t.Fatalf("failure message %q", r.msg)
 	}
 }
+
+func TestReceiveWithinReturnsTheValueOrFailsNamingIt(t *testing.T) {
+	ch := make(chan int, 1)
+	ch <- 7
+	if v := ReceiveWithin(t, time.Second, ch, "seven"); v != 7 {
+		t.Fatalf("received %d, want 7", v)
+	}
+	r := &recorder{TB: t}
+	func() {
+		defer func() {
+			if p := recover(); p != r {
+				t.Fatalf("recover = %v", p)
+			}
+		}()
+		ReceiveWithin(r, 30*time.Millisecond, ch, "nothing")
+	}()
+	if !strings.Contains(r.msg, "waiting for") {
+		t.Fatalf("failure message %q", r.msg)
+	}
+}

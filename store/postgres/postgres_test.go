@@ -39,8 +39,7 @@ func rawDB(t *testing.T) *sql.DB {
 }
 
 func TestMigrations(t *testing.T) {
-	db := rawDB(t)
-	storetest.Migrations(t, db, migrations.Postgres)
+	storetest.RunMigrations(t, rawDB, migrations.Postgres)
 }
 
 func BenchmarkSyncWrite(b *testing.B) {
@@ -51,16 +50,6 @@ func BenchmarkSyncWrite(b *testing.B) {
 func BenchmarkSyncRewrite(b *testing.B) {
 	storetest.PostgresURL(b)
 	storetest.BenchmarkSyncRewrite(b, open)
-}
-
-func TestActivityFromStockEvents(t *testing.T) {
-	db := rawDB(t)
-	storetest.ActivityFromStockEvents(t, db, migrations.Postgres)
-}
-
-func TestSalesSumsBackfilled(t *testing.T) {
-	db := rawDB(t)
-	storetest.SalesSumsBackfilled(t, db, migrations.Postgres)
 }
 
 // An edit and a sync of one listing never deadlock (PostgreSQL locks rows;

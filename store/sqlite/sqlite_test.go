@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -22,13 +23,20 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.DB { return open(t) })
 }
 
-func TestMigrations(t *testing.T) {
+// rawDB is a database/sql handle on a fresh file no migration has run
+// on, for the migration tests, closed when the test ends.
+func rawDB(t *testing.T) *sql.DB {
+	t.Helper()
 	db, err := sqlite.OpenRaw(filepath.Join(t.TempDir(), "stockroom.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	storetest.Migrations(t, db, migrations.SQLite)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func TestMigrations(t *testing.T) {
+	storetest.RunMigrations(t, rawDB, migrations.SQLite)
 }
 
 func BenchmarkSyncWrite(b *testing.B) {
@@ -37,24 +45,6 @@ func BenchmarkSyncWrite(b *testing.B) {
 
 func BenchmarkSyncRewrite(b *testing.B) {
 	storetest.BenchmarkSyncRewrite(b, open)
-}
-
-func TestActivityFromStockEvents(t *testing.T) {
-	db, err := sqlite.OpenRaw(filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	storetest.ActivityFromStockEvents(t, db, migrations.SQLite)
-}
-
-func TestSalesSumsBackfilled(t *testing.T) {
-	db, err := sqlite.OpenRaw(filepath.Join(t.TempDir(), "stockroom.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	storetest.SalesSumsBackfilled(t, db, migrations.SQLite)
 }
 
 // BenchmarkSmallRead is the kind of query a session runs a dozen of before

@@ -33,6 +33,26 @@ type activeAlert struct {
 	snoozeRestock bool
 }
 
+// scanActive reads rows of an active alert's id and offering id, followed
+// by the columns more points into (nil: none), into into by offering; it
+// closes q.
+func scanActive(q Rows, into map[int64]activeAlert, more func(*activeAlert) []any) error {
+	defer q.Close()
+	for q.Next() {
+		var a activeAlert
+		var off int64
+		dest := []any{&a.id, &off}
+		if more != nil {
+			dest = append(dest, more(&a)...)
+		}
+		if err := q.Scan(dest...); err != nil {
+			return err
+		}
+		into[off] = a
+	}
+	return q.Err()
+}
+
 type member struct {
 	id                            int64
 	email, chatID, whatsapp       string
@@ -168,16 +188,7 @@ func (s *Store) alertState(ctx context.Context, tx Tx, storeID int64, ids []int6
 		if err != nil {
 			return err
 		}
-		defer q.Close()
-		for q.Next() {
-			var a activeAlert
-			var off int64
-			if err := q.Scan(&a.id, &off, &a.kind, &a.snoozedUntil, &a.snoozeRestock); err != nil {
-				return err
-			}
-			active[off] = a
-		}
-		return q.Err()
+		return scanActive(q, active, func(a *activeAlert) []any { return []any{&a.kind, &a.snoozedUntil, &a.snoozeRestock} })
 	}
 	if ids == nil {
 		return rows, active, load(nil)
@@ -401,42 +412,18 @@ func (s *Store) DeliveryMarkFailed(ctx context.Context, p *store.DeliveryMarkFai
 }
 
 func (s *Store) DigestPendingList(ctx context.Context) ([]store.DigestKey, error) {
-	const op = "digest pending"
-	rows, err := s.d.Query(ctx, `SELECT DISTINCT account_id, channel FROM deliveries
-		WHERE digest = $1 AND status IN ($2, $3) ORDER BY account_id, channel`, true, store.DeliveryQueued, store.DeliveryRetrying)
-	if err != nil {
-		return nil, s.err(op, err)
-	}
-	defer rows.Close()
-	var out []store.DigestKey
-	for rows.Next() {
+	return queryAll(ctx, s, s.d, "digest pending", func(r Row) (store.DigestKey, error) {
 		var k store.DigestKey
-		if err := rows.Scan(&k.AccountID, &k.Channel); err != nil {
-			return nil, s.err(op, err)
-		}
-		out = append(out, k)
-	}
-	return out, s.err(op, rows.Err())
+		err := r.Scan(&k.AccountID, &k.Channel)
+		return k, err
+	}, `SELECT DISTINCT account_id, channel FROM deliveries
+		WHERE digest = $1 AND status IN ($2, $3) ORDER BY account_id, channel`, true, store.DeliveryQueued, store.DeliveryRetrying)
 }
 
 func (s *Store) DigestDeliveryList(ctx context.Context, key store.DigestKey) ([]store.DeliveryJob, error) {
-	const op = "digest deliveries"
-	rows, err := s.d.Query(ctx, `SELECT `+jobCols+jobFrom+`
+	return queryAll(ctx, s, s.d, "digest deliveries", scanJob, `SELECT `+jobCols+jobFrom+`
 		WHERE d.account_id = $1 AND d.channel = $2 AND d.digest = $3 AND d.status IN ($4, $5) ORDER BY d.id`,
 		key.AccountID, key.Channel, true, store.DeliveryQueued, store.DeliveryRetrying)
-	if err != nil {
-		return nil, s.err(op, err)
-	}
-	defer rows.Close()
-	var out []store.DeliveryJob
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, s.err(op, err)
-		}
-		out = append(out, j)
-	}
-	return out, s.err(op, rows.Err())
 }
 
 func (s *Store) AlertHandle(ctx context.Context, p *store.AlertHandleParams) (store.Alert, error) {

@@ -119,10 +119,25 @@ func runInsert(ctx context.Context, q Querier, sql string, args []any, scan func
 	return rows.Err()
 }
 
+// column is column c of the rows in vals (w columns a row) as one typed
+// array; as converts a value, and a value it refuses is an error naming the
+// column and what it should be.
+func column[T any](vals []any, w, c int, name, what string, as func(any) (T, bool)) ([]T, error) {
+	a := make([]T, len(vals)/w)
+	for i := range a {
+		v, ok := as(vals[i*w+c])
+		if !ok {
+			return nil, fmt.Errorf("column %s: %T is not %s", name, vals[i*w+c], what)
+		}
+		a[i] = v
+	}
+	return a, nil
+}
+
 // unnestInsert turns the rows into one typed array per column:
 // INSERT ... SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], ...).
 func unnestInsert(head, tail string, cols []bulkCol, vals []any) (string, []any, error) {
-	w, n := len(cols), len(vals)/len(cols)
+	w := len(cols)
 	args := make([]any, w)
 	var sb strings.Builder
 	sb.WriteString(head)
@@ -131,43 +146,28 @@ func unnestInsert(head, tail string, cols []bulkCol, vals []any) (string, []any,
 		if c > 0 {
 			sb.WriteString(", ")
 		}
+		var err error
 		switch col.typ {
 		case colInt:
-			a := make([]int64, n)
-			for i := range a {
-				switch v := vals[i*w+c].(type) {
+			args[c], err = column(vals, w, c, col.name, "an integer", func(v any) (int64, bool) {
+				switch v := v.(type) {
 				case int64:
-					a[i] = v
+					return v, true
 				case int:
-					a[i] = int64(v)
-				default:
-					return "", nil, fmt.Errorf("column %s: %T is not an integer", col.name, v)
+					return int64(v), true
 				}
-			}
-			args[c] = a
+				return 0, false
+			})
 			fmt.Fprintf(&sb, "CAST($%d AS BIGINT[])", c+1)
 		case colText:
-			a := make([]string, n)
-			for i := range a {
-				v, ok := vals[i*w+c].(string)
-				if !ok {
-					return "", nil, fmt.Errorf("column %s: %T is not text", col.name, vals[i*w+c])
-				}
-				a[i] = v
-			}
-			args[c] = a
+			args[c], err = column(vals, w, c, col.name, "text", func(v any) (string, bool) { s, ok := v.(string); return s, ok })
 			fmt.Fprintf(&sb, "CAST($%d AS TEXT[])", c+1)
 		case colBool:
-			a := make([]bool, n)
-			for i := range a {
-				v, ok := vals[i*w+c].(bool)
-				if !ok {
-					return "", nil, fmt.Errorf("column %s: %T is not a boolean", col.name, vals[i*w+c])
-				}
-				a[i] = v
-			}
-			args[c] = a
+			args[c], err = column(vals, w, c, col.name, "a boolean", func(v any) (bool, bool) { b, ok := v.(bool); return b, ok })
 			fmt.Fprintf(&sb, "CAST($%d AS BOOLEAN[])", c+1)
+		}
+		if err != nil {
+			return "", nil, err
 		}
 	}
 	sb.WriteString(")")

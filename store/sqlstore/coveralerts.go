@@ -143,16 +143,7 @@ func (s *Store) activeCoverAlerts(ctx context.Context, tx Tx, storeID int64, lis
 		if err != nil {
 			return err
 		}
-		defer q.Close()
-		for q.Next() {
-			var a activeAlert
-			var off int64
-			if err := q.Scan(&a.id, &off); err != nil {
-				return err
-			}
-			out[off] = a
-		}
-		return q.Err()
+		return scanActive(q, out, nil)
 	}
 	if listings == nil {
 		return out, load(nil)

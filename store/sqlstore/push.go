@@ -121,22 +121,9 @@ func (s *Store) SalesSeenAt(ctx context.Context, storeID int64, txIDs []int64) (
 }
 
 func (s *Store) PushReplacedProducts(ctx context.Context, storeID, etsyListingID int64) (map[int64]time.Time, error) {
-	rows, err := s.d.Query(ctx, `SELECT etsy_product_id, MIN(wrote_at) FROM push_windows
+	return s.queryTimes(ctx, map[int64]time.Time{}, "push replaced products", `SELECT etsy_product_id, MIN(wrote_at) FROM push_windows
 		WHERE store_id = $1 AND etsy_listing_id = $2 AND new_product_id <> 0 AND new_product_id <> etsy_product_id
 		GROUP BY etsy_product_id`, storeID, etsyListingID)
-	if err != nil {
-		return nil, s.err("push replaced products", err)
-	}
-	defer rows.Close()
-	out := map[int64]time.Time{}
-	for rows.Next() {
-		var id, at int64
-		if err := rows.Scan(&id, &at); err != nil {
-			return nil, s.err("push replaced products", err)
-		}
-		out[id] = fromMS(at)
-	}
-	return out, s.err("push replaced products", rows.Err())
 }
 
 // timesOfSales runs q (its store $1, followed by the ids' condition on
@@ -147,7 +134,13 @@ func (s *Store) timesOfSales(ctx context.Context, op, q, col string, storeID int
 		return out, nil
 	}
 	in, args := s.inInts(col, 2, txIDs)
-	rows, err := s.d.Query(ctx, q+in, append([]any{storeID}, args...)...)
+	return s.queryTimes(ctx, out, op, q+in, append([]any{storeID}, args...)...)
+}
+
+// queryTimes runs sql, whose rows are an id and a time in milliseconds,
+// and adds them to out, which it returns (nil with an error).
+func (s *Store) queryTimes(ctx context.Context, out map[int64]time.Time, op, sql string, args ...any) (map[int64]time.Time, error) {
+	rows, err := s.d.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, s.err(op, err)
 	}

@@ -130,19 +130,7 @@ func (s *Store) ReceiptUpdatedAtList(ctx context.Context, storeID int64, etsyRec
 		return out, nil
 	}
 	q, args := s.storeRowsByKey("receipts", "t.etsy_receipt_id, t.etsy_updated_at", "etsy_receipt_id", storeID, etsyReceiptIDs)
-	rows, err := s.d.Query(ctx, q, args...)
-	if err != nil {
-		return nil, s.err("receipt updated list", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, up int64
-		if err := rows.Scan(&id, &up); err != nil {
-			return nil, s.err("receipt updated list", err)
-		}
-		out[id] = fromMS(up)
-	}
-	return out, s.err("receipt updated list", rows.Err())
+	return s.queryTimes(ctx, out, "receipt updated list", q, args...)
 }
 
 func (s *Store) ReceiptList(ctx context.Context, p *store.ReceiptListParams) ([]store.Receipt, error) {

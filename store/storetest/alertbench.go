@@ -17,14 +17,7 @@ import (
 func BenchmarkAlertEvaluate(b *testing.B, open func(tb testing.TB) store.DB) {
 	ctx := b.Context()
 	db := open(b)
-	a, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "bench", Fingerprint: "SHA256:bench", PublicKey: "ssh-ed25519 AAAA", Now: epoch})
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: a.ID, EtsyShopID: 1, Name: "Bench", Currency: "USD", Now: epoch})
-	if err != nil {
-		b.Fatal(err)
-	}
+	a, st := benchStore(b, db)
 	for _, page := range benchCatalogue() {
 		if _, err := db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: st.ID, Listings: page, Now: epoch}); err != nil {
 			b.Fatal(err)

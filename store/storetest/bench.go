@@ -73,6 +73,20 @@ func BenchmarkSyncRewrite(b *testing.B, open func(tb testing.TB) store.DB) {
 	benchSync(b, open, true)
 }
 
+// benchStore is the shop Bench, empty, and its owner, the account bench.
+func benchStore(b *testing.B, db store.DB) (store.Account, store.Store) {
+	ctx := b.Context()
+	a, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "bench", Fingerprint: "SHA256:bench", PublicKey: "ssh-ed25519 AAAA", Now: epoch})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: a.ID, EtsyShopID: 1, Name: "Bench", Currency: "USD", Now: epoch})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return a, st
+}
+
 func benchSync(b *testing.B, open func(tb testing.TB) store.DB, again bool) {
 	pages := benchCatalogue()
 	ctx := b.Context()
@@ -80,14 +94,7 @@ func benchSync(b *testing.B, open func(tb testing.TB) store.DB, again bool) {
 	for b.Loop() {
 		b.StopTimer()
 		db := open(b)
-		a, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "bench", Fingerprint: "SHA256:bench", PublicKey: "ssh-ed25519 AAAA", Now: epoch})
-		if err != nil {
-			b.Fatal(err)
-		}
-		st, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: a.ID, EtsyShopID: 1, Name: "Bench", Currency: "USD", Now: epoch})
-		if err != nil {
-			b.Fatal(err)
-		}
+		_, st := benchStore(b, db)
 		write := func() int {
 			var changed int
 			for _, page := range pages {

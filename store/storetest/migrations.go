@@ -10,6 +10,22 @@ import (
 	"github.com/stockroom/stockroom/migrations"
 )
 
+// RunMigrations runs the migration checks below, each on a database raw
+// opens fresh, before any migration: Migrations, ActivityFromStockEvents
+// and SalesSumsBackfilled.
+func RunMigrations(t *testing.T, raw func(t *testing.T) *sql.DB, d migrations.Dialect) {
+	for _, c := range []struct {
+		name  string
+		check func(t *testing.T, db *sql.DB, d migrations.Dialect)
+	}{
+		{"UpDownUp", Migrations},
+		{"ActivityFromStockEvents", ActivityFromStockEvents},
+		{"SalesSumsBackfilled", SalesSumsBackfilled},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.check(t, raw(t), d) })
+	}
+}
+
 // Migrations checks that the schema applies to an empty database, rolls
 // back to nothing and applies again: a down migration that leaves a table
 // behind or an up migration that is not repeatable fails here, not in

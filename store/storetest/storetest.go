@@ -19,6 +19,19 @@ import (
 // test ends.
 type Opener func(t *testing.T) store.DB
 
+// Account creates the account name, with the address name@example.com and
+// a made-up key whose fingerprint is SHA256:name, for the tests of the
+// packages above the store.
+func Account(tb testing.TB, db store.DB, name string) store.Account {
+	tb.Helper()
+	a, err := db.AccountCreate(tb.Context(), &store.AccountCreateParams{Name: name, Email: name + "@example.com",
+		Fingerprint: "SHA256:" + name, PublicKey: "ssh-ed25519 AAAA" + name})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
 // Run runs the whole suite, one fresh database per subtest.
 func Run(t *testing.T, open Opener) {
 	groups := []struct {

@@ -6,10 +6,7 @@ package tuitest
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +15,8 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/jobsfake"
+	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
 	"github.com/stockroom/stockroom/store/storetest"
@@ -36,50 +35,7 @@ var Noon = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 const Wait = 5 * time.Second
 
 // Jobs records the jobs the application layer enqueues.
-type Jobs struct {
-	mu     sync.Mutex
-	Pushes []Push
-	Syncs  []int64
-}
-
-// Push is one recorded EnqueuePushTx call.
-type Push struct{ StoreID, OfferingID int64 }
-
-func (j *Jobs) EnqueuePushTx(_ context.Context, _ store.Tx, storeID, offeringID int64, _ bool) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.Pushes = append(j.Pushes, Push{storeID, offeringID})
-	return nil
-}
-
-func (j *Jobs) EnqueueSync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger) error {
-	_, err := j.EnqueueSyncJob(ctx, storeID, kind, trigger)
-	return err
-}
-
-func (j *Jobs) EnqueueSyncJob(_ context.Context, storeID int64, _ store.SyncKind, _ store.SyncTrigger) (int64, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.Syncs = append(j.Syncs, storeID)
-	return int64(len(j.Syncs)), nil
-}
-
-// JobQueued says no job is queued: nothing runs the recorded jobs.
-func (j *Jobs) JobQueued(context.Context, int64) (bool, bool, error) { return false, false, nil }
-
-// PushCalls returns a copy of the recorded pushes.
-func (j *Jobs) PushCalls() []Push {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return append([]Push(nil), j.Pushes...)
-}
-
-// SyncCalls returns a copy of the stores a sync was asked for.
-func (j *Jobs) SyncCalls() []int64 {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return append([]int64(nil), j.Syncs...)
-}
+type Jobs = jobsfake.Queue
 
 // Env is one test's application.
 type Env struct {
@@ -178,18 +134,7 @@ func (s *Shop) Session(width, height int) *common.Common {
 }
 
 // NewKey returns a fresh SSH public key.
-func NewKey(t testing.TB) ssh.PublicKey {
-	t.Helper()
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pk
-}
+func NewKey(t testing.TB) ssh.PublicKey { return sshtest.NewKey(t).PublicKey() }
 
 // SignUp creates an account with a fresh key.
 func (e *Env) SignUp(t testing.TB, name string) app.Actor {
@@ -281,6 +226,13 @@ var namedKeys = map[string]tea.KeyPressMsg{
 	"pgdown":    {Code: tea.KeyPgDown},
 	"space":     {Code: tea.KeySpace, Text: " "},
 	"ctrl+c":    {Code: 'c', Mod: tea.ModCtrl},
+}
+
+// Live hands c the hub event ev as a session's live feed does and returns
+// the command c answers with (nil: the event is not c's concern).
+func Live(c common.Component, ev hub.Event) tea.Cmd {
+	_, cmd := c.Update(common.LiveMsg{Event: ev})
+	return cmd
 }
 
 // Key is the key press s names: a printable character, or enter, esc,
@@ -403,6 +355,16 @@ func Open[M common.Component](tb testing.TB, m M, width, height int, load func(M
 // Store is Open's load for a screen that shows one store: SetStore(id).
 func Store[M interface{ SetStore(int64) tea.Cmd }](id int64) func(M) tea.Cmd {
 	return func(m M) tea.Cmd { return m.SetStore(id) }
+}
+
+// OpenShop is the screen newScreen builds for the shop's session on a
+// terminal of 120×30, showing the shop's store, loaded.
+func OpenShop[M interface {
+	common.Component
+	SetStore(int64) tea.Cmd
+}](tb testing.TB, s *Shop, newScreen func(*common.Common) M) M {
+	tb.Helper()
+	return Open(tb, newScreen(s.Session(120, 30)), 120, 30, Store[M](s.Store.ID))
 }
 
 // Press sends the named keys (see Key) to c one by one, settling after

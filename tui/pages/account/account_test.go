@@ -15,7 +15,6 @@ import (
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/storetest"
-	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
@@ -200,10 +199,10 @@ func TestReloadsOnAccountChangedAndSanitisesComments(t *testing.T) {
 		PublicKey: line, Comment: "evil\x1b]52;c;Zm9v\x07mark", Now: now}); err != nil {
 		t.Fatal(err)
 	}
-	if _, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AccountChanged, AccountID: f.actor.Account.ID + 1}}); cmd != nil {
+	if cmd := tuitest.Live(m, hub.Event{Kind: hub.AccountChanged, AccountID: f.actor.Account.ID + 1}); cmd != nil {
 		t.Fatal("another account's change reloaded the screen")
 	}
-	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AccountChanged, AccountID: f.actor.Account.ID}})
+	cmd := tuitest.Live(m, hub.Event{Kind: hub.AccountChanged, AccountID: f.actor.Account.ID})
 	tuitest.Settle(t, m, cmd)
 	if len(m.Keys()) != 2 {
 		t.Fatalf("%d keys after AccountChanged", len(m.Keys()))

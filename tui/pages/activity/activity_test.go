@@ -12,7 +12,6 @@ import (
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
@@ -253,7 +252,7 @@ func TestLive(t *testing.T) {
 			break
 		}
 	}
-	_, cmd := m.Update(common.LiveMsg{Event: ev})
+	cmd := tuitest.Live(m, ev)
 	tuitest.Settle(t, m, cmd)
 	if top := m.Events()[0]; top.Subject != "MUG-R" || top.AfterQty != 1 {
 		t.Fatalf("newest event %+v", top)

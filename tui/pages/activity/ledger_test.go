@@ -11,7 +11,6 @@ import (
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
@@ -63,13 +62,13 @@ func TestLedgerKeySwitchesStoreAccountAdmin(t *testing.T) {
 	}
 	// Live: a key removed elsewhere joins the account ledger shown.
 	svc.Record(ctx, admin, store.ActivityEvent{AccountID: admin.Account.ID, Kind: store.KindKeyRemove, Subject: "SHA256:laptop"})
-	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.ActivityAdded, AccountID: admin.Account.ID}})
+	cmd := tuitest.Live(m, hub.Event{Kind: hub.ActivityAdded, AccountID: admin.Account.ID})
 	tuitest.Settle(t, m, cmd)
 	if evs := m.Events(); len(evs) == 0 || evs[0].Kind != store.KindKeyRemove {
 		t.Fatalf("account ledger after a live event: %v", kinds(evs))
 	}
 	// A store's event does not belong to the account ledger.
-	if _, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.StockChanged, StoreID: f.StoreID}}); cmd != nil {
+	if cmd := tuitest.Live(m, hub.Event{Kind: hub.StockChanged, StoreID: f.StoreID}); cmd != nil {
 		t.Fatal("a store event reloaded the account ledger")
 	}
 

@@ -13,7 +13,6 @@ import (
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/storetest"
-	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
@@ -186,7 +185,7 @@ func TestReloadsOnLiveChanges(t *testing.T) {
 	if err := f.db.AccountSetDisabled(t.Context(), f.bob.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AccountChanged, AccountID: f.bob.ID}})
+	cmd := tuitest.Live(m, hub.Event{Kind: hub.AccountChanged, AccountID: f.bob.ID})
 	tuitest.Settle(t, m, cmd)
 	for _, a := range m.Overview().Accounts {
 		if a.ID == f.bob.ID && !a.Disabled {

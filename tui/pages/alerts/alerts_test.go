@@ -12,6 +12,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/apptest"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
@@ -64,16 +65,9 @@ func newFixture(t *testing.T, listings ...store.ListingSnapshot) *fixture {
 func (f *fixture) setStock(t *testing.T, sku string, qty int, at time.Time) {
 	t.Helper()
 	f.now = at
-	rows, err := f.svc.Inventory(t.Context(), f.owner, f.env.StoreID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found, err := app.FindRows(rows, sku)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := apptest.Row(t, f.svc, f.owner, f.env.StoreID, sku)
 	if _, err := f.svc.SetStock(t.Context(), f.owner, app.StockParams{StoreID: f.env.StoreID, Source: store.SourceTUI,
-		Edits: []store.StockEditItem{{OfferingID: found[0].OfferingID, Version: found[0].Version, Quantity: qty}}}); err != nil {
+		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Version: r.Version, Quantity: qty}}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -228,10 +222,10 @@ func TestHistoryAfterRecoveryAndLiveReload(t *testing.T) {
 	// MUG recovers; CUP runs out, which replaces its low-stock alert.
 	f.setStock(t, "MUG", 40, tuitest.Epoch.Add(-2*time.Hour))
 	f.setStock(t, "CUP", 0, tuitest.Epoch.Add(-1*time.Hour))
-	if _, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AlertsChanged, StoreID: f.env.StoreID + 1}}); cmd != nil {
+	if cmd := tuitest.Live(m, hub.Event{Kind: hub.AlertsChanged, StoreID: f.env.StoreID + 1}); cmd != nil {
 		t.Fatal("another store's alerts reloaded the screen")
 	}
-	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.AlertsChanged, StoreID: f.env.StoreID}})
+	cmd := tuitest.Live(m, hub.Event{Kind: hub.AlertsChanged, StoreID: f.env.StoreID})
 	tuitest.Settle(t, m, cmd)
 	if as := m.Alerts(); len(as) != 1 || as[0].SKU != "CUP" || as[0].Kind != store.AlertOutOfStock {
 		t.Fatalf("active after the changes: %+v", as)
@@ -266,7 +260,7 @@ func TestHistoryAfterRecoveryAndLiveReload(t *testing.T) {
 	}
 	// A stock change reloads the list too.
 	f.setStock(t, "CUP", 20, tuitest.Epoch)
-	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.StockChanged, StoreID: f.env.StoreID}})
+	cmd = tuitest.Live(m, hub.Event{Kind: hub.StockChanged, StoreID: f.env.StoreID})
 	tuitest.Settle(t, m, cmd)
 	if len(m.Alerts()) != 0 || !strings.Contains(plain(m), "No active alerts") {
 		t.Fatalf("after restocking:\n%s", plain(m))

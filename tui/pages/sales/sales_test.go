@@ -11,7 +11,6 @@ import (
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
@@ -40,7 +39,7 @@ func receipt(id int64, age time.Duration, status, buyer, message string) store.R
 
 func (f *fixture) page(t *testing.T) *Model {
 	t.Helper()
-	return tuitest.Open(t, New(f.Session(120, 30)), 120, 30, tuitest.Store[*Model](f.Store.ID))
+	return tuitest.OpenShop(t, f.Shop, New)
 }
 
 func ids(m *Model) []int64 {
@@ -157,15 +156,15 @@ func TestReloadsWhenASyncFinishes(t *testing.T) {
 		t.Fatal("receipts before any were written")
 	}
 	f.receipts(t, receipt(20, time.Hour, "paid", "Bea", ""))
-	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.StockChanged, StoreID: f.Store.ID}})
+	cmd := tuitest.Live(m, hub.Event{Kind: hub.StockChanged, StoreID: f.Store.ID})
 	if cmd != nil {
 		t.Fatal("a stock change reloaded sales")
 	}
-	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID + 1}})
+	cmd = tuitest.Live(m, hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID + 1})
 	if cmd != nil {
 		t.Fatal("another store's sync reloaded sales")
 	}
-	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID}})
+	cmd = tuitest.Live(m, hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID})
 	tuitest.Settle(t, m, cmd)
 	if !slices.Equal(ids(m), []int64{20}) {
 		t.Fatalf("after the sync: %v", ids(m))

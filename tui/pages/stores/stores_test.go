@@ -395,7 +395,7 @@ func TestMembersPanelOwner(t *testing.T) {
 	if _, _, err := env.App.Join(t.Context(), app.JoinParams{Code: code, Key: bobKey, Actor: &bob}); err != nil {
 		t.Fatalf("joining with the code on screen %q: %v", code, err)
 	}
-	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.MembersChanged, StoreID: env.StoreID, AccountID: bob.Account.ID}})
+	cmd := tuitest.Live(m, hub.Event{Kind: hub.MembersChanged, StoreID: env.StoreID, AccountID: bob.Account.ID})
 	tuitest.Settle(t, m, cmd)
 	f = ansi.Strip(m.View())
 	if !strings.Contains(f, "Bob Helper") || !strings.Contains(f, "No open invites") {

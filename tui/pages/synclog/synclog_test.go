@@ -9,7 +9,6 @@ import (
 
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
@@ -22,7 +21,7 @@ func setup(t *testing.T) *fixture { return &fixture{tuitest.NewShop(t, now)} }
 
 func (f *fixture) page(t *testing.T) *Model {
 	t.Helper()
-	return tuitest.Open(t, New(f.Session(120, 30)), 120, 30, tuitest.Store[*Model](f.Store.ID))
+	return tuitest.OpenShop(t, f.Shop, New)
 }
 
 func (f *fixture) run(t *testing.T, kind store.SyncKind, trigger store.SyncTrigger, started time.Time, took time.Duration, result store.SyncResult, listings, calls int, errText string) {
@@ -94,15 +93,15 @@ func TestRefreshesOnSyncEvents(t *testing.T) {
 	f := setup(t)
 	m := f.page(t)
 	f.run(t, store.SyncIncremental, store.TriggerManual, now.Add(-time.Minute), 0, store.ResultRunning, 0, 0, "")
-	if _, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncStarted, StoreID: f.Store.ID + 1}}); cmd != nil {
+	if cmd := tuitest.Live(m, hub.Event{Kind: hub.SyncStarted, StoreID: f.Store.ID + 1}); cmd != nil {
 		t.Fatal("another store's event reloaded the log")
 	}
-	_, cmd := m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncStarted, StoreID: f.Store.ID}})
+	cmd := tuitest.Live(m, hub.Event{Kind: hub.SyncStarted, StoreID: f.Store.ID})
 	tuitest.Settle(t, m, cmd)
 	if len(m.Runs()) != 1 || !strings.Contains(m.Status(), "Syncing") {
 		t.Fatalf("after SyncStarted: %d runs, status %q", len(m.Runs()), m.Status())
 	}
-	_, cmd = m.Update(common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID, Error: "rate limited"}})
+	cmd = tuitest.Live(m, hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID, Error: "rate limited"})
 	tuitest.Settle(t, m, cmd)
 	if m.Status() != "Sync failed: Etsy asked Stockroom to slow down: it retries by itself" {
 		t.Fatalf("after a failed SyncFinished: %q", m.Status())
