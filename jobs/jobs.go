@@ -147,7 +147,8 @@ type SyncArgs struct {
 	SyncKind store.SyncKind    `json:"kind"`
 	Trigger  store.SyncTrigger `json:"trigger"`
 	// Slot is when a scheduled sync is to start (Unix seconds): one job per
-	// store and slot, however many passes or processes schedule it.
+	// store and slot, however many passes or processes schedule it. A
+	// webhook's sync has the second after the webhook as its slot.
 	Slot int64 `json:"slot,omitempty" river:"unique"`
 }
 
@@ -482,7 +483,7 @@ func (q *Queue) EnqueueSyncJob(ctx context.Context, storeID int64, kind store.Sy
 		id, _, err := q.EnqueueScheduledSync(ctx, storeID, kind, time.Now())
 		return id, err
 	}
-	args, opts, err := syncJob(storeID, kind, trigger, time.Time{})
+	args, opts, err := syncJob(storeID, kind, trigger, time.Now())
 	if err != nil {
 		return 0, err
 	}
@@ -527,7 +528,17 @@ func syncJob(storeID int64, kind store.SyncKind, trigger store.SyncTrigger, at t
 		args.Slot = at.Unix()
 		opts.ScheduledAt = at
 		opts.UniqueOpts = river.UniqueOpts{ByArgs: true}
-	case store.TriggerManual, store.TriggerWebhook, store.TriggerConnect:
+	case store.TriggerWebhook:
+		// Every sale of a busy shop brings a webhook: those of one second
+		// share one job, which reads Etsy once that second is over (the
+		// worker waits for its slot), so it reads every sale they announce
+		// and a burst of sales is one sync a second, not one a sale (a
+		// seller's Sync now waited behind thousands). The job is available
+		// at once: a scheduled one would wait for River's scheduler.
+		args.Slot = at.Truncate(time.Second).Add(time.Second).Unix()
+		opts.Priority = 1
+		opts.UniqueOpts = river.UniqueOpts{ByArgs: true}
+	case store.TriggerManual, store.TriggerConnect:
 		opts.Priority = 1
 	default:
 		return SyncArgs{}, opts, fmt.Errorf("jobs: sync trigger %q: %w", trigger, store.ErrInvalid)

@@ -2,10 +2,13 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/jobs"
@@ -213,6 +216,47 @@ func TestJobQueuedTellsAJobThatRunsAgain(t *testing.T) {
 		}
 		if queued, running, err := q.JobQueued(ctx, 987654321); err != nil || queued || running {
 			t.Fatalf("a job River does not hold: queued %v running %v err %v", queued, running, err)
+		}
+	})
+}
+
+// Every sale of a busy shop brings a webhook, and each asked for its own
+// incremental sync: the chaos soak's ~2,000 sales in four minutes queued
+// ~4,600 sync jobs, and a seller's `sync --wait` waited behind them for
+// over a minute. Webhooks of a store within one second share one job, run
+// once that second is over, so it reads every sale they announce.
+func TestWebhookSyncsOfABurstShareAJob(t *testing.T) {
+	eachBackend(t, func(t *testing.T, q *jobs.Queue, db store.DB) {
+		withWorkers(t, q)
+		ctx := t.Context()
+		start := time.Now()
+		for i := range 30 {
+			if _, err := db.WebhookSeen(ctx, fmt.Sprintf("msg_%d", i), time.Now(), func(ctx context.Context, tx store.Tx) error {
+				return q.EnqueueSyncTx(ctx, tx, 7, store.SyncIncremental, store.TriggerWebhook)
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		elapsed := time.Since(start)
+		res, err := q.JobList(ctx, river.NewJobListParams().Kinds(jobs.SyncArgs{}.Kind()).First(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The burst took elapsed: it can span that many seconds, plus one.
+		if most := int(elapsed/time.Second) + 2; len(res.Jobs) > most {
+			t.Fatalf("30 webhooks in %s queued %d sync jobs, want at most %d", elapsed, len(res.Jobs), most)
+		}
+		for _, j := range res.Jobs {
+			var a jobs.SyncArgs
+			if err := json.Unmarshal(j.EncodedArgs, &a); err != nil {
+				t.Fatal(err)
+			}
+			if slot := time.Unix(a.Slot, 0); !slot.After(start) {
+				t.Errorf("job %d reads Etsy from %s, not after the second of the webhooks it serves (%s)", j.ID, slot, start)
+			}
+			if j.State != rivertype.JobStateAvailable {
+				t.Errorf("job %d is %s, want available at once", j.ID, j.State)
+			}
 		}
 	})
 }

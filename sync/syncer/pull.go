@@ -57,6 +57,13 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[jobs.SyncArgs]) er
 	if job.Args.Trigger == store.TriggerSchedule && job.Args.Slot != 0 && job.Attempt <= 1 {
 		slot = time.Unix(job.Args.Slot, 0)
 	}
+	if job.Args.Trigger == store.TriggerWebhook && job.Args.Slot != 0 {
+		// The webhooks of one second share this job: it reads Etsy once
+		// that second is over, after every sale they announce.
+		if err := sleepUntil(ctx, time.Unix(job.Args.Slot, 0)); err != nil {
+			return err
+		}
+	}
 	_, err := w.e.sync(ctx, job.Args.StoreID, job.Args.SyncKind, job.Args.Trigger, job.ID, slot)
 	if errors.Is(err, ErrStoreNotConnected) || errors.Is(err, errSlotServed) {
 		return nil
@@ -68,6 +75,22 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[jobs.SyncArgs]) er
 		return err // the database failed: let River retry
 	}
 	return nil
+}
+
+// sleepUntil waits until t (real time) or ctx ends.
+func sleepUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
 }
 
 func isEtsyError(err error) bool {
