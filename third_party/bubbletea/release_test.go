@@ -2,12 +2,7 @@ package tea
 
 import (
 	"bytes"
-	"io"
-	"runtime"
 	"testing"
-	"time"
-
-	uv "github.com/charmbracelet/ultraviolet"
 )
 
 // Stockroom patch: a renderer that releases its frame buffer while idle
@@ -141,73 +136,5 @@ func TestCursedRenderer_closeReleasedWritesTheSame(t *testing.T) {
 	}
 	if kept, released := run(false), run(true); kept != released {
 		t.Fatalf("close output differs:\nkept     %q\nreleased %q", kept, released)
-	}
-}
-
-// frames shows its text; a string message replaces it.
-type frames struct{ text string }
-
-func (m frames) Init() Cmd { return nil }
-
-func (m frames) Update(msg Msg) (Model, Cmd) {
-	if s, ok := msg.(string); ok {
-		m.text = s
-	}
-	return m, nil
-}
-
-func (m frames) View() View {
-	v := NewView(m.text)
-	v.AltScreen = true
-	return v
-}
-
-// Stockroom patch: the render loop frees the frame buffer only once it has
-// slept for releaseAfter, not as soon as it falls asleep: a change soon
-// after (the next key of someone typing) draws into the buffer it has.
-func TestRenderLoop_releasesOnlyAfterSleepingAWhile(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		after    time.Duration
-		released bool
-	}{{time.Hour, false}, {time.Millisecond, true}} {
-		p := NewProgram(frames{text: "first"}, WithContext(t.Context()), WithInput(nil), WithOutput(io.Discard),
-			WithWindowSize(40, 10))
-		p.releaseAfter = c.after
-		slept := make(chan struct{}, 8)
-		p.slept = func() { slept <- struct{}{} }
-		done := make(chan error, 1)
-		go func() { _, err := p.Run(); done <- err }()
-
-		<-slept // the first frame is drawn and the loop asleep
-		r := p.renderer.(*cursedRenderer)
-		buffer := func() *uv.RenderBuffer {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			return r.cellbuf.RenderBuffer
-		}
-		if c.released {
-			deadline := time.Now().Add(5 * time.Second)
-			for buffer() != nil {
-				if time.Now().After(deadline) {
-					t.Fatalf("releaseAfter %s: the buffer was not freed", c.after)
-				}
-				runtime.Gosched()
-			}
-		} else if buffer() == nil {
-			t.Fatalf("releaseAfter %s: the buffer was freed as the loop fell asleep", c.after)
-		}
-		if !c.released {
-			held := buffer()
-			p.Send("second")
-			<-slept
-			if got := buffer(); got != held {
-				t.Errorf("releaseAfter %s: the next frame did not draw into the buffer it had", c.after)
-			}
-		}
-		p.Quit()
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
 	}
 }

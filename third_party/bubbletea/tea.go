@@ -567,12 +567,6 @@ type Program struct {
 	// instead of waking at the frame rate, so an idle program costs no CPU.
 	renderWake chan struct{}
 
-	// releaseAfter is how long the render loop sleeps before the renderer
-	// frees its frame buffer (Stockroom patch); releaseIdle by default.
-	// slept, when set (tests), is called each time the loop falls asleep.
-	releaseAfter time.Duration
-	slept        func()
-
 	// Initial window size. Mainly used for testing.
 	width, height int
 
@@ -632,7 +626,6 @@ func NewProgram(model Model, opts ...ProgramOption) *Program {
 		errs:         make(chan error, 1),
 		rendererDone: make(chan struct{}),
 		renderWake:   make(chan struct{}, 1),
-		releaseAfter: releaseIdle,
 	}
 
 	// Apply all options to the program.
@@ -1484,16 +1477,7 @@ func (p *Program) startRenderer() {
 		// stops, and the next change (a view, a sequence to write) draws
 		// at once and starts it again. Every change reaches the renderer
 		// through render or execute, which wake this loop.
-		//
-		// The frame buffer is freed only once the loop has slept for
-		// releaseAfter: a wake soon after falling asleep (the next key of
-		// someone typing, a program's first real frame after a
-		// placeholder) draws into the buffer it has instead of allocating
-		// it again and comparing every line with the terminal.
 		ticking, quiet := true, 0
-		idle := time.NewTimer(p.releaseAfter)
-		idle.Stop()
-		defer idle.Stop()
 		for {
 			select {
 			case <-p.rendererDone:
@@ -1503,7 +1487,6 @@ func (p *Program) startRenderer() {
 			case <-p.renderWake:
 				quiet = 0
 				if !ticking {
-					idle.Stop()
 					_ = p.flush()
 					_ = p.renderer.flush(false)
 					p.ticker.Reset(framerate)
@@ -1516,27 +1499,16 @@ func (p *Program) startRenderer() {
 				if quiet++; quiet > 1 {
 					p.ticker.Stop()
 					ticking = false
-					idle.Reset(p.releaseAfter)
-					if p.slept != nil {
-						p.slept()
+					// Asleep until the next change: the frame buffer
+					// is not needed meanwhile.
+					if r, ok := p.renderer.(interface{ release() }); ok {
+						r.release()
 					}
-				}
-
-			case <-idle.C:
-				// Asleep for a while: the frame buffer is not needed
-				// until the next change.
-				if r, ok := p.renderer.(interface{ release() }); ok {
-					r.release()
 				}
 			}
 		}
 	}()
 }
-
-// releaseIdle is how long the render loop sleeps before the renderer frees
-// its frame buffer (Stockroom patch): longer than the pause between two
-// keys, shorter than any idle session's life.
-const releaseIdle = 2 * time.Second
 
 // stopRenderer stops the renderer.
 // If kill is true, the renderer will be stopped immediately without flushing
