@@ -92,4 +92,5 @@ require (
 )
 
 replace charm.land/bubbletea/v2 => ./third_party/bubbletea
+replace github.com/charmbracelet/ultraviolet => ./third_party/ultraviolet
 replace github.com/riverqueue/river => ./third_party/river

@@ -343,9 +343,7 @@ func (s *Service) SubscribeStore(ctx context.Context, a Actor, storeID int64) (s
 	if err != nil {
 		return ms, nil, err
 	}
-	return ms, s.hub.SubscribeContext(ctx, func(e hub.Event) bool {
-		return e.StoreID == storeID || (e.AccountID == a.Account.ID && accountEvent(e))
-	}), nil
+	return ms, s.hub.SubscribeContext(ctx, storeEvents(a, storeID)), nil
 }
 
 // SubscribeAccount returns live events of the actor's own account, for a

@@ -28,7 +28,10 @@ import (
 // process spent per connect.
 //
 // STOCKROOM_BENCH_CPUPROFILE=file writes the server's CPU profile of the
-// timed bursts there (go tool pprof file):
+// timed bursts there (go tool pprof file.*), and
+// STOCKROOM_BENCH_ALLOCPROFILE=file its allocations before (file.before) and
+// after them (file): go tool pprof -sample_index=alloc_space -base
+// file.before file shows what the bursts allocated.
 //
 // It runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL (a
 // throwaway database on that server):
@@ -77,6 +80,10 @@ func benchConnectToFirstFrame(b *testing.B, settings []string) {
 	isBare := func(screen string) bool { return strings.Contains(screen, "hello from a bare") }
 
 	var all, allBare []time.Duration
+	allocs := os.Getenv("STOCKROOM_BENCH_ALLOCPROFILE")
+	if allocs != "" {
+		fetchProfile(b, metricsAddr, "allocs", allocs+".before")
+	}
 	stopProfile := serverProfile(b, metricsAddr, os.Getenv("STOCKROOM_BENCH_CPUPROFILE"))
 	b.ResetTimer()
 	var ticks, bareTicks int64
@@ -94,6 +101,9 @@ func benchConnectToFirstFrame(b *testing.B, settings []string) {
 	}
 	b.StopTimer()
 	stopProfile()
+	if allocs != "" {
+		fetchProfile(b, metricsAddr, "allocs", allocs)
+	}
 	b.ReportMetric(percentile(all, 0.50), "p50-ms")
 	b.ReportMetric(percentile(all, 0.99), "p99-ms")
 	b.ReportMetric(percentile(allBare, 0.50), "bare-p50-ms")
@@ -164,6 +174,24 @@ func serverProfile(tb testing.TB, metricsAddr, path string) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-finished }
+}
+
+// fetchProfile writes the server's profile name (allocs, heap, goroutine)
+// to path, fetched through its metrics listener.
+func fetchProfile(tb testing.TB, metricsAddr, name, path string) {
+	tb.Helper()
+	resp, err := http.Get("http://" + metricsAddr + "/debug/pprof/" + name)
+	if err != nil {
+		tb.Fatalf("server profile %s: %v", name, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		tb.Fatalf("server profile %s: %s %v", name, resp.Status, err)
+	}
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // dialFrom is server.dial from a chosen loopback address.

@@ -114,8 +114,12 @@ type (
 		sub     *hub.Subscription
 		err     error
 	}
+	// firstStoreMsg is the store the session opens on, with its name and
+	// live subscription (nil without a store).
 	firstStoreMsg struct {
 		storeID int64
+		name    string
+		sub     *hub.Subscription
 		err     error
 	}
 	// revealMsg ends the hold on the first frame, ready or not.
@@ -210,11 +214,8 @@ func (m *Model) start() tea.Cmd {
 		})
 	}
 	cmds = append(cmds, func() tea.Msg {
-		ids, err := c.App.StoreIDs(c.Ctx, c.Actor)
-		if err != nil || len(ids) == 0 {
-			return firstStoreMsg{err: err}
-		}
-		return firstStoreMsg{storeID: ids[0]}
+		st, sub, err := c.App.OpenFirstStore(c.Ctx, c.Actor)
+		return firstStoreMsg{storeID: st.ID, name: st.Name, sub: sub, err: err}
 	})
 	return tea.Batch(cmds...)
 }
@@ -361,7 +362,14 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.openScreen(msg.storeID != 0)
 		m.opened = true
 		if msg.storeID != 0 && m.storeID == 0 {
-			return m, m.selectStore(msg.storeID)
+			// The store came with its name and subscription: the
+			// first frame waits for no other query than its screen's.
+			cmds := m.switchStore(msg.storeID)
+			m.sub, m.storeName = msg.sub, msg.name
+			return m, tea.Batch(append(cmds, m.waitLive(msg.sub))...)
+		}
+		if msg.sub != nil {
+			msg.sub.Close() // a store was chosen meanwhile
 		}
 		if msg.storeID == 0 && msg.err == nil && m.sub == nil {
 			return m, m.followAccount()
@@ -594,18 +602,25 @@ func (m *Model) selectStore(storeID int64) tea.Cmd {
 	if storeID == m.storeID {
 		return nil
 	}
-	if m.sub != nil {
-		m.sub.Close()
-		m.sub = nil
-	}
-	m.storeID, m.storeName = storeID, ""
-	cmds := m.setStore(storeID)
+	cmds := m.switchStore(storeID)
 	c := m.c.Copy()
 	cmds = append(cmds, func() tea.Msg {
 		st, sub, err := c.App.SubscribeStore(c.Ctx, c.Actor, storeID)
 		return subscribedMsg{storeID: storeID, name: st.Name, sub: sub, err: err}
 	})
 	return tea.Batch(cmds...)
+}
+
+// switchStore makes storeID the current store, its name and live
+// subscription still to come: the previous store's subscription ends, and
+// the screens built so far are told.
+func (m *Model) switchStore(storeID int64) []tea.Cmd {
+	if m.sub != nil {
+		m.sub.Close()
+		m.sub = nil
+	}
+	m.storeID, m.storeName = storeID, ""
+	return m.setStore(storeID)
 }
 
 // setStore tells the screens built so far that the current store is now

@@ -85,7 +85,13 @@ func newCursedRenderer(w io.Writer, env []string, width, height int) (s *cursedR
 	s.env = env
 	s.term = uv.Environ(env).Getenv("TERM")
 	s.width, s.height = width, height // This needs to happen before [cursedRenderer.reset].
-	s.cellbuf = uv.NewScreenBuffer(s.width, s.height)
+	// Stockroom patch: born released (uv.NewScreenBuffer without its
+	// RenderBuffer). The buffer is allocated by the first flush that draws,
+	// not here: a program that holds its first frame back would have it
+	// released by the time it draws (and allocated again), and a session
+	// that ends before drawing never needs it.
+	s.cellbuf = uv.ScreenBuffer{Method: ansi.WcWidth}
+	s.releasedW, s.releasedH = s.width, s.height
 	reset(s)
 	return
 }
@@ -215,7 +221,11 @@ func (s *cursedRenderer) start() {
 func (s *cursedRenderer) close() (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.restore()
+	// Stockroom patch: closing draws no frame, so a released buffer stays
+	// released: it was allocated here only to read its height, for every
+	// session that ends while idle (or that is ended by its context, which
+	// skips the last flush).
+	height := s.bufBounds().Dy()
 
 	// Exit the altScreen and show cursor before closing. It's important that
 	// we don't change the [cursedRenderer] altScreen and cursorHidden states
@@ -239,7 +249,7 @@ func (s *cursedRenderer) close() (err error) {
 		// We need to go to the bottom of the screen regardless of whether
 		// we're in alt screen mode or not to avoid leaving the cursor in the
 		// middle in terminals that don't support alt screen mode.
-		s.scr.MoveTo(0, s.cellbuf.Height()-1)
+		s.scr.MoveTo(0, height-1)
 		_ = s.scr.Flush() // we need to flush to write the cursor movement
 		if lv.AltScreen {
 			enableAltScreen(s, false, true)

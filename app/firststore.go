@@ -1,0 +1,45 @@
+// The store a terminal session opens on, read in as few round trips to the
+// database as the checks allow: under a burst of sessions (a shop's staff
+// at 9:00, a failover) each one before the first frame is paid by every
+// session, and on PostgreSQL each is a wait in the pool's queue.
+package app
+
+import (
+	"context"
+
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+)
+
+// OpenFirstStore is the store a session opens on, the first of the actor's
+// (the order StoreIDs gives), with its live events as SubscribeStore gives
+// them, until ctx (the session) ends. An actor without a store gets a zero
+// store and no subscription.
+//
+// It checks what StoreIDs and SubscribeStore check, the account still
+// active and the membership, but reads the account and the memberships side
+// by side and subscribes on the membership just listed: one round trip
+// instead of StoreIDs' two followed by SubscribeStore's two.
+func (s *Service) OpenFirstStore(ctx context.Context, a Actor) (store.MemberStore, *hub.Subscription, error) {
+	active := make(chan error, 1)
+	go func() {
+		_, err := s.active(ctx, a)
+		active <- err
+	}()
+	ms, err := s.db.StoreListForAccount(ctx, a.Account.ID)
+	if aerr := <-active; aerr != nil {
+		return store.MemberStore{}, nil, aerr
+	}
+	if err != nil || len(ms) == 0 {
+		return store.MemberStore{}, nil, err
+	}
+	return ms[0], s.hub.SubscribeContext(ctx, storeEvents(a, ms[0].ID)), nil
+}
+
+// storeEvents is what a session on storeID hears: the store's events and
+// its own account's (a profile or membership change, its ledger).
+func storeEvents(a Actor, storeID int64) func(hub.Event) bool {
+	return func(e hub.Event) bool {
+		return e.StoreID == storeID || (e.AccountID == a.Account.ID && accountEvent(e))
+	}
+}

@@ -1,0 +1,114 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/storetest"
+)
+
+// sideBySide is a store whose account read waits until the memberships are
+// being read: it answers only when the two reads run side by side.
+type sideBySide struct {
+	store.DB
+	listing     chan struct{}
+	memberReads int
+}
+
+func (s *sideBySide) AccountGetByID(ctx context.Context, id int64) (store.Account, error) {
+	select {
+	case <-s.listing:
+	case <-time.After(5 * time.Second):
+		return store.Account{}, errors.New("the account was read before, not beside, the memberships")
+	}
+	return s.DB.AccountGetByID(ctx, id)
+}
+
+func (s *sideBySide) StoreListForAccount(ctx context.Context, accountID int64) ([]store.MemberStore, error) {
+	close(s.listing)
+	return s.DB.StoreListForAccount(ctx, accountID)
+}
+
+func (s *sideBySide) StoreGetForAccount(ctx context.Context, accountID, storeID int64) (store.MemberStore, error) {
+	s.memberReads++
+	return s.DB.StoreGetForAccount(ctx, accountID, storeID)
+}
+
+// The store a session opens on is StoreIDs' first, with the name and the
+// live events SubscribeStore gives, read in one round trip: the account
+// check beside the memberships, and no membership read again to subscribe.
+func TestOpenFirstStore(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.OpenSQLite(t)
+	h := hub.New()
+	svc := app.New(app.Config{Store: db, Hub: h})
+	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ada := app.Actor{Account: acct, Fingerprint: "SHA256:ada"}
+	for i, name := range []string{"Clay & Co", "Glaze Lab"} {
+		if _, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: int64(7 + i), Name: name,
+			Currency: "EUR", TokenExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids, err := svc.StoreIDs(ctx, ada)
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("StoreIDs: %v %v", ids, err)
+	}
+
+	spy := &sideBySide{DB: db, listing: make(chan struct{})}
+	st, sub, err := app.New(app.Config{Store: spy, Hub: h}).OpenFirstStore(ctx, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := svc.Store(ctx, ada, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ID != ids[0] || st.Name != want.Name || st.Role != want.Role {
+		t.Errorf("opened store %d %q %s, want StoreIDs' first, %d %q %s", st.ID, st.Name, st.Role, want.ID, want.Name, want.Role)
+	}
+	if spy.memberReads != 0 {
+		t.Errorf("the membership just listed was read again %d times", spy.memberReads)
+	}
+	// The events of SubscribeStore: the store's and the account's own,
+	// not another store's.
+	h.Publish(hub.Event{Kind: hub.StockChanged, StoreID: ids[1]})
+	h.Publish(hub.Event{Kind: hub.StockChanged, StoreID: ids[0]})
+	h.Publish(hub.Event{Kind: hub.AccountChanged, AccountID: acct.ID})
+	for _, w := range []hub.Event{{Kind: hub.StockChanged, StoreID: ids[0]}, {Kind: hub.AccountChanged, AccountID: acct.ID}} {
+		select {
+		case got := <-sub.C:
+			if got.Kind != w.Kind || got.StoreID != w.StoreID || got.AccountID != w.AccountID {
+				t.Errorf("heard %+v, want %+v", got, w)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("did not hear %+v", w)
+		}
+	}
+
+	// An account disabled after the session's actor was read opens
+	// nothing, as StoreIDs refuses it.
+	if err := db.AccountSetDisabled(ctx, acct.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if st, sub, err := svc.OpenFirstStore(ctx, ada); !errors.Is(err, app.ErrDisabled) || st.ID != 0 || sub != nil {
+		t.Errorf("disabled account: store %d, subscription %v, err %v; want ErrDisabled and nothing", st.ID, sub != nil, err)
+	}
+
+	// An account without a store opens none, without an error.
+	bo, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "bo", Fingerprint: "SHA256:bo", PublicKey: "ssh-ed25519 AAAAbo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, sub, err := svc.OpenFirstStore(ctx, app.Actor{Account: bo, Fingerprint: "SHA256:bo"}); err != nil || st.ID != 0 || sub != nil {
+		t.Errorf("no store: store %d, subscription %v, err %v", st.ID, sub != nil, err)
+	}
+}

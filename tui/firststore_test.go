@@ -1,0 +1,97 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/tui/internal/tuitest"
+)
+
+// accessReads counts the reads that check an actor's account and
+// memberships.
+type accessReads struct {
+	store.DB
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *accessReads) count(what string) {
+	c.mu.Lock()
+	c.n[what]++
+	c.mu.Unlock()
+}
+
+func (c *accessReads) AccountGetByID(ctx context.Context, id int64) (store.Account, error) {
+	c.count("AccountGetByID")
+	return c.DB.AccountGetByID(ctx, id)
+}
+
+func (c *accessReads) StoreListForAccount(ctx context.Context, accountID int64) ([]store.MemberStore, error) {
+	c.count("StoreListForAccount")
+	return c.DB.StoreListForAccount(ctx, accountID)
+}
+
+func (c *accessReads) StoreGetForAccount(ctx context.Context, accountID, storeID int64) (store.MemberStore, error) {
+	c.count("StoreGetForAccount")
+	return c.DB.StoreGetForAccount(ctx, accountID, storeID)
+}
+
+// A session's first frame, the Inventory with rows and the store's name,
+// waits for no more account and membership reads than it needs: the first
+// store comes with its name and live subscription (no SubscribeStore
+// reading the membership again), and the screen's own load. Under a burst
+// each read is paid by every session, and on PostgreSQL waits in the
+// pool's queue. Live updates still reach the session.
+func TestFirstFrameAccessReads(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	reads := &accessReads{DB: env.DB, n: map[string]int{}}
+	svc := app.New(app.Config{Store: reads, Jobs: env.Jobs, Hub: env.Hub, Now: func() time.Time { return tuitest.Epoch }})
+	m := New(Options{Ctx: t.Context(), App: svc, Snapshots: app.NewSnapshots(svc), Actor: &env.Owner,
+		Screen: "inventory", Now: func() time.Time { return tuitest.Epoch }}).(*Model)
+	m.firstWait = time.Hour // the hold ends by readiness alone here
+	l := newLoop(t, m, 120, 30)
+	l.settle("the first frame", func() bool { return strings.TrimSpace(l.plain()) != "" })
+	if f := l.plain(); !strings.Contains(f, "MUG-OAT") || !strings.Contains(f, "Olive's Pott") {
+		t.Fatalf("the first frame lacks the rows or the store's name:\n%s", f)
+	}
+	reads.mu.Lock()
+	total := 0
+	for _, n := range reads.n {
+		total += n
+	}
+	// Opening the store: the account beside the memberships (2); the
+	// inventory's load: the account and the membership (2).
+	if total > 4 || reads.n["StoreGetForAccount"] > 1 {
+		t.Errorf("account and membership reads before the first frame: %v, want at most 4 in all and one membership read", reads.n)
+	}
+	reads.mu.Unlock()
+
+	// The subscription that came with the store delivers: another
+	// session's edit shows here without a keypress.
+	rows, err := env.App.Inventory(t.Context(), env.Owner, env.StoreID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.SKU != "MUG-OAT" {
+			continue
+		}
+		if _, err := env.App.SetStock(t.Context(), env.Owner, app.StockParams{StoreID: env.StoreID, Source: store.SourceCommand,
+			Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Version: r.Version, Quantity: 77}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.settle("the edit, live", func() bool {
+		for line := range strings.SplitSeq(l.plain(), "\n") {
+			if strings.Contains(line, "MUG-OAT") && strings.Contains(line, "77") {
+				return true
+			}
+		}
+		return false
+	})
+}
