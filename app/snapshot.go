@@ -56,6 +56,22 @@ type snapEntry struct {
 	// applied without reading again.
 	lastIDs    []int64
 	lastReadAt time.Time
+
+	// access is the last access check of each account on this store, so
+	// that the sessions of one account that receive one event share one
+	// check instead of each querying the database (500 sessions of a
+	// shop's staff made 1,000 queries per edit, queued on the database's
+	// connections ahead of the edit itself and of new sessions).
+	accessMu sync.Mutex
+	access   map[int64]*accessCheck
+}
+
+// accessCheck is one account's latest membership check of a store.
+type accessCheck struct {
+	mu sync.Mutex // one check at a time: the others wait and share it
+	at time.Time  // when the check that found ms started
+	ms store.MemberStore
+	ok bool // ms is a success to share
 }
 
 // NewSnapshots returns an empty cache over svc. One cache serves a whole
@@ -97,11 +113,11 @@ func (c *Snapshots) Get(ctx context.Context, a Actor, storeID int64) (*Snapshot,
 // on a store needs both, and each query before a new session's first frame
 // counts under a burst of sessions.
 func (c *Snapshots) Open(ctx context.Context, a Actor, storeID int64) (*Snapshot, store.MemberStore, error) {
-	ms, err := c.svc.member(ctx, a, storeID)
+	e := c.entry(storeID)
+	ms, err := c.member(ctx, a, e, storeID, time.Now())
 	if err != nil {
 		return nil, ms, err
 	}
-	e := c.entry(storeID)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if s := e.cur.Value(); s != nil {
@@ -117,11 +133,16 @@ func (c *Snapshots) Open(ctx context.Context, a Actor, storeID int64) (*Snapshot
 // already applied the event) the current snapshot is returned as is. Without
 // ids, or with an id the snapshot does not hold, the store is loaded again
 // unless a load started after seen.
+//
+// seen is also how fresh the access check must be: one that started after
+// seen answers for every session of the account that received the same
+// event (hub.Event.At), so a fan-out to N sessions checks access once per
+// account rather than N times.
 func (c *Snapshots) Refresh(ctx context.Context, a Actor, storeID int64, offeringIDs []int64, seen time.Time) (*Snapshot, error) {
-	if _, err := c.svc.member(ctx, a, storeID); err != nil {
+	e := c.entry(storeID)
+	if _, err := c.member(ctx, a, e, storeID, seen); err != nil {
 		return nil, err
 	}
-	e := c.entry(storeID)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	cur := e.cur.Value()
@@ -184,6 +205,35 @@ const (
 	refreshBatchMin  = 64
 	refreshFullShare = 4
 )
+
+// member is Service.member, answered by a check of the same account that
+// started after seen when there is one. Failures are never shared: each
+// caller sees its own, and the next caller checks again.
+func (c *Snapshots) member(ctx context.Context, a Actor, e *snapEntry, storeID int64, seen time.Time) (store.MemberStore, error) {
+	if a.Account.Disabled {
+		return store.MemberStore{}, ErrDisabled
+	}
+	e.accessMu.Lock()
+	if e.access == nil {
+		e.access = map[int64]*accessCheck{}
+	}
+	ac, ok := e.access[a.Account.ID]
+	if !ok {
+		ac = &accessCheck{}
+		e.access[a.Account.ID] = ac
+	}
+	e.accessMu.Unlock()
+
+	ac.mu.Lock()
+	defer ac.mu.Unlock()
+	if ac.ok && ac.at.After(seen) {
+		return ac.ms, nil
+	}
+	started := time.Now()
+	ms, err := c.svc.member(ctx, a, storeID)
+	ac.ms, ac.at, ac.ok = ms, started, err == nil
+	return ms, err
+}
 
 func (c *Snapshots) load(ctx context.Context, a Actor, e *snapEntry, storeID int64) (*Snapshot, error) {
 	started := time.Now()

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,8 +34,8 @@ import (
 //   - edit latency: `stock set` of a row the small shop's watcher session
 //     shows, from the command's start to its exit (accepted), to the
 //     watcher's row showing the new number (row shows), and to the row
-//     being on Etsy (pushed: `inventory --format json` no longer pending,
-//     polled every 50 ms).
+//     being on Etsy (pushed: the sandbox, in this process, sent its answer
+//     to the updateListingInventory call that wrote the new number).
 //
 // It prints p50/p99 of each, per phase, and how long the sync ran. The
 // sandbox answers at STOCKROOM_STALL_QPS calls a second (Etsy's common 10),
@@ -103,7 +104,8 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 	seed := sandbox.Generate(sandbox.GenOptions{Seed: 16, Shops: 2, Listings: cfg.listings, Receipts: 300})
 	small := &seed.Shops[0]
 	small.Listings, small.Receipts = small.Listings[:min(smallShopListings, len(small.Listings))], nil
-	etsyURL := startSandbox(b, seed, cfg.qps)
+	pushes := &pushWatch{}
+	etsyURL := startSandbox(b, seed, cfg.qps, pushes.answered)
 
 	dump := os.Getenv("STOCKROOM_BENCH_GOROUTINES")
 	metricsAddr := freePort(b)
@@ -149,7 +151,7 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 		t := targets[next%len(targets)]
 		want := 900 + next // three digits no other column of the row shows
 		next++
-		stallEdit(b, oc, watcher, t, want, p)
+		stallEdit(b, oc, watcher, pushes, t, want, p)
 	}
 
 	// cpuSince is the server's CPU since c0 at t0, in % of one core.
@@ -269,15 +271,18 @@ func openMarked(b *testing.B, dial func() (*gossh.Client, error), screen string,
 }
 
 // startSandbox serves an Etsy sandbox holding seed at qps calls a second
-// on a loopback port and returns its URL.
-func startSandbox(tb testing.TB, seed sandbox.Seed, qps int) string {
+// on a loopback port and returns its URL. answered is told of every call
+// the sandbox answered successfully (sandbox.Config.Answered).
+func startSandbox(tb testing.TB, seed sandbox.Seed, qps int, answered func(*sandbox.Sandbox, string, *http.Request)) string {
 	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	base := "http://" + l.Addr().String()
-	sb := sandbox.New(sandbox.Config{Keystring: "stallkey", SharedSecret: "stallsecret", PerSecond: qps, BaseURL: base})
+	var sb *sandbox.Sandbox
+	sb = sandbox.New(sandbox.Config{Keystring: "stallkey", SharedSecret: "stallsecret", PerSecond: qps, BaseURL: base,
+		Answered: func(op string, r *http.Request) { answered(sb, op, r) }})
 	if err := sb.Load(seed); err != nil {
 		tb.Fatal(err)
 	}
@@ -312,10 +317,65 @@ func screenRow(screen, sku string) string {
 	return ""
 }
 
+// pushWatch tells when the sandbox answered the write that put an
+// expected quantity on Etsy: the moment the push is done as far as Etsy
+// is concerned, with no polling of the server in between.
+type pushWatch struct {
+	mu      sync.Mutex
+	waiting map[int64]*pushWait // by listing id
+}
+
+type pushWait struct {
+	sku  string
+	want int
+	done chan time.Time
+}
+
+// expect registers the write of want to sku's row of a listing, before
+// the edit that causes it.
+func (w *pushWatch) expect(listingID int64, sku string, want int) <-chan time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.waiting == nil {
+		w.waiting = map[int64]*pushWait{}
+	}
+	pw := &pushWait{sku: sku, want: want, done: make(chan time.Time, 1)}
+	w.waiting[listingID] = pw
+	return pw.done
+}
+
+// answered runs on the sandbox's request goroutine once an answer was
+// flushed to the server (sandbox.Config.Answered).
+func (w *pushWatch) answered(sb *sandbox.Sandbox, op string, r *http.Request) {
+	if op != "updateListingInventory" {
+		return
+	}
+	at := time.Now()
+	id, err := strconv.ParseInt(r.PathValue("listing_id"), 10, 64)
+	if err != nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	pw, ok := w.waiting[id]
+	if !ok {
+		return
+	}
+	inv, _ := sb.Inventory(id)
+	for _, p := range inv.Products {
+		if p.SKU == pw.sku && len(p.Offerings) > 0 && p.Offerings[0].Quantity == pw.want {
+			delete(w.waiting, id)
+			pw.done <- at
+			return
+		}
+	}
+}
+
 // stallEdit sets r to want with `stock set` and records when the command
 // returned, when the watcher's row showed want, and when Etsy had it.
-func stallEdit(b *testing.B, c *gossh.Client, watcher *term, r row, want int, p *stallPhase) {
+func stallEdit(b *testing.B, c *gossh.Client, watcher *term, pushes *pushWatch, r row, want int, p *stallPhase) {
 	b.Helper()
+	onEtsy := pushes.expect(r.ListingID, r.SKU, want)
 	t0 := time.Now()
 	res := run(b, c, fmt.Sprintf("stock set %s %d", r.SKU, want), "")
 	if res.code != 0 {
@@ -327,22 +387,12 @@ func stallEdit(b *testing.B, c *gossh.Client, watcher *term, r row, want int, p 
 		return slices.Contains(strings.Fields(screenRow(sc, r.SKU)), w)
 	})
 	p.shown = append(p.shown, time.Since(t0))
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var rows []row
-		res := run(b, c, "inventory --format json", "")
-		if res.code != 0 || json.Unmarshal([]byte(res.stdout), &rows) != nil {
-			b.Fatalf("inventory: %s", res)
-		}
-		if i := slices.IndexFunc(rows, func(x row) bool { return x.SKU == r.SKU }); i >= 0 && !rows[i].Pending && rows[i].EtsyQuantity == want {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%s never reached Etsy at %d within 60s", r.SKU, want)
-		}
-		time.Sleep(50 * time.Millisecond) // polling the server's answer
+	select {
+	case at := <-onEtsy:
+		p.pushed = append(p.pushed, at.Sub(t0))
+	case <-time.After(60 * time.Second):
+		b.Fatalf("%s never reached Etsy at %d within 60s", r.SKU, want)
 	}
-	p.pushed = append(p.pushed, time.Since(t0))
 }
 
 // waitFullSync waits for the seller's first full sync to finish and says

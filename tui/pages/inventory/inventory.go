@@ -394,7 +394,14 @@ func (m *Model) live(e hub.Event) tea.Cmd {
 	if e.Kind == hub.StoreChanged {
 		refreshRole = m.loadRole()
 	}
-	return tea.Batch(m.refresh(ids, time.Now()), refreshRole)
+	// The event's own time, not this session's: every session that got
+	// the event then shares the one read made after it (see
+	// app.Snapshots.Refresh), however late its turn to handle it comes.
+	seen := e.At
+	if seen.IsZero() {
+		seen = time.Now()
+	}
+	return tea.Batch(m.refresh(ids, seen), refreshRole)
 }
 
 func containsZero(ids []int64) bool {
