@@ -1,37 +1,14 @@
 package app_test
 
 import (
-	"context"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/storetest"
 )
-
-// readCounter counts the reads a refresh makes: access checks and
-// inventory reads.
-type readCounter struct {
-	store.DB
-	access, rows atomic.Int64
-}
-
-func (d *readCounter) AccountGetByID(ctx context.Context, id int64) (store.Account, error) {
-	d.access.Add(1)
-	return d.DB.AccountGetByID(ctx, id)
-}
-
-func (d *readCounter) StoreGetForAccount(ctx context.Context, accountID, storeID int64) (store.MemberStore, error) {
-	d.access.Add(1)
-	return d.DB.StoreGetForAccount(ctx, accountID, storeID)
-}
-
-func (d *readCounter) InventoryListByIDs(ctx context.Context, p *store.InventoryListByIDsParams) ([]store.InventoryRow, error) {
-	d.rows.Add(1)
-	return d.DB.InventoryListByIDs(ctx, p)
-}
 
 // The sessions of one account that receive one event (same seen) share
 // one access check and one read of the rows it names, however many they
@@ -39,7 +16,7 @@ func (d *readCounter) InventoryListByIDs(ctx context.Context, p *store.Inventory
 func TestRefreshOfOneEventReadsOnceForEverySession(t *testing.T) {
 	s := newAlertShop(t)
 	s.sync(t, listings(5, 3))
-	db := &readCounter{DB: s.db}
+	db := &storetest.Reads{DB: s.db}
 	svc := app.New(app.Config{Store: db})
 	snaps := app.NewSnapshots(svc)
 	ctx := t.Context()
@@ -50,7 +27,7 @@ func TestRefreshOfOneEventReadsOnceForEverySession(t *testing.T) {
 	id := first.Row(0).OfferingID
 	s.sync(t, listings(5, 9)) // Etsy's count changed, as a sync reports it
 	seen := time.Now()        // the event's time: after the change committed
-	access, rows := db.access.Load(), db.rows.Load()
+	access, rows := db.Access.Load(), db.Rows.Load()
 	const sessions = 50
 	var wg sync.WaitGroup
 	got := make([]*app.Snapshot, sessions)
@@ -68,10 +45,10 @@ func TestRefreshOfOneEventReadsOnceForEverySession(t *testing.T) {
 			t.Fatalf("session %d shows %d, want the new 9", i, q)
 		}
 	}
-	if n := db.access.Load() - access; n != 2 { // the account, then its membership
+	if n := db.Access.Load() - access; n != 2 { // the account, then its membership
 		t.Errorf("%d sessions made %d access reads for one event, want one check (2 reads)", sessions, n)
 	}
-	if n := db.rows.Load() - rows; n != 1 {
+	if n := db.Rows.Load() - rows; n != 1 {
 		t.Errorf("%d sessions read the event's rows %d times, want once", sessions, n)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/storetest"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
@@ -47,7 +48,7 @@ func BenchmarkEditFanout(b *testing.B) {
 	f := newFanout(b, n)
 	want := 900
 	var first, last time.Duration
-	queries := f.db.reads.Load()
+	queries := f.db.Total()
 	cpu0 := processCPU(b)
 	b.ResetTimer()
 	for b.Loop() {
@@ -66,7 +67,7 @@ func BenchmarkEditFanout(b *testing.B) {
 	b.ReportMetric(float64((processCPU(b)-cpu0).Milliseconds())/ops, "cpu-ms/edit")
 	b.ReportMetric(float64(first.Milliseconds())/ops, "first-shown-ms")
 	b.ReportMetric(float64(last.Milliseconds())/ops, "all-shown-ms")
-	b.ReportMetric(float64(f.db.reads.Load()-queries)/ops/float64(n), "reads/edit/session")
+	b.ReportMetric(float64(f.db.Total()-queries)/ops/float64(n), "reads/edit/session")
 }
 
 // TestEditFanoutEverySessionShowsTheEdit is the benchmark's correctness
@@ -76,11 +77,11 @@ func BenchmarkEditFanout(b *testing.B) {
 func TestEditFanoutEverySessionShowsTheEdit(t *testing.T) {
 	const n = 40
 	f := newFanout(t, n)
-	before := f.db.reads.Load()
+	before := f.db.Total()
 	for want := 901; want <= 903; want++ {
 		f.edit(t, want)
 	}
-	reads := f.db.reads.Load() - before
+	reads := f.db.Total() - before
 	// Per edit: the edit's own access check and at most a few reads of
 	// the edited row and of the sessions' access, shared by all of them.
 	if perEdit := float64(reads) / 3; perEdit > 10 {
@@ -91,7 +92,7 @@ func TestEditFanoutEverySessionShowsTheEdit(t *testing.T) {
 // fanout is a shop, its edited row and n sessions showing it.
 type fanout struct {
 	env     *tuitest.Env
-	db      *countingDB
+	db      *storetest.Reads
 	svc     *app.Service
 	target  store.InventoryRow
 	watches []*watch
@@ -145,7 +146,7 @@ func newFanout(tb testing.TB, n int) *fanout {
 		listings[i] = tuitest.Listing(int64(i+1), fmt.Sprintf("Mug %d", i), V{Name: "Colour: Oat", SKU: fmt.Sprintf("MUG-%03d", i), Quantity: i % 50})
 	}
 	env := tuitest.New(tb, listings, tuitest.Options{})
-	db := &countingDB{DB: env.DB}
+	db := &storetest.Reads{DB: env.DB}
 	svc := app.New(app.Config{Store: db, Jobs: env.Jobs, Hub: env.Hub, SignupOpen: true, Now: time.Now})
 	snaps := app.NewSnapshots(svc)
 	rows, err := svc.Inventory(context.Background(), env.Owner, env.StoreID)
@@ -213,31 +214,4 @@ func processCPU(tb testing.TB) time.Duration {
 		tb.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// countingDB counts the reads a session's live updates make: the access
-// checks and the inventory reads.
-type countingDB struct {
-	store.DB
-	reads atomic.Int64
-}
-
-func (d *countingDB) AccountGetByID(ctx context.Context, id int64) (store.Account, error) {
-	d.reads.Add(1)
-	return d.DB.AccountGetByID(ctx, id)
-}
-
-func (d *countingDB) StoreGetForAccount(ctx context.Context, accountID, storeID int64) (store.MemberStore, error) {
-	d.reads.Add(1)
-	return d.DB.StoreGetForAccount(ctx, accountID, storeID)
-}
-
-func (d *countingDB) InventoryListByIDs(ctx context.Context, p *store.InventoryListByIDsParams) ([]store.InventoryRow, error) {
-	d.reads.Add(1)
-	return d.DB.InventoryListByIDs(ctx, p)
-}
-
-func (d *countingDB) InventoryList(ctx context.Context, p *store.InventoryListParams) ([]store.InventoryRow, error) {
-	d.reads.Add(1)
-	return d.DB.InventoryList(ctx, p)
 }
