@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -48,6 +49,9 @@ import (
 //	STOCKROOM_BENCH_GOROUTINES=file  the server's goroutines (pprof debug=1)
 //	                                 halfway through the samples taken while
 //	                                 the sync runs: where sessions wait
+//	STOCKROOM_STALL_CPUPROFILE=file  the server's CPU profile over the first
+//	                                 10 s of the phase with nothing else
+//	                                 running: where an edit's fan-out goes
 //
 //	go test ./e2e -run '^$' -bench SyncStall -benchtime 1x
 //	STOCKROOM_STALL_SESSIONS=500 STOCKROOM_STALL_LISTINGS=10000 STOCKROOM_STALL_SAMPLES=20 go test ./e2e -run '^$' -bench SyncStall -benchtime 1x -timeout 60m
@@ -78,6 +82,10 @@ const (
 type stallPhase struct {
 	first, accepted, shown, pushed []time.Duration
 	cpu                            float64 // the server's CPU over the phase, % of one core
+	// cpuPerSample is the server's CPU per sample (a first frame and an
+	// edit with its fan-out to every open session), in ms: unlike the
+	// latencies, it hardly depends on what else the machine runs.
+	cpuPerSample float64
 }
 
 func (p *stallPhase) report(b *testing.B, name string) {
@@ -89,6 +97,7 @@ func (p *stallPhase) report(b *testing.B, name string) {
 		b.ReportMetric(percentile(m.ds, 0.99), name+"-"+m.what+"-p99-ms")
 	}
 	b.ReportMetric(p.cpu, name+"-server-cpu-%")
+	b.ReportMetric(p.cpuPerSample, name+"-server-cpu-ms/sample")
 }
 
 // String is one line: a benchmark's log keeps ten lines unless -v.
@@ -96,8 +105,8 @@ func (p *stallPhase) String() string {
 	f := func(ds []time.Duration) string {
 		return fmt.Sprintf("p50 %.0f p99 %.0f", percentile(ds, 0.5), percentile(ds, 0.99))
 	}
-	return fmt.Sprintf("first frame %s; edit accepted %s, row shows %s, on Etsy %s (ms, n=%d); server CPU %.0f%% of a core",
-		f(p.first), f(p.accepted), f(p.shown), f(p.pushed), len(p.first), p.cpu)
+	return fmt.Sprintf("first frame %s; edit accepted %s, row shows %s, on Etsy %s (ms, n=%d); server CPU %.0f%% of a core, %.0f ms a sample",
+		f(p.first), f(p.accepted), f(p.shown), f(p.pushed), len(p.first), p.cpu, p.cpuPerSample)
 }
 
 func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
@@ -154,12 +163,19 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 		stallEdit(b, oc, watcher, pushes, t, want, p)
 	}
 
-	// cpuSince is the server's CPU since c0 at t0, in % of one core.
-	cpuSince := func(c0 int64, t0 time.Time) float64 {
-		return 100 * float64(cpuTicks(b, s.pid)-c0) / clockTicks / time.Since(t0).Seconds()
+	// cpuSince is the server's CPU since c0 at t0, in % of one core and
+	// in ms for each of n samples.
+	cpuSince := func(c0 int64, t0 time.Time, n int) (float64, float64) {
+		secs := float64(cpuTicks(b, s.pid)-c0) / clockTicks
+		return 100 * secs / time.Since(t0).Seconds(), 1000 * secs / float64(max(n, 1))
 	}
 
 	// Idle: nothing else runs.
+	var profiled chan error
+	if path := os.Getenv("STOCKROOM_STALL_CPUPROFILE"); path != "" {
+		profiled = make(chan error, 1)
+		go func() { profiled <- download("http://"+metricsAddr+"/debug/pprof/profile?seconds=10", path) }()
+	}
 	var idle stallPhase
 	c0, t0 := cpuTicks(b, s.pid), time.Now()
 	for range cfg.samples {
@@ -170,7 +186,12 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 		idle.first = append(idle.first, d)
 		edit(&idle)
 	}
-	idle.cpu = cpuSince(c0, t0)
+	idle.cpu, idle.cpuPerSample = cpuSince(c0, t0, len(idle.first))
+	if profiled != nil {
+		if err := <-profiled; err != nil {
+			b.Fatal(err)
+		}
+	}
 
 	// The big shop connects: its full sync runs while the same is measured
 	// again, until the sync ends (and at least until the samples are in).
@@ -201,7 +222,7 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 		select {
 		case took = <-syncDone:
 			finished = true
-			busy.cpu = cpuSince(c0, t0) // over the samples taken while the sync ran
+			busy.cpu, busy.cpuPerSample = cpuSince(c0, t0, len(busy.first)) // over the samples taken while the sync ran (with the sync's own CPU)
 		default:
 		}
 	}
@@ -216,6 +237,28 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 	b.Logf("%d sessions open on a %d-listing shop; a %d-listing shop's first full sync took %.1f s at %d calls/s; "+
 		"%d of the %d samples of the second phase were taken while it ran.\nnothing else running: %s\nwhile the sync runs:  %s",
 		cfg.sessions, len(small.Listings), cfg.listings, took.Seconds(), cfg.qps, duringSync, len(busy.first), &idle, &busy)
+}
+
+// download saves what url answers to path; unlike fetchTo it may run off
+// the benchmark's goroutine.
+func download(url, path string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // openBackground opens n sessions of screen, ten at a time, each on its
