@@ -7,6 +7,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 	"weak"
 
@@ -49,13 +50,74 @@ type Snapshots struct {
 }
 
 type snapEntry struct {
-	mu  sync.Mutex // serialises loads of one store, so N sessions cause one load
-	cur weak.Pointer[Snapshot]
+	mu sync.Mutex // serialises loads and reads of one store, so N sessions cause one
+	// cur is the latest snapshot, written under mu and read without it:
+	// a session that finds its answer there (a new session's first
+	// frame, or one of many sessions receiving an event another already
+	// applied) does not queue behind the sessions that wait for mu.
+	cur atomic.Pointer[weak.Pointer[Snapshot]]
 	// The rows the last refresh read (sorted ids) and when that read
 	// started: the other sessions that receive the same event find it
-	// applied without reading again.
-	lastIDs    []int64
-	lastReadAt time.Time
+	// applied without reading again. Written under mu.
+	last atomic.Pointer[lastRead]
+
+	// access is the last access check of each account on this store, so
+	// that the sessions of one account that receive one event share one
+	// check instead of each querying the database (500 sessions of a
+	// shop's staff made 1,000 queries per edit, queued on the database's
+	// connections ahead of the edit itself and of new sessions).
+	accessMu sync.Mutex
+	access   map[int64]*accessCheck
+}
+
+type lastRead struct {
+	ids    []int64
+	readAt time.Time
+}
+
+// current is the latest snapshot, nil when none is held.
+func (e *snapEntry) current() *Snapshot {
+	if w := e.cur.Load(); w != nil {
+		return w.Value()
+	}
+	return nil
+}
+
+// publish makes s the latest snapshot; the caller holds mu.
+func (e *snapEntry) publish(s *Snapshot) {
+	w := weak.Make(s)
+	e.cur.Store(&w)
+}
+
+// applied returns the current snapshot when a read of exactly ids started
+// after seen, so the caller's event is in it.
+func (e *snapEntry) applied(ids []int64, seen time.Time) *Snapshot {
+	if l := e.last.Load(); l != nil && l.readAt.After(seen) && slices.Equal(ids, l.ids) {
+		return e.current()
+	}
+	return nil
+}
+
+// accessCheck is one account's latest membership check of a store.
+type accessCheck struct {
+	// ok is the latest successful check, read without a lock.
+	ok atomic.Pointer[accessResult]
+	mu sync.Mutex
+	// flight is the check under way, which callers that saw their event
+	// before it started wait for together (guarded by mu).
+	flight *accessFlight
+}
+
+type accessResult struct {
+	at time.Time // when the check started
+	ms store.MemberStore
+}
+
+type accessFlight struct {
+	started time.Time
+	done    chan struct{} // closed when res and err are set
+	res     *accessResult
+	err     error
 }
 
 // NewSnapshots returns an empty cache over svc. One cache serves a whole
@@ -75,8 +137,8 @@ func (c *Snapshots) entry(storeID int64) *snapEntry {
 	// Drop entries whose snapshots were collected, so the map does not grow
 	// with every store ever opened.
 	for id, o := range c.stores {
-		if id != storeID && o.cur.Value() == nil && o.mu.TryLock() {
-			if o.cur.Value() == nil {
+		if id != storeID && o.current() == nil && o.mu.TryLock() {
+			if o.current() == nil {
 				delete(c.stores, id)
 			}
 			o.mu.Unlock()
@@ -97,14 +159,17 @@ func (c *Snapshots) Get(ctx context.Context, a Actor, storeID int64) (*Snapshot,
 // on a store needs both, and each query before a new session's first frame
 // counts under a burst of sessions.
 func (c *Snapshots) Open(ctx context.Context, a Actor, storeID int64) (*Snapshot, store.MemberStore, error) {
-	ms, err := c.svc.member(ctx, a, storeID)
+	e := c.entry(storeID)
+	ms, err := c.checkNow(ctx, a, e, storeID)
 	if err != nil {
 		return nil, ms, err
 	}
-	e := c.entry(storeID)
+	if s := e.current(); s != nil {
+		return s, ms, nil
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if s := e.cur.Value(); s != nil {
+	if s := e.current(); s != nil {
 		return s, ms, nil
 	}
 	s, err := c.load(ctx, a, e, storeID)
@@ -117,20 +182,33 @@ func (c *Snapshots) Open(ctx context.Context, a Actor, storeID int64) (*Snapshot
 // already applied the event) the current snapshot is returned as is. Without
 // ids, or with an id the snapshot does not hold, the store is loaded again
 // unless a load started after seen.
+//
+// seen is also how fresh the access check must be: one that started after
+// seen answers for every session of the account that received the same
+// event (hub.Event.At), so a fan-out to N sessions checks access once per
+// account rather than N times.
 func (c *Snapshots) Refresh(ctx context.Context, a Actor, storeID int64, offeringIDs []int64, seen time.Time) (*Snapshot, error) {
-	if _, err := c.svc.member(ctx, a, storeID); err != nil {
+	e := c.entry(storeID)
+	if _, err := c.member(ctx, a, e, storeID, seen); err != nil {
 		return nil, err
 	}
-	e := c.entry(storeID)
+	ids := slices.Compact(slices.Sorted(slices.Values(offeringIDs)))
+	// Most of the sessions that receive an event find it applied by the
+	// first of them: they need not wait for the lock.
+	if s := e.applied(ids, seen); len(ids) > 0 && s != nil {
+		return s, nil
+	}
+	if s := e.current(); len(ids) == 0 && s != nil && s.LoadedAt.After(seen) {
+		return s, nil
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	cur := e.cur.Value()
+	cur := e.current()
 	if cur == nil {
 		return c.load(ctx, a, e, storeID)
 	}
 	// Past a share of the store, one full load reads less than the rows
 	// one by one would (and the same query plan as the first load).
-	ids := slices.Compact(slices.Sorted(slices.Values(offeringIDs)))
 	full := len(ids) == 0 || len(ids) > max(refreshBatchMin, len(cur.rows)/refreshFullShare)
 	for _, id := range ids {
 		if _, ok := cur.pos[id]; !ok {
@@ -139,18 +217,20 @@ func (c *Snapshots) Refresh(ctx context.Context, a Actor, storeID int64, offerin
 		}
 	}
 	var changed []*store.InventoryRow
-	if !full && e.lastReadAt.After(seen) && slices.Equal(ids, e.lastIDs) {
+	if !full && e.applied(ids, seen) != nil {
 		return cur, nil // another session's refresh read these rows after the event
 	}
+	// read is recorded once the snapshot it gives is current: a session
+	// that finds it (without the lock) takes the current snapshot.
+	var read *lastRead
 	if !full {
 		// One query for every row the event names, whatever their number.
-		readAt := time.Now()
+		read = &lastRead{ids: ids, readAt: time.Now()}
 		rows, err := c.svc.db.InventoryListByIDs(ctx, &store.InventoryListByIDsParams{
 			AccountID: a.Account.ID, StoreID: storeID, OfferingIDs: ids})
 		if err != nil {
 			return nil, err
 		}
-		e.lastIDs, e.lastReadAt = ids, readAt
 		// A row named but not read back left the store: load it again.
 		full = len(rows) != len(ids)
 		for i := range rows {
@@ -161,11 +241,17 @@ func (c *Snapshots) Refresh(ctx context.Context, a Actor, storeID int64, offerin
 	}
 	if full {
 		if cur.LoadedAt.After(seen) {
+			e.recordRead(read)
 			return cur, nil
 		}
-		return c.load(ctx, a, e, storeID)
+		s, err := c.load(ctx, a, e, storeID)
+		if err == nil {
+			e.recordRead(read)
+		}
+		return s, err
 	}
 	if len(changed) == 0 {
+		e.recordRead(read)
 		return cur, nil
 	}
 	next := &Snapshot{StoreID: storeID, LoadedAt: cur.LoadedAt, rows: make([]*store.InventoryRow, len(cur.rows)), pos: cur.pos}
@@ -173,8 +259,17 @@ func (c *Snapshots) Refresh(ctx context.Context, a Actor, storeID int64, offerin
 	for _, r := range changed {
 		next.rows[cur.pos[r.OfferingID]] = r
 	}
-	e.cur = weak.Make(next)
+	e.publish(next)
+	e.recordRead(read)
 	return next, nil
+}
+
+// recordRead records a refresh's read (nil: none was made); the caller
+// holds mu and has published what the read gave.
+func (e *snapEntry) recordRead(r *lastRead) {
+	if r != nil {
+		e.last.Store(r)
+	}
 }
 
 // An event naming more than refreshBatchMin rows and more than
@@ -184,6 +279,90 @@ const (
 	refreshBatchMin  = 64
 	refreshFullShare = 4
 )
+
+// accessOf is the account's access checks of the store.
+func (e *snapEntry) accessOf(accountID int64) *accessCheck {
+	e.accessMu.Lock()
+	defer e.accessMu.Unlock()
+	if e.access == nil {
+		e.access = map[int64]*accessCheck{}
+	}
+	ac, ok := e.access[accountID]
+	if !ok {
+		ac = &accessCheck{}
+		e.access[accountID] = ac
+	}
+	return ac
+}
+
+// keep records a successful check unless a later one is recorded.
+func (ac *accessCheck) keep(r *accessResult) {
+	for {
+		old := ac.ok.Load()
+		if old != nil && !r.at.After(old.at) {
+			return
+		}
+		if ac.ok.CompareAndSwap(old, r) {
+			return
+		}
+	}
+}
+
+// checkNow is Service.member, asked now (a session opening): it never
+// waits for other sessions' checks, and its success answers theirs.
+func (c *Snapshots) checkNow(ctx context.Context, a Actor, e *snapEntry, storeID int64) (store.MemberStore, error) {
+	started := time.Now()
+	ms, err := c.svc.member(ctx, a, storeID)
+	if err == nil {
+		e.accessOf(a.Account.ID).keep(&accessResult{at: started, ms: ms})
+	}
+	return ms, err
+}
+
+// member is Service.member, answered by a check of the same account that
+// started after seen when there is one, or shared with the other sessions
+// that wait for one. Failures are never shared: each caller sees its own,
+// and the next caller checks again.
+func (c *Snapshots) member(ctx context.Context, a Actor, e *snapEntry, storeID int64, seen time.Time) (store.MemberStore, error) {
+	if a.Account.Disabled {
+		return store.MemberStore{}, ErrDisabled
+	}
+	ac := e.accessOf(a.Account.ID)
+	if r := ac.ok.Load(); r != nil && r.at.After(seen) {
+		return r.ms, nil
+	}
+	ac.mu.Lock()
+	if f := ac.flight; f != nil && f.started.After(seen) {
+		// A check started after the event: wait for it with the other
+		// sessions (all wake at once, not one after another).
+		ac.mu.Unlock()
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return store.MemberStore{}, ctx.Err()
+		}
+		if f.err == nil {
+			return f.res.ms, nil
+		}
+		return c.svc.member(ctx, a, storeID)
+	}
+	f := &accessFlight{started: time.Now(), done: make(chan struct{})}
+	ac.flight = f
+	ac.mu.Unlock()
+	ms, err := c.svc.member(ctx, a, storeID)
+	f.err = err
+	if err == nil {
+		f.res = &accessResult{at: f.started, ms: ms}
+		ac.keep(f.res)
+	}
+	ac.mu.Lock()
+	if ac.flight == f {
+		ac.flight = nil
+	}
+	ac.mu.Unlock()
+	close(f.done)
+	return ms, err
+}
 
 func (c *Snapshots) load(ctx context.Context, a Actor, e *snapEntry, storeID int64) (*Snapshot, error) {
 	started := time.Now()
@@ -198,7 +377,7 @@ func (c *Snapshots) load(ctx context.Context, a Actor, e *snapEntry, storeID int
 		s.rows[i] = &list[i]
 		s.pos[list[i].OfferingID] = int32(i)
 	}
-	e.cur = weak.Make(s)
+	e.publish(s)
 	return s, nil
 }
 

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,8 +35,8 @@ import (
 //   - edit latency: `stock set` of a row the small shop's watcher session
 //     shows, from the command's start to its exit (accepted), to the
 //     watcher's row showing the new number (row shows), and to the row
-//     being on Etsy (pushed: `inventory --format json` no longer pending,
-//     polled every 50 ms).
+//     being on Etsy (pushed: the sandbox, in this process, sent its answer
+//     to the updateListingInventory call that wrote the new number).
 //
 // It prints p50/p99 of each, per phase, and how long the sync ran. The
 // sandbox answers at STOCKROOM_STALL_QPS calls a second (Etsy's common 10),
@@ -47,6 +49,9 @@ import (
 //	STOCKROOM_BENCH_GOROUTINES=file  the server's goroutines (pprof debug=1)
 //	                                 halfway through the samples taken while
 //	                                 the sync runs: where sessions wait
+//	STOCKROOM_STALL_CPUPROFILE=file  the server's CPU profile over the first
+//	                                 10 s of the phase with nothing else
+//	                                 running: where an edit's fan-out goes
 //
 //	go test ./e2e -run '^$' -bench SyncStall -benchtime 1x
 //	STOCKROOM_STALL_SESSIONS=500 STOCKROOM_STALL_LISTINGS=10000 STOCKROOM_STALL_SAMPLES=20 go test ./e2e -run '^$' -bench SyncStall -benchtime 1x -timeout 60m
@@ -77,6 +82,10 @@ const (
 type stallPhase struct {
 	first, accepted, shown, pushed []time.Duration
 	cpu                            float64 // the server's CPU over the phase, % of one core
+	// cpuPerSample is the server's CPU per sample (a first frame and an
+	// edit with its fan-out to every open session), in ms: unlike the
+	// latencies, it hardly depends on what else the machine runs.
+	cpuPerSample float64
 }
 
 func (p *stallPhase) report(b *testing.B, name string) {
@@ -88,6 +97,7 @@ func (p *stallPhase) report(b *testing.B, name string) {
 		b.ReportMetric(percentile(m.ds, 0.99), name+"-"+m.what+"-p99-ms")
 	}
 	b.ReportMetric(p.cpu, name+"-server-cpu-%")
+	b.ReportMetric(p.cpuPerSample, name+"-server-cpu-ms/sample")
 }
 
 // String is one line: a benchmark's log keeps ten lines unless -v.
@@ -95,15 +105,16 @@ func (p *stallPhase) String() string {
 	f := func(ds []time.Duration) string {
 		return fmt.Sprintf("p50 %.0f p99 %.0f", percentile(ds, 0.5), percentile(ds, 0.99))
 	}
-	return fmt.Sprintf("first frame %s; edit accepted %s, row shows %s, on Etsy %s (ms, n=%d); server CPU %.0f%% of a core",
-		f(p.first), f(p.accepted), f(p.shown), f(p.pushed), len(p.first), p.cpu)
+	return fmt.Sprintf("first frame %s; edit accepted %s, row shows %s, on Etsy %s (ms, n=%d); server CPU %.0f%% of a core, %.0f ms a sample",
+		f(p.first), f(p.accepted), f(p.shown), f(p.pushed), len(p.first), p.cpu, p.cpuPerSample)
 }
 
 func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 	seed := sandbox.Generate(sandbox.GenOptions{Seed: 16, Shops: 2, Listings: cfg.listings, Receipts: 300})
 	small := &seed.Shops[0]
 	small.Listings, small.Receipts = small.Listings[:min(smallShopListings, len(small.Listings))], nil
-	etsyURL := startSandbox(b, seed, cfg.qps)
+	pushes := &pushWatch{}
+	etsyURL := startSandbox(b, seed, cfg.qps, pushes.answered)
 
 	dump := os.Getenv("STOCKROOM_BENCH_GOROUTINES")
 	metricsAddr := freePort(b)
@@ -149,15 +160,22 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 		t := targets[next%len(targets)]
 		want := 900 + next // three digits no other column of the row shows
 		next++
-		stallEdit(b, oc, watcher, t, want, p)
+		stallEdit(b, oc, watcher, pushes, t, want, p)
 	}
 
-	// cpuSince is the server's CPU since c0 at t0, in % of one core.
-	cpuSince := func(c0 int64, t0 time.Time) float64 {
-		return 100 * float64(cpuTicks(b, s.pid)-c0) / clockTicks / time.Since(t0).Seconds()
+	// cpuSince is the server's CPU since c0 at t0, in % of one core and
+	// in ms for each of n samples.
+	cpuSince := func(c0 int64, t0 time.Time, n int) (float64, float64) {
+		secs := float64(cpuTicks(b, s.pid)-c0) / clockTicks
+		return 100 * secs / time.Since(t0).Seconds(), 1000 * secs / float64(max(n, 1))
 	}
 
 	// Idle: nothing else runs.
+	var profiled chan error
+	if path := os.Getenv("STOCKROOM_STALL_CPUPROFILE"); path != "" {
+		profiled = make(chan error, 1)
+		go func() { profiled <- download("http://"+metricsAddr+"/debug/pprof/profile?seconds=10", path) }()
+	}
 	var idle stallPhase
 	c0, t0 := cpuTicks(b, s.pid), time.Now()
 	for range cfg.samples {
@@ -168,7 +186,12 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 		idle.first = append(idle.first, d)
 		edit(&idle)
 	}
-	idle.cpu = cpuSince(c0, t0)
+	idle.cpu, idle.cpuPerSample = cpuSince(c0, t0, len(idle.first))
+	if profiled != nil {
+		if err := <-profiled; err != nil {
+			b.Fatal(err)
+		}
+	}
 
 	// The big shop connects: its full sync runs while the same is measured
 	// again, until the sync ends (and at least until the samples are in).
@@ -199,7 +222,7 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 		select {
 		case took = <-syncDone:
 			finished = true
-			busy.cpu = cpuSince(c0, t0) // over the samples taken while the sync ran
+			busy.cpu, busy.cpuPerSample = cpuSince(c0, t0, len(busy.first)) // over the samples taken while the sync ran (with the sync's own CPU)
 		default:
 		}
 	}
@@ -214,6 +237,28 @@ func benchSyncStall(b *testing.B, cfg stallConfig, extra ...string) {
 	b.Logf("%d sessions open on a %d-listing shop; a %d-listing shop's first full sync took %.1f s at %d calls/s; "+
 		"%d of the %d samples of the second phase were taken while it ran.\nnothing else running: %s\nwhile the sync runs:  %s",
 		cfg.sessions, len(small.Listings), cfg.listings, took.Seconds(), cfg.qps, duringSync, len(busy.first), &idle, &busy)
+}
+
+// download saves what url answers to path; unlike fetchTo it may run off
+// the benchmark's goroutine.
+func download(url, path string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // openBackground opens n sessions of screen, ten at a time, each on its
@@ -269,15 +314,18 @@ func openMarked(b *testing.B, dial func() (*gossh.Client, error), screen string,
 }
 
 // startSandbox serves an Etsy sandbox holding seed at qps calls a second
-// on a loopback port and returns its URL.
-func startSandbox(tb testing.TB, seed sandbox.Seed, qps int) string {
+// on a loopback port and returns its URL. answered is told of every call
+// the sandbox answered successfully (sandbox.Config.Answered).
+func startSandbox(tb testing.TB, seed sandbox.Seed, qps int, answered func(*sandbox.Sandbox, string, *http.Request)) string {
 	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	base := "http://" + l.Addr().String()
-	sb := sandbox.New(sandbox.Config{Keystring: "stallkey", SharedSecret: "stallsecret", PerSecond: qps, BaseURL: base})
+	var sb *sandbox.Sandbox
+	sb = sandbox.New(sandbox.Config{Keystring: "stallkey", SharedSecret: "stallsecret", PerSecond: qps, BaseURL: base,
+		Answered: func(op string, r *http.Request) { answered(sb, op, r) }})
 	if err := sb.Load(seed); err != nil {
 		tb.Fatal(err)
 	}
@@ -312,10 +360,65 @@ func screenRow(screen, sku string) string {
 	return ""
 }
 
+// pushWatch tells when the sandbox answered the write that put an
+// expected quantity on Etsy: the moment the push is done as far as Etsy
+// is concerned, with no polling of the server in between.
+type pushWatch struct {
+	mu      sync.Mutex
+	waiting map[int64]*pushWait // by listing id
+}
+
+type pushWait struct {
+	sku  string
+	want int
+	done chan time.Time
+}
+
+// expect registers the write of want to sku's row of a listing, before
+// the edit that causes it.
+func (w *pushWatch) expect(listingID int64, sku string, want int) <-chan time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.waiting == nil {
+		w.waiting = map[int64]*pushWait{}
+	}
+	pw := &pushWait{sku: sku, want: want, done: make(chan time.Time, 1)}
+	w.waiting[listingID] = pw
+	return pw.done
+}
+
+// answered runs on the sandbox's request goroutine once an answer was
+// flushed to the server (sandbox.Config.Answered).
+func (w *pushWatch) answered(sb *sandbox.Sandbox, op string, r *http.Request) {
+	if op != "updateListingInventory" {
+		return
+	}
+	at := time.Now()
+	id, err := strconv.ParseInt(r.PathValue("listing_id"), 10, 64)
+	if err != nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	pw, ok := w.waiting[id]
+	if !ok {
+		return
+	}
+	inv, _ := sb.Inventory(id)
+	for _, p := range inv.Products {
+		if p.SKU == pw.sku && len(p.Offerings) > 0 && p.Offerings[0].Quantity == pw.want {
+			delete(w.waiting, id)
+			pw.done <- at
+			return
+		}
+	}
+}
+
 // stallEdit sets r to want with `stock set` and records when the command
 // returned, when the watcher's row showed want, and when Etsy had it.
-func stallEdit(b *testing.B, c *gossh.Client, watcher *term, r row, want int, p *stallPhase) {
+func stallEdit(b *testing.B, c *gossh.Client, watcher *term, pushes *pushWatch, r row, want int, p *stallPhase) {
 	b.Helper()
+	onEtsy := pushes.expect(r.ListingID, r.SKU, want)
 	t0 := time.Now()
 	res := run(b, c, fmt.Sprintf("stock set %s %d", r.SKU, want), "")
 	if res.code != 0 {
@@ -327,22 +430,12 @@ func stallEdit(b *testing.B, c *gossh.Client, watcher *term, r row, want int, p 
 		return slices.Contains(strings.Fields(screenRow(sc, r.SKU)), w)
 	})
 	p.shown = append(p.shown, time.Since(t0))
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var rows []row
-		res := run(b, c, "inventory --format json", "")
-		if res.code != 0 || json.Unmarshal([]byte(res.stdout), &rows) != nil {
-			b.Fatalf("inventory: %s", res)
-		}
-		if i := slices.IndexFunc(rows, func(x row) bool { return x.SKU == r.SKU }); i >= 0 && !rows[i].Pending && rows[i].EtsyQuantity == want {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%s never reached Etsy at %d within 60s", r.SKU, want)
-		}
-		time.Sleep(50 * time.Millisecond) // polling the server's answer
+	select {
+	case at := <-onEtsy:
+		p.pushed = append(p.pushed, at.Sub(t0))
+	case <-time.After(60 * time.Second):
+		b.Fatalf("%s never reached Etsy at %d within 60s", r.SKU, want)
 	}
-	p.pushed = append(p.pushed, time.Since(t0))
 }
 
 // waitFullSync waits for the seller's first full sync to finish and says

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"time"
 )
 
 // Kind says what changed.
@@ -51,6 +52,13 @@ type Event struct {
 	// Origin is the process that published the event, so a bridge does not
 	// deliver its own events twice.
 	Origin string `json:"p,omitempty"`
+	// At is when this process published the event (or heard it from
+	// another one), after the change it reports was committed: a read
+	// that starts after At sees the change. Every subscriber gets the same
+	// At, so the sessions that receive one event can share one read of
+	// what it names instead of each reading it again. Not sent between
+	// processes: clocks differ.
+	At time.Time `json:"-"`
 }
 
 // Hub fans events out to subscribers. The zero value is not usable; call New.
@@ -141,6 +149,9 @@ func (s *Subscription) Close() {
 // Publish delivers e to local subscribers and, with a bridge, to other
 // processes.
 func (h *Hub) Publish(e Event) {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
 	h.deliver(e)
 	h.mu.Lock()
 	relay := h.relay

@@ -203,3 +203,23 @@ func TestDroppedEventsAreObserved(t *testing.T) {
 		t.Fatalf("%d drops observed (%v), want %d", len(drops), drops[:min(len(drops), 3)], 70-cap(slow.C))
 	}
 }
+
+// Every subscriber gets an event with the same time, taken when it was
+// published (after the change it reports): the sessions that receive it
+// share the reads made after that time.
+func TestPublishStampsOneTimeForEverySubscriber(t *testing.T) {
+	h := hub.New()
+	a, b := h.Subscribe(nil), h.Subscribe(nil)
+	defer a.Close()
+	defer b.Close()
+	before := time.Now()
+	h.Publish(hub.Event{Kind: hub.StockChanged, StoreID: 1})
+	after := time.Now()
+	ea, eb := <-a.C, <-b.C
+	if ea.At.IsZero() || ea.At.Before(before) || ea.At.After(after) {
+		t.Fatalf("At = %v, want a time between %v and %v", ea.At, before, after)
+	}
+	if !ea.At.Equal(eb.At) {
+		t.Fatalf("subscribers got %v and %v for one event", ea.At, eb.At)
+	}
+}

@@ -76,6 +76,7 @@ func (b *Bridge) listen(ctx context.Context) error {
 		if json.Unmarshal([]byte(n.Payload), &e) != nil || e.Origin == b.origin {
 			continue
 		}
+		e.At = time.Now() // the change committed before its notification arrived
 		b.hub.deliver(e)
 	}
 }

@@ -96,9 +96,20 @@ type Model struct {
 	// session of a busy store hears) would otherwise style them again in
 	// each session.
 	memo struct {
-		headerKey, bannerKey, helpKey string
-		header, banner, help          string
+		headerKey            headerKey
+		bannerKey, helpKey   string
+		header, banner, help string
 	}
+}
+
+// headerKey is what the header is drawn from.
+type headerKey struct {
+	st             *common.Styles
+	width, active  int
+	signup         bool
+	screens        int
+	account, store string
+	drawn          bool
 }
 
 // Messages of the root.
@@ -837,8 +848,8 @@ func (m *Model) View() tea.View {
 
 // cachedHeader is header, drawn again only when what it shows changed.
 func (m *Model) cachedHeader() string {
-	k := fmt.Sprintf("%p|%d|%d|%t|%d|%s|%s", m.c.Styles, m.c.Width, m.active, m.signup != nil, len(m.screens),
-		m.c.Actor.Account.Name, m.storeName)
+	k := headerKey{st: m.c.Styles, width: m.c.Width, active: m.active, signup: m.signup != nil, screens: len(m.screens),
+		account: m.c.Actor.Account.Name, store: m.storeName, drawn: true}
 	if k != m.memo.headerKey {
 		m.memo.headerKey, m.memo.header = k, m.header()
 	}
@@ -965,6 +976,9 @@ func lineFit(s string, width int) string { return safetext.Line(s, width) }
 
 // fitLines pads or cuts s to exactly n lines, so the bars stay in place.
 func fitLines(s string, n int) string {
+	if strings.Count(s, "\n") == n-1 {
+		return s // a screen drawn at its size, as most frames are
+	}
 	lines := strings.Split(s, "\n")
 	if len(lines) > n {
 		lines = lines[:n]

@@ -86,7 +86,51 @@ type Model struct {
 	linesStyles *common.Styles
 	lay         layout
 	need        need // the widest SKU and variation, for the layout
+
+	// The column header and the footer, kept with what they were drawn
+	// from: every session of a store draws its frame again for each live
+	// event the store has (an edit, its push, the ledger's entry), and
+	// these two lines rarely change with it.
+	headerMemo memo[headerKey]
+	footerMemo memo[footerKey]
 }
+
+// memo is one drawn string and the key it was drawn from.
+type memo[K comparable] struct {
+	key K
+	val string
+	ok  bool
+}
+
+// get returns what draw returns for key, drawing only when key changed.
+func (m *memo[K]) get(key K, draw func() string) string {
+	if !m.ok || m.key != key {
+		m.key, m.val, m.ok = key, draw(), true
+	}
+	return m.val
+}
+
+type headerKey struct {
+	st   *common.Styles
+	lay  layout
+	col  column
+	desc bool
+}
+
+// footerKey is a footer line: its text, its width and its style.
+type footerKey struct {
+	st    *common.Styles
+	style int // footerMuted, footerSuccess, footerError or footerFailed
+	text  string
+	width int
+}
+
+const (
+	footerMuted = iota
+	footerSuccess
+	footerError
+	footerFailed
+)
 
 type historyPanel struct {
 	offeringID int64
@@ -394,7 +438,14 @@ func (m *Model) live(e hub.Event) tea.Cmd {
 	if e.Kind == hub.StoreChanged {
 		refreshRole = m.loadRole()
 	}
-	return tea.Batch(m.refresh(ids, time.Now()), refreshRole)
+	// The event's own time, not this session's: every session that got
+	// the event then shares the one read made after it (see
+	// app.Snapshots.Refresh), however late its turn to handle it comes.
+	seen := e.At
+	if seen.IsZero() {
+		seen = time.Now()
+	}
+	return tea.Batch(m.refresh(ids, seen), refreshRole)
 }
 
 func containsZero(ids []int64) bool {
@@ -766,6 +817,10 @@ func (m *Model) View() string {
 }
 
 func (m *Model) headerLine() string {
+	return m.headerMemo.get(headerKey{st: m.c.Styles, lay: m.lay, col: m.col, desc: m.desc}, m.drawHeaderLine)
+}
+
+func (m *Model) drawHeaderLine() string {
 	l := m.lay
 	arrow := " ▲"
 	if m.desc {
@@ -914,18 +969,17 @@ func padTo(s string, width int) string {
 }
 
 func (m *Model) footer() string {
-	st := m.c.Styles
 	if m.filtering {
 		return m.filter.View()
 	}
 	if m.note != "" {
 		if m.noteErr {
-			return st.Error.Render(safetext.Line(m.note, m.width))
+			return m.footerLine(footerError, m.note)
 		}
-		return st.Success.Render(safetext.Line(m.note, m.width))
+		return m.footerLine(footerSuccess, m.note)
 	}
 	if r := m.current(); r != nil && r.PushStatus == store.PushFailed && r.PushError != "" {
-		return st.Failed.Render(safetext.Line("Etsy refused the last push: "+app.SellerError(r.PushError, ""), m.width))
+		return m.footerLine(footerFailed, "Etsy refused the last push: "+app.SellerError(r.PushError, ""))
 	}
 	dir := "▲"
 	if m.desc {
@@ -938,7 +992,25 @@ func (m *Model) footer() string {
 	if !m.role.CanEdit() && m.role != "" {
 		s += " · read only (viewer)"
 	}
-	return st.Muted.Render(safetext.Line(s, m.width))
+	return m.footerLine(footerMuted, s)
+}
+
+// footerLine is text cleaned, cut to the width and styled, drawn again
+// only when one of those changed.
+func (m *Model) footerLine(style int, text string) string {
+	return m.footerMemo.get(footerKey{st: m.c.Styles, style: style, text: text, width: m.width}, func() string {
+		st := m.c.Styles
+		line := safetext.Line(text, m.width)
+		switch style {
+		case footerError:
+			return st.Error.Render(line)
+		case footerSuccess:
+			return st.Success.Render(line)
+		case footerFailed:
+			return st.Failed.Render(line)
+		}
+		return st.Muted.Render(line)
+	})
 }
 
 func (m *Model) historyView() string {

@@ -1,0 +1,81 @@
+package app_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stockroom/stockroom/app"
+	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/storetest"
+)
+
+// The sessions of one account that receive one event (same seen) share
+// one access check and one read of the rows it names, however many they
+// are; a check made before the event answers for none of them.
+func TestRefreshOfOneEventReadsOnceForEverySession(t *testing.T) {
+	s := newAlertShop(t)
+	s.sync(t, listings(5, 3))
+	db := &storetest.Reads{DB: s.db}
+	svc := app.New(app.Config{Store: db})
+	snaps := app.NewSnapshots(svc)
+	ctx := t.Context()
+	first, err := snaps.Get(ctx, s.owner, s.shop.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := first.Row(0).OfferingID
+	s.sync(t, listings(5, 9)) // Etsy's count changed, as a sync reports it
+	seen := time.Now()        // the event's time: after the change committed
+	access, rows := db.Access.Load(), db.Rows.Load()
+	const sessions = 50
+	var wg sync.WaitGroup
+	got := make([]*app.Snapshot, sessions)
+	errs := make([]error, sessions)
+	for i := range sessions {
+		wg.Go(func() { got[i], errs[i] = snaps.Refresh(ctx, s.owner, s.shop.ID, []int64{id}, seen) })
+	}
+	wg.Wait()
+	for i := range sessions {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		pos, _ := got[i].Index(id)
+		if q := got[i].Row(pos).Shown(); q != 9 {
+			t.Fatalf("session %d shows %d, want the new 9", i, q)
+		}
+	}
+	if n := db.Access.Load() - access; n != 2 { // the account, then its membership
+		t.Errorf("%d sessions made %d access reads for one event, want one check (2 reads)", sessions, n)
+	}
+	if n := db.Rows.Load() - rows; n != 1 {
+		t.Errorf("%d sessions read the event's rows %d times, want once", sessions, n)
+	}
+}
+
+// A shared access check never outlives a change of access: once a member
+// is removed, the next event's refresh (seen after the removal) is refused.
+func TestRefreshChecksAccessAgainAfterAnEvent(t *testing.T) {
+	s := newAlertShop(t)
+	s.sync(t, listings(2, 3))
+	ctx := t.Context()
+	bo, err := s.db.AccountCreate(ctx, &store.AccountCreateParams{Name: "bo", Email: "bo@example.com", Fingerprint: "SHA256:bo", PublicKey: "ssh-ed25519 AAAAbo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.MembershipAdd(ctx, &store.MembershipAddParams{StoreID: s.shop.ID, AccountID: bo.ID, Role: store.RoleManager}); err != nil {
+		t.Fatal(err)
+	}
+	actor := app.Actor{Account: bo, Fingerprint: "SHA256:bo"}
+	snaps := app.NewSnapshots(s.svc)
+	snap, err := snaps.Get(ctx, actor, s.shop.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.MembershipRemove(ctx, &store.MembershipRemoveParams{StoreID: s.shop.ID, AccountID: bo.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := snaps.Refresh(ctx, actor, s.shop.ID, []int64{snap.Row(0).OfferingID}, time.Now()); err == nil {
+		t.Fatal("a removed member's session refreshed the store")
+	}
+}
