@@ -478,6 +478,15 @@ func (s *Store) StockEdit(ctx context.Context, p *store.StockEditParams) ([]stor
 				return &store.StaleError{Current: cur}
 			}
 			if cur.Shown() == e.Quantity && (cur.Pending() || cur.PushStatus != store.PushFailed) {
+				if !cur.Pending() && (e.Kind == "" || e.Kind == store.EditSet) {
+					// Nothing to write, but a set of the count shown is
+					// still the seller's count as of now: a sale a write
+					// overwrote before it, learned later, is left out of
+					// it as with any set (see correctSale).
+					if _, err := tx.Exec(ctx, `UPDATE offerings SET set_at = $2 WHERE id = $1`, e.OfferingID, t); err != nil {
+						return err
+					}
+				}
 				out = append(out, cur)
 				continue
 			}
