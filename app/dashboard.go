@@ -160,13 +160,23 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 			return d, err
 		}
 	} else {
-		list, err := s.db.CoverRowList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
+		// Kept while the store's inventory version stands (m was read just
+		// now, with the access check): a report on an unchanged shop reads
+		// no row.
+		var err error
+		rows, err = s.coverRows.get(m.Store, func() ([]*store.InventoryRow, error) {
+			list, err := s.db.CoverRowList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
+			if err != nil {
+				return nil, err
+			}
+			rows := make([]*store.InventoryRow, len(list))
+			for i := range list {
+				rows[i] = &list[i]
+			}
+			return rows, nil
+		})
 		if err != nil {
 			return d, err
-		}
-		rows = make([]*store.InventoryRow, len(list))
-		for i := range list {
-			rows[i] = &list[i]
 		}
 	}
 	today := now.Truncate(24 * time.Hour)
