@@ -199,3 +199,22 @@ func (s *Store) coverSales(ctx context.Context, tx Tx, storeID int64, rows []sto
 	}
 	return out, nil
 }
+
+func (s *Store) CoverCheckOfferings(ctx context.Context, storeID int64, etsyListingIDs []int64) ([]int64, error) {
+	const op = "cover check offerings"
+	out, err := queryAll(ctx, s, s.d, op, scanInt64,
+		`SELECT offering_id FROM alerts WHERE store_id = $1 AND active = $2 AND rule = $3`, storeID, true, ruleCover)
+	if err != nil {
+		return nil, err
+	}
+	for part := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(etsyListingIDs))), chunk) {
+		got, err := queryAll(ctx, s, s.d, op, scanInt64, `SELECT o.id FROM listings l JOIN products p ON p.listing_id = l.id
+			JOIN offerings o ON o.product_id = p.id
+			WHERE l.store_id = $1 AND l.etsy_listing_id IN `+placeholders(2, len(part)), idArgs(part, storeID)...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	return slices.Compact(slices.Sorted(slices.Values(out))), nil
+}
