@@ -7,14 +7,13 @@ import (
 )
 
 // coverRowsCache keeps the lean rows the dashboard computes cover from,
-// per store, as of the store's InventoryVersion: the report, which has no
+// per store, as of the store's inventory version: the report, which has no
 // session to hold a Snapshot and no live events to refresh one, answers
 // from memory while the version has not moved, and reads the store again
 // once it has (an edit, a push, a sync that changed what it shows). The
-// version read with the store's membership comes before the rows, so a
-// write that lands during the read moves it past what the entry records
-// and the next caller reads again: never a stale row, at worst one read
-// too many.
+// version is read before the rows, so a write that lands during the read
+// moves it past what the entry records and the next caller reads again:
+// never a stale row, at worst one read too many.
 //
 // Entries are held strongly (a cron report runs every few minutes, with no
 // session between) but bounded: past coverRowsMax rows in all, the least
@@ -47,17 +46,18 @@ type coverRowsKey struct {
 	lowDefault int
 }
 
-func keyOf(st store.Store) coverRowsKey {
-	return coverRowsKey{version: st.InventoryVersion, lowDefault: st.LowStockDefault}
-}
-
-// get returns the store's rows at st's version, read when the cache holds
-// none. The rows are shared: callers must not modify them.
-func (c *coverRowsCache) get(st store.Store, read func() ([]*store.InventoryRow, error)) ([]*store.InventoryRow, error) {
-	k := keyOf(st)
+// get returns the store's rows at its current version (read first),
+// read when the cache holds none. The rows are shared: callers must not
+// modify them.
+func (c *coverRowsCache) get(st store.Store, version func() (int64, error), read func() ([]*store.InventoryRow, error)) ([]*store.InventoryRow, error) {
 	e := c.entry(st.ID)
 	e.load.Lock()
 	defer e.load.Unlock()
+	v, err := version()
+	if err != nil {
+		return nil, err
+	}
+	k := coverRowsKey{version: v, lowDefault: st.LowStockDefault}
 	if rows, ok := c.lookup(e, k); ok {
 		return rows, nil
 	}

@@ -171,11 +171,12 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 			return d, err
 		}
 	} else {
-		// Kept while the store's inventory version stands (m was read just
-		// now, with the access check): a report on an unchanged shop reads
-		// no row.
+		// Kept while the store's inventory version stands: a report on an
+		// unchanged shop reads one number, no row.
 		var err error
-		rows, err = s.coverRows.get(m.Store, func() ([]*store.InventoryRow, error) {
+		rows, err = s.coverRows.get(m.Store, func() (int64, error) {
+			return s.db.InventoryVersion(ctx, m.ID)
+		}, func() ([]*store.InventoryRow, error) {
 			list, err := s.db.CoverRowList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
 			if err != nil {
 				return nil, err

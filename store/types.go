@@ -124,15 +124,11 @@ type Store struct {
 	// SalesVersion moves whenever the store's sales sums change (receipts
 	// written, the kept window moved): sums read at a version stay right
 	// while it does not move.
-	SalesVersion int64
-	// InventoryVersion moves whenever the store's rows change as a reader
-	// sees them (an offering, product or listing written, added or
-	// removed): rows read at a version stay right while it does not move.
-	InventoryVersion int64
-	LastSyncAt       time.Time
-	LastFullSyncAt   time.Time
-	LastError        string
-	CreatedAt        time.Time
+	SalesVersion   int64
+	LastSyncAt     time.Time
+	LastFullSyncAt time.Time
+	LastError      string
+	CreatedAt      time.Time
 }
 
 // MemberStore is a store as one account sees it.

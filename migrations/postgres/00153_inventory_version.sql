@@ -1,20 +1,38 @@
--- stores.inventory_version moves whenever what the report and the home
--- screen read of a store's rows changes: an offering, product or listing
--- written, added or removed. A reader keeps the rows it read at a version
--- until the version moves, as sales_version does for the sales sums, so
--- `report` on a 50,000-row shop does not read every row again when
--- nothing changed. Triggers move it, so no write path can forget to; an
--- update that changes none of the columns a reader shows (a sync that
--- only stamps synced_at) leaves it.
+-- A store's inventory version (inventory_versions) moves whenever what
+-- the report and the home screen read of its rows changes: an offering,
+-- product or listing written, added or removed. A reader keeps the rows
+-- it read at a version until the version moves, as sales_version does
+-- for the sales sums, so `report` on a 50,000-row shop does not read every
+-- row again when nothing changed. Triggers move it, so no write path can
+-- forget to; an update that changes none of the columns a reader shows
+-- (a sync that only stamps synced_at) leaves it. It has a table of its
+-- own, not a column of stores: the writers that lock a store's row (the
+-- sales version, sync state, token leases) do not wait for inventory
+-- writes, nor these for them.
 --
 -- The triggers are deferred to commit and move the version once per
--- transaction and store: a transaction takes the store row's lock only
+-- transaction and store: a transaction takes the version row's lock only
 -- when it has no other lock left to wait for, so writers that share
 -- offerings cannot deadlock on it, and a 50,000-row sync updates the
--- store row once, not 50,000 times.
+-- version once, not 50,000 times.
 
 -- +goose Up
-ALTER TABLE stores ADD COLUMN inventory_version BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE inventory_versions (
+    store_id BIGINT NOT NULL PRIMARY KEY REFERENCES stores(id) ON DELETE CASCADE,
+    version  BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO inventory_versions (store_id) SELECT id FROM stores;
+
+-- +goose StatementBegin
+CREATE FUNCTION add_inventory_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO inventory_versions (store_id) VALUES (NEW.id);
+    RETURN NULL;
+END;
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER stores_inventory_version AFTER INSERT ON stores
+    FOR EACH ROW EXECUTE FUNCTION add_inventory_version();
 
 -- +goose StatementBegin
 CREATE FUNCTION bump_inventory_version() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -27,11 +45,11 @@ BEGIN
         sid := NEW.store_id;
     END IF;
     IF current_setting('stockroom.inventory_bumped_' || sid, true) IS DISTINCT FROM 'yes' THEN
-        UPDATE stores SET inventory_version = inventory_version + 1 WHERE id = sid;
+        UPDATE inventory_versions SET version = version + 1 WHERE store_id = sid;
         PERFORM set_config('stockroom.inventory_bumped_' || sid, 'yes', true);
     END IF;
     IF TG_OP = 'UPDATE' AND OLD.store_id IS DISTINCT FROM NEW.store_id THEN
-        UPDATE stores SET inventory_version = inventory_version + 1 WHERE id = OLD.store_id;
+        UPDATE inventory_versions SET version = version + 1 WHERE store_id = OLD.store_id;
     END IF;
     RETURN NULL;
 END;
@@ -77,4 +95,6 @@ DROP TRIGGER products_inventory_write ON products;
 DROP TRIGGER offerings_inventory_update ON offerings;
 DROP TRIGGER offerings_inventory_write ON offerings;
 DROP FUNCTION bump_inventory_version();
-ALTER TABLE stores DROP COLUMN inventory_version;
+DROP TRIGGER stores_inventory_version ON stores;
+DROP FUNCTION add_inventory_version();
+DROP TABLE inventory_versions;

@@ -10,7 +10,7 @@ import (
 
 const storeCols = `s.id, s.etsy_shop_id, s.etsy_user_id, s.name, s.currency, s.status, s.is_sandbox, s.token_expires_at,
 	s.sync_interval_sec, s.zero_policy, s.low_stock_default, s.target_cover_days, s.receipts_cursor, s.last_sync_at, s.last_full_sync_at,
-	s.last_error, s.created_at, s.sales_version, s.runs_out_days, s.inventory_version`
+	s.last_error, s.created_at, s.sales_version, s.runs_out_days`
 
 // storeReturning is storeCols for RETURNING, where SQLite refuses
 // table-qualified names.
@@ -22,7 +22,7 @@ func scanStore(r Row, extra ...any) (store.Store, error) {
 	var interval int
 	dest := append([]any{&st.ID, &st.EtsyShopID, &st.EtsyUserID, &st.Name, &st.Currency, &st.Status, &st.IsSandbox,
 		&expires, &interval, &st.ZeroPolicy, &st.LowStockDefault, &st.TargetCoverDays, &cursor, &lastSync, &lastFull, &st.LastError, &created,
-		&st.SalesVersion, &st.RunsOutDays, &st.InventoryVersion}, extra...)
+		&st.SalesVersion, &st.RunsOutDays}, extra...)
 	err := r.Scan(dest...)
 	st.TokenExpiresAt = fromMS(expires)
 	st.SyncInterval = time.Duration(interval) * time.Second

@@ -6,12 +6,11 @@ import (
 	"github.com/stockroom/stockroom/store"
 )
 
-// inventoryVersion reads a store's InventoryVersion as a member sees it.
 func (h *harness) inventoryVersion(t *testing.T, s seller) int64 {
 	t.Helper()
-	m, err := h.db.StoreGetForAccount(t.Context(), s.account.ID, s.store.ID)
-	noErr(t, err, "store get")
-	return m.InventoryVersion
+	v, err := h.db.InventoryVersion(t.Context(), s.store.ID)
+	noErr(t, err, "inventory version")
+	return v
 }
 
 var inventoryVersionTests = map[string]func(t *testing.T, h *harness){
