@@ -8,7 +8,9 @@
 -- (a sync that only stamps synced_at) leaves it. It has a table of its
 -- own, not a column of stores: the writers that lock a store's row (the
 -- sales version, sync state, token leases) do not wait for inventory
--- writes, nor these for them.
+-- writes, nor these for them. A row is an offering: a product or listing
+-- added moves the version with its offerings, and needs no trigger of
+-- its own.
 --
 -- The triggers are deferred to commit and move the version once per
 -- transaction and store: a transaction takes the version row's lock only
@@ -67,7 +69,7 @@ CREATE CONSTRAINT TRIGGER offerings_inventory_update AFTER UPDATE ON offerings
         OR OLD.low_stock_threshold IS DISTINCT FROM NEW.low_stock_threshold)
     EXECUTE FUNCTION bump_inventory_version();
 
-CREATE CONSTRAINT TRIGGER products_inventory_write AFTER INSERT OR DELETE ON products
+CREATE CONSTRAINT TRIGGER products_inventory_delete AFTER DELETE ON products
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_inventory_version();
 CREATE CONSTRAINT TRIGGER products_inventory_update AFTER UPDATE ON products
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
@@ -76,7 +78,7 @@ CREATE CONSTRAINT TRIGGER products_inventory_update AFTER UPDATE ON products
         OR OLD.etsy_product_id IS DISTINCT FROM NEW.etsy_product_id OR OLD.gone IS DISTINCT FROM NEW.gone)
     EXECUTE FUNCTION bump_inventory_version();
 
-CREATE CONSTRAINT TRIGGER listings_inventory_write AFTER INSERT OR DELETE ON listings
+CREATE CONSTRAINT TRIGGER listings_inventory_delete AFTER DELETE ON listings
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_inventory_version();
 CREATE CONSTRAINT TRIGGER listings_inventory_update AFTER UPDATE ON listings
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
@@ -89,9 +91,9 @@ CREATE CONSTRAINT TRIGGER listings_inventory_update AFTER UPDATE ON listings
 
 -- +goose Down
 DROP TRIGGER listings_inventory_update ON listings;
-DROP TRIGGER listings_inventory_write ON listings;
+DROP TRIGGER listings_inventory_delete ON listings;
 DROP TRIGGER products_inventory_update ON products;
-DROP TRIGGER products_inventory_write ON products;
+DROP TRIGGER products_inventory_delete ON products;
 DROP TRIGGER offerings_inventory_update ON offerings;
 DROP TRIGGER offerings_inventory_write ON offerings;
 DROP FUNCTION bump_inventory_version();

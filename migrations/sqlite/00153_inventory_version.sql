@@ -8,7 +8,9 @@
 -- (a sync that only stamps synced_at) leaves it. It has a table of its
 -- own, not a column of stores: the writers that lock a store's row (the
 -- sales version, sync state, token leases) do not wait for inventory
--- writes, nor these for them.
+-- writes, nor these for them. A row is an offering: a product or listing
+-- added moves the version with its offerings, and needs no trigger of
+-- its own.
 -- SQLite runs one writer at a time, so the bump is simply part of each
 -- write.
 
@@ -50,12 +52,6 @@ END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-CREATE TRIGGER products_inventory_insert AFTER INSERT ON products
-BEGIN
-    UPDATE inventory_versions SET version = version + 1 WHERE store_id = NEW.store_id;
-END;
--- +goose StatementEnd
--- +goose StatementBegin
 CREATE TRIGGER products_inventory_delete AFTER DELETE ON products
 BEGIN
     UPDATE inventory_versions SET version = version + 1 WHERE store_id = OLD.store_id;
@@ -70,12 +66,6 @@ BEGIN
 END;
 -- +goose StatementEnd
 
--- +goose StatementBegin
-CREATE TRIGGER listings_inventory_insert AFTER INSERT ON listings
-BEGIN
-    UPDATE inventory_versions SET version = version + 1 WHERE store_id = NEW.store_id;
-END;
--- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER listings_inventory_delete AFTER DELETE ON listings
 BEGIN
@@ -95,10 +85,8 @@ END;
 -- +goose Down
 DROP TRIGGER listings_inventory_update;
 DROP TRIGGER listings_inventory_delete;
-DROP TRIGGER listings_inventory_insert;
 DROP TRIGGER products_inventory_update;
 DROP TRIGGER products_inventory_delete;
-DROP TRIGGER products_inventory_insert;
 DROP TRIGGER offerings_inventory_update;
 DROP TRIGGER offerings_inventory_delete;
 DROP TRIGGER offerings_inventory_insert;

@@ -52,6 +52,19 @@ func (a *salesChecks) all() [][]int64 {
 	return slices.Clone(a.checks)
 }
 
+// checkSales gives the test an engine whose alert checks are recorded
+// (and made by next when set), on the clock now (nil: the real one).
+func (e *env) checkSales(next syncer.AlertChecker, now func() time.Time) *salesChecks {
+	e.t.Helper()
+	alerts := &salesChecks{next: next}
+	eng, err := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: e.tokens, Queue: e.q, Hub: e.hub, Alerts: alerts, Now: now})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.eng = eng
+	return alerts
+}
+
 // offeringsOf are the store's offerings of an Etsy listing.
 func (e *env) offeringsOf(etsyListingID int64) []int64 {
 	var out []int64
@@ -70,12 +83,7 @@ func (e *env) offeringsOf(etsyListingID int64) []int64 {
 func TestSyncWithSalesChecksTheStoresAlertsOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		e := newEnv(t, b, sandbox.GenOptions{Seed: 51, Listings: 10, Receipts: 3}, sandbox.Config{})
-		alerts := &salesChecks{}
-		eng, err := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: e.tokens, Queue: e.q, Hub: e.hub, Alerts: alerts})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.eng = eng
+		alerts := e.checkSales(nil, nil)
 		e.sync(store.SyncFull)
 		if n := len(alerts.all()); n != 1 {
 			t.Fatalf("full sync with 3 receipts: %d checks, want 1", n)
@@ -104,12 +112,7 @@ func TestSyncWithSalesChecksTheStoresAlertsOnce(t *testing.T) {
 func TestSaleOfOneListingChecksItsRowsOnly(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		e := newEnv(t, b, sandbox.GenOptions{Seed: 52, Listings: 400, Receipts: 50}, sandbox.Config{})
-		alerts := &salesChecks{}
-		eng, err := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: e.tokens, Queue: e.q, Hub: e.hub, Alerts: alerts})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.eng = eng
+		alerts := e.checkSales(nil, nil)
 		e.sync(store.SyncFull)
 		l, r := e.variedListing(2)
 		if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
@@ -146,12 +149,7 @@ func TestChecksAfterSalesLeaveNothingForAWholeCheck(t *testing.T) {
 		e := newEnv(t, b, sandbox.GenOptions{Seed: 53, Listings: 60, Receipts: 400, Days: 60, Now: start},
 			sandbox.Config{Now: func() time.Time { return start }})
 		ev := notify.NewEvaluator(notify.EvaluatorConfig{Store: e.db, Jobs: e.q, Hub: e.hub, Now: clock})
-		alerts := &salesChecks{next: ev}
-		eng, err := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: e.tokens, Queue: e.q, Hub: e.hub, Alerts: alerts, Now: clock})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.eng = eng
+		alerts := e.checkSales(ev, clock)
 		days := 120
 		if _, err := e.db.StoreUpdateSettings(e.ctx, &store.StoreUpdateSettingsParams{AccountID: e.account, StoreID: e.storeID, RunsOutDays: &days}); err != nil {
 			t.Fatal(err)
