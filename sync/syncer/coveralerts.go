@@ -21,7 +21,8 @@ func (e *Engine) salesArrived(ctx context.Context, storeID int64, etsyListingIDs
 		return
 	}
 	var ids []int64 // nil: the whole store
-	_, whole := checkWhole.Load(storeID)
+	key := wholeKey{e, storeID}
+	_, whole := checkWhole.Load(key)
 	if !whole {
 		var err error
 		if ids, err = e.db.CoverCheckOfferings(ctx, storeID, etsyListingIDs); err != nil {
@@ -40,7 +41,7 @@ func (e *Engine) salesArrived(ctx context.Context, storeID int64, etsyListingIDs
 		return
 	}
 	if whole {
-		checkWhole.Delete(storeID)
+		checkWhole.Delete(key)
 	}
 }
 
@@ -49,13 +50,18 @@ func (e *Engine) salesArrived(ctx context.Context, storeID int64, etsyListingIDs
 // by id.
 const salesCheckMax = 2000
 
-// checkWhole holds the stores whose check after sales failed: the rows
-// those sales touched are known no more, so the next check is the whole
-// store's.
-var checkWhole sync.Map // store id → struct{}
+// checkWhole holds the stores whose check after sales failed, per engine:
+// the rows those sales touched are known no more, so the engine's next
+// check of the store is the whole store's.
+var checkWhole sync.Map // wholeKey → struct{}
+
+type wholeKey struct {
+	e       *Engine
+	storeID int64
+}
 
 func (e *Engine) salesCheckFailed(ctx context.Context, storeID int64, err error) {
-	checkWhole.Store(storeID, struct{}{})
+	checkWhole.Store(wholeKey{e, storeID}, struct{}{})
 	if ctx.Err() == nil {
 		e.log.Warn("alerts after sales", "store", storeID, "err", err)
 	}

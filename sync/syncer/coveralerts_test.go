@@ -2,6 +2,7 @@ package syncer_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,7 @@ type salesChecks struct {
 	next   syncer.AlertChecker
 	mu     sync.Mutex
 	checks [][]int64
+	fail   bool // the next check fails
 }
 
 func (a *salesChecks) EvaluateTx(ctx context.Context, tx store.Tx, storeID int64, ids []int64) (store.AlertEvaluateResult, error) {
@@ -39,7 +41,12 @@ func (a *salesChecks) Announce(storeID int64, res store.AlertEvaluateResult) {
 func (a *salesChecks) Evaluate(ctx context.Context, storeID int64, ids []int64) (store.AlertEvaluateResult, error) {
 	a.mu.Lock()
 	a.checks = append(a.checks, slices.Clone(ids))
+	fail := a.fail
+	a.fail = false
 	a.mu.Unlock()
+	if fail {
+		return store.AlertEvaluateResult{}, errors.New("database is gone")
+	}
 	if a.next == nil {
 		return store.AlertEvaluateResult{}, nil
 	}
@@ -130,6 +137,38 @@ func TestSaleOfOneListingChecksItsRowsOnly(t *testing.T) {
 			t.Fatalf("a sale of one listing checked the whole store (%d rows)", rows)
 		case !slices.Equal(got, e.offeringsOf(l.ListingID)):
 			t.Fatalf("a sale of one listing checked offerings %v of %d rows, want the listing's %v", got, rows, e.offeringsOf(l.ListingID))
+		}
+	})
+}
+
+// A check after sales that failed leaves the rows it should have checked
+// unknown: the next check is the whole store's, then targeted again.
+func TestFailedSalesCheckIsFollowedByAWholeOne(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, sandbox.GenOptions{Seed: 54, Listings: 20, Receipts: 5}, sandbox.Config{})
+		alerts := e.checkSales(nil, nil)
+		e.sync(store.SyncFull)
+		sell := func() []int64 {
+			t.Helper()
+			l, r := e.variedListing(3)
+			if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
+				t.Fatal(err)
+			}
+			e.sync(store.SyncIncremental)
+			checks := alerts.all()
+			return checks[len(checks)-1]
+		}
+		alerts.mu.Lock()
+		alerts.fail = true
+		alerts.mu.Unlock()
+		if got := sell(); got == nil {
+			t.Fatalf("the failed check was already the whole store's")
+		}
+		if got := sell(); got != nil {
+			t.Fatalf("after a failed check, the next named %v, want the whole store", got)
+		}
+		if got := sell(); got == nil {
+			t.Fatalf("after a whole-store check, the next is still the whole store's")
 		}
 	})
 }
