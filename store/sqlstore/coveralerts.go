@@ -65,8 +65,11 @@ func (s *Store) evaluateCover(ctx context.Context, tx Tx, storeID int64, ids []i
 			return nil, nil, nil
 		}
 		rows = nil
+		// +o.store_id keeps SQLite from walking the store's every offering
+		// (its index on store_id) for each chunk: the listings' products
+		// are found by their index on listing_id instead.
 		for part := range slices.Chunk(listings, chunk) {
-			got, err := s.queryRows(ctx, tx, "cover rows", `SELECT `+rowCols+rowFrom+` WHERE o.store_id = $1 AND p.listing_id IN `+
+			got, err := s.queryRows(ctx, tx, "cover rows", `SELECT `+rowCols+rowFrom+` WHERE +o.store_id = $1 AND p.listing_id IN `+
 				placeholders(2, len(part)), idArgs(part, storeID)...)
 			if err != nil {
 				return nil, nil, err
