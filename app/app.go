@@ -122,6 +122,7 @@ type Service struct {
 	syncEvery time.Duration
 	tgBot     string
 	sales     salesCache
+	coverRows coverRowsCache
 	demo      bool
 	signup    bool
 	admins    map[string]bool

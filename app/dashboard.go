@@ -40,8 +40,11 @@ type Dashboard struct {
 	Today, Week, Month SalesTotal
 	// Daily has one entry per day of the last SparkDays, oldest first.
 	Daily []store.DaySales
-	// Cover is every live variation, "runs out first".
+	// Cover is every live variation, "runs out first" (in row order when
+	// asked for with DashboardParams.Unsorted).
 	Cover []Cover
+	// unsorted: Cover is in row order, RunsOutFirst selects.
+	unsorted bool
 	// Low and Out count the rows at or under their threshold (out
 	// included) and the sold-out ones.
 	Low, Out int
@@ -56,11 +59,13 @@ type Dashboard struct {
 }
 
 // TopSellers returns up to n variations by units sold in the period, then
-// revenue; equals keep their order in Cover. A selection of n, not a sort
-// of every seller: a shop may have 50,000.
+// revenue, then "runs out first" (the order equals have in a sorted
+// Cover, whether or not Cover is sorted). A selection of n, not a sort of
+// every seller: a shop may have 50,000.
 func (d *Dashboard) TopSellers(n int) []Cover {
 	before := func(a, b Cover) bool { // a strictly ahead of b
-		return a.Units > b.Units || a.Units == b.Units && a.Revenue > b.Revenue
+		return a.Units > b.Units || a.Units == b.Units && (a.Revenue > b.Revenue ||
+			a.Revenue == b.Revenue && d.unsorted && cover.RunsOutFirst(a, b) < 0)
 	}
 	top := make([]Cover, 0, max(n, 0))
 	for _, c := range d.Cover {
@@ -85,6 +90,9 @@ func (d *Dashboard) TopSellers(n int) []Cover {
 // RunsOutFirst returns up to n variations that sell or are sold out, the
 // fewest days of cover first.
 func (d *Dashboard) RunsOutFirst(n int) []Cover {
+	if d.unsorted {
+		return cover.First(d.Cover, n, Cover.Sells)
+	}
 	var out []Cover
 	for _, c := range d.Cover {
 		if len(out) == n {
@@ -105,6 +113,9 @@ type DashboardParams struct {
 	// Rows, when set, gives a store's inventory rows (a TUI session passes
 	// its shared Snapshot, already in memory); otherwise they are read.
 	Rows func(storeID int64) ([]*store.InventoryRow, error)
+	// Unsorted leaves Cover in row order: a screen that draws a few rows
+	// selects them with RunsOutFirst rather than sorting 50,000.
+	Unsorted bool
 }
 
 // Dashboard computes a store's figures, or every store's added up. Sales
@@ -152,7 +163,7 @@ func (e *DaysError) Error() string {
 
 func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberStore, p DashboardParams) (Dashboard, error) {
 	now, days := s.now().UTC(), p.Days
-	d := Dashboard{Store: m, Stores: []store.MemberStore{m}, Now: now, Days: days}
+	d := Dashboard{Store: m, Stores: []store.MemberStore{m}, Now: now, Days: days, unsorted: p.Unsorted}
 	var rows []*store.InventoryRow
 	if p.Rows != nil {
 		var err error
@@ -160,13 +171,24 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 			return d, err
 		}
 	} else {
-		list, err := s.db.CoverRowList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
+		// Kept while the store's inventory version stands: a report on an
+		// unchanged shop reads one number, no row.
+		var err error
+		rows, err = s.coverRows.get(m.Store, func() (int64, error) {
+			return s.db.InventoryVersion(ctx, m.ID)
+		}, func() ([]*store.InventoryRow, error) {
+			list, err := s.db.CoverRowList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
+			if err != nil {
+				return nil, err
+			}
+			rows := make([]*store.InventoryRow, len(list))
+			for i := range list {
+				rows[i] = &list[i]
+			}
+			return rows, nil
+		})
 		if err != nil {
 			return d, err
-		}
-		rows = make([]*store.InventoryRow, len(list))
-		for i := range list {
-			rows[i] = &list[i]
 		}
 	}
 	today := now.Truncate(24 * time.Hour)
@@ -199,7 +221,12 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 	}
 	d.Daily = fillDays(byDay, today)
 	d.Today, d.Week, d.Month = totals(d.Daily, m.Currency)
-	d.Cover = ComputeCover(rows, sales, CoverParams{Days: days, Target: m.TargetCoverDays, Now: now})
+	cp := CoverParams{Days: days, Target: m.TargetCoverDays, Now: now}
+	if p.Unsorted {
+		d.Cover = cover.Unsorted(rows, sales, cp)
+	} else {
+		d.Cover = ComputeCover(rows, sales, cp)
+	}
 	for _, c := range d.Cover {
 		if c.Row.Low() {
 			d.Low++
@@ -266,7 +293,7 @@ func combineDashboards(parts []Dashboard) Dashboard {
 	if len(parts) == 1 {
 		return parts[0]
 	}
-	d := Dashboard{Now: parts[0].Now, Days: parts[0].Days, Daily: make([]store.DaySales, SparkDays)}
+	d := Dashboard{Now: parts[0].Now, Days: parts[0].Days, Daily: make([]store.DaySales, SparkDays), unsorted: parts[0].unsorted}
 	add := func(dst *SalesTotal, src SalesTotal, first bool) {
 		if first {
 			dst.Currency = src.Currency
@@ -301,7 +328,9 @@ func combineDashboards(parts []Dashboard) Dashboard {
 			d.Budget = p.Budget
 		}
 	}
-	slices.SortFunc(d.Cover, cover.RunsOutFirst)
+	if !d.unsorted {
+		slices.SortFunc(d.Cover, cover.RunsOutFirst)
+	}
 	return d
 }
 

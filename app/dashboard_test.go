@@ -3,6 +3,7 @@ package app_test
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -240,6 +241,52 @@ func TestTopSellersEqualsAStableSort(t *testing.T) {
 			if got[i].Row != want[i].Row {
 				t.Fatalf("n=%d: seller %d is offering %d, want %d", n, i, got[i].Row.OfferingID, want[i].Row.OfferingID)
 			}
+		}
+	}
+}
+
+// The home screen's dashboard leaves Cover unsorted and selects: its
+// "runs out first" and top sellers are exactly the sorted dashboard's,
+// ties included (equal cover, equal units and revenue).
+func TestUnsortedDashboardSelectsAsTheSortedOne(t *testing.T) {
+	s := newDashShop(t)
+	page := listings(60, 0)
+	for i := range page {
+		q := (i * 7) % 11 // some sold out, many equal
+		page[i].Quantity, page[i].Products[0].Quantity = q, q
+		page[i].CreatedAt = coverNow.AddDate(-1, 0, 0)
+		page[i].Title = fmt.Sprintf("Mug %d", i%4) // equal titles: the offering decides
+	}
+	if _, err := s.db.SyncListingsWrite(t.Context(), &store.SyncListingsWriteParams{StoreID: s.shop.ID, Listings: page, Now: coverNow}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 45 {
+		s.sale(t, s.shop.ID, int64(i+1), i, 1+i%3, time.Duration(i+1)*time.Hour)
+	}
+	sorted, err := s.svc.Dashboard(t.Context(), s.owner, app.DashboardParams{StoreID: s.shop.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsorted, err := s.svc.Dashboard(t.Context(), s.owner, app.DashboardParams{StoreID: s.shop.ID, Unsorted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.EqualFunc(sorted.Cover, unsorted.Cover, func(a, b app.Cover) bool { return a.Row.OfferingID == b.Row.OfferingID }) {
+		t.Fatalf("the unsorted cover came out sorted: the test proves nothing")
+	}
+	ids := func(cs []app.Cover) []int64 {
+		out := make([]int64, len(cs))
+		for i, c := range cs {
+			out[i] = c.Row.OfferingID
+		}
+		return out
+	}
+	for _, n := range []int{0, 1, 3, 10, 44, 45, 60, 100} {
+		if got, want := ids(unsorted.RunsOutFirst(n)), ids(sorted.RunsOutFirst(n)); !slices.Equal(got, want) {
+			t.Errorf("runs out first, n=%d: %v, want %v", n, got, want)
+		}
+		if got, want := ids(unsorted.TopSellers(n)), ids(sorted.TopSellers(n)); !slices.Equal(got, want) {
+			t.Errorf("top sellers, n=%d: %v, want %v", n, got, want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ package cover
 
 import (
 	"cmp"
+	"container/heap"
 	"math"
 	"slices"
 	"time"
@@ -58,6 +59,15 @@ type Params struct {
 // else (Etsy reissues product ids on every inventory write) by listing and
 // SKU, by listing and variation, or to a listing's only row.
 func Compute(rows []*store.InventoryRow, sales []store.ProductSales, p Params) []Cover {
+	out := Unsorted(rows, sales, p)
+	slices.SortFunc(out, RunsOutFirst)
+	return out
+}
+
+// Unsorted is Compute without the sort: the covers in the order of rows.
+// A screen that shows a few of 50,000 rows selects them with First
+// instead of sorting every one.
+func Unsorted(rows []*store.InventoryRow, sales []store.ProductSales, p Params) []Cover {
 	p.Days = cmp.Or(p.Days, DefaultCoverDays)
 	p.Target = cmp.Or(p.Target, DefaultTargetCover)
 	type lv struct {
@@ -121,8 +131,44 @@ func Compute(rows []*store.InventoryRow, sales []store.ProductSales, p Params) [
 		c := &out[i]
 		c.Velocity, c.Days, c.Restock = coverOf(c.Units, c.Row.Shown(), c.Row.ListedAt, period, p)
 	}
-	slices.SortFunc(out, RunsOutFirst)
 	return out
+}
+
+// First returns up to n of cs for which keep holds, the first in
+// RunsOutFirst order, sorted: what sorting cs and taking the first n kept
+// would give (RunsOutFirst is a total order), in O(len(cs) log n) with a
+// heap of n holding the best seen so far, its worst on top.
+func First(cs []Cover, n int, keep func(Cover) bool) []Cover {
+	if n <= 0 {
+		return nil
+	}
+	h := worstFirst(make([]Cover, 0, min(n, len(cs))))
+	for _, c := range cs {
+		switch {
+		case !keep(c):
+		case len(h) < n:
+			heap.Push(&h, c)
+		case RunsOutFirst(c, h[0]) < 0:
+			h[0] = c
+			heap.Fix(&h, 0)
+		}
+	}
+	slices.SortFunc(h, RunsOutFirst)
+	return h
+}
+
+// worstFirst is a heap of covers, the last in RunsOutFirst order on top.
+type worstFirst []Cover
+
+func (h worstFirst) Len() int           { return len(h) }
+func (h worstFirst) Less(i, j int) bool { return RunsOutFirst(h[i], h[j]) > 0 }
+func (h worstFirst) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *worstFirst) Push(x any)        { *h = append(*h, x.(Cover)) }
+func (h *worstFirst) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // RunsOutFirst orders covers: the fewest days first, the faster seller

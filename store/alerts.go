@@ -22,6 +22,13 @@ type Alerts interface {
 	// an OnCommit callback of this store); OnCommit runs in the same
 	// transaction, so delivery jobs commit exactly with the alerts.
 	AlertEvaluate(ctx context.Context, p *AlertEvaluateParams) (AlertEvaluateResult, error)
+	// CoverCheckOfferings lists the offerings whose "runs out within N
+	// days" decision new sales of the given Etsy listings can change: every
+	// row of those listings (a sale moves their pace) and every row with
+	// an active cover alert (the period moved on since it fired, so its
+	// older sales may have left it). Checking them after a pull that wrote
+	// sales decides exactly what checking the whole store would.
+	CoverCheckOfferings(ctx context.Context, storeID int64, etsyListingIDs []int64) ([]int64, error)
 	// AlertList lists a store's alerts, newest first unless OldestFirst, for a member account,
 	// with that account's own deliveries.
 	AlertList(ctx context.Context, p *AlertListParams) ([]AlertView, error)

@@ -21,6 +21,11 @@ type Catalogue interface {
 
 	// InventoryList returns every row of a store the account is a member of.
 	InventoryList(ctx context.Context, p *InventoryListParams) ([]InventoryRow, error)
+	// InventoryVersion is the store's inventory version: it moves whenever
+	// the store's rows change as a reader sees them (an offering, product
+	// or listing written, added or removed), so rows read after reading a
+	// version stay right while it does not move.
+	InventoryVersion(ctx context.Context, storeID int64) (int64, error)
 	InventoryGet(ctx context.Context, accountID, offeringID int64) (InventoryRow, error)
 	// InventoryListByIDs returns the rows of the given offerings that are
 	// in the store, for a member of it, in offering id order; ids it does

@@ -32,3 +32,9 @@ func (s *Store) CoverRowList(ctx context.Context, p *store.InventoryListParams) 
 	}
 	return out, s.err(op, rows.Err())
 }
+
+func (s *Store) InventoryVersion(ctx context.Context, storeID int64) (int64, error) {
+	var v int64
+	err := s.d.QueryRow(ctx, `SELECT version FROM inventory_versions WHERE store_id = $1`, storeID).Scan(&v)
+	return v, s.err("inventory version", err)
+}

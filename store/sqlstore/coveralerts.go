@@ -65,8 +65,11 @@ func (s *Store) evaluateCover(ctx context.Context, tx Tx, storeID int64, ids []i
 			return nil, nil, nil
 		}
 		rows = nil
+		// +o.store_id keeps SQLite from walking the store's every offering
+		// (its index on store_id) for each chunk: the listings' products
+		// are found by their index on listing_id instead.
 		for part := range slices.Chunk(listings, chunk) {
-			got, err := s.queryRows(ctx, tx, "cover rows", `SELECT `+rowCols+rowFrom+` WHERE o.store_id = $1 AND p.listing_id IN `+
+			got, err := s.queryRows(ctx, tx, "cover rows", `SELECT `+rowCols+rowFrom+` WHERE +o.store_id = $1 AND p.listing_id IN `+
 				placeholders(2, len(part)), idArgs(part, storeID)...)
 			if err != nil {
 				return nil, nil, err
@@ -189,4 +192,23 @@ func (s *Store) coverSales(ctx context.Context, tx Tx, storeID int64, rows []sto
 		out = appendProduct(out, k, v)
 	}
 	return out, nil
+}
+
+func (s *Store) CoverCheckOfferings(ctx context.Context, storeID int64, etsyListingIDs []int64) ([]int64, error) {
+	const op = "cover check offerings"
+	out, err := queryAll(ctx, s, s.d, op, scanInt64,
+		`SELECT offering_id FROM alerts WHERE store_id = $1 AND active = $2 AND rule = $3`, storeID, true, ruleCover)
+	if err != nil {
+		return nil, err
+	}
+	for part := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(etsyListingIDs))), chunk) {
+		got, err := queryAll(ctx, s, s.d, op, scanInt64, `SELECT o.id FROM listings l JOIN products p ON p.listing_id = l.id
+			JOIN offerings o ON o.product_id = p.id
+			WHERE l.store_id = $1 AND l.etsy_listing_id IN `+placeholders(2, len(part)), idArgs(part, storeID)...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	return slices.Compact(slices.Sorted(slices.Values(out))), nil
 }

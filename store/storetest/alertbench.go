@@ -13,7 +13,9 @@ import (
 // benchCatalogue, holding 200,000 receipt lines of the last 30 days,
 // after a first evaluation fired what it had to: one op is the check of a
 // sync that moved nothing. "threshold" has the runs-out rule off (the
-// anchor), "cover" on.
+// anchor), "cover" on; "sale" is the check after a pull that sold one
+// listing, with the rule on: the rows CoverCheckOfferings names (the
+// listing's and the 646 rows with an active runs-out alert), checked.
 func BenchmarkAlertEvaluate(b *testing.B, open func(tb testing.TB) store.DB) {
 	ctx := b.Context()
 	db := open(b)
@@ -45,7 +47,8 @@ func BenchmarkAlertEvaluate(b *testing.B, open func(tb testing.TB) store.DB) {
 	for _, c := range []struct {
 		name string
 		days int
-	}{{"threshold", 0}, {"cover", 7}} {
+		sold bool
+	}{{"threshold", 0, false}, {"cover", 7, false}, {"sale", 7, true}} {
 		b.Run(c.name, func(b *testing.B) {
 			days := c.days
 			if _, err := db.StoreUpdateSettings(ctx, &store.StoreUpdateSettingsParams{AccountID: a.ID, StoreID: st.ID, RunsOutDays: &days, Now: epoch}); err != nil {
@@ -56,6 +59,13 @@ func BenchmarkAlertEvaluate(b *testing.B, open func(tb testing.TB) store.DB) {
 				b.Fatal(err)
 			}
 			for b.Loop() {
+				if c.sold {
+					ids, err := db.CoverCheckOfferings(ctx, st.ID, []int64{1_000_000_000 + 4242})
+					if err != nil || len(ids) == 0 {
+						b.Fatalf("cover check offerings: %v, %d", err, len(ids))
+					}
+					p.OfferingIDs = ids
+				}
 				res, err := db.AlertEvaluate(ctx, p)
 				if err != nil {
 					b.Fatal(err)

@@ -2,6 +2,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -95,6 +96,40 @@ var coverAlertTests = map[string]func(t *testing.T, h *harness){
 		res = h.evaluate(t, s.store.ID)
 		if len(res.Fired) != 0 || len(res.Resolved) != 2 {
 			t.Fatalf("turned off: %+v", res)
+		}
+	},
+	// The rows a check after sales needs: those of the listings sold and
+	// those with an active cover alert, of that store only.
+	"CheckOfferings": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		s := h.seller(t, "ada", 1)
+		other := h.seller(t, "bob", 2)
+		h.write(t, s.store.ID, listing(10, 3, 10), listing(11, 2, 10))
+		h.write(t, other.store.ID, listing(20, 3, 10), listing(11, 2, 10))
+		_, err := h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: s.store.ID,
+			Receipts: []store.Receipt{coverReceipt(1, 100, 60, -2)}, Now: h.now})
+		noErr(t, err, "receipts")
+		wantFired(t, h.evaluate(t, s.store.ID), store.AlertRunsOut)
+		var eleven []int64
+		for _, r := range h.inventory(t, s.account.ID, s.store.ID) {
+			if r.EtsyListingID == 11 {
+				eleven = append(eleven, r.OfferingID)
+			}
+		}
+		alerted := s.rows[0].OfferingID
+		for _, c := range []struct {
+			listings []int64
+			want     []int64
+		}{
+			{nil, []int64{alerted}},
+			{[]int64{11, 11, 404}, append([]int64{alerted}, eleven...)},
+		} {
+			got, err := h.db.CoverCheckOfferings(ctx, s.store.ID, c.listings)
+			noErr(t, err, "cover check offerings")
+			slices.Sort(c.want)
+			if !slices.Equal(got, c.want) {
+				t.Fatalf("listings %v: offerings %v, want %v", c.listings, got, c.want)
+			}
 		}
 	},
 	// A row whose product id Etsy reissued is matched to its sales by

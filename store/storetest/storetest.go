@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"Errors", errorTests},
 		{"Codes", codeTests},
 		{"Activity", activityTests},
+		{"InventoryVersion", inventoryVersionTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

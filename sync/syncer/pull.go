@@ -371,10 +371,10 @@ func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.Sh
 	// on by offset.
 	from, offset := since, 0
 	// Sales written (even before a failure) move the pace of sales.
-	written := stats.receipts
+	written, sold := stats.receipts, []int64(nil)
 	defer func() {
 		if stats.receipts > written {
-			e.salesArrived(ctx, st.ID)
+			e.salesArrived(ctx, st.ID, sold)
 		}
 	}()
 	for {
@@ -417,6 +417,7 @@ func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.Sh
 				}
 			}
 		}
+		sold = append(sold, touched...)
 		if refreshListings && len(touched) > 0 {
 			if err := e.refreshListings(ctx, st, shop, touched, stats); err != nil {
 				return err

@@ -115,7 +115,9 @@ func (m *Model) loadAfter(ev *hub.Event, seen time.Time) tea.Cmd {
 		id = 0
 	}
 	return func() tea.Msg {
-		p := app.DashboardParams{StoreID: id}
+		// The screen draws a screenful of "runs out first": selected, not
+		// a sort of every row.
+		p := app.DashboardParams{StoreID: id, Unsorted: true}
 		var snaps []*app.Snapshot
 		if c.Snapshots != nil {
 			if ev != nil {
