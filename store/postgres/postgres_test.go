@@ -65,3 +65,18 @@ func TestEditAndSyncOfAListingTakeTurns(t *testing.T) {
 		return err == nil && n > 0
 	})
 }
+
+// An edit committed while a receipts write corrects a sale of the same
+// row is kept (PostgreSQL's read committed lets the correction read the
+// row before the edit; SQLite has one writer at a time).
+func TestEditDuringASaleCorrectionIsKept(t *testing.T) {
+	storetest.PostgresURL(t)
+	db := open(t)
+	pool := db.(*postgres.DB).Pool()
+	storetest.EditDuringASaleCorrectionIsKept(t, db, func() bool {
+		var n int
+		err := pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%offerings%'`).Scan(&n)
+		return err == nil && n > 0
+	})
+}

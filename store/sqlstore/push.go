@@ -432,29 +432,52 @@ func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64
 	if counted {
 		return 0, nil
 	}
+	return s.takeOffSale(ctx, tx, storeID, receiptID, cur, units, t)
+}
+
+// takeOffSale takes an overwritten sale's units off the row cur. An edit
+// may commit between the read of cur and this write (PostgreSQL's read
+// committed does not hold the row): the write names the version read, and
+// on a miss the row is read again, so the edit is never written over.
+func (s *Store) takeOffSale(ctx context.Context, tx Tx, storeID, receiptID int64, cur store.InventoryRow, units int, t int64) (int64, error) {
+	for {
+		id, done, err := s.takeOffSaleAt(ctx, tx, storeID, receiptID, cur, units, t)
+		if err != nil || done {
+			return id, err
+		}
+		if cur, err = scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE o.id = $1`, cur.OfferingID)); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// takeOffSaleAt is takeOffSale while the row is at cur's version; done is
+// false when it no longer is.
+func (s *Store) takeOffSaleAt(ctx context.Context, tx Tx, storeID, receiptID int64, cur store.InventoryRow, units int, t int64) (int64, bool, error) {
 	if cur.Pending() && cur.EditKind == store.EditSet {
 		// The set, typed before the sale, subtracts the sales since its
 		// base, but its push reads the receipts only when Etsy's count
 		// moved off the base, and the write put back the units this sale
 		// took: the base takes them in, so the count shows moved and the
 		// sale is kept.
-		_, err := tx.Exec(ctx, `UPDATE offerings SET base_quantity = base_quantity + $2, version = version + 1, updated_at = $3 WHERE id = $1`,
-			cur.OfferingID, units, t)
-		return 0, err
+		n, err := tx.Exec(ctx, `UPDATE offerings SET base_quantity = base_quantity + $2, version = version + 1, updated_at = $3
+			WHERE id = $1 AND version = $4`, cur.OfferingID, units, t, cur.Version)
+		return 0, n == 1, err
 	}
 	after := max(cur.Shown()-units, 0)
-	if _, err := tx.Exec(ctx, `UPDATE offerings SET desired_quantity = $2,
+	n, err := tx.Exec(ctx, `UPDATE offerings SET desired_quantity = $2,
 			base_quantity = CASE WHEN desired_version > pushed_version THEN base_quantity ELSE quantity END,
 			base_at = CASE WHEN desired_version > pushed_version THEN base_at WHEN quantity_at > 0 THEN quantity_at ELSE updated_at END,
 			edit_kind = 'add', desired_version = desired_version + 1, version = version + 1,
 			push_status = 'pending', push_error = '', updated_at = $3
-		WHERE id = $1`, cur.OfferingID, after, t); err != nil {
-		return 0, err
+		WHERE id = $1 AND version = $4`, cur.OfferingID, after, t, cur.Version)
+	if err != nil || n == 0 {
+		return 0, false, err
 	}
 	note := fmt.Sprintf("sold %d (receipt %d) while Stockroom was writing this listing; taken off Etsy's count again", units, receiptID)
 	if _, err := tx.Exec(ctx, `INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, note, created_at)
 		VALUES ($1, $2, 'push', $3, $4, $5, $6)`, storeID, cur.OfferingID, cur.Shown(), after, note, t); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return cur.OfferingID, nil
+	return cur.OfferingID, true, nil
 }

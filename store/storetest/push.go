@@ -264,3 +264,46 @@ func EditAndSyncOfAListingTakeTurns(t *testing.T, db store.DB, blocked func() bo
 	noErr(t, err, "edit")
 	noErr(t, <-synced, "sync")
 }
+
+// EditDuringASaleCorrectionIsKept checks that an edit committed while a
+// receipts write corrects an overwritten sale of the same row is kept:
+// the correction read the row before the edit, and must not write its
+// count, less the sale, over the edit's. blocked tells whether some
+// transaction waits for a lock (the correction, waiting for the edit's
+// offering); the edit commits only then. Found by the chaos soak on
+// PostgreSQL: an add of -3 typed as the correction ran was lost.
+func EditDuringASaleCorrectionIsKept(t *testing.T, db store.DB, blocked func() bool) {
+	ctx := t.Context()
+	h := &harness{db: db, now: epoch}
+	s := h.seller(t, "alice", 706)
+	r := s.rows[0]
+	read := time.Date(2026, 3, 14, 10, 0, 0, 500_000_000, time.UTC)
+	noErr(t, db.PushWindowRecord(ctx, &store.PushWindowRecordParams{StoreID: s.store.ID, EtsyListingID: r.EtsyListingID,
+		ReadAt: read, WroteAt: read.Add(700 * time.Millisecond), Now: h.now,
+		Products: []store.PushWindowProduct{{EtsyProductID: r.EtsyProductID, Key: r.ProductKey}}}), "window")
+	held, corrected := make(chan struct{}), make(chan error, 1)
+	go func() {
+		<-held
+		_, err := db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: s.store.ID, Now: h.now,
+			Receipts: []store.Receipt{sale(1, r.EtsyListingID, r.EtsyProductID, 1, read.Truncate(time.Second))}})
+		corrected <- err
+	}()
+	_, err := db.StockEdit(ctx, &store.StockEditParams{AccountID: s.account.ID, StoreID: s.store.ID, Source: store.SourceCommand, Now: h.now,
+		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Kind: store.EditAdd, Quantity: r.Quantity - 3}},
+		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
+			close(held)
+			deadline := time.Now().Add(10 * time.Second)
+			for !blocked() {
+				if time.Now().After(deadline) {
+					return errors.New("the correction never waited for the edit's offering")
+				}
+				runtime.Gosched()
+			}
+			return nil
+		}})
+	noErr(t, err, "edit")
+	noErr(t, <-corrected, "receipts")
+	if got := h.row(t, r.OfferingID); got.DesiredQuantity != r.Quantity-4 || !got.Pending() {
+		t.Fatalf("after an add of -3 and a correction of 1 sold: desired %d (pending %v), want %d", got.DesiredQuantity, got.Pending(), r.Quantity-4)
+	}
+}
