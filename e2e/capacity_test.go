@@ -74,8 +74,10 @@ func BenchmarkSessionCapacity(b *testing.B) {
 	// them, 900 each.
 	const perAccount = 900
 	metricsAddr := freePort(b)
+	// The sessions stay idle for the whole hold: the server's idle timeout
+	// (30 minutes by default) must not close them during a long one.
 	s := startServer(b, "--max-conns-per-ip", strconv.Itoa(n+100), "--max-sessions-per-account", strconv.Itoa(perAccount+50),
-		"--metrics-addr", metricsAddr)
+		"--metrics-addr", metricsAddr, "--idle-timeout", max(30*time.Minute, hold+15*time.Minute).String())
 	owner := sshtest.NewKey(b)
 	signUp(b, s, owner, "Load Owner", "").Sess.Close()
 	ownerConn := s.dial(b, owner)
