@@ -291,24 +291,44 @@ func (s *Service) SyncRunOf(ctx context.Context, a Actor, storeID int64, req Syn
 	return s.db.SyncRunOfJob(ctx, &store.SyncRunOfJobParams{AccountID: a.Account.ID, StoreID: storeID, JobID: req.JobID})
 }
 
-// SyncRetries tells whether the job of a failed run runs again: River
-// snoozed it (Etsy's rate limit, another sync holding the store) and the
-// run after it is the sync's real outcome. A job still running counts
-// while its run's process is alive (it is being snoozed or ended); a
-// dead process's job is never waited on.
-func (s *Service) SyncRetries(ctx context.Context, a Actor, run store.SyncRun) (bool, error) {
+// SyncRetry is what comes of the job of a failed run.
+type SyncRetry int
+
+const (
+	// SyncRetryNone: the run is the sync's outcome.
+	SyncRetryNone SyncRetry = iota
+	// SyncRetryQueued: River snoozed or rescheduled the job (Etsy's rate
+	// limit, another sync holding the store), and the run after it is
+	// the sync's real outcome.
+	SyncRetryQueued
+	// SyncRetryEnding: the job is still running on a live process, being
+	// snoozed or ended; ask again.
+	SyncRetryEnding
+)
+
+// SyncRetries tells whether the job of a failed run runs again. A dead
+// process's job is never waited on.
+func (s *Service) SyncRetries(ctx context.Context, a Actor, run store.SyncRun) (SyncRetry, error) {
 	if _, err := s.member(ctx, a, run.StoreID); err != nil {
-		return false, err
+		return SyncRetryNone, err
 	}
 	if run.JobID == 0 || run.Result != store.ResultFailed {
-		return false, nil
+		return SyncRetryNone, nil
 	}
 	queued, running, err := s.jobs.JobQueued(ctx, run.JobID)
-	if err != nil || queued || !running || run.Process == "" {
-		return queued, err
+	switch {
+	case err != nil:
+		return SyncRetryNone, err
+	case queued:
+		return SyncRetryQueued, nil
+	case !running || run.Process == "":
+		return SyncRetryNone, nil
 	}
 	dead, err := s.db.ProcessListDead(ctx, time.Now().Add(-store.ProcessDeadAfter))
-	return err == nil && !slices.Contains(dead, run.Process), err
+	if err != nil || slices.Contains(dead, run.Process) {
+		return SyncRetryNone, err
+	}
+	return SyncRetryEnding, nil
 }
 
 // SyncLog lists a store's recent sync runs, newest first.

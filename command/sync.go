@@ -164,7 +164,10 @@ func (w *syncWait) check() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if again {
+	if again == app.SyncRetryEnding {
+		return false, nil // its job is still ending: whether it runs again is not known yet
+	}
+	if again == app.SyncRetryQueued {
 		if w.retried != run.ID {
 			w.retried = run.ID
 			w.r.notef("sync %d stopped (%s); it runs again when Etsy allows: waiting", run.ID, run.Error)

@@ -161,3 +161,55 @@ func runPiped(t *testing.T, a *app.Service, actor app.Actor, args ...string) (*b
 	}()
 	return out, bufio.NewScanner(pr), done
 }
+
+// A sync Etsy fails with a 500 is not run again by its job: while the job
+// is still ending, `sync --wait` must not say it runs again (it told a
+// seller so, then reported the failure). Found by the chaos soak.
+func TestSyncWaitSaysRunsAgainOnlyOfAQueuedJob(t *testing.T) {
+	f := newFixture(t)
+	var mu sync.Mutex
+	running := true
+	checked := make(chan struct{})
+	var once sync.Once
+	f.jobs.JobState(func(int64) (bool, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if running {
+			once.Do(func() { close(checked) })
+		}
+		return false, running
+	})
+	f.jobs.OnSync(func(storeID int64, kind store.SyncKind, jobID int64) {
+		ctx := context.Background()
+		r, err := f.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: storeID, Kind: kind,
+			Trigger: store.TriggerManual, JobID: jobID, Process: "server", Now: time.Now()})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		const msg = "etsy: temporary failure (HTTP 500): Server Error"
+		if _, err := f.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: r.ID, Result: store.ResultFailed, Error: msg, Now: time.Now()}); err != nil {
+			t.Error(err)
+			return
+		}
+		f.hub.Publish(hub.Event{Kind: hub.SyncFinished, StoreID: storeID, RunID: r.ID, JobID: jobID, State: string(store.ResultFailed), Error: msg})
+		go func() {
+			<-checked // the wait looked while the job was ending
+			mu.Lock()
+			running = false // it ended: River completed it, no retry
+			mu.Unlock()
+		}()
+	})
+	out, lines, done := runPiped(t, f.app, f.owner, "sync", "--wait")
+	var stderr strings.Builder
+	for lines.Scan() {
+		stderr.WriteString(lines.Text() + "\n")
+	}
+	if code := <-done; code != ExitFailure {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitFailure, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "runs again") {
+		t.Errorf("said the sync runs again, though its job ended:\n%s", stderr.String())
+	}
+	contains(t, "stdout", out.String(), "failed")
+}
