@@ -96,6 +96,11 @@ func postgresBackend() backend {
 		},
 		queue: func(tb testing.TB, _ string, db store.DB, cfg jobs.Config) *jobs.Queue {
 			tb.Helper()
+			// A test's wrapper of the store (one that injects a fault or
+			// an event) hands over the store it wraps.
+			for u, ok := db.(interface{ Unwrap() store.DB }); ok; u, ok = db.(interface{ Unwrap() store.DB }) {
+				db = u.Unwrap()
+			}
 			q, err := jobs.NewPostgres(db.(*postgres.DB).Pool(), cfg)
 			if err != nil {
 				tb.Fatal(err)

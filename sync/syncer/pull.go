@@ -111,23 +111,16 @@ func (e *Engine) Sync(ctx context.Context, storeID int64, kind store.SyncKind, t
 // of the scheduled slot (zero for none): errSlotServed if another sync
 // already did the slot's work.
 func (e *Engine) sync(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger, jobID int64, slot time.Time) (store.SyncRun, error) {
-	st, err := e.db.StoreGet(ctx, storeID)
+	// A first look before taking the lease: a job with nothing to do ends
+	// without it. syncLeased looks again under the lease.
+	_, _, err := e.syncTarget(ctx, storeID, kind, slot)
 	if err != nil {
 		return store.SyncRun{}, err
-	}
-	if st.Status != store.StatusConnected {
-		return store.SyncRun{}, fmt.Errorf("%w (%s)", ErrStoreNotConnected, st.Status)
-	}
-	if slotServed(st, kind, slot) {
-		return store.SyncRun{}, errSlotServed
-	}
-	if kind == store.SyncIncremental && (st.LastFullSyncAt.IsZero() || st.ReceiptsCursor.IsZero()) {
-		kind = store.SyncFull
 	}
 	var run store.SyncRun
 	var runErr error
 	err = e.withLease(ctx, "sync:"+Key(storeID), syncLeaseTTL, 2*time.Second, func(ctx context.Context) error {
-		run, runErr = e.syncLocked(ctx, st, kind, trigger, jobID)
+		run, runErr = e.syncLeased(ctx, storeID, kind, trigger, jobID, slot)
 		return nil
 	})
 	if err != nil {

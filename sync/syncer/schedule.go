@@ -269,19 +269,58 @@ var errSlotServed = errors.New("syncer: a later sync already served this slot")
 // slotServed says whether a sync that started at or after slot (Unix
 // seconds, so up to a second early) already did the work a scheduled sync
 // of kind for that slot would do: any sync for an incremental slot, a
-// successful full read for a full or reconcile one. Such a job is left
-// over: queued for a slot that a manual or webhook sync covered, or a
-// never-synced store's full sync queued again an interval later (its slot
-// is the one it is in now) while the first waited in a backlog.
+// successful full read for a reconcile one. Such a job is left over:
+// queued for a slot that a manual or webhook sync covered.
+//
+// A scheduled full sync is a store's first (the schedule queues one only
+// while the store was never read in full), and any full read serves it,
+// whenever it started: a store never synced is due in the slot it is in
+// now, which moves every interval, so a pass after a slot boundary queues
+// the new slot while the first full sync, queued in the old one, still
+// waits or runs.
 func slotServed(st store.Store, kind store.SyncKind, slot time.Time) bool {
-	if slot.IsZero() {
+	switch {
+	case slot.IsZero():
 		return false
+	case kind == store.SyncFull:
+		return !st.LastFullSyncAt.IsZero()
+	case kind == store.SyncReconcile:
+		return !st.LastFullSyncAt.IsZero() && !st.LastFullSyncAt.Before(slot)
 	}
-	last := st.LastSyncAt
-	if kind != store.SyncIncremental {
-		last = st.LastFullSyncAt
+	return !st.LastSyncAt.IsZero() && !st.LastSyncAt.Before(slot)
+}
+
+// syncLeased runs a sync once this process holds the store's sync lease.
+// The store is read again under the lease: a sync that held it until just
+// now may have served the slot, or moved the receipts cursor that this
+// sync reads from.
+func (e *Engine) syncLeased(ctx context.Context, storeID int64, kind store.SyncKind, trigger store.SyncTrigger, jobID int64, slot time.Time) (store.SyncRun, error) {
+	st, kind, err := e.syncTarget(ctx, storeID, kind, slot)
+	if err != nil {
+		return store.SyncRun{}, err
 	}
-	return !last.IsZero() && !last.Before(slot)
+	return e.syncLocked(ctx, st, kind, trigger, jobID)
+}
+
+// syncTarget reads the store a sync of kind for slot (zero for none) is
+// about to run on, and says which sync it needs: ErrStoreNotConnected or
+// errSlotServed if none, a full sync for an incremental one of a store
+// never fully read.
+func (e *Engine) syncTarget(ctx context.Context, storeID int64, kind store.SyncKind, slot time.Time) (store.Store, store.SyncKind, error) {
+	st, err := e.db.StoreGet(ctx, storeID)
+	if err != nil {
+		return st, kind, err
+	}
+	if st.Status != store.StatusConnected {
+		return st, kind, fmt.Errorf("%w (%s)", ErrStoreNotConnected, st.Status)
+	}
+	if slotServed(st, kind, slot) {
+		return st, kind, errSlotServed
+	}
+	if kind == store.SyncIncremental && (st.LastFullSyncAt.IsZero() || st.ReceiptsCursor.IsZero()) {
+		kind = store.SyncFull
+	}
+	return st, kind, nil
 }
 
 // slotJitter is a slot's own offset within ±Jitter/2 of interval, the same

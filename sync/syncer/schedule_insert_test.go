@@ -126,20 +126,7 @@ func TestScheduledSyncOfAServedSlotDoesNothing(t *testing.T) {
 	}
 	e.sb.ResetCalls()
 	e.start()
-	testwait.Until(t, "the stale slot's job to end", func() bool {
-		j, err := e.q.JobGet(e.ctx, stale)
-		return err == nil && j.FinalizedAt != nil
-	})
-	if j, _ := e.q.JobGet(e.ctx, stale); j.State != "completed" {
-		t.Fatalf("the stale slot's job ended %s: %v", j.State, j.Errors)
-	}
-	if n := e.calls(); n != 0 {
-		t.Errorf("a sync for a slot already served made %d Etsy calls", n)
-	}
-	runs, _ := e.db.SyncRunList(e.ctx, &store.SyncRunListParams{AccountID: e.account, StoreID: e.storeID})
-	if len(runs) != 1 {
-		t.Errorf("%d sync runs, want only the one that served the slot", len(runs))
-	}
+	waitServed(t, e, stale)
 	// A slot after the last sync still runs.
 	next, _, err := e.q.EnqueueScheduledSync(e.ctx, e.storeID, store.SyncIncremental, time.Now())
 	if err != nil {
