@@ -69,6 +69,21 @@ func (s *Sandbox) InjectFault(operationID string, f Fault) error {
 	return nil
 }
 
+// ClearFaults drops the faults not played yet and says how many calls
+// they would have failed.
+func (s *Sandbox) ClearFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, q := range s.faults {
+		for _, f := range q {
+			n += f.Count
+		}
+	}
+	clear(s.faults)
+	return n
+}
+
 // takeFault consumes one call of the first queued fault; callers hold s.mu.
 func (s *Sandbox) takeFault(op string) (Fault, bool) {
 	q := s.faults[op]

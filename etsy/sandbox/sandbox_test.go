@@ -741,3 +741,19 @@ func TestAdminRoutesAnswer(t *testing.T) {
 		}
 	}
 }
+
+func TestClearFaultsDropsTheFaultsNotPlayed(t *testing.T) {
+	sb := New(Config{})
+	if err := sb.InjectFault("getShopReceipts", Fault{Kind: Fault500, Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.InjectFault("updateListingInventory", Fault{Kind: Fault429, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if n := sb.ClearFaults(); n != 3 {
+		t.Errorf("cleared %d faulty calls, want 3", n)
+	}
+	if _, ok := sb.takeFault("getShopReceipts"); ok {
+		t.Error("a cleared fault was played")
+	}
+}
