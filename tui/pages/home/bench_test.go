@@ -111,3 +111,33 @@ func BenchmarkReport(b *testing.B) {
 		run()
 	}
 }
+
+// BenchmarkReportAfterEdit is `report --format json` right after a seller
+// changed one row's stock: the store's inventory version moved, so the
+// report cannot answer from the rows it kept.
+func BenchmarkReportAfterEdit(b *testing.B) {
+	env := benchEnv(b)
+	ctx := context.Background()
+	rows, err := env.DB.InventoryList(ctx, &store.InventoryListParams{AccountID: env.Owner.Account.ID, StoreID: env.StoreID})
+	if err != nil || len(rows) == 0 {
+		b.Fatalf("inventory: %d rows, %v", len(rows), err)
+	}
+	run := func() {
+		if code := command.Run(ctx, command.Env{App: env.App, Actor: env.Owner, Stdout: io.Discard, Stderr: io.Discard},
+			[]string{"report", "--format", "json"}); code != 0 {
+			b.Fatalf("report exited %d", code)
+		}
+	}
+	run()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		r := rows[i%len(rows)]
+		if _, err := env.DB.StockEdit(ctx, &store.StockEditParams{AccountID: env.Owner.Account.ID, StoreID: env.StoreID,
+			Source: store.SourceCommand, Now: tuitest.Epoch, Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Quantity: (r.Quantity + i + 1) % 999}}}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		run()
+	}
+}
