@@ -101,31 +101,13 @@ func TestSyncWaitFollowsARunAfterARateLimit(t *testing.T) {
 	again := make(chan struct{})
 	f.jobs.JobState(func(int64) (bool, bool) { mu.Lock(); defer mu.Unlock(); return queued, running })
 	f.jobs.OnSync(func(storeID int64, kind store.SyncKind, jobID int64) {
-		run := func(result store.SyncResult, msg string) {
-			ctx := context.Background()
-			r, err := f.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: storeID, Kind: kind,
-				Trigger: store.TriggerManual, JobID: jobID, Process: "server", Now: time.Now()})
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			f.hub.Publish(hub.Event{Kind: hub.SyncStarted, StoreID: storeID, RunID: r.ID, JobID: jobID, State: string(kind)})
-			if result == store.ResultFailed {
-				// River snoozes the job before the run's end is told.
-				setJob(true, false)
-			}
-			if _, err := f.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: r.ID, Result: result, Error: msg, Now: time.Now()}); err != nil {
-				t.Error(err)
-				return
-			}
-			f.hub.Publish(hub.Event{Kind: hub.SyncFinished, StoreID: storeID, RunID: r.ID, JobID: jobID, State: string(result), Error: msg})
-		}
-		run(store.ResultFailed, "rate limited by Etsy: retry in 1s")
+		// River snoozes the job before the run's end is told.
+		f.syncRun(t, storeID, kind, jobID, store.ResultFailed, "rate limited by Etsy: retry in 1s", func() { setJob(true, false) })
 		<-again
 		// The job runs again: River marks it running before its run
 		// starts, so a wait that looks in between still follows it.
 		setJob(false, true)
-		run(store.ResultOK, "")
+		f.syncRun(t, storeID, kind, jobID, store.ResultOK, "", nil)
 	})
 
 	out, lines, done := runPiped(t, f.app, f.owner, "sync", "--wait")
@@ -180,19 +162,7 @@ func TestSyncWaitSaysRunsAgainOnlyOfAQueuedJob(t *testing.T) {
 		return false, running
 	})
 	f.jobs.OnSync(func(storeID int64, kind store.SyncKind, jobID int64) {
-		ctx := context.Background()
-		r, err := f.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: storeID, Kind: kind,
-			Trigger: store.TriggerManual, JobID: jobID, Process: "server", Now: time.Now()})
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		const msg = "etsy: temporary failure (HTTP 500): Server Error"
-		if _, err := f.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: r.ID, Result: store.ResultFailed, Error: msg, Now: time.Now()}); err != nil {
-			t.Error(err)
-			return
-		}
-		f.hub.Publish(hub.Event{Kind: hub.SyncFinished, StoreID: storeID, RunID: r.ID, JobID: jobID, State: string(store.ResultFailed), Error: msg})
+		f.syncRun(t, storeID, kind, jobID, store.ResultFailed, "etsy: temporary failure (HTTP 500): Server Error", nil)
 		go func() {
 			<-checked // the wait looked while the job was ending
 			mu.Lock()
@@ -212,4 +182,25 @@ func TestSyncWaitSaysRunsAgainOnlyOfAQueuedJob(t *testing.T) {
 		t.Errorf("said the sync runs again, though its job ended:\n%s", stderr.String())
 	}
 	contains(t, "stdout", out.String(), "failed")
+}
+
+// syncRun records a run of a sync job as a worker does and tells the hub
+// of its start and end; beforeEnd, if any, runs between the two.
+func (f *fixture) syncRun(t *testing.T, storeID int64, kind store.SyncKind, jobID int64, result store.SyncResult, msg string, beforeEnd func()) {
+	ctx := context.Background()
+	r, err := f.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: storeID, Kind: kind,
+		Trigger: store.TriggerManual, JobID: jobID, Process: "server", Now: time.Now()})
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	f.hub.Publish(hub.Event{Kind: hub.SyncStarted, StoreID: storeID, RunID: r.ID, JobID: jobID, State: string(kind)})
+	if beforeEnd != nil {
+		beforeEnd()
+	}
+	if _, err := f.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: r.ID, Result: result, Error: msg, Now: time.Now()}); err != nil {
+		t.Error(err)
+		return
+	}
+	f.hub.Publish(hub.Event{Kind: hub.SyncFinished, StoreID: storeID, RunID: r.ID, JobID: jobID, State: string(result), Error: msg})
 }

@@ -485,15 +485,20 @@ func (r *soakRun) pushJobsOutstanding() (int, error) {
 	return n, err
 }
 
+// jsonText reads a River JSON column as text: River keeps JSON as JSONB
+// blobs on SQLite, which json() reads back.
+func (r *soakRun) jsonText(col string) string {
+	if r.databaseURL == "" {
+		return "json(" + col + ")"
+	}
+	return "CAST(" + col + " AS TEXT)"
+}
+
 // logPushJobs logs the push jobs River has not completed: whether a stuck
 // edit's job waits, retries later, or is gone.
 func (r *soakRun) logPushJobs(db *sql.DB) {
-	jsonText := "CAST(%s AS TEXT)"
-	if r.databaseURL == "" {
-		jsonText = "json(%s)" // River's JSONB blobs on SQLite
-	}
 	rows, err := db.QueryContext(r.t.Context(), `SELECT id, state, attempt, max_attempts, CAST(scheduled_at AS TEXT), `+
-		fmt.Sprintf(jsonText, "attempted_by")+`, `+fmt.Sprintf(jsonText, "errors")+`
+		r.jsonText("attempted_by")+`, `+r.jsonText("errors")+`
 		FROM river_job WHERE kind = 'push' AND state <> 'completed' ORDER BY id`)
 	if err != nil {
 		r.t.Log(err)
@@ -797,14 +802,9 @@ func (r *soakRun) logSyncs() {
 		return
 	}
 	defer db.Close()
-	// River keeps JSON as JSONB blobs on SQLite: json() reads them back.
-	jsonText := "CAST(%s AS TEXT)"
-	if r.databaseURL == "" {
-		jsonText = "json(%s)"
-	}
 	for _, q := range []struct{ what, q string }{
-		{"sync jobs not completed", `SELECT id, state, attempt, CAST(scheduled_at AS TEXT), ` + fmt.Sprintf(jsonText, "args") + `, ` +
-			fmt.Sprintf(jsonText, "errors") + ` FROM river_job WHERE kind = 'sync' AND state <> 'completed' ORDER BY id`},
+		{"sync jobs not completed", `SELECT id, state, attempt, CAST(scheduled_at AS TEXT), ` + r.jsonText("args") + `, ` +
+			r.jsonText("errors") + ` FROM river_job WHERE kind = 'sync' AND state <> 'completed' ORDER BY id`},
 		{"last sync runs", `SELECT id, kind, trigger, result, CAST(started_at AS TEXT), CAST(finished_at AS TEXT), error
 			FROM sync_runs WHERE kind <> 'push' ORDER BY id DESC LIMIT 15`},
 	} {

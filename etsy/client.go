@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/stockroom/stockroom/internal/ctxsleep"
 )
 
 // Config configures a Client. Zero values take the documented defaults.
@@ -150,7 +152,7 @@ func New(cfg Config) (*Client, error) {
 		readiness: &readinessCache{},
 		log:       cfg.Logger,
 		now:       cfg.Now,
-		sleep:     sleepCtx,
+		sleep:     ctxsleep.For,
 	}
 	return c, nil
 }
@@ -164,20 +166,6 @@ func checkURL(raw string) error {
 		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
 	}
 	return nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Budget reports what is known of key's rate limits.

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stockroom/stockroom/internal/ctxsleep"
 )
 
 // A rate-limit slot reserved before a wait that the caller then cancelled
@@ -90,7 +92,7 @@ func (b *budgetServer) handle(w http.ResponseWriter, r *http.Request) {
 func TestDailyBudgetNotOvershotByConcurrentWorkers(t *testing.T) {
 	srv := &budgetServer{budget: 30}
 	env := newEnv(t, srv.handle)
-	env.client.sleep = sleepCtx // real time: the workers must overlap
+	env.client.sleep = ctxsleep.For // real time: the workers must overlap
 	// The first call learns the budget; then four workers spend it.
 	if _, err := env.shop.GetMe(context.Background()); err != nil {
 		t.Fatal(err)

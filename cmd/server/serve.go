@@ -21,6 +21,7 @@ import (
 	"github.com/stockroom/stockroom/connect"
 	"github.com/stockroom/stockroom/health"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/ctxsleep"
 	"github.com/stockroom/stockroom/notify"
 	"github.com/stockroom/stockroom/sshserver"
 	"github.com/stockroom/stockroom/store"
@@ -318,12 +319,12 @@ func runLeased(ctx context.Context, leases store.Leases, name string, poll func(
 			if err != nil && ctx.Err() == nil {
 				log.Warn("lease unavailable", "lease", name, "err", err)
 			}
-			sleep(ctx, 10*time.Second)
+			_ = ctxsleep.For(ctx, 10*time.Second) // a cancelled wait ends the loop at its next check
 			continue
 		}
 		if err := poll(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("poll failed; retrying", "lease", name, "err", err, "in", backoff)
-			sleep(ctx, backoff)
+			_ = ctxsleep.For(ctx, backoff)
 			backoff = min(2*backoff, time.Minute)
 			continue
 		}
@@ -335,13 +336,6 @@ func runLeased(ctx context.Context, leases store.Leases, name string, poll func(
 		log.Warn("lease release failed; another process takes over when it expires", "lease", name, "err", err)
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
 }
 
 // fromDomain is the domain of the From address, for Message-IDs.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/ctxsleep"
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store"
 )
@@ -60,7 +61,7 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[jobs.SyncArgs]) er
 	if job.Args.Trigger == store.TriggerWebhook && job.Args.Slot != 0 {
 		// The webhooks of one second share this job: it reads Etsy once
 		// that second is over, after every sale they announce.
-		if err := sleepUntil(ctx, time.Unix(job.Args.Slot, 0)); err != nil {
+		if err := ctxsleep.Until(ctx, time.Unix(job.Args.Slot, 0)); err != nil {
 			return err
 		}
 	}
@@ -75,22 +76,6 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[jobs.SyncArgs]) er
 		return err // the database failed: let River retry
 	}
 	return nil
-}
-
-// sleepUntil waits until t (real time) or ctx ends.
-func sleepUntil(ctx context.Context, t time.Time) error {
-	d := time.Until(t)
-	if d <= 0 {
-		return nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
 }
 
 func isEtsyError(err error) bool {
