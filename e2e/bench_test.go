@@ -197,18 +197,28 @@ func fetchProfile(tb testing.TB, metricsAddr, name, path string) {
 // dialFrom is server.dial from a chosen loopback address.
 func dialFrom(tb testing.TB, s *server, key gossh.Signer, from net.IP) *gossh.Client {
 	tb.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from}, Timeout: 10 * time.Second}
-	conn, err := d.Dial("tcp", s.sshAddr)
+	c, err := dialSSHFrom(s.sshAddr, s.clientConfig(gossh.PublicKeys(key)), from)
 	if err != nil {
-		tb.Fatalf("dial from %s: %v", from, err)
+		tb.Fatal(err)
 	}
-	cc, chans, reqs, err := gossh.NewClientConn(conn, s.sshAddr, s.clientConfig(gossh.PublicKeys(key)))
-	if err != nil {
-		tb.Fatalf("ssh from %s: %v", from, err)
-	}
-	c := gossh.NewClient(cc, chans, reqs)
 	tb.Cleanup(func() { c.Close() })
 	return c
+}
+
+// dialSSHFrom opens an SSH client to addr from a chosen loopback address:
+// a crowd larger than the server's per-IP cap comes from several.
+func dialSSHFrom(addr string, cfg *gossh.ClientConfig, from net.IP) (*gossh.Client, error) {
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from}, Timeout: cfg.Timeout}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("dial from %s: %w", from, err)
+	}
+	cc, chans, reqs, err := gossh.NewClientConn(conn, addr, cfg)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("ssh from %s: %w", from, err)
+	}
+	return gossh.NewClient(cc, chans, reqs), nil
 }
 
 // burst runs n clients released at the same moment and returns their times.
