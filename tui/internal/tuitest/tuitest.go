@@ -377,6 +377,22 @@ func Press(tb testing.TB, c common.Component, keys ...string) {
 	}
 }
 
+// BenchKeypress is a benchmark of one press of the key k (see Key) on c
+// and the View that follows it, as the Bubble Tea loop runs them. rewind
+// runs before each press: it puts the cursor back at the top once the
+// press can move it no further, so every press costs a move.
+func BenchKeypress(b *testing.B, c common.Component, k string, rewind func()) {
+	press := Key(k)
+	c.View()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rewind()
+		c, _ = c.Update(press)
+		_ = c.View()
+	}
+}
+
 // Sales writes receipts of lines receipt lines in all to the store, for
 // listings made by Catalogue(n, v): each receipt has 4 lines of different
 // variations, spread evenly over the 30 days before Epoch.

@@ -16,12 +16,8 @@ import (
 
 var now = tuitest.Noon
 
-// fixture is Ada's shop Mugs with the clock at now.
-type fixture struct{ *tuitest.Shop }
-
-func setup(t *testing.T) *fixture { return &fixture{tuitest.NewShop(t, now)} }
-
-func (f *fixture) receipts(t *testing.T, rs ...store.Receipt) {
+// receipts writes rs into Ada's shop f, as a sync does.
+func receipts(t *testing.T, f *tuitest.Shop, rs ...store.Receipt) {
 	t.Helper()
 	if _, err := f.DB.SyncReceiptsWrite(t.Context(), &store.SyncReceiptsWriteParams{StoreID: f.Store.ID, Receipts: rs}); err != nil {
 		t.Fatal(err)
@@ -37,11 +33,6 @@ func receipt(id int64, age time.Duration, status, buyer, message string) store.R
 	}
 }
 
-func (f *fixture) page(t *testing.T) *Model {
-	t.Helper()
-	return tuitest.OpenShop(t, f.Shop, New)
-}
-
 func ids(m *Model) []int64 {
 	var out []int64
 	for _, r := range m.Receipts() {
@@ -51,15 +42,15 @@ func ids(m *Model) []int64 {
 }
 
 func TestNewestFirstAndFilters(t *testing.T) {
-	f := setup(t)
-	f.receipts(t,
+	f := tuitest.NewShop(t, now)
+	receipts(t, f,
 		receipt(1, 40*24*time.Hour, "completed", "Old Buyer", ""),
 		receipt(2, 2*time.Hour, "paid", "Bea", ""),
 		receipt(3, 3*24*time.Hour, "open", "Cy", ""),
 		receipt(4, 10*24*time.Hour, "paid", "Dee", ""),
 		receipt(5, 1*time.Hour, "canceled", "Eve", ""),
 	)
-	m := f.page(t)
+	m := tuitest.OpenShop(t, f, New)
 	if got := ids(m); !slices.Equal(got, []int64{5, 2, 3, 4}) {
 		t.Fatalf("last 30 days = %v, want newest first [5 2 3 4]", got)
 	}
@@ -90,13 +81,13 @@ func TestNewestFirstAndFilters(t *testing.T) {
 }
 
 func TestExpandShowsItemsAndSanitisedMessage(t *testing.T) {
-	f := setup(t)
+	f := tuitest.NewShop(t, now)
 	hostile := "Please gift wrap\x1b]52;c;cm0gLXJmIH4=\x07 thanks\nsecond line\x1b[2J\u202eevil"
-	f.receipts(t,
+	receipts(t, f,
 		receipt(10, time.Hour, "paid", "Mallory\x1b[31m Red", hostile),
 		receipt(11, 2*time.Hour, "paid", "Bea", ""),
 	)
-	m := f.page(t)
+	m := tuitest.OpenShop(t, f, New)
 	view := m.View()
 	if strings.Contains(view, "Stoneware mug") {
 		t.Fatal("items shown before the receipt is expanded")
@@ -127,13 +118,13 @@ func TestExpandShowsItemsAndSanitisedMessage(t *testing.T) {
 }
 
 func TestRendersOnlyVisibleRowsAndFollowsCursor(t *testing.T) {
-	f := setup(t)
+	f := tuitest.NewShop(t, now)
 	var rs []store.Receipt
 	for i := range 200 {
 		rs = append(rs, receipt(int64(1000+i), time.Duration(i)*time.Minute, "paid", "Buyer", ""))
 	}
-	f.receipts(t, rs...)
-	m := f.page(t)
+	receipts(t, f, rs...)
+	m := tuitest.OpenShop(t, f, New)
 	m.SetSize(120, 12)
 	if n := strings.Count(m.View(), "\n") + 1; n > 12 {
 		t.Fatalf("view is %d lines for a height of 12", n)
@@ -150,12 +141,12 @@ func TestRendersOnlyVisibleRowsAndFollowsCursor(t *testing.T) {
 }
 
 func TestReloadsWhenASyncFinishes(t *testing.T) {
-	f := setup(t)
-	m := f.page(t)
+	f := tuitest.NewShop(t, now)
+	m := tuitest.OpenShop(t, f, New)
 	if len(m.Receipts()) != 0 {
 		t.Fatal("receipts before any were written")
 	}
-	f.receipts(t, receipt(20, time.Hour, "paid", "Bea", ""))
+	receipts(t, f, receipt(20, time.Hour, "paid", "Bea", ""))
 	cmd := tuitest.Live(m, hub.Event{Kind: hub.StockChanged, StoreID: f.Store.ID})
 	if cmd != nil {
 		t.Fatal("a stock change reloaded sales")
@@ -172,15 +163,15 @@ func TestReloadsWhenASyncFinishes(t *testing.T) {
 }
 
 func TestOtherAccountsStoreIsRefused(t *testing.T) {
-	f := setup(t)
-	f.receipts(t, receipt(30, time.Hour, "paid", "Bea", ""))
+	f := tuitest.NewShop(t, now)
+	receipts(t, f, receipt(30, time.Hour, "paid", "Bea", ""))
 	other, err := f.DB.AccountCreate(t.Context(), &store.AccountCreateParams{Name: "Bob", Fingerprint: "SHA256:bob",
 		PublicKey: "ssh-ed25519 AAAAbob", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.Actor = app.Actor{Account: other, Fingerprint: "SHA256:bob"}
-	m := f.page(t)
+	m := tuitest.OpenShop(t, f, New)
 	if len(m.Receipts()) != 0 || strings.Contains(m.View(), "Bea") {
 		t.Fatal("another account's receipts are shown")
 	}
