@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/app"
@@ -234,6 +235,9 @@ func Live(c common.Component, ev hub.Event) tea.Cmd {
 	_, cmd := c.Update(common.LiveMsg{Event: ev})
 	return cmd
 }
+
+// Plain is c's frame as the seller reads it: its View without styling.
+func Plain(c common.Component) string { return ansi.Strip(c.View()) }
 
 // Key is the key press s names: a printable character, or enter, esc,
 // backspace, up, down, left, right, tab, shift+tab, pgup, pgdown, space,

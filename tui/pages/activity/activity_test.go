@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
@@ -76,21 +74,21 @@ func TestNewestFirstAndDetail(t *testing.T) {
 	if len(evs) < 2 || evs[0].Subject != "MUG-R" || evs[1].Subject != "MUG-B" {
 		t.Fatalf("events not newest first: %+v", evs)
 	}
-	view := ansi.Strip(m.View())
+	view := tuitest.Plain(m)
 	for _, want := range []string{"Activity", "Olive Owner", "MUG-R", "5 → 2", "10 → 7", "pending", "stock.set"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("view lacks %q:\n%s", want, view)
 		}
 	}
 	tuitest.Press(t, m, "j", "enter")
-	detail := ansi.Strip(m.View())
+	detail := tuitest.Plain(m)
 	for _, want := range []string{fmt.Sprintf("Change #%d", evs[1].ID), "10 → 7", "Speckled mug", "SHA256:", "u undoes"} {
 		if !strings.Contains(detail, want) {
 			t.Errorf("detail lacks %q:\n%s", want, detail)
 		}
 	}
 	tuitest.Press(t, m, "esc")
-	if strings.Contains(ansi.Strip(m.View()), "Change #") {
+	if strings.Contains(tuitest.Plain(m), "Change #") {
 		t.Error("esc did not close the detail")
 	}
 }
@@ -163,7 +161,7 @@ func TestUndoFromTheScreen(t *testing.T) {
 	m := f.page(t, f.Owner)
 	pushes := len(f.Jobs.PushCalls())
 	tuitest.Press(t, m, "u")
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "set MUG-B back from 7 to 10?") {
+	if v := tuitest.Plain(m); !strings.Contains(v, "set MUG-B back from 7 to 10?") {
 		t.Fatalf("no confirmation:\n%s", v)
 	}
 	if got := f.shown(t, "MUG-B"); got != 7 {
@@ -205,7 +203,7 @@ func TestUndoOfAMovedRowOffersTheReverseChange(t *testing.T) {
 	f.set(t, f.Owner, "MUG-B", 6) // moved since the first edit
 	m := f.page(t, f.Owner)
 	tuitest.Press(t, m, "j", "u")
-	v := ansi.Strip(m.View())
+	v := tuitest.Plain(m)
 	if !strings.Contains(v, "changed since") || !strings.Contains(v, "it is 6 now") || !strings.Contains(v, "(→ 9)") {
 		t.Fatalf("moved confirmation:\n%s", v)
 	}
@@ -289,7 +287,7 @@ func TestPagesAsTheCursorMoves(t *testing.T) {
 			t.Fatalf("events %d and %d out of order", i-1, i)
 		}
 	}
-	if !strings.Contains(ansi.Strip(m.View()), "s0") {
+	if !strings.Contains(tuitest.Plain(m), "s0") {
 		t.Error("the oldest event is not drawn at the bottom")
 	}
 }
@@ -354,7 +352,7 @@ func TestLedgerKeySwitchesStoreAccountAdmin(t *testing.T) {
 	if m.Ledger() != "account" || !has(m.Events(), store.KindKeyAdd) || has(m.Events(), store.KindStockSet) {
 		t.Fatalf("account ledger: %v", kinds(m.Events()))
 	}
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "your account's ledger") || !strings.Contains(v, "SHA256:laptop") {
+	if v := tuitest.Plain(m); !strings.Contains(v, "your account's ledger") || !strings.Contains(v, "SHA256:laptop") {
 		t.Fatalf("account ledger screen:\n%s", v)
 	}
 	// Live: a key removed elsewhere joins the account ledger shown.

@@ -70,7 +70,7 @@ func TestNewestFirstAndFilters(t *testing.T) {
 	if m.StatusFilter() != "completed" || !slices.Equal(ids(m), []int64{1}) {
 		t.Fatalf("status %q = %v, want completed [1]", m.StatusFilter(), ids(m))
 	}
-	view := ansi.Strip(m.View())
+	view := tuitest.Plain(m)
 	if !strings.Contains(view, "status: completed") || !strings.Contains(view, "· 1 receipt\n") || !strings.Contains(view, "Old Buyer") || strings.Contains(view, "Bea") {
 		t.Fatalf("view does not show the completed filter:\n%s", view)
 	}
@@ -112,7 +112,7 @@ func TestExpandShowsItemsAndSanitisedMessage(t *testing.T) {
 	}
 	// Moving down and expanding shows the other receipt's items only.
 	tuitest.Press(t, m, "j", "enter")
-	if n := strings.Count(ansi.Strip(m.View()), "Stoneware mug"); n != 1 {
+	if n := strings.Count(tuitest.Plain(m), "Stoneware mug"); n != 1 {
 		t.Fatalf("%d receipts expanded, want 1", n)
 	}
 }
@@ -130,12 +130,12 @@ func TestRendersOnlyVisibleRowsAndFollowsCursor(t *testing.T) {
 		t.Fatalf("view is %d lines for a height of 12", n)
 	}
 	tuitest.Press(t, m, "G")
-	view := ansi.Strip(m.View())
+	view := tuitest.Plain(m)
 	if !strings.Contains(view, "#1199") || strings.Contains(view, "#1000 ") {
 		t.Fatalf("bottom does not show the oldest receipt:\n%s", view)
 	}
 	tuitest.Press(t, m, "g")
-	if !strings.Contains(ansi.Strip(m.View()), "#1000") {
+	if !strings.Contains(tuitest.Plain(m), "#1000") {
 		t.Fatal("top does not show the newest receipt")
 	}
 }
@@ -175,7 +175,7 @@ func TestOtherAccountsStoreIsRefused(t *testing.T) {
 	if len(m.Receipts()) != 0 || strings.Contains(m.View(), "Bea") {
 		t.Fatal("another account's receipts are shown")
 	}
-	if !strings.Contains(ansi.Strip(m.View()), "not found") {
-		t.Fatalf("no error shown:\n%s", ansi.Strip(m.View()))
+	if !strings.Contains(tuitest.Plain(m), "not found") {
+		t.Fatalf("no error shown:\n%s", tuitest.Plain(m))
 	}
 }

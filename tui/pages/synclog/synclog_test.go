@@ -50,7 +50,7 @@ func TestRunsNewestFirstWithTheirNumbers(t *testing.T) {
 		}
 	}
 	tuitest.Press(t, m, "j")
-	plain = ansi.Strip(m.View())
+	plain = tuitest.Plain(m)
 	if !strings.Contains(plain, "Error: Etsy said: click token revoked") {
 		t.Errorf("selected run's error not shown:\n%s", plain)
 	}
@@ -76,8 +76,8 @@ func TestSyncNowEnqueuesAndReportsErrors(t *testing.T) {
 	if len(f.Jobs.SyncCalls()) != 1 {
 		t.Fatal("a store that needs reconnecting was synced")
 	}
-	if !strings.Contains(ansi.Strip(m.View()), "Sync not started: the store needs to be connected to Etsy again") {
-		t.Fatalf("refusal not shown:\n%s", ansi.Strip(m.View()))
+	if !strings.Contains(tuitest.Plain(m), "Sync not started: the store needs to be connected to Etsy again") {
+		t.Fatalf("refusal not shown:\n%s", tuitest.Plain(m))
 	}
 }
 
@@ -111,8 +111,8 @@ func TestScrollsLongLogs(t *testing.T) {
 		t.Fatalf("view is %d lines for a height of 10", n)
 	}
 	tuitest.Press(t, m, "G")
-	if !strings.Contains(ansi.Strip(m.View()), "     149") {
-		t.Fatalf("bottom does not show the oldest run:\n%s", ansi.Strip(m.View()))
+	if !strings.Contains(tuitest.Plain(m), "     149") {
+		t.Fatalf("bottom does not show the oldest run:\n%s", tuitest.Plain(m))
 	}
 }
 
@@ -124,15 +124,15 @@ func TestEmptyLogWhileLoading(t *testing.T) {
 	m := New(c)
 	m.SetSize(120, 30)
 	cmd := m.SetStore(f.Store.ID)
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "loading…") {
+	if v := tuitest.Plain(m); !strings.Contains(v, "loading…") {
 		t.Fatalf("first load:\n%s", v)
 	}
 	tuitest.Settle(t, m, cmd)
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "No sync has run yet") {
+	if v := tuitest.Plain(m); !strings.Contains(v, "No sync has run yet") {
 		t.Fatalf("empty log:\n%s", v)
 	}
 	m.Update(tuitest.Key("r"))
-	if v := ansi.Strip(m.View()); strings.Contains(v, "No sync has run yet") || !strings.Contains(v, "loading…") {
+	if v := tuitest.Plain(m); strings.Contains(v, "No sync has run yet") || !strings.Contains(v, "loading…") {
 		t.Fatalf("reloading:\n%s", v)
 	}
 }
