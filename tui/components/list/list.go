@@ -112,7 +112,8 @@ func (m *Model) Clear() {
 
 // Keep tells l that next replaces prev, the items it listed, and keeps
 // the cursor on the item it was on (by id) when next still has it, else
-// on the first: a reload keeps the seller's place.
+// on the first: a reload keeps the seller's place. The screen holds next
+// before it calls Keep, as the list may ask the height of its items.
 func Keep[T any](l *Model, prev, next []T, id func(T) int64) {
 	var cur int64
 	was := l.cursor < len(prev)

@@ -293,8 +293,9 @@ func (m *Model) setAlerts(view View, as []store.AlertView) {
 		// The list comes newest first; out of stock is the more urgent.
 		slices.SortStableFunc(as, func(a, b store.AlertView) int { return cmp.Compare(urgency(a.Kind), urgency(b.Kind)) })
 	}
-	list.Keep(&m.List, m.alerts, as, alertID)
+	prev := m.alerts
 	m.alerts = as
+	list.Keep(&m.List, prev, as, alertID)
 }
 
 func alertID(a store.AlertView) int64 { return a.ID }

@@ -123,8 +123,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 // setReceipts keeps the cursor on the receipt it was on when it is still
 // listed.
 func (m *Model) setReceipts(rs []store.Receipt) {
-	list.Keep(&m.List, m.receipts, rs, receiptID)
+	prev := m.receipts
 	m.receipts = rs
+	list.Keep(&m.List, prev, rs, receiptID)
 }
 
 func receiptID(r store.Receipt) int64 { return r.ID }

@@ -162,6 +162,20 @@ func TestReloadsWhenASyncFinishes(t *testing.T) {
 	}
 }
 
+// A reload that brings newer receipts keeps the cursor on the receipt it
+// was on, further down now.
+func TestReloadKeepsTheCursorsReceipt(t *testing.T) {
+	f := tuitest.NewShop(t, now)
+	receipts(t, f, receipt(1, 2*time.Hour, "paid", "Bea", ""), receipt(2, 3*time.Hour, "paid", "Cy", ""))
+	m := tuitest.OpenShop(t, f, New)
+	tuitest.Press(t, m, "j")
+	receipts(t, f, receipt(3, 10*time.Minute, "paid", "Dee", ""), receipt(4, 20*time.Minute, "paid", "Eve", ""))
+	tuitest.Settle(t, m, tuitest.Live(m, hub.Event{Kind: hub.SyncFinished, StoreID: f.Store.ID}))
+	if got := ids(m); !slices.Equal(got, []int64{3, 4, 1, 2}) || m.Receipts()[m.List.Cursor()].EtsyReceiptID != 2 {
+		t.Fatalf("after the reload: %v, cursor %d, want on receipt 2", got, m.List.Cursor())
+	}
+}
+
 func TestOtherAccountsStoreIsRefused(t *testing.T) {
 	f := tuitest.NewShop(t, now)
 	receipts(t, f, receipt(30, time.Hour, "paid", "Bea", ""))
