@@ -239,6 +239,16 @@ func Live(c common.Component, ev hub.Event) tea.Cmd {
 // Plain is c's frame as the seller reads it: its View without styling.
 func Plain(c common.Component) string { return ansi.Strip(c.View()) }
 
+// Map is f of each of xs, in order: a test's view of one field of the
+// rows a screen holds.
+func Map[T, V any](xs []T, f func(T) V) []V {
+	out := make([]V, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
 // Key is the key press s names: a printable character, or enter, esc,
 // backspace, up, down, left, right, tab, shift+tab, pgup, pgdown, space,
 // ctrl+c.

@@ -310,11 +310,7 @@ func TestHostileTextIsCleaned(t *testing.T) {
 }
 
 func kinds(evs []store.ActivityEvent) []string {
-	out := make([]string, len(evs))
-	for i, e := range evs {
-		out[i] = string(e.Kind)
-	}
-	return out
+	return tuitest.Map(evs, func(e store.ActivityEvent) string { return string(e.Kind) })
 }
 
 func has(evs []store.ActivityEvent, k store.ActivityKind) bool {

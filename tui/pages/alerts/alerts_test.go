@@ -100,11 +100,7 @@ func (f *fixture) screen(t *testing.T, a app.Actor, width, height int) *Model {
 }
 
 func skus(as []store.AlertView) []string {
-	out := make([]string, len(as))
-	for i, a := range as {
-		out[i] = a.SKU
-	}
-	return out
+	return tuitest.Map(as, func(a store.AlertView) string { return a.SKU })
 }
 
 func shop() []store.ListingSnapshot {

@@ -34,11 +34,7 @@ func receipt(id int64, age time.Duration, status, buyer, message string) store.R
 }
 
 func ids(m *Model) []int64 {
-	var out []int64
-	for _, r := range m.Receipts() {
-		out = append(out, r.EtsyReceiptID)
-	}
-	return out
+	return tuitest.Map(m.Receipts(), func(r store.Receipt) int64 { return r.EtsyReceiptID })
 }
 
 func TestNewestFirstAndFilters(t *testing.T) {
