@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
@@ -99,7 +97,7 @@ func TestOverviewShowsAccountsAndStoreHealth(t *testing.T) {
 		t.Fatalf("overview: %+v", m.Overview())
 	}
 	v := m.View()
-	plain := ansi.Strip(v)
+	plain := tuitest.Plain(m)
 	for _, want := range []string{"Accounts (2)", "Root", "admin", "Bob", "seller", "active", "Stores (2)", "Bob's Mugs",
 		"connected", "failed 2h ago", "9120/10000 left", "invalid_grant token revoked", "Quiet Shop", "never", "unknown"} {
 		if !strings.Contains(plain, want) {

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
@@ -90,7 +88,7 @@ func TestExpandShowsItemsAndSanitisedMessage(t *testing.T) {
 	}
 	tuitest.Press(t, m, "enter")
 	view = m.View()
-	plain := ansi.Strip(view)
+	plain := tuitest.Plain(m)
 	for _, want := range []string{"2 × Stoneware mug — Blue", "SKU MUG-BLUE", "24.25 EUR", "48.50 EUR", "Message: Please gift wrap thanks", "second lineevil", "Mallory Red"} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("expanded view lacks %q:\n%s", want, plain)

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
@@ -42,8 +40,7 @@ func TestRunsNewestFirstWithTheirNumbers(t *testing.T) {
 	if len(runs) != 3 || runs[0].Result != store.ResultRunning || runs[2].Kind != store.SyncFull {
 		t.Fatalf("runs not newest first: %+v", runs)
 	}
-	view := m.View()
-	plain := ansi.Strip(view)
+	plain := tuitest.Plain(m)
 	for _, want := range []string{"full", "schedule", "1m35s", "42", "17", "webhook", "failed", "manual", "running", "10m00s…"} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("view lacks %q:\n%s", want, plain)
