@@ -9,8 +9,7 @@ import (
 
 // Issue 17: the full help listed the keys of only two of the screens.
 func TestFullHelpListsEveryScreenKey(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := inventorySession(t, env)
+	_, l := ownerInventory(t, tuitest.Options{})
 	l.send(tuitest.Key("?"))
 	f := squeeze(l.plain())
 	for _, want := range []string{"1 stores", "2 inventory", "3 sales", "4 sync log", "5 alerts", "6 activity", "7 account", "8 home"} {
@@ -23,8 +22,7 @@ func TestFullHelpListsEveryScreenKey(t *testing.T) {
 // Issue 17: the palette's empty input showed ": t" (its placeholder cut to
 // one letter), and it listed the editor's keys outside the editor.
 func TestPaletteEmptyInputAndEditOnlyActions(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := inventorySession(t, env)
+	_, l := ownerInventory(t, tuitest.Options{})
 	l.send(tuitest.Key(":"))
 	f := l.plain()
 	if !strings.Contains(f, "type to filter actions") {

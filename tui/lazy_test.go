@@ -14,8 +14,7 @@ import (
 // memory are not paid before the first frame. A tab is built, with the
 // current store, the first time it is shown.
 func TestOnlyTheShownScreenLoads(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := inventorySession(t, env)
+	_, l := ownerInventory(t, tuitest.Options{})
 	l.quiet()
 	for _, s := range l.root().screens {
 		if built := s.comp != nil; built != (s.name == "inventory") {
@@ -72,11 +71,8 @@ func TestFirstFrameHasTheRows(t *testing.T) {
 // connect there, even when the session has not shown Stores yet (it is
 // built then, and still gets the key).
 func TestPaletteConnectBuildsStores(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := inventorySession(t, env)
-	l.send(tuitest.Key(":"))
-	l.send(tuitest.Keys("connectanetsy")...)
-	l.send(tuitest.Key("enter"))
+	_, l := ownerInventory(t, tuitest.Options{})
+	l.palette("connectanetsy")
 	st, ok := l.root().current().(*stores.Model)
 	if !ok {
 		t.Fatalf("the palette's connect went to %T", l.root().current())

@@ -16,7 +16,7 @@ import (
 func TestMemberSessionFollowsRoleAndRemoval(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
 	vic := env.Member(t, "Vic Viewer", store.RoleViewer)
-	l := newLoop(t, New(session(env, &vic, "inventory", nil)), 120, 30)
+	l := open(t, env, &vic, "inventory")
 	l.settle("the viewer's inventory", func() bool {
 		return l.root().sub != nil && strings.Contains(l.plain(), "read only (viewer)")
 	})
@@ -50,7 +50,7 @@ func TestSessionWithoutStoreOpensAJoinedStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLoop(t, New(session(env, &nell, "", nil)), 120, 30)
+	l := open(t, env, &nell, "")
 	l.settle("the account's subscription", func() bool { return l.root().sub != nil })
 	if l.root().storeID != 0 {
 		t.Fatal("a new account has a store")
@@ -74,11 +74,8 @@ func TestSessionWithoutStoreOpensAJoinedStore(t *testing.T) {
 func TestViewerPaletteSyncRefused(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
 	vic := env.Member(t, "Vic Viewer", store.RoleViewer)
-	l := newLoop(t, New(session(env, &vic, "inventory", nil)), 120, 30)
-	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
-	l.send(tuitest.Key(":"))
-	l.send(tuitest.Keys("syncnow")...)
-	l.send(tuitest.Key("enter"))
+	l := inventorySession(t, env, &vic)
+	l.palette("syncnow")
 	l.settle("the refusal", func() bool { return strings.Contains(l.plain(), "you are a viewer") })
 	if len(env.Jobs.SyncCalls()) != 0 {
 		t.Fatalf("a viewer's palette queued %v", env.Jobs.SyncCalls())

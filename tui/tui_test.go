@@ -23,12 +23,24 @@ type loop struct {
 	ch chan tea.Msg
 }
 
-// inventorySession is the owner's session of env on a 120×30 terminal,
-// opened on Inventory and showing the shop.
-func inventorySession(t testing.TB, env *tuitest.Env) *loop {
-	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
+// open is a's session of env on a 120×30 terminal, opened on screen.
+func open(t testing.TB, env *tuitest.Env, a *app.Actor, screen string) *loop {
+	return newLoop(t, New(session(env, a, screen, nil)), 120, 30)
+}
+
+// inventorySession is a's session of env on a 120×30 terminal, opened on
+// Inventory and showing the shop.
+func inventorySession(t testing.TB, env *tuitest.Env, a *app.Actor) *loop {
+	l := open(t, env, a, "inventory")
 	l.settle("the inventory", func() bool { return strings.Contains(l.plain(), "MUG-OAT") })
 	return l
+}
+
+// ownerInventory is a new env of shop() with o and its owner's
+// inventorySession.
+func ownerInventory(t testing.TB, o tuitest.Options) (*tuitest.Env, *loop) {
+	env := tuitest.New(t, shop(), o)
+	return env, inventorySession(t, env, &env.Owner)
 }
 
 func newLoop(t testing.TB, m tea.Model, width, height int) *loop {
@@ -84,6 +96,13 @@ func (l *loop) quiet() {
 			return
 		}
 	}
+}
+
+// palette runs the palette's first action that typed matches.
+func (l *loop) palette(typed string) {
+	l.send(tuitest.Key(":"))
+	l.send(tuitest.Keys(typed)...)
+	l.send(tuitest.Key("enter"))
 }
 
 func (l *loop) frame() string { return l.m.View().Content }
@@ -218,7 +237,7 @@ func TestSignUpClosed(t *testing.T) {
 func TestLiveUpdateWithoutKeypress(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
 	manager := env.Member(t, "Mo Manager", store.RoleManager)
-	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
+	l := open(t, env, &env.Owner, "inventory")
 	l.settle("the subscription", func() bool { return l.root().sub != nil && strings.Contains(l.plain(), "TOTE-L") })
 
 	rows, err := env.App.Inventory(context.Background(), manager, env.StoreID)
@@ -255,8 +274,7 @@ func TestLiveUpdateWithoutKeypress(t *testing.T) {
 }
 
 func TestPaletteRunsActions(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := inventorySession(t, env)
+	env, l := ownerInventory(t, tuitest.Options{})
 	l.send(tuitest.Key(":"))
 	f := l.plain()
 	for _, want := range []string{"Go to Stores", "Go to Sales", "Sync the current store now", "Connect an Etsy shop", "Inventory: edit stock (e)"} {
@@ -269,9 +287,7 @@ func TestPaletteRunsActions(t *testing.T) {
 	if got := l.root().screens[l.root().active].name; got != "sales" {
 		t.Fatalf("palette went to %q", got)
 	}
-	l.send(tuitest.Key(":"))
-	l.send(tuitest.Keys("syncnow")...)
-	l.send(tuitest.Key("enter"))
+	l.palette("syncnow")
 	l.settle("the sync", func() bool { return strings.Contains(l.plain(), "sync queued") })
 	if len(env.Jobs.SyncCalls()) != 1 {
 		t.Errorf("syncs = %v", env.Jobs.SyncCalls())
@@ -301,7 +317,7 @@ func TestHostileTextEndToEnd(t *testing.T) {
 		Name: "Shop\x1b]52;c;SGVsbG8=\x07\x1b[2J", Currency: "USD", Now: tuitest.Epoch}); err != nil {
 		t.Fatal(err)
 	}
-	l := newLoop(t, New(session(env, &env.Owner, "inventory", nil)), 120, 30)
+	l := open(t, env, &env.Owner, "inventory")
 	l.settle("the hostile row", func() bool { return strings.Contains(l.plain(), "Mug") })
 	l.quiet()
 	frames := []string{l.frame()}
@@ -322,8 +338,7 @@ func TestHostileTextEndToEnd(t *testing.T) {
 // TestHelpBarOffersOnlyKeysThatWork: while a screen takes keys as text,
 // :, ? and q are typed, not obeyed, so the help bar must not offer them.
 func TestHelpBarOffersOnlyKeysThatWork(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{})
-	l := inventorySession(t, env)
+	env, l := ownerInventory(t, tuitest.Options{})
 	l.quiet()
 	footer := func() string {
 		lines := strings.Split(l.plain(), "\n")
@@ -353,8 +368,7 @@ func TestHelpBarOffersOnlyKeysThatWork(t *testing.T) {
 // longer than some screens' own; the frame must still be the terminal's
 // height, with the last help line (q quit) on it.
 func TestFullHelpFitsTheTerminal(t *testing.T) {
-	env := tuitest.New(t, shop(), tuitest.Options{Demo: true})
-	l := inventorySession(t, env)
+	_, l := ownerInventory(t, tuitest.Options{Demo: true})
 	for _, screen := range []string{"1", "2", "3", "4", "5", "6", "7"} {
 		l.send(tuitest.Key(screen), tuitest.Key("?"))
 		f := l.plain()
@@ -405,7 +419,7 @@ func TestFullHelpDuringSignUpOffersOnlyWhatWorks(t *testing.T) {
 	check("closed sign-up", ansi.Strip(r.fullHelpView(r.current())), "use the code", "ctrl+c quit")
 
 	// Past sign-up the screens are there to move between.
-	l = inventorySession(t, env)
+	l = inventorySession(t, env, &env.Owner)
 	l.send(tuitest.Key("?"))
 	if f := squeeze(l.plain()); !strings.Contains(f, "tab next screen") || !strings.Contains(f, ": commands") {
 		t.Errorf("inventory: full help lacks the session's keys:\n%s", l.plain())

@@ -110,6 +110,38 @@ func (m *Model) Clear() {
 	m.Reset()
 }
 
+// Keep tells l that next replaces prev, the items it listed, and keeps
+// the cursor on the item it was on (by id) when next still has it, else
+// on the first: a reload keeps the seller's place. The screen holds next
+// before it calls Keep, as the list may ask the height of its items.
+func Keep[T any](l *Model, prev, next []T, id func(T) int64) {
+	var cur int64
+	was := l.cursor < len(prev)
+	if was {
+		cur = id(prev[l.cursor])
+	}
+	l.SetLen(len(next))
+	at := 0
+	for i, x := range next {
+		if was && id(x) == cur {
+			at = i
+			break
+		}
+	}
+	l.SetCursor(at)
+}
+
+// Toggle opens or closes the item under the cursor, one of items: open
+// is the set of items (by id) drawn with their detail lines. The cursor
+// is put again, as the item's new height may push it out of view.
+func Toggle[T any](l *Model, items []T, id func(T) int64, open map[int64]bool) {
+	if c := l.cursor; c < len(items) {
+		k := id(items[c])
+		open[k] = !open[k]
+		l.SetCursor(c)
+	}
+}
+
 // Move moves the cursor by d items, stopping at either end.
 func (m *Model) Move(d int) { m.SetCursor(m.cursor + d) }
 

@@ -93,3 +93,60 @@ func TestFixedItemsStayAndTallItemsFit(t *testing.T) {
 		t.Fatalf("the cursor's item and the tall one above it: %v", got)
 	}
 }
+
+// A reload keeps the cursor on the item it was on, wherever it moved, and
+// goes to the first item when that one is gone.
+func TestKeepFollowsTheItem(t *testing.T) {
+	id := func(v int) int64 { return int64(v) }
+	m := list.New(list.NewKeyMap(common.DefaultKeyMap()))
+	m.SetHeight(3)
+	prev := []int{10, 20, 30, 40}
+	m.SetLen(len(prev))
+	m.SetCursor(2)
+	next := []int{5, 40, 30, 20, 10}
+	list.Keep(&m, prev, next, id)
+	if m.Len() != 5 || m.Cursor() != 2 {
+		t.Fatalf("after a reload that kept 30: len %d, cursor %d, want 5 and 2", m.Len(), m.Cursor())
+	}
+	list.Keep(&m, next, []int{40, 5, 30}, id)
+	if m.Cursor() != 2 {
+		t.Fatalf("30 moved to 2: cursor %d", m.Cursor())
+	}
+	list.Keep(&m, []int{40, 5, 30}, []int{1, 2, 3, 4}, id)
+	if m.Cursor() != 0 {
+		t.Fatalf("30 gone: cursor %d, want 0", m.Cursor())
+	}
+}
+
+// Toggle opens the item under the cursor and closes it again, and brings
+// it back into view when opening it made it taller than what was left.
+func TestToggleOpensTheCursorItemInView(t *testing.T) {
+	items := []int{10, 20, 30}
+	open := map[int64]bool{}
+	m := list.New(list.NewKeyMap(common.DefaultKeyMap()))
+	m.SetItemHeight(func(i int) int {
+		if open[int64(items[i])] {
+			return 3
+		}
+		return 1
+	})
+	m.SetHeight(3)
+	m.SetLen(len(items))
+	m.SetCursor(2)
+	list.Toggle(&m, items, func(v int) int64 { return int64(v) }, open)
+	if !open[30] || len(open) != 1 {
+		t.Fatalf("after a toggle on 30: open %v", open)
+	}
+	if got := slices.Collect(m.Visible()); !slices.Equal(got, []int{2}) {
+		t.Fatalf("the opened item is not in view alone: visible %v", got)
+	}
+	list.Toggle(&m, items, func(v int) int64 { return int64(v) }, open)
+	if open[30] {
+		t.Fatal("a second toggle did not close 30")
+	}
+	m.SetLen(0)
+	list.Toggle(&m, nil, func(v int) int64 { return int64(v) }, open)
+	if len(open) != 1 {
+		t.Fatalf("a toggle on an empty list changed %v", open)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/app"
@@ -235,6 +236,19 @@ func Live(c common.Component, ev hub.Event) tea.Cmd {
 	return cmd
 }
 
+// Plain is c's frame as the seller reads it: its View without styling.
+func Plain(c common.Component) string { return ansi.Strip(c.View()) }
+
+// Map is f of each of xs, in order: a test's view of one field of the
+// rows a screen holds.
+func Map[T, V any](xs []T, f func(T) V) []V {
+	out := make([]V, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
 // Key is the key press s names: a printable character, or enter, esc,
 // backspace, up, down, left, right, tab, shift+tab, pgup, pgdown, space,
 // ctrl+c.
@@ -374,6 +388,22 @@ func Press(tb testing.TB, c common.Component, keys ...string) {
 	for _, k := range keys {
 		_, cmd := c.Update(Key(k))
 		Settle(tb, c, cmd)
+	}
+}
+
+// BenchKeypress is a benchmark of one press of the key k (see Key) on c
+// and the View that follows it, as the Bubble Tea loop runs them. rewind
+// runs before each press: it puts the cursor back at the top once the
+// press can move it no further, so every press costs a move.
+func BenchKeypress(b *testing.B, c common.Component, k string, rewind func()) {
+	press := Key(k)
+	c.View()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rewind()
+		c, _ = c.Update(press)
+		_ = c.View()
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/stockroom/stockroom/app"
@@ -71,7 +70,7 @@ func paste(t *testing.T, m *Model, s string) {
 func TestProfileShowsAndTogglesPreferences(t *testing.T) {
 	f := setup(t)
 	m := f.page(t)
-	plain := ansi.Strip(m.View())
+	plain := tuitest.Plain(m)
 	for _, want := range []string{"Ada", "ada@example.com", "Email alerts", "Daily digest", "ada@laptop", "this session"} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("view lacks %q:\n%s", want, plain)
@@ -147,8 +146,8 @@ func TestAddAndRemoveKeysButNotTheLast(t *testing.T) {
 	m := f.page(t)
 	// The only key cannot go: app's error is shown.
 	tuitest.Press(t, m, "G", "x")
-	if !strings.Contains(ansi.Strip(m.View()), "Remove key "+f.actor.Fingerprint) {
-		t.Fatalf("no confirmation:\n%s", ansi.Strip(m.View()))
+	if !strings.Contains(tuitest.Plain(m), "Remove key "+f.actor.Fingerprint) {
+		t.Fatalf("no confirmation:\n%s", tuitest.Plain(m))
 	}
 	tuitest.Press(t, m, "enter")
 	if len(m.Keys()) != 1 || !strings.Contains(m.Status(), "this is your only key") {
@@ -208,7 +207,7 @@ func TestReloadsOnAccountChangedAndSanitisesComments(t *testing.T) {
 		t.Fatalf("%d keys after AccountChanged", len(m.Keys()))
 	}
 	v := m.View()
-	if strings.Contains(v, "\x1b]52") || !strings.Contains(ansi.Strip(v), "evilmark") {
+	if strings.Contains(v, "\x1b]52") || !strings.Contains(tuitest.Plain(m), "evilmark") {
 		t.Fatalf("comment not sanitised: %q", v)
 	}
 }
@@ -219,8 +218,8 @@ func TestDisabledAccountIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := f.page(t)
-	if !strings.Contains(ansi.Strip(m.View()), app.ErrDisabled.Error()) {
-		t.Fatalf("disabled account not refused:\n%s", ansi.Strip(m.View()))
+	if !strings.Contains(tuitest.Plain(m), app.ErrDisabled.Error()) {
+		t.Fatalf("disabled account not refused:\n%s", tuitest.Plain(m))
 	}
 	tuitest.Press(t, m, "a")
 	if m.Editing() {
@@ -234,7 +233,7 @@ func TestLinkTelegramShowsAOneTimeCode(t *testing.T) {
 	f := setup(t)
 	m := f.page(t)
 	tuitest.Press(t, m, "T")
-	plain := ansi.Strip(m.View())
+	plain := tuitest.Plain(m)
 	if !strings.Contains(plain, "to @stockroom_alerts_bot (https://t.me/stockroom_alerts_bot)") {
 		t.Fatalf("no link code naming the bot shown:\n%s", plain)
 	}
@@ -253,7 +252,7 @@ func TestLinkTelegramShowsAOneTimeCode(t *testing.T) {
 func TestOnlyTheServersChannelsAreOffered(t *testing.T) {
 	f := setup(t)
 	m := f.page(t)
-	plain := ansi.Strip(m.View())
+	plain := tuitest.Plain(m)
 	if !strings.Contains(plain, "WhatsApp alerts   not sent by this server") || strings.Contains(plain, "Email alerts      not sent") {
 		t.Fatalf("channels offered:\n%s", plain)
 	}

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
@@ -76,21 +74,21 @@ func TestNewestFirstAndDetail(t *testing.T) {
 	if len(evs) < 2 || evs[0].Subject != "MUG-R" || evs[1].Subject != "MUG-B" {
 		t.Fatalf("events not newest first: %+v", evs)
 	}
-	view := ansi.Strip(m.View())
+	view := tuitest.Plain(m)
 	for _, want := range []string{"Activity", "Olive Owner", "MUG-R", "5 → 2", "10 → 7", "pending", "stock.set"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("view lacks %q:\n%s", want, view)
 		}
 	}
 	tuitest.Press(t, m, "j", "enter")
-	detail := ansi.Strip(m.View())
+	detail := tuitest.Plain(m)
 	for _, want := range []string{fmt.Sprintf("Change #%d", evs[1].ID), "10 → 7", "Speckled mug", "SHA256:", "u undoes"} {
 		if !strings.Contains(detail, want) {
 			t.Errorf("detail lacks %q:\n%s", want, detail)
 		}
 	}
 	tuitest.Press(t, m, "esc")
-	if strings.Contains(ansi.Strip(m.View()), "Change #") {
+	if strings.Contains(tuitest.Plain(m), "Change #") {
 		t.Error("esc did not close the detail")
 	}
 }
@@ -163,7 +161,7 @@ func TestUndoFromTheScreen(t *testing.T) {
 	m := f.page(t, f.Owner)
 	pushes := len(f.Jobs.PushCalls())
 	tuitest.Press(t, m, "u")
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "set MUG-B back from 7 to 10?") {
+	if v := tuitest.Plain(m); !strings.Contains(v, "set MUG-B back from 7 to 10?") {
 		t.Fatalf("no confirmation:\n%s", v)
 	}
 	if got := f.shown(t, "MUG-B"); got != 7 {
@@ -205,7 +203,7 @@ func TestUndoOfAMovedRowOffersTheReverseChange(t *testing.T) {
 	f.set(t, f.Owner, "MUG-B", 6) // moved since the first edit
 	m := f.page(t, f.Owner)
 	tuitest.Press(t, m, "j", "u")
-	v := ansi.Strip(m.View())
+	v := tuitest.Plain(m)
 	if !strings.Contains(v, "changed since") || !strings.Contains(v, "it is 6 now") || !strings.Contains(v, "(→ 9)") {
 		t.Fatalf("moved confirmation:\n%s", v)
 	}
@@ -289,7 +287,7 @@ func TestPagesAsTheCursorMoves(t *testing.T) {
 			t.Fatalf("events %d and %d out of order", i-1, i)
 		}
 	}
-	if !strings.Contains(ansi.Strip(m.View()), "s0") {
+	if !strings.Contains(tuitest.Plain(m), "s0") {
 		t.Error("the oldest event is not drawn at the bottom")
 	}
 }
@@ -308,5 +306,81 @@ func TestHostileTextIsCleaned(t *testing.T) {
 		if strings.Contains(v, "evil.example") || strings.Contains(v, "\x1b[2J") || strings.Contains(v, "\x07") {
 			t.Fatalf("terminal sequences reached the view: %q", v)
 		}
+	}
+}
+
+func kinds(evs []store.ActivityEvent) []string {
+	return tuitest.Map(evs, func(e store.ActivityEvent) string { return string(e.Kind) })
+}
+
+func has(evs []store.ActivityEvent, k store.ActivityKind) bool {
+	for _, e := range evs {
+		if e.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// v switches the screen from the store's ledger to the account's own and,
+// in an admin session, the admin ledger, then back; each reads what
+// activity --account and --admin list, and follows it live.
+func TestLedgerKeySwitchesStoreAccountAdmin(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	svc := app.New(app.Config{Store: f.DB, Jobs: f.Jobs, Hub: f.Hub, SignupOpen: true, Now: func() time.Time { return tuitest.Epoch },
+		AdminFingerprints: map[string]bool{f.Owner.Fingerprint: true}})
+	admin := f.Owner
+	admin.Account.IsAdmin = true
+	vic := f.Member(t, "Vic Viewer", store.RoleViewer)
+	f.set(t, f.Owner, "MUG-B", 7)
+	svc.Record(ctx, admin, store.ActivityEvent{AccountID: admin.Account.ID, Kind: store.KindKeyAdd, Subject: "SHA256:laptop"})
+	if err := svc.AdminSetDisabled(ctx, admin, vic.Account.ID, true); err != nil {
+		t.Fatal(err)
+	}
+
+	m := tuitest.Open(t, New(tuitest.Session(svc, admin, tuitest.Epoch, 140, 30)), 140, 28, tuitest.Store[*Model](f.StoreID))
+	if m.Ledger() != "store" || !has(m.Events(), store.KindStockSet) || has(m.Events(), store.KindKeyAdd) {
+		t.Fatalf("store ledger: %v", kinds(m.Events()))
+	}
+
+	tuitest.Press(t, m, "v")
+	if m.Ledger() != "account" || !has(m.Events(), store.KindKeyAdd) || has(m.Events(), store.KindStockSet) {
+		t.Fatalf("account ledger: %v", kinds(m.Events()))
+	}
+	if v := tuitest.Plain(m); !strings.Contains(v, "your account's ledger") || !strings.Contains(v, "SHA256:laptop") {
+		t.Fatalf("account ledger screen:\n%s", v)
+	}
+	// Live: a key removed elsewhere joins the account ledger shown.
+	svc.Record(ctx, admin, store.ActivityEvent{AccountID: admin.Account.ID, Kind: store.KindKeyRemove, Subject: "SHA256:laptop"})
+	cmd := tuitest.Live(m, hub.Event{Kind: hub.ActivityAdded, AccountID: admin.Account.ID})
+	tuitest.Settle(t, m, cmd)
+	if evs := m.Events(); len(evs) == 0 || evs[0].Kind != store.KindKeyRemove {
+		t.Fatalf("account ledger after a live event: %v", kinds(evs))
+	}
+	// A store's event does not belong to the account ledger.
+	if cmd := tuitest.Live(m, hub.Event{Kind: hub.StockChanged, StoreID: f.StoreID}); cmd != nil {
+		t.Fatal("a store event reloaded the account ledger")
+	}
+
+	tuitest.Press(t, m, "v")
+	if m.Ledger() != "admin" || !has(m.Events(), store.KindAccountDisable) || has(m.Events(), store.KindKeyAdd) {
+		t.Fatalf("admin ledger: %v", kinds(m.Events()))
+	}
+	tuitest.Press(t, m, "v")
+	if m.Ledger() != "store" || !has(m.Events(), store.KindStockSet) {
+		t.Fatalf("back to the store ledger: %s %v", m.Ledger(), kinds(m.Events()))
+	}
+
+	// A seller's session has no admin ledger: v goes store, account, store.
+	mo := f.Member(t, "Mo Manager", store.RoleManager)
+	s := tuitest.Open(t, New(tuitest.Session(svc, mo, tuitest.Epoch, 140, 30)), 140, 28, tuitest.Store[*Model](f.StoreID))
+	tuitest.Press(t, s, "v")
+	if s.Ledger() != "account" {
+		t.Fatalf("a seller's first v: %s", s.Ledger())
+	}
+	tuitest.Press(t, s, "v")
+	if s.Ledger() != "store" {
+		t.Fatalf("a seller's second v: %s", s.Ledger())
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
-	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
@@ -56,18 +55,11 @@ func BenchmarkKeypress(b *testing.B) {
 		b.Fatalf("loaded %d events", len(m.events))
 	}
 	m.list.Reset()
-	var comp common.Component = m
-	j := tuitest.Key("j")
-	comp.View()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
+	tuitest.BenchKeypress(b, m, "j", func() {
 		if m.list.Cursor() == len(m.events)-1 {
 			m.list.Reset()
 		}
-		comp, _ = comp.Update(j)
-		_ = comp.View()
-	}
+	})
 }
 
 // BenchmarkPageRead is one page of 200 events read from the middle of the

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
@@ -82,7 +80,7 @@ func TestNonAdminIsRefused(t *testing.T) {
 	if !errors.Is(m.Err(), app.ErrNotAdmin) {
 		t.Fatalf("err = %v, want ErrNotAdmin", m.Err())
 	}
-	view := ansi.Strip(m.View())
+	view := tuitest.Plain(m)
 	if !strings.Contains(view, app.ErrNotAdmin.Error()) || strings.Contains(view, "Quiet Shop") {
 		t.Fatalf("non-admin view:\n%s", view)
 	}
@@ -99,7 +97,7 @@ func TestOverviewShowsAccountsAndStoreHealth(t *testing.T) {
 		t.Fatalf("overview: %+v", m.Overview())
 	}
 	v := m.View()
-	plain := ansi.Strip(v)
+	plain := tuitest.Plain(m)
 	for _, want := range []string{"Accounts (2)", "Root", "admin", "Bob", "seller", "active", "Stores (2)", "Bob's Mugs",
 		"connected", "failed 2h ago", "9120/10000 left", "invalid_grant token revoked", "Quiet Shop", "never", "unknown"} {
 		if !strings.Contains(plain, want) {
@@ -116,8 +114,8 @@ func TestDisableAndEnableAnAccountWithConfirm(t *testing.T) {
 	m := f.page(t, f.admin)
 	// Bob is the second account.
 	tuitest.Press(t, m, "j", "space")
-	if !m.Confirming() || !strings.Contains(ansi.Strip(m.View()), "Disable account") {
-		t.Fatalf("no confirmation:\n%s", ansi.Strip(m.View()))
+	if !m.Confirming() || !strings.Contains(tuitest.Plain(m), "Disable account") {
+		t.Fatalf("no confirmation:\n%s", tuitest.Plain(m))
 	}
 	tuitest.Press(t, m, "esc")
 	if acct, _ := f.db.AccountGetByID(t.Context(), f.bob.ID); acct.Disabled {
@@ -127,11 +125,11 @@ func TestDisableAndEnableAnAccountWithConfirm(t *testing.T) {
 	if acct, _ := f.db.AccountGetByID(t.Context(), f.bob.ID); !acct.Disabled {
 		t.Fatalf("account not disabled (status %q)", m.Status())
 	}
-	if !strings.Contains(ansi.Strip(m.View()), "disabled") {
+	if !strings.Contains(tuitest.Plain(m), "disabled") {
 		t.Fatal("the list does not show the account disabled")
 	}
 	tuitest.Press(t, m, "space")
-	if !strings.Contains(ansi.Strip(m.View()), "Enable account") {
+	if !strings.Contains(tuitest.Plain(m), "Enable account") {
 		t.Fatal("a disabled account is not offered to be enabled")
 	}
 	tuitest.Press(t, m, "enter")
@@ -167,7 +165,7 @@ func TestSyncAnyStore(t *testing.T) {
 		}
 	}
 	// The store under the cursor shows its members, names sanitised.
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "Members of Bob's Mugs: Bob (owner, account") || strings.Contains(m.View(), "\x1b[2J") {
+	if v := tuitest.Plain(m); !strings.Contains(v, "Members of Bob's Mugs: Bob (owner, account") || strings.Contains(m.View(), "\x1b[2J") {
 		t.Fatalf("members line:\n%s", v)
 	}
 	tuitest.Press(t, m, "y")
@@ -201,16 +199,16 @@ func TestAdminInviteKeyShowsCodeOnce(t *testing.T) {
 	m := f.page(t, f.admin)
 	tuitest.Press(t, m, "i")
 	code := m.Code()
-	if len(code) != 19 || !strings.Contains(ansi.Strip(m.View()), code) {
-		t.Fatalf("after i: code %q, screen:\n%s", code, ansi.Strip(m.View()))
+	if len(code) != 19 || !strings.Contains(tuitest.Plain(m), code) {
+		t.Fatalf("after i: code %q, screen:\n%s", code, tuitest.Plain(m))
 	}
 	codes, err := f.svc.AdminInvites(t.Context(), app.Actor{Account: f.admin, Fingerprint: "SHA256:Root"}, false)
 	if err != nil || len(codes) != 1 || codes[0].Kind != store.CodeAccountInvite {
 		t.Fatalf("open invites after i: %+v, %v", codes, err)
 	}
 	tuitest.Press(t, m, "j")
-	if m.Code() != "" || strings.Contains(ansi.Strip(m.View()), code) {
-		t.Fatalf("the code stayed on screen after the next key:\n%s", ansi.Strip(m.View()))
+	if m.Code() != "" || strings.Contains(tuitest.Plain(m), code) {
+		t.Fatalf("the code stayed on screen after the next key:\n%s", tuitest.Plain(m))
 	}
 	// A seller's screen has no invite to give.
 	b := f.page(t, f.bob)

@@ -23,6 +23,7 @@ import (
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/components/list"
+	"github.com/stockroom/stockroom/tui/internal/page"
 )
 
 // View is which alerts the screen lists.
@@ -88,8 +89,7 @@ type savedMsg struct {
 
 // Model is the Alerts screen.
 type Model struct {
-	c       *common.Common
-	storeID int64
+	page.Store
 
 	view   View
 	alerts []store.AlertView
@@ -101,10 +101,6 @@ type Model struct {
 	// st.ID is 0 until the first load.
 	st store.MemberStore
 
-	list  list.Model
-	loads common.Loads
-	err   error
-
 	// editing is the editor of a store setting (field): edit holds the
 	// digits typed, and the first digit replaces the old value.
 	editing   bool
@@ -113,9 +109,8 @@ type Model struct {
 	editFresh bool
 	saving    bool
 
-	status        common.Status
-	width, height int
-	keys          keys
+	status common.Status
+	keys   keys
 }
 
 type keys struct {
@@ -133,11 +128,11 @@ type handledMsg struct {
 
 // handle acknowledges or snoozes the selected alert.
 func (m *Model) handle(ack bool, snooze string) tea.Cmd {
-	c := m.list.Cursor()
+	c := m.List.Cursor()
 	if m.view != Active || c >= len(m.alerts) {
 		return nil
 	}
-	cc, storeID, id := m.c.Copy(), m.storeID, m.alerts[c].ID
+	cc, storeID, id := m.C.Copy(), m.StoreID, m.alerts[c].ID
 	return func() tea.Msg {
 		a, err := cc.App.HandleAlert(cc.Ctx, cc.Actor, app.AlertHandling{AlertID: id, Ack: ack, Snooze: snooze})
 		return handledMsg{storeID: storeID, alert: a, snooze: snooze, err: err}
@@ -145,7 +140,7 @@ func (m *Model) handle(ack bool, snooze string) tea.Cmd {
 }
 
 func (m *Model) handled(msg handledMsg) tea.Cmd {
-	if msg.storeID != m.storeID {
+	if msg.storeID != m.StoreID {
 		return nil
 	}
 	var re *app.RoleError
@@ -170,10 +165,11 @@ func (m *Model) handled(msg handledMsg) tea.Cmd {
 func New(c *common.Common) *Model {
 	k := c.Keys
 	m := &Model{
-		c:         c,
+		// The title, the threshold line, the column header and the status
+		// line stand around the list.
+		Store:     page.NewStore(c, 4),
 		escalated: map[int64]bool{},
 		expanded:  map[int64]bool{},
-		list:      list.New(list.NewKeyMap(k)),
 		keys: keys{
 			active:        common.Relabel(k.Left, "active"),
 			history:       common.Relabel(k.Right, "history"),
@@ -190,17 +186,13 @@ func New(c *common.Common) *Model {
 		},
 	}
 	// An expanded alert takes the lines of its messages.
-	m.list.SetItemHeight(func(i int) int { return 1 + len(m.details(m.alerts[i])) })
-	m.SetSize(c.Width, c.Height)
+	m.List.SetItemHeight(func(i int) int { return 1 + len(m.details(m.alerts[i])) })
 	return m
 }
 
-func (m *Model) Init() tea.Cmd { return nil }
-
 // SetStore shows the alerts of storeID.
 func (m *Model) SetStore(storeID int64) tea.Cmd {
-	if storeID != m.storeID {
-		m.storeID = storeID
+	if m.Switch(storeID) {
 		m.st = store.MemberStore{}
 		m.editing, m.saving = false, false
 		m.status.Set("", false)
@@ -229,23 +221,16 @@ func (m *Model) Status() common.Status { return m.status }
 // so digits do not switch screens.
 func (m *Model) Editing() bool { return m.editing }
 
-// SetSize leaves the title, the threshold line, the column header and the
-// status line around the list.
-func (m *Model) SetSize(width, height int) {
-	m.width, m.height = width, height
-	m.list.SetHeight(height - 4)
-}
-
 func (m *Model) clear() {
 	m.alerts = nil
 	m.escalated = map[int64]bool{}
 	m.expanded = map[int64]bool{}
-	m.list.Clear()
+	m.List.Clear()
 }
 
 func (m *Model) load() tea.Cmd {
 	view := m.view
-	return m.loads.ReadStore(m.c, m.storeID, func(c *common.Common, storeID int64, seq int) tea.Msg {
+	return m.Read(func(c *common.Common, storeID int64, seq int) tea.Msg {
 		st, err := c.App.Store(c.Ctx, c.Actor, storeID)
 		if err != nil {
 			return loadedMsg{seq: seq, view: view, err: err}
@@ -263,7 +248,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
 		// An older load's answer, or the other view's, is dropped.
-		m.loads.Take(msg.seq, msg.err, &m.err, func() {
+		m.Take(msg.seq, msg.err, func() {
 			m.st = msg.store
 			m.setAlerts(msg.view, msg.alerts)
 		})
@@ -272,20 +257,11 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	case savedMsg:
 		return m, m.saved(msg)
 	case common.LiveMsg:
-		if msg.Event.Kind == hub.AccountChanged {
-			return m, m.load() // enabled again: drop the refusal shown
-		}
-		if msg.Event.StoreID != m.storeID {
-			return m, nil
-		}
-		switch msg.Event.Kind {
-		case hub.MembersChanged:
-			// Another member joining or leaving changes nothing here; this
-			// account's role or alert choice does.
-			if msg.Event.AccountID == m.c.Actor.Account.ID {
-				return m, m.load()
-			}
-		case hub.AlertsChanged, hub.StockChanged, hub.StoreChanged, hub.SyncFinished:
+		e := msg.Event
+		// Another member joining or leaving changes nothing here; this
+		// account's role or alert choice does.
+		own := e.Kind == hub.MembersChanged && e.StoreID == m.StoreID && e.AccountID == m.C.Actor.Account.ID
+		if own || m.Reloads(e, hub.AlertsChanged, hub.StockChanged, hub.StoreChanged, hub.SyncFinished) {
 			return m, m.load()
 		}
 	case tea.KeyPressMsg:
@@ -300,10 +276,6 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 // setAlerts orders what was loaded for its view and keeps the cursor on
 // the alert it was on when that alert is still listed.
 func (m *Model) setAlerts(view View, as []store.AlertView) {
-	var cur int64
-	if c := m.list.Cursor(); c < len(m.alerts) {
-		cur = m.alerts[c].ID
-	}
 	m.escalated = map[int64]bool{}
 	if view == History {
 		m.escalated = escalations(as)
@@ -321,17 +293,12 @@ func (m *Model) setAlerts(view View, as []store.AlertView) {
 		// The list comes newest first; out of stock is the more urgent.
 		slices.SortStableFunc(as, func(a, b store.AlertView) int { return cmp.Compare(urgency(a.Kind), urgency(b.Kind)) })
 	}
+	prev := m.alerts
 	m.alerts = as
-	m.list.SetLen(len(as))
-	at := 0
-	for i, a := range as {
-		if a.ID == cur {
-			at = i
-			break
-		}
-	}
-	m.list.SetCursor(at)
+	list.Keep(&m.List, prev, as, alertID)
 }
+
+func alertID(a store.AlertView) int64 { return a.ID }
 
 func urgency(k store.AlertKind) int {
 	switch k {
@@ -369,17 +336,13 @@ func escalations(as []store.AlertView) map[int64]bool {
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	switch {
-	case m.list.Update(msg):
+	case m.List.Update(msg):
 	case key.Matches(msg, k.active):
 		return m.show(Active)
 	case key.Matches(msg, k.history):
 		return m.show(History)
 	case key.Matches(msg, k.expand):
-		if c := m.list.Cursor(); c < len(m.alerts) {
-			id := m.alerts[c].ID
-			m.expanded[id] = !m.expanded[id]
-			m.list.SetCursor(c) // the alert's new height may push it out of view
-		}
+		list.Toggle(&m.List, m.alerts, alertID, m.expanded)
 	case key.Matches(msg, k.threshold):
 		m.openEditor(settingThreshold)
 	case key.Matches(msg, k.runsOut):
@@ -483,7 +446,7 @@ func (m *Model) commit() tea.Cmd {
 	}
 	m.editing, m.saving = false, true
 	m.status.Set("Saving…", false)
-	c, storeID, field := m.c.Copy(), m.storeID, m.field
+	c, storeID, field := m.C.Copy(), m.StoreID, m.field
 	p := app.StoreSettings{StoreID: storeID, LowStockDefault: &n}
 	if field == settingRunsOut {
 		p = app.StoreSettings{StoreID: storeID, RunsOutDays: &n}
@@ -495,7 +458,7 @@ func (m *Model) commit() tea.Cmd {
 }
 
 func (m *Model) saved(msg savedMsg) tea.Cmd {
-	if msg.storeID != m.storeID {
+	if msg.storeID != m.StoreID {
 		return nil
 	}
 	m.saving = false
@@ -536,7 +499,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.editing {
 		return [][]key.Binding{{k.save, k.cancel}}
 	}
-	return [][]key.Binding{m.list.Keys().Bindings(), {k.active, k.history, k.expand, k.threshold, k.runsOut, k.reload},
+	return [][]key.Binding{m.List.Keys().Bindings(), {k.active, k.history, k.expand, k.threshold, k.runsOut, k.reload},
 		{k.ack, k.snoozeDay, k.snoozeWeek, k.snoozeRestock}}
 }
 

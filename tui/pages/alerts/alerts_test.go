@@ -99,14 +99,8 @@ func (f *fixture) screen(t *testing.T, a app.Actor, width, height int) *Model {
 	return m
 }
 
-func plain(m *Model) string { return ansi.Strip(m.View()) }
-
 func skus(as []store.AlertView) []string {
-	out := make([]string, len(as))
-	for i, a := range as {
-		out[i] = a.SKU
-	}
-	return out
+	return tuitest.Map(as, func(a store.AlertView) string { return a.SKU })
 }
 
 func shop() []store.ListingSnapshot {
@@ -157,7 +151,7 @@ func TestActiveOutOfStockFirstWithDeliveryStatus(t *testing.T) {
 			t.Fatalf("view carries %q:\n%q", bad, raw)
 		}
 	}
-	v := plain(m)
+	v := tuitest.Plain(m)
 	for _, want := range []string{
 		"Low stock at ≤ 3 by default (t to change) · Runs out within 7 days (d to change); override thresholds per row with t on the Inventory screen",
 		"3 active alerts · 1 out of stock",
@@ -176,7 +170,7 @@ func TestActiveOutOfStockFirstWithDeliveryStatus(t *testing.T) {
 	// wrapped to the screen.
 	m.SetSize(80, 30)
 	tuitest.Press(t, m, "down", "down", "enter")
-	v = plain(m)
+	v = tuitest.Plain(m)
 	if !strings.Contains(v, "email · failed for good after 1 attempt") || !strings.Contains(v, "telegram · queued 3h ago") &&
 		!strings.Contains(v, "telegram · queued 2h ago") {
 		t.Fatalf("opened alert:\n%s", v)
@@ -198,14 +192,14 @@ func TestActiveOutOfStockFirstWithDeliveryStatus(t *testing.T) {
 		t.Fatal("opened alert carries an OSC sequence")
 	}
 	tuitest.Press(t, m, "enter")
-	if strings.Contains(plain(m), "failed for good") {
+	if strings.Contains(tuitest.Plain(m), "failed for good") {
 		t.Fatal("enter does not close the alert")
 	}
 
 	// Another member sees the alerts, but only their own messages: none.
 	viewer := f.env.Member(t, "Vic Viewer", store.RoleViewer)
 	vm := f.screen(t, viewer, 200, 30)
-	if v := plain(vm); len(vm.Alerts()) != 3 || strings.Contains(v, "email sent") || !strings.Contains(v, "none") {
+	if v := tuitest.Plain(vm); len(vm.Alerts()) != 3 || strings.Contains(v, "email sent") || !strings.Contains(v, "none") {
 		t.Fatalf("viewer's view:\n%s", v)
 	}
 }
@@ -239,7 +233,7 @@ func TestHistoryAfterRecoveryAndLiveReload(t *testing.T) {
 	if strings.Join(skus(as), ",") != "CUP,MUG" || as[0].Kind != store.AlertLowStock || as[0].Active || as[1].Active {
 		t.Fatalf("history %+v, want CUP's low-stock alert (resolved 1h ago) then MUG's (2h ago)", as)
 	}
-	v := plain(m)
+	v := tuitest.Plain(m)
 	if !strings.Contains(v, "2 resolved alerts") || !strings.Contains(v, "ran out") || !strings.Contains(v, "Resolved") {
 		t.Fatalf("history view:\n%s", v)
 	}
@@ -262,8 +256,8 @@ func TestHistoryAfterRecoveryAndLiveReload(t *testing.T) {
 	f.setStock(t, "CUP", 20, tuitest.Epoch)
 	cmd = tuitest.Live(m, hub.Event{Kind: hub.StockChanged, StoreID: f.env.StoreID})
 	tuitest.Settle(t, m, cmd)
-	if len(m.Alerts()) != 0 || !strings.Contains(plain(m), "No active alerts") {
-		t.Fatalf("after restocking:\n%s", plain(m))
+	if len(m.Alerts()) != 0 || !strings.Contains(tuitest.Plain(m), "No active alerts") {
+		t.Fatalf("after restocking:\n%s", tuitest.Plain(m))
 	}
 }
 
@@ -309,7 +303,7 @@ func TestDefaultThresholdEdit(t *testing.T) {
 	if got := skus(m.Alerts()); len(got) != 1 || got[0] != "BOWL" {
 		t.Fatalf("alerts after raising the default: %v", got)
 	}
-	if v := plain(m); !strings.Contains(v, "Low stock at ≤ 10 by default") || !strings.Contains(v, "8 ≤ 10") {
+	if v := tuitest.Plain(m); !strings.Contains(v, "Low stock at ≤ 10 by default") || !strings.Contains(v, "8 ≤ 10") {
 		t.Fatalf("view after saving:\n%s", v)
 	}
 
@@ -325,7 +319,7 @@ func TestViewerCannotEditThreshold(t *testing.T) {
 	f := newFixture(t, tuitest.Listing(1, "Bowl", tuitest.Variation{SKU: "BOWL", Quantity: 8}))
 	viewer := f.env.Member(t, "Vic Viewer", store.RoleViewer)
 	m := f.screen(t, viewer, 160, 24)
-	if v := plain(m); !strings.Contains(v, "Low stock at ≤ 3 by default · Runs out within 7 days; override thresholds per row") || strings.Contains(v, "to change") {
+	if v := tuitest.Plain(m); !strings.Contains(v, "Low stock at ≤ 3 by default · Runs out within 7 days; override thresholds per row") || strings.Contains(v, "to change") {
 		t.Fatalf("viewer's header:\n%s", v)
 	}
 	tuitest.Press(t, m, "t", "9", "enter")
@@ -368,7 +362,7 @@ func TestNoChannelsOnTheServerIsSaid(t *testing.T) {
 		}
 		m := f.screen(t, e.Owner, 120, 30)
 		tuitest.Press(t, m, "enter")
-		frame := plain(m)
+		frame := tuitest.Plain(m)
 		want := "choose email or Telegram on the Account screen"
 		if chans == nil {
 			want = "this server sends no email or Telegram"
@@ -384,22 +378,22 @@ func TestAcknowledgeAndSnoozeFromTheScreen(t *testing.T) {
 	f.setStock(t, "POT", 1, f.now)
 	m := f.screen(t, f.owner, 160, 20)
 	tuitest.Press(t, m, "A")
-	if got := plain(m); !strings.Contains(got, "Acknowledged.") || !strings.Contains(got, "acknowledged ·") {
+	if got := tuitest.Plain(m); !strings.Contains(got, "Acknowledged.") || !strings.Contains(got, "acknowledged ·") {
 		t.Fatalf("after A:\n%s", got)
 	}
 	tuitest.Press(t, m, "Z")
-	if got := plain(m); !strings.Contains(got, "snoozed until Mar 21 09:30") {
+	if got := tuitest.Plain(m); !strings.Contains(got, "snoozed until Mar 21 09:30") {
 		t.Fatalf("after Z (a week from the fixed clock):\n%s", got)
 	}
 	tuitest.Press(t, m, "R")
-	if got := plain(m); !strings.Contains(got, "snoozed until restocked") {
+	if got := tuitest.Plain(m); !strings.Contains(got, "snoozed until restocked") {
 		t.Fatalf("after R:\n%s", got)
 	}
 
 	viewer := f.env.Member(t, "Vic", store.RoleViewer)
 	v := f.screen(t, viewer, 160, 20)
 	tuitest.Press(t, v, "z")
-	if got := plain(v); !strings.Contains(got, "Viewers cannot acknowledge or snooze") {
+	if got := tuitest.Plain(v); !strings.Contains(got, "Viewers cannot acknowledge or snooze") {
 		t.Fatalf("viewer's z:\n%s", got)
 	}
 }
@@ -432,11 +426,11 @@ func TestRunsOutSettingAndLabel(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := f.screen(t, f.owner, 160, 24)
-	if m.RunsOutDays() != 7 || len(m.Alerts()) != 0 || !strings.Contains(plain(m), "Runs out within 7 days (d to change)") {
-		t.Fatalf("runs out %d, alerts %d:\n%s", m.RunsOutDays(), len(m.Alerts()), plain(m))
+	if m.RunsOutDays() != 7 || len(m.Alerts()) != 0 || !strings.Contains(tuitest.Plain(m), "Runs out within 7 days (d to change)") {
+		t.Fatalf("runs out %d, alerts %d:\n%s", m.RunsOutDays(), len(m.Alerts()), tuitest.Plain(m))
 	}
 	// An 80-column screen still shows both rules.
-	if v := plain(f.screen(t, f.owner, 80, 24)); !strings.Contains(v, "Runs out within 7 days") {
+	if v := tuitest.Plain(f.screen(t, f.owner, 80, 24)); !strings.Contains(v, "Runs out within 7 days") {
 		t.Fatalf("80 columns:\n%s", v)
 	}
 	tuitest.Press(t, m, "d", "3", "6", "6")
@@ -450,11 +444,11 @@ func TestRunsOutSettingAndLabel(t *testing.T) {
 	if got := m.Alerts(); len(got) != 1 || got[0].SKU != "BOWL" || got[0].Kind != store.AlertRunsOut {
 		t.Fatalf("alerts after raising N: %+v", got)
 	}
-	if v := plain(m); !strings.Contains(v, "▸ Runs out") || !strings.Contains(v, "8.0<10d") || !strings.Contains(v, "Runs out within 10 days") {
+	if v := tuitest.Plain(m); !strings.Contains(v, "▸ Runs out") || !strings.Contains(v, "8.0<10d") || !strings.Contains(v, "Runs out within 10 days") {
 		t.Fatalf("view:\n%s", v)
 	}
 	tuitest.Press(t, m, "d", "0", "enter")
-	if len(m.Alerts()) != 0 || !strings.Contains(plain(m), "Runs-out alerts off") || m.Status().Text != "Saved: runs-out alerts are off." {
-		t.Fatalf("turned off: %d alerts, %+v\n%s", len(m.Alerts()), m.Status(), plain(m))
+	if len(m.Alerts()) != 0 || !strings.Contains(tuitest.Plain(m), "Runs-out alerts off") || m.Status().Text != "Saved: runs-out alerts are off." {
+		t.Fatalf("turned off: %d alerts, %+v\n%s", len(m.Alerts()), m.Status(), tuitest.Plain(m))
 	}
 }

@@ -34,44 +34,44 @@ const (
 )
 
 func (m *Model) View() string {
-	s := m.c.Styles
-	lines := []string{common.Fit(m.titleLine(), m.width)}
-	if u := s.Unavailable(m.err, m.storeID, m.width); u != "" {
-		return strings.Join(append(lines, u), "\n")
+	s := m.C.Styles
+	lines, ok := m.Head(m.titleLine())
+	if !ok {
+		return strings.Join(lines, "\n")
 	}
-	lines = append(lines, common.Fit(m.thresholdLine(), m.width))
+	lines = append(lines, common.Fit(m.thresholdLine(), m.Width))
 	switch {
-	case len(m.alerts) == 0 && m.loads.Loading():
+	case len(m.alerts) == 0 && m.Loads.Loading():
 	case len(m.alerts) == 0 && m.view == Active:
-		lines = append(lines, s.Success.Render(common.Fit("No active alerts.", m.width)),
-			s.Muted.Render(common.Fit("An alert fires when stock falls to its threshold, or lasts fewer days than the store's", m.width)),
-			s.Muted.Render(common.Fit("runs-out days at its last 30 days' sales. Rows already low when the shop", m.width)),
-			s.Muted.Render(common.Fit("was connected show LOW on the Inventory screen, where L jumps to them.", m.width)))
+		lines = append(lines, s.Success.Render(common.Fit("No active alerts.", m.Width)),
+			s.Muted.Render(common.Fit("An alert fires when stock falls to its threshold, or lasts fewer days than the store's", m.Width)),
+			s.Muted.Render(common.Fit("runs-out days at its last 30 days' sales. Rows already low when the shop", m.Width)),
+			s.Muted.Render(common.Fit("was connected show LOW on the Inventory screen, where L jumps to them.", m.Width)))
 	case len(m.alerts) == 0:
-		lines = append(lines, s.Muted.Render(common.Fit("No resolved alerts yet.", m.width)))
+		lines = append(lines, s.Muted.Render(common.Fit("No resolved alerts yet.", m.Width)))
 	default:
-		lines = append(lines, s.Header.Render(common.Fit(m.header(), m.width)))
-		room := m.list.Height()
-		for i := range m.list.Visible() {
+		lines = append(lines, s.Header.Render(common.Fit(m.header(), m.Width)))
+		room := m.List.Height()
+		for i := range m.List.Visible() {
 			lines = append(lines, m.alertLine(i))
 			room--
 			for _, d := range m.details(m.alerts[i]) {
 				if room <= 0 {
 					break
 				}
-				lines = append(lines, common.Fit(d, m.width))
+				lines = append(lines, common.Fit(d, m.Width))
 				room--
 			}
 		}
 	}
-	if st := m.status.View(s, m.width); st != "" {
+	if st := m.status.View(s, m.Width); st != "" {
 		lines = append(lines, st)
 	}
 	return strings.Join(lines, "\n")
 }
 
 func (m *Model) titleLine() string {
-	s := m.c.Styles
+	s := m.C.Styles
 	tab := func(name string, v View) string {
 		if v == m.view {
 			return s.ActiveTab.Render(name)
@@ -79,10 +79,10 @@ func (m *Model) titleLine() string {
 		return s.Tab.Render(name)
 	}
 	title := s.Title.Render("Alerts") + " " + tab("Active", Active) + tab("History", History)
-	if m.storeID != 0 && !m.loads.Loading() && m.err == nil {
+	if m.StoreID != 0 && !m.Loads.Loading() && m.Err == nil {
 		title += s.Muted.Render(" · " + m.countText())
 	}
-	return s.Busy(title, &m.loads)
+	return title
 }
 
 func (m *Model) countText() string {
@@ -108,7 +108,7 @@ func plural(n int, what string) string {
 // thresholdLine shows the store's alert rules (the default threshold and
 // runs out within N days), or the editor of one.
 func (m *Model) thresholdLine() string {
-	s := m.c.Styles
+	s := m.C.Styles
 	t, d := m.keys.threshold.Help().Key, m.keys.runsOut.Help().Key
 	if m.editing {
 		keys := s.Muted.Render(" · " + m.keys.save.Help().Key + " saves, " + m.keys.cancel.Help().Key + " cancels")
@@ -142,7 +142,7 @@ func (m *Model) listingW() int {
 	if m.view == History {
 		fixed += ageW
 	}
-	return max(minListingW, min(maxListingW, m.width-fixed-minMessagesW))
+	return max(minListingW, min(maxListingW, m.Width-fixed-minMessagesW))
 }
 
 func (m *Model) header() string {
@@ -156,9 +156,9 @@ func (m *Model) header() string {
 }
 
 func (m *Model) alertLine(i int) string {
-	s := m.c.Styles
+	s := m.C.Styles
 	a := m.alerts[i]
-	now := m.c.Now()
+	now := m.C.Now()
 	marker := "▸ "
 	if m.expanded[a.ID] {
 		marker = "▾ "
@@ -185,10 +185,10 @@ func (m *Model) alertLine(i int) string {
 		line += "acknowledged · "
 	}
 	used := ansi.StringWidth(line)
-	line += summary(a.Deliveries, max(1, m.width-used))
-	line = common.Fit(line, m.width)
+	line += summary(a.Deliveries, max(1, m.Width-used))
+	line = common.Fit(line, m.Width)
 	switch {
-	case i == m.list.Cursor():
+	case i == m.List.Cursor():
 		return s.Selected.Render(line)
 	case m.view == History:
 		return s.Row.Render(line)
@@ -275,12 +275,12 @@ func (m *Model) details(a store.AlertView) []string {
 	if !m.expanded[a.ID] {
 		return nil
 	}
-	s := m.c.Styles
-	now := m.c.Now()
+	s := m.C.Styles
+	now := m.C.Now()
 	var out []string
 	if len(a.Deliveries) == 0 {
 		why := "choose email or Telegram on the Account screen."
-		if len(m.c.App.AlertChannels()) == 0 {
+		if len(m.C.App.AlertChannels()) == 0 {
 			why = "this server sends no email or Telegram; alerts show here."
 		}
 		out = append(out, s.Muted.Render(indent+"No messages to you about this alert: "+why))
@@ -308,11 +308,11 @@ func (m *Model) details(a store.AlertView) []string {
 			text = safetext.Line(string(d.Status), 12)
 		}
 		out = append(out, style.Render(indent+ch+" · "+text))
-		for _, r := range wrapReason(d.LastError, m.width-len(subIndent)) {
+		for _, r := range wrapReason(d.LastError, m.Width-len(subIndent)) {
 			out = append(out, s.Muted.Render(subIndent)+s.Row.Render(r))
 		}
 	}
-	if u := safetext.Line(a.URL, max(1, m.width-len(indent))); u != "" {
+	if u := safetext.Line(a.URL, max(1, m.Width-len(indent))); u != "" {
 		out = append(out, s.Muted.Render(indent)+s.Link.Render(u))
 	}
 	return out

@@ -42,16 +42,11 @@ func benchSession(b *testing.B, env *tuitest.Env) (*Model, common.Component) {
 func BenchmarkKeypress(b *testing.B) {
 	env := benchEnv(b)
 	m, comp := benchSession(b, env)
-	j := tuitest.Key("j")
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
+	tuitest.BenchKeypress(b, comp, "j", func() {
 		if m.cursor == len(m.view)-1 {
 			m.cursor, m.offset = 0, 0
 		}
-		comp, _ = comp.Update(j)
-		_ = comp.View()
-	}
+	})
 }
 
 // BenchmarkSessionHeap measures the live heap one more idle 120×40 session

@@ -16,6 +16,7 @@ import (
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/components/list"
+	"github.com/stockroom/stockroom/tui/internal/page"
 )
 
 // Statuses are the receipt states a seller can filter on, in Etsy's words;
@@ -40,20 +41,14 @@ type loadedMsg struct {
 
 // Model is the Sales screen.
 type Model struct {
-	c       *common.Common
-	storeID int64
+	page.Store
 
 	status   int // index into statuses
 	period   int // index into periods
 	receipts []store.Receipt
 	expanded map[int64]bool
 
-	list  list.Model
-	loads common.Loads
-	err   error
-
-	width, height int
-	keys          keys
+	keys keys
 }
 
 type keys struct {
@@ -64,10 +59,10 @@ type keys struct {
 func New(c *common.Common) *Model {
 	k := c.Keys
 	m := &Model{
-		c:        c,
+		// The title and the column header stand above the list.
+		Store:    page.NewStore(c, 2),
 		period:   1,
 		expanded: map[int64]bool{},
-		list:     list.New(list.NewKeyMap(k)),
 		keys: keys{
 			expand:  common.Relabel(k.Enter, "items & message"),
 			status:  common.Relabel(k.Filter, "status"),
@@ -77,20 +72,15 @@ func New(c *common.Common) *Model {
 		},
 	}
 	// An expanded receipt takes the lines of its items and message.
-	m.list.SetItemHeight(func(i int) int { return m.linesOf(m.receipts[i]) })
-	m.SetSize(c.Width, c.Height)
+	m.List.SetItemHeight(func(i int) int { return m.linesOf(m.receipts[i]) })
 	return m
 }
 
-func (m *Model) Init() tea.Cmd { return nil }
-
 // SetStore shows the receipts of storeID.
 func (m *Model) SetStore(storeID int64) tea.Cmd {
-	if storeID != m.storeID {
-		m.storeID = storeID
+	if m.Switch(storeID) {
 		m.receipts = nil
 		m.expanded = map[int64]bool{}
-		m.list.Clear()
 	}
 	return m.load()
 }
@@ -104,18 +94,12 @@ func (m *Model) PeriodDays() int { return periods[m.period] }
 // Receipts are the receipts shown, newest first.
 func (m *Model) Receipts() []store.Receipt { return m.receipts }
 
-// SetSize leaves the title and the column header above the list.
-func (m *Model) SetSize(width, height int) {
-	m.width, m.height = width, height
-	m.list.SetHeight(height - 2)
-}
-
 func (m *Model) load() tea.Cmd {
-	p := store.ReceiptListParams{StoreID: m.storeID, Status: statuses[m.status], Limit: limit}
+	p := store.ReceiptListParams{StoreID: m.StoreID, Status: statuses[m.status], Limit: limit}
 	if days := periods[m.period]; days > 0 {
-		p.Since = m.c.Now().Add(-time.Duration(days) * 24 * time.Hour)
+		p.Since = m.C.Now().Add(-time.Duration(days) * 24 * time.Hour)
 	}
-	return m.loads.ReadStore(m.c, m.storeID, func(c *common.Common, _ int64, seq int) tea.Msg {
+	return m.Read(func(c *common.Common, _ int64, seq int) tea.Msg {
 		rs, err := c.App.Sales(c.Ctx, c.Actor, p)
 		return loadedMsg{seq: seq, receipts: rs, err: err}
 	})
@@ -125,11 +109,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
 		// An older filter's answer is dropped.
-		m.loads.Take(msg.seq, msg.err, &m.err, func() { m.setReceipts(msg.receipts) })
+		m.Take(msg.seq, msg.err, func() { m.setReceipts(msg.receipts) })
 	case common.LiveMsg:
-		// AccountChanged: an account enabled again must not keep showing
-		// the refusal it got while disabled.
-		if msg.Event.StoreID == m.storeID && msg.Event.Kind == hub.SyncFinished || msg.Event.Kind == hub.AccountChanged {
+		if m.Reloads(msg.Event, hub.SyncFinished) {
 			return m, m.load()
 		}
 	case tea.KeyPressMsg:
@@ -141,32 +123,19 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 // setReceipts keeps the cursor on the receipt it was on when it is still
 // listed.
 func (m *Model) setReceipts(rs []store.Receipt) {
-	var cur int64
-	if c := m.list.Cursor(); c < len(m.receipts) {
-		cur = m.receipts[c].ID
-	}
+	prev := m.receipts
 	m.receipts = rs
-	m.list.SetLen(len(rs))
-	at := 0
-	for i, r := range rs {
-		if r.ID == cur {
-			at = i
-			break
-		}
-	}
-	m.list.SetCursor(at)
+	list.Keep(&m.List, prev, rs, receiptID)
 }
+
+func receiptID(r store.Receipt) int64 { return r.ID }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	switch {
-	case m.list.Update(msg):
+	case m.List.Update(msg):
 	case key.Matches(msg, k.expand):
-		if c := m.list.Cursor(); c < len(m.receipts) {
-			id := m.receipts[c].ID
-			m.expanded[id] = !m.expanded[id]
-			m.list.SetCursor(c) // the receipt's new height may push it out of view
-		}
+		list.Toggle(&m.List, m.receipts, receiptID, m.expanded)
 	case key.Matches(msg, k.status):
 		m.status = (m.status + 1) % len(statuses)
 		return m.load()
@@ -202,7 +171,7 @@ func (m *Model) messageOf(r store.Receipt) []string {
 }
 
 func (m *Model) View() string {
-	s := m.c.Styles
+	s := m.C.Styles
 	period := "all time"
 	if d := periods[m.period]; d > 0 {
 		period = fmt.Sprintf("last %d days", d)
@@ -219,28 +188,27 @@ func (m *Model) View() string {
 	if len(m.receipts) == limit {
 		title += s.Muted.Render(fmt.Sprintf(" (newest %d)", limit))
 	}
-	lines := []string{common.Fit(s.Busy(title, &m.loads), m.width)}
-	switch u := s.Unavailable(m.err, m.storeID, m.width); {
-	case u != "":
-		lines = append(lines, u)
+	lines, ok := m.Head(title)
+	switch {
+	case !ok:
 		return strings.Join(lines, "\n")
-	case len(m.receipts) == 0 && !m.loads.Loading():
+	case len(m.receipts) == 0 && !m.Loads.Loading():
 		lines = append(lines, s.Muted.Render("No receipts match these filters."))
 		return strings.Join(lines, "\n")
 	}
-	lines = append(lines, s.Header.Render(common.Fit(m.row("Date", "Receipt", "Buyer", "Status", "Items", "Total"), m.width)))
-	room := m.list.Height()
-	for i := range m.list.Visible() {
+	lines = append(lines, s.Header.Render(common.Fit(m.row("Date", "Receipt", "Buyer", "Status", "Items", "Total"), m.Width)))
+	room := m.List.Height()
+	for i := range m.List.Visible() {
 		r := m.receipts[i]
 		line := m.row(r.CreatedAt.Format("2006-01-02 15:04"), "#"+strconv.FormatInt(r.EtsyReceiptID, 10),
 			safetext.Line(r.BuyerName, 20), safetext.Line(r.Status, 18), strconv.Itoa(itemCount(r)), money(r.Total))
 		st := s.Row
-		if i == m.list.Cursor() {
+		if i == m.List.Cursor() {
 			st = s.Selected
 		} else if r.Status == "canceled" || r.Status == "fully refunded" {
 			st = s.Muted
 		}
-		lines = append(lines, st.Render(common.Fit(line, m.width)))
+		lines = append(lines, st.Render(common.Fit(line, m.Width)))
 		room--
 		if !m.expanded[r.ID] {
 			continue
@@ -257,7 +225,7 @@ func (m *Model) View() string {
 				desc += "  SKU " + sku
 			}
 			lines = append(lines, common.Fit(s.Muted.Render(fmt.Sprintf("    %d × ", it.Quantity))+s.Row.Render(desc)+
-				s.Muted.Render("  "+money(it.Price)), m.width))
+				s.Muted.Render("  "+money(it.Price)), m.Width))
 			room--
 		}
 		for j, ml := range m.messageOf(r) {
@@ -268,7 +236,7 @@ func (m *Model) View() string {
 			if j == 0 {
 				label = "    Message: "
 			}
-			lines = append(lines, s.Muted.Render(label)+s.Row.Render(safetext.Line(ml, max(1, m.width-len(label)))))
+			lines = append(lines, s.Muted.Render(label)+s.Row.Render(safetext.Line(ml, max(1, m.Width-len(label)))))
 			room--
 		}
 	}
@@ -287,7 +255,7 @@ func (m *Model) ShortHelp() []key.Binding {
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
 	return [][]key.Binding{
-		m.list.Keys().Bindings(),
+		m.List.Keys().Bindings(),
 		{k.expand, k.status, k.shorter, k.longer, k.reload},
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/stockroom/stockroom/tui/common"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
@@ -21,7 +19,7 @@ func TestEmptyNameRefusedOnEnter(t *testing.T) {
 	if m.Err() == nil || m.focus != 0 {
 		t.Fatalf("enter on an empty name: err %v, focus %d", m.Err(), m.focus)
 	}
-	if f := ansi.Strip(m.View()); !strings.Contains(f, "name") {
+	if f := tuitest.Plain(m); !strings.Contains(f, "name") {
 		t.Fatalf("no message:\n%s", f)
 	}
 }

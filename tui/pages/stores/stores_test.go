@@ -64,7 +64,7 @@ func (c *connector) Wait(ctx context.Context, _ string) (store.Store, error) {
 func TestListsStoresAndSelects(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
 	m, comp := open(t, env, env.Owner, 120, 30, 28)
-	f := ansi.Strip(m.View())
+	f := tuitest.Plain(m)
 	for _, want := range []string{"Olive's Pottery", "owner", "connected", "never", "not known yet"} {
 		if !strings.Contains(f, want) {
 			t.Errorf("frame lacks %q:\n%s", want, f)
@@ -80,7 +80,7 @@ func TestListsStoresAndSelects(t *testing.T) {
 func TestConnectShowsLinkAndQRThenFinishes(t *testing.T) {
 	conn := &connector{url: "https://www.etsy.com/oauth/connect?state=state-1", result: make(chan store.Store, 1)}
 	env, m, comp, waitCmd := startConnect(t, conn, 120, 58)
-	f := ansi.Strip(m.View())
+	f := tuitest.Plain(m)
 	if !strings.Contains(f, conn.url) || !strings.Contains(f, "█") || !strings.Contains(f, "Waiting for Etsy") {
 		t.Fatalf("connect frame:\n%s", f)
 	}
@@ -94,8 +94,8 @@ func TestConnectShowsLinkAndQRThenFinishes(t *testing.T) {
 			selected = true
 		}
 	}
-	if !selected || !strings.Contains(ansi.Strip(m.View()), "Connected Olive's Pottery") {
-		t.Fatalf("after the browser leg: selected %v\n%s", selected, ansi.Strip(m.View()))
+	if !selected || !strings.Contains(tuitest.Plain(m), "Connected Olive's Pottery") {
+		t.Fatalf("after the browser leg: selected %v\n%s", selected, tuitest.Plain(m))
 	}
 }
 
@@ -151,7 +151,7 @@ func TestConnectLinkLongerThanTheScreenIsWhole(t *testing.T) {
 	_, cmd := comp.Update(tuitest.Key("c"))
 	comp.Update(tuitest.Run(cmd, wait)[0])
 	var joined strings.Builder
-	for _, line := range strings.Split(ansi.Strip(m.View()), "\n") {
+	for _, line := range strings.Split(tuitest.Plain(m), "\n") {
 		if w := ansi.StringWidth(line); w > 80 {
 			t.Fatalf("line of width %d: %q", w, line)
 		}
@@ -167,8 +167,8 @@ func TestConnectLinkLongerThanTheScreenIsWhole(t *testing.T) {
 func TestConnectFailureOffersTryAgain(t *testing.T) {
 	conn := &connector{url: "https://www.etsy.com/oauth/connect?state=state-1", result: make(chan store.Store, 2), err: errors.New("access_denied")}
 	m, comp := connectRefused(t, conn)
-	if !strings.Contains(ansi.Strip(m.View()), "c to try again") {
-		t.Fatalf("frame:\n%s", ansi.Strip(m.View()))
+	if !strings.Contains(tuitest.Plain(m), "c to try again") {
+		t.Fatalf("frame:\n%s", tuitest.Plain(m))
 	}
 	conn.err = nil
 	_, cmd := comp.Update(tuitest.Key("c"))
@@ -177,7 +177,7 @@ func TestConnectFailureOffersTryAgain(t *testing.T) {
 		t.Fatalf("c on the failure screen gave %v", started)
 	}
 	comp.Update(started[0])
-	if f := ansi.Strip(m.View()); !strings.Contains(f, conn.url) || !strings.Contains(f, "Waiting for Etsy") {
+	if f := tuitest.Plain(m); !strings.Contains(f, conn.url) || !strings.Contains(f, "Waiting for Etsy") {
 		t.Fatalf("c did not start a new attempt:\n%s", f)
 	}
 }
@@ -241,14 +241,14 @@ func TestHelpOffersOnlyWhatWorks(t *testing.T) {
 func TestZeroPolicyKey(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
 	m, comp := open(t, env, env.Owner, 120, 30, 28)
-	if f := ansi.Strip(m.View()); !strings.Contains(f, "listings are deactivated") {
+	if f := tuitest.Plain(m); !strings.Contains(f, "listings are deactivated") {
 		t.Fatalf("the screen does not say what happens at 0:\n%s", f)
 	}
 	comp = tuitest.Drive(comp, wait, tuitest.Key("z"))
 	if st, _ := env.DB.StoreGet(t.Context(), env.StoreID); st.ZeroPolicy != store.ZeroKeepSoldOut {
 		t.Fatalf("after z the policy is %q, want keep_sold_out", st.ZeroPolicy)
 	}
-	if f := ansi.Strip(m.View()); !strings.Contains(f, "keep-sold-out") {
+	if f := tuitest.Plain(m); !strings.Contains(f, "keep-sold-out") {
 		t.Fatalf("after z the screen does not show keep-sold-out:\n%s", f)
 	}
 	tuitest.Drive(comp, wait, tuitest.Key("z"))
@@ -258,7 +258,7 @@ func TestZeroPolicyKey(t *testing.T) {
 
 	mm, mc := open(t, env, env.Member(t, "Max Manager", store.RoleManager), 120, 30, 28)
 	tuitest.Drive(mc, wait, tuitest.Key("z"))
-	if f := ansi.Strip(mm.View()); !strings.Contains(f, "owner") {
+	if f := tuitest.Plain(mm); !strings.Contains(f, "owner") {
 		t.Fatalf("a manager's z does not say it is the owner's to change:\n%s", f)
 	}
 	if st, _ := env.DB.StoreGet(t.Context(), env.StoreID); st.ZeroPolicy != store.ZeroDeactivate {
@@ -321,7 +321,7 @@ func TestConnectLinkWholeWithQROn80x24(t *testing.T) {
 func TestConnectSaysHowToGetTheQR(t *testing.T) {
 	link := "https://stockroom.example.com/c/" + strings.Repeat("S", 43)
 	m := connectFrame(t, link, 60, 12)
-	f := ansi.Strip(m.View())
+	f := tuitest.Plain(m)
 	if strings.Contains(f, "█") || !strings.Contains(f, "QR code") || !strings.Contains(f, "at least 80×") {
 		t.Errorf("small screen:\n%s", f)
 	}
@@ -333,11 +333,11 @@ func TestConnectedMessageFollowsTheFirstSync(t *testing.T) {
 	env, m, comp, waitCmd := startConnect(t, conn, 120, 37)
 	conn.result <- store.Store{ID: env.StoreID, Name: "Olive's Pottery"}
 	comp = tuitest.Drive(comp, wait, tuitest.Run(waitCmd, wait)...)
-	if f := ansi.Strip(m.View()); !strings.Contains(f, "syncing now") {
+	if f := tuitest.Plain(m); !strings.Contains(f, "syncing now") {
 		t.Fatalf("before the sync ends:\n%s", f)
 	}
 	tuitest.Drive(comp, wait, common.LiveMsg{Event: hub.Event{Kind: hub.SyncFinished, StoreID: env.StoreID, State: "ok"}})
-	if f := ansi.Strip(m.View()); strings.Contains(f, "syncing now") || !strings.Contains(f, "synced") {
+	if f := tuitest.Plain(m); strings.Contains(f, "syncing now") || !strings.Contains(f, "synced") {
 		t.Fatalf("after the sync ended:\n%s", f)
 	}
 }
@@ -352,7 +352,7 @@ func TestLastErrorInSellersWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, _ := open(t, env, env.Owner, 120, 30, 28)
-	f := ansi.Strip(m.View())
+	f := tuitest.Plain(m)
 	if !strings.Contains(f, "Etsy access was revoked: press c to connect Olive's Pottery again") || strings.Contains(f, "vault:") {
 		t.Fatalf("frame:\n%s", f)
 	}
@@ -364,16 +364,16 @@ func TestMembersPanelOwner(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
 	m, _ := open(t, env, env.Owner, 120, 40, 38)
 	tuitest.Press(t, m, "m")
-	f := ansi.Strip(m.View())
+	f := tuitest.Plain(m)
 	if !strings.Contains(f, "Members of Olive's Pottery") || !strings.Contains(f, "Olive Owner (you)") || !strings.Contains(f, "No open invites") {
 		t.Fatalf("panel:\n%s", f)
 	}
 	tuitest.Press(t, m, "i")
-	if !m.Capturing() || !strings.Contains(ansi.Strip(m.View()), "Invite as: v viewer") {
-		t.Fatalf("i asks for a role:\n%s", ansi.Strip(m.View()))
+	if !m.Capturing() || !strings.Contains(tuitest.Plain(m), "Invite as: v viewer") {
+		t.Fatalf("i asks for a role:\n%s", tuitest.Plain(m))
 	}
 	tuitest.Press(t, m, "v")
-	f = ansi.Strip(m.View())
+	f = tuitest.Plain(m)
 	if !strings.Contains(f, "Invite code (shown only now)") {
 		t.Fatalf("no code shown:\n%s", f)
 	}
@@ -397,16 +397,16 @@ func TestMembersPanelOwner(t *testing.T) {
 	}
 	cmd := tuitest.Live(m, hub.Event{Kind: hub.MembersChanged, StoreID: env.StoreID, AccountID: bob.Account.ID})
 	tuitest.Settle(t, m, cmd)
-	f = ansi.Strip(m.View())
+	f = tuitest.Plain(m)
 	if !strings.Contains(f, "Bob Helper") || !strings.Contains(f, "No open invites") {
 		t.Fatalf("after the join:\n%s", f)
 	}
 	// Bob is listed after the owner: down, o, m makes him manager.
 	tuitest.Press(t, m, "j", "o", "m")
 	if ms, _ := env.App.Members(t.Context(), env.Owner, env.StoreID); ms[1].Role != store.RoleManager {
-		t.Fatalf("after o m: %+v\n%s", ms, ansi.Strip(m.View()))
+		t.Fatalf("after o m: %+v\n%s", ms, tuitest.Plain(m))
 	}
-	if f = ansi.Strip(m.View()); !strings.Contains(f, "Bob Helper is now manager") {
+	if f = tuitest.Plain(m); !strings.Contains(f, "Bob Helper is now manager") {
 		t.Fatalf("no note:\n%s", f)
 	}
 	tuitest.Press(t, m, "x", "n")
@@ -419,7 +419,7 @@ func TestMembersPanelOwner(t *testing.T) {
 	}
 	// The last owner cannot leave: the panel says why.
 	tuitest.Press(t, m, "X", "y")
-	if f = ansi.Strip(m.View()); !strings.Contains(f, "needs an owner") {
+	if f = tuitest.Plain(m); !strings.Contains(f, "needs an owner") {
 		t.Fatalf("leaving as the last owner:\n%s", f)
 	}
 	tuitest.Press(t, m, "esc")
@@ -434,7 +434,7 @@ func TestMembersPanelViewerLeaves(t *testing.T) {
 	vic := env.Member(t, "Vic Viewer", store.RoleViewer)
 	m, _ := open(t, env, vic, 120, 40, 38)
 	tuitest.Press(t, m, "m", "i")
-	f := ansi.Strip(m.View())
+	f := tuitest.Plain(m)
 	if m.Capturing() || strings.Contains(f, "Invite as") || strings.Contains(f, "open invites") || !strings.Contains(f, "Olive Owner") {
 		t.Fatalf("viewer's panel:\n%s", f)
 	}
@@ -446,12 +446,12 @@ func TestMembersPanelViewerLeaves(t *testing.T) {
 	if ms, _ := env.App.Members(t.Context(), vic, env.StoreID); ms[0].Alerts == ms[1].Alerts || !ms[0].Alerts {
 		t.Fatalf("after space: %+v", ms)
 	}
-	if f := ansi.Strip(m.View()); !strings.Contains(f, "no longer reach you") {
+	if f := tuitest.Plain(m); !strings.Contains(f, "no longer reach you") {
 		t.Fatalf("after space:\n%s", f)
 	}
 	tuitest.Press(t, m, "X", "y")
 	if m.MembersOpen() {
-		t.Fatalf("the panel stayed after leaving:\n%s", ansi.Strip(m.View()))
+		t.Fatalf("the panel stayed after leaving:\n%s", tuitest.Plain(m))
 	}
 	if len(m.Stores()) != 0 {
 		t.Fatalf("the viewer still lists %+v", m.Stores())
@@ -463,7 +463,7 @@ func TestDisconnectAsksFirst(t *testing.T) {
 	env := tuitest.New(t, nil, tuitest.Options{})
 	m, _ := open(t, env, env.Owner, 120, 40, 38)
 	tuitest.Press(t, m, "D")
-	if f := ansi.Strip(m.View()); !m.Capturing() || !strings.Contains(f, "Disconnect Olive's Pottery from Etsy?") {
+	if f := tuitest.Plain(m); !m.Capturing() || !strings.Contains(f, "Disconnect Olive's Pottery from Etsy?") {
 		t.Fatalf("D:\n%s", f)
 	}
 	tuitest.Press(t, m, "n")
@@ -474,7 +474,7 @@ func TestDisconnectAsksFirst(t *testing.T) {
 	if st, _ := env.DB.StoreGet(t.Context(), env.StoreID); st.Status != store.StatusDisconnected {
 		t.Fatalf("D y: %s", st.Status)
 	}
-	if f := ansi.Strip(m.View()); !strings.Contains(f, "disconnected") {
+	if f := tuitest.Plain(m); !strings.Contains(f, "disconnected") {
 		t.Fatalf("after D y:\n%s", f)
 	}
 }
@@ -487,7 +487,7 @@ func TestViewerWriteKeys(t *testing.T) {
 	vic := env.Member(t, "Vic Viewer", store.RoleViewer)
 	m, _ := open(t, env, vic, 120, 40, 38)
 	tuitest.Press(t, m, "y")
-	if f := ansi.Strip(m.View()); !strings.Contains(f, "you are a viewer") {
+	if f := tuitest.Plain(m); !strings.Contains(f, "you are a viewer") {
 		t.Fatalf("y by a viewer:\n%s", f)
 	}
 	tuitest.Press(t, m, "D")
@@ -496,7 +496,7 @@ func TestViewerWriteKeys(t *testing.T) {
 	}
 	tuitest.Press(t, m, "m", "i", "o", "x")
 	if m.Capturing() {
-		t.Fatalf("an owner's key opened a prompt for a viewer:\n%s", ansi.Strip(m.View()))
+		t.Fatalf("an owner's key opened a prompt for a viewer:\n%s", tuitest.Plain(m))
 	}
 	if len(env.Jobs.SyncCalls()) != 0 {
 		t.Fatalf("a viewer queued syncs: %v", env.Jobs.SyncCalls())
@@ -522,7 +522,7 @@ func TestAnOlderLoadArrivingLastIsDropped(t *testing.T) {
 	newer := m.load()()
 	m.Update(newer)
 	m.Update(older) // the older answer comes back last
-	if f := ansi.Strip(m.View()); !strings.Contains(f, "Second Shop") {
+	if f := tuitest.Plain(m); !strings.Contains(f, "Second Shop") {
 		t.Fatalf("an older answer replaced the newer list:\n%s", f)
 	}
 }

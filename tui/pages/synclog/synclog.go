@@ -16,7 +16,7 @@ import (
 	"github.com/stockroom/stockroom/safetext"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/common"
-	"github.com/stockroom/stockroom/tui/components/list"
+	"github.com/stockroom/stockroom/tui/internal/page"
 )
 
 // limit is how many runs one load reads: a few days of a busy schedule.
@@ -35,37 +35,28 @@ type syncedMsg struct {
 
 // Model is the Sync log screen.
 type Model struct {
-	c       *common.Common
-	storeID int64
+	page.Store
 
-	runs  []store.SyncRun
-	list  list.Model
-	loads common.Loads
-	err   error
+	runs []store.SyncRun
 
 	// status is the outcome of the last "sync now".
 	status common.Status
 
-	width, height   int
 	syncKey, reload key.Binding
 }
 
 // New builds the screen; SetStore loads it.
 func New(c *common.Common) *Model {
 	k := c.Keys
-	m := &Model{c: c, list: list.New(list.NewKeyMap(k)), syncKey: k.SyncNow, reload: k.Refresh}
-	m.SetSize(c.Width, c.Height)
-	return m
+	// The title, the column header, the selected run's error and the
+	// status line stand around the list.
+	return &Model{Store: page.NewStore(c, 4), syncKey: k.SyncNow, reload: k.Refresh}
 }
-
-func (m *Model) Init() tea.Cmd { return nil }
 
 // SetStore shows the runs of storeID.
 func (m *Model) SetStore(storeID int64) tea.Cmd {
-	if storeID != m.storeID {
-		m.storeID = storeID
+	if m.Switch(storeID) {
 		m.runs = nil
-		m.list.Clear()
 		m.status.Set("", false)
 	}
 	return m.load()
@@ -77,25 +68,18 @@ func (m *Model) Runs() []store.SyncRun { return m.runs }
 // Status is the line left by the last "sync now".
 func (m *Model) Status() string { return m.status.Text }
 
-// SetSize leaves the title, the column header, the selected run's error
-// and the status line around the list.
-func (m *Model) SetSize(width, height int) {
-	m.width, m.height = width, height
-	m.list.SetHeight(height - 4)
-}
-
 func (m *Model) load() tea.Cmd {
-	return m.loads.ReadStore(m.c, m.storeID, func(c *common.Common, storeID int64, seq int) tea.Msg {
+	return m.Read(func(c *common.Common, storeID int64, seq int) tea.Msg {
 		runs, err := c.App.SyncLog(c.Ctx, c.Actor, storeID, limit)
 		return loadedMsg{seq: seq, runs: runs, err: err}
 	})
 }
 
 func (m *Model) syncNow() tea.Cmd {
-	if m.storeID == 0 {
+	if m.StoreID == 0 {
 		return nil
 	}
-	c, actor, storeID := m.c, m.c.Actor, m.storeID
+	c, actor, storeID := m.C, m.C.Actor, m.StoreID
 	m.status.Set("Asking for a sync…", false)
 	return func() tea.Msg {
 		return syncedMsg{storeID: storeID, err: c.App.SyncNow(c.Ctx, actor, storeID)}
@@ -105,12 +89,12 @@ func (m *Model) syncNow() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		m.loads.Take(msg.seq, msg.err, &m.err, func() {
+		m.Take(msg.seq, msg.err, func() {
 			m.runs = msg.runs
-			m.list.SetLen(len(m.runs))
+			m.List.SetLen(len(m.runs))
 		})
 	case syncedMsg:
-		if msg.storeID != m.storeID {
+		if msg.storeID != m.StoreID {
 			return m, nil
 		}
 		if msg.err != nil {
@@ -121,24 +105,20 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		return m, func() tea.Msg { return common.StatusMsg{Text: "Sync queued"} }
 	case common.LiveMsg:
 		e := msg.Event
-		if e.Kind == hub.AccountChanged {
-			return m, m.load() // enabled again: drop the refusal shown
-		}
-		if e.StoreID != m.storeID {
+		if !m.Reloads(e, hub.SyncStarted, hub.SyncFinished) {
 			return m, nil
 		}
 		switch e.Kind {
 		case hub.SyncStarted:
 			m.status.Set("Syncing with Etsy…", false)
-			return m, m.load()
 		case hub.SyncFinished:
 			if e.Error != "" {
 				m.status.Set("Sync failed: "+app.SellerError(e.Error, ""), true)
 			} else {
 				m.status.Set("Sync finished.", false)
 			}
-			return m, m.load()
 		}
+		return m, m.load()
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	}
@@ -147,7 +127,7 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
-	case m.list.Update(msg):
+	case m.List.Update(msg):
 	case key.Matches(msg, m.syncKey):
 		return m.syncNow()
 	case key.Matches(msg, m.reload):
@@ -157,47 +137,46 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) View() string {
-	s := m.c.Styles
+	s := m.C.Styles
 	title := s.Title.Render("Sync log") + s.Muted.Render(fmt.Sprintf(" · %d runs", len(m.runs)))
-	lines := []string{common.Fit(s.Busy(title, &m.loads), m.width)}
-	switch u := s.Unavailable(m.err, m.storeID, m.width); {
-	case u != "":
-		lines = append(lines, u)
+	lines, ok := m.Head(title)
+	switch {
+	case !ok:
 	case len(m.runs) == 0:
 		// While the first load runs the title says loading; there is no
 		// run to draw (nor a selected one to read the error of).
-		if !m.loads.Loading() {
+		if !m.Loads.Loading() {
 			lines = append(lines, s.Muted.Render("No sync has run yet. Press "+m.syncKey.Help().Key+" to sync now."))
 		}
 	default:
-		lines = append(lines, s.Header.Render(common.Fit(row("Started", "Kind", "Trigger", "Took", "Result", "Listings", "Receipts", "Calls", "Error"), m.width)))
-		for i := range m.list.Visible() {
+		lines = append(lines, s.Header.Render(common.Fit(row("Started", "Kind", "Trigger", "Took", "Result", "Listings", "Receipts", "Calls", "Error"), m.Width)))
+		for i := range m.List.Visible() {
 			lines = append(lines, m.runLine(i))
 		}
-		if r := m.runs[m.list.Cursor()]; r.Error != "" {
-			lines = append(lines, s.Error.Render(common.Fit("Error: "+safetext.Line(app.SellerError(r.Error, ""), max(1, m.width-7)), m.width)))
+		if r := m.runs[m.List.Cursor()]; r.Error != "" {
+			lines = append(lines, s.Error.Render(common.Fit("Error: "+safetext.Line(app.SellerError(r.Error, ""), max(1, m.Width-7)), m.Width)))
 		}
 	}
-	if st := m.status.View(s, m.width); st != "" {
+	if st := m.status.View(s, m.Width); st != "" {
 		lines = append(lines, st)
 	}
 	return strings.Join(lines, "\n")
 }
 
 func (m *Model) runLine(i int) string {
-	s := m.c.Styles
+	s := m.C.Styles
 	r := m.runs[i]
 	took := "—"
 	if r.Result == store.ResultRunning {
-		took = duration(m.c.Now().Sub(r.StartedAt)) + "…"
+		took = duration(m.C.Now().Sub(r.StartedAt)) + "…"
 	} else if !r.FinishedAt.IsZero() {
 		took = duration(r.Duration())
 	}
 	line := row(r.StartedAt.Format("01-02 15:04:05"), string(r.Kind), string(r.Trigger), took, string(r.Result),
 		strconv.Itoa(r.ListingsChanged), strconv.Itoa(r.ReceiptsChanged), strconv.Itoa(r.APICalls),
-		safetext.Line(r.Error, max(1, m.width-98)))
-	line = common.Fit(line, m.width)
-	if i == m.list.Cursor() {
+		safetext.Line(r.Error, max(1, m.Width-98)))
+	line = common.Fit(line, m.Width)
+	if i == m.List.Cursor() {
 		return s.Selected.Render(line)
 	}
 	switch r.Result {
@@ -231,7 +210,7 @@ func duration(d time.Duration) string {
 func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.syncKey, m.reload} }
 
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{m.list.Keys().Bindings(), {m.syncKey, m.reload}}
+	return [][]key.Binding{m.List.Keys().Bindings(), {m.syncKey, m.reload}}
 }
 
 var _ common.Component = (*Model)(nil)

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
@@ -14,17 +12,9 @@ import (
 
 var now = tuitest.Noon
 
-// fixture is Ada's shop Mugs with the clock at now.
-type fixture struct{ *tuitest.Shop }
-
-func setup(t *testing.T) *fixture { return &fixture{tuitest.NewShop(t, now)} }
-
-func (f *fixture) page(t *testing.T) *Model {
-	t.Helper()
-	return tuitest.OpenShop(t, f.Shop, New)
-}
-
-func (f *fixture) run(t *testing.T, kind store.SyncKind, trigger store.SyncTrigger, started time.Time, took time.Duration, result store.SyncResult, listings, calls int, errText string) {
+// run records a sync run of Ada's shop f that started at started and, unless
+// it is still running, took took.
+func run(t *testing.T, f *tuitest.Shop, kind store.SyncKind, trigger store.SyncTrigger, started time.Time, took time.Duration, result store.SyncResult, listings, calls int, errText string) {
 	t.Helper()
 	r, err := f.DB.SyncRunStart(t.Context(), &store.SyncRunStartParams{StoreID: f.Store.ID, Kind: kind, Trigger: trigger, Now: started})
 	if err != nil {
@@ -40,25 +30,24 @@ func (f *fixture) run(t *testing.T, kind store.SyncKind, trigger store.SyncTrigg
 }
 
 func TestRunsNewestFirstWithTheirNumbers(t *testing.T) {
-	f := setup(t)
-	f.run(t, store.SyncFull, store.TriggerSchedule, now.Add(-3*time.Hour), 95*time.Second, store.ResultOK, 42, 17, "")
-	f.run(t, store.SyncIncremental, store.TriggerWebhook, now.Add(-2*time.Hour), 3*time.Second, store.ResultFailed, 0, 3,
+	f := tuitest.NewShop(t, now)
+	run(t, f, store.SyncFull, store.TriggerSchedule, now.Add(-3*time.Hour), 95*time.Second, store.ResultOK, 42, 17, "")
+	run(t, f, store.SyncIncremental, store.TriggerWebhook, now.Add(-2*time.Hour), 3*time.Second, store.ResultFailed, 0, 3,
 		"Etsy said: \x1b]8;;https://evil.example\x07click\x1b]8;;\x07 token revoked\x1b[6n")
-	f.run(t, store.SyncIncremental, store.TriggerManual, now.Add(-10*time.Minute), 0, store.ResultRunning, 0, 0, "")
-	m := f.page(t)
+	run(t, f, store.SyncIncremental, store.TriggerManual, now.Add(-10*time.Minute), 0, store.ResultRunning, 0, 0, "")
+	m := tuitest.OpenShop(t, f, New)
 	runs := m.Runs()
 	if len(runs) != 3 || runs[0].Result != store.ResultRunning || runs[2].Kind != store.SyncFull {
 		t.Fatalf("runs not newest first: %+v", runs)
 	}
-	view := m.View()
-	plain := ansi.Strip(view)
+	plain := tuitest.Plain(m)
 	for _, want := range []string{"full", "schedule", "1m35s", "42", "17", "webhook", "failed", "manual", "running", "10m00s…"} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("view lacks %q:\n%s", want, plain)
 		}
 	}
 	tuitest.Press(t, m, "j")
-	plain = ansi.Strip(m.View())
+	plain = tuitest.Plain(m)
 	if !strings.Contains(plain, "Error: Etsy said: click token revoked") {
 		t.Errorf("selected run's error not shown:\n%s", plain)
 	}
@@ -68,8 +57,8 @@ func TestRunsNewestFirstWithTheirNumbers(t *testing.T) {
 }
 
 func TestSyncNowEnqueuesAndReportsErrors(t *testing.T) {
-	f := setup(t)
-	m := f.page(t)
+	f := tuitest.NewShop(t, now)
+	m := tuitest.OpenShop(t, f, New)
 	tuitest.Press(t, m, "y")
 	if len(f.Jobs.SyncCalls()) != 1 || f.Jobs.SyncCalls()[0] != f.Store.ID {
 		t.Fatalf("sync now enqueued %v, want [%d]", f.Jobs.SyncCalls(), f.Store.ID)
@@ -84,15 +73,15 @@ func TestSyncNowEnqueuesAndReportsErrors(t *testing.T) {
 	if len(f.Jobs.SyncCalls()) != 1 {
 		t.Fatal("a store that needs reconnecting was synced")
 	}
-	if !strings.Contains(ansi.Strip(m.View()), "Sync not started: the store needs to be connected to Etsy again") {
-		t.Fatalf("refusal not shown:\n%s", ansi.Strip(m.View()))
+	if !strings.Contains(tuitest.Plain(m), "Sync not started: the store needs to be connected to Etsy again") {
+		t.Fatalf("refusal not shown:\n%s", tuitest.Plain(m))
 	}
 }
 
 func TestRefreshesOnSyncEvents(t *testing.T) {
-	f := setup(t)
-	m := f.page(t)
-	f.run(t, store.SyncIncremental, store.TriggerManual, now.Add(-time.Minute), 0, store.ResultRunning, 0, 0, "")
+	f := tuitest.NewShop(t, now)
+	m := tuitest.OpenShop(t, f, New)
+	run(t, f, store.SyncIncremental, store.TriggerManual, now.Add(-time.Minute), 0, store.ResultRunning, 0, 0, "")
 	if cmd := tuitest.Live(m, hub.Event{Kind: hub.SyncStarted, StoreID: f.Store.ID + 1}); cmd != nil {
 		t.Fatal("another store's event reloaded the log")
 	}
@@ -109,38 +98,38 @@ func TestRefreshesOnSyncEvents(t *testing.T) {
 }
 
 func TestScrollsLongLogs(t *testing.T) {
-	f := setup(t)
+	f := tuitest.NewShop(t, now)
 	for i := range 150 {
-		f.run(t, store.SyncIncremental, store.TriggerSchedule, now.Add(-time.Duration(i+1)*time.Hour), time.Second, store.ResultOK, i, 1, "")
+		run(t, f, store.SyncIncremental, store.TriggerSchedule, now.Add(-time.Duration(i+1)*time.Hour), time.Second, store.ResultOK, i, 1, "")
 	}
-	m := f.page(t)
+	m := tuitest.OpenShop(t, f, New)
 	m.SetSize(120, 10)
 	if n := strings.Count(m.View(), "\n") + 1; n > 10 {
 		t.Fatalf("view is %d lines for a height of 10", n)
 	}
 	tuitest.Press(t, m, "G")
-	if !strings.Contains(ansi.Strip(m.View()), "     149") {
-		t.Fatalf("bottom does not show the oldest run:\n%s", ansi.Strip(m.View()))
+	if !strings.Contains(tuitest.Plain(m), "     149") {
+		t.Fatalf("bottom does not show the oldest run:\n%s", tuitest.Plain(m))
 	}
 }
 
 // TestEmptyLogWhileLoading: a store without runs, drawn while a load is
 // under way (the first one, or r), has no selected run to show.
 func TestEmptyLogWhileLoading(t *testing.T) {
-	f := setup(t)
+	f := tuitest.NewShop(t, now)
 	c := f.Session(120, 30)
 	m := New(c)
 	m.SetSize(120, 30)
 	cmd := m.SetStore(f.Store.ID)
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "loading…") {
+	if v := tuitest.Plain(m); !strings.Contains(v, "loading…") {
 		t.Fatalf("first load:\n%s", v)
 	}
 	tuitest.Settle(t, m, cmd)
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "No sync has run yet") {
+	if v := tuitest.Plain(m); !strings.Contains(v, "No sync has run yet") {
 		t.Fatalf("empty log:\n%s", v)
 	}
 	m.Update(tuitest.Key("r"))
-	if v := ansi.Strip(m.View()); strings.Contains(v, "No sync has run yet") || !strings.Contains(v, "loading…") {
+	if v := tuitest.Plain(m); strings.Contains(v, "No sync has run yet") || !strings.Contains(v, "loading…") {
 		t.Fatalf("reloading:\n%s", v)
 	}
 }
