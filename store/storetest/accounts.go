@@ -176,8 +176,7 @@ var storeTests = map[string]func(t *testing.T, h *harness){
 	},
 	"ConnectAndList": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 501)
+		a, st := h.owner(t, "alice", 501)
 		if st.ID == 0 || st.EtsyShopID != 501 || st.Status != store.StatusConnected || st.ZeroPolicy != store.ZeroDeactivate ||
 			st.LowStockDefault != 3 || !st.TokenExpiresAt.Equal(h.at(time.Hour)) || !st.CreatedAt.Equal(h.now) || st.IsSandbox {
 			t.Fatalf("connected store = %+v", st)
@@ -225,22 +224,21 @@ var storeTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("bob became a member: %+v", got)
 		}
 
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: b.ID, StoreID: st.ID, Role: store.RoleViewer, Now: h.now}), "membership add")
+		h.member(t, b.ID, st.ID, store.RoleViewer)
 		members, err := h.db.MembershipList(ctx, st.ID)
 		noErr(t, err, "membership list")
 		if len(members) != 2 || members[0].Role != store.RoleOwner || members[1].Role != store.RoleViewer || members[1].Name != "bob" ||
 			members[1].Email != "bob@example.com" {
 			t.Fatalf("members = %+v", members)
 		}
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: b.ID, StoreID: st.ID, Role: store.RoleManager, Now: h.now}), "membership change")
+		h.member(t, b.ID, st.ID, store.RoleManager)
 		if got, err := h.db.StoreGetForAccount(ctx, b.ID, st.ID); err != nil || got.Role != store.RoleManager {
 			t.Fatalf("bob's role = %q, want manager", got.Role)
 		}
 	},
 	"SettingsStatusAndSyncState": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 502)
+		a, st := h.owner(t, "alice", 502)
 		zp, low, every := store.ZeroKeepSoldOut, 5, 15*time.Minute
 		got, err := h.db.StoreUpdateSettings(ctx, &store.StoreUpdateSettingsParams{AccountID: a.ID, StoreID: st.ID, ZeroPolicy: &zp,
 			SyncInterval: &every, Now: h.now})
@@ -275,8 +273,7 @@ var storeTests = map[string]func(t *testing.T, h *harness){
 	},
 	"TokenLease": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 503)
+		_, st := h.owner(t, "alice", 503)
 		lease := func(owner string, now time.Time) bool {
 			t.Helper()
 			ok, err := h.db.StoreTokenLeaseAcquire(ctx, &store.LeaseParams{StoreID: st.ID, Name: "refresh", Owner: owner, Now: now, Until: now.Add(30 * time.Second)})

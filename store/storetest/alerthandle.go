@@ -37,7 +37,7 @@ var alertHandleTests = map[string]func(t *testing.T, h *harness){
 		}
 
 		viewer := h.account(t, "vic")
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: viewer.ID, StoreID: s.store.ID, Role: store.RoleViewer, Now: h.now}), "add viewer")
+		h.member(t, viewer.ID, s.store.ID, store.RoleViewer)
 		_, err = h.db.AlertHandle(ctx, &store.AlertHandleParams{AccountID: viewer.ID, AlertID: id, Ack: true, Now: h.now})
 		wantErr(t, err, store.ErrForbidden, "a viewer acks")
 		stranger := h.account(t, "mallory")

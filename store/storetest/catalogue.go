@@ -206,8 +206,8 @@ var stockEditTests = map[string]func(t *testing.T, h *harness){
 		s := h.seller(t, "alice", 704)
 		v := h.account(t, "victor")
 		m := h.account(t, "mona")
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: v.ID, StoreID: s.store.ID, Role: store.RoleViewer, Now: h.now}), "add viewer")
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: m.ID, StoreID: s.store.ID, Role: store.RoleManager, Now: h.now}), "add manager")
+		h.member(t, v.ID, s.store.ID, store.RoleViewer)
+		h.member(t, m.ID, s.store.ID, store.RoleManager)
 		r := s.rows[0]
 		if rows := h.inventory(t, v.ID, s.store.ID); len(rows) != 3 {
 			t.Fatalf("viewer sees %d rows", len(rows))

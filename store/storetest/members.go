@@ -14,8 +14,8 @@ var memberTests = map[string]func(t *testing.T, h *harness){
 		ctx := t.Context()
 		ann, zoe, bob := h.account(t, "ann"), h.account(t, "zoe"), h.account(t, "bob")
 		st := h.shop(t, zoe.ID, 701)
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: ann.ID, StoreID: st.ID, Role: store.RoleViewer, Now: h.now}), "add ann")
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: bob.ID, StoreID: st.ID, Role: store.RoleManager, Now: h.now}), "add bob")
+		h.member(t, ann.ID, st.ID, store.RoleViewer)
+		h.member(t, bob.ID, st.ID, store.RoleManager)
 		ms, err := h.db.MembershipList(ctx, st.ID)
 		noErr(t, err, "list")
 		var got []string
@@ -33,7 +33,7 @@ var memberTests = map[string]func(t *testing.T, h *harness){
 		ctx := t.Context()
 		ann, bob := h.account(t, "ann"), h.account(t, "bob")
 		st := h.shop(t, ann.ID, 702)
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: bob.ID, StoreID: st.ID, Role: store.RoleManager, Now: h.now}), "add bob")
+		h.member(t, bob.ID, st.ID, store.RoleManager)
 		_, err := h.db.MembershipSetRole(ctx, &store.MembershipSetRoleParams{AccountID: ann.ID, StoreID: st.ID, Role: store.RoleManager})
 		wantErr(t, err, store.ErrLastOwner, "demote the last owner")
 		wantErr(t, h.db.MembershipRemove(ctx, &store.MembershipRemoveParams{AccountID: ann.ID, StoreID: st.ID}), store.ErrLastOwner, "remove the last owner")
@@ -62,7 +62,7 @@ var memberTests = map[string]func(t *testing.T, h *harness){
 		ctx := t.Context()
 		ann, bob := h.account(t, "ann"), h.account(t, "bob")
 		st := h.shop(t, ann.ID, 703)
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: bob.ID, StoreID: st.ID, Role: store.RoleOwner, Now: h.now}), "add bob")
+		h.member(t, bob.ID, st.ID, store.RoleOwner)
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
 		for i, id := range []int64{ann.ID, bob.ID} {
@@ -88,8 +88,8 @@ var memberTests = map[string]func(t *testing.T, h *harness){
 		ctx := t.Context()
 		ann, bob, cat := h.account(t, "ann"), h.account(t, "bob"), h.account(t, "cat")
 		st := h.shop(t, ann.ID, 704)
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: bob.ID, StoreID: st.ID, Role: store.RoleOwner, Now: h.now}), "add bob")
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: cat.ID, StoreID: st.ID, Role: store.RoleManager, Now: h.now}), "add cat")
+		h.member(t, bob.ID, st.ID, store.RoleOwner)
+		h.member(t, cat.ID, st.ID, store.RoleManager)
 		if again := h.shop(t, bob.ID, 704); again.ID != st.ID {
 			t.Fatalf("bob's reconnect made store %d, want %d", again.ID, st.ID)
 		}
@@ -103,8 +103,7 @@ var memberTests = map[string]func(t *testing.T, h *harness){
 	},
 	"DisconnectKeepsHistoryAndReconnects": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		ann := h.account(t, "ann")
-		st := h.shop(t, ann.ID, 705)
+		ann, st := h.owner(t, "ann", 705)
 		h.write(t, st.ID, listing(9001, 2, 5))
 		noErr(t, h.db.StoreDisconnect(ctx, &store.StoreDisconnectParams{StoreID: st.ID, Now: h.at(1)}), "disconnect")
 		tok, err := h.db.StoreTokensGet(ctx, st.ID)
@@ -127,7 +126,7 @@ var memberTests = map[string]func(t *testing.T, h *harness){
 		ctx := t.Context()
 		s := h.seller(t, "ada", 706)
 		bob := h.account(t, "bob")
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: bob.ID, StoreID: s.store.ID, Role: store.RoleViewer, Now: h.now}), "add bob")
+		h.member(t, bob.ID, s.store.ID, store.RoleViewer)
 		ms, err := h.db.MembershipList(ctx, s.store.ID)
 		noErr(t, err, "list")
 		if !ms[0].Alerts || !ms[1].Alerts {

@@ -30,8 +30,7 @@ func receipt(etsyID int64, hours int, status string) store.Receipt {
 var receiptTests = map[string]func(t *testing.T, h *harness){
 	"UpdatedAtList": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 1002)
+		a, st := h.owner(t, "alice", 1002)
 		other := h.shop(t, a.ID, 1003)
 		mine, theirs := receipt(11, 0, "paid"), receipt(12, 1, "paid")
 		_, err := h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: st.ID, Receipts: []store.Receipt{mine}})
@@ -49,8 +48,7 @@ var receiptTests = map[string]func(t *testing.T, h *harness){
 	},
 	"UpsertAndList": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 1001)
+		a, st := h.owner(t, "alice", 1001)
 		page := []store.Receipt{receipt(1, 0, "paid"), receipt(2, 1, "completed"), receipt(3, 2, "paid")}
 		cursor := h.at(2 * time.Hour)
 		n, err := h.db.SyncReceiptsWrite(ctx, &store.SyncReceiptsWriteParams{StoreID: st.ID, Receipts: page,
@@ -106,8 +104,7 @@ var receiptTests = map[string]func(t *testing.T, h *harness){
 var syncRunTests = map[string]func(t *testing.T, h *harness){
 	"StartFinishList": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 1101)
+		a, st := h.owner(t, "alice", 1101)
 		first, err := h.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: store.SyncFull, Trigger: store.TriggerSchedule, Now: h.now})
 		noErr(t, err, "start")
 		if first.Result != store.ResultRunning || first.Kind != store.SyncFull || !first.StartedAt.Equal(h.now) || first.Duration() != 0 {
@@ -261,8 +258,7 @@ var oauthTests = map[string]func(t *testing.T, h *harness){
 	},
 	"ShopLinkedElsewhere": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		bob := h.account(t, "bob")
-		theirs := h.shop(t, bob.ID, 4244)
+		bob, theirs := h.owner(t, "bob", 4244)
 		a := h.account(t, "alice")
 		h.oauthState(t, a.ID, "s1", h.at(10*time.Minute))
 		h.pending(t, "s1", 4244)
@@ -313,21 +309,9 @@ var leaseTests = map[string]func(t *testing.T, h *harness){
 		}
 		for i := range 3 {
 			name := fmt.Sprintf("race%d", i)
-			var wins int
-			for _, err := range race(2, func(i int) error {
-				ok, err := h.db.LeaseAcquire(context.Background(), name, fmt.Sprint("owner", i), h.now, h.at(time.Minute))
-				if err == nil && !ok {
-					return errLost
-				}
-				return err
-			}) {
-				switch {
-				case err == nil:
-					wins++
-				case !errors.Is(err, errLost):
-					t.Fatalf("concurrent acquire: %v", err)
-				}
-			}
+			wins := raceWins(t, 2, "acquire", func(i int) (bool, error) {
+				return h.db.LeaseAcquire(context.Background(), name, fmt.Sprint("owner", i), h.now, h.at(time.Minute))
+			})
 			if wins != 1 {
 				t.Fatalf("%d owners won one lease", wins)
 			}

@@ -114,6 +114,20 @@ func (h *harness) shop(t *testing.T, accountID, shopID int64) store.Store {
 	return st
 }
 
+// owner is an account holding one shop.
+func (h *harness) owner(t *testing.T, name string, shopID int64) (store.Account, store.Store) {
+	t.Helper()
+	a := h.account(t, name)
+	return a, h.shop(t, a.ID, shopID)
+}
+
+// member adds the account to the store with the role.
+func (h *harness) member(t *testing.T, accountID, storeID int64, role store.Role) {
+	t.Helper()
+	noErr(t, h.db.MembershipAdd(t.Context(), &store.MembershipAddParams{AccountID: accountID, StoreID: storeID, Role: role, Now: h.now}),
+		fmt.Sprintf("add account %d as %s", accountID, role))
+}
+
 // listing builds a listing snapshot with n products whose quantities are
 // qty, qty+1, ...
 func listing(etsyID int64, n, qty int) store.ListingSnapshot {
@@ -211,6 +225,28 @@ func noErr(t *testing.T, err error, what string) {
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// raceWins runs try concurrently n times, released together, fails the
+// test on any error, and counts the calls that won (true).
+func raceWins(t *testing.T, n int, what string, try func(i int) (bool, error)) int {
+	t.Helper()
+	wins := 0
+	for _, err := range race(n, func(i int) error {
+		won, err := try(i)
+		if err == nil && !won {
+			return errLost
+		}
+		return err
+	}) {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, errLost):
+			t.Fatalf("concurrent %s: %v", what, err)
+		}
+	}
+	return wins
 }
 
 // race runs fn concurrently n times, released together, and returns the

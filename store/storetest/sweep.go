@@ -60,8 +60,7 @@ const abandonReason = "interrupted: the process running it stopped"
 
 func syncRunAbandon(t *testing.T, h *harness) {
 	ctx := t.Context()
-	a := h.account(t, "alice")
-	st := h.shop(t, a.ID, 1201)
+	_, st := h.owner(t, "alice", 1201)
 	other := h.shop(t, h.account(t, "bob").ID, 1202)
 	stale := h.startRun(t, store.SyncRunStartParams{StoreID: st.ID, Now: h.at(-2 * time.Hour)})
 	staleOther := h.startRun(t, store.SyncRunStartParams{StoreID: other.ID, Now: h.at(-time.Hour)})
@@ -142,8 +141,7 @@ func syncRunAbandonByProcess(t *testing.T, h *harness) {
 
 func syncRunOfJob(t *testing.T, h *harness) {
 	ctx := t.Context()
-	a := h.account(t, "alice")
-	st := h.shop(t, a.ID, 1204)
+	a, st := h.owner(t, "alice", 1204)
 	mallory := h.account(t, "mallory")
 	_, err := h.db.SyncRunOfJob(ctx, &store.SyncRunOfJobParams{AccountID: a.ID, StoreID: st.ID})
 	wantErr(t, err, store.ErrInvalid, "run of no job")

@@ -10,8 +10,7 @@ import (
 func init() {
 	syncRunTests["ConnectTrigger"] = func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "conny")
-		st := h.shop(t, a.ID, 1190)
+		a, st := h.owner(t, "conny", 1190)
 		run, err := h.db.SyncRunStart(ctx, &store.SyncRunStartParams{StoreID: st.ID, Kind: store.SyncFull, Trigger: store.TriggerConnect, Now: h.now})
 		noErr(t, err, "start")
 		runs, err := h.db.SyncRunList(ctx, &store.SyncRunListParams{AccountID: a.ID, StoreID: st.ID})
