@@ -122,10 +122,10 @@ func New(cfg Config) *Metrics {
 	f(m.lastBackupTime)
 
 	if cfg.Budgets != nil {
-		f(&budgetCollector{read: cfg.Budgets})
+		f(budgetCollector(cfg.Budgets))
 	}
 	if cfg.Queues != nil {
-		f(&queueCollector{read: cfg.Queues})
+		f(queueCollector(cfg.Queues))
 	}
 	return m
 }
@@ -200,79 +200,71 @@ var (
 	queueError  = prometheus.NewDesc("stockroom_job_queue_read_failed", "1 when this scrape could not read the job queue.", nil, nil)
 )
 
-// budgetCollector reads budgets at scrape time, fleet-wide.
-type budgetCollector struct {
-	read func(context.Context) ([]int, error)
+// scrapeCollector reads what it reports at scrape time, within a scrape's
+// time, and reports it with emit; a read that fails is reported as
+// errDesc = 1 and nothing else.
+type scrapeCollector[T any] struct {
+	descs   []*prometheus.Desc // what emit reports, besides errDesc
+	errDesc *prometheus.Desc
+	read    func(context.Context) (T, error)
+	emit    func(ch chan<- prometheus.Metric, v T)
 }
 
-// scrape reads what a collector reports, within a scrape's time; a read
-// that fails is reported as errDesc = 1 and nothing else.
-func scrape[T any](ch chan<- prometheus.Metric, errDesc *prometheus.Desc, read func(context.Context) (T, error)) (T, bool) {
+func (c *scrapeCollector[T]) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+	ch <- c.errDesc
+}
+
+func (c *scrapeCollector[T]) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	v, err := read(ctx)
+	v, err := c.read(ctx)
 	if err != nil {
-		ch <- prometheus.MustNewConstMetric(errDesc, prometheus.GaugeValue, 1)
-		return v, false
-	}
-	return v, true
-}
-
-func (c *budgetCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- budgetMin
-	ch <- budgetSum
-	ch <- budgetShops
-	ch <- budgetError
-}
-
-func (c *budgetCollector) Collect(ch chan<- prometheus.Metric) {
-	rem, ok := scrape(ch, budgetError, c.read)
-	if !ok {
+		ch <- prometheus.MustNewConstMetric(c.errDesc, prometheus.GaugeValue, 1)
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(budgetShops, prometheus.GaugeValue, float64(len(rem)))
-	if len(rem) == 0 {
-		return
-	}
-	lo, sum := rem[0], 0
-	for _, r := range rem {
-		lo = min(lo, r)
-		sum += r
-	}
-	ch <- prometheus.MustNewConstMetric(budgetMin, prometheus.GaugeValue, float64(lo))
-	ch <- prometheus.MustNewConstMetric(budgetSum, prometheus.GaugeValue, float64(sum))
+	c.emit(ch, v)
 }
 
-// queueCollector reads River's table at scrape time; queues without due
-// jobs report 0.
-type queueCollector struct {
-	read func(context.Context) ([]health.Queue, error)
+// budgetCollector reads budgets at scrape time, fleet-wide.
+func budgetCollector(read func(context.Context) ([]int, error)) prometheus.Collector {
+	return &scrapeCollector[[]int]{descs: []*prometheus.Desc{budgetMin, budgetSum, budgetShops}, errDesc: budgetError, read: read,
+		emit: func(ch chan<- prometheus.Metric, rem []int) {
+			ch <- prometheus.MustNewConstMetric(budgetShops, prometheus.GaugeValue, float64(len(rem)))
+			if len(rem) == 0 {
+				return
+			}
+			lo, sum := rem[0], 0
+			for _, r := range rem {
+				lo = min(lo, r)
+				sum += r
+			}
+			ch <- prometheus.MustNewConstMetric(budgetMin, prometheus.GaugeValue, float64(lo))
+			ch <- prometheus.MustNewConstMetric(budgetSum, prometheus.GaugeValue, float64(sum))
+		}}
 }
 
 // knownQueues always appear, so a dashboard shows 0 instead of no data.
 var knownQueues = []string{"push", "sync", "notify"}
 
-func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- queueDepth
-	ch <- queueAge
-	ch <- queueError
-}
-
-func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
-	qs, ok := scrape(ch, queueError, c.read)
-	if !ok {
-		return
-	}
-	seen := map[string]bool{}
-	for _, q := range qs {
-		seen[q.Name] = true
-		ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, float64(q.Available), q.Name)
-		ch <- prometheus.MustNewConstMetric(queueAge, prometheus.GaugeValue, q.OldestAge.Seconds(), q.Name)
-	}
-	for _, n := range knownQueues {
-		if !seen[n] {
-			ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, 0, n)
-			ch <- prometheus.MustNewConstMetric(queueAge, prometheus.GaugeValue, 0, n)
-		}
-	}
+// queueCollector reads River's table at scrape time; queues without due
+// jobs report 0.
+func queueCollector(read func(context.Context) ([]health.Queue, error)) prometheus.Collector {
+	return &scrapeCollector[[]health.Queue]{descs: []*prometheus.Desc{queueDepth, queueAge}, errDesc: queueError, read: read,
+		emit: func(ch chan<- prometheus.Metric, qs []health.Queue) {
+			seen := map[string]bool{}
+			for _, q := range qs {
+				seen[q.Name] = true
+				ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, float64(q.Available), q.Name)
+				ch <- prometheus.MustNewConstMetric(queueAge, prometheus.GaugeValue, q.OldestAge.Seconds(), q.Name)
+			}
+			for _, n := range knownQueues {
+				if !seen[n] {
+					ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, 0, n)
+					ch <- prometheus.MustNewConstMetric(queueAge, prometheus.GaugeValue, 0, n)
+				}
+			}
+		}}
 }
