@@ -213,15 +213,11 @@ func runMembersInvite(r *runner, c *invocation) error {
 }
 
 type inviteJSON struct {
-	ID        int64   `json:"id"`
-	Role      string  `json:"role"`
-	Status    string  `json:"status"`
-	InvitedBy int64   `json:"invited_by"`
-	CreatedAt string  `json:"created_at"`
-	ExpiresAt string  `json:"expires_at"`
-	UsedAt    *string `json:"used_at"`
-	UsedBy    *int64  `json:"used_by"`
-	RevokedAt *string `json:"revoked_at"`
+	ID        int64  `json:"id"`
+	Role      string `json:"role"`
+	Status    string `json:"status"`
+	InvitedBy int64  `json:"invited_by"`
+	codeLifeJSON
 }
 
 var inviteCSVHeader = []string{"id", "role", "status", "invited_by", "created_at", "expires_at", "used_at", "used_by", "revoked_at"}
@@ -252,9 +248,7 @@ func runMembersInvites(r *runner, c *invocation) error {
 	}
 	now := time.Now()
 	out := jsonItems(codes, func(x store.Code) inviteJSON {
-		return inviteJSON{ID: x.ID, Role: string(x.Role), Status: inviteStatus(x, now), InvitedBy: x.AccountID,
-			CreatedAt: timestamp(x.CreatedAt), ExpiresAt: timestamp(x.ExpiresAt), UsedAt: optTime(x.UsedAt), UsedBy: usedBy(x),
-			RevokedAt: optTime(x.RevokedAt)}
+		return inviteJSON{ID: x.ID, Role: string(x.Role), Status: inviteStatus(x, now), InvitedBy: x.AccountID, codeLifeJSON: codeLife(x)}
 	})
 	return r.show(o, view{json: out, csvHeader: inviteCSVHeader,
 		empty: "no open invites: members invite --role viewer|manager makes one", count: len(out),
