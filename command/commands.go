@@ -181,12 +181,9 @@ func runStoreSet(r *runner, c *invocation) error {
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
 		return err
 	}
-	if *zero == "" {
-		return usagef(c, "name a setting to change: --zero-policy deactivate|keep-sold-out")
-	}
-	policy, err := app.ParseZeroPolicy(*zero)
+	policy, err := requiredFlag(c, *zero, "name a setting to change: --zero-policy deactivate|keep-sold-out", app.ParseZeroPolicy)
 	if err != nil {
-		return usagef(c, "%v", err)
+		return err
 	}
 	m, err := r.resolveStore(*storeRef)
 	if err != nil {

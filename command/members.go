@@ -191,12 +191,9 @@ func runMembersInvite(r *runner, c *invocation) error {
 	if _, err := r.parse(c, fs, 0, 0); err != nil {
 		return err
 	}
-	if *roleV == "" {
-		return usagef(c, "choose the role with --role viewer or --role manager")
-	}
-	role, err := app.ParseRole(*roleV)
+	role, err := requiredFlag(c, *roleV, "choose the role with --role viewer or --role manager", app.ParseRole)
 	if err != nil {
-		return usagef(c, "%s", err)
+		return err
 	}
 	m, err := r.resolveStore(*storeRef)
 	if err != nil {
