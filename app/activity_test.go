@@ -176,14 +176,7 @@ func TestViewerCannotUndo(t *testing.T) {
 	s := newLedgerShop(t, 1)
 	ctx := t.Context()
 	ev := s.set(t, "MUG-0", 7)
-	v, err := s.db.AccountCreate(ctx, &store.AccountCreateParams{Name: "vic", Fingerprint: "SHA256:vic", PublicKey: "ssh-ed25519 AAAAvic"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: v.ID, StoreID: s.shop.ID, Role: store.RoleViewer}); err != nil {
-		t.Fatal(err)
-	}
-	viewer := app.Actor{Account: v, Fingerprint: "SHA256:vic"}
+	viewer := addMember(t, s.db, s.shop.ID, "vic", store.RoleViewer)
 	if evs, err := s.svc.Activity(ctx, viewer, app.ActivityQuery{StoreID: s.shop.ID}); err != nil || len(evs) == 0 {
 		t.Fatalf("viewer reads the ledger: %d, %v", len(evs), err)
 	}
