@@ -36,8 +36,7 @@ var alertHandleTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("listed: %+v", list)
 		}
 
-		viewer := h.account(t, "vic")
-		h.member(t, viewer.ID, s.store.ID, store.RoleViewer)
+		viewer := h.joined(t, "vic", s.store.ID, store.RoleViewer)
 		_, err = h.db.AlertHandle(ctx, &store.AlertHandleParams{AccountID: viewer.ID, AlertID: id, Ack: true, Now: h.now})
 		wantErr(t, err, store.ErrForbidden, "a viewer acks")
 		stranger := h.account(t, "mallory")

@@ -204,10 +204,8 @@ var stockEditTests = map[string]func(t *testing.T, h *harness){
 	"ViewerCannotEdit": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		s := h.seller(t, "alice", 704)
-		v := h.account(t, "victor")
-		m := h.account(t, "mona")
-		h.member(t, v.ID, s.store.ID, store.RoleViewer)
-		h.member(t, m.ID, s.store.ID, store.RoleManager)
+		v := h.joined(t, "victor", s.store.ID, store.RoleViewer)
+		m := h.joined(t, "mona", s.store.ID, store.RoleManager)
 		r := s.rows[0]
 		if rows := h.inventory(t, v.ID, s.store.ID); len(rows) != 3 {
 			t.Fatalf("viewer sees %d rows", len(rows))

@@ -12,10 +12,9 @@ import (
 var memberTests = map[string]func(t *testing.T, h *harness){
 	"ListOwnersFirst": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		ann, zoe, bob := h.account(t, "ann"), h.account(t, "zoe"), h.account(t, "bob")
-		st := h.shop(t, zoe.ID, 701)
-		h.member(t, ann.ID, st.ID, store.RoleViewer)
-		h.member(t, bob.ID, st.ID, store.RoleManager)
+		_, st := h.owner(t, "zoe", 701)
+		h.joined(t, "ann", st.ID, store.RoleViewer)
+		h.joined(t, "bob", st.ID, store.RoleManager)
 		ms, err := h.db.MembershipList(ctx, st.ID)
 		noErr(t, err, "list")
 		var got []string
@@ -31,9 +30,8 @@ var memberTests = map[string]func(t *testing.T, h *harness){
 	},
 	"LastOwnerCannotBeDemotedOrRemoved": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		ann, bob := h.account(t, "ann"), h.account(t, "bob")
-		st := h.shop(t, ann.ID, 702)
-		h.member(t, bob.ID, st.ID, store.RoleManager)
+		ann, st := h.owner(t, "ann", 702)
+		bob := h.joined(t, "bob", st.ID, store.RoleManager)
 		_, err := h.db.MembershipSetRole(ctx, &store.MembershipSetRoleParams{AccountID: ann.ID, StoreID: st.ID, Role: store.RoleManager})
 		wantErr(t, err, store.ErrLastOwner, "demote the last owner")
 		wantErr(t, h.db.MembershipRemove(ctx, &store.MembershipRemoveParams{AccountID: ann.ID, StoreID: st.ID}), store.ErrLastOwner, "remove the last owner")
@@ -60,9 +58,8 @@ var memberTests = map[string]func(t *testing.T, h *harness){
 	// owner.
 	"ConcurrentStepDownKeepsAnOwner": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		ann, bob := h.account(t, "ann"), h.account(t, "bob")
-		st := h.shop(t, ann.ID, 703)
-		h.member(t, bob.ID, st.ID, store.RoleOwner)
+		ann, st := h.owner(t, "ann", 703)
+		bob := h.joined(t, "bob", st.ID, store.RoleOwner)
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
 		for i, id := range []int64{ann.ID, bob.ID} {
@@ -86,10 +83,9 @@ var memberTests = map[string]func(t *testing.T, h *harness){
 	// A co-owner may connect the shop again; a manager of it may not.
 	"CoOwnerReconnects": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		ann, bob, cat := h.account(t, "ann"), h.account(t, "bob"), h.account(t, "cat")
-		st := h.shop(t, ann.ID, 704)
-		h.member(t, bob.ID, st.ID, store.RoleOwner)
-		h.member(t, cat.ID, st.ID, store.RoleManager)
+		_, st := h.owner(t, "ann", 704)
+		bob := h.joined(t, "bob", st.ID, store.RoleOwner)
+		cat := h.joined(t, "cat", st.ID, store.RoleManager)
 		if again := h.shop(t, bob.ID, 704); again.ID != st.ID {
 			t.Fatalf("bob's reconnect made store %d, want %d", again.ID, st.ID)
 		}
@@ -125,8 +121,7 @@ var memberTests = map[string]func(t *testing.T, h *harness){
 	"AlertsReachMembersWhoWantThem": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		s := h.seller(t, "ada", 706)
-		bob := h.account(t, "bob")
-		h.member(t, bob.ID, s.store.ID, store.RoleViewer)
+		bob := h.joined(t, "bob", s.store.ID, store.RoleViewer)
 		ms, err := h.db.MembershipList(ctx, s.store.ID)
 		noErr(t, err, "list")
 		if !ms[0].Alerts || !ms[1].Alerts {

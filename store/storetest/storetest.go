@@ -121,6 +121,14 @@ func (h *harness) owner(t *testing.T, name string, shopID int64) (store.Account,
 	return a, h.shop(t, a.ID, shopID)
 }
 
+// joined creates the account name and adds it to the store with the role.
+func (h *harness) joined(t *testing.T, name string, storeID int64, role store.Role) store.Account {
+	t.Helper()
+	a := h.account(t, name)
+	h.member(t, a.ID, storeID, role)
+	return a
+}
+
 // member adds the account to the store with the role.
 func (h *harness) member(t *testing.T, accountID, storeID int64, role store.Role) {
 	t.Helper()
