@@ -65,13 +65,16 @@ func Run(t *testing.T, open Opener) {
 		{"InventoryVersion", inventoryVersionTests},
 	}
 	for _, g := range groups {
-		t.Run(g.name, func(t *testing.T) {
-			for _, name := range slices.Sorted(maps.Keys(g.tests)) {
-				fn := g.tests[name]
-				t.Run(name, func(t *testing.T) {
-					fn(t, &harness{db: open(t), now: epoch})
-				})
-			}
+		t.Run(g.name, func(t *testing.T) { runTable(t, open, g.tests) })
+	}
+}
+
+// runTable runs the tests in name order, one fresh database each.
+func runTable(t *testing.T, open Opener, tests map[string]func(t *testing.T, h *harness)) {
+	for _, name := range slices.Sorted(maps.Keys(tests)) {
+		fn := tests[name]
+		t.Run(name, func(t *testing.T) {
+			fn(t, &harness{db: open(t), now: epoch})
 		})
 	}
 }
