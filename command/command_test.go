@@ -103,6 +103,12 @@ func (f *fixture) write(t *testing.T, storeID int64, ls ...store.ListingSnapshot
 	}
 }
 
+// call is a command line and what it reads on stdin.
+type call struct {
+	stdin string
+	args  []string
+}
+
 // writeTitled writes listing 901, titled title, with one product of 4 per
 // SKU: for tests of how text from Etsy is shown.
 func (f *fixture) writeTitled(t *testing.T, title string, skus ...string) {

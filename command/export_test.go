@@ -177,10 +177,7 @@ func TestQueuedEditToStoreNeedingReauthWarns(t *testing.T) {
 		LastError: "etsy: authorization revoked", Now: epoch}); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		stdin string
-		args  []string
-	}{
+	for _, c := range []call{
 		{"", []string{"stock", "set", "MUG-1", "4"}},
 		{"", []string{"stock", "add", "MUG-2", "1"}},
 		{"sku,quantity\nMUG-3,2\n", []string{"stock", "import"}},
