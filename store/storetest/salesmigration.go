@@ -32,20 +32,11 @@ func SalesSumsBackfilled(t *testing.T, db *sql.DB, d migrations.Dialect) {
 	// Each query makes one text column, the same in both databases.
 	read := func(q string) string {
 		t.Helper()
-		rows, err := db.QueryContext(ctx, q)
+		lines, err := QueryStrings(ctx, db, q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, line)
-		}
-		return strings.Join(out, "\n")
+		return strings.Join(lines, "\n")
 	}
 	cat := func(cols ...string) string {
 		for i, c := range cols {
