@@ -133,20 +133,6 @@ func usagef(c *invocation, format string, a ...any) error {
 	return &usageError{path: c.path, msg: fmt.Sprintf(format, a...)}
 }
 
-// requiredFlag reads the value v of a flag that must be given: missing is
-// the usage error without it, and parse's error is one with a bad value.
-func requiredFlag[T any](c *invocation, v, missing string, parse func(string) (T, error)) (T, error) {
-	if v == "" {
-		var zero T
-		return zero, usagef(c, "%s", missing)
-	}
-	x, err := parse(v)
-	if err != nil {
-		return x, usagef(c, "%v", err)
-	}
-	return x, nil
-}
-
 func (r *runner) dispatch(cmd *command, path []string, args []string) error {
 	if len(cmd.subs) > 0 && cmd.run == nil {
 		if len(args) == 0 {

@@ -185,28 +185,18 @@ expires in 7 days and is stored hashed, so it is shown only now; members
 revoke ends it sooner. Only owners invite.`
 
 func runMembersInvite(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	storeRef := storeFlag(fs)
-	roleV := fs.String("role", "", "the role the invitee gets: viewer or manager")
-	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	role, err := requiredFlag(c, *roleV, "choose the role with --role viewer or --role manager", app.ParseRole)
-	if err != nil {
-		return err
-	}
-	m, err := r.resolveStore(*storeRef)
-	if err != nil {
-		return err
-	}
-	code, err := r.app.Invite(r.ctx, r.actor, m.ID, role)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(r.env.Stdout, code.Plain)
-	r.notef("invite %d: %s of %s until %s. They run `join %s`, or enter it on the sign-up screen.",
-		code.Code.ID, article(role), cleanName(m.Name), shortTime(code.Code.ExpiresAt), code.Plain)
-	return nil
+	role := requiredFlag{name: "role", usage: "the role the invitee gets: viewer or manager",
+		missing: "choose the role with --role viewer or --role manager"}
+	return storeFlagCommand(r, c, role, app.ParseRole, func(m store.MemberStore, role store.Role) error {
+		code, err := r.app.Invite(r.ctx, r.actor, m.ID, role)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(r.env.Stdout, code.Plain)
+		r.notef("invite %d: %s of %s until %s. They run `join %s`, or enter it on the sign-up screen.",
+			code.Code.ID, article(role), cleanName(m.Name), shortTime(code.Code.ExpiresAt), code.Plain)
+		return nil
+	})
 }
 
 type inviteJSON struct {
