@@ -24,32 +24,29 @@ func waitAccess(t *testing.T, ch <-chan error, want error) {
 	}
 }
 
+// stillWatched fails if the watch ch has ended.
+func stillWatched(t *testing.T, ch <-chan error, what string) {
+	t.Helper()
+	select {
+	case err := <-ch:
+		t.Fatalf("%s ended: %v", what, err)
+	default:
+	}
+}
+
 func TestWatchAccessKeyRemoved(t *testing.T) {
-	e := newIdentityEnv(t, true)
 	ctx := t.Context()
-	ada := e.signUp(t, "Ada", edKey(t))
+	e, ada := newAdaEnv(t)
 	code := e.linkCode(t, ada)
 	// The laptop's session opens before it has an account (sign-up
 	// screen), then claims one: it is watched from then on.
 	laptopKey := edKey(t)
 	watchLaptop := e.svc.WatchAccess(ctx, ssh.FingerprintSHA256(laptopKey), 0)
-	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code); err != nil {
-		t.Fatal(err)
-	}
+	e.claimKey(t, laptopKey, code)
 	watchAda := e.svc.WatchAccess(ctx, ada.Fingerprint, ada.Account.ID)
-	keys, err := e.svc.Keys(ctx, ada)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.svc.KeyRemove(ctx, ada, keys[1].ID); err != nil {
-		t.Fatal(err)
-	}
+	e.removeKey(t, ada, 1)
 	waitAccess(t, watchLaptop, app.ErrKeyRemoved)
-	select {
-	case err := <-watchAda:
-		t.Fatalf("the remaining key's session ended: %v", err)
-	default:
-	}
+	stillWatched(t, watchAda, "the remaining key's session")
 }
 
 // A session on one replica ends when an admin disables its account on
@@ -103,14 +100,11 @@ func TestWatchAccessAcrossReplicas(t *testing.T) {
 // every one of them, a session that closes is told nothing, and the others
 // of the account go on.
 func TestWatchAccessManySessionsOfOneKey(t *testing.T) {
-	e := newIdentityEnv(t, true)
 	ctx := t.Context()
-	ada := e.signUp(t, "Ada", edKey(t))
+	e, ada := newAdaEnv(t)
 	code := e.linkCode(t, ada)
 	laptopKey := edKey(t)
-	if _, err := e.svc.ClaimKey(ctx, laptopKey, "192.0.2.1:1", code); err != nil {
-		t.Fatal(err)
-	}
+	e.claimKey(t, laptopKey, code)
 	laptop := ssh.FingerprintSHA256(laptopKey)
 	var watches []<-chan error
 	for range 50 {
@@ -123,19 +117,9 @@ func TestWatchAccessManySessionsOfOneKey(t *testing.T) {
 		t.Errorf("a closed session's watch gave %v (open %v), want it closed with nothing", err, open)
 	}
 	other := e.svc.WatchAccess(ctx, ada.Fingerprint, ada.Account.ID)
-	keys, err := e.svc.Keys(ctx, ada)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.svc.KeyRemove(ctx, ada, keys[1].ID); err != nil {
-		t.Fatal(err)
-	}
+	e.removeKey(t, ada, 1)
 	for _, w := range watches {
 		waitAccess(t, w, app.ErrKeyRemoved)
 	}
-	select {
-	case err := <-other:
-		t.Fatalf("the remaining key's session ended: %v", err)
-	default:
-	}
+	stillWatched(t, other, "the remaining key's session")
 }

@@ -72,6 +72,22 @@ func (s *ledgerShop) undo(t *testing.T, p app.UndoParams, force bool) ([]store.I
 	return s.svc.ApplyUndo(t.Context(), s.owner, plan, force, store.SourceCommand)
 }
 
+func (s *ledgerShop) mustUndo(t *testing.T, p app.UndoParams, force bool) []store.InventoryRow {
+	t.Helper()
+	rows, err := s.undo(t, p, force)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func (s *ledgerShop) wantShown(t *testing.T, sku string, want int, what string) {
+	t.Helper()
+	if got := s.row(t, sku).Shown(); got != want {
+		t.Fatalf("%s: %s shows %d, want %d", what, sku, got, want)
+	}
+}
+
 // An undo sets the value before the change back, through the normal edit,
 // and is itself in the ledger, naming the event it undoes.
 func TestUndoRestoresTheValueBefore(t *testing.T) {
@@ -80,10 +96,7 @@ func TestUndoRestoresTheValueBefore(t *testing.T) {
 	if ev.BeforeQty != 10 || ev.AfterQty != 7 || ev.ActorKey != "SHA256:ada" || ev.Source != store.SourceCommand {
 		t.Fatalf("edit event = %+v", ev)
 	}
-	rows, err := s.undo(t, app.UndoParams{EventID: ev.ID}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := s.mustUndo(t, app.UndoParams{EventID: ev.ID}, false)
 	if len(rows) != 1 || rows[0].Shown() != 10 || !rows[0].Pending() {
 		t.Fatalf("after undo: %+v", rows)
 	}
@@ -92,12 +105,8 @@ func TestUndoRestoresTheValueBefore(t *testing.T) {
 		t.Fatalf("undo event = %+v", u)
 	}
 	// Undo of the undo brings the edit back.
-	if _, err := s.undo(t, app.UndoParams{EventID: u.ID}, false); err != nil {
-		t.Fatal(err)
-	}
-	if got := s.row(t, "MUG-0").Shown(); got != 7 {
-		t.Fatalf("after undoing the undo: %d, want 7", got)
-	}
+	s.mustUndo(t, app.UndoParams{EventID: u.ID}, false)
+	s.wantShown(t, "MUG-0", 7, "after undoing the undo")
 }
 
 // A sale between an edit and its undo is kept: the plain undo refuses and
@@ -119,15 +128,9 @@ func TestUndoKeepsASaleMadeSince(t *testing.T) {
 	if !errors.As(err, &moved) || len(moved.Lines) != 1 || !strings.Contains(err.Error(), "now 6") || !strings.Contains(err.Error(), "--force sets 9") {
 		t.Fatalf("plain undo of a moved row: %v", err)
 	}
-	if got := s.row(t, "MUG-0").Shown(); got != 6 {
-		t.Fatalf("a refused undo changed the row to %d", got)
-	}
-	if _, err := s.undo(t, app.UndoParams{EventID: ev.ID}, true); err != nil {
-		t.Fatal(err)
-	}
-	if got := s.row(t, "MUG-0").Shown(); got != 9 {
-		t.Fatalf("forced undo: %d, want 9 (6 now + the 3 the edit took away)", got)
-	}
+	s.wantShown(t, "MUG-0", 6, "after a refused undo")
+	s.mustUndo(t, app.UndoParams{EventID: ev.ID}, true)
+	s.wantShown(t, "MUG-0", 9, "forced undo (6 now + the 3 the edit took away)")
 }
 
 // An import is one batch, undone together.
@@ -173,14 +176,7 @@ func TestViewerCannotUndo(t *testing.T) {
 	s := newLedgerShop(t, 1)
 	ctx := t.Context()
 	ev := s.set(t, "MUG-0", 7)
-	v, err := s.db.AccountCreate(ctx, &store.AccountCreateParams{Name: "vic", Fingerprint: "SHA256:vic", PublicKey: "ssh-ed25519 AAAAvic"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: v.ID, StoreID: s.shop.ID, Role: store.RoleViewer}); err != nil {
-		t.Fatal(err)
-	}
-	viewer := app.Actor{Account: v, Fingerprint: "SHA256:vic"}
+	viewer := addMember(t, s.db, s.shop.ID, "vic", store.RoleViewer)
 	if evs, err := s.svc.Activity(ctx, viewer, app.ActivityQuery{StoreID: s.shop.ID}); err != nil || len(evs) == 0 {
 		t.Fatalf("viewer reads the ledger: %d, %v", len(evs), err)
 	}

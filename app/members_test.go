@@ -29,8 +29,15 @@ func (s *alertShop) withJobs() *alertShop {
 // member adds an account to the shop with a role.
 func (s *alertShop) member(t *testing.T, name string, role store.Role) app.Actor {
 	t.Helper()
-	acct := storetest.Account(t, s.db, name)
-	if err := s.db.MembershipAdd(t.Context(), &store.MembershipAddParams{AccountID: acct.ID, StoreID: s.shop.ID, Role: role}); err != nil {
+	return addMember(t, s.db, s.shop.ID, name, role)
+}
+
+// addMember creates the account name (storetest.Account's) and adds it to
+// the store with a role; the actor is a session of its key.
+func addMember(t *testing.T, db store.DB, storeID int64, name string, role store.Role) app.Actor {
+	t.Helper()
+	acct := storetest.Account(t, db, name)
+	if err := db.MembershipAdd(t.Context(), &store.MembershipAddParams{AccountID: acct.ID, StoreID: storeID, Role: role}); err != nil {
 		t.Fatal(err)
 	}
 	return app.Actor{Account: acct, Fingerprint: "SHA256:" + name}
@@ -136,6 +143,35 @@ func TestManagerLimits(t *testing.T) {
 		case !allowed[name] && (!errors.Is(err, app.ErrNotOwner) || !strings.Contains(err.Error(), "you are a manager")):
 			t.Errorf("%s by a manager: got %v, want a refusal naming the role", name, err)
 		}
+	}
+}
+
+// The zero policy decides whether listings leave the shop: the owner sets
+// it, a manager may not, and a name that is not a policy changes nothing.
+func TestSetZeroPolicyOwnerOnly(t *testing.T) {
+	s := newAlertShop(t)
+	ctx := t.Context()
+	st, err := s.svc.SetZeroPolicy(ctx, s.owner, s.shop.ID, store.ZeroKeepSoldOut)
+	if err != nil || st.ZeroPolicy != store.ZeroKeepSoldOut {
+		t.Fatalf("owner set keep-sold-out: %v, policy %q", err, st.ZeroPolicy)
+	}
+	mgr := s.member(t, "bo", store.RoleManager)
+	if _, err := s.svc.SetZeroPolicy(ctx, mgr, s.shop.ID, store.ZeroDeactivate); !errors.Is(err, app.ErrNotOwner) {
+		t.Fatalf("a manager set the zero policy: %v", err)
+	}
+	if _, err := s.svc.SetZeroPolicy(ctx, s.owner, s.shop.ID, "sometimes"); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("an unknown policy: %v", err)
+	}
+	if got, _ := s.db.StoreGet(ctx, s.shop.ID); got.ZeroPolicy != store.ZeroKeepSoldOut {
+		t.Fatalf("policy is %q after refused changes, want keep_sold_out", got.ZeroPolicy)
+	}
+	for name, want := range map[string]store.ZeroPolicy{"deactivate": store.ZeroDeactivate, "keep-sold-out": store.ZeroKeepSoldOut} {
+		if p, err := app.ParseZeroPolicy(name); err != nil || p != want || app.ZeroPolicyName(p) != name {
+			t.Errorf("ParseZeroPolicy(%q) = %q, %v", name, p, err)
+		}
+	}
+	if _, err := app.ParseZeroPolicy("off"); err == nil {
+		t.Error("ParseZeroPolicy accepted off")
 	}
 }
 

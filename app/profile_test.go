@@ -11,8 +11,7 @@ import (
 // several bad fields reports the first in the form's order (name, Telegram,
 // email, WhatsApp) and changes nothing.
 func TestUpdateProfileCleansFieldsAndReportsTheFirstRefusal(t *testing.T) {
-	e := newIdentityEnv(t, true)
-	ada := e.signUp(t, "Ada", edKey(t))
+	e, ada := newAdaEnv(t)
 	str := func(s string) *string { return &s }
 	acct, err := e.svc.UpdateProfile(t.Context(), ada, app.ProfileParams{Name: str("  Ada L  "), TelegramChatID: str(" 123456789 "),
 		Email: str(" ada@example.com "), WhatsAppNumber: str("+49 151 2345678")})

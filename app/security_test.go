@@ -28,10 +28,7 @@ func TestSecurityEventsLogged(t *testing.T) {
 	if _, err := e.svc.ClaimKey(ctx, edKey(t), "203.0.113.66:4000", link); err == nil {
 		t.Fatal("a spent code worked")
 	}
-	keys, _ := e.svc.Keys(ctx, ada)
-	if err := e.svc.KeyRemove(ctx, ada, keys[1].ID); err != nil {
-		t.Fatal(err)
-	}
+	e.removeKey(t, ada, 1)
 	invite, err := e.svc.AdminInvite(ctx, admin)
 	if err != nil {
 		t.Fatal(err)

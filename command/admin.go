@@ -6,6 +6,7 @@ package command
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -122,11 +123,7 @@ func joinIDs(ids []int64, sep string) string {
 func runAdminMembers(r *runner, c *invocation) error {
 	fs := c.flags(r)
 	o := c.output(fs, formatTable, formatCSV, formatJSON)
-	pos, err := r.parse(c, fs, 1, 1)
-	if err != nil {
-		return err
-	}
-	id, err := idArg(c, pos[0], "store")
+	id, err := r.parseID(c, fs, "store")
 	if err != nil {
 		return err
 	}
@@ -142,11 +139,7 @@ func runAdminEnable(r *runner, c *invocation) error  { return runAdminSetDisable
 
 func runAdminSetDisabled(r *runner, c *invocation, disabled bool) error {
 	fs := c.flags(r)
-	pos, err := r.parse(c, fs, 1, 1)
-	if err != nil {
-		return err
-	}
-	id, err := idArg(c, pos[0], "account")
+	id, err := r.parseID(c, fs, "account")
 	if err != nil {
 		return err
 	}
@@ -162,6 +155,15 @@ func runAdminSetDisabled(r *runner, c *invocation, disabled bool) error {
 	}
 	fmt.Fprintf(r.env.Stdout, "%s account %d\n", verb, id)
 	return nil
+}
+
+// parseID parses fs and one argument, the id of a what.
+func (r *runner) parseID(c *invocation, fs *flag.FlagSet, what string) (int64, error) {
+	pos, err := r.parse(c, fs, 1, 1)
+	if err != nil {
+		return 0, err
+	}
+	return idArg(c, pos[0], what)
 }
 
 // idArg reads a positive id.

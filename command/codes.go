@@ -14,10 +14,16 @@ import (
 )
 
 type codeJSON struct {
-	ID        int64   `json:"id"`
-	Kind      string  `json:"kind"`
-	Status    string  `json:"status"`
-	IssuedBy  int64   `json:"issued_by"`
+	ID       int64  `json:"id"`
+	Kind     string `json:"kind"`
+	Status   string `json:"status"`
+	IssuedBy int64  `json:"issued_by"`
+	codeLifeJSON
+}
+
+// codeLifeJSON is when a code (a key link, an account or a store invite)
+// was made, expires and was used or revoked, and by whom it was used.
+type codeLifeJSON struct {
 	CreatedAt string  `json:"created_at"`
 	ExpiresAt string  `json:"expires_at"`
 	UsedAt    *string `json:"used_at"`
@@ -25,24 +31,23 @@ type codeJSON struct {
 	RevokedAt *string `json:"revoked_at"`
 }
 
-var codeCSVHeader = []string{"id", "kind", "status", "issued_by", "created_at", "expires_at", "used_at", "used_by", "revoked_at"}
-
-// usedBy is the account that used code x, nil while unused.
-func usedBy(x store.Code) *int64 {
-	if x.UsedBy == 0 {
-		return nil
+func codeLife(x store.Code) codeLifeJSON {
+	var usedBy *int64
+	if x.UsedBy != 0 {
+		usedBy = &x.UsedBy
 	}
-	return &x.UsedBy
+	return codeLifeJSON{CreatedAt: timestamp(x.CreatedAt), ExpiresAt: timestamp(x.ExpiresAt), UsedAt: optTime(x.UsedAt), UsedBy: usedBy,
+		RevokedAt: optTime(x.RevokedAt)}
 }
+
+var codeCSVHeader = []string{"id", "kind", "status", "issued_by", "created_at", "expires_at", "used_at", "used_by", "revoked_at"}
 
 // codesView is a list of codes in each format; empty is the note a table
 // prints when there are none.
 func (r *runner) codesView(codes []store.Code, empty string) view {
 	now := time.Now()
 	out := jsonItems(codes, func(x store.Code) codeJSON {
-		return codeJSON{ID: x.ID, Kind: string(x.Kind), Status: inviteStatus(x, now), IssuedBy: x.AccountID,
-			CreatedAt: timestamp(x.CreatedAt), ExpiresAt: timestamp(x.ExpiresAt), UsedAt: optTime(x.UsedAt), UsedBy: usedBy(x),
-			RevokedAt: optTime(x.RevokedAt)}
+		return codeJSON{ID: x.ID, Kind: string(x.Kind), Status: inviteStatus(x, now), IssuedBy: x.AccountID, codeLifeJSON: codeLife(x)}
 	})
 	return view{json: out, csvHeader: codeCSVHeader, empty: empty, count: len(out),
 		csv: func() [][]string {

@@ -103,6 +103,21 @@ func (f *fixture) write(t *testing.T, storeID int64, ls ...store.ListingSnapshot
 	}
 }
 
+// call is a command line and what it reads on stdin.
+type call struct {
+	stdin string
+	args  []string
+}
+
+// writeTitled writes listing 901, titled title, with one product of 4 per
+// SKU: for tests of how text from Etsy is shown.
+func (f *fixture) writeTitled(t *testing.T, title string, skus ...string) {
+	t.Helper()
+	l := snapshot(901, skus, 4)
+	l.Title = title
+	f.write(t, f.store.ID, l)
+}
+
 // quantities maps each SKU of the store to the quantity a seller sees.
 func (f *fixture) quantities(t *testing.T, storeID int64) map[string]int {
 	t.Helper()
@@ -310,9 +325,8 @@ func TestInventory(t *testing.T) {
 
 func TestInventoryEscapesUntrustedText(t *testing.T) {
 	f := newFixture(t)
-	l := snapshot(901, []string{"EVIL,1"}, 4)
-	l.Title = "Bowl \x1b]52;c;cGF5bG9hZA==\x07 \"quoted\"\nnext \u009b2J"
-	f.write(t, f.store.ID, l)
+	title := "Bowl \x1b]52;c;cGF5bG9hZA==\x07 \"quoted\"\nnext \u009b2J"
+	f.writeTitled(t, title, "EVIL,1")
 	r := f.run(t, f.owner, "", "inventory").want(t, ExitOK)
 	if strings.ContainsAny(r.stdout, "\x1b\x07") {
 		t.Errorf("table carries control characters: %q", r.stdout)
@@ -329,7 +343,7 @@ func TestInventoryEscapesUntrustedText(t *testing.T) {
 	}
 	r = f.run(t, f.owner, "", "inventory", "--format", "json", "--filter", "EVIL").want(t, ExitOK)
 	var items []inventoryJSON
-	if err := json.Unmarshal([]byte(r.stdout), &items); err != nil || len(items) != 1 || items[0].Title != l.Title {
+	if err := json.Unmarshal([]byte(r.stdout), &items); err != nil || len(items) != 1 || items[0].Title != title {
 		t.Errorf("json does not carry the exact text: %v %s", err, r.stdout)
 	}
 	// The exact text, escaped: a terminal showing the JSON sees no control.

@@ -119,6 +119,34 @@ func storeFlag(fs *flag.FlagSet) *string {
 	return fs.String("store", "", "the store `S`: its id, Etsy shop id or name (needed when you have several)")
 }
 
+// requiredFlag is a flag a command must be given: missing is the usage
+// error without it.
+type requiredFlag struct{ name, usage, missing string }
+
+// storeFlagCommand parses a command whose flags are --store and the
+// required flag f, read by parse (its error is a usage error), resolves
+// the store and runs act on it with the value.
+func storeFlagCommand[T any](r *runner, c *invocation, f requiredFlag, parse func(string) (T, error), act func(m store.MemberStore, v T) error) error {
+	fs := c.flags(r)
+	storeRef := storeFlag(fs)
+	raw := fs.String(f.name, "", f.usage)
+	if _, err := r.parse(c, fs, 0, 0); err != nil {
+		return err
+	}
+	if *raw == "" {
+		return usagef(c, "%s", f.missing)
+	}
+	v, err := parse(*raw)
+	if err != nil {
+		return usagef(c, "%v", err)
+	}
+	m, err := r.resolveStore(*storeRef)
+	if err != nil {
+		return err
+	}
+	return act(m, v)
+}
+
 // resolveStore picks the store a command acts on.
 func (r *runner) resolveStore(ref string) (store.MemberStore, error) {
 	return r.app.ResolveStore(r.ctx, r.actor, strings.TrimSpace(ref))
@@ -175,29 +203,16 @@ keep-sold-out leaves the listing as it is on Etsy and says so beside the row.
 Only the store's owner can change it.`
 
 func runStoreSet(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	storeRef := storeFlag(fs)
-	zero := fs.String("zero-policy", "", "deactivate or keep-sold-out")
-	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	if *zero == "" {
-		return usagef(c, "name a setting to change: --zero-policy deactivate|keep-sold-out")
-	}
-	policy, err := app.ParseZeroPolicy(*zero)
-	if err != nil {
-		return usagef(c, "%v", err)
-	}
-	m, err := r.resolveStore(*storeRef)
-	if err != nil {
-		return err
-	}
-	st, err := r.app.SetZeroPolicy(r.ctx, r.actor, m.ID, policy)
-	if err != nil {
-		return err
-	}
-	r.notef("%s: zero policy is now %s", st.Name, app.ZeroPolicyName(st.ZeroPolicy))
-	return nil
+	zero := requiredFlag{name: "zero-policy", usage: "deactivate or keep-sold-out",
+		missing: "name a setting to change: --zero-policy deactivate|keep-sold-out"}
+	return storeFlagCommand(r, c, zero, app.ParseZeroPolicy, func(m store.MemberStore, policy store.ZeroPolicy) error {
+		st, err := r.app.SetZeroPolicy(r.ctx, r.actor, m.ID, policy)
+		if err != nil {
+			return err
+		}
+		r.notef("%s: zero policy is now %s", st.Name, app.ZeroPolicyName(st.ZeroPolicy))
+		return nil
+	})
 }
 
 func runStores(r *runner, c *invocation) error {

@@ -92,9 +92,7 @@ func TestBidiControlsInMachineFormats(t *testing.T) {
 	f := newFixture(t)
 	bidi := []rune{0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200e, 0x200f, 0x061c}
 	title := "Invoice gpj\u202e.exe " + string(bidi)
-	l := snapshot(901, []string{"SKU\u202eA"}, 4)
-	l.Title = title
-	f.write(t, f.store.ID, l)
+	f.writeTitled(t, title, "SKU\u202eA")
 
 	out := f.run(t, f.owner, "", "inventory", "--format", "json", "--filter", "901").want(t, ExitOK).stdout
 	for _, r := range bidi {
@@ -179,10 +177,7 @@ func TestQueuedEditToStoreNeedingReauthWarns(t *testing.T) {
 		LastError: "etsy: authorization revoked", Now: epoch}); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		stdin string
-		args  []string
-	}{
+	for _, c := range []call{
 		{"", []string{"stock", "set", "MUG-1", "4"}},
 		{"", []string{"stock", "add", "MUG-2", "1"}},
 		{"sku,quantity\nMUG-3,2\n", []string{"stock", "import"}},

@@ -82,9 +82,7 @@ func TestHelpUsesOneFlagStyleAligned(t *testing.T) {
 // character); the TUI already counts cells.
 func TestTablesAlignWithCJK(t *testing.T) {
 	f := newFixture(t)
-	l := snapshot(901, []string{"茶碗-1"}, 4)
-	l.Title = "手作りの茶碗"
-	f.write(t, f.store.ID, l)
+	f.writeTitled(t, "手作りの茶碗", "茶碗-1")
 	r := f.run(t, f.owner, "", "inventory").want(t, ExitOK)
 	lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
 	col := func(line string) int {

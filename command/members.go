@@ -185,43 +185,26 @@ expires in 7 days and is stored hashed, so it is shown only now; members
 revoke ends it sooner. Only owners invite.`
 
 func runMembersInvite(r *runner, c *invocation) error {
-	fs := c.flags(r)
-	storeRef := storeFlag(fs)
-	roleV := fs.String("role", "", "the role the invitee gets: viewer or manager")
-	if _, err := r.parse(c, fs, 0, 0); err != nil {
-		return err
-	}
-	if *roleV == "" {
-		return usagef(c, "choose the role with --role viewer or --role manager")
-	}
-	role, err := app.ParseRole(*roleV)
-	if err != nil {
-		return usagef(c, "%s", err)
-	}
-	m, err := r.resolveStore(*storeRef)
-	if err != nil {
-		return err
-	}
-	code, err := r.app.Invite(r.ctx, r.actor, m.ID, role)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(r.env.Stdout, code.Plain)
-	r.notef("invite %d: %s of %s until %s. They run `join %s`, or enter it on the sign-up screen.",
-		code.Code.ID, article(role), cleanName(m.Name), shortTime(code.Code.ExpiresAt), code.Plain)
-	return nil
+	role := requiredFlag{name: "role", usage: "the role the invitee gets: viewer or manager",
+		missing: "choose the role with --role viewer or --role manager"}
+	return storeFlagCommand(r, c, role, app.ParseRole, func(m store.MemberStore, role store.Role) error {
+		code, err := r.app.Invite(r.ctx, r.actor, m.ID, role)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(r.env.Stdout, code.Plain)
+		r.notef("invite %d: %s of %s until %s. They run `join %s`, or enter it on the sign-up screen.",
+			code.Code.ID, article(role), cleanName(m.Name), shortTime(code.Code.ExpiresAt), code.Plain)
+		return nil
+	})
 }
 
 type inviteJSON struct {
-	ID        int64   `json:"id"`
-	Role      string  `json:"role"`
-	Status    string  `json:"status"`
-	InvitedBy int64   `json:"invited_by"`
-	CreatedAt string  `json:"created_at"`
-	ExpiresAt string  `json:"expires_at"`
-	UsedAt    *string `json:"used_at"`
-	UsedBy    *int64  `json:"used_by"`
-	RevokedAt *string `json:"revoked_at"`
+	ID        int64  `json:"id"`
+	Role      string `json:"role"`
+	Status    string `json:"status"`
+	InvitedBy int64  `json:"invited_by"`
+	codeLifeJSON
 }
 
 var inviteCSVHeader = []string{"id", "role", "status", "invited_by", "created_at", "expires_at", "used_at", "used_by", "revoked_at"}
@@ -252,9 +235,7 @@ func runMembersInvites(r *runner, c *invocation) error {
 	}
 	now := time.Now()
 	out := jsonItems(codes, func(x store.Code) inviteJSON {
-		return inviteJSON{ID: x.ID, Role: string(x.Role), Status: inviteStatus(x, now), InvitedBy: x.AccountID,
-			CreatedAt: timestamp(x.CreatedAt), ExpiresAt: timestamp(x.ExpiresAt), UsedAt: optTime(x.UsedAt), UsedBy: usedBy(x),
-			RevokedAt: optTime(x.RevokedAt)}
+		return inviteJSON{ID: x.ID, Role: string(x.Role), Status: inviteStatus(x, now), InvitedBy: x.AccountID, codeLifeJSON: codeLife(x)}
 	})
 	return r.show(o, view{json: out, csvHeader: inviteCSVHeader,
 		empty: "no open invites: members invite --role viewer|manager makes one", count: len(out),

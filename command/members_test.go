@@ -64,10 +64,7 @@ func TestMembers(t *testing.T) {
 // message naming the role, and changes nothing.
 func TestViewerEveryWriteCommandRefused(t *testing.T) {
 	f := newFixture(t)
-	for _, c := range []struct {
-		stdin string
-		args  []string
-	}{
+	for _, c := range []call{
 		{"", []string{"stock", "set", "MUG-1", "5"}},
 		{"", []string{"stock", "add", "MUG-1", "1"}},
 		{"sku,quantity\nMUG-1,4\n", []string{"stock", "import"}},

@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -155,17 +157,46 @@ func httpURL(p func(*Config) *string) func(*Config, string) error {
 	}
 }
 
+// number takes a number from lo to hi; want says what is wanted.
+func number(p func(*Config) *float64, lo, hi float64, want string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < lo || f > hi {
+			return errors.New(want)
+		}
+		*p(c) = f
+		return nil
+	}
+}
+
+// oneOf takes one of the values.
+func oneOf(p func(*Config) *string, values ...string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if !slices.Contains(values, v) {
+			return errors.New("want " + strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1])
+		}
+		*p(c) = v
+		return nil
+	}
+}
+
+// prefixed takes empty or a value with one of the prefixes; want says
+// what is wanted.
+func prefixed(p func(*Config) *string, want string, prefixes ...string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v != "" && !slices.ContainsFunc(prefixes, func(pre string) bool { return strings.HasPrefix(v, pre) }) {
+			return errors.New(want)
+		}
+		*p(c) = v
+		return nil
+	}
+}
+
 var settings = []setting{
 	{name: "data-dir", def: "./data", usage: "directory for the SQLite database, the SSH host key and generated development secrets",
 		set: str(func(c *Config) *string { return &c.DataDir })},
 	{name: "database-url", secret: true, usage: "empty for SQLite in the data dir; postgres://... for PostgreSQL",
-		set: func(c *Config, v string) error {
-			if v != "" && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
-				return errors.New("want empty (SQLite) or a postgres:// URL")
-			}
-			c.DatabaseURL = v
-			return nil
-		}},
+		set: prefixed(func(c *Config) *string { return &c.DatabaseURL }, "want empty (SQLite) or a postgres:// URL", "postgres://", "postgresql://")},
 	{name: "ssh-addr", def: ":23234", usage: "SSH listen address", set: addr(func(c *Config) *string { return &c.SSHAddr })},
 	{name: "http-addr", def: ":8080", usage: "HTTP listen address (OAuth callback, webhooks, /healthz)",
 		set: addr(func(c *Config) *string { return &c.HTTPAddr })},
@@ -178,13 +209,7 @@ var settings = []setting{
 	{name: "in-container", usage: "set by the container image: a missing encryption key is then an error",
 		set: boolean(func(c *Config) *bool { return &c.InContainer })},
 	{name: "signup", def: "open", usage: "open: unknown SSH keys may create an account; closed: they are refused",
-		set: func(c *Config, v string) error {
-			if v != "open" && v != "closed" {
-				return errors.New("want open or closed")
-			}
-			c.Signup = v
-			return nil
-		}},
+		set: oneOf(func(c *Config) *string { return &c.Signup }, "open", "closed")},
 	{name: "admin-keys", usage: "admin public keys, authorized_keys lines separated by newlines, or a path to such a file",
 		set: str(func(c *Config) *string { return &c.AdminKeys })},
 	{name: "etsy-keystring", usage: "Etsy app keystring; empty runs the built-in Etsy sandbox (demo mode)",
@@ -198,36 +223,16 @@ var settings = []setting{
 	{name: "etsy-token-url", def: "https://api.etsy.com/v3/public/oauth/token", usage: "Etsy OAuth token endpoint",
 		set: httpURL(func(c *Config) *string { return &c.EtsyTokenURL })},
 	{name: "etsy-webhook-secret", secret: true, usage: "Etsy webhook signing secret (whsec_...); empty disables /etsy/webhook",
-		set: func(c *Config, v string) error {
-			if v != "" && !strings.HasPrefix(v, "whsec_") {
-				return errors.New("want a whsec_ secret")
-			}
-			c.EtsyWebhookSecret = v
-			return nil
-		}},
+		set: prefixed(func(c *Config) *string { return &c.EtsyWebhookSecret }, "want a whsec_ secret", "whsec_")},
 	{name: "etsy-app-max-qps", def: "0", usage: "app-wide ceiling on Etsy calls per second across all shops (0: none)",
-		set: func(c *Config, v string) error {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil || f < 0 {
-				return errors.New("want a number of calls per second, 0 for none")
-			}
-			c.EtsyAppMaxQPS = f
-			return nil
-		}},
+		set: number(func(c *Config) *float64 { return &c.EtsyAppMaxQPS }, 0, math.Inf(1), "want a number of calls per second, 0 for none")},
 	{name: "sandbox-addr", def: "127.0.0.1:8090", usage: "demo mode only: where the built-in Etsy sandbox listens (its consent page opens in your browser)",
 		set: addr(func(c *Config) *string { return &c.SandboxAddr })},
 	{name: "sync-interval", def: "15m", usage: "how often each shop syncs", set: dur(func(c *Config) *time.Duration { return &c.SyncInterval })},
 	{name: "reconcile-interval", def: "6h", usage: "how often a full reconcile catches edits made on Etsy.com",
 		set: dur(func(c *Config) *time.Duration { return &c.ReconcileInterval })},
 	{name: "sync-jitter", def: "0.2", usage: "spread of sync times as a fraction of the interval (0..1)",
-		set: func(c *Config, v string) error {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil || f < 0 || f > 1 {
-				return errors.New("want a fraction from 0 to 1")
-			}
-			c.SyncJitter = f
-			return nil
-		}},
+		set: number(func(c *Config) *float64 { return &c.SyncJitter }, 0, 1, "want a fraction from 0 to 1")},
 	{name: "workers", def: "10", usage: "background jobs worked at once by this process",
 		set: integer(func(c *Config) *int { return &c.Workers }, 1, 1000)},
 	{name: "smtp-url", secret: true, usage: "SMTP server for alert email: smtps://user:pass@host:465 or smtp://user:pass@host:587 (STARTTLS)",
@@ -284,22 +289,9 @@ var settings = []setting{
 	{name: "max-sessions-per-account", def: "8", usage: "SSH sessions at once per account",
 		set: integer(func(c *Config) *int { return &c.MaxSessionsPerUser }, 1, 1000)},
 	{name: "log-format", def: "auto", usage: "auto (text on a terminal, JSON otherwise), json or text",
-		set: func(c *Config, v string) error {
-			if v != "auto" && v != "json" && v != "text" {
-				return errors.New("want auto, json or text")
-			}
-			c.LogFormat = v
-			return nil
-		}},
+		set: oneOf(func(c *Config) *string { return &c.LogFormat }, "auto", "json", "text")},
 	{name: "log-level", def: "info", usage: "debug, info, warn or error",
-		set: func(c *Config, v string) error {
-			switch v {
-			case "debug", "info", "warn", "error":
-				c.LogLevel = v
-				return nil
-			}
-			return errors.New("want debug, info, warn or error")
-		}},
+		set: oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
 	{name: "metrics-addr", usage: "listen address of Prometheus /metrics, such as 127.0.0.1:9090 (empty: no metrics)",
 		set: addr(func(c *Config) *string { return &c.MetricsAddr })},
 	{name: "backup-interval", def: "6h", usage: "SQLite only: how often an online backup is written to <data-dir>/backups (0: never)",

@@ -44,8 +44,8 @@ func BenchmarkIdleQueue(b *testing.B) {
 }
 
 func idleQueue(b *testing.B, q *jobs.Queue, window time.Duration) {
-	river.AddWorker(q.Workers(), nopPush{})
-	river.AddWorker(q.Workers(), nopSync{})
+	river.AddWorker(q.Workers(), jobstest.Nop[jobs.PushArgs]{})
+	river.AddWorker(q.Workers(), jobstest.Nop[jobs.SyncArgs]{})
 	if err := q.Start(b.Context()); err != nil {
 		b.Fatal(err)
 	}

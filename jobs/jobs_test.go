@@ -16,18 +16,6 @@ import (
 	"github.com/stockroom/stockroom/store"
 )
 
-type nopPush struct {
-	river.WorkerDefaults[jobs.PushArgs]
-}
-
-func (nopPush) Work(context.Context, *river.Job[jobs.PushArgs]) error { return nil }
-
-type nopSync struct {
-	river.WorkerDefaults[jobs.SyncArgs]
-}
-
-func (nopSync) Work(context.Context, *river.Job[jobs.SyncArgs]) error { return nil }
-
 // backends are the databases every test runs on: a queue beside an empty
 // store, as a server process has them.
 func backends() []struct {
@@ -57,8 +45,8 @@ func eachBackend(t *testing.T, fn func(t *testing.T, q *jobs.Queue, db store.DB)
 
 func withWorkers(t *testing.T, q *jobs.Queue) {
 	t.Helper()
-	river.AddWorker(q.Workers(), nopPush{})
-	river.AddWorker(q.Workers(), nopSync{})
+	river.AddWorker(q.Workers(), jobstest.Nop[jobs.PushArgs]{})
+	river.AddWorker(q.Workers(), jobstest.Nop[jobs.SyncArgs]{})
 	t.Cleanup(func() { _ = q.Stop(context.Background()) })
 }
 

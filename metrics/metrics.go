@@ -53,79 +53,66 @@ type Metrics struct {
 	lastBackupTime prometheus.Gauge
 }
 
+// register registers c with reg and returns it.
+func register[C prometheus.Collector](reg *prometheus.Registry, c C) C {
+	reg.MustRegister(c)
+	return c
+}
+
 // New builds the registry with the Go runtime and process collectors and
 // every Stockroom series.
 func New(cfg Config) *Metrics {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	f := func(c prometheus.Collector) { reg.MustRegister(c) }
 	m := &Metrics{reg: reg}
 
-	info := prometheus.NewGauge(prometheus.GaugeOpts{Name: "stockroom_build_info", Help: "Always 1; the version this binary was built as.",
-		ConstLabels: prometheus.Labels{"version": cfg.Version}})
+	info := register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "stockroom_build_info", Help: "Always 1; the version this binary was built as.",
+		ConstLabels: prometheus.Labels{"version": cfg.Version}}))
 	info.Set(1)
-	f(info)
 
-	m.sshOpen = prometheus.NewGauge(prometheus.GaugeOpts{Name: "stockroom_ssh_sessions_open", Help: "SSH sessions open now."})
-	m.sshStarted = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_ssh_sessions_started_total",
-		Help: "SSH sessions started, by type (tui, command)."}, []string{"type"})
-	m.sshAuthFailed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_ssh_auth_failures_total",
-		Help: "SSH sessions refused after the handshake, by reason (unknown_key, disabled, error)."}, []string{"reason"})
-	f(m.sshOpen)
-	f(m.sshStarted)
-	m.sshRefused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_ssh_refused_total",
-		Help: "SSH connections and sessions the server turned away, by reason (sshserver.Refusal)."}, []string{"reason"})
-	f(m.sshAuthFailed)
-	f(m.sshRefused)
+	m.sshOpen = register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "stockroom_ssh_sessions_open", Help: "SSH sessions open now."}))
+	m.sshStarted = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_ssh_sessions_started_total",
+		Help: "SSH sessions started, by type (tui, command)."}, []string{"type"}))
+	m.sshAuthFailed = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_ssh_auth_failures_total",
+		Help: "SSH sessions refused after the handshake, by reason (unknown_key, disabled, error)."}, []string{"reason"}))
+	m.sshRefused = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_ssh_refused_total",
+		Help: "SSH connections and sessions the server turned away, by reason (sshserver.Refusal)."}, []string{"reason"}))
 
-	m.etsyCalls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_etsy_calls_total",
-		Help: "Etsy API calls, by operation (path with ids as {id}) and status class (2xx, 4xx, 5xx, error)."}, []string{"operation", "status"})
-	m.etsyDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stockroom_etsy_call_duration_seconds",
-		Help: "Etsy API call duration, by operation.", Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30}}, []string{"operation"})
-	m.etsy429 = prometheus.NewCounter(prometheus.CounterOpts{Name: "stockroom_etsy_rate_limited_total",
-		Help: "Etsy answers of 429 Too Many Requests."})
-	m.etsyRetries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_etsy_retries_total",
-		Help: "Etsy calls repeating one that failed (401, 429, 5xx, network) in the last 10 minutes, by operation."}, []string{"operation"})
-	f(m.etsyCalls)
-	f(m.etsyDuration)
-	f(m.etsy429)
-	f(m.etsyRetries)
+	m.etsyCalls = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_etsy_calls_total",
+		Help: "Etsy API calls, by operation (path with ids as {id}) and status class (2xx, 4xx, 5xx, error)."}, []string{"operation", "status"}))
+	m.etsyDuration = register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stockroom_etsy_call_duration_seconds",
+		Help: "Etsy API call duration, by operation.", Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30}}, []string{"operation"}))
+	m.etsy429 = register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "stockroom_etsy_rate_limited_total",
+		Help: "Etsy answers of 429 Too Many Requests."}))
+	m.etsyRetries = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_etsy_retries_total",
+		Help: "Etsy calls repeating one that failed (401, 429, 5xx, network) in the last 10 minutes, by operation."}, []string{"operation"}))
 
-	m.jobRuns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_job_runs_total",
-		Help: "Job runs ended, by kind and result (completed, failed, cancelled, snoozed)."}, []string{"kind", "result"})
-	m.jobDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stockroom_job_run_duration_seconds",
-		Help: "Job run duration, by kind.", Buckets: prometheus.ExponentialBuckets(0.01, 4, 9)}, []string{"kind"})
-	m.editToEtsy = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stockroom_edit_to_etsy_seconds",
+	m.jobRuns = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_job_runs_total",
+		Help: "Job runs ended, by kind and result (completed, failed, cancelled, snoozed)."}, []string{"kind", "result"}))
+	m.jobDuration = register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stockroom_job_run_duration_seconds",
+		Help: "Job run duration, by kind.", Buckets: prometheus.ExponentialBuckets(0.01, 4, 9)}, []string{"kind"}))
+	m.editToEtsy = register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stockroom_edit_to_etsy_seconds",
 		Help:    "From a stock change being saved to its push finishing on Etsy, by lane (edit, bulk).",
-		Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300}}, []string{"lane"})
-	m.syncRuns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_sync_runs_total",
-		Help: "Sync runs ended, by kind (full, incremental, reconcile) and result."}, []string{"kind", "result"})
-	m.syncDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stockroom_sync_duration_seconds",
-		Help: "Sync run duration, by kind.", Buckets: prometheus.ExponentialBuckets(0.1, 3, 9)}, []string{"kind"})
-	f(m.jobRuns)
-	f(m.jobDuration)
-	f(m.editToEtsy)
-	f(m.syncRuns)
-	f(m.syncDuration)
+		Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300}}, []string{"lane"}))
+	m.syncRuns = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_sync_runs_total",
+		Help: "Sync runs ended, by kind (full, incremental, reconcile) and result."}, []string{"kind", "result"}))
+	m.syncDuration = register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stockroom_sync_duration_seconds",
+		Help: "Sync run duration, by kind.", Buckets: prometheus.ExponentialBuckets(0.1, 3, 9)}, []string{"kind"}))
 
-	m.alerts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_alert_messages_total",
-		Help: "Alert messages sent, by channel (email, telegram) and result (delivered, failed)."}, []string{"channel", "result"})
-	m.hubDrops = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_live_update_drops_total",
-		Help: "Live updates not delivered, by where (subscriber: a slow session reloads instead; relay: not sent to other processes)."}, []string{"where"})
-	m.backups = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_backups_total",
-		Help: "Scheduled SQLite backups, by result (ok, error)."}, []string{"result"})
-	m.lastBackupTime = prometheus.NewGauge(prometheus.GaugeOpts{Name: "stockroom_backup_last_success_timestamp_seconds",
-		Help: "When the last scheduled backup succeeded (Unix time)."})
-	f(m.alerts)
-	f(m.hubDrops)
-	f(m.backups)
-	f(m.lastBackupTime)
+	m.alerts = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_alert_messages_total",
+		Help: "Alert messages sent, by channel (email, telegram) and result (delivered, failed)."}, []string{"channel", "result"}))
+	m.hubDrops = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_live_update_drops_total",
+		Help: "Live updates not delivered, by where (subscriber: a slow session reloads instead; relay: not sent to other processes)."}, []string{"where"}))
+	m.backups = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stockroom_backups_total",
+		Help: "Scheduled SQLite backups, by result (ok, error)."}, []string{"result"}))
+	m.lastBackupTime = register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "stockroom_backup_last_success_timestamp_seconds",
+		Help: "When the last scheduled backup succeeded (Unix time)."}))
 
 	if cfg.Budgets != nil {
-		f(&budgetCollector{read: cfg.Budgets})
+		reg.MustRegister(budgetCollector(cfg.Budgets))
 	}
 	if cfg.Queues != nil {
-		f(&queueCollector{read: cfg.Queues})
+		reg.MustRegister(queueCollector(cfg.Queues))
 	}
 	return m
 }
@@ -200,79 +187,71 @@ var (
 	queueError  = prometheus.NewDesc("stockroom_job_queue_read_failed", "1 when this scrape could not read the job queue.", nil, nil)
 )
 
-// budgetCollector reads budgets at scrape time, fleet-wide.
-type budgetCollector struct {
-	read func(context.Context) ([]int, error)
+// scrapeCollector reads what it reports at scrape time, within a scrape's
+// time, and reports it with emit; a read that fails is reported as
+// errDesc = 1 and nothing else.
+type scrapeCollector[T any] struct {
+	descs   []*prometheus.Desc // what emit reports, besides errDesc
+	errDesc *prometheus.Desc
+	read    func(context.Context) (T, error)
+	emit    func(ch chan<- prometheus.Metric, v T)
 }
 
-// scrape reads what a collector reports, within a scrape's time; a read
-// that fails is reported as errDesc = 1 and nothing else.
-func scrape[T any](ch chan<- prometheus.Metric, errDesc *prometheus.Desc, read func(context.Context) (T, error)) (T, bool) {
+func (c *scrapeCollector[T]) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+	ch <- c.errDesc
+}
+
+func (c *scrapeCollector[T]) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	v, err := read(ctx)
+	v, err := c.read(ctx)
 	if err != nil {
-		ch <- prometheus.MustNewConstMetric(errDesc, prometheus.GaugeValue, 1)
-		return v, false
-	}
-	return v, true
-}
-
-func (c *budgetCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- budgetMin
-	ch <- budgetSum
-	ch <- budgetShops
-	ch <- budgetError
-}
-
-func (c *budgetCollector) Collect(ch chan<- prometheus.Metric) {
-	rem, ok := scrape(ch, budgetError, c.read)
-	if !ok {
+		ch <- prometheus.MustNewConstMetric(c.errDesc, prometheus.GaugeValue, 1)
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(budgetShops, prometheus.GaugeValue, float64(len(rem)))
-	if len(rem) == 0 {
-		return
-	}
-	lo, sum := rem[0], 0
-	for _, r := range rem {
-		lo = min(lo, r)
-		sum += r
-	}
-	ch <- prometheus.MustNewConstMetric(budgetMin, prometheus.GaugeValue, float64(lo))
-	ch <- prometheus.MustNewConstMetric(budgetSum, prometheus.GaugeValue, float64(sum))
+	c.emit(ch, v)
 }
 
-// queueCollector reads River's table at scrape time; queues without due
-// jobs report 0.
-type queueCollector struct {
-	read func(context.Context) ([]health.Queue, error)
+// budgetCollector reads budgets at scrape time, fleet-wide.
+func budgetCollector(read func(context.Context) ([]int, error)) prometheus.Collector {
+	return &scrapeCollector[[]int]{descs: []*prometheus.Desc{budgetMin, budgetSum, budgetShops}, errDesc: budgetError, read: read,
+		emit: func(ch chan<- prometheus.Metric, rem []int) {
+			ch <- prometheus.MustNewConstMetric(budgetShops, prometheus.GaugeValue, float64(len(rem)))
+			if len(rem) == 0 {
+				return
+			}
+			lo, sum := rem[0], 0
+			for _, r := range rem {
+				lo = min(lo, r)
+				sum += r
+			}
+			ch <- prometheus.MustNewConstMetric(budgetMin, prometheus.GaugeValue, float64(lo))
+			ch <- prometheus.MustNewConstMetric(budgetSum, prometheus.GaugeValue, float64(sum))
+		}}
 }
 
 // knownQueues always appear, so a dashboard shows 0 instead of no data.
 var knownQueues = []string{"push", "sync", "notify"}
 
-func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- queueDepth
-	ch <- queueAge
-	ch <- queueError
-}
-
-func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
-	qs, ok := scrape(ch, queueError, c.read)
-	if !ok {
-		return
-	}
-	seen := map[string]bool{}
-	for _, q := range qs {
-		seen[q.Name] = true
-		ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, float64(q.Available), q.Name)
-		ch <- prometheus.MustNewConstMetric(queueAge, prometheus.GaugeValue, q.OldestAge.Seconds(), q.Name)
-	}
-	for _, n := range knownQueues {
-		if !seen[n] {
-			ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, 0, n)
-			ch <- prometheus.MustNewConstMetric(queueAge, prometheus.GaugeValue, 0, n)
-		}
-	}
+// queueCollector reads River's table at scrape time; queues without due
+// jobs report 0.
+func queueCollector(read func(context.Context) ([]health.Queue, error)) prometheus.Collector {
+	return &scrapeCollector[[]health.Queue]{descs: []*prometheus.Desc{queueDepth, queueAge}, errDesc: queueError, read: read,
+		emit: func(ch chan<- prometheus.Metric, qs []health.Queue) {
+			seen := map[string]bool{}
+			for _, q := range qs {
+				seen[q.Name] = true
+				ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, float64(q.Available), q.Name)
+				ch <- prometheus.MustNewConstMetric(queueAge, prometheus.GaugeValue, q.OldestAge.Seconds(), q.Name)
+			}
+			for _, n := range knownQueues {
+				if !seen[n] {
+					ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, 0, n)
+					ch <- prometheus.MustNewConstMetric(queueAge, prometheus.GaugeValue, 0, n)
+				}
+			}
+		}}
 }

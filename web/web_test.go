@@ -250,13 +250,20 @@ func (e *env) start(account store.Account, fingerprint string) (authURL, state s
 	return authURL, state
 }
 
+// consent starts a connect for account and allows it on Etsy for shop in a
+// new browser: the page it lands on is the confirm page.
+func (e *env) consent(account store.Account, shop sandbox.Shop) (b *browser, state string, p page) {
+	e.t.Helper()
+	authURL, state := e.start(account, "SHA256:"+account.Name)
+	b = e.browser()
+	return b, state, e.authorize(b, authURL, shop, "allow")
+}
+
 // connectShop runs the whole flow for account and shop and returns the
 // store and the browser.
 func (e *env) connectShop(account store.Account, shop sandbox.Shop) (store.Store, *browser, string) {
 	e.t.Helper()
-	authURL, state := e.start(account, "SHA256:"+account.Name)
-	b := e.browser()
-	p := e.authorize(b, authURL, shop, "allow")
+	b, state, p := e.consent(account, shop)
 	if p.url.Path != "/oauth/confirm" || p.status != http.StatusOK {
 		e.t.Fatalf("after consent: %d at %s: %s", p.status, p.url, p.body)
 	}
@@ -513,9 +520,7 @@ func TestShopLinkedToAnotherAccount(t *testing.T) {
 
 func TestConfirmNeedsTheBrowsersTokens(t *testing.T) {
 	e := newEnv(t)
-	authURL, state := e.start(e.bob, "SHA256:bob")
-	b := e.browser()
-	p := e.authorize(b, authURL, e.sb.Shops()[1], "allow")
+	b, state, p := e.consent(e.bob, e.sb.Shops()[1])
 	csrf := csrfOf(t, p)
 	// html/template escaped the account name.
 	if !strings.Contains(p.body, "bob &lt;b&gt;") {
@@ -560,9 +565,7 @@ func TestConfirmNeedsTheBrowsersTokens(t *testing.T) {
 
 func TestCancel(t *testing.T) {
 	e := newEnv(t)
-	authURL, state := e.start(e.ada, "SHA256:ada")
-	b := e.browser()
-	p := e.authorize(b, authURL, e.sb.Shops()[0], "allow")
+	b, state, p := e.consent(e.ada, e.sb.Shops()[0])
 	p = e.confirm(b, state, csrfOf(t, p), "cancel")
 	if p.status != http.StatusOK || !strings.Contains(p.body, "Nothing was connected") {
 		t.Fatalf("cancel: %d %s", p.status, p.body)

@@ -13,6 +13,7 @@ import (
 	"github.com/stockroom/stockroom/seal"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/sqlite"
+	"github.com/stockroom/stockroom/store/storetest"
 	"github.com/stockroom/stockroom/vault"
 )
 
@@ -59,20 +60,10 @@ func dumpRows(t *testing.T, path string) map[string][][]any {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	tables := func() []string {
-		rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var n string
-			_ = rows.Scan(&n)
-			out = append(out, n)
-		}
-		return out
-	}()
+	tables, err := storetest.QueryStrings(t.Context(), db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[string][][]any{}
 	for _, tbl := range tables {
 		out[tbl] = readAll(t, db, "SELECT * FROM "+tbl+" ORDER BY 1")

@@ -199,12 +199,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		return err
 	}
 	g.Go(func() error { return live.Run(gctx) })
-	g.Go(func() error {
-		<-gctx.Done()
-		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
-		defer c()
-		return db.queue.Stop(sctx)
-	})
+	stopOnDone(gctx, g, 10*time.Second, db.queue.Stop)
 
 	// The clock: syncs, reconciles, token refresh, digests, housekeeping.
 	// With PostgreSQL several processes may share the database: a lease
@@ -285,12 +280,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		}
 		return nil
 	})
-	g.Go(func() error {
-		<-gctx.Done()
-		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
-		defer c()
-		return sshSrv.Shutdown(sctx)
-	})
+	stopOnDone(gctx, g, 10*time.Second, sshSrv.Shutdown)
 
 	checker.SetReady(true)
 	g.Go(func() error {
@@ -371,10 +361,15 @@ func serveHTTP(ctx context.Context, g *errgroup.Group, srv *http.Server, name st
 		}
 		return nil
 	})
+	stopOnDone(ctx, g, grace, srv.Shutdown)
+}
+
+// stopOnDone runs stop in g once ctx ends, giving it grace to finish.
+func stopOnDone(ctx context.Context, g *errgroup.Group, grace time.Duration, stop func(context.Context) error) {
 	g.Go(func() error {
 		<-ctx.Done()
 		sctx, c := context.WithTimeout(context.Background(), grace)
 		defer c()
-		return srv.Shutdown(sctx)
+		return stop(sctx)
 	})
 }

@@ -13,12 +13,6 @@ import (
 	"github.com/stockroom/stockroom/jobs/jobstest"
 )
 
-type nopPush struct {
-	river.WorkerDefaults[jobs.PushArgs]
-}
-
-func (nopPush) Work(context.Context, *river.Job[jobs.PushArgs]) error { return nil }
-
 // Jobs waiting in a queue that no worker takes are counted, and their age
 // grows with the clock: what the queue-stuck check and the metrics read.
 func TestQueuesCountsWaitingJobsAndTheirAge(t *testing.T) {
@@ -39,7 +33,7 @@ func TestQueuesCountsWaitingJobsAndTheirAge(t *testing.T) {
 	} {
 		t.Run(b.name, func(t *testing.T) {
 			q, r := b.open(t)
-			river.AddWorker(q.Workers(), nopPush{})
+			river.AddWorker(q.Workers(), jobstest.Nop[jobs.PushArgs]{})
 			t.Cleanup(func() { _ = q.Stop(context.Background()) })
 			got, err := r.Queues(t.Context())
 			if err != nil || len(got) != 0 {

@@ -4,8 +4,11 @@
 package jobstest
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
+
+	"github.com/riverqueue/river"
 
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store/postgres"
@@ -63,3 +66,11 @@ func PostgresWith(tb testing.TB, cfg jobs.Config) (*jobs.Queue, *postgres.DB) {
 	}
 	return q, db
 }
+
+// Nop is a worker of T's kind that does nothing: a queue then takes such
+// jobs off without running the real work.
+type Nop[T river.JobArgs] struct {
+	river.WorkerDefaults[T]
+}
+
+func (Nop[T]) Work(context.Context, *river.Job[T]) error { return nil }

@@ -64,7 +64,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &DB{Store: sqlstore.New(&driver{pool: pool}), pool: pool}, nil
+	return &DB{Store: sqlstore.New(&driver{conn: conn{pool}, pool: pool}), pool: pool}, nil
 }
 
 // Migrate applies the schema through a database/sql view of the pool.
@@ -77,7 +77,11 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 // Pool returns the connection pool (River and LISTEN/NOTIFY use it).
 func (d *DB) Pool() *pgxpool.Pool { return d.pool }
 
-type driver struct{ pool *pgxpool.Pool }
+// driver runs statements outside transactions on the pool.
+type driver struct {
+	conn
+	pool *pgxpool.Pool
+}
 
 func (d *driver) Name() string                   { return "postgres" }
 func (d *driver) Close() error                   { d.pool.Close(); return nil }
@@ -97,31 +101,28 @@ type pgConn interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-func execOn(ctx context.Context, c pgConn, q string, args []any) (int64, error) {
-	tag, err := c.Exec(ctx, q, args...)
+// conn is sqlstore's Querier on the pool or on a transaction.
+type conn struct{ c pgConn }
+
+func (c conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := c.c.Exec(ctx, q, args...)
 	return tag.RowsAffected(), err
 }
 
-func queryOn(ctx context.Context, c pgConn, q string, args []any) (sqlstore.Rows, error) {
-	rows, err := c.Query(ctx, q, args...)
+func (c conn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	rows, err := c.c.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	return rows, nil
 }
 
-func (d *driver) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	return execOn(ctx, d.pool, q, args)
-}
-func (d *driver) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
-	return queryOn(ctx, d.pool, q, args)
-}
-func (d *driver) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
-	return d.pool.QueryRow(ctx, q, args...)
+func (c conn) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	return c.c.QueryRow(ctx, q, args...)
 }
 
 func (d *driver) InTx(ctx context.Context, fn func(tx sqlstore.Tx) error) error {
-	return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return fn(&txn{tx: tx}) })
+	return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return fn(&txn{conn: conn{tx}, tx: tx}) })
 }
 
 // ExecBatch pipelines the statements: one round trip for a whole page of
@@ -142,36 +143,27 @@ func (d *driver) ExecBatch(ctx context.Context, q sqlstore.Querier, stmts []sqls
 }
 
 func (d *driver) MapError(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%w", store.ErrNotFound)
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
+	return sqlstore.MapError(err, pgx.ErrNoRows, func(err error) error {
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) {
+			return nil
+		}
 		switch pe.Code {
 		case "23505", "40001", "40P01": // unique violation, serialization failure, deadlock
-			return fmt.Errorf("%w: %v", store.ErrConflict, err)
+			return store.ErrConflict
 		case "23503": // foreign key violation
-			return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+			return store.ErrNotFound
 		case "23514": // check violation
-			return fmt.Errorf("%w: %v", store.ErrInvalid, err)
+			return store.ErrInvalid
 		}
-	}
-	return err
+		return nil
+	})
 }
 
-type txn struct{ tx pgx.Tx }
+type txn struct {
+	conn
+	tx pgx.Tx
+}
 
 func (t *txn) SQL() *sql.Tx { return nil }
 func (t *txn) Pgx() pgx.Tx  { return t.tx }
-func (t *txn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	return execOn(ctx, t.tx, q, args)
-}
-func (t *txn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
-	return queryOn(ctx, t.tx, q, args)
-}
-func (t *txn) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
-	return t.tx.QueryRow(ctx, q, args...)
-}

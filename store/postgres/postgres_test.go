@@ -56,14 +56,8 @@ func BenchmarkSyncRewrite(b *testing.B) {
 // SQLite has one writer at a time).
 func TestEditAndSyncOfAListingTakeTurns(t *testing.T) {
 	storetest.PostgresURL(t)
-	db := open(t)
-	pool := db.(*postgres.DB).Pool()
-	storetest.EditAndSyncOfAListingTakeTurns(t, db, func() bool {
-		var n int
-		err := pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%offerings%'`).Scan(&n)
-		return err == nil && n > 0
-	})
+	db, blocked := openWithLockWaits(t)
+	storetest.EditAndSyncOfAListingTakeTurns(t, db, blocked)
 }
 
 // An edit committed while a receipts write corrects a sale of the same
@@ -71,12 +65,19 @@ func TestEditAndSyncOfAListingTakeTurns(t *testing.T) {
 // row before the edit; SQLite has one writer at a time).
 func TestEditDuringASaleCorrectionIsKept(t *testing.T) {
 	storetest.PostgresURL(t)
+	db, blocked := openWithLockWaits(t)
+	storetest.EditDuringASaleCorrectionIsKept(t, db, blocked)
+}
+
+// openWithLockWaits opens a database and a probe telling whether some
+// transaction waits for a lock on offerings.
+func openWithLockWaits(t *testing.T) (store.DB, func() bool) {
 	db := open(t)
 	pool := db.(*postgres.DB).Pool()
-	storetest.EditDuringASaleCorrectionIsKept(t, db, func() bool {
+	return db, func() bool {
 		var n int
 		err := pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
 			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%offerings%'`).Scan(&n)
 		return err == nil && n > 0
-	})
+	}
 }

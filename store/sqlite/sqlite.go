@@ -206,24 +206,21 @@ func (d *driver) ExecBatch(ctx context.Context, q sqlstore.Querier, stmts []sqls
 }
 
 func (d *driver) MapError(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%w", store.ErrNotFound)
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
+	return sqlstore.MapError(err, sql.ErrNoRows, func(err error) error {
+		var se *sqlite.Error
+		if !errors.As(err, &se) {
+			return nil
+		}
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return fmt.Errorf("%w: %v", store.ErrConflict, err)
+			return store.ErrConflict
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+			return store.ErrNotFound
 		case sqlite3.SQLITE_CONSTRAINT_CHECK:
-			return fmt.Errorf("%w: %v", store.ErrInvalid, err)
+			return store.ErrInvalid
 		}
-	}
-	return err
+		return nil
+	})
 }
 
 type txn struct{ tx *sql.Tx }

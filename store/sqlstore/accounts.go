@@ -60,23 +60,14 @@ func (s *Store) AccountList(ctx context.Context) ([]store.Account, error) {
 }
 
 func (s *Store) AccountUpdate(ctx context.Context, p *store.AccountUpdateParams) (store.Account, error) {
-	a, err := scanAccount(s.d.QueryRow(ctx, `UPDATE accounts SET
-		name = COALESCE($2, name),
-		email = COALESCE($3, email),
-		telegram_chat_id = COALESCE($4, telegram_chat_id),
-		notify_email = COALESCE($5, notify_email),
-		notify_telegram = COALESCE($6, notify_telegram),
-		notify_digest = COALESCE($7, notify_digest),
-		whatsapp_number = COALESCE($9, whatsapp_number),
-		notify_whatsapp = COALESCE($10, notify_whatsapp),
-		digest_hour = COALESCE($11, digest_hour),
-		time_zone = COALESCE($12, time_zone),
-		updated_at = $8
-		WHERE id = $1 RETURNING `+accountCols,
-		p.ID, p.Name, p.Email, p.TelegramChatID, p.NotifyEmail, p.NotifyTelegram, p.NotifyDigest, ms(now(p.Now)),
-		p.WhatsAppNumber, p.NotifyWhatsApp, p.DigestHour, p.TimeZone))
+	a, err := scanAccount(s.d.QueryRow(ctx, accountUpdateSQL, p.ID, ms(now(p.Now)), p.Name, p.Email, p.TelegramChatID,
+		p.NotifyEmail, p.NotifyTelegram, p.NotifyDigest, p.WhatsAppNumber, p.NotifyWhatsApp, p.DigestHour, p.TimeZone))
 	return a, s.err("account update", err)
 }
+
+var accountUpdateSQL = `UPDATE accounts SET updated_at = $2, ` + keepNull(3, "name", "email", "telegram_chat_id",
+	"notify_email", "notify_telegram", "notify_digest", "whatsapp_number", "notify_whatsapp", "digest_hour", "time_zone") +
+	` WHERE id = $1 RETURNING ` + accountCols
 
 func (s *Store) AccountSetDisabled(ctx context.Context, id int64, disabled bool) error {
 	return s.execOne(ctx, "account disable", `UPDATE accounts SET disabled = $2 WHERE id = $1`, id, disabled)

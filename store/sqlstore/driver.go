@@ -7,6 +7,8 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/stockroom/stockroom/store"
 )
@@ -60,4 +62,20 @@ type Driver interface {
 	Ping(ctx context.Context) error
 	Name() string
 	Close() error
+}
+
+// MapError is a Driver's MapError: noRows is the driver's error for a
+// query that found no row, and sentinel names the store sentinel a driver
+// error stands for (a constraint violated, a conflict), or nil.
+func MapError(err, noRows error, sentinel func(error) error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, noRows) {
+		return fmt.Errorf("%w", store.ErrNotFound)
+	}
+	if s := sentinel(err); s != nil {
+		return fmt.Errorf("%w: %v", s, err)
+	}
+	return err
 }

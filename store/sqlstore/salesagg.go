@@ -345,15 +345,23 @@ func wholeDays(since, until int64) (first, last int64) {
 	return first, last
 }
 
+// salesDays is salesRange with the period's whole days (wholeDays).
+func (s *Store) salesDays(ctx context.Context, p *store.SalesRangeParams) (since, until, first, last int64, err error) {
+	if since, until, err = s.salesRange(ctx, p); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	first, last = wholeDays(since, until)
+	return since, until, first, last, nil
+}
+
 // openEnd is the end of a period without one.
 const openEnd = 1<<62 - 1
 
 func (s *Store) SalesByProductList(ctx context.Context, p *store.SalesRangeParams) ([]store.ProductSales, error) {
-	since, until, err := s.salesRange(ctx, p)
+	since, until, first, last, err := s.salesDays(ctx, p)
 	if err != nil {
 		return nil, s.err("sales by product", err)
 	}
-	first, last := wholeDays(since, until)
 	// The part of a day before the whole days (and after them, for a
 	// closed period) comes from the lines; it is small, kept in a map the
 	// whole days are added to.
@@ -467,14 +475,13 @@ func (s *Store) keptProductSums(ctx context.Context, p *store.SalesRangeParams, 
 // a receipt write touched after version (see store.Sales).
 func (s *Store) SalesByProductChangedList(ctx context.Context, p *store.SalesRangeParams, version int64) ([]store.ProductSales, error) {
 	var out []store.ProductSales
-	since, until, err := s.salesRange(ctx, p)
+	since, until, first, _, err := s.salesDays(ctx, p)
 	if err == nil && until != openEnd {
 		err = fmt.Errorf("a closed period reads every product")
 	}
 	if err != nil {
 		return out, s.err("sales by product", err)
 	}
-	first, _ := wholeDays(since, until)
 	// The kept sums of the changed products first, then the lines of the
 	// period's first part day of their listings only: a day of a busy
 	// shop's lines costs more than the rest.
@@ -502,11 +509,10 @@ func (s *Store) SalesByProductChangedList(ctx context.Context, p *store.SalesRan
 }
 
 func (s *Store) SalesByDayList(ctx context.Context, p *store.SalesRangeParams) ([]store.DaySales, error) {
-	since, until, err := s.salesRange(ctx, p)
+	since, until, first, last, err := s.salesDays(ctx, p)
 	if err != nil {
 		return nil, s.err("sales by day", err)
 	}
-	first, last := wholeDays(since, until)
 	byDay := map[int64]saleSum{}
 	edge := func(from, to int64) error {
 		if from >= to {

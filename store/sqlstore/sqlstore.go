@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,6 +46,17 @@ type txAdapter struct{ tx Tx }
 
 func (t txAdapter) SQL() *sql.Tx { return t.tx.SQL() }
 func (t txAdapter) Pgx() pgx.Tx  { return t.tx.Pgx() }
+
+// keepNull is the SET list of a partial update: col = COALESCE($n, col)
+// for each column, numbered from first, so a null parameter keeps the
+// column as it is.
+func keepNull(first int, cols ...string) string {
+	set := make([]string, len(cols))
+	for i, c := range cols {
+		set[i] = fmt.Sprintf("%s = COALESCE($%d, %s)", c, first+i, c)
+	}
+	return strings.Join(set, ", ")
+}
 
 // ms stores times as epoch milliseconds; the zero time is 0.
 func ms(t time.Time) int64 {

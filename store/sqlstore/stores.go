@@ -116,18 +116,15 @@ func (s *Store) StoreUpdateSettings(ctx context.Context, p *store.StoreUpdateSet
 		v := int64(*p.SyncInterval / time.Second)
 		interval = &v
 	}
-	st, err := scanStore(s.d.QueryRow(ctx, `UPDATE stores AS s SET
-			zero_policy = COALESCE($3, zero_policy),
-			low_stock_default = COALESCE($4, low_stock_default),
-			sync_interval_sec = COALESCE($5, sync_interval_sec),
-			target_cover_days = COALESCE($7, target_cover_days),
-			runs_out_days = COALESCE($8, runs_out_days),
-			updated_at = $6
-		WHERE s.id = $2 AND EXISTS (SELECT 1 FROM memberships m WHERE m.store_id = s.id AND m.account_id = $1)
-		RETURNING `+storeReturning, p.AccountID, p.StoreID, (*string)(p.ZeroPolicy), p.LowStockDefault, interval, ms(now(p.Now)), p.TargetCoverDays,
-		p.RunsOutDays))
+	st, err := scanStore(s.d.QueryRow(ctx, storeSettingsSQL, p.AccountID, p.StoreID, ms(now(p.Now)),
+		(*string)(p.ZeroPolicy), p.LowStockDefault, interval, p.TargetCoverDays, p.RunsOutDays))
 	return st, s.err("store settings", err)
 }
+
+var storeSettingsSQL = `UPDATE stores AS s SET updated_at = $3, ` +
+	keepNull(4, "zero_policy", "low_stock_default", "sync_interval_sec", "target_cover_days", "runs_out_days") + `
+	WHERE s.id = $2 AND EXISTS (SELECT 1 FROM memberships m WHERE m.store_id = s.id AND m.account_id = $1)
+	RETURNING ` + storeReturning
 
 func (s *Store) StoreSetSyncState(ctx context.Context, p *store.StoreSetSyncStateParams) error {
 	return s.err("store sync state", setSyncState(ctx, s.d, p))
@@ -141,14 +138,12 @@ func setSyncState(ctx context.Context, q Querier, p *store.StoreSetSyncStatePara
 		v := ms(*t)
 		return &v
 	}
-	_, err := q.Exec(ctx, `UPDATE stores SET
-		receipts_cursor = COALESCE($2, receipts_cursor),
-		last_sync_at = COALESCE($3, last_sync_at),
-		last_full_sync_at = COALESCE($4, last_full_sync_at),
-		last_error = COALESCE($5, last_error)
-		WHERE id = $1`, p.StoreID, opt(p.ReceiptsCursor), opt(p.LastSyncAt), opt(p.LastFullSyncAt), p.LastError)
+	_, err := q.Exec(ctx, syncStateSQL, p.StoreID, opt(p.ReceiptsCursor), opt(p.LastSyncAt), opt(p.LastFullSyncAt), p.LastError)
 	return err
 }
+
+var syncStateSQL = `UPDATE stores SET ` + keepNull(2, "receipts_cursor", "last_sync_at", "last_full_sync_at", "last_error") +
+	` WHERE id = $1`
 
 func (s *Store) StoreTokensGet(ctx context.Context, storeID int64) (store.StoreTokens, error) {
 	var t store.StoreTokens

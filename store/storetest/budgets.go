@@ -135,22 +135,11 @@ var budgetTests = map[string]func(t *testing.T, h *harness){
 	"ConcurrentReservationsNeverOvershoot": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		noErr(t, h.db.RateBudgetObserve(ctx, &store.RateBudgetObserveParams{Key: "9", PerDay: 100, Remaining: 5, Now: h.now}), "observe")
-		granted := 0
-		for _, err := range race(16, func(int) error {
+		granted := raceWins(t, 16, "reserve", func(int) (bool, error) {
 			r, err := h.db.RateBudgetReserve(context.Background(), &store.RateBudgetReserveParams{Key: "9", Now: h.at(time.Second),
 				ProbeEvery: 10 * time.Minute, StaleAfter: time.Minute})
-			if err == nil && !r.OK {
-				return errLost
-			}
-			return err
-		}) {
-			switch {
-			case err == nil:
-				granted++
-			case !errors.Is(err, errLost):
-				t.Fatalf("concurrent reserve: %v", err)
-			}
-		}
+			return r.OK, err
+		})
 		if granted != 5 {
 			t.Fatalf("%d calls reserved from a budget of 5", granted)
 		}

@@ -204,10 +204,8 @@ var stockEditTests = map[string]func(t *testing.T, h *harness){
 	"ViewerCannotEdit": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		s := h.seller(t, "alice", 704)
-		v := h.account(t, "victor")
-		m := h.account(t, "mona")
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: v.ID, StoreID: s.store.ID, Role: store.RoleViewer, Now: h.now}), "add viewer")
-		noErr(t, h.db.MembershipAdd(ctx, &store.MembershipAddParams{AccountID: m.ID, StoreID: s.store.ID, Role: store.RoleManager, Now: h.now}), "add manager")
+		v := h.joined(t, "victor", s.store.ID, store.RoleViewer)
+		m := h.joined(t, "mona", s.store.ID, store.RoleManager)
 		r := s.rows[0]
 		if rows := h.inventory(t, v.ID, s.store.ID); len(rows) != 3 {
 			t.Fatalf("viewer sees %d rows", len(rows))

@@ -108,28 +108,19 @@ func keys[V any](m map[string]V) []string { return unionKeys(m, nil) }
 // one: an upgrade starts there, and a rollback returns there.
 const PreviousReleaseSchema = 3
 
-// ActivityFromStockEvents checks that the ledger's migration carries the
-// stock history written before it forward, so a store's Activity starts
-// with its past: a seller's edit stays the seller's, a sync's change is
-// Etsy's, with SKU, title and before → after. And that the database
-// refuses to update an event.
-func ActivityFromStockEvents(t *testing.T, db *sql.DB, d migrations.Dialect) {
+// upFrom migrates db up, down to version, writes rows with stmts as a
+// database at that version held them, and migrates up again: for the
+// tests of what a migration makes of the rows before it.
+func upFrom(t *testing.T, db *sql.DB, d migrations.Dialect, version int64, stmts ...string) {
+	t.Helper()
 	ctx := t.Context()
 	if err := migrations.Up(ctx, db, d); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	if err := migrations.DownTo(ctx, db, d, 79); err != nil {
-		t.Fatalf("down to 79: %v", err)
+	if err := migrations.DownTo(ctx, db, d, version); err != nil {
+		t.Fatalf("down to %d: %v", version, err)
 	}
-	for _, q := range []string{
-		`INSERT INTO accounts (id, name, created_at, updated_at) VALUES (1, 'Ada', 1, 1)`,
-		`INSERT INTO stores (id, etsy_shop_id, etsy_user_id, name, created_at, updated_at) VALUES (1, 77, 78, 'Mugs', 1, 1)`,
-		`INSERT INTO listings (id, store_id, etsy_listing_id, title, state, synced_at) VALUES (1, 1, 500, 'Speckled mug', 'active', 1)`,
-		`INSERT INTO products (id, store_id, listing_id, product_key, sku, variation) VALUES (1, 1, 1, 'MUG-B', 'MUG-B', 'Blue')`,
-		`INSERT INTO offerings (id, store_id, product_id, quantity, price_amount, price_divisor, currency, updated_at) VALUES (1, 1, 1, 7, 2400, 100, 'EUR', 1)`,
-		`INSERT INTO stock_events (store_id, offering_id, account_id, source, before_qty, after_qty, created_at) VALUES (1, 1, 1, 'tui', 10, 8, 1000)`,
-		`INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, created_at) VALUES (1, 1, 'sync', 8, 7, 2000)`,
-	} {
+	for _, q := range stmts {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -137,6 +128,23 @@ func ActivityFromStockEvents(t *testing.T, db *sql.DB, d migrations.Dialect) {
 	if err := migrations.Up(ctx, db, d); err != nil {
 		t.Fatalf("up: %v", err)
 	}
+}
+
+// ActivityFromStockEvents checks that the ledger's migration carries the
+// stock history written before it forward, so a store's Activity starts
+// with its past: a seller's edit stays the seller's, a sync's change is
+// Etsy's, with SKU, title and before → after. And that the database
+// refuses to update an event.
+func ActivityFromStockEvents(t *testing.T, db *sql.DB, d migrations.Dialect) {
+	ctx := t.Context()
+	upFrom(t, db, d, 79,
+		`INSERT INTO accounts (id, name, created_at, updated_at) VALUES (1, 'Ada', 1, 1)`,
+		`INSERT INTO stores (id, etsy_shop_id, etsy_user_id, name, created_at, updated_at) VALUES (1, 77, 78, 'Mugs', 1, 1)`,
+		`INSERT INTO listings (id, store_id, etsy_listing_id, title, state, synced_at) VALUES (1, 1, 500, 'Speckled mug', 'active', 1)`,
+		`INSERT INTO products (id, store_id, listing_id, product_key, sku, variation) VALUES (1, 1, 1, 'MUG-B', 'MUG-B', 'Blue')`,
+		`INSERT INTO offerings (id, store_id, product_id, quantity, price_amount, price_divisor, currency, updated_at) VALUES (1, 1, 1, 7, 2400, 100, 'EUR', 1)`,
+		`INSERT INTO stock_events (store_id, offering_id, account_id, source, before_qty, after_qty, created_at) VALUES (1, 1, 1, 'tui', 10, 8, 1000)`,
+		`INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, created_at) VALUES (1, 1, 'sync', 8, 7, 2000)`)
 	rows, err := db.QueryContext(ctx, `SELECT COALESCE(actor_id, 0), actor, source, kind, subject, title, before_qty, after_qty, created_at
 		FROM activity ORDER BY id`)
 	if err != nil {

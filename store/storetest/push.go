@@ -251,12 +251,8 @@ func EditAndSyncOfAListingTakeTurns(t *testing.T, db store.DB, blocked func() bo
 		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Quantity: 3}},
 		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
 			close(held)
-			deadline := time.Now().Add(10 * time.Second)
-			for !blocked() {
-				if time.Now().After(deadline) {
-					return errors.New("the sync never waited for the edit's offering")
-				}
-				runtime.Gosched()
+			if err := waitBlocked(blocked, "the sync"); err != nil {
+				return err
 			}
 			_, err := db.PushQueueClaim(ctx, tx, []int64{r.OfferingID})
 			return err
@@ -292,12 +288,8 @@ func EditDuringASaleCorrectionIsKept(t *testing.T, db store.DB, blocked func() b
 		Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Kind: store.EditAdd, Quantity: r.Quantity - 3}},
 		OnCommit: func(ctx context.Context, tx store.Tx, rows []store.InventoryRow) error {
 			close(held)
-			deadline := time.Now().Add(10 * time.Second)
-			for !blocked() {
-				if time.Now().After(deadline) {
-					return errors.New("the correction never waited for the edit's offering")
-				}
-				runtime.Gosched()
+			if err := waitBlocked(blocked, "the correction"); err != nil {
+				return err
 			}
 			return nil
 		}})
@@ -306,4 +298,17 @@ func EditDuringASaleCorrectionIsKept(t *testing.T, db store.DB, blocked func() b
 	if got := h.row(t, r.OfferingID); got.DesiredQuantity != r.Quantity-4 || !got.Pending() {
 		t.Fatalf("after an add of -3 and a correction of 1 sold: desired %d (pending %v), want %d", got.DesiredQuantity, got.Pending(), r.Quantity-4)
 	}
+}
+
+// waitBlocked waits, ten seconds at most, until blocked says some
+// transaction (who) waits for a lock the caller holds.
+func waitBlocked(blocked func() bool, who string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for !blocked() {
+		if time.Now().After(deadline) {
+			return errors.New(who + " never waited for the edit's offering")
+		}
+		runtime.Gosched()
+	}
+	return nil
 }

@@ -14,8 +14,7 @@ var readinessTests = map[string]func(t *testing.T, h *harness){
 	// which would bump the row's version and turn a seller's edit made
 	// meanwhile into a false "changed elsewhere".
 	"NullReadinessKeepsTheKnownProfile": func(t *testing.T, h *harness) {
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 807)
+		a, st := h.owner(t, "alice", 807)
 		l := listing(8070, 2, 5)
 		h.write(t, st.ID, l)
 		before := h.inventory(t, a.ID, st.ID)

@@ -13,8 +13,7 @@ import (
 var salesTests = map[string]func(t *testing.T, h *harness){
 	"ByProductAndDay": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 1101)
+		a, st := h.owner(t, "alice", 1101)
 		other := h.shop(t, a.ID, 1102)
 		// 1 and 2 on the first day, 3 the next day, 4 cancelled, 5 before the
 		// period, 6 in another store.
@@ -68,8 +67,7 @@ var salesTests = map[string]func(t *testing.T, h *harness){
 	},
 	"TargetCoverAndListedAt": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 1103)
+		a, st := h.owner(t, "alice", 1103)
 		if st.TargetCoverDays != 30 {
 			t.Fatalf("default target cover = %d, want 30", st.TargetCoverDays)
 		}
@@ -179,8 +177,7 @@ func init() {
 	// same pages, cancellations, refunds and changed lines.
 	salesTests["KeptSumsEqualLines"] = func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 1104)
+		a, st := h.owner(t, "alice", 1104)
 		other := h.shop(t, a.ID, 1105)
 		// 60 receipts every 17 hours back from now: about 42 days, lines
 		// of two listings, one without product ids, prices in hundredths

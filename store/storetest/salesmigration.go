@@ -16,14 +16,8 @@ import (
 // voided receipts, revenue per line in hundredths whatever the divisor.
 func SalesSumsBackfilled(t *testing.T, db *sql.DB, d migrations.Dialect) {
 	ctx := t.Context()
-	if err := migrations.Up(ctx, db, d); err != nil {
-		t.Fatalf("up: %v", err)
-	}
-	if err := migrations.DownTo(ctx, db, d, 130); err != nil {
-		t.Fatalf("down to 130: %v", err)
-	}
 	const day = 86400000
-	for _, q := range []string{
+	upFrom(t, db, d, 130,
 		`INSERT INTO stores (id, etsy_shop_id, etsy_user_id, name, created_at, updated_at) VALUES (1, 77, 78, 'Mugs', 1, 1)`,
 		`INSERT INTO receipts (id, store_id, etsy_receipt_id, status, etsy_created_at, etsy_updated_at) VALUES (1, 1, 501, 'paid', 1, 1)`,
 		`INSERT INTO receipts (id, store_id, etsy_receipt_id, status, etsy_created_at, etsy_updated_at) VALUES (2, 1, 502, 'canceled', 1, 1)`,
@@ -34,32 +28,15 @@ func SalesSumsBackfilled(t *testing.T, db *sql.DB, d migrations.Dialect) {
 			(1, 1, 2, 9, 92, 'MUG-G', 'Mug', 'Green', 1, 12345, 1000, %d, FALSE),
 			(1, 2, 3, 9, 91, 'MUG-B', 'Mug', 'Blue', 5, 2400, 100, %d, TRUE),
 			(1, 3, 4, 9, 91, 'MUG-B', 'Mug', 'Blue', 1, 999, 100, %d, FALSE),
-			(1, 3, 5, 8, 0, 'PLATE', 'Plate', '', 3, 500, 0, %d, FALSE)`, 20000*day+5, 20000*day+6, 20000*day+7, 20001*day+1, 20001*day+2),
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := migrations.Up(ctx, db, d); err != nil {
-		t.Fatalf("up: %v", err)
-	}
+			(1, 3, 5, 8, 0, 'PLATE', 'Plate', '', 3, 500, 0, %d, FALSE)`, 20000*day+5, 20000*day+6, 20000*day+7, 20001*day+1, 20001*day+2))
 	// Each query makes one text column, the same in both databases.
 	read := func(q string) string {
 		t.Helper()
-		rows, err := db.QueryContext(ctx, q)
+		lines, err := QueryStrings(ctx, db, q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, line)
-		}
-		return strings.Join(out, "\n")
+		return strings.Join(lines, "\n")
 	}
 	cat := func(cols ...string) string {
 		for i, c := range cols {

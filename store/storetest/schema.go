@@ -145,7 +145,7 @@ func typeClass(declared string) string {
 
 func describeSQLite(ctx context.Context, db *sql.DB) (Schema, error) {
 	s := Schema{Tables: map[string]map[string]Column{}, Indexes: map[string]Index{}}
-	tables, err := queryStrings(ctx, db, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	tables, err := QueryStrings(ctx, db, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
 	if err != nil {
 		return s, err
 	}
@@ -199,7 +199,7 @@ func describeSQLite(ctx context.Context, db *sql.DB) (Schema, error) {
 			return s, err
 		}
 		for _, x := range idxs {
-			cols, err := queryStrings(ctx, db, `SELECT name FROM pragma_index_info(?) ORDER BY seqno`, x.name)
+			cols, err := QueryStrings(ctx, db, `SELECT name FROM pragma_index_info(?) ORDER BY seqno`, x.name)
 			if err != nil {
 				return s, err
 			}
@@ -291,7 +291,8 @@ func describePostgres(ctx context.Context, db *sql.DB) (Schema, error) {
 	return s, rows.Err()
 }
 
-func queryStrings(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
+// QueryStrings reads the rows of a query of one text column.
+func QueryStrings(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err

@@ -65,13 +65,16 @@ func Run(t *testing.T, open Opener) {
 		{"InventoryVersion", inventoryVersionTests},
 	}
 	for _, g := range groups {
-		t.Run(g.name, func(t *testing.T) {
-			for _, name := range slices.Sorted(maps.Keys(g.tests)) {
-				fn := g.tests[name]
-				t.Run(name, func(t *testing.T) {
-					fn(t, &harness{db: open(t), now: epoch})
-				})
-			}
+		t.Run(g.name, func(t *testing.T) { runTable(t, open, g.tests) })
+	}
+}
+
+// runTable runs the tests in name order, one fresh database each.
+func runTable(t *testing.T, open Opener, tests map[string]func(t *testing.T, h *harness)) {
+	for _, name := range slices.Sorted(maps.Keys(tests)) {
+		fn := tests[name]
+		t.Run(name, func(t *testing.T) {
+			fn(t, &harness{db: open(t), now: epoch})
 		})
 	}
 }
@@ -112,6 +115,28 @@ func (h *harness) shop(t *testing.T, accountID, shopID int64) store.Store {
 		t.Fatalf("connect shop %d: %v", shopID, err)
 	}
 	return st
+}
+
+// owner is an account holding one shop.
+func (h *harness) owner(t *testing.T, name string, shopID int64) (store.Account, store.Store) {
+	t.Helper()
+	a := h.account(t, name)
+	return a, h.shop(t, a.ID, shopID)
+}
+
+// joined creates the account name and adds it to the store with the role.
+func (h *harness) joined(t *testing.T, name string, storeID int64, role store.Role) store.Account {
+	t.Helper()
+	a := h.account(t, name)
+	h.member(t, a.ID, storeID, role)
+	return a
+}
+
+// member adds the account to the store with the role.
+func (h *harness) member(t *testing.T, accountID, storeID int64, role store.Role) {
+	t.Helper()
+	noErr(t, h.db.MembershipAdd(t.Context(), &store.MembershipAddParams{AccountID: accountID, StoreID: storeID, Role: role, Now: h.now}),
+		fmt.Sprintf("add account %d as %s", accountID, role))
 }
 
 // listing builds a listing snapshot with n products whose quantities are
@@ -211,6 +236,28 @@ func noErr(t *testing.T, err error, what string) {
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// raceWins runs try concurrently n times, released together, fails the
+// test on any error, and counts the calls that won (true).
+func raceWins(t *testing.T, n int, what string, try func(i int) (bool, error)) int {
+	t.Helper()
+	wins := 0
+	for _, err := range race(n, func(i int) error {
+		won, err := try(i)
+		if err == nil && !won {
+			return errLost
+		}
+		return err
+	}) {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, errLost):
+			t.Fatalf("concurrent %s: %v", what, err)
+		}
+	}
+	return wins
 }
 
 // race runs fn concurrently n times, released together, and returns the

@@ -12,8 +12,7 @@ import (
 
 var syncTests = map[string]func(t *testing.T, h *harness){
 	"Idempotent": func(t *testing.T, h *harness) {
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 801)
+		a, st := h.owner(t, "alice", 801)
 		page := []store.ListingSnapshot{listing(8010, 3, 5), listing(8011, 1, 0), listing(8012, 2, 9)}
 		res := h.write(t, st.ID, page...)
 		if res.ListingsChanged != 3 || res.OfferingsChanged != 6 || len(res.StockChanges) != 0 {
@@ -47,8 +46,7 @@ var syncTests = map[string]func(t *testing.T, h *harness){
 	},
 	"QuantityChange": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 802)
+		a, st := h.owner(t, "alice", 802)
 		l := listing(8020, 2, 5)
 		h.write(t, st.ID, l)
 		before := bySKU(h.inventory(t, a.ID, st.ID))[l.Products[0].SKU]
@@ -77,8 +75,7 @@ var syncTests = map[string]func(t *testing.T, h *harness){
 		}
 	},
 	"KeepsPendingEdit": func(t *testing.T, h *harness) {
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 803)
+		a, st := h.owner(t, "alice", 803)
 		l := listing(8030, 1, 10)
 		h.write(t, st.ID, l)
 		s := seller{account: a, store: st}
@@ -92,8 +89,7 @@ var syncTests = map[string]func(t *testing.T, h *harness){
 		}
 	},
 	"ProductsGone": func(t *testing.T, h *harness) {
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 804)
+		a, st := h.owner(t, "alice", 804)
 		full := listing(8040, 3, 4)
 		h.write(t, st.ID, full)
 		short := full
@@ -133,8 +129,7 @@ var syncTests = map[string]func(t *testing.T, h *harness){
 	},
 	"MarkGone": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 805)
+		a, st := h.owner(t, "alice", 805)
 		h.write(t, st.ID, listing(8050, 1, 1), listing(8051, 1, 1), listing(8052, 2, 1))
 		n, err := h.db.SyncListingsMarkGone(ctx, st.ID, []int64{8050, 8051})
 		noErr(t, err, "mark gone")
@@ -162,8 +157,7 @@ var syncTests = map[string]func(t *testing.T, h *harness){
 	},
 	"CursorAndOnCommit": func(t *testing.T, h *harness) {
 		ctx := t.Context()
-		a := h.account(t, "alice")
-		st := h.shop(t, a.ID, 806)
+		a, st := h.owner(t, "alice", 806)
 		last := h.at(time.Minute)
 		boom := errors.New("enqueue failed")
 		_, err := h.db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: st.ID, Listings: []store.ListingSnapshot{listing(8060, 2, 3)},
