@@ -13,8 +13,15 @@ const coverCols = `SELECT o.id, o.store_id, l.etsy_listing_id, p.etsy_product_id
 			COALESCE(o.low_stock_threshold, l.low_stock_threshold, s.low_stock_default), l.gone, p.gone, l.etsy_created_at` + rowFrom + `
 		JOIN memberships m ON m.store_id = o.store_id AND m.account_id = $1`
 
+// CoverRowList counts the store's offerings first: a row is large, and a
+// list of 50,000 grown by appending copies itself over and over (most of
+// what reading them allocated).
 func (s *Store) CoverRowList(ctx context.Context, p *store.InventoryListParams) ([]store.InventoryRow, error) {
-	return s.coverRows(ctx, "cover rows", coverCols+`
+	var n int
+	if err := s.d.QueryRow(ctx, `SELECT COUNT(*) FROM offerings WHERE store_id = $1`, p.StoreID).Scan(&n); err != nil {
+		return nil, s.err("cover rows", err)
+	}
+	return s.coverRows(ctx, "cover rows", n, coverCols+`
 		WHERE o.store_id = $2`, p.AccountID, p.StoreID)
 }
 
@@ -22,7 +29,7 @@ func (s *Store) CoverRowList(ctx context.Context, p *store.InventoryListParams) 
 // (store_id, inventory_stamp) index: an offering written, or its product
 // or listing.
 func (s *Store) CoverRowChangedList(ctx context.Context, p *store.InventoryListParams, since int64) ([]store.InventoryRow, error) {
-	return s.coverRows(ctx, "changed cover rows", coverCols+`
+	return s.coverRows(ctx, "changed cover rows", 0, coverCols+`
 		WHERE o.store_id = $2 AND o.id IN (
 			SELECT id FROM offerings WHERE store_id = $2 AND inventory_stamp >= $3
 			UNION SELECT op.id FROM products pp JOIN offerings op ON op.product_id = pp.id
@@ -32,20 +39,24 @@ func (s *Store) CoverRowChangedList(ctx context.Context, p *store.InventoryListP
 		ORDER BY o.id`, p.AccountID, p.StoreID, since)
 }
 
-func (s *Store) coverRows(ctx context.Context, op, query string, args ...any) ([]store.InventoryRow, error) {
+// coverRows scans a query of coverCols into a list with room for n rows.
+func (s *Store) coverRows(ctx context.Context, op string, n int, query string, args ...any) ([]store.InventoryRow, error) {
 	rows, err := s.d.Query(ctx, query, args...)
 	if err != nil {
 		return nil, s.err(op, err)
 	}
 	defer rows.Close()
-	var out []store.InventoryRow
+	out := make([]store.InventoryRow, 0, n)
+	// One set of scan targets for every row: targets declared in the loop
+	// escape to the heap once per row (a whole InventoryRow each).
+	var x store.InventoryRow
+	var lgone, pgone bool
+	var listed int64
+	dest := []any{&x.OfferingID, &x.StoreID, &x.EtsyListingID, &x.EtsyProductID, &x.Title, &x.SKU, &x.Variation,
+		&x.Quantity, &x.DesiredQuantity, &x.DesiredVersion, &x.PushedVersion, &x.Price.Currency,
+		&x.Threshold, &lgone, &pgone, &listed}
 	for rows.Next() {
-		var x store.InventoryRow
-		var lgone, pgone bool
-		var listed int64
-		if err := rows.Scan(&x.OfferingID, &x.StoreID, &x.EtsyListingID, &x.EtsyProductID, &x.Title, &x.SKU, &x.Variation,
-			&x.Quantity, &x.DesiredQuantity, &x.DesiredVersion, &x.PushedVersion, &x.Price.Currency,
-			&x.Threshold, &lgone, &pgone, &listed); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, s.err(op, err)
 		}
 		x.Gone, x.ListedAt = lgone || pgone, fromMS(listed)
