@@ -1,6 +1,8 @@
 package app
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 
 	"github.com/stockroom/stockroom/store"
@@ -9,11 +11,13 @@ import (
 // coverRowsCache keeps the lean rows the dashboard computes cover from,
 // per store, as of the store's inventory version: the report, which has no
 // session to hold a Snapshot and no live events to refresh one, answers
-// from memory while the version has not moved, and reads the store again
-// once it has (an edit, a push, a sync that changed what it shows). The
-// version is read before the rows, so a write that lands during the read
-// moves it past what the entry records and the next caller reads again:
-// never a stale row, at worst one read too many.
+// from memory while the version has not moved. Once it has (an edit, a
+// push, a sync that changed what it shows), it reads only the rows changed
+// since (each written row is stamped), and merges them into a copy; a row
+// removed, or the store's default threshold changed, sends it back to a
+// full read. The version is read before the rows, so a write that lands
+// during the read moves it past what the entry records and is read again
+// next time: never a stale row, at worst one read too many.
 //
 // Entries are held strongly (a cron report runs every few minutes, with no
 // session between) but bounded: past coverRowsMax rows in all, the least
@@ -33,40 +37,91 @@ const coverRowsMax = 200_000
 type coverRowsEntry struct {
 	load sync.Mutex // one read per store at a time: N reports cause one
 	// Set under coverRowsCache.mu.
-	key  coverRowsKey
-	rows []*store.InventoryRow
-	used int64
+	key coverRowsKey
+	// since is the Since read with key's version: the rows changed after
+	// the entry's were read are stamped at or past it.
+	since int64
+	rows  []*store.InventoryRow // in offering id order
+	used  int64
 }
 
 // coverRowsKey is what the rows depend on outside the rows themselves:
-// the store's version, and its default threshold (a column of stores,
-// which does not move the version).
+// the store's version and removals, and its default threshold (a column
+// of stores, which does not move the version).
 type coverRowsKey struct {
-	version    int64
-	lowDefault int
+	version, removed int64
+	lowDefault       int
 }
 
-// get returns the store's rows at its current version (read first),
-// read when the cache holds none. The rows are shared: callers must not
-// modify them.
-func (c *coverRowsCache) get(st store.Store, version func() (int64, error), read func() ([]*store.InventoryRow, error)) ([]*store.InventoryRow, error) {
+// coverReads read a store's rows: where they stand, every row, or the
+// rows changed at or past a Since (in offering id order).
+type coverReads struct {
+	version func() (store.InventoryVersion, error)
+	all     func() ([]*store.InventoryRow, error)
+	changed func(since int64) ([]*store.InventoryRow, error)
+}
+
+// get returns the store's rows at its current version (read first), in
+// offering id order: the kept ones, those brought up to date with the
+// rows changed since, or all of them read again. The rows are shared:
+// callers must not modify them.
+func (c *coverRowsCache) get(st store.Store, r coverReads) ([]*store.InventoryRow, error) {
 	e := c.entry(st.ID)
 	e.load.Lock()
 	defer e.load.Unlock()
-	v, err := version()
+	v, err := r.version()
 	if err != nil {
 		return nil, err
 	}
-	k := coverRowsKey{version: v, lowDefault: st.LowStockDefault}
-	if rows, ok := c.lookup(e, k); ok {
-		return rows, nil
+	k := coverRowsKey{version: v.Version, removed: v.Removed, lowDefault: st.LowStockDefault}
+	held, heldKey, heldSince := c.lookup(e)
+	if held != nil && heldKey == k {
+		return held, nil
 	}
-	rows, err := read()
-	if err != nil {
-		return nil, err
+	var rows []*store.InventoryRow
+	if held != nil && heldKey.removed == k.removed && heldKey.lowDefault == k.lowDefault && heldKey.version < k.version {
+		changed, err := r.changed(heldSince)
+		if err != nil {
+			return nil, err
+		}
+		rows = patchRows(held, changed)
+	} else {
+		if rows, err = r.all(); err != nil {
+			return nil, err
+		}
+		byOffering(rows)
 	}
-	c.put(st.ID, e, k, rows)
+	c.put(st.ID, e, k, v.Since, rows)
 	return rows, nil
+}
+
+// patchRows returns a copy of held (shared with other readers: never
+// modified) with the changed rows in place of theirs and the new ones
+// added, both in offering id order.
+func patchRows(held, changed []*store.InventoryRow) []*store.InventoryRow {
+	byOffering(changed)
+	out := make([]*store.InventoryRow, 0, len(held)+len(changed))
+	for _, x := range changed {
+		i, found := slices.BinarySearchFunc(held, x.OfferingID, func(r *store.InventoryRow, id int64) int {
+			return cmp.Compare(r.OfferingID, id)
+		})
+		out = append(out, held[:i]...)
+		out = append(out, x)
+		if found {
+			i++
+		}
+		held = held[i:]
+	}
+	return append(out, held...)
+}
+
+// byOffering sorts rows by offering id, unless they already are (as a
+// database returns them more often than not).
+func byOffering(rows []*store.InventoryRow) {
+	less := func(a, b *store.InventoryRow) int { return cmp.Compare(a.OfferingID, b.OfferingID) }
+	if !slices.IsSortedFunc(rows, less) {
+		slices.SortFunc(rows, less)
+	}
 }
 
 func (c *coverRowsCache) entry(storeID int64) *coverRowsEntry {
@@ -83,20 +138,18 @@ func (c *coverRowsCache) entry(storeID int64) *coverRowsEntry {
 	return e
 }
 
-func (c *coverRowsCache) lookup(e *coverRowsEntry, k coverRowsKey) ([]*store.InventoryRow, bool) {
+// lookup returns what the entry holds, marking it used.
+func (c *coverRowsCache) lookup(e *coverRowsEntry) ([]*store.InventoryRow, coverRowsKey, int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e.rows == nil || e.key != k {
-		return nil, false
-	}
 	c.tick++
 	e.used = c.tick
-	return e.rows, true
+	return e.rows, e.key, e.since
 }
 
 // put records rows read at k. A version older than the entry's (a reader
 // that read the store before a newer one) does not replace it.
-func (c *coverRowsCache) put(storeID int64, e *coverRowsEntry, k coverRowsKey, rows []*store.InventoryRow) {
+func (c *coverRowsCache) put(storeID int64, e *coverRowsEntry, k coverRowsKey, since int64, rows []*store.InventoryRow) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e.rows != nil && e.key.version > k.version {
@@ -107,7 +160,7 @@ func (c *coverRowsCache) put(storeID int64, e *coverRowsEntry, k coverRowsKey, r
 	}
 	c.tick++
 	c.total += len(rows) - len(e.rows)
-	e.key, e.rows, e.used = k, rows, c.tick
+	e.key, e.since, e.rows, e.used = k, since, rows, c.tick
 	limit := c.maxRows
 	if limit == 0 {
 		limit = coverRowsMax

@@ -10,13 +10,15 @@ import (
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/internal/jobsfake"
 	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/store/sqlstore"
 	"github.com/stockroom/stockroom/store/storetest"
 )
 
-// countingDB counts the full reads of a store's cover rows.
+// countingDB counts the full reads of a store's cover rows, and the
+// reads of the rows changed since a version.
 type countingDB struct {
 	store.DB
-	reads int
+	reads, changedReads int
 }
 
 func (c *countingDB) CoverRowList(ctx context.Context, p *store.InventoryListParams) ([]store.InventoryRow, error) {
@@ -24,10 +26,18 @@ func (c *countingDB) CoverRowList(ctx context.Context, p *store.InventoryListPar
 	return c.DB.CoverRowList(ctx, p)
 }
 
+func (c *countingDB) CoverRowChangedList(ctx context.Context, p *store.InventoryListParams, since int64) ([]store.InventoryRow, error) {
+	c.changedReads++
+	return c.DB.CoverRowChangedList(ctx, p, since)
+}
+
 // The dashboard (what `report` prints) keeps a store's rows while nothing
 // changed, and after every kind of change shows exactly what a fresh read
 // does: a stock edit, a sale, a synced title and quantity, a new listing,
-// thresholds (a listing's, the store's default). On both databases.
+// thresholds (a listing's, the store's default), a row removed. An edit,
+// a sync or a new listing brings the kept rows up to date with the rows
+// changed alone; a row removed or the store's default reads them all
+// again. On both databases.
 func TestDashboardRowsAreNeverStale(t *testing.T) {
 	dbs := map[string]func(t *testing.T) store.DB{
 		"sqlite":   func(t *testing.T) store.DB { return storetest.OpenSQLite(t) },
@@ -110,6 +120,18 @@ func dashboardNeverStale(t *testing.T, raw store.DB) {
 		t.Fatalf("an unchanged store was read again (%d reads, want %d)", db.reads, reads)
 	}
 
+	// kept checks a step brought the kept rows up to date with the rows
+	// changed (full: read them all again).
+	kept := func(step string, full bool) {
+		t.Helper()
+		reads, changed := db.reads, db.changedReads
+		check(step)
+		if full && db.reads != reads+1 || !full && (db.reads != reads || db.changedReads != changed+1) {
+			t.Fatalf("%s: %d full reads and %d of changed rows, want a %s", step, db.reads-reads, db.changedReads-changed,
+				map[bool]string{true: "full read", false: "read of the changed rows alone"}[full])
+		}
+	}
+
 	rows, err := svc.Inventory(ctx, owner, shop.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -118,30 +140,45 @@ func dashboardNeverStale(t *testing.T, raw store.DB) {
 		Edits: []store.StockEditItem{{OfferingID: rows[1].OfferingID, Version: rows[1].Version, Quantity: 1}}}); err != nil {
 		t.Fatal(err)
 	}
-	check("after a stock edit")
+	kept("after a stock edit", false)
 
 	sell(1002, 5)
 	check("after a sale")
 
+	page[2].Title = "Jug, renamed" // the listing's alone
 	page[3].Title = "Mug, renamed"
 	page[3].Products[0].Quantity = 2
 	syncPage(page)
-	check("after a synced title and quantity")
+	kept("after synced titles and a quantity", false)
 
 	syncPage(append(page, listings(6, 4)[4:]...))
-	check("after a new listing")
+	kept("after a new listing", false)
 
-	three := 3
-	if err := svc.SetThreshold(ctx, owner, store.ThresholdSetParams{StoreID: shop.ID, ListingID: rows[0].ListingID, Threshold: &three}); err != nil {
+	nine := 9 // not the store's default
+	if err := svc.SetThreshold(ctx, owner, store.ThresholdSetParams{StoreID: shop.ID, ListingID: rows[0].ListingID, Threshold: &nine}); err != nil {
 		t.Fatal(err)
 	}
-	check("after a listing's threshold")
+	kept("after a listing's threshold", false)
 
 	high := 50
 	if _, err := svc.UpdateStoreSettings(ctx, owner, app.StoreSettings{StoreID: shop.ID, LowStockDefault: &high}); err != nil {
 		t.Fatal(err)
 	}
-	check("after the store's default threshold")
+	kept("after the store's default threshold", true)
+
+	// A row removed leaves no row to read as changed; an edit made at the
+	// same time still shows.
+	if _, err := svc.SetStock(ctx, owner, app.StockParams{StoreID: shop.ID, Source: store.SourceCommand,
+		Edits: []store.StockEditItem{{OfferingID: rows[2].OfferingID, Version: rows[2].Version, Quantity: 7}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.(interface{ Driver() sqlstore.Driver }).Driver().Exec(ctx, `DELETE FROM offerings WHERE id = $1`, rows[0].OfferingID); err != nil {
+		t.Fatal(err)
+	}
+	kept("after a row removed", true)
+	if got := dash(); len(got.Cover) != len(rows)+1 {
+		t.Fatalf("after a row removed: %d rows, want %d", len(got.Cover), len(rows)+1)
+	}
 
 	reads = db.reads
 	check("unchanged again")

@@ -172,20 +172,20 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 		}
 	} else {
 		// Kept while the store's inventory version stands: a report on an
-		// unchanged shop reads one number, no row.
+		// unchanged shop reads one number, no row; after an edit, the
+		// rows it changed.
+		lp := &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID}
 		var err error
-		rows, err = s.coverRows.get(m.Store, func() (int64, error) {
-			return s.db.InventoryVersion(ctx, m.ID)
-		}, func() ([]*store.InventoryRow, error) {
-			list, err := s.db.CoverRowList(ctx, &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID})
-			if err != nil {
-				return nil, err
-			}
-			rows := make([]*store.InventoryRow, len(list))
-			for i := range list {
-				rows[i] = &list[i]
-			}
-			return rows, nil
+		rows, err = s.coverRows.get(m.Store, coverReads{
+			version: func() (store.InventoryVersion, error) { return s.db.InventoryVersion(ctx, m.ID) },
+			all: func() ([]*store.InventoryRow, error) {
+				list, err := s.db.CoverRowList(ctx, lp)
+				return rowPointers(list), err
+			},
+			changed: func(since int64) ([]*store.InventoryRow, error) {
+				list, err := s.db.CoverRowChangedList(ctx, lp, since)
+				return rowPointers(list), err
+			},
 		})
 		if err != nil {
 			return d, err
@@ -253,6 +253,15 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 		d.Budget = s.budgets.Budget(etsy.StoreKey(m.ID))
 	}
 	return d, nil
+}
+
+// rowPointers points at each row of list.
+func rowPointers(list []store.InventoryRow) []*store.InventoryRow {
+	rows := make([]*store.InventoryRow, len(list))
+	for i := range list {
+		rows[i] = &list[i]
+	}
+	return rows
 }
 
 // fillDays gives every day of the spark its entry, zero when nothing sold.

@@ -21,11 +21,11 @@ type Catalogue interface {
 
 	// InventoryList returns every row of a store the account is a member of.
 	InventoryList(ctx context.Context, p *InventoryListParams) ([]InventoryRow, error)
-	// InventoryVersion is the store's inventory version: it moves whenever
-	// the store's rows change as a reader sees them (an offering, product
-	// or listing written, added or removed), so rows read after reading a
-	// version stay right while it does not move.
-	InventoryVersion(ctx context.Context, storeID int64) (int64, error)
+	// InventoryVersion is where the store's rows stand: rows read after
+	// reading it stay right while its Version does not move, and once it
+	// has, while Removed has not, reading the rows changed since its Since
+	// (CoverRowChangedList) brings them up to date.
+	InventoryVersion(ctx context.Context, storeID int64) (InventoryVersion, error)
 	InventoryGet(ctx context.Context, accountID, offeringID int64) (InventoryRow, error)
 	// InventoryListByIDs returns the rows of the given offerings that are
 	// in the store, for a member of it, in offering id order; ids it does
@@ -168,6 +168,22 @@ func (r SyncWriteResult) AlertIDs() []int64 {
 		ids = append(ids, c.OfferingID)
 	}
 	return append(ids, r.NewOfferings...)
+}
+
+// InventoryVersion is where a store's rows stand, read before reading
+// them.
+type InventoryVersion struct {
+	// Version moves whenever the store's rows change as a reader sees
+	// them: an offering, product or listing written, added or removed.
+	Version int64
+	// Removed moves whenever a row leaves the store, which leaves no
+	// changed row to read.
+	Removed int64
+	// Since is where the changes begin that a read made after this one
+	// may lack: every row written since is stamped at or past it (the
+	// store's stamps are its own: a version on SQLite, a transaction id on
+	// PostgreSQL; only CoverRowChangedList reads them).
+	Since int64
 }
 
 type InventoryListParams struct {

@@ -42,6 +42,13 @@ type Sales interface {
 	// that is not drawn from a shared Snapshot reads half the columns and
 	// sorts nothing.
 	CoverRowList(ctx context.Context, p *InventoryListParams) ([]InventoryRow, error)
+	// CoverRowChangedList lists, as CoverRowList does, the store's rows
+	// whose offering, product or listing was written at or past since (an
+	// InventoryVersion's Since), in offering id order: with the rows read
+	// after reading that InventoryVersion, and while its Removed has not
+	// moved, they are the store's rows now. It may list a row that did
+	// not change, never leave out one that did.
+	CoverRowChangedList(ctx context.Context, p *InventoryListParams, since int64) ([]InventoryRow, error)
 }
 
 // ReceiptVoided tells whether a receipt's status means its lines were not

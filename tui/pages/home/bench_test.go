@@ -141,3 +141,31 @@ func BenchmarkReportAfterEdit(b *testing.B) {
 		run()
 	}
 }
+
+// BenchmarkReportAfterRemoval is `report --format json` right after a row
+// left the shop: no changed row tells of it, so the report reads every row
+// again (as the first report after a start does).
+func BenchmarkReportAfterRemoval(b *testing.B) {
+	env := benchEnv(b)
+	ctx := context.Background()
+	rows, err := env.DB.InventoryList(ctx, &store.InventoryListParams{AccountID: env.Owner.Account.ID, StoreID: env.StoreID})
+	if err != nil || len(rows) == 0 {
+		b.Fatalf("inventory: %d rows, %v", len(rows), err)
+	}
+	run := func() {
+		if code := command.Run(ctx, command.Env{App: env.App, Actor: env.Owner, Stdout: io.Discard, Stderr: io.Discard},
+			[]string{"report", "--format", "json"}); code != 0 {
+			b.Fatalf("report exited %d", code)
+		}
+	}
+	run()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		if _, err := env.DB.Driver().Exec(ctx, `DELETE FROM offerings WHERE id = $1`, rows[i%len(rows)].OfferingID); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		run()
+	}
+}
