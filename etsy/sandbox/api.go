@@ -116,11 +116,10 @@ func renderInventory(l *Listing, showDeleted, scoped bool, currency string) *inv
 	inv := &l.Inventory
 	withReadiness := scoped && l.State == StateActive
 	out := &inventoryJSON{ListingInventory: etsy.ListingInventory{
-		Products:                 make([]etsy.Product, 0, len(inv.Products)),
-		PriceOnProperty:          nonNil(slices.Clone(inv.PriceOnProperty)),
-		QuantityOnProperty:       nonNil(slices.Clone(inv.QuantityOnProperty)),
-		SKUOnProperty:            nonNil(slices.Clone(inv.SKUOnProperty)),
-		ReadinessStateOnProperty: nonNil(slices.Clone(inv.ReadinessStateOnProperty)),
+		Products: make([]etsy.Product, 0, len(inv.Products)),
+		// The wire form holds the same four lists, not the same type: the
+		// sandbox's model is its own, to check the client against.
+		OnProperty: etsy.OnProperty(inv.OnProperty.clone()),
 	}}
 	for _, p := range inv.Products {
 		out.Products = append(out.Products, renderProduct(p, false, withReadiness, currency))
