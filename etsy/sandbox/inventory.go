@@ -61,21 +61,17 @@ func (s *Sandbox) updateListingInventory(c *call) {
 		writeError(c.w, http.StatusBadRequest, "Invalid inventory body: "+err.Error())
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, ok := s.ownListingLocked(c, id)
-	if !ok {
-		return
-	}
-	inv, bad := s.buildInventory(&req, c.shop)
-	if bad != "" {
-		writeError(c.w, http.StatusBadRequest, string(bad))
-		return
-	}
-	inv.DeletedProducts = cloneProducts(l.Inventory.Products)
-	l.Inventory = inv
-	l.LastModified = s.now().Unix()
-	writeJSON(c.w, http.StatusOK, renderInventory(l, false, true, c.shop.shop.CurrencyCode))
+	s.withOwnListing(c, id, func(l *Listing) {
+		inv, bad := s.buildInventory(&req, c.shop)
+		if bad != "" {
+			writeError(c.w, http.StatusBadRequest, string(bad))
+			return
+		}
+		inv.DeletedProducts = cloneProducts(l.Inventory.Products)
+		l.Inventory = inv
+		l.LastModified = s.now().Unix()
+		writeJSON(c.w, http.StatusOK, renderInventory(l, false, true, c.shop.shop.CurrencyCode))
+	})
 }
 
 // buildInventory validates req and returns the new inventory with freshly
