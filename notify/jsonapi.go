@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -65,10 +64,9 @@ func (a *jsonAPI) post(ctx context.Context, u string, header http.Header, what s
 	hreq.Header.Set("Content-Type", "application/json")
 	resp, err := a.client.Do(hreq)
 	if err != nil {
-		// *url.Error quotes the URL, which may hold the secret: keep only
-		// its cause.
-		var ue *url.Error
-		if errors.As(err, &ue) {
+		// Do's errors are *url.Error, which quotes the URL, and the URL may
+		// hold the secret: keep only the cause.
+		if ue, ok := err.(*url.Error); ok {
 			err = ue.Err
 		}
 		return 0, fmt.Errorf("%s: %s", a.name, a.redact(err.Error()))

@@ -27,11 +27,8 @@ func TestCreateWritesOnceOwnerOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %04o, want 0600", info.Mode().Perm())
-	}
-	if err := secretfile.CheckPrivate(path, info); err != nil {
-		t.Fatalf("a file Create made is refused: %v", err)
+	if info.Mode().Perm() != 0o600 || secretfile.CheckPrivate(path, info) != nil {
+		t.Fatalf("the new file's mode is %04o, want 0600, which CheckPrivate takes", info.Mode().Perm())
 	}
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".secret-*"))
 	if len(left) != 0 {
