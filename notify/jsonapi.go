@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -81,6 +82,18 @@ func (a *jsonAPI) post(ctx context.Context, u string, header http.Header, what s
 			a.name, what, resp.StatusCode, http.StatusText(resp.StatusCode), a.speaker)
 	}
 	return resp.StatusCode, nil
+}
+
+// refusal sorts a failed call by its HTTP status. Retrying may help with
+// no answer, a 429 or a 5xx, and with the statuses in config, which reject
+// the server's credentials: its configuration, which an operator can fix
+// meanwhile; err is returned as it is. Any other 4xx is the service
+// refusing this message: a *PermanentError.
+func refusal(status int, err error, config ...int) error {
+	if status >= 400 && status < 500 && status != http.StatusTooManyRequests && !slices.Contains(config, status) {
+		return &PermanentError{Err: err}
+	}
+	return err
 }
 
 func (a *jsonAPI) redact(s string) string { return strings.ReplaceAll(s, a.secret, "<token>") }

@@ -64,17 +64,8 @@ func (t *Telegram) Send(ctx context.Context, chatID, text string) error {
 	if err == nil {
 		return nil
 	}
-	switch {
-	case status == 0 || status == http.StatusTooManyRequests || status >= 500:
-		return err
-	case status == http.StatusUnauthorized || status == http.StatusNotFound:
-		// A wrong token is the server's configuration, which an operator
-		// can fix: keep retrying meanwhile.
-		return err
-	case status >= 400:
-		return &PermanentError{Err: err}
-	}
-	return err
+	// A wrong token (401, 404) is the server's configuration.
+	return refusal(status, err, http.StatusUnauthorized, http.StatusNotFound)
 }
 
 // call posts req as JSON to a Bot API method and decodes the reply's

@@ -140,16 +140,7 @@ func (w *WhatsApp) Send(ctx context.Context, to, text string) error {
 	if reply.Error != nil && reply.Error.Message != "" {
 		desc = fmt.Sprintf("%s (code %d)", reply.Error.Message, reply.Error.Code)
 	}
-	err = fmt.Errorf("whatsapp: %d %s", status, w.api.redact(desc))
-	switch s := status; {
-	case s == http.StatusOK, s == http.StatusTooManyRequests, s >= 500:
-		return err
-	case s == http.StatusUnauthorized || s == http.StatusForbidden:
-		// A token that expired or lost its permission is the server's
-		// configuration, which an operator can fix: keep retrying.
-		return err
-	case s >= 400:
-		return &PermanentError{Err: err}
-	}
-	return err
+	// A token that expired or lost its permission (401, 403) is the
+	// server's configuration.
+	return refusal(status, fmt.Errorf("whatsapp: %d %s", status, w.api.redact(desc)), http.StatusUnauthorized, http.StatusForbidden)
 }
