@@ -17,35 +17,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stockroom/stockroom/internal/testclock"
 )
 
-// fakeClock is a clock that only moves when the client waits.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
-}
-
-func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d > 0 {
-		f.Advance(d)
-	}
-	return ctx.Err()
+// newFakeClock is a clock that only moves when the client waits.
+func newFakeClock() *testclock.Fake {
+	return testclock.NewFake(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
 }
 
 // fakeTokens is a TokenSource whose Refresh hands out the next token.
@@ -76,7 +54,7 @@ func (f *fakeTokens) Refresh(context.Context) (string, error) {
 
 type testEnv struct {
 	client *Client
-	clock  *fakeClock
+	clock  *testclock.Fake
 	server *httptest.Server
 	tokens *fakeTokens
 	shop   *ShopClient
