@@ -9,12 +9,9 @@ package syncer
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -24,6 +21,7 @@ import (
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/leaseowner"
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store"
 )
@@ -89,7 +87,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("syncer: Hub is required")
 	}
 	if cfg.Owner == "" {
-		cfg.Owner = defaultOwner()
+		cfg.Owner = leaseowner.New()
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -99,13 +97,6 @@ func New(cfg Config) (*Engine, error) {
 	}
 	return &Engine{db: cfg.Store, etsy: cfg.Etsy, tokens: cfg.Tokens, queue: cfg.Queue, hub: cfg.Hub,
 		alerts: cfg.Alerts, owner: cfg.Owner, log: cfg.Logger, now: cfg.Now}, nil
-}
-
-func defaultOwner() string {
-	host, _ := os.Hostname()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
 // Register adds the sync and push workers to a queue's workers; call it
