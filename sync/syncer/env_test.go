@@ -46,15 +46,7 @@ func sqliteBackend() backend {
 	return backend{
 		name:   "sqlite",
 		create: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "stockroom.db") },
-		open: func(tb testing.TB, path string) store.DB {
-			tb.Helper()
-			db, err := sqlite.Open(tb.Context(), path)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			tb.Cleanup(func() { db.Close() })
-			return db
-		},
+		open:   openWith(sqlite.Open),
 		queue: func(tb testing.TB, path string, _ store.DB, cfg jobs.Config) *jobs.Queue {
 			tb.Helper()
 			q, err := openSQLiteQueue(path, cfg)
@@ -85,15 +77,7 @@ func postgresBackend() backend {
 	return backend{
 		name:   "postgres",
 		create: storetest.PostgresDatabase,
-		open: func(tb testing.TB, url string) store.DB {
-			tb.Helper()
-			db, err := postgres.Open(tb.Context(), url)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			tb.Cleanup(func() { db.Close() })
-			return db
-		},
+		open:   openWith(postgres.Open),
 		queue: func(tb testing.TB, _ string, db store.DB, cfg jobs.Config) *jobs.Queue {
 			tb.Helper()
 			// A test's wrapper of the store (one that injects a fault or
@@ -110,6 +94,20 @@ func postgresBackend() backend {
 	}
 }
 
+// openWith is a backend's open through the store's own Open: the store is
+// closed when the test ends.
+func openWith[D store.DB](open func(ctx context.Context, where string) (D, error)) func(testing.TB, string) store.DB {
+	return func(tb testing.TB, where string) store.DB {
+		tb.Helper()
+		db, err := open(tb.Context(), where)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		return db
+	}
+}
+
 // backends are the databases every engine test runs on.
 func backends() []backend { return []backend{sqliteBackend(), postgresBackend()} }
 
@@ -122,6 +120,21 @@ func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
 			fn(t, b)
 		})
 	}
+}
+
+// eachEnv runs fn, on every backend, in a new environment whose sandbox
+// (without limits) holds the shops gen generates.
+func eachEnv(t *testing.T, gen sandbox.GenOptions, fn func(t *testing.T, e *env)) {
+	eachBackend(t, func(t *testing.T, b backend) { fn(t, newEnv(t, b, gen, sandbox.Config{})) })
+}
+
+// eachSyncedEnv is eachEnv with the first shop read in full before fn runs:
+// the state of a store the seller has just connected.
+func eachSyncedEnv(t *testing.T, gen sandbox.GenOptions, fn func(t *testing.T, e *env)) {
+	eachEnv(t, gen, func(t *testing.T, e *env) {
+		e.sync(store.SyncFull)
+		fn(t, e)
+	})
 }
 
 // staticTokens is a TokenSource for one store with a sandbox-issued token.
@@ -330,6 +343,14 @@ func (e *env) row(offeringID int64) store.InventoryRow {
 func (e *env) edit(offeringID int64, qty int) {
 	e.t.Helper()
 	if err := editVia(e.ctx, e.db, e.q, e.account, e.storeID, offeringID, qty); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// push runs the offering's push job's work now, in the test's goroutine.
+func (e *env) push(offeringID int64) {
+	e.t.Helper()
+	if err := e.eng.Push(e.ctx, offeringID); err != nil {
 		e.t.Fatal(err)
 	}
 }

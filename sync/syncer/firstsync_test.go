@@ -25,8 +25,7 @@ import (
 // started before the next slot and finished; the next slot's full sync then
 // does nothing.
 func TestFirstFullSyncServesTheSlotQueuedWhileItRan(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, func(t *testing.T, e *env) {
 		e.sync(store.SyncFull) // the first full sync, started before the next slot
 		next, _, err := e.q.EnqueueScheduledSync(e.ctx, e.storeID, store.SyncFull, time.Now())
 		if err != nil {
@@ -43,8 +42,7 @@ func TestFirstFullSyncServesTheSlotQueuedWhileItRan(t *testing.T) {
 // sync lease; the first sync finished and gave the lease back. The job must
 // look at the store again once it holds the lease.
 func TestFirstFullSyncServesTheSlotThatWaitedForItsLease(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, func(t *testing.T, e *env) {
 		// The first full sync "finishes" as the job takes the lease: it
 		// started before the slot, so it is recorded just so.
 		started := time.Now().Add(-30 * time.Second)
