@@ -595,6 +595,45 @@ func TestGetListingsByShopParams(t *testing.T) {
 	}
 }
 
+// The single-object GETs put their ids in the path in order, and refuse an
+// id that cannot be one without spending a call.
+func TestSingleObjectGetsPathsAndIDs(t *testing.T) {
+	var paths []string
+	env := newEnv(t, func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.Path)
+		writeJSON(w, 200, `{}`)
+	})
+	ctx := context.Background()
+	calls := []func() error{
+		func() error { _, err := env.shop.GetShop(ctx, 5); return err },
+		func() error { _, err := env.shop.GetListingInventory(ctx, 11); return err },
+		func() error { _, err := env.shop.GetShopReceipt(ctx, 5, 9); return err },
+	}
+	for _, call := range calls {
+		if err := call(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"/v3/application/shops/5", "/v3/application/listings/11/inventory", "/v3/application/shops/5/receipts/9"}
+	if !slices.Equal(paths, want) {
+		t.Fatalf("paths %q, want %q", paths, want)
+	}
+	bad := map[string]func() error{
+		"shop 0":           func() error { _, err := env.shop.GetShop(ctx, 0); return err },
+		"listing -1":       func() error { _, err := env.shop.GetListingInventory(ctx, -1); return err },
+		"receipt 0":        func() error { _, err := env.shop.GetShopReceipt(ctx, 5, 0); return err },
+		"receipt's shop 0": func() error { _, err := env.shop.GetShopReceipt(ctx, 0, 9); return err },
+	}
+	for name, call := range bad {
+		if err := call(); err == nil || !strings.Contains(err.Error(), "invalid") {
+			t.Errorf("%s: %v, want an invalid id error", name, err)
+		}
+	}
+	if len(paths) != len(want) {
+		t.Errorf("invalid ids spent %d calls", len(paths)-len(want))
+	}
+}
+
 func TestGetShopReceiptsParams(t *testing.T) {
 	var got *http.Request
 	env := newEnv(t, func(w http.ResponseWriter, r *http.Request) {
