@@ -89,7 +89,14 @@ func newFakeBot(t *testing.T) *fakeBot {
 	return b
 }
 
-func (b *fakeBot) client(t *testing.T) *notify.Telegram { return mustTelegram(t, b.srv) }
+func (b *fakeBot) client(t *testing.T) *notify.Telegram {
+	t.Helper()
+	tg, err := notify.NewTelegram(b.srv.URL, botToken, b.srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
 
 func (b *fakeBot) setDown(down bool) {
 	b.mu.Lock()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -63,7 +62,7 @@ func testTelegramLinkCode(t *testing.T, db store.DB) {
 
 	bot := newFakeBot(t)
 	links := &flakyLinks{TelegramLinks: db}
-	l := notify.NewLinker(notify.LinkerConfig{Telegram: mustTelegram(t, bot.srv), Store: links, Hub: h, Wait: time.Second, Now: now})
+	l := notify.NewLinker(notify.LinkerConfig{Telegram: bot.client(t), Store: links, Hub: h, Wait: time.Second, Now: now})
 	sub := h.Subscribe(func(e hub.Event) bool { return e.Kind == hub.AccountChanged })
 	defer sub.Close()
 	poll := func() {
@@ -180,15 +179,6 @@ func testTelegramLinkCode(t *testing.T, db store.DB) {
 	}
 }
 
-func mustTelegram(t *testing.T, srv *httptest.Server) *notify.Telegram {
-	t.Helper()
-	tg, err := notify.NewTelegram(srv.URL, botToken, srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tg
-}
-
 func TestLinkerRunSurvivesAnOutageAndStopsWithItsContext(t *testing.T) {
 	db := openSQLite(t)
 	ctx := t.Context()
@@ -203,7 +193,7 @@ func TestLinkerRunSurvivesAnOutageAndStopsWithItsContext(t *testing.T) {
 	bot := newFakeBot(t)
 	bot.setDown(true)
 	logs := &logtest.Buffer{}
-	l := notify.NewLinker(notify.LinkerConfig{Telegram: mustTelegram(t, bot.srv), Store: db, Wait: time.Second,
+	l := notify.NewLinker(notify.LinkerConfig{Telegram: bot.client(t), Store: db, Wait: time.Second,
 		MaxBackoff: 50 * time.Millisecond, Logger: slogTo(logs)})
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
