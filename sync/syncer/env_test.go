@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -137,21 +136,12 @@ func eachSyncedEnv(t *testing.T, gen sandbox.GenOptions, fn func(t *testing.T, e
 	})
 }
 
-// staticTokens is a TokenSource for one store with a sandbox-issued token.
-type staticTokens struct {
-	mu     sync.Mutex
-	access string
-}
+// staticToken is a TokenSource for one store with a sandbox-issued token,
+// which lasts the test: it is never refreshed.
+type staticToken string
 
-func (s *staticTokens) AccessToken(context.Context) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.access, nil
-}
-
-func (s *staticTokens) Refresh(context.Context) (string, error) {
-	return "", etsy.ErrRevoked
-}
+func (s staticToken) AccessToken(context.Context) (string, error) { return string(s), nil }
+func (s staticToken) Refresh(context.Context) (string, error)     { return "", etsy.ErrRevoked }
 
 type tokenMap map[int64]etsy.TokenSource
 
@@ -233,7 +223,7 @@ func newEnv(t testing.TB, b backend, gen sandbox.GenOptions, sbcfg sandbox.Confi
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.tokens[st.ID] = &staticTokens{access: access}
+		e.tokens[st.ID] = staticToken(access)
 		e.stores = append(e.stores, st.ID)
 	}
 	e.shopID, e.storeID = e.seed.Shops[0].Shop.ShopID, e.stores[0]

@@ -226,7 +226,7 @@ func runFleet(t *testing.T, b backend, cfg fleetConfig) *fleetResult {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tokens[st.ID] = &staticTokens{access: access}
+		tokens[st.ID] = staticToken(access)
 		storeShop[st.ID] = i
 	}
 	q := b.queue(t, where, db, jobs.Config{Workers: cfg.workers, ID: "fleet"})

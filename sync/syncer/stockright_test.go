@@ -70,6 +70,21 @@ func (e *env) setThenSell(l sandbox.Listing, r store.InventoryRow, n int) {
 	}
 }
 
+// saleSyncedInFirstWrite sells one of sku inside the listing's first
+// inventory write, between the push's read and its write, and has an
+// incremental sync (a sync tick, a webhook) learn its receipt before the
+// push records its outcome.
+func (e *env) saleSyncedInFirstWrite(l sandbox.Listing, sku string) {
+	e.onFirstWrite(l.ListingID, func() {
+		if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, sku, 1); err != nil {
+			e.t.Error(err)
+		}
+		if _, err := e.eng.Sync(e.ctx, e.storeID, store.SyncIncremental, store.TriggerManual); err != nil {
+			e.t.Error(err)
+		}
+	})
+}
+
 // pushThenLearnSales pushes the row's edit and checks Etsy then holds want
 // (after says what led there), then has an incremental sync learn the
 // sales' receipts: the push already counted them, so nothing is corrected
@@ -367,14 +382,7 @@ func TestSetTypedAfterOverwrittenSaleIsNotCorrectedAgain(t *testing.T) {
 // checks the receipts already synced.
 func TestSaleSyncedBeforeItsPushIsRecordedIsCorrected(t *testing.T) {
 	onSyncedListing(t, 42, 2, func(t *testing.T, e *env, l sandbox.Listing, r store.InventoryRow) {
-		e.onFirstWrite(l.ListingID, func() {
-			if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, r.SKU, 1); err != nil {
-				t.Error(err)
-			}
-			if _, err := e.eng.Sync(e.ctx, e.storeID, store.SyncIncremental, store.TriggerManual); err != nil {
-				t.Error(err)
-			}
-		})
+		e.saleSyncedInFirstWrite(l, r.SKU)
 		e.edit(r.OfferingID, r.Quantity+2)
 		e.push(r.OfferingID)
 		e.start()
@@ -404,14 +412,7 @@ func TestSaleOfAnotherVariationSyncedBeforeThePushIsRecordedIsCorrected(t *testi
 		if other.OfferingID == 0 {
 			t.Fatal("the listing needs a second variation in stock")
 		}
-		e.onFirstWrite(l.ListingID, func() {
-			if _, err := e.sb.SimulateSale(e.shopID, l.ListingID, other.SKU, 1); err != nil {
-				t.Error(err)
-			}
-			if _, err := e.eng.Sync(e.ctx, e.storeID, store.SyncIncremental, store.TriggerManual); err != nil {
-				t.Error(err)
-			}
-		})
+		e.saleSyncedInFirstWrite(l, other.SKU)
 		e.edit(r.OfferingID, r.Quantity+2)
 		e.start()
 		e.waitPushesDone()

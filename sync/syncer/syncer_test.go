@@ -111,7 +111,7 @@ func TestListingGoneIsMarked(t *testing.T) {
 		}
 		e.srv.Config.Handler = sb2.Handler()
 		access, _, _ := sb2.IssueToken(e.shopID, etsy.Scopes...)
-		eng, _ := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: tokenMap{e.storeID: &staticTokens{access: access}},
+		eng, _ := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: tokenMap{e.storeID: staticToken(access)},
 			Queue: e.q, Hub: e.hub})
 		if _, err := eng.Sync(e.ctx, e.storeID, store.SyncReconcile, store.TriggerSchedule); err != nil {
 			t.Fatal(err)
