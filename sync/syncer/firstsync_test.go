@@ -2,7 +2,6 @@ package syncer_test
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/sync/syncer"
 )
 
 // A store never synced is due for its first full sync in the slot it is in
@@ -98,7 +98,7 @@ type finishOnLease struct {
 }
 
 func (f *finishOnLease) LeaseAcquire(ctx context.Context, name, owner string, now, until time.Time) (bool, error) {
-	if strings.HasPrefix(name, "sync:") {
+	if name == "sync:"+syncer.Key(f.storeID) {
 		var err error
 		f.once.Do(func() {
 			at := f.started
