@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -72,13 +71,10 @@ func TestAccountIsTheKeyThatSigned(t *testing.T) {
 		t.Fatal("the server never let alice's key try: the test proves nothing")
 	}
 	r := run(t, c, "whoami --format json", "")
-	var who struct {
+	who := decode[struct {
 		Name        string `json:"name"`
 		Fingerprint string `json:"key_fingerprint"`
-	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &who) != nil {
-		t.Fatalf("whoami: %s", r)
-	}
+	}](t, r)
 	if who.Name != "Bob" || who.Fingerprint != gossh.FingerprintSHA256(bob.PublicKey()) {
 		t.Fatalf("whoami = %+v; want Bob with his own key", who)
 	}

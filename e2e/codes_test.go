@@ -4,7 +4,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -22,11 +21,7 @@ type codeRow struct {
 
 func codeRows(t *testing.T, r result) []codeRow {
 	t.Helper()
-	var rows []codeRow
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rows) != nil {
-		t.Fatalf("listing codes: %s", r)
-	}
-	return rows
+	return decode[[]codeRow](t, r)
 }
 
 func TestKeyLinkCodesListedAndRevoked(t *testing.T) {

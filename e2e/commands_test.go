@@ -30,7 +30,8 @@ func expect(t *testing.T, r result, code int, stderr ...string) {
 	}
 }
 
-func decode[T any](t *testing.T, r result) T {
+// decode reads the JSON a successful command printed.
+func decode[T any](t testing.TB, r result) T {
 	t.Helper()
 	var v T
 	if r.code != 0 {

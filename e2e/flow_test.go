@@ -67,15 +67,7 @@ type row struct {
 
 func inventory(t testing.TB, c *gossh.Client) []row {
 	t.Helper()
-	r := run(t, c, "inventory --format json", "")
-	if r.code != 0 {
-		t.Fatalf("inventory: %s", r)
-	}
-	var rows []row
-	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
-		t.Fatalf("inventory JSON: %v in %q", err, r.stdout)
-	}
-	return rows
+	return decode[[]row](t, run(t, c, "inventory --format json", ""))
 }
 
 // seller signs up name with a new key, dials in and connects the demo
@@ -99,15 +91,11 @@ func connectShop(t testing.TB, s *server, c *gossh.Client) []row {
 	// then receipts), so tests start from a settled shop.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		r := run(t, c, "sync log --format json", "")
-		var runs []struct {
+		runs := decode[[]struct {
 			Kind       string  `json:"kind"`
 			Result     string  `json:"result"`
 			FinishedAt *string `json:"finished_at"`
-		}
-		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &runs) != nil {
-			t.Fatalf("sync log: %s", r)
-		}
+		}](t, run(t, c, "sync log --format json", ""))
 		for _, run := range runs {
 			if run.Kind == "full" && run.FinishedAt != nil {
 				if run.Result != "ok" {
@@ -117,7 +105,7 @@ func connectShop(t testing.TB, s *server, c *gossh.Client) []row {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no finished sync 30s after connecting: %s; log:\n%s", r.stdout, s.logs)
+			t.Fatalf("no finished sync 30s after connecting: %+v; log:\n%s", runs, s.logs)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -4,7 +4,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"io"
 	"regexp"
 	"strings"
@@ -45,9 +44,7 @@ func who(t *testing.T, s *server, key gossh.Signer) (whoami, result) {
 	r := runAs(t, s, key, "whoami --format json", "")
 	var w whoami
 	if r.code == 0 {
-		if err := json.Unmarshal([]byte(r.stdout), &w); err != nil {
-			t.Fatalf("whoami: %v; %s", err, r)
-		}
+		w = decode[whoami](t, r)
 	}
 	return w, r
 }
@@ -72,17 +69,26 @@ func securityLogged(t *testing.T, s *server, events []string, codes ...string) {
 	}
 }
 
+// adminAndSeller starts a server whose admin signs in with adminKey, and
+// signs a seller up as name with a key of their own.
+func adminAndSeller(t *testing.T, name string) (s *server, adminKey, seller gossh.Signer, account whoami) {
+	t.Helper()
+	adminKey = sshtest.NewKey(t)
+	s = startServer(t, "--admin-keys", authorized(adminKey))
+	seller = sshtest.NewKey(t)
+	signUp(t, s, seller, name, "")
+	account, _ = who(t, s, seller)
+	return s, adminKey, seller, account
+}
+
 // A seller who knows someone's public key (it is public) tries every way
 // the product offers to attach it to their own account without the private
 // half. The key's owner must not land in the squatter's account on their
 // next login, and an admin key attached that way must not make the
 // squatter an admin.
 func TestKeySquatting(t *testing.T) {
-	adminKey := sshtest.NewKey(t)
-	s := startServer(t, "--admin-keys", authorized(adminKey))
-	squatter, victim := sshtest.NewKey(t), sshtest.NewKey(t)
-	signUp(t, s, squatter, "Squatter", "")
-	a, _ := who(t, s, squatter)
+	s, adminKey, squatter, a := adminAndSeller(t, "Squatter")
+	victim := sshtest.NewKey(t)
 
 	for _, k := range []gossh.Signer{victim, adminKey} {
 		r := runAs(t, s, squatter, "keys add", authorized(k)+"\n")
@@ -121,11 +127,8 @@ func TestKeySquatting(t *testing.T) {
 // redeems it. Linking an admin key does not make the account's other keys
 // admin: only a session signed with the admin key is.
 func TestKeyLinkWithCode(t *testing.T) {
-	adminKey := sshtest.NewKey(t)
-	s := startServer(t, "--admin-keys", authorized(adminKey))
-	ada, laptop := sshtest.NewKey(t), sshtest.NewKey(t)
-	signUp(t, s, ada, "Ada", "")
-	owner, _ := who(t, s, ada)
+	s, adminKey, ada, owner := adminAndSeller(t, "Ada")
+	laptop := sshtest.NewKey(t)
 
 	var codes []string
 	for _, k := range []gossh.Signer{laptop, adminKey} {

@@ -4,7 +4,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -114,11 +113,11 @@ func TestDisconnectAndReconnect(t *testing.T) {
 
 	shop := func() (name, status string) {
 		r := run(t, c, "stores --format json", "")
-		var got []struct {
+		got := decode[[]struct {
 			Name   string `json:"name"`
 			Status string `json:"status"`
-		}
-		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &got) != nil || len(got) != 1 {
+		}](t, r)
+		if len(got) != 1 {
 			t.Fatalf("stores: %s", r)
 		}
 		return got[0].Name, got[0].Status

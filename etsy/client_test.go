@@ -17,35 +17,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stockroom/stockroom/internal/testclock"
 )
 
-// fakeClock is a clock that only moves when the client waits.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
-}
-
-func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d > 0 {
-		f.Advance(d)
-	}
-	return ctx.Err()
+// newFakeClock is a clock that only moves when the client waits.
+func newFakeClock() *testclock.Fake {
+	return testclock.NewFake(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
 }
 
 // fakeTokens is a TokenSource whose Refresh hands out the next token.
@@ -76,7 +54,7 @@ func (f *fakeTokens) Refresh(context.Context) (string, error) {
 
 type testEnv struct {
 	client *Client
-	clock  *fakeClock
+	clock  *testclock.Fake
 	server *httptest.Server
 	tokens *fakeTokens
 	shop   *ShopClient
@@ -614,6 +592,45 @@ func TestGetListingsByShopParams(t *testing.T) {
 	}
 	if n := env.client.Calls("store-1"); n != 1 {
 		t.Errorf("invalid parameters spent calls: %d", n)
+	}
+}
+
+// The single-object GETs put their ids in the path in order, and refuse an
+// id that cannot be one without spending a call.
+func TestSingleObjectGetsPathsAndIDs(t *testing.T) {
+	var paths []string
+	env := newEnv(t, func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.Path)
+		writeJSON(w, 200, `{}`)
+	})
+	ctx := context.Background()
+	calls := []func() error{
+		func() error { _, err := env.shop.GetShop(ctx, 5); return err },
+		func() error { _, err := env.shop.GetListingInventory(ctx, 11); return err },
+		func() error { _, err := env.shop.GetShopReceipt(ctx, 5, 9); return err },
+	}
+	for _, call := range calls {
+		if err := call(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"/v3/application/shops/5", "/v3/application/listings/11/inventory", "/v3/application/shops/5/receipts/9"}
+	if !slices.Equal(paths, want) {
+		t.Fatalf("paths %q, want %q", paths, want)
+	}
+	bad := map[string]func() error{
+		"shop 0":           func() error { _, err := env.shop.GetShop(ctx, 0); return err },
+		"listing -1":       func() error { _, err := env.shop.GetListingInventory(ctx, -1); return err },
+		"receipt 0":        func() error { _, err := env.shop.GetShopReceipt(ctx, 5, 0); return err },
+		"receipt's shop 0": func() error { _, err := env.shop.GetShopReceipt(ctx, 0, 9); return err },
+	}
+	for name, call := range bad {
+		if err := call(); err == nil || !strings.Contains(err.Error(), "invalid") {
+			t.Errorf("%s: %v, want an invalid id error", name, err)
+		}
+	}
+	if len(paths) != len(want) {
+		t.Errorf("invalid ids spent %d calls", len(paths)-len(want))
 	}
 }
 

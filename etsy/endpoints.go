@@ -31,12 +31,7 @@ func (s *ShopClient) GetMe(ctx context.Context) (Self, error) {
 
 // GetShop returns a shop (getShop).
 func (s *ShopClient) GetShop(ctx context.Context, shopID int64) (Shop, error) {
-	var out Shop
-	if err := checkID("shop", shopID); err != nil {
-		return out, err
-	}
-	err := s.do(ctx, apiRequest{method: http.MethodGet, path: fmt.Sprintf("/application/shops/%d", shopID)}, &out)
-	return out, err
+	return getByID[Shop](ctx, s, "/application/shops/%d", pathID{"shop", shopID})
 }
 
 // ListingsParams selects a page of a shop's listings.
@@ -151,12 +146,7 @@ func (s *ShopClient) inventoryBatch(ctx context.Context, ids []int64, out *Inven
 // GetListingInventory returns one listing's inventory (getListingInventory),
 // without deleted products.
 func (s *ShopClient) GetListingInventory(ctx context.Context, listingID int64) (ListingInventory, error) {
-	var out ListingInventory
-	if err := checkID("listing", listingID); err != nil {
-		return out, err
-	}
-	err := s.do(ctx, apiRequest{method: http.MethodGet, path: fmt.Sprintf("/application/listings/%d/inventory", listingID)}, &out)
-	return out, err
+	return getByID[ListingInventory](ctx, s, "/application/listings/%d/inventory", pathID{"listing", listingID})
 }
 
 // UpdateListingInventory replaces a listing's whole inventory
@@ -296,14 +286,27 @@ func (s *ShopClient) GetShopReceipts(ctx context.Context, shopID int64, p Receip
 
 // GetShopReceipt returns one receipt with its transactions (getShopReceipt).
 func (s *ShopClient) GetShopReceipt(ctx context.Context, shopID, receiptID int64) (Receipt, error) {
-	var out Receipt
-	if err := checkID("shop", shopID); err != nil {
-		return out, err
+	return getByID[Receipt](ctx, s, "/application/shops/%d/receipts/%d", pathID{"shop", shopID}, pathID{"receipt", receiptID})
+}
+
+// pathID is an id in a request's path and what it names.
+type pathID struct {
+	what string
+	id   int64
+}
+
+// getByID GETs the one object at path, a format whose %d verbs take ids in
+// order; an id that cannot be one is refused before any call.
+func getByID[T any](ctx context.Context, s *ShopClient, path string, ids ...pathID) (T, error) {
+	var out T
+	args := make([]any, len(ids))
+	for i, p := range ids {
+		if err := checkID(p.what, p.id); err != nil {
+			return out, err
+		}
+		args[i] = p.id
 	}
-	if err := checkID("receipt", receiptID); err != nil {
-		return out, err
-	}
-	err := s.do(ctx, apiRequest{method: http.MethodGet, path: fmt.Sprintf("/application/shops/%d/receipts/%d", shopID, receiptID)}, &out)
+	err := s.do(ctx, apiRequest{method: http.MethodGet, path: fmt.Sprintf(path, args...)}, &out)
 	return out, err
 }
 

@@ -19,11 +19,8 @@ const maxQuantity = 999
 
 // UpdateInventoryRequest is the JSON body of updateListingInventory.
 type UpdateInventoryRequest struct {
-	Products                 []ProductUpdate `json:"products"`
-	PriceOnProperty          []int64         `json:"price_on_property"`
-	QuantityOnProperty       []int64         `json:"quantity_on_property"`
-	SKUOnProperty            []int64         `json:"sku_on_property"`
-	ReadinessStateOnProperty []int64         `json:"readiness_state_on_property"`
+	Products []ProductUpdate `json:"products"`
+	OnProperty
 }
 
 // ProductUpdate is a product in an inventory write: no ids, no deleted flag.
@@ -209,13 +206,7 @@ func BuildInventoryUpdate(current ListingInventory, match ProductMatch, quantity
 		return UpdateInventoryRequest{}, err
 	}
 
-	req := UpdateInventoryRequest{
-		Products:                 []ProductUpdate{},
-		PriceOnProperty:          nonNil(current.PriceOnProperty),
-		QuantityOnProperty:       nonNil(current.QuantityOnProperty),
-		SKUOnProperty:            nonNil(current.SKUOnProperty),
-		ReadinessStateOnProperty: nonNil(current.ReadinessStateOnProperty),
-	}
+	req := UpdateInventoryRequest{Products: []ProductUpdate{}, OnProperty: current.OnProperty.clone()}
 	var live []Product
 	for i, p := range current.Products {
 		if p.IsDeleted {

@@ -49,9 +49,7 @@ func shirts() ListingInventory {
 			product(4, "TS-BLUE-M", 5, 2499, blue(), medium()),
 			deleted,
 		},
-		PriceOnProperty:    []int64{200},
-		QuantityOnProperty: []int64{},
-		SKUOnProperty:      []int64{200, 513},
+		OnProperty: OnProperty{PriceOnProperty: []int64{200}, QuantityOnProperty: []int64{}, SKUOnProperty: []int64{200, 513}},
 	}
 }
 
@@ -126,7 +124,7 @@ func TestBuildWidensQuantityOnPropertyMinimally(t *testing.T) {
 			product(1, "", 5, 1000, prop(200, "Color", "Red", 1), prop(513, "Size", "S", 3)),
 			product(2, "", 5, 1000, prop(200, "Color", "Blue", 2), prop(513, "Size", "M", 4)),
 		},
-		QuantityOnProperty: []int64{513},
+		OnProperty: OnProperty{QuantityOnProperty: []int64{513}},
 	}
 	req, err = BuildInventoryUpdate(inv, ProductMatch{Properties: []PropertyMatch{{PropertyID: 200, Values: []string{"Blue"}}, {PropertyID: 513, Values: []string{"M"}}}}, 2)
 	if err != nil {

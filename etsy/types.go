@@ -112,11 +112,26 @@ type Listing struct {
 
 // ListingInventory is a listing's full set of products as Etsy returns it.
 type ListingInventory struct {
-	Products                 []Product `json:"products"`
-	PriceOnProperty          []int64   `json:"price_on_property"`
-	QuantityOnProperty       []int64   `json:"quantity_on_property"`
-	SKUOnProperty            []int64   `json:"sku_on_property"`
-	ReadinessStateOnProperty []int64   `json:"readiness_state_on_property"`
+	Products []Product `json:"products"`
+	OnProperty
+}
+
+// OnProperty names, for an offering's price, quantity, SKU and processing
+// profile, the properties whose values set it (none: one value for every
+// product). An inventory read and an inventory write carry the same four
+// lists.
+type OnProperty struct {
+	PriceOnProperty          []int64 `json:"price_on_property"`
+	QuantityOnProperty       []int64 `json:"quantity_on_property"`
+	SKUOnProperty            []int64 `json:"sku_on_property"`
+	ReadinessStateOnProperty []int64 `json:"readiness_state_on_property"`
+}
+
+// clone copies o with every list present: a write must send [] where a
+// read may have had null.
+func (o OnProperty) clone() OnProperty {
+	return OnProperty{PriceOnProperty: nonNil(o.PriceOnProperty), QuantityOnProperty: nonNil(o.QuantityOnProperty),
+		SKUOnProperty: nonNil(o.SKUOnProperty), ReadinessStateOnProperty: nonNil(o.ReadinessStateOnProperty)}
 }
 
 // Product is one combination of property values of a listing. ProductID is

@@ -294,11 +294,7 @@ func TestRaisedThresholdSendsOneSummary(t *testing.T) {
 		t.Fatalf("summary subject %q", p.subject(t))
 	}
 	f.syncPage(t, listing(555, "Mug 0", 0)) // a new crossing: out of stock
-	testwait.Until(t, "the out-of-stock email", func() bool { return len(mb.messages()) == 2 })
-	f.settled(t)
-	if n := len(mb.messages()); n != 2 {
-		t.Fatalf("%d emails, want the summary and one for the new crossing", n)
-	}
+	f.settledWith(t, mb, 2, "the summary and one for the new crossing")
 }
 
 // A shop's first sync after it is connected finds rows already low on
@@ -344,11 +340,7 @@ func TestRowsLowAtConnectAreToldInOneSummary(t *testing.T) {
 	if _, err := f.db.SyncRunFinish(ctx, &store.SyncRunFinishParams{ID: run.ID, Result: store.ResultOK}); err != nil {
 		t.Fatal(err)
 	}
-	testwait.Until(t, "the summary", func() bool { return len(mb.messages()) == 1 })
-	f.settled(t)
-	if n := len(mb.messages()); n != 1 {
-		t.Fatalf("%d messages for the rows low at connect, want one summary", n)
-	}
+	f.settledWith(t, mb, 1, "one summary for the rows low at connect")
 	if p := parse(t, mb.messages()[0].Data); !strings.Contains(p.subject(t), ": 13 alert(s)") {
 		t.Fatalf("summary subject %q, want the 13 rows", p.subject(t))
 	}
@@ -357,11 +349,7 @@ func TestRowsLowAtConnectAreToldInOneSummary(t *testing.T) {
 	}
 
 	f.syncPage(t, listing(562, "Mug 562", 0)) // fine at connect, now out of stock
-	testwait.Until(t, "the new crossing's email", func() bool { return len(mb.messages()) == 2 })
-	f.settled(t)
-	if n := len(mb.messages()); n != 2 {
-		t.Fatalf("%d messages, want the summary and one for the new crossing", n)
-	}
+	f.settledWith(t, mb, 2, "the summary and one for the new crossing")
 }
 
 // sold is a receipt a day old selling qty of listing id's only product.
@@ -409,11 +397,7 @@ func TestRaisedRunsOutSendsOneSummary(t *testing.T) {
 		t.Fatalf("summary %q\n%s", p.subject(t), p.Text)
 	}
 	f.syncPage(t, listing(563, "Mug 8", 10)) // a new crossing
-	testwait.Until(t, "the new crossing's email", func() bool { return len(mb.messages()) == 2 })
-	f.settled(t)
-	if n := len(mb.messages()); n != 2 {
-		t.Fatalf("%d emails, want the summary and one for the new crossing", n)
-	}
+	f.settledWith(t, mb, 2, "the summary and one for the new crossing")
 	if s := parse(t, mb.messages()[1].Data).subject(t); !strings.HasPrefix(s, "Runs out within 20 days: 10 left: Mug 8") {
 		t.Fatalf("crossing subject %q", s)
 	}

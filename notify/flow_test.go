@@ -221,6 +221,17 @@ func (f *flow) edit(t *testing.T, qty int) {
 // settled waits until River holds no job that could still run (available,
 // running, retryable or scheduled): after it, a count of messages sent is
 // final, with no sleep to guess how long a stray extra send would take.
+// settledWith waits for mb to hold n messages and the job queue to settle,
+// then checks mb still holds n: nothing more was sent. want says which.
+func (f *flow) settledWith(t *testing.T, mb *mailbox, n int, want string) {
+	t.Helper()
+	testwait.Until(t, fmt.Sprintf("%d messages (%s)", n, want), func() bool { return len(mb.messages()) == n })
+	f.settled(t)
+	if got := len(mb.messages()); got != n {
+		t.Fatalf("%d messages once the queue settled, want %d: %s", got, n, want)
+	}
+}
+
 func (f *flow) settled(t *testing.T) {
 	t.Helper()
 	params := river.NewJobListParams().States(rivertype.JobStateAvailable, rivertype.JobStateRunning,
@@ -295,12 +306,8 @@ func TestSMTPDownThenUpSendsExactlyOnce(t *testing.T) {
 		t.Fatalf("retrying delivery without its reason: %+v", d)
 	}
 	mb.start(t)
-	testwait.Until(t, "the email", func() bool { return len(mb.messages()) >= 1 })
 	testwait.Until(t, "sent", func() bool { s := f.statuses(t); return len(s) == 1 && s[0] == "low_stock:sent" })
-	f.settled(t)
-	if n := len(mb.messages()); n != 1 {
-		t.Fatalf("%d emails after the outage, want exactly 1", n)
-	}
+	f.settledWith(t, mb, 1, "the one email after the outage")
 }
 
 func TestEtsyTextIsSafeInEmail(t *testing.T) {

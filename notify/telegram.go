@@ -2,41 +2,34 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
-	"time"
 )
 
 // Telegram sends messages as one bot. The token is part of every request's
 // URL path, so no error or log line here ever includes a URL.
 type Telegram struct {
-	base   string
-	token  string
-	client *http.Client
+	base  string
+	token string
+	api   jsonAPI
 }
 
 // NewTelegram makes a client for the Bot API at baseURL (normally
 // https://api.telegram.org; a fake in tests). client nil: a client with a
 // 30s timeout.
 func NewTelegram(baseURL, token string, client *http.Client) (*Telegram, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, errors.New("notify: the Telegram API URL must be an http(s) URL")
+	if err := checkAPIURL(baseURL, "Telegram"); err != nil {
+		return nil, err
 	}
 	if token == "" || strings.ContainsAny(token, "/?#% ") {
 		return nil, errors.New("notify: the Telegram bot token is missing or malformed")
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
-	return &Telegram{base: strings.TrimRight(baseURL, "/"), token: token, client: client}, nil
+	return &Telegram{base: strings.TrimRight(baseURL, "/"), token: token,
+		api: jsonAPI{name: "telegram", speaker: "Telegram", secret: token, maxReply: 4 << 20, client: apiClient(client)}}, nil
 }
 
 type sendMessage struct {
@@ -71,72 +64,36 @@ func (t *Telegram) Send(ctx context.Context, chatID, text string) error {
 	if err == nil {
 		return nil
 	}
-	switch {
-	case status == 0 || status == http.StatusTooManyRequests || status >= 500:
-		return err
-	case status == http.StatusUnauthorized || status == http.StatusNotFound:
-		// A wrong token is the server's configuration, which an operator
-		// can fix: keep retrying meanwhile.
-		return err
-	case status >= 400:
-		return &PermanentError{Err: err}
-	}
-	return err
+	// A wrong token (401, 404) is the server's configuration.
+	return refusal(status, err, http.StatusUnauthorized, http.StatusNotFound)
 }
 
 // call posts req as JSON to a Bot API method and decodes the reply's
 // result into result (nil: ignored). It returns the HTTP status (0 when
 // there was no answer) and an error that never quotes the token.
 func (t *Telegram) call(ctx context.Context, method string, req, result any) (int, error) {
-	body, err := json.Marshal(req)
-	if err != nil {
-		return 0, err
-	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, t.base+"/bot"+t.token+"/"+method, bytes.NewReader(body))
-	if err != nil {
-		return 0, errors.New("telegram: cannot build the request")
-	}
-	hreq.Header.Set("Content-Type", "application/json")
-	resp, err := t.client.Do(hreq)
-	if err != nil {
-		// *url.Error quotes the URL, token included: keep only its cause.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return 0, fmt.Errorf("telegram: %s", t.redact(err.Error()))
-	}
-	defer resp.Body.Close()
 	var reply struct {
 		apiReply
 		Result json.RawMessage `json:"result"`
 	}
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	status, err := t.api.post(ctx, t.base+"/bot"+t.token+"/"+method, nil, method, req, &reply)
 	if err != nil {
-		return resp.StatusCode, fmt.Errorf("telegram: %s: reading the reply: %s", method, t.redact(err.Error()))
+		return status, err
 	}
-	if err := json.Unmarshal(raw, &reply); err != nil {
-		// A proxy's error page, or a cut-off answer: not Telegram's word,
-		// so neither a success nor a refusal to give up on.
-		return resp.StatusCode, fmt.Errorf("telegram: %s: %d %s, and the reply is not Telegram's JSON",
-			method, resp.StatusCode, http.StatusText(resp.StatusCode))
-	}
-	if resp.StatusCode == http.StatusOK && reply.OK {
+	if status == http.StatusOK && reply.OK {
 		if result != nil {
 			if err := json.Unmarshal(reply.Result, result); err != nil {
-				return resp.StatusCode, fmt.Errorf("telegram: %s: unexpected reply: %s", method, t.redact(err.Error()))
+				return status, fmt.Errorf("telegram: %s: unexpected reply: %s", method, t.api.redact(err.Error()))
 			}
 		}
-		return resp.StatusCode, nil
+		return status, nil
 	}
 	desc := reply.Description
 	if desc == "" {
-		desc = http.StatusText(resp.StatusCode)
+		desc = http.StatusText(status)
 	}
-	return resp.StatusCode, fmt.Errorf("telegram: %d %s", resp.StatusCode, t.redact(desc))
+	return status, fmt.Errorf("telegram: %d %s", status, t.api.redact(desc))
 }
-
-func (t *Telegram) redact(s string) string { return strings.ReplaceAll(s, t.token, "<token>") }
 
 // Username asks Telegram for the bot's username (getMe), so sellers can be
 // told which bot to write to.

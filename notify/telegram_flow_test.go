@@ -19,14 +19,18 @@ import (
 	"github.com/stockroom/stockroom/store"
 )
 
-// fakeBot is a Bot API that answers sendMessage, or fails with a 500 whose
-// description quotes the request path (and so the token) while down.
+// fakeBot is a Bot API: it records sendMessage calls, serves a queue of
+// incoming messages to getUpdates, and while down fails every call with a
+// 500 whose description quotes the request path (and so the token).
 type fakeBot struct {
 	srv      *httptest.Server
 	mu       sync.Mutex
 	down     bool
 	attempts int
 	sent     []botMessage
+	next     int64
+	updates  []notify.Update
+	offsets  []int64
 }
 
 type botMessage struct {
@@ -37,14 +41,8 @@ type botMessage struct {
 
 func newFakeBot(t *testing.T) *fakeBot {
 	t.Helper()
-	b := &fakeBot{}
+	b := &fakeBot{next: 100}
 	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m botMessage
-		if err := json.NewDecoder(r.Body).Decode(&m); err != nil || r.Method != http.MethodPost {
-			http.Error(w, `{"ok":false,"error_code":400,"description":"Bad Request"}`, http.StatusBadRequest)
-			return
-		}
-		m.Path = r.URL.Path
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		b.attempts++
@@ -54,8 +52,38 @@ func newFakeBot(t *testing.T) *fakeBot {
 			fmt.Fprintf(w, `{"ok":false,"error_code":500,"description":"Internal Server Error at %s"}`, r.URL.Path)
 			return
 		}
-		b.sent = append(b.sent, m)
-		_, _ = io.WriteString(w, `{"ok":true,"result":{"message_id":1}}`)
+		switch r.URL.Path {
+		case "/bot" + botToken + "/getUpdates":
+			var req struct {
+				Offset  int64 `json:"offset"`
+				Timeout int   `json:"timeout"`
+			}
+			if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+				t.Error(err)
+			}
+			b.offsets = append(b.offsets, req.Offset)
+			// As Telegram does: an offset confirms, and forgets, the
+			// updates before it.
+			var out []notify.Update
+			for _, u := range b.updates {
+				if u.UpdateID >= req.Offset {
+					out = append(out, u)
+				}
+			}
+			b.updates = out
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "result": out})
+		case "/bot" + botToken + "/sendMessage":
+			var m botMessage
+			if err := json.NewDecoder(r.Body).Decode(&m); err != nil || r.Method != http.MethodPost {
+				http.Error(w, `{"ok":false,"error_code":400,"description":"Bad Request"}`, http.StatusBadRequest)
+				return
+			}
+			m.Path = r.URL.Path
+			b.sent = append(b.sent, m)
+			_, _ = io.WriteString(w, `{"ok":true,"result":{"message_id":1}}`)
+		default:
+			http.NotFound(w, r)
+		}
 	}))
 	t.Cleanup(b.srv.Close)
 	return b
@@ -74,6 +102,25 @@ func (b *fakeBot) setDown(down bool) {
 	b.mu.Lock()
 	b.down = down
 	b.mu.Unlock()
+}
+
+// say queues a message from chat.
+func (b *fakeBot) say(chat int64, text string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	u := notify.Update{UpdateID: b.next, Message: &notify.BotMessage{Text: text}}
+	u.Message.Chat.ID = chat
+	b.next++
+	b.updates = append(b.updates, u)
+}
+
+// replies returns, and forgets, what the bot sent.
+func (b *fakeBot) replies() []botMessage {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := b.sent
+	b.sent = nil
+	return out
 }
 
 func (b *fakeBot) messages() []botMessage {

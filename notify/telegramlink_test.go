@@ -2,12 +2,8 @@ package notify_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -21,89 +17,6 @@ import (
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/storetest"
 )
-
-// linkBot is a Bot API with a queue of incoming messages for getUpdates
-// and a record of sendMessage calls.
-type linkBot struct {
-	srv     *httptest.Server
-	mu      sync.Mutex
-	next    int64
-	updates []notify.Update
-	offsets []int64
-	down    bool
-	sent    []botMessage
-}
-
-func newLinkBot(t *testing.T) *linkBot {
-	t.Helper()
-	b := &linkBot{next: 100}
-	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		if b.down {
-			w.WriteHeader(http.StatusInternalServerError)
-			fmt.Fprintf(w, `{"ok":false,"error_code":500,"description":"Internal Server Error at %s"}`, r.URL.Path)
-			return
-		}
-		switch r.URL.Path {
-		case "/bot" + botToken + "/getUpdates":
-			var req struct {
-				Offset  int64 `json:"offset"`
-				Timeout int   `json:"timeout"`
-			}
-			if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-				t.Error(err)
-			}
-			b.offsets = append(b.offsets, req.Offset)
-			// As Telegram does: an offset confirms, and forgets, the
-			// updates before it.
-			var out []notify.Update
-			for _, u := range b.updates {
-				if u.UpdateID >= req.Offset {
-					out = append(out, u)
-				}
-			}
-			b.updates = out
-			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "result": out})
-		case "/bot" + botToken + "/sendMessage":
-			var m botMessage
-			if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-				t.Error(err)
-			}
-			b.sent = append(b.sent, m)
-			_, _ = io.WriteString(w, `{"ok":true,"result":{"message_id":1}}`)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(b.srv.Close)
-	return b
-}
-
-// say queues a message from chat.
-func (b *linkBot) say(chat int64, text string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	u := notify.Update{UpdateID: b.next, Message: &notify.BotMessage{Text: text}}
-	u.Message.Chat.ID = chat
-	b.next++
-	b.updates = append(b.updates, u)
-}
-
-// replies returns, and forgets, what the bot sent.
-func (b *linkBot) replies() []botMessage {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := b.sent
-	b.sent = nil
-	return out
-}
-
-func (b *linkBot) setDown(down bool) {
-	b.mu.Lock()
-	b.down = down
-	b.mu.Unlock()
-}
 
 // flakyLinks fails the next use of a code, as a database that went away
 // would.
@@ -147,9 +60,9 @@ func testTelegramLinkCode(t *testing.T, db store.DB) {
 		t.Fatal(err)
 	}
 
-	bot := newLinkBot(t)
+	bot := newFakeBot(t)
 	links := &flakyLinks{TelegramLinks: db}
-	l := notify.NewLinker(notify.LinkerConfig{Telegram: mustTelegram(t, bot.srv), Store: links, Hub: h, Wait: time.Second, Now: now})
+	l := notify.NewLinker(notify.LinkerConfig{Telegram: bot.client(t), Store: links, Hub: h, Wait: time.Second, Now: now})
 	sub := h.Subscribe(func(e hub.Event) bool { return e.Kind == hub.AccountChanged })
 	defer sub.Close()
 	poll := func() {
@@ -266,15 +179,6 @@ func testTelegramLinkCode(t *testing.T, db store.DB) {
 	}
 }
 
-func mustTelegram(t *testing.T, srv *httptest.Server) *notify.Telegram {
-	t.Helper()
-	tg, err := notify.NewTelegram(srv.URL, botToken, srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tg
-}
-
 func TestLinkerRunSurvivesAnOutageAndStopsWithItsContext(t *testing.T) {
 	db := openSQLite(t)
 	ctx := t.Context()
@@ -286,10 +190,10 @@ func TestLinkerRunSurvivesAnOutageAndStopsWithItsContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bot := newLinkBot(t)
+	bot := newFakeBot(t)
 	bot.setDown(true)
 	logs := &logtest.Buffer{}
-	l := notify.NewLinker(notify.LinkerConfig{Telegram: mustTelegram(t, bot.srv), Store: db, Wait: time.Second,
+	l := notify.NewLinker(notify.LinkerConfig{Telegram: bot.client(t), Store: db, Wait: time.Second,
 		MaxBackoff: 50 * time.Millisecond, Logger: slogTo(logs)})
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)

@@ -2,16 +2,11 @@
 package notify
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
-	"time"
 	"unicode"
 )
 
@@ -26,7 +21,7 @@ const DefaultWhatsAppAPI = "https://graph.facebook.com/v21.0"
 type WhatsApp struct {
 	base, phoneID, token string
 	template, language   string
-	client               *http.Client
+	api                  jsonAPI
 }
 
 // WhatsAppConfig configures a WhatsApp sender.
@@ -48,9 +43,8 @@ func NewWhatsApp(cfg WhatsAppConfig) (*WhatsApp, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultWhatsAppAPI
 	}
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, errors.New("notify: the WhatsApp API URL must be an http(s) URL")
+	if err := checkAPIURL(cfg.BaseURL, "WhatsApp"); err != nil {
+		return nil, err
 	}
 	if cfg.PhoneNumberID == "" || strings.Trim(cfg.PhoneNumberID, "0123456789") != "" {
 		return nil, errors.New("notify: the WhatsApp phone number id must be the digits WhatsApp Manager shows")
@@ -64,11 +58,9 @@ func NewWhatsApp(cfg WhatsAppConfig) (*WhatsApp, error) {
 	if cfg.Language == "" {
 		cfg.Language = "en"
 	}
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 30 * time.Second}
-	}
 	return &WhatsApp{base: strings.TrimRight(cfg.BaseURL, "/"), phoneID: cfg.PhoneNumberID, token: cfg.Token,
-		template: cfg.Template, language: cfg.Language, client: cfg.Client}, nil
+		template: cfg.Template, language: cfg.Language,
+		api: jsonAPI{name: "whatsapp", speaker: "the Graph API", secret: cfg.Token, maxReply: 1 << 20, client: apiClient(cfg.Client)}}, nil
 }
 
 type waMessage struct {
@@ -124,28 +116,10 @@ func (w *WhatsApp) Send(ctx context.Context, to, text string) error {
 	if to == "" || strings.Trim(to, "0123456789") != "" {
 		return &PermanentError{Err: errors.New("whatsapp: no valid number to write to")}
 	}
-	body, err := json.Marshal(waMessage{MessagingProduct: "whatsapp", To: to, Type: "template", Template: waTemplate{
+	msg := waMessage{MessagingProduct: "whatsapp", To: to, Type: "template", Template: waTemplate{
 		Name: w.template, Language: waLanguage{Code: w.language},
 		Components: []waComponent{{Type: "body", Parameters: []waParameter{{Type: "text", Text: waParam(text)}}}},
-	}})
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.base+"/"+w.phoneID+"/messages", bytes.NewReader(body))
-	if err != nil {
-		return errors.New("whatsapp: cannot build the request")
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+w.token)
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("whatsapp: %s", w.redact(err.Error()))
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("whatsapp: reading the reply: %s", w.redact(err.Error()))
-	}
+	}}
 	var reply struct {
 		Messages []struct {
 			ID string `json:"id"`
@@ -155,28 +129,18 @@ func (w *WhatsApp) Send(ctx context.Context, to, text string) error {
 			Code    int    `json:"code"`
 		} `json:"error"`
 	}
-	if err := json.Unmarshal(raw, &reply); err != nil {
-		return fmt.Errorf("whatsapp: %d %s, and the reply is not the Graph API's JSON", resp.StatusCode, http.StatusText(resp.StatusCode))
+	status, err := w.api.post(ctx, w.base+"/"+w.phoneID+"/messages", http.Header{"Authorization": {"Bearer " + w.token}}, "messages", msg, &reply)
+	if err != nil {
+		return err
 	}
-	if resp.StatusCode == http.StatusOK && len(reply.Messages) > 0 && reply.Error == nil {
+	if status == http.StatusOK && len(reply.Messages) > 0 && reply.Error == nil {
 		return nil
 	}
-	desc := http.StatusText(resp.StatusCode)
+	desc := http.StatusText(status)
 	if reply.Error != nil && reply.Error.Message != "" {
 		desc = fmt.Sprintf("%s (code %d)", reply.Error.Message, reply.Error.Code)
 	}
-	err = fmt.Errorf("whatsapp: %d %s", resp.StatusCode, w.redact(desc))
-	switch s := resp.StatusCode; {
-	case s == http.StatusOK, s == http.StatusTooManyRequests, s >= 500:
-		return err
-	case s == http.StatusUnauthorized || s == http.StatusForbidden:
-		// A token that expired or lost its permission is the server's
-		// configuration, which an operator can fix: keep retrying.
-		return err
-	case s >= 400:
-		return &PermanentError{Err: err}
-	}
-	return err
+	// A token that expired or lost its permission (401, 403) is the
+	// server's configuration.
+	return refusal(status, fmt.Errorf("whatsapp: %d %s", status, w.api.redact(desc)), http.StatusUnauthorized, http.StatusForbidden)
 }
-
-func (w *WhatsApp) redact(s string) string { return strings.ReplaceAll(s, w.token, "<token>") }

@@ -10,8 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
+
+	"github.com/stockroom/stockroom/internal/secretfile"
 )
 
 // DevKeyFile is the name of the generated key file inside the data directory.
@@ -57,26 +58,13 @@ func LoadOrCreateDevKey(dataDir string) (spec string, created bool, err error) {
 	if err != nil {
 		return "", false, err
 	}
-	// O_EXCL: if another process created the file first, use its key rather
-	// than overwrite it and strand the rows it sealed.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
+	// If another process created the file first, use its key rather than
+	// overwrite it and strand the rows it sealed.
+	if err := secretfile.Create(path, []byte(spec+"\n")); errors.Is(err, fs.ErrExist) {
 		spec, err = readDevKey(path)
 		return spec, false, err
-	}
-	if err != nil {
+	} else if err != nil {
 		return "", false, fmt.Errorf("seal: creating %s: %w", path, err)
-	}
-	_, werr := f.WriteString(spec + "\n")
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		_ = os.Remove(path) // best effort: a half-written key must not be read next start
-		return "", false, fmt.Errorf("seal: writing %s: %w", path, werr)
 	}
 	return spec, true, nil
 }
@@ -92,9 +80,8 @@ func readDevKey(path string) (string, error) {
 	if !info.Mode().IsRegular() {
 		return "", fmt.Errorf("seal: %s is not a regular file", path)
 	}
-	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		return "", fmt.Errorf("seal: %s is accessible by other users (mode %04o); run: chmod 600 %s",
-			path, info.Mode().Perm(), path)
+	if err := secretfile.CheckPrivate(path, info); err != nil {
+		return "", fmt.Errorf("seal: %w", err)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -3,7 +3,6 @@
 package sshserver
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -11,12 +10,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"runtime"
 
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/stockroom/stockroom/internal/durable"
+	"github.com/stockroom/stockroom/internal/secretfile"
 )
 
 // LoadOrCreateHostKey reads the host key at path, or creates an ed25519 key
@@ -29,12 +26,13 @@ func LoadOrCreateHostKey(path string) (signer gossh.Signer, created bool, err er
 	if path == "" {
 		return nil, false, errors.New("ssh host key: no path configured")
 	}
-	if info, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+	if info, err := os.Stat(path); err == nil {
 		// Whoever can read the key can pose as this server; refusing makes
 		// the operator fix it (and consider the key exposed) instead of
 		// running on quietly.
-		return nil, false, fmt.Errorf("ssh host key %s is accessible by other users (mode %04o); run: chmod 600 %s",
-			path, info.Mode().Perm(), path)
+		if err := secretfile.CheckPrivate(path, info); err != nil {
+			return nil, false, fmt.Errorf("ssh host key %w", err)
+		}
 	}
 	data, err := os.ReadFile(path)
 	switch {
@@ -57,7 +55,9 @@ func LoadOrCreateHostKey(path string) (signer gossh.Signer, created bool, err er
 	if err != nil {
 		return nil, false, fmt.Errorf("ssh host key: encode: %w", err)
 	}
-	if err := writeNew(path, pem.EncodeToMemory(block)); err != nil {
+	if err := secretfile.Create(path, pem.EncodeToMemory(block)); errors.Is(err, fs.ErrExist) {
+		return nil, false, fmt.Errorf("ssh host key %s: created by another process while starting: start again", path)
+	} else if err != nil {
 		return nil, false, fmt.Errorf("ssh host key %s: %w", path, err)
 	}
 	signer, err = gossh.NewSignerFromKey(priv)
@@ -65,34 +65,4 @@ func LoadOrCreateHostKey(path string) (signer gossh.Signer, created bool, err er
 		return nil, false, fmt.Errorf("ssh host key: %w", err)
 	}
 	return signer, true, nil
-}
-
-// writeNew writes data to path only if path does not exist yet. The data goes
-// to a temporary file first and is then hard-linked into place, so a crash
-// never leaves a half-written key behind and two processes starting at once
-// cannot overwrite each other's key.
-func writeNew(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".hostkey-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := durable.Fill(tmp, bytes.NewReader(data)); err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return errors.New("created by another process while starting: start again")
-		}
-		return err
-	}
-	return nil
 }

@@ -462,6 +462,17 @@ func TestUnknownKeys(t *testing.T) {
 	})
 }
 
+// Issue 17: an unknown key's message lacked the "stockroom:" prefix every
+// other command message has.
+func TestUnknownKeyMessageHasThePrefix(t *testing.T) {
+	f := start(t, nil)
+	f.accounts.signup = true
+	_, errOut, code := run(t, f.dial(t, f.stranger), "whoami")
+	if code != 1 || errOut != "stockroom: "+msgUnknownKey+"\n" {
+		t.Fatalf("got %q, exit %d", errOut, code)
+	}
+}
+
 func TestDisabledAccountRefused(t *testing.T) {
 	f := start(t, nil)
 	f.accounts.add(f.alice, store.Account{ID: 1, Name: "alice", Disabled: true})
@@ -722,64 +733,6 @@ func TestShutdownTellsOpenSessions(t *testing.T) {
 	if c, err := f.dialAuth(t, gossh.PublicKeys(f.alice)); err == nil {
 		c.Close()
 		t.Fatal("dialled a server that shut down")
-	}
-}
-
-func TestHostKeyCreatedOnceAndReused(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "keys", "host")
-	first, created, err := LoadOrCreateHostKey(path)
-	if err != nil || !created {
-		t.Fatalf("create: %v, created %v", err, created)
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %v", st.Mode().Perm())
-	}
-	again, created, err := LoadOrCreateHostKey(path)
-	if err != nil || created {
-		t.Fatalf("reload: %v, created %v", err, created)
-	}
-	if !bytes.Equal(first.PublicKey().Marshal(), again.PublicKey().Marshal()) {
-		t.Fatal("a different key on the second start")
-	}
-
-	// And through New, as a server restart would.
-	accounts := &fakeAccounts{byKey: map[string]store.Account{}}
-	cfg := Config{HostKeyPath: path, Accounts: accounts, RunCommand: fakeCommand,
-		NewTUI: func(p TUIParams) tea.Model { return &fakeTUI{p: p} }}
-	srv, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(srv.HostKey().Marshal(), first.PublicKey().Marshal()) {
-		t.Fatal("New made a new host key")
-	}
-}
-
-func TestHostKeyNeverSilentlyReplaced(t *testing.T) {
-	dir := t.TempDir()
-	corrupt := filepath.Join(dir, "corrupt")
-	garbage := []byte("-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n")
-	if err := os.WriteFile(corrupt, garbage, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, _, err := LoadOrCreateHostKey(corrupt)
-	if err == nil || !strings.Contains(err.Error(), "not a usable private key") {
-		t.Fatalf("corrupt key: %v", err)
-	}
-	if got, _ := os.ReadFile(corrupt); !bytes.Equal(got, garbage) {
-		t.Fatal("the corrupt key file was changed")
-	}
-
-	unreadable := filepath.Join(dir, "dir")
-	if err := os.Mkdir(unreadable, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := LoadOrCreateHostKey(unreadable); err == nil || !strings.Contains(err.Error(), "cannot be read") {
-		t.Fatalf("unreadable key: %v", err)
 	}
 }
 

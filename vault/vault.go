@@ -8,12 +8,9 @@ package vault
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -22,6 +19,7 @@ import (
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/leaseowner"
 	"github.com/stockroom/stockroom/seal"
 	"github.com/stockroom/stockroom/store"
 )
@@ -102,7 +100,7 @@ func New(cfg Config) *Vault {
 		cfg.Now = time.Now
 	}
 	if cfg.Owner == "" {
-		cfg.Owner = defaultOwner()
+		cfg.Owner = leaseowner.New()
 	}
 	if cfg.RefreshBefore <= 0 {
 		cfg.RefreshBefore = 5 * time.Minute
@@ -117,13 +115,6 @@ func New(cfg Config) *Vault {
 		cfg.PollInterval = 100 * time.Millisecond
 	}
 	return &Vault{cfg: cfg, log: cfg.Logger.With("component", "vault"), stores: map[int64]*storeState{}}
-}
-
-func defaultOwner() string {
-	host, _ := os.Hostname() // without one, the pid and random part still tell owners apart
-	var b [6]byte
-	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported systems
-	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
 // AccessTokenAD and RefreshTokenAD are the associated data that bind a

@@ -113,7 +113,10 @@ func (e *env) connect(i int, expires time.Time) (store.Store, string, string) {
 	return st, access, refresh
 }
 
+// vault makes a process's vault over the test's store; the sandbox counts
+// Etsy calls from then on, so a test's counts are the vaults' calls.
 func (e *env) vault(owner string, onRevoked func(context.Context, int64)) *vault.Vault {
+	e.sb.ResetCalls()
 	return vault.New(vault.Config{
 		Store: e.db, Keyring: e.keyring, Etsy: e.client, Hub: e.hub, Owner: owner, OnRevoked: onRevoked,
 		PollInterval: 10 * time.Millisecond,
@@ -156,7 +159,6 @@ func TestConcurrentRefreshCallsEtsyOnce(t *testing.T) {
 	e := newEnv(t)
 	st, oldAccess, oldRefresh := e.connect(0, time.Now().Add(time.Hour))
 	v := e.vault("proc-a", nil)
-	e.sb.ResetCalls()
 
 	const n = 10
 	got := make([]string, n)
@@ -215,7 +217,6 @@ func TestRefreshAcrossProcessesCallsEtsyOnce(t *testing.T) {
 	st, _, _ := e.connect(0, time.Now().Add(time.Hour))
 	// Two vaults with their own owners stand for two server processes.
 	vaults := []*vault.Vault{e.vault("proc-a", nil), e.vault("proc-b", nil)}
-	e.sb.ResetCalls()
 
 	// Six callers hold the same access token, all see Etsy refuse it (a
 	// 401) and ask for a refresh at once: the path every API call takes.
@@ -264,7 +265,6 @@ func TestAccessTokenRefreshesOnlyNearExpiry(t *testing.T) {
 	fresh, freshAccess, _ := e.connect(0, time.Now().Add(time.Hour))
 	soon, soonAccess, _ := e.connect(1, time.Now().Add(2*time.Minute))
 	v := e.vault("proc-a", nil)
-	e.sb.ResetCalls()
 
 	got, err := v.TokenSource(fresh.ID).AccessToken(context.Background())
 	if err != nil || got != freshAccess {
@@ -382,7 +382,6 @@ func TestRefreshDue(t *testing.T) {
 	later, _, _ := e.connect(0, time.Now().Add(time.Hour))
 	due, dueAccess, _ := e.connect(1, time.Now().Add(3*time.Minute))
 	v := e.vault("proc-a", nil)
-	e.sb.ResetCalls()
 	if err := v.RefreshDue(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -116,11 +116,10 @@ func renderInventory(l *Listing, showDeleted, scoped bool, currency string) *inv
 	inv := &l.Inventory
 	withReadiness := scoped && l.State == StateActive
 	out := &inventoryJSON{ListingInventory: etsy.ListingInventory{
-		Products:                 make([]etsy.Product, 0, len(inv.Products)),
-		PriceOnProperty:          nonNil(slices.Clone(inv.PriceOnProperty)),
-		QuantityOnProperty:       nonNil(slices.Clone(inv.QuantityOnProperty)),
-		SKUOnProperty:            nonNil(slices.Clone(inv.SKUOnProperty)),
-		ReadinessStateOnProperty: nonNil(slices.Clone(inv.ReadinessStateOnProperty)),
+		Products: make([]etsy.Product, 0, len(inv.Products)),
+		// The wire form holds the same four lists, not the same type: the
+		// sandbox's model is its own, to check the client against.
+		OnProperty: etsy.OnProperty(inv.OnProperty.clone()),
 	}}
 	for _, p := range inv.Products {
 		out.Products = append(out.Products, renderProduct(p, false, withReadiness, currency))
@@ -319,6 +318,17 @@ func (s *Sandbox) getListingsByShop(c *call) {
 	writeJSON(c.w, http.StatusOK, page)
 }
 
+// withOwnListing runs fn under s.mu on the listing id names, once it is
+// known to belong to the caller's shop; otherwise the answer (404, 403) is
+// written and fn does not run.
+func (s *Sandbox) withOwnListing(c *call, id int64, fn func(l *Listing)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l, ok := s.ownListingLocked(c, id); ok {
+		fn(l)
+	}
+}
+
 // ownListing resolves a listing id and checks it belongs to the caller's
 // shop. Callers hold s.mu.
 func (s *Sandbox) ownListingLocked(c *call, id int64) (*Listing, bool) {
@@ -393,18 +403,14 @@ func (s *Sandbox) getListingInventory(c *call) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, ok := s.ownListingLocked(c, id)
-	if !ok {
-		return
-	}
-	inv := renderInventory(l, showDeleted != nil && *showDeleted, true, c.shop.shop.CurrencyCode)
-	if include == "Listing" {
-		lj := s.renderListing(l, c.shop, false, true)
-		inv.Listing = &lj
-	}
-	writeJSON(c.w, http.StatusOK, inv)
+	s.withOwnListing(c, id, func(l *Listing) {
+		inv := renderInventory(l, showDeleted != nil && *showDeleted, true, c.shop.shop.CurrencyCode)
+		if include == "Listing" {
+			lj := s.renderListing(l, c.shop, false, true)
+			inv.Listing = &lj
+		}
+		writeJSON(c.w, http.StatusOK, inv)
+	})
 }
 
 func (s *Sandbox) getShopReadinessStateDefinitions(c *call) {
@@ -459,45 +465,41 @@ func (s *Sandbox) updateListing(c *call) {
 		writeError(c.w, http.StatusBadRequest, "Nothing to update")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, ok := s.ownListingLocked(c, lid)
-	if !ok {
-		return
-	}
-	if l.ShopID != st.shop.ShopID {
-		writeError(c.w, http.StatusNotFound, "Listing not found in this shop")
-		return
-	}
-	now := s.now().Unix()
-	next := *l
-	if form.Has("title") {
-		if strings.TrimSpace(form.Get("title")) == "" {
-			writeError(c.w, http.StatusBadRequest, "'title' cannot be empty")
+	s.withOwnListing(c, lid, func(l *Listing) {
+		if l.ShopID != st.shop.ShopID {
+			writeError(c.w, http.StatusNotFound, "Listing not found in this shop")
 			return
 		}
-		next.Title = form.Get("title")
-	}
-	if form.Has("description") {
-		next.Description = form.Get("description")
-	}
-	if form.Has("state") {
-		want := form.Get("state")
-		if want != StateActive && want != StateInactive {
-			writeError(c.w, http.StatusBadRequest, "'state' must be one of active, inactive")
-			return
-		}
-		if want != l.State {
-			if msg := stateChangeError(l, want); msg != "" {
-				writeError(c.w, http.StatusBadRequest, msg)
+		now := s.now().Unix()
+		next := *l
+		if form.Has("title") {
+			if strings.TrimSpace(form.Get("title")) == "" {
+				writeError(c.w, http.StatusBadRequest, "'title' cannot be empty")
 				return
 			}
-			next.State, next.StateTimestamp = want, now
+			next.Title = form.Get("title")
 		}
-	}
-	next.LastModified = now
-	*l = next
-	writeJSON(c.w, http.StatusOK, s.renderListing(l, st, false, true))
+		if form.Has("description") {
+			next.Description = form.Get("description")
+		}
+		if form.Has("state") {
+			want := form.Get("state")
+			if want != StateActive && want != StateInactive {
+				writeError(c.w, http.StatusBadRequest, "'state' must be one of active, inactive")
+				return
+			}
+			if want != l.State {
+				if msg := stateChangeError(l, want); msg != "" {
+					writeError(c.w, http.StatusBadRequest, msg)
+					return
+				}
+				next.State, next.StateTimestamp = want, now
+			}
+		}
+		next.LastModified = now
+		*l = next
+		writeJSON(c.w, http.StatusOK, s.renderListing(l, st, false, true))
+	})
 }
 
 func stateChangeError(l *Listing, want string) string {

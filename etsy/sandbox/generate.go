@@ -106,7 +106,7 @@ func genListing(rng *rand.Rand, next func() int64, shop Shop, i int, now int64, 
 		}
 		return rng.IntN(40)
 	}
-	inv := Inventory{PriceOnProperty: []int64{}, QuantityOnProperty: []int64{}, SKUOnProperty: []int64{}, ReadinessStateOnProperty: []int64{}}
+	inv := Inventory{OnProperty: OnProperty{}.clone()} // every list present and empty
 	product := func(sku string, price int64, pvs []PropertyValue) Product {
 		if noSKU {
 			sku = ""

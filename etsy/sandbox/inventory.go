@@ -17,11 +17,8 @@ import (
 const maxQuantity = 999
 
 type inventoryRequest struct {
-	Products                 []productRequest `json:"products"`
-	PriceOnProperty          []int64          `json:"price_on_property"`
-	QuantityOnProperty       []int64          `json:"quantity_on_property"`
-	SKUOnProperty            []int64          `json:"sku_on_property"`
-	ReadinessStateOnProperty []int64          `json:"readiness_state_on_property"`
+	Products []productRequest `json:"products"`
+	OnProperty
 }
 
 type productRequest struct {
@@ -64,21 +61,17 @@ func (s *Sandbox) updateListingInventory(c *call) {
 		writeError(c.w, http.StatusBadRequest, "Invalid inventory body: "+err.Error())
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, ok := s.ownListingLocked(c, id)
-	if !ok {
-		return
-	}
-	inv, bad := s.buildInventory(&req, c.shop)
-	if bad != "" {
-		writeError(c.w, http.StatusBadRequest, string(bad))
-		return
-	}
-	inv.DeletedProducts = cloneProducts(l.Inventory.Products)
-	l.Inventory = inv
-	l.LastModified = s.now().Unix()
-	writeJSON(c.w, http.StatusOK, renderInventory(l, false, true, c.shop.shop.CurrencyCode))
+	s.withOwnListing(c, id, func(l *Listing) {
+		inv, bad := s.buildInventory(&req, c.shop)
+		if bad != "" {
+			writeError(c.w, http.StatusBadRequest, string(bad))
+			return
+		}
+		inv.DeletedProducts = cloneProducts(l.Inventory.Products)
+		l.Inventory = inv
+		l.LastModified = s.now().Unix()
+		writeJSON(c.w, http.StatusOK, renderInventory(l, false, true, c.shop.shop.CurrencyCode))
+	})
 }
 
 // buildInventory validates req and returns the new inventory with freshly
@@ -205,13 +198,7 @@ func (s *Sandbox) buildInventory(req *inventoryRequest, st *shopState) (Inventor
 			qty[p.SKU] = p.Offerings[0].Quantity
 		}
 	}
-	return Inventory{
-		Products:                 products,
-		PriceOnProperty:          nonNil(slices.Clone(req.PriceOnProperty)),
-		QuantityOnProperty:       nonNil(slices.Clone(req.QuantityOnProperty)),
-		SKUOnProperty:            nonNil(slices.Clone(req.SKUOnProperty)),
-		ReadinessStateOnProperty: nonNil(slices.Clone(req.ReadinessStateOnProperty)),
-	}, ""
+	return Inventory{Products: products, OnProperty: req.OnProperty.clone()}, ""
 }
 
 // determinedBy reports a contradiction when products that agree on every

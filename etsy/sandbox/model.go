@@ -80,12 +80,25 @@ type Listing struct {
 // attributes. DeletedProducts are those removed by the latest update, shown
 // with show_deleted=true.
 type Inventory struct {
-	Products                 []Product `json:"products"`
-	PriceOnProperty          []int64   `json:"price_on_property"`
-	QuantityOnProperty       []int64   `json:"quantity_on_property"`
-	SKUOnProperty            []int64   `json:"sku_on_property"`
-	ReadinessStateOnProperty []int64   `json:"readiness_state_on_property"`
-	DeletedProducts          []Product `json:"deleted_products,omitempty"`
+	Products []Product `json:"products"`
+	OnProperty
+	DeletedProducts []Product `json:"deleted_products,omitempty"`
+}
+
+// OnProperty names, for an offering's price, quantity, SKU and processing
+// profile, the properties whose values set it: the four lists an inventory
+// holds and an inventory write sends.
+type OnProperty struct {
+	PriceOnProperty          []int64 `json:"price_on_property"`
+	QuantityOnProperty       []int64 `json:"quantity_on_property"`
+	SKUOnProperty            []int64 `json:"sku_on_property"`
+	ReadinessStateOnProperty []int64 `json:"readiness_state_on_property"`
+}
+
+// clone copies o with every list present, as Etsy answers ([] for none).
+func (o OnProperty) clone() OnProperty {
+	return OnProperty{PriceOnProperty: nonNil(slices.Clone(o.PriceOnProperty)), QuantityOnProperty: nonNil(slices.Clone(o.QuantityOnProperty)),
+		SKUOnProperty: nonNil(slices.Clone(o.SKUOnProperty)), ReadinessStateOnProperty: nonNil(slices.Clone(o.ReadinessStateOnProperty))}
 }
 
 // Product is one variation combination (or the only product of a listing

@@ -1,6 +1,8 @@
-// Package testclock is a settable clock for tests that age tokens, codes
-// and links: the wall clock plus an offset the test moves forward, shared
-// safely by the code under test and the test.
+// Package testclock holds clocks for tests, shared safely by the code
+// under test and the test: Clock, the wall clock plus an offset the test
+// moves forward (to age tokens, codes and links), and Fake, a clock that
+// moves only when the test or the code's own waits move it, with timers
+// (for rate limits and session limits proved without waiting for them).
 package testclock
 
 import (

@@ -23,8 +23,16 @@ func Until(tb testing.TB, what string, cond func() bool) {
 // Within polls cond until it holds, failing the test after d.
 func Within(tb testing.TB, d time.Duration, what string, cond func() bool) {
 	tb.Helper()
+	Every(tb, 10*time.Millisecond, d, what, cond)
+}
+
+// Every is Within polling every poll: for a cond costly enough (one that
+// reads a whole fleet's stores) that a brisker poll would load what it
+// measures.
+func Every(tb testing.TB, poll, d time.Duration, what string, cond func() bool) {
+	tb.Helper()
 	deadline := time.Now().Add(d)
-	tick := time.NewTicker(10 * time.Millisecond)
+	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {

@@ -10,9 +10,7 @@ import (
 // A quantity Etsy changed is Etsy's event in the ledger, and says whether a
 // webhook or the schedule brought it in.
 func TestSyncedChangesAreEtsysInTheLedger(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 1}, sandbox.Config{})
-		e.sync(store.SyncFull)
+	eachSyncedEnv(t, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 1}, func(t *testing.T, e *env) {
 		for i, tc := range []struct {
 			trigger store.SyncTrigger
 			source  store.Source

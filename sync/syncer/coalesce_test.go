@@ -208,9 +208,7 @@ func TestVariationGoneFailsOnlyItself(t *testing.T) {
 // calls" in the sync log are its own (one read, one write), not whatever
 // the shop's other work spent meanwhile.
 func TestConcurrentPushesCountTheirOwnCalls(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 40, Receipts: 5}, sandbox.Config{})
-		e.sync(store.SyncFull)
+	eachSyncedEnv(t, sandbox.GenOptions{Seed: 5, Listings: 40, Receipts: 5}, func(t *testing.T, e *env) {
 		// One row from each of several listings.
 		seen := map[int64]bool{}
 		var items []store.StockEditItem

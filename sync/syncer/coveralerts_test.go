@@ -88,8 +88,7 @@ func (e *env) offeringsOf(etsyListingID int64) []int64 {
 // row whose stock did not move: a sync that wrote sales checks once, the
 // rows of the listings sold; one that wrote none does not check.
 func TestSyncWithSalesChecksTheStoresAlertsOnce(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 51, Listings: 10, Receipts: 3}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 51, Listings: 10, Receipts: 3}, func(t *testing.T, e *env) {
 		alerts := e.checkSales(nil, nil)
 		e.sync(store.SyncFull)
 		if n := len(alerts.all()); n != 1 {
@@ -117,8 +116,7 @@ func TestSyncWithSalesChecksTheStoresAlertsOnce(t *testing.T) {
 // On a bigger shop, the check after a sale of one listing names that
 // listing's rows, not the store's thousand.
 func TestSaleOfOneListingChecksItsRowsOnly(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 52, Listings: 400, Receipts: 50}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 52, Listings: 400, Receipts: 50}, func(t *testing.T, e *env) {
 		alerts := e.checkSales(nil, nil)
 		e.sync(store.SyncFull)
 		l, r := e.variedListing(2)
@@ -144,8 +142,7 @@ func TestSaleOfOneListingChecksItsRowsOnly(t *testing.T) {
 // A check after sales that failed leaves the rows it should have checked
 // unknown: the next check is the whole store's, then targeted again.
 func TestFailedSalesCheckIsFollowedByAWholeOne(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 54, Listings: 20, Receipts: 5}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 54, Listings: 20, Receipts: 5}, func(t *testing.T, e *env) {
 		alerts := e.checkSales(nil, nil)
 		e.sync(store.SyncFull)
 		sell := func() []int64 {

@@ -100,7 +100,7 @@ func runCrashChild(spec string) error {
 	}
 	tokens := tokenMap{}
 	for id, tok := range c.Tokens {
-		tokens[id] = &staticTokens{access: tok}
+		tokens[id] = staticToken(tok)
 	}
 	eng, err := syncer.New(syncer.Config{Store: db, Etsy: client, Tokens: tokens, Queue: q, Hub: hub.New(), Owner: c.Process})
 	if err != nil {

@@ -9,12 +9,9 @@ package syncer
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -24,6 +21,7 @@ import (
 
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/leaseowner"
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store"
 )
@@ -89,7 +87,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("syncer: Hub is required")
 	}
 	if cfg.Owner == "" {
-		cfg.Owner = defaultOwner()
+		cfg.Owner = leaseowner.New()
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -99,13 +97,6 @@ func New(cfg Config) (*Engine, error) {
 	}
 	return &Engine{db: cfg.Store, etsy: cfg.Etsy, tokens: cfg.Tokens, queue: cfg.Queue, hub: cfg.Hub,
 		alerts: cfg.Alerts, owner: cfg.Owner, log: cfg.Logger, now: cfg.Now}, nil
-}
-
-func defaultOwner() string {
-	host, _ := os.Hostname()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
 // Register adds the sync and push workers to a queue's workers; call it
@@ -142,7 +133,7 @@ var errBusy = errors.New("syncer: busy elsewhere")
 // the owner's name would let two workers of one process hold it at once.
 func (e *Engine) withLease(ctx context.Context, name string, ttl, wait time.Duration, fn func(ctx context.Context) error) error {
 	holder := e.newHolder()
-	if err := e.acquireLease(ctx, name, holder, ttl, wait); err != nil {
+	if err := e.acquireLease(ctx, name, holder, ttl, wait, 20*time.Millisecond, nil); err != nil {
 		return err
 	}
 	defer e.releaseLease(ctx, name, holder)
@@ -198,10 +189,22 @@ func (e *Engine) newHolder() string {
 	return e.owner + "#" + strconv.FormatUint(e.holds.Add(1), 10)
 }
 
-// acquireLease takes the named lease for holder, waiting up to wait for
-// it, else fails with errBusy.
-func (e *Engine) acquireLease(ctx context.Context, name, holder string, ttl, wait time.Duration) error {
+// acquireLease takes the named lease for holder, trying again every poll
+// for up to wait, else fails with errBusy. settled, when set, says whether
+// the work that wants the lease is already done (its error, such as
+// errPushed, ends the wait): it is asked after each pause, and once before
+// giving up when there was none.
+func (e *Engine) acquireLease(ctx context.Context, name, holder string, ttl, wait, poll time.Duration,
+	settled func(context.Context) error) error {
 	deadline := time.Now().Add(wait)
+	asked := false
+	ask := func() error {
+		asked = true
+		if settled == nil {
+			return nil
+		}
+		return settled(ctx)
+	}
 	for {
 		now := e.now()
 		ok, err := e.db.LeaseAcquire(ctx, name, holder, now, now.Add(ttl))
@@ -212,12 +215,20 @@ func (e *Engine) acquireLease(ctx context.Context, name, holder string, ttl, wai
 			return nil
 		}
 		if time.Now().After(deadline) {
+			if !asked {
+				if err := ask(); err != nil {
+					return err
+				}
+			}
 			return errBusy
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(poll):
+		}
+		if err := ask(); err != nil {
+			return err
 		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,15 +45,7 @@ func sqliteBackend() backend {
 	return backend{
 		name:   "sqlite",
 		create: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "stockroom.db") },
-		open: func(tb testing.TB, path string) store.DB {
-			tb.Helper()
-			db, err := sqlite.Open(tb.Context(), path)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			tb.Cleanup(func() { db.Close() })
-			return db
-		},
+		open:   openWith(sqlite.Open),
 		queue: func(tb testing.TB, path string, _ store.DB, cfg jobs.Config) *jobs.Queue {
 			tb.Helper()
 			q, err := openSQLiteQueue(path, cfg)
@@ -85,15 +76,7 @@ func postgresBackend() backend {
 	return backend{
 		name:   "postgres",
 		create: storetest.PostgresDatabase,
-		open: func(tb testing.TB, url string) store.DB {
-			tb.Helper()
-			db, err := postgres.Open(tb.Context(), url)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			tb.Cleanup(func() { db.Close() })
-			return db
-		},
+		open:   openWith(postgres.Open),
 		queue: func(tb testing.TB, _ string, db store.DB, cfg jobs.Config) *jobs.Queue {
 			tb.Helper()
 			// A test's wrapper of the store (one that injects a fault or
@@ -107,6 +90,20 @@ func postgresBackend() backend {
 			}
 			return q
 		},
+	}
+}
+
+// openWith is a backend's open through the store's own Open: the store is
+// closed when the test ends.
+func openWith[D store.DB](open func(ctx context.Context, where string) (D, error)) func(testing.TB, string) store.DB {
+	return func(tb testing.TB, where string) store.DB {
+		tb.Helper()
+		db, err := open(tb.Context(), where)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		return db
 	}
 }
 
@@ -124,21 +121,27 @@ func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
 	}
 }
 
-// staticTokens is a TokenSource for one store with a sandbox-issued token.
-type staticTokens struct {
-	mu     sync.Mutex
-	access string
+// eachEnv runs fn, on every backend, in a new environment whose sandbox
+// (without limits) holds the shops gen generates.
+func eachEnv(t *testing.T, gen sandbox.GenOptions, fn func(t *testing.T, e *env)) {
+	eachBackend(t, func(t *testing.T, b backend) { fn(t, newEnv(t, b, gen, sandbox.Config{})) })
 }
 
-func (s *staticTokens) AccessToken(context.Context) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.access, nil
+// eachSyncedEnv is eachEnv with the first shop read in full before fn runs:
+// the state of a store the seller has just connected.
+func eachSyncedEnv(t *testing.T, gen sandbox.GenOptions, fn func(t *testing.T, e *env)) {
+	eachEnv(t, gen, func(t *testing.T, e *env) {
+		e.sync(store.SyncFull)
+		fn(t, e)
+	})
 }
 
-func (s *staticTokens) Refresh(context.Context) (string, error) {
-	return "", etsy.ErrRevoked
-}
+// staticToken is a TokenSource for one store with a sandbox-issued token,
+// which lasts the test: it is never refreshed.
+type staticToken string
+
+func (s staticToken) AccessToken(context.Context) (string, error) { return string(s), nil }
+func (s staticToken) Refresh(context.Context) (string, error)     { return "", etsy.ErrRevoked }
 
 type tokenMap map[int64]etsy.TokenSource
 
@@ -220,7 +223,7 @@ func newEnv(t testing.TB, b backend, gen sandbox.GenOptions, sbcfg sandbox.Confi
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.tokens[st.ID] = &staticTokens{access: access}
+		e.tokens[st.ID] = staticToken(access)
 		e.stores = append(e.stores, st.ID)
 	}
 	e.shopID, e.storeID = e.seed.Shops[0].Shop.ShopID, e.stores[0]
@@ -330,6 +333,14 @@ func (e *env) row(offeringID int64) store.InventoryRow {
 func (e *env) edit(offeringID int64, qty int) {
 	e.t.Helper()
 	if err := editVia(e.ctx, e.db, e.q, e.account, e.storeID, offeringID, qty); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// push runs the offering's push job's work now, in the test's goroutine.
+func (e *env) push(offeringID int64) {
+	e.t.Helper()
+	if err := e.eng.Push(e.ctx, offeringID); err != nil {
 		e.t.Fatal(err)
 	}
 }

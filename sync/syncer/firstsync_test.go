@@ -2,7 +2,6 @@ package syncer_test
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store"
+	"github.com/stockroom/stockroom/sync/syncer"
 )
 
 // A store never synced is due for its first full sync in the slot it is in
@@ -25,8 +25,7 @@ import (
 // started before the next slot and finished; the next slot's full sync then
 // does nothing.
 func TestFirstFullSyncServesTheSlotQueuedWhileItRan(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, func(t *testing.T, e *env) {
 		e.sync(store.SyncFull) // the first full sync, started before the next slot
 		next, _, err := e.q.EnqueueScheduledSync(e.ctx, e.storeID, store.SyncFull, time.Now())
 		if err != nil {
@@ -43,8 +42,7 @@ func TestFirstFullSyncServesTheSlotQueuedWhileItRan(t *testing.T) {
 // sync lease; the first sync finished and gave the lease back. The job must
 // look at the store again once it holds the lease.
 func TestFirstFullSyncServesTheSlotThatWaitedForItsLease(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, func(t *testing.T, e *env) {
 		// The first full sync "finishes" as the job takes the lease: it
 		// started before the slot, so it is recorded just so.
 		started := time.Now().Add(-30 * time.Second)
@@ -100,7 +98,7 @@ type finishOnLease struct {
 }
 
 func (f *finishOnLease) LeaseAcquire(ctx context.Context, name, owner string, now, until time.Time) (bool, error) {
-	if strings.HasPrefix(name, "sync:") {
+	if name == "sync:"+syncer.Key(f.storeID) {
 		var err error
 		f.once.Do(func() {
 			at := f.started

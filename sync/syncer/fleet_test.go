@@ -58,6 +58,7 @@ import (
 	"github.com/stockroom/stockroom/etsy"
 	"github.com/stockroom/stockroom/etsy/sandbox"
 	"github.com/stockroom/stockroom/hub"
+	"github.com/stockroom/stockroom/internal/testwait"
 	"github.com/stockroom/stockroom/jobs"
 	"github.com/stockroom/stockroom/store"
 	"github.com/stockroom/stockroom/store/postgres"
@@ -225,7 +226,7 @@ func runFleet(t *testing.T, b backend, cfg fleetConfig) *fleetResult {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tokens[st.ID] = &staticTokens{access: access}
+		tokens[st.ID] = staticToken(access)
 		storeShop[st.ID] = i
 	}
 	q := b.queue(t, where, db, jobs.Config{Workers: cfg.workers, ID: "fleet"})
@@ -627,15 +628,7 @@ func allSyncJobs(t *testing.T, q *jobs.Queue) []*rivertype.JobRow {
 // until it holds, failing after d.
 func waitFleet(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	tick := time.NewTicker(500 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		<-tick.C
-	}
+	testwait.Every(t, 500*time.Millisecond, d, what, cond)
 }
 
 // count429 counts the answers that were 429 (Too Many Requests).

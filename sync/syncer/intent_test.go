@@ -99,9 +99,7 @@ func TestRefusedWriteWhoseTargetASaleReachedStillWrites(t *testing.T) {
 		if err := e.eng.Push(e.ctx, r.OfferingID); err == nil {
 			t.Fatal("the refused write reported success")
 		}
-		if err := e.eng.Push(e.ctx, r.OfferingID); err != nil {
-			t.Fatal(err)
-		}
+		e.push(r.OfferingID)
 		if want, q := r.Quantity-2, sandboxQty(t, e.sb, l.ListingID, r.SKU); q != want {
 			t.Fatalf("Etsy %d, want %d (%d, -1 refused then written, 1 sold)", q, want, r.Quantity)
 		}
@@ -129,9 +127,7 @@ func TestOverwrittenSaleUnderAPendingSetIsKept(t *testing.T) {
 		}
 		e.sync(store.SyncIncremental) // learns the sale
 		e.editKind(r.OfferingID, store.EditAdd, 56)
-		if err := e.eng.Push(e.ctx, r.OfferingID); err != nil {
-			t.Fatal(err)
-		}
+		e.push(r.OfferingID)
 		e.start()
 		e.waitPushesDone()
 		if q, got := sandboxQty(t, e.sb, l.ListingID, r.SKU), e.row(r.OfferingID); q != 55 || got.Quantity != 55 || got.Pending() {

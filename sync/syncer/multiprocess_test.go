@@ -19,14 +19,13 @@ import (
 )
 
 func TestTwoProcessesNeverSyncAStoreTwiceAtOnceAndBothWork(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 21, Shops: 3, Listings: 40, Receipts: 20}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 21, Shops: 3, Listings: 40, Receipts: 20}, func(t *testing.T, e *env) {
 		type proc struct {
 			db     store.DB
 			q      *jobs.Queue
 			worked atomic.Int64
 		}
-		procs := []*proc{{db: e.db, q: e.q}, {db: b.open(t, e.where)}}
+		procs := []*proc{{db: e.db, q: e.q}, {db: e.b.open(t, e.where)}}
 		procs[1].q, _ = e.process(procs[1].db, "server-b", hub.New())
 
 		// Each process counts the jobs it finished; River only tells a

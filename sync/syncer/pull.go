@@ -295,20 +295,12 @@ func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats,
 			if err != nil {
 				return err
 			}
-			snaps := make([]store.ListingSnapshot, 0, len(page.Results))
-			for _, l := range page.Results {
-				snap, err := snapshot(l)
-				if err != nil {
-					return err
-				}
-				snaps = append(snaps, snap)
-				seen = append(seen, l.ListingID)
-			}
-			res, err := e.writeListings(ctx, st.ID, snaps, readAt)
-			if err != nil {
+			if err := e.writePage(ctx, st.ID, page.Results, readAt, stats); err != nil {
 				return err
 			}
-			stats.addListings(res)
+			for _, l := range page.Results {
+				seen = append(seen, l.ListingID)
+			}
 			if len(page.Results) < pageSize || offset+len(page.Results) >= page.Count {
 				break
 			}
@@ -446,20 +438,29 @@ func (e *Engine) refreshListings(ctx context.Context, st store.Store, shop *etsy
 		if err != nil {
 			return err
 		}
-		snaps := make([]store.ListingSnapshot, 0, len(batch.Listings))
-		for _, l := range batch.Listings {
-			snap, err := snapshot(l)
-			if err != nil {
-				return err
-			}
-			snaps = append(snaps, snap)
+		if err := e.writePage(ctx, st.ID, batch.Listings, readAt, stats); err != nil {
+			return err
 		}
-		res, err := e.writeListings(ctx, st.ID, snaps, readAt)
+	}
+	return nil
+}
+
+// writePage writes a page of listings Etsy answered with, read at readAt
+// (a push recorded after it is newer than the page), and counts them.
+func (e *Engine) writePage(ctx context.Context, storeID int64, listings []etsy.Listing, readAt time.Time, stats *pullStats) error {
+	snaps := make([]store.ListingSnapshot, 0, len(listings))
+	for _, l := range listings {
+		snap, err := snapshot(l)
 		if err != nil {
 			return err
 		}
-		stats.addListings(res)
+		snaps = append(snaps, snap)
 	}
+	res, err := e.writeListings(ctx, storeID, snaps, readAt)
+	if err != nil {
+		return err
+	}
+	stats.addListings(res)
 	return nil
 }
 

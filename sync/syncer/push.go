@@ -233,17 +233,22 @@ func (e *Engine) push(ctx context.Context, jobID, offeringID int64, intent *push
 	// While another push holds the listing, it may be writing this
 	// offering's edit too: once that is recorded there is nothing to wait
 	// for.
-	var stillPending func(ctx context.Context) (bool, error)
+	var pushed func(ctx context.Context) error
 	if !settle {
-		stillPending = func(ctx context.Context) (bool, error) {
+		pushed = func(ctx context.Context) error {
 			r, err := e.db.InventoryGetByID(ctx, offeringID)
-			if errors.Is(err, store.ErrNotFound) {
-				return false, nil
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				return errPushed
+			case err != nil:
+				return err
+			case !r.Pending():
+				return errPushed
 			}
-			return err == nil && r.Pending(), err
+			return nil
 		}
 	}
-	err = e.withPushLease(ctx, jobID, row.EtsyListingID, stillPending, func(hold func(time.Duration) error) error {
+	err = e.withPushLease(ctx, jobID, row.EtsyListingID, pushed, func(hold func(time.Duration) error) error {
 		return e.pushListing(ctx, jobID, st, row.EtsyListingID, intent, hold)
 	})
 	if errors.Is(err, errPushed) {
@@ -281,11 +286,11 @@ func (e *inDoubtError) Unwrap() error { return e.err }
 var errPushed = errors.New("syncer: pushed by another push of the listing")
 
 // withPushLease runs fn holding the listing's push lease, waiting up to a
-// few seconds for it; while it waits, stillPending (when set) says whether
-// there is still something to push, else errPushed. hold renews the lease
+// few seconds for it; while it waits, pushed (when set) fails with
+// errPushed once there is nothing left to push. hold renews the lease
 // for longer (before a write). A queue job whose fn fails with the write
 // in doubt keeps the lease; everything else releases it.
-func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, stillPending func(context.Context) (bool, error),
+func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, pushed func(context.Context) error,
 	fn func(hold func(time.Duration) error) error) error {
 	name := pushLeaseName(etsyListingID)
 	holder := e.newHolder()
@@ -299,43 +304,10 @@ func (e *Engine) withPushLease(ctx context.Context, jobID, etsyListingID int64, 
 	if jobID != 0 {
 		holder, wait = pushHolder(jobID), 0
 	}
-	deadline := time.Now().Add(wait)
-	for {
-		now := e.now()
-		ok, err := e.db.LeaseAcquire(ctx, name, holder, now, now.Add(pushLeaseTTL))
-		if err != nil {
-			return err
-		}
-		if ok {
-			break
-		}
-		if stillPending != nil && wait == 0 {
-			// Snoozed only while there is still something to push.
-			pending, err := stillPending(ctx)
-			if err != nil {
-				return err
-			}
-			if !pending {
-				return errPushed
-			}
-		}
-		if time.Now().After(deadline) {
-			return errBusy
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if stillPending != nil {
-			pending, err := stillPending(ctx)
-			if err != nil {
-				return err
-			}
-			if !pending {
-				return errPushed
-			}
-		}
+	// Snoozed, or kept waiting, only while there is still something to
+	// push.
+	if err := e.acquireLease(ctx, name, holder, pushLeaseTTL, wait, 50*time.Millisecond, pushed); err != nil {
+		return err
 	}
 	err := fn(func(ttl time.Duration) error {
 		now := e.now()

@@ -23,9 +23,7 @@ func (e *env) singleListing() store.InventoryRow {
 }
 
 func TestRestockReactivatesListingStockroomDeactivated(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 10, Listings: 30, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
+	eachSyncedEnv(t, sandbox.GenOptions{Seed: 10, Listings: 30, Receipts: 3}, func(t *testing.T, e *env) {
 		r := e.singleListing()
 		e.start()
 		e.edit(r.OfferingID, 0)
@@ -47,9 +45,7 @@ func TestRestockReactivatesListingStockroomDeactivated(t *testing.T) {
 }
 
 func TestRestockLeavesSellersInactiveListingInactive(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 10, Listings: 30, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
+	eachSyncedEnv(t, sandbox.GenOptions{Seed: 10, Listings: 30, Receipts: 3}, func(t *testing.T, e *env) {
 		r := e.singleListing()
 		inactive := sandbox.StateInactive
 		if err := e.sb.EditListing(e.shopID, r.EtsyListingID, sandbox.ListingEdit{State: &inactive}); err != nil {
@@ -57,9 +53,7 @@ func TestRestockLeavesSellersInactiveListingInactive(t *testing.T) {
 		}
 		e.sync(store.SyncFull)
 		e.edit(r.OfferingID, r.Quantity+3)
-		if err := e.eng.Push(e.ctx, r.OfferingID); err != nil {
-			t.Fatal(err)
-		}
+		e.push(r.OfferingID)
 		if l, _ := e.sb.Listing(r.EtsyListingID); l.State != sandbox.StateInactive {
 			t.Fatalf("a listing the seller deactivated became %s after a restock", l.State)
 		}

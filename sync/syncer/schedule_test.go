@@ -21,8 +21,7 @@ import (
 )
 
 func TestScheduleEnqueuesDueSyncsOnce(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, func(t *testing.T, e *env) {
 		now := time.Now()
 		// A pass every two minutes sees the next slot, at most an interval
 		// and a half after the last sync.
@@ -90,8 +89,7 @@ func TestScheduleEnqueuesDueSyncsOnce(t *testing.T) {
 }
 
 func TestSyncNowReportsTheRun(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 13, Listings: 10, Receipts: 3}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 13, Listings: 10, Receipts: 3}, func(t *testing.T, e *env) {
 		e.start()
 		ev, err := syncer.SyncNow(e.ctx, e.hub, e.q, e.storeID, store.SyncFull)
 		if err != nil || ev.RunID == 0 || ev.State != string(store.ResultOK) {
@@ -104,8 +102,7 @@ func TestSyncNowReportsTheRun(t *testing.T) {
 // after the other, with a scheduled incremental sync queued between them,
 // each run and each wait reports its own reconcile.
 func TestSyncNowBackToBackRunsWhatWasAsked(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 13, Listings: 10, Receipts: 3}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 13, Listings: 10, Receipts: 3}, func(t *testing.T, e *env) {
 		e.start()
 		if ev, err := syncer.SyncNow(e.ctx, e.hub, e.q, e.storeID, store.SyncFull); err != nil || ev.State != string(store.ResultOK) {
 			t.Fatalf("first sync: %+v %v", ev, err)
@@ -141,8 +138,7 @@ func TestSyncNowBackToBackRunsWhatWasAsked(t *testing.T) {
 }
 
 func TestLeaseElectorHasOneLeader(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 14, Listings: 2, Receipts: 1}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 14, Listings: 2, Receipts: 1}, func(t *testing.T, e *env) {
 		la := syncer.NewLeaseElector(e.db, "scheduler", "a", time.Minute)
 		lb := syncer.NewLeaseElector(e.db, "scheduler", "b", time.Minute)
 		if err := la.IsLeader(e.ctx); err != nil {
@@ -158,8 +154,7 @@ func TestLeaseElectorHasOneLeader(t *testing.T) {
 }
 
 func TestLivenessClosesRunsOfAStoppedProcess(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 12, Listings: 10, Receipts: 3}, func(t *testing.T, e *env) {
 		now := time.Now()
 		start := func(process string, at time.Time) store.SyncRun {
 			t.Helper()

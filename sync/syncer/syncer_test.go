@@ -23,7 +23,7 @@ import (
 	"github.com/stockroom/stockroom/sync/syncer"
 )
 
-func sandboxQty(t *testing.T, sb *sandbox.Sandbox, listingID int64, sku string) int {
+func sandboxQty(t testing.TB, sb *sandbox.Sandbox, listingID int64, sku string) int {
 	t.Helper()
 	inv, _ := sb.Inventory(listingID)
 	for _, p := range inv.Products {
@@ -38,8 +38,7 @@ func sandboxQty(t *testing.T, sb *sandbox.Sandbox, listingID int64, sku string) 
 func ceilDiv(n, d int) int { return max(1, (n+d-1)/d) }
 
 func TestFullSyncCallBudgetAndIncrementalTick(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 3, Listings: 230, Receipts: 130}, sandbox.Config{})
+	eachEnv(t, sandbox.GenOptions{Seed: 3, Listings: 230, Receipts: 130}, func(t *testing.T, e *env) {
 		perState := map[string]int{}
 		products := 0
 		for _, l := range e.seed.Shops[0].Listings {
@@ -98,9 +97,7 @@ func TestFullSyncCallBudgetAndIncrementalTick(t *testing.T) {
 }
 
 func TestListingGoneIsMarked(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 4, Listings: 12, Receipts: 5}, sandbox.Config{})
-		e.sync(store.SyncFull)
+	eachSyncedEnv(t, sandbox.GenOptions{Seed: 4, Listings: 12, Receipts: 5}, func(t *testing.T, e *env) {
 		// A listing that disappears from Etsy: run the sync against a sandbox
 		// without it by faking a shop with one listing fewer.
 		sb2 := sandbox.New(sandbox.Config{Keystring: sbKey, SharedSecret: sbSecret})
@@ -114,7 +111,7 @@ func TestListingGoneIsMarked(t *testing.T) {
 		}
 		e.srv.Config.Handler = sb2.Handler()
 		access, _, _ := sb2.IssueToken(e.shopID, etsy.Scopes...)
-		eng, _ := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: tokenMap{e.storeID: &staticTokens{access: access}},
+		eng, _ := syncer.New(syncer.Config{Store: e.db, Etsy: e.client, Tokens: tokenMap{e.storeID: staticToken(access)},
 			Queue: e.q, Hub: e.hub})
 		if _, err := eng.Sync(e.ctx, e.storeID, store.SyncReconcile, store.TriggerSchedule); err != nil {
 			t.Fatal(err)
@@ -137,9 +134,7 @@ func TestListingGoneIsMarked(t *testing.T) {
 }
 
 func TestEditReachesEtsyKeepingEverythingElse(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, sandbox.Config{})
-		e.sync(store.SyncFull)
+	eachSyncedEnv(t, sandbox.GenOptions{Seed: 5, Listings: 20, Receipts: 5}, func(t *testing.T, e *env) {
 		e.start()
 		l, r := e.variedListing(1)
 		before, _ := e.sb.Inventory(l.ListingID)
@@ -177,9 +172,7 @@ func TestEditReachesEtsyKeepingEverythingElse(t *testing.T) {
 }
 
 func TestPushKeepsEtsySalesAndSaysSo(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 6, Listings: 20, Receipts: 5}, sandbox.Config{})
-		e.sync(store.SyncFull)
+	eachSyncedEnv(t, sandbox.GenOptions{Seed: 6, Listings: 20, Receipts: 5}, func(t *testing.T, e *env) {
 		l, r := e.variedListing(4)
 		base := r.Quantity
 		e.edit(r.OfferingID, base+10)                                                 // seller adds 10
@@ -199,9 +192,7 @@ func TestPushKeepsEtsySalesAndSaysSo(t *testing.T) {
 }
 
 func TestSecondEditDuringPushIsPushedAfter(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 7, Listings: 20, Receipts: 5}, sandbox.Config{})
-		e.sync(store.SyncFull)
+	eachSyncedEnv(t, sandbox.GenOptions{Seed: 7, Listings: 20, Receipts: 5}, func(t *testing.T, e *env) {
 		l, r := e.variedListing(1)
 		// The first PUT is slow, so the second edit lands while it runs.
 		if err := e.sb.InjectFault("updateListingInventory", sandbox.Fault{Kind: sandbox.FaultTimeout, Count: 1, Delay: 300 * time.Millisecond}); err != nil {
@@ -259,9 +250,7 @@ func TestPushFaultsLoseNothing(t *testing.T) {
 }
 
 func TestRevokedTokenStopsTheStore(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 9, Listings: 10, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
+	eachSyncedEnv(t, sandbox.GenOptions{Seed: 9, Listings: 10, Receipts: 3}, func(t *testing.T, e *env) {
 		_, r := e.variedListing(1)
 		if err := e.sb.RevokeTokens(e.shopID); err != nil {
 			t.Fatal(err)
@@ -289,9 +278,7 @@ func TestRevokedTokenStopsTheStore(t *testing.T) {
 }
 
 func TestAllZeroDeactivatesTheListing(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 10, Listings: 30, Receipts: 3}, sandbox.Config{})
-		e.sync(store.SyncFull)
+	eachSyncedEnv(t, sandbox.GenOptions{Seed: 10, Listings: 30, Receipts: 3}, func(t *testing.T, e *env) {
 		var r store.InventoryRow
 		for _, x := range e.rows() {
 			l, _ := e.sb.Listing(x.EtsyListingID)
@@ -321,9 +308,7 @@ func TestAllZeroDeactivatesTheListing(t *testing.T) {
 }
 
 func TestWebhookSaleShowsAtOnce(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		e := newEnv(t, b, sandbox.GenOptions{Seed: 11, Listings: 15, Receipts: 5}, sandbox.Config{})
-		e.sync(store.SyncFull)
+	eachSyncedEnv(t, sandbox.GenOptions{Seed: 11, Listings: 15, Receipts: 5}, func(t *testing.T, e *env) {
 		secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 		h, err := syncer.NewWebhookHandler(syncer.WebhookConfig{Store: e.db, Queue: e.q, Secret: secret})
 		if err != nil {
@@ -350,51 +335,38 @@ func TestWebhookSaleShowsAtOnce(t *testing.T) {
 			t.Fatalf("after the webhook Stockroom shows %d, want %d", got, r.Quantity-1)
 		}
 
-		// A forged delivery is refused and changes nothing.
+		// deliver posts a sale's notification with id, signed with key at
+		// ts, and returns the endpoint's status.
 		body := `{"event_type":"order.paid","shop_id":` + itoa(e.shopID) + `}`
-		ts := itoa(time.Now().Unix())
-		req, _ := http.NewRequest(http.MethodPost, hook.URL, strings.NewReader(body))
-		req.Header.Set("webhook-id", "msg_forged")
-		req.Header.Set("webhook-timestamp", ts)
-		req.Header.Set("webhook-signature", sandbox.Sign([]byte("wrong key"), "msg_forged", ts, []byte(body)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		deliver := func(id, ts string, key []byte) int {
+			t.Helper()
+			req, _ := http.NewRequest(http.MethodPost, hook.URL, strings.NewReader(body))
+			req.Header.Set("webhook-id", id)
+			req.Header.Set("webhook-timestamp", ts)
+			req.Header.Set("webhook-signature", sandbox.Sign(key, id, ts, []byte(body)))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
 		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("forged webhook: %d, want 401", resp.StatusCode)
+		// A forged delivery is refused and changes nothing.
+		ts := itoa(time.Now().Unix())
+		if code := deliver("msg_forged", ts, []byte("wrong key")); code != http.StatusUnauthorized {
+			t.Fatalf("forged webhook: %d, want 401", code)
 		}
 		// An old, correctly signed one is a replay.
 		key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
-		old := itoa(time.Now().Add(-time.Hour).Unix())
-		req, _ = http.NewRequest(http.MethodPost, hook.URL, strings.NewReader(body))
-		req.Header.Set("webhook-id", "msg_old")
-		req.Header.Set("webhook-timestamp", old)
-		req.Header.Set("webhook-signature", sandbox.Sign(key, "msg_old", old, []byte(body)))
-		resp, err = http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("replayed webhook: %d, want 401", resp.StatusCode)
+		if code := deliver("msg_old", itoa(time.Now().Add(-time.Hour).Unix()), key); code != http.StatusUnauthorized {
+			t.Fatalf("replayed webhook: %d, want 401", code)
 		}
 		// A duplicate id is accepted and not processed again.
 		if fresh, _ := e.db.WebhookSeen(e.ctx, "msg_dup", time.Now(), nil); !fresh {
 			t.Fatal("first sight of msg_dup not new")
 		}
-		req, _ = http.NewRequest(http.MethodPost, hook.URL, strings.NewReader(body))
-		req.Header.Set("webhook-id", "msg_dup")
-		req.Header.Set("webhook-timestamp", ts)
-		req.Header.Set("webhook-signature", sandbox.Sign(key, "msg_dup", ts, []byte(body)))
-		resp, err = http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("duplicate webhook: %d, want 200", resp.StatusCode)
+		if code := deliver("msg_dup", ts, key); code != http.StatusOK {
+			t.Fatalf("duplicate webhook: %d, want 200", code)
 		}
 		select {
 		case ev := <-sub.C:
