@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,5 +78,59 @@ func TestRefreshChecksAccessAgainAfterAnEvent(t *testing.T) {
 	}
 	if _, err := snaps.Refresh(ctx, actor, s.shop.ID, []int64{snap.Row(0).OfferingID}, time.Now()); err == nil {
 		t.Fatal("a removed member's session refreshed the store")
+	}
+}
+
+// Memo computes once per snapshot and key however many sessions ask at
+// once, and a new snapshot (an event's refresh) computes it again.
+func TestSnapshotMemoOncePerSnapshotAndKey(t *testing.T) {
+	s := newAlertShop(t)
+	s.sync(t, listings(5, 3))
+	snaps := app.NewSnapshots(s.svc)
+	ctx := t.Context()
+	first, err := snaps.Get(ctx, s.owner, s.shop.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var computed sync.Map // key → number of computations
+	memo := func(snap *app.Snapshot, key string) any {
+		return snap.Memo(key, func(snap *app.Snapshot) any {
+			n, _ := computed.LoadOrStore(key, new(atomic.Int32))
+			n.(*atomic.Int32).Add(1)
+			time.Sleep(time.Millisecond) // let the other callers arrive meanwhile
+			return snap.Row(0).Shown()
+		})
+	}
+	count := func(key string) int32 {
+		n, ok := computed.Load(key)
+		if !ok {
+			return 0
+		}
+		return n.(*atomic.Int32).Load()
+	}
+	const sessions = 50
+	var wg sync.WaitGroup
+	for range sessions {
+		wg.Go(func() { memo(first, "a") })
+		wg.Go(func() { memo(first, "b") })
+	}
+	wg.Wait()
+	if a, b := count("a"), count("b"); a != 1 || b != 1 {
+		t.Fatalf("%d sessions computed key a %d times and key b %d times, want once each", sessions, a, b)
+	}
+	id := first.Row(0).OfferingID
+	s.sync(t, listings(5, 9))
+	next, err := snaps.Refresh(ctx, s.owner, s.shop.ID, []int64{id}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next == first {
+		t.Fatal("the refresh kept the old snapshot")
+	}
+	if got := memo(next, "a"); got != 9 || count("a") != 2 {
+		t.Fatalf("the new snapshot's memo is %v after %d computations, want 9 computed anew", got, count("a"))
+	}
+	if got := memo(first, "a"); got != 3 || count("a") != 2 {
+		t.Fatalf("the old snapshot's memo is %v after %d computations, want its own 3", got, count("a"))
 	}
 }
