@@ -26,3 +26,54 @@ func TestNewTerminalReader_sharesTheKeyTable(t *testing.T) {
 		}
 	}
 }
+
+// Stockroom patch: a new buffer's lines share one allocation, yet each is
+// its own: blank, and growing one (a wider Resize) never writes into the
+// next. Clear blanks every cell again.
+func TestNewBuffer_linesAreBlankAndApart(t *testing.T) {
+	const w, h = 5, 3
+	b := NewBuffer(w, h)
+	if b.Width() != w || b.Height() != h {
+		t.Fatalf("NewBuffer(%d, %d) is %dx%d", w, h, b.Width(), b.Height())
+	}
+	for y, l := range b.Lines {
+		for x := range l {
+			if l[x] != EmptyCell {
+				t.Fatalf("cell %d,%d of a new buffer is %#v, want EmptyCell", x, y, l[x])
+			}
+		}
+	}
+	mark := Cell{Content: "y", Width: 1}
+	for y := range h {
+		for x := range w {
+			b.SetCell(x, y, &mark)
+		}
+	}
+	b.Resize(2, h)
+	b.Resize(w+2, h)
+	for y := 1; y < h; y++ {
+		for x := range 2 {
+			if c := b.CellAt(x, y); c == nil || c.Content != "y" {
+				t.Fatalf("widening line %d wrote over cell %d,%d: %#v", y-1, x, y, c)
+			}
+		}
+	}
+	for y, l := range b.Lines {
+		if len(l) != w+2 {
+			t.Fatalf("line %d is %d wide, want %d", y, len(l), w+2)
+		}
+		for x := 2; x < w+2; x++ {
+			if l[x] != EmptyCell {
+				t.Fatalf("widened cell %d,%d is %#v, want EmptyCell", x, y, l[x])
+			}
+		}
+	}
+	b.Clear()
+	for y, l := range b.Lines {
+		for x := range l {
+			if l[x] != EmptyCell {
+				t.Fatalf("cell %d,%d after Clear is %#v, want EmptyCell", x, y, l[x])
+			}
+		}
+	}
+}
