@@ -77,3 +77,58 @@ func TestNewBuffer_linesAreBlankAndApart(t *testing.T) {
 		}
 	}
 }
+
+// cellByCell is a ScreenBuffer that Draw clears cell by cell, as upstream.
+type cellByCell struct{ ScreenBuffer }
+
+// Stockroom patch: Draw clears a render buffer's whole lines at once, and
+// leaves the cells and touched lines exactly as clearing cell by cell
+// does, wide cells included, whatever was touched before; an area that
+// does not span the lines is cleared cell by cell.
+func TestStyledStringDraw_clearsLinesAsCellByCell(t *testing.T) {
+	wide := Cell{Content: "界", Width: 2, Style: Style{Attrs: 1}}
+	styled := Cell{Content: "a", Width: 1, Style: Style{Attrs: 2}, Link: Link{URL: "https://example.com"}}
+	fill := func(seed int) ScreenBuffer {
+		b := ScreenBuffer{RenderBuffer: NewRenderBuffer(9, 4)}
+		for y := range 4 {
+			for x := 0; x < 9; x++ {
+				switch (x*7 + y*3 + seed) % 4 {
+				case 0:
+					b.SetCell(x, y, &wide)
+					x++
+				case 1:
+					b.SetCell(x, y, &styled)
+				}
+			}
+		}
+		if seed%2 == 0 {
+			// A wide cell in the last column, as a resize that narrowed
+			// the line around it leaves.
+			b.Lines[1][8] = wide
+		}
+		resetTouched(b.Touched)
+		if seed%3 == 0 {
+			b.TouchLine(2, 2, 3)
+		}
+		return b
+	}
+	areas := []Rectangle{Rect(0, 0, 9, 4), Rect(0, 1, 9, 2), Rect(-2, -1, 20, 10), Rect(0, 0, 5, 4), Rect(3, 0, 6, 4)}
+	for seed := range 6 {
+		for _, area := range areas {
+			for _, text := range []string{"", "hi\n\x1b[1mthere\x1b[m 界"} {
+				fast, slow := fill(seed), fill(seed)
+				NewStyledString(text).Draw(fast, area)
+				NewStyledString(text).Draw(cellByCell{slow}, area)
+				if !reflect.DeepEqual(fast.Lines, slow.Lines) {
+					t.Fatalf("seed %d area %v text %q: cells differ\nlines:      %q\ncell by cell %q", seed, area, text, Lines(fast.Lines).String(), Lines(slow.Lines).String())
+				}
+				if !reflect.DeepEqual(fast.Touched, slow.Touched) {
+					for y := range fast.Touched {
+						t.Logf("line %d: %+v vs cell by cell %+v", y, *fast.Touched[y], *slow.Touched[y])
+					}
+					t.Fatalf("seed %d area %v text %q: touched lines differ", seed, area, text)
+				}
+			}
+		}
+	}
+}
