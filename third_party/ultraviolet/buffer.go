@@ -42,11 +42,14 @@ func NewLine(width int) Line {
 // 120x40 buffer is 4,800 cells of 112 bytes; a server drawing the first
 // frame of 50 SSH sessions at once filled ~100 of them, and the per-cell
 // loop was 8 % of its CPU.
-func fillEmpty(l Line) {
+func fillEmpty(l Line) { fillCells(l, EmptyCell) }
+
+// fillCells sets every cell of l to c, as fillEmpty does (Stockroom patch).
+func fillCells(l Line, c Cell) {
 	if len(l) == 0 {
 		return
 	}
-	l[0] = EmptyCell
+	l[0] = c
 	for n := 1; n < len(l); n *= 2 {
 		copy(l[n:], l[:n])
 	}
@@ -386,6 +389,19 @@ func (b *Buffer) FillArea(c *Cell, area Rectangle) {
 		cellWidth = c.Width
 	}
 	for y := area.Min.Y; y < area.Max.Y; y++ {
+		// Stockroom patch: a cell one column wide (or none) over a whole
+		// line leaves every cell of it equal to c, whatever wide cells were
+		// there: one fill (fillCells) instead of a Set per cell. The
+		// terminal renderer fills its whole screen so when it clears it,
+		// which a program's first frame does.
+		if cellWidth == 1 && area.Min.X <= 0 && y >= 0 && y < len(b.Lines) && area.Max.X >= len(b.Lines[y]) {
+			fill := EmptyCell
+			if c != nil {
+				fill = *c
+			}
+			fillCells(b.Lines[y], fill)
+			continue
+		}
 		for x := area.Min.X; x < area.Max.X; x += cellWidth {
 			b.SetCell(x, y, c)
 		}

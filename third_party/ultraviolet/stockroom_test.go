@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Stockroom patch: every new reader shares one key table, and it is the
@@ -127,6 +129,51 @@ func TestStyledStringDraw_clearsLinesAsCellByCell(t *testing.T) {
 						t.Logf("line %d: %+v vs cell by cell %+v", y, *fast.Touched[y], *slow.Touched[y])
 					}
 					t.Fatalf("seed %d area %v text %q: touched lines differ", seed, area, text)
+				}
+			}
+		}
+	}
+}
+
+// Stockroom patch: FillArea leaves every cell as setting them one by one
+// does, for whole lines (one fill) and partial ones, narrow and wide cells.
+func TestBufferFillArea_asCellByCell(t *testing.T) {
+	wide := Cell{Content: "界", Width: 2, Style: Style{Attrs: 1}}
+	styled := Cell{Content: "a", Width: 1, Style: Style{Attrs: 2}, Link: Link{URL: "https://example.com"}}
+	zero := Cell{}
+	fill := func(seed int) *Buffer {
+		b := NewBuffer(9, 4)
+		for y := range 4 {
+			for x := 0; x < 9; x++ {
+				switch (x*5 + y*3 + seed) % 3 {
+				case 0:
+					b.SetCell(x, y, &wide)
+					x++
+				case 1:
+					b.SetCell(x, y, &styled)
+				}
+			}
+		}
+		b.Lines[2][8] = wide // a wide cell in the last column, as after a resize
+		return b
+	}
+	areas := []Rectangle{Rect(0, 0, 9, 4), Rect(0, 1, 9, 2), Rect(-2, -1, 20, 10), Rect(0, 0, 5, 4), Rect(3, 0, 6, 4)}
+	for seed := range 3 {
+		for _, area := range areas {
+			for _, c := range []*Cell{nil, &styled, &zero, &wide, {Content: " ", Width: 1, Style: Style{Bg: ansi.BasicColor(4)}}} {
+				got, want := fill(seed), fill(seed)
+				got.FillArea(c, area)
+				cellWidth := 1
+				if c != nil && c.Width > 1 {
+					cellWidth = c.Width
+				}
+				for y := area.Min.Y; y < area.Max.Y; y++ {
+					for x := area.Min.X; x < area.Max.X; x += cellWidth {
+						want.SetCell(x, y, c)
+					}
+				}
+				if !reflect.DeepEqual(got.Lines, want.Lines) {
+					t.Fatalf("seed %d area %v cell %+v:\ngot  %q\nwant %q", seed, area, c, Lines(got.Lines).String(), Lines(want.Lines).String())
 				}
 			}
 		}
