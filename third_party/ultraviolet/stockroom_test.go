@@ -1,6 +1,7 @@
 package uv
 
 import (
+	"image/color"
 	"reflect"
 	"strings"
 	"testing"
@@ -175,6 +176,30 @@ func TestBufferFillArea_asCellByCell(t *testing.T) {
 				if !reflect.DeepEqual(got.Lines, want.Lines) {
 					t.Fatalf("seed %d area %v cell %+v:\ngot  %q\nwant %q", seed, area, c, Lines(got.Lines).String(), Lines(want.Lines).String())
 				}
+			}
+		}
+	}
+}
+
+// Stockroom patch: Style.Equal answers as comparing each colour with
+// colorEqual does, absent colours included.
+func TestStyleEqual_asColorEqual(t *testing.T) {
+	colors := []color.Color{nil, ansi.BasicColor(1), ansi.IndexedColor(1), ansi.IndexedColor(200), color.RGBA{R: 0x80, A: 0xff}}
+	var styles []Style
+	for _, fg := range colors {
+		for _, bg := range colors {
+			for _, ul := range colors[:3] {
+				styles = append(styles, Style{Fg: fg, Bg: bg, UnderlineColor: ul})
+			}
+		}
+	}
+	styles = append(styles, Style{Attrs: 1}, Style{Underline: 1})
+	for _, a := range styles {
+		for _, b := range styles {
+			want := a.Attrs == b.Attrs && a.Underline == b.Underline &&
+				colorEqual(a.Fg, b.Fg) && colorEqual(a.Bg, b.Bg) && colorEqual(a.UnderlineColor, b.UnderlineColor)
+			if got := a.Equal(&b); got != want {
+				t.Fatalf("%+v Equal %+v = %v, want %v", a, b, got, want)
 			}
 		}
 	}
