@@ -346,9 +346,30 @@ func (ac *accessCheck) keep(r *accessResult) {
 // waits for other sessions' checks, and its success answers theirs.
 func (c *Snapshots) checkNow(ctx context.Context, a Actor, e *snapEntry, storeID int64) (store.MemberStore, error) {
 	started := time.Now()
-	ms, err := c.svc.member(ctx, a, storeID)
+	ms, err := c.memberAtOnce(ctx, a, storeID)
 	if err == nil {
 		e.accessOf(a.Account.ID).keep(&accessResult{at: started, ms: ms})
+	}
+	return ms, err
+}
+
+// memberAtOnce answers as Service.member does, the account's error first,
+// but makes its two reads (the account as it is now, its membership of the
+// store) at the same time: they are on the way to every new session's
+// first frame, and one after the other they were two round trips to the
+// database instead of one.
+func (c *Snapshots) memberAtOnce(ctx context.Context, a Actor, storeID int64) (store.MemberStore, error) {
+	if a.Account.Disabled {
+		return store.MemberStore{}, ErrDisabled
+	}
+	active := make(chan error, 1)
+	go func() {
+		_, err := c.svc.active(ctx, a)
+		active <- err
+	}()
+	ms, err := c.svc.db.StoreGetForAccount(ctx, a.Account.ID, storeID)
+	if aerr := <-active; aerr != nil {
+		return store.MemberStore{}, aerr
 	}
 	return ms, err
 }

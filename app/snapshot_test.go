@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -132,5 +134,54 @@ func TestSnapshotMemoOncePerSnapshotAndKey(t *testing.T) {
 	}
 	if got := memo(first, "a"); got != 3 || count("a") != 2 {
 		t.Fatalf("the old snapshot's memo is %v after %d computations, want its own 3", got, count("a"))
+	}
+}
+
+// together is a store whose account and membership reads each wait for
+// the other to start: made one after the other, the first never returns
+// on its own.
+type together struct {
+	store.DB
+	account, membership chan struct{}
+}
+
+func (d *together) meet(mine, other chan struct{}) error {
+	close(mine)
+	select {
+	case <-other:
+		return nil
+	case <-time.After(5 * time.Second):
+		return errors.New("read made alone: the other waited for it")
+	}
+}
+
+func (d *together) AccountGetByID(ctx context.Context, id int64) (store.Account, error) {
+	if err := d.meet(d.account, d.membership); err != nil {
+		return store.Account{}, err
+	}
+	return d.DB.AccountGetByID(ctx, id)
+}
+
+func (d *together) StoreGetForAccount(ctx context.Context, accountID, storeID int64) (store.MemberStore, error) {
+	if err := d.meet(d.membership, d.account); err != nil {
+		return store.MemberStore{}, err
+	}
+	return d.DB.StoreGetForAccount(ctx, accountID, storeID)
+}
+
+// A session opening a store reads the account and its membership at the
+// same time (one round trip to the database on the way to its first
+// frame), and still answers with the membership.
+func TestOpenReadsAccountAndMembershipAtOnce(t *testing.T) {
+	s := newAlertShop(t)
+	s.sync(t, listings(2, 3))
+	db := &together{DB: s.db, account: make(chan struct{}), membership: make(chan struct{})}
+	snaps := app.NewSnapshots(app.New(app.Config{Store: db}))
+	snap, ms, err := snaps.Open(t.Context(), s.owner, s.shop.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms.ID != s.shop.ID || ms.Role != store.RoleOwner || snap.Len() != 2 {
+		t.Fatalf("Open gave store %d role %q and %d rows, want store %d as owner with 2", ms.ID, ms.Role, snap.Len(), s.shop.ID)
 	}
 }
