@@ -25,6 +25,40 @@ type Snapshot struct {
 	LoadedAt time.Time
 	rows     []*store.InventoryRow
 	pos      map[int64]int32 // offering id → index in rows; shared between versions
+
+	// memo holds what screens derive from this version's rows (see Memo).
+	// It belongs to this version only: a new snapshot starts without it,
+	// so nothing derived from older rows outlives them.
+	memoMu sync.Mutex
+	memo   map[any]*memoEntry
+}
+
+type memoEntry struct {
+	once sync.Once
+	v    any
+}
+
+// Memo returns compute's result for key, computed once per snapshot
+// however many sessions ask: the sessions that show one store would
+// otherwise each derive the same thing from the same rows (the Inventory
+// screen's sorted order: under a burst of 50 sessions opening one shop,
+// their sorts were 8 % of the server's CPU). Callers asking for a key
+// being computed wait for that computation. The result is shared, so it
+// must not be modified; key must be comparable (a screen's own type keeps
+// its keys apart from other screens').
+func (s *Snapshot) Memo(key any, compute func(*Snapshot) any) any {
+	s.memoMu.Lock()
+	if s.memo == nil {
+		s.memo = map[any]*memoEntry{}
+	}
+	e, ok := s.memo[key]
+	if !ok {
+		e = &memoEntry{}
+		s.memo[key] = e
+	}
+	s.memoMu.Unlock()
+	e.once.Do(func() { e.v = compute(s) })
+	return e.v
 }
 
 // Len is the number of rows.
@@ -312,9 +346,30 @@ func (ac *accessCheck) keep(r *accessResult) {
 // waits for other sessions' checks, and its success answers theirs.
 func (c *Snapshots) checkNow(ctx context.Context, a Actor, e *snapEntry, storeID int64) (store.MemberStore, error) {
 	started := time.Now()
-	ms, err := c.svc.member(ctx, a, storeID)
+	ms, err := c.memberAtOnce(ctx, a, storeID)
 	if err == nil {
 		e.accessOf(a.Account.ID).keep(&accessResult{at: started, ms: ms})
+	}
+	return ms, err
+}
+
+// memberAtOnce answers as Service.member does, the account's error first,
+// but makes its two reads (the account as it is now, its membership of the
+// store) at the same time: they are on the way to every new session's
+// first frame, and one after the other they were two round trips to the
+// database instead of one.
+func (c *Snapshots) memberAtOnce(ctx context.Context, a Actor, storeID int64) (store.MemberStore, error) {
+	if a.Account.Disabled {
+		return store.MemberStore{}, ErrDisabled
+	}
+	active := make(chan error, 1)
+	go func() {
+		_, err := c.svc.active(ctx, a)
+		active <- err
+	}()
+	ms, err := c.svc.db.StoreGetForAccount(ctx, a.Account.ID, storeID)
+	if aerr := <-active; aerr != nil {
+		return store.MemberStore{}, aerr
 	}
 	return ms, err
 }

@@ -2,7 +2,11 @@ package tea
 
 import (
 	"bytes"
+	"reflect"
+	"strings"
 	"testing"
+
+	uv "github.com/charmbracelet/ultraviolet"
 )
 
 // Stockroom patch: a renderer that releases its frame buffer while idle
@@ -136,5 +140,91 @@ func TestCursedRenderer_closeReleasedWritesTheSame(t *testing.T) {
 	}
 	if kept, released := run(false), run(true); kept != released {
 		t.Fatalf("close output differs:\nkept     %q\nreleased %q", kept, released)
+	}
+}
+
+// Stockroom patch: a renderer that takes another program's released buffer
+// from framePool gets what a new buffer would be (blank, every line
+// touched), writes byte for byte what a renderer with a new buffer writes,
+// and a pooled buffer of another size is not used.
+func TestCursedRenderer_pooledBufferIsAsNew(t *testing.T) {
+	// Not parallel: it drains and fills the process's pool.
+	frames := []string{"\x1b[1;31mfirst\x1b[m frame\nwith two lines", "second\n", "third frame, longer than the others\nand\nthree lines"}
+	newRenderer := func(out *bytes.Buffer) *cursedRenderer {
+		r := newCursedRenderer(out, []string{"TERM=xterm-256color"}, 40, 10)
+		r.start()
+		return r
+	}
+	draw := func(r *cursedRenderer, f string) {
+		v := NewView(f)
+		v.AltScreen = true
+		r.render(v)
+		if err := r.flush(false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drain := func() {
+		for framePool.Get() != nil {
+		}
+	}
+	// used is a buffer another program drew into, then released.
+	used := func() *uv.RenderBuffer {
+		var out bytes.Buffer
+		r := newRenderer(&out)
+		draw(r, strings.Repeat("\x1b[44mXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\n", 10))
+		buf := r.cellbuf.RenderBuffer
+		drain()
+		r.release()
+		return buf
+	}
+	run := func(pooled bool) string {
+		var out bytes.Buffer
+		r := newRenderer(&out)
+		for i, f := range frames {
+			r.release()
+			var want *uv.RenderBuffer
+			if pooled {
+				// sync.Pool may drop what is put (always under the race
+				// detector, now and then): retry until the restore takes it.
+				for try := 0; ; try++ {
+					want = used()
+					r.restore()
+					if r.cellbuf.RenderBuffer == want {
+						break
+					}
+					if try == 100 {
+						t.Skip("sync.Pool dropped every buffer put")
+					}
+					r.release()
+				}
+			} else {
+				drain()
+				r.restore()
+			}
+			fresh := uv.NewRenderBuffer(40, 10)
+			for y := range 10 {
+				fresh.TouchLine(0, y, 40)
+			}
+			if !reflect.DeepEqual(r.cellbuf.RenderBuffer.Lines, fresh.Lines) || !reflect.DeepEqual(r.cellbuf.RenderBuffer.Touched, fresh.Touched) {
+				t.Fatalf("frame %d (pooled %v): the restored buffer is not as a new one", i, pooled)
+			}
+			draw(r, f)
+		}
+		if err := r.close(); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	if fresh, pooled := run(false), run(true); fresh != pooled {
+		t.Fatalf("output differs:\nnew    %q\npooled %q", fresh, pooled)
+	}
+
+	drain()
+	framePool.Put(uv.NewRenderBuffer(20, 5))
+	var out bytes.Buffer
+	r := newRenderer(&out)
+	r.restore()
+	if w, h := r.cellbuf.Width(), r.cellbuf.Height(); w != 40 || h != 10 {
+		t.Fatalf("restored a %dx%d buffer for a 40x10 renderer", w, h)
 	}
 }

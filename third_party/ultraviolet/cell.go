@@ -176,12 +176,18 @@ type Style struct {
 }
 
 // Equal returns true if the style is equal to the other style.
+//
+// Stockroom patch: two absent colours are equal without a call to
+// colorEqual. Most cells have no colour, and the terminal renderer
+// compares each cell of a frame with the screen several times: the three
+// calls per comparison were 6 % of a server's CPU drawing the first frames
+// of 50 SSH sessions opening at once.
 func (s *Style) Equal(o *Style) bool {
 	return s.Attrs == o.Attrs &&
 		s.Underline == o.Underline &&
-		colorEqual(s.Fg, o.Fg) &&
-		colorEqual(s.Bg, o.Bg) &&
-		colorEqual(s.UnderlineColor, o.UnderlineColor)
+		(s.Fg == nil && o.Fg == nil || colorEqual(s.Fg, o.Fg)) &&
+		(s.Bg == nil && o.Bg == nil || colorEqual(s.Bg, o.Bg)) &&
+		(s.UnderlineColor == nil && o.UnderlineColor == nil || colorEqual(s.UnderlineColor, o.UnderlineColor))
 }
 
 // Styled wraps the given string with the style's ANSI sequences and resets.

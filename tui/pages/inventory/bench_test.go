@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -87,11 +88,12 @@ func BenchmarkSessionHeap(b *testing.B) {
 func BenchmarkSortTitle(b *testing.B) {
 	env := benchEnv(b)
 	m, _ := benchSession(b, env)
+	order := slices.Clone(m.order) // m.order is the snapshot's, shared
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		m.desc = !m.desc
-		sortOrder(m.order, m.rowAt, colTitle, m.desc)
+		sortOrder(order, m.rowAt, colTitle, m.desc)
 	}
 }
 

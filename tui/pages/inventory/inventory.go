@@ -46,8 +46,10 @@ type Model struct {
 	loads   common.Loads // a load of another store, or an older one, is dropped
 	loadErr error
 
-	snap  *app.Snapshot
-	order []int32 // every row that is still on Etsy, sorted
+	snap *app.Snapshot
+	// order is every row that is still on Etsy, sorted; shared with the
+	// other sessions on the same snapshot (sortedOf), so never modified.
+	order []int32
 	view  []int32 // the rows the filter keeps, in order; order itself when no filter
 
 	cursor, offset int
@@ -219,26 +221,17 @@ func (m *Model) visible() int { return max(m.height-2, 1) }
 
 // rebuild recomputes the order from the snapshot and reapplies the filter,
 // keeping the cursor on the same offering when it is still shown.
-func (m *Model) rebuild() {
-	keep := m.currentID()
-	m.order = m.order[:0]
-	for i := range m.snap.Len() {
-		if !m.snap.Row(i).Gone {
-			m.order = append(m.order, int32(i))
-		}
-	}
-	m.sortKeeping(keep)
-}
+func (m *Model) rebuild() { m.sortKeeping(m.currentID()) }
 
-// sortKeeping sorts the order by the current column, measures it for the
-// layout, reapplies the filter and puts the cursor back on offering keep.
-// keep is taken by the caller before it touches the order: the view may
-// share the order's array.
+// sortKeeping takes the snapshot's order by the current column, measures
+// it for the layout, reapplies the filter and puts the cursor back on
+// offering keep. keep is taken by the caller before it touches the order.
 func (m *Model) sortKeeping(keep int64) {
-	sortOrder(m.order, m.rowAt, m.col, m.desc)
-	if n := measure(m.order, m.rowAt); n != m.need {
-		m.need = n
-		m.lay = newLayout(m.width, n)
+	o := sortedOf(m.snap, m.col, m.desc)
+	m.order = o.order
+	if o.need != m.need {
+		m.need = o.need
+		m.lay = newLayout(m.width, o.need)
 		clear(m.lines)
 	}
 	m.applyFilter(false)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -554,5 +555,62 @@ func TestAnOlderLoadOfTheSameStoreAnsweringLastIsDropped(t *testing.T) {
 	tuitest.Drive(comp, wait, older...)
 	if m.loadErr != nil || m.snap == nil {
 		t.Fatalf("the older answer replaced the newer: err %v\n%s", m.loadErr, plain(m))
+	}
+}
+
+// The sessions on one snapshot share one sort per order, the order a
+// session sorting the rows itself gets; a new snapshot (an edit) sorts
+// again by its own rows.
+func TestSessionsShareTheSnapshotsSort(t *testing.T) {
+	env := tuitest.New(t, tuitest.Catalogue(30, 3), tuitest.Options{})
+	a, _ := open(t, env, env.Owner)
+	b, _ := open(t, env, env.Owner)
+	if a.snap != b.snap {
+		t.Fatal("two sessions of one store hold different snapshots")
+	}
+	if &a.order[0] != &b.order[0] {
+		t.Error("two sessions on one snapshot sorted it each")
+	}
+	own := func(snap *app.Snapshot, col column, desc bool) ([]int32, need) {
+		row := func(i int32) *store.InventoryRow { return snap.Row(int(i)) }
+		var order []int32
+		for i := range snap.Len() {
+			if !snap.Row(i).Gone {
+				order = append(order, int32(i))
+			}
+		}
+		sortOrder(order, row, col, desc)
+		return order, measure(order, row)
+	}
+	for col := range numColumns {
+		for _, desc := range []bool{false, true} {
+			got := sortedOf(a.snap, col, desc)
+			want, n := own(a.snap, col, desc)
+			if !slices.Equal(got.order, want) || got.need != n {
+				t.Errorf("shared order by %v (desc %v) = %v %+v, want %v %+v", col, desc, got.order, got.need, want, n)
+			}
+		}
+	}
+
+	// The row with the least stock gets the most: a new snapshot, where it
+	// sorts last by quantity (999).
+	first := sortedOf(a.snap, colQuantity, false)
+	low := a.snap.Row(int(first.order[0]))
+	ctx := context.Background()
+	if _, err := env.App.SetStock(ctx, env.Owner, app.StockParams{StoreID: env.StoreID, Source: store.SourceCommand,
+		Edits: []store.StockEditItem{{OfferingID: low.OfferingID, Version: low.Version, Quantity: 999}}}); err != nil {
+		t.Fatal(err)
+	}
+	next, err := env.Snaps.Refresh(ctx, env.Owner, env.StoreID, []int64{low.OfferingID}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sortedOf(next, colQuantity, false)
+	want, _ := own(next, colQuantity, false)
+	if !slices.Equal(got.order, want) {
+		t.Fatalf("after an edit the shared order is %v, want %v", got.order, want)
+	}
+	if last := got.order[len(got.order)-1]; next.Row(int(last)).OfferingID != low.OfferingID {
+		t.Errorf("the row edited to 999 is not last by quantity")
 	}
 }

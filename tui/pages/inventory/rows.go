@@ -13,6 +13,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -180,6 +181,39 @@ func (q query) fuzzy(s string) bool {
 // matches tells whether the row's title, SKU or variation matches.
 func (q query) matches(r *store.InventoryRow) bool {
 	return q.fuzzy(r.Title) || q.fuzzy(r.SKU) || q.fuzzy(r.Variation)
+}
+
+// sorted is a snapshot's rows that are still on Etsy in one order, and
+// their widest texts. Shared by every session on the snapshot: read only.
+type sorted struct {
+	order []int32
+	need  need
+}
+
+// sortKey is the Memo key of a snapshot's order (a type of this package,
+// so no other screen's key can collide with it).
+type sortKey struct {
+	col  column
+	desc bool
+}
+
+// sortedOf is snap's order by col, sorted once per snapshot and order
+// however many sessions show it: a shop's staff opening the screen at once
+// share one sort. A new snapshot (a reload, or an edit's copy) starts a new
+// one; a session that adopts an edited copy keeps its own order (adopt), so
+// rows do not jump under the cursor.
+func sortedOf(snap *app.Snapshot, col column, desc bool) *sorted {
+	return snap.Memo(sortKey{col, desc}, func(snap *app.Snapshot) any {
+		row := func(i int32) *store.InventoryRow { return snap.Row(int(i)) }
+		order := make([]int32, 0, snap.Len())
+		for i := range snap.Len() {
+			if !snap.Row(i).Gone {
+				order = append(order, int32(i))
+			}
+		}
+		sortOrder(order, row, col, desc)
+		return &sorted{order: order, need: measure(order, row)}
+	}).(*sorted)
 }
 
 // sortOrder sorts positions into snap by col.
