@@ -186,6 +186,9 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 				list, err := s.db.CoverRowChangedList(ctx, lp, since)
 				return rowPointers(list), err
 			},
+			removed: func(since int64) ([]int64, bool, error) {
+				return s.db.CoverRowRemovedList(ctx, lp, since)
+			},
 		})
 		if err != nil {
 			return d, err

@@ -176,8 +176,9 @@ type InventoryVersion struct {
 	// Version moves whenever the store's rows change as a reader sees
 	// them: an offering, product or listing written, added or removed.
 	Version int64
-	// Removed moves whenever a row leaves the store, which leaves no
-	// changed row to read.
+	// Removed moves whenever a row moves to another store, which leaves
+	// no changed row to read and no record of the removal (a row deleted
+	// leaves one: CoverRowRemovedList).
 	Removed int64
 	// Since is where the changes begin that a read made after this one
 	// may lack: every row written since is stamped at or past it (the

@@ -10,7 +10,8 @@ import (
 // row (scanCoverRow's order).
 const coverCols = `SELECT o.id, o.store_id, l.etsy_listing_id, p.etsy_product_id, l.title, p.sku, p.variation,
 			o.quantity, o.desired_quantity, o.desired_version, o.pushed_version, o.currency,
-			COALESCE(o.low_stock_threshold, l.low_stock_threshold, s.low_stock_default), l.gone, p.gone, l.etsy_created_at` + rowFrom + `
+			COALESCE(o.low_stock_threshold, l.low_stock_threshold, s.low_stock_default),
+			o.low_stock_threshold IS NULL AND l.low_stock_threshold IS NULL, l.gone, p.gone, l.etsy_created_at` + rowFrom + `
 		JOIN memberships m ON m.store_id = o.store_id AND m.account_id = $1`
 
 // CoverRowList counts the store's offerings first: a row is large, and a
@@ -54,7 +55,7 @@ func (s *Store) coverRows(ctx context.Context, op string, n int, query string, a
 	var listed int64
 	dest := []any{&x.OfferingID, &x.StoreID, &x.EtsyListingID, &x.EtsyProductID, &x.Title, &x.SKU, &x.Variation,
 		&x.Quantity, &x.DesiredQuantity, &x.DesiredVersion, &x.PushedVersion, &x.Price.Currency,
-		&x.Threshold, &lgone, &pgone, &listed}
+		&x.Threshold, &x.ThresholdIsDefault, &lgone, &pgone, &listed}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, s.err(op, err)
@@ -80,4 +81,35 @@ func (s *Store) InventoryVersion(ctx context.Context, storeID int64) (store.Inve
 	err := s.d.QueryRow(ctx, `SELECT version, removed, `+since+` FROM inventory_versions WHERE store_id = $1`, storeID).
 		Scan(&v.Version, &v.Removed, &v.Since)
 	return v, s.err("inventory version", err)
+}
+
+// CoverRowRemovedList reads the tombstones and where they were pruned in
+// one statement (one snapshot): a prune commits with the tombstones it
+// deletes, so a read that finds removals_pruned at or below since finds
+// every tombstone it needs. The -1 row, never an offering id, says the
+// record no longer reaches back to since.
+func (s *Store) CoverRowRemovedList(ctx context.Context, p *store.InventoryListParams, since int64) ([]int64, bool, error) {
+	rows, err := s.d.Query(ctx, `SELECT offering_id FROM inventory_removals WHERE store_id = $1 AND stamp >= $2
+		UNION ALL SELECT -1 FROM inventory_versions WHERE store_id = $1 AND removals_pruned > $2`, p.StoreID, since)
+	if err != nil {
+		return nil, false, s.err("removed cover rows", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	complete := true
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, s.err("removed cover rows", err)
+		}
+		if id < 0 {
+			complete = false
+			continue
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, s.err("removed cover rows", err)
+	}
+	return ids, complete, nil
 }
