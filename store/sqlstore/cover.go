@@ -7,11 +7,14 @@ import (
 )
 
 // coverCols are what days of cover and the dashboard's counts read of a
-// row (scanCoverRow's order).
-const coverCols = `SELECT o.id, o.store_id, l.etsy_listing_id, p.etsy_product_id, l.title, p.sku, p.variation,
+// row (scanCoverRow's order). Every column costs a conversion per row (on
+// SQLite the better part of reading 50,000 rows): the store id is the
+// one asked for, and a row is gone when its listing or product is, so
+// neither takes a column.
+const coverCols = `SELECT o.id, l.etsy_listing_id, p.etsy_product_id, l.title, p.sku, p.variation,
 			o.quantity, o.desired_quantity, o.desired_version, o.pushed_version, o.currency,
 			COALESCE(o.low_stock_threshold, l.low_stock_threshold, s.low_stock_default),
-			o.low_stock_threshold IS NULL AND l.low_stock_threshold IS NULL, l.gone, p.gone, l.etsy_created_at` + rowFrom + `
+			o.low_stock_threshold IS NULL AND l.low_stock_threshold IS NULL, l.gone OR p.gone, l.etsy_created_at` + rowFrom + `
 		JOIN memberships m ON m.store_id = o.store_id AND m.account_id = $1`
 
 // CoverRowList counts the store's offerings first: a row is large, and a
@@ -22,7 +25,7 @@ func (s *Store) CoverRowList(ctx context.Context, p *store.InventoryListParams) 
 	if err := s.d.QueryRow(ctx, `SELECT COUNT(*) FROM offerings WHERE store_id = $1`, p.StoreID).Scan(&n); err != nil {
 		return nil, s.err("cover rows", err)
 	}
-	return s.coverRows(ctx, "cover rows", n, coverCols+`
+	return s.coverRows(ctx, "cover rows", p.StoreID, n, coverCols+`
 		WHERE o.store_id = $2`, p.AccountID, p.StoreID)
 }
 
@@ -30,7 +33,7 @@ func (s *Store) CoverRowList(ctx context.Context, p *store.InventoryListParams) 
 // (store_id, inventory_stamp) index: an offering written, or its product
 // or listing.
 func (s *Store) CoverRowChangedList(ctx context.Context, p *store.InventoryListParams, since int64) ([]store.InventoryRow, error) {
-	return s.coverRows(ctx, "changed cover rows", 0, coverCols+`
+	return s.coverRows(ctx, "changed cover rows", p.StoreID, 0, coverCols+`
 		WHERE o.store_id = $2 AND o.id IN (
 			SELECT id FROM offerings WHERE store_id = $2 AND inventory_stamp >= $3
 			UNION SELECT op.id FROM products pp JOIN offerings op ON op.product_id = pp.id
@@ -40,8 +43,9 @@ func (s *Store) CoverRowChangedList(ctx context.Context, p *store.InventoryListP
 		ORDER BY o.id`, p.AccountID, p.StoreID, since)
 }
 
-// coverRows scans a query of coverCols into a list with room for n rows.
-func (s *Store) coverRows(ctx context.Context, op string, n int, query string, args ...any) ([]store.InventoryRow, error) {
+// coverRows scans a query of coverCols on storeID's rows into a list
+// with room for n rows.
+func (s *Store) coverRows(ctx context.Context, op string, storeID int64, n int, query string, args ...any) ([]store.InventoryRow, error) {
 	rows, err := s.d.Query(ctx, query, args...)
 	if err != nil {
 		return nil, s.err(op, err)
@@ -51,16 +55,16 @@ func (s *Store) coverRows(ctx context.Context, op string, n int, query string, a
 	// One set of scan targets for every row: targets declared in the loop
 	// escape to the heap once per row (a whole InventoryRow each).
 	var x store.InventoryRow
-	var lgone, pgone bool
 	var listed int64
-	dest := []any{&x.OfferingID, &x.StoreID, &x.EtsyListingID, &x.EtsyProductID, &x.Title, &x.SKU, &x.Variation,
+	dest := []any{&x.OfferingID, &x.EtsyListingID, &x.EtsyProductID, &x.Title, &x.SKU, &x.Variation,
 		&x.Quantity, &x.DesiredQuantity, &x.DesiredVersion, &x.PushedVersion, &x.Price.Currency,
-		&x.Threshold, &x.ThresholdIsDefault, &lgone, &pgone, &listed}
+		&x.Threshold, &x.ThresholdIsDefault, &x.Gone, &listed}
+	x.StoreID = storeID
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, s.err(op, err)
 		}
-		x.Gone, x.ListedAt = lgone || pgone, fromMS(listed)
+		x.ListedAt = fromMS(listed)
 		out = append(out, x)
 	}
 	return out, s.err(op, rows.Err())
