@@ -4,7 +4,6 @@ package app
 import (
 	"cmp"
 	"context"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -352,7 +351,7 @@ func combineDashboards(parts []Dashboard) Dashboard {
 		}
 	}
 	if !d.unsorted {
-		slices.SortFunc(d.Cover, cover.RunsOutFirst)
+		d.Cover = runsOutFirst(d.Cover)
 	}
 	return d
 }
