@@ -23,8 +23,9 @@ type Catalogue interface {
 	InventoryList(ctx context.Context, p *InventoryListParams) ([]InventoryRow, error)
 	// InventoryVersion is where the store's rows stand: rows read after
 	// reading it stay right while its Version does not move, and once it
-	// has, while Removed has not, reading the rows changed since its Since
-	// (CoverRowChangedList) brings them up to date.
+	// has, while Removed has not, reading the offerings removed since its
+	// Since (CoverRowRemovedList), then the rows changed since
+	// (CoverRowChangedList), brings them up to date.
 	InventoryVersion(ctx context.Context, storeID int64) (InventoryVersion, error)
 	InventoryGet(ctx context.Context, accountID, offeringID int64) (InventoryRow, error)
 	// InventoryListByIDs returns the rows of the given offerings that are
