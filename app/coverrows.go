@@ -12,12 +12,15 @@ import (
 // per store, as of the store's inventory version: the report, which has no
 // session to hold a Snapshot and no live events to refresh one, answers
 // from memory while the version has not moved. Once it has (an edit, a
-// push, a sync that changed what it shows), it reads only the rows changed
-// since (each written row is stamped), and merges them into a copy; a row
-// removed, or the store's default threshold changed, sends it back to a
-// full read. The version is read before the rows, so a write that lands
-// during the read moves it past what the entry records and is read again
-// next time: never a stale row, at worst one read too many.
+// push, a sync that changed what it shows, a row removed), it reads the
+// offerings removed since (each removal leaves a stamped tombstone), then
+// the rows changed since (each written row is stamped), and merges both
+// into a copy. A change of the store's default threshold is applied to
+// the kept rows that follow it. A row moved to another store, or kept
+// rows older than the oldest tombstone kept, send it back to a full read.
+// The version is read before the rows, so a write that lands during the
+// read moves it past what the entry records and is read again next time:
+// never a stale row, at worst one read too many.
 //
 // Entries are held strongly (a cron report runs every few minutes, with no
 // session between) but bounded: past coverRowsMax rows in all, the least
@@ -53,12 +56,15 @@ type coverRowsKey struct {
 	lowDefault       int
 }
 
-// coverReads read a store's rows: where they stand, every row, or the
-// rows changed at or past a Since (in offering id order).
+// coverReads read a store's rows: where they stand, every row, the rows
+// changed at or past a Since (in offering id order), or the offerings
+// removed at or past one (complete false: the record does not reach back
+// that far).
 type coverReads struct {
 	version func() (store.InventoryVersion, error)
 	all     func() ([]*store.InventoryRow, error)
 	changed func(since int64) ([]*store.InventoryRow, error)
+	removed func(since int64) (ids []int64, complete bool, err error)
 }
 
 // get returns the store's rows at its current version (read first), in
@@ -79,17 +85,36 @@ func (c *coverRowsCache) get(st store.Store, r coverReads) ([]*store.InventoryRo
 		return held, nil
 	}
 	var rows []*store.InventoryRow
-	if held != nil && heldKey.removed == k.removed && heldKey.lowDefault == k.lowDefault && heldKey.version < k.version {
-		changed, err := r.changed(heldSince)
-		if err != nil {
-			return nil, err
+	if held != nil && heldKey.removed == k.removed && heldKey.version <= k.version {
+		rows = held
+		if heldKey.version < k.version {
+			// The removals first: one the rows read next show again is
+			// a row back (an id SQLite gave anew), not one gone.
+			gone, complete, err := r.removed(heldSince)
+			if err != nil {
+				return nil, err
+			}
+			rows = nil
+			if complete {
+				changed, err := r.changed(heldSince)
+				if err != nil {
+					return nil, err
+				}
+				rows = patchRows(held, changed, gone)
+			}
 		}
-		rows = patchRows(held, changed)
-	} else {
+		if rows != nil && heldKey.lowDefault != k.lowDefault {
+			rows = withDefault(rows, k.lowDefault)
+		}
+	}
+	if rows == nil {
 		if rows, err = r.all(); err != nil {
 			return nil, err
 		}
 		byOffering(rows)
+		if len(rows) == 0 {
+			rows = []*store.InventoryRow{} // held: not nil
+		}
 	}
 	c.put(st.ID, e, k, v.Since, rows)
 	return rows, nil
@@ -97,22 +122,67 @@ func (c *coverRowsCache) get(st store.Store, r coverReads) ([]*store.InventoryRo
 
 // patchRows returns a copy of held (shared with other readers: never
 // modified) with the changed rows in place of theirs and the new ones
-// added, both in offering id order.
-func patchRows(held, changed []*store.InventoryRow) []*store.InventoryRow {
+// added, both in offering id order, and the removed ones that did not
+// change left out.
+func patchRows(held, changed []*store.InventoryRow, removed []int64) []*store.InventoryRow {
 	byOffering(changed)
+	var gone map[int64]bool
+	if len(removed) > 0 {
+		gone = make(map[int64]bool, len(removed))
+		for _, id := range removed {
+			gone[id] = true
+		}
+		for _, x := range changed {
+			delete(gone, x.OfferingID) // there again
+		}
+	}
 	out := make([]*store.InventoryRow, 0, len(held)+len(changed))
+	keep := func(rows []*store.InventoryRow) {
+		if len(gone) == 0 {
+			out = append(out, rows...)
+			return
+		}
+		for _, r := range rows {
+			if !gone[r.OfferingID] {
+				out = append(out, r)
+			}
+		}
+	}
 	for _, x := range changed {
 		i, found := slices.BinarySearchFunc(held, x.OfferingID, func(r *store.InventoryRow, id int64) int {
 			return cmp.Compare(r.OfferingID, id)
 		})
-		out = append(out, held[:i]...)
+		keep(held[:i])
 		out = append(out, x)
 		if found {
 			i++
 		}
 		held = held[i:]
 	}
-	return append(out, held...)
+	keep(held)
+	return out
+}
+
+// withDefault returns rows with the store's default threshold def in the
+// rows that follow it: a copy of those that differ, the others shared.
+func withDefault(rows []*store.InventoryRow, def int) []*store.InventoryRow {
+	out := make([]*store.InventoryRow, len(rows))
+	n := 0
+	for _, r := range rows {
+		if r.ThresholdIsDefault && r.Threshold != def {
+			n++
+		}
+	}
+	copies := make([]store.InventoryRow, 0, n) // one allocation for all
+	for i, r := range rows {
+		if r.ThresholdIsDefault && r.Threshold != def {
+			copies = append(copies, *r)
+			r = &copies[len(copies)-1]
+			r.Threshold = def
+		}
+		out[i] = r
+	}
+	return out
 }
 
 // byOffering sorts rows by offering id, unless they already are (as a

@@ -18,7 +18,19 @@ import (
 // reads of the rows changed since a version.
 type countingDB struct {
 	store.DB
-	reads, changedReads int
+	reads, changedReads, removedReads int
+	// missRemovals drops what CoverRowRemovedList finds, as a store
+	// that kept no tombstones would (the test's own check).
+	missRemovals bool
+}
+
+func (c *countingDB) CoverRowRemovedList(ctx context.Context, p *store.InventoryListParams, since int64) ([]int64, bool, error) {
+	c.removedReads++
+	ids, complete, err := c.DB.CoverRowRemovedList(ctx, p, since)
+	if c.missRemovals {
+		ids = nil
+	}
+	return ids, complete, err
 }
 
 func (c *countingDB) CoverRowList(ctx context.Context, p *store.InventoryListParams) ([]store.InventoryRow, error) {
@@ -34,10 +46,12 @@ func (c *countingDB) CoverRowChangedList(ctx context.Context, p *store.Inventory
 // The dashboard (what `report` prints) keeps a store's rows while nothing
 // changed, and after every kind of change shows exactly what a fresh read
 // does: a stock edit, a sale, a synced title and quantity, a new listing,
-// thresholds (a listing's, the store's default), a row removed. An edit,
-// a sync or a new listing brings the kept rows up to date with the rows
-// changed alone; a row removed or the store's default reads them all
-// again. On both databases.
+// thresholds (a listing's, the store's default), a row removed, a listing
+// and its rows removed. An edit, a sync, a new listing or a removal
+// brings the kept rows up to date with the rows changed and removed
+// alone; the store's default is applied to the kept rows with no read;
+// rows kept from before the oldest removal on record are read again. On
+// both databases.
 func TestDashboardRowsAreNeverStale(t *testing.T) {
 	dbs := map[string]func(t *testing.T) store.DB{
 		"sqlite":   func(t *testing.T) store.DB { return storetest.OpenSQLite(t) },
@@ -124,11 +138,34 @@ func dashboardNeverStale(t *testing.T, raw store.DB) {
 	// changed (full: read them all again).
 	kept := func(step string, full bool) {
 		t.Helper()
-		reads, changed := db.reads, db.changedReads
+		reads, changed, removed := db.reads, db.changedReads, db.removedReads
 		check(step)
-		if full && db.reads != reads+1 || !full && (db.reads != reads || db.changedReads != changed+1) {
-			t.Fatalf("%s: %d full reads and %d of changed rows, want a %s", step, db.reads-reads, db.changedReads-changed,
-				map[bool]string{true: "full read", false: "read of the changed rows alone"}[full])
+		if full && db.reads != reads+1 || !full && (db.reads != reads || db.changedReads != changed+1 || db.removedReads != removed+1) {
+			t.Fatalf("%s: %d full reads, %d of changed rows and %d of removed ones, want a %s", step,
+				db.reads-reads, db.changedReads-changed, db.removedReads-removed,
+				map[bool]string{true: "full read", false: "read of the changed and removed rows alone"}[full])
+		}
+	}
+	// unread checks a step changed the kept rows with no read at all.
+	unread := func(step string) {
+		t.Helper()
+		reads, changed, removed := db.reads, db.changedReads, db.removedReads
+		check(step)
+		if db.reads != reads || db.changedReads != changed || db.removedReads != removed {
+			t.Fatalf("%s: %d full reads, %d of changed rows and %d of removed ones, want none", step,
+				db.reads-reads, db.changedReads-changed, db.removedReads-removed)
+		}
+	}
+	exec := func(query string, args ...any) {
+		t.Helper()
+		if _, err := raw.(interface{ Driver() sqlstore.Driver }).Driver().Exec(ctx, query, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(step string, want int) {
+		t.Helper()
+		if got := dash(); len(got.Cover) != want {
+			t.Fatalf("%s: %d rows, want %d", step, len(got.Cover), want)
 		}
 	}
 
@@ -164,20 +201,79 @@ func dashboardNeverStale(t *testing.T, raw store.DB) {
 	if _, err := svc.UpdateStoreSettings(ctx, owner, app.StoreSettings{StoreID: shop.ID, LowStockDefault: &high}); err != nil {
 		t.Fatal(err)
 	}
-	kept("after the store's default threshold", true)
+	unread("after the store's default threshold")
+	low := 0
+	if _, err := svc.UpdateStoreSettings(ctx, owner, app.StoreSettings{StoreID: shop.ID, LowStockDefault: &low}); err != nil {
+		t.Fatal(err)
+	}
+	unread("after the store's default threshold again")
 
-	// A row removed leaves no row to read as changed; an edit made at the
-	// same time still shows.
+	// A row removed leaves no row to read as changed, but a tombstone; an
+	// edit made at the same time still shows.
 	if _, err := svc.SetStock(ctx, owner, app.StockParams{StoreID: shop.ID, Source: store.SourceCommand,
 		Edits: []store.StockEditItem{{OfferingID: rows[2].OfferingID, Version: rows[2].Version, Quantity: 7}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := raw.(interface{ Driver() sqlstore.Driver }).Driver().Exec(ctx, `DELETE FROM offerings WHERE id = $1`, rows[0].OfferingID); err != nil {
+	exec(`DELETE FROM offerings WHERE id = $1`, rows[0].OfferingID)
+	kept("after a row removed", false)
+	n := len(rows) + 2 // and the new listings' rows
+	count("after a row removed", n-1)
+	n--
+
+	// A listing removed takes its product's row with it (the new one's:
+	// none of rows).
+	exec(`DELETE FROM listings WHERE store_id = $1 AND etsy_listing_id = 1004`, shop.ID)
+	kept("after a listing removed", false)
+	count("after a listing removed", n-1)
+	n--
+
+	// A removal and a threshold default at once.
+	exec(`DELETE FROM offerings WHERE id = $1`, rows[1].OfferingID)
+	if _, err := svc.UpdateStoreSettings(ctx, owner, app.StoreSettings{StoreID: shop.ID, LowStockDefault: &high}); err != nil {
 		t.Fatal(err)
 	}
-	kept("after a row removed", true)
-	if got := dash(); len(got.Cover) != len(rows)+1 {
-		t.Fatalf("after a row removed: %d rows, want %d", len(got.Cover), len(rows)+1)
+	kept("after a row removed and the default threshold", false)
+	count("after a row removed and the default threshold", n-1)
+	n--
+
+	d := raw.(interface{ Driver() sqlstore.Driver }).Driver()
+	tombstones := func() (k int) {
+		t.Helper()
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM inventory_removals WHERE store_id = $1`, shop.ID).Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if k := tombstones(); k < 3 {
+		t.Fatalf("%d tombstones after 3 rows removed", k)
+	}
+
+	// Rows kept from before the oldest tombstone on record are read again.
+	exec(`UPDATE inventory_versions SET removals_pruned = 9000000000000000000 WHERE store_id = $1`, shop.ID)
+	exec(`DELETE FROM offerings WHERE id = $1`, rows[2].OfferingID)
+	kept("after the tombstones were pruned", true)
+	count("after the tombstones were pruned", n-1)
+	n--
+
+	// Tombstones do not pile up: a removal a million versions on (writes
+	// to the store, on SQLite) prunes the older ones.
+	if d.Name() == "sqlite" {
+		exec(`UPDATE inventory_versions SET removals_pruned = 0 WHERE store_id = $1`, shop.ID)
+		exec(`DELETE FROM inventory_removals WHERE store_id = $1`, shop.ID)
+		exec(`DELETE FROM listings WHERE store_id = $1 AND etsy_listing_id = 1005`, shop.ID)
+		if k := tombstones(); k != 1 {
+			t.Fatalf("%d tombstones after a removal, want 1", k)
+		}
+		kept("after a removal past the pruned ones", false)
+		count("after a removal past the pruned ones", n-1)
+		n--
+		exec(`UPDATE inventory_versions SET version = version + 2000000 WHERE store_id = $1`, shop.ID)
+		exec(`DELETE FROM offerings WHERE id = $1`, rows[3].OfferingID)
+		if k := tombstones(); k != 1 {
+			t.Fatalf("%d tombstones after a removal a million versions on, want 1", k)
+		}
+		kept("after old tombstones were pruned", true)
+		count("after old tombstones were pruned", n-1)
 	}
 
 	reads = db.reads

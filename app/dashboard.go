@@ -4,7 +4,6 @@ package app
 import (
 	"cmp"
 	"context"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -165,6 +164,7 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 	now, days := s.now().UTC(), p.Days
 	d := Dashboard{Store: m, Stores: []store.MemberStore{m}, Now: now, Days: days, unsorted: p.Unsorted}
 	var rows []*store.InventoryRow
+	var rowsRead chan error // the rows being read beside the sales
 	if p.Rows != nil {
 		var err error
 		if rows, err = p.Rows(m.ID); err != nil {
@@ -172,24 +172,31 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 		}
 	} else {
 		// Kept while the store's inventory version stands: a report on an
-		// unchanged shop reads one number, no row; after an edit, the
-		// rows it changed.
+		// unchanged shop reads one number, no row; after an edit or a
+		// removal, the rows it changed and removed. Read on a connection
+		// of its own while the sales are read: the first report after a
+		// start reads every row and every sum, and the two do not wait
+		// for each other.
 		lp := &store.InventoryListParams{AccountID: a.Account.ID, StoreID: m.ID}
-		var err error
-		rows, err = s.coverRows.get(m.Store, coverReads{
-			version: func() (store.InventoryVersion, error) { return s.db.InventoryVersion(ctx, m.ID) },
-			all: func() ([]*store.InventoryRow, error) {
-				list, err := s.db.CoverRowList(ctx, lp)
-				return rowPointers(list), err
-			},
-			changed: func(since int64) ([]*store.InventoryRow, error) {
-				list, err := s.db.CoverRowChangedList(ctx, lp, since)
-				return rowPointers(list), err
-			},
-		})
-		if err != nil {
-			return d, err
-		}
+		rowsRead = make(chan error, 1)
+		go func() {
+			var err error
+			rows, err = s.coverRows.get(m.Store, coverReads{
+				version: func() (store.InventoryVersion, error) { return s.db.InventoryVersion(ctx, m.ID) },
+				all: func() ([]*store.InventoryRow, error) {
+					list, err := s.db.CoverRowList(ctx, lp)
+					return rowPointers(list), err
+				},
+				changed: func(since int64) ([]*store.InventoryRow, error) {
+					list, err := s.db.CoverRowChangedList(ctx, lp, since)
+					return rowPointers(list), err
+				},
+				removed: func(since int64) ([]int64, bool, error) {
+					return s.db.CoverRowRemovedList(ctx, lp, since)
+				},
+			})
+			rowsRead <- err
+		}()
 	}
 	today := now.Truncate(24 * time.Hour)
 	period := func(now time.Time) *store.SalesRangeParams {
@@ -216,6 +223,12 @@ func (s *Service) storeDashboard(ctx context.Context, a Actor, m store.MemberSto
 			byDay, err := byDayOf(now)
 			return sales, byDay, err
 		}})
+	if rowsRead != nil {
+		// Waited for before any return: rows is the goroutine's until then.
+		if rerr := <-rowsRead; err == nil {
+			err = rerr
+		}
+	}
 	if err != nil {
 		return d, err
 	}
@@ -338,7 +351,7 @@ func combineDashboards(parts []Dashboard) Dashboard {
 		}
 	}
 	if !d.unsorted {
-		slices.SortFunc(d.Cover, cover.RunsOutFirst)
+		d.Cover = runsOutFirst(d.Cover)
 	}
 	return d
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stockroom/stockroom/app"
 	"github.com/stockroom/stockroom/store"
@@ -175,61 +176,101 @@ func writeReportJSON(w io.Writer, rep reportJSON, cover []app.Cover) error {
 		if i > 0 {
 			bw.WriteByte(',')
 		}
-		buf = appendCoverJSON(buf[:0], coverItem(c))
-		bw.Write(escapeJSON(buf))
+		var ascii bool
+		buf, ascii = appendCoverJSON(buf[:0], c)
+		if !ascii {
+			buf = escapeJSON(buf)
+		}
+		bw.Write(buf)
 	}
 	bw.WriteString("\n  ]\n}\n")
 	return bw.Flush()
 }
 
-// appendCoverJSON appends one cover item, indented as MarshalIndent puts
-// it inside the report, without reflection.
-func appendCoverJSON(b []byte, x coverJSON) []byte {
+// appendCoverJSON appends one cover item as coverItem has it, indented
+// as MarshalIndent puts it inside the report, without reflection or a
+// coverJSON in between (50,000 of them per report). ascii tells that it
+// appended plain ASCII alone: escapeJSON has nothing to do.
+func appendCoverJSON(b []byte, c app.Cover) (_ []byte, ascii bool) {
+	r := c.Row
+	ascii = true
 	b = append(b, "\n    {\n      \"store_id\": "...)
-	b = strconv.AppendInt(b, x.StoreID, 10)
+	b = strconv.AppendInt(b, r.StoreID, 10)
 	b = append(b, ",\n      \"listing_id\": "...)
-	b = strconv.AppendInt(b, x.ListingID, 10)
+	b = strconv.AppendInt(b, r.EtsyListingID, 10)
 	b = append(b, ",\n      \"product_id\": "...)
-	b = strconv.AppendInt(b, x.ProductID, 10)
+	b = strconv.AppendInt(b, r.EtsyProductID, 10)
 	b = append(b, ",\n      \"sku\": "...)
-	b = appendJSONString(b, x.SKU)
+	b = appendJSONString(b, r.SKU, &ascii)
 	b = append(b, ",\n      \"title\": "...)
-	b = appendJSONString(b, x.Title)
+	b = appendJSONString(b, r.Title, &ascii)
 	b = append(b, ",\n      \"variation\": "...)
-	b = appendJSONString(b, x.Variation)
+	b = appendJSONString(b, r.Variation, &ascii)
 	b = append(b, ",\n      \"stock\": "...)
-	b = strconv.AppendInt(b, int64(x.Stock), 10)
+	b = strconv.AppendInt(b, int64(r.Shown()), 10)
 	b = append(b, ",\n      \"units_sold\": "...)
-	b = strconv.AppendInt(b, int64(x.UnitsSold), 10)
-	b = append(b, ",\n      \"revenue\": "...)
-	b = appendJSONString(b, x.Revenue)
-	b = append(b, ",\n      \"currency\": "...)
-	b = appendJSONString(b, x.Currency)
+	b = strconv.AppendInt(b, int64(c.Units), 10)
+	b = append(b, ",\n      \"revenue\": \""...)
+	b = appendMoney(b, store.Money{Amount: c.Revenue, Divisor: 100}) // digits, '.' and '-': nothing to quote
+	b = append(b, "\",\n      \"currency\": "...)
+	b = appendJSONString(b, r.Price.Currency, &ascii)
 	b = append(b, ",\n      \"velocity_per_day\": "...)
-	b = appendJSONFloat(b, x.PerDay)
+	b = appendJSONFloat(b, math.Round(c.Velocity*1000)/1000)
 	b = append(b, ",\n      \"days_of_cover\": "...)
-	if x.DaysOfCover == nil {
+	if math.IsInf(c.Days, 1) {
 		b = append(b, "null"...)
 	} else {
-		b = appendJSONFloat(b, *x.DaysOfCover)
+		b = appendJSONFloat(b, math.Round(c.Days*10)/10)
 	}
 	b = append(b, ",\n      \"restock\": "...)
-	b = strconv.AppendInt(b, int64(x.Restock), 10)
-	return append(b, "\n    }"...)
+	b = strconv.AppendInt(b, int64(c.Restock), 10)
+	return append(b, "\n    }"...), ascii
 }
 
+// jsonPlain are the bytes encoding/json writes as they are in a string:
+// printable ASCII but the quote, the backslash and HTML's <, > and &.
+var jsonPlain = func() (t [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendJSONString appends s quoted as encoding/json quotes it: plain
-// printable ASCII as it is, anything else through encoding/json itself.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
+// ASCII and valid UTF-8 other than U+2028 and U+2029 as they are, any
+// other string through encoding/json itself. It clears *ascii when s has
+// a byte outside ASCII.
+func appendJSONString(b []byte, s string, ascii *bool) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !jsonPlain[c] {
+				return appendMarshalled(b, s, ascii)
+			}
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			return appendMarshalled(b, s, ascii)
+		}
+		*ascii = false
+		i += size
 	}
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+func appendMarshalled(b []byte, s string, ascii *bool) []byte {
+	q, _ := json.Marshal(s) // a string always marshals
+	for _, c := range q {
+		if c >= utf8.RuneSelf {
+			*ascii = false
+			break
+		}
+	}
+	return append(b, q...)
 }
 
 // appendJSONFloat appends f as encoding/json writes a float64.
@@ -242,6 +283,40 @@ func appendJSONFloat(b []byte, f float64) []byte {
 		return append(b, q...)
 	}
 	return strconv.AppendFloat(b, f, 'f', -1, 64)
+}
+
+// appendMoney appends money(m) without the string.
+func appendMoney(b []byte, m store.Money) []byte {
+	div := int64(m.Divisor)
+	if div <= 1 {
+		return strconv.AppendInt(b, m.Amount, 10)
+	}
+	digits := 0
+	for d := div; d > 1 && d%10 == 0; d /= 10 {
+		digits++
+	}
+	if pow10(digits) != div {
+		return strconv.AppendFloat(b, float64(m.Amount)/float64(div), 'f', -1, 64)
+	}
+	a := m.Amount
+	if a < 0 {
+		b = append(b, '-')
+		a = -a
+		if a < 0 { // the least int64: as money has it
+			return fmt.Appendf(b, "%d.%0*d", a/div, digits, a%div)
+		}
+	}
+	b = strconv.AppendInt(b, a/div, 10)
+	b = append(b, '.')
+	frac := a % div
+	n := 1
+	for x := frac; x >= 10; x /= 10 {
+		n++
+	}
+	for ; n < digits; n++ {
+		b = append(b, '0')
+	}
+	return strconv.AppendInt(b, frac, 10)
 }
 
 func salesTotal(t app.SalesTotal) salesTotalJSON {

@@ -3,6 +3,7 @@ package command
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -95,6 +96,8 @@ func TestReportJSONStreamMatchesEncodingJSON(t *testing.T) {
 			{Row: row("MUG-\u202e2", "Mug <b>&</b> \"quoted\" \u009b1m\n", 0), Units: 3, Revenue: 7350, Velocity: 0.1, Days: 0},
 			{Row: row("MUG-3", "Tasse \xff à thé 🍵", 9), Days: math.Inf(1)},
 			{Row: row("", "", 2), Units: 1, Velocity: 1.0 / 30, Days: 60, Restock: 0},
+			{Row: row("MUG-\u2028", "Bol\tà \x01café\u2029 ✓", 5), Units: 7, Revenue: -5, Velocity: 1e-7, Days: 1e22, Restock: 999},
+			{Row: row("MUG-6", "Ünïcode only", 1), Units: 2, Revenue: 100005, Velocity: 2.0 / 3, Days: 1.5, Restock: 1},
 		}}
 	rep := reportOf(&d)
 	var got strings.Builder
@@ -122,5 +125,42 @@ func TestReportJSONStreamMatchesEncodingJSON(t *testing.T) {
 	}
 	if got.String() != want.String() {
 		t.Fatalf("empty report streamed:\n%s\nencoding/json:\n%s", got.String(), want.String())
+	}
+}
+
+// appendJSONString quotes as encoding/json does, whatever the string:
+// random mixes of plain ASCII, characters it escapes, valid and invalid
+// UTF-8; and appendMoney writes what money does.
+func TestAppendJSONStringAndMoneyMatch(t *testing.T) {
+	pieces := []string{"a", "Z", " ", "0", "\"", "\\", "<", ">", "&", "\n", "\t", "\x01", "\x7f", "é", "🍵", "\u2028", "\u2029",
+		"\u202e", "\u009b", "\xff", "\xe2\x80", "\xc3", "no. 42"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := range 20000 {
+		var sb strings.Builder
+		for range rnd.IntN(8) {
+			sb.WriteString(pieces[rnd.IntN(len(pieces))])
+		}
+		s := sb.String()
+		want, _ := json.Marshal(s)
+		ascii := true
+		got := appendJSONString([]byte("x"), s, &ascii)
+		if string(got[1:]) != string(want) {
+			t.Fatalf("%d: %q quoted as %s, encoding/json: %s", i, s, got[1:], want)
+		}
+		plain := true
+		for _, c := range []byte(string(want)) {
+			plain = plain && c < 0x80
+		}
+		if ascii != plain {
+			t.Fatalf("%q: ascii %v for %s", s, ascii, want)
+		}
+	}
+	for _, div := range []int{0, 1, 10, 100, 1000, 3, 250} {
+		for _, a := range []int64{0, 1, -1, 5, 9, 10, 99, 100, 101, -105, 123456789, -99999, math.MaxInt64, math.MinInt64} {
+			m := store.Money{Amount: a, Divisor: div}
+			if got := string(appendMoney([]byte("x"), m)); got[1:] != money(m) {
+				t.Fatalf("%+v: %s, money says %s", m, got[1:], money(m))
+			}
+		}
 	}
 }

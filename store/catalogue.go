@@ -23,8 +23,9 @@ type Catalogue interface {
 	InventoryList(ctx context.Context, p *InventoryListParams) ([]InventoryRow, error)
 	// InventoryVersion is where the store's rows stand: rows read after
 	// reading it stay right while its Version does not move, and once it
-	// has, while Removed has not, reading the rows changed since its Since
-	// (CoverRowChangedList) brings them up to date.
+	// has, while Removed has not, reading the offerings removed since its
+	// Since (CoverRowRemovedList), then the rows changed since
+	// (CoverRowChangedList), brings them up to date.
 	InventoryVersion(ctx context.Context, storeID int64) (InventoryVersion, error)
 	InventoryGet(ctx context.Context, accountID, offeringID int64) (InventoryRow, error)
 	// InventoryListByIDs returns the rows of the given offerings that are
@@ -176,8 +177,9 @@ type InventoryVersion struct {
 	// Version moves whenever the store's rows change as a reader sees
 	// them: an offering, product or listing written, added or removed.
 	Version int64
-	// Removed moves whenever a row leaves the store, which leaves no
-	// changed row to read.
+	// Removed moves whenever a row moves to another store, which leaves
+	// no changed row to read and no record of the removal (a row deleted
+	// leaves one: CoverRowRemovedList).
 	Removed int64
 	// Since is where the changes begin that a read made after this one
 	// may lack: every row written since is stamped at or past it (the

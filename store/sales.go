@@ -46,9 +46,17 @@ type Sales interface {
 	// whose offering, product or listing was written at or past since (an
 	// InventoryVersion's Since), in offering id order: with the rows read
 	// after reading that InventoryVersion, and while its Removed has not
-	// moved, they are the store's rows now. It may list a row that did
+	// moved, they are the store's rows now, less the removed ones
+	// (CoverRowRemovedList). It may list a row that did
 	// not change, never leave out one that did.
 	CoverRowChangedList(ctx context.Context, p *InventoryListParams, since int64) ([]InventoryRow, error)
+	// CoverRowRemovedList lists the offerings removed from the store at or
+	// past since (an InventoryVersion's Since), in no order: with
+	// CoverRowChangedList read after it, the rows a reader kept are brought
+	// up to date, removals included (a row listed by both is there again).
+	// complete is false when the record of removals no longer reaches back
+	// to since (old ones are pruned): the caller reads every row again.
+	CoverRowRemovedList(ctx context.Context, p *InventoryListParams, since int64) (ids []int64, complete bool, err error)
 }
 
 // ReceiptVoided tells whether a receipt's status means its lines were not

@@ -193,7 +193,12 @@ type InventoryRow struct {
 	PushError            string
 	PushedAt             time.Time
 	Threshold            int // effective low-stock threshold
-	Gone                 bool
+	// ThresholdIsDefault tells that Threshold is the store's default (no
+	// threshold of the row's own or its listing's). Set in cover rows
+	// (CoverRowList) alone: a reader holding them follows a change of the
+	// default without reading them again.
+	ThresholdIsDefault bool
+	Gone               bool
 	// ListedAt is when Etsy created the listing (zero when not known).
 	ListedAt  time.Time
 	UpdatedAt time.Time

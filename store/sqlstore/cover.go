@@ -7,10 +7,14 @@ import (
 )
 
 // coverCols are what days of cover and the dashboard's counts read of a
-// row (scanCoverRow's order).
-const coverCols = `SELECT o.id, o.store_id, l.etsy_listing_id, p.etsy_product_id, l.title, p.sku, p.variation,
+// row (scanCoverRow's order). Every column costs a conversion per row (on
+// SQLite the better part of reading 50,000 rows): the store id is the
+// one asked for, and a row is gone when its listing or product is, so
+// neither takes a column.
+const coverCols = `SELECT o.id, l.etsy_listing_id, p.etsy_product_id, l.title, p.sku, p.variation,
 			o.quantity, o.desired_quantity, o.desired_version, o.pushed_version, o.currency,
-			COALESCE(o.low_stock_threshold, l.low_stock_threshold, s.low_stock_default), l.gone, p.gone, l.etsy_created_at` + rowFrom + `
+			COALESCE(o.low_stock_threshold, l.low_stock_threshold, s.low_stock_default),
+			o.low_stock_threshold IS NULL AND l.low_stock_threshold IS NULL, l.gone OR p.gone, l.etsy_created_at` + rowFrom + `
 		JOIN memberships m ON m.store_id = o.store_id AND m.account_id = $1`
 
 // CoverRowList counts the store's offerings first: a row is large, and a
@@ -21,7 +25,7 @@ func (s *Store) CoverRowList(ctx context.Context, p *store.InventoryListParams) 
 	if err := s.d.QueryRow(ctx, `SELECT COUNT(*) FROM offerings WHERE store_id = $1`, p.StoreID).Scan(&n); err != nil {
 		return nil, s.err("cover rows", err)
 	}
-	return s.coverRows(ctx, "cover rows", n, coverCols+`
+	return s.coverRows(ctx, "cover rows", p.StoreID, n, coverCols+`
 		WHERE o.store_id = $2`, p.AccountID, p.StoreID)
 }
 
@@ -29,7 +33,7 @@ func (s *Store) CoverRowList(ctx context.Context, p *store.InventoryListParams) 
 // (store_id, inventory_stamp) index: an offering written, or its product
 // or listing.
 func (s *Store) CoverRowChangedList(ctx context.Context, p *store.InventoryListParams, since int64) ([]store.InventoryRow, error) {
-	return s.coverRows(ctx, "changed cover rows", 0, coverCols+`
+	return s.coverRows(ctx, "changed cover rows", p.StoreID, 0, coverCols+`
 		WHERE o.store_id = $2 AND o.id IN (
 			SELECT id FROM offerings WHERE store_id = $2 AND inventory_stamp >= $3
 			UNION SELECT op.id FROM products pp JOIN offerings op ON op.product_id = pp.id
@@ -39,8 +43,9 @@ func (s *Store) CoverRowChangedList(ctx context.Context, p *store.InventoryListP
 		ORDER BY o.id`, p.AccountID, p.StoreID, since)
 }
 
-// coverRows scans a query of coverCols into a list with room for n rows.
-func (s *Store) coverRows(ctx context.Context, op string, n int, query string, args ...any) ([]store.InventoryRow, error) {
+// coverRows scans a query of coverCols on storeID's rows into a list
+// with room for n rows.
+func (s *Store) coverRows(ctx context.Context, op string, storeID int64, n int, query string, args ...any) ([]store.InventoryRow, error) {
 	rows, err := s.d.Query(ctx, query, args...)
 	if err != nil {
 		return nil, s.err(op, err)
@@ -50,16 +55,16 @@ func (s *Store) coverRows(ctx context.Context, op string, n int, query string, a
 	// One set of scan targets for every row: targets declared in the loop
 	// escape to the heap once per row (a whole InventoryRow each).
 	var x store.InventoryRow
-	var lgone, pgone bool
 	var listed int64
-	dest := []any{&x.OfferingID, &x.StoreID, &x.EtsyListingID, &x.EtsyProductID, &x.Title, &x.SKU, &x.Variation,
+	dest := []any{&x.OfferingID, &x.EtsyListingID, &x.EtsyProductID, &x.Title, &x.SKU, &x.Variation,
 		&x.Quantity, &x.DesiredQuantity, &x.DesiredVersion, &x.PushedVersion, &x.Price.Currency,
-		&x.Threshold, &lgone, &pgone, &listed}
+		&x.Threshold, &x.ThresholdIsDefault, &x.Gone, &listed}
+	x.StoreID = storeID
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, s.err(op, err)
 		}
-		x.Gone, x.ListedAt = lgone || pgone, fromMS(listed)
+		x.ListedAt = fromMS(listed)
 		out = append(out, x)
 	}
 	return out, s.err(op, rows.Err())
@@ -80,4 +85,35 @@ func (s *Store) InventoryVersion(ctx context.Context, storeID int64) (store.Inve
 	err := s.d.QueryRow(ctx, `SELECT version, removed, `+since+` FROM inventory_versions WHERE store_id = $1`, storeID).
 		Scan(&v.Version, &v.Removed, &v.Since)
 	return v, s.err("inventory version", err)
+}
+
+// CoverRowRemovedList reads the tombstones and where they were pruned in
+// one statement (one snapshot): a prune commits with the tombstones it
+// deletes, so a read that finds removals_pruned at or below since finds
+// every tombstone it needs. The -1 row, never an offering id, says the
+// record no longer reaches back to since.
+func (s *Store) CoverRowRemovedList(ctx context.Context, p *store.InventoryListParams, since int64) ([]int64, bool, error) {
+	rows, err := s.d.Query(ctx, `SELECT offering_id FROM inventory_removals WHERE store_id = $1 AND stamp >= $2
+		UNION ALL SELECT -1 FROM inventory_versions WHERE store_id = $1 AND removals_pruned > $2`, p.StoreID, since)
+	if err != nil {
+		return nil, false, s.err("removed cover rows", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	complete := true
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, s.err("removed cover rows", err)
+		}
+		if id < 0 {
+			complete = false
+			continue
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, s.err("removed cover rows", err)
+	}
+	return ids, complete, nil
 }

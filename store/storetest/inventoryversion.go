@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/stockroom/stockroom/store"
@@ -120,7 +121,7 @@ var inventoryVersionTests = map[string]func(t *testing.T, h *harness){
 	},
 	// The rows changed since a version are every row whose offering,
 	// product or listing was written as a reader sees it, and none of the
-	// others; removing a row moves Removed, which nothing else does.
+	// others; removing a row leaves a tombstone CoverRowRemovedList lists.
 	"ChangedRowsSinceAVersion": func(t *testing.T, h *harness) {
 		s := h.seller(t, "ada", 73)
 		other := h.seller(t, "bob", 74)
@@ -185,14 +186,45 @@ var inventoryVersionTests = map[string]func(t *testing.T, h *harness){
 		if now.Removed != start.Removed {
 			t.Fatalf("removed moved %d → %d with no row removed", start.Removed, now.Removed)
 		}
+		// A removal moves the version and leaves a tombstone, not Removed:
+		// the offering, or a listing's through its products.
 		h.exec(t, `DELETE FROM offerings WHERE id = $1`, s.rows[2].OfferingID)
-		if v := h.inventoryMark(t, s); v.Removed == now.Removed || v.Version == now.Version {
+		if v := h.inventoryMark(t, s); v.Removed != now.Removed || v.Version == now.Version {
 			t.Fatalf("an offering removed: version %d → %d, removed %d → %d", now.Version, v.Version, now.Removed, v.Removed)
 		}
-		now = h.inventoryMark(t, s)
+		removed := func(since int64) []int64 {
+			t.Helper()
+			ids, complete, err := h.db.CoverRowRemovedList(t.Context(), &store.InventoryListParams{AccountID: s.account.ID, StoreID: s.store.ID}, since)
+			noErr(t, err, "removed cover rows")
+			if !complete {
+				t.Fatalf("removals since %d: the record does not reach back", since)
+			}
+			slices.Sort(ids)
+			return ids
+		}
+		if got := removed(now.Since); !slices.Equal(got, []int64{s.rows[2].OfferingID}) {
+			t.Fatalf("removed since the mark: %v, want [%d]", got, s.rows[2].OfferingID)
+		}
+		quietRows := h.cover(t, s, quiet.EtsyListingID)
+		mid = h.inventoryMark(t, s)
 		h.exec(t, `DELETE FROM listings WHERE etsy_listing_id = $1 AND store_id = $2`, quiet.EtsyListingID, s.store.ID)
-		if v := h.inventoryMark(t, s); v.Removed == now.Removed {
-			t.Fatalf("a listing removed: removed stays %d", v.Removed)
+		if v := h.inventoryMark(t, s); v.Removed != now.Removed || v.Version == mid.Version {
+			t.Fatalf("a listing removed: version %d → %d, removed %d → %d", mid.Version, v.Version, now.Removed, v.Removed)
+		}
+		if got := removed(mid.Since); !isSubset(idStrings(quietRows), idStrings(got)) ||
+			h.db.Dialect() == "sqlite" && len(got) != len(quietRows) {
+			t.Fatalf("removed with the listing: %v, want its rows %v", got, quietRows)
+		}
+		if got := removed(now.Since); len(got) < len(quietRows)+1 {
+			t.Fatalf("removed since the first mark: %v, want the offering and the listing's %v", got, quietRows)
+		}
+		if got := removed(h.inventoryMark(t, s).Since); len(got) != 0 && h.db.Dialect() == "sqlite" {
+			t.Fatalf("removed since now: %v", got)
+		}
+		// Pruned past a reader's mark: the record is incomplete.
+		h.exec(t, `UPDATE inventory_versions SET removals_pruned = $1 WHERE store_id = $2`, now.Since+1, s.store.ID)
+		if _, complete, err := h.db.CoverRowRemovedList(t.Context(), &store.InventoryListParams{AccountID: s.account.ID, StoreID: s.store.ID}, now.Since); err != nil || complete {
+			t.Fatalf("removals since a pruned mark: complete %v, %v", complete, err)
 		}
 
 		if got := h.inventoryMark(t, other); got.Version != otherStart.Version || got.Removed != otherStart.Removed {
@@ -253,4 +285,29 @@ var inventoryVersionTests = map[string]func(t *testing.T, h *harness){
 			}
 		}
 	},
+}
+
+// cover is the offering ids of a listing's cover rows.
+func (h *harness) cover(t *testing.T, s seller, etsyListingID int64) []int64 {
+	t.Helper()
+	all, err := h.db.CoverRowList(t.Context(), &store.InventoryListParams{AccountID: s.account.ID, StoreID: s.store.ID})
+	noErr(t, err, "cover rows")
+	var ids []int64
+	for _, r := range all {
+		if r.EtsyListingID == etsyListingID {
+			ids = append(ids, r.OfferingID)
+		}
+	}
+	if len(ids) == 0 {
+		t.Fatalf("no cover rows of listing %d", etsyListingID)
+	}
+	return ids
+}
+
+func idStrings(ids []int64) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strconv.FormatInt(id, 10)
+	}
+	return out
 }

@@ -143,8 +143,8 @@ func BenchmarkReportAfterEdit(b *testing.B) {
 }
 
 // BenchmarkReportAfterRemoval is `report --format json` right after a row
-// left the shop: no changed row tells of it, so the report reads every row
-// again (as the first report after a start does).
+// left the shop: no changed row tells of it, its tombstone does, and the
+// report drops it from the rows it kept.
 func BenchmarkReportAfterRemoval(b *testing.B) {
 	env := benchEnv(b)
 	ctx := context.Background()
@@ -167,5 +167,47 @@ func BenchmarkReportAfterRemoval(b *testing.B) {
 		}
 		b.StartTimer()
 		run()
+	}
+}
+
+// BenchmarkReportAfterDefault is `report --format json` right after the
+// store's default threshold changed: the kept rows that follow it are
+// moved to the new one, none read again.
+func BenchmarkReportAfterDefault(b *testing.B) {
+	env := benchEnv(b)
+	ctx := context.Background()
+	run := func() {
+		if code := command.Run(ctx, command.Env{App: env.App, Actor: env.Owner, Stdout: io.Discard, Stderr: io.Discard},
+			[]string{"report", "--format", "json"}); code != 0 {
+			b.Fatalf("report exited %d", code)
+		}
+	}
+	run()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		def := 3 + i%5
+		if _, err := env.App.UpdateStoreSettings(ctx, env.Owner, app.StoreSettings{StoreID: env.StoreID, LowStockDefault: &def}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		run()
+	}
+}
+
+// BenchmarkReportFirst is the first `report --format json` of a server
+// just started: nothing kept, every row and the sales sums read.
+func BenchmarkReportFirst(b *testing.B) {
+	env := benchEnv(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		fresh := app.New(app.Config{Store: env.DB, Jobs: env.Jobs, Hub: env.Hub, Now: func() time.Time { return tuitest.Epoch }})
+		b.StartTimer()
+		if code := command.Run(ctx, command.Env{App: fresh, Actor: env.Owner, Stdout: io.Discard, Stderr: io.Discard},
+			[]string{"report", "--format", "json"}); code != 0 {
+			b.Fatalf("report exited %d", code)
+		}
 	}
 }
