@@ -97,55 +97,46 @@ func BenchmarkHomeAfterSale(b *testing.B) {
 // BenchmarkReport is `report --format json` on the same shop: the same
 // dashboard, encoded with every variation's cover.
 func BenchmarkReport(b *testing.B) {
-	env := benchEnv(b)
-	run := func() {
-		if code := command.Run(context.Background(), command.Env{App: env.App, Actor: env.Owner, Stdout: io.Discard, Stderr: io.Discard},
-			[]string{"report", "--format", "json"}); code != 0 {
-			b.Fatalf("report exited %d", code)
-		}
-	}
-	run()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		run()
-	}
+	benchReportAfter(b, nil)
 }
 
 // BenchmarkReportAfterEdit is `report --format json` right after a seller
 // changed one row's stock: the store's inventory version moved, so the
 // report cannot answer from the rows it kept.
 func BenchmarkReportAfterEdit(b *testing.B) {
-	env := benchEnv(b)
-	ctx := context.Background()
-	rows, err := env.DB.InventoryList(ctx, &store.InventoryListParams{AccountID: env.Owner.Account.ID, StoreID: env.StoreID})
-	if err != nil || len(rows) == 0 {
-		b.Fatalf("inventory: %d rows, %v", len(rows), err)
-	}
-	run := func() {
-		if code := command.Run(ctx, command.Env{App: env.App, Actor: env.Owner, Stdout: io.Discard, Stderr: io.Discard},
-			[]string{"report", "--format", "json"}); code != 0 {
-			b.Fatalf("report exited %d", code)
-		}
-	}
-	run()
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		b.StopTimer()
-		r := rows[i%len(rows)]
-		if _, err := env.DB.StockEdit(ctx, &store.StockEditParams{AccountID: env.Owner.Account.ID, StoreID: env.StoreID,
-			Source: store.SourceCommand, Now: tuitest.Epoch, Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Quantity: (r.Quantity + i + 1) % 999}}}); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		run()
-	}
+	benchReportAfter(b, func(ctx context.Context, env *tuitest.Env, r store.InventoryRow, i int) error {
+		_, err := env.DB.StockEdit(ctx, &store.StockEditParams{AccountID: env.Owner.Account.ID, StoreID: env.StoreID,
+			Source: store.SourceCommand, Now: tuitest.Epoch, Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Quantity: (r.Quantity + i + 1) % 999}}})
+		return err
+	})
 }
 
 // BenchmarkReportAfterRemoval is `report --format json` right after a row
 // left the shop: no changed row tells of it, its tombstone does, and the
 // report drops it from the rows it kept.
 func BenchmarkReportAfterRemoval(b *testing.B) {
+	benchReportAfter(b, func(ctx context.Context, env *tuitest.Env, r store.InventoryRow, _ int) error {
+		_, err := env.DB.Driver().Exec(ctx, `DELETE FROM offerings WHERE id = $1`, r.OfferingID)
+		return err
+	})
+}
+
+// BenchmarkReportAfterDefault is `report --format json` right after the
+// store's default threshold changed: the kept rows that follow it are
+// moved to the new one, none read again.
+func BenchmarkReportAfterDefault(b *testing.B) {
+	benchReportAfter(b, func(ctx context.Context, env *tuitest.Env, _ store.InventoryRow, i int) error {
+		def := 3 + i%5
+		_, err := env.App.UpdateStoreSettings(ctx, env.Owner, app.StoreSettings{StoreID: env.StoreID, LowStockDefault: &def})
+		return err
+	})
+}
+
+// benchReportAfter times `report --format json` on the bench shop, once
+// warmed up, each time right after change (untimed) changed the shop; i
+// counts the runs and r is a different row of the shop each run. A nil
+// change times the report of an unchanged shop.
+func benchReportAfter(b *testing.B, change func(ctx context.Context, env *tuitest.Env, r store.InventoryRow, i int) error) {
 	env := benchEnv(b)
 	ctx := context.Background()
 	rows, err := env.DB.InventoryList(ctx, &store.InventoryListParams{AccountID: env.Owner.Account.ID, StoreID: env.StoreID})
@@ -161,36 +152,13 @@ func BenchmarkReportAfterRemoval(b *testing.B) {
 	run()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		b.StopTimer()
-		if _, err := env.DB.Driver().Exec(ctx, `DELETE FROM offerings WHERE id = $1`, rows[i%len(rows)].OfferingID); err != nil {
-			b.Fatal(err)
+		if change != nil {
+			b.StopTimer()
+			if err := change(ctx, env, rows[i%len(rows)], i); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
 		}
-		b.StartTimer()
-		run()
-	}
-}
-
-// BenchmarkReportAfterDefault is `report --format json` right after the
-// store's default threshold changed: the kept rows that follow it are
-// moved to the new one, none read again.
-func BenchmarkReportAfterDefault(b *testing.B) {
-	env := benchEnv(b)
-	ctx := context.Background()
-	run := func() {
-		if code := command.Run(ctx, command.Env{App: env.App, Actor: env.Owner, Stdout: io.Discard, Stderr: io.Discard},
-			[]string{"report", "--format", "json"}); code != 0 {
-			b.Fatalf("report exited %d", code)
-		}
-	}
-	run()
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		b.StopTimer()
-		def := 3 + i%5
-		if _, err := env.App.UpdateStoreSettings(ctx, env.Owner, app.StoreSettings{StoreID: env.StoreID, LowStockDefault: &def}); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
 		run()
 	}
 }
