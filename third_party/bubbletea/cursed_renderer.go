@@ -39,6 +39,15 @@ type cursedRenderer struct {
 	// Stockroom patch: while the program is idle the frame buffer is
 	// released (cellbuf.RenderBuffer is nil) and its size kept here.
 	releasedW, releasedH int
+
+	// Stockroom patch: known says the frame buffer (or, while it is
+	// released, the terminal renderer's model of the screen) holds what
+	// lastView's content draws, line for line, each line drawn from a
+	// reset pen: the next frame then draws only the lines whose text
+	// changed. fullDraw turns that off, drawing every frame whole as
+	// upstream does (tests compare the two).
+	known, fullDraw bool
+	drawn           int // lines the last frame drew (tests)
 }
 
 // release frees the buffer the next frame is drawn into while nothing
@@ -398,11 +407,25 @@ func (s *cursedRenderer) flush(closing bool) error {
 		// No changes, nothing to do.
 		return nil
 	}
+	// Stockroom patch: a frame that changes a few lines of the last one
+	// (a live update of one row, as every session showing that row gets)
+	// draws only those lines. Upstream clears the frame buffer and draws
+	// every line of the view again, and the terminal renderer then compares
+	// every line it touched with the screen: with 500 sessions showing an
+	// edited row that was most of the CPU the edit cost.
+	partial := s.known && !s.fullDraw && !closing && !s.starting && !s.pendingErase && s.lastView != nil &&
+		view.AltScreen == s.lastView.AltScreen && frameArea == s.bufBounds() && frameArea.Dy() <= s.height &&
+		linesIndependent(view.Content)
+	s.known = false
 	// Stockroom patch: a released buffer comes back only for a frame that
 	// is drawn, not for every wake that finds the view unchanged (a
 	// program that holds its first frame back, or a message that changes
 	// nothing on screen, would otherwise allocate it each time).
-	s.restore()
+	if partial {
+		partial = s.restoreScreen()
+	} else {
+		s.restore()
+	}
 
 	// We're no longer starting.
 	s.starting = false
@@ -421,10 +444,15 @@ func (s *cursedRenderer) flush(closing bool) error {
 		s.cellbuf.Resize(frameArea.Dx(), frameArea.Dy())
 	}
 
-	// Clear our screen buffer before copying the new frame into it to ensure
-	// we erase any old content.
-	s.cellbuf.Clear()
-	content.Draw(s.cellbuf, s.cellbuf.Bounds())
+	if partial {
+		s.drawn = drawChangedLines(&s.cellbuf, s.lastView.Content, view.Content, frameArea.Dy())
+	} else {
+		s.drawn = frameArea.Dy()
+		// Clear our screen buffer before copying the new frame into it to ensure
+		// we erase any old content.
+		s.cellbuf.Clear()
+		content.Draw(s.cellbuf, s.cellbuf.Bounds())
+	}
 
 	// If the frame height is greater than the screen height, we drop the
 	// lines from the top of the buffer.
@@ -710,8 +738,86 @@ func (s *cursedRenderer) flush(closing bool) error {
 	}
 
 	s.lastView = &view
+	s.known = !closing && frameArea.Dy() <= s.height && linesIndependent(view.Content)
 
 	return nil
+}
+
+// restoreScreen gives back a released frame buffer holding the frame drawn
+// last, copied from the terminal renderer's model of the screen, with no
+// line touched (Stockroom patch). When the model cannot give it (a repaint
+// is pending), the buffer comes back blank as from restore, and
+// restoreScreen reports false: the frame must then be drawn whole.
+func (s *cursedRenderer) restoreScreen() bool {
+	if s.cellbuf.RenderBuffer != nil {
+		return true
+	}
+	buf, _ := framePool.Get().(*uv.RenderBuffer)
+	if buf == nil || buf.Width() != s.releasedW || buf.Height() != s.releasedH || len(buf.Touched) != s.releasedH {
+		buf = uv.NewRenderBuffer(s.releasedW, s.releasedH)
+	}
+	clear(buf.Touched)
+	if s.scr.CopyScreen(buf) {
+		s.cellbuf.RenderBuffer = buf
+		return true
+	}
+	framePool.Put(buf)
+	s.restore()
+	return false
+}
+
+// drawChangedLines draws into buf the lines of next that differ from the
+// same lines of last, which buf holds, down to height, and how many it
+// drew (Stockroom patch).
+// Each changed line is cleared and drawn as Draw draws it within the
+// whole frame, which holds when every line starts from a reset pen (see
+// linesIndependent); the lines left alone stay untouched, so the terminal
+// renderer does not even compare them with the screen.
+func drawChangedLines(buf *uv.ScreenBuffer, last, next string, height int) (drawn int) {
+	w := buf.Width()
+	for y := 0; y < height && (last != "" || next != ""); y++ {
+		var o, n string
+		o, last, _ = strings.Cut(last, "\n")
+		n, next, _ = strings.Cut(next, "\n")
+		if o != n {
+			uv.NewStyledString(n).Draw(buf, uv.Rect(0, y, w, 1))
+			drawn++
+		}
+	}
+	return drawn
+}
+
+// linesIndependent tells whether each line of content draws the same
+// cells alone as it does within the whole content (Stockroom patch). The
+// pen (style and link) carries over a line break, so that holds when every
+// line leaves the pen reset: a line without escape sequences, or one whose
+// escapes are all CSI sequences and whose last is an SGR reset. Lipgloss
+// ends every styled run with a reset, so Stockroom's frames are such
+// lines; a frame that is not is drawn whole.
+func linesIndependent(content string) bool {
+	for content != "" {
+		line, rest, _ := strings.Cut(content, "\n")
+		content = rest
+		last := -1
+		for i := strings.IndexByte(line, ansi.ESC); i >= 0; {
+			if i+1 >= len(line) || line[i+1] != '[' {
+				return false // an OSC (a link), a DCS or the like
+			}
+			last = i
+			j := strings.IndexByte(line[i+1:], ansi.ESC)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+		if last >= 0 {
+			tail := strings.TrimSuffix(line[last:], "\r")
+			if !strings.HasPrefix(tail, "\x1b[m") && !strings.HasPrefix(tail, "\x1b[0m") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // render implements renderer.
@@ -730,6 +836,7 @@ func (s *cursedRenderer) reset() {
 }
 
 func reset(s *cursedRenderer) {
+	s.known = false // Stockroom patch: the screen is drawn whole next
 	s.buf.Reset()
 	scr := uv.NewTerminalRenderer(&s.buf, s.env)
 	scr.SetColorProfile(s.profile)
@@ -749,6 +856,7 @@ func reset(s *cursedRenderer) {
 // setColorProfile implements renderer.
 func (s *cursedRenderer) setColorProfile(p colorprofile.Profile) {
 	s.mu.Lock()
+	s.known = false // Stockroom patch: the screen is drawn whole next
 	s.profile = p
 	s.scr.SetColorProfile(p)
 	s.mu.Unlock()
@@ -757,6 +865,7 @@ func (s *cursedRenderer) setColorProfile(p colorprofile.Profile) {
 // resize implements renderer.
 func (s *cursedRenderer) resize(w, h int) {
 	s.mu.Lock()
+	s.known = false // Stockroom patch: the screen is drawn whole next
 	// We need to mark the screen for clear to force a redraw. However, we
 	// only do so if we're using alt screen or the width has changed.
 	// That's because redrawing is expensive and we can avoid it if the
@@ -773,6 +882,7 @@ func (s *cursedRenderer) resize(w, h int) {
 // clearScreen implements renderer.
 func (s *cursedRenderer) clearScreen() {
 	s.mu.Lock()
+	s.known = false // Stockroom patch: the screen is drawn whole next
 	// Move the cursor to the top left corner of the screen and trigger a full
 	// screen redraw.
 	s.scr.MoveTo(0, 0)
@@ -841,6 +951,7 @@ func (s *cursedRenderer) setWidthMethod(method ansi.Method) {
 		_, _ = s.scr.WriteString(ansi.ResetModeUnicodeCore)
 	}
 	s.cellbuf.Method = method
+	s.known = false // Stockroom patch: cells are measured anew
 	s.mu.Unlock()
 }
 
@@ -853,6 +964,7 @@ func (s *cursedRenderer) insertAbove(str string) error {
 		return nil
 	}
 
+	s.known = false // Stockroom patch: the screen is drawn whole next
 	s.restore()
 	var sb strings.Builder
 	w, h := s.cellbuf.Width(), s.cellbuf.Height()

@@ -1914,3 +1914,27 @@ func resetTouched(touched []*LineData) {
 		ld.FirstCell, ld.LastCell = -1, -1
 	}
 }
+
+// CopyScreen copies the renderer's model of the screen, what the last
+// [TerminalRenderer.Render] left on the terminal, into dst and reports
+// whether it could (Stockroom patch). It cannot when nothing was rendered
+// yet, when dst is another size, or when the next render repaints the
+// whole screen anyway (an erase or a terminal resize is pending). A
+// program that released its frame buffer while idle uses it to get back
+// the frame it drew last, so the next frame draws only the lines that
+// changed instead of every line into a blank buffer.
+func (s *TerminalRenderer) CopyScreen(dst *RenderBuffer) bool {
+	if s.curbuf == nil || s.clear || s.termResized || dst == nil ||
+		s.curbuf.Width() != dst.Width() || s.curbuf.Height() != dst.Height() {
+		return false
+	}
+	for y := range dst.Lines {
+		if len(dst.Lines[y]) != len(s.curbuf.Lines[y]) {
+			return false
+		}
+	}
+	for y := range dst.Lines {
+		copy(dst.Lines[y], s.curbuf.Lines[y])
+	}
+	return true
+}
