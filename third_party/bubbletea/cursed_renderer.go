@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -48,6 +49,9 @@ type cursedRenderer struct {
 	// upstream does (tests compare the two).
 	known, fullDraw bool
 	drawn           int // lines the last frame drew (tests)
+	// shared marks the frame buffer's lines that are the terminal
+	// renderer's own (restoreScreen); nil: the buffer owns all of them.
+	shared []bool
 }
 
 // release frees the buffer the next frame is drawn into while nothing
@@ -63,8 +67,12 @@ func (s *cursedRenderer) release() {
 		return
 	}
 	s.releasedW, s.releasedH = s.cellbuf.Width(), s.cellbuf.Height()
-	framePool.Put(s.cellbuf.RenderBuffer)
-	s.cellbuf.RenderBuffer = nil
+	if s.shared == nil {
+		// A buffer sharing the terminal renderer's lines (restoreScreen)
+		// is not another program's to draw into.
+		framePool.Put(s.cellbuf.RenderBuffer)
+	}
+	s.cellbuf.RenderBuffer, s.shared = nil, nil
 }
 
 // framePool holds the frame buffers of programs gone idle (Stockroom
@@ -424,6 +432,7 @@ func (s *cursedRenderer) flush(closing bool) error {
 	if partial {
 		partial = s.restoreScreen()
 	} else {
+		s.unshare() // a frame drawn whole writes every line
 		s.restore()
 	}
 
@@ -445,7 +454,7 @@ func (s *cursedRenderer) flush(closing bool) error {
 	}
 
 	if partial {
-		s.drawn = drawChangedLines(&s.cellbuf, s.lastView.Content, view.Content, frameArea.Dy())
+		s.drawn = drawChangedLines(&s.cellbuf, s.shared, s.lastView.Content, view.Content, frameArea.Dy())
 	} else {
 		s.drawn = frameArea.Dy()
 		// Clear our screen buffer before copying the new frame into it to ensure
@@ -626,7 +635,17 @@ func (s *cursedRenderer) flush(closing bool) error {
 	}
 
 	// Render and queue changes to the screen buffer.
-	s.scr.Render(s.cellbuf.RenderBuffer)
+	if s.shared != nil {
+		// Stockroom patch: scrolling moves cells between the terminal
+		// renderer's lines, some of which are this frame's (see
+		// restoreScreen); the lines a live update changes are drawn in
+		// place anyway.
+		s.scr.SetScrollOptim(false)
+		s.scr.Render(s.cellbuf.RenderBuffer)
+		s.scr.SetScrollOptim(scrollOptim)
+	} else {
+		s.scr.Render(s.cellbuf.RenderBuffer)
+	}
 
 	if cur := view.Cursor; cur != nil {
 		// MoveTo must come after [uv.TerminalRenderer.Render] because the
@@ -744,42 +763,66 @@ func (s *cursedRenderer) flush(closing bool) error {
 }
 
 // restoreScreen gives back a released frame buffer holding the frame drawn
-// last, copied from the terminal renderer's model of the screen, with no
-// line touched (Stockroom patch). When the model cannot give it (a repaint
-// is pending), the buffer comes back blank as from restore, and
-// restoreScreen reports false: the frame must then be drawn whole.
+// last, with no line touched (Stockroom patch). Its lines are the terminal
+// renderer's own lines of its model of the screen, shared rather than
+// copied (a full-screen copy cost more than the rest of a one-row update):
+// a line is given memory of its own before it is drawn into (see shared).
+// When the model cannot be had (a repaint is pending), the buffer comes
+// back blank as from restore, and restoreScreen reports false: the frame
+// must then be drawn whole.
 func (s *cursedRenderer) restoreScreen() bool {
 	if s.cellbuf.RenderBuffer != nil {
 		return true
 	}
-	buf, _ := framePool.Get().(*uv.RenderBuffer)
-	if buf == nil || buf.Width() != s.releasedW || buf.Height() != s.releasedH || len(buf.Touched) != s.releasedH {
-		buf = uv.NewRenderBuffer(s.releasedW, s.releasedH)
+	lines, ok := s.scr.ShareScreen(s.releasedW, s.releasedH)
+	if !ok {
+		s.restore()
+		return false
 	}
-	clear(buf.Touched)
-	if s.scr.CopyScreen(buf) {
-		s.cellbuf.RenderBuffer = buf
-		return true
+	s.cellbuf.RenderBuffer = &uv.RenderBuffer{
+		Buffer:  &uv.Buffer{Lines: slices.Clone(lines)},
+		Touched: make([]*uv.LineData, s.releasedH),
 	}
-	framePool.Put(buf)
+	s.shared = make([]bool, s.releasedH)
+	for y := range s.shared {
+		s.shared[y] = true
+	}
+	return true
+}
+
+// unshare gives the frame buffer memory of its own again (Stockroom
+// patch): before it is drawn whole, it is swapped for a blank buffer,
+// as from restore.
+func (s *cursedRenderer) unshare() {
+	if s.shared == nil || s.cellbuf.RenderBuffer == nil {
+		return
+	}
+	s.releasedW, s.releasedH = s.cellbuf.Width(), s.cellbuf.Height()
+	s.cellbuf.RenderBuffer, s.shared = nil, nil
 	s.restore()
-	return false
 }
 
 // drawChangedLines draws into buf the lines of next that differ from the
 // same lines of last, which buf holds, down to height, and how many it
 // drew (Stockroom patch).
-// Each changed line is cleared and drawn as Draw draws it within the
+// A line shared with the terminal renderer (see restoreScreen) gets memory
+// of its own first. Each changed line is cleared and drawn as Draw draws it within the
 // whole frame, which holds when every line starts from a reset pen (see
 // linesIndependent); the lines left alone stay untouched, so the terminal
 // renderer does not even compare them with the screen.
-func drawChangedLines(buf *uv.ScreenBuffer, last, next string, height int) (drawn int) {
+func drawChangedLines(buf *uv.ScreenBuffer, shared []bool, last, next string, height int) (drawn int) {
 	w := buf.Width()
 	for y := 0; y < height && (last != "" || next != ""); y++ {
 		var o, n string
 		o, last, _ = strings.Cut(last, "\n")
 		n, next, _ = strings.Cut(next, "\n")
 		if o != n {
+			if y < len(shared) && shared[y] {
+				// The terminal renderer's own line: drawing into it
+				// would change its model of the screen.
+				buf.Lines[y] = make(uv.Line, w)
+				shared[y] = false
+			}
 			uv.NewStyledString(n).Draw(buf, uv.Rect(0, y, w, 1))
 			drawn++
 		}
@@ -835,6 +878,10 @@ func (s *cursedRenderer) reset() {
 	s.mu.Unlock()
 }
 
+// scrollOptim: scroll optimization is off on Windows due to bugs in some
+// terminals.
+const scrollOptim = runtime.GOOS != "windows"
+
 func reset(s *cursedRenderer) {
 	s.known = false // Stockroom patch: the screen is drawn whole next
 	s.buf.Reset()
@@ -849,7 +896,7 @@ func reset(s *cursedRenderer) {
 	}
 	scr.SetBackspace(s.backspace)
 	scr.SetMapNewline(s.mapnl)
-	scr.SetScrollOptim(runtime.GOOS != "windows") // disable scroll optimization on Windows due to bugs in some terminals
+	scr.SetScrollOptim(scrollOptim)
 	s.scr = scr
 }
 
