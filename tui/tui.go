@@ -97,8 +97,14 @@ type Model struct {
 	// each session.
 	memo struct {
 		headerKey            headerKey
-		bannerKey, helpKey   string
+		bannerKey            string
 		header, banner, help string
+		// What help was drawn from: the sheet, the width and each enabled
+		// key's help, compared field by field rather than joined into a
+		// string, which every frame paid for.
+		helpSt    *common.Styles
+		helpWidth int
+		helpKeys  []key.Help
 	}
 }
 
@@ -859,17 +865,31 @@ func (m *Model) cachedHeader() string {
 // shortHelpView is the help bar, drawn again only when its keys changed.
 func (m *Model) shortHelpView(cur common.Component) string {
 	bindings := append(cur.ShortHelp(), m.sessionHelp(cur)...)
-	var k strings.Builder
-	fmt.Fprintf(&k, "%p|%d", m.c.Styles, m.c.Width)
-	for _, b := range bindings {
-		if b.Enabled() {
-			k.WriteString("|" + b.Help().Key + "\x00" + b.Help().Desc)
+	if m.memo.helpSt != m.c.Styles || m.memo.helpWidth != m.c.Width || !sameHelp(m.memo.helpKeys, bindings) {
+		m.memo.helpSt, m.memo.helpWidth, m.memo.helpKeys = m.c.Styles, m.c.Width, m.memo.helpKeys[:0]
+		for _, b := range bindings {
+			if b.Enabled() {
+				m.memo.helpKeys = append(m.memo.helpKeys, b.Help())
+			}
 		}
-	}
-	if k.String() != m.memo.helpKey {
-		m.memo.helpKey, m.memo.help = k.String(), m.help.ShortHelpView(bindings)
+		m.memo.help = m.help.ShortHelpView(bindings)
 	}
 	return m.memo.help
+}
+
+// sameHelp tells whether the enabled bindings have the helps drawn.
+func sameHelp(drawn []key.Help, bindings []key.Binding) bool {
+	i := 0
+	for _, b := range bindings {
+		if !b.Enabled() {
+			continue
+		}
+		if i >= len(drawn) || drawn[i] != b.Help() {
+			return false
+		}
+		i++
+	}
+	return i == len(drawn)
 }
 
 // tooSmallView asks for a larger terminal. It is wrapped, not cut, to the
