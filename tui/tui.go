@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -165,8 +166,16 @@ func styleSheet(dark bool) *common.Styles {
 	return styleSheets()[0]
 }
 
+// gateRedraws bounds, once per process, how many sessions draw a redraw
+// at once to half the cores, at least one (see tea.SetRedrawLimit): a
+// live event that every session of a shop shows redraws them all at the
+// same time, and a session opening meanwhile waited for its first frame
+// behind all of those frames. A first frame does not wait at the gate.
+var gateRedraws = sync.OnceFunc(func() { tea.SetRedrawLimit(max(runtime.GOMAXPROCS(0)/2, 1)) })
+
 // New builds the TUI of one session.
 func New(opts Options) tea.Model {
+	gateRedraws()
 	if opts.Ctx == nil {
 		opts.Ctx = context.Background()
 	}

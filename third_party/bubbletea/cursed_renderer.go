@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/charmbracelet/colorprofile"
 	uv "github.com/charmbracelet/ultraviolet"
@@ -382,6 +383,17 @@ func (s *cursedRenderer) writeString(str string) (int, error) {
 
 // flush implements renderer.
 func (s *cursedRenderer) flush(closing bool) error {
+	// Stockroom patch: a redraw of a program that has drawn before takes
+	// a place at the process's redraw gate (see SetRedrawLimit) while it
+	// draws; a first frame, a closing one and an unchanged view do not.
+	var done func()
+	if g := redrawGate.Load(); g != nil && !closing && s.redraws() {
+		*g <- struct{}{}
+		var once sync.Once
+		done = func() { once.Do(func() { <-*g }) }
+		defer done()
+	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -746,6 +758,12 @@ func (s *cursedRenderer) flush(closing bool) error {
 	// Reset internal screen renderer buffer.
 	s.buf.Reset()
 
+	// Stockroom patch: the frame is drawn; writing it may wait on a slow
+	// client, which must not keep the other programs' redraws waiting.
+	if done != nil {
+		done()
+	}
+
 	// If our updates flush buffer has content, write it to the output writer.
 	if buf.Len() > 0 {
 		if s.logger != nil {
@@ -760,6 +778,37 @@ func (s *cursedRenderer) flush(closing bool) error {
 	s.known = !closing && frameArea.Dy() <= s.height && linesIndependent(view.Content)
 
 	return nil
+}
+
+// redrawGate bounds how many programs draw a redraw at once (Stockroom
+// patch); nil: no bound, as upstream.
+var redrawGate atomic.Pointer[chan struct{}]
+
+// SetRedrawLimit lets at most n programs of the process draw a redraw at
+// once (Stockroom patch); n <= 0 removes the bound. A server holding many
+// sessions that one event redraws together (a live update that every
+// session of a shop shows) otherwise has all of them draw at the same
+// time, and a session that opens meanwhile waits for the CPU behind all
+// of those frames. A program's first frame does not wait at the gate, and
+// a redraw holds its place only while it draws, not while its output is
+// written to a slow terminal. A program waiting at the gate keeps taking
+// new views and draws the newest when its turn comes, as the frame rate
+// already has it do.
+func SetRedrawLimit(n int) {
+	if n <= 0 {
+		redrawGate.Store(nil)
+		return
+	}
+	g := make(chan struct{}, n)
+	redrawGate.Store(&g)
+}
+
+// redraws tells whether a flush now would draw a frame over one drawn
+// before (Stockroom patch).
+func (s *cursedRenderer) redraws() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastView != nil && !s.starting && !viewEquals(s.lastView, &s.view)
 }
 
 // restoreScreen gives back a released frame buffer holding the frame drawn
