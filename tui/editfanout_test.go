@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -89,6 +88,52 @@ func TestEditFanoutEverySessionShowsTheEdit(t *testing.T) {
 	}
 }
 
+// An edit of a row off the screen does not draw the sessions' frames
+// again; an edit of a row on it does, and writes the row's new number
+// without the screen around it.
+func TestEditFanoutDrawsOnlyWhatTheScreenShows(t *testing.T) {
+	f := newFanout(t, 3)
+	rows, err := f.svc.Inventory(context.Background(), f.env.Owner, f.env.StoreID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rows, func(r store.InventoryRow) bool { return r.SKU == "MUG-250" })
+	if i < 0 {
+		t.Fatal("no row MUG-250")
+	}
+	off := rows[i]                     // "Mug 250": far below the first page by title
+	time.Sleep(100 * time.Millisecond) // the first frames' last writes
+	before := make([]int, len(f.out))
+	for j, o := range f.out {
+		before[j], _ = o.count()
+	}
+	if _, err := f.svc.SetStock(context.Background(), f.env.Owner, app.StockParams{StoreID: f.env.StoreID, Source: store.SourceCommand,
+		Edits: []store.StockEditItem{{OfferingID: off.OfferingID, Quantity: 77}}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // time for each session to take the event and refresh
+	written := make([]int, len(f.out))
+	for j, o := range f.out {
+		n, text := o.count()
+		if n != before[j] {
+			t.Errorf("session %d wrote %d times to its terminal after an edit of a row it does not show", j, n-before[j])
+		}
+		before[j], written[j] = n, len(text)
+	}
+	f.edit(t, 941)
+	time.Sleep(50 * time.Millisecond) // the frame's write follows its view
+	for j, o := range f.out {
+		n, text := o.count()
+		if n == before[j] {
+			t.Errorf("session %d wrote nothing after an edit of a row it shows", j)
+			continue
+		}
+		if w := ansi.Strip(text[written[j]:]); !strings.Contains(w, "941") || strings.Contains(w, "Mug") {
+			t.Errorf("session %d wrote %q; want the row's new number, not the rows again", j, w)
+		}
+	}
+}
+
 // fanout is a shop, its edited row and n sessions showing it.
 type fanout struct {
 	env     *tuitest.Env
@@ -96,7 +141,30 @@ type fanout struct {
 	svc     *app.Service
 	target  store.InventoryRow
 	watches []*watch
-	seen    chan struct{} // a session drew the number looked for
+	seen    chan struct{}  // a session drew the number looked for
+	out     []*countWriter // each session's terminal, by watch
+}
+
+// countWriter counts what a session's renderer writes to its terminal.
+type countWriter struct {
+	mu     sync.Mutex
+	writes int
+	text   strings.Builder
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writes++
+	c.text.Write(p)
+	return len(p), nil
+}
+
+// count is how many writes the terminal had, and all they wrote.
+func (c *countWriter) count() (int, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.writes, c.text.String()
 }
 
 // watch is one session's program, which tells when its frame shows the
@@ -166,7 +234,9 @@ func newFanout(tb testing.TB, n int) *fanout {
 		w := &watch{sku: f.target.SKU, seen: f.seen}
 		w.Model = New(Options{Ctx: ctx, App: svc, Snapshots: snaps, Actor: &env.Owner, Screen: "inventory"})
 		w.want.Store(int64(f.target.Shown()))
-		p := tea.NewProgram(w, tea.WithContext(ctx), tea.WithInput(nil), tea.WithOutput(io.Discard),
+		out := &countWriter{}
+		f.out = append(f.out, out)
+		p := tea.NewProgram(w, tea.WithContext(ctx), tea.WithInput(nil), tea.WithOutput(out),
 			tea.WithWindowSize(120, 40), tea.WithColorProfile(colorprofile.TrueColor), tea.WithoutSignals(),
 			tea.WithEnvironment([]string{"TERM=xterm-256color"}))
 		f.watches = append(f.watches, w)

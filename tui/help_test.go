@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"charm.land/bubbles/v2/key"
+
 	"github.com/stockroom/stockroom/tui/internal/tuitest"
 )
 
@@ -35,5 +37,54 @@ func TestPaletteEmptyInputAndEditOnlyActions(t *testing.T) {
 	}
 	if !strings.Contains(f, "edit stock (e)") {
 		t.Errorf("the palette lacks edit stock:\n%s", f)
+	}
+}
+
+// The help bar is kept between frames and drawn again when its keys
+// change: the editor's keys while it is open, the screen's once it closes.
+func TestHelpBarFollowsTheKeys(t *testing.T) {
+	_, l := ownerInventory(t, tuitest.Options{})
+	bar := func() string {
+		lines := strings.Split(strings.TrimRight(l.plain(), "\n"), "\n")
+		return lines[len(lines)-1]
+	}
+	screen := bar()
+	if !strings.Contains(screen, "edit") || strings.Contains(screen, "save") {
+		t.Fatalf("help bar of the list: %q", screen)
+	}
+	if again := bar(); again != screen {
+		t.Fatalf("an unchanged help bar changed: %q, then %q", screen, again)
+	}
+	l.send(tuitest.Key("e"))
+	if editing := bar(); !strings.Contains(editing, "save") || !strings.Contains(editing, "ctrl+c") || strings.Contains(editing, "palette") {
+		t.Errorf("help bar in the editor: %q", editing)
+	}
+	l.send(tuitest.Key("esc"))
+	if back := bar(); back != screen {
+		t.Errorf("help bar after the editor closed: %q; want %q", back, screen)
+	}
+}
+
+// sameHelp compares the enabled keys' helps with those drawn, one by one.
+func TestSameHelp(t *testing.T) {
+	b := func(k, desc string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, desc)) }
+	off := b("x", "off")
+	off.SetEnabled(false)
+	drawn := []key.Help{{Key: "e", Desc: "edit"}, {Key: "q", Desc: "quit"}}
+	for _, c := range []struct {
+		name     string
+		bindings []key.Binding
+		want     bool
+	}{
+		{"the same", []key.Binding{b("e", "edit"), b("q", "quit")}, true},
+		{"a disabled one besides", []key.Binding{b("e", "edit"), off, b("q", "quit")}, true},
+		{"another desc", []key.Binding{b("e", "edit stock"), b("q", "quit")}, false},
+		{"another key, as many", []key.Binding{b("e", "edit"), b("?", "help")}, false},
+		{"fewer", []key.Binding{b("e", "edit")}, false},
+		{"more", []key.Binding{b("e", "edit"), b("q", "quit"), b("?", "help")}, false},
+	} {
+		if got := sameHelp(drawn, c.bindings); got != c.want {
+			t.Errorf("%s: sameHelp = %v; want %v", c.name, got, c.want)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,8 +98,14 @@ type Model struct {
 	// each session.
 	memo struct {
 		headerKey            headerKey
-		bannerKey, helpKey   string
+		bannerKey            string
 		header, banner, help string
+		// What help was drawn from: the sheet, the width and each enabled
+		// key's help, compared field by field rather than joined into a
+		// string, which every frame paid for.
+		helpSt    *common.Styles
+		helpWidth int
+		helpKeys  []key.Help
 	}
 }
 
@@ -159,8 +166,16 @@ func styleSheet(dark bool) *common.Styles {
 	return styleSheets()[0]
 }
 
+// gateRedraws bounds, once per process, how many sessions draw a redraw
+// at once to half the cores, at least one (see tea.SetRedrawLimit): a
+// live event that every session of a shop shows redraws them all at the
+// same time, and a session opening meanwhile waited for its first frame
+// behind all of those frames. A first frame does not wait at the gate.
+var gateRedraws = sync.OnceFunc(func() { tea.SetRedrawLimit(max(runtime.GOMAXPROCS(0)/2, 1)) })
+
 // New builds the TUI of one session.
 func New(opts Options) tea.Model {
+	gateRedraws()
 	if opts.Ctx == nil {
 		opts.Ctx = context.Background()
 	}
@@ -859,17 +874,31 @@ func (m *Model) cachedHeader() string {
 // shortHelpView is the help bar, drawn again only when its keys changed.
 func (m *Model) shortHelpView(cur common.Component) string {
 	bindings := append(cur.ShortHelp(), m.sessionHelp(cur)...)
-	var k strings.Builder
-	fmt.Fprintf(&k, "%p|%d", m.c.Styles, m.c.Width)
-	for _, b := range bindings {
-		if b.Enabled() {
-			k.WriteString("|" + b.Help().Key + "\x00" + b.Help().Desc)
+	if m.memo.helpSt != m.c.Styles || m.memo.helpWidth != m.c.Width || !sameHelp(m.memo.helpKeys, bindings) {
+		m.memo.helpSt, m.memo.helpWidth, m.memo.helpKeys = m.c.Styles, m.c.Width, m.memo.helpKeys[:0]
+		for _, b := range bindings {
+			if b.Enabled() {
+				m.memo.helpKeys = append(m.memo.helpKeys, b.Help())
+			}
 		}
-	}
-	if k.String() != m.memo.helpKey {
-		m.memo.helpKey, m.memo.help = k.String(), m.help.ShortHelpView(bindings)
+		m.memo.help = m.help.ShortHelpView(bindings)
 	}
 	return m.memo.help
+}
+
+// sameHelp tells whether the enabled bindings have the helps drawn.
+func sameHelp(drawn []key.Help, bindings []key.Binding) bool {
+	i := 0
+	for _, b := range bindings {
+		if !b.Enabled() {
+			continue
+		}
+		if i >= len(drawn) || drawn[i] != b.Help() {
+			return false
+		}
+		i++
+	}
+	return i == len(drawn)
 }
 
 // tooSmallView asks for a larger terminal. It is wrapped, not cut, to the

@@ -6,8 +6,10 @@ import (
 	"image/color"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/charmbracelet/colorprofile"
 	uv "github.com/charmbracelet/ultraviolet"
@@ -39,6 +41,18 @@ type cursedRenderer struct {
 	// Stockroom patch: while the program is idle the frame buffer is
 	// released (cellbuf.RenderBuffer is nil) and its size kept here.
 	releasedW, releasedH int
+
+	// Stockroom patch: known says the frame buffer (or, while it is
+	// released, the terminal renderer's model of the screen) holds what
+	// lastView's content draws, line for line, each line drawn from a
+	// reset pen: the next frame then draws only the lines whose text
+	// changed. fullDraw turns that off, drawing every frame whole as
+	// upstream does (tests compare the two).
+	known, fullDraw bool
+	drawn           int // lines the last frame drew (tests)
+	// shared marks the frame buffer's lines that are the terminal
+	// renderer's own (restoreScreen); nil: the buffer owns all of them.
+	shared []bool
 }
 
 // release frees the buffer the next frame is drawn into while nothing
@@ -54,8 +68,12 @@ func (s *cursedRenderer) release() {
 		return
 	}
 	s.releasedW, s.releasedH = s.cellbuf.Width(), s.cellbuf.Height()
-	framePool.Put(s.cellbuf.RenderBuffer)
-	s.cellbuf.RenderBuffer = nil
+	if s.shared == nil {
+		// A buffer sharing the terminal renderer's lines (restoreScreen)
+		// is not another program's to draw into.
+		framePool.Put(s.cellbuf.RenderBuffer)
+	}
+	s.cellbuf.RenderBuffer, s.shared = nil, nil
 }
 
 // framePool holds the frame buffers of programs gone idle (Stockroom
@@ -365,6 +383,17 @@ func (s *cursedRenderer) writeString(str string) (int, error) {
 
 // flush implements renderer.
 func (s *cursedRenderer) flush(closing bool) error {
+	// Stockroom patch: a redraw of a program that has drawn before takes
+	// a place at the process's redraw gate (see SetRedrawLimit) while it
+	// draws; a first frame, a closing one and an unchanged view do not.
+	var done func()
+	if g := redrawGate.Load(); g != nil && !closing && s.redraws() {
+		*g <- struct{}{}
+		var once sync.Once
+		done = func() { once.Do(func() { <-*g }) }
+		defer done()
+	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -398,11 +427,26 @@ func (s *cursedRenderer) flush(closing bool) error {
 		// No changes, nothing to do.
 		return nil
 	}
+	// Stockroom patch: a frame that changes a few lines of the last one
+	// (a live update of one row, as every session showing that row gets)
+	// draws only those lines. Upstream clears the frame buffer and draws
+	// every line of the view again, and the terminal renderer then compares
+	// every line it touched with the screen: with 500 sessions showing an
+	// edited row that was most of the CPU the edit cost.
+	partial := s.known && !s.fullDraw && !closing && !s.starting && !s.pendingErase && s.lastView != nil &&
+		view.AltScreen == s.lastView.AltScreen && frameArea == s.bufBounds() && frameArea.Dy() <= s.height &&
+		linesIndependent(view.Content)
+	s.known = false
 	// Stockroom patch: a released buffer comes back only for a frame that
 	// is drawn, not for every wake that finds the view unchanged (a
 	// program that holds its first frame back, or a message that changes
 	// nothing on screen, would otherwise allocate it each time).
-	s.restore()
+	if partial {
+		partial = s.restoreScreen()
+	} else {
+		s.unshare() // a frame drawn whole writes every line
+		s.restore()
+	}
 
 	// We're no longer starting.
 	s.starting = false
@@ -421,10 +465,15 @@ func (s *cursedRenderer) flush(closing bool) error {
 		s.cellbuf.Resize(frameArea.Dx(), frameArea.Dy())
 	}
 
-	// Clear our screen buffer before copying the new frame into it to ensure
-	// we erase any old content.
-	s.cellbuf.Clear()
-	content.Draw(s.cellbuf, s.cellbuf.Bounds())
+	if partial {
+		s.drawn = drawChangedLines(&s.cellbuf, s.shared, s.lastView.Content, view.Content, frameArea.Dy())
+	} else {
+		s.drawn = frameArea.Dy()
+		// Clear our screen buffer before copying the new frame into it to ensure
+		// we erase any old content.
+		s.cellbuf.Clear()
+		content.Draw(s.cellbuf, s.cellbuf.Bounds())
+	}
 
 	// If the frame height is greater than the screen height, we drop the
 	// lines from the top of the buffer.
@@ -598,7 +647,17 @@ func (s *cursedRenderer) flush(closing bool) error {
 	}
 
 	// Render and queue changes to the screen buffer.
-	s.scr.Render(s.cellbuf.RenderBuffer)
+	if s.shared != nil {
+		// Stockroom patch: scrolling moves cells between the terminal
+		// renderer's lines, some of which are this frame's (see
+		// restoreScreen); the lines a live update changes are drawn in
+		// place anyway.
+		s.scr.SetScrollOptim(false)
+		s.scr.Render(s.cellbuf.RenderBuffer)
+		s.scr.SetScrollOptim(scrollOptim)
+	} else {
+		s.scr.Render(s.cellbuf.RenderBuffer)
+	}
 
 	if cur := view.Cursor; cur != nil {
 		// MoveTo must come after [uv.TerminalRenderer.Render] because the
@@ -699,6 +758,12 @@ func (s *cursedRenderer) flush(closing bool) error {
 	// Reset internal screen renderer buffer.
 	s.buf.Reset()
 
+	// Stockroom patch: the frame is drawn; writing it may wait on a slow
+	// client, which must not keep the other programs' redraws waiting.
+	if done != nil {
+		done()
+	}
+
 	// If our updates flush buffer has content, write it to the output writer.
 	if buf.Len() > 0 {
 		if s.logger != nil {
@@ -710,8 +775,141 @@ func (s *cursedRenderer) flush(closing bool) error {
 	}
 
 	s.lastView = &view
+	s.known = !closing && frameArea.Dy() <= s.height && linesIndependent(view.Content)
 
 	return nil
+}
+
+// redrawGate bounds how many programs draw a redraw at once (Stockroom
+// patch); nil: no bound, as upstream.
+var redrawGate atomic.Pointer[chan struct{}]
+
+// SetRedrawLimit lets at most n programs of the process draw a redraw at
+// once (Stockroom patch); n <= 0 removes the bound. A server holding many
+// sessions that one event redraws together (a live update that every
+// session of a shop shows) otherwise has all of them draw at the same
+// time, and a session that opens meanwhile waits for the CPU behind all
+// of those frames. A program's first frame does not wait at the gate, and
+// a redraw holds its place only while it draws, not while its output is
+// written to a slow terminal. A program waiting at the gate keeps taking
+// new views and draws the newest when its turn comes, as the frame rate
+// already has it do.
+func SetRedrawLimit(n int) {
+	if n <= 0 {
+		redrawGate.Store(nil)
+		return
+	}
+	g := make(chan struct{}, n)
+	redrawGate.Store(&g)
+}
+
+// redraws tells whether a flush now would draw a frame over one drawn
+// before (Stockroom patch).
+func (s *cursedRenderer) redraws() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastView != nil && !s.starting && !viewEquals(s.lastView, &s.view)
+}
+
+// restoreScreen gives back a released frame buffer holding the frame drawn
+// last, with no line touched (Stockroom patch). Its lines are the terminal
+// renderer's own lines of its model of the screen, shared rather than
+// copied (a full-screen copy cost more than the rest of a one-row update):
+// a line is given memory of its own before it is drawn into (see shared).
+// When the model cannot be had (a repaint is pending), the buffer comes
+// back blank as from restore, and restoreScreen reports false: the frame
+// must then be drawn whole.
+func (s *cursedRenderer) restoreScreen() bool {
+	if s.cellbuf.RenderBuffer != nil {
+		return true
+	}
+	lines, ok := s.scr.ShareScreen(s.releasedW, s.releasedH)
+	if !ok {
+		s.restore()
+		return false
+	}
+	s.cellbuf.RenderBuffer = &uv.RenderBuffer{
+		Buffer:  &uv.Buffer{Lines: slices.Clone(lines)},
+		Touched: make([]*uv.LineData, s.releasedH),
+	}
+	s.shared = make([]bool, s.releasedH)
+	for y := range s.shared {
+		s.shared[y] = true
+	}
+	return true
+}
+
+// unshare gives the frame buffer memory of its own again (Stockroom
+// patch): before it is drawn whole, it is swapped for a blank buffer,
+// as from restore.
+func (s *cursedRenderer) unshare() {
+	if s.shared == nil || s.cellbuf.RenderBuffer == nil {
+		return
+	}
+	s.releasedW, s.releasedH = s.cellbuf.Width(), s.cellbuf.Height()
+	s.cellbuf.RenderBuffer, s.shared = nil, nil
+	s.restore()
+}
+
+// drawChangedLines draws into buf the lines of next that differ from the
+// same lines of last, which buf holds, down to height, and how many it
+// drew (Stockroom patch).
+// A line shared with the terminal renderer (see restoreScreen) gets memory
+// of its own first. Each changed line is cleared and drawn as Draw draws it within the
+// whole frame, which holds when every line starts from a reset pen (see
+// linesIndependent); the lines left alone stay untouched, so the terminal
+// renderer does not even compare them with the screen.
+func drawChangedLines(buf *uv.ScreenBuffer, shared []bool, last, next string, height int) (drawn int) {
+	w := buf.Width()
+	for y := 0; y < height && (last != "" || next != ""); y++ {
+		var o, n string
+		o, last, _ = strings.Cut(last, "\n")
+		n, next, _ = strings.Cut(next, "\n")
+		if o != n {
+			if y < len(shared) && shared[y] {
+				// The terminal renderer's own line: drawing into it
+				// would change its model of the screen.
+				buf.Lines[y] = make(uv.Line, w)
+				shared[y] = false
+			}
+			uv.NewStyledString(n).Draw(buf, uv.Rect(0, y, w, 1))
+			drawn++
+		}
+	}
+	return drawn
+}
+
+// linesIndependent tells whether each line of content draws the same
+// cells alone as it does within the whole content (Stockroom patch). The
+// pen (style and link) carries over a line break, so that holds when every
+// line leaves the pen reset: a line without escape sequences, or one whose
+// escapes are all CSI sequences and whose last is an SGR reset. Lipgloss
+// ends every styled run with a reset, so Stockroom's frames are such
+// lines; a frame that is not is drawn whole.
+func linesIndependent(content string) bool {
+	for content != "" {
+		line, rest, _ := strings.Cut(content, "\n")
+		content = rest
+		last := -1
+		for i := strings.IndexByte(line, ansi.ESC); i >= 0; {
+			if i+1 >= len(line) || line[i+1] != '[' {
+				return false // an OSC (a link), a DCS or the like
+			}
+			last = i
+			j := strings.IndexByte(line[i+1:], ansi.ESC)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+		if last >= 0 {
+			tail := strings.TrimSuffix(line[last:], "\r")
+			if !strings.HasPrefix(tail, "\x1b[m") && !strings.HasPrefix(tail, "\x1b[0m") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // render implements renderer.
@@ -729,7 +927,12 @@ func (s *cursedRenderer) reset() {
 	s.mu.Unlock()
 }
 
+// scrollOptim: scroll optimization is off on Windows due to bugs in some
+// terminals.
+const scrollOptim = runtime.GOOS != "windows"
+
 func reset(s *cursedRenderer) {
+	s.known = false // Stockroom patch: the screen is drawn whole next
 	s.buf.Reset()
 	scr := uv.NewTerminalRenderer(&s.buf, s.env)
 	scr.SetColorProfile(s.profile)
@@ -742,13 +945,14 @@ func reset(s *cursedRenderer) {
 	}
 	scr.SetBackspace(s.backspace)
 	scr.SetMapNewline(s.mapnl)
-	scr.SetScrollOptim(runtime.GOOS != "windows") // disable scroll optimization on Windows due to bugs in some terminals
+	scr.SetScrollOptim(scrollOptim)
 	s.scr = scr
 }
 
 // setColorProfile implements renderer.
 func (s *cursedRenderer) setColorProfile(p colorprofile.Profile) {
 	s.mu.Lock()
+	s.known = false // Stockroom patch: the screen is drawn whole next
 	s.profile = p
 	s.scr.SetColorProfile(p)
 	s.mu.Unlock()
@@ -757,6 +961,7 @@ func (s *cursedRenderer) setColorProfile(p colorprofile.Profile) {
 // resize implements renderer.
 func (s *cursedRenderer) resize(w, h int) {
 	s.mu.Lock()
+	s.known = false // Stockroom patch: the screen is drawn whole next
 	// We need to mark the screen for clear to force a redraw. However, we
 	// only do so if we're using alt screen or the width has changed.
 	// That's because redrawing is expensive and we can avoid it if the
@@ -773,6 +978,7 @@ func (s *cursedRenderer) resize(w, h int) {
 // clearScreen implements renderer.
 func (s *cursedRenderer) clearScreen() {
 	s.mu.Lock()
+	s.known = false // Stockroom patch: the screen is drawn whole next
 	// Move the cursor to the top left corner of the screen and trigger a full
 	// screen redraw.
 	s.scr.MoveTo(0, 0)
@@ -841,6 +1047,7 @@ func (s *cursedRenderer) setWidthMethod(method ansi.Method) {
 		_, _ = s.scr.WriteString(ansi.ResetModeUnicodeCore)
 	}
 	s.cellbuf.Method = method
+	s.known = false // Stockroom patch: cells are measured anew
 	s.mu.Unlock()
 }
 
@@ -853,6 +1060,7 @@ func (s *cursedRenderer) insertAbove(str string) error {
 		return nil
 	}
 
+	s.known = false // Stockroom patch: the screen is drawn whole next
 	s.restore()
 	var sb strings.Builder
 	w, h := s.cellbuf.Width(), s.cellbuf.Height()

@@ -26,3 +26,8 @@ require (
 	github.com/xo/terminfo v1.0.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 )
+
+// Stockroom: the tests run against the patched Ultraviolet Stockroom builds
+// with (the cursed renderer uses its TerminalRenderer.CopyScreen). A replace
+// in a dependency's go.mod has no effect on Stockroom's own build.
+replace github.com/charmbracelet/ultraviolet => ../ultraviolet

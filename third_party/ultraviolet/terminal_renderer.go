@@ -1914,3 +1914,27 @@ func resetTouched(touched []*LineData) {
 		ld.FirstCell, ld.LastCell = -1, -1
 	}
 }
+
+// ShareScreen gives the lines of the renderer's model of the screen, what
+// the last [TerminalRenderer.Render] left on the terminal, at the size
+// asked for, and reports whether it could (Stockroom patch). It cannot
+// when nothing was rendered yet, at another size, or when the next render
+// repaints the whole screen anyway (an erase or a terminal resize is
+// pending). The lines are the renderer's own, not copies: a frame buffer
+// may hold them for the rows it leaves untouched, so long as nothing
+// writes into them and it is rendered with scroll optimization off
+// (scrolling moves cells between the model's lines). A program that
+// released its frame buffer while idle uses it to get back the frame it
+// drew last without copying it, and draws only the lines that changed.
+func (s *TerminalRenderer) ShareScreen(width, height int) ([]Line, bool) {
+	if s.curbuf == nil || s.clear || s.termResized ||
+		s.curbuf.Width() != width || s.curbuf.Height() != height {
+		return nil, false
+	}
+	for y := range height {
+		if len(s.curbuf.Lines[y]) != width {
+			return nil, false
+		}
+	}
+	return s.curbuf.Lines[:height:height], true
+}

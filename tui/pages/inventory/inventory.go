@@ -95,6 +95,23 @@ type Model struct {
 	// these two lines rarely change with it.
 	headerMemo memo[headerKey]
 	footerMemo memo[footerKey]
+	// The row under the cursor, kept with what it was drawn from like the
+	// other rows in lines: a live event redraws every session's frame,
+	// and the cursor's row (drawn in the selection style, with the editor
+	// when open) is otherwise the one row drawn again each time. An edit
+	// of that row replaces its pointer, which draws it anew.
+	selectedMemo memo[selectedKey]
+}
+
+// selectedKey is what the row under the cursor is drawn from.
+type selectedKey struct {
+	row    *store.InventoryRow
+	st     *common.Styles
+	lay    layout
+	width  int
+	mode   editMode
+	edit   string
+	editID int64
 }
 
 // memo is one drawn string and the key it was drawn from.
@@ -783,7 +800,8 @@ func (m *Model) View() string {
 		b.WriteByte('\n')
 		r := m.rowAt(m.view[i])
 		if i == m.cursor {
-			b.WriteString(m.drawRow(r, true))
+			b.WriteString(m.selectedMemo.get(selectedKey{row: r, st: st, lay: m.lay, width: m.width, mode: m.mode, edit: m.edit, editID: m.editID},
+				func() string { return m.drawRow(r, true) }))
 			continue
 		}
 		line, ok := m.lines[r]

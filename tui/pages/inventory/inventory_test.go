@@ -3,10 +3,13 @@ package inventory
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -612,5 +615,67 @@ func TestSessionsShareTheSnapshotsSort(t *testing.T) {
 	}
 	if last := got.order[len(got.order)-1]; next.Row(int(last)).OfferingID != low.OfferingID {
 		t.Errorf("the row edited to 999 is not last by quantity")
+	}
+}
+
+// A live edit redraws the edited row's line, with its new number, and no
+// other: the lines of the rows it did not change, the row under the
+// cursor's included, are the very strings drawn before.
+func TestLiveEditRedrawsOnlyTheChangedRow(t *testing.T) {
+	env, m, comp := openAt(t, "TOTE-L")
+	drawn := func() map[string]*byte { // the drawn line of each SKU, by its bytes' address
+		m.View()
+		out := map[string]*byte{}
+		for _, i := range m.view {
+			if r := m.rowAt(i); r != m.current() {
+				out[r.SKU] = unsafe.StringData(m.lines[r])
+			}
+		}
+		if cur := m.current(); strings.Contains(m.selectedMemo.val, cur.SKU) {
+			out[cur.SKU] = unsafe.StringData(m.selectedMemo.val)
+		} else {
+			t.Fatalf("the frame did not keep the line of the row under the cursor, %s", cur.SKU)
+		}
+		return out
+	}
+	edit := func(sku string, n int) {
+		t.Helper()
+		cursor := m.cursor
+		cursorTo(t, m, sku)
+		r := *m.current()
+		m.cursor = cursor
+		if _, err := env.App.SetStock(context.Background(), env.Owner, app.StockParams{StoreID: env.StoreID, Source: store.SourceCommand,
+			Edits: []store.StockEditItem{{OfferingID: r.OfferingID, Version: r.Version, Quantity: n}}}); err != nil {
+			t.Fatal(err)
+		}
+		comp = tuitest.Drive(comp, wait, common.LiveMsg{Event: hubStock(env.StoreID, r.OfferingID)})
+	}
+	rowShows := func(sku, want string) bool {
+		for line := range strings.SplitSeq(plain(m), "\n") {
+			if f := strings.Fields(line); slices.Contains(f, sku) {
+				return slices.Contains(f, want)
+			}
+		}
+		return false
+	}
+	before := drawn()
+	if again := drawn(); !maps.Equal(before, again) {
+		t.Fatalf("an unchanged frame drew lines again: %v, then %v", before, again)
+	}
+	for _, c := range []struct {
+		sku string
+		n   int
+	}{{"MUG-OAT", 7}, {"TOTE-L", 26}} { // a row, then the one under the cursor
+		edit(c.sku, c.n)
+		if !rowShows(c.sku, strconv.Itoa(c.n)) {
+			t.Fatalf("%s does not show %d:\n%s", c.sku, c.n, plain(m))
+		}
+		after := drawn()
+		for sku, p := range before {
+			if redrawn := after[sku] != p; redrawn != (sku == c.sku) {
+				t.Errorf("editing %s: line of %s redrawn %v", c.sku, sku, redrawn)
+			}
+		}
+		before = after
 	}
 }
