@@ -351,7 +351,7 @@ func combineDashboards(parts []Dashboard) Dashboard {
 		}
 	}
 	if !d.unsorted {
-		d.Cover = runsOutFirst(d.Cover)
+		d.Cover = cover.Sort(d.Cover)
 	}
 	return d
 }

@@ -59,9 +59,7 @@ type Params struct {
 // else (Etsy reissues product ids on every inventory write) by listing and
 // SKU, by listing and variation, or to a listing's only row.
 func Compute(rows []*store.InventoryRow, sales []store.ProductSales, p Params) []Cover {
-	out := Unsorted(rows, sales, p)
-	slices.SortFunc(out, RunsOutFirst)
-	return out
+	return Sort(Unsorted(rows, sales, p))
 }
 
 // Unsorted is Compute without the sort: the covers in the order of rows.
@@ -169,6 +167,54 @@ func (h *worstFirst) Pop() any {
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return x
+}
+
+// coverKey is what RunsOutFirst compares, held in line: sorting
+// 50,000 covers by it reads no row (each a cache miss away) until two
+// rows tie on days and velocity.
+type coverKey struct {
+	days, negVelocity float64
+	title             string
+	id                int64
+	i                 int
+}
+
+// Sort returns cs in RunsOutFirst's order (a total order: offering ids
+// differ), sorted by keys. A NaN, which no cover has, would
+// compare unlike cmp.Compare: such a list is sorted the plain way.
+func Sort(cs []Cover) []Cover {
+	keys := make([]coverKey, len(cs))
+	for i, c := range cs {
+		if math.IsNaN(c.Days) || math.IsNaN(c.Velocity) {
+			slices.SortFunc(cs, RunsOutFirst)
+			return cs
+		}
+		keys[i] = coverKey{days: c.Days, negVelocity: -c.Velocity, title: c.Row.Title, id: c.Row.OfferingID, i: i}
+	}
+	slices.SortFunc(keys, func(a, b coverKey) int {
+		switch {
+		case a.days < b.days:
+			return -1
+		case a.days > b.days:
+			return 1
+		case a.negVelocity < b.negVelocity:
+			return -1
+		case a.negVelocity > b.negVelocity:
+			return 1
+		}
+		if a.title != b.title {
+			if a.title < b.title {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	out := make([]Cover, len(cs))
+	for i, k := range keys {
+		out[i] = cs[k.i]
+	}
+	return out
 }
 
 // RunsOutFirst orders covers: the fewest days first, the faster seller

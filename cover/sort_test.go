@@ -1,4 +1,4 @@
-package app
+package cover
 
 import (
 	"math"
@@ -6,12 +6,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/stockroom/stockroom/cover"
 	"github.com/stockroom/stockroom/store"
 )
 
-// runsOutFirst orders covers exactly as sorting them with
-// cover.RunsOutFirst does, ties on days, velocity and title included,
+// Sort orders covers exactly as sorting them with
+// RunsOutFirst does, ties on days, velocity and title included,
 // with sold out, unsold (infinite cover) and negative figures.
 func TestRunsOutFirstMatchesTheComparator(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(3, 4))
@@ -26,10 +25,10 @@ func TestRunsOutFirstMatchesTheComparator(t *testing.T) {
 				Days: days[rnd.IntN(len(days))], Velocity: vel[rnd.IntN(len(vel))]}
 		}
 		want := slices.Clone(cs)
-		slices.SortFunc(want, cover.RunsOutFirst)
-		got := runsOutFirst(slices.Clone(cs))
+		slices.SortFunc(want, RunsOutFirst)
+		got := Sort(slices.Clone(cs))
 		if !slices.EqualFunc(got, want, func(a, b Cover) bool { return a.Row == b.Row }) {
-			t.Fatalf("round %d: order differs from cover.RunsOutFirst", round)
+			t.Fatalf("round %d: order differs from RunsOutFirst", round)
 		}
 	}
 }
