@@ -364,23 +364,43 @@ func shortTime(t time.Time) string {
 // money formats an amount in minor units as a decimal string ("24.00"), so
 // a spreadsheet reads it exactly, without float rounding.
 func money(m store.Money) string {
+	return string(appendMoney(nil, m))
+}
+
+// appendMoney appends m as a decimal: the amount over its divisor, with
+// as many decimals as a power-of-ten divisor has zeros (a report's 50,000
+// revenues are appended without a string each).
+func appendMoney(b []byte, m store.Money) []byte {
 	div := int64(m.Divisor)
 	if div <= 1 {
-		return strconv.FormatInt(m.Amount, 10)
+		return strconv.AppendInt(b, m.Amount, 10)
 	}
 	digits := 0
 	for d := div; d > 1 && d%10 == 0; d /= 10 {
 		digits++
 	}
 	if pow10(digits) != div {
-		return strconv.FormatFloat(float64(m.Amount)/float64(div), 'f', -1, 64)
+		return strconv.AppendFloat(b, float64(m.Amount)/float64(div), 'f', -1, 64)
 	}
-	sign := ""
 	a := m.Amount
 	if a < 0 {
-		sign, a = "-", -a
+		b = append(b, '-')
+		a = -a
+		if a < 0 { // the least int64: as money has it
+			return fmt.Appendf(b, "%d.%0*d", a/div, digits, a%div)
+		}
 	}
-	return fmt.Sprintf("%s%d.%0*d", sign, a/div, digits, a%div)
+	b = strconv.AppendInt(b, a/div, 10)
+	b = append(b, '.')
+	frac := a % div
+	n := 1
+	for x := frac; x >= 10; x /= 10 {
+		n++
+	}
+	for ; n < digits; n++ {
+		b = append(b, '0')
+	}
+	return strconv.AppendInt(b, frac, 10)
 }
 
 func pow10(n int) int64 {

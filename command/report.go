@@ -285,40 +285,6 @@ func appendJSONFloat(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, 'f', -1, 64)
 }
 
-// appendMoney appends money(m) without the string.
-func appendMoney(b []byte, m store.Money) []byte {
-	div := int64(m.Divisor)
-	if div <= 1 {
-		return strconv.AppendInt(b, m.Amount, 10)
-	}
-	digits := 0
-	for d := div; d > 1 && d%10 == 0; d /= 10 {
-		digits++
-	}
-	if pow10(digits) != div {
-		return strconv.AppendFloat(b, float64(m.Amount)/float64(div), 'f', -1, 64)
-	}
-	a := m.Amount
-	if a < 0 {
-		b = append(b, '-')
-		a = -a
-		if a < 0 { // the least int64: as money has it
-			return fmt.Appendf(b, "%d.%0*d", a/div, digits, a%div)
-		}
-	}
-	b = strconv.AppendInt(b, a/div, 10)
-	b = append(b, '.')
-	frac := a % div
-	n := 1
-	for x := frac; x >= 10; x /= 10 {
-		n++
-	}
-	for ; n < digits; n++ {
-		b = append(b, '0')
-	}
-	return strconv.AppendInt(b, frac, 10)
-}
-
 func salesTotal(t app.SalesTotal) salesTotalJSON {
 	return salesTotalJSON{Units: t.Units, Revenue: money(store.Money{Amount: t.Revenue, Divisor: 100}), Currency: t.Currency}
 }

@@ -2,9 +2,11 @@ package command
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,7 +132,8 @@ func TestReportJSONStreamMatchesEncodingJSON(t *testing.T) {
 
 // appendJSONString quotes as encoding/json does, whatever the string:
 // random mixes of plain ASCII, characters it escapes, valid and invalid
-// UTF-8; and appendMoney writes what money does.
+// UTF-8; and appendMoney writes what the plain formula (moneyFormula)
+// does.
 func TestAppendJSONStringAndMoneyMatch(t *testing.T) {
 	pieces := []string{"a", "Z", " ", "0", "\"", "\\", "<", ">", "&", "\n", "\t", "\x01", "\x7f", "é", "🍵", "\u2028", "\u2029",
 		"\u202e", "\u009b", "\xff", "\xe2\x80", "\xc3", "no. 42"}
@@ -158,9 +161,31 @@ func TestAppendJSONStringAndMoneyMatch(t *testing.T) {
 	for _, div := range []int{0, 1, 10, 100, 1000, 3, 250} {
 		for _, a := range []int64{0, 1, -1, 5, 9, 10, 99, 100, 101, -105, 123456789, -99999, math.MaxInt64, math.MinInt64} {
 			m := store.Money{Amount: a, Divisor: div}
-			if got := string(appendMoney([]byte("x"), m)); got[1:] != money(m) {
-				t.Fatalf("%+v: %s, money says %s", m, got[1:], money(m))
+			if got := string(appendMoney([]byte("x"), m)); got[1:] != moneyFormula(m) {
+				t.Fatalf("%+v: %s, the formula says %s", m, got[1:], moneyFormula(m))
 			}
 		}
 	}
+}
+
+// moneyFormula is money as Sprintf writes it: the reference appendMoney
+// must match, byte for byte.
+func moneyFormula(m store.Money) string {
+	div := int64(m.Divisor)
+	if div <= 1 {
+		return strconv.FormatInt(m.Amount, 10)
+	}
+	digits := 0
+	for d := div; d > 1 && d%10 == 0; d /= 10 {
+		digits++
+	}
+	if pow10(digits) != div {
+		return strconv.FormatFloat(float64(m.Amount)/float64(div), 'f', -1, 64)
+	}
+	sign := ""
+	a := m.Amount
+	if a < 0 {
+		sign, a = "-", -a
+	}
+	return fmt.Sprintf("%s%d.%0*d", sign, a/div, digits, a%div)
 }
