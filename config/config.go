@@ -161,7 +161,9 @@ func httpURL(p func(*Config) *string) func(*Config, string) error {
 func number(p func(*Config) *float64, lo, hi float64, want string) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < lo || f > hi {
+		// !(in range) refuses NaN too, which every comparison answers
+		// false; infinity is never a setting.
+		if err != nil || !(f >= lo && f <= hi) || math.IsInf(f, 0) {
 			return errors.New(want)
 		}
 		*p(c) = f

@@ -58,6 +58,9 @@ func TestBadSettingsNameTheSetting(t *testing.T) {
 		{env: map[string]string{"STOCKROOM_ETSY_WEBHOOK_SECRET": "nope"}, setting: "STOCKROOM_ETSY_WEBHOOK_SECRET"},
 		{env: map[string]string{"STOCKROOM_SMTP_URL": "http://mail"}, setting: "STOCKROOM_SMTP_URL"},
 		{env: map[string]string{"STOCKROOM_WORKERS": "0"}, setting: "STOCKROOM_WORKERS"},
+		{env: map[string]string{"STOCKROOM_SYNC_JITTER": "NaN"}, setting: "STOCKROOM_SYNC_JITTER"},
+		{env: map[string]string{"STOCKROOM_ETSY_APP_MAX_QPS": "NaN"}, setting: "STOCKROOM_ETSY_APP_MAX_QPS"},
+		{env: map[string]string{"STOCKROOM_ETSY_APP_MAX_QPS": "+Inf"}, setting: "STOCKROOM_ETSY_APP_MAX_QPS"},
 		{args: []string{"extra"}, setting: "arguments"},
 	}
 	for _, c := range cases {

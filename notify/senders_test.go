@@ -297,6 +297,15 @@ func TestTelegramSendMessage(t *testing.T) {
 	if err := tg.Send(t.Context(), "-1", "x"); err == nil || errors.As(err, &perm) {
 		t.Fatalf("a 502 is worth retrying: %v", err)
 	}
+	// A wrong bot token is the server's configuration, not the chat's:
+	// Telegram answers 401, or 404 for a token it does not know. The
+	// alert waits for the operator to mend it.
+	for _, st := range []int{http.StatusUnauthorized, http.StatusNotFound} {
+		status = st
+		if err := tg.Send(t.Context(), "-1", "x"); err == nil || errors.As(err, &perm) {
+			t.Fatalf("a %d (the bot token) is worth retrying: %v", st, err)
+		}
+	}
 	// A 200 that is not Telegram's JSON (a proxy's page) is no success, and
 	// the error says what came back.
 	status = -1

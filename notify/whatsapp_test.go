@@ -81,6 +81,11 @@ func TestWhatsAppSendsATemplateMessage(t *testing.T) {
 	if err := wa.Send(t.Context(), "4915112345678", "x"); err == nil || errors.As(err, &perm) || strings.Contains(err.Error(), "SECRET") {
 		t.Fatalf("expired token: %v (retried, never quoting the token)", err)
 	}
+	fake.status = http.StatusForbidden
+	fake.errBody = `{"error":{"message":"(#200) Permissions error","code":200}}`
+	if err := wa.Send(t.Context(), "4915112345678", "x"); err == nil || errors.As(err, &perm) {
+		t.Fatalf("a token without the permission: %v (retried once the operator mends it)", err)
+	}
 	fake.status = http.StatusBadGateway
 	fake.errBody = `<html>bad gateway</html>`
 	if err := wa.Send(t.Context(), "4915112345678", "x"); err == nil || errors.As(err, &perm) || !strings.Contains(err.Error(), "not the Graph API's JSON") {
