@@ -30,12 +30,7 @@ type Snapshot struct {
 	// It belongs to this version only: a new snapshot starts without it,
 	// so nothing derived from older rows outlives them.
 	memoMu sync.Mutex
-	memo   map[any]*memoEntry
-}
-
-type memoEntry struct {
-	once sync.Once
-	v    any
+	memo   map[any]func() any // sync.OnceValue of each key's compute
 }
 
 // Memo returns compute's result for key, computed once per snapshot
@@ -49,16 +44,17 @@ type memoEntry struct {
 func (s *Snapshot) Memo(key any, compute func(*Snapshot) any) any {
 	s.memoMu.Lock()
 	if s.memo == nil {
-		s.memo = map[any]*memoEntry{}
+		s.memo = map[any]func() any{}
 	}
-	e, ok := s.memo[key]
+	v, ok := s.memo[key]
 	if !ok {
-		e = &memoEntry{}
-		s.memo[key] = e
+		// A compute that panics panics again for every caller, rather
+		// than leaving nil for the next one.
+		v = sync.OnceValue(func() any { return compute(s) })
+		s.memo[key] = v
 	}
 	s.memoMu.Unlock()
-	e.once.Do(func() { e.v = compute(s) })
-	return e.v
+	return v()
 }
 
 // Len is the number of rows.
@@ -346,30 +342,9 @@ func (ac *accessCheck) keep(r *accessResult) {
 // waits for other sessions' checks, and its success answers theirs.
 func (c *Snapshots) checkNow(ctx context.Context, a Actor, e *snapEntry, storeID int64) (store.MemberStore, error) {
 	started := time.Now()
-	ms, err := c.memberAtOnce(ctx, a, storeID)
+	ms, err := c.svc.member(ctx, a, storeID)
 	if err == nil {
 		e.accessOf(a.Account.ID).keep(&accessResult{at: started, ms: ms})
-	}
-	return ms, err
-}
-
-// memberAtOnce answers as Service.member does, the account's error first,
-// but makes its two reads (the account as it is now, its membership of the
-// store) at the same time: they are on the way to every new session's
-// first frame, and one after the other they were two round trips to the
-// database instead of one.
-func (c *Snapshots) memberAtOnce(ctx context.Context, a Actor, storeID int64) (store.MemberStore, error) {
-	if a.Account.Disabled {
-		return store.MemberStore{}, ErrDisabled
-	}
-	active := make(chan error, 1)
-	go func() {
-		_, err := c.svc.active(ctx, a)
-		active <- err
-	}()
-	ms, err := c.svc.db.StoreGetForAccount(ctx, a.Account.ID, storeID)
-	if aerr := <-active; aerr != nil {
-		return store.MemberStore{}, aerr
 	}
 	return ms, err
 }

@@ -28,6 +28,6 @@ require (
 )
 
 // Stockroom: the tests run against the patched Ultraviolet Stockroom builds
-// with (the cursed renderer uses its TerminalRenderer.CopyScreen). A replace
+// with (the cursed renderer uses its TerminalRenderer.ShareScreen, whose lines it shares). A replace
 // in a dependency's go.mod has no effect on Stockroom's own build.
 replace github.com/charmbracelet/ultraviolet => ../ultraviolet
