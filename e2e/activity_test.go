@@ -115,12 +115,11 @@ func TestActivityAndUndo(t *testing.T) {
 			t.Fatalf("undo event %+v", undo)
 		}
 		// The server log carries the same events for operators.
-		found := false
-		for _, l := range strings.Split(s.logs.String(), "\n") {
-			found = found || strings.Contains(l, `"msg":"activity"`) &&
+		found := s.logged(func(l string) bool {
+			return strings.Contains(l, `"msg":"activity"`) &&
 				strings.Contains(l, fmt.Sprintf(`"id":%d,"kind":"stock.set","source":"command"`, undo.ID)) &&
 				strings.Contains(l, fmt.Sprintf(`"undo_of":%d`, ev.ID)) && strings.Contains(l, `"subject":"`+target.SKU+`"`)
-		}
+		})
 		if !found {
 			t.Errorf("no activity log line for event %d:\n%s", undo.ID, s.logs)
 		}
@@ -159,11 +158,10 @@ func TestActivityAndUndo(t *testing.T) {
 		if got := findRow(t, inventory(t, c), target.SKU).Quantity; got != want-1 {
 			t.Fatalf("after the sale %s is %d, want %d", target.SKU, got, want-1)
 		}
-		sale := false
-		for _, l := range strings.Split(s.logs.String(), "\n") {
-			sale = sale || strings.Contains(l, `"msg":"activity"`) && strings.Contains(l, `"kind":"stock.sync"`) &&
+		sale := s.logged(func(l string) bool {
+			return strings.Contains(l, `"msg":"activity"`) && strings.Contains(l, `"kind":"stock.sync"`) &&
 				strings.Contains(l, fmt.Sprintf(`"before":%d,"after":%d`, want, want-1))
-		}
+		})
 		if !sale {
 			t.Errorf("no activity log line for the sale (%d → %d):\n%s", want, want-1, s.logs)
 		}

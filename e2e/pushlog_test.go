@@ -17,11 +17,11 @@ func TestPushOutcomeIsActivityLogLine(t *testing.T) {
 		t.Fatalf("stock set: %s", r)
 	}
 	waitPushed(t, c, map[string]int{target.SKU: want})
-	for _, l := range strings.Split(s.logs.String(), "\n") {
-		if strings.Contains(l, `"msg":"activity"`) && strings.Contains(l, `"kind":"stock.pushed"`) &&
-			strings.Contains(l, `"subject":"`+target.SKU+`"`) && strings.Contains(l, fmt.Sprintf(`"after":%d`, want)) {
-			return
-		}
+	if s.logged(func(l string) bool {
+		return strings.Contains(l, `"msg":"activity"`) && strings.Contains(l, `"kind":"stock.pushed"`) &&
+			strings.Contains(l, `"subject":"`+target.SKU+`"`) && strings.Contains(l, fmt.Sprintf(`"after":%d`, want))
+	}) {
+		return
 	}
 	t.Fatalf("no stock.pushed activity line for %s → %d in the log:\n%s", target.SKU, want, s.logs)
 }

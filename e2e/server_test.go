@@ -59,6 +59,22 @@ type server struct {
 	pid      int
 }
 
+// logged reports whether a line of the server's log matches, waiting a few
+// seconds for it: the log comes from another process through a pipe, so a
+// line written just before a client saw its answer may still be on its way.
+func (s *server) logged(match func(line string) bool) bool {
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		for l := range strings.Lines(s.logs.String()) {
+			if match(l) {
+				return true
+			}
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
 // freePort returns a loopback address nothing listens on right now.
 func freePort(t testing.TB) string {
 	t.Helper()
