@@ -53,5 +53,32 @@ func Create(path string, data []byte) error {
 	if err := durable.Fill(tmp, bytes.NewReader(data)); err != nil {
 		return err
 	}
-	return os.Link(tmp.Name(), path)
+	err = link(tmp.Name(), path)
+	if err == nil || errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	// A file system without hard links (some network and FUSE mounts,
+	// FAT) refuses the link: create the file exclusively in place
+	// instead. A crash in the middle can then leave it short, which the
+	// key's parser refuses at the next start, naming the file, rather
+	// than a secret silently replaced.
+	return createInPlace(path, data)
+}
+
+// link is os.Link; a test replaces it to play a file system without hard
+// links.
+var link = os.Link
+
+// createInPlace writes data to a new file at path, only if none exists,
+// synced before it returns.
+func createInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := durable.Fill(f, bytes.NewReader(data)); err != nil {
+		os.Remove(path)
+		return err
+	}
+	return nil
 }
