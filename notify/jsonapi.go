@@ -64,6 +64,13 @@ func (a *jsonAPI) post(ctx context.Context, u string, header http.Header, what s
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	resp, err := a.client.Do(hreq)
+	if err != nil && ctx.Err() != nil {
+		// The caller gave up (a shutdown, a job's deadline): kept as the
+		// context's error, which callers test with errors.Is, rather than
+		// flattened into text like a failure of the service. It holds no
+		// secret.
+		return 0, fmt.Errorf("%s: %w", a.name, ctx.Err())
+	}
 	if err != nil {
 		// Do's errors are *url.Error, which quotes the URL, and the URL may
 		// hold the secret: keep only the cause.

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -311,6 +312,14 @@ func TestTelegramSendMessage(t *testing.T) {
 	status = -1
 	if err := tg.Send(t.Context(), "-1", "x"); err == nil || errors.As(err, &perm) || !strings.Contains(err.Error(), "not Telegram's JSON") {
 		t.Fatalf("an HTML page for a reply: %v", err)
+	}
+	// A send the caller gave up on says so, for the worker to tell a
+	// shutdown from the service failing.
+	status = http.StatusOK
+	gone, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := tg.Send(gone, "-1", "x"); !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("a cancelled send: %v, want context.Canceled without the token", err)
 	}
 	srv.Close()
 	err = tg.Send(t.Context(), "-1", "x")
