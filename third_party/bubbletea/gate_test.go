@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	uv "github.com/charmbracelet/ultraviolet"
@@ -65,6 +66,13 @@ func screenOf(t *testing.T, r *cursedRenderer) string {
 // newest when its turn comes: nothing is lost and nothing older comes
 // after it. The tests that set the gate do not run in parallel.
 func TestRedrawGate_waitsForTurnFirstFramesDoNot(t *testing.T) {
+	// In a bubble, synctest.Wait returns once the redraw is blocked for
+	// good (at the gate, a channel of the bubble), not after a guessed
+	// sleep, and the timeouts below cost no real time.
+	synctest.Test(t, waitsForTurnFirstFramesDoNot)
+}
+
+func waitsForTurnFirstFramesDoNot(t *testing.T) {
 	SetRedrawLimit(1)
 	defer SetRedrawLimit(0)
 	a, aOut := gatedRenderer(t, "count 1")
@@ -76,7 +84,7 @@ func TestRedrawGate_waitsForTurnFirstFramesDoNot(t *testing.T) {
 		defer close(drawn)
 		show(t, a, "count 2")
 	}()
-	time.Sleep(50 * time.Millisecond)
+	synctest.Wait()
 	if len(aOut.String()) != written {
 		t.Fatal("a redraw was drawn while the gate was full")
 	}
