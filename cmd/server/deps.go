@@ -185,7 +185,7 @@ func etsyClient(ctx context.Context, cfg *config.Config, g *errgroup.Group, tran
 			}
 			return nil
 		})
-		stopOnDone(ctx, g, 5*time.Second, srv.Shutdown)
+		stopOnDone(ctx, g, 5*time.Second, shutdownHTTP(srv, "sandbox", log))
 		ec.APIBaseURL, ec.AuthURL, ec.TokenURL = base+"/v3", base+"/oauth/connect", base+"/v3/public/oauth/token"
 		ec.Keystring, ec.SharedSecret = demoKeystring, demoSecret
 		log.Warn("demo mode: no Etsy credentials configured, so Stockroom talks to its built-in Etsy sandbox with a generated shop",

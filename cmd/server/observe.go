@@ -188,6 +188,6 @@ func (o *observer) start(ctx context.Context, g *errgroup.Group, addr string, q 
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 	log.Info("metrics listening", "addr", addr)
-	serveHTTP(ctx, g, srv, "metrics", 5*time.Second)
+	serveHTTP(ctx, g, srv, "metrics", 5*time.Second, log)
 	return nil
 }
