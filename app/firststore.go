@@ -6,6 +6,8 @@ package app
 
 import (
 	"context"
+	"sync/atomic"
+	"time"
 
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
@@ -21,6 +23,29 @@ import (
 // by side and subscribes on the membership just listed: one round trip
 // instead of StoreIDs' two followed by SubscribeStore's two.
 func (s *Service) OpenFirstStore(ctx context.Context, a Actor) (store.MemberStore, *hub.Subscription, error) {
+	ms, sub, _, err := s.openFirstStore(ctx, a)
+	return ms, sub, err
+}
+
+// openFirstStore is OpenFirstStore, which also returns when its check
+// started. The subscription is made before the check, so the check stands
+// for as long as the subscription is open: a membership removed or an
+// account disabled after the check started is an event on it. A screen
+// that opens on the store therefore need not check again (see
+// Snapshots.OpenFirstStore).
+func (s *Service) openFirstStore(ctx context.Context, a Actor) (store.MemberStore, *hub.Subscription, time.Time, error) {
+	if a.Account.Disabled {
+		return store.MemberStore{}, nil, time.Time{}, ErrDisabled
+	}
+	// The store is not known until the memberships are read: until then
+	// the subscription hears the account's own events, which are where a
+	// membership removed or an account changed shows.
+	var storeID atomic.Int64
+	me := a.Account.ID
+	sub := s.hub.SubscribeContext(ctx, func(e hub.Event) bool {
+		return (e.AccountID == me && accountEvent(e)) || (e.StoreID != 0 && e.StoreID == storeID.Load())
+	})
+	started := time.Now()
 	active := make(chan error, 1)
 	go func() {
 		_, err := s.active(ctx, a)
@@ -28,12 +53,14 @@ func (s *Service) OpenFirstStore(ctx context.Context, a Actor) (store.MemberStor
 	}()
 	ms, err := s.db.StoreListForAccount(ctx, a.Account.ID)
 	if aerr := <-active; aerr != nil {
-		return store.MemberStore{}, nil, aerr
+		err = aerr
 	}
 	if err != nil || len(ms) == 0 {
-		return store.MemberStore{}, nil, err
+		sub.Close()
+		return store.MemberStore{}, nil, time.Time{}, err
 	}
-	return ms[0], s.hub.SubscribeContext(ctx, storeEvents(a, ms[0].ID)), nil
+	storeID.Store(ms[0].ID)
+	return ms[0], sub, started, nil
 }
 
 // storeEvents is what a session on storeID hears: the store's events and

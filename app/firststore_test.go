@@ -112,3 +112,48 @@ func TestOpenFirstStore(t *testing.T) {
 		t.Errorf("no store: store %d, subscription %v, err %v", st.ID, sub != nil, err)
 	}
 }
+
+// publishDuringList publishes an event while the memberships are read.
+type publishDuringList struct {
+	store.DB
+	publish func()
+}
+
+func (p *publishDuringList) StoreListForAccount(ctx context.Context, accountID int64) ([]store.MemberStore, error) {
+	p.publish()
+	return p.DB.StoreListForAccount(ctx, accountID)
+}
+
+// The session's subscription is in place before its access is read: a
+// membership change while the memberships are being read is heard, so the
+// read stands as the first screen's check for as long as the subscription
+// is open.
+func TestOpenFirstStoreListensBeforeItReads(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.OpenSQLite(t)
+	h := hub.New()
+	acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: "ada", Fingerprint: "SHA256:ada", PublicKey: "ssh-ed25519 AAAAada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: 7, Name: "Clay & Co",
+		Currency: "EUR", TokenExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	removed := hub.Event{Kind: hub.MembersChanged, StoreID: st.ID, AccountID: acct.ID}
+	spy := &publishDuringList{DB: db, publish: func() { h.Publish(removed) }}
+	svc := app.New(app.Config{Store: spy, Hub: h})
+	ms, sub, err := app.NewSnapshots(svc).OpenFirstStore(ctx, app.Actor{Account: acct, Fingerprint: "SHA256:ada"})
+	if err != nil || ms.ID != st.ID || sub == nil {
+		t.Fatalf("OpenFirstStore: store %d, subscription %v, err %v", ms.ID, sub != nil, err)
+	}
+	select {
+	case got := <-sub.C:
+		if got.Kind != removed.Kind || got.AccountID != acct.ID {
+			t.Errorf("heard %+v, want %+v", got, removed)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the membership change made during the read was not heard")
+	}
+}
