@@ -19,9 +19,11 @@ import (
 // store and no subscription.
 //
 // It checks what StoreIDs and SubscribeStore check, the account still
-// active and the membership, but reads the account and the memberships side
-// by side and subscribes on the membership just listed: one round trip
-// instead of StoreIDs' two followed by SubscribeStore's two.
+// active and the membership, but in one statement that lists the
+// memberships of an active account, and subscribes on the membership just
+// listed: one query instead of StoreIDs' two followed by SubscribeStore's
+// two. Only an account that lists no store has its account read, to tell
+// a disabled one from one without a store.
 func (s *Service) OpenFirstStore(ctx context.Context, a Actor) (store.MemberStore, *hub.Subscription, error) {
 	ms, sub, _, err := s.openFirstStore(ctx, a)
 	return ms, sub, err
@@ -46,14 +48,11 @@ func (s *Service) openFirstStore(ctx context.Context, a Actor) (store.MemberStor
 		return (e.AccountID == me && accountEvent(e)) || (e.StoreID != 0 && e.StoreID == storeID.Load())
 	})
 	started := time.Now()
-	active := make(chan error, 1)
-	go func() {
-		_, err := s.active(ctx, a)
-		active <- err
-	}()
-	ms, err := s.db.StoreListForAccount(ctx, a.Account.ID)
-	if aerr := <-active; aerr != nil {
-		err = aerr
+	ms, err := s.db.StoreListForActiveAccount(ctx, a.Account.ID)
+	if err == nil && len(ms) == 0 {
+		// No store, or an account disabled (or gone) since the session
+		// began: the account's own read tells which.
+		_, err = s.active(ctx, a)
 	}
 	if err != nil || len(ms) == 0 {
 		sub.Close()

@@ -239,6 +239,32 @@ var storeTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("bob's role = %q, want manager", got.Role)
 		}
 	},
+	"ListForActiveAccount": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a, first := h.owner(t, "alice", 601)
+		second := h.shop(t, a.ID, 602)
+		all, err := h.db.StoreListForAccount(ctx, a.ID)
+		noErr(t, err, "list for account")
+		active, err := h.db.StoreListForActiveAccount(ctx, a.ID)
+		noErr(t, err, "list for active account")
+		if len(active) != 2 || len(all) != 2 || active[0] != all[0] || active[1] != all[1] {
+			t.Fatalf("stores for active alice = %+v, want StoreListForAccount's %+v", active, all)
+		}
+		if first.ID == second.ID {
+			t.Fatal("two shops, one store")
+		}
+		noErr(t, h.db.AccountSetDisabled(ctx, a.ID, true), "disable")
+		if got, err := h.db.StoreListForActiveAccount(ctx, a.ID); err != nil || len(got) != 0 {
+			t.Fatalf("stores for disabled alice = %+v, %v; want none", got, err)
+		}
+		noErr(t, h.db.AccountSetDisabled(ctx, a.ID, false), "enable")
+		if got, err := h.db.StoreListForActiveAccount(ctx, a.ID); err != nil || len(got) != 2 {
+			t.Fatalf("stores for enabled alice = %+v, %v; want both", got, err)
+		}
+		if got, err := h.db.StoreListForActiveAccount(ctx, a.ID+1000); err != nil || len(got) != 0 {
+			t.Fatalf("stores for no account = %+v, %v", got, err)
+		}
+	},
 	"SettingsStatusAndSyncState": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		a, st := h.owner(t, "alice", 502)
