@@ -62,6 +62,32 @@ var accountTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("account list = %+v", list)
 		}
 	},
+	"KeyTouchMany": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		// 70 keys: a statement of 64 and one of 6 (padded to 8).
+		var uses []store.KeyUse
+		for i := range 70 {
+			a := h.account(t, fmt.Sprintf("k%02d", i))
+			uses = append(uses, store.KeyUse{Fingerprint: "SHA256:" + a.Name, At: h.at(time.Duration(i+1) * time.Minute)})
+		}
+		other := h.account(t, "untouched")
+		noErr(t, h.db.KeyTouchMany(ctx, uses), "touch many")
+		noErr(t, h.db.KeyTouchMany(ctx, nil), "touch none")
+		for i, u := range uses {
+			a, err := h.db.AccountGetByFingerprint(ctx, u.Fingerprint)
+			noErr(t, err, "account of "+u.Fingerprint)
+			keys, err := h.db.KeyList(ctx, a.ID)
+			noErr(t, err, "KeyList")
+			if len(keys) != 1 || !keys[0].LastUsedAt.Equal(u.At) {
+				t.Fatalf("key %d last used %v, want %v", i, keys[0].LastUsedAt, u.At)
+			}
+		}
+		keys, err := h.db.KeyList(ctx, other.ID)
+		noErr(t, err, "KeyList")
+		if !keys[0].LastUsedAt.IsZero() {
+			t.Fatalf("a key not in the batch was touched: %v", keys[0].LastUsedAt)
+		}
+	},
 	"DuplicateKey": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		a := h.account(t, "alice")
