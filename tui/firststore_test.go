@@ -102,6 +102,31 @@ func TestFirstFrameAccessReads(t *testing.T) {
 	})
 }
 
+// Home, where a session opens without a command, reads the membership
+// once, for its figures, beside the first store's one query: its rows come
+// from the shared snapshot under the first store's check rather than a
+// check of their own.
+func TestHomeFirstFrameAccessReads(t *testing.T) {
+	env := tuitest.New(t, shop(), tuitest.Options{})
+	reads := &accessReads{DB: env.DB, n: map[string]int{}}
+	svc := app.New(app.Config{Store: reads, Jobs: env.Jobs, Hub: env.Hub, Now: func() time.Time { return tuitest.Epoch }})
+	m := New(Options{Ctx: t.Context(), App: svc, Snapshots: app.NewSnapshots(svc), Actor: &env.Owner,
+		Now: func() time.Time { return tuitest.Epoch }}).(*Model)
+	m.firstWait = time.Hour
+	l := newLoop(t, m, 120, 30)
+	l.settle("the first frame", func() bool { return strings.TrimSpace(l.plain()) != "" })
+	if f := l.plain(); !strings.Contains(f, "Runs out first") || !strings.Contains(f, "Olive's Pott") {
+		t.Fatalf("the first frame is not Home with the store's name:\n%s", f)
+	}
+	reads.mu.Lock()
+	defer reads.mu.Unlock()
+	// The first store (1); the dashboard's membership check, the
+	// account beside the membership (2).
+	if reads.n["StoreListForActiveAccount"] != 1 || reads.n["StoreGetForAccount"] != 1 || reads.n["AccountGetByID"] > 1 {
+		t.Errorf("account and membership reads before Home's first frame: %v, want the first store's list, then one check for the figures", reads.n)
+	}
+}
+
 // revokeAfterList is a store on which the memberships of one account are
 // removed, by the store's owner, right after they were listed for it: the
 // listing a session opens on is already out of date when it arrives.

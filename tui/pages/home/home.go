@@ -130,7 +130,11 @@ func (m *Model) loadAfter(ev *hub.Event, seen time.Time) tea.Cmd {
 				}
 			}
 			p.Rows = func(storeID int64) ([]*store.InventoryRow, error) {
-				s, err := c.Snapshots.Get(c.Ctx, actor, storeID)
+				// A check made while the session's subscription hears
+				// the account's membership changes stands (see
+				// Snapshots.OpenSince): no second check beside the
+				// dashboard's own.
+				s, _, err := c.Snapshots.OpenSince(c.Ctx, actor, storeID, c.LiveSince)
 				if err != nil {
 					return nil, err
 				}
