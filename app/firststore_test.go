@@ -161,3 +161,53 @@ func TestOpenFirstStoreListensBeforeItReads(t *testing.T) {
 		t.Fatal("the membership change made during the read was not heard")
 	}
 }
+
+// The check a session's first store leaves for its first screen waits for
+// it even while sessions of other stores come and go: the screen opens
+// without reading the account or the membership again, though its store
+// had no snapshot yet that kept the check's place.
+func TestFirstStoreCheckWaitsForItsScreen(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.OpenSQLite(t)
+	h := hub.New()
+	var actors []app.Actor
+	var shops []int64
+	for i, name := range []string{"ada", "bo"} {
+		acct, err := db.AccountCreate(ctx, &store.AccountCreateParams{Name: name, Fingerprint: "SHA256:" + name, PublicKey: "ssh-ed25519 AAAA" + name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := db.StoreConnect(ctx, &store.StoreConnectParams{AccountID: acct.ID, EtsyShopID: int64(7 + i), Name: name + "'s",
+			Currency: "EUR", TokenExpiresAt: time.Now().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actors, shops = append(actors, app.Actor{Account: acct, Fingerprint: "SHA256:" + name}), append(shops, st.ID)
+	}
+	spy := &accessReads{DB: db, n: map[string]int{}}
+	snaps := app.NewSnapshots(app.New(app.Config{Store: spy, Hub: h}))
+	ms, sub, err := snaps.OpenFirstStore(ctx, actors[0])
+	if err != nil || ms.ID != shops[0] {
+		t.Fatalf("OpenFirstStore: store %d, err %v", ms.ID, err)
+	}
+	defer sub.Close()
+	// Another store's session opens meanwhile.
+	if _, err := snaps.Get(ctx, actors[1], shops[1]); err != nil {
+		t.Fatal(err)
+	}
+	clear(spy.n)
+	if _, got, err := snaps.OpenSince(ctx, actors[0], shops[0], sub.Since()); err != nil || got.ID != shops[0] || got.Role != store.RoleOwner {
+		t.Fatalf("OpenSince: store %d role %q, err %v", got.ID, got.Role, err)
+	}
+	if len(spy.n) != 0 {
+		t.Errorf("the first screen checked access again: %v", spy.n)
+	}
+	// A check not made after the subscription is not taken.
+	clear(spy.n)
+	if _, _, err := snaps.OpenSince(ctx, actors[0], shops[0], time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if spy.n["StoreGetForAccount"] != 1 {
+		t.Errorf("a check older than the subscription was taken: reads %v", spy.n)
+	}
+}

@@ -99,6 +99,21 @@ type snapEntry struct {
 	// connections ahead of the edit itself and of new sessions).
 	accessMu sync.Mutex
 	access   map[int64]*accessCheck
+	// handed is when a session's first store last left its check here
+	// (unix ns) for the screen that opens next: until handedGrace has
+	// passed, the entry is kept even without a snapshot, so that a first
+	// session of a store does not lose its check to another store's
+	// sessions dropping unused entries, and check again.
+	handed atomic.Int64
+}
+
+// handedGrace is how long an entry without a snapshot keeps a check handed
+// to it (see snapEntry.handed).
+const handedGrace = 30 * time.Second
+
+// waiting tells whether a check handed to the entry may still be taken.
+func (e *snapEntry) waiting(now time.Time) bool {
+	return now.UnixNano()-e.handed.Load() < int64(handedGrace)
 }
 
 type lastRead struct {
@@ -167,8 +182,9 @@ func (c *Snapshots) entry(storeID int64) *snapEntry {
 	}
 	// Drop entries whose snapshots were collected, so the map does not grow
 	// with every store ever opened.
+	now := time.Now()
 	for id, o := range c.stores {
-		if id != storeID && o.current() == nil && o.mu.TryLock() {
+		if id != storeID && o.current() == nil && !o.waiting(now) && o.mu.TryLock() {
 			if o.current() == nil {
 				delete(c.stores, id)
 			}
@@ -232,7 +248,9 @@ func (c *Snapshots) OpenSince(ctx context.Context, a Actor, storeID int64, live 
 func (c *Snapshots) OpenFirstStore(ctx context.Context, a Actor) (store.MemberStore, *hub.Subscription, error) {
 	ms, sub, checked, err := c.svc.openFirstStore(ctx, a)
 	if err == nil && sub != nil {
-		c.entry(ms.ID).accessOf(a.Account.ID).keep(&accessResult{at: checked, ms: ms})
+		e := c.entry(ms.ID)
+		e.accessOf(a.Account.ID).keep(&accessResult{at: checked, ms: ms})
+		e.handed.Store(time.Now().UnixNano())
 	}
 	return ms, sub, err
 }
