@@ -44,7 +44,8 @@ func (s *Service) Identify(ctx context.Context, fingerprint string) (Actor, erro
 // keyTouches are keys' last-use times not written yet. A login does not
 // wait for its write: under a burst of logins (a shop's staff at 9:00,
 // a failover) one writer records them all after the fact, instead of each
-// session queueing for SQLite's write lock before its first frame.
+// session queueing for SQLite's write lock before its first frame. What
+// piled up while it wrote is written in one statement.
 type keyTouches struct {
 	mu      sync.Mutex
 	pending map[string]time.Time
@@ -74,12 +75,14 @@ func (s *Service) touchKey(fingerprint string, at time.Time) {
 				return
 			}
 			t.mu.Unlock()
+			uses := make([]store.KeyUse, 0, len(batch))
 			for fp, at := range batch {
-				// A last-use time is informative: a failed write must not
-				// refuse the login, but an operator should see it.
-				if err := s.db.KeyTouch(context.Background(), fp, at); err != nil {
-					s.log.Warn("key last-used time not recorded", "key", fp, "err", err)
-				}
+				uses = append(uses, store.KeyUse{Fingerprint: fp, At: at})
+			}
+			// A last-use time is informative: a failed write must not
+			// refuse the login, but an operator should see it.
+			if err := s.db.KeyTouchMany(context.Background(), uses); err != nil {
+				s.log.Warn("keys' last-used times not recorded", "keys", len(uses), "err", err)
 			}
 		}
 	}()

@@ -112,6 +112,11 @@ type DashboardParams struct {
 	// Rows, when set, gives a store's inventory rows (a TUI session passes
 	// its shared Snapshot, already in memory); otherwise they are read.
 	Rows func(storeID int64) ([]*store.InventoryRow, error)
+	// Member, when set, is the caller's own check of the actor's access
+	// to StoreID (a TUI session's, which its live subscription keeps
+	// standing: Snapshots.OpenSince), taken instead of reading the
+	// account and the membership again.
+	Member func(storeID int64) (store.MemberStore, error)
 	// Unsorted leaves Cover in row order: a screen that draws a few rows
 	// selects them with RunsOutFirst rather than sorting 50,000.
 	Unsorted bool
@@ -126,7 +131,11 @@ func (s *Service) Dashboard(ctx context.Context, a Actor, p DashboardParams) (Da
 	}
 	p.Days = cmp.Or(p.Days, DefaultCoverDays)
 	if p.StoreID != 0 {
-		m, err := s.member(ctx, a, p.StoreID)
+		member := p.Member
+		if member == nil {
+			member = func(storeID int64) (store.MemberStore, error) { return s.member(ctx, a, storeID) }
+		}
+		m, err := member(p.StoreID)
 		if err != nil {
 			return Dashboard{}, err
 		}

@@ -6,6 +6,8 @@ package app
 
 import (
 	"context"
+	"sync/atomic"
+	"time"
 
 	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
@@ -17,23 +19,47 @@ import (
 // store and no subscription.
 //
 // It checks what StoreIDs and SubscribeStore check, the account still
-// active and the membership, but reads the account and the memberships side
-// by side and subscribes on the membership just listed: one round trip
-// instead of StoreIDs' two followed by SubscribeStore's two.
+// active and the membership, but in one statement that lists the
+// memberships of an active account, and subscribes on the membership just
+// listed: one query instead of StoreIDs' two followed by SubscribeStore's
+// two. Only an account that lists no store has its account read, to tell
+// a disabled one from one without a store.
 func (s *Service) OpenFirstStore(ctx context.Context, a Actor) (store.MemberStore, *hub.Subscription, error) {
-	active := make(chan error, 1)
-	go func() {
-		_, err := s.active(ctx, a)
-		active <- err
-	}()
-	ms, err := s.db.StoreListForAccount(ctx, a.Account.ID)
-	if aerr := <-active; aerr != nil {
-		return store.MemberStore{}, nil, aerr
+	ms, sub, _, err := s.openFirstStore(ctx, a)
+	return ms, sub, err
+}
+
+// openFirstStore is OpenFirstStore, which also returns when its check
+// started. The subscription is made before the check, so the check stands
+// for as long as the subscription is open: a membership removed or an
+// account disabled after the check started is an event on it. A screen
+// that opens on the store therefore need not check again (see
+// Snapshots.OpenFirstStore).
+func (s *Service) openFirstStore(ctx context.Context, a Actor) (store.MemberStore, *hub.Subscription, time.Time, error) {
+	if a.Account.Disabled {
+		return store.MemberStore{}, nil, time.Time{}, ErrDisabled
+	}
+	// The store is not known until the memberships are read: until then
+	// the subscription hears the account's own events, which are where a
+	// membership removed or an account changed shows.
+	var storeID atomic.Int64
+	me := a.Account.ID
+	sub := s.hub.SubscribeContext(ctx, func(e hub.Event) bool {
+		return (e.AccountID == me && accountEvent(e)) || (e.StoreID != 0 && e.StoreID == storeID.Load())
+	})
+	started := time.Now()
+	ms, err := s.db.StoreListForActiveAccount(ctx, a.Account.ID)
+	if err == nil && len(ms) == 0 {
+		// No store, or an account disabled (or gone) since the session
+		// began: the account's own read tells which.
+		_, err = s.active(ctx, a)
 	}
 	if err != nil || len(ms) == 0 {
-		return store.MemberStore{}, nil, err
+		sub.Close()
+		return store.MemberStore{}, nil, time.Time{}, err
 	}
-	return ms[0], s.hub.SubscribeContext(ctx, storeEvents(a, ms[0].ID)), nil
+	storeID.Store(ms[0].ID)
+	return ms[0], sub, started, nil
 }
 
 // storeEvents is what a session on storeID hears: the store's events and

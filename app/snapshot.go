@@ -11,6 +11,7 @@ import (
 	"time"
 	"weak"
 
+	"github.com/stockroom/stockroom/hub"
 	"github.com/stockroom/stockroom/store"
 )
 
@@ -98,6 +99,21 @@ type snapEntry struct {
 	// connections ahead of the edit itself and of new sessions).
 	accessMu sync.Mutex
 	access   map[int64]*accessCheck
+	// handed is when a session's first store last left its check here
+	// (unix ns) for the screen that opens next: until handedGrace has
+	// passed, the entry is kept even without a snapshot, so that a first
+	// session of a store does not lose its check to another store's
+	// sessions dropping unused entries, and check again.
+	handed atomic.Int64
+}
+
+// handedGrace is how long an entry without a snapshot keeps a check handed
+// to it (see snapEntry.handed).
+const handedGrace = 30 * time.Second
+
+// waiting tells whether a check handed to the entry may still be taken.
+func (e *snapEntry) waiting(now time.Time) bool {
+	return now.UnixNano()-e.handed.Load() < int64(handedGrace)
 }
 
 type lastRead struct {
@@ -166,8 +182,9 @@ func (c *Snapshots) entry(storeID int64) *snapEntry {
 	}
 	// Drop entries whose snapshots were collected, so the map does not grow
 	// with every store ever opened.
+	now := time.Now()
 	for id, o := range c.stores {
-		if id != storeID && o.current() == nil && o.mu.TryLock() {
+		if id != storeID && o.current() == nil && !o.waiting(now) && o.mu.TryLock() {
 			if o.current() == nil {
 				delete(c.stores, id)
 			}
@@ -189,8 +206,25 @@ func (c *Snapshots) Get(ctx context.Context, a Actor, storeID int64) (*Snapshot,
 // on a store needs both, and each query before a new session's first frame
 // counts under a burst of sessions.
 func (c *Snapshots) Open(ctx context.Context, a Actor, storeID int64) (*Snapshot, store.MemberStore, error) {
+	return c.OpenSince(ctx, a, storeID, time.Time{})
+}
+
+// OpenSince is Open for a session whose live subscription to the store
+// (and to its own account's events) has been receiving since live: an
+// access check of the account that started after live stands, since a
+// membership removed later reaches the session as an event, and it answers
+// instead of a new one. The session's first store comes with such a check
+// (OpenFirstStore), so its first screen reads no membership again. A zero
+// live checks now, as Open does.
+func (c *Snapshots) OpenSince(ctx context.Context, a Actor, storeID int64, live time.Time) (*Snapshot, store.MemberStore, error) {
 	e := c.entry(storeID)
-	ms, err := c.checkNow(ctx, a, e, storeID)
+	var ms store.MemberStore
+	var err error
+	if live.IsZero() {
+		ms, err = c.checkNow(ctx, a, e, storeID)
+	} else {
+		ms, err = c.member(ctx, a, e, storeID, live)
+	}
 	if err != nil {
 		return nil, ms, err
 	}
@@ -204,6 +238,21 @@ func (c *Snapshots) Open(ctx context.Context, a Actor, storeID int64) (*Snapshot
 	}
 	s, err := c.load(ctx, a, e, storeID)
 	return s, ms, err
+}
+
+// OpenFirstStore is Service.OpenFirstStore, whose access check, made once
+// its subscription was receiving, is kept as the account's latest check of
+// the store: the screen that opens on it (OpenSince with the
+// subscription's Since) takes it instead of reading the account and the
+// membership again.
+func (c *Snapshots) OpenFirstStore(ctx context.Context, a Actor) (store.MemberStore, *hub.Subscription, error) {
+	ms, sub, checked, err := c.svc.openFirstStore(ctx, a)
+	if err == nil && sub != nil {
+		e := c.entry(ms.ID)
+		e.accessOf(a.Account.ID).keep(&accessResult{at: checked, ms: ms})
+		e.handed.Store(time.Now().UnixNano())
+	}
+	return ms, sub, err
 }
 
 // Refresh brings the snapshot up to date after a live event the caller

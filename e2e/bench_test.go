@@ -6,8 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/stockroom/stockroom/internal/procstat"
 	"github.com/stockroom/stockroom/internal/sshtest"
 	"github.com/stockroom/stockroom/store/storetest"
 )
@@ -25,7 +28,9 @@ import (
 // rows of the connected demo shop. The same burst against the anchor, a
 // bare Wish + Bubble Tea server (e2e/internal/bare), runs in the same
 // iteration. Reports p50 and p99 in ms for both, and the CPU each server
-// process spent per connect.
+// process spent per connect; on a PostgreSQL server on this machine, also
+// the CPU its backends for the benchmark's database spent per connect
+// (db-cpu-ms/connect), which follows the queries each connect makes.
 //
 // STOCKROOM_BENCH_CPUPROFILE=file writes the server's CPU profile of the
 // timed bursts there (go tool pprof file.*), and
@@ -40,11 +45,13 @@ import (
 func BenchmarkConnectToFirstFrame(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) { benchConnectToFirstFrame(b, nil) })
 	b.Run("postgres", func(b *testing.B) {
-		benchConnectToFirstFrame(b, []string{"STOCKROOM_DATABASE_URL=" + storetest.PostgresDatabase(b)})
+		u := storetest.PostgresDatabase(b)
+		benchConnectToFirstFrame(b, []string{"STOCKROOM_DATABASE_URL=" + u}, databaseName(b, u))
 	})
 }
 
-func benchConnectToFirstFrame(b *testing.B, settings []string) {
+// benchConnectToFirstFrame: db names the PostgreSQL database ("": none).
+func benchConnectToFirstFrame(b *testing.B, settings []string, db ...string) {
 	const clients = 50
 	metricsAddr := freePort(b)
 	// Loopback is one IP: lift the per-IP cap above the crowd.
@@ -86,13 +93,15 @@ func benchConnectToFirstFrame(b *testing.B, settings []string) {
 	}
 	stopProfile := serverProfile(b, metricsAddr, os.Getenv("STOCKROOM_BENCH_CPUPROFILE"))
 	b.ResetTimer()
-	var ticks, bareTicks int64
+	var ticks, bareTicks, dbTicks int64
 	for b.Loop() {
 		c0 := cpuTicks(b, s.pid)
+		d0 := backendTicks(db...)
 		all = append(all, burst(b, clients, func(i int) (time.Duration, error) {
 			return firstFrame(s.sshAddr, s.clientConfig(gossh.PublicKeys(keys[i])), "inventory", hasRows)
 		})...)
 		ticks += cpuTicks(b, s.pid) - c0
+		dbTicks += backendTicks(db...).since(d0)
 		c0 = cpuTicks(b, bare.pid)
 		allBare = append(allBare, burst(b, clients, func(i int) (time.Duration, error) {
 			return firstFrame(bare.addr, bareCfg(bareKeys[i]), "", isBare)
@@ -113,6 +122,9 @@ func benchConnectToFirstFrame(b *testing.B, settings []string) {
 	perConnect := func(t int64) float64 { return float64(t) * 1000 / clockTicks / float64(len(all)) }
 	b.ReportMetric(perConnect(ticks), "cpu-ms/connect")
 	b.ReportMetric(perConnect(bareTicks), "bare-cpu-ms/connect")
+	if len(db) > 0 {
+		b.ReportMetric(perConnect(dbTicks), "db-cpu-ms/connect")
+	}
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -301,3 +313,59 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 type errTimeout string
 
 func (e errTimeout) Error() string { return "no first frame within 30s; screen:\n" + string(e) }
+
+// databaseName is the database a PostgreSQL URL names.
+func databaseName(tb testing.TB, rawURL string) string {
+	tb.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return strings.TrimPrefix(u.Path, "/")
+}
+
+// backends is the CPU, in clock ticks, of each PostgreSQL backend process
+// on this machine that serves one of dbs, by pid. A backend's title names
+// its database: "postgres: [cluster:] user db host(port) state". A server
+// on another machine is not seen: none are found.
+type backends map[int]int64
+
+func backendTicks(dbs ...string) backends {
+	out := backends{}
+	if len(dbs) == 0 {
+		return out
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return out
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(strings.ReplaceAll(string(cmd), "\x00", " "))
+		if len(f) < 3 || f[0] != "postgres:" || !slices.ContainsFunc(f[1:], func(w string) bool { return slices.Contains(dbs, w) }) {
+			continue
+		}
+		if user, sys, err := procstat.CPU(pid); err == nil {
+			out[pid] = user + sys
+		}
+	}
+	return out
+}
+
+// since is the CPU spent after before was taken: a backend started since
+// counts from zero; one that ended meanwhile is not counted (the server's
+// pool keeps its connections through a burst).
+func (now backends) since(before backends) int64 {
+	var t int64
+	for pid, ticks := range now {
+		t += ticks - before[pid]
+	}
+	return t
+}

@@ -97,7 +97,8 @@ type Subscription struct {
 	mu     sync.Mutex
 	missed bool
 	// stop unregisters the close that SubscribeContext ties to its context.
-	stop func() bool
+	stop  func() bool
+	since time.Time
 }
 
 // Subscribe returns a subscription for events that pass filter (nil: all).
@@ -106,8 +107,15 @@ func (h *Hub) Subscribe(filter func(Event) bool) *Subscription {
 	h.mu.Lock()
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
+	s.since = time.Now()
 	return s
 }
+
+// Since is a moment by which the subscription was receiving (taken after
+// it was registered): a check of the database that starts after it needs
+// no repeat, since any change committed later is published later and
+// reaches C (or sets Missed).
+func (s *Subscription) Since() time.Time { return s.since }
 
 // Missed reports, and clears, whether events were dropped.
 func (s *Subscription) Missed() bool {

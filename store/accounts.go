@@ -23,6 +23,15 @@ type Accounts interface {
 	// KeyRemove refuses (ErrLastKey) to remove an account's only key.
 	KeyRemove(ctx context.Context, p *KeyRemoveParams) error
 	KeyTouch(ctx context.Context, fingerprint string, at time.Time) error
+	// KeyTouchMany records several keys' last use, each its own time, in
+	// as few statements as it can (one per 64 keys).
+	KeyTouchMany(ctx context.Context, uses []KeyUse) error
+}
+
+// KeyUse is when a key was last used.
+type KeyUse struct {
+	Fingerprint string
+	At          time.Time
 }
 
 type AccountCreateParams struct {

@@ -13,6 +13,10 @@ type Stores interface {
 	StoreConnect(ctx context.Context, p *StoreConnectParams) (Store, error)
 	// StoreListForAccount lists the stores an account is a member of.
 	StoreListForAccount(ctx context.Context, accountID int64) ([]MemberStore, error)
+	// StoreListForActiveAccount is StoreListForAccount for an account
+	// that is not disabled, in one statement: a disabled account (or one
+	// that does not exist) lists none.
+	StoreListForActiveAccount(ctx context.Context, accountID int64) ([]MemberStore, error)
 	// StoreGetForAccount answers ErrNotFound unless the account is a member.
 	StoreGetForAccount(ctx context.Context, accountID, storeID int64) (MemberStore, error)
 	// StoreGet and StoreList are for the server's own work (sync, admin).

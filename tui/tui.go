@@ -240,7 +240,7 @@ func (m *Model) start() tea.Cmd {
 		})
 	}
 	cmds = append(cmds, func() tea.Msg {
-		st, sub, err := c.App.OpenFirstStore(c.Ctx, c.Actor)
+		st, sub, err := c.Snapshots.OpenFirstStore(c.Ctx, c.Actor)
 		return firstStoreMsg{storeID: st.ID, name: st.Name, sub: sub, err: err}
 	})
 	return tea.Batch(cmds...)
@@ -388,10 +388,12 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.openScreen(msg.storeID != 0)
 		m.opened = true
 		if msg.storeID != 0 && m.storeID == 0 {
-			// The store came with its name and subscription: the
-			// first frame waits for no other query than its screen's.
-			cmds := m.switchStore(msg.storeID)
-			m.sub, m.storeName = msg.sub, msg.name
+			// The store came with its name and subscription, and its
+			// access check made once the subscription was receiving: the
+			// first frame waits for no other query than its screen's
+			// rows.
+			cmds := m.switchStore(msg.storeID, msg.sub)
+			m.storeName = msg.name
 			return m, tea.Batch(append(cmds, m.waitLive(msg.sub))...)
 		}
 		if msg.sub != nil {
@@ -419,6 +421,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.sub, m.storeName = msg.sub, msg.name
+		m.c.LiveSince = msg.sub.Since()
 		return m, m.waitLive(msg.sub)
 	case adminSubMsg:
 		if msg.err != nil {
@@ -440,6 +443,13 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.sub.Missed() {
 			// Events were dropped: reload everything.
 			ev = hub.Event{Kind: hub.StockChanged, StoreID: m.storeID}
+			m.c.LiveSince = time.Time{}
+		}
+		if ev.AccountID == m.c.Actor.Account.ID && (ev.Kind == hub.AccountChanged || ev.Kind == hub.MembersChanged) {
+			// The account's access may have changed: a check made
+			// before this event no longer stands for the screens'
+			// loads from here on.
+			m.c.LiveSince = time.Time{}
 		}
 		if ev.Kind == hub.StoreChanged && ev.StoreID == m.storeID {
 			m.storeName = ""
@@ -615,10 +625,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) quit() tea.Cmd {
 	m.quitting = true
-	if m.sub != nil {
-		m.sub.Close()
-		m.sub = nil
-	}
+	m.closeSub()
 	return tea.Quit
 }
 
@@ -628,7 +635,7 @@ func (m *Model) selectStore(storeID int64) tea.Cmd {
 	if storeID == m.storeID {
 		return nil
 	}
-	cmds := m.switchStore(storeID)
+	cmds := m.switchStore(storeID, nil)
 	c := m.c.Copy()
 	cmds = append(cmds, func() tea.Msg {
 		st, sub, err := c.App.SubscribeStore(c.Ctx, c.Actor, storeID)
@@ -637,16 +644,26 @@ func (m *Model) selectStore(storeID int64) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// switchStore makes storeID the current store, its name and live
-// subscription still to come: the previous store's subscription ends, and
-// the screens built so far are told.
-func (m *Model) switchStore(storeID int64) []tea.Cmd {
+// switchStore makes storeID the current store, its name still to come:
+// the previous store's subscription ends and sub (nil: still to come)
+// takes its place, and the screens built so far are told.
+func (m *Model) switchStore(storeID int64, sub *hub.Subscription) []tea.Cmd {
+	m.closeSub()
+	m.storeID, m.storeName = storeID, ""
+	if sub != nil {
+		m.sub, m.c.LiveSince = sub, sub.Since()
+	}
+	return m.setStore(storeID)
+}
+
+// closeSub ends the current store's subscription, and with it what the
+// screens may take as checked while it was open.
+func (m *Model) closeSub() {
 	if m.sub != nil {
 		m.sub.Close()
 		m.sub = nil
 	}
-	m.storeID, m.storeName = storeID, ""
-	return m.setStore(storeID)
+	m.c.LiveSince = time.Time{}
 }
 
 // setStore tells the screens built so far that the current store is now
@@ -696,10 +713,7 @@ func (m *Model) membership(msg membershipMsg) tea.Cmd {
 		return nil
 	}
 	lost := m.storeName
-	if m.sub != nil {
-		m.sub.Close()
-		m.sub = nil
-	}
+	m.closeSub()
 	m.storeID, m.storeName = 0, ""
 	cmds := m.setStore(0)
 	text := "You are no longer a member of this store."

@@ -2,6 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/stockroom/stockroom/store"
@@ -146,4 +149,38 @@ func (s *Store) KeyRemove(ctx context.Context, p *store.KeyRemoveParams) error {
 func (s *Store) KeyTouch(ctx context.Context, fp string, at time.Time) error {
 	_, err := s.d.Exec(ctx, `UPDATE account_keys SET last_used_at = $2 WHERE fingerprint = $1`, fp, ms(at))
 	return s.err("key touch", err)
+}
+
+// keyTouchesPerStatement bounds the keys of one KeyTouchMany statement.
+const keyTouchesPerStatement = 64
+
+// KeyTouchMany writes a burst of logins' key uses in one statement rather
+// than one each: on PostgreSQL each statement outside a transaction is a
+// commit, and 50 staff logging in at once made 50 of them beside their
+// sessions' reads. A batch is padded to a power of two (repeating its last
+// key) so that a connection prepares a few shapes of the statement, not
+// one per size.
+func (s *Store) KeyTouchMany(ctx context.Context, uses []store.KeyUse) error {
+	for chunk := range slices.Chunk(uses, keyTouchesPerStatement) {
+		n := 1
+		for n < len(chunk) {
+			n *= 2
+		}
+		args := make([]any, 0, 2*n)
+		var cases, in strings.Builder
+		for i := range n {
+			u := chunk[min(i, len(chunk)-1)]
+			fmt.Fprintf(&cases, " WHEN $%d THEN CAST($%d AS BIGINT)", 2*i+1, 2*i+2)
+			if i > 0 {
+				in.WriteByte(',')
+			}
+			fmt.Fprintf(&in, "$%d", 2*i+1)
+			args = append(args, u.Fingerprint, ms(u.At))
+		}
+		if _, err := s.d.Exec(ctx, `UPDATE account_keys SET last_used_at = CASE fingerprint`+cases.String()+` END
+			WHERE fingerprint IN (`+in.String()+`)`, args...); err != nil {
+			return s.err("key touch", err)
+		}
+	}
+	return nil
 }

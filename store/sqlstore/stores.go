@@ -81,6 +81,11 @@ func (s *Store) StoreListForAccount(ctx context.Context, accountID int64) ([]sto
 		WHERE m.account_id = $1 ORDER BY s.name, s.id`, accountID)
 }
 
+func (s *Store) StoreListForActiveAccount(ctx context.Context, accountID int64) ([]store.MemberStore, error) {
+	return queryAll(ctx, s, s.d, "store list", scanMemberStore, `SELECT `+storeCols+`, m.role FROM stores s JOIN memberships m ON m.store_id = s.id
+		JOIN accounts a ON a.id = m.account_id WHERE m.account_id = $1 AND a.disabled = $2 ORDER BY s.name, s.id`, accountID, false)
+}
+
 func (s *Store) StoreGetForAccount(ctx context.Context, accountID, storeID int64) (store.MemberStore, error) {
 	m, err := scanMemberStore(s.d.QueryRow(ctx, `SELECT `+storeCols+`, m.role FROM stores s JOIN memberships m ON m.store_id = s.id
 		WHERE m.account_id = $1 AND s.id = $2`, accountID, storeID))

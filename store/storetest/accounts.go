@@ -62,6 +62,32 @@ var accountTests = map[string]func(t *testing.T, h *harness){
 			t.Fatalf("account list = %+v", list)
 		}
 	},
+	"KeyTouchMany": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		// 70 keys: a statement of 64 and one of 6 (padded to 8).
+		var uses []store.KeyUse
+		for i := range 70 {
+			a := h.account(t, fmt.Sprintf("k%02d", i))
+			uses = append(uses, store.KeyUse{Fingerprint: "SHA256:" + a.Name, At: h.at(time.Duration(i+1) * time.Minute)})
+		}
+		other := h.account(t, "untouched")
+		noErr(t, h.db.KeyTouchMany(ctx, uses), "touch many")
+		noErr(t, h.db.KeyTouchMany(ctx, nil), "touch none")
+		for i, u := range uses {
+			a, err := h.db.AccountGetByFingerprint(ctx, u.Fingerprint)
+			noErr(t, err, "account of "+u.Fingerprint)
+			keys, err := h.db.KeyList(ctx, a.ID)
+			noErr(t, err, "KeyList")
+			if len(keys) != 1 || !keys[0].LastUsedAt.Equal(u.At) {
+				t.Fatalf("key %d last used %v, want %v", i, keys[0].LastUsedAt, u.At)
+			}
+		}
+		keys, err := h.db.KeyList(ctx, other.ID)
+		noErr(t, err, "KeyList")
+		if !keys[0].LastUsedAt.IsZero() {
+			t.Fatalf("a key not in the batch was touched: %v", keys[0].LastUsedAt)
+		}
+	},
 	"DuplicateKey": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		a := h.account(t, "alice")
@@ -237,6 +263,32 @@ var storeTests = map[string]func(t *testing.T, h *harness){
 		h.member(t, b.ID, st.ID, store.RoleManager)
 		if got, err := h.db.StoreGetForAccount(ctx, b.ID, st.ID); err != nil || got.Role != store.RoleManager {
 			t.Fatalf("bob's role = %q, want manager", got.Role)
+		}
+	},
+	"ListForActiveAccount": func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a, first := h.owner(t, "alice", 601)
+		second := h.shop(t, a.ID, 602)
+		all, err := h.db.StoreListForAccount(ctx, a.ID)
+		noErr(t, err, "list for account")
+		active, err := h.db.StoreListForActiveAccount(ctx, a.ID)
+		noErr(t, err, "list for active account")
+		if len(active) != 2 || len(all) != 2 || active[0] != all[0] || active[1] != all[1] {
+			t.Fatalf("stores for active alice = %+v, want StoreListForAccount's %+v", active, all)
+		}
+		if first.ID == second.ID {
+			t.Fatal("two shops, one store")
+		}
+		noErr(t, h.db.AccountSetDisabled(ctx, a.ID, true), "disable")
+		if got, err := h.db.StoreListForActiveAccount(ctx, a.ID); err != nil || len(got) != 0 {
+			t.Fatalf("stores for disabled alice = %+v, %v; want none", got, err)
+		}
+		noErr(t, h.db.AccountSetDisabled(ctx, a.ID, false), "enable")
+		if got, err := h.db.StoreListForActiveAccount(ctx, a.ID); err != nil || len(got) != 2 {
+			t.Fatalf("stores for enabled alice = %+v, %v; want both", got, err)
+		}
+		if got, err := h.db.StoreListForActiveAccount(ctx, a.ID+1000); err != nil || len(got) != 0 {
+			t.Fatalf("stores for no account = %+v, %v", got, err)
 		}
 	},
 	"SettingsStatusAndSyncState": func(t *testing.T, h *harness) {

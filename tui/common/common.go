@@ -25,6 +25,12 @@ type Common struct {
 	// one store hold the same read-only rows.
 	Snapshots *app.Snapshots
 	Actor     app.Actor
+	// LiveSince is when the session's live subscription to the current
+	// store began receiving (zero: none yet). A store's screen opening
+	// on it passes it to Snapshots.OpenSince: an access check started
+	// after it stands, as any change since reaches the session as an
+	// event.
+	LiveSince time.Time
 	Styles    *Styles
 	Keys      *KeyMap
 	Logger    *slog.Logger

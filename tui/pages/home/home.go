@@ -129,12 +129,32 @@ func (m *Model) loadAfter(ev *hub.Event, seen time.Time) tea.Cmd {
 					return loadedMsg{seq: seq, err: err}
 				}
 			}
+			// A check made while the session's subscription hears the
+			// account's membership changes stands (see
+			// Snapshots.OpenSince): the store's rows and its check come
+			// from the shared cache in one call, and the dashboard takes
+			// that check as its own.
+			open := func(storeID int64) (*app.Snapshot, store.MemberStore, error) {
+				s, ms, err := c.Snapshots.OpenSince(c.Ctx, actor, storeID, c.LiveSince)
+				if err == nil {
+					snaps = append(snaps, s)
+				}
+				return s, ms, err
+			}
+			p.Member = func(storeID int64) (store.MemberStore, error) {
+				_, ms, err := open(storeID)
+				return ms, err
+			}
 			p.Rows = func(storeID int64) ([]*store.InventoryRow, error) {
-				s, err := c.Snapshots.Get(c.Ctx, actor, storeID)
+				for _, s := range snaps {
+					if s.StoreID == storeID {
+						return app.SnapshotRows(s), nil
+					}
+				}
+				s, _, err := open(storeID)
 				if err != nil {
 					return nil, err
 				}
-				snaps = append(snaps, s)
 				return app.SnapshotRows(s), nil
 			}
 		}

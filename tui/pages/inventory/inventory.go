@@ -208,7 +208,7 @@ func (m *Model) SetStore(storeID int64) tea.Cmd {
 	}
 	m.loadErr = nil
 	return m.loads.ReadStore(m.c, storeID, func(c *common.Common, storeID int64, seq int) tea.Msg {
-		snap, ms, err := c.Snapshots.Open(c.Ctx, c.Actor, storeID)
+		snap, ms, err := c.Snapshots.OpenSince(c.Ctx, c.Actor, storeID, c.LiveSince)
 		return loadedMsg{seq: seq, snap: snap, role: ms.Role, err: err}
 	})
 }
