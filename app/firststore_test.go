@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"errors"
+	"maps"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,29 +14,51 @@ import (
 	"github.com/stockroom/stockroom/store/storetest"
 )
 
-// accessReads counts the reads of an account and of its memberships.
+// accessReads counts the reads of an account and of its memberships. A
+// check reads the account and the membership side by side: the counts
+// are taken under a lock.
 type accessReads struct {
 	store.DB
-	n map[string]int
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (s *accessReads) count(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n[name]++
+}
+
+// counts returns a copy of the counts so far.
+func (s *accessReads) counts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.n)
+}
+
+func (s *accessReads) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.n)
 }
 
 func (s *accessReads) AccountGetByID(ctx context.Context, id int64) (store.Account, error) {
-	s.n["AccountGetByID"]++
+	s.count("AccountGetByID")
 	return s.DB.AccountGetByID(ctx, id)
 }
 
 func (s *accessReads) StoreListForAccount(ctx context.Context, accountID int64) ([]store.MemberStore, error) {
-	s.n["StoreListForAccount"]++
+	s.count("StoreListForAccount")
 	return s.DB.StoreListForAccount(ctx, accountID)
 }
 
 func (s *accessReads) StoreListForActiveAccount(ctx context.Context, accountID int64) ([]store.MemberStore, error) {
-	s.n["StoreListForActiveAccount"]++
+	s.count("StoreListForActiveAccount")
 	return s.DB.StoreListForActiveAccount(ctx, accountID)
 }
 
 func (s *accessReads) StoreGetForAccount(ctx context.Context, accountID, storeID int64) (store.MemberStore, error) {
-	s.n["StoreGetForAccount"]++
+	s.count("StoreGetForAccount")
 	return s.DB.StoreGetForAccount(ctx, accountID, storeID)
 }
 
@@ -76,8 +100,8 @@ func TestOpenFirstStore(t *testing.T) {
 	if st.ID != ids[0] || st.Name != want.Name || st.Role != want.Role {
 		t.Errorf("opened store %d %q %s, want StoreIDs' first, %d %q %s", st.ID, st.Name, st.Role, want.ID, want.Name, want.Role)
 	}
-	if len(spy.n) != 1 || spy.n["StoreListForActiveAccount"] != 1 {
-		t.Errorf("reads of the account and its memberships: %v, want the active account's memberships once", spy.n)
+	if len(spy.counts()) != 1 || spy.counts()["StoreListForActiveAccount"] != 1 {
+		t.Errorf("reads of the account and its memberships: %v, want the active account's memberships once", spy.counts())
 	}
 	// The events of SubscribeStore: the store's and the account's own,
 	// not another store's.
@@ -195,19 +219,19 @@ func TestFirstStoreCheckWaitsForItsScreen(t *testing.T) {
 	if _, err := snaps.Get(ctx, actors[1], shops[1]); err != nil {
 		t.Fatal(err)
 	}
-	clear(spy.n)
+	spy.reset()
 	if _, got, err := snaps.OpenSince(ctx, actors[0], shops[0], sub.Since()); err != nil || got.ID != shops[0] || got.Role != store.RoleOwner {
 		t.Fatalf("OpenSince: store %d role %q, err %v", got.ID, got.Role, err)
 	}
-	if len(spy.n) != 0 {
-		t.Errorf("the first screen checked access again: %v", spy.n)
+	if len(spy.counts()) != 0 {
+		t.Errorf("the first screen checked access again: %v", spy.counts())
 	}
 	// A check not made after the subscription is not taken.
-	clear(spy.n)
+	spy.reset()
 	if _, _, err := snaps.OpenSince(ctx, actors[0], shops[0], time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if spy.n["StoreGetForAccount"] != 1 {
-		t.Errorf("a check older than the subscription was taken: reads %v", spy.n)
+	if spy.counts()["StoreGetForAccount"] != 1 {
+		t.Errorf("a check older than the subscription was taken: reads %v", spy.counts())
 	}
 }
