@@ -155,6 +155,11 @@ func reportOf(d *app.Dashboard) reportJSON {
 // every variation encoded one at a time into a buffered writer: 50,000
 // variations never become one 15 MB document in memory.
 func writeReportJSON(w io.Writer, rep reportJSON, cover []app.Cover) error {
+	return writeReportChunks(w, rep, cover, coverChunk)
+}
+
+// writeReportChunks is writeReportJSON encoding chunk covers at a time.
+func writeReportChunks(w io.Writer, rep reportJSON, cover []app.Cover, chunk int) error {
 	head, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err
@@ -171,20 +176,61 @@ func writeReportJSON(w io.Writer, rep reportJSON, cover []app.Cover) error {
 		return bw.Flush()
 	}
 	bw.WriteString("[")
-	var buf []byte
-	for i, c := range cover {
-		if i > 0 {
-			bw.WriteByte(',')
-		}
-		var ascii bool
-		buf, ascii = appendCoverJSON(buf[:0], c)
-		if !ascii {
-			buf = escapeJSON(buf)
-		}
-		bw.Write(buf)
-	}
+	writeCovers(bw, cover, chunk)
 	bw.WriteString("\n  ]\n}\n")
 	return bw.Flush()
+}
+
+// coverChunk is how many covers writeCovers encodes at a time, some
+// 300 KB.
+const coverChunk = 1024
+
+// writeCovers writes the covers as the report's array has them, comma
+// separated, chunk at a time: a second goroutine encodes every other
+// chunk while this one encodes and writes the rest, in order. Encoding
+// is the better part of a report after the reads, and a server has the
+// cores; at most a few chunks are in memory at once.
+func writeCovers(w io.Writer, cover []app.Cover, chunk int) {
+	n := (len(cover) + chunk - 1) / chunk
+	part := func(i int) []app.Cover { return cover[i*chunk : min((i+1)*chunk, len(cover))] }
+	odd := make(chan []byte, 1)
+	free := make(chan []byte, 2) // the odd chunks' buffers, back from the writer
+	free <- nil
+	free <- nil
+	go func() {
+		for i := 1; i < n; i += 2 {
+			odd <- appendCovers(<-free, part(i), false)
+		}
+	}()
+	var own []byte
+	for i := range n {
+		if i%2 == 0 {
+			own = appendCovers(own[:0], part(i), i == 0)
+			w.Write(own)
+			continue
+		}
+		b := <-odd // every odd chunk is received: the goroutine never waits on a writer gone
+		w.Write(b)
+		free <- b[:0]
+	}
+}
+
+// appendCovers appends the covers, each after a comma but the very
+// first of the report's.
+func appendCovers(b []byte, cover []app.Cover, first bool) []byte {
+	for i, c := range cover {
+		if i > 0 || !first {
+			b = append(b, ',')
+		}
+		start := len(b)
+		var ascii bool
+		if b, ascii = appendCoverJSON(b, c); !ascii {
+			// escapeJSON returns its argument or a new slice: either is
+			// copied over the cover as it was.
+			b = append(b[:start], escapeJSON(b[start:])...)
+		}
+	}
+	return b
 }
 
 // appendCoverJSON appends one cover item as coverItem has it, indented

@@ -102,21 +102,27 @@ func TestReportJSONStreamMatchesEncodingJSON(t *testing.T) {
 			{Row: row("MUG-6", "Ünïcode only", 1), Units: 2, Revenue: 100005, Velocity: 2.0 / 3, Days: 1.5, Restock: 1},
 		}}
 	rep := reportOf(&d)
-	var got strings.Builder
-	if err := writeReportJSON(&got, rep, d.Cover); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range d.Cover {
-		rep.Cover = append(rep.Cover, coverItem(c))
-	}
 	var want strings.Builder
-	if err := writeJSON(&want, rep); err != nil {
+	whole := rep
+	for _, c := range d.Cover {
+		whole.Cover = append(whole.Cover, coverItem(c))
+	}
+	if err := writeJSON(&want, whole); err != nil {
 		t.Fatal(err)
 	}
-	if got.String() != want.String() {
-		t.Fatalf("streamed:\n%s\nencoding/json:\n%s", got.String(), want.String())
+	// The covers are encoded in chunks, every other one by a second
+	// goroutine: one chunk, one cover each, and sizes that leave a short
+	// last chunk or an even or odd number of chunks.
+	var got strings.Builder
+	for _, chunk := range []int{coverChunk, 1, 2, 4, 5, 6} {
+		got.Reset()
+		if err := writeReportChunks(&got, rep, d.Cover, chunk); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Fatalf("streamed %d covers at a time:\n%s\nencoding/json:\n%s", chunk, got.String(), want.String())
+		}
 	}
-	rep.Cover = nil
 	got.Reset()
 	want.Reset()
 	if err := writeReportJSON(&got, reportOf(&app.Dashboard{}), nil); err != nil {

@@ -9,6 +9,7 @@ import (
 	"container/heap"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/stockroom/stockroom/store"
@@ -181,7 +182,10 @@ type coverKey struct {
 
 // Sort returns cs in RunsOutFirst's order (a total order: offering ids
 // differ), sorted by keys. A NaN, which no cover has, would
-// compare unlike cmp.Compare: such a list is sorted the plain way.
+// compare unlike cmp.Compare: such a list is sorted the plain way. A
+// long list is sorted in two halves at once, then merged: a report's
+// 50,000 covers are sorted after every read is done, with a second
+// core idle.
 func Sort(cs []Cover) []Cover {
 	keys := make([]coverKey, len(cs))
 	for i, c := range cs {
@@ -191,30 +195,52 @@ func Sort(cs []Cover) []Cover {
 		}
 		keys[i] = coverKey{days: c.Days, negVelocity: -c.Velocity, title: c.Row.Title, id: c.Row.OfferingID, i: i}
 	}
-	slices.SortFunc(keys, func(a, b coverKey) int {
-		switch {
-		case a.days < b.days:
-			return -1
-		case a.days > b.days:
-			return 1
-		case a.negVelocity < b.negVelocity:
-			return -1
-		case a.negVelocity > b.negVelocity:
-			return 1
-		}
-		if a.title != b.title {
-			if a.title < b.title {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Compare(a.id, b.id)
-	})
 	out := make([]Cover, len(cs))
-	for i, k := range keys {
-		out[i] = cs[k.i]
+	if len(keys) < parallelSortMin {
+		slices.SortFunc(keys, compareKeys)
+		for i, k := range keys {
+			out[i] = cs[k.i]
+		}
+		return out
+	}
+	a, b := keys[:len(keys)/2], keys[len(keys)/2:]
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(b, compareKeys) })
+	slices.SortFunc(a, compareKeys)
+	wg.Wait()
+	for i := range out {
+		if len(b) == 0 || len(a) > 0 && compareKeys(a[0], b[0]) < 0 {
+			out[i], a = cs[a[0].i], a[1:]
+		} else {
+			out[i], b = cs[b[0].i], b[1:]
+		}
 	}
 	return out
+}
+
+// parallelSortMin is the length from which Sort sorts halves at once:
+// below it a goroutine costs more than it saves.
+const parallelSortMin = 8192
+
+// compareKeys is RunsOutFirst on keys.
+func compareKeys(a, b coverKey) int {
+	switch {
+	case a.days < b.days:
+		return -1
+	case a.days > b.days:
+		return 1
+	case a.negVelocity < b.negVelocity:
+		return -1
+	case a.negVelocity > b.negVelocity:
+		return 1
+	}
+	if a.title != b.title {
+		if a.title < b.title {
+			return -1
+		}
+		return 1
+	}
+	return cmp.Compare(a.id, b.id)
 }
 
 // RunsOutFirst orders covers: the fewest days first, the faster seller

@@ -17,8 +17,11 @@ func TestRunsOutFirstMatchesTheComparator(t *testing.T) {
 	days := []float64{0, 0.5, 1, 1, 2.5, 10, math.Inf(1), -1}
 	vel := []float64{0, 0.1, 0.1, 1.0 / 3, 2, -0.5}
 	titles := []string{"", "Mug", "Mug", "Bowl", "mug", "Mug 2", "Ünï"}
-	for round := range 50 {
+	for round := range 54 {
 		n := rnd.IntN(400)
+		if round >= 50 { // sorted in halves at once, then merged
+			n = parallelSortMin + rnd.IntN(3*parallelSortMin)
+		}
 		cs := make([]Cover, n)
 		for i := range cs {
 			cs[i] = Cover{Row: &store.InventoryRow{OfferingID: int64(rnd.IntN(1_000_000)*1000 + i), Title: titles[rnd.IntN(len(titles))]},

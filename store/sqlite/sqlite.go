@@ -264,13 +264,84 @@ func wrapRows(rows *sql.Rows, err error) (sqlstore.Rows, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sqlRows{rows}, nil
+	return &sqlRows{Rows: rows}, nil
 }
 
-// sqlRows drops the error of Close, which Err already reports.
-type sqlRows struct{ *sql.Rows }
+// sqlRows drops the error of Close, which Err already reports, and scans
+// integers and booleans itself (see Scan).
+type sqlRows struct {
+	*sql.Rows
+	// A row's values as the driver hands them, and the targets given to
+	// database/sql: &vals[i], or the caller's own where it converts.
+	vals, targets []any
+}
 
-func (r sqlRows) Close() { _ = r.Rows.Close() }
+func (r *sqlRows) Close() { _ = r.Rows.Close() }
+
+// Scan takes the driver's int64 as it is into an *int64, *int or *bool:
+// database/sql converts each by reflection, an int through a string and
+// back, which was the better part of reading a 50,000-row report after
+// SQLite's own work. Any other value or target is database/sql's, and a
+// row with a value this cannot take as it is (NULL, text, a 2 for a
+// bool) is scanned again by database/sql alone, its conversions and
+// errors unchanged.
+func (r *sqlRows) Scan(dest ...any) error {
+	if len(r.targets) != len(dest) {
+		r.vals, r.targets = make([]any, len(dest)), make([]any, len(dest))
+	}
+	own := false
+	for i, d := range dest {
+		r.targets[i] = d
+		switch d.(type) {
+		case *int64, *int, *bool:
+			r.targets[i], own = &r.vals[i], true
+		}
+	}
+	if !own {
+		return r.Rows.Scan(dest...)
+	}
+	if err := r.Rows.Scan(r.targets...); err != nil {
+		return err
+	}
+	for i, d := range dest {
+		if r.targets[i] == d {
+			continue
+		}
+		if !assignInt(d, r.vals[i]) {
+			return r.Rows.Scan(dest...)
+		}
+	}
+	return nil
+}
+
+// assignInt stores v in the integer or boolean target d when v is an
+// int64 that database/sql would store unchanged, and tells whether it did.
+// When it refuses one, Scan has database/sql scan the whole row again,
+// which writes the targets stored before it once more, the same.
+func assignInt(d, v any) bool {
+	n, ok := v.(int64)
+	if !ok {
+		return false
+	}
+	switch d := d.(type) {
+	case *int64:
+		if d != nil {
+			*d = n
+			return true
+		}
+	case *int:
+		if d != nil && int64(int(n)) == n {
+			*d = int(n)
+			return true
+		}
+	case *bool:
+		if d != nil && (n == 0 || n == 1) {
+			*d = n == 1
+			return true
+		}
+	}
+	return false
+}
 
 // rebind turns the shared SQL's $N placeholders into anonymous ?s, with the
 // arguments repeated and reordered to match. SQLite keeps $N and ?N as

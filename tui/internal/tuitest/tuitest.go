@@ -407,6 +407,15 @@ func BenchKeypress(b *testing.B, c common.Component, k string, rewind func()) {
 	}
 }
 
+// saleAt is when receipt r of n is made, n spread evenly over the 30
+// days before Epoch. The step is divided first: r times the span
+// overflows a Duration from r = 3,559 on, which put a 200,000-line shop's
+// sales within two days either side of the period's start.
+func saleAt(r, n int) time.Time {
+	const span = 30 * 24 * time.Hour
+	return Epoch.Add(-span + span/time.Duration(n)*time.Duration(r))
+}
+
 // Sales writes receipts of lines receipt lines in all to the store, for
 // listings made by Catalogue(n, v): each receipt has 4 lines of different
 // variations, spread evenly over the 30 days before Epoch.
@@ -420,10 +429,9 @@ func (e *Env) Sales(tb testing.TB, storeID int64, n, v, lines int) {
 		}
 		batch = batch[:0]
 	}
-	span := 30 * 24 * time.Hour
 	receipts := lines / perReceipt
 	for r := range receipts {
-		at := Epoch.Add(-span + time.Duration(r)*span/time.Duration(receipts))
+		at := saleAt(r, receipts)
 		rc := store.Receipt{EtsyReceiptID: int64(r + 1), Status: "paid", IsPaid: true, CreatedAt: at, UpdatedAt: at}
 		for j := range perReceipt {
 			k := (r*perReceipt + j) * 7919 % (n * v) // scattered over the catalogue
