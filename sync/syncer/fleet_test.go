@@ -47,6 +47,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -222,11 +223,13 @@ func runFleet(t *testing.T, b backend, cfg fleetConfig) *fleetResult {
 		if err != nil {
 			t.Fatal(err)
 		}
-		access, _, err := sb.IssueToken(s.Shop.ShopID, etsy.Scopes...)
+		access, refresh, err := sb.IssueToken(s.Shop.ShopID, etsy.Scopes...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tokens[st.ID] = staticToken(access)
+		// The sandbox's access tokens, like Etsy's, last an hour: a run
+		// longer than that refreshes them, as the vault does.
+		tokens[st.ID] = &refreshingToken{client: client, access: access, refresh: refresh}
 		storeShop[st.ID] = i
 	}
 	q := b.queue(t, where, db, jobs.Config{Workers: cfg.workers, ID: "fleet"})
@@ -715,4 +718,71 @@ func explainMissed(t *testing.T, all []*rivertype.JobRow, id int64, before, t0, 
 			time.Unix(a.Slot, 0).Format("15:04:05"), at(j.CreatedAt), at(j.ScheduledAt), fin, j.State, j.Attempt, len(j.Errors))
 	}
 	t.Log(b.String())
+}
+
+// refreshingToken is a shop's OAuth tokens as the vault keeps them: the
+// access token until Etsy refuses it, then a refresh through Etsy's token
+// endpoint, which rotates both. A fleet run longer than an hour of real
+// time outlives every shop's first access token (a static token there
+// sent all 10,000 shops to needs_reauth an hour into a day's run).
+type refreshingToken struct {
+	client          *etsy.Client
+	mu              sync.Mutex
+	access, refresh string
+}
+
+func (r *refreshingToken) AccessToken(context.Context) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.access, nil
+}
+
+func (r *refreshingToken) Refresh(ctx context.Context) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	tok, err := r.client.Refresh(ctx, r.refresh)
+	if err != nil {
+		return "", err
+	}
+	r.access, r.refresh = tok.AccessToken, tok.RefreshToken
+	return r.access, nil
+}
+
+// A fleet shop's token outlives the sandbox's one-hour access token: the
+// call after the hour refreshes it and goes through, where the static
+// token of the first day's run left the shop needing a new connection.
+func TestFleetTokenRefreshesAfterTheHour(t *testing.T) {
+	now := time.Now()
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	sb := sandbox.New(sandbox.Config{Keystring: sbKey, SharedSecret: sbSecret, Now: clock})
+	seed := sandbox.Generate(sandbox.GenOptions{Seed: 16, Shops: 1, Listings: 1})
+	if err := sb.Load(seed); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb.Handler())
+	defer srv.Close()
+	client, err := etsy.New(etsy.Config{APIBaseURL: srv.URL + "/v3", TokenURL: srv.URL + "/v3/public/oauth/token",
+		Keystring: sbKey, SharedSecret: sbSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, refresh, err := sb.IssueToken(seed.Shops[0].Shop.ShopID, etsy.Scopes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := &refreshingToken{client: client, access: access, refresh: refresh}
+	shop := client.Shop("1", tok)
+	if _, err := shop.GetShop(t.Context(), seed.Shops[0].Shop.ShopID); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Hour)
+	mu.Unlock()
+	if _, err := shop.GetShop(t.Context(), seed.Shops[0].Shop.ShopID); err != nil {
+		t.Fatalf("a call two hours after the token was issued: %v", err)
+	}
+	if a, _ := tok.AccessToken(t.Context()); a == access {
+		t.Fatal("the access token was not refreshed")
+	}
 }
