@@ -420,8 +420,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.setStatus("live updates are off: "+errorText(msg.err), true)
 			return m, nil
 		}
-		m.sub, m.storeName = msg.sub, msg.name
-		m.c.LiveSince = msg.sub.Since()
+		m.openSub(msg.sub)
+		m.storeName = msg.name
 		return m, m.waitLive(msg.sub)
 	case adminSubMsg:
 		if msg.err != nil {
@@ -651,9 +651,16 @@ func (m *Model) switchStore(storeID int64, sub *hub.Subscription) []tea.Cmd {
 	m.closeSub()
 	m.storeID, m.storeName = storeID, ""
 	if sub != nil {
-		m.sub, m.c.LiveSince = sub, sub.Since()
+		m.openSub(sub)
 	}
 	return m.setStore(storeID)
+}
+
+// openSub makes sub the current store's subscription: an access check
+// made after it began receiving stands for the screens' loads (see
+// Snapshots.OpenSince).
+func (m *Model) openSub(sub *hub.Subscription) {
+	m.sub, m.c.LiveSince = sub, sub.Since()
 }
 
 // closeSub ends the current store's subscription, and with it what the
