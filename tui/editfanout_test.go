@@ -209,6 +209,9 @@ func rowShows(frame, sku, want string) bool {
 
 func newFanout(tb testing.TB, n int) *fanout {
 	tb.Helper()
+	// The sessions redraw through the gate the server sets (the fan-out
+	// figures are the server's).
+	LimitRedraws()
 	listings := make([]store.ListingSnapshot, 300)
 	for i := range listings {
 		listings[i] = tuitest.Listing(int64(i+1), fmt.Sprintf("Mug %d", i), V{Name: "Colour: Oat", SKU: fmt.Sprintf("MUG-%03d", i), Quantity: i % 50})
