@@ -201,7 +201,23 @@ func (s *Sender) send(ctx context.Context, ch store.Channel, to store.DeliveryJo
 	return &PermanentError{Err: fmt.Errorf("unknown channel %q", ch)}
 }
 
+// recordTimeout bounds writing an attempt's outcome once the attempt's
+// own context may be over (see recordCtx).
+const recordTimeout = 5 * time.Second
+
+// recordCtx is the context an attempt's outcome is written with: the job's
+// values without its end, for a few seconds. An attempt that failed
+// because the job timed out or was cancelled (a slow mail server, a
+// shutdown) still has its failure recorded, and on the last attempt its
+// final state; with the job's expired context the write failed as well,
+// and the delivery stayed queued with no reason given.
+func recordCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+}
+
 func (s *Sender) sent(ctx context.Context, storeID int64, ids []int64) error {
+	ctx, cancel := recordCtx(ctx)
+	defer cancel()
 	if _, err := s.db.DeliveryMarkSent(ctx, &store.DeliveryMarkSentParams{IDs: ids, Now: s.now()}); err != nil {
 		// The message went out; retrying would send it again. The
 		// record is lost, which is the lesser harm: say so and stop.
@@ -220,6 +236,8 @@ func (s *Sender) failed(ctx context.Context, storeID int64, ids []int64, sendErr
 	if len(reason) > 500 {
 		reason = reason[:500]
 	}
+	ctx, cancel := recordCtx(ctx)
+	defer cancel()
 	if err := s.db.DeliveryMarkFailed(ctx, &store.DeliveryMarkFailedParams{IDs: ids, Error: reason, Final: final, Now: s.now()}); err != nil {
 		return errors.Join(sendErr, err)
 	}

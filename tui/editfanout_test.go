@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -92,7 +93,20 @@ func TestEditFanoutEverySessionShowsTheEdit(t *testing.T) {
 // again; an edit of a row on it does, and writes the row's new number
 // without the screen around it.
 func TestEditFanoutDrawsOnlyWhatTheScreenShows(t *testing.T) {
-	f := newFanout(t, 3)
+	// The redraw gate is the process's, shared with the tests outside the
+	// bubble: it is made out here (a channel made in the bubble could not
+	// be used outside it).
+	LimitRedraws()
+	// In a bubble, settle returns once every session has taken the event,
+	// refreshed and written what it would, on a clock of its own: no
+	// guessed sleep that a loaded machine could outrun.
+	synctest.Test(t, drawsOnlyWhatTheScreenShows)
+}
+
+func drawsOnlyWhatTheScreenShows(t *testing.T) {
+	// No signal handler: the process's signal watcher is no goroutine of
+	// the bubble's to start.
+	f := newFanout(t, 3, tea.WithoutSignalHandler())
 	rows, err := f.svc.Inventory(context.Background(), f.env.Owner, f.env.StoreID)
 	if err != nil {
 		t.Fatal(err)
@@ -101,8 +115,8 @@ func TestEditFanoutDrawsOnlyWhatTheScreenShows(t *testing.T) {
 	if i < 0 {
 		t.Fatal("no row MUG-250")
 	}
-	off := rows[i]                     // "Mug 250": far below the first page by title
-	time.Sleep(100 * time.Millisecond) // the first frames' last writes
+	off := rows[i] // "Mug 250": far below the first page by title
+	settle()       // the first frames' last writes
 	before := make([]int, len(f.out))
 	for j, o := range f.out {
 		before[j], _ = o.count()
@@ -111,7 +125,7 @@ func TestEditFanoutDrawsOnlyWhatTheScreenShows(t *testing.T) {
 		Edits: []store.StockEditItem{{OfferingID: off.OfferingID, Quantity: 77}}}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // time for each session to take the event and refresh
+	settle() // each session takes the event and refreshes
 	written := make([]int, len(f.out))
 	for j, o := range f.out {
 		n, text := o.count()
@@ -121,7 +135,7 @@ func TestEditFanoutDrawsOnlyWhatTheScreenShows(t *testing.T) {
 		before[j], written[j] = n, len(text)
 	}
 	f.edit(t, 941)
-	time.Sleep(50 * time.Millisecond) // the frame's write follows its view
+	settle() // the frame's write follows its view
 	for j, o := range f.out {
 		n, text := o.count()
 		if n == before[j] {
@@ -132,6 +146,15 @@ func TestEditFanoutDrawsOnlyWhatTheScreenShows(t *testing.T) {
 			t.Errorf("session %d wrote %q; want the row's new number, not the rows again", j, w)
 		}
 	}
+}
+
+// settle, in a synctest bubble, lets the bubble's clock run on a second
+// (every frame tick due meanwhile fires, and each program's render loop
+// goes back to sleep) and returns once every goroutine but the caller's
+// is blocked with nothing left to do.
+func settle() {
+	time.Sleep(time.Second)
+	synctest.Wait()
 }
 
 // fanout is a shop, its edited row and n sessions showing it.
@@ -207,8 +230,13 @@ func rowShows(frame, sku, want string) bool {
 	return false
 }
 
-func newFanout(tb testing.TB, n int) *fanout {
+// newFanout opens n sessions on Inventory, each a program run with the
+// options given besides the fan-out's own.
+func newFanout(tb testing.TB, n int, opts ...tea.ProgramOption) *fanout {
 	tb.Helper()
+	// The sessions redraw through the gate the server sets (the fan-out
+	// figures are the server's).
+	LimitRedraws()
 	listings := make([]store.ListingSnapshot, 300)
 	for i := range listings {
 		listings[i] = tuitest.Listing(int64(i+1), fmt.Sprintf("Mug %d", i), V{Name: "Colour: Oat", SKU: fmt.Sprintf("MUG-%03d", i), Quantity: i % 50})
@@ -236,9 +264,9 @@ func newFanout(tb testing.TB, n int) *fanout {
 		w.want.Store(int64(f.target.Shown()))
 		out := &countWriter{}
 		f.out = append(f.out, out)
-		p := tea.NewProgram(w, tea.WithContext(ctx), tea.WithInput(nil), tea.WithOutput(out),
+		p := tea.NewProgram(w, append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(nil), tea.WithOutput(out),
 			tea.WithWindowSize(120, 40), tea.WithColorProfile(colorprofile.TrueColor), tea.WithoutSignals(),
-			tea.WithEnvironment([]string{"TERM=xterm-256color"}))
+			tea.WithEnvironment([]string{"TERM=xterm-256color"})}, opts...)...)
 		f.watches = append(f.watches, w)
 		wg.Go(func() { _, _ = p.Run() })
 	}

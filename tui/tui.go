@@ -166,16 +166,18 @@ func styleSheet(dark bool) *common.Styles {
 	return styleSheets()[0]
 }
 
-// gateRedraws bounds, once per process, how many sessions draw a redraw
-// at once to half the cores, at least one (see tea.SetRedrawLimit): a
-// live event that every session of a shop shows redraws them all at the
-// same time, and a session opening meanwhile waited for its first frame
-// behind all of those frames. A first frame does not wait at the gate.
-var gateRedraws = sync.OnceFunc(func() { tea.SetRedrawLimit(max(runtime.GOMAXPROCS(0)/2, 1)) })
+// LimitRedraws bounds how many sessions of the process draw a redraw at
+// once to half the cores, at least one (see tea.SetRedrawLimit): a live
+// event that every session of a shop shows redraws them all at the same
+// time, and a session opening meanwhile waited for its first frame behind
+// all of those frames. A first frame does not wait at the gate. The
+// bound is the process's, not a session's, so the server sets it where it
+// is assembled, before any session opens; calling it again changes
+// nothing.
+var LimitRedraws = sync.OnceFunc(func() { tea.SetRedrawLimit(max(runtime.GOMAXPROCS(0)/2, 1)) })
 
 // New builds the TUI of one session.
 func New(opts Options) tea.Model {
-	gateRedraws()
 	if opts.Ctx == nil {
 		opts.Ctx = context.Background()
 	}

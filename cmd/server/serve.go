@@ -166,6 +166,10 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	sc.Logger = log.With("component", "ssh")
 	// One row snapshot per open store, shared by every session of it.
 	snapshots := app.NewSnapshots(svc)
+	// Redraws of all sessions at once take at most half the cores, so a
+	// live update shown by every session of a shop leaves room for a
+	// session opening meanwhile (its first frame does not wait).
+	tui.LimitRedraws()
 	sc.NewTUI = func(p sshserver.TUIParams) tea.Model {
 		return tui.New(tui.Options{Ctx: p.Ctx, App: svc, Snapshots: snapshots, Actor: p.Actor, PublicKey: p.PublicKey, RemoteAddr: p.RemoteAddr, Screen: p.Screen,
 			Logger: p.Logger, Now: time.Now, OnActivity: p.OnActivity})

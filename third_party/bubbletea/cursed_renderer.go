@@ -53,6 +53,9 @@ type cursedRenderer struct {
 	// shared marks the frame buffer's lines that are the terminal
 	// renderer's own (restoreScreen); nil: the buffer owns all of them.
 	shared []bool
+	// Stockroom patch: stop is closed when the program shuts down (its
+	// context's Done); a redraw waiting at the redraw gate gives up then.
+	stop <-chan struct{}
 }
 
 // release frees the buffer the next frame is drawn into while nothing
@@ -388,7 +391,14 @@ func (s *cursedRenderer) flush(closing bool) error {
 	// draws; a first frame, a closing one and an unchanged view do not.
 	var done func()
 	if g := redrawGate.Load(); g != nil && !closing && s.redraws() {
-		*g <- struct{}{}
+		select {
+		case *g <- struct{}{}:
+		case <-s.stop:
+			// The program is shutting down: its stopRenderer waits for
+			// this loop, which must not wait for other programs' redraws.
+			// A quitting program's closing flush draws the last view.
+			return nil
+		}
 		var once sync.Once
 		done = func() { once.Do(func() { <-*g }) }
 		defer done()

@@ -2,6 +2,9 @@ package tea
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -154,5 +157,85 @@ func TestRedrawGate_everyProgramShowsItsViewsInOrder(t *testing.T) {
 	}
 	if len(*redrawGate.Load()) != 0 {
 		t.Error("the gate kept a place after the redraws")
+	}
+}
+
+// countModel shows how many incrementMsg it was sent.
+type countModel struct{ n int }
+
+func (m *countModel) Init() Cmd { return nil }
+
+func (m *countModel) Update(msg Msg) (Model, Cmd) {
+	if _, ok := msg.(incrementMsg); ok {
+		m.n++
+	}
+	return m, nil
+}
+
+func (m *countModel) View() View {
+	v := NewView(fmt.Sprintf("count %d", m.n))
+	v.AltScreen = true
+	return v
+}
+
+// Stockroom patch: a program whose context ends while its redraw waits at
+// a full gate ends without waiting for the gate to have room: the redraw
+// gives up its wait when the program shuts down (an SSH session whose
+// client went away must not hold its goroutines until some other
+// session's redraw is done). Kill and Quit end the same context first.
+func TestRedrawGate_endedProgramStopsWaiting(t *testing.T) {
+	// In a bubble, the minute below costs no real time when the program
+	// is stuck, and synctest.Wait says when the redraw is at the gate.
+	synctest.Test(t, endedProgramStopsWaiting)
+}
+
+func endedProgramStopsWaiting(t *testing.T) {
+	SetRedrawLimit(1)
+	defer SetRedrawLimit(0)
+	g := *redrawGate.Load()
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	out := &syncBuffer{}
+	p := NewProgram(&countModel{}, WithContext(ctx), WithInput(nil), WithOutput(out),
+		WithWindowSize(40, 4), WithoutSignalHandler())
+	ran := make(chan error, 1)
+	go func() {
+		_, err := p.Run()
+		ran <- err
+	}()
+	time.Sleep(time.Second) // the first frame is drawn; the loop goes idle
+	synctest.Wait()
+	if !strings.Contains(out.String(), "count 0") {
+		t.Fatalf("first frame not drawn: %q", out.String())
+	}
+
+	g <- struct{}{} // another program is drawing, for good
+	// Whatever happens below, give its place back so that the program's
+	// goroutines can end and the bubble with them.
+	defer func() {
+		select {
+		case <-g:
+		default:
+		}
+	}()
+	p.Send(incrementMsg{})
+	time.Sleep(time.Second)
+	synctest.Wait()
+	if strings.Contains(out.String(), "count 1") {
+		t.Fatal("a redraw was drawn while the gate was full")
+	}
+
+	cancel()
+	select {
+	case err := <-ran:
+		if !errors.Is(err, ErrProgramKilled) {
+			t.Errorf("Run: %v; want %v", err, ErrProgramKilled)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the ended program waited for the full gate")
+	}
+	if strings.Contains(out.String(), "count 1") {
+		t.Error("the ended program drew its waiting redraw")
 	}
 }

@@ -1113,6 +1113,7 @@ func (p *Program) Run() (returnModel Model, returnErr error) {
 			)
 			r.setLogger(p.logger)
 			r.setNoInput(p.disableInput)
+			r.stop = p.ctx.Done() // Stockroom patch: see cursedRenderer.stop
 			// XXX: This breaks many things especially when we want the output
 			// to be compatible with terminals that are not necessary a TTY.
 			// This was originally done to work around a Wish emulated-pty
