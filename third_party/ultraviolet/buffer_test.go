@@ -762,23 +762,6 @@ func height(s string) int {
 	return strings.Count(s, "\n") + 1
 }
 
-// BenchmarkNewBuffer is a session's first frame buffer at 120×40: under a
-// burst of connects many are made while the collector runs.
-func BenchmarkNewBuffer(b *testing.B) {
-	b.ReportAllocs()
-	// Live pointers for the collector to mark, as a server holding
-	// sessions has: without them a cycle is too short to see its barriers.
-	live := make([]*Buffer, 64)
-	for i := range live {
-		live[i] = NewBuffer(120, 40)
-	}
-	i := 0
-	for b.Loop() {
-		live[i%len(live)] = NewBuffer(120, 40)
-		i++
-	}
-}
-
 // BenchmarkBlankNewCells compares the two ways of blanking a new buffer's
 // cells at 120×40, each with the same live heap for the collector.
 func BenchmarkBlankNewCells(b *testing.B) {
