@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/charmbracelet/colorprofile"
 	uv "github.com/charmbracelet/ultraviolet"
@@ -56,6 +57,18 @@ type cursedRenderer struct {
 	// Stockroom patch: stop is closed when the program shuts down (its
 	// context's Done); a redraw waiting at the redraw gate gives up then.
 	stop <-chan struct{}
+	// Stockroom patch: lastDraw is when flush last drew a frame (Unix
+	// nanoseconds; 0: never), read by the program's render loop.
+	lastDraw atomic.Int64
+}
+
+// drawnAt is when the renderer last drew a frame (Stockroom patch); the
+// zero time if it never has.
+func (s *cursedRenderer) drawnAt() time.Time {
+	if ns := s.lastDraw.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 // release frees the buffer the next frame is drawn into while nothing
@@ -437,6 +450,7 @@ func (s *cursedRenderer) flush(closing bool) error {
 		// No changes, nothing to do.
 		return nil
 	}
+	s.lastDraw.Store(time.Now().UnixNano())
 	// Stockroom patch: a frame that changes a few lines of the last one
 	// (a live update of one row, as every session showing that row gets)
 	// draws only those lines. Upstream clears the frame buffer and draws
@@ -814,11 +828,14 @@ func SetRedrawLimit(n int) {
 }
 
 // redraws tells whether a flush now would draw a frame over one drawn
-// before (Stockroom patch).
+// before (Stockroom patch). A frame over a blank one is not a redraw: it is
+// the first anyone sees of a program that held its first frame back as a
+// blank screen until its data came, and a session opening must not queue
+// behind the redraws of sessions already open.
 func (s *cursedRenderer) redraws() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.lastView != nil && !s.starting && !viewEquals(s.lastView, &s.view)
+	return s.lastView != nil && !s.starting && strings.TrimSpace(s.lastView.Content) != "" && !viewEquals(s.lastView, &s.view)
 }
 
 // restoreScreen gives back a released frame buffer holding the frame drawn

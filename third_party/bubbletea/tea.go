@@ -1478,7 +1478,17 @@ func (p *Program) startRenderer() {
 		// stops, and the next change (a view, a sequence to write) draws
 		// at once and starts it again. Every change reaches the renderer
 		// through render or execute, which wake this loop.
+		//
+		// A change that comes while the ticker runs but nothing has been
+		// drawn for a frame interval is drawn at once too, and the ticker
+		// starts over from it: the rate stays bounded (a draw, then the
+		// next no sooner than an interval later), and a frame that was
+		// held back over unchanged ticks (a session's first screen, drawn
+		// once its data is read) does not wait up to a frame more. The
+		// first frame is still drawn at the first tick, with whatever the
+		// program's start has changed by then.
 		ticking, quiet := true, 0
+		drawn, _ := p.renderer.(interface{ drawnAt() time.Time })
 		for {
 			select {
 			case <-p.rendererDone:
@@ -1487,7 +1497,7 @@ func (p *Program) startRenderer() {
 
 			case <-p.renderWake:
 				quiet = 0
-				if !ticking {
+				if !ticking || drawn != nil && quietFor(drawn.drawnAt(), framerate) {
 					_ = p.flush()
 					_ = p.renderer.flush(false)
 					p.ticker.Reset(framerate)
@@ -1509,6 +1519,12 @@ func (p *Program) startRenderer() {
 			}
 		}
 	}()
+}
+
+// quietFor tells whether a renderer that last drew at last (zero: never)
+// has drawn nothing for at least d (Stockroom patch).
+func quietFor(last time.Time, d time.Duration) bool {
+	return !last.IsZero() && time.Since(last) >= d
 }
 
 // stopRenderer stops the renderer.

@@ -1,0 +1,124 @@
+package tea
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// frameLog is a terminal that keeps each write apart, so a test can count
+// the frames that showed something.
+type frameLog struct {
+	mu     sync.Mutex
+	writes []string
+}
+
+func (f *frameLog) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writes = append(f.writes, string(p))
+	return len(p), nil
+}
+
+// len is how many writes the terminal had.
+func (f *frameLog) len() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.writes)
+}
+
+// since is what the terminal was sent after its first n writes.
+func (f *frameLog) since(n int) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return strings.Join(f.writes[n:], "")
+}
+
+type (
+	nudgeMsg struct{} // changes nothing on screen
+	bumpMsg  struct{} // changes the view
+)
+
+// counterModel shows a number that bumpMsg raises.
+type counterModel struct{ n int }
+
+func (m *counterModel) Init() Cmd { return nil }
+
+func (m *counterModel) Update(msg Msg) (Model, Cmd) {
+	if _, ok := msg.(bumpMsg); ok {
+		m.n++
+	}
+	return m, nil
+}
+
+func (m *counterModel) View() View {
+	v := NewView(fmt.Sprintf("count %d.", m.n))
+	v.AltScreen = true
+	return v
+}
+
+// runCounter runs a counterModel at 60 frames a second in the bubble and
+// returns its program, its terminal and a func that ends it.
+func runCounter(t *testing.T) (*Program, *frameLog, func()) {
+	out := &frameLog{}
+	p := NewProgram(&counterModel{}, WithInput(nil), WithOutput(out), WithWindowSize(40, 4),
+		WithoutSignalHandler(), WithoutSignals(), WithEnvironment([]string{"TERM=xterm-256color"}))
+	done := make(chan struct{})
+	go func() { _, _ = p.Run(); close(done) }()
+	return p, out, func() { p.Quit(); <-done }
+}
+
+// Stockroom patch: a change that comes after a frame interval in which
+// nothing was drawn is drawn at once, not at the next tick: a session
+// whose first screen becomes ready while its render loop ticks over an
+// unchanged view (a frame held back until the screen's data is read) shows
+// it without waiting up to a frame for the tick. Changes closer together
+// than the frame interval are still drawn at the frame rate.
+func TestRenderLoop_drawsAChangeAfterAQuietFrameAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, out, stop := runCounter(t)
+		defer stop()
+		synctest.Wait()
+		// Messages that change nothing keep the loop ticking for 100 ms
+		// without a frame to draw.
+		for range 20 {
+			time.Sleep(5 * time.Millisecond)
+			p.Send(nudgeMsg{})
+		}
+		time.Sleep(7 * time.Millisecond) // off the tick: 107 ms, ticks at 100 and 116.7
+		synctest.Wait()
+		before := out.len()
+		p.Send(bumpMsg{})
+		synctest.Wait() // no time passes: only what is drawn at once is on the terminal
+		if got := out.since(before); !strings.Contains(got, "1") {
+			t.Fatalf("the change was not drawn when it came (wrote %q); want it at once, the last frame being more than an interval old", got)
+		}
+	})
+}
+
+// The frame rate still bounds how often a busy program draws.
+func TestRenderLoop_busyProgramDrawsAtTheFrameRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, out, stop := runCounter(t)
+		defer stop()
+		synctest.Wait()
+		before := out.len()
+		// A change every millisecond for 500 ms: at 60 frames a second, 30
+		// frames (and one for the first change, drawn at once).
+		for range 500 {
+			time.Sleep(time.Millisecond)
+			p.Send(bumpMsg{})
+		}
+		time.Sleep(50 * time.Millisecond)
+		synctest.Wait()
+		if n := out.len() - before; n > 33 || n < 25 {
+			t.Errorf("%d frames in 500 ms of changes; want 60 a second (about 31)", n)
+		}
+		if got := out.since(before); !strings.Contains(got, "500") {
+			t.Error("the last change was not drawn")
+		}
+	})
+}
