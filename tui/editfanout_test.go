@@ -162,6 +162,7 @@ type fanout struct {
 	env     *tuitest.Env
 	db      *storetest.Reads
 	svc     *app.Service
+	snaps   *app.Snapshots // the rows the sessions share
 	target  store.InventoryRow
 	watches []*watch
 	seen    chan struct{}  // a session drew the number looked for
@@ -254,7 +255,7 @@ func newFanout(tb testing.TB, n int, opts ...tea.ProgramOption) *fanout {
 	if i < 0 {
 		tb.Fatal("no row MUG-000")
 	}
-	f := &fanout{env: env, db: db, svc: svc, target: rows[i], seen: make(chan struct{}, n)}
+	f := &fanout{env: env, db: db, svc: svc, snaps: snaps, target: rows[i], seen: make(chan struct{}, n)}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	tb.Cleanup(func() { cancel(); wg.Wait() })
