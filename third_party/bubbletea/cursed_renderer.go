@@ -828,14 +828,11 @@ func SetRedrawLimit(n int) {
 }
 
 // redraws tells whether a flush now would draw a frame over one drawn
-// before (Stockroom patch). A frame over a blank one is not a redraw: it is
-// the first anyone sees of a program that held its first frame back as a
-// blank screen until its data came, and a session opening must not queue
-// behind the redraws of sessions already open.
+// before (Stockroom patch).
 func (s *cursedRenderer) redraws() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.lastView != nil && !s.starting && strings.TrimSpace(s.lastView.Content) != "" && !viewEquals(s.lastView, &s.view)
+	return s.lastView != nil && !s.starting && !viewEquals(s.lastView, &s.view)
 }
 
 // restoreScreen gives back a released frame buffer holding the frame drawn

@@ -239,32 +239,3 @@ func endedProgramStopsWaiting(t *testing.T) {
 		t.Error("the ended program drew its waiting redraw")
 	}
 }
-
-// Stockroom patch: a frame drawn over a blank one is a first frame too: a
-// program that held its first frame back as a blank screen until its data
-// came (Stockroom's sessions do) draws the screen it was waiting for
-// without waiting at a full gate behind other programs' redraws.
-func TestRedrawGate_frameOverABlankScreenDoesNotWait(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		SetRedrawLimit(1)
-		defer SetRedrawLimit(0)
-		r, out := gatedRenderer(t, " ")
-		g := *redrawGate.Load()
-		g <- struct{}{} // another program is drawing
-		defer func() { <-g }()
-		drawn := make(chan struct{})
-		go func() {
-			defer close(drawn)
-			show(t, r, "the first screen")
-		}()
-		synctest.Wait()
-		select {
-		case <-drawn:
-		default:
-			t.Fatal("the frame over the blank screen waited at the full gate")
-		}
-		if !strings.Contains(out.String(), "the first screen") {
-			t.Errorf("wrote %q; want the first screen", out.String())
-		}
-	})
-}
