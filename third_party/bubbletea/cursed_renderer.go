@@ -59,7 +59,10 @@ type cursedRenderer struct {
 	stop <-chan struct{}
 	// Stockroom patch: lastDraw is when flush last drew a frame (Unix
 	// nanoseconds; 0: never), read by the program's render loop.
-	lastDraw atomic.Int64
+	// heldBlank: a blank view was rendered before any frame was drawn (the
+	// program holds its first frame back; see heldReady).
+	lastDraw  atomic.Int64
+	heldBlank bool
 }
 
 // drawnAt is when the renderer last drew a frame (Stockroom patch); the
@@ -942,7 +945,34 @@ func (s *cursedRenderer) render(v View) {
 	defer s.mu.Unlock()
 
 	s.view = v
+	if s.lastDraw.Load() == 0 && blank(v.Content) {
+		s.heldBlank = true
+	}
 }
+
+// heldReady tells whether a program that held its first frame back as a
+// blank view, and has drawn nothing yet, now has a view to show (Stockroom
+// patch): its render loop draws it at once rather than at the first tick.
+func (s *cursedRenderer) heldReady() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.heldBlank && s.lastDraw.Load() == 0 && !blank(s.view.Content)
+}
+
+// holding tells whether the program holds its first frame back (Stockroom
+// patch): it has rendered only blank views and drawn nothing. Its render
+// loop does not draw them; the first frame is the first view with
+// something to show. Drawing the blank one at the first tick cost each
+// session of a burst a second frame, and the clearing and frame buffers
+// of the first, whenever its data came after that tick.
+func (s *cursedRenderer) holding() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.heldBlank && s.lastDraw.Load() == 0 && blank(s.view.Content)
+}
+
+// blank tells whether a view's content shows nothing.
+func blank(content string) bool { return strings.TrimSpace(content) == "" }
 
 // reset implements renderer.
 func (s *cursedRenderer) reset() {

@@ -122,3 +122,82 @@ func TestRenderLoop_busyProgramDrawsAtTheFrameRate(t *testing.T) {
 		}
 	})
 }
+
+// heldModel holds its first frame back as a blank view until readyMsg, as
+// Stockroom's sessions do until their first screen's rows are read.
+type heldModel struct{ ready bool }
+
+type readyMsg struct{}
+
+func (m *heldModel) Init() Cmd { return nil }
+
+func (m *heldModel) Update(msg Msg) (Model, Cmd) {
+	if _, ok := msg.(readyMsg); ok {
+		m.ready = true
+	}
+	return m, nil
+}
+
+func (m *heldModel) View() View {
+	v := NewView(" ")
+	if m.ready {
+		v.SetContent("the first screen")
+	}
+	v.AltScreen = true
+	return v
+}
+
+// Stockroom patch: a program that holds its first frame back as a blank
+// view draws its first real view the moment it has it, not at the first
+// tick; a program whose first view is not blank still draws it at the
+// first tick, with what its start changed by then.
+func TestRenderLoop_heldFirstFrameIsDrawnWhenReady(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		out := &frameLog{}
+		p := NewProgram(&heldModel{}, WithInput(nil), WithOutput(out), WithWindowSize(40, 4),
+			WithoutSignalHandler(), WithoutSignals(), WithEnvironment([]string{"TERM=xterm-256color"}))
+		done := make(chan struct{})
+		go func() { _, _ = p.Run(); close(done) }()
+		defer func() { p.Quit(); <-done }()
+		time.Sleep(3 * time.Millisecond) // before the first tick
+		p.Send(readyMsg{})
+		synctest.Wait()
+		if got := out.since(0); !strings.Contains(got, "the first screen") {
+			t.Fatalf("3 ms in, the ready first frame was not drawn (wrote %q); want it drawn when ready", got)
+		}
+	})
+	// Held past several ticks: nothing is drawn meanwhile (not even the
+	// switch to the alternate screen), then the first screen at once.
+	synctest.Test(t, func(t *testing.T) {
+		out := &frameLog{}
+		p := NewProgram(&heldModel{}, WithInput(nil), WithOutput(out), WithWindowSize(40, 4),
+			WithoutSignalHandler(), WithoutSignals(), WithEnvironment([]string{"TERM=xterm-256color"}))
+		done := make(chan struct{})
+		go func() { _, _ = p.Run(); close(done) }()
+		defer func() { p.Quit(); <-done }()
+		time.Sleep(55 * time.Millisecond) // three ticks
+		synctest.Wait()
+		if got := out.since(0); strings.Contains(got, "\x1b[?1049h") || strings.Contains(got, "\x1b[2J") {
+			t.Fatalf("a held blank view was drawn: %q", got)
+		}
+		p.Send(readyMsg{})
+		synctest.Wait()
+		if got := out.since(0); !strings.Contains(got, "the first screen") || !strings.Contains(got, "\x1b[?1049h") {
+			t.Fatalf("the first screen was not drawn when ready: %q", got)
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		_, out, stop := runCounter(t)
+		defer stop()
+		time.Sleep(10 * time.Millisecond)
+		synctest.Wait()
+		if got := out.since(0); strings.Contains(got, "count") {
+			t.Fatalf("a first view that was not held was drawn before the first tick: %q", got)
+		}
+		time.Sleep(10 * time.Millisecond)
+		synctest.Wait()
+		if got := out.since(0); !strings.Contains(got, "count 0.") {
+			t.Fatalf("no first frame at the first tick: %q", got)
+		}
+	})
+}

@@ -1487,8 +1487,17 @@ func (p *Program) startRenderer() {
 		// once its data is read) does not wait up to a frame more. The
 		// first frame is still drawn at the first tick, with whatever the
 		// program's start has changed by then.
+		//
+		// A program that holds its first frame back as a blank view (until
+		// its data is read) draws nothing meanwhile (holding), and its first
+		// real view the moment it has it (heldReady), not at the next tick
+		// up to a frame later.
 		ticking, quiet := true, 0
-		drawn, _ := p.renderer.(interface{ drawnAt() time.Time })
+		drawn, _ := p.renderer.(interface {
+			drawnAt() time.Time
+			heldReady() bool
+			holding() bool
+		})
 		for {
 			select {
 			case <-p.rendererDone:
@@ -1497,7 +1506,7 @@ func (p *Program) startRenderer() {
 
 			case <-p.renderWake:
 				quiet = 0
-				if !ticking || drawn != nil && quietFor(drawn.drawnAt(), framerate) {
+				if !ticking || drawn != nil && (quietFor(drawn.drawnAt(), framerate) || drawn.heldReady()) {
 					_ = p.flush()
 					_ = p.renderer.flush(false)
 					p.ticker.Reset(framerate)
@@ -1506,7 +1515,9 @@ func (p *Program) startRenderer() {
 
 			case <-p.ticker.C:
 				_ = p.flush()
-				_ = p.renderer.flush(false)
+				if drawn == nil || !drawn.holding() {
+					_ = p.renderer.flush(false)
+				}
 				if quiet++; quiet > 1 {
 					p.ticker.Stop()
 					ticking = false
