@@ -75,6 +75,8 @@ type Model struct {
 	// default size, one with the tabs only, one with the screen loading,
 	// then the one with rows: under a burst of sessions each of those
 	// frames is paid for by every session before the one that matters.
+	// The held frame is blank, which the renderer does not draw: the
+	// first frame drawn is the ready one, the moment it is ready.
 	held, sized bool
 	firstWait   time.Duration // firstFrameWait; tests lengthen it
 
