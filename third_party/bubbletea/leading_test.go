@@ -175,7 +175,8 @@ func TestRenderLoop_heldFirstFrameIsDrawnWhenReady(t *testing.T) {
 		done := make(chan struct{})
 		go func() { _, _ = p.Run(); close(done) }()
 		defer func() { p.Quit(); <-done }()
-		time.Sleep(55 * time.Millisecond) // three ticks
+		time.Sleep(55 * time.Millisecond) // three ticks: the loop is asleep
+		p.Send(nudgeMsg{})                // wakes it; the view is still blank
 		synctest.Wait()
 		if got := out.since(0); strings.Contains(got, "\x1b[?1049h") || strings.Contains(got, "\x1b[2J") {
 			t.Fatalf("a held blank view was drawn: %q", got)

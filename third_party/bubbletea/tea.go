@@ -1484,12 +1484,13 @@ func (p *Program) startRenderer() {
 		// starts over from it: the rate stays bounded (a draw, then the
 		// next no sooner than an interval later), and a frame that was
 		// held back over unchanged ticks (a session's first screen, drawn
-		// once its data is read) does not wait up to a frame more. The
-		// first frame is still drawn at the first tick, with whatever the
-		// program's start has changed by then.
+		// once its data is read) does not wait up to a frame more. A first
+		// frame not held back (below) is still drawn at the first tick,
+		// with whatever the program's start has changed by then.
 		//
 		// A program that holds its first frame back as a blank view (until
-		// its data is read) draws nothing meanwhile (holding), and its first
+		// its data is read) draws nothing meanwhile (holding: not at a tick,
+		// nor when a message wakes the loop asleep), and its first
 		// real view the moment it has it (heldReady), not at the next tick
 		// up to a frame later.
 		ticking, quiet := true, 0
@@ -1508,7 +1509,9 @@ func (p *Program) startRenderer() {
 				quiet = 0
 				if !ticking || drawn != nil && (quietFor(drawn.drawnAt(), framerate) || drawn.heldReady()) {
 					_ = p.flush()
-					_ = p.renderer.flush(false)
+					if drawn == nil || !drawn.holding() {
+						_ = p.renderer.flush(false)
+					}
 					p.ticker.Reset(framerate)
 					ticking = true
 				}
