@@ -42,13 +42,10 @@ func TestOnlyTheShownScreenLoads(t *testing.T) {
 // first. Each of those costs every session of a burst a full render.
 func TestFirstFrameHasTheRows(t *testing.T) {
 	env := tuitest.New(t, shop(), tuitest.Options{})
-	for _, screen := range []string{"inventory", ""} {
+	for _, screen := range []string{"inventory", "", "stores"} {
 		m := New(session(env, &env.Owner, screen, nil)).(*Model)
 		m.firstWait = time.Hour // the hold ends by readiness alone here
-		want := "MUG-OAT"
-		if screen == "" {
-			want = "Runs out first" // Home
-		}
+		want := map[string]string{"inventory": "MUG-OAT", "": "Runs out first", "stores": "Etsy calls left today"}[screen]
 		var early []string
 		l := newLoop(t, m, 120, 30)
 		l.settle("the first frame", func() bool {

@@ -102,6 +102,11 @@ func (m *Model) Capturing() bool {
 	return m.disconnecting || (m.members != nil && m.members.capturing())
 }
 
+// Loading tells whether the list of stores is still being read: a session
+// that opens on this screen holds its first frame until it is, so that what
+// the seller first sees (and presses keys on) is the list, not "Loading…".
+func (m *Model) Loading() bool { return m.loads.Loading() }
+
 // MembersOpen tells whether the Members panel is on screen.
 func (m *Model) MembersOpen() bool { return m.members != nil }
 
