@@ -27,6 +27,10 @@ import (
 // ErrNeedsReauth means the store's Etsy grant is dead and only connecting
 // the shop again helps. It wraps etsy.ErrRevoked, so
 // etsy.NeedsReauthorization reports true for it.
+// DefaultRefreshBefore is how long before its expiry an access token is
+// refreshed when Config.RefreshBefore is not set.
+const DefaultRefreshBefore = 5 * time.Minute
+
 var ErrNeedsReauth = fmt.Errorf("vault: store needs to be connected again: %w", etsy.ErrRevoked)
 
 // Store is the part of the store the vault uses.
@@ -103,7 +107,7 @@ func New(cfg Config) *Vault {
 		cfg.Owner = leaseowner.New()
 	}
 	if cfg.RefreshBefore <= 0 {
-		cfg.RefreshBefore = 5 * time.Minute
+		cfg.RefreshBefore = DefaultRefreshBefore
 	}
 	if cfg.DueWindow <= 0 {
 		cfg.DueWindow = 10 * time.Minute

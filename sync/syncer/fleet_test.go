@@ -728,7 +728,7 @@ func explainMissed(t *testing.T, all []*rivertype.JobRow, id int64, before, t0, 
 
 // refreshingToken is a shop's OAuth tokens as the vault keeps them: the
 // access token until five minutes before it expires (the vault's
-// RefreshBefore), then a refresh through Etsy's token endpoint, which
+// DefaultRefreshBefore), then a refresh through Etsy's token endpoint, which
 // rotates both; a token Etsy refuses anyway is refreshed then. A fleet run
 // longer than an hour of real time outlives every shop's first access
 // token (a static token there sent all 10,000 shops to needs_reauth an
@@ -743,9 +743,6 @@ type refreshingToken struct {
 	expires         time.Time
 }
 
-// refreshBefore is the vault's default RefreshBefore.
-const refreshBefore = 5 * time.Minute
-
 func newRefreshingToken(client *etsy.Client, now func() time.Time, access, refresh string) *refreshingToken {
 	// The sandbox's access tokens, like Etsy's, last an hour from issue.
 	return &refreshingToken{client: client, now: now, access: access, refresh: refresh, expires: now().Add(time.Hour)}
@@ -754,7 +751,7 @@ func newRefreshingToken(client *etsy.Client, now func() time.Time, access, refre
 func (r *refreshingToken) AccessToken(ctx context.Context) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.expires.After(r.now().Add(refreshBefore)) {
+	if r.expires.After(r.now().Add(vault.DefaultRefreshBefore)) {
 		return r.access, nil
 	}
 	return r.refreshLocked(ctx)

@@ -1,7 +1,6 @@
 package tea
 
 import (
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -37,34 +36,14 @@ func (f *frameLog) since(n int) string {
 	return strings.Join(f.writes[n:], "")
 }
 
-type (
-	nudgeMsg struct{} // changes nothing on screen
-	bumpMsg  struct{} // changes the view
-)
+// nudgeMsg changes nothing on screen.
+type nudgeMsg struct{}
 
-// counterModel shows a number that bumpMsg raises.
-type counterModel struct{ n int }
-
-func (m *counterModel) Init() Cmd { return nil }
-
-func (m *counterModel) Update(msg Msg) (Model, Cmd) {
-	if _, ok := msg.(bumpMsg); ok {
-		m.n++
-	}
-	return m, nil
-}
-
-func (m *counterModel) View() View {
-	v := NewView(fmt.Sprintf("count %d.", m.n))
-	v.AltScreen = true
-	return v
-}
-
-// runCounter runs a counterModel at 60 frames a second in the bubble and
+// runCounter runs a countModel at 60 frames a second in the bubble and
 // returns its program, its terminal and a func that ends it.
 func runCounter(t *testing.T) (*Program, *frameLog, func()) {
 	out := &frameLog{}
-	p := NewProgram(&counterModel{}, WithInput(nil), WithOutput(out), WithWindowSize(40, 4),
+	p := NewProgram(&countModel{}, WithInput(nil), WithOutput(out), WithWindowSize(40, 4),
 		WithoutSignalHandler(), WithoutSignals(), WithEnvironment([]string{"TERM=xterm-256color"}))
 	done := make(chan struct{})
 	go func() { _, _ = p.Run(); close(done) }()
@@ -91,7 +70,7 @@ func TestRenderLoop_drawsAChangeAfterAQuietFrameAtOnce(t *testing.T) {
 		time.Sleep(7 * time.Millisecond) // off the tick: 107 ms, ticks at 100 and 116.7
 		synctest.Wait()
 		before := out.len()
-		p.Send(bumpMsg{})
+		p.Send(incrementMsg{})
 		synctest.Wait() // no time passes: only what is drawn at once is on the terminal
 		if got := out.since(before); !strings.Contains(got, "1") {
 			t.Fatalf("the change was not drawn when it came (wrote %q); want it at once, the last frame being more than an interval old", got)
@@ -110,7 +89,7 @@ func TestRenderLoop_busyProgramDrawsAtTheFrameRate(t *testing.T) {
 		// frames (and one for the first change, drawn at once).
 		for range 500 {
 			time.Sleep(time.Millisecond)
-			p.Send(bumpMsg{})
+			p.Send(incrementMsg{})
 		}
 		time.Sleep(50 * time.Millisecond)
 		synctest.Wait()
@@ -197,7 +176,7 @@ func TestRenderLoop_heldFirstFrameIsDrawnWhenReady(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 		synctest.Wait()
-		if got := out.since(0); !strings.Contains(got, "count 0.") {
+		if got := out.since(0); !strings.Contains(got, "count 0") {
 			t.Fatalf("no first frame at the first tick: %q", got)
 		}
 	})
