@@ -81,6 +81,13 @@ type intentItem struct {
 	Note    string `json:"note,omitempty"`
 	// Counted are the sales Target already took off.
 	Counted []countedSale `json:"counted,omitempty"`
+	// Base and Unread are the base a set's Target was planned on and
+	// whether it was planned without reading the receipts: a sale learned
+	// while the write's answer was lost may have raised the base since,
+	// and the push that finds the write landed takes it off (see
+	// store.PushDoneParams.Unread).
+	Base   int  `json:"base,omitempty"`
+	Unread bool `json:"unread,omitempty"`
 	// EtsyOfferingID is Etsy's id of the offering read before the write.
 	// Etsy issues new ids on every inventory write, so a different id
 	// afterwards shows the write landed even when a sale has since moved
@@ -491,7 +498,8 @@ func (p *listingPush) settleLanded(ctx context.Context) error {
 		}
 		p.changed = 1
 		row, err := p.e.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: it.DesiredVersion,
-			Pushed: it.Target, Etsy: etsyNow, EtsyAt: p.readAt, Desired: it.Desired, Note: it.Note, Now: p.e.now()})
+			Pushed: it.Target, Etsy: etsyNow, EtsyAt: p.readAt, Desired: it.Desired, Base: it.Base, Unread: it.Unread, Note: it.Note,
+			Now: p.e.now()})
 		if err != nil {
 			return err
 		}
@@ -663,7 +671,8 @@ func (p *listingPush) recordIntent(ctx context.Context, writes []pushWrite) erro
 	*p.intent = pushIntent{Items: make([]intentItem, len(writes)), ReadAt: p.readAt, Products: windowProducts(p.inv, writes)}
 	for i, w := range writes {
 		p.intent.Items[i] = intentItem{OfferingID: w.row.OfferingID, DesiredVersion: w.row.DesiredVersion, Target: w.target,
-			EtsyOfferingID: w.etsyOfferingID, Desired: w.row.DesiredQuantity, Note: w.note, Counted: w.counted}
+			EtsyOfferingID: w.etsyOfferingID, Desired: w.row.DesiredQuantity, Note: w.note, Counted: w.counted,
+			Base: w.row.BaseQuantity, Unread: w.unread}
 	}
 	raw, err := json.Marshal(p.intent)
 	if err != nil {
