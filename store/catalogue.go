@@ -135,7 +135,13 @@ type SyncListingsWriteParams struct {
 	// push recorded: the page's picture of it predates Etsy's answer to
 	// the write. Zero skips the check.
 	ReadAt time.Time
-	Cursor *StoreSetSyncStateParams
+	// Confirm moves on the count time (InventoryRow.QuantityAt) of the
+	// offerings whose count is as held to ReadAt: Etsy held it then too.
+	// A read that follows a receipts read sets it, so a set typed on the
+	// count knows that the sales whose receipts Stockroom had before then
+	// are in it, though Etsy's whole seconds cannot tell.
+	Confirm bool
+	Cursor  *StoreSetSyncStateParams
 	// OnCommit runs in the page's transaction (e.g. to enqueue alert checks).
 	OnCommit func(ctx context.Context, tx Tx, res SyncWriteResult) error
 

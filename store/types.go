@@ -176,7 +176,9 @@ type InventoryRow struct {
 	// BaseAt is when Etsy held BaseQuantity; sales after it are not in it.
 	BaseAt   time.Time
 	EditKind EditKind // of the pending edit
-	// QuantityAt is when Stockroom last saw Etsy's count change.
+	// QuantityAt is when Stockroom last saw Etsy's count change, or last
+	// read it unchanged after reading the receipts (see
+	// SyncListingsWriteParams.Confirm).
 	QuantityAt time.Time
 	// SetAt is when the seller last typed a set (zero: never).
 	SetAt time.Time

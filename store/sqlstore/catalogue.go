@@ -254,9 +254,10 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 				}
 				stmts = append(stmts, Statement{`UPDATE offerings SET etsy_offering_id = $3, quantity = $4, price_amount = $5,
 					price_divisor = $6, currency = $7, is_enabled = $8, readiness_state_id = $9, version = version + 1, updated_at = $10,
-					quantity_at = CASE WHEN quantity <> CAST($4 AS INTEGER) THEN CAST($11 AS BIGINT) ELSE quantity_at END
+					quantity_at = CASE WHEN quantity <> CAST($4 AS INTEGER) OR (CAST($12 AS INTEGER) = 1 AND quantity_at < CAST($11 AS BIGINT))
+						THEN CAST($11 AS BIGINT) ELSE quantity_at END
 					WHERE id = $1 AND version = $2`, []any{e.offeringID, e.version, ps.EtsyOfferingID, ps.Quantity, ps.Price.Amount,
-					ps.Price.Divisor, ps.Price.Currency, ps.Enabled, ps.ReadinessID, t, seenAt}})
+					ps.Price.Divisor, ps.Price.Currency, ps.Enabled, ps.ReadinessID, t, seenAt, boolInt(p.Confirm && readAt != 0)}})
 				res.OfferingsChanged++
 				if e.quantity != ps.Quantity {
 					res.StockChanges = append(res.StockChanges, store.StockChange{OfferingID: e.offeringID, Before: e.quantity, After: ps.Quantity})
@@ -274,6 +275,9 @@ func (s *Store) writeProducts(ctx context.Context, tx Tx, p *store.SyncListingsW
 						WHERE o.id = $2 AND o.version = $8 AND o.updated_at = $7`,
 						[]any{p.StoreID, e.offeringID, strconv.Itoa(e.quantity), strconv.Itoa(ps.Quantity), e.quantity, ps.Quantity, t, e.version + 1, source}})
 				}
+			} else if p.Confirm && readAt != 0 {
+				stmts = append(stmts, Statement{`UPDATE offerings SET quantity_at = $2 WHERE id = $1 AND quantity = $3 AND quantity_at < $2`,
+					[]any{e.offeringID, readAt, ps.Quantity}})
 			}
 		}
 		for key, e := range have {
@@ -701,4 +705,12 @@ func (s *Store) ThresholdSet(ctx context.Context, p *store.ThresholdSetParams) e
 	default:
 		return s.err("threshold set", fmt.Errorf("a listing or an offering is required: %w", store.ErrInvalid))
 	}
+}
+
+// boolInt is b as the 0 or 1 both databases compare integers with.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -339,8 +339,8 @@ func (s *Store) correctOverwrittenSales(ctx context.Context, tx Tx, p *store.Syn
 	return out, nil
 }
 
-// seenBy tells whether Stockroom had the receipt of the sale txID by at
-// (ms): the sale was made before then.
+// seenBy tells whether Stockroom had the receipt of the sale txID before
+// at (ms): the sale was made before then.
 func (s *Store) seenBy(ctx context.Context, tx Tx, storeID, txID, at int64) (bool, error) {
 	var seen int64
 	err := tx.QueryRow(ctx, `SELECT r.seen_at FROM receipt_items i JOIN receipts r ON r.id = i.receipt_id
@@ -348,7 +348,8 @@ func (s *Store) seenBy(ctx context.Context, tx Tx, storeID, txID, at int64) (boo
 	if errors.Is(s.d.MapError(err), store.ErrNotFound) {
 		return false, nil
 	}
-	return err == nil && seen > 0 && seen <= at, err
+	// A receipt seen in the read's own millisecond may have come after it.
+	return err == nil && seen > 0 && seen < at, err
 }
 
 // unitsAfterRead tells how many units of a sale of the window's read id

@@ -298,8 +298,8 @@ func jobError(err error) error {
 // writeListings writes one page of listings read from Etsy at readAt and,
 // in the same transaction, fires the alerts the page's stock changes call
 // for: an alert is durable exactly when the change that caused it is.
-func (e *Engine) writeListings(ctx context.Context, storeID int64, snaps []store.ListingSnapshot, readAt time.Time) (store.SyncWriteResult, error) {
-	p := &store.SyncListingsWriteParams{StoreID: storeID, Listings: snaps, Now: e.now(), ReadAt: readAt, Source: activitySource(ctx)}
+func (e *Engine) writeListings(ctx context.Context, storeID int64, snaps []store.ListingSnapshot, readAt time.Time, confirm bool) (store.SyncWriteResult, error) {
+	p := &store.SyncListingsWriteParams{StoreID: storeID, Listings: snaps, Now: e.now(), ReadAt: readAt, Confirm: confirm, Source: activitySource(ctx)}
 	var fired store.AlertEvaluateResult
 	if e.alerts != nil {
 		p.OnCommit = func(ctx context.Context, tx store.Tx, res store.SyncWriteResult) error {

@@ -295,7 +295,7 @@ func (e *Engine) pullFull(ctx context.Context, st store.Store, stats *pullStats,
 			if err != nil {
 				return err
 			}
-			if err := e.writePage(ctx, st.ID, page.Results, readAt, stats); err != nil {
+			if err := e.writePage(ctx, st.ID, page.Results, readAt, false, stats); err != nil {
 				return err
 			}
 			for _, l := range page.Results {
@@ -438,7 +438,9 @@ func (e *Engine) refreshListings(ctx context.Context, st store.Store, shop *etsy
 		if err != nil {
 			return err
 		}
-		if err := e.writePage(ctx, st.ID, batch.Listings, readAt, stats); err != nil {
+		// The read follows the receipts read: the count it finds has
+		// every sale of those receipts.
+		if err := e.writePage(ctx, st.ID, batch.Listings, readAt, true, stats); err != nil {
 			return err
 		}
 	}
@@ -446,8 +448,9 @@ func (e *Engine) refreshListings(ctx context.Context, st store.Store, shop *etsy
 }
 
 // writePage writes a page of listings Etsy answered with, read at readAt
-// (a push recorded after it is newer than the page), and counts them.
-func (e *Engine) writePage(ctx context.Context, storeID int64, listings []etsy.Listing, readAt time.Time, stats *pullStats) error {
+// (a push recorded after it is newer than the page), and counts them;
+// confirm as store.SyncListingsWriteParams.Confirm.
+func (e *Engine) writePage(ctx context.Context, storeID int64, listings []etsy.Listing, readAt time.Time, confirm bool, stats *pullStats) error {
 	snaps := make([]store.ListingSnapshot, 0, len(listings))
 	for _, l := range listings {
 		snap, err := snapshot(l)
@@ -456,7 +459,7 @@ func (e *Engine) writePage(ctx context.Context, storeID int64, listings []etsy.L
 		}
 		snaps = append(snaps, snap)
 	}
-	res, err := e.writeListings(ctx, storeID, snaps, readAt)
+	res, err := e.writeListings(ctx, storeID, snaps, readAt, confirm)
 	if err != nil {
 		return err
 	}

@@ -358,6 +358,21 @@ type pushWrite struct {
 type countedSale struct {
 	TxID     int64 `json:"tx"`
 	Quantity int   `json:"qty"`
+	// created is when Etsy says the sale was made (whole seconds).
+	created time.Time
+}
+
+// soldSinceRead is the units of counted sales that may have been made
+// after a read sent at readAt: Etsy's whole seconds put those of the
+// read's own second on both sides of it.
+func soldSinceRead(counted []countedSale, readAt time.Time) int {
+	n := 0
+	for _, c := range counted {
+		if !c.created.Before(readAt.Truncate(time.Second)) {
+			n += c.Quantity
+		}
+	}
+	return n
 }
 
 // listingPush is one push of a listing's pending edits, run under the
@@ -570,9 +585,13 @@ func (p *listingPush) plan(ctx context.Context) (writes, unchanged []pushWrite, 
 			sold, receipts, txs := sales.of(r, match, p.inv)
 			w.target = clampQty(r.DesiredQuantity - sold)
 			w.counted = txs
-			w.note = setNote(r, w.target, etsyNow, sold, receipts)
+			w.note = setNote(r, w.target, etsyNow, sold, soldSinceRead(txs, p.readAt), receipts)
 		}
-		if w.target == etsyNow {
+		// The receipts are read after the count: a sale between the two
+		// reads is in the target but not in etsyNow, so a target equal to
+		// etsyNow may still be above what Etsy holds. It is written then
+		// (at worst a write that changes nothing).
+		if w.target == etsyNow && soldSinceRead(w.counted, p.readAt) == 0 {
 			unchanged = append(unchanged, w)
 			continue
 		}

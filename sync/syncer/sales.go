@@ -127,8 +127,9 @@ func baseAt(r store.InventoryRow) time.Time {
 // just after it in the base's own second; Stockroom's own record can. A
 // sale a write took off (a set's write counted it, or its correction was
 // written) no later than the base is in the base already; one it took off
-// later is not. A sale no write took off whose receipt Stockroom had by the
-// base's time was made before it, so Etsy's count at the base has it. A
+// later is not. A sale no write took off whose receipt Stockroom had before
+// the base's time (a receipt seen in its own millisecond may have come
+// after it) was made before it, so Etsy's count at the base has it. A
 // sale made under a product id that a write answered by the base (or by
 // the time the set was typed: a write that left the row's count as it was
 // does not move its base) replaced came before that write landed: the base has it, or the write overwrote
@@ -143,7 +144,7 @@ func (s *salesSince) of(r store.InventoryRow, match etsy.ProductMatch, inv etsy.
 			if !at.After(base) {
 				continue
 			}
-		} else if at, ok := s.seen[l.txID]; ok && !at.After(base) {
+		} else if at, ok := s.seen[l.txID]; ok && at.Before(base) {
 			continue
 		}
 		if at, ok := s.replaced[l.productID]; ok && l.productID != 0 && (!at.After(base) || !at.After(r.SetAt)) {
@@ -179,13 +180,14 @@ func (s *salesSince) ofSince(r store.InventoryRow, match etsy.ProductMatch, inv 
 		}
 		sold += l.quantity
 		receipts = append(receipts, l.receiptID)
-		txs = append(txs, countedSale{TxID: l.txID, Quantity: l.quantity})
+		txs = append(txs, countedSale{TxID: l.txID, Quantity: l.quantity, created: l.created})
 	}
 	return sold, receipts, txs
 }
 
-// setNote explains a set edit's target when Etsy's count had moved.
-func setNote(r store.InventoryRow, target, etsyNow, sold int, receipts []int64) string {
+// setNote explains a set edit's target when Etsy's count had moved;
+// sinceRead of the units sold may have been sold after the count was read.
+func setNote(r store.InventoryRow, target, etsyNow, sold, sinceRead int, receipts []int64) string {
 	var parts []string
 	if sold > 0 {
 		ids := make([]string, len(receipts))
@@ -198,7 +200,9 @@ func setNote(r store.InventoryRow, target, etsyNow, sold int, receipts []int64) 
 		}
 		parts = append(parts, fmt.Sprintf("%d sold since your edit (%s %s); sales kept", sold, word, strings.Join(ids, ", ")))
 	}
-	if unexplained := etsyNow - (r.BaseQuantity - sold); unexplained != 0 {
+	// Sales made after Etsy's count was read are not in it: a rise they
+	// explain is not an edit on Etsy.
+	if unexplained := etsyNow - (r.BaseQuantity - sold); unexplained != 0 && (unexplained < 0 || unexplained > sinceRead) {
 		parts = append(parts, fmt.Sprintf("Etsy's count had moved by %+d that no sale explains (an edit on Etsy?); your number wins", unexplained))
 	}
 	if target == r.DesiredQuantity {
