@@ -31,13 +31,17 @@ import (
 // interleaveSeeds are the seeds TestStockRightUnderInterleavings runs: by
 // default those whose runs once ended wrong (each found a case fixed
 // since: 7, 26, 36, 37, 45 and 48 a sale before a count read in its own
-// second, 11 a set's target equal to a count read before later sales);
+// second, 62 the same with the read in the receipts' own millisecond, 11
+// a set's target equal to a count read before later sales, 206 a set
+// whose count Etsy already held taking off again a sale a write had
+// overwritten). Any change of code moves a seed's path, so these are a
+// sample, not a proof: the search is the tool;
 // STOCKROOM_INTERLEAVE_SEEDS=n (and STOCKROOM_INTERLEAVE_FIRST) for a
 // longer search.
 func interleaveSeeds(t *testing.T) []uint64 {
 	s := os.Getenv("STOCKROOM_INTERLEAVE_SEEDS")
 	if s == "" {
-		return []uint64{1, 7, 11, 26, 36, 37, 45, 48}
+		return []uint64{1, 7, 11, 26, 36, 37, 45, 48, 62, 206}
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
@@ -135,7 +139,7 @@ func (in *interleaving) unitsHeard(r store.InventoryRow) int {
 		r.EtsyListingID, r.SKU)))
 }
 
-// pick takes n listings whose every variation has a SKU.
+// pick takes up to n listings whose every variation has a SKU.
 func (in *interleaving) pick(n int) {
 	for _, r := range in.e.rows() {
 		if len(in.listings) == n {
@@ -153,8 +157,8 @@ func (in *interleaving) pick(n int) {
 			in.listings = append(in.listings, l)
 		}
 	}
-	if len(in.listings) < n {
-		in.t.Fatalf("the generated shop has %d listings with SKUs, want %d", len(in.listings), n)
+	if len(in.listings) == 0 {
+		in.t.Fatal("the generated shop has no listing whose variations all have SKUs")
 	}
 	for _, r := range in.e.rows() {
 		if in.has(r.EtsyListingID) {

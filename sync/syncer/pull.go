@@ -389,7 +389,7 @@ func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.Sh
 		}
 		sold = append(sold, touched...)
 		if refreshListings && len(touched) > 0 {
-			if err := e.refreshListings(ctx, st, shop, touched, stats); err != nil {
+			if err := e.refreshListings(ctx, st, shop, touched, seenAt, stats); err != nil {
 				return err
 			}
 		}
@@ -427,13 +427,14 @@ func (e *Engine) pullReceipts(ctx context.Context, st store.Store, shop *etsy.Sh
 }
 
 // refreshListings reads and writes the inventory of the given listings,
-// 100 a call. Listings Etsy no longer knows are left for the next full
-// sync or reconcile to mark.
-func (e *Engine) refreshListings(ctx context.Context, st store.Store, shop *etsy.ShopClient, ids []int64, stats *pullStats) error {
+// 100 a call, after a receipts page answered at seenAt. Listings Etsy no
+// longer knows are left for the next full sync or reconcile to mark.
+func (e *Engine) refreshListings(ctx context.Context, st store.Store, shop *etsy.ShopClient, ids []int64, seenAt time.Time,
+	stats *pullStats) error {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	for start := 0; start < len(ids); start += pageSize {
-		readAt := e.now()
+		readAt := e.laterThan(seenAt)
 		batch, err := shop.GetListingsInventoryByIDs(ctx, ids[start:min(start+pageSize, len(ids))])
 		if err != nil {
 			return err
@@ -583,4 +584,18 @@ func receipt(st store.Store, r etsy.Receipt) store.Receipt {
 		out.Items = append(out.Items, it)
 	}
 	return out
+}
+
+// laterThan is the time now, once it is in a later millisecond than t
+// (Stockroom's times are kept in milliseconds): a read sent after an
+// answer that came at t is then known to have come after it, so the
+// count it finds is known to hold the sales of that answer's receipts.
+func (e *Engine) laterThan(t time.Time) time.Time {
+	for {
+		now := e.now()
+		if now.UnixMilli() > t.UnixMilli() {
+			return now
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
 }

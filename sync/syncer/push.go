@@ -467,13 +467,29 @@ func (p *listingPush) run(ctx context.Context) error {
 		return err
 	}
 	// Edits Etsy already holds are recorded last, with the listing's state
-	// settled.
+	// settled. A set's target that already took sales off, Etsy's count
+	// included, records them as handled as of the read, as a write's
+	// window does: one a write overwrote is not taken off again.
 	for _, w := range unchanged {
-		if err := p.done(ctx, w, w.etsyNow, p.readAt); err != nil {
+		var window *store.PushWindowRecordParams
+		if len(w.counted) > 0 {
+			window = &store.PushWindowRecordParams{StoreID: p.st.ID, EtsyListingID: p.listID, ReadAt: p.readAt, WroteAt: p.readAt,
+				Counted: countedOf(w), Now: p.e.now()}
+		}
+		if err := p.doneWith(ctx, w, w.etsyNow, p.readAt, window); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// countedOf is the sales w's target took off, as a window records them.
+func countedOf(w pushWrite) []store.PushCountedSale {
+	out := make([]store.PushCountedSale, len(w.counted))
+	for i, c := range w.counted {
+		out[i] = store.PushCountedSale{EtsyTransactionID: c.TxID, OfferingID: w.row.OfferingID, Quantity: c.Quantity}
+	}
+	return out
 }
 
 // settleLanded records the offerings an earlier attempt's write covered
