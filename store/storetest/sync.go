@@ -44,6 +44,46 @@ var syncTests = map[string]func(t *testing.T, h *harness){
 			}
 		}
 	},
+	"ConfirmMovesTheCountTimeOn": func(t *testing.T, h *harness) {
+		// A read that confirms a count Etsy still holds moves its time on
+		// (a set typed on it then knows the sales heard before are in it);
+		// one that does not confirm, or is older, leaves it.
+		a, st := h.owner(t, "alice", 809)
+		l := listing(8090, 1, 5)
+		first := h.at(time.Second)
+		write := func(readAt time.Time, confirm bool, changed bool) time.Time {
+			t.Helper()
+			res, err := h.db.SyncListingsWrite(t.Context(), &store.SyncListingsWriteParams{StoreID: st.ID, Listings: []store.ListingSnapshot{l},
+				Now: readAt.Add(time.Millisecond), ReadAt: readAt, Confirm: confirm})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.OfferingsChanged > 0; got != changed {
+				t.Fatalf("the write at %v changed offerings: %v, want %v", readAt, got, changed)
+			}
+			return bySKU(h.inventory(t, a.ID, st.ID))[l.Products[0].SKU].QuantityAt
+		}
+		if at := write(first, false, true); !at.Equal(first) {
+			t.Fatalf("a new offering's count time %v, want %v", at, first)
+		}
+		if at := write(h.at(2*time.Second), false, false); !at.Equal(first) {
+			t.Fatalf("a read without Confirm moved the count time to %v", at)
+		}
+		third := h.at(3 * time.Second)
+		if at := write(third, true, false); !at.Equal(third) {
+			t.Fatalf("a confirming read left the count time at %v, want %v", at, third)
+		}
+		if at := write(h.at(2500*time.Millisecond), true, false); !at.Equal(third) {
+			t.Fatalf("an older confirming read moved the count time back to %v", at)
+		}
+		// A confirming read that changes another field (Etsy's offering
+		// id, after a write) moves it on too.
+		l.Products[0].EtsyOfferingID++
+		fourth := h.at(4 * time.Second)
+		if at := write(fourth, true, true); !at.Equal(fourth) {
+			t.Fatalf("a confirming read with a new offering id left the count time at %v, want %v", at, fourth)
+		}
+	},
 	"QuantityChange": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		a, st := h.owner(t, "alice", 802)
