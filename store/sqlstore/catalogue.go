@@ -589,6 +589,12 @@ func (s *Store) pushDone(ctx context.Context, tx Tx, p *store.PushDoneParams, t 
 	if etsyAt == 0 {
 		etsyAt = t
 	}
+	// A sync that read Etsy's count after the push did (a sale since) is
+	// newer than the push's picture of it: its count stays.
+	etsyNow := p.Etsy
+	if ms(cur.QuantityAt) > etsyAt {
+		etsyNow = cur.Quantity
+	}
 	// An edit made since DesiredVersion stays pending and is rebased
 	// on what this push did: its base becomes that version's quantity,
 	// still as of the edits' base time, so nothing is applied twice. An
@@ -603,17 +609,17 @@ func (s *Store) pushDone(ctx context.Context, tx Tx, p *store.PushDoneParams, t 
 			quantity_at = CASE WHEN quantity <> CAST($4 AS INTEGER) THEN CAST($6 AS BIGINT) ELSE quantity_at END,
 			push_status = CASE WHEN desired_version <= $2 THEN 'pushed' ELSE 'pending' END,
 			push_error = '', pushed_at = $5, version = version + 1, updated_at = $5
-		WHERE id = $1`, p.OfferingID, p.DesiredVersion, p.Pushed, p.Etsy, t, etsyAt, p.Desired); err != nil {
+		WHERE id = $1`, p.OfferingID, p.DesiredVersion, p.Pushed, etsyNow, t, etsyAt, p.Desired); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO stock_events (store_id, offering_id, source, before_qty, after_qty, note, created_at)
-		VALUES ($1, $2, 'push', $3, $4, $5, $6)`, cur.StoreID, p.OfferingID, cur.Quantity, p.Etsy, p.Note, t); err != nil {
+		VALUES ($1, $2, 'push', $3, $4, $5, $6)`, cur.StoreID, p.OfferingID, cur.Quantity, etsyNow, p.Note, t); err != nil {
 		return err
 	}
 	if err := s.keepRaisedBase(ctx, tx, p, cur, t, etsyAt); err != nil {
 		return err
 	}
-	ev := stockActivity(cur, store.KindStockPushed, cur.Quantity, p.Etsy)
+	ev := stockActivity(cur, store.KindStockPushed, cur.Quantity, etsyNow)
 	ev.Actor, ev.Source, ev.Version, ev.Note = store.ActorSync, store.SourcePush, p.DesiredVersion, p.Note
 	if _, err := appendActivity(ctx, tx, &ev, t); err != nil {
 		return err

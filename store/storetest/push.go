@@ -205,6 +205,34 @@ var pushCorrectnessTests = map[string]func(t *testing.T, h *harness){
 			}
 		}
 	},
+	"PushDoneKeepsANewerSyncedCount": func(t *testing.T, h *harness) {
+		// A write's outcome recorded after a sync read Etsy's count (a sale
+		// since the write's answer) leaves the count the sync read.
+		ctx := t.Context()
+		s := h.seller(t, "alice", 704)
+		r := s.rows[0]
+		edited := h.edit(t, s, r.OfferingID, 0, r.Quantity+5)
+		wroteAt := h.at(time.Minute)
+		l := listing(7040, 3, 10)
+		l.Products[0].Quantity = r.Quantity + 4 // one sold after the write
+		_, err := h.db.SyncListingsWrite(ctx, &store.SyncListingsWriteParams{StoreID: s.store.ID, Listings: []store.ListingSnapshot{l},
+			Now: h.at(2 * time.Minute), ReadAt: h.at(2 * time.Minute)})
+		noErr(t, err, "sync write")
+		got, err := h.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: edited.DesiredVersion,
+			Pushed: r.Quantity + 5, Etsy: r.Quantity + 5, EtsyAt: wroteAt, Desired: edited.DesiredQuantity, Now: h.at(3 * time.Minute)})
+		noErr(t, err, "push done")
+		if got.Pending() || got.Quantity != r.Quantity+4 {
+			t.Fatalf("after the write's late record: quantity %d pending %v; want the synced %d", got.Quantity, got.Pending(), r.Quantity+4)
+		}
+		// One recorded before any newer read takes Etsy's answer.
+		edited = h.edit(t, s, r.OfferingID, 0, r.Quantity+9)
+		got, err = h.db.PushDone(ctx, &store.PushDoneParams{OfferingID: r.OfferingID, DesiredVersion: edited.DesiredVersion,
+			Pushed: r.Quantity + 9, Etsy: r.Quantity + 9, EtsyAt: h.at(4 * time.Minute), Desired: edited.DesiredQuantity, Now: h.at(4 * time.Minute)})
+		noErr(t, err, "push done")
+		if got.Quantity != r.Quantity+9 {
+			t.Fatalf("quantity %d after a write answered with %d", got.Quantity, r.Quantity+9)
+		}
+	},
 	"ListingStateSet": func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		s := h.seller(t, "alice", 704)
