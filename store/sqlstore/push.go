@@ -415,13 +415,23 @@ func (s *Store) correctSale(ctx context.Context, tx Tx, storeID, receiptID int64
 	// was typed once the write that overwrote the sale had answered, or
 	// after the window's read in a later second than Etsy's for the sale.
 	// A set typed inside the window in the sale's own second may have come
-	// before it: the seller typed on a count that did not hold the sale,
-	// so the sale is kept (taken off the set).
+	// before it, unless Stockroom had the receipt by then: the seller
+	// typed on a count that did not hold the sale, so the sale is kept
+	// (taken off the set).
 	var setAt int64
 	if err := tx.QueryRow(ctx, `SELECT set_at FROM offerings WHERE id = $1`, cur.OfferingID).Scan(&setAt); err != nil {
 		return 0, err
 	}
 	counted := setAt >= w.wroteAt || setAt >= max(w.readAt, created/1000*1000+1000)
+	if !counted && setAt > 0 {
+		// Stockroom had the receipt before the set: the sale came first,
+		// whatever Etsy's seconds say.
+		seen, err := s.seenBy(ctx, tx, storeID, it.EtsyTransactionID, setAt)
+		if err != nil {
+			return 0, err
+		}
+		counted = seen
+	}
 	handledAt := t
 	if counted {
 		handledAt = 0
