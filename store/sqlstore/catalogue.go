@@ -642,10 +642,12 @@ func (s *Store) keepRaisedBase(ctx context.Context, tx Tx, p *store.PushDonePara
 		_, err := tx.Exec(ctx, `UPDATE offerings SET base_quantity = base_quantity + $2 WHERE id = $1`, p.OfferingID, extra)
 		return err
 	}
+	// The correction is measured from what the write left (p.Etsy), not
+	// from the count the row shows: a sync may have read a newer one.
 	after := max(p.Etsy-extra, 0)
-	if _, err := tx.Exec(ctx, `UPDATE offerings SET desired_quantity = $2, base_quantity = quantity, base_at = $3, edit_kind = 'add',
+	if _, err := tx.Exec(ctx, `UPDATE offerings SET desired_quantity = $2, base_quantity = $5, base_at = $3, edit_kind = 'add',
 			desired_version = desired_version + 1, version = version + 1, push_status = 'pending', push_error = '', updated_at = $4
-		WHERE id = $1`, p.OfferingID, after, etsyAt, t); err != nil {
+		WHERE id = $1`, p.OfferingID, after, etsyAt, t, p.Etsy); err != nil {
 		return err
 	}
 	note := fmt.Sprintf("sold %d while Stockroom was writing this listing, learned as it wrote again; taken off Etsy's count again", extra)

@@ -470,13 +470,19 @@ func (p *listingPush) run(ctx context.Context) error {
 	// settled. A set's target that already took sales off, Etsy's count
 	// included, records them as handled as of the read, as a write's
 	// window does: one a write overwrote is not taken off again.
+	// A write of the listing's other offerings wrote these too, as read:
+	// Etsy held them as of its answer.
+	etsyAt := p.readAt
+	if len(writes) > 0 && !p.wroteAt.IsZero() {
+		etsyAt = p.wroteAt
+	}
 	for _, w := range unchanged {
 		var window *store.PushWindowRecordParams
 		if len(w.counted) > 0 {
 			window = &store.PushWindowRecordParams{StoreID: p.st.ID, EtsyListingID: p.listID, ReadAt: p.readAt, WroteAt: p.readAt,
 				Counted: countedOf(w), Now: p.e.now()}
 		}
-		if err := p.doneWith(ctx, w, w.etsyNow, p.readAt, window); err != nil {
+		if err := p.doneWith(ctx, w, w.etsyNow, etsyAt, window); err != nil {
 			return err
 		}
 	}
