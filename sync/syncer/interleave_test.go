@@ -427,7 +427,7 @@ func auditDump(e *env, offeringID int64) string {
 func (in *interleaving) windows(r store.InventoryRow) string { return salesDump(in.e, r) }
 
 // salesDump lists, on SQLite, the listing's write windows of the row's
-// product and the sales of its SKU Stockroom holds.
+// product and the sales of its SKU in that listing that Stockroom holds.
 func salesDump(e *env, r store.InventoryRow) string {
 	in := struct{ e *env }{e}
 	if in.e.b.name != "sqlite" {
@@ -465,7 +465,7 @@ func salesDump(e *env, r store.InventoryRow) string {
 	rows, err = db.QueryContext(in.e.ctx, `SELECT r.etsy_created_at, r.seen_at, i.etsy_transaction_id, i.etsy_product_id, i.quantity,
 			COALESCE(c.created_at, -1) FROM receipt_items i JOIN receipts r ON r.id = i.receipt_id
 			LEFT JOIN push_corrections c ON c.store_id = i.store_id AND c.etsy_transaction_id = i.etsy_transaction_id
-			WHERE i.sku = ? ORDER BY r.etsy_created_at, i.etsy_transaction_id`, r.SKU)
+			WHERE i.etsy_listing_id = ? AND i.sku = ? ORDER BY r.etsy_created_at, i.etsy_transaction_id`, r.EtsyListingID, r.SKU)
 	if err != nil {
 		return err.Error()
 	}
