@@ -590,7 +590,9 @@ func (s *Store) pushDone(ctx context.Context, tx Tx, p *store.PushDoneParams, t 
 		etsyAt = t
 	}
 	// A sync that read Etsy's count after the push did (a sale since) is
-	// newer than the push's picture of it: its count stays.
+	// newer than the push's picture of it: its count stays. Otherwise the
+	// count is Etsy's as of etsyAt, changed or not: a set typed on it
+	// knows the sales Stockroom had heard of before then are in it.
 	etsyNow := p.Etsy
 	if ms(cur.QuantityAt) > etsyAt {
 		etsyNow = cur.Quantity
@@ -606,7 +608,7 @@ func (s *Store) pushDone(ctx context.Context, tx Tx, p *store.PushDoneParams, t 
 	if _, err := tx.Exec(ctx, `UPDATE offerings SET pushed_version = $2, quantity = CAST($4 AS INTEGER),
 			base_quantity = CASE WHEN desired_version <= $2 THEN CAST($3 AS INTEGER) ELSE CAST($7 AS INTEGER) END,
 			base_at = CASE WHEN desired_version > $2 THEN base_at ELSE CAST($6 AS BIGINT) END,
-			quantity_at = CASE WHEN quantity <> CAST($4 AS INTEGER) THEN CAST($6 AS BIGINT) ELSE quantity_at END,
+			quantity_at = CASE WHEN quantity <> CAST($4 AS INTEGER) OR quantity_at < CAST($6 AS BIGINT) THEN CAST($6 AS BIGINT) ELSE quantity_at END,
 			push_status = CASE WHEN desired_version <= $2 THEN 'pushed' ELSE 'pending' END,
 			push_error = '', pushed_at = $5, version = version + 1, updated_at = $5
 		WHERE id = $1`, p.OfferingID, p.DesiredVersion, p.Pushed, etsyNow, t, etsyAt, p.Desired); err != nil {
