@@ -94,7 +94,6 @@ type interleaving struct {
 	inHook atomic.Bool
 	// syncing is set while a sync runs: a hook then runs no other.
 	syncing atomic.Bool
-	faults  int
 }
 
 func runInterleaving(t *testing.T, b backend, seed uint64) {
@@ -271,7 +270,6 @@ func (in *interleaving) hook(req *http.Request) {
 			if err := in.e.sb.InjectFault("updateListingInventory", f); err != nil {
 				in.t.Error(err)
 			}
-			in.faults++
 		}
 	}
 }
@@ -399,19 +397,16 @@ func (in *interleaving) check() {
 		}
 		bad++
 		in.t.Errorf("%s (listing %d): Etsy %d, Stockroom %d, expected %d\n  %s\n  audit:\n%s%s", r.SKU, r.EtsyListingID, got, row.Quantity,
-			in.expected[r.OfferingID], strings.Join(in.history[r.OfferingID], "\n  "), in.audit(r.OfferingID), in.windows(r))
+			in.expected[r.OfferingID], strings.Join(in.history[r.OfferingID], "\n  "), auditDump(in.e, r.OfferingID), salesDump(in.e, r))
 	}
 	if bad > 0 {
 		in.t.FailNow()
 	}
 }
 
-// audit is the offering's stock events, oldest first.
-func (in *interleaving) audit(offeringID int64) string { return auditDump(in.e, offeringID) }
-
+// auditDump is the offering's stock events, oldest first.
 func auditDump(e *env, offeringID int64) string {
-	in := struct{ e *env }{e}
-	ev, err := in.e.db.StockEventList(in.e.ctx, &store.StockEventListParams{AccountID: in.e.account, StoreID: in.e.storeID,
+	ev, err := e.db.StockEventList(e.ctx, &store.StockEventListParams{AccountID: e.account, StoreID: e.storeID,
 		OfferingID: offeringID, Limit: 100})
 	if err != nil {
 		return err.Error()
@@ -423,18 +418,13 @@ func auditDump(e *env, offeringID int64) string {
 	return b.String()
 }
 
-// windows lists, on SQLite, the listing's write windows and the sales of
-// the row's SKU Stockroom holds: what decides a correction.
-func (in *interleaving) windows(r store.InventoryRow) string { return salesDump(in.e, r) }
-
 // salesDump lists, on SQLite, the listing's write windows of the row's
 // product and the sales of its SKU in that listing that Stockroom holds.
 func salesDump(e *env, r store.InventoryRow) string {
-	in := struct{ e *env }{e}
-	if in.e.b.name != "sqlite" {
+	if e.b.name != "sqlite" {
 		return ""
 	}
-	db, err := sqlite.OpenRaw(in.e.where)
+	db, err := sqlite.OpenRaw(e.where)
 	if err != nil {
 		return err.Error()
 	}
@@ -446,7 +436,7 @@ func salesDump(e *env, r store.InventoryRow) string {
 		return time.UnixMilli(ms).UTC().Format("05.000")
 	}
 	var b strings.Builder
-	rows, err := db.QueryContext(in.e.ctx, `SELECT read_at, wrote_at, etsy_product_id, new_product_id, read_qty, written_qty, product_key
+	rows, err := db.QueryContext(e.ctx, `SELECT read_at, wrote_at, etsy_product_id, new_product_id, read_qty, written_qty, product_key
 		FROM push_windows WHERE etsy_listing_id = ? ORDER BY wrote_at`, r.EtsyListingID)
 	if err != nil {
 		return err.Error()
@@ -463,7 +453,7 @@ func salesDump(e *env, r store.InventoryRow) string {
 		}
 	}
 	rows.Close()
-	rows, err = db.QueryContext(in.e.ctx, `SELECT r.etsy_created_at, r.seen_at, i.etsy_transaction_id, i.etsy_product_id, i.quantity,
+	rows, err = db.QueryContext(e.ctx, `SELECT r.etsy_created_at, r.seen_at, i.etsy_transaction_id, i.etsy_product_id, i.quantity,
 			COALESCE(c.created_at, -1) FROM receipt_items i JOIN receipts r ON r.id = i.receipt_id
 			LEFT JOIN push_corrections c ON c.store_id = i.store_id AND c.etsy_transaction_id = i.etsy_transaction_id
 			WHERE i.etsy_listing_id = ? AND i.sku = ? ORDER BY r.etsy_created_at, i.etsy_transaction_id`, r.EtsyListingID, r.SKU)
