@@ -60,7 +60,7 @@ type cursedRenderer struct {
 	// Stockroom patch: lastDraw is when flush last drew a frame (Unix
 	// nanoseconds; 0: never), read by the program's render loop.
 	// heldBlank: a blank view was rendered before any frame was drawn (the
-	// program holds its first frame back; see heldReady).
+	// program holds its first frame back; see heldFirst).
 	lastDraw  atomic.Int64
 	heldBlank bool
 }
@@ -950,25 +950,22 @@ func (s *cursedRenderer) render(v View) {
 	}
 }
 
-// heldReady tells whether a program that held its first frame back as a
-// blank view, and has drawn nothing yet, now has a view to show (Stockroom
-// patch): its render loop draws it at once rather than at the first tick.
-func (s *cursedRenderer) heldReady() bool {
+// heldFirst tells how a program that holds its first frame back (Stockroom
+// patch) stands: holding, it has rendered only blank views and drawn
+// nothing, and its render loop does not draw them; ready, it held a blank
+// view back, has drawn nothing yet and now has a view to show, which its
+// render loop draws at once rather than at the first tick. Drawing the
+// blank one at the first tick cost each session of a burst a second frame,
+// and the clearing and frame buffers of the first, whenever its data came
+// after that tick.
+func (s *cursedRenderer) heldFirst() (holding, ready bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.heldBlank && s.lastDraw.Load() == 0 && !blank(s.view.Content)
-}
-
-// holding tells whether the program holds its first frame back (Stockroom
-// patch): it has rendered only blank views and drawn nothing. Its render
-// loop does not draw them; the first frame is the first view with
-// something to show. Drawing the blank one at the first tick cost each
-// session of a burst a second frame, and the clearing and frame buffers
-// of the first, whenever its data came after that tick.
-func (s *cursedRenderer) holding() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.heldBlank && s.lastDraw.Load() == 0 && blank(s.view.Content)
+	if !s.heldBlank || s.lastDraw.Load() != 0 {
+		return false, false
+	}
+	empty := blank(s.view.Content)
+	return empty, !empty
 }
 
 // blank tells whether a view's content shows nothing.

@@ -1491,14 +1491,10 @@ func (p *Program) startRenderer() {
 		// A program that holds its first frame back as a blank view (until
 		// its data is read) draws nothing meanwhile (holding: not at a tick,
 		// nor when a message wakes the loop asleep), and its first
-		// real view the moment it has it (heldReady), not at the next tick
+		// real view the moment it has it (ready), not at the next tick
 		// up to a frame later.
 		ticking, quiet := true, 0
-		drawn, _ := p.renderer.(interface {
-			drawnAt() time.Time
-			heldReady() bool
-			holding() bool
-		})
+		drawn, _ := p.renderer.(firstFrameHolder)
 		for {
 			select {
 			case <-p.rendererDone:
@@ -1507,9 +1503,9 @@ func (p *Program) startRenderer() {
 
 			case <-p.renderWake:
 				quiet = 0
-				if !ticking || drawn != nil && (quietFor(drawn.drawnAt(), framerate) || drawn.heldReady()) {
+				if _, ready := heldFirst(drawn); !ticking || drawn != nil && (quietFor(drawn.drawnAt(), framerate) || ready) {
 					_ = p.flush()
-					if drawn == nil || !drawn.holding() {
+					if holding, _ := heldFirst(drawn); !holding {
 						_ = p.renderer.flush(false)
 					}
 					p.ticker.Reset(framerate)
@@ -1518,7 +1514,7 @@ func (p *Program) startRenderer() {
 
 			case <-p.ticker.C:
 				_ = p.flush()
-				if drawn == nil || !drawn.holding() {
+				if holding, _ := heldFirst(drawn); !holding {
 					_ = p.renderer.flush(false)
 				}
 				if quiet++; quiet > 1 {
@@ -1533,6 +1529,21 @@ func (p *Program) startRenderer() {
 			}
 		}
 	}()
+}
+
+// firstFrameHolder is a renderer that tells when it last drew and can hold
+// a program's first frame back (Stockroom patch).
+type firstFrameHolder interface {
+	drawnAt() time.Time
+	heldFirst() (holding, ready bool)
+}
+
+// heldFirst asks r, which may be nil (a renderer that holds nothing back).
+func heldFirst(r firstFrameHolder) (holding, ready bool) {
+	if r == nil {
+		return false, false
+	}
+	return r.heldFirst()
 }
 
 // quietFor tells whether a renderer that last drew at last (zero: never)
