@@ -248,7 +248,7 @@ func printString[T []byte | string](
 		// branch and drop the cluster from the screen.
 		case width > 0:
 			cell.Width = width
-			cell.Content = string(seq)
+			cell.Content = contentOf(seq) // Stockroom patch: see asciiContent
 			// Any pass-through sequences seen since the last cell belong in
 			// front of this glyph, the order they arrived in. Checked rather
 			// than joined unconditionally, because there are none at all on the
