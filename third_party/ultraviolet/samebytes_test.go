@@ -120,9 +120,10 @@ func clearedTestBuffer(rng *rand.Rand, w, h int) *RenderBuffer {
 	return b
 }
 
-// TestClearedRowsShortcutWritesTheSameBytes renders first frames, updates
-// and frames after an erase (the pen then on a background or not) with
-// clearedAs's shortcut on and off, and wants the same bytes.
+// TestClearedRowsShortcutWritesTheSameBytes renders first frames, updates,
+// frames after an erase (the pen then on a background or not) and frames
+// of another size with clearedRow's shortcuts on and off, and wants the
+// same bytes.
 func TestClearedRowsShortcutWritesTheSameBytes(t *testing.T) {
 	defer func() { clearedSkips = true }()
 	for seed := uint64(1); seed <= 40; seed++ {
@@ -137,7 +138,11 @@ func TestClearedRowsShortcutWritesTheSameBytes(t *testing.T) {
 				if frame > 0 && rng.IntN(2) == 0 {
 					r.Erase()
 				}
-				r.Render(clearedTestBuffer(rng, 50, 10))
+				w, h := 50, 10
+				if rng.IntN(3) == 0 { // a frame of another size
+					w, h = 40+rng.IntN(20), 8+rng.IntN(5)
+				}
+				r.Render(clearedTestBuffer(rng, w, h))
 				if err := r.Flush(); err != nil {
 					t.Fatal(err)
 				}

@@ -879,8 +879,8 @@ func lineHasDrift(m ansi.Method, line Line) bool {
 // or any row when force is set, is repainted; every other row is diffed.
 func (s *TerminalRenderer) paintLine(newbuf *RenderBuffer, y int, force bool) {
 	old := s.curbuf.Line(y)
-	if clearedSkips && s.cleared != nil {
-		old = Line{*s.cleared} // Stockroom patch: every cell of the row is this one
+	if c := s.clearedRow(newbuf); c != nil {
+		old = Line{*c} // Stockroom patch: every cell of the row is this one
 	}
 	drift := lineHasDrift(s.method, old) || lineHasDrift(s.method, newbuf.Line(y))
 	s.markDrift(y, newbuf.Height(), drift)
@@ -965,17 +965,30 @@ func (s *TerminalRenderer) markDrift(y, height int, drift bool) {
 	s.driftRows[y] = drift
 }
 
-// clearedAs tells whether the row being painted is known to hold nothing
-// but blank in every cell (Stockroom patch): the screen was cleared with a
-// cell equal to blank, the row has not been painted since, and the model is
-// as wide as the frame. The first frame of every program paints each row
-// onto a cleared screen, and scanning the model's row cell by cell for
-// what the clearing just wrote was ~9 % of that frame's CPU.
-func (s *TerminalRenderer) clearedAs(newbuf *RenderBuffer, blank *Cell) bool {
-	return clearedSkips && s.cleared != nil && s.curbuf.Width() == newbuf.Width() && cellEqual(s.cleared, blank)
+// clearedRow is, while a cleared screen is painted, the cell every row not
+// yet painted holds, or nil (Stockroom patch). It is known when the model
+// is the frame's size, so each row is one clearScreen filled (Render
+// resizes the model before it clears; the check keeps this true should
+// that order change). The first
+// frame of every program paints each row onto a cleared screen, and
+// scanning the model's row cell by cell for what the clearing just wrote
+// was ~9 % of that frame's CPU.
+func (s *TerminalRenderer) clearedRow(newbuf *RenderBuffer) *Cell {
+	if !clearedSkips || s.cleared == nil ||
+		s.curbuf.Width() != newbuf.Width() || s.curbuf.Height() != newbuf.Height() {
+		return nil
+	}
+	return s.cleared
 }
 
-// clearedSkips turns clearedAs's shortcut on; tests turn it off to compare
+// clearedAs tells whether the row being painted is known to hold nothing
+// but blank in every cell (see clearedRow).
+func (s *TerminalRenderer) clearedAs(newbuf *RenderBuffer, blank *Cell) bool {
+	c := s.clearedRow(newbuf)
+	return c != nil && cellEqual(c, blank)
+}
+
+// clearedSkips turns clearedRow's shortcuts on; tests turn them off to compare
 // (Stockroom patch).
 var clearedSkips = true
 
