@@ -38,8 +38,9 @@ import (
 // over a newer synced one, 1150 and 1272 a set typed in the second of a
 // sale a write overwrote, after its receipt was known, 1402 that record's
 // correction measured from the newer count, 2285 a sale a write took
-// off, in the count a set was typed on, taken off again). Any change of code moves a seed's path, so these are a
-// sample, not a proof: the search is the tool;
+// off, in the count a set was typed on, taken off again). Any change of
+// code moves a seed's path, so these are a sample, not a proof: the
+// search is the tool;
 // STOCKROOM_INTERLEAVE_SEEDS=n (and STOCKROOM_INTERLEAVE_FIRST) for a
 // longer search.
 func interleaveSeeds(t *testing.T) []uint64 {

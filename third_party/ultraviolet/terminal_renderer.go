@@ -148,7 +148,6 @@ type TerminalRenderer struct {
 	noWrapLine       bool         // whether autowrap is off for the line currently being repainted
 	driftRows        []bool       // rows holding a cell the terminal may measure differently
 	cleared          *Cell        // while a cleared screen is painted, what every row not yet painted holds (Stockroom patch)
-	clearedCell      Cell         // the storage cleared points at
 	termW, termH     int          // the size [TerminalRenderer.Resize] was last told
 	termResized      bool         // whether the terminal changed size since the last render
 	damaged          []bool       // rows this render disturbed itself, see [TerminalRenderer.damage]
@@ -1343,8 +1342,8 @@ func (s *TerminalRenderer) clearUpdate(newbuf *RenderBuffer) {
 		// Stockroom patch: each row below is painted once, onto what
 		// clearScreen wrote (blank points at the pen, which painting
 		// moves, so its value is kept).
-		s.clearedCell = *blank
-		s.cleared = &s.clearedCell
+		cleared := *blank
+		s.cleared = &cleared
 		defer func() { s.cleared = nil }()
 	} else {
 		nonEmpty = newbuf.Height()
